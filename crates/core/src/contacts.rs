@@ -1,0 +1,411 @@
+//! Contacts, their inboxes (source ids) and labels.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use switchboard_domain::Event;
+use switchboard_domain::rules::CONTACTS_PER_PAGE;
+use switchboard_domain::validate;
+use switchboard_domain::{ChannelType, EventKind};
+use switchboard_store::{Contact, ContactInbox, ContactKey, ContactQuery, ContactSort, StoreError};
+
+use crate::auth::{AccountCtx, random_token};
+use crate::params::Params;
+use crate::work::Work;
+use crate::{Core, CoreError, CoreResult, present};
+
+pub struct ContactListParams {
+    pub page: i64,
+    pub sort: Option<String>,
+    pub search: Option<String>,
+    pub labels: Vec<String>,
+}
+
+fn parse_sort(s: Option<&str>) -> CoreResult<(ContactSort, bool)> {
+    let Some(s) = s.filter(|s| !s.is_empty()) else {
+        return Ok((ContactSort::LastActivityAt, true));
+    };
+    let (desc, key) = match s.strip_prefix('-') {
+        Some(k) => (true, k),
+        None => (false, s),
+    };
+    let sort = match key {
+        "name" => ContactSort::Name,
+        "email" => ContactSort::Email,
+        "phone_number" => ContactSort::Phone,
+        "last_activity_at" => ContactSort::LastActivityAt,
+        "created_at" => ContactSort::CreatedAt,
+        "company" => ContactSort::Company,
+        "city" => ContactSort::City,
+        "country" => ContactSort::Country,
+        _ => return Err(CoreError::invalid("sort", "sort is not included in the list")),
+    };
+    Ok((sort, desc))
+}
+
+/// Applies the writable contact fields of `p` onto `c`.
+fn apply_fields(c: &mut Contact, p: &Params<'_>, merge: bool) -> CoreResult<()> {
+    if p.has("name") {
+        c.name = p.str("name")?.unwrap_or_default();
+        if c.name.chars().count() > validate::MAX_NAME_LEN {
+            return Err(CoreError::invalid("name", "Name is too long"));
+        }
+    }
+    if p.has("email") {
+        c.email = match p.str("email")? {
+            Some(e) if !e.trim().is_empty() => Some(validate::email(&e).map_err(|m| CoreError::invalid("email", m))?),
+            _ => None,
+        };
+    }
+    if p.has("phone_number") {
+        c.phone_number = match p.str("phone_number")? {
+            Some(e) if !e.trim().is_empty() => {
+                Some(validate::phone_number(&e).map_err(|m| CoreError::invalid("phone_number", m))?)
+            }
+            _ => None,
+        };
+    }
+    if p.has("identifier") {
+        c.identifier = p.str("identifier")?.filter(|s| !s.is_empty());
+    }
+    for key in ["avatar_url", "avatar"] {
+        if p.has(key) {
+            c.avatar_url = match p.str(key)? {
+                Some(u) if !u.is_empty() => Some(validate::http_url(&u).map_err(|m| CoreError::invalid(key, m))?),
+                _ => None,
+            };
+        }
+    }
+    if let Some(b) = p.bool("blocked")? {
+        c.blocked = b;
+    }
+    for (key, target) in [
+        ("additional_attributes", &mut c.additional_attributes),
+        ("custom_attributes", &mut c.custom_attributes),
+    ] {
+        if let Some(new) = p.object(key)? {
+            if merge && let Some(obj) = target.as_object_mut() {
+                obj.extend(new);
+            } else {
+                *target = Value::Object(new);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn conflict_message(e: &StoreError) -> Option<CoreError> {
+    match e {
+        StoreError::Conflict(c) if c.contains("email") => {
+            Some(CoreError::invalid("email", "Email has already been taken"))
+        }
+        StoreError::Conflict(c) if c.contains("identifier") => {
+            Some(CoreError::invalid("identifier", "Identifier has already been taken"))
+        }
+        _ => None,
+    }
+}
+
+impl Core {
+    pub async fn list_contacts(self: &Arc<Self>, ctx: &AccountCtx, lp: ContactListParams) -> CoreResult<Value> {
+        let (sort, descending) = parse_sort(lp.sort.as_deref())?;
+        let page = lp.page.max(1);
+        let q = ContactQuery {
+            account_id: ctx.account_id(),
+            search: lp.search.filter(|s| !s.trim().is_empty()),
+            labels: lp.labels,
+            sort,
+            descending,
+            only_resolved: true,
+            limit: CONTACTS_PER_PAGE,
+            offset: (page - 1).saturating_mul(CONTACTS_PER_PAGE),
+        };
+        let mut tx = self.store.read().await?;
+        let (rows, count) = tx.list_contacts(&q).await?;
+        let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+        let cis = tx.list_contact_inboxes(&ids).await?;
+        let inboxes = tx.list_inboxes(ctx.account_id(), None).await?;
+        Ok(json!({
+            "meta": { "count": count, "current_page": page },
+            "payload": rows.iter().map(|c| present::contact_with_inboxes(c, &cis, &inboxes)).collect::<Vec<_>>(),
+        }))
+    }
+
+    pub async fn get_contact(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
+        let mut tx = self.store.read().await?;
+        let c = tx.get_contact(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
+        let cis = tx.list_contact_inboxes(&[c.id]).await?;
+        let inboxes = tx.list_inboxes(ctx.account_id(), None).await?;
+        Ok(json!({ "payload": present::contact_with_inboxes(&c, &cis, &inboxes) }))
+    }
+
+    pub async fn create_contact(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
+        let p = Params::new(body);
+        let mut w = Work::begin(self).await?;
+        let mut c = Contact {
+            id: 0,
+            account_id: ctx.account_id(),
+            name: String::new(),
+            email: None,
+            phone_number: None,
+            identifier: None,
+            avatar_url: None,
+            blocked: false,
+            contact_type: 0,
+            additional_attributes: json!({}),
+            custom_attributes: json!({}),
+            last_activity_at: None,
+            created_at: w.now,
+            updated_at: w.now,
+        };
+        apply_fields(&mut c, &p, false)?;
+        let inbox = match p.i64("inbox_id")? {
+            Some(id) => {
+                let inbox = w
+                    .tx()
+                    .get_inbox(ctx.account_id(), id)
+                    .await?
+                    .ok_or(CoreError::NotFound)?;
+                if !ctx.is_admin() && !w.tx().is_inbox_member(inbox.id, ctx.user.id).await? {
+                    return Err(CoreError::NotFound);
+                }
+                Some(inbox)
+            }
+            None => None,
+        };
+        let contact = match w.tx().insert_contact(&c).await {
+            Ok(c) => c,
+            Err(e) => return Err(conflict_message(&e).unwrap_or(e.into())),
+        };
+        let mut ci_json = Value::Null;
+        if let Some(inbox) = &inbox {
+            let source_id = p
+                .str("source_id")?
+                .unwrap_or_else(|| default_source_id(inbox.channel(), &contact));
+            let ci = self
+                .add_contact_inbox(&mut w, &contact, inbox.id, &source_id, false)
+                .await?;
+            ci_json = json!({ "source_id": ci.source_id, "inbox": present::inbox_slim(inbox) });
+        }
+        self.contact_events(&mut w, &contact, EventKind::ContactCreated, None)
+            .await?;
+        w.commit().await?;
+        Ok(json!({ "payload": { "contact": present::contact(&contact), "contact_inbox": ci_json } }))
+    }
+
+    pub(crate) async fn add_contact_inbox(
+        self: &Arc<Self>,
+        w: &mut Work,
+        contact: &Contact,
+        inbox_id: i64,
+        source_id: &str,
+        hmac_verified: bool,
+    ) -> CoreResult<ContactInbox> {
+        if source_id.is_empty() || source_id.len() > 255 {
+            return Err(CoreError::invalid("source_id", "source_id is invalid"));
+        }
+        let now = w.now;
+        let ci = ContactInbox {
+            id: 0,
+            account_id: contact.account_id,
+            contact_id: contact.id,
+            inbox_id,
+            source_id: source_id.to_string(),
+            hmac_verified,
+            pubsub_token: random_token(24),
+            created_at: now,
+            updated_at: now,
+        };
+        w.tx()
+            .insert_contact_inbox(&ci)
+            .await?
+            .ok_or_else(|| CoreError::invalid("source_id", "source_id should be unique"))
+    }
+
+    pub(crate) async fn contact_events(
+        self: &Arc<Self>,
+        w: &mut Work,
+        c: &Contact,
+        kind: EventKind,
+        changed: Option<Value>,
+    ) -> CoreResult<()> {
+        let mut data = present::contact(c);
+        data["account_id"] = json!(c.account_id);
+        w.emit(Event::new(kind, c.account_id, data).contact(Some(c.id)).private(true))
+            .await?;
+        let Some(name) = kind.webhook_name() else { return Ok(()) };
+        if w.wants_webhook(c.account_id, None, name).await? {
+            let account = w.tx().get_account(c.account_id).await?.ok_or(CoreError::NotFound)?;
+            let mut payload = present::contact_webhook(c, &account);
+            payload["event"] = json!(name);
+            if let Some(ch) = changed {
+                payload["changed_attributes"] = ch;
+            }
+            w.webhook(c.account_id, None, name, &payload, None).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn update_contact(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
+        let p = Params::new(body);
+        let mut w = Work::begin(self).await?;
+        let mut c = w
+            .tx()
+            .get_contact(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let before = present::contact(&c);
+        apply_fields(&mut c, &p, true)?;
+        c.updated_at = w.now;
+        if let Err(e) = w.tx().update_contact(&c).await {
+            return Err(conflict_message(&e).unwrap_or(e.into()));
+        }
+        let changed = crate::inboxes::changed_keys(&before, &present::contact(&c));
+        if changed.as_array().is_some_and(|a| !a.is_empty()) {
+            self.contact_events(&mut w, &c, EventKind::ContactUpdated, Some(changed))
+                .await?;
+        }
+        w.commit().await?;
+        self.get_contact(ctx, id).await
+    }
+
+    pub async fn delete_contact(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
+        let mut w = Work::begin(self).await?;
+        let c = w
+            .tx()
+            .get_contact(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        w.tx().delete_contact(ctx.account_id(), id).await?;
+        let data = json!({ "id": c.id, "account_id": c.account_id });
+        w.emit(
+            Event::new(EventKind::ContactDeleted, c.account_id, data)
+                .contact(Some(c.id))
+                .private(true),
+        )
+        .await?;
+        w.commit().await
+    }
+
+    pub async fn create_contact_inbox(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        contact_id: i64,
+        body: &Value,
+    ) -> CoreResult<Value> {
+        let p = Params::new(body);
+        let inbox_id = p
+            .i64("inbox_id")?
+            .ok_or_else(|| CoreError::invalid("inbox_id", "inbox_id can't be blank"))?;
+        let mut w = Work::begin(self).await?;
+        let contact = w
+            .tx()
+            .get_contact(ctx.account_id(), contact_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let inbox = w
+            .tx()
+            .get_inbox(ctx.account_id(), inbox_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if !ctx.is_admin() && !w.tx().is_inbox_member(inbox.id, ctx.user.id).await? {
+            return Err(CoreError::NotFound);
+        }
+        let source_id = p
+            .str("source_id")?
+            .unwrap_or_else(|| default_source_id(inbox.channel(), &contact));
+        let verified = p.bool("hmac_verified")?.unwrap_or(false);
+        let ci = self
+            .add_contact_inbox(&mut w, &contact, inbox.id, &source_id, verified)
+            .await?;
+        w.commit().await?;
+        Ok(json!({ "source_id": ci.source_id, "inbox": present::inbox_slim(&inbox) }))
+    }
+
+    pub async fn contact_labels(self: &Arc<Self>, ctx: &AccountCtx, contact_id: i64) -> CoreResult<Vec<String>> {
+        let mut tx = self.store.read().await?;
+        tx.get_contact(ctx.account_id(), contact_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        Ok(tx.contact_labels(contact_id).await?)
+    }
+
+    pub async fn set_contact_labels(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        contact_id: i64,
+        labels: &[String],
+    ) -> CoreResult<Vec<String>> {
+        let labels = normalise_labels(labels)?;
+        let mut tx = self.store.write().await?;
+        tx.get_contact(ctx.account_id(), contact_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        tx.set_contact_labels(ctx.account_id(), contact_id, &labels).await?;
+        let out = tx.contact_labels(contact_id).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    pub async fn find_contact_by_key(
+        self: &Arc<Self>,
+        account_id: i64,
+        key: ContactKey,
+        value: &str,
+    ) -> CoreResult<Option<Contact>> {
+        let mut tx = self.store.read().await?;
+        Ok(tx.find_contact_by(account_id, key, value).await?)
+    }
+}
+
+pub(crate) fn normalise_labels(labels: &[String]) -> CoreResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::with_capacity(labels.len());
+    for l in labels {
+        let t = validate::label_title(l).map_err(|m| CoreError::invalid("labels", m))?;
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    if out.len() > 100 {
+        return Err(CoreError::invalid("labels", "Too many labels"));
+    }
+    Ok(out)
+}
+
+/// The source id a contact gets in an inbox when none is given.
+pub fn default_source_id(channel: ChannelType, c: &Contact) -> String {
+    match channel {
+        ChannelType::Email => c.email.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        ChannelType::Sms => c
+            .phone_number
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        ChannelType::Whatsapp => c
+            .phone_number
+            .as_deref()
+            .map(|p| p.chars().filter(char::is_ascii_digit).collect())
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        _ => uuid::Uuid::new_v4().to_string(),
+    }
+}
+
+impl Core {
+    /// The latest 20 conversations of a contact the caller may see.
+    pub async fn contact_conversations(self: &Arc<Self>, ctx: &AccountCtx, contact_id: i64) -> CoreResult<Vec<Value>> {
+        let mut tx = self.store.read().await?;
+        tx.get_contact(ctx.account_id(), contact_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let visible = if ctx.is_admin() {
+            None
+        } else {
+            Some(tx.user_inbox_ids(ctx.account_id(), ctx.user.id).await?)
+        };
+        let convs = tx
+            .contact_conversations(ctx.account_id(), contact_id, visible.as_deref(), 20)
+            .await?;
+        let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let views = crate::views::conv_views(&mut *tx, ctx.account_id(), convs).await?;
+        Ok(views.iter().map(|v| v.rest(&account)).collect())
+    }
+}

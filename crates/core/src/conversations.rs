@@ -1,0 +1,1119 @@
+//! Conversations: list, counts, create, status, priority, assignment,
+//! labels, attributes, read marks and the filter endpoint.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use switchboard_domain::Event;
+use switchboard_domain::event::Performer;
+use switchboard_domain::rules::{self, CONVERSATIONS_PER_PAGE};
+use switchboard_domain::time::{self as t};
+use switchboard_domain::{ConversationStatus, EventKind, MessageStatus, MessageType, Priority};
+use switchboard_store::{
+    AssigneeFilter, Conversation, ConversationQuery, ConversationSort, FilterCondition, FilterField, FilterOp,
+    FilterValue, Join, NewJob, NewMessage, User,
+};
+
+use crate::auth::AccountCtx;
+use crate::params::Params;
+use crate::work::{JOB_SNOOZE_WAKE, Work};
+use crate::{Core, CoreError, CoreResult, present, views};
+
+/// Who made a change: a user (named in activity lines) or the system.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user: Option<User>,
+}
+
+impl Actor {
+    pub fn user(u: &User) -> Self {
+        Actor { user: Some(u.clone()) }
+    }
+    pub fn system() -> Self {
+        Actor { user: None }
+    }
+    fn name(&self) -> Option<&str> {
+        self.user.as_ref().map(|u| u.available_name())
+    }
+    fn performer(&self) -> Option<Performer> {
+        self.user.as_ref().map(|u| Performer::User(u.id))
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ListParams {
+    pub status: Option<String>,
+    pub assignee_type: Option<String>,
+    pub inbox_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub labels: Vec<String>,
+    pub q: Option<String>,
+    pub sort_by: Option<String>,
+    pub page: Option<i64>,
+    pub source_id: Option<String>,
+    pub updated_within: Option<i64>,
+}
+
+fn parse_statuses(s: Option<&str>) -> CoreResult<Option<Vec<i16>>> {
+    match s.unwrap_or("open") {
+        "all" => Ok(None),
+        "" => Ok(Some(vec![ConversationStatus::Open.code()])),
+        other => ConversationStatus::parse(other)
+            .map(|s| Some(vec![s.code()]))
+            .ok_or_else(|| CoreError::invalid("status", "status is not included in the list")),
+    }
+}
+
+fn parse_sort(s: Option<&str>) -> CoreResult<(ConversationSort, bool)> {
+    let s = s.unwrap_or("last_activity_at_desc");
+    let (key, desc) = if let Some(k) = s.strip_suffix("_desc") {
+        (k, true)
+    } else if let Some(k) = s.strip_suffix("_asc") {
+        (k, false)
+    } else {
+        (s, !matches!(s, "waiting_since" | "created_at"))
+    };
+    let sort = match key {
+        "last_activity_at" | "latest" => ConversationSort::LastActivityAt,
+        "created_at" | "sort_on_created_at" => ConversationSort::CreatedAt,
+        "priority" | "sort_on_priority" => ConversationSort::Priority,
+        "waiting_since" | "sort_on_waiting_since" => ConversationSort::WaitingSince,
+        _ => return Err(CoreError::invalid("sort_by", "sort_by is not included in the list")),
+    };
+    Ok((sort, desc))
+}
+
+fn parse_assignee(s: Option<&str>) -> CoreResult<AssigneeFilter> {
+    Ok(match s.unwrap_or("all") {
+        "all" | "" => AssigneeFilter::All,
+        "me" => AssigneeFilter::Me,
+        "unassigned" => AssigneeFilter::Unassigned,
+        "assigned" => AssigneeFilter::Assigned,
+        _ => {
+            return Err(CoreError::invalid(
+                "assignee_type",
+                "assignee_type is not included in the list",
+            ));
+        }
+    })
+}
+
+impl Core {
+    async fn base_query(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<ConversationQuery> {
+        let mut q = ConversationQuery::new(ctx.account_id(), ctx.user.id);
+        if !ctx.is_admin() {
+            let mut tx = self.store.read().await?;
+            q.visible_inboxes = Some(tx.user_inbox_ids(ctx.account_id(), ctx.user.id).await?);
+        }
+        Ok(q)
+    }
+
+    async fn list_query(self: &Arc<Self>, ctx: &AccountCtx, lp: &ListParams) -> CoreResult<ConversationQuery> {
+        let mut q = self.base_query(ctx).await?;
+        q.statuses = if lp.q.as_deref().is_some_and(|s| !s.is_empty()) {
+            None
+        } else {
+            parse_statuses(lp.status.as_deref())?
+        };
+        q.assignee = parse_assignee(lp.assignee_type.as_deref())?;
+        q.inbox_id = lp.inbox_id;
+        q.team_id = lp.team_id;
+        q.labels = lp
+            .labels
+            .iter()
+            .map(|l| l.trim().to_lowercase())
+            .filter(|l| !l.is_empty())
+            .collect();
+        q.q = lp.q.clone().filter(|s| !s.is_empty());
+        q.source_id = lp.source_id.clone();
+        let (sort, desc) = parse_sort(lp.sort_by.as_deref())?;
+        q.sort = sort;
+        q.descending = desc;
+        let page = lp.page.unwrap_or(1).max(1);
+        q.limit = CONVERSATIONS_PER_PAGE;
+        q.offset = (page - 1).saturating_mul(CONVERSATIONS_PER_PAGE);
+        if let Some(secs) = lp.updated_within.filter(|s| *s > 0) {
+            q.updated_since = Some(t::now_micros().saturating_sub(secs.saturating_mul(1_000_000)));
+            q.limit = 1000;
+            q.offset = 0;
+        }
+        Ok(q)
+    }
+
+    pub async fn list_conversations(self: &Arc<Self>, ctx: &AccountCtx, lp: &ListParams) -> CoreResult<Value> {
+        let q = self.list_query(ctx, lp).await?;
+        let mut tx = self.store.read().await?;
+        let counts = tx.conversation_counts(&q).await?;
+        let rows = tx.list_conversations(&q).await?;
+        let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let views = views::conv_views(&mut *tx, ctx.account_id(), rows).await?;
+        Ok(json!({
+            "data": {
+                "meta": counts,
+                "payload": views.iter().map(|v| v.rest(&account)).collect::<Vec<_>>(),
+            }
+        }))
+    }
+
+    pub async fn conversation_meta(self: &Arc<Self>, ctx: &AccountCtx, lp: &ListParams) -> CoreResult<Value> {
+        let q = self.list_query(ctx, lp).await?;
+        let mut tx = self.store.read().await?;
+        let counts = tx.conversation_counts(&q).await?;
+        Ok(json!({ "meta": counts }))
+    }
+
+    /// `POST /conversations/filter`: Chatwoot's filter payload, from an allowlist.
+    pub async fn filter_conversations(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        body: &Value,
+        page: i64,
+    ) -> CoreResult<Value> {
+        let conds = parse_filter(body)?;
+        let mut q = self.base_query(ctx).await?;
+        q.filter = conds;
+        q.limit = CONVERSATIONS_PER_PAGE;
+        q.offset = (page.max(1) - 1).saturating_mul(CONVERSATIONS_PER_PAGE);
+        let mut tx = self.store.read().await?;
+        let counts = tx.conversation_counts(&q).await?;
+        let rows = tx.list_conversations(&q).await?;
+        let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let views = views::conv_views(&mut *tx, ctx.account_id(), rows).await?;
+        Ok(json!({
+            "meta": { "mine_count": counts.mine_count, "unassigned_count": counts.unassigned_count, "all_count": counts.all_count },
+            "payload": views.iter().map(|v| v.rest(&account)).collect::<Vec<_>>(),
+        }))
+    }
+
+    /// A conversation the caller may see, without locking.
+    pub async fn visible_conversation(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64) -> CoreResult<Conversation> {
+        let mut tx = self.store.read().await?;
+        let c = tx
+            .get_conversation(ctx.account_id(), display_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if !ctx.is_admin() && !tx.is_inbox_member(c.inbox_id, ctx.user.id).await? {
+            return Err(CoreError::NotFound);
+        }
+        Ok(c)
+    }
+
+    /// Locks a conversation the caller may change, inside `w`.
+    pub(crate) async fn lock_visible(
+        self: &Arc<Self>,
+        w: &mut Work,
+        ctx: &AccountCtx,
+        display_id: i64,
+    ) -> CoreResult<Conversation> {
+        let c = w
+            .tx()
+            .lock_conversation(ctx.account_id(), display_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if !ctx.is_admin() && !w.tx().is_inbox_member(c.inbox_id, ctx.user.id).await? {
+            return Err(CoreError::NotFound);
+        }
+        Ok(c)
+    }
+
+    pub async fn get_conversation(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64) -> CoreResult<Value> {
+        let c = self.visible_conversation(ctx, display_id).await?;
+        let mut tx = self.store.read().await?;
+        let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let v = views::conv_view(&mut *tx, c).await?;
+        Ok(v.rest(&account))
+    }
+
+    pub async fn create_conversation(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
+        let p = Params::new(body);
+        let inbox_id = p
+            .i64("inbox_id")?
+            .ok_or_else(|| CoreError::invalid("inbox_id", "inbox_id can't be blank"))?;
+        let source_id = p.str("source_id")?.filter(|s| !s.is_empty());
+        let contact_id = p.i64("contact_id")?;
+        if source_id.is_none() && contact_id.is_none() {
+            return Err(CoreError::invalid("source_id", "source_id or contact_id is required"));
+        }
+        let requested_status = match p.str("status")? {
+            None => None,
+            Some(s) => Some(
+                ConversationStatus::parse(&s)
+                    .filter(|s| *s != ConversationStatus::Snoozed || p.has("snoozed_until"))
+                    .ok_or_else(|| CoreError::invalid("status", "status is not included in the list"))?,
+            ),
+        };
+        let snoozed_until = match p.raw("snoozed_until") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                Some(t::from_json(v).ok_or_else(|| CoreError::invalid("snoozed_until", "snoozed_until is invalid"))?)
+            }
+        };
+        let additional = p
+            .object("additional_attributes")?
+            .map(Value::Object)
+            .unwrap_or_else(|| json!({}));
+        let custom = p
+            .object("custom_attributes")?
+            .map(Value::Object)
+            .unwrap_or_else(|| json!({}));
+        let message = body.get("message").filter(|m| m.is_object()).cloned();
+
+        let mut w = Work::begin(self).await?;
+        let inbox = w
+            .tx()
+            .get_inbox(ctx.account_id(), inbox_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if !ctx.is_admin() && !w.tx().is_inbox_member(inbox.id, ctx.user.id).await? {
+            return Err(CoreError::NotFound);
+        }
+        let (contact, ci) = if let Some(sid) = &source_id {
+            let ci = w
+                .tx()
+                .find_contact_inbox(inbox.id, sid)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            let contact = w
+                .tx()
+                .get_contact(ctx.account_id(), ci.contact_id)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            (contact, ci)
+        } else {
+            let cid = contact_id.unwrap_or_default();
+            let contact = w
+                .tx()
+                .get_contact(ctx.account_id(), cid)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            let ci = match w.tx().find_contact_inbox_for(contact.id, inbox.id).await? {
+                Some(ci) => ci,
+                None => {
+                    let sid = crate::contacts::default_source_id(inbox.channel(), &contact);
+                    self.add_contact_inbox(&mut w, &contact, inbox.id, &sid, false).await?
+                }
+            };
+            (contact, ci)
+        };
+        if inbox.setting_bool("lock_to_single_conversation", false)
+            && let Some(existing) = w.tx().latest_conversation(ci.id, &[]).await?
+        {
+            let account = w.tx().get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+            let v = views::conv_view(w.tx(), existing).await?;
+            w.commit().await?;
+            return Ok(v.rest(&account));
+        }
+        let assignee_id = match p.i64("assignee_id")? {
+            Some(a) => {
+                if w.tx().users_in_account(ctx.account_id(), &[a]).await?.is_empty() {
+                    return Err(CoreError::invalid(
+                        "assignee_id",
+                        "Assignee is not an agent of this account",
+                    ));
+                }
+                Some(a)
+            }
+            None => None,
+        };
+        let team_id = match p.i64("team_id")? {
+            Some(tid) => Some(
+                w.tx()
+                    .get_team(ctx.account_id(), tid)
+                    .await?
+                    .ok_or_else(|| CoreError::invalid("team_id", "Team not found"))?
+                    .id,
+            ),
+            None => None,
+        };
+        let status = rules::initial_status(requested_status, contact.blocked, false);
+        let display_id = w.tx().next_display_id(ctx.account_id()).await?;
+        let now = w.now;
+        let conv = w
+            .tx()
+            .insert_conversation(&Conversation {
+                id: 0,
+                account_id: ctx.account_id(),
+                inbox_id: inbox.id,
+                display_id,
+                uuid: uuid::Uuid::new_v4().to_string(),
+                status: status.code(),
+                priority: None,
+                assignee_id,
+                assignee_agent_bot_id: None,
+                team_id,
+                contact_id: contact.id,
+                contact_inbox_id: ci.id,
+                muted: false,
+                additional_attributes: additional,
+                custom_attributes: custom,
+                snoozed_until: if status == ConversationStatus::Snoozed {
+                    snoozed_until
+                } else {
+                    None
+                },
+                waiting_since: Some(now),
+                first_reply_created_at: None,
+                last_activity_at: now,
+                agent_last_seen_at: None,
+                assignee_last_seen_at: None,
+                contact_last_seen_at: None,
+                created_at: now,
+                updated_at: now,
+            })
+            .await?;
+        self.conversation_created(&mut w, &conv, &Actor::user(&ctx.user))
+            .await?;
+        if status == ConversationStatus::Snoozed {
+            self.schedule_snooze(&mut w, &conv).await?;
+        }
+        let mut conv = conv;
+        if let Some(m) = message {
+            let mp = Params::new(&m);
+            let content = mp.str("content")?;
+            let input = crate::messages::MessageInput {
+                content,
+                message_type: MessageType::Outgoing,
+                private: false,
+                content_type: switchboard_domain::ContentType::Text,
+                content_attributes: json!({}),
+                echo_id: None,
+                source_id: None,
+                additional_attributes: json!({}),
+            };
+            conv = self
+                .add_message(
+                    &mut w,
+                    conv,
+                    &inbox,
+                    input,
+                    crate::messages::Author::User(ctx.user.clone()),
+                )
+                .await?
+                .1;
+        }
+        let account = w.tx().get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let v = views::conv_view(w.tx(), conv).await?;
+        w.commit().await?;
+        Ok(v.rest(&account))
+    }
+
+    pub(crate) async fn conversation_created(
+        self: &Arc<Self>,
+        w: &mut Work,
+        conv: &Conversation,
+        actor: &Actor,
+    ) -> CoreResult<()> {
+        let view = views::conv_view(w.tx(), conv.clone()).await?;
+        let data = view.push();
+        w.emit(
+            Event::new(EventKind::ConversationCreated, conv.account_id, data)
+                .inbox(Some(conv.inbox_id))
+                .conversation(Some(conv.id))
+                .contact(Some(conv.contact_id))
+                .by(actor.performer()),
+        )
+        .await?;
+        let inbox = w.tx().get_inbox(conv.account_id, conv.inbox_id).await?;
+        if w.wants_webhook(conv.account_id, inbox.as_ref(), "conversation_created")
+            .await?
+        {
+            let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
+            if let Some(inbox) = &inbox {
+                let payload = present::conversation_webhook("conversation_created", &view, &account, inbox, None);
+                w.webhook(conv.account_id, Some(inbox), "conversation_created", &payload, None)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn schedule_snooze(self: &Arc<Self>, w: &mut Work, conv: &Conversation) -> CoreResult<()> {
+        if let Some(until) = conv.snoozed_until {
+            w.job(NewJob {
+                kind: JOB_SNOOZE_WAKE.into(),
+                payload: json!({ "conversation_id": conv.id, "snoozed_until": until }),
+                run_at: until,
+                max_attempts: 10,
+                deadline_at: None,
+                unique_key: Some(format!("snooze:{}:{}", conv.id, until)),
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Writes `after`, adds the activity lines for what changed, and records
+    /// the events and webhooks of the change. `labels` carries the label
+    /// change when there was one.
+    pub(crate) async fn conversation_changed(
+        self: &Arc<Self>,
+        w: &mut Work,
+        before: &Conversation,
+        after: &Conversation,
+        actor: &Actor,
+        labels: Option<(Vec<String>, Vec<String>)>,
+        activity: bool,
+    ) -> CoreResult<()> {
+        let mut after = after.clone();
+        let mut changed: Vec<Value> = Vec::new();
+        let mut push = |name: &str, prev: Value, cur: Value| {
+            if prev != cur {
+                changed.push(json!({ name: { "previous_value": prev, "current_value": cur } }));
+            }
+        };
+        push(
+            "status",
+            json!(present::status_str(before.status)),
+            json!(present::status_str(after.status)),
+        );
+        push("assignee_id", json!(before.assignee_id), json!(after.assignee_id));
+        push("team_id", json!(before.team_id), json!(after.team_id));
+        push(
+            "priority",
+            json!(before.priority().map(|p| p.as_str())),
+            json!(after.priority().map(|p| p.as_str())),
+        );
+        push(
+            "snoozed_until",
+            json!(before.snoozed_until.map(t::iso)),
+            json!(after.snoozed_until.map(t::iso)),
+        );
+        push(
+            "custom_attributes",
+            before.custom_attributes.clone(),
+            after.custom_attributes.clone(),
+        );
+        push(
+            "waiting_since",
+            json!(before.waiting_since.map(t::unix_secs)),
+            json!(after.waiting_since.map(t::unix_secs)),
+        );
+        push(
+            "first_reply_created_at",
+            json!(before.first_reply_created_at.map(t::unix_secs)),
+            json!(after.first_reply_created_at.map(t::unix_secs)),
+        );
+        if let Some((old, new)) = &labels {
+            push("label_list", json!(old), json!(new));
+        }
+        if changed.is_empty()
+            && before.last_activity_at == after.last_activity_at
+            && before.agent_last_seen_at == after.agent_last_seen_at
+        {
+            return Ok(());
+        }
+        after.updated_at = w.now;
+        w.tx().save_conversation(&after).await?;
+
+        let status_changed = before.status != after.status;
+        let assignee_changed = before.assignee_id != after.assignee_id;
+        let team_changed = before.team_id != after.team_id;
+        if activity {
+            let mut lines = Vec::new();
+            if status_changed {
+                lines.push(rules::status_activity(after.status(), actor.name()));
+            }
+            if assignee_changed {
+                let name = match after.assignee_id {
+                    Some(a) => w.tx().get_user(a).await?.map(|u| u.available_name().to_string()),
+                    None => None,
+                };
+                lines.push(rules::assignee_activity(name.as_deref(), actor.name()));
+            }
+            if team_changed {
+                let new = match after.team_id {
+                    Some(id) => w.tx().get_team(after.account_id, id).await?.map(|t| t.name),
+                    None => None,
+                };
+                let old = match before.team_id {
+                    Some(id) => w.tx().get_team(after.account_id, id).await?.map(|t| t.name),
+                    None => None,
+                };
+                lines.push(rules::team_activity(new.as_deref(), old.as_deref(), actor.name()));
+            }
+            if before.priority != after.priority {
+                lines.push(rules::priority_activity(
+                    before.priority().map(|p| p.as_str()),
+                    after.priority().map(|p| p.as_str()),
+                    actor.name(),
+                ));
+            }
+            if let Some((old, new)) = &labels {
+                let added: Vec<String> = new.iter().filter(|l| !old.contains(l)).cloned().collect();
+                let removed: Vec<String> = old.iter().filter(|l| !new.contains(l)).cloned().collect();
+                lines.extend(rules::labels_activity(&added, &removed, actor.name()));
+            }
+            for line in lines {
+                self.activity_message(w, &after, &line).await?;
+            }
+        }
+
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let view = views::conv_view(w.tx(), after.clone()).await?;
+        let data = view.push();
+        let changed = Value::Array(changed);
+        let (acc, inbox_id, cid, contact) = (
+            after.account_id,
+            Some(after.inbox_id),
+            Some(after.id),
+            Some(after.contact_id),
+        );
+        let performer = actor.performer();
+        if status_changed {
+            w.emit(
+                Event::new(EventKind::ConversationStatusChanged, acc, data.clone())
+                    .inbox(inbox_id)
+                    .conversation(cid)
+                    .contact(contact)
+                    .by(performer),
+            )
+            .await?;
+        }
+        if assignee_changed {
+            w.emit(
+                Event::new(EventKind::AssigneeChanged, acc, data.clone())
+                    .inbox(inbox_id)
+                    .conversation(cid)
+                    .contact(contact)
+                    .private(true)
+                    .by(performer),
+            )
+            .await?;
+        }
+        if team_changed {
+            w.emit(
+                Event::new(EventKind::TeamChanged, acc, data.clone())
+                    .inbox(inbox_id)
+                    .conversation(cid)
+                    .contact(contact)
+                    .private(true)
+                    .by(performer),
+            )
+            .await?;
+        }
+        let mut upd = data.clone();
+        upd["changed_attributes"] = changed.clone();
+        w.emit(
+            Event::new(EventKind::ConversationUpdated, acc, upd)
+                .inbox(inbox_id)
+                .conversation(cid)
+                .contact(contact)
+                .by(performer),
+        )
+        .await?;
+
+        let inbox = w.tx().get_inbox(acc, after.inbox_id).await?;
+        let Some(inbox) = inbox else { return Ok(()) };
+        let wants_status = status_changed
+            && w.wants_webhook(acc, Some(&inbox), "conversation_status_changed")
+                .await?;
+        let wants_update = w.wants_webhook(acc, Some(&inbox), "conversation_updated").await?;
+        if wants_status || wants_update {
+            let account = w.tx().get_account(acc).await?.ok_or(CoreError::NotFound)?;
+            if wants_status {
+                let payload = present::conversation_webhook(
+                    "conversation_status_changed",
+                    &view,
+                    &account,
+                    &inbox,
+                    Some(&changed),
+                );
+                w.webhook(acc, Some(&inbox), "conversation_status_changed", &payload, None)
+                    .await?;
+            }
+            if wants_update {
+                let payload =
+                    present::conversation_webhook("conversation_updated", &view, &account, &inbox, Some(&changed));
+                w.webhook(acc, Some(&inbox), "conversation_updated", &payload, None)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An activity line in the conversation (agents only; no webhook).
+    pub(crate) async fn activity_message(
+        self: &Arc<Self>,
+        w: &mut Work,
+        conv: &Conversation,
+        text: &str,
+    ) -> CoreResult<()> {
+        let now = w.now;
+        let m = w
+            .tx()
+            .insert_message(&NewMessage {
+                account_id: conv.account_id,
+                inbox_id: conv.inbox_id,
+                conversation_id: conv.id,
+                message_type: MessageType::Activity,
+                content: Some(text.to_string()),
+                content_type: switchboard_domain::ContentType::Text,
+                content_attributes: json!({}),
+                additional_attributes: json!({}),
+                private: false,
+                status: MessageStatus::Sent,
+                source_id: None,
+                echo_id: None,
+                sender_type: None,
+                sender_id: None,
+                created_at: now,
+            })
+            .await?
+            .ok_or_else(|| CoreError::Internal("activity message not written".into()))?;
+        let ci = w
+            .tx()
+            .get_contact_inbox(conv.contact_inbox_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let data = present::message_push(&m, &present::Sender::None, conv, &ci, 0);
+        w.emit(
+            Event::new(EventKind::MessageCreated, conv.account_id, data)
+                .inbox(Some(conv.inbox_id))
+                .conversation(Some(conv.id))
+                .contact(Some(conv.contact_id))
+                .private(true),
+        )
+        .await
+    }
+
+    pub async fn toggle_status(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, body: &Value) -> CoreResult<Value> {
+        let p = Params::new(body);
+        let requested = match p.str("status")? {
+            None => None,
+            Some(s) => Some(
+                ConversationStatus::parse(&s)
+                    .ok_or_else(|| CoreError::invalid("status", "status is not included in the list"))?,
+            ),
+        };
+        let snoozed_until = match p.raw("snoozed_until") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.is_empty() => None,
+            Some(v) => {
+                Some(t::from_json(v).ok_or_else(|| CoreError::invalid("snoozed_until", "snoozed_until is invalid"))?)
+            }
+        };
+        let mut w = Work::begin(self).await?;
+        let before = self.lock_visible(&mut w, ctx, display_id).await?;
+        let target = rules::toggle_target(before.status(), requested);
+        let mut after = before.clone();
+        after.status = target.code();
+        after.snoozed_until = if target == ConversationStatus::Snoozed {
+            snoozed_until
+        } else {
+            None
+        };
+        if target == ConversationStatus::Resolved {
+            after.waiting_since = None;
+        }
+        // An agent opening a conversation takes it (Chatwoot's rule).
+        if target == ConversationStatus::Open
+            && before.status() != ConversationStatus::Open
+            && !ctx.is_admin()
+            && after.assignee_id.is_none()
+        {
+            after.assignee_id = Some(ctx.user.id);
+        }
+        self.conversation_changed(&mut w, &before, &after, &Actor::user(&ctx.user), None, true)
+            .await?;
+        if target == ConversationStatus::Snoozed
+            && after.snoozed_until.is_some()
+            && before.snoozed_until != after.snoozed_until
+        {
+            self.schedule_snooze(&mut w, &after).await?;
+        }
+        w.commit().await?;
+        Ok(json!({
+            "meta": {},
+            "payload": {
+                "success": true,
+                "conversation_id": after.display_id,
+                "current_status": target.as_str(),
+                "snoozed_until": after.snoozed_until.map(t::unix_secs),
+            }
+        }))
+    }
+
+    pub async fn set_priority(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, body: &Value) -> CoreResult<Value> {
+        let p = Params::new(body);
+        if !p.has("priority") {
+            return Err(CoreError::invalid("priority", "priority is required"));
+        }
+        let priority = match p.str("priority")?.as_deref() {
+            None | Some("none") | Some("") => None,
+            Some(s) => Some(
+                Priority::parse(s)
+                    .ok_or_else(|| CoreError::invalid("priority", "priority is not included in the list"))?,
+            ),
+        };
+        let mut w = Work::begin(self).await?;
+        let before = self.lock_visible(&mut w, ctx, display_id).await?;
+        let mut after = before.clone();
+        after.priority = priority.map(|p| p.code());
+        self.conversation_changed(&mut w, &before, &after, &Actor::user(&ctx.user), None, true)
+            .await?;
+        let account = w.tx().get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let fresh = w
+            .tx()
+            .get_conversation_by_id(after.id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let v = views::conv_view(w.tx(), fresh).await?;
+        w.commit().await?;
+        Ok(v.rest(&account))
+    }
+
+    /// `POST /assignments`: an agent (`assignee_id`, null unassigns) or a team.
+    pub async fn assign(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, body: &Value) -> CoreResult<Value> {
+        let p = Params::new(body);
+        let mut w = Work::begin(self).await?;
+        let before = self.lock_visible(&mut w, ctx, display_id).await?;
+        let mut after = before.clone();
+        let result;
+        if p.has("team_id") {
+            match p.i64("team_id")? {
+                Some(tid) => {
+                    let team = w
+                        .tx()
+                        .get_team(ctx.account_id(), tid)
+                        .await?
+                        .ok_or(CoreError::NotFound)?;
+                    after.team_id = Some(team.id);
+                    result = present::team(&team, false);
+                }
+                None => {
+                    after.team_id = None;
+                    result = Value::Null;
+                }
+            }
+        } else if p.has("assignee_id") {
+            if p.str("assignee_type")?.as_deref() == Some("AgentBot") {
+                return Err(CoreError::invalid(
+                    "assignee_type",
+                    "Agent bots are not available on this server yet",
+                ));
+            }
+            match p.i64("assignee_id")? {
+                Some(uid) => {
+                    let users = w.tx().list_account_users(ctx.account_id()).await?;
+                    let (u, au) = users.iter().find(|(u, _)| u.id == uid).ok_or(CoreError::NotFound)?;
+                    if !au.is_admin() && !w.tx().is_inbox_member(before.inbox_id, u.id).await? {
+                        return Err(CoreError::invalid(
+                            "assignee_id",
+                            "Assignee is not a member of this inbox",
+                        ));
+                    }
+                    after.assignee_id = Some(u.id);
+                    result = present::agent(u, Some(au));
+                }
+                None => {
+                    after.assignee_id = None;
+                    result = Value::Null;
+                }
+            }
+        } else {
+            return Err(CoreError::invalid("assignee_id", "assignee_id or team_id is required"));
+        }
+        self.conversation_changed(&mut w, &before, &after, &Actor::user(&ctx.user), None, true)
+            .await?;
+        w.commit().await?;
+        Ok(result)
+    }
+
+    pub async fn conversation_labels(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64) -> CoreResult<Value> {
+        let c = self.visible_conversation(ctx, display_id).await?;
+        let mut tx = self.store.read().await?;
+        let labels: Vec<String> = tx
+            .conversation_labels(&[c.id])
+            .await?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
+        Ok(json!({ "payload": labels }))
+    }
+
+    /// `POST /labels` replaces the conversation's labels.
+    pub async fn set_conversation_labels(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        display_id: i64,
+        labels: &[String],
+    ) -> CoreResult<Value> {
+        let labels = crate::contacts::normalise_labels(labels)?;
+        let mut w = Work::begin(self).await?;
+        let conv = self.lock_visible(&mut w, ctx, display_id).await?;
+        let old: Vec<String> = w
+            .tx()
+            .conversation_labels(&[conv.id])
+            .await?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
+        w.tx()
+            .set_conversation_labels(ctx.account_id(), conv.id, &labels)
+            .await?;
+        let new: Vec<String> = w
+            .tx()
+            .conversation_labels(&[conv.id])
+            .await?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
+        if old != new {
+            self.conversation_changed(
+                &mut w,
+                &conv,
+                &conv,
+                &Actor::user(&ctx.user),
+                Some((old, new.clone())),
+                true,
+            )
+            .await?;
+        }
+        w.commit().await?;
+        Ok(json!({ "payload": new }))
+    }
+
+    /// `POST /custom_attributes` replaces them all.
+    pub async fn set_custom_attributes(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        display_id: i64,
+        body: &Value,
+    ) -> CoreResult<Value> {
+        let p = Params::new(body);
+        let attrs = p
+            .object("custom_attributes")?
+            .ok_or_else(|| CoreError::invalid("custom_attributes", "custom_attributes is required"))?;
+        let mut w = Work::begin(self).await?;
+        let before = self.lock_visible(&mut w, ctx, display_id).await?;
+        let mut after = before.clone();
+        after.custom_attributes = Value::Object(attrs);
+        self.conversation_changed(&mut w, &before, &after, &Actor::user(&ctx.user), None, false)
+            .await?;
+        w.commit().await?;
+        Ok(json!({ "custom_attributes": after.custom_attributes }))
+    }
+
+    /// `update_last_seen` (read) or `unread` (mark the last incoming as unread).
+    pub async fn mark_seen(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, unread: bool) -> CoreResult<Value> {
+        let mut w = Work::begin(self).await?;
+        let before = self.lock_visible(&mut w, ctx, display_id).await?;
+        let mut after = before.clone();
+        let at = if unread {
+            w.tx().last_incoming_at(before.id).await?.map(|t| t - 1_000_000)
+        } else {
+            Some(w.now)
+        };
+        after.agent_last_seen_at = at;
+        if after.assignee_id == Some(ctx.user.id) {
+            after.assignee_last_seen_at = at;
+        }
+        after.updated_at = w.now;
+        w.tx().save_conversation(&after).await?;
+        let view = views::conv_view(w.tx(), after.clone()).await?;
+        if !unread {
+            let data = view.push();
+            w.emit(
+                Event::new(EventKind::ConversationRead, after.account_id, data)
+                    .inbox(Some(after.inbox_id))
+                    .conversation(Some(after.id))
+                    .contact(Some(after.contact_id))
+                    .private(true)
+                    .by(Some(Performer::User(ctx.user.id))),
+            )
+            .await?;
+        }
+        let account = w.tx().get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        w.commit().await?;
+        Ok(view.rest(&account))
+    }
+
+    /// Wakes a snoozed conversation (the job queued by snoozing).
+    pub async fn wake_snoozed(self: &Arc<Self>, conversation_id: i64, snoozed_until: i64) -> CoreResult<()> {
+        let mut w = Work::begin(self).await?;
+        let Some(before) = w.tx().lock_conversation_by_id(conversation_id).await? else {
+            return Ok(());
+        };
+        if before.status() != ConversationStatus::Snoozed || before.snoozed_until != Some(snoozed_until) {
+            return Ok(());
+        }
+        let mut after = before.clone();
+        after.status = ConversationStatus::Open.code();
+        after.snoozed_until = None;
+        self.conversation_changed(&mut w, &before, &after, &Actor::system(), None, true)
+            .await?;
+        w.commit().await
+    }
+}
+
+/// Parses Chatwoot's filter payload into allowlisted conditions.
+pub fn parse_filter(body: &Value) -> CoreResult<Vec<FilterCondition>> {
+    let items = body
+        .get("payload")
+        .and_then(Value::as_array)
+        .ok_or_else(|| CoreError::invalid("payload", "payload must be a list of conditions"))?;
+    if items.is_empty() || items.len() > 50 {
+        return Err(CoreError::invalid(
+            "payload",
+            "payload must have between 1 and 50 conditions",
+        ));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let p = Params::new(item);
+        let key = p.req_str("attribute_key")?;
+        let op_s = p.req_str("filter_operator")?;
+        let custom = item
+            .get("custom_attribute_type")
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+            || item.get("attribute_model").and_then(Value::as_str) == Some("customer_attributes");
+        let field = match key.as_str() {
+            "status" => FilterField::Status,
+            "priority" => FilterField::Priority,
+            "assignee_id" => FilterField::AssigneeId,
+            "inbox_id" => FilterField::InboxId,
+            "team_id" => FilterField::TeamId,
+            "display_id" | "id" => FilterField::DisplayId,
+            "contact_id" => FilterField::ContactId,
+            "created_at" => FilterField::CreatedAt,
+            "last_activity_at" => FilterField::LastActivityAt,
+            "waiting_since" => FilterField::WaitingSince,
+            "labels" | "label_list" => FilterField::Labels,
+            "browser_language" | "country_code" | "referer" | "conversation_language" | "mail_subject" => {
+                FilterField::Additional(key.clone())
+            }
+            k if custom && is_attr_key(k) => FilterField::Custom(k.to_string()),
+            _ => {
+                return Err(CoreError::invalid(
+                    "attribute_key",
+                    format!("Invalid attribute key - [{key}]"),
+                ));
+            }
+        };
+        let op = match op_s.as_str() {
+            "equal_to" => FilterOp::EqualTo,
+            "not_equal_to" => FilterOp::NotEqualTo,
+            "contains" => FilterOp::Contains,
+            "does_not_contain" => FilterOp::DoesNotContain,
+            "is_present" => FilterOp::IsPresent,
+            "is_not_present" => FilterOp::IsNotPresent,
+            "is_greater_than" => FilterOp::IsGreaterThan,
+            "is_less_than" => FilterOp::IsLessThan,
+            "days_before" => FilterOp::DaysBefore,
+            _ => {
+                return Err(CoreError::invalid(
+                    "filter_operator",
+                    format!(
+                        "Invalid operator. The allowed operators for {key} are [equal_to,not_equal_to,contains,does_not_contain,is_present,is_not_present,is_greater_than,is_less_than,days_before]."
+                    ),
+                ));
+            }
+        };
+        let join = match item
+            .get("query_operator")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_uppercase)
+            .as_deref()
+        {
+            None | Some("AND") | Some("") => Join::And,
+            Some("OR") => Join::Or,
+            Some(_) => return Err(CoreError::invalid("query_operator", "query_operator must be AND or OR")),
+        };
+        let raw_values: Vec<Value> = match item.get("values") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a.clone(),
+            Some(v) => vec![v.clone()],
+        };
+        if raw_values.len() > 100 {
+            return Err(CoreError::invalid("values", "Too many values"));
+        }
+        let mut values = Vec::with_capacity(raw_values.len());
+        for v in raw_values {
+            values.push(filter_value(&field, op, &v)?);
+        }
+        out.push(FilterCondition {
+            field,
+            op,
+            values,
+            join,
+        });
+    }
+    Ok(out)
+}
+
+fn is_attr_key(k: &str) -> bool {
+    !k.is_empty() && k.len() <= 100 && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Converts one filter value to the column's type (a status name to its
+/// code, a date to micros, an id to an integer).
+fn filter_value(field: &FilterField, op: FilterOp, v: &Value) -> CoreResult<FilterValue> {
+    let bad = || CoreError::invalid("values", "Invalid value for this attribute");
+    // Chatwoot's UI sends `{id, name}` objects for pickers.
+    let v = match v {
+        Value::Object(o) => o.get("id").cloned().ok_or_else(bad)?,
+        other => other.clone(),
+    };
+    let as_int = |v: &Value| -> CoreResult<i64> {
+        match v {
+            Value::Number(n) => n.as_i64().ok_or_else(bad),
+            Value::String(s) => s.trim().parse().map_err(|_| bad()),
+            _ => Err(bad()),
+        }
+    };
+    Ok(match field {
+        FilterField::Status => {
+            let code = ConversationStatus::from_json(&v).ok_or_else(bad)?.code();
+            FilterValue::Int(code as i64)
+        }
+        FilterField::Priority => FilterValue::Int(Priority::from_json(&v).ok_or_else(bad)?.code() as i64),
+        FilterField::AssigneeId
+        | FilterField::InboxId
+        | FilterField::TeamId
+        | FilterField::DisplayId
+        | FilterField::ContactId => FilterValue::Int(as_int(&v)?),
+        FilterField::CreatedAt | FilterField::LastActivityAt | FilterField::WaitingSince => {
+            if op == FilterOp::DaysBefore {
+                let days = as_int(&v)?;
+                if !(0..=36_500).contains(&days) {
+                    return Err(bad());
+                }
+                FilterValue::Int(t::now_micros() - days * 86_400 * 1_000_000)
+            } else {
+                FilterValue::Int(t::from_json(&v).ok_or_else(bad)?)
+            }
+        }
+        FilterField::Labels | FilterField::Additional(_) | FilterField::Custom(_) => match v {
+            Value::String(s) if s.len() <= 1500 => FilterValue::Text(s),
+            Value::Number(n) => FilterValue::Text(n.to_string()),
+            Value::Bool(b) => FilterValue::Text(b.to_string()),
+            _ => return Err(bad()),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_allowlist() {
+        let ok = json!({"payload":[{"attribute_key":"status","filter_operator":"equal_to","values":["open"],"query_operator":"AND"}]});
+        let c = parse_filter(&ok).unwrap();
+        assert_eq!(c[0].values, vec![FilterValue::Int(0)]);
+        for bad in [
+            json!({"payload":[{"attribute_key":"status; DROP TABLE x","filter_operator":"equal_to","values":["open"]}]}),
+            json!({"payload":[{"attribute_key":"status","filter_operator":"= 1 OR 1=1 --","values":["open"]}]}),
+            json!({"payload":[{"attribute_key":"status","filter_operator":"equal_to","values":["open' OR '1'='1"]}]}),
+            json!({"payload":[{"attribute_key":"inbox_id","filter_operator":"equal_to","values":["1 OR 1=1"]}]}),
+            json!({"payload":[{"attribute_key":"status","filter_operator":"equal_to","values":["open"],"query_operator":"UNION"}]}),
+            json!({"payload":[]}),
+            json!({"nope":1}),
+        ] {
+            assert!(parse_filter(&bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! Inboxes (API and website-widget channels) and their members.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+use switchboard_domain::Event;
+use switchboard_domain::validate;
+use switchboard_domain::{ChannelType, EventKind};
+use switchboard_store::{Inbox, User};
+
+use crate::auth::{AccountCtx, random_token};
+use crate::params::Params;
+use crate::work::Work;
+use crate::{Core, CoreError, CoreResult, present};
+
+/// Inbox settings common to every channel, with the kind of value each takes.
+const COMMON_SETTINGS: &[(&str, Kind)] = &[
+    ("greeting_enabled", Kind::Bool),
+    ("greeting_message", Kind::Text),
+    ("enable_email_collect", Kind::Bool),
+    ("csat_survey_enabled", Kind::Bool),
+    ("csat_config", Kind::Object),
+    ("enable_auto_assignment", Kind::Bool),
+    ("auto_assignment_config", Kind::Object),
+    ("working_hours_enabled", Kind::Bool),
+    ("working_hours", Kind::Array),
+    ("out_of_office_message", Kind::Text),
+    ("timezone", Kind::Text),
+    ("allow_messages_after_resolved", Kind::Bool),
+    ("lock_to_single_conversation", Kind::Bool),
+    ("sender_name_type", Kind::Text),
+    ("business_name", Kind::Text),
+    ("avatar_url", Kind::Text),
+];
+
+const API_FIELDS: &[(&str, Kind)] = &[("hmac_mandatory", Kind::Bool), ("additional_attributes", Kind::Object)];
+
+const WIDGET_FIELDS: &[(&str, Kind)] = &[
+    ("website_url", Kind::Text),
+    ("widget_color", Kind::Text),
+    ("welcome_title", Kind::Text),
+    ("welcome_tagline", Kind::Text),
+    ("reply_time", Kind::Text),
+    ("pre_chat_form_enabled", Kind::Bool),
+    ("pre_chat_form_options", Kind::Object),
+    ("continuity_via_email", Kind::Bool),
+    ("hmac_mandatory", Kind::Bool),
+    ("allowed_domains", Kind::Text),
+    ("selected_feature_flags", Kind::Array),
+];
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Bool,
+    Text,
+    Object,
+    Array,
+}
+
+const MAX_SETTING_TEXT: usize = 10_000;
+
+fn copy_fields(src: &Value, fields: &[(&str, Kind)], into: &mut Map<String, Value>) -> CoreResult<()> {
+    let p = Params::new(src);
+    for (key, kind) in fields {
+        if !p.has(key) {
+            continue;
+        }
+        let v = match kind {
+            Kind::Bool => p.bool(key)?.map(Value::Bool),
+            Kind::Text => match p.str(key)? {
+                Some(s) if s.chars().count() > MAX_SETTING_TEXT => {
+                    return Err(CoreError::invalid(key, format!("{key} is too long")));
+                }
+                s => s.map(Value::String),
+            },
+            Kind::Object => match p.raw(key) {
+                Some(Value::Null) | None => None,
+                Some(o @ Value::Object(_)) => Some(o.clone()),
+                Some(_) => return Err(CoreError::invalid(key, format!("{key} must be an object"))),
+            },
+            Kind::Array => match p.raw(key) {
+                Some(Value::Null) | None => None,
+                Some(a @ Value::Array(_)) => Some(a.clone()),
+                Some(_) => return Err(CoreError::invalid(key, format!("{key} must be a list"))),
+            },
+        };
+        match v {
+            Some(v) => into.insert(key.to_string(), v),
+            None => into.remove(*key),
+        };
+    }
+    if let Some(Value::String(tz)) = into.get("reply_time")
+        && !["in_a_few_minutes", "in_a_few_hours", "in_a_day"].contains(&tz.as_str())
+    {
+        return Err(CoreError::invalid(
+            "reply_time",
+            "reply_time is not included in the list",
+        ));
+    }
+    if let Some(Value::String(c)) = into.get("widget_color")
+        && !(c.starts_with('#') && c.len() <= 9 && c[1..].chars().all(|x| x.is_ascii_hexdigit()))
+    {
+        return Err(CoreError::invalid(
+            "widget_color",
+            "widget_color must be a hex colour like #1f93ff",
+        ));
+    }
+    Ok(())
+}
+
+fn webhook_url(p: &Params<'_>) -> CoreResult<Option<String>> {
+    match p.str("webhook_url")? {
+        None => Ok(None),
+        Some(s) if s.trim().is_empty() => Ok(None),
+        Some(s) => validate::http_url(&s)
+            .map(Some)
+            .map_err(|m| CoreError::invalid("webhook_url", m)),
+    }
+}
+
+impl Core {
+    pub async fn list_inboxes(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Vec<Value>> {
+        let mut tx = self.store.read().await?;
+        let member = if ctx.is_admin() { None } else { Some(ctx.user.id) };
+        let list = tx.list_inboxes(ctx.account_id(), member).await?;
+        Ok(list
+            .iter()
+            .map(|i| present::inbox(i, &self.config.public_url, ctx.is_admin()))
+            .collect())
+    }
+
+    /// An inbox the caller may see (agents: only inboxes they are a member of).
+    pub async fn visible_inbox(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Inbox> {
+        let mut tx = self.store.read().await?;
+        let inbox = tx.get_inbox(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
+        if !ctx.is_admin() && !tx.is_inbox_member(inbox.id, ctx.user.id).await? {
+            return Err(CoreError::NotFound);
+        }
+        Ok(inbox)
+    }
+
+    pub async fn get_inbox(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
+        let inbox = self.visible_inbox(ctx, id).await?;
+        Ok(present::inbox(&inbox, &self.config.public_url, ctx.is_admin()))
+    }
+
+    pub async fn create_inbox(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let p = Params::new(body);
+        let name = p.req_str("name")?;
+        if name.chars().count() > validate::MAX_NAME_LEN {
+            return Err(CoreError::invalid("name", "name is too long"));
+        }
+        let channel = body
+            .get("channel")
+            .filter(|c| c.is_object())
+            .ok_or_else(|| CoreError::invalid("channel", "channel can't be blank"))?;
+        let cp = Params::new(channel);
+        let ctype = cp.req_str("type")?;
+        let channel_type = ChannelType::parse(&ctype)
+            .ok_or_else(|| CoreError::invalid("channel", format!("Invalid channel type: {ctype}")))?;
+        let mut settings = Map::new();
+        copy_fields(body, COMMON_SETTINGS, &mut settings)?;
+        let mut config = Map::new();
+        let (key, hook) = match channel_type {
+            ChannelType::Api => {
+                copy_fields(channel, API_FIELDS, &mut config)?;
+                (random_token(24), webhook_url(&cp)?)
+            }
+            ChannelType::WebWidget => {
+                copy_fields(channel, WIDGET_FIELDS, &mut config)?;
+                (random_token(24), None)
+            }
+            other => {
+                return Err(CoreError::invalid(
+                    "channel",
+                    format!("Channel type {other} is not available on this server yet"),
+                ));
+            }
+        };
+        let mut w = Work::begin(self).await?;
+        let now = w.now;
+        let inbox = w
+            .tx()
+            .insert_inbox(&Inbox {
+                id: 0,
+                account_id: ctx.account_id(),
+                name,
+                channel_type: channel_type.code(),
+                channel_key: key,
+                hmac_token: random_token(24),
+                secret: random_token(32),
+                webhook_url: hook,
+                settings: Value::Object(settings),
+                channel_config: Value::Object(config),
+                created_at: now,
+                updated_at: now,
+            })
+            .await?;
+        let data = present::inbox(&inbox, &self.config.public_url, false);
+        w.emit(
+            Event::new(EventKind::InboxCreated, inbox.account_id, data.clone())
+                .inbox(Some(inbox.id))
+                .private(true),
+        )
+        .await?;
+        if w.wants_webhook(inbox.account_id, None, "inbox_created").await? {
+            let mut payload = data;
+            payload["event"] = json!("inbox_created");
+            w.webhook(inbox.account_id, None, "inbox_created", &payload, None)
+                .await?;
+        }
+        w.commit().await?;
+        Ok(present::inbox(&inbox, &self.config.public_url, true))
+    }
+
+    pub async fn update_inbox(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let p = Params::new(body);
+        let mut w = Work::begin(self).await?;
+        let mut inbox = w
+            .tx()
+            .get_inbox(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let before = present::inbox(&inbox, &self.config.public_url, false);
+        if p.has("name") {
+            inbox.name = p.req_str("name")?;
+        }
+        let mut settings = inbox.settings.as_object().cloned().unwrap_or_default();
+        copy_fields(body, COMMON_SETTINGS, &mut settings)?;
+        inbox.settings = Value::Object(settings);
+        if let Some(channel) = body.get("channel").filter(|c| c.is_object()) {
+            let mut config = inbox.channel_config.as_object().cloned().unwrap_or_default();
+            match inbox.channel() {
+                ChannelType::Api => {
+                    copy_fields(channel, API_FIELDS, &mut config)?;
+                    if Params::new(channel).has("webhook_url") {
+                        inbox.webhook_url = webhook_url(&Params::new(channel))?;
+                    }
+                }
+                ChannelType::WebWidget => copy_fields(channel, WIDGET_FIELDS, &mut config)?,
+                _ => {}
+            }
+            inbox.channel_config = Value::Object(config);
+        }
+        inbox.updated_at = w.now;
+        w.tx().update_inbox(&inbox).await?;
+        let data = present::inbox(&inbox, &self.config.public_url, false);
+        let changed = changed_keys(&before, &data);
+        w.emit(
+            Event::new(EventKind::InboxUpdated, inbox.account_id, data.clone())
+                .inbox(Some(inbox.id))
+                .private(true),
+        )
+        .await?;
+        if w.wants_webhook(inbox.account_id, None, "inbox_updated").await? {
+            let mut payload = data;
+            payload["event"] = json!("inbox_updated");
+            payload["changed_attributes"] = changed;
+            w.webhook(inbox.account_id, None, "inbox_updated", &payload, None)
+                .await?;
+        }
+        w.commit().await?;
+        Ok(present::inbox(&inbox, &self.config.public_url, true))
+    }
+
+    pub async fn delete_inbox(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
+        ctx.require_admin()?;
+        let mut tx = self.store.write().await?;
+        if !tx.delete_inbox(ctx.account_id(), id).await? {
+            return Err(CoreError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn inbox_members(self: &Arc<Self>, ctx: &AccountCtx, inbox_id: i64) -> CoreResult<Vec<Value>> {
+        let inbox = self.visible_inbox(ctx, inbox_id).await?;
+        let mut tx = self.store.read().await?;
+        let ids = tx.list_inbox_members(inbox.id).await?;
+        let users = tx.list_account_users(ctx.account_id()).await?;
+        Ok(users
+            .iter()
+            .filter(|(u, _)| ids.contains(&u.id))
+            .map(|(u, au)| present::agent(u, Some(au)))
+            .collect())
+    }
+
+    /// `mode`: add the users, remove them, or make them the whole list.
+    pub async fn change_inbox_members(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        inbox_id: i64,
+        user_ids: &[i64],
+        mode: MemberChange,
+    ) -> CoreResult<Vec<Value>> {
+        ctx.require_admin()?;
+        let mut w = Work::begin(self).await?;
+        let inbox = w
+            .tx()
+            .get_inbox(ctx.account_id(), inbox_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let valid: Vec<User> = w.tx().users_in_account(ctx.account_id(), user_ids).await?;
+        if valid.len() != dedup(user_ids).len() {
+            return Err(CoreError::NotFound);
+        }
+        let ids: Vec<i64> = valid.iter().map(|u| u.id).collect();
+        let now = w.now;
+        match mode {
+            MemberChange::Add => w.tx().add_inbox_members(inbox.id, &ids, now).await?,
+            MemberChange::Remove => w.tx().remove_inbox_members(inbox.id, &ids).await?,
+            MemberChange::Set => {
+                let current = w.tx().list_inbox_members(inbox.id).await?;
+                let gone: Vec<i64> = current.into_iter().filter(|c| !ids.contains(c)).collect();
+                w.tx().remove_inbox_members(inbox.id, &gone).await?;
+                w.tx().add_inbox_members(inbox.id, &ids, now).await?;
+            }
+        }
+        let members = w.tx().list_inbox_members(inbox.id).await?;
+        let users = w.tx().list_account_users(ctx.account_id()).await?;
+        w.commit().await?;
+        Ok(users
+            .iter()
+            .filter(|(u, _)| members.contains(&u.id))
+            .map(|(u, au)| present::agent(u, Some(au)))
+            .collect())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    Add,
+    Remove,
+    Set,
+}
+
+pub(crate) fn dedup(ids: &[i64]) -> Vec<i64> {
+    let mut v = ids.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// `[{key: {previous_value, current_value}}]` for the keys that differ.
+pub(crate) fn changed_keys(before: &Value, after: &Value) -> Value {
+    let mut out = Vec::new();
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for (k, av) in a {
+            let bv = b.get(k).unwrap_or(&Value::Null);
+            if bv != av {
+                out.push(json!({ k.clone(): { "previous_value": bv, "current_value": av } }));
+            }
+        }
+    }
+    Value::Array(out)
+}

@@ -1,0 +1,312 @@
+//! The durable job runner. Jobs are rows written in the same transaction as
+//! the change that needs them; workers claim due jobs with a lease (on
+//! PostgreSQL with `FOR UPDATE SKIP LOCKED`, so nodes share the queue), run
+//! them, and delete them on success. Failures are retried with exponential
+//! backoff and jitter until `max_attempts` or the job's deadline, then the
+//! job is kept as dead with its last error, and its owner is told.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use switchboard_domain::time::now_micros;
+use switchboard_outbound::{Outcome, backoff_delay, classify_status, sign_webhook};
+use switchboard_store::{DeliveryAttempt, Job};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use crate::work::{JOB_DELIVER, JOB_SNOOZE_WAKE};
+use crate::{Core, CoreError};
+
+/// Why a job did not finish.
+#[derive(Debug)]
+pub enum JobFailure {
+    /// Try again later (after `after` when the target said so).
+    Retry { error: String, after: Option<Duration> },
+    /// Give up now.
+    Permanent(String),
+}
+
+impl From<CoreError> for JobFailure {
+    fn from(e: CoreError) -> Self {
+        JobFailure::Retry {
+            error: e.to_string(),
+            after: None,
+        }
+    }
+}
+
+/// Counters the metrics endpoint reads.
+#[derive(Debug, Default)]
+pub struct JobCounters {
+    pub completed: std::sync::atomic::AtomicU64,
+    pub retried: std::sync::atomic::AtomicU64,
+    pub dead: std::sync::atomic::AtomicU64,
+    pub deliveries_ok: std::sync::atomic::AtomicU64,
+    pub deliveries_failed: std::sync::atomic::AtomicU64,
+}
+
+/// Runs jobs until `shutdown` turns true, then waits for running ones.
+pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
+    let concurrency = core.config.job_concurrency.max(1);
+    let sem = Arc::new(Semaphore::new(concurrency));
+    let mut running = JoinSet::new();
+    let lease = core.config.job_lease.as_micros() as i64;
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        while running.try_join_next().is_some() {}
+        let free = sem.available_permits();
+        let mut claimed = 0;
+        if free > 0 {
+            match core.store.claim_jobs(now_micros(), free as i64, lease).await {
+                Ok(jobs) => {
+                    claimed = jobs.len();
+                    for job in jobs {
+                        let Ok(permit) = sem.clone().acquire_owned().await else {
+                            break;
+                        };
+                        let core = core.clone();
+                        running.spawn(async move {
+                            execute(&core, job).await;
+                            drop(permit);
+                            core.wake_jobs();
+                        });
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "claiming jobs failed"),
+            }
+        }
+        if claimed > 0 && claimed == free {
+            continue;
+        }
+        tokio::select! {
+            _ = core.jobs_ready.notified() => {}
+            _ = tokio::time::sleep(core.config.job_poll_interval) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+    while running.join_next().await.is_some() {}
+}
+
+async fn execute(core: &Arc<Core>, job: Job) {
+    let result = match job.kind.as_str() {
+        JOB_DELIVER => deliver(core, &job).await,
+        JOB_SNOOZE_WAKE => snooze_wake(core, &job).await,
+        other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
+    };
+    let now = now_micros();
+    let outcome = async {
+        let mut tx = core.store.write().await?;
+        match &result {
+            Ok(()) => {
+                tx.complete_job(job.id).await?;
+                core.job_counters
+                    .completed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(JobFailure::Retry { error, after }) => {
+                let delay = backoff_delay(
+                    job.attempts.max(1) as u32,
+                    core.config.retry_base,
+                    core.config.retry_cap,
+                );
+                let delay = after
+                    .map(|a| a.max(delay).min(Duration::from_secs(24 * 3600)))
+                    .unwrap_or(delay);
+                let next = now + delay.as_micros() as i64;
+                let out_of_time = job.deadline_at.is_some_and(|d| next > d);
+                if job.attempts >= job.max_attempts || out_of_time {
+                    tx.kill_job(job.id, error, now).await?;
+                    core.job_counters
+                        .dead
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tx.commit().await?;
+                    on_dead(core, &job, error).await;
+                    return Ok::<(), CoreError>(());
+                }
+                tx.retry_job(job.id, next, error).await?;
+                core.job_counters
+                    .retried
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(JobFailure::Permanent(error)) => {
+                tx.kill_job(job.id, error, now).await?;
+                core.job_counters
+                    .dead
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tx.commit().await?;
+                on_dead(core, &job, error).await;
+                return Ok(());
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = outcome {
+        // The lease runs out and another worker retries the job.
+        tracing::error!(job = job.id, error = %e, "recording a job's result failed");
+    }
+}
+
+/// What a job that gave up leaves visible.
+async fn on_dead(core: &Arc<Core>, job: &Job, error: &str) {
+    if job.kind != JOB_DELIVER {
+        tracing::warn!(job = job.id, kind = %job.kind, error, "job gave up");
+        return;
+    }
+    let Some(id) = job.payload.get("delivery_id").and_then(Value::as_i64) else {
+        return;
+    };
+    let result = async {
+        let mut tx = core.store.write().await?;
+        let Some(mut d) = tx.get_delivery(id).await? else {
+            return Ok::<_, CoreError>(None);
+        };
+        d.state = "failed".into();
+        d.last_error = Some(error.to_string());
+        d.updated_at = now_micros();
+        tx.update_delivery(&d).await?;
+        tx.commit().await?;
+        Ok(d.message_id)
+    }
+    .await;
+    core.job_counters
+        .deliveries_failed
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    match result {
+        Ok(Some(message_id)) => {
+            if let Err(e) = core.fail_message(message_id, error).await {
+                tracing::error!(message = message_id, error = %e, "marking a message failed");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(delivery = id, error = %e, "marking a delivery failed"),
+    }
+}
+
+async fn snooze_wake(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
+    let conv = job.payload.get("conversation_id").and_then(Value::as_i64);
+    let until = job.payload.get("snoozed_until").and_then(Value::as_i64);
+    let (Some(conv), Some(until)) = (conv, until) else {
+        return Err(JobFailure::Permanent("bad snooze payload".into()));
+    };
+    core.wake_snoozed(conv, until).await?;
+    Ok(())
+}
+
+/// Delivers one webhook: signed as Chatwoot v4.11+ signs them, the delivery
+/// id fixed across retries, every attempt logged.
+async fn deliver(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
+    let id = job
+        .payload
+        .get("delivery_id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| JobFailure::Permanent("bad delivery payload".into()))?;
+    let (delivery, secret) = {
+        let mut tx = core.store.read().await.map_err(CoreError::from)?;
+        let Some(d) = tx.get_delivery(id).await.map_err(CoreError::from)? else {
+            return Ok(());
+        };
+        if d.state != "pending" {
+            return Ok(());
+        }
+        let secret = match (d.webhook_id, d.inbox_id) {
+            (Some(w), _) => tx
+                .get_webhook(d.account_id, w)
+                .await
+                .map_err(CoreError::from)?
+                .map(|w| w.secret),
+            (None, Some(i)) => tx
+                .get_inbox(d.account_id, i)
+                .await
+                .map_err(CoreError::from)?
+                .map(|i| i.secret),
+            _ => None,
+        };
+        let Some(secret) = secret else {
+            return Err(JobFailure::Permanent("the webhook or inbox was deleted".into()));
+        };
+        (d, secret)
+    };
+    let ts = now_micros() / 1_000_000;
+    let body = delivery.payload.clone().into_bytes();
+    let headers = vec![
+        ("X-Chatwoot-Signature".to_string(), sign_webhook(&secret, ts, &body)),
+        ("X-Chatwoot-Timestamp".to_string(), ts.to_string()),
+        ("X-Chatwoot-Delivery".to_string(), delivery.delivery_uuid.clone()),
+        ("X-Switchboard-Event".to_string(), delivery.event.clone()),
+    ];
+    let started = Instant::now();
+    let result = core
+        .outbound
+        .post(&delivery.url, &headers, body, "application/json")
+        .await;
+    let elapsed = started.elapsed().as_millis() as i64;
+    let (status, error, failure) = match &result {
+        Ok(r) => match classify_status(r.status) {
+            Outcome::Success => (Some(r.status as i32), None, None),
+            Outcome::Retry => {
+                let e = format!("HTTP {}", r.status);
+                (
+                    Some(r.status as i32),
+                    Some(e.clone()),
+                    Some(JobFailure::Retry {
+                        error: e,
+                        after: r.retry_after,
+                    }),
+                )
+            }
+            Outcome::Permanent => {
+                let e = format!("HTTP {}", r.status);
+                (Some(r.status as i32), Some(e.clone()), Some(JobFailure::Permanent(e)))
+            }
+        },
+        Err(e) => {
+            let msg = e.to_string();
+            let f = if e.is_permanent() {
+                JobFailure::Permanent(msg.clone())
+            } else {
+                JobFailure::Retry {
+                    error: msg.clone(),
+                    after: None,
+                }
+            };
+            (None, Some(msg), Some(f))
+        }
+    };
+    let now = now_micros();
+    let mut tx = core.store.write().await.map_err(CoreError::from)?;
+    let mut d = tx.get_delivery(id).await.map_err(CoreError::from)?.unwrap_or(delivery);
+    d.attempts += 1;
+    d.last_status = status;
+    d.last_error = error.clone();
+    d.updated_at = now;
+    if failure.is_none() {
+        d.state = "delivered".into();
+    }
+    tx.update_delivery(&d).await.map_err(CoreError::from)?;
+    tx.insert_delivery_attempt(&DeliveryAttempt {
+        id: 0,
+        delivery_id: d.id,
+        attempt: d.attempts,
+        status_code: status,
+        error,
+        duration_ms: elapsed,
+        created_at: now,
+    })
+    .await
+    .map_err(CoreError::from)?;
+    tx.commit().await.map_err(CoreError::from)?;
+    match failure {
+        None => {
+            core.job_counters
+                .deliveries_ok
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        }
+        Some(f) => Err(f),
+    }
+}

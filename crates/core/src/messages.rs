@@ -1,0 +1,480 @@
+//! Messages: create (with every rule that follows a message), list, status
+//! updates from API channels, soft delete.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use switchboard_domain::Event;
+use switchboard_domain::event::Performer;
+use switchboard_domain::rules::{self, MAX_CONTENT_CHARS};
+use switchboard_domain::validate;
+use switchboard_domain::{
+    ChannelType, ContentType, ConversationStatus, EventKind, MessageStatus, MessageType, SenderType,
+};
+use switchboard_store::{Contact, Conversation, Inbox, Message, MessageQuery, NewMessage, User};
+
+use crate::auth::AccountCtx;
+use crate::conversations::Actor;
+use crate::params::Params;
+use crate::present::Sender;
+use crate::work::Work;
+use crate::{Core, CoreError, CoreResult, present, views};
+
+/// A validated message to add.
+#[derive(Debug, Clone)]
+pub struct MessageInput {
+    pub content: Option<String>,
+    pub message_type: MessageType,
+    pub private: bool,
+    pub content_type: ContentType,
+    pub content_attributes: Value,
+    pub echo_id: Option<String>,
+    pub source_id: Option<String>,
+    pub additional_attributes: Value,
+}
+
+#[derive(Debug, Clone)]
+pub enum Author {
+    User(User),
+    Contact(Contact),
+}
+
+impl Author {
+    fn sender_type(&self) -> SenderType {
+        match self {
+            Author::User(_) => SenderType::User,
+            Author::Contact(_) => SenderType::Contact,
+        }
+    }
+    fn sender_id(&self) -> i64 {
+        match self {
+            Author::User(u) => u.id,
+            Author::Contact(c) => c.id,
+        }
+    }
+    fn sender(&self) -> Sender {
+        match self {
+            Author::User(u) => Sender::User(u.clone()),
+            Author::Contact(c) => Sender::Contact(c.clone()),
+        }
+    }
+    fn performer(&self) -> Performer {
+        match self {
+            Author::User(u) => Performer::User(u.id),
+            Author::Contact(c) => Performer::Contact(c.id),
+        }
+    }
+}
+
+/// Parses and validates a message body from the agent API.
+pub fn parse_input(body: &Value) -> CoreResult<MessageInput> {
+    let p = Params::new(body);
+    let content = p.str("content")?;
+    if let Some(c) = &content
+        && c.chars().count() > MAX_CONTENT_CHARS
+    {
+        return Err(CoreError::invalid(
+            "content",
+            format!("Content is too long (maximum is {MAX_CONTENT_CHARS} characters)"),
+        ));
+    }
+    let message_type = match p.raw("message_type") {
+        None | Some(Value::Null) => MessageType::Outgoing,
+        Some(v) => MessageType::from_json(v)
+            .ok_or_else(|| CoreError::invalid("message_type", "message_type is not included in the list"))?,
+    };
+    if message_type == MessageType::Activity {
+        return Err(CoreError::invalid(
+            "message_type",
+            "Activity messages cannot be created through the API",
+        ));
+    }
+    let content_type = match p.raw("content_type") {
+        None | Some(Value::Null) => ContentType::Text,
+        Some(v) => ContentType::from_json(v)
+            .ok_or_else(|| CoreError::invalid("content_type", "content_type is not included in the list"))?,
+    };
+    let content_attributes = validate::content_attributes(p.raw("content_attributes"))
+        .map_err(|m| CoreError::invalid("content_attributes", m))?;
+    validate::content_for_type(content_type, &content_attributes)
+        .map_err(|m| CoreError::invalid("content_attributes", m))?;
+    if content.as_deref().is_none_or(|c| c.trim().is_empty()) && content_type == ContentType::Text {
+        return Err(CoreError::invalid("content", "Content can't be blank"));
+    }
+    let echo_id = p.str("echo_id")?.filter(|s| !s.is_empty());
+    if echo_id.as_ref().is_some_and(|e| e.len() > 255) {
+        return Err(CoreError::invalid("echo_id", "echo_id is too long"));
+    }
+    let source_id = p.str("source_id")?.filter(|s| !s.is_empty());
+    if source_id.as_ref().is_some_and(|e| e.len() > 255) {
+        return Err(CoreError::invalid("source_id", "source_id is too long"));
+    }
+    let mut additional = json!({});
+    if let Some(tp) = p.raw("template_params").filter(|v| v.is_object()) {
+        additional["template_params"] = tp.clone();
+    }
+    Ok(MessageInput {
+        content,
+        message_type,
+        private: p.bool("private")?.unwrap_or(false),
+        content_type,
+        content_attributes,
+        echo_id,
+        source_id,
+        additional_attributes: additional,
+    })
+}
+
+impl Core {
+    /// Adds a message to a locked conversation inside `w`, applying every
+    /// rule that follows a message. Returns the message (or the existing one
+    /// for a replayed `source_id` / `echo_id`, with `false`) and the
+    /// conversation as it now is.
+    pub(crate) async fn add_message(
+        self: &Arc<Self>,
+        w: &mut Work,
+        conv: Conversation,
+        inbox: &Inbox,
+        input: MessageInput,
+        author: Author,
+    ) -> CoreResult<(Option<Message>, Conversation)> {
+        if let Some(sid) = &input.source_id
+            && w.tx().find_message_by_source(inbox.id, sid).await?.is_some()
+        {
+            return Ok((None, conv));
+        }
+        if let Some(echo) = &input.echo_id
+            && w.tx().find_message_by_echo(conv.id, echo).await?.is_some()
+        {
+            return Ok((None, conv));
+        }
+        let since = w.now - 60_000_000;
+        let limit = self.config.flood_limit;
+        if w.tx().count_messages_since(conv.id, since, limit).await? >= limit {
+            return Err(CoreError::invalid("base", "Too many messages"));
+        }
+        let now = w.now;
+        let inserted = w
+            .tx()
+            .insert_message(&NewMessage {
+                account_id: conv.account_id,
+                inbox_id: conv.inbox_id,
+                conversation_id: conv.id,
+                message_type: input.message_type,
+                content: input.content.clone(),
+                content_type: input.content_type,
+                content_attributes: input.content_attributes.clone(),
+                additional_attributes: input.additional_attributes.clone(),
+                private: input.private,
+                status: MessageStatus::Sent,
+                source_id: input.source_id.clone(),
+                echo_id: input.echo_id.clone(),
+                sender_type: Some(author.sender_type().as_str().to_string()),
+                sender_id: Some(author.sender_id()),
+                created_at: now,
+            })
+            .await?;
+        let Some(msg) = inserted else {
+            // Lost a race with the same source_id / echo_id: the first one stands.
+            return Ok((None, conv));
+        };
+
+        // What the message does to the conversation.
+        let before = conv.clone();
+        let mut after = conv;
+        after.last_activity_at = now;
+        let sender_type = Some(author.sender_type());
+        after.waiting_since =
+            rules::waiting_since_after_message(after.waiting_since, msg.message_type(), msg.private, sender_type, now);
+        if rules::is_first_reply(
+            after.first_reply_created_at,
+            msg.message_type(),
+            msg.private,
+            sender_type,
+        ) {
+            after.first_reply_created_at = Some(now);
+        }
+        if msg.message_type() == MessageType::Incoming
+            && let Some(s) = rules::status_on_incoming(after.status(), after.muted, false)
+        {
+            after.status = s.code();
+            after.snoozed_until = None;
+        }
+        if let Author::Contact(c) = &author {
+            let mut c = c.clone();
+            c.last_activity_at = Some(now);
+            c.updated_at = now;
+            w.tx().update_contact(&c).await?;
+        }
+        let actor = match &author {
+            Author::User(u) => Actor::user(u),
+            Author::Contact(_) => Actor::system(),
+        };
+        // Reopening by an incoming message is told by the status event, not an activity line.
+        let status_by_contact = before.status != after.status && matches!(author, Author::Contact(_));
+        self.conversation_changed(w, &before, &after, &actor, None, !status_by_contact)
+            .await?;
+        let after = w
+            .tx()
+            .get_conversation_by_id(after.id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+
+        // Events and webhooks of the message itself.
+        let view = views::conv_view(w.tx(), after.clone()).await?;
+        let sender = author.sender();
+        let mut data = present::message_push(&msg, &sender, &after, &view.contact_inbox, view.unread_count);
+        data["conversation"]["contact_inbox"]["source_id"] = json!(view.contact_inbox.source_id);
+        w.emit(
+            Event::new(EventKind::MessageCreated, after.account_id, data)
+                .inbox(Some(after.inbox_id))
+                .conversation(Some(after.id))
+                .contact(Some(after.contact_id))
+                .private(msg.private)
+                .by(Some(author.performer())),
+        )
+        .await?;
+        if msg.message_type() != MessageType::Activity
+            && w.wants_webhook(after.account_id, Some(inbox), "message_created")
+                .await?
+        {
+            let account = w.tx().get_account(after.account_id).await?.ok_or(CoreError::NotFound)?;
+            let payload = present::message_webhook("message_created", &msg, &sender, &view, inbox, &account);
+            // An API inbox's outgoing reply is delivered through its webhook:
+            // if that fails for good, the message is marked failed.
+            let delivery_of = (msg.message_type() == MessageType::Outgoing && !msg.private).then_some(msg.id);
+            w.webhook(after.account_id, Some(inbox), "message_created", &payload, delivery_of)
+                .await?;
+        }
+        Ok((Some(msg), after))
+    }
+
+    /// `POST /conversations/:id/messages` as an agent.
+    pub async fn create_message(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        display_id: i64,
+        body: &Value,
+    ) -> CoreResult<Value> {
+        let input = parse_input(body)?;
+        let mut w = Work::begin(self).await?;
+        let conv = self.lock_visible(&mut w, ctx, display_id).await?;
+        let inbox = w
+            .tx()
+            .get_inbox(ctx.account_id(), conv.inbox_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let author = if input.message_type == MessageType::Incoming {
+            if inbox.channel() != ChannelType::Api {
+                return Err(CoreError::invalid(
+                    "message_type",
+                    "Incoming messages are only allowed in Api inboxes",
+                ));
+            }
+            let contact = w
+                .tx()
+                .get_contact(ctx.account_id(), conv.contact_id)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            Author::Contact(contact)
+        } else {
+            Author::User(ctx.user.clone())
+        };
+        if conv.status() == ConversationStatus::Resolved
+            && input.message_type == MessageType::Incoming
+            && !inbox.setting_bool("allow_messages_after_resolved", true)
+        {
+            return Err(CoreError::invalid(
+                "base",
+                "This conversation is resolved and the inbox does not accept new messages",
+            ));
+        }
+        let (sid, echo) = (input.source_id.clone(), input.echo_id.clone());
+        let (msg, conv) = self.add_message(&mut w, conv, &inbox, input, author).await?;
+        let msg = match msg {
+            Some(m) => m,
+            None => {
+                let existing = match (&sid, &echo) {
+                    (Some(s), _) => w.tx().find_message_by_source(inbox.id, s).await?,
+                    (None, Some(e)) => w.tx().find_message_by_echo(conv.id, e).await?,
+                    _ => None,
+                };
+                existing.ok_or_else(|| CoreError::Internal("duplicate message vanished".into()))?
+            }
+        };
+        let senders = views::senders(w.tx(), ctx.account_id(), std::slice::from_ref(&msg)).await?;
+        w.commit().await?;
+        let sender = senders.into_iter().next().unwrap_or(Sender::None);
+        Ok(present::message_rest(&msg, &sender, conv.display_id))
+    }
+
+    pub async fn list_messages(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        display_id: i64,
+        before: Option<i64>,
+        after: Option<i64>,
+    ) -> CoreResult<Value> {
+        let conv = self.visible_conversation(ctx, display_id).await?;
+        let limit = match (before, after) {
+            (Some(_), Some(_)) => 1000,
+            (None, Some(_)) => 100,
+            _ => 20,
+        };
+        let mut tx = self.store.read().await?;
+        let msgs = tx
+            .list_messages(&MessageQuery {
+                conversation_id: conv.id,
+                before,
+                after,
+                limit,
+                public_only: false,
+            })
+            .await?;
+        let senders = views::senders(&mut *tx, ctx.account_id(), &msgs).await?;
+        let view = views::conv_view(&mut *tx, conv.clone()).await?;
+        let labels = view.labels.clone();
+        Ok(json!({
+            "meta": {
+                "labels": labels,
+                "additional_attributes": conv.additional_attributes,
+                "contact": present::contact(&view.contact),
+                "assignee": view.assignee.as_ref().map(|(u, au)| present::agent(u, au.as_ref())),
+                "agent_last_seen_at": conv.agent_last_seen_at.map(switchboard_domain::time::unix_secs),
+                "assignee_last_seen_at": conv.assignee_last_seen_at.map(switchboard_domain::time::unix_secs),
+            },
+            "payload": msgs.iter().zip(senders.iter()).map(|(m, s)| present::message_rest(m, s, conv.display_id)).collect::<Vec<_>>(),
+        }))
+    }
+
+    /// `PATCH /messages/:id {status, external_error}`: API inboxes only.
+    pub async fn update_message_status(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        display_id: i64,
+        message_id: i64,
+        body: &Value,
+    ) -> CoreResult<Value> {
+        let p = Params::new(body);
+        let status = match p.raw("status") {
+            None | Some(Value::Null) => return Err(CoreError::invalid("status", "status is required")),
+            Some(v) => MessageStatus::from_json(v)
+                .ok_or_else(|| CoreError::invalid("status", "status is not included in the list"))?,
+        };
+        let external_error = p.str("external_error")?;
+        let mut w = Work::begin(self).await?;
+        let conv = self.lock_visible(&mut w, ctx, display_id).await?;
+        let inbox = w
+            .tx()
+            .get_inbox(ctx.account_id(), conv.inbox_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if inbox.channel() != ChannelType::Api {
+            return Err(CoreError::forbidden());
+        }
+        let mut msg = w
+            .tx()
+            .get_message(conv.id, message_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        msg.status = status.code();
+        if status == MessageStatus::Failed {
+            msg.content_attributes["external_error"] = json!(external_error.unwrap_or_else(|| "failed".into()));
+        }
+        msg.updated_at = w.now;
+        w.tx().update_message(&msg).await?;
+        self.message_updated(&mut w, &conv, &inbox, &msg).await?;
+        let senders = views::senders(w.tx(), ctx.account_id(), std::slice::from_ref(&msg)).await?;
+        w.commit().await?;
+        let sender = senders.into_iter().next().unwrap_or(Sender::None);
+        Ok(present::message_rest(&msg, &sender, conv.display_id))
+    }
+
+    /// Soft delete: the content is replaced, `deleted: true` is recorded.
+    pub async fn delete_message(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        display_id: i64,
+        message_id: i64,
+    ) -> CoreResult<Value> {
+        let mut w = Work::begin(self).await?;
+        let conv = self.lock_visible(&mut w, ctx, display_id).await?;
+        let inbox = w
+            .tx()
+            .get_inbox(ctx.account_id(), conv.inbox_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let mut msg = w
+            .tx()
+            .get_message(conv.id, message_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if msg.message_type() == MessageType::Activity {
+            return Err(CoreError::forbidden());
+        }
+        msg.content = Some("This message was deleted".into());
+        msg.content_attributes = json!({ "deleted": true });
+        msg.updated_at = w.now;
+        w.tx().update_message(&msg).await?;
+        self.message_updated(&mut w, &conv, &inbox, &msg).await?;
+        let senders = views::senders(w.tx(), ctx.account_id(), std::slice::from_ref(&msg)).await?;
+        w.commit().await?;
+        let sender = senders.into_iter().next().unwrap_or(Sender::None);
+        Ok(present::message_rest(&msg, &sender, conv.display_id))
+    }
+
+    pub(crate) async fn message_updated(
+        self: &Arc<Self>,
+        w: &mut Work,
+        conv: &Conversation,
+        inbox: &Inbox,
+        msg: &Message,
+    ) -> CoreResult<()> {
+        let senders = views::senders(w.tx(), conv.account_id, std::slice::from_ref(msg)).await?;
+        let sender = senders.into_iter().next().unwrap_or(Sender::None);
+        let view = views::conv_view(w.tx(), conv.clone()).await?;
+        let data = present::message_push(msg, &sender, conv, &view.contact_inbox, view.unread_count);
+        let private = msg.private || msg.message_type() == MessageType::Activity;
+        w.emit(
+            Event::new(EventKind::MessageUpdated, conv.account_id, data)
+                .inbox(Some(conv.inbox_id))
+                .conversation(Some(conv.id))
+                .contact(Some(conv.contact_id))
+                .private(private),
+        )
+        .await?;
+        if msg.message_type() != MessageType::Activity
+            && w.wants_webhook(conv.account_id, Some(inbox), "message_updated").await?
+        {
+            let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
+            let payload = present::message_webhook("message_updated", msg, &sender, &view, inbox, &account);
+            w.webhook(conv.account_id, Some(inbox), "message_updated", &payload, None)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Marks an API-inbox message failed after its delivery gave up.
+    pub async fn fail_message(self: &Arc<Self>, message_id: i64, reason: &str) -> CoreResult<()> {
+        let mut w = Work::begin(self).await?;
+        let Some(found) = w.tx().get_message_by_id(message_id).await? else {
+            return Ok(());
+        };
+        let conv_id = found.conversation_id;
+        let Some(conv) = w.tx().lock_conversation_by_id(conv_id).await? else {
+            return Ok(());
+        };
+        let Some(mut msg) = w.tx().get_message(conv.id, message_id).await? else {
+            return Ok(());
+        };
+        let Some(inbox) = w.tx().get_inbox(conv.account_id, conv.inbox_id).await? else {
+            return Ok(());
+        };
+        msg.status = MessageStatus::Failed.code();
+        msg.content_attributes["external_error"] = json!(reason);
+        msg.updated_at = w.now;
+        w.tx().update_message(&msg).await?;
+        self.message_updated(&mut w, &conv, &inbox, &msg).await?;
+        w.commit().await
+    }
+}

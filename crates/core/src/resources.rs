@@ -1,0 +1,534 @@
+//! Account resources: the account itself, profile, agents, teams, labels and
+//! canned responses.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use switchboard_domain::time::{now_micros, unix_secs};
+use switchboard_domain::{Availability, Role, validate};
+use switchboard_store::{CannedResponse, Label, NewUser, StoreError, Team};
+
+use crate::auth::{AccountCtx, OWNER_USER, Principal, hash_password, random_token, validate_password};
+use crate::inboxes::{MemberChange, dedup};
+use crate::params::Params;
+use crate::{Core, CoreError, CoreResult, present};
+
+fn taken(attr: &'static str) -> impl Fn(StoreError) -> CoreError {
+    move |e| match e {
+        StoreError::Conflict(_) => CoreError::invalid(attr, format!("{} has already been taken", capitalise(attr))),
+        e => e.into(),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn label_json(l: &Label) -> Value {
+    json!({
+        "id": l.id,
+        "title": l.title,
+        "description": l.description,
+        "color": l.color,
+        "show_on_sidebar": l.show_on_sidebar,
+    })
+}
+
+fn canned_json(c: &CannedResponse) -> Value {
+    json!({
+        "id": c.id,
+        "account_id": c.account_id,
+        "short_code": c.short_code,
+        "content": c.content,
+        "created_at": unix_secs(c.created_at),
+        "updated_at": unix_secs(c.updated_at),
+    })
+}
+
+fn colour(p: &Params<'_>) -> CoreResult<Option<String>> {
+    match p.str("color")? {
+        None => Ok(None),
+        Some(c)
+            if c.starts_with('#')
+                && (c.len() == 7 || c.len() == 4)
+                && c[1..].chars().all(|x| x.is_ascii_hexdigit()) =>
+        {
+            Ok(Some(c))
+        }
+        Some(_) => Err(CoreError::invalid("color", "Color must be a hex colour like #1f93ff")),
+    }
+}
+
+impl Core {
+    pub async fn profile(self: &Arc<Self>, p: &Principal) -> CoreResult<Value> {
+        let mut tx = self.store.read().await?;
+        let accounts = tx.list_user_accounts(p.user.id).await?;
+        let token = tx.get_access_token(OWNER_USER, p.user.id).await?.unwrap_or_default();
+        Ok(present::profile(&p.user, &token, &accounts))
+    }
+
+    /// `PUT /profile`: name, display name, signature, availability, and a
+    /// password change (which ends every other session).
+    pub async fn update_profile(self: &Arc<Self>, p: &Principal, body: &Value) -> CoreResult<Value> {
+        let params = Params::new(body).nested_or_self("profile");
+        let mut tx = self.store.write().await?;
+        let mut user = tx.get_user(p.user.id).await?.ok_or(CoreError::NotFound)?;
+        if params.has("name") {
+            user.name = params.req_str("name")?;
+        }
+        if params.has("display_name") {
+            user.display_name = params.str("display_name")?;
+        }
+        if params.has("message_signature") {
+            user.message_signature = params.str("message_signature")?;
+        }
+        if let Some(ui) = params.object("ui_settings")? {
+            user.ui_settings = Value::Object(ui);
+        }
+        if let Some(new) = params.str("password")? {
+            let current = params.str("current_password")?.unwrap_or_default();
+            if !crate::auth::verify_password(&current, &user.password_hash) {
+                return Err(CoreError::invalid("current_password", "Current password is incorrect"));
+            }
+            if params.str("password_confirmation")?.is_some_and(|c| c != new) {
+                return Err(CoreError::invalid(
+                    "password_confirmation",
+                    "Password confirmation doesn't match Password",
+                ));
+            }
+            validate_password(&new)?;
+            user.password_hash = hash_password(&new)?;
+            user.tokens_valid_after = now_micros();
+            tx.delete_user_sessions(user.id).await?;
+        }
+        if let Some(av) = params.str("availability")? {
+            let av = Availability::parse(&av)
+                .ok_or_else(|| CoreError::invalid("availability", "availability is not included in the list"))?;
+            for (_, mut au) in tx.list_user_accounts(user.id).await? {
+                au.availability = av.code();
+                tx.update_account_user(&au).await?;
+            }
+        }
+        user.updated_at = now_micros();
+        tx.update_user(&user).await?;
+        tx.commit().await?;
+        self.profile(&Principal { user }).await
+    }
+
+    pub async fn reset_access_token(self: &Arc<Self>, p: &Principal) -> CoreResult<Value> {
+        let mut tx = self.store.write().await?;
+        tx.set_access_token(OWNER_USER, p.user.id, &random_token(24), now_micros())
+            .await?;
+        tx.commit().await?;
+        self.profile(p).await
+    }
+
+    pub async fn get_account(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Value> {
+        let mut tx = self.store.read().await?;
+        let a = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        Ok(present::account(&a))
+    }
+
+    pub async fn update_account(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let p = Params::new(body);
+        let mut tx = self.store.write().await?;
+        let mut a = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        if p.has("name") {
+            a.name = p.req_str("name")?;
+        }
+        if let Some(l) = p.str("locale")? {
+            a.locale = l;
+        }
+        if p.has("domain") {
+            a.domain = p.str("domain")?;
+        }
+        if p.has("support_email") {
+            a.support_email = match p.str("support_email")? {
+                Some(e) if !e.is_empty() => {
+                    Some(validate::email(&e).map_err(|m| CoreError::invalid("support_email", m))?)
+                }
+                _ => None,
+            };
+        }
+        if let Some(c) = p.object("custom_attributes")? {
+            a.custom_attributes = Value::Object(c);
+        }
+        a.updated_at = now_micros();
+        tx.update_account(&a).await?;
+        tx.commit().await?;
+        Ok(present::account(&a))
+    }
+
+    // ---- agents ----
+
+    pub async fn list_agents(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Vec<Value>> {
+        let mut tx = self.store.read().await?;
+        Ok(tx
+            .list_account_users(ctx.account_id())
+            .await?
+            .iter()
+            .map(|(u, au)| present::agent(u, Some(au)))
+            .collect())
+    }
+
+    /// Adds an agent. Without a `password` the agent cannot sign in until an
+    /// administrator sets one (there is no invitation e-mail yet).
+    pub async fn create_agent(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let p = Params::new(body);
+        let name = p.req_str("name")?;
+        let email = validate::email(&p.req_str("email")?).map_err(|m| CoreError::invalid("email", m))?;
+        let role = match p.str("role")? {
+            None => Role::Agent,
+            Some(r) => Role::parse(&r).ok_or_else(|| CoreError::invalid("role", "role is not included in the list"))?,
+        };
+        let availability = match p.str("availability")? {
+            None => Availability::Online,
+            Some(a) => Availability::parse(&a)
+                .ok_or_else(|| CoreError::invalid("availability", "availability is not included in the list"))?,
+        };
+        let password = match p.str("password")? {
+            Some(pw) => {
+                validate_password(&pw)?;
+                pw
+            }
+            None => random_token(32),
+        };
+        let hash = hash_password(&password)?;
+        let now = now_micros();
+        let mut tx = self.store.write().await?;
+        let user = match tx.find_user_by_email(&email).await? {
+            Some(u) => {
+                if tx.get_account_user(ctx.account_id(), u.id).await?.is_some() {
+                    return Err(CoreError::invalid("email", "Email has already been taken"));
+                }
+                u
+            }
+            None => {
+                let u = tx
+                    .insert_user(
+                        &NewUser {
+                            name,
+                            display_name: None,
+                            email,
+                            password_hash: hash,
+                            pubsub_token: random_token(24),
+                        },
+                        now,
+                    )
+                    .await
+                    .map_err(taken("email"))?;
+                tx.set_access_token(OWNER_USER, u.id, &random_token(24), now).await?;
+                u
+            }
+        };
+        let mut au = tx
+            .upsert_account_user(ctx.account_id(), user.id, role.code(), now)
+            .await?;
+        au.availability = availability.code();
+        if let Some(ao) = p.bool("auto_offline")? {
+            au.auto_offline = ao;
+        }
+        tx.update_account_user(&au).await?;
+        tx.commit().await?;
+        Ok(present::agent(&user, Some(&au)))
+    }
+
+    pub async fn update_agent(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let p = Params::new(body);
+        let mut tx = self.store.write().await?;
+        let mut au = tx
+            .get_account_user(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let mut user = tx.get_user(id).await?.ok_or(CoreError::NotFound)?;
+        if let Some(r) = p.str("role")? {
+            let role = Role::parse(&r).ok_or_else(|| CoreError::invalid("role", "role is not included in the list"))?;
+            au.role = role.code();
+        }
+        if let Some(a) = p.str("availability")? {
+            au.availability = Availability::parse(&a)
+                .ok_or_else(|| CoreError::invalid("availability", "availability is not included in the list"))?
+                .code();
+        }
+        if let Some(ao) = p.bool("auto_offline")? {
+            au.auto_offline = ao;
+        }
+        if p.has("name") {
+            user.name = p.req_str("name")?;
+        }
+        if let Some(pw) = p.str("password")? {
+            validate_password(&pw)?;
+            user.password_hash = hash_password(&pw)?;
+            user.tokens_valid_after = now_micros();
+            tx.delete_user_sessions(user.id).await?;
+        }
+        user.updated_at = now_micros();
+        tx.update_user(&user).await?;
+        tx.update_account_user(&au).await?;
+        tx.commit().await?;
+        Ok(present::agent(&user, Some(&au)))
+    }
+
+    pub async fn delete_agent(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
+        ctx.require_admin()?;
+        if id == ctx.user.id {
+            return Err(CoreError::invalid("id", "You cannot remove yourself from the account"));
+        }
+        let mut tx = self.store.write().await?;
+        if !tx.delete_account_user(ctx.account_id(), id).await? {
+            return Err(CoreError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ---- teams ----
+
+    pub async fn list_teams(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Vec<Value>> {
+        let mut tx = self.store.read().await?;
+        let teams = tx.list_teams(ctx.account_id()).await?;
+        let mine = tx.user_team_ids(ctx.user.id).await?;
+        Ok(teams.iter().map(|t| present::team(t, mine.contains(&t.id))).collect())
+    }
+
+    pub async fn get_team(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
+        let mut tx = self.store.read().await?;
+        let t = tx.get_team(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
+        let mine = tx.user_team_ids(ctx.user.id).await?;
+        Ok(present::team(&t, mine.contains(&t.id)))
+    }
+
+    pub async fn save_team(self: &Arc<Self>, ctx: &AccountCtx, id: Option<i64>, body: &Value) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let p = Params::new(body).nested_or_self("team");
+        let mut tx = self.store.write().await?;
+        let mut team = match id {
+            Some(id) => tx.get_team(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?,
+            None => Team {
+                id: 0,
+                account_id: ctx.account_id(),
+                name: String::new(),
+                description: None,
+                allow_auto_assign: true,
+                created_at: now_micros(),
+            },
+        };
+        if id.is_none() || p.has("name") {
+            let name = p.req_str("name")?.trim().to_lowercase();
+            if name.chars().count() > validate::MAX_NAME_LEN {
+                return Err(CoreError::invalid("name", "Name is too long"));
+            }
+            team.name = name;
+        }
+        if p.has("description") {
+            team.description = p.str("description")?;
+        }
+        if let Some(a) = p.bool("allow_auto_assign")? {
+            team.allow_auto_assign = a;
+        }
+        let team = match id {
+            Some(_) => {
+                tx.update_team(&team).await.map_err(taken("name"))?;
+                team
+            }
+            None => tx.insert_team(&team).await.map_err(taken("name"))?,
+        };
+        tx.commit().await?;
+        Ok(present::team(&team, false))
+    }
+
+    pub async fn delete_team(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
+        ctx.require_admin()?;
+        let mut tx = self.store.write().await?;
+        if !tx.delete_team(ctx.account_id(), id).await? {
+            return Err(CoreError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn team_members(self: &Arc<Self>, ctx: &AccountCtx, team_id: i64) -> CoreResult<Vec<Value>> {
+        let mut tx = self.store.read().await?;
+        let t = tx
+            .get_team(ctx.account_id(), team_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let ids = tx.list_team_members(t.id).await?;
+        let users = tx.list_account_users(ctx.account_id()).await?;
+        Ok(users
+            .iter()
+            .filter(|(u, _)| ids.contains(&u.id))
+            .map(|(u, au)| present::agent(u, Some(au)))
+            .collect())
+    }
+
+    pub async fn change_team_members(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        team_id: i64,
+        user_ids: &[i64],
+        mode: MemberChange,
+    ) -> CoreResult<Vec<Value>> {
+        ctx.require_admin()?;
+        let mut tx = self.store.write().await?;
+        let t = tx
+            .get_team(ctx.account_id(), team_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let valid = tx.users_in_account(ctx.account_id(), user_ids).await?;
+        if valid.len() != dedup(user_ids).len() {
+            return Err(CoreError::NotFound);
+        }
+        let ids: Vec<i64> = valid.iter().map(|u| u.id).collect();
+        let now = now_micros();
+        match mode {
+            MemberChange::Add => tx.add_team_members(t.id, &ids, now).await?,
+            MemberChange::Remove => tx.remove_team_members(t.id, &ids).await?,
+            MemberChange::Set => {
+                let current = tx.list_team_members(t.id).await?;
+                let gone: Vec<i64> = current.into_iter().filter(|c| !ids.contains(c)).collect();
+                tx.remove_team_members(t.id, &gone).await?;
+                tx.add_team_members(t.id, &ids, now).await?;
+            }
+        }
+        let members = tx.list_team_members(t.id).await?;
+        let users = tx.list_account_users(ctx.account_id()).await?;
+        tx.commit().await?;
+        Ok(users
+            .iter()
+            .filter(|(u, _)| members.contains(&u.id))
+            .map(|(u, au)| present::agent(u, Some(au)))
+            .collect())
+    }
+
+    // ---- labels ----
+
+    pub async fn list_labels(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Value> {
+        let mut tx = self.store.read().await?;
+        let labels = tx.list_labels(ctx.account_id()).await?;
+        Ok(json!({ "payload": labels.iter().map(label_json).collect::<Vec<_>>() }))
+    }
+
+    pub async fn get_label(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
+        let mut tx = self.store.read().await?;
+        let l = tx.get_label(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
+        Ok(label_json(&l))
+    }
+
+    pub async fn save_label(self: &Arc<Self>, ctx: &AccountCtx, id: Option<i64>, body: &Value) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let p = Params::new(body).nested_or_self("label");
+        let mut tx = self.store.write().await?;
+        let mut l = match id {
+            Some(id) => tx.get_label(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?,
+            None => Label {
+                id: 0,
+                account_id: ctx.account_id(),
+                title: String::new(),
+                description: None,
+                color: "#1f93ff".into(),
+                show_on_sidebar: true,
+                created_at: now_micros(),
+            },
+        };
+        if id.is_none() || p.has("title") {
+            l.title = validate::label_title(&p.req_str("title")?).map_err(|m| CoreError::invalid("title", m))?;
+        }
+        if p.has("description") {
+            l.description = p.str("description")?;
+        }
+        if let Some(c) = colour(&p)? {
+            l.color = c;
+        }
+        if let Some(s) = p.bool("show_on_sidebar")? {
+            l.show_on_sidebar = s;
+        }
+        let l = match id {
+            Some(_) => {
+                tx.update_label(&l).await.map_err(taken("title"))?;
+                l
+            }
+            None => tx.insert_label(&l).await.map_err(taken("title"))?,
+        };
+        tx.commit().await?;
+        Ok(label_json(&l))
+    }
+
+    pub async fn delete_label(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
+        ctx.require_admin()?;
+        let mut tx = self.store.write().await?;
+        if !tx.delete_label(ctx.account_id(), id).await? {
+            return Err(CoreError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ---- canned responses ----
+
+    pub async fn list_canned(self: &Arc<Self>, ctx: &AccountCtx, search: Option<&str>) -> CoreResult<Value> {
+        let mut tx = self.store.read().await?;
+        let list = tx.list_canned(ctx.account_id(), search).await?;
+        Ok(Value::Array(list.iter().map(canned_json).collect()))
+    }
+
+    pub async fn save_canned(self: &Arc<Self>, ctx: &AccountCtx, id: Option<i64>, body: &Value) -> CoreResult<Value> {
+        let p = Params::new(body).nested_or_self("canned_response");
+        let mut tx = self.store.write().await?;
+        let now = now_micros();
+        let mut c = match id {
+            Some(id) => tx.get_canned(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?,
+            None => CannedResponse {
+                id: 0,
+                account_id: ctx.account_id(),
+                short_code: String::new(),
+                content: String::new(),
+                created_at: now,
+                updated_at: now,
+            },
+        };
+        if id.is_none() || p.has("short_code") {
+            let code = p.req_str("short_code")?.trim().to_string();
+            if code.chars().count() > validate::MAX_NAME_LEN || code.contains(char::is_whitespace) {
+                return Err(CoreError::invalid(
+                    "short_code",
+                    "Short code must be one word of at most 255 characters",
+                ));
+            }
+            c.short_code = code;
+        }
+        if id.is_none() || p.has("content") {
+            let content = p.req_str("content")?;
+            if content.chars().count() > switchboard_domain::rules::MAX_CONTENT_CHARS {
+                return Err(CoreError::invalid("content", "Content is too long"));
+            }
+            c.content = content;
+        }
+        c.updated_at = now;
+        let c = match id {
+            Some(_) => {
+                tx.update_canned(&c).await.map_err(taken("short_code"))?;
+                c
+            }
+            None => tx.insert_canned(&c).await.map_err(taken("short_code"))?,
+        };
+        tx.commit().await?;
+        Ok(canned_json(&c))
+    }
+
+    pub async fn delete_canned(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
+        let mut tx = self.store.write().await?;
+        if !tx.delete_canned(ctx.account_id(), id).await? {
+            return Err(CoreError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,139 @@
+//! Loading what the presenters need, in batches (no N+1 over a page).
+
+use std::collections::HashMap;
+
+use switchboard_domain::ChannelType;
+use switchboard_domain::rules::UNREAD_CAP;
+use switchboard_store::{Conversation, Message, Tx, User};
+
+use crate::CoreResult;
+use crate::present::{ConvView, Sender};
+
+pub async fn conv_views(tx: &mut dyn Tx, account_id: i64, convs: Vec<Conversation>) -> CoreResult<Vec<ConvView>> {
+    if convs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = convs.iter().map(|c| c.id).collect();
+    let mut contact_ids: Vec<i64> = convs.iter().map(|c| c.contact_id).collect();
+    contact_ids.sort_unstable();
+    contact_ids.dedup();
+    let inboxes = tx.list_inboxes(account_id, None).await?;
+    let contacts = tx.get_contacts(account_id, &contact_ids).await?;
+    let cis = tx.list_contact_inboxes(&contact_ids).await?;
+    let users = tx.list_account_users(account_id).await?;
+    let teams = if convs.iter().any(|c| c.team_id.is_some()) {
+        tx.list_teams(account_id).await?
+    } else {
+        Vec::new()
+    };
+    let labels = tx.conversation_labels(&ids).await?;
+    let lasts = tx.last_messages(&ids).await?;
+    let seen: Vec<(i64, Option<i64>)> = convs.iter().map(|c| (c.id, c.agent_last_seen_at)).collect();
+    let unread: HashMap<i64, i64> = tx.unread_counts(&seen, UNREAD_CAP).await?.into_iter().collect();
+    let mut label_map: HashMap<i64, Vec<String>> = HashMap::new();
+    for (cid, l) in labels {
+        label_map.entry(cid).or_default().push(l);
+    }
+    let mut out = Vec::with_capacity(convs.len());
+    for conv in convs {
+        let Some(contact) = contacts.iter().find(|c| c.id == conv.contact_id).cloned() else {
+            continue;
+        };
+        let Some(ci) = cis.iter().find(|ci| ci.id == conv.contact_inbox_id).cloned() else {
+            continue;
+        };
+        let channel = inboxes
+            .iter()
+            .find(|i| i.id == conv.inbox_id)
+            .map(|i| i.channel())
+            .unwrap_or(ChannelType::Api);
+        let assignee = conv
+            .assignee_id
+            .and_then(|a| users.iter().find(|(u, _)| u.id == a))
+            .map(|(u, au)| (u.clone(), Some(au.clone())));
+        let team = conv.team_id.and_then(|t| teams.iter().find(|x| x.id == t)).cloned();
+        let last_message = lasts.iter().find(|m| m.conversation_id == conv.id).map(|m| {
+            let sender = sender_from(
+                m,
+                &users.iter().map(|(u, _)| u.clone()).collect::<Vec<_>>(),
+                Some(&contact),
+            );
+            (m.clone(), sender)
+        });
+        out.push(ConvView {
+            unread_count: unread.get(&conv.id).copied().unwrap_or(0),
+            labels: label_map.remove(&conv.id).unwrap_or_default(),
+            inbox_channel: channel,
+            contact,
+            contact_inbox: ci,
+            assignee,
+            team,
+            last_message,
+            conv,
+        });
+    }
+    Ok(out)
+}
+
+pub async fn conv_view(tx: &mut dyn Tx, conv: Conversation) -> CoreResult<ConvView> {
+    let account_id = conv.account_id;
+    conv_views(tx, account_id, vec![conv])
+        .await?
+        .pop()
+        .ok_or(crate::CoreError::NotFound)
+}
+
+fn sender_from(m: &Message, users: &[User], contact: Option<&switchboard_store::Contact>) -> Sender {
+    match (m.sender_type.as_deref(), m.sender_id) {
+        (Some("User"), Some(id)) => users
+            .iter()
+            .find(|u| u.id == id)
+            .cloned()
+            .map(Sender::User)
+            .unwrap_or(Sender::None),
+        (Some("Contact"), Some(id)) => contact
+            .filter(|c| c.id == id)
+            .cloned()
+            .map(Sender::Contact)
+            .unwrap_or(Sender::None),
+        _ => Sender::None,
+    }
+}
+
+/// Senders of a batch of messages, in order.
+pub async fn senders(tx: &mut dyn Tx, account_id: i64, msgs: &[Message]) -> CoreResult<Vec<Sender>> {
+    let mut user_ids: Vec<i64> = msgs
+        .iter()
+        .filter(|m| m.sender_type.as_deref() == Some("User"))
+        .filter_map(|m| m.sender_id)
+        .collect();
+    user_ids.sort_unstable();
+    user_ids.dedup();
+    let mut contact_ids: Vec<i64> = msgs
+        .iter()
+        .filter(|m| m.sender_type.as_deref() == Some("Contact"))
+        .filter_map(|m| m.sender_id)
+        .collect();
+    contact_ids.sort_unstable();
+    contact_ids.dedup();
+    let users = tx.users_in_account(account_id, &user_ids).await?;
+    let contacts = tx.get_contacts(account_id, &contact_ids).await?;
+    Ok(msgs
+        .iter()
+        .map(|m| match (m.sender_type.as_deref(), m.sender_id) {
+            (Some("User"), Some(id)) => users
+                .iter()
+                .find(|u| u.id == id)
+                .cloned()
+                .map(Sender::User)
+                .unwrap_or(Sender::None),
+            (Some("Contact"), Some(id)) => contacts
+                .iter()
+                .find(|c| c.id == id)
+                .cloned()
+                .map(Sender::Contact)
+                .unwrap_or(Sender::None),
+            _ => Sender::None,
+        })
+        .collect())
+}

@@ -1,0 +1,235 @@
+//! Account webhooks: CRUD with subscription validation, the delivery log and
+//! re-sending a delivery.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use switchboard_domain::event::DEFAULT_WEBHOOK_SUBSCRIPTIONS;
+use switchboard_domain::time::{iso, unix_secs};
+use switchboard_domain::validate;
+use switchboard_store::{Delivery, DeliveryAttempt, NewDelivery, StoreError, Webhook};
+
+use crate::auth::{AccountCtx, random_token};
+use crate::params::Params;
+use crate::work::Work;
+use crate::{Core, CoreError, CoreResult};
+
+fn webhook_json(w: &Webhook, inbox: Option<Value>) -> Value {
+    json!({
+        "id": w.id,
+        "name": w.name,
+        "url": w.url,
+        "account_id": w.account_id,
+        "subscriptions": w.subscriptions,
+        "secret": w.secret,
+        "webhook_type": if w.inbox_id.is_some() { "inbox_type" } else { "account_type" },
+        "inbox": inbox,
+    })
+}
+
+fn delivery_json(d: &Delivery, attempts: &[DeliveryAttempt]) -> Value {
+    json!({
+        "id": d.id,
+        "delivery_id": d.delivery_uuid,
+        "webhook_id": d.webhook_id,
+        "event": d.event,
+        "url": d.url,
+        "state": d.state,
+        "attempts_count": d.attempts,
+        "last_status": d.last_status,
+        "last_error": d.last_error,
+        "payload": serde_json::from_str::<Value>(&d.payload).unwrap_or(Value::Null),
+        "created_at": unix_secs(d.created_at),
+        "updated_at": unix_secs(d.updated_at),
+        "attempts": attempts.iter().filter(|a| a.delivery_id == d.id).map(|a| json!({
+            "attempt": a.attempt,
+            "status_code": a.status_code,
+            "error": a.error,
+            "duration_ms": a.duration_ms,
+            "at": iso(a.created_at),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+impl Core {
+    async fn webhook_with_inbox(
+        self: &Arc<Self>,
+        tx: &mut dyn switchboard_store::Tx,
+        w: &Webhook,
+    ) -> CoreResult<Value> {
+        let inbox = match w.inbox_id {
+            Some(id) => tx
+                .get_inbox(w.account_id, id)
+                .await?
+                .map(|i| json!({"id": i.id, "name": i.name})),
+            None => None,
+        };
+        Ok(webhook_json(w, inbox))
+    }
+
+    pub async fn list_webhooks(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut tx = self.store.read().await?;
+        let list = tx.list_webhooks(ctx.account_id()).await?;
+        let mut out = Vec::with_capacity(list.len());
+        for w in &list {
+            out.push(self.webhook_with_inbox(&mut *tx, w).await?);
+        }
+        Ok(json!({ "payload": { "webhooks": out } }))
+    }
+
+    fn parse_webhook(p: &Params<'_>, w: &mut Webhook, creating: bool) -> CoreResult<()> {
+        if creating || p.has("url") {
+            let url = p.req_str("url")?;
+            w.url = validate::http_url(&url).map_err(|m| CoreError::invalid("url", m))?;
+        }
+        if p.has("name") {
+            w.name = p.str("name")?.filter(|s| !s.is_empty());
+        }
+        if p.has("subscriptions") || creating {
+            let subs = match p.str_list("subscriptions")? {
+                Some(s) => validate::webhook_subscriptions(&s).map_err(|m| CoreError::invalid("subscriptions", m))?,
+                None if creating => DEFAULT_WEBHOOK_SUBSCRIPTIONS.iter().map(|s| s.to_string()).collect(),
+                None => return Err(CoreError::invalid("subscriptions", "Subscriptions Invalid events")),
+            };
+            w.subscriptions = json!(subs);
+        }
+        Ok(())
+    }
+
+    pub async fn create_webhook(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let p = Params::new(body).nested_or_self("webhook");
+        let mut w = Webhook {
+            id: 0,
+            account_id: ctx.account_id(),
+            inbox_id: None,
+            name: None,
+            url: String::new(),
+            webhook_type: 0,
+            subscriptions: json!([]),
+            secret: random_token(32),
+            created_at: 0,
+            updated_at: 0,
+        };
+        Self::parse_webhook(&p, &mut w, true)?;
+        let mut tx = self.store.write().await?;
+        if let Some(inbox_id) = p.i64("inbox_id")? {
+            tx.get_inbox(ctx.account_id(), inbox_id)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            w.inbox_id = Some(inbox_id);
+            w.webhook_type = 1;
+        }
+        let now = switchboard_domain::time::now_micros();
+        w.created_at = now;
+        w.updated_at = now;
+        let created = tx.insert_webhook(&w).await.map_err(|e| match e {
+            StoreError::Conflict(_) => CoreError::invalid("url", "Url has already been taken"),
+            e => e.into(),
+        })?;
+        let out = self.webhook_with_inbox(&mut *tx, &created).await?;
+        tx.commit().await?;
+        Ok(json!({ "payload": { "webhook": out } }))
+    }
+
+    pub async fn update_webhook(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let p = Params::new(body).nested_or_self("webhook");
+        let mut tx = self.store.write().await?;
+        let mut w = tx.get_webhook(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
+        Self::parse_webhook(&p, &mut w, false)?;
+        if p.has("inbox_id") {
+            w.inbox_id = match p.i64("inbox_id")? {
+                Some(inbox_id) => Some(
+                    tx.get_inbox(ctx.account_id(), inbox_id)
+                        .await?
+                        .ok_or(CoreError::NotFound)?
+                        .id,
+                ),
+                None => None,
+            };
+        }
+        if p.bool("reset_secret")?.unwrap_or(false) {
+            w.secret = random_token(32);
+        }
+        w.updated_at = switchboard_domain::time::now_micros();
+        tx.update_webhook(&w).await.map_err(|e| match e {
+            StoreError::Conflict(_) => CoreError::invalid("url", "Url has already been taken"),
+            e => e.into(),
+        })?;
+        let out = self.webhook_with_inbox(&mut *tx, &w).await?;
+        tx.commit().await?;
+        Ok(json!({ "payload": { "webhook": out } }))
+    }
+
+    pub async fn delete_webhook(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
+        ctx.require_admin()?;
+        let mut tx = self.store.write().await?;
+        if !tx.delete_webhook(ctx.account_id(), id).await? {
+            return Err(CoreError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The delivery log of one webhook, newest first, keyset-paged by id.
+    pub async fn webhook_deliveries(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        id: i64,
+        before: Option<i64>,
+    ) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut tx = self.store.read().await?;
+        tx.get_webhook(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
+        let list = tx.list_deliveries(ctx.account_id(), id, before, 50).await?;
+        let ids: Vec<i64> = list.iter().map(|d| d.id).collect();
+        let attempts = tx.list_delivery_attempts(&ids).await?;
+        Ok(json!({
+            "meta": { "next_before": if list.len() == 50 { list.last().map(|d| d.id) } else { None } },
+            "payload": list.iter().map(|d| delivery_json(d, &attempts)).collect::<Vec<_>>(),
+        }))
+    }
+
+    /// Queues a delivery again (a new delivery id, the same payload).
+    pub async fn redeliver(self: &Arc<Self>, ctx: &AccountCtx, webhook_id: i64, delivery_id: i64) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut w = Work::begin(self).await?;
+        let hook = w
+            .tx()
+            .get_webhook(ctx.account_id(), webhook_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let old = w
+            .tx()
+            .get_delivery(delivery_id)
+            .await?
+            .filter(|d| d.webhook_id == Some(hook.id))
+            .ok_or(CoreError::NotFound)?;
+        let d = NewDelivery {
+            account_id: hook.account_id,
+            webhook_id: Some(hook.id),
+            inbox_id: None,
+            message_id: None,
+            delivery_uuid: uuid::Uuid::new_v4().to_string(),
+            event: old.event.clone(),
+            url: hook.url.clone(),
+            payload: old.payload.clone(),
+        };
+        let now = w.now;
+        let row = w.tx().insert_delivery(&d, now).await?;
+        let deadline = w.now + self.config.webhook_retry_window.as_micros() as i64;
+        w.job(switchboard_store::NewJob {
+            kind: crate::work::JOB_DELIVER.into(),
+            payload: json!({ "delivery_id": row.id }),
+            run_at: w.now,
+            max_attempts: 1000,
+            deadline_at: Some(deadline),
+            unique_key: None,
+        })
+        .await?;
+        w.commit().await?;
+        Ok(json!({ "payload": delivery_json(&row, &[]) }))
+    }
+}

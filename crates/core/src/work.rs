@@ -1,0 +1,152 @@
+//! A unit of work: one write transaction plus the events and webhook
+//! deliveries it records. `commit` writes the outbox rows in the same
+//! transaction, commits, then publishes the events and wakes the job runner.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use switchboard_domain::time::now_micros;
+use switchboard_domain::{ChannelType, Event};
+use switchboard_store::{Inbox, NewDelivery, NewJob, Tx, Webhook};
+
+use crate::{Core, CoreResult};
+
+pub const JOB_DELIVER: &str = "deliver";
+pub const JOB_SNOOZE_WAKE: &str = "snooze_wake";
+
+pub struct Work {
+    core: Arc<Core>,
+    pub tx: Box<dyn Tx>,
+    pub now: i64,
+    events: Vec<Event>,
+    webhooks: Option<(i64, Vec<Webhook>)>,
+    jobs: bool,
+}
+
+impl Work {
+    pub async fn begin(core: &Arc<Core>) -> CoreResult<Work> {
+        let tx = core.store.write().await?;
+        Ok(Work {
+            core: core.clone(),
+            tx,
+            now: now_micros(),
+            events: Vec::new(),
+            webhooks: None,
+            jobs: false,
+        })
+    }
+
+    pub fn tx(&mut self) -> &mut dyn Tx {
+        &mut *self.tx
+    }
+
+    /// Records an event in the outbox.
+    pub async fn emit(&mut self, event: Event) -> CoreResult<()> {
+        self.tx.insert_event(&event, self.now).await?;
+        self.events.push(event);
+        Ok(())
+    }
+
+    /// Whether anything would receive webhook `event` for this inbox (so the
+    /// caller can skip building a payload nobody reads).
+    pub async fn wants_webhook(&mut self, account_id: i64, inbox: Option<&Inbox>, event: &str) -> CoreResult<bool> {
+        if inbox.is_some_and(|i| i.channel() == ChannelType::Api && i.webhook_url.is_some()) {
+            return Ok(true);
+        }
+        let hooks = self.account_webhooks(account_id).await?;
+        Ok(hooks
+            .iter()
+            .any(|w| w.subscribed(event) && w.inbox_id.is_none_or(|id| Some(id) == inbox.map(|i| i.id))))
+    }
+
+    async fn account_webhooks(&mut self, account_id: i64) -> CoreResult<&[Webhook]> {
+        if self.webhooks.as_ref().is_none_or(|(a, _)| *a != account_id) {
+            let list = self.tx.list_webhooks(account_id).await?;
+            self.webhooks = Some((account_id, list));
+        }
+        Ok(self.webhooks.as_ref().map(|(_, l)| l.as_slice()).unwrap_or(&[]))
+    }
+
+    /// Queues webhook `event` with `payload` to every subscribed account
+    /// webhook and, for API inboxes, to the inbox's webhook_url. `message_id`
+    /// marks an API-inbox delivery whose failure fails that message.
+    pub async fn webhook(
+        &mut self,
+        account_id: i64,
+        inbox: Option<&Inbox>,
+        event: &str,
+        payload: &Value,
+        message_id: Option<i64>,
+    ) -> CoreResult<()> {
+        let body = payload.to_string();
+        let targets: Vec<(Option<i64>, String)> = self
+            .account_webhooks(account_id)
+            .await?
+            .iter()
+            .filter(|w| w.subscribed(event) && w.inbox_id.is_none_or(|id| Some(id) == inbox.map(|i| i.id)))
+            .map(|w| (Some(w.id), w.url.clone()))
+            .collect();
+        for (webhook_id, url) in targets {
+            self.delivery(NewDelivery {
+                account_id,
+                webhook_id,
+                inbox_id: None,
+                message_id: None,
+                delivery_uuid: uuid::Uuid::new_v4().to_string(),
+                event: event.to_string(),
+                url,
+                payload: body.clone(),
+            })
+            .await?;
+        }
+        if let Some(i) = inbox.filter(|i| i.channel() == ChannelType::Api)
+            && let Some(url) = i.webhook_url.clone().filter(|u| !u.is_empty())
+        {
+            self.delivery(NewDelivery {
+                account_id,
+                webhook_id: None,
+                inbox_id: Some(i.id),
+                message_id,
+                delivery_uuid: uuid::Uuid::new_v4().to_string(),
+                event: event.to_string(),
+                url,
+                payload: body,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn delivery(&mut self, d: NewDelivery) -> CoreResult<()> {
+        let row = self.tx.insert_delivery(&d, self.now).await?;
+        let deadline = self.now + self.core.config.webhook_retry_window.as_micros() as i64;
+        self.job(NewJob {
+            kind: JOB_DELIVER.into(),
+            payload: json!({ "delivery_id": row.id }),
+            run_at: self.now,
+            max_attempts: 1000,
+            deadline_at: Some(deadline),
+            unique_key: None,
+        })
+        .await?;
+        Ok(())
+    }
+
+    pub async fn job(&mut self, j: NewJob) -> CoreResult<Option<i64>> {
+        let id = self.tx.insert_job(&j, self.now).await?;
+        self.jobs |= id.is_some();
+        Ok(id)
+    }
+
+    pub async fn commit(self) -> CoreResult<()> {
+        let Work {
+            core, tx, events, jobs, ..
+        } = self;
+        tx.commit().await?;
+        core.publish(events);
+        if jobs {
+            core.wake_jobs();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,201 @@
+//! Domain events. Every state change records its events in the same
+//! transaction as the change (the outbox); after commit they are handed to the
+//! in-process listeners (real-time fan-out) and, where subscribed, turned into
+//! webhook deliveries.
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    MessageCreated,
+    MessageUpdated,
+    ConversationCreated,
+    ConversationUpdated,
+    ConversationStatusChanged,
+    ConversationRead,
+    AssigneeChanged,
+    TeamChanged,
+    FirstReplyCreated,
+    ContactCreated,
+    ContactUpdated,
+    ContactDeleted,
+    InboxCreated,
+    InboxUpdated,
+    ConversationTypingOn,
+    ConversationTypingOff,
+    WebwidgetTriggered,
+}
+
+impl EventKind {
+    pub const ALL: &'static [EventKind] = &[
+        EventKind::MessageCreated,
+        EventKind::MessageUpdated,
+        EventKind::ConversationCreated,
+        EventKind::ConversationUpdated,
+        EventKind::ConversationStatusChanged,
+        EventKind::ConversationRead,
+        EventKind::AssigneeChanged,
+        EventKind::TeamChanged,
+        EventKind::FirstReplyCreated,
+        EventKind::ContactCreated,
+        EventKind::ContactUpdated,
+        EventKind::ContactDeleted,
+        EventKind::InboxCreated,
+        EventKind::InboxUpdated,
+        EventKind::ConversationTypingOn,
+        EventKind::ConversationTypingOff,
+        EventKind::WebwidgetTriggered,
+    ];
+
+    /// The ActionCable event name (`message.created`).
+    pub fn cable_name(self) -> &'static str {
+        match self {
+            EventKind::MessageCreated => "message.created",
+            EventKind::MessageUpdated => "message.updated",
+            EventKind::ConversationCreated => "conversation.created",
+            EventKind::ConversationUpdated => "conversation.updated",
+            EventKind::ConversationStatusChanged => "conversation.status_changed",
+            EventKind::ConversationRead => "conversation.read",
+            EventKind::AssigneeChanged => "assignee.changed",
+            EventKind::TeamChanged => "team.changed",
+            EventKind::FirstReplyCreated => "first.reply.created",
+            EventKind::ContactCreated => "contact.created",
+            EventKind::ContactUpdated => "contact.updated",
+            EventKind::ContactDeleted => "contact.deleted",
+            EventKind::InboxCreated => "inbox.created",
+            EventKind::InboxUpdated => "inbox.updated",
+            EventKind::ConversationTypingOn => "conversation.typing_on",
+            EventKind::ConversationTypingOff => "conversation.typing_off",
+            EventKind::WebwidgetTriggered => "webwidget.triggered",
+        }
+    }
+
+    /// The webhook event name (`message_created`), for the events a webhook
+    /// may subscribe to.
+    pub fn webhook_name(self) -> Option<&'static str> {
+        Some(match self {
+            EventKind::MessageCreated => "message_created",
+            EventKind::MessageUpdated => "message_updated",
+            EventKind::ConversationCreated => "conversation_created",
+            EventKind::ConversationUpdated => "conversation_updated",
+            EventKind::ConversationStatusChanged => "conversation_status_changed",
+            EventKind::ContactCreated => "contact_created",
+            EventKind::ContactUpdated => "contact_updated",
+            EventKind::InboxCreated => "inbox_created",
+            EventKind::InboxUpdated => "inbox_updated",
+            EventKind::ConversationTypingOn => "conversation_typing_on",
+            EventKind::ConversationTypingOff => "conversation_typing_off",
+            EventKind::WebwidgetTriggered => "webwidget_triggered",
+            _ => return None,
+        })
+    }
+
+    pub fn parse_cable(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.cable_name() == name)
+    }
+}
+
+/// Webhook subscriptions a webhook gets when it names none (Chatwoot's default).
+pub const DEFAULT_WEBHOOK_SUBSCRIPTIONS: &[&str] = &[
+    "conversation_status_changed",
+    "conversation_updated",
+    "conversation_created",
+    "contact_created",
+    "contact_updated",
+    "message_created",
+    "message_updated",
+    "webwidget_triggered",
+];
+
+/// Every subscription a webhook may name.
+pub const ALLOWED_WEBHOOK_SUBSCRIPTIONS: &[&str] = &[
+    "conversation_status_changed",
+    "conversation_updated",
+    "conversation_created",
+    "contact_created",
+    "contact_updated",
+    "message_created",
+    "message_updated",
+    "webwidget_triggered",
+    "inbox_created",
+    "inbox_updated",
+    "conversation_typing_on",
+    "conversation_typing_off",
+];
+
+/// One event: what happened, where, and the push data clients receive.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub kind: EventKind,
+    pub account_id: i64,
+    pub inbox_id: Option<i64>,
+    /// Internal conversation id (not the display id).
+    pub conversation_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    /// Private notes and activity lines never reach contacts.
+    pub private: bool,
+    /// The user (or contact) that caused it; typing events skip the typer.
+    pub performer: Option<Performer>,
+    /// The ActionCable push data (`data` of the frame).
+    pub data: Value,
+}
+
+impl Event {
+    /// An account-wide event; narrow it with the builder methods.
+    pub fn new(kind: EventKind, account_id: i64, data: Value) -> Self {
+        Event {
+            kind,
+            account_id,
+            inbox_id: None,
+            conversation_id: None,
+            contact_id: None,
+            private: false,
+            performer: None,
+            data,
+        }
+    }
+    pub fn inbox(mut self, inbox_id: Option<i64>) -> Self {
+        self.inbox_id = inbox_id;
+        self
+    }
+    pub fn conversation(mut self, conversation_id: Option<i64>) -> Self {
+        self.conversation_id = conversation_id;
+        self
+    }
+    pub fn contact(mut self, contact_id: Option<i64>) -> Self {
+        self.contact_id = contact_id;
+        self
+    }
+    pub fn private(mut self, private: bool) -> Self {
+        self.private = private;
+        self
+    }
+    pub fn by(mut self, performer: Option<Performer>) -> Self {
+        self.performer = performer;
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Performer {
+    User(i64),
+    Contact(i64),
+    AgentBot(i64),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_parse_back() {
+        let mut seen = std::collections::HashSet::new();
+        for k in EventKind::ALL {
+            assert!(seen.insert(k.cable_name()));
+            assert_eq!(EventKind::parse_cable(k.cable_name()), Some(*k));
+        }
+        for s in DEFAULT_WEBHOOK_SUBSCRIPTIONS {
+            assert!(ALLOWED_WEBHOOK_SUBSCRIPTIONS.contains(s));
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! Pure business rules of conversations and messages (compat §6).
+
+use crate::enums::{ConversationStatus, MessageType, SenderType};
+use crate::time::Micros;
+
+/// At most this many messages per conversation in any 60 seconds.
+pub const FLOOD_LIMIT_PER_MINUTE: i64 = 200;
+/// Message content limit, in characters (Unicode scalar values).
+pub const MAX_CONTENT_CHARS: usize = 150_000;
+/// At most this many attachments on one message.
+pub const MAX_ATTACHMENTS: usize = 15;
+/// `unread_count` counts at most the last this-many incoming messages.
+pub const UNREAD_CAP: i64 = 10;
+/// Conversations per page in lists.
+pub const CONVERSATIONS_PER_PAGE: i64 = 25;
+/// Contacts per page in lists.
+pub const CONTACTS_PER_PAGE: i64 = 15;
+
+/// Status of a new conversation.
+pub fn initial_status(
+    requested: Option<ConversationStatus>,
+    contact_blocked: bool,
+    bot_active: bool,
+) -> ConversationStatus {
+    if contact_blocked {
+        return ConversationStatus::Resolved;
+    }
+    match requested {
+        Some(s) => s,
+        None if bot_active => ConversationStatus::Pending,
+        None => ConversationStatus::Open,
+    }
+}
+
+/// What an incoming message does to the conversation's status, if anything.
+pub fn status_on_incoming(current: ConversationStatus, muted: bool, bot_active: bool) -> Option<ConversationStatus> {
+    if muted {
+        return None;
+    }
+    match current {
+        ConversationStatus::Snoozed => Some(ConversationStatus::Open),
+        ConversationStatus::Resolved if bot_active => Some(ConversationStatus::Pending),
+        ConversationStatus::Resolved => Some(ConversationStatus::Open),
+        _ => None,
+    }
+}
+
+/// The target of `toggle_status`: an explicit status, or with none the
+/// open <-> resolved toggle (pending and snoozed become open).
+pub fn toggle_target(current: ConversationStatus, requested: Option<ConversationStatus>) -> ConversationStatus {
+    match requested {
+        Some(s) => s,
+        None => match current {
+            ConversationStatus::Open => ConversationStatus::Resolved,
+            _ => ConversationStatus::Open,
+        },
+    }
+}
+
+/// How a new message moves `waiting_since`.
+pub fn waiting_since_after_message(
+    current: Option<Micros>,
+    message_type: MessageType,
+    private: bool,
+    sender: Option<SenderType>,
+    created_at: Micros,
+) -> Option<Micros> {
+    match message_type {
+        MessageType::Incoming => current.or(Some(created_at)),
+        MessageType::Outgoing if !private && matches!(sender, Some(SenderType::User | SenderType::AgentBot)) => None,
+        _ => current,
+    }
+}
+
+/// Whether this message is the conversation's first human reply.
+pub fn is_first_reply(
+    first_reply_created_at: Option<Micros>,
+    message_type: MessageType,
+    private: bool,
+    sender: Option<SenderType>,
+) -> bool {
+    first_reply_created_at.is_none()
+        && message_type == MessageType::Outgoing
+        && !private
+        && sender == Some(SenderType::User)
+}
+
+/// Activity line for a status change made by `actor` (None = the system).
+pub fn status_activity(status: ConversationStatus, actor: Option<&str>) -> String {
+    match (status, actor) {
+        (ConversationStatus::Resolved, Some(a)) => format!("Conversation was resolved by {a}"),
+        (ConversationStatus::Resolved, None) => "Conversation was resolved".to_string(),
+        (ConversationStatus::Open, Some(a)) => format!("Conversation was reopened by {a}"),
+        (ConversationStatus::Open, None) => "Conversation was reopened".to_string(),
+        (ConversationStatus::Pending, Some(a)) => {
+            format!("Conversation was marked as pending by {a}")
+        }
+        (ConversationStatus::Pending, None) => "Conversation was marked as pending".to_string(),
+        (ConversationStatus::Snoozed, Some(a)) => format!("Conversation was snoozed by {a}"),
+        (ConversationStatus::Snoozed, None) => "Conversation was snoozed".to_string(),
+    }
+}
+
+pub fn assignee_activity(assignee: Option<&str>, actor: Option<&str>) -> String {
+    match (assignee, actor) {
+        (Some(a), Some(u)) if a == u => format!("{u} self-assigned this conversation"),
+        (Some(a), Some(u)) => format!("Assigned to {a} by {u}"),
+        (Some(a), None) => format!("Assigned to {a}"),
+        (None, Some(u)) => format!("Conversation unassigned by {u}"),
+        (None, None) => "Conversation unassigned".to_string(),
+    }
+}
+
+pub fn team_activity(team: Option<&str>, previous: Option<&str>, actor: Option<&str>) -> String {
+    let by = actor.map(|u| format!(" by {u}")).unwrap_or_default();
+    match (team, previous) {
+        (Some(t), _) => format!("Assigned to {t}{by}"),
+        (None, Some(p)) => format!("Unassigned from {p}{by}"),
+        (None, None) => format!("Team unassigned{by}"),
+    }
+}
+
+pub fn priority_activity(old: Option<&str>, new: Option<&str>, actor: Option<&str>) -> String {
+    let who = actor.unwrap_or("System");
+    match (old, new) {
+        (None, Some(n)) => format!("{who} set the priority to {n}"),
+        (Some(o), Some(n)) => format!("{who} changed the priority from {o} to {n}"),
+        (_, None) => format!("{who} removed the priority"),
+    }
+}
+
+pub fn labels_activity(added: &[String], removed: &[String], actor: Option<&str>) -> Vec<String> {
+    let who = actor.unwrap_or("System");
+    let mut out = Vec::new();
+    if !added.is_empty() {
+        out.push(format!("{who} added {}", added.join(", ")));
+    }
+    if !removed.is_empty() {
+        out.push(format!("{who} removed {}", removed.join(", ")));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ConversationStatus::*;
+
+    #[test]
+    fn reopen_on_incoming() {
+        assert_eq!(status_on_incoming(Resolved, false, false), Some(Open));
+        assert_eq!(status_on_incoming(Resolved, false, true), Some(Pending));
+        assert_eq!(status_on_incoming(Snoozed, false, true), Some(Open));
+        assert_eq!(status_on_incoming(Resolved, true, false), None);
+        assert_eq!(status_on_incoming(Open, false, false), None);
+        assert_eq!(status_on_incoming(Pending, false, false), None);
+    }
+
+    #[test]
+    fn toggling() {
+        assert_eq!(toggle_target(Open, None), Resolved);
+        assert_eq!(toggle_target(Resolved, None), Open);
+        assert_eq!(toggle_target(Pending, None), Open);
+        assert_eq!(toggle_target(Snoozed, None), Open);
+        assert_eq!(toggle_target(Open, Some(Snoozed)), Snoozed);
+    }
+
+    #[test]
+    fn initial() {
+        assert_eq!(initial_status(None, true, false), Resolved);
+        assert_eq!(initial_status(Some(Open), true, false), Resolved);
+        assert_eq!(initial_status(None, false, true), Pending);
+        assert_eq!(initial_status(None, false, false), Open);
+        assert_eq!(initial_status(Some(Pending), false, false), Pending);
+    }
+
+    #[test]
+    fn waiting_since() {
+        let t = 5;
+        assert_eq!(
+            waiting_since_after_message(None, MessageType::Incoming, false, Some(SenderType::Contact), t),
+            Some(5)
+        );
+        assert_eq!(
+            waiting_since_after_message(Some(1), MessageType::Incoming, false, Some(SenderType::Contact), t),
+            Some(1)
+        );
+        assert_eq!(
+            waiting_since_after_message(Some(1), MessageType::Outgoing, false, Some(SenderType::User), t),
+            None
+        );
+        assert_eq!(
+            waiting_since_after_message(Some(1), MessageType::Outgoing, true, Some(SenderType::User), t),
+            Some(1)
+        );
+        assert_eq!(
+            waiting_since_after_message(Some(1), MessageType::Activity, false, None, t),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn first_reply() {
+        assert!(is_first_reply(
+            None,
+            MessageType::Outgoing,
+            false,
+            Some(SenderType::User)
+        ));
+        assert!(!is_first_reply(
+            None,
+            MessageType::Outgoing,
+            true,
+            Some(SenderType::User)
+        ));
+        assert!(!is_first_reply(
+            Some(1),
+            MessageType::Outgoing,
+            false,
+            Some(SenderType::User)
+        ));
+        assert!(!is_first_reply(
+            None,
+            MessageType::Outgoing,
+            false,
+            Some(SenderType::AgentBot)
+        ));
+    }
+
+    #[test]
+    fn activity_texts() {
+        assert_eq!(
+            status_activity(Resolved, Some("Anna")),
+            "Conversation was resolved by Anna"
+        );
+        assert_eq!(assignee_activity(Some("Anna"), Some("Bob")), "Assigned to Anna by Bob");
+        assert_eq!(
+            assignee_activity(Some("Anna"), Some("Anna")),
+            "Anna self-assigned this conversation"
+        );
+        assert_eq!(assignee_activity(None, Some("Bob")), "Conversation unassigned by Bob");
+        assert_eq!(
+            priority_activity(Some("low"), Some("high"), Some("Bob")),
+            "Bob changed the priority from low to high"
+        );
+        assert_eq!(
+            labels_activity(&["a".into()], &[], Some("Bob")),
+            vec!["Bob added a".to_string()]
+        );
+    }
+}

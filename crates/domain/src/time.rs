@@ -1,0 +1,74 @@
+//! Time as stored: signed microseconds since the Unix epoch (`i64`), in every
+//! backend. Conversions to the wire forms Chatwoot uses live here.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub type Micros = i64;
+
+pub fn now_micros() -> Micros {
+    let now = OffsetDateTime::now_utc();
+    (now.unix_timestamp_nanos() / 1_000) as i64
+}
+
+/// Unix seconds, the form REST and ActionCable use.
+pub fn unix_secs(t: Micros) -> i64 {
+    t.div_euclid(1_000_000)
+}
+
+/// Unix seconds with a fraction (Chatwoot's `updated_at`).
+pub fn unix_float(t: Micros) -> f64 {
+    t as f64 / 1_000_000.0
+}
+
+pub fn from_unix_secs(s: i64) -> Option<Micros> {
+    s.checked_mul(1_000_000)
+}
+
+/// ISO-8601 / RFC 3339 with milliseconds, as Rails renders datetimes.
+pub fn iso(t: Micros) -> String {
+    let dt = OffsetDateTime::from_unix_timestamp_nanos(t as i128 * 1_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let ms = dt.millisecond();
+    let dt = dt.replace_nanosecond(ms as u32 * 1_000_000).unwrap_or(dt);
+    dt.format(&Rfc3339).unwrap_or_default()
+}
+
+pub fn parse_iso(s: &str) -> Option<Micros> {
+    let dt = OffsetDateTime::parse(s, &Rfc3339).ok()?;
+    i64::try_from(dt.unix_timestamp_nanos() / 1_000).ok()
+}
+
+/// A time from JSON: unix seconds (integer, float or numeric string) or an ISO string.
+pub fn from_json(v: &serde_json::Value) -> Option<Micros> {
+    match v {
+        serde_json::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                from_unix_secs(i)
+            } else {
+                n.as_f64()
+                    .filter(|f| f.is_finite() && f.abs() < 1e12)
+                    .map(|f| (f * 1_000_000.0) as i64)
+            }
+        }
+        serde_json::Value::String(s) => s.parse::<i64>().ok().and_then(from_unix_secs).or_else(|| parse_iso(s)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions() {
+        assert_eq!(unix_secs(1_700_000_000_123_456), 1_700_000_000);
+        assert_eq!(iso(1_700_000_000_123_456), "2023-11-14T22:13:20.123Z");
+        assert_eq!(parse_iso("2023-11-14T22:13:20.123Z"), Some(1_700_000_000_123_000));
+        assert_eq!(
+            from_json(&serde_json::json!(1_700_000_000)),
+            Some(1_700_000_000_000_000)
+        );
+        assert_eq!(from_json(&serde_json::json!("nope")), None);
+        assert_eq!(from_json(&serde_json::json!(i64::MAX)), None);
+    }
+}

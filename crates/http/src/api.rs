@@ -1,0 +1,604 @@
+//! The Application API (`/api/v1/...`) and sign-in. Handlers only translate
+//! HTTP to use cases; every rule lives in `switchboard-core`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use switchboard_core::contacts::ContactListParams;
+use switchboard_core::conversations::ListParams;
+use switchboard_core::inboxes::MemberChange;
+use switchboard_core::params::Params;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Acct, Authed, Ids, JsonBody, QueryParams};
+use crate::ratelimit::Decision;
+
+type S = State<Arc<AppState>>;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    let account = Router::new()
+        .route("/", get(account_show).patch(account_update))
+        .route("/agents", get(agents_list).post(agents_create))
+        .route(
+            "/agents/{id}",
+            axum::routing::patch(agents_update).delete(agents_delete),
+        )
+        .route("/inboxes", get(inboxes_list).post(inboxes_create))
+        .route(
+            "/inboxes/{id}",
+            get(inboxes_show).patch(inboxes_update).delete(inboxes_delete),
+        )
+        .route(
+            "/inbox_members",
+            post(inbox_members_add)
+                .patch(inbox_members_set)
+                .delete(inbox_members_remove),
+        )
+        .route("/inbox_members/{id}", get(inbox_members_list))
+        .route("/contacts", get(contacts_list).post(contacts_create))
+        .route("/contacts/search", get(contacts_search))
+        .route(
+            "/contacts/{id}",
+            get(contacts_show)
+                .put(contacts_update)
+                .patch(contacts_update)
+                .delete(contacts_delete),
+        )
+        .route("/contacts/{id}/conversations", get(contact_conversations))
+        .route("/contacts/{id}/contact_inboxes", post(contact_inboxes_create))
+        .route("/contacts/{id}/labels", get(contact_labels).post(contact_labels_set))
+        .route("/conversations", get(conversations_list).post(conversations_create))
+        .route("/conversations/meta", get(conversations_meta))
+        .route("/conversations/search", get(conversations_search))
+        .route("/conversations/filter", post(conversations_filter))
+        .route(
+            "/conversations/{id}",
+            get(conversations_show).patch(conversations_update),
+        )
+        .route("/conversations/{id}/toggle_status", post(conversations_toggle_status))
+        .route(
+            "/conversations/{id}/toggle_priority",
+            post(conversations_toggle_priority),
+        )
+        .route("/conversations/{id}/assignments", post(conversations_assign))
+        .route(
+            "/conversations/{id}/labels",
+            get(conversations_labels).post(conversations_labels_set),
+        )
+        .route(
+            "/conversations/{id}/custom_attributes",
+            post(conversations_custom_attributes),
+        )
+        .route("/conversations/{id}/update_last_seen", post(conversations_seen))
+        .route("/conversations/{id}/unread", post(conversations_unread))
+        .route("/conversations/{id}/messages", get(messages_list).post(messages_create))
+        .route(
+            "/conversations/{id}/messages/{message_id}",
+            axum::routing::patch(messages_update).delete(messages_delete),
+        )
+        .route("/teams", get(teams_list).post(teams_create))
+        .route("/teams/{id}", get(teams_show).patch(teams_update).delete(teams_delete))
+        .route(
+            "/teams/{id}/team_members",
+            get(team_members_list)
+                .post(team_members_add)
+                .patch(team_members_set)
+                .delete(team_members_remove),
+        )
+        .route("/labels", get(labels_list).post(labels_create))
+        .route(
+            "/labels/{id}",
+            get(labels_show).patch(labels_update).delete(labels_delete),
+        )
+        .route("/canned_responses", get(canned_list).post(canned_create))
+        .route(
+            "/canned_responses/{id}",
+            axum::routing::patch(canned_update)
+                .put(canned_update)
+                .delete(canned_delete),
+        )
+        .route("/webhooks", get(webhooks_list).post(webhooks_create))
+        .route(
+            "/webhooks/{id}",
+            axum::routing::patch(webhooks_update)
+                .put(webhooks_update)
+                .delete(webhooks_delete),
+        )
+        .route("/webhooks/{id}/deliveries", get(webhook_deliveries))
+        .route(
+            "/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+            post(webhook_redeliver),
+        );
+    Router::new()
+        .route("/auth/sign_in", post(sign_in))
+        .route("/auth/sign_out", axum::routing::delete(sign_out))
+        .route(
+            "/api/v1/profile",
+            get(profile).put(profile_update).patch(profile_update),
+        )
+        .route("/api/v1/profile/reset_access_token", post(profile_reset_token))
+        .nest("/api/v1/accounts/{account_id}", account)
+}
+
+fn ok(v: Value) -> Response {
+    Json(v).into_response()
+}
+
+// ---- auth and profile ----
+
+async fn sign_in(
+    State(st): S,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let p = Params::new(&body);
+    let email = p.str("email")?.unwrap_or_default();
+    let password = p.str("password")?.unwrap_or_default();
+    let now = Instant::now();
+    let ip = peer.ip();
+    if let Decision::Limited { retry_after } = st.signin.check(&email, ip, now) {
+        return Err(ApiError::RateLimited(retry_after.as_secs() + 1));
+    }
+    match st.core.sign_in(&email, &password).await {
+        Ok(s) => {
+            st.signin.record_success(&email, ip, now);
+            let principal = switchboard_core::auth::Principal { user: s.user.clone() };
+            let data = st.core.profile(&principal).await?;
+            let mut resp = Json(json!({ "data": data })).into_response();
+            let h = resp.headers_mut();
+            for (k, v) in [
+                ("access-token", s.token.clone()),
+                ("token-type", "Bearer".to_string()),
+                ("client", s.client_id.clone()),
+                ("uid", s.user.email.clone()),
+                ("expiry", (s.expires_at / 1_000_000).to_string()),
+            ] {
+                if let Ok(v) = HeaderValue::from_str(&v) {
+                    h.insert(k, v);
+                }
+            }
+            Ok(resp)
+        }
+        Err(e) => {
+            st.signin.record_failure(&email, ip, now);
+            Err(e.into())
+        }
+    }
+}
+
+async fn sign_out(State(st): S, Authed(p): Authed, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(client) = headers.get("client").and_then(|v| v.to_str().ok()) {
+        st.core.sign_out(p.user.id, client).await?;
+    }
+    Ok(ok(json!({ "success": true })))
+}
+
+async fn profile(State(st): S, Authed(p): Authed) -> ApiResult<Response> {
+    Ok(ok(st.core.profile(&p).await?))
+}
+
+async fn profile_update(State(st): S, Authed(p): Authed, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.update_profile(&p, &b).await?))
+}
+
+async fn profile_reset_token(State(st): S, Authed(p): Authed) -> ApiResult<Response> {
+    Ok(ok(st.core.reset_access_token(&p).await?))
+}
+
+// ---- account and agents ----
+
+async fn account_show(State(st): S, Acct(c): Acct) -> ApiResult<Response> {
+    Ok(ok(st.core.get_account(&c).await?))
+}
+
+async fn account_update(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.update_account(&c, &b).await?))
+}
+
+async fn agents_list(State(st): S, Acct(c): Acct) -> ApiResult<Response> {
+    Ok(ok(Value::Array(st.core.list_agents(&c).await?)))
+}
+
+async fn agents_create(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.create_agent(&c, &b).await?))
+}
+
+async fn agents_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.update_agent(&c, ids.get("id")?, &b).await?))
+}
+
+async fn agents_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    st.core.delete_agent(&c, ids.get("id")?).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+// ---- inboxes ----
+
+async fn inboxes_list(State(st): S, Acct(c): Acct) -> ApiResult<Response> {
+    Ok(ok(json!({ "payload": st.core.list_inboxes(&c).await? })))
+}
+
+async fn inboxes_create(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.create_inbox(&c, &b).await?))
+}
+
+async fn inboxes_show(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(st.core.get_inbox(&c, ids.get("id")?).await?))
+}
+
+async fn inboxes_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.update_inbox(&c, ids.get("id")?, &b).await?))
+}
+
+async fn inboxes_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    st.core.delete_inbox(&c, ids.get("id")?).await?;
+    Ok(ok(json!({ "message": "Inbox deleted" })))
+}
+
+async fn inbox_members_list(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(
+        json!({ "payload": st.core.inbox_members(&c, ids.get("id")?).await? }),
+    ))
+}
+
+async fn inbox_members_change(
+    st: Arc<AppState>,
+    c: switchboard_core::auth::AccountCtx,
+    b: Value,
+    mode: MemberChange,
+) -> ApiResult<Response> {
+    let p = Params::new(&b);
+    let inbox_id = p
+        .i64("inbox_id")?
+        .ok_or_else(|| switchboard_core::CoreError::invalid("inbox_id", "inbox_id can't be blank"))?;
+    let users = p.i64_list("user_ids")?.unwrap_or_default();
+    Ok(ok(
+        json!({ "payload": st.core.change_inbox_members(&c, inbox_id, &users, mode).await? }),
+    ))
+}
+
+async fn inbox_members_add(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    inbox_members_change(st, c, b, MemberChange::Add).await
+}
+
+async fn inbox_members_set(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    inbox_members_change(st, c, b, MemberChange::Set).await
+}
+
+async fn inbox_members_remove(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    inbox_members_change(st, c, b, MemberChange::Remove).await
+}
+
+// ---- contacts ----
+
+fn contact_params(q: &QueryParams, search: Option<String>) -> ApiResult<ContactListParams> {
+    Ok(ContactListParams {
+        page: q.i64("page")?.unwrap_or(1),
+        sort: q.get("sort").map(str::to_string),
+        search,
+        labels: q.all("labels"),
+    })
+}
+
+async fn contacts_list(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
+    Ok(ok(st.core.list_contacts(&c, contact_params(&q, None)?).await?))
+}
+
+async fn contacts_search(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
+    let term = q.get("q").unwrap_or("").to_string();
+    if term.trim().is_empty() {
+        return Err(switchboard_core::CoreError::invalid("q", "Specify search string with parameter q").into());
+    }
+    Ok(ok(st.core.list_contacts(&c, contact_params(&q, Some(term))?).await?))
+}
+
+async fn contacts_create(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.create_contact(&c, &b).await?))
+}
+
+async fn contacts_show(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(st.core.get_contact(&c, ids.get("id")?).await?))
+}
+
+async fn contacts_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.update_contact(&c, ids.get("id")?, &b).await?))
+}
+
+async fn contacts_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    st.core.delete_contact(&c, ids.get("id")?).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+async fn contact_conversations(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(
+        json!({ "payload": st.core.contact_conversations(&c, ids.get("id")?).await? }),
+    ))
+}
+
+async fn contact_inboxes_create(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.create_contact_inbox(&c, ids.get("id")?, &b).await?))
+}
+
+async fn contact_labels(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(
+        json!({ "payload": st.core.contact_labels(&c, ids.get("id")?).await? }),
+    ))
+}
+
+async fn contact_labels_set(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    let labels = Params::new(&b).str_list("labels")?.unwrap_or_default();
+    Ok(ok(
+        json!({ "payload": st.core.set_contact_labels(&c, ids.get("id")?, &labels).await? }),
+    ))
+}
+
+// ---- conversations ----
+
+fn list_params(q: &QueryParams) -> ApiResult<ListParams> {
+    Ok(ListParams {
+        status: q.get("status").map(str::to_string),
+        assignee_type: q.get("assignee_type").map(str::to_string),
+        inbox_id: q.i64("inbox_id")?,
+        team_id: q.i64("team_id")?,
+        labels: q.all("labels"),
+        q: q.get("q").map(str::to_string),
+        sort_by: q.get("sort_by").or_else(|| q.get("sort_order")).map(str::to_string),
+        page: q.i64("page")?,
+        source_id: q.get("source_id").map(str::to_string),
+        updated_within: q.i64("updated_within")?,
+    })
+}
+
+async fn conversations_list(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
+    Ok(ok(st.core.list_conversations(&c, &list_params(&q)?).await?))
+}
+
+async fn conversations_meta(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
+    Ok(ok(st.core.conversation_meta(&c, &list_params(&q)?).await?))
+}
+
+async fn conversations_search(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
+    let mut lp = list_params(&q)?;
+    if lp.q.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        return Err(switchboard_core::CoreError::invalid("q", "Specify search string with parameter q").into());
+    }
+    lp.status = Some("all".into());
+    let v = st.core.list_conversations(&c, &lp).await?;
+    Ok(ok(v.get("data").cloned().unwrap_or(v)))
+}
+
+async fn conversations_filter(
+    State(st): S,
+    Acct(c): Acct,
+    q: QueryParams,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    Ok(ok(st
+        .core
+        .filter_conversations(&c, &b, q.i64("page")?.unwrap_or(1))
+        .await?))
+}
+
+async fn conversations_create(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.create_conversation(&c, &b).await?))
+}
+
+async fn conversations_show(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(st.core.get_conversation(&c, ids.get("id")?).await?))
+}
+
+async fn conversations_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.set_priority(&c, ids.get("id")?, &b).await?))
+}
+
+async fn conversations_toggle_status(
+    State(st): S,
+    Acct(c): Acct,
+    ids: Ids,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    Ok(ok(st.core.toggle_status(&c, ids.get("id")?, &b).await?))
+}
+
+async fn conversations_toggle_priority(
+    State(st): S,
+    Acct(c): Acct,
+    ids: Ids,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    st.core.set_priority(&c, ids.get("id")?, &b).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+async fn conversations_assign(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.assign(&c, ids.get("id")?, &b).await?))
+}
+
+async fn conversations_labels(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(st.core.conversation_labels(&c, ids.get("id")?).await?))
+}
+
+async fn conversations_labels_set(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    let labels = Params::new(&b).str_list("labels")?.unwrap_or_default();
+    Ok(ok(st.core.set_conversation_labels(&c, ids.get("id")?, &labels).await?))
+}
+
+async fn conversations_custom_attributes(
+    State(st): S,
+    Acct(c): Acct,
+    ids: Ids,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    Ok(ok(st.core.set_custom_attributes(&c, ids.get("id")?, &b).await?))
+}
+
+async fn conversations_seen(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(st.core.mark_seen(&c, ids.get("id")?, false).await?))
+}
+
+async fn conversations_unread(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(st.core.mark_seen(&c, ids.get("id")?, true).await?))
+}
+
+// ---- messages ----
+
+async fn messages_list(State(st): S, Acct(c): Acct, ids: Ids, q: QueryParams) -> ApiResult<Response> {
+    Ok(ok(st
+        .core
+        .list_messages(&c, ids.get("id")?, q.i64("before")?, q.i64("after")?)
+        .await?))
+}
+
+async fn messages_create(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.create_message(&c, ids.get("id")?, &b).await?))
+}
+
+async fn messages_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st
+        .core
+        .update_message_status(&c, ids.get("id")?, ids.get("message_id")?, &b)
+        .await?))
+}
+
+async fn messages_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(st
+        .core
+        .delete_message(&c, ids.get("id")?, ids.get("message_id")?)
+        .await?))
+}
+
+// ---- teams ----
+
+async fn teams_list(State(st): S, Acct(c): Acct) -> ApiResult<Response> {
+    Ok(ok(Value::Array(st.core.list_teams(&c).await?)))
+}
+
+async fn teams_create(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.save_team(&c, None, &b).await?))
+}
+
+async fn teams_show(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(st.core.get_team(&c, ids.get("id")?).await?))
+}
+
+async fn teams_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.save_team(&c, Some(ids.get("id")?), &b).await?))
+}
+
+async fn teams_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    st.core.delete_team(&c, ids.get("id")?).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+async fn team_members_list(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(Value::Array(st.core.team_members(&c, ids.get("id")?).await?)))
+}
+
+async fn team_members_change(
+    st: Arc<AppState>,
+    c: switchboard_core::auth::AccountCtx,
+    ids: Ids,
+    b: Value,
+    mode: MemberChange,
+) -> ApiResult<Response> {
+    let users = Params::new(&b).i64_list("user_ids")?.unwrap_or_default();
+    Ok(ok(Value::Array(
+        st.core.change_team_members(&c, ids.get("id")?, &users, mode).await?,
+    )))
+}
+
+async fn team_members_add(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    team_members_change(st, c, ids, b, MemberChange::Add).await
+}
+
+async fn team_members_set(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    team_members_change(st, c, ids, b, MemberChange::Set).await
+}
+
+async fn team_members_remove(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    team_members_change(st, c, ids, b, MemberChange::Remove).await
+}
+
+// ---- labels ----
+
+async fn labels_list(State(st): S, Acct(c): Acct) -> ApiResult<Response> {
+    Ok(ok(st.core.list_labels(&c).await?))
+}
+
+async fn labels_create(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.save_label(&c, None, &b).await?))
+}
+
+async fn labels_show(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(st.core.get_label(&c, ids.get("id")?).await?))
+}
+
+async fn labels_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.save_label(&c, Some(ids.get("id")?), &b).await?))
+}
+
+async fn labels_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    st.core.delete_label(&c, ids.get("id")?).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+// ---- canned responses ----
+
+async fn canned_list(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
+    Ok(ok(st.core.list_canned(&c, q.get("search")).await?))
+}
+
+async fn canned_create(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.save_canned(&c, None, &b).await?))
+}
+
+async fn canned_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.save_canned(&c, Some(ids.get("id")?), &b).await?))
+}
+
+async fn canned_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    st.core.delete_canned(&c, ids.get("id")?).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+// ---- webhooks ----
+
+async fn webhooks_list(State(st): S, Acct(c): Acct) -> ApiResult<Response> {
+    Ok(ok(st.core.list_webhooks(&c).await?))
+}
+
+async fn webhooks_create(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.create_webhook(&c, &b).await?))
+}
+
+async fn webhooks_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.update_webhook(&c, ids.get("id")?, &b).await?))
+}
+
+async fn webhooks_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    st.core.delete_webhook(&c, ids.get("id")?).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+async fn webhook_deliveries(State(st): S, Acct(c): Acct, ids: Ids, q: QueryParams) -> ApiResult<Response> {
+    Ok(ok(st
+        .core
+        .webhook_deliveries(&c, ids.get("id")?, q.i64("before")?)
+        .await?))
+}
+
+async fn webhook_redeliver(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(st
+        .core
+        .redeliver(&c, ids.get("id")?, ids.get("delivery_id")?)
+        .await?))
+}

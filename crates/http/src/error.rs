@@ -1,0 +1,75 @@
+//! One error type for every handler, rendered in Chatwoot's shapes.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use switchboard_core::CoreError;
+
+#[derive(Debug)]
+pub enum ApiError {
+    Core(CoreError),
+    BadRequest(String),
+    PayloadTooLarge,
+    RateLimited(u64),
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        ApiError::Core(e)
+    }
+}
+
+impl From<switchboard_store::StoreError> for ApiError {
+    fn from(e: switchboard_store::StoreError) -> Self {
+        ApiError::Core(e.into())
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn not_found() -> Self {
+        ApiError::Core(CoreError::NotFound)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            ApiError::Core(CoreError::NotFound) => {
+                (StatusCode::NOT_FOUND, json!({ "error": "Resource could not be found" }))
+            }
+            ApiError::Core(CoreError::Unauthorized(m)) => (StatusCode::UNAUTHORIZED, json!({ "error": m })),
+            ApiError::Core(CoreError::Forbidden(m)) => (StatusCode::FORBIDDEN, json!({ "message": m, "error": m })),
+            ApiError::Core(CoreError::Invalid { message, attributes }) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "message": message, "attributes": attributes }),
+            ),
+            ApiError::Core(CoreError::TooManyRequests(m)) => (StatusCode::TOO_MANY_REQUESTS, json!({ "error": m })),
+            ApiError::Core(CoreError::Internal(m)) => {
+                tracing::error!(error = %m, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({ "error": "Internal server error" }),
+                )
+            }
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, json!({ "error": m, "message": m })),
+            ApiError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({ "error": "Request body is too large" }),
+            ),
+            ApiError::RateLimited(secs) => {
+                let mut r = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    axum::Json(json!({ "error": "Too many requests, retry later" })),
+                )
+                    .into_response();
+                if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return r;
+            }
+        };
+        (status, axum::Json(body)).into_response()
+    }
+}

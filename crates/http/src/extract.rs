@@ -1,0 +1,158 @@
+//! Extractors: the caller (token or session), the caller inside an account,
+//! path ids, a JSON body and a query string, each failing with ApiError.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::request::Parts;
+use serde_json::Value;
+use switchboard_core::auth::{AccountCtx, Principal};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// The authenticated user: `api_access_token` header (as Chatwoot), a
+/// bearer token, or devise_token_auth's `access-token` + `client` + `uid`.
+pub struct Authed(pub Principal);
+
+impl FromRequestParts<Arc<AppState>> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        if let Some(p) = parts.extensions.get::<Principal>() {
+            return Ok(Authed(p.clone()));
+        }
+        let token = header(parts, "api_access_token")
+            .or_else(|| header(parts, "api-access-token"))
+            .or_else(|| {
+                header(parts, "authorization")
+                    .and_then(|a| a.strip_prefix("Bearer "))
+                    .map(str::trim)
+            });
+        let principal = if let Some(t) = token {
+            state.core.authenticate_token(t).await?
+        } else if let (Some(t), Some(c), Some(u)) = (
+            header(parts, "access-token"),
+            header(parts, "client"),
+            header(parts, "uid"),
+        ) {
+            state.core.authenticate_session(u, c, t).await?
+        } else {
+            return Err(ApiError::Core(switchboard_core::CoreError::Unauthorized(
+                "You need to sign in or sign up before continuing.".into(),
+            )));
+        };
+        parts.extensions.insert(principal.clone());
+        Ok(Authed(principal))
+    }
+}
+
+/// The caller inside the account named by the `{account_id}` path segment.
+pub struct Acct(pub AccountCtx);
+
+impl FromRequestParts<Arc<AppState>> for Acct {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let Authed(p) = Authed::from_request_parts(parts, state).await?;
+        let ids = Ids::from_request_parts(parts, state).await?;
+        let account_id = ids.get("account_id")?;
+        Ok(Acct(state.core.account_ctx(p, account_id).await?))
+    }
+}
+
+/// Numeric path parameters; a non-numeric id answers 404 like a missing one.
+pub struct Ids(HashMap<String, i64>);
+
+impl Ids {
+    pub fn get(&self, key: &str) -> Result<i64, ApiError> {
+        self.0.get(key).copied().ok_or_else(ApiError::not_found)
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for Ids {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let raw = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found())?;
+        let mut map = HashMap::new();
+        for (k, v) in raw.iter() {
+            let n: i64 = v.parse().map_err(|_| ApiError::not_found())?;
+            map.insert(k.to_string(), n);
+        }
+        Ok(Ids(map))
+    }
+}
+
+/// A JSON body of any shape (validated field by field by the use case). An
+/// empty body is `{}`; malformed JSON is 400; too large is 413.
+pub struct JsonBody(pub Value);
+
+impl FromRequest<Arc<AppState>> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let limit = state.max_body_bytes;
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonBody(Value::Object(Default::default())));
+        }
+        let v: Value =
+            serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("Malformed JSON: {e}")))?;
+        if !v.is_object() {
+            return Err(ApiError::BadRequest("The request body must be a JSON object".into()));
+        }
+        Ok(JsonBody(v))
+    }
+}
+
+/// The query string, with repeated keys (`labels[]=a&labels[]=b`) kept.
+pub struct QueryParams(Vec<(String, String)>);
+
+impl QueryParams {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+    pub fn all(&self, key: &str) -> Vec<String> {
+        let bracket = format!("{key}[]");
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key || *k == bracket)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+    pub fn i64(&self, key: &str) -> Result<Option<i64>, ApiError> {
+        match self.get(key).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => s.parse().map(Some).map_err(|_| {
+                ApiError::Core(switchboard_core::CoreError::invalid(
+                    key,
+                    format!("{key} must be an integer"),
+                ))
+            }),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        Ok(QueryParams(form_urlencoded::parse(q.as_bytes()).into_owned().collect()))
+    }
+}

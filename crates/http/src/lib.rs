@@ -1,0 +1,88 @@
+//! HTTP surfaces: the Application API, sign-in, operations endpoints. Every
+//! handler maps HTTP onto a `switchboard-core` use case; errors render in
+//! Chatwoot's shapes in one place (`error.rs`).
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod ops;
+pub mod ratelimit;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use switchboard_core::Core;
+
+pub struct AppState {
+    pub core: Arc<Core>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub signin: ratelimit::SignInGuard,
+    pub max_body_bytes: usize,
+    pub started: Instant,
+}
+
+impl AppState {
+    pub fn new(core: Arc<Core>, max_body_bytes: usize) -> Arc<Self> {
+        let metrics = Arc::new(metrics::Metrics::new());
+        metrics.describe(
+            "http_requests_total",
+            metrics::Kind::Counter,
+            "HTTP requests by method, route and status.",
+        );
+        metrics.describe(
+            "http_request_duration_seconds",
+            metrics::Kind::Histogram,
+            "HTTP request latency by route.",
+        );
+        Arc::new(AppState {
+            core,
+            metrics,
+            signin: ratelimit::SignInGuard::new(ratelimit::SignInLimits::default()),
+            max_body_bytes,
+            started: Instant::now(),
+        })
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .merge(api::routes())
+        .merge(ops::routes())
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .with_state(state)
+}
+
+async fn not_found() -> Response {
+    error::ApiError::not_found().into_response()
+}
+
+/// Counts requests and measures latency per matched route.
+async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().as_str().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    st.metrics.inc_counter(
+        "http_requests_total",
+        &[("method", &method), ("route", &route), ("status", &status)],
+        1,
+    );
+    st.metrics.observe(
+        "http_request_duration_seconds",
+        &[("route", &route)],
+        started.elapsed().as_secs_f64(),
+    );
+    resp
+}

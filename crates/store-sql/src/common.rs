@@ -1,0 +1,2099 @@
+//! The SQL of every storage operation, written once and compiled twice: this
+//! file is a module of both `sqlite` and `postgres` (through `#[path]`), where
+//! `DB` names the backend and the macros `for_update!`, `like!` and
+//! `skip_locked!` supply the few dialect differences. Both backends accept
+//! `$N` placeholders, `RETURNING`, `ON CONFLICT`, partial indexes and `->>`.
+
+use async_trait::async_trait;
+
+use sqlx::types::Json;
+use sqlx::{QueryBuilder, Transaction};
+use switchboard_store::*;
+
+use super::DB;
+
+macro_rules! account_cols {
+    () => {
+        "id, name, locale, domain, support_email, status, custom_attributes, settings, created_at, updated_at"
+    };
+}
+macro_rules! user_cols {
+    () => {
+        "id, name, display_name, email, password_hash, pubsub_token, avatar_url, ui_settings, custom_attributes, message_signature, tokens_valid_after, created_at, updated_at"
+    };
+}
+macro_rules! account_user_cols {
+    () => {
+        "id, account_id, user_id, role, availability, auto_offline, active_at, created_at"
+    };
+}
+macro_rules! inbox_cols {
+    () => {
+        "id, account_id, name, channel_type, channel_key, hmac_token, secret, webhook_url, settings, channel_config, created_at, updated_at"
+    };
+}
+macro_rules! contact_cols {
+    () => {
+        "id, account_id, name, email, phone_number, identifier, avatar_url, blocked, contact_type, additional_attributes, custom_attributes, last_activity_at, created_at, updated_at"
+    };
+}
+macro_rules! contact_inbox_cols {
+    () => {
+        "id, account_id, contact_id, inbox_id, source_id, hmac_verified, pubsub_token, created_at, updated_at"
+    };
+}
+macro_rules! conversation_cols {
+    () => {
+        "id, account_id, inbox_id, display_id, uuid, status, priority, assignee_id, assignee_agent_bot_id, team_id, contact_id, contact_inbox_id, muted, additional_attributes, custom_attributes, snoozed_until, waiting_since, first_reply_created_at, last_activity_at, agent_last_seen_at, assignee_last_seen_at, contact_last_seen_at, created_at, updated_at"
+    };
+}
+macro_rules! message_cols {
+    () => {
+        "id, account_id, inbox_id, conversation_id, message_type, content, content_type, content_attributes, additional_attributes, private, status, source_id, echo_id, sender_type, sender_id, created_at, updated_at"
+    };
+}
+macro_rules! team_cols {
+    () => {
+        "id, account_id, name, description, allow_auto_assign, created_at"
+    };
+}
+macro_rules! label_cols {
+    () => {
+        "id, account_id, title, description, color, show_on_sidebar, created_at"
+    };
+}
+macro_rules! canned_cols {
+    () => {
+        "id, account_id, short_code, content, created_at, updated_at"
+    };
+}
+macro_rules! webhook_cols {
+    () => {
+        "id, account_id, inbox_id, name, url, webhook_type, subscriptions, secret, created_at, updated_at"
+    };
+}
+macro_rules! delivery_cols {
+    () => {
+        "id, account_id, webhook_id, inbox_id, message_id, delivery_uuid, event, url, payload, state, attempts, last_status, last_error, created_at, updated_at"
+    };
+}
+macro_rules! job_cols {
+    () => {
+        "id, kind, payload, run_at, attempts, max_attempts, deadline_at, last_error, created_at"
+    };
+}
+pub(crate) use job_cols;
+
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(
+            d.constraint()
+                .map(str::to_string)
+                .unwrap_or_else(|| d.message().to_string()),
+        ),
+        _ => StoreError::Database(e.to_string()),
+    }
+}
+
+pub struct SqlTx {
+    pub(crate) tx: Transaction<'static, DB>,
+}
+
+impl SqlTx {
+    pub fn boxed(tx: Transaction<'static, DB>) -> Box<dyn Tx> {
+        Box::new(SqlTx { tx })
+    }
+}
+
+/// Appends `(id1, id2, ...)` as bound values.
+fn push_ids(qb: &mut QueryBuilder<DB>, ids: &[i64]) {
+    qb.push("(");
+    let mut sep = qb.separated(", ");
+    for id in ids {
+        sep.push_bind(*id);
+    }
+    sep.push_unseparated(")");
+}
+
+fn like_pattern(s: &str) -> String {
+    let mut p = String::with_capacity(s.len() + 2);
+    p.push('%');
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+#[async_trait]
+impl Tx for SqlTx {
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await.map_err(map_err)
+    }
+
+    // ---- accounts and users ----
+
+    async fn count_accounts(&mut self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn insert_account(&mut self, name: &str, locale: &str, now: i64) -> StoreResult<Account> {
+        sqlx::query_as(concat!(
+            "INSERT INTO accounts (name, locale, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING ",
+            account_cols!()
+        ))
+        .bind(name)
+        .bind(locale)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_account(&mut self, id: i64) -> StoreResult<Option<Account>> {
+        sqlx::query_as(concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn update_account(&mut self, a: &Account) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE accounts SET name = $2, locale = $3, domain = $4, support_email = $5, status = $6, \
+             custom_attributes = $7, settings = $8, updated_at = $9 WHERE id = $1",
+        )
+        .bind(a.id)
+        .bind(&a.name)
+        .bind(&a.locale)
+        .bind(&a.domain)
+        .bind(&a.support_email)
+        .bind(a.status)
+        .bind(Json(&a.custom_attributes))
+        .bind(Json(&a.settings))
+        .bind(a.updated_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_user(&mut self, u: &NewUser, now: i64) -> StoreResult<User> {
+        sqlx::query_as(concat!(
+            "INSERT INTO users (name, display_name, email, password_hash, pubsub_token, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ",
+            user_cols!()
+        ))
+        .bind(&u.name)
+        .bind(&u.display_name)
+        .bind(&u.email)
+        .bind(&u.password_hash)
+        .bind(&u.pubsub_token)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_user(&mut self, id: i64) -> StoreResult<Option<User>> {
+        sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn find_user_by_email(&mut self, email: &str) -> StoreResult<Option<User>> {
+        sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users WHERE email = $1"))
+            .bind(email)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn update_user(&mut self, u: &User) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE users SET name = $2, display_name = $3, email = $4, password_hash = $5, pubsub_token = $6, \
+             avatar_url = $7, ui_settings = $8, custom_attributes = $9, message_signature = $10, \
+             tokens_valid_after = $11, updated_at = $12 WHERE id = $1",
+        )
+        .bind(u.id)
+        .bind(&u.name)
+        .bind(&u.display_name)
+        .bind(&u.email)
+        .bind(&u.password_hash)
+        .bind(&u.pubsub_token)
+        .bind(&u.avatar_url)
+        .bind(Json(&u.ui_settings))
+        .bind(Json(&u.custom_attributes))
+        .bind(&u.message_signature)
+        .bind(u.tokens_valid_after)
+        .bind(u.updated_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn set_access_token(&mut self, owner_type: &str, owner_id: i64, token: &str, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO access_tokens (owner_type, owner_id, token, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (owner_type, owner_id) DO UPDATE SET token = excluded.token, created_at = excluded.created_at",
+        )
+        .bind(owner_type)
+        .bind(owner_id)
+        .bind(token)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_access_token(&mut self, owner_type: &str, owner_id: i64) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT token FROM access_tokens WHERE owner_type = $1 AND owner_id = $2")
+            .bind(owner_type)
+            .bind(owner_id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn find_access_token(&mut self, token: &str) -> StoreResult<Option<(String, i64)>> {
+        sqlx::query_as("SELECT owner_type, owner_id FROM access_tokens WHERE token = $1")
+            .bind(token)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn insert_session(
+        &mut self,
+        user_id: i64,
+        client_id: &str,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<Session> {
+        sqlx::query_as(
+            "INSERT INTO sessions (user_id, client_id, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5) \
+             RETURNING id, user_id, client_id, token_hash, expires_at, created_at",
+        )
+        .bind(user_id)
+        .bind(client_id)
+        .bind(token_hash)
+        .bind(expires_at)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn find_session(&mut self, user_id: i64, client_id: &str) -> StoreResult<Option<Session>> {
+        sqlx::query_as(
+            "SELECT id, user_id, client_id, token_hash, expires_at, created_at FROM sessions \
+             WHERE user_id = $1 AND client_id = $2",
+        )
+        .bind(user_id)
+        .bind(client_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn delete_session(&mut self, id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_user_sessions(&mut self, user_id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn upsert_account_user(
+        &mut self,
+        account_id: i64,
+        user_id: i64,
+        role: i16,
+        now: i64,
+    ) -> StoreResult<AccountUser> {
+        sqlx::query_as(concat!(
+            "INSERT INTO account_users (account_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (account_id, user_id) DO UPDATE SET role = excluded.role RETURNING ",
+            account_user_cols!()
+        ))
+        .bind(account_id)
+        .bind(user_id)
+        .bind(role)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_account_user(&mut self, account_id: i64, user_id: i64) -> StoreResult<Option<AccountUser>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            account_user_cols!(),
+            " FROM account_users WHERE account_id = $1 AND user_id = $2"
+        ))
+        .bind(account_id)
+        .bind(user_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn update_account_user(&mut self, au: &AccountUser) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE account_users SET role = $3, availability = $4, auto_offline = $5, active_at = $6 \
+             WHERE account_id = $1 AND user_id = $2",
+        )
+        .bind(au.account_id)
+        .bind(au.user_id)
+        .bind(au.role)
+        .bind(au.availability)
+        .bind(au.auto_offline)
+        .bind(au.active_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_account_user(&mut self, account_id: i64, user_id: i64) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM account_users WHERE account_id = $1 AND user_id = $2")
+            .bind(account_id)
+            .bind(user_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        if r.rows_affected() > 0 {
+            // Memberships of the account's inboxes and teams go with the seat.
+            sqlx::query(
+                "DELETE FROM inbox_members WHERE user_id = $2 AND inbox_id IN (SELECT id FROM inboxes WHERE account_id = $1)",
+            )
+            .bind(account_id)
+            .bind(user_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+            sqlx::query(
+                "DELETE FROM team_members WHERE user_id = $2 AND team_id IN (SELECT id FROM teams WHERE account_id = $1)",
+            )
+            .bind(account_id)
+            .bind(user_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+            sqlx::query("UPDATE conversations SET assignee_id = NULL WHERE account_id = $1 AND assignee_id = $2")
+                .bind(account_id)
+                .bind(user_id)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+        }
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn list_account_users(&mut self, account_id: i64) -> StoreResult<Vec<(User, AccountUser)>> {
+        let users: Vec<User> = sqlx::query_as(concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users WHERE id IN (SELECT user_id FROM account_users WHERE account_id = $1) ORDER BY id"
+        ))
+        .bind(account_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        let aus: Vec<AccountUser> = sqlx::query_as(concat!(
+            "SELECT ",
+            account_user_cols!(),
+            " FROM account_users WHERE account_id = $1"
+        ))
+        .bind(account_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(users
+            .into_iter()
+            .filter_map(|u| {
+                let au = aus.iter().find(|a| a.user_id == u.id)?.clone();
+                Some((u, au))
+            })
+            .collect())
+    }
+
+    async fn list_user_accounts(&mut self, user_id: i64) -> StoreResult<Vec<(Account, AccountUser)>> {
+        let aus: Vec<AccountUser> = sqlx::query_as(concat!(
+            "SELECT ",
+            account_user_cols!(),
+            " FROM account_users WHERE user_id = $1 ORDER BY account_id"
+        ))
+        .bind(user_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        let mut out = Vec::with_capacity(aus.len());
+        for au in aus {
+            if let Some(a) = self.get_account(au.account_id).await? {
+                out.push((a, au));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn users_in_account(&mut self, account_id: i64, ids: &[i64]) -> StoreResult<Vec<User>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users WHERE id IN (SELECT user_id FROM account_users WHERE account_id = "
+        ));
+        qb.push_bind(account_id);
+        qb.push(") AND id IN ");
+        push_ids(&mut qb, ids);
+        qb.push(" ORDER BY id");
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    // ---- inboxes ----
+
+    async fn insert_inbox(&mut self, i: &Inbox) -> StoreResult<Inbox> {
+        sqlx::query_as(concat!(
+            "INSERT INTO inboxes (account_id, name, channel_type, channel_key, hmac_token, secret, webhook_url, \
+             settings, channel_config, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING ",
+            inbox_cols!()
+        ))
+        .bind(i.account_id)
+        .bind(&i.name)
+        .bind(i.channel_type)
+        .bind(&i.channel_key)
+        .bind(&i.hmac_token)
+        .bind(&i.secret)
+        .bind(&i.webhook_url)
+        .bind(Json(&i.settings))
+        .bind(Json(&i.channel_config))
+        .bind(i.created_at)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_inbox(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Inbox>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            inbox_cols!(),
+            " FROM inboxes WHERE account_id = $1 AND id = $2"
+        ))
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn find_inbox_by_key(&mut self, channel_type: i16, key: &str) -> StoreResult<Option<Inbox>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            inbox_cols!(),
+            " FROM inboxes WHERE channel_type = $1 AND channel_key = $2"
+        ))
+        .bind(channel_type)
+        .bind(key)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn list_inboxes(&mut self, account_id: i64, member: Option<i64>) -> StoreResult<Vec<Inbox>> {
+        match member {
+            None => sqlx::query_as(concat!("SELECT ", inbox_cols!(), " FROM inboxes WHERE account_id = $1 ORDER BY id"))
+                .bind(account_id)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(map_err),
+            Some(user) => sqlx::query_as(concat!(
+                "SELECT ",
+                inbox_cols!(),
+                " FROM inboxes WHERE account_id = $1 AND id IN (SELECT inbox_id FROM inbox_members WHERE user_id = $2) ORDER BY id"
+            ))
+            .bind(account_id)
+            .bind(user)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err),
+        }
+    }
+
+    async fn update_inbox(&mut self, i: &Inbox) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE inboxes SET name = $3, webhook_url = $4, settings = $5, channel_config = $6, hmac_token = $7, \
+             secret = $8, updated_at = $9 WHERE account_id = $1 AND id = $2",
+        )
+        .bind(i.account_id)
+        .bind(i.id)
+        .bind(&i.name)
+        .bind(&i.webhook_url)
+        .bind(Json(&i.settings))
+        .bind(Json(&i.channel_config))
+        .bind(&i.hmac_token)
+        .bind(&i.secret)
+        .bind(i.updated_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_inbox(&mut self, account_id: i64, id: i64) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM inboxes WHERE account_id = $1 AND id = $2")
+            .bind(account_id)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn list_inbox_members(&mut self, inbox_id: i64) -> StoreResult<Vec<i64>> {
+        sqlx::query_scalar("SELECT user_id FROM inbox_members WHERE inbox_id = $1 ORDER BY user_id")
+            .bind(inbox_id)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn add_inbox_members(&mut self, inbox_id: i64, user_ids: &[i64], now: i64) -> StoreResult<()> {
+        for uid in user_ids {
+            sqlx::query(
+                "INSERT INTO inbox_members (inbox_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(inbox_id)
+            .bind(*uid)
+            .bind(now)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    async fn remove_inbox_members(&mut self, inbox_id: i64, user_ids: &[i64]) -> StoreResult<()> {
+        if user_ids.is_empty() {
+            return Ok(());
+        }
+        let mut qb = QueryBuilder::<DB>::new("DELETE FROM inbox_members WHERE inbox_id = ");
+        qb.push_bind(inbox_id);
+        qb.push(" AND user_id IN ");
+        push_ids(&mut qb, user_ids);
+        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn is_inbox_member(&mut self, inbox_id: i64, user_id: i64) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbox_members WHERE inbox_id = $1 AND user_id = $2")
+            .bind(inbox_id)
+            .bind(user_id)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    async fn user_inbox_ids(&mut self, account_id: i64, user_id: i64) -> StoreResult<Vec<i64>> {
+        sqlx::query_scalar(
+            "SELECT m.inbox_id FROM inbox_members m JOIN inboxes i ON i.id = m.inbox_id \
+             WHERE i.account_id = $1 AND m.user_id = $2 ORDER BY m.inbox_id",
+        )
+        .bind(account_id)
+        .bind(user_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    // ---- contacts ----
+
+    async fn insert_contact(&mut self, c: &Contact) -> StoreResult<Contact> {
+        sqlx::query_as(concat!(
+            "INSERT INTO contacts (account_id, name, email, phone_number, identifier, avatar_url, blocked, contact_type, \
+             additional_attributes, custom_attributes, last_activity_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING ",
+            contact_cols!()
+        ))
+        .bind(c.account_id)
+        .bind(&c.name)
+        .bind(&c.email)
+        .bind(&c.phone_number)
+        .bind(&c.identifier)
+        .bind(&c.avatar_url)
+        .bind(c.blocked)
+        .bind(c.contact_type)
+        .bind(Json(&c.additional_attributes))
+        .bind(Json(&c.custom_attributes))
+        .bind(c.last_activity_at)
+        .bind(c.created_at)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_contact(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Contact>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            contact_cols!(),
+            " FROM contacts WHERE account_id = $1 AND id = $2"
+        ))
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_contacts(&mut self, account_id: i64, ids: &[i64]) -> StoreResult<Vec<Contact>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(concat!(
+            "SELECT ",
+            contact_cols!(),
+            " FROM contacts WHERE account_id = "
+        ));
+        qb.push_bind(account_id);
+        qb.push(" AND id IN ");
+        push_ids(&mut qb, ids);
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn find_contact_by(
+        &mut self,
+        account_id: i64,
+        field: ContactKey,
+        value: &str,
+    ) -> StoreResult<Option<Contact>> {
+        let sql = match field {
+            ContactKey::Email => concat!(
+                "SELECT ",
+                contact_cols!(),
+                " FROM contacts WHERE account_id = $1 AND email = $2"
+            ),
+            ContactKey::Identifier => {
+                concat!(
+                    "SELECT ",
+                    contact_cols!(),
+                    " FROM contacts WHERE account_id = $1 AND identifier = $2"
+                )
+            }
+            ContactKey::Phone => concat!(
+                "SELECT ",
+                contact_cols!(),
+                " FROM contacts WHERE account_id = $1 AND phone_number = $2 ORDER BY id LIMIT 1"
+            ),
+        };
+        sqlx::query_as(sql)
+            .bind(account_id)
+            .bind(value)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn update_contact(&mut self, c: &Contact) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE contacts SET name = $3, email = $4, phone_number = $5, identifier = $6, avatar_url = $7, blocked = $8, \
+             contact_type = $9, additional_attributes = $10, custom_attributes = $11, last_activity_at = $12, updated_at = $13 \
+             WHERE account_id = $1 AND id = $2",
+        )
+        .bind(c.account_id)
+        .bind(c.id)
+        .bind(&c.name)
+        .bind(&c.email)
+        .bind(&c.phone_number)
+        .bind(&c.identifier)
+        .bind(&c.avatar_url)
+        .bind(c.blocked)
+        .bind(c.contact_type)
+        .bind(Json(&c.additional_attributes))
+        .bind(Json(&c.custom_attributes))
+        .bind(c.last_activity_at)
+        .bind(c.updated_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_contact(&mut self, account_id: i64, id: i64) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM contacts WHERE account_id = $1 AND id = $2")
+            .bind(account_id)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn list_contacts(&mut self, q: &ContactQuery) -> StoreResult<(Vec<Contact>, i64)> {
+        fn filters(qb: &mut QueryBuilder<DB>, q: &ContactQuery) {
+            qb.push(" FROM contacts WHERE account_id = ");
+            qb.push_bind(q.account_id);
+            if q.only_resolved {
+                qb.push(" AND (email IS NOT NULL OR phone_number IS NOT NULL OR identifier IS NOT NULL)");
+            }
+            if let Some(s) = q.search.as_deref() {
+                let pat = like_pattern(&s.to_lowercase());
+                qb.push(" AND (LOWER(name) LIKE ");
+                qb.push_bind(pat.clone());
+                qb.push(" ESCAPE '\\' OR LOWER(email) LIKE ");
+                qb.push_bind(pat.clone());
+                qb.push(" ESCAPE '\\' OR phone_number LIKE ");
+                qb.push_bind(pat.clone());
+                qb.push(" ESCAPE '\\' OR LOWER(additional_attributes->>'company_name') LIKE ");
+                qb.push_bind(pat);
+                qb.push(" ESCAPE '\\' OR identifier = ");
+                qb.push_bind(s.to_string());
+                qb.push(")");
+            }
+            if !q.labels.is_empty() {
+                qb.push(" AND id IN (SELECT contact_id FROM contact_labels WHERE account_id = ");
+                qb.push_bind(q.account_id);
+                qb.push(" AND label IN (");
+                let mut sep = qb.separated(", ");
+                for l in &q.labels {
+                    sep.push_bind(l.clone());
+                }
+                qb.push("))");
+            }
+        }
+        let mut count_qb = QueryBuilder::<DB>::new("SELECT COUNT(*)");
+        filters(&mut count_qb, q);
+        let count: i64 = count_qb
+            .build_query_scalar()
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", contact_cols!()));
+        filters(&mut qb, q);
+        let col = match q.sort {
+            ContactSort::Name => "LOWER(name)",
+            ContactSort::Email => "email",
+            ContactSort::Phone => "phone_number",
+            ContactSort::LastActivityAt => "last_activity_at",
+            ContactSort::CreatedAt => "created_at",
+            ContactSort::Company => "additional_attributes->>'company_name'",
+            ContactSort::City => "additional_attributes->>'city'",
+            ContactSort::Country => "additional_attributes->>'country'",
+        };
+        let dir = if q.descending { " DESC" } else { " ASC" };
+        qb.push(" ORDER BY ");
+        qb.push(col);
+        qb.push(dir);
+        qb.push(", id");
+        qb.push(dir);
+        qb.push(" LIMIT ");
+        qb.push_bind(q.limit);
+        qb.push(" OFFSET ");
+        qb.push_bind(q.offset);
+        let rows = qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)?;
+        Ok((rows, count))
+    }
+
+    async fn insert_contact_inbox(&mut self, ci: &ContactInbox) -> StoreResult<Option<ContactInbox>> {
+        sqlx::query_as(concat!(
+            "INSERT INTO contact_inboxes (account_id, contact_id, inbox_id, source_id, hmac_verified, pubsub_token, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (inbox_id, source_id) DO NOTHING RETURNING ",
+            contact_inbox_cols!()
+        ))
+        .bind(ci.account_id)
+        .bind(ci.contact_id)
+        .bind(ci.inbox_id)
+        .bind(&ci.source_id)
+        .bind(ci.hmac_verified)
+        .bind(&ci.pubsub_token)
+        .bind(ci.created_at)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn find_contact_inbox(&mut self, inbox_id: i64, source_id: &str) -> StoreResult<Option<ContactInbox>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            contact_inbox_cols!(),
+            " FROM contact_inboxes WHERE inbox_id = $1 AND source_id = $2"
+        ))
+        .bind(inbox_id)
+        .bind(source_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_contact_inbox(&mut self, id: i64) -> StoreResult<Option<ContactInbox>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            contact_inbox_cols!(),
+            " FROM contact_inboxes WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn find_contact_inbox_for(&mut self, contact_id: i64, inbox_id: i64) -> StoreResult<Option<ContactInbox>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            contact_inbox_cols!(),
+            " FROM contact_inboxes WHERE contact_id = $1 AND inbox_id = $2 ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(contact_id)
+        .bind(inbox_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn list_contact_inboxes(&mut self, contact_ids: &[i64]) -> StoreResult<Vec<ContactInbox>> {
+        if contact_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(concat!(
+            "SELECT ",
+            contact_inbox_cols!(),
+            " FROM contact_inboxes WHERE contact_id IN "
+        ));
+        push_ids(&mut qb, contact_ids);
+        qb.push(" ORDER BY id");
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn contact_labels(&mut self, contact_id: i64) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar("SELECT label FROM contact_labels WHERE contact_id = $1 ORDER BY label")
+            .bind(contact_id)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn set_contact_labels(&mut self, account_id: i64, contact_id: i64, labels: &[String]) -> StoreResult<()> {
+        sqlx::query("DELETE FROM contact_labels WHERE contact_id = $1")
+            .bind(contact_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        for l in labels {
+            sqlx::query(
+                "INSERT INTO contact_labels (contact_id, account_id, label) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(contact_id)
+            .bind(account_id)
+            .bind(l)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    // ---- conversations ----
+
+    async fn next_display_id(&mut self, account_id: i64) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "UPDATE accounts SET last_display_id = last_display_id + 1 WHERE id = $1 RETURNING last_display_id",
+        )
+        .bind(account_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)?
+        .ok_or(StoreError::NotFound)
+    }
+
+    async fn insert_conversation(&mut self, c: &Conversation) -> StoreResult<Conversation> {
+        sqlx::query_as(concat!(
+            "INSERT INTO conversations (account_id, inbox_id, display_id, uuid, status, priority, assignee_id, \
+             assignee_agent_bot_id, team_id, contact_id, contact_inbox_id, muted, additional_attributes, custom_attributes, \
+             snoozed_until, waiting_since, first_reply_created_at, last_activity_at, agent_last_seen_at, assignee_last_seen_at, \
+             contact_last_seen_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+             $15, $16, $17, $18, $19, $20, $21, $22, $22) RETURNING ",
+            conversation_cols!()
+        ))
+        .bind(c.account_id)
+        .bind(c.inbox_id)
+        .bind(c.display_id)
+        .bind(&c.uuid)
+        .bind(c.status)
+        .bind(c.priority)
+        .bind(c.assignee_id)
+        .bind(c.assignee_agent_bot_id)
+        .bind(c.team_id)
+        .bind(c.contact_id)
+        .bind(c.contact_inbox_id)
+        .bind(c.muted)
+        .bind(Json(&c.additional_attributes))
+        .bind(Json(&c.custom_attributes))
+        .bind(c.snoozed_until)
+        .bind(c.waiting_since)
+        .bind(c.first_reply_created_at)
+        .bind(c.last_activity_at)
+        .bind(c.agent_last_seen_at)
+        .bind(c.assignee_last_seen_at)
+        .bind(c.contact_last_seen_at)
+        .bind(c.created_at)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_conversation(&mut self, account_id: i64, display_id: i64) -> StoreResult<Option<Conversation>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            conversation_cols!(),
+            " FROM conversations WHERE account_id = $1 AND display_id = $2"
+        ))
+        .bind(account_id)
+        .bind(display_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_conversation_by_id(&mut self, id: i64) -> StoreResult<Option<Conversation>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            conversation_cols!(),
+            " FROM conversations WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn lock_conversation(&mut self, account_id: i64, display_id: i64) -> StoreResult<Option<Conversation>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            conversation_cols!(),
+            " FROM conversations WHERE account_id = $1 AND display_id = $2",
+            for_update!()
+        ))
+        .bind(account_id)
+        .bind(display_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn lock_conversation_by_id(&mut self, id: i64) -> StoreResult<Option<Conversation>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            conversation_cols!(),
+            " FROM conversations WHERE id = $1",
+            for_update!()
+        ))
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn save_conversation(&mut self, c: &Conversation) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE conversations SET status = $2, priority = $3, assignee_id = $4, assignee_agent_bot_id = $5, team_id = $6, \
+             muted = $7, additional_attributes = $8, custom_attributes = $9, snoozed_until = $10, waiting_since = $11, \
+             first_reply_created_at = $12, last_activity_at = $13, agent_last_seen_at = $14, assignee_last_seen_at = $15, \
+             contact_last_seen_at = $16, updated_at = $17 WHERE id = $1",
+        )
+        .bind(c.id)
+        .bind(c.status)
+        .bind(c.priority)
+        .bind(c.assignee_id)
+        .bind(c.assignee_agent_bot_id)
+        .bind(c.team_id)
+        .bind(c.muted)
+        .bind(Json(&c.additional_attributes))
+        .bind(Json(&c.custom_attributes))
+        .bind(c.snoozed_until)
+        .bind(c.waiting_since)
+        .bind(c.first_reply_created_at)
+        .bind(c.last_activity_at)
+        .bind(c.agent_last_seen_at)
+        .bind(c.assignee_last_seen_at)
+        .bind(c.contact_last_seen_at)
+        .bind(c.updated_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn latest_conversation(
+        &mut self,
+        contact_inbox_id: i64,
+        statuses: &[i16],
+    ) -> StoreResult<Option<Conversation>> {
+        let mut qb = QueryBuilder::<DB>::new(concat!(
+            "SELECT ",
+            conversation_cols!(),
+            " FROM conversations WHERE contact_inbox_id = "
+        ));
+        qb.push_bind(contact_inbox_id);
+        if !statuses.is_empty() {
+            qb.push(" AND status IN (");
+            let mut sep = qb.separated(", ");
+            for s in statuses {
+                sep.push_bind(*s);
+            }
+            qb.push(")");
+        }
+        qb.push(" ORDER BY id DESC LIMIT 1");
+        qb.build_query_as().fetch_optional(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn list_conversations(&mut self, q: &ConversationQuery) -> StoreResult<Vec<Conversation>> {
+        let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", conversation_cols!(), " FROM conversations c"));
+        conversation_filters(&mut qb, q, true);
+        let (col, nulls_last) = match q.sort {
+            ConversationSort::LastActivityAt => ("c.last_activity_at", false),
+            ConversationSort::CreatedAt => ("c.created_at", false),
+            ConversationSort::Priority => ("c.priority", true),
+            ConversationSort::WaitingSince => ("c.waiting_since", true),
+        };
+        let dir = if q.descending { " DESC" } else { " ASC" };
+        qb.push(" ORDER BY ");
+        if nulls_last {
+            // Portable NULLS LAST: rows without a value sort after the rest.
+            qb.push("CASE WHEN ");
+            qb.push(col);
+            qb.push(" IS NULL THEN 1 ELSE 0 END, ");
+        }
+        qb.push(col);
+        qb.push(dir);
+        qb.push(", c.id");
+        qb.push(dir);
+        qb.push(" LIMIT ");
+        qb.push_bind(q.limit);
+        qb.push(" OFFSET ");
+        qb.push_bind(q.offset);
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn conversation_counts(&mut self, q: &ConversationQuery) -> StoreResult<ConversationCounts> {
+        let mut qb = QueryBuilder::<DB>::new(
+            "SELECT COUNT(*), \
+             COALESCE(SUM(CASE WHEN c.assignee_id = ",
+        );
+        qb.push_bind(q.user_id);
+        qb.push(
+            " THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN c.assignee_id IS NOT NULL THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN c.assignee_id IS NULL THEN 1 ELSE 0 END), 0) FROM conversations c",
+        );
+        conversation_filters(&mut qb, q, false);
+        let (all, mine, assigned, unassigned): (i64, i64, i64, i64) =
+            qb.build_query_as().fetch_one(&mut *self.tx).await.map_err(map_err)?;
+        Ok(ConversationCounts {
+            mine_count: mine,
+            assigned_count: assigned,
+            unassigned_count: unassigned,
+            all_count: all,
+        })
+    }
+
+    async fn contact_conversations(
+        &mut self,
+        account_id: i64,
+        contact_id: i64,
+        inbox_ids: Option<&[i64]>,
+        limit: i64,
+    ) -> StoreResult<Vec<Conversation>> {
+        let mut qb = QueryBuilder::<DB>::new(concat!(
+            "SELECT ",
+            conversation_cols!(),
+            " FROM conversations WHERE account_id = "
+        ));
+        qb.push_bind(account_id);
+        qb.push(" AND contact_id = ");
+        qb.push_bind(contact_id);
+        if let Some(ids) = inbox_ids {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            qb.push(" AND inbox_id IN ");
+            push_ids(&mut qb, ids);
+        }
+        qb.push(" ORDER BY id DESC LIMIT ");
+        qb.push_bind(limit);
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn conversation_labels(&mut self, conversation_ids: &[i64]) -> StoreResult<Vec<(i64, String)>> {
+        if conversation_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb =
+            QueryBuilder::<DB>::new("SELECT conversation_id, label FROM conversation_labels WHERE conversation_id IN ");
+        push_ids(&mut qb, conversation_ids);
+        qb.push(" ORDER BY conversation_id, label");
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn set_conversation_labels(
+        &mut self,
+        account_id: i64,
+        conversation_id: i64,
+        labels: &[String],
+    ) -> StoreResult<()> {
+        sqlx::query("DELETE FROM conversation_labels WHERE conversation_id = $1")
+            .bind(conversation_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        for l in labels {
+            sqlx::query(
+                "INSERT INTO conversation_labels (conversation_id, account_id, label) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(conversation_id)
+            .bind(account_id)
+            .bind(l)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    async fn unread_counts(&mut self, conversations: &[(i64, Option<i64>)], cap: i64) -> StoreResult<Vec<(i64, i64)>> {
+        let mut out = Vec::with_capacity(conversations.len());
+        for (id, seen) in conversations {
+            // Count only among the last `cap` incoming messages: bounded work per conversation.
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT created_at FROM messages WHERE conversation_id = $1 AND message_type = 0 \
+                 ORDER BY id DESC LIMIT $2) recent WHERE created_at > $3",
+            )
+            .bind(*id)
+            .bind(cap)
+            .bind(seen.unwrap_or(i64::MIN))
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+            out.push((*id, n));
+        }
+        Ok(out)
+    }
+
+    async fn last_messages(&mut self, conversation_ids: &[i64]) -> StoreResult<Vec<Message>> {
+        if conversation_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(concat!(
+            "SELECT ",
+            message_cols!(),
+            " FROM messages WHERE id IN (SELECT MAX(id) FROM messages WHERE message_type <> 2 AND private = FALSE AND conversation_id IN "
+        ));
+        push_ids(&mut qb, conversation_ids);
+        qb.push(" GROUP BY conversation_id)");
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn last_incoming_at(&mut self, conversation_id: i64) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT created_at FROM messages WHERE conversation_id = $1 AND message_type = 0 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(conversation_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    // ---- messages ----
+
+    async fn insert_message(&mut self, m: &NewMessage) -> StoreResult<Option<Message>> {
+        sqlx::query_as(concat!(
+            "INSERT INTO messages (account_id, inbox_id, conversation_id, message_type, content, content_type, \
+             content_attributes, additional_attributes, private, status, source_id, echo_id, sender_type, sender_id, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) \
+             ON CONFLICT DO NOTHING RETURNING ",
+            message_cols!()
+        ))
+        .bind(m.account_id)
+        .bind(m.inbox_id)
+        .bind(m.conversation_id)
+        .bind(m.message_type.code())
+        .bind(&m.content)
+        .bind(m.content_type.code())
+        .bind(Json(&m.content_attributes))
+        .bind(Json(&m.additional_attributes))
+        .bind(m.private)
+        .bind(m.status.code())
+        .bind(&m.source_id)
+        .bind(&m.echo_id)
+        .bind(&m.sender_type)
+        .bind(m.sender_id)
+        .bind(m.created_at)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn find_message_by_source(&mut self, inbox_id: i64, source_id: &str) -> StoreResult<Option<Message>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            message_cols!(),
+            " FROM messages WHERE inbox_id = $1 AND source_id = $2"
+        ))
+        .bind(inbox_id)
+        .bind(source_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn find_message_by_echo(&mut self, conversation_id: i64, echo_id: &str) -> StoreResult<Option<Message>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            message_cols!(),
+            " FROM messages WHERE conversation_id = $1 AND echo_id = $2"
+        ))
+        .bind(conversation_id)
+        .bind(echo_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_message(&mut self, conversation_id: i64, id: i64) -> StoreResult<Option<Message>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            message_cols!(),
+            " FROM messages WHERE conversation_id = $1 AND id = $2"
+        ))
+        .bind(conversation_id)
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_message_by_id(&mut self, id: i64) -> StoreResult<Option<Message>> {
+        sqlx::query_as(concat!("SELECT ", message_cols!(), " FROM messages WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn update_message(&mut self, m: &Message) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE messages SET content = $2, content_type = $3, content_attributes = $4, additional_attributes = $5, \
+             status = $6, source_id = $7, updated_at = $8 WHERE id = $1",
+        )
+        .bind(m.id)
+        .bind(&m.content)
+        .bind(m.content_type)
+        .bind(Json(&m.content_attributes))
+        .bind(Json(&m.additional_attributes))
+        .bind(m.status)
+        .bind(&m.source_id)
+        .bind(m.updated_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn count_messages_since(&mut self, conversation_id: i64, since: i64, cap: i64) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE conversation_id = $1 AND created_at > $2 LIMIT $3) recent",
+        )
+        .bind(conversation_id)
+        .bind(since)
+        .bind(cap)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn list_messages(&mut self, q: &MessageQuery) -> StoreResult<Vec<Message>> {
+        let mut qb = QueryBuilder::<DB>::new(concat!(
+            "SELECT ",
+            message_cols!(),
+            " FROM messages WHERE conversation_id = "
+        ));
+        qb.push_bind(q.conversation_id);
+        if q.public_only {
+            qb.push(" AND private = FALSE AND message_type <> 2");
+        }
+        if let Some(b) = q.before {
+            qb.push(" AND id < ");
+            qb.push_bind(b);
+        }
+        if let Some(a) = q.after {
+            qb.push(" AND id > ");
+            qb.push_bind(a);
+        }
+        // With only `after`, take the oldest ones after the cursor; otherwise the newest.
+        let ascending = q.after.is_some() && q.before.is_none();
+        qb.push(if ascending {
+            " ORDER BY id ASC LIMIT "
+        } else {
+            " ORDER BY id DESC LIMIT "
+        });
+        qb.push_bind(q.limit);
+        let mut rows: Vec<Message> = qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)?;
+        if !ascending {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    // ---- teams, labels, canned responses ----
+
+    async fn insert_team(&mut self, t: &Team) -> StoreResult<Team> {
+        sqlx::query_as(concat!(
+            "INSERT INTO teams (account_id, name, description, allow_auto_assign, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING ",
+            team_cols!()
+        ))
+        .bind(t.account_id)
+        .bind(&t.name)
+        .bind(&t.description)
+        .bind(t.allow_auto_assign)
+        .bind(t.created_at)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_team(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Team>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            team_cols!(),
+            " FROM teams WHERE account_id = $1 AND id = $2"
+        ))
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn list_teams(&mut self, account_id: i64) -> StoreResult<Vec<Team>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            team_cols!(),
+            " FROM teams WHERE account_id = $1 ORDER BY id"
+        ))
+        .bind(account_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn update_team(&mut self, t: &Team) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE teams SET name = $3, description = $4, allow_auto_assign = $5 WHERE account_id = $1 AND id = $2",
+        )
+        .bind(t.account_id)
+        .bind(t.id)
+        .bind(&t.name)
+        .bind(&t.description)
+        .bind(t.allow_auto_assign)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_team(&mut self, account_id: i64, id: i64) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM teams WHERE account_id = $1 AND id = $2")
+            .bind(account_id)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn list_team_members(&mut self, team_id: i64) -> StoreResult<Vec<i64>> {
+        sqlx::query_scalar("SELECT user_id FROM team_members WHERE team_id = $1 ORDER BY user_id")
+            .bind(team_id)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn add_team_members(&mut self, team_id: i64, user_ids: &[i64], now: i64) -> StoreResult<()> {
+        for uid in user_ids {
+            sqlx::query(
+                "INSERT INTO team_members (team_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(team_id)
+            .bind(*uid)
+            .bind(now)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    async fn remove_team_members(&mut self, team_id: i64, user_ids: &[i64]) -> StoreResult<()> {
+        if user_ids.is_empty() {
+            return Ok(());
+        }
+        let mut qb = QueryBuilder::<DB>::new("DELETE FROM team_members WHERE team_id = ");
+        qb.push_bind(team_id);
+        qb.push(" AND user_id IN ");
+        push_ids(&mut qb, user_ids);
+        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn user_team_ids(&mut self, user_id: i64) -> StoreResult<Vec<i64>> {
+        sqlx::query_scalar("SELECT team_id FROM team_members WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn insert_label(&mut self, l: &Label) -> StoreResult<Label> {
+        sqlx::query_as(concat!(
+            "INSERT INTO labels (account_id, title, description, color, show_on_sidebar, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+            label_cols!()
+        ))
+        .bind(l.account_id)
+        .bind(&l.title)
+        .bind(&l.description)
+        .bind(&l.color)
+        .bind(l.show_on_sidebar)
+        .bind(l.created_at)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_label(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Label>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            label_cols!(),
+            " FROM labels WHERE account_id = $1 AND id = $2"
+        ))
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn list_labels(&mut self, account_id: i64) -> StoreResult<Vec<Label>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            label_cols!(),
+            " FROM labels WHERE account_id = $1 ORDER BY title"
+        ))
+        .bind(account_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn update_label(&mut self, l: &Label) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE labels SET title = $3, description = $4, color = $5, show_on_sidebar = $6 WHERE account_id = $1 AND id = $2",
+        )
+        .bind(l.account_id)
+        .bind(l.id)
+        .bind(&l.title)
+        .bind(&l.description)
+        .bind(&l.color)
+        .bind(l.show_on_sidebar)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_label(&mut self, account_id: i64, id: i64) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM labels WHERE account_id = $1 AND id = $2")
+            .bind(account_id)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn insert_canned(&mut self, c: &CannedResponse) -> StoreResult<CannedResponse> {
+        sqlx::query_as(concat!(
+            "INSERT INTO canned_responses (account_id, short_code, content, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING ",
+            canned_cols!()
+        ))
+        .bind(c.account_id)
+        .bind(&c.short_code)
+        .bind(&c.content)
+        .bind(c.created_at)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_canned(&mut self, account_id: i64, id: i64) -> StoreResult<Option<CannedResponse>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            canned_cols!(),
+            " FROM canned_responses WHERE account_id = $1 AND id = $2"
+        ))
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn list_canned(&mut self, account_id: i64, search: Option<&str>) -> StoreResult<Vec<CannedResponse>> {
+        match search.filter(|s| !s.is_empty()) {
+            None => sqlx::query_as(concat!(
+                "SELECT ",
+                canned_cols!(),
+                " FROM canned_responses WHERE account_id = $1 ORDER BY short_code"
+            ))
+            .bind(account_id)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err),
+            Some(s) => {
+                // Short-code prefix matches first, then content matches (Chatwoot's order).
+                let prefix = format!(
+                    "{}%",
+                    like_pattern(&s.to_lowercase())
+                        .trim_start_matches('%')
+                        .trim_end_matches('%')
+                );
+                sqlx::query_as(concat!(
+                    "SELECT ",
+                    canned_cols!(),
+                    " FROM canned_responses WHERE account_id = $1 AND (LOWER(short_code) LIKE $2 ESCAPE '\\' OR LOWER(content) LIKE $3 ESCAPE '\\') \
+                     ORDER BY CASE WHEN LOWER(short_code) LIKE $2 ESCAPE '\\' THEN 0 ELSE 1 END, short_code"
+                ))
+                .bind(account_id)
+                .bind(prefix)
+                .bind(like_pattern(&s.to_lowercase()))
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(map_err)
+            }
+        }
+    }
+
+    async fn update_canned(&mut self, c: &CannedResponse) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE canned_responses SET short_code = $3, content = $4, updated_at = $5 WHERE account_id = $1 AND id = $2",
+        )
+        .bind(c.account_id)
+        .bind(c.id)
+        .bind(&c.short_code)
+        .bind(&c.content)
+        .bind(c.updated_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_canned(&mut self, account_id: i64, id: i64) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM canned_responses WHERE account_id = $1 AND id = $2")
+            .bind(account_id)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    // ---- webhooks and deliveries ----
+
+    async fn insert_webhook(&mut self, w: &Webhook) -> StoreResult<Webhook> {
+        sqlx::query_as(concat!(
+            "INSERT INTO webhooks (account_id, inbox_id, name, url, webhook_type, subscriptions, secret, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING ",
+            webhook_cols!()
+        ))
+        .bind(w.account_id)
+        .bind(w.inbox_id)
+        .bind(&w.name)
+        .bind(&w.url)
+        .bind(w.webhook_type)
+        .bind(Json(&w.subscriptions))
+        .bind(&w.secret)
+        .bind(w.created_at)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_webhook(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Webhook>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            webhook_cols!(),
+            " FROM webhooks WHERE account_id = $1 AND id = $2"
+        ))
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn list_webhooks(&mut self, account_id: i64) -> StoreResult<Vec<Webhook>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            webhook_cols!(),
+            " FROM webhooks WHERE account_id = $1 ORDER BY id"
+        ))
+        .bind(account_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn update_webhook(&mut self, w: &Webhook) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE webhooks SET inbox_id = $3, name = $4, url = $5, subscriptions = $6, secret = $7, updated_at = $8 \
+             WHERE account_id = $1 AND id = $2",
+        )
+        .bind(w.account_id)
+        .bind(w.id)
+        .bind(w.inbox_id)
+        .bind(&w.name)
+        .bind(&w.url)
+        .bind(Json(&w.subscriptions))
+        .bind(&w.secret)
+        .bind(w.updated_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_webhook(&mut self, account_id: i64, id: i64) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM webhooks WHERE account_id = $1 AND id = $2")
+            .bind(account_id)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn insert_delivery(&mut self, d: &NewDelivery, now: i64) -> StoreResult<Delivery> {
+        sqlx::query_as(concat!(
+            "INSERT INTO deliveries (account_id, webhook_id, inbox_id, message_id, delivery_uuid, event, url, payload, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ",
+            delivery_cols!()
+        ))
+        .bind(d.account_id)
+        .bind(d.webhook_id)
+        .bind(d.inbox_id)
+        .bind(d.message_id)
+        .bind(&d.delivery_uuid)
+        .bind(&d.event)
+        .bind(&d.url)
+        .bind(&d.payload)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_delivery(&mut self, id: i64) -> StoreResult<Option<Delivery>> {
+        sqlx::query_as(concat!("SELECT ", delivery_cols!(), " FROM deliveries WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn update_delivery(&mut self, d: &Delivery) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE deliveries SET state = $2, attempts = $3, last_status = $4, last_error = $5, updated_at = $6 WHERE id = $1",
+        )
+        .bind(d.id)
+        .bind(&d.state)
+        .bind(d.attempts)
+        .bind(d.last_status)
+        .bind(&d.last_error)
+        .bind(d.updated_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_delivery_attempt(&mut self, a: &DeliveryAttempt) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO delivery_attempts (delivery_id, attempt, status_code, error, duration_ms, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(a.delivery_id)
+        .bind(a.attempt)
+        .bind(a.status_code)
+        .bind(&a.error)
+        .bind(a.duration_ms)
+        .bind(a.created_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn list_deliveries(
+        &mut self,
+        account_id: i64,
+        webhook_id: i64,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Delivery>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            delivery_cols!(),
+            " FROM deliveries WHERE account_id = $1 AND webhook_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4"
+        ))
+        .bind(account_id)
+        .bind(webhook_id)
+        .bind(before_id.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn list_delivery_attempts(&mut self, delivery_ids: &[i64]) -> StoreResult<Vec<DeliveryAttempt>> {
+        if delivery_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(
+            "SELECT id, delivery_id, attempt, status_code, error, duration_ms, created_at FROM delivery_attempts WHERE delivery_id IN ",
+        );
+        push_ids(&mut qb, delivery_ids);
+        qb.push(" ORDER BY delivery_id, id");
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    // ---- outbox: events and jobs ----
+
+    async fn insert_event(&mut self, e: &switchboard_domain::Event, now: i64) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO events (account_id, name, inbox_id, conversation_id, contact_id, private, data, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(e.account_id)
+        .bind(e.kind.cable_name())
+        .bind(e.inbox_id)
+        .bind(e.conversation_id)
+        .bind(e.contact_id)
+        .bind(e.private)
+        .bind(Json(&e.data))
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn insert_job(&mut self, j: &NewJob, now: i64) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar(
+            "INSERT INTO jobs (kind, payload, state, run_at, max_attempts, deadline_at, unique_key, created_at, updated_at) \
+             VALUES ($1, $2, 0, $3, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(&j.kind)
+        .bind(Json(&j.payload))
+        .bind(j.run_at)
+        .bind(j.max_attempts)
+        .bind(j.deadline_at)
+        .bind(&j.unique_key)
+        .bind(now)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn complete_job(&mut self, id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM jobs WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn retry_job(&mut self, id: i64, run_at: i64, error: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE jobs SET state = 0, run_at = $2, locked_until = NULL, last_error = $3, updated_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(run_at)
+            .bind(error)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn kill_job(&mut self, id: i64, error: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE jobs SET state = 3, locked_until = NULL, last_error = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(error)
+            .bind(now)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn job_stats(&mut self) -> StoreResult<JobStats> {
+        let (queued, running, dead): (i64, i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN state = 0 THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN state = 1 THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN state = 3 THEN 1 ELSE 0 END), 0) FROM jobs",
+        )
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(JobStats { queued, running, dead })
+    }
+}
+
+/// The WHERE clause of a conversation list. `with_assignee` is false for the
+/// counts, which Chatwoot takes before the assignee filter.
+fn conversation_filters(qb: &mut QueryBuilder<DB>, q: &ConversationQuery, with_assignee: bool) {
+    qb.push(" WHERE c.account_id = ");
+    qb.push_bind(q.account_id);
+    if let Some(ids) = &q.visible_inboxes {
+        if ids.is_empty() {
+            qb.push(" AND 1 = 0");
+        } else {
+            qb.push(" AND c.inbox_id IN ");
+            push_ids(qb, ids);
+        }
+    }
+    if let Some(statuses) = &q.statuses {
+        qb.push(" AND c.status IN (");
+        let mut sep = qb.separated(", ");
+        for s in statuses {
+            sep.push_bind(*s);
+        }
+        qb.push(")");
+    }
+    if let Some(id) = q.inbox_id {
+        qb.push(" AND c.inbox_id = ");
+        qb.push_bind(id);
+    }
+    if let Some(id) = q.team_id {
+        qb.push(" AND c.team_id = ");
+        qb.push_bind(id);
+    }
+    if let Some(id) = q.contact_id {
+        qb.push(" AND c.contact_id = ");
+        qb.push_bind(id);
+    }
+    if let Some(t) = q.updated_since {
+        qb.push(" AND c.updated_at >= ");
+        qb.push_bind(t);
+    }
+    if !q.labels.is_empty() {
+        qb.push(" AND c.id IN (SELECT conversation_id FROM conversation_labels WHERE account_id = ");
+        qb.push_bind(q.account_id);
+        qb.push(" AND label IN (");
+        let mut sep = qb.separated(", ");
+        for l in &q.labels {
+            sep.push_bind(l.clone());
+        }
+        qb.push("))");
+    }
+    if let Some(s) = &q.source_id {
+        qb.push(" AND c.contact_inbox_id IN (SELECT id FROM contact_inboxes WHERE source_id = ");
+        qb.push_bind(s.clone());
+        qb.push(")");
+    }
+    if let Some(text) = &q.q {
+        qb.push(" AND c.id IN (SELECT conversation_id FROM messages WHERE account_id = ");
+        qb.push_bind(q.account_id);
+        qb.push(" AND message_type IN (0, 1) AND LOWER(content) LIKE ");
+        qb.push_bind(like_pattern(&text.to_lowercase()));
+        qb.push(" ESCAPE '\\')");
+    }
+    if with_assignee {
+        match q.assignee {
+            AssigneeFilter::All => {}
+            AssigneeFilter::Me => {
+                qb.push(" AND c.assignee_id = ");
+                qb.push_bind(q.user_id);
+            }
+            AssigneeFilter::Unassigned => {
+                qb.push(" AND c.assignee_id IS NULL");
+            }
+            AssigneeFilter::Assigned => {
+                qb.push(" AND c.assignee_id IS NOT NULL");
+            }
+        }
+    }
+    if !q.filter.is_empty() {
+        qb.push(" AND (");
+        for (i, cond) in q.filter.iter().enumerate() {
+            if i > 0 {
+                let join = match q.filter[i - 1].join {
+                    Join::And => " AND ",
+                    Join::Or => " OR ",
+                };
+                qb.push(join);
+            }
+            push_condition(qb, cond, q.account_id);
+        }
+        qb.push(")");
+    }
+}
+
+/// One filter condition. Columns and operators come from closed enums;
+/// values are always bound.
+fn push_condition(qb: &mut QueryBuilder<DB>, c: &FilterCondition, account_id: i64) {
+    if c.field == FilterField::Labels {
+        let negate = matches!(
+            c.op,
+            FilterOp::NotEqualTo | FilterOp::DoesNotContain | FilterOp::IsNotPresent
+        );
+        qb.push(if negate { "c.id NOT IN " } else { "c.id IN " });
+        qb.push("(SELECT conversation_id FROM conversation_labels WHERE account_id = ");
+        qb.push_bind(account_id);
+        if matches!(
+            c.op,
+            FilterOp::EqualTo | FilterOp::NotEqualTo | FilterOp::Contains | FilterOp::DoesNotContain
+        ) && !c.values.is_empty()
+        {
+            qb.push(" AND label IN (");
+            let mut sep = qb.separated(", ");
+            for v in &c.values {
+                if let FilterValue::Text(t) = v {
+                    sep.push_bind(t.clone());
+                } else if let FilterValue::Int(i) = v {
+                    sep.push_bind(i.to_string());
+                }
+            }
+            qb.push(")");
+        }
+        qb.push(")");
+        return;
+    }
+    let (col, json_key): (&str, Option<&str>) = match &c.field {
+        FilterField::Status => ("c.status", None),
+        FilterField::Priority => ("c.priority", None),
+        FilterField::AssigneeId => ("c.assignee_id", None),
+        FilterField::InboxId => ("c.inbox_id", None),
+        FilterField::TeamId => ("c.team_id", None),
+        FilterField::DisplayId => ("c.display_id", None),
+        FilterField::ContactId => ("c.contact_id", None),
+        FilterField::CreatedAt => ("c.created_at", None),
+        FilterField::LastActivityAt => ("c.last_activity_at", None),
+        FilterField::WaitingSince => ("c.waiting_since", None),
+        FilterField::Additional(k) => ("c.additional_attributes", Some(k.as_str())),
+        FilterField::Custom(k) => ("c.custom_attributes", Some(k.as_str())),
+        FilterField::Labels => ("", None),
+    };
+    let push_col = |qb: &mut QueryBuilder<DB>| {
+        qb.push(col);
+        if let Some(k) = json_key {
+            qb.push("->>");
+            qb.push_bind(k.to_string());
+        }
+    };
+    let bind_value = |qb: &mut QueryBuilder<DB>, v: &FilterValue| match (v, json_key) {
+        (FilterValue::Int(i), None) => {
+            qb.push_bind(*i);
+        }
+        (FilterValue::Int(i), Some(_)) => {
+            qb.push_bind(i.to_string());
+        }
+        (FilterValue::Text(t), _) => {
+            qb.push_bind(t.clone());
+        }
+    };
+    qb.push("(");
+    match c.op {
+        FilterOp::EqualTo | FilterOp::NotEqualTo => {
+            if c.values.is_empty() {
+                qb.push(if c.op == FilterOp::EqualTo { "1 = 0" } else { "1 = 1" });
+            } else {
+                push_col(qb);
+                qb.push(if c.op == FilterOp::EqualTo {
+                    " IN ("
+                } else {
+                    " NOT IN ("
+                });
+                for (i, v) in c.values.iter().enumerate() {
+                    if i > 0 {
+                        qb.push(", ");
+                    }
+                    bind_value(qb, v);
+                }
+                qb.push(")");
+                if c.op == FilterOp::NotEqualTo {
+                    qb.push(" OR ");
+                    push_col(qb);
+                    qb.push(" IS NULL");
+                }
+            }
+        }
+        FilterOp::Contains | FilterOp::DoesNotContain => {
+            let text = match c.values.first() {
+                Some(FilterValue::Text(t)) => t.clone(),
+                Some(FilterValue::Int(i)) => i.to_string(),
+                None => String::new(),
+            };
+            qb.push("LOWER(");
+            push_col(qb);
+            qb.push(if c.op == FilterOp::Contains {
+                ") LIKE "
+            } else {
+                ") NOT LIKE "
+            });
+            qb.push_bind(like_pattern(&text.to_lowercase()));
+            qb.push(" ESCAPE '\\'");
+        }
+        FilterOp::IsPresent => {
+            push_col(qb);
+            qb.push(" IS NOT NULL");
+        }
+        FilterOp::IsNotPresent => {
+            push_col(qb);
+            qb.push(" IS NULL");
+        }
+        FilterOp::IsGreaterThan | FilterOp::IsLessThan | FilterOp::DaysBefore => match c.values.first() {
+            Some(v) => {
+                push_col(qb);
+                qb.push(if c.op == FilterOp::IsGreaterThan { " > " } else { " < " });
+                bind_value(qb, v);
+            }
+            None => {
+                qb.push("1 = 0");
+            }
+        },
+    }
+    qb.push(")");
+}

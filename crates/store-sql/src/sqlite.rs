@@ -1,0 +1,128 @@
+//! SQLite: WAL, foreign keys on, a busy timeout, one writer connection (all
+//! write transactions are serialised through it, so read-decide-write is
+//! atomic without row locks) and a pool of read-only connections.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Pool, Sqlite};
+use switchboard_store::{Backend, Job, Store, StoreError, StoreResult, Tx};
+
+use crate::ConnectOptions;
+
+pub(crate) type DB = Sqlite;
+
+macro_rules! for_update {
+    () => {
+        ""
+    };
+}
+macro_rules! skip_locked {
+    () => {
+        ""
+    };
+}
+
+// The shared SQL, compiled here with this backend's types (see common.rs).
+#[allow(clippy::duplicate_mod)]
+#[path = "common.rs"]
+mod common;
+
+use common::{SqlTx, job_cols, map_err};
+
+pub struct SqliteStore {
+    write: Pool<Sqlite>,
+    read: Pool<Sqlite>,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+impl SqliteStore {
+    pub async fn connect(url: &str, opts: &ConnectOptions) -> StoreResult<Self> {
+        let base = SqliteConnectOptions::from_str(url)
+            .map_err(map_err)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(if opts.sqlite_full_sync {
+                SqliteSynchronous::Full
+            } else {
+                SqliteSynchronous::Normal
+            })
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-16000");
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(base.clone())
+            .await
+            .map_err(map_err)?;
+        MIGRATOR
+            .run(&write)
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let read = if in_memory {
+            // A private in-memory database exists only on its one connection.
+            write.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(opts.max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(base.read_only(true))
+                .await
+                .map_err(map_err)?
+        };
+        Ok(SqliteStore { write, read })
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn read(&self) -> StoreResult<Box<dyn Tx>> {
+        Ok(SqlTx::boxed(self.read.begin().await.map_err(map_err)?))
+    }
+
+    async fn write(&self) -> StoreResult<Box<dyn Tx>> {
+        Ok(SqlTx::boxed(self.write.begin().await.map_err(map_err)?))
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
+    async fn claim_jobs(&self, now: i64, limit: i64, lease_micros: i64) -> StoreResult<Vec<Job>> {
+        claim_jobs(&self.write, now, limit, lease_micros).await
+    }
+}
+
+pub(crate) async fn claim_jobs(pool: &Pool<DB>, now: i64, limit: i64, lease_micros: i64) -> StoreResult<Vec<Job>> {
+    sqlx::query_as(concat!(
+        "UPDATE jobs SET state = 1, locked_until = $2, attempts = attempts + 1, updated_at = $1 WHERE id IN (\
+         SELECT id FROM jobs WHERE (state = 0 AND run_at <= $1) OR (state = 1 AND locked_until < $1) \
+         ORDER BY run_at LIMIT $3",
+        skip_locked!(),
+        ") RETURNING ",
+        job_cols!()
+    ))
+    .bind(now)
+    .bind(now.saturating_add(lease_micros))
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    .map_err(map_err)
+}

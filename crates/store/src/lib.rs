@@ -1,0 +1,239 @@
+//! The storage traits. A backend (SQLite, PostgreSQL) implements [`Store`],
+//! which hands out [`Tx`]s: a connection inside a transaction. Every use case
+//! in `core` runs in one `Tx`, so a change, its events and its jobs commit
+//! together or not at all. Dropping a `Tx` without `commit` rolls it back.
+//!
+//! All methods that take an `account_id` scope their query by it: a row of
+//! another account is indistinguishable from a missing one.
+
+pub mod query;
+pub mod records;
+
+use async_trait::async_trait;
+pub use query::*;
+pub use records::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; the string names the constraint
+    /// or the columns as the backend reported them.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+    /// A read-only transaction (a consistent snapshot for lists and counts).
+    async fn read(&self) -> StoreResult<Box<dyn Tx>>;
+    /// A write transaction. On SQLite there is one writer; on PostgreSQL
+    /// conversations are locked row by row (see `lock_conversation`).
+    async fn write(&self) -> StoreResult<Box<dyn Tx>>;
+    async fn ping(&self) -> StoreResult<()>;
+    async fn close(&self);
+    /// Claims up to `limit` due jobs for `lease_micros`; several nodes may
+    /// call this concurrently and each job is handed to one of them.
+    async fn claim_jobs(&self, now: i64, limit: i64, lease_micros: i64) -> StoreResult<Vec<Job>>;
+}
+
+#[async_trait]
+pub trait Tx: Send {
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    // ---- accounts and users ----
+    async fn count_accounts(&mut self) -> StoreResult<i64>;
+    async fn insert_account(&mut self, name: &str, locale: &str, now: i64) -> StoreResult<Account>;
+    async fn get_account(&mut self, id: i64) -> StoreResult<Option<Account>>;
+    async fn update_account(&mut self, a: &Account) -> StoreResult<()>;
+    async fn insert_user(&mut self, u: &NewUser, now: i64) -> StoreResult<User>;
+    async fn get_user(&mut self, id: i64) -> StoreResult<Option<User>>;
+    async fn find_user_by_email(&mut self, email: &str) -> StoreResult<Option<User>>;
+    async fn update_user(&mut self, u: &User) -> StoreResult<()>;
+    async fn set_access_token(&mut self, owner_type: &str, owner_id: i64, token: &str, now: i64) -> StoreResult<()>;
+    async fn get_access_token(&mut self, owner_type: &str, owner_id: i64) -> StoreResult<Option<String>>;
+    /// The owner (type, id) of an API access token.
+    async fn find_access_token(&mut self, token: &str) -> StoreResult<Option<(String, i64)>>;
+    async fn insert_session(
+        &mut self,
+        user_id: i64,
+        client_id: &str,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<Session>;
+    async fn find_session(&mut self, user_id: i64, client_id: &str) -> StoreResult<Option<Session>>;
+    async fn delete_session(&mut self, id: i64) -> StoreResult<()>;
+    async fn delete_user_sessions(&mut self, user_id: i64) -> StoreResult<()>;
+    async fn upsert_account_user(
+        &mut self,
+        account_id: i64,
+        user_id: i64,
+        role: i16,
+        now: i64,
+    ) -> StoreResult<AccountUser>;
+    async fn get_account_user(&mut self, account_id: i64, user_id: i64) -> StoreResult<Option<AccountUser>>;
+    async fn update_account_user(&mut self, au: &AccountUser) -> StoreResult<()>;
+    async fn delete_account_user(&mut self, account_id: i64, user_id: i64) -> StoreResult<bool>;
+    async fn list_account_users(&mut self, account_id: i64) -> StoreResult<Vec<(User, AccountUser)>>;
+    async fn list_user_accounts(&mut self, user_id: i64) -> StoreResult<Vec<(Account, AccountUser)>>;
+    /// Users of the account among `ids` (for validating assignees and members).
+    async fn users_in_account(&mut self, account_id: i64, ids: &[i64]) -> StoreResult<Vec<User>>;
+
+    // ---- inboxes ----
+    async fn insert_inbox(&mut self, i: &Inbox) -> StoreResult<Inbox>;
+    async fn get_inbox(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Inbox>>;
+    async fn find_inbox_by_key(&mut self, channel_type: i16, key: &str) -> StoreResult<Option<Inbox>>;
+    /// Inboxes of the account; with `member` only those the user is a member of.
+    async fn list_inboxes(&mut self, account_id: i64, member: Option<i64>) -> StoreResult<Vec<Inbox>>;
+    async fn update_inbox(&mut self, i: &Inbox) -> StoreResult<()>;
+    async fn delete_inbox(&mut self, account_id: i64, id: i64) -> StoreResult<bool>;
+    async fn list_inbox_members(&mut self, inbox_id: i64) -> StoreResult<Vec<i64>>;
+    async fn add_inbox_members(&mut self, inbox_id: i64, user_ids: &[i64], now: i64) -> StoreResult<()>;
+    async fn remove_inbox_members(&mut self, inbox_id: i64, user_ids: &[i64]) -> StoreResult<()>;
+    async fn is_inbox_member(&mut self, inbox_id: i64, user_id: i64) -> StoreResult<bool>;
+    async fn user_inbox_ids(&mut self, account_id: i64, user_id: i64) -> StoreResult<Vec<i64>>;
+
+    // ---- contacts ----
+    async fn insert_contact(&mut self, c: &Contact) -> StoreResult<Contact>;
+    async fn get_contact(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Contact>>;
+    async fn get_contacts(&mut self, account_id: i64, ids: &[i64]) -> StoreResult<Vec<Contact>>;
+    async fn find_contact_by(
+        &mut self,
+        account_id: i64,
+        field: ContactKey,
+        value: &str,
+    ) -> StoreResult<Option<Contact>>;
+    async fn update_contact(&mut self, c: &Contact) -> StoreResult<()>;
+    async fn delete_contact(&mut self, account_id: i64, id: i64) -> StoreResult<bool>;
+    async fn list_contacts(&mut self, q: &ContactQuery) -> StoreResult<(Vec<Contact>, i64)>;
+    async fn insert_contact_inbox(&mut self, ci: &ContactInbox) -> StoreResult<Option<ContactInbox>>;
+    async fn find_contact_inbox(&mut self, inbox_id: i64, source_id: &str) -> StoreResult<Option<ContactInbox>>;
+    async fn get_contact_inbox(&mut self, id: i64) -> StoreResult<Option<ContactInbox>>;
+    async fn find_contact_inbox_for(&mut self, contact_id: i64, inbox_id: i64) -> StoreResult<Option<ContactInbox>>;
+    async fn list_contact_inboxes(&mut self, contact_ids: &[i64]) -> StoreResult<Vec<ContactInbox>>;
+    async fn contact_labels(&mut self, contact_id: i64) -> StoreResult<Vec<String>>;
+    async fn set_contact_labels(&mut self, account_id: i64, contact_id: i64, labels: &[String]) -> StoreResult<()>;
+
+    // ---- conversations ----
+    /// The next per-account display id: consecutive, race-free (the account
+    /// row is the counter, updated inside this transaction).
+    async fn next_display_id(&mut self, account_id: i64) -> StoreResult<i64>;
+    async fn insert_conversation(&mut self, c: &Conversation) -> StoreResult<Conversation>;
+    async fn get_conversation(&mut self, account_id: i64, display_id: i64) -> StoreResult<Option<Conversation>>;
+    async fn get_conversation_by_id(&mut self, id: i64) -> StoreResult<Option<Conversation>>;
+    /// Reads the conversation and holds its row lock until the transaction
+    /// ends, so read-decide-write on it is atomic under concurrency.
+    async fn lock_conversation(&mut self, account_id: i64, display_id: i64) -> StoreResult<Option<Conversation>>;
+    async fn lock_conversation_by_id(&mut self, id: i64) -> StoreResult<Option<Conversation>>;
+    async fn save_conversation(&mut self, c: &Conversation) -> StoreResult<()>;
+    async fn latest_conversation(
+        &mut self,
+        contact_inbox_id: i64,
+        statuses: &[i16],
+    ) -> StoreResult<Option<Conversation>>;
+    async fn list_conversations(&mut self, q: &ConversationQuery) -> StoreResult<Vec<Conversation>>;
+    async fn conversation_counts(&mut self, q: &ConversationQuery) -> StoreResult<ConversationCounts>;
+    async fn contact_conversations(
+        &mut self,
+        account_id: i64,
+        contact_id: i64,
+        inbox_ids: Option<&[i64]>,
+        limit: i64,
+    ) -> StoreResult<Vec<Conversation>>;
+    async fn conversation_labels(&mut self, conversation_ids: &[i64]) -> StoreResult<Vec<(i64, String)>>;
+    async fn set_conversation_labels(
+        &mut self,
+        account_id: i64,
+        conversation_id: i64,
+        labels: &[String],
+    ) -> StoreResult<()>;
+    /// Unread incoming messages per conversation, at most `cap` each.
+    async fn unread_counts(&mut self, conversations: &[(i64, Option<i64>)], cap: i64) -> StoreResult<Vec<(i64, i64)>>;
+    /// The last non-activity, non-private message of each conversation.
+    async fn last_messages(&mut self, conversation_ids: &[i64]) -> StoreResult<Vec<Message>>;
+    async fn last_incoming_at(&mut self, conversation_id: i64) -> StoreResult<Option<i64>>;
+
+    // ---- messages ----
+    /// Inserts a message; `None` when its `(inbox_id, source_id)` or
+    /// `(conversation_id, echo_id)` already exists (nothing is written).
+    async fn insert_message(&mut self, m: &NewMessage) -> StoreResult<Option<Message>>;
+    async fn find_message_by_source(&mut self, inbox_id: i64, source_id: &str) -> StoreResult<Option<Message>>;
+    async fn find_message_by_echo(&mut self, conversation_id: i64, echo_id: &str) -> StoreResult<Option<Message>>;
+    async fn get_message(&mut self, conversation_id: i64, id: i64) -> StoreResult<Option<Message>>;
+    async fn get_message_by_id(&mut self, id: i64) -> StoreResult<Option<Message>>;
+    async fn update_message(&mut self, m: &Message) -> StoreResult<()>;
+    /// How many messages the conversation got since `since`, counting at most `cap`.
+    async fn count_messages_since(&mut self, conversation_id: i64, since: i64, cap: i64) -> StoreResult<i64>;
+    async fn list_messages(&mut self, q: &MessageQuery) -> StoreResult<Vec<Message>>;
+
+    // ---- teams, labels, canned responses ----
+    async fn insert_team(&mut self, t: &Team) -> StoreResult<Team>;
+    async fn get_team(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Team>>;
+    async fn list_teams(&mut self, account_id: i64) -> StoreResult<Vec<Team>>;
+    async fn update_team(&mut self, t: &Team) -> StoreResult<()>;
+    async fn delete_team(&mut self, account_id: i64, id: i64) -> StoreResult<bool>;
+    async fn list_team_members(&mut self, team_id: i64) -> StoreResult<Vec<i64>>;
+    async fn add_team_members(&mut self, team_id: i64, user_ids: &[i64], now: i64) -> StoreResult<()>;
+    async fn remove_team_members(&mut self, team_id: i64, user_ids: &[i64]) -> StoreResult<()>;
+    async fn user_team_ids(&mut self, user_id: i64) -> StoreResult<Vec<i64>>;
+    async fn insert_label(&mut self, l: &Label) -> StoreResult<Label>;
+    async fn get_label(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Label>>;
+    async fn list_labels(&mut self, account_id: i64) -> StoreResult<Vec<Label>>;
+    async fn update_label(&mut self, l: &Label) -> StoreResult<()>;
+    async fn delete_label(&mut self, account_id: i64, id: i64) -> StoreResult<bool>;
+    async fn insert_canned(&mut self, c: &CannedResponse) -> StoreResult<CannedResponse>;
+    async fn get_canned(&mut self, account_id: i64, id: i64) -> StoreResult<Option<CannedResponse>>;
+    async fn list_canned(&mut self, account_id: i64, search: Option<&str>) -> StoreResult<Vec<CannedResponse>>;
+    async fn update_canned(&mut self, c: &CannedResponse) -> StoreResult<()>;
+    async fn delete_canned(&mut self, account_id: i64, id: i64) -> StoreResult<bool>;
+
+    // ---- webhooks and deliveries ----
+    async fn insert_webhook(&mut self, w: &Webhook) -> StoreResult<Webhook>;
+    async fn get_webhook(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Webhook>>;
+    async fn list_webhooks(&mut self, account_id: i64) -> StoreResult<Vec<Webhook>>;
+    async fn update_webhook(&mut self, w: &Webhook) -> StoreResult<()>;
+    async fn delete_webhook(&mut self, account_id: i64, id: i64) -> StoreResult<bool>;
+    async fn insert_delivery(&mut self, d: &NewDelivery, now: i64) -> StoreResult<Delivery>;
+    async fn get_delivery(&mut self, id: i64) -> StoreResult<Option<Delivery>>;
+    async fn update_delivery(&mut self, d: &Delivery) -> StoreResult<()>;
+    async fn insert_delivery_attempt(&mut self, a: &DeliveryAttempt) -> StoreResult<()>;
+    async fn list_deliveries(
+        &mut self,
+        account_id: i64,
+        webhook_id: i64,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Delivery>>;
+    async fn list_delivery_attempts(&mut self, delivery_ids: &[i64]) -> StoreResult<Vec<DeliveryAttempt>>;
+
+    // ---- outbox: events and jobs ----
+    async fn insert_event(&mut self, e: &switchboard_domain::Event, now: i64) -> StoreResult<i64>;
+    /// Enqueues a job; with a `unique_key` already queued, nothing is added
+    /// and `None` is returned.
+    async fn insert_job(&mut self, j: &NewJob, now: i64) -> StoreResult<Option<i64>>;
+    async fn complete_job(&mut self, id: i64) -> StoreResult<()>;
+    async fn retry_job(&mut self, id: i64, run_at: i64, error: &str) -> StoreResult<()>;
+    async fn kill_job(&mut self, id: i64, error: &str, now: i64) -> StoreResult<()>;
+    async fn job_stats(&mut self) -> StoreResult<JobStats>;
+}

@@ -1,0 +1,385 @@
+//! Rows as the storage layer returns them. Times are microseconds since the
+//! Unix epoch; enums are their integer codes; JSON columns are `Value`s.
+
+use serde_json::Value;
+use switchboard_domain::{ChannelType, ContentType, ConversationStatus, MessageStatus, MessageType, Priority, Role};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Account {
+    pub id: i64,
+    pub name: String,
+    pub locale: String,
+    pub domain: Option<String>,
+    pub support_email: Option<String>,
+    pub status: i16,
+    #[sqlx(json)]
+    pub custom_attributes: Value,
+    #[sqlx(json)]
+    pub settings: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub email: String,
+    pub password_hash: String,
+    pub pubsub_token: String,
+    pub avatar_url: Option<String>,
+    #[sqlx(json)]
+    pub ui_settings: Value,
+    #[sqlx(json)]
+    pub custom_attributes: Value,
+    pub message_signature: Option<String>,
+    /// Sessions and sockets issued before this instant are no longer valid.
+    pub tokens_valid_after: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl User {
+    pub fn available_name(&self) -> &str {
+        self.display_name
+            .as_deref()
+            .filter(|d| !d.is_empty())
+            .unwrap_or(&self.name)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountUser {
+    pub id: i64,
+    pub account_id: i64,
+    pub user_id: i64,
+    pub role: i16,
+    pub availability: i16,
+    pub auto_offline: bool,
+    pub active_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl AccountUser {
+    pub fn role(&self) -> Role {
+        Role::from_code(self.role).unwrap_or(Role::Agent)
+    }
+    pub fn is_admin(&self) -> bool {
+        self.role() == Role::Administrator
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub email: String,
+    pub password_hash: String,
+    pub pubsub_token: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Session {
+    pub id: i64,
+    pub user_id: i64,
+    pub client_id: String,
+    pub token_hash: String,
+    pub expires_at: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Inbox {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub channel_type: i16,
+    /// The channel's public key: an API inbox's identifier, a widget's
+    /// website_token. Unique per channel type.
+    pub channel_key: String,
+    pub hmac_token: String,
+    pub secret: String,
+    pub webhook_url: Option<String>,
+    #[sqlx(json)]
+    pub settings: Value,
+    #[sqlx(json)]
+    pub channel_config: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Inbox {
+    pub fn channel(&self) -> ChannelType {
+        ChannelType::from_code(self.channel_type).unwrap_or(ChannelType::Api)
+    }
+    pub fn setting_bool(&self, key: &str, default: bool) -> bool {
+        self.settings.get(key).and_then(Value::as_bool).unwrap_or(default)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Contact {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub identifier: Option<String>,
+    pub avatar_url: Option<String>,
+    pub blocked: bool,
+    pub contact_type: i16,
+    #[sqlx(json)]
+    pub additional_attributes: Value,
+    #[sqlx(json)]
+    pub custom_attributes: Value,
+    pub last_activity_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContactInbox {
+    pub id: i64,
+    pub account_id: i64,
+    pub contact_id: i64,
+    pub inbox_id: i64,
+    pub source_id: String,
+    pub hmac_verified: bool,
+    pub pubsub_token: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Conversation {
+    pub id: i64,
+    pub account_id: i64,
+    pub inbox_id: i64,
+    pub display_id: i64,
+    pub uuid: String,
+    pub status: i16,
+    pub priority: Option<i16>,
+    pub assignee_id: Option<i64>,
+    pub assignee_agent_bot_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub contact_id: i64,
+    pub contact_inbox_id: i64,
+    pub muted: bool,
+    #[sqlx(json)]
+    pub additional_attributes: Value,
+    #[sqlx(json)]
+    pub custom_attributes: Value,
+    pub snoozed_until: Option<i64>,
+    pub waiting_since: Option<i64>,
+    pub first_reply_created_at: Option<i64>,
+    pub last_activity_at: i64,
+    pub agent_last_seen_at: Option<i64>,
+    pub assignee_last_seen_at: Option<i64>,
+    pub contact_last_seen_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Conversation {
+    pub fn status(&self) -> ConversationStatus {
+        ConversationStatus::from_code(self.status).unwrap_or(ConversationStatus::Open)
+    }
+    pub fn priority(&self) -> Option<Priority> {
+        self.priority.and_then(Priority::from_code)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Message {
+    pub id: i64,
+    pub account_id: i64,
+    pub inbox_id: i64,
+    pub conversation_id: i64,
+    pub message_type: i16,
+    pub content: Option<String>,
+    pub content_type: i16,
+    #[sqlx(json)]
+    pub content_attributes: Value,
+    #[sqlx(json)]
+    pub additional_attributes: Value,
+    pub private: bool,
+    pub status: i16,
+    pub source_id: Option<String>,
+    pub echo_id: Option<String>,
+    pub sender_type: Option<String>,
+    pub sender_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Message {
+    pub fn message_type(&self) -> MessageType {
+        MessageType::from_code(self.message_type).unwrap_or(MessageType::Incoming)
+    }
+    pub fn content_type(&self) -> ContentType {
+        ContentType::from_code(self.content_type).unwrap_or(ContentType::Text)
+    }
+    pub fn status(&self) -> MessageStatus {
+        MessageStatus::from_code(self.status).unwrap_or(MessageStatus::Sent)
+    }
+}
+
+/// A message to insert; `id`, `created_at` and `updated_at` are assigned.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub account_id: i64,
+    pub inbox_id: i64,
+    pub conversation_id: i64,
+    pub message_type: MessageType,
+    pub content: Option<String>,
+    pub content_type: ContentType,
+    pub content_attributes: Value,
+    pub additional_attributes: Value,
+    pub private: bool,
+    pub status: MessageStatus,
+    pub source_id: Option<String>,
+    pub echo_id: Option<String>,
+    pub sender_type: Option<String>,
+    pub sender_id: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Team {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub allow_auto_assign: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Label {
+    pub id: i64,
+    pub account_id: i64,
+    pub title: String,
+    pub description: Option<String>,
+    pub color: String,
+    pub show_on_sidebar: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CannedResponse {
+    pub id: i64,
+    pub account_id: i64,
+    pub short_code: String,
+    pub content: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Webhook {
+    pub id: i64,
+    pub account_id: i64,
+    pub inbox_id: Option<i64>,
+    pub name: Option<String>,
+    pub url: String,
+    pub webhook_type: i16,
+    #[sqlx(json)]
+    pub subscriptions: Value,
+    pub secret: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Webhook {
+    pub fn subscribed(&self, event: &str) -> bool {
+        self.subscriptions
+            .as_array()
+            .is_some_and(|a| a.iter().any(|s| s.as_str() == Some(event)))
+    }
+}
+
+/// One outgoing HTTP delivery (an account webhook or an API inbox's
+/// webhook_url), retried by a job until delivered or given up.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Delivery {
+    pub id: i64,
+    pub account_id: i64,
+    pub webhook_id: Option<i64>,
+    pub inbox_id: Option<i64>,
+    /// The message whose delivery this is (API inboxes): failing marks it failed.
+    pub message_id: Option<i64>,
+    pub delivery_uuid: String,
+    pub event: String,
+    pub url: String,
+    pub payload: String,
+    /// pending, delivered, failed
+    pub state: String,
+    pub attempts: i32,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub account_id: i64,
+    pub webhook_id: Option<i64>,
+    pub inbox_id: Option<i64>,
+    pub message_id: Option<i64>,
+    pub delivery_uuid: String,
+    pub event: String,
+    pub url: String,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeliveryAttempt {
+    pub id: i64,
+    pub delivery_id: i64,
+    pub attempt: i32,
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    #[sqlx(json)]
+    pub payload: Value,
+    pub run_at: i64,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub deadline_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: String,
+    pub payload: Value,
+    pub run_at: i64,
+    pub max_attempts: i32,
+    pub deadline_at: Option<i64>,
+    /// At most one queued job per key (e.g. one snooze wake-up per conversation).
+    pub unique_key: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub inbox_id: Option<i64>,
+    pub conversation_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub private: bool,
+    #[sqlx(json)]
+    pub data: Value,
+    pub created_at: i64,
+}

@@ -1,0 +1,216 @@
+//! Configuration: `switchboard.toml`, then `SWITCHBOARD_*` environment
+//! variables, then command-line flags; the later wins. Every option is one
+//! field here, documented once (clap shows the doc in `--help`).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Omnichannel customer-support messenger with Chatwoot-compatible APIs"
+)]
+pub struct Cli {
+    /// Configuration file (TOML). Defaults to ./switchboard.toml when it exists.
+    #[arg(long, global = true, env = "SWITCHBOARD_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (migrations run first; an empty database gets a first account).
+    Serve(Options),
+    /// Create an account and its administrator, print their ids and API token.
+    Setup(SetupArgs),
+    /// Run the database migrations and exit.
+    Migrate(Options),
+    /// Measure throughput and latency (see BENCHMARKS.md).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    #[arg(long)]
+    pub account_name: String,
+    /// The administrator's name.
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub password: String,
+    /// Print one JSON object {account_id, user_id, access_token}.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub options: Options,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// What to measure: `ingest`.
+    pub what: String,
+    /// Messages to send per backend.
+    #[arg(long, default_value_t = 20_000)]
+    pub messages: usize,
+    /// Concurrent HTTP clients.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// PostgreSQL to measure beside SQLite (skipped when absent).
+    #[arg(long, env = "SWITCHBOARD_BENCH_POSTGRES_URL")]
+    pub postgres_url: Option<String>,
+}
+
+/// Every server option. All are optional here; `Settings::resolve` applies
+/// the file and the defaults.
+#[derive(Debug, Clone, Default, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    /// Address to listen on [default: 127.0.0.1:3000].
+    #[arg(long, env = "SWITCHBOARD_LISTEN")]
+    pub listen: Option<String>,
+    /// URL users reach this server at; links and platform webhook URLs are built from it
+    /// [default: http://<listen>].
+    #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// sqlite://path or postgres://... [default: sqlite://switchboard.db].
+    #[arg(long, env = "SWITCHBOARD_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Database connections (PostgreSQL pool, SQLite readers) [default: 8].
+    #[arg(long, env = "SWITCHBOARD_DATABASE_CONNECTIONS")]
+    pub database_connections: Option<u32>,
+    /// SQLite: fsync every commit (survives power loss, slower) [default: false].
+    #[arg(long, env = "SWITCHBOARD_SQLITE_FULL_SYNC")]
+    pub sqlite_full_sync: Option<bool>,
+    /// Let webhooks reach loopback and private addresses [default: false].
+    #[arg(long, env = "SWITCHBOARD_ALLOW_PRIVATE_TARGETS")]
+    pub allow_private_targets: Option<bool>,
+    /// Timeout of one outgoing webhook request, in seconds [default: 5].
+    #[arg(long, env = "SWITCHBOARD_WEBHOOK_TIMEOUT_SECS")]
+    pub webhook_timeout_secs: Option<u64>,
+    /// How long failing webhooks are retried, in seconds [default: 86400].
+    #[arg(long, env = "SWITCHBOARD_WEBHOOK_RETRY_WINDOW_SECS")]
+    pub webhook_retry_window_secs: Option<u64>,
+    /// First retry delay in milliseconds; later delays double up to an hour [default: 5000].
+    #[arg(long, env = "SWITCHBOARD_RETRY_BASE_MS")]
+    pub retry_base_ms: Option<u64>,
+    /// Seconds a claimed job is leased before another worker may retry it [default: 60].
+    #[arg(long, env = "SWITCHBOARD_JOB_LEASE_SECS")]
+    pub job_lease_secs: Option<u64>,
+    /// Jobs run at once by this process [default: 16].
+    #[arg(long, env = "SWITCHBOARD_JOB_CONCURRENCY")]
+    pub job_concurrency: Option<usize>,
+    /// Largest accepted request body in bytes [default: 2097152].
+    #[arg(long, env = "SWITCHBOARD_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Messages per conversation per minute [default: 200].
+    #[arg(long, env = "SWITCHBOARD_FLOOD_LIMIT")]
+    pub flood_limit: Option<i64>,
+    /// Log as JSON lines instead of text [default: false].
+    #[arg(long, env = "SWITCHBOARD_LOG_JSON")]
+    pub log_json: Option<bool>,
+    /// Log filter, e.g. `info` or `switchboard=debug` [default: info].
+    #[arg(long, env = "SWITCHBOARD_LOG")]
+    pub log: Option<String>,
+}
+
+/// Options with the file and defaults applied.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: String,
+    pub public_url: String,
+    pub database_url: String,
+    pub database_connections: u32,
+    pub sqlite_full_sync: bool,
+    pub allow_private_targets: bool,
+    pub webhook_timeout: Duration,
+    pub webhook_retry_window: Duration,
+    pub retry_base: Duration,
+    pub job_lease: Duration,
+    pub job_concurrency: usize,
+    pub max_body_bytes: usize,
+    pub flood_limit: i64,
+    pub log_json: bool,
+    pub log: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::resolve(Options::default(), Options::default())
+    }
+}
+
+impl Settings {
+    /// `cli` (flags and environment, as clap read them) over `file` over defaults.
+    pub fn resolve(cli: Options, file: Options) -> Settings {
+        macro_rules! pick {
+            ($f:ident, $d:expr) => {
+                cli.$f.clone().or(file.$f.clone()).unwrap_or($d)
+            };
+        }
+        let listen = pick!(listen, "127.0.0.1:3000".to_string());
+        let public_url = pick!(public_url, format!("http://{listen}"));
+        Settings {
+            public_url: public_url.trim_end_matches('/').to_string(),
+            database_url: pick!(database_url, "sqlite://switchboard.db".to_string()),
+            database_connections: pick!(database_connections, 8),
+            sqlite_full_sync: pick!(sqlite_full_sync, false),
+            allow_private_targets: pick!(allow_private_targets, false),
+            webhook_timeout: Duration::from_secs(pick!(webhook_timeout_secs, 5).max(1)),
+            webhook_retry_window: Duration::from_secs(pick!(webhook_retry_window_secs, 86_400)),
+            retry_base: Duration::from_millis(pick!(retry_base_ms, 5_000).max(1)),
+            job_lease: Duration::from_secs(pick!(job_lease_secs, 60).max(1)),
+            job_concurrency: pick!(job_concurrency, 16).max(1),
+            max_body_bytes: pick!(max_body_bytes, 2 * 1024 * 1024),
+            flood_limit: pick!(flood_limit, 200).max(1),
+            log_json: pick!(log_json, false),
+            log: pick!(log, "info".to_string()),
+            listen,
+        }
+    }
+}
+
+/// Reads the configuration file: the one named, else ./switchboard.toml if present.
+pub fn load_file(path: Option<&Path>) -> anyhow::Result<Options> {
+    let (path, required) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from("switchboard.toml"), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).with_context(|| format!("reading {}", path.display())),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Options::default()),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_sources_win() {
+        let file: Options = toml::from_str("listen = \"0.0.0.0:9000\"\nflood_limit = 5\nlog_json = true").unwrap();
+        let cli = Options {
+            flood_limit: Some(7),
+            ..Default::default()
+        };
+        let s = Settings::resolve(cli, file);
+        assert_eq!(s.listen, "0.0.0.0:9000");
+        assert_eq!(s.public_url, "http://0.0.0.0:9000");
+        assert_eq!(s.flood_limit, 7);
+        assert!(s.log_json);
+        assert_eq!(s.database_url, "sqlite://switchboard.db");
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        assert!(toml::from_str::<Options>("lisen = \"x\"").is_err());
+    }
+}

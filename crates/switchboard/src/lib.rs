@@ -1,0 +1,148 @@
+//! Wiring: configuration, the store, the use cases, the HTTP server, the job
+//! runner and graceful shutdown. `main.rs` is only the command line.
+
+pub mod bench;
+pub mod config;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use switchboard_core::{Core, CoreConfig};
+use switchboard_outbound::{OutboundClient, OutboundConfig};
+use switchboard_store::Store;
+use switchboard_store_sql::ConnectOptions;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use config::Settings;
+
+pub async fn open_store(s: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let opts = ConnectOptions {
+        max_connections: s.database_connections,
+        sqlite_full_sync: s.sqlite_full_sync,
+    };
+    switchboard_store_sql::connect(&s.database_url, &opts)
+        .await
+        .with_context(|| format!("opening the database {}", redact(&s.database_url)))
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..scheme], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub fn build_core(s: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Arc<Core>> {
+    let outbound = OutboundClient::new(OutboundConfig {
+        allow_private_targets: s.allow_private_targets,
+        timeout: s.webhook_timeout,
+        user_agent: format!("Switchboard/{}", env!("CARGO_PKG_VERSION")),
+    })
+    .map_err(|e| anyhow::anyhow!("building the HTTP client: {e}"))?;
+    let config = CoreConfig {
+        public_url: s.public_url.clone(),
+        flood_limit: s.flood_limit,
+        webhook_retry_window: s.webhook_retry_window,
+        retry_base: s.retry_base,
+        job_lease: s.job_lease,
+        job_concurrency: s.job_concurrency,
+        ..CoreConfig::default()
+    };
+    Ok(Core::new(store, config, outbound))
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub core: Arc<Core>,
+    shutdown: watch::Sender<bool>,
+    http: JoinHandle<()>,
+    jobs: JoinHandle<()>,
+}
+
+impl Server {
+    /// Stops accepting, finishes requests and running jobs, closes the database.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.http.await;
+        let _ = self.jobs.await;
+        self.core.store.close().await;
+    }
+}
+
+/// Binds, starts the HTTP server and the job runner.
+pub async fn start(s: &Settings, core: Arc<Core>) -> anyhow::Result<Server> {
+    let listener = tokio::net::TcpListener::bind(&s.listen)
+        .await
+        .with_context(|| format!("listening on {}", s.listen))?;
+    let addr = listener.local_addr()?;
+    let (shutdown, rx) = watch::channel(false);
+    let state = switchboard_http::AppState::new(core.clone(), s.max_body_bytes);
+    let app = switchboard_http::router(state);
+    let mut http_rx = rx.clone();
+    let http = tokio::spawn(async move {
+        let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = http_rx.wait_for(|v| *v).await;
+            });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "HTTP server failed");
+        }
+    });
+    let jobs = tokio::spawn(switchboard_core::jobs::run(core.clone(), rx));
+    Ok(Server {
+        addr,
+        core,
+        shutdown,
+        http,
+        jobs,
+    })
+}
+
+/// Creates the first account and administrator when the database is empty
+/// and returns what to print.
+pub async fn bootstrap(core: &Arc<Core>, public_url: &str) -> anyhow::Result<Option<String>> {
+    if !core.is_empty().await? {
+        return Ok(None);
+    }
+    let password = switchboard_core::auth::random_token(16);
+    let email = "admin@example.com";
+    let created = core
+        .create_account_with_admin("My Company", "Administrator", email, &password)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the first account: {e}"))?;
+    Ok(Some(format!(
+        "\nA first account was created. Sign in at {public_url}/app\n  e-mail:    {email}\n  password:  {password}\n  API token: {token}\n  account:   {account}\n(shown once; change the password after signing in)\n",
+        token = created.access_token,
+        account = created.account.id,
+    )))
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
