@@ -355,13 +355,6 @@ impl Core {
         message_id: i64,
         body: &Value,
     ) -> CoreResult<Value> {
-        let p = Params::new(body);
-        let status = match p.raw("status") {
-            None | Some(Value::Null) => return Err(CoreError::invalid("status", "status is required")),
-            Some(v) => MessageStatus::from_json(v)
-                .ok_or_else(|| CoreError::invalid("status", "status is not included in the list"))?,
-        };
-        let external_error = p.str("external_error")?;
         let mut w = Work::begin(self).await?;
         let conv = self.lock_visible(&mut w, ctx, display_id).await?;
         let inbox = w
@@ -377,9 +370,20 @@ impl Core {
             .get_message(conv.id, message_id)
             .await?
             .ok_or(CoreError::NotFound)?;
+        let p = Params::new(body);
+        let status = match p.raw("status") {
+            None | Some(Value::Null) => return Err(CoreError::invalid("status", "status is required")),
+            Some(v) => MessageStatus::from_json(v)
+                .ok_or_else(|| CoreError::invalid("status", "status is not included in the list"))?,
+        };
+        let external_error = p.str("external_error")?;
         msg.status = status.code();
         if status == MessageStatus::Failed {
-            msg.content_attributes["external_error"] = json!(external_error.unwrap_or_else(|| "failed".into()));
+            present::set_key(
+                &mut msg.content_attributes,
+                "external_error",
+                json!(external_error.unwrap_or_else(|| "failed".into())),
+            );
         }
         msg.updated_at = w.now;
         w.tx().update_message(&msg).await?;
@@ -471,7 +475,7 @@ impl Core {
             return Ok(());
         };
         msg.status = MessageStatus::Failed.code();
-        msg.content_attributes["external_error"] = json!(reason);
+        present::set_key(&mut msg.content_attributes, "external_error", json!(reason));
         msg.updated_at = w.now;
         w.tx().update_message(&msg).await?;
         self.message_updated(&mut w, &conv, &inbox, &msg).await?;

@@ -520,3 +520,14 @@ pub fn status_str(s: i16) -> &'static str {
 pub fn secs_opt(t: Option<i64>) -> Value {
     secs_or_null(t)
 }
+
+/// Sets `key` on a JSON object, turning anything else into an object first
+/// (indexing a non-object `Value` mutably would panic).
+pub fn set_key(v: &mut Value, key: &str, val: Value) {
+    if !v.is_object() {
+        *v = Value::Object(Map::new());
+    }
+    if let Some(o) = v.as_object_mut() {
+        o.insert(key.to_string(), val);
+    }
+}

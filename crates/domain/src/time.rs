@@ -25,12 +25,13 @@ pub fn from_unix_secs(s: i64) -> Option<Micros> {
     s.checked_mul(1_000_000)
 }
 
-/// ISO-8601 / RFC 3339 with milliseconds, as Rails renders datetimes.
+/// ISO-8601 in UTC with milliseconds, as Rails renders datetimes
+/// (`2026-11-22T10:00:00.000Z`).
 pub fn iso(t: Micros) -> String {
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     let dt = OffsetDateTime::from_unix_timestamp_nanos(t as i128 * 1_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let ms = dt.millisecond();
-    let dt = dt.replace_nanosecond(ms as u32 * 1_000_000).unwrap_or(dt);
-    dt.format(&Rfc3339).unwrap_or_default()
+    dt.format(FORMAT).unwrap_or_default()
 }
 
 pub fn parse_iso(s: &str) -> Option<Micros> {
@@ -63,6 +64,8 @@ mod tests {
     fn conversions() {
         assert_eq!(unix_secs(1_700_000_000_123_456), 1_700_000_000);
         assert_eq!(iso(1_700_000_000_123_456), "2023-11-14T22:13:20.123Z");
+        assert_eq!(iso(4_102_444_800_000_000), "2100-01-01T00:00:00.000Z");
+        assert_eq!(iso(4_102_444_800_000_000), "2100-01-01T00:00:00.000Z");
         assert_eq!(parse_iso("2023-11-14T22:13:20.123Z"), Some(1_700_000_000_123_000));
         assert_eq!(
             from_json(&serde_json::json!(1_700_000_000)),

@@ -1,0 +1,396 @@
+//! The test harness: a real server on port 0 over a fresh database (a
+//! temporary SQLite file, or a fresh PostgreSQL schema), real HTTP, and a
+//! fake webhook receiver on loopback that records what it got.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use switchboard::Settings;
+use switchboard::config::Options;
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests use. Unset: PostgreSQL tests are skipped,
+/// except under CI (CI=true), where that is a failure.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+                panic!("CI=true but SWITCHBOARD_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI");
+            }
+            eprintln!("SWITCHBOARD_TEST_POSTGRES_URL is not set; skipping the PostgreSQL variant");
+            None
+        }
+    }
+}
+
+/// A database URL for one test: a new SQLite file or a new PostgreSQL schema.
+pub async fn fresh_database(db: Db) -> Option<(String, Option<tempdir::Guard>)> {
+    match db {
+        Db::Sqlite => {
+            let dir = tempdir::Guard::new();
+            let url = format!("sqlite://{}/test.db", dir.path.display());
+            Some((url, Some(dir)))
+        }
+        Db::Postgres => {
+            let base = postgres_url()?;
+            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
+                .await
+                .expect("connect to PostgreSQL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                .execute(&mut conn)
+                .await
+                .expect("create schema");
+            let sep = if base.contains('?') { '&' } else { '?' };
+            Some((format!("{base}{sep}options=-c%20search_path%3D{schema}"), None))
+        }
+    }
+}
+
+pub mod tempdir {
+    use std::path::PathBuf;
+
+    /// A temporary directory removed when dropped.
+    pub struct Guard {
+        pub path: PathBuf,
+    }
+
+    impl Guard {
+        pub fn new() -> Self {
+            let path = std::env::temp_dir().join(format!("switchboard-test-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&path).expect("temp dir");
+            Guard { path }
+        }
+    }
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+pub struct TestApp {
+    pub db: Db,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub account_id: i64,
+    pub admin_id: i64,
+    pub token: String,
+    pub server: Option<switchboard::Server>,
+    pub database_url: String,
+    _dir: Option<tempdir::Guard>,
+}
+
+pub fn test_options(database_url: &str) -> Options {
+    Options {
+        listen: Some("127.0.0.1:0".into()),
+        database_url: Some(database_url.to_string()),
+        database_connections: Some(4),
+        allow_private_targets: Some(true),
+        retry_base_ms: Some(50),
+        webhook_timeout_secs: Some(2),
+        job_lease_secs: Some(5),
+        log: Some("warn".into()),
+        ..Options::default()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(db: Db) -> Option<TestApp> {
+        Self::spawn_with(db, |_| {}).await
+    }
+
+    /// Starts a server; `tweak` adjusts its options first.
+    pub async fn spawn_with(db: Db, tweak: impl FnOnce(&mut Options)) -> Option<TestApp> {
+        switchboard_outbound::install_crypto_provider();
+        let (url, dir) = fresh_database(db).await?;
+        let mut opts = test_options(&url);
+        tweak(&mut opts);
+        let settings = Settings::resolve(opts, Options::default());
+        let store = switchboard::open_store(&settings).await.expect("open store");
+        let core = switchboard::build_core(&settings, store).expect("core");
+        let created = core
+            .create_account_with_admin("Acme", "Alice Admin", "alice@acme.test", "correct horse battery")
+            .await
+            .expect("setup");
+        let server = switchboard::start(&settings, core).await.expect("start");
+        let base = format!("http://{}", server.addr);
+        Some(TestApp {
+            db,
+            base,
+            client: reqwest::Client::new(),
+            account_id: created.account.id,
+            admin_id: created.user.id,
+            token: created.access_token,
+            server: Some(server),
+            database_url: url,
+            _dir: dir,
+        })
+    }
+
+    pub fn core(&self) -> &std::sync::Arc<switchboard_core::Core> {
+        &self.server.as_ref().expect("running").core
+    }
+
+    /// `/api/v1/accounts/{account}` + `path`.
+    pub fn acc(&self, path: &str) -> String {
+        format!("/api/v1/accounts/{}{}", self.account_id, path)
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .header("api_access_token", token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let v = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, v)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, &self.token, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, &self.token, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, &self.token, Some(body)).await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, path, &self.token, Some(body)).await
+    }
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, &self.token, None).await
+    }
+
+    /// Asserts 200 and returns the body.
+    pub async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let (s, v) = self.call(method.clone(), path, &self.token, body).await;
+        assert_eq!(s, StatusCode::OK, "{method} {path} -> {s}: {v}");
+        v
+    }
+
+    pub async fn api_inbox(&self, name: &str, webhook_url: Option<&str>) -> Value {
+        let mut channel = json!({ "type": "api" });
+        if let Some(u) = webhook_url {
+            channel["webhook_url"] = json!(u);
+        }
+        self.ok(
+            Method::POST,
+            &self.acc("/inboxes"),
+            Some(json!({ "name": name, "channel": channel })),
+        )
+        .await
+    }
+
+    /// A contact in `inbox_id`; returns (contact_id, source_id).
+    pub async fn contact(&self, inbox_id: i64, name: &str) -> (i64, String) {
+        let v = self
+            .ok(
+                Method::POST,
+                &self.acc("/contacts"),
+                Some(json!({ "name": name, "inbox_id": inbox_id })),
+            )
+            .await;
+        let id = v["payload"]["contact"]["id"].as_i64().expect("contact id");
+        let sid = v["payload"]["contact_inbox"]["source_id"]
+            .as_str()
+            .expect("source id")
+            .to_string();
+        (id, sid)
+    }
+
+    /// A conversation; returns its display id.
+    pub async fn conversation(&self, inbox_id: i64, contact_id: i64) -> i64 {
+        let v = self
+            .ok(
+                Method::POST,
+                &self.acc("/conversations"),
+                Some(json!({ "inbox_id": inbox_id, "contact_id": contact_id })),
+            )
+            .await;
+        v["id"].as_i64().expect("display id")
+    }
+
+    /// An API inbox, a contact and a conversation: (inbox_id, contact_id, display_id).
+    pub async fn setup_conversation(&self, webhook_url: Option<&str>) -> (i64, i64, i64) {
+        let inbox = self.api_inbox("Support", webhook_url).await;
+        let inbox_id = inbox["id"].as_i64().expect("inbox id");
+        let (contact_id, _) = self.contact(inbox_id, "Carla Customer").await;
+        let conv = self.conversation(inbox_id, contact_id).await;
+        (inbox_id, contact_id, conv)
+    }
+
+    /// Adds a user with `role` to the account; returns (user_id, api token).
+    pub async fn agent(&self, name: &str, email: &str, role: &str) -> (i64, String) {
+        let v = self
+            .ok(
+                Method::POST,
+                &self.acc("/agents"),
+                Some(json!({ "name": name, "email": email, "role": role, "password": "agent password 1" })),
+            )
+            .await;
+        let id = v["id"].as_i64().expect("agent id");
+        let token = self.core().access_token_of(id).await.expect("token");
+        (id, token)
+    }
+
+    /// A second account with its own administrator: (account_id, token).
+    pub async fn other_account(&self) -> (i64, String) {
+        let c = self
+            .core()
+            .create_account_with_admin("Other Co", "Olga Other", "olga@other.test", "other password 1")
+            .await
+            .expect("other account");
+        (c.account.id, c.access_token)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(s) = self.server.take() {
+            s.stop().await;
+        }
+    }
+}
+
+/// Polls `f` until it returns Some, or panics after `secs`.
+pub async fn eventually<T, F, Fut>(secs: u64, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// One request a fake receiver got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("json body")
+    }
+}
+
+/// A webhook receiver on 127.0.0.1: records every request and answers with
+/// the queued statuses, then 200.
+#[derive(Clone)]
+pub struct Sink {
+    pub url: String,
+    pub received: Arc<Mutex<Vec<Received>>>,
+    pub statuses: Arc<Mutex<std::collections::VecDeque<u16>>>,
+}
+
+impl Sink {
+    pub async fn start() -> Sink {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind sink");
+        let addr = listener.local_addr().expect("addr");
+        let sink = Sink {
+            url: format!("http://{addr}/hook"),
+            received: Arc::new(Mutex::new(Vec::new())),
+            statuses: Arc::new(Mutex::new(Default::default())),
+        };
+        let s = sink.clone();
+        let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+            let s = s.clone();
+            async move {
+                let headers = req
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                    .collect();
+                let bytes = axum::body::to_bytes(req.into_body(), 10 << 20)
+                    .await
+                    .unwrap_or_default();
+                s.received.lock().unwrap().push(Received {
+                    headers,
+                    body: String::from_utf8_lossy(&bytes).to_string(),
+                });
+                let status = s.statuses.lock().unwrap().pop_front().unwrap_or(200);
+                axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK)
+            }
+        });
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        sink
+    }
+
+    pub fn fail_next(&self, statuses: &[u16]) {
+        self.statuses.lock().unwrap().extend(statuses.iter().copied());
+    }
+
+    pub fn all(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Requests whose JSON `event` is `event`.
+    pub fn events(&self, event: &str) -> Vec<Received> {
+        self.all().into_iter().filter(|r| r.json()["event"] == event).collect()
+    }
+
+    pub async fn wait_for(&self, event: &str, n: usize) -> Vec<Received> {
+        eventually(20, &format!("{n} x {event}"), || async {
+            let got = self.events(event);
+            (got.len() >= n).then_some(got)
+        })
+        .await
+    }
+}
+
+/// Runs an async test body against SQLite and PostgreSQL.
+#[macro_export]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Db::Sqlite).await {
+                    super::$name(app).await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Db::Postgres).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,13 @@
+//! Black-box tests of the Application API over real HTTP, each run on
+//! SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod bad_input;
+mod contacts;
+mod conversations;
+mod messages;
+mod resources;
+mod tenancy;
+mod walkthrough;
+mod webhooks;
