@@ -80,14 +80,12 @@ pub mod tempdir {
 }
 
 pub struct TestApp {
-    pub db: Db,
     pub base: String,
     pub client: reqwest::Client,
     pub account_id: i64,
     pub admin_id: i64,
     pub token: String,
     pub server: Option<switchboard::Server>,
-    pub database_url: String,
     _dir: Option<tempdir::Guard>,
 }
 
@@ -126,14 +124,12 @@ impl TestApp {
         let server = switchboard::start(&settings, core).await.expect("start");
         let base = format!("http://{}", server.addr);
         Some(TestApp {
-            db,
             base,
             client: reqwest::Client::new(),
             account_id: created.account.id,
             admin_id: created.user.id,
             token: created.access_token,
             server: Some(server),
-            database_url: url,
             _dir: dir,
         })
     }
