@@ -79,6 +79,12 @@ impl Server {
 
 /// Binds, starts the HTTP server and the job runner.
 pub async fn start(s: &Settings, core: Arc<Core>) -> anyhow::Result<Server> {
+    start_with(s, core, true).await
+}
+
+/// Like `start`; without `run_jobs` no job runner is started (benchmarks
+/// measure ingest alone).
+pub async fn start_with(s: &Settings, core: Arc<Core>, run_jobs: bool) -> anyhow::Result<Server> {
     let listener = tokio::net::TcpListener::bind(&s.listen)
         .await
         .with_context(|| format!("listening on {}", s.listen))?;
@@ -96,7 +102,11 @@ pub async fn start(s: &Settings, core: Arc<Core>) -> anyhow::Result<Server> {
             tracing::error!(error = %e, "HTTP server failed");
         }
     });
-    let jobs = tokio::spawn(switchboard_core::jobs::run(core.clone(), rx));
+    let jobs = if run_jobs {
+        tokio::spawn(switchboard_core::jobs::run(core.clone(), rx))
+    } else {
+        tokio::spawn(async {})
+    };
     Ok(Server {
         addr,
         core,

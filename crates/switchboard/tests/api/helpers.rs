@@ -34,6 +34,7 @@ pub fn postgres_url() -> Option<String> {
 
 /// A database URL for one test: a new SQLite file or a new PostgreSQL schema.
 pub async fn fresh_database(db: Db) -> Option<(String, Option<tempdir::Guard>)> {
+    switchboard_outbound::install_crypto_provider();
     match db {
         Db::Sqlite => {
             let dir = tempdir::Guard::new();
@@ -311,6 +312,8 @@ pub struct Sink {
     pub url: String,
     pub received: Arc<Mutex<Vec<Received>>>,
     pub statuses: Arc<Mutex<std::collections::VecDeque<u16>>>,
+    /// While set, requests hang (and are recorded only if they complete).
+    pub hang: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Sink {
@@ -321,6 +324,7 @@ impl Sink {
             url: format!("http://{addr}/hook"),
             received: Arc::new(Mutex::new(Vec::new())),
             statuses: Arc::new(Mutex::new(Default::default())),
+            hang: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         };
         let s = sink.clone();
         let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
@@ -346,6 +350,10 @@ impl Sink {
             let _ = axum::serve(listener, app).await;
         });
         sink
+    }
+
+    pub fn set_hang(&self, on: bool) {
+        self.hang.store(on, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn fail_next(&self, statuses: &[u16]) {

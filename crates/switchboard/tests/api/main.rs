@@ -1,6 +1,7 @@
 //! Black-box tests of the Application API over real HTTP, each run on
 //! SQLite and on PostgreSQL.
 
+#[allow(dead_code)]
 mod helpers;
 
 mod bad_input;

@@ -1,0 +1,343 @@
+//! The storage conformance suite: the same assertions on SQLite and on
+//! PostgreSQL (when SWITCHBOARD_TEST_POSTGRES_URL is set; CI=true requires it).
+
+use std::sync::Arc;
+
+use serde_json::json;
+use switchboard_domain::{ContentType, MessageStatus, MessageType};
+use switchboard_store::{Contact, ContactInbox, Conversation, Inbox, NewJob, NewMessage, NewUser, Store, StoreError};
+use switchboard_store_sql::{ConnectOptions, connect};
+
+struct Fixture {
+    store: Arc<dyn Store>,
+    _dir: Option<TempDir>,
+}
+
+struct TempDir(std::path::PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn sqlite() -> Fixture {
+    let dir = std::env::temp_dir().join(format!("sb-conf-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/c.db", dir.display());
+    Fixture {
+        store: connect(&url, &ConnectOptions::default()).await.unwrap(),
+        _dir: Some(TempDir(dir)),
+    }
+}
+
+async fn postgres() -> Option<Fixture> {
+    let base = match std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            assert!(
+                std::env::var("CI").map(|v| v != "true" && v != "1").unwrap_or(true),
+                "CI requires SWITCHBOARD_TEST_POSTGRES_URL"
+            );
+            return None;
+        }
+    };
+    let schema = format!("c_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    Some(Fixture {
+        store: connect(&url, &ConnectOptions::default()).await.unwrap(),
+        _dir: None,
+    })
+}
+
+macro_rules! conformance {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::sqlite().await.store).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(f) = super::postgres().await {
+                    super::$name(f.store).await;
+                }
+            }
+        }
+    };
+}
+
+/// An account with an inbox, a contact and a conversation.
+async fn seed(store: &Arc<dyn Store>) -> (i64, Inbox, Contact, Conversation) {
+    let mut tx = store.write().await.unwrap();
+    let acc = tx.insert_account("A", "en", 1).await.unwrap();
+    let inbox = tx
+        .insert_inbox(&Inbox {
+            id: 0,
+            account_id: acc.id,
+            name: "api".into(),
+            channel_type: 0,
+            channel_key: uuid::Uuid::new_v4().to_string(),
+            hmac_token: uuid::Uuid::new_v4().to_string(),
+            secret: "s".into(),
+            webhook_url: None,
+            settings: json!({}),
+            channel_config: json!({}),
+            created_at: 1,
+            updated_at: 1,
+        })
+        .await
+        .unwrap();
+    let contact = tx
+        .insert_contact(&Contact {
+            id: 0,
+            account_id: acc.id,
+            name: "C".into(),
+            email: Some("c@x.io".into()),
+            phone_number: None,
+            identifier: None,
+            avatar_url: None,
+            blocked: false,
+            contact_type: 0,
+            additional_attributes: json!({}),
+            custom_attributes: json!({}),
+            last_activity_at: None,
+            created_at: 1,
+            updated_at: 1,
+        })
+        .await
+        .unwrap();
+    let ci = tx
+        .insert_contact_inbox(&ContactInbox {
+            id: 0,
+            account_id: acc.id,
+            contact_id: contact.id,
+            inbox_id: inbox.id,
+            source_id: "src".into(),
+            hmac_verified: false,
+            pubsub_token: uuid::Uuid::new_v4().to_string(),
+            created_at: 1,
+            updated_at: 1,
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let display_id = tx.next_display_id(acc.id).await.unwrap();
+    let conv = tx
+        .insert_conversation(&Conversation {
+            id: 0,
+            account_id: acc.id,
+            inbox_id: inbox.id,
+            display_id,
+            uuid: uuid::Uuid::new_v4().to_string(),
+            status: 0,
+            priority: None,
+            assignee_id: None,
+            assignee_agent_bot_id: None,
+            team_id: None,
+            contact_id: contact.id,
+            contact_inbox_id: ci.id,
+            muted: false,
+            additional_attributes: json!({}),
+            custom_attributes: json!({"k": "v"}),
+            snoozed_until: None,
+            waiting_since: None,
+            first_reply_created_at: None,
+            last_activity_at: 1,
+            agent_last_seen_at: None,
+            assignee_last_seen_at: None,
+            contact_last_seen_at: None,
+            created_at: 1,
+            updated_at: 1,
+        })
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    (acc.id, inbox, contact, conv)
+}
+
+fn message(conv: &Conversation, source: Option<&str>) -> NewMessage {
+    NewMessage {
+        account_id: conv.account_id,
+        inbox_id: conv.inbox_id,
+        conversation_id: conv.id,
+        message_type: MessageType::Incoming,
+        content: Some("hi".into()),
+        content_type: ContentType::Text,
+        content_attributes: json!({}),
+        additional_attributes: json!({}),
+        private: false,
+        status: MessageStatus::Sent,
+        source_id: source.map(str::to_string),
+        echo_id: None,
+        sender_type: None,
+        sender_id: None,
+        created_at: 5,
+    }
+}
+
+async fn round_trips_and_constraints(store: Arc<dyn Store>) {
+    let (acc, inbox, contact, conv) = seed(&store).await;
+    let mut tx = store.write().await.unwrap();
+    let got = tx.get_conversation(acc, conv.display_id).await.unwrap().unwrap();
+    assert_eq!(got.custom_attributes, json!({"k": "v"}));
+    assert_eq!(got.uuid, conv.uuid);
+    assert!(
+        tx.get_conversation(acc + 1, conv.display_id).await.unwrap().is_none(),
+        "scoped by account"
+    );
+    // Unique (inbox_id, source_id) on messages and contact inboxes.
+    assert!(tx.insert_message(&message(&conv, Some("m1"))).await.unwrap().is_some());
+    assert!(tx.insert_message(&message(&conv, Some("m1"))).await.unwrap().is_none());
+    assert!(tx.insert_message(&message(&conv, None)).await.unwrap().is_some());
+    assert!(
+        tx.insert_message(&message(&conv, None)).await.unwrap().is_some(),
+        "no source id, no constraint"
+    );
+    let dup = ContactInbox {
+        id: 0,
+        account_id: acc,
+        contact_id: contact.id,
+        inbox_id: inbox.id,
+        source_id: "src".into(),
+        hmac_verified: false,
+        pubsub_token: "p2".into(),
+        created_at: 1,
+        updated_at: 1,
+    };
+    assert!(tx.insert_contact_inbox(&dup).await.unwrap().is_none());
+    // Unique (account_id, email).
+    let mut c2 = contact.clone();
+    c2.name = "other".into();
+    assert!(matches!(tx.insert_contact(&c2).await, Err(StoreError::Conflict(_))));
+    tx.commit().await.unwrap();
+    // Users: unique e-mail.
+    let mut tx = store.write().await.unwrap();
+    let u = NewUser {
+        name: "U".into(),
+        display_name: None,
+        email: "u@x.io".into(),
+        password_hash: "h".into(),
+        pubsub_token: "t1".into(),
+    };
+    tx.insert_user(&u, 1).await.unwrap();
+    let again = NewUser {
+        pubsub_token: "t2".into(),
+        ..u
+    };
+    assert!(matches!(tx.insert_user(&again, 1).await, Err(StoreError::Conflict(_))));
+}
+conformance!(round_trips_and_constraints);
+
+async fn display_ids_are_consecutive_under_concurrency(store: Arc<dyn Store>) {
+    let (acc, ..) = seed(&store).await;
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = store.write().await.unwrap();
+            let id = tx.next_display_id(acc).await.unwrap();
+            tx.commit().await.unwrap();
+            id
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap());
+    }
+    ids.sort();
+    assert_eq!(ids, (2..=21).collect::<Vec<i64>>());
+    // A rolled-back transaction gives its number back.
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(tx.next_display_id(acc).await.unwrap(), 22);
+    drop(tx);
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(tx.next_display_id(acc).await.unwrap(), 22);
+}
+conformance!(display_ids_are_consecutive_under_concurrency);
+
+async fn jobs_are_claimed_once(store: Arc<dyn Store>) {
+    let mut tx = store.write().await.unwrap();
+    for i in 0..40 {
+        let j = NewJob {
+            kind: "noop".into(),
+            payload: json!({ "i": i }),
+            run_at: 10,
+            max_attempts: 3,
+            deadline_at: None,
+            unique_key: None,
+        };
+        tx.insert_job(&j, 10).await.unwrap();
+    }
+    let later = NewJob {
+        kind: "noop".into(),
+        payload: json!({}),
+        run_at: 1_000,
+        max_attempts: 3,
+        deadline_at: None,
+        unique_key: Some("k".into()),
+    };
+    assert!(tx.insert_job(&later, 10).await.unwrap().is_some());
+    assert!(
+        tx.insert_job(&later, 10).await.unwrap().is_none(),
+        "unique_key de-duplicates queued jobs"
+    );
+    tx.commit().await.unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = store.claim_jobs(100, 3, 50).await.unwrap();
+                if got.is_empty() {
+                    break;
+                }
+                mine.extend(got.into_iter().map(|j| j.id));
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let n = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(n, 40, "every due job claimed");
+    assert_eq!(all.len(), 40, "no job claimed twice");
+    // A lease that runs out lets another worker take the job again.
+    let again = store.claim_jobs(151, 100, 50).await.unwrap();
+    assert_eq!(again.len(), 40);
+    assert!(again.iter().all(|j| j.attempts == 2));
+    // Retry, kill, complete.
+    let mut tx = store.write().await.unwrap();
+    tx.retry_job(again[0].id, 500, "boom").await.unwrap();
+    tx.kill_job(again[1].id, "dead", 200).await.unwrap();
+    for j in &again[2..] {
+        tx.complete_job(j.id).await.unwrap();
+    }
+    let stats = tx.job_stats().await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(stats.dead, 1);
+    assert_eq!(stats.queued, 2, "the retried one and the future one");
+    assert_eq!(stats.running, 0);
+    let due = store.claim_jobs(499, 100, 50).await.unwrap();
+    assert!(due.is_empty(), "a retried job waits for its time");
+    let due = store.claim_jobs(500, 100, 50).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].last_error.as_deref(), Some("boom"));
+}
+conformance!(jobs_are_claimed_once);
+
+async fn read_transactions_cannot_write(store: Arc<dyn Store>) {
+    let mut tx = store.read().await.unwrap();
+    assert!(tx.insert_account("nope", "en", 1).await.is_err());
+}
+conformance!(read_transactions_cannot_write);
