@@ -100,6 +100,71 @@ impl AccountCtx {
     }
 }
 
+/// A short-lived cache of resolved API tokens and account memberships, so
+/// that a busy client does not pay four queries per request. Any local change
+/// to users, tokens or memberships clears it; other nodes see a change within
+/// `AUTH_CACHE_TTL`.
+#[derive(Default)]
+pub struct AuthCache {
+    inner: std::sync::Mutex<AuthEntries>,
+}
+
+#[derive(Default)]
+struct AuthEntries {
+    tokens: std::collections::HashMap<String, (Principal, std::time::Instant)>,
+    members: std::collections::HashMap<(i64, i64), (AccountUser, std::time::Instant)>,
+}
+
+pub const AUTH_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+const AUTH_CACHE_MAX: usize = 10_000;
+
+impl AuthCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, AuthEntries> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn token(&self, token: &str) -> Option<Principal> {
+        let g = self.lock();
+        g.tokens
+            .get(token)
+            .filter(|(_, at)| at.elapsed() < AUTH_CACHE_TTL)
+            .map(|(p, _)| p.clone())
+    }
+
+    fn put_token(&self, token: &str, p: &Principal) {
+        let mut g = self.lock();
+        if g.tokens.len() >= AUTH_CACHE_MAX {
+            g.tokens.clear();
+        }
+        g.tokens
+            .insert(token.to_string(), (p.clone(), std::time::Instant::now()));
+    }
+
+    fn member(&self, account_id: i64, user_id: i64) -> Option<AccountUser> {
+        let g = self.lock();
+        g.members
+            .get(&(account_id, user_id))
+            .filter(|(_, at)| at.elapsed() < AUTH_CACHE_TTL)
+            .map(|(m, _)| m.clone())
+    }
+
+    fn put_member(&self, m: &AccountUser) {
+        let mut g = self.lock();
+        if g.members.len() >= AUTH_CACHE_MAX {
+            g.members.clear();
+        }
+        g.members
+            .insert((m.account_id, m.user_id), (m.clone(), std::time::Instant::now()));
+    }
+
+    /// Forgets everything (after a change to users, tokens or memberships).
+    pub fn clear(&self) {
+        let mut g = self.lock();
+        g.tokens.clear();
+        g.members.clear();
+    }
+}
+
 pub struct SignIn {
     pub user: User,
     pub client_id: String,
@@ -114,13 +179,18 @@ impl Core {
         if token.is_empty() || token.len() > 256 {
             return Err(invalid());
         }
+        if let Some(p) = self.auth_cache.token(token) {
+            return Ok(p);
+        }
         let mut tx = self.store.read().await?;
         let (owner_type, owner_id) = tx.find_access_token(token).await?.ok_or_else(invalid)?;
         if owner_type != OWNER_USER {
             return Err(invalid());
         }
         let user = tx.get_user(owner_id).await?.ok_or_else(invalid)?;
-        Ok(Principal { user })
+        let p = Principal { user };
+        self.auth_cache.put_token(token, &p);
+        Ok(p)
     }
 
     /// devise_token_auth headers: `access-token`, `client`, `uid`.
@@ -145,6 +215,12 @@ impl Core {
     /// Resolves the caller's membership of `account_id`; a foreign account
     /// answers like a missing one would for a resource (401 as Chatwoot).
     pub async fn account_ctx(self: &Arc<Self>, p: Principal, account_id: i64) -> CoreResult<AccountCtx> {
+        if let Some(membership) = self.auth_cache.member(account_id, p.user.id) {
+            return Ok(AccountCtx {
+                user: p.user,
+                membership,
+            });
+        }
         let mut tx = self.store.read().await?;
         let membership = tx
             .get_account_user(account_id, p.user.id)
@@ -154,6 +230,7 @@ impl Core {
         if account.status == switchboard_domain::AccountStatus::Suspended.code() {
             return Err(CoreError::Unauthorized("Account is suspended".into()));
         }
+        self.auth_cache.put_member(&membership);
         Ok(AccountCtx {
             user: p.user,
             membership,

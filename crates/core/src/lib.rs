@@ -67,6 +67,7 @@ pub struct Core {
     events: broadcast::Sender<Arc<Event>>,
     jobs_ready: Arc<Notify>,
     pub job_counters: jobs::JobCounters,
+    pub auth_cache: auth::AuthCache,
 }
 
 impl Core {
@@ -79,6 +80,7 @@ impl Core {
             events,
             jobs_ready: Arc::new(Notify::new()),
             job_counters: Default::default(),
+            auth_cache: Default::default(),
         })
     }
 

@@ -138,21 +138,6 @@ impl Core {
         input: MessageInput,
         author: Author,
     ) -> CoreResult<(Option<Message>, Conversation)> {
-        if let Some(sid) = &input.source_id
-            && w.tx().find_message_by_source(inbox.id, sid).await?.is_some()
-        {
-            return Ok((None, conv));
-        }
-        if let Some(echo) = &input.echo_id
-            && w.tx().find_message_by_echo(conv.id, echo).await?.is_some()
-        {
-            return Ok((None, conv));
-        }
-        let since = w.now - 60_000_000;
-        let limit = self.config.flood_limit;
-        if w.tx().count_messages_since(conv.id, since, limit).await? >= limit {
-            return Err(CoreError::invalid("base", "Too many messages"));
-        }
         let now = w.now;
         let inserted = w
             .tx()
@@ -175,9 +160,19 @@ impl Core {
             })
             .await?;
         let Some(msg) = inserted else {
-            // Lost a race with the same source_id / echo_id: the first one stands.
+            // A replayed source_id / echo_id: the first message stands.
             return Ok((None, conv));
         };
+        // The flood limit counts this message too; over it, the caller's
+        // transaction is dropped and nothing is written.
+        let limit = self.config.flood_limit;
+        if w.tx()
+            .count_messages_since(conv.id, now - 60_000_000, limit + 1)
+            .await?
+            > limit
+        {
+            return Err(CoreError::invalid("base", "Too many messages"));
+        }
 
         // What the message does to the conversation.
         let before = conv.clone();
@@ -200,7 +195,10 @@ impl Core {
             after.status = s.code();
             after.snoozed_until = None;
         }
-        if let Author::Contact(c) = &author {
+        // A contact's last activity is kept to the minute, not rewritten per message.
+        if let Author::Contact(c) = &author
+            && c.last_activity_at.is_none_or(|t| now - t > 60_000_000)
+        {
             let mut c = c.clone();
             c.last_activity_at = Some(now);
             c.updated_at = now;
@@ -214,15 +212,21 @@ impl Core {
         let status_by_contact = before.status != after.status && matches!(author, Author::Contact(_));
         self.conversation_changed(w, &before, &after, &actor, None, !status_by_contact)
             .await?;
-        let after = w
-            .tx()
-            .get_conversation_by_id(after.id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let mut after = after;
+        after.updated_at = now;
 
         // Events and webhooks of the message itself.
-        let view = views::conv_view(w.tx(), after.clone()).await?;
         let sender = author.sender();
+        let contact = match &author {
+            Author::Contact(c) => Some(c.clone()),
+            Author::User(_) => None,
+        };
+        let last = if present::contact_visible(&msg) {
+            views::Last::Given(msg.clone(), sender.clone())
+        } else {
+            views::Last::Load
+        };
+        let view = views::single(w.tx(), after.clone(), Some(inbox.channel()), contact, last).await?;
         let mut data = present::message_push(&msg, &sender, &after, &view.contact_inbox, view.unread_count);
         data["conversation"]["contact_inbox"]["source_id"] = json!(view.contact_inbox.source_id);
         w.emit(
@@ -290,6 +294,11 @@ impl Core {
             ));
         }
         let (sid, echo) = (input.source_id.clone(), input.echo_id.clone());
+        let (author_type, author_id, author_sender) = (
+            author.sender_type().as_str().to_string(),
+            author.sender_id(),
+            author.sender(),
+        );
         let (msg, conv) = self.add_message(&mut w, conv, &inbox, input, author).await?;
         let msg = match msg {
             Some(m) => m,
@@ -302,9 +311,16 @@ impl Core {
                 existing.ok_or_else(|| CoreError::Internal("duplicate message vanished".into()))?
             }
         };
-        let senders = views::senders(w.tx(), ctx.account_id(), std::slice::from_ref(&msg)).await?;
+        let sender = if msg.sender_type.as_deref() == Some(author_type.as_str()) && msg.sender_id == Some(author_id) {
+            author_sender
+        } else {
+            views::senders(w.tx(), ctx.account_id(), std::slice::from_ref(&msg))
+                .await?
+                .into_iter()
+                .next()
+                .unwrap_or(Sender::None)
+        };
         w.commit().await?;
-        let sender = senders.into_iter().next().unwrap_or(Sender::None);
         Ok(present::message_rest(&msg, &sender, conv.display_id))
     }
 

@@ -116,6 +116,7 @@ impl Core {
         user.updated_at = now_micros();
         tx.update_user(&user).await?;
         tx.commit().await?;
+        self.auth_cache.clear();
         self.profile(&Principal { user }).await
     }
 
@@ -124,6 +125,7 @@ impl Core {
         tx.set_access_token(OWNER_USER, p.user.id, &random_token(24), now_micros())
             .await?;
         tx.commit().await?;
+        self.auth_cache.clear();
         self.profile(p).await
     }
 
@@ -161,6 +163,7 @@ impl Core {
         a.updated_at = now_micros();
         tx.update_account(&a).await?;
         tx.commit().await?;
+        self.auth_cache.clear();
         Ok(present::account(&a))
     }
 
@@ -273,6 +276,7 @@ impl Core {
         tx.update_user(&user).await?;
         tx.update_account_user(&au).await?;
         tx.commit().await?;
+        self.auth_cache.clear();
         Ok(present::agent(&user, Some(&au)))
     }
 
@@ -286,6 +290,7 @@ impl Core {
             return Err(CoreError::NotFound);
         }
         tx.commit().await?;
+        self.auth_cache.clear();
         Ok(())
     }
 

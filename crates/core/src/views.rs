@@ -75,12 +75,95 @@ pub async fn conv_views(tx: &mut dyn Tx, account_id: i64, convs: Vec<Conversatio
     Ok(out)
 }
 
-pub async fn conv_view(tx: &mut dyn Tx, conv: Conversation) -> CoreResult<ConvView> {
+/// The last chat message of a view: already known, or to be loaded.
+pub enum Last {
+    Given(Message, Sender),
+    Load,
+}
+
+/// One conversation's view with targeted queries (3 to 6, fewer when the
+/// caller already has the channel, the contact or the last message).
+pub async fn single(
+    tx: &mut dyn Tx,
+    conv: Conversation,
+    channel: Option<ChannelType>,
+    contact: Option<switchboard_store::Contact>,
+    last: Last,
+) -> CoreResult<ConvView> {
     let account_id = conv.account_id;
-    conv_views(tx, account_id, vec![conv])
+    let channel = match channel {
+        Some(c) => c,
+        None => tx
+            .get_inbox(account_id, conv.inbox_id)
+            .await?
+            .map(|i| i.channel())
+            .unwrap_or(ChannelType::Api),
+    };
+    let contact = match contact {
+        Some(c) => c,
+        None => tx
+            .get_contact(account_id, conv.contact_id)
+            .await?
+            .ok_or(crate::CoreError::NotFound)?,
+    };
+    let contact_inbox = tx
+        .get_contact_inbox(conv.contact_inbox_id)
         .await?
-        .pop()
-        .ok_or(crate::CoreError::NotFound)
+        .ok_or(crate::CoreError::NotFound)?;
+    let assignee = match conv.assignee_id {
+        Some(id) => match tx.get_user(id).await? {
+            Some(u) => {
+                let au = tx.get_account_user(account_id, id).await?;
+                Some((u, au))
+            }
+            None => None,
+        },
+        None => None,
+    };
+    let team = match conv.team_id {
+        Some(id) => tx.get_team(account_id, id).await?,
+        None => None,
+    };
+    let labels = tx
+        .conversation_labels(&[conv.id])
+        .await?
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect();
+    let unread_count = tx
+        .unread_counts(&[(conv.id, conv.agent_last_seen_at)], UNREAD_CAP)
+        .await?
+        .first()
+        .map(|(_, n)| *n)
+        .unwrap_or(0);
+    let last_message = match last {
+        Last::Given(m, s) => Some((m, s)),
+        Last::Load => match tx.last_messages(&[conv.id]).await?.pop() {
+            Some(m) => {
+                let s = senders(tx, account_id, std::slice::from_ref(&m))
+                    .await?
+                    .pop()
+                    .unwrap_or(Sender::None);
+                Some((m, s))
+            }
+            None => None,
+        },
+    };
+    Ok(ConvView {
+        conv,
+        inbox_channel: channel,
+        contact,
+        contact_inbox,
+        assignee,
+        team,
+        labels,
+        last_message,
+        unread_count,
+    })
+}
+
+pub async fn conv_view(tx: &mut dyn Tx, conv: Conversation) -> CoreResult<ConvView> {
+    single(tx, conv, None, None, Last::Load).await
 }
 
 fn sender_from(m: &Message, users: &[User], contact: Option<&switchboard_store::Contact>) -> Sender {

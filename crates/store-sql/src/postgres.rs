@@ -40,6 +40,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 impl PgStore {
     pub async fn connect(url: &str, opts: &ConnectOptions) -> StoreResult<Self> {
         let pool = PgPoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(opts.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(30))
             .connect(url)

@@ -55,6 +55,7 @@ impl SqliteStore {
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-16000");
         let write = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
@@ -71,6 +72,7 @@ impl SqliteStore {
             write.clone()
         } else {
             SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(opts.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(base.read_only(true))

@@ -29,7 +29,7 @@ async fn malformed_and_oversize_bodies(app: TestApp) {
         let b: Value = r.json().await.unwrap();
         assert!(b["error"].is_string(), "{raw}: {b}");
     }
-    let big = format!("{{\"content\": \"{}\"}}", "a".repeat(3 * 1024 * 1024));
+    let big = format!("{{\"content\": \"{}\"}}", "a".repeat(2 * 1024 * 1024 + 1024));
     let r = app
         .client
         .post(&url)
