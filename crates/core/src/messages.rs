@@ -212,7 +212,6 @@ impl Core {
         let status_by_contact = before.status != after.status && matches!(author, Author::Contact(_));
         self.conversation_changed(w, &before, &after, &actor, None, !status_by_contact)
             .await?;
-        let mut after = after;
         after.updated_at = now;
 
         // Events and webhooks of the message itself.
@@ -222,7 +221,7 @@ impl Core {
             Author::User(_) => None,
         };
         let last = if present::contact_visible(&msg) {
-            views::Last::Given(msg.clone(), sender.clone())
+            views::Last::Given(Box::new((msg.clone(), sender.clone())))
         } else {
             views::Last::Load
         };

@@ -77,7 +77,7 @@ pub async fn conv_views(tx: &mut dyn Tx, account_id: i64, convs: Vec<Conversatio
 
 /// The last chat message of a view: already known, or to be loaded.
 pub enum Last {
-    Given(Message, Sender),
+    Given(Box<(Message, Sender)>),
     Load,
 }
 
@@ -137,7 +137,7 @@ pub async fn single(
         .map(|(_, n)| *n)
         .unwrap_or(0);
     let last_message = match last {
-        Last::Given(m, s) => Some((m, s)),
+        Last::Given(given) => Some(*given),
         Last::Load => match tx.last_messages(&[conv.id]).await?.pop() {
             Some(m) => {
                 let s = senders(tx, account_id, std::slice::from_ref(&m))
