@@ -52,9 +52,14 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
     let sem = Arc::new(Semaphore::new(concurrency));
     let mut running = JoinSet::new();
     let lease = core.config.job_lease.as_micros() as i64;
+    let mut next_prune = Instant::now() + Duration::from_secs(60);
     loop {
         if *shutdown.borrow() {
             break;
+        }
+        if Instant::now() >= next_prune {
+            next_prune = Instant::now() + Duration::from_secs(600);
+            prune(&core).await;
         }
         while running.try_join_next().is_some() {}
         let free = sem.available_permits();
@@ -88,6 +93,25 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
         }
     }
     while running.join_next().await.is_some() {}
+}
+
+/// Deletes what the retention settings no longer keep, in bounded batches.
+pub async fn prune(core: &Arc<Core>) {
+    let now = now_micros();
+    let events_before = now - core.config.event_retention.as_micros() as i64;
+    let deliveries_before = now - core.config.delivery_retention.as_micros() as i64;
+    let result = async {
+        let mut tx = core.store.write().await?;
+        let n = tx.prune(events_before, deliveries_before, 5_000).await?;
+        tx.commit().await?;
+        Ok::<u64, CoreError>(n)
+    }
+    .await;
+    match result {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "pruned old events, deliveries and dead jobs"),
+        Err(e) => tracing::warn!(error = %e, "pruning failed"),
+    }
 }
 
 async fn execute(core: &Arc<Core>, job: Job) {

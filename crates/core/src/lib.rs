@@ -43,6 +43,10 @@ pub struct CoreConfig {
     pub job_lease: Duration,
     pub job_concurrency: usize,
     pub job_poll_interval: Duration,
+    /// Stored events are kept this long.
+    pub event_retention: Duration,
+    /// Finished webhook deliveries and dead jobs are kept this long.
+    pub delivery_retention: Duration,
 }
 
 impl Default for CoreConfig {
@@ -56,6 +60,8 @@ impl Default for CoreConfig {
             job_lease: Duration::from_secs(60),
             job_concurrency: 16,
             job_poll_interval: Duration::from_millis(500),
+            event_retention: Duration::from_secs(7 * 24 * 3600),
+            delivery_retention: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

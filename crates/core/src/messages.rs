@@ -189,8 +189,10 @@ impl Core {
         ) {
             after.first_reply_created_at = Some(now);
         }
+        // A blocked contact's messages are kept but do not reopen anything.
+        let blocked = matches!(&author, Author::Contact(c) if c.blocked);
         if msg.message_type() == MessageType::Incoming
-            && let Some(s) = rules::status_on_incoming(after.status(), after.muted, false)
+            && let Some(s) = rules::status_on_incoming(after.status(), after.muted || blocked, false)
         {
             after.status = s.code();
             after.snoozed_until = None;

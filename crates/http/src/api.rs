@@ -168,10 +168,16 @@ async fn sign_in(
             }
             Ok(resp)
         }
-        Err(e) => {
+        Err(switchboard_core::CoreError::Unauthorized(m)) => {
             st.signin.record_failure(&email, ip, now);
-            Err(e.into())
+            // devise_token_auth's failure shape, which Chatwoot clients read.
+            Ok((
+                StatusCode::UNAUTHORIZED,
+                Json(json!({ "success": false, "errors": [m] })),
+            )
+                .into_response())
         }
+        Err(e) => Err(e.into()),
     }
 }
 

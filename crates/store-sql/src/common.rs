@@ -1879,6 +1879,29 @@ impl Tx for SqlTx {
         .map_err(map_err)?;
         Ok(JobStats { queued, running, dead })
     }
+
+    async fn prune(&mut self, events_before: i64, deliveries_before: i64, limit: i64) -> StoreResult<u64> {
+        let mut n = 0;
+        for sql in [
+            "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < $1 ORDER BY id LIMIT $2)",
+            "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE created_at < $1 AND state <> 'pending' ORDER BY id LIMIT $2)",
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 3 AND updated_at < $1 ORDER BY id LIMIT $2)",
+        ] {
+            let cut = if sql.contains("FROM events") {
+                events_before
+            } else {
+                deliveries_before
+            };
+            n += sqlx::query(sql)
+                .bind(cut)
+                .bind(limit)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected();
+        }
+        Ok(n)
+    }
 }
 
 /// The WHERE clause of a conversation list. `with_assignee` is false for the

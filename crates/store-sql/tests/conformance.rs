@@ -341,3 +341,43 @@ async fn read_transactions_cannot_write(store: Arc<dyn Store>) {
     assert!(tx.insert_account("nope", "en", 1).await.is_err());
 }
 conformance!(read_transactions_cannot_write);
+
+async fn pruning_keeps_what_is_recent(store: Arc<dyn Store>) {
+    let (acc, ..) = seed(&store).await;
+    let mut tx = store.write().await.unwrap();
+    for t in [10, 20, 30] {
+        let e = switchboard_domain::Event::new(switchboard_domain::EventKind::ContactCreated, acc, json!({}));
+        tx.insert_event(&e, t).await.unwrap();
+    }
+    let d = switchboard_store::NewDelivery {
+        account_id: acc,
+        webhook_id: None,
+        inbox_id: None,
+        message_id: None,
+        delivery_uuid: "u1".into(),
+        event: "x".into(),
+        url: "https://example.com".into(),
+        payload: "{}".into(),
+    };
+    let mut old = tx.insert_delivery(&d, 5).await.unwrap();
+    let pending = tx
+        .insert_delivery(
+            &switchboard_store::NewDelivery {
+                delivery_uuid: "u2".into(),
+                ..d
+            },
+            5,
+        )
+        .await
+        .unwrap();
+    old.state = "delivered".into();
+    tx.update_delivery(&old).await.unwrap();
+    let n = tx.prune(25, 25, 100).await.unwrap();
+    assert_eq!(n, 3, "two old events and the finished delivery");
+    assert!(tx.get_delivery(old.id).await.unwrap().is_none());
+    assert!(
+        tx.get_delivery(pending.id).await.unwrap().is_some(),
+        "pending deliveries are kept"
+    );
+}
+conformance!(pruning_keeps_what_is_recent);

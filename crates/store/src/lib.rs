@@ -236,4 +236,8 @@ pub trait Tx: Send {
     async fn retry_job(&mut self, id: i64, run_at: i64, error: &str) -> StoreResult<()>;
     async fn kill_job(&mut self, id: i64, error: &str, now: i64) -> StoreResult<()>;
     async fn job_stats(&mut self) -> StoreResult<JobStats>;
+    /// Deletes up to `limit` rows of each kind older than its cut-off:
+    /// stored events, finished deliveries (and their attempts), dead jobs.
+    /// Returns how many rows went.
+    async fn prune(&mut self, events_before: i64, deliveries_before: i64, limit: i64) -> StoreResult<u64>;
 }

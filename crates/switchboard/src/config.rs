@@ -113,6 +113,12 @@ pub struct Options {
     /// Messages per conversation per minute [default: 200].
     #[arg(long, env = "SWITCHBOARD_FLOOD_LIMIT")]
     pub flood_limit: Option<i64>,
+    /// Days stored events are kept [default: 7].
+    #[arg(long, env = "SWITCHBOARD_EVENT_RETENTION_DAYS")]
+    pub event_retention_days: Option<u64>,
+    /// Days finished webhook deliveries and dead jobs are kept [default: 30].
+    #[arg(long, env = "SWITCHBOARD_DELIVERY_RETENTION_DAYS")]
+    pub delivery_retention_days: Option<u64>,
     /// Log as JSON lines instead of text [default: false].
     #[arg(long, env = "SWITCHBOARD_LOG_JSON")]
     pub log_json: Option<bool>,
@@ -137,6 +143,8 @@ pub struct Settings {
     pub job_concurrency: usize,
     pub max_body_bytes: usize,
     pub flood_limit: i64,
+    pub event_retention: Duration,
+    pub delivery_retention: Duration,
     pub log_json: bool,
     pub log: String,
 }
@@ -170,6 +178,8 @@ impl Settings {
             job_concurrency: pick!(job_concurrency, 16).max(1),
             max_body_bytes: pick!(max_body_bytes, 2 * 1024 * 1024),
             flood_limit: pick!(flood_limit, 200).max(1),
+            event_retention: Duration::from_secs(pick!(event_retention_days, 7).max(1) * 86_400),
+            delivery_retention: Duration::from_secs(pick!(delivery_retention_days, 30).max(1) * 86_400),
             log_json: pick!(log_json, false),
             log: pick!(log, "info".to_string()),
             listen,

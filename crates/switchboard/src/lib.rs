@@ -53,6 +53,8 @@ pub fn build_core(s: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Arc<Cor
         retry_base: s.retry_base,
         job_lease: s.job_lease,
         job_concurrency: s.job_concurrency,
+        event_retention: s.event_retention,
+        delivery_retention: s.delivery_retention,
         ..CoreConfig::default()
     };
     Ok(Core::new(store, config, outbound))

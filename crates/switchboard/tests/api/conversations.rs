@@ -685,3 +685,39 @@ async fn concurrent_creates_get_consecutive_display_ids(app: TestApp) {
     app.stop().await;
 }
 both!(concurrent_creates_get_consecutive_display_ids);
+
+async fn blocked_contacts_do_not_reopen(app: TestApp) {
+    let (inbox_id, contact_id, c) = app.setup_conversation(None).await;
+    app.ok(
+        Method::PUT,
+        &app.acc(&format!("/contacts/{contact_id}")),
+        Some(json!({ "blocked": true })),
+    )
+    .await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{c}/toggle_status")),
+        Some(json!({ "status": "resolved" })),
+    )
+    .await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{c}/messages")),
+        Some(json!({ "content": "spam", "message_type": "incoming" })),
+    )
+    .await;
+    let v = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{c}")), None)
+        .await;
+    assert_eq!(v["status"], "resolved", "a blocked contact does not reopen");
+    let c2 = app.conversation(inbox_id, contact_id).await;
+    let v = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{c2}")), None)
+        .await;
+    assert_eq!(
+        v["status"], "resolved",
+        "a blocked contact's new conversation starts resolved"
+    );
+    app.stop().await;
+}
+both!(blocked_contacts_do_not_reopen);
