@@ -20,7 +20,8 @@ pub struct Work {
     pub now: i64,
     events: Vec<Event>,
     webhooks: Option<(i64, Vec<Webhook>)>,
-    jobs: bool,
+    deliveries: Vec<NewDelivery>,
+    jobs: Vec<NewJob>,
 }
 
 impl Work {
@@ -32,7 +33,8 @@ impl Work {
             now: now_micros(),
             events: Vec::new(),
             webhooks: None,
-            jobs: false,
+            deliveries: Vec::new(),
+            jobs: Vec::new(),
         })
     }
 
@@ -40,9 +42,8 @@ impl Work {
         &mut *self.tx
     }
 
-    /// Records an event in the outbox.
+    /// Records an event in the outbox (written at commit).
     pub async fn emit(&mut self, event: Event) -> CoreResult<()> {
-        self.tx.insert_event(&event, self.now).await?;
         self.events.push(event);
         Ok(())
     }
@@ -118,33 +119,46 @@ impl Work {
     }
 
     async fn delivery(&mut self, d: NewDelivery) -> CoreResult<()> {
-        let row = self.tx.insert_delivery(&d, self.now).await?;
-        let deadline = self.now + self.core.config.webhook_retry_window.as_micros() as i64;
-        self.job(NewJob {
-            kind: JOB_DELIVER.into(),
-            payload: json!({ "delivery_id": row.id }),
-            run_at: self.now,
-            max_attempts: 1000,
-            deadline_at: Some(deadline),
-            unique_key: None,
-        })
-        .await?;
+        self.deliveries.push(d);
         Ok(())
     }
 
-    pub async fn job(&mut self, j: NewJob) -> CoreResult<Option<i64>> {
-        let id = self.tx.insert_job(&j, self.now).await?;
-        self.jobs |= id.is_some();
-        Ok(id)
+    /// Queues a job, written with the rest at commit.
+    pub async fn job(&mut self, j: NewJob) -> CoreResult<()> {
+        self.jobs.push(j);
+        Ok(())
     }
 
+    /// Writes the outbox (events, deliveries and their jobs, other jobs) in
+    /// a few multi-row statements, commits, then publishes the events.
     pub async fn commit(self) -> CoreResult<()> {
         let Work {
-            core, tx, events, jobs, ..
+            core,
+            mut tx,
+            now,
+            events,
+            deliveries,
+            mut jobs,
+            ..
         } = self;
+        tx.insert_events(&events, now).await?;
+        if !deliveries.is_empty() {
+            let deadline = now + core.config.webhook_retry_window.as_micros() as i64;
+            for row in tx.insert_deliveries(&deliveries, now).await? {
+                jobs.push(NewJob {
+                    kind: JOB_DELIVER.into(),
+                    payload: json!({ "delivery_id": row.id }),
+                    run_at: now,
+                    max_attempts: 1000,
+                    deadline_at: Some(deadline),
+                    unique_key: None,
+                });
+            }
+        }
+        let queued = tx.insert_jobs(&jobs, now).await? > 0;
         tx.commit().await?;
         core.publish(events);
-        if jobs {
+        if queued {
             core.wake_jobs();
         }
         Ok(())

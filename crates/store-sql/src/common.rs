@@ -1184,22 +1184,21 @@ impl Tx for SqlTx {
     }
 
     async fn unread_counts(&mut self, conversations: &[(i64, Option<i64>)], cap: i64) -> StoreResult<Vec<(i64, i64)>> {
-        let mut out = Vec::with_capacity(conversations.len());
-        for (id, seen) in conversations {
-            // Count only among the last `cap` incoming messages: bounded work per conversation.
-            let n: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM (SELECT created_at FROM messages WHERE conversation_id = $1 AND message_type = 0 \
-                 ORDER BY id DESC LIMIT $2) recent WHERE created_at > $3",
-            )
-            .bind(*id)
-            .bind(cap)
-            .bind(seen.unwrap_or(i64::MIN))
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
-            out.push((*id, n));
+        if conversations.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        // Per conversation, count incoming messages newer than the agent's
+        // last visit among the latest `cap` incoming ones: bounded work each.
+        let mut qb = QueryBuilder::<DB>::new(
+            "SELECT c.id, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.message_type = 0 \
+             AND m.created_at > COALESCE(c.agent_last_seen_at, -1) AND m.id > COALESCE((SELECT x.id FROM messages x \
+             WHERE x.conversation_id = c.id AND x.message_type = 0 ORDER BY x.id DESC LIMIT 1 OFFSET ",
+        );
+        qb.push_bind(cap);
+        qb.push("), 0)) FROM conversations c WHERE c.id IN ");
+        let ids: Vec<i64> = conversations.iter().map(|(id, _)| *id).collect();
+        push_ids(&mut qb, &ids);
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
     }
 
     async fn last_messages(&mut self, conversation_ids: &[i64]) -> StoreResult<Vec<Message>> {
@@ -1365,6 +1364,211 @@ impl Tx for SqlTx {
             rows.reverse();
         }
         Ok(rows)
+    }
+
+    async fn lock_conversations(&mut self, keys: &[(i64, i64)]) -> StoreResult<Vec<Conversation>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", conversation_cols!(), " FROM conversations WHERE "));
+        for (i, (account, display)) in keys.iter().enumerate() {
+            if i > 0 {
+                qb.push(" OR ");
+            }
+            qb.push("(account_id = ");
+            qb.push_bind(*account);
+            qb.push(" AND display_id = ");
+            qb.push_bind(*display);
+            qb.push(")");
+        }
+        qb.push(concat!(" ORDER BY id", for_update!()));
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn touch_conversations(&mut self, convs: &[Conversation]) -> StoreResult<()> {
+        if convs.is_empty() {
+            return Ok(());
+        }
+        let mut qb = QueryBuilder::<DB>::new(
+            "UPDATE conversations SET status = v.column2, snoozed_until = v.column3, waiting_since = v.column4, \
+             first_reply_created_at = v.column5, last_activity_at = v.column6, updated_at = v.column7 FROM (",
+        );
+        qb.push_values(convs, |mut b, c| {
+            b.push_bind(c.id)
+                .push_bind(c.status)
+                .push_bind(c.snoozed_until)
+                .push_bind(c.waiting_since)
+                .push_bind(c.first_reply_created_at)
+                .push_bind(c.last_activity_at)
+                .push_bind(c.updated_at);
+        });
+        qb.push(") AS v WHERE conversations.id = v.column1");
+        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn count_recent_messages(&mut self, conversation_ids: &[i64], since: i64) -> StoreResult<Vec<(i64, i64)>> {
+        if conversation_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new("SELECT conversation_id, COUNT(*) FROM messages WHERE created_at > ");
+        qb.push_bind(since);
+        qb.push(" AND conversation_id IN ");
+        push_ids(&mut qb, conversation_ids);
+        qb.push(" GROUP BY conversation_id");
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn get_inboxes(&mut self, ids: &[i64]) -> StoreResult<Vec<Inbox>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", inbox_cols!(), " FROM inboxes WHERE id IN "));
+        push_ids(&mut qb, ids);
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn inbox_memberships(&mut self, pairs: &[(i64, i64)]) -> StoreResult<Vec<(i64, i64)>> {
+        if pairs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new("SELECT inbox_id, user_id FROM inbox_members WHERE ");
+        for (i, (inbox, user)) in pairs.iter().enumerate() {
+            if i > 0 {
+                qb.push(" OR ");
+            }
+            qb.push("(inbox_id = ");
+            qb.push_bind(*inbox);
+            qb.push(" AND user_id = ");
+            qb.push_bind(*user);
+            qb.push(")");
+        }
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn get_contacts_by_ids(&mut self, ids: &[i64]) -> StoreResult<Vec<Contact>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", contact_cols!(), " FROM contacts WHERE id IN "));
+        push_ids(&mut qb, ids);
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn touch_contacts(&mut self, ids: &[i64], at: i64) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut qb = QueryBuilder::<DB>::new("UPDATE contacts SET last_activity_at = ");
+        qb.push_bind(at);
+        qb.push(", updated_at = ");
+        qb.push_bind(at);
+        qb.push(" WHERE id IN ");
+        push_ids(&mut qb, ids);
+        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_messages(&mut self, rows: &[NewMessage]) -> StoreResult<Vec<Message>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(
+            "INSERT INTO messages (account_id, inbox_id, conversation_id, message_type, content, content_type, \
+             content_attributes, additional_attributes, private, status, source_id, echo_id, sender_type, sender_id, \
+             created_at, updated_at) ",
+        );
+        qb.push_values(rows, |mut b, m| {
+            b.push_bind(m.account_id)
+                .push_bind(m.inbox_id)
+                .push_bind(m.conversation_id)
+                .push_bind(m.message_type.code())
+                .push_bind(m.content.clone())
+                .push_bind(m.content_type.code())
+                .push_bind(Json(m.content_attributes.clone()))
+                .push_bind(Json(m.additional_attributes.clone()))
+                .push_bind(m.private)
+                .push_bind(m.status.code())
+                .push_bind(m.source_id.clone())
+                .push_bind(m.echo_id.clone())
+                .push_bind(m.sender_type.clone())
+                .push_bind(m.sender_id)
+                .push_bind(m.created_at)
+                .push_bind(m.created_at);
+        });
+        qb.push(concat!(" ON CONFLICT DO NOTHING RETURNING ", message_cols!()));
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn insert_events(&mut self, events: &[switchboard_domain::Event], now: i64) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut qb = QueryBuilder::<DB>::new(
+            "INSERT INTO events (account_id, name, inbox_id, conversation_id, contact_id, private, data, created_at) ",
+        );
+        qb.push_values(events, |mut b, e| {
+            b.push_bind(e.account_id)
+                .push_bind(e.kind.cable_name())
+                .push_bind(e.inbox_id)
+                .push_bind(e.conversation_id)
+                .push_bind(e.contact_id)
+                .push_bind(e.private)
+                .push_bind(Json(e.data.clone()))
+                .push_bind(now);
+        });
+        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_deliveries(&mut self, ds: &[NewDelivery], now: i64) -> StoreResult<Vec<Delivery>> {
+        if ds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(
+            "INSERT INTO deliveries (account_id, webhook_id, inbox_id, message_id, delivery_uuid, event, url, payload, created_at, updated_at) ",
+        );
+        qb.push_values(ds, |mut b, d| {
+            b.push_bind(d.account_id)
+                .push_bind(d.webhook_id)
+                .push_bind(d.inbox_id)
+                .push_bind(d.message_id)
+                .push_bind(d.delivery_uuid.clone())
+                .push_bind(d.event.clone())
+                .push_bind(d.url.clone())
+                .push_bind(d.payload.clone())
+                .push_bind(now)
+                .push_bind(now);
+        });
+        qb.push(concat!(" RETURNING ", delivery_cols!()));
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn insert_jobs(&mut self, jobs: &[NewJob], now: i64) -> StoreResult<u64> {
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        let mut qb = QueryBuilder::<DB>::new(
+            "INSERT INTO jobs (kind, payload, state, run_at, max_attempts, deadline_at, unique_key, created_at, updated_at) ",
+        );
+        qb.push_values(jobs, |mut b, j| {
+            b.push_bind(j.kind.clone())
+                .push_bind(Json(j.payload.clone()))
+                .push_bind(0i16)
+                .push_bind(j.run_at)
+                .push_bind(j.max_attempts)
+                .push_bind(j.deadline_at)
+                .push_bind(j.unique_key.clone())
+                .push_bind(now)
+                .push_bind(now);
+        });
+        qb.push(" ON CONFLICT DO NOTHING");
+        Ok(qb
+            .build()
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected())
     }
 
     // ---- teams, labels, canned responses ----

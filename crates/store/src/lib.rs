@@ -103,6 +103,10 @@ pub trait Tx: Send {
     // ---- inboxes ----
     async fn insert_inbox(&mut self, i: &Inbox) -> StoreResult<Inbox>;
     async fn get_inbox(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Inbox>>;
+    /// Inboxes by id (callers got the ids from rows already scoped to an account).
+    async fn get_inboxes(&mut self, ids: &[i64]) -> StoreResult<Vec<Inbox>>;
+    /// Which of the `(inbox_id, user_id)` pairs are memberships.
+    async fn inbox_memberships(&mut self, pairs: &[(i64, i64)]) -> StoreResult<Vec<(i64, i64)>>;
     async fn find_inbox_by_key(&mut self, channel_type: i16, key: &str) -> StoreResult<Option<Inbox>>;
     /// Inboxes of the account; with `member` only those the user is a member of.
     async fn list_inboxes(&mut self, account_id: i64, member: Option<i64>) -> StoreResult<Vec<Inbox>>;
@@ -118,6 +122,10 @@ pub trait Tx: Send {
     async fn insert_contact(&mut self, c: &Contact) -> StoreResult<Contact>;
     async fn get_contact(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Contact>>;
     async fn get_contacts(&mut self, account_id: i64, ids: &[i64]) -> StoreResult<Vec<Contact>>;
+    /// Contacts by id (callers got the ids from rows already scoped to an account).
+    async fn get_contacts_by_ids(&mut self, ids: &[i64]) -> StoreResult<Vec<Contact>>;
+    /// Sets last_activity_at of several contacts.
+    async fn touch_contacts(&mut self, ids: &[i64], at: i64) -> StoreResult<()>;
     async fn find_contact_by(
         &mut self,
         account_id: i64,
@@ -147,6 +155,15 @@ pub trait Tx: Send {
     async fn lock_conversation(&mut self, account_id: i64, display_id: i64) -> StoreResult<Option<Conversation>>;
     async fn lock_conversation_by_id(&mut self, id: i64) -> StoreResult<Option<Conversation>>;
     async fn save_conversation(&mut self, c: &Conversation) -> StoreResult<()>;
+    /// Locks several conversations by `(account_id, display_id)`, in id order
+    /// (so concurrent batches cannot deadlock).
+    async fn lock_conversations(&mut self, keys: &[(i64, i64)]) -> StoreResult<Vec<Conversation>>;
+    /// Writes what a message changes on each conversation: status,
+    /// snoozed_until, waiting_since, first_reply_created_at,
+    /// last_activity_at, updated_at; one statement for all.
+    async fn touch_conversations(&mut self, convs: &[Conversation]) -> StoreResult<()>;
+    /// Per conversation, how many messages arrived after `since`.
+    async fn count_recent_messages(&mut self, conversation_ids: &[i64], since: i64) -> StoreResult<Vec<(i64, i64)>>;
     async fn latest_conversation(
         &mut self,
         contact_inbox_id: i64,
@@ -178,6 +195,9 @@ pub trait Tx: Send {
     /// Inserts a message; `None` when its `(inbox_id, source_id)` or
     /// `(conversation_id, echo_id)` already exists (nothing is written).
     async fn insert_message(&mut self, m: &NewMessage) -> StoreResult<Option<Message>>;
+    /// Inserts several messages in one statement; rows whose source_id or
+    /// echo_id already exists are skipped (and absent from the result).
+    async fn insert_messages(&mut self, rows: &[NewMessage]) -> StoreResult<Vec<Message>>;
     async fn find_message_by_source(&mut self, inbox_id: i64, source_id: &str) -> StoreResult<Option<Message>>;
     async fn find_message_by_echo(&mut self, conversation_id: i64, echo_id: &str) -> StoreResult<Option<Message>>;
     async fn get_message(&mut self, conversation_id: i64, id: i64) -> StoreResult<Option<Message>>;
@@ -229,6 +249,12 @@ pub trait Tx: Send {
 
     // ---- outbox: events and jobs ----
     async fn insert_event(&mut self, e: &switchboard_domain::Event, now: i64) -> StoreResult<i64>;
+    /// Inserts several events in one statement, in order.
+    async fn insert_events(&mut self, events: &[switchboard_domain::Event], now: i64) -> StoreResult<()>;
+    /// Inserts several deliveries in one statement.
+    async fn insert_deliveries(&mut self, ds: &[NewDelivery], now: i64) -> StoreResult<Vec<Delivery>>;
+    /// Inserts several jobs in one statement (a queued `unique_key` skips its row).
+    async fn insert_jobs(&mut self, jobs: &[NewJob], now: i64) -> StoreResult<u64>;
     /// Enqueues a job; with a `unique_key` already queued, nothing is added
     /// and `None` is returned.
     async fn insert_job(&mut self, j: &NewJob, now: i64) -> StoreResult<Option<i64>>;
