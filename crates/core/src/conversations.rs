@@ -366,12 +366,10 @@ impl Core {
         if status == ConversationStatus::Snoozed {
             self.schedule_snooze(&mut w, &conv).await?;
         }
-        let mut conv = conv;
         if let Some(m) = message {
             let mp = Params::new(&m);
-            let content = mp.str("content")?;
             let input = crate::messages::MessageInput {
-                content,
+                content: mp.str("content")?,
                 message_type: MessageType::Outgoing,
                 private: false,
                 content_type: switchboard_domain::ContentType::Text,
@@ -380,17 +378,23 @@ impl Core {
                 source_id: None,
                 additional_attributes: json!({}),
             };
-            conv = self
-                .add_message(
-                    &mut w,
-                    conv,
-                    &inbox,
-                    input,
-                    crate::messages::Author::User(ctx.user.clone()),
-                )
-                .await?
-                .1;
+            let item = crate::ingest::Item {
+                account_id: conv.account_id,
+                display_id: conv.display_id,
+                member_of: None,
+                input,
+                from: crate::ingest::From::User(ctx.user.clone()),
+            };
+            let mut results = crate::ingest::process(self, &mut w, std::slice::from_ref(&item)).await?;
+            results
+                .pop()
+                .unwrap_or_else(|| Err(CoreError::Internal("no result".into())))?;
         }
+        let conv = w
+            .tx()
+            .get_conversation_by_id(conv.id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         let account = w.tx().get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
         let v = views::conv_view(w.tx(), conv).await?;
         w.commit().await?;
@@ -455,47 +459,7 @@ impl Core {
         activity: bool,
     ) -> CoreResult<()> {
         let mut after = after.clone();
-        let mut changed: Vec<Value> = Vec::new();
-        let mut push = |name: &str, prev: Value, cur: Value| {
-            if prev != cur {
-                changed.push(json!({ name: { "previous_value": prev, "current_value": cur } }));
-            }
-        };
-        push(
-            "status",
-            json!(present::status_str(before.status)),
-            json!(present::status_str(after.status)),
-        );
-        push("assignee_id", json!(before.assignee_id), json!(after.assignee_id));
-        push("team_id", json!(before.team_id), json!(after.team_id));
-        push(
-            "priority",
-            json!(before.priority().map(|p| p.as_str())),
-            json!(after.priority().map(|p| p.as_str())),
-        );
-        push(
-            "snoozed_until",
-            json!(before.snoozed_until.map(t::iso)),
-            json!(after.snoozed_until.map(t::iso)),
-        );
-        push(
-            "custom_attributes",
-            before.custom_attributes.clone(),
-            after.custom_attributes.clone(),
-        );
-        push(
-            "waiting_since",
-            json!(before.waiting_since.map(t::unix_secs)),
-            json!(after.waiting_since.map(t::unix_secs)),
-        );
-        push(
-            "first_reply_created_at",
-            json!(before.first_reply_created_at.map(t::unix_secs)),
-            json!(after.first_reply_created_at.map(t::unix_secs)),
-        );
-        if let Some((old, new)) = &labels {
-            push("label_list", json!(old), json!(new));
-        }
+        let changed = changed_attributes(before, &after, labels.as_ref());
         if changed.is_empty()
             && before.last_activity_at == after.last_activity_at
             && before.agent_last_seen_at == after.agent_last_seen_at
@@ -552,6 +516,28 @@ impl Core {
             return Ok(());
         }
         let view = views::conv_view(w.tx(), after.clone()).await?;
+        let Some(inbox) = w.tx().get_inbox(after.account_id, after.inbox_id).await? else {
+            return Ok(());
+        };
+        self.emit_change(w, before, &after, changed, actor, &view, &inbox).await
+    }
+
+    /// Records the events and webhooks of a conversation change (`changed`
+    /// lists the attributes that moved, in Chatwoot's changed_attributes form).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn emit_change(
+        self: &Arc<Self>,
+        w: &mut Work,
+        before: &Conversation,
+        after: &Conversation,
+        changed: Vec<Value>,
+        actor: &Actor,
+        view: &crate::present::ConvView,
+        inbox: &switchboard_store::Inbox,
+    ) -> CoreResult<()> {
+        let status_changed = before.status != after.status;
+        let assignee_changed = before.assignee_id != after.assignee_id;
+        let team_changed = before.team_id != after.team_id;
         let data = view.push();
         let changed = Value::Array(changed);
         let (acc, inbox_id, cid, contact) = (
@@ -604,29 +590,20 @@ impl Core {
         )
         .await?;
 
-        let inbox = w.tx().get_inbox(acc, after.inbox_id).await?;
-        let Some(inbox) = inbox else { return Ok(()) };
-        let wants_status = status_changed
-            && w.wants_webhook(acc, Some(&inbox), "conversation_status_changed")
-                .await?;
-        let wants_update = w.wants_webhook(acc, Some(&inbox), "conversation_updated").await?;
+        let wants_status = status_changed && w.wants_webhook(acc, Some(inbox), "conversation_status_changed").await?;
+        let wants_update = w.wants_webhook(acc, Some(inbox), "conversation_updated").await?;
         if wants_status || wants_update {
             let account = w.tx().get_account(acc).await?.ok_or(CoreError::NotFound)?;
             if wants_status {
-                let payload = present::conversation_webhook(
-                    "conversation_status_changed",
-                    &view,
-                    &account,
-                    &inbox,
-                    Some(&changed),
-                );
-                w.webhook(acc, Some(&inbox), "conversation_status_changed", &payload, None)
+                let payload =
+                    present::conversation_webhook("conversation_status_changed", view, &account, inbox, Some(&changed));
+                w.webhook(acc, Some(inbox), "conversation_status_changed", &payload, None)
                     .await?;
             }
             if wants_update {
                 let payload =
-                    present::conversation_webhook("conversation_updated", &view, &account, &inbox, Some(&changed));
-                w.webhook(acc, Some(&inbox), "conversation_updated", &payload, None)
+                    present::conversation_webhook("conversation_updated", view, &account, inbox, Some(&changed));
+                w.webhook(acc, Some(inbox), "conversation_updated", &payload, None)
                     .await?;
             }
         }
@@ -946,6 +923,57 @@ impl Core {
             .await?;
         w.commit().await
     }
+}
+
+/// Chatwoot's `changed_attributes`: `[{attr: {previous_value, current_value}}]`
+/// for the tracked attributes that differ.
+pub(crate) fn changed_attributes(
+    before: &Conversation,
+    after: &Conversation,
+    labels: Option<&(Vec<String>, Vec<String>)>,
+) -> Vec<Value> {
+    let mut changed: Vec<Value> = Vec::new();
+    let mut push = |name: &str, prev: Value, cur: Value| {
+        if prev != cur {
+            changed.push(json!({ name: { "previous_value": prev, "current_value": cur } }));
+        }
+    };
+    push(
+        "status",
+        json!(present::status_str(before.status)),
+        json!(present::status_str(after.status)),
+    );
+    push("assignee_id", json!(before.assignee_id), json!(after.assignee_id));
+    push("team_id", json!(before.team_id), json!(after.team_id));
+    push(
+        "priority",
+        json!(before.priority().map(|p| p.as_str())),
+        json!(after.priority().map(|p| p.as_str())),
+    );
+    push(
+        "snoozed_until",
+        json!(before.snoozed_until.map(t::iso)),
+        json!(after.snoozed_until.map(t::iso)),
+    );
+    push(
+        "custom_attributes",
+        before.custom_attributes.clone(),
+        after.custom_attributes.clone(),
+    );
+    push(
+        "waiting_since",
+        json!(before.waiting_since.map(t::unix_secs)),
+        json!(after.waiting_since.map(t::unix_secs)),
+    );
+    push(
+        "first_reply_created_at",
+        json!(before.first_reply_created_at.map(t::unix_secs)),
+        json!(after.first_reply_created_at.map(t::unix_secs)),
+    );
+    if let Some((old, new)) = labels {
+        push("label_list", json!(old), json!(new));
+    }
+    changed
 }
 
 /// Parses Chatwoot's filter payload into allowlisted conditions.

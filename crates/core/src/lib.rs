@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod error;
 pub mod inboxes;
+pub mod ingest;
 pub mod jobs;
 pub mod messages;
 pub mod params;
@@ -74,6 +75,7 @@ pub struct Core {
     jobs_ready: Arc<Notify>,
     pub job_counters: jobs::JobCounters,
     pub auth_cache: auth::AuthCache,
+    ingest: ingest::Ingest,
 }
 
 impl Core {
@@ -87,6 +89,7 @@ impl Core {
             jobs_ready: Arc::new(Notify::new()),
             job_counters: Default::default(),
             auth_cache: Default::default(),
+            ingest: Default::default(),
         })
     }
 

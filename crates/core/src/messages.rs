@@ -5,16 +5,12 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use switchboard_domain::Event;
-use switchboard_domain::event::Performer;
-use switchboard_domain::rules::{self, MAX_CONTENT_CHARS};
+use switchboard_domain::rules::MAX_CONTENT_CHARS;
 use switchboard_domain::validate;
-use switchboard_domain::{
-    ChannelType, ContentType, ConversationStatus, EventKind, MessageStatus, MessageType, SenderType,
-};
-use switchboard_store::{Contact, Conversation, Inbox, Message, MessageQuery, NewMessage, User};
+use switchboard_domain::{ChannelType, ContentType, EventKind, MessageStatus, MessageType};
+use switchboard_store::{Conversation, Inbox, Message, MessageQuery};
 
 use crate::auth::AccountCtx;
-use crate::conversations::Actor;
 use crate::params::Params;
 use crate::present::Sender;
 use crate::work::Work;
@@ -31,39 +27,6 @@ pub struct MessageInput {
     pub echo_id: Option<String>,
     pub source_id: Option<String>,
     pub additional_attributes: Value,
-}
-
-#[derive(Debug, Clone)]
-pub enum Author {
-    User(User),
-    Contact(Contact),
-}
-
-impl Author {
-    fn sender_type(&self) -> SenderType {
-        match self {
-            Author::User(_) => SenderType::User,
-            Author::Contact(_) => SenderType::Contact,
-        }
-    }
-    fn sender_id(&self) -> i64 {
-        match self {
-            Author::User(u) => u.id,
-            Author::Contact(c) => c.id,
-        }
-    }
-    fn sender(&self) -> Sender {
-        match self {
-            Author::User(u) => Sender::User(u.clone()),
-            Author::Contact(c) => Sender::Contact(c.clone()),
-        }
-    }
-    fn performer(&self) -> Performer {
-        match self {
-            Author::User(u) => Performer::User(u.id),
-            Author::Contact(c) => Performer::Contact(c.id),
-        }
-    }
 }
 
 /// Parses and validates a message body from the agent API.
@@ -126,134 +89,6 @@ pub fn parse_input(body: &Value) -> CoreResult<MessageInput> {
 }
 
 impl Core {
-    /// Adds a message to a locked conversation inside `w`, applying every
-    /// rule that follows a message. Returns the message (or the existing one
-    /// for a replayed `source_id` / `echo_id`, with `false`) and the
-    /// conversation as it now is.
-    pub(crate) async fn add_message(
-        self: &Arc<Self>,
-        w: &mut Work,
-        conv: Conversation,
-        inbox: &Inbox,
-        input: MessageInput,
-        author: Author,
-    ) -> CoreResult<(Option<Message>, Conversation)> {
-        let now = w.now;
-        let inserted = w
-            .tx()
-            .insert_message(&NewMessage {
-                account_id: conv.account_id,
-                inbox_id: conv.inbox_id,
-                conversation_id: conv.id,
-                message_type: input.message_type,
-                content: input.content.clone(),
-                content_type: input.content_type,
-                content_attributes: input.content_attributes.clone(),
-                additional_attributes: input.additional_attributes.clone(),
-                private: input.private,
-                status: MessageStatus::Sent,
-                source_id: input.source_id.clone(),
-                echo_id: input.echo_id.clone(),
-                sender_type: Some(author.sender_type().as_str().to_string()),
-                sender_id: Some(author.sender_id()),
-                created_at: now,
-            })
-            .await?;
-        let Some(msg) = inserted else {
-            // A replayed source_id / echo_id: the first message stands.
-            return Ok((None, conv));
-        };
-        // The flood limit counts this message too; over it, the caller's
-        // transaction is dropped and nothing is written.
-        let limit = self.config.flood_limit;
-        if w.tx()
-            .count_messages_since(conv.id, now - 60_000_000, limit + 1)
-            .await?
-            > limit
-        {
-            return Err(CoreError::invalid("base", "Too many messages"));
-        }
-
-        // What the message does to the conversation.
-        let before = conv.clone();
-        let mut after = conv;
-        after.last_activity_at = now;
-        let sender_type = Some(author.sender_type());
-        after.waiting_since =
-            rules::waiting_since_after_message(after.waiting_since, msg.message_type(), msg.private, sender_type, now);
-        if rules::is_first_reply(
-            after.first_reply_created_at,
-            msg.message_type(),
-            msg.private,
-            sender_type,
-        ) {
-            after.first_reply_created_at = Some(now);
-        }
-        // A blocked contact's messages are kept but do not reopen anything.
-        let blocked = matches!(&author, Author::Contact(c) if c.blocked);
-        if msg.message_type() == MessageType::Incoming
-            && let Some(s) = rules::status_on_incoming(after.status(), after.muted || blocked, false)
-        {
-            after.status = s.code();
-            after.snoozed_until = None;
-        }
-        // A contact's last activity is kept to the minute, not rewritten per message.
-        if let Author::Contact(c) = &author
-            && c.last_activity_at.is_none_or(|t| now - t > 60_000_000)
-        {
-            let mut c = c.clone();
-            c.last_activity_at = Some(now);
-            c.updated_at = now;
-            w.tx().update_contact(&c).await?;
-        }
-        let actor = match &author {
-            Author::User(u) => Actor::user(u),
-            Author::Contact(_) => Actor::system(),
-        };
-        // Reopening by an incoming message is told by the status event, not an activity line.
-        let status_by_contact = before.status != after.status && matches!(author, Author::Contact(_));
-        self.conversation_changed(w, &before, &after, &actor, None, !status_by_contact)
-            .await?;
-        after.updated_at = now;
-
-        // Events and webhooks of the message itself.
-        let sender = author.sender();
-        let contact = match &author {
-            Author::Contact(c) => Some(c.clone()),
-            Author::User(_) => None,
-        };
-        let last = if present::contact_visible(&msg) {
-            views::Last::Given(Box::new((msg.clone(), sender.clone())))
-        } else {
-            views::Last::Load
-        };
-        let view = views::single(w.tx(), after.clone(), Some(inbox.channel()), contact, last).await?;
-        let mut data = present::message_push(&msg, &sender, &after, &view.contact_inbox, view.unread_count);
-        data["conversation"]["contact_inbox"]["source_id"] = json!(view.contact_inbox.source_id);
-        w.emit(
-            Event::new(EventKind::MessageCreated, after.account_id, data)
-                .inbox(Some(after.inbox_id))
-                .conversation(Some(after.id))
-                .contact(Some(after.contact_id))
-                .private(msg.private)
-                .by(Some(author.performer())),
-        )
-        .await?;
-        if msg.message_type() != MessageType::Activity
-            && w.wants_webhook(after.account_id, Some(inbox), "message_created")
-                .await?
-        {
-            let account = w.tx().get_account(after.account_id).await?.ok_or(CoreError::NotFound)?;
-            let payload = present::message_webhook("message_created", &msg, &sender, &view, inbox, &account);
-            // An API inbox's outgoing reply is delivered through its webhook:
-            // if that fails for good, the message is marked failed.
-            let delivery_of = (msg.message_type() == MessageType::Outgoing && !msg.private).then_some(msg.id);
-            w.webhook(after.account_id, Some(inbox), "message_created", &payload, delivery_of)
-                .await?;
-        }
-        Ok((Some(msg), after))
-    }
-
     /// `POST /conversations/:id/messages` as an agent.
     pub async fn create_message(
         self: &Arc<Self>,
@@ -262,67 +97,20 @@ impl Core {
         body: &Value,
     ) -> CoreResult<Value> {
         let input = parse_input(body)?;
-        let mut w = Work::begin(self).await?;
-        let conv = self.lock_visible(&mut w, ctx, display_id).await?;
-        let inbox = w
-            .tx()
-            .get_inbox(ctx.account_id(), conv.inbox_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
-        let author = if input.message_type == MessageType::Incoming {
-            if inbox.channel() != ChannelType::Api {
-                return Err(CoreError::invalid(
-                    "message_type",
-                    "Incoming messages are only allowed in Api inboxes",
-                ));
-            }
-            let contact = w
-                .tx()
-                .get_contact(ctx.account_id(), conv.contact_id)
-                .await?
-                .ok_or(CoreError::NotFound)?;
-            Author::Contact(contact)
+        let from = if input.message_type == MessageType::Incoming {
+            crate::ingest::From::ConversationContact
         } else {
-            Author::User(ctx.user.clone())
+            crate::ingest::From::User(ctx.user.clone())
         };
-        if conv.status() == ConversationStatus::Resolved
-            && input.message_type == MessageType::Incoming
-            && !inbox.setting_bool("allow_messages_after_resolved", true)
-        {
-            return Err(CoreError::invalid(
-                "base",
-                "This conversation is resolved and the inbox does not accept new messages",
-            ));
-        }
-        let (sid, echo) = (input.source_id.clone(), input.echo_id.clone());
-        let (author_type, author_id, author_sender) = (
-            author.sender_type().as_str().to_string(),
-            author.sender_id(),
-            author.sender(),
-        );
-        let (msg, conv) = self.add_message(&mut w, conv, &inbox, input, author).await?;
-        let msg = match msg {
-            Some(m) => m,
-            None => {
-                let existing = match (&sid, &echo) {
-                    (Some(s), _) => w.tx().find_message_by_source(inbox.id, s).await?,
-                    (None, Some(e)) => w.tx().find_message_by_echo(conv.id, e).await?,
-                    _ => None,
-                };
-                existing.ok_or_else(|| CoreError::Internal("duplicate message vanished".into()))?
-            }
+        let item = crate::ingest::Item {
+            account_id: ctx.account_id(),
+            display_id,
+            member_of: if ctx.is_admin() { None } else { Some(ctx.user.id) },
+            input,
+            from,
         };
-        let sender = if msg.sender_type.as_deref() == Some(author_type.as_str()) && msg.sender_id == Some(author_id) {
-            author_sender
-        } else {
-            views::senders(w.tx(), ctx.account_id(), std::slice::from_ref(&msg))
-                .await?
-                .into_iter()
-                .next()
-                .unwrap_or(Sender::None)
-        };
-        w.commit().await?;
-        Ok(present::message_rest(&msg, &sender, conv.display_id))
+        let o = self.ingest(item).await?;
+        Ok(present::message_rest(&o.message, &o.sender, o.display_id))
     }
 
     pub async fn list_messages(

@@ -1187,15 +1187,14 @@ impl Tx for SqlTx {
         if conversations.is_empty() {
             return Ok(Vec::new());
         }
-        // Per conversation, count incoming messages newer than the agent's
-        // last visit among the latest `cap` incoming ones: bounded work each.
+        // Per conversation, of its latest `cap` incoming messages, those newer
+        // than the agent's last visit: bounded work each.
         let mut qb = QueryBuilder::<DB>::new(
-            "SELECT c.id, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.message_type = 0 \
-             AND m.created_at > COALESCE(c.agent_last_seen_at, -1) AND m.id > COALESCE((SELECT x.id FROM messages x \
-             WHERE x.conversation_id = c.id AND x.message_type = 0 ORDER BY x.id DESC LIMIT 1 OFFSET ",
+            "SELECT c.id, (SELECT COUNT(*) FROM (SELECT m.created_at FROM messages m WHERE m.conversation_id = c.id \
+             AND m.message_type = 0 ORDER BY m.id DESC LIMIT ",
         );
         qb.push_bind(cap);
-        qb.push("), 0)) FROM conversations c WHERE c.id IN ");
+        qb.push(") r WHERE r.created_at > COALESCE(c.agent_last_seen_at, -1)) FROM conversations c WHERE c.id IN ");
         let ids: Vec<i64> = conversations.iter().map(|(id, _)| *id).collect();
         push_ids(&mut qb, &ids);
         qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
@@ -1205,13 +1204,16 @@ impl Tx for SqlTx {
         if conversation_ids.is_empty() {
             return Ok(Vec::new());
         }
+        // Per conversation, walk its index backwards to the first chat
+        // message: bounded work however long the conversation is.
         let mut qb = QueryBuilder::<DB>::new(concat!(
             "SELECT ",
             message_cols!(),
-            " FROM messages WHERE id IN (SELECT MAX(id) FROM messages WHERE message_type <> 2 AND private = FALSE AND conversation_id IN "
+            " FROM messages WHERE id IN (SELECT (SELECT x.id FROM messages x WHERE x.conversation_id = c.id \
+             AND x.message_type <> 2 AND x.private = FALSE ORDER BY x.id DESC LIMIT 1) FROM conversations c WHERE c.id IN "
         ));
         push_ids(&mut qb, conversation_ids);
-        qb.push(" GROUP BY conversation_id)");
+        qb.push(")");
         qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
     }
 

@@ -53,7 +53,8 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-16000");
+            .pragma("cache_size", "-16000")
+            .statement_cache_capacity(1024);
         let write = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(1)
@@ -67,6 +68,22 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Database(e.to_string()))?;
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if !in_memory {
+            // Checkpoints move off the writer: it commits into the WAL, and a
+            // connection of its own copies the WAL into the database in the
+            // background. The writer only checkpoints itself past ~40 MB of
+            // WAL, should the background one fall behind.
+            sqlx::query("PRAGMA wal_autocheckpoint = 10000")
+                .execute(&write)
+                .await
+                .map_err(map_err)?;
+            let checkpointer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(base.clone())
+                .await
+                .map_err(map_err)?;
+            tokio::spawn(checkpoint_in_background(write.clone(), checkpointer));
+        }
         let read = if in_memory {
             // A private in-memory database exists only on its one connection.
             write.clone()
@@ -80,6 +97,22 @@ impl SqliteStore {
                 .map_err(map_err)?
         };
         Ok(SqliteStore { write, read })
+    }
+}
+
+async fn checkpoint_in_background(write: Pool<Sqlite>, checkpointer: Pool<Sqlite>) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if write.is_closed() {
+            checkpointer.close().await;
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&checkpointer)
+            .await
+        {
+            tracing::debug!(error = %e, "background checkpoint");
+        }
     }
 }
 

@@ -311,3 +311,88 @@ async fn status_updates_and_soft_delete(app: TestApp) {
     app.stop().await;
 }
 both!(status_updates_and_soft_delete);
+
+async fn concurrent_messages_across_conversations(app: TestApp) {
+    let sink = crate::helpers::Sink::start().await;
+    app.ok(
+        Method::POST,
+        &app.acc("/webhooks"),
+        Some(json!({ "url": sink.url, "subscriptions": ["message_created"] })),
+    )
+    .await;
+    let (inbox_id, contact_id, c1) = app.setup_conversation(None).await;
+    let c2 = app.conversation(inbox_id, contact_id).await;
+    let c3 = app.conversation(inbox_id, contact_id).await;
+    let convs = [c1, c2, c3];
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let conv = convs[i % 3];
+        let client = app.client.clone();
+        let url = format!("{}{}", app.base, app.acc(&format!("/conversations/{conv}/messages")));
+        let token = app.token.clone();
+        let (kind, private) = if i % 5 == 0 {
+            ("outgoing", true)
+        } else {
+            ("incoming", false)
+        };
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(url)
+                .header("api_access_token", token)
+                .json(&json!({ "content": format!("msg {i}"), "message_type": kind, "private": private, "echo_id": format!("e{i}") }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["conversation_id"], conv, "the answer names the right conversation");
+            assert_eq!(v["content"], format!("msg {i}"));
+            assert_eq!(v["echo_id"], format!("e{i}"));
+            v["id"].as_i64().unwrap()
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap());
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 30, "thirty distinct messages");
+    for conv in convs {
+        let list = app
+            .ok(
+                Method::GET,
+                &app.acc(&format!("/conversations/{conv}/messages?after=0")),
+                None,
+            )
+            .await;
+        let mine: Vec<&Value> = list["payload"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["message_type"] != 2)
+            .collect();
+        assert_eq!(mine.len(), 10, "ten messages in conversation {conv}");
+        let c = app
+            .ok(Method::GET, &app.acc(&format!("/conversations/{conv}")), None)
+            .await;
+        assert_eq!(c["unread_count"], 8, "eight incoming of ten are unread (cap 10)");
+        assert!(c["last_activity_at"].as_i64().unwrap() > 0);
+    }
+    // One webhook per message (private notes too, flagged, as Chatwoot sends them), each naming its conversation.
+    let hooks = sink.wait_for("message_created", 30).await;
+    assert_eq!(hooks.len(), 30);
+    for h in &hooks {
+        let b = h.json();
+        let n: usize = b["content"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("msg ")
+            .parse()
+            .unwrap();
+        assert_eq!(b["conversation"]["id"], convs[n % 3]);
+        assert_eq!(b["private"], n.is_multiple_of(5));
+    }
+    app.stop().await;
+}
+both!(concurrent_messages_across_conversations);
