@@ -52,6 +52,8 @@ pub struct ListParams {
     pub page: Option<i64>,
     pub source_id: Option<String>,
     pub updated_within: Option<i64>,
+    /// Keyset cursor from a previous page's `meta.next_cursor`.
+    pub cursor: Option<String>,
 }
 
 fn parse_statuses(s: Option<&str>) -> CoreResult<Option<Vec<i16>>> {
@@ -132,6 +134,19 @@ impl Core {
         let page = lp.page.unwrap_or(1).max(1);
         q.limit = CONVERSATIONS_PER_PAGE;
         q.offset = (page - 1).saturating_mul(CONVERSATIONS_PER_PAGE);
+        if let Some(cursor) = lp.cursor.as_deref().filter(|c| !c.is_empty()) {
+            if !matches!(q.sort, ConversationSort::LastActivityAt | ConversationSort::CreatedAt) {
+                return Err(CoreError::invalid(
+                    "cursor",
+                    "cursor works with sort_by last_activity_at or created_at",
+                ));
+            }
+            let parsed = cursor
+                .split_once('.')
+                .and_then(|(v, id)| Some((v.parse::<i64>().ok()?, id.parse::<i64>().ok()?)));
+            q.after = Some(parsed.ok_or_else(|| CoreError::invalid("cursor", "cursor is invalid"))?);
+            q.offset = 0;
+        }
         if let Some(secs) = lp.updated_within.filter(|s| *s > 0) {
             q.updated_since = Some(t::now_micros().saturating_sub(secs.saturating_mul(1_000_000)));
             q.limit = 1000;
@@ -146,10 +161,13 @@ impl Core {
         let counts = tx.conversation_counts(&q).await?;
         let rows = tx.list_conversations(&q).await?;
         let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let next_cursor = next_cursor(&q, &rows);
         let views = views::conv_views(&mut *tx, ctx.account_id(), rows).await?;
+        let mut meta = json!(counts);
+        present::set_key(&mut meta, "next_cursor", json!(next_cursor));
         Ok(json!({
             "data": {
-                "meta": counts,
+                "meta": meta,
                 "payload": views.iter().map(|v| v.rest(&account)).collect::<Vec<_>>(),
             }
         }))
@@ -974,6 +992,21 @@ pub(crate) fn changed_attributes(
         push("label_list", json!(old), json!(new));
     }
     changed
+}
+
+/// The keyset cursor of the page after `rows`, when there may be one.
+fn next_cursor(q: &ConversationQuery, rows: &[Conversation]) -> Option<String> {
+    if (rows.len() as i64) < q.limit
+        || !matches!(q.sort, ConversationSort::LastActivityAt | ConversationSort::CreatedAt)
+    {
+        return None;
+    }
+    let last = rows.last()?;
+    let value = match q.sort {
+        ConversationSort::CreatedAt => last.created_at,
+        _ => last.last_activity_at,
+    };
+    Some(format!("{value}.{}", last.id))
 }
 
 /// Parses Chatwoot's filter payload into allowlisted conditions.

@@ -361,6 +361,7 @@ fn list_params(q: &QueryParams) -> ApiResult<ListParams> {
         page: q.i64("page")?,
         source_id: q.get("source_id").map(str::to_string),
         updated_within: q.i64("updated_within")?,
+        cursor: q.get("cursor").map(str::to_string),
     })
 }
 

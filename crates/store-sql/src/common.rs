@@ -1073,6 +1073,20 @@ impl Tx for SqlTx {
     async fn list_conversations(&mut self, q: &ConversationQuery) -> StoreResult<Vec<Conversation>> {
         let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", conversation_cols!(), " FROM conversations c"));
         conversation_filters(&mut qb, q, true);
+        if let Some((value, id)) = q.after {
+            let col = match q.sort {
+                ConversationSort::CreatedAt => "c.created_at",
+                _ => "c.last_activity_at",
+            };
+            qb.push(" AND (");
+            qb.push(col);
+            qb.push(", c.id) ");
+            qb.push(if q.descending { "< (" } else { "> (" });
+            qb.push_bind(value);
+            qb.push(", ");
+            qb.push_bind(id);
+            qb.push(")");
+        }
         let (col, nulls_last) = match q.sort {
             ConversationSort::LastActivityAt => ("c.last_activity_at", false),
             ConversationSort::CreatedAt => ("c.created_at", false),

@@ -72,6 +72,9 @@ pub struct ConversationQuery {
     pub descending: bool,
     pub limit: i64,
     pub offset: i64,
+    /// Keyset position `(sort value, id)`: rows after it in sort order.
+    /// Only for the last-activity and creation sorts.
+    pub after: Option<(i64, i64)>,
 }
 
 impl ConversationQuery {
@@ -94,6 +97,7 @@ impl ConversationQuery {
             descending: true,
             limit: 25,
             offset: 0,
+            after: None,
         }
     }
 }

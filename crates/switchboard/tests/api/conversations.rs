@@ -142,6 +142,37 @@ async fn paging_25_per_page(app: TestApp) {
     let all: HashSet<i64> = ids(&p1).into_iter().chain(ids(&p2)).collect();
     assert_eq!(all.len(), 27);
     assert_eq!(p1["data"]["meta"]["all_count"], 27);
+    // Keyset pages: the same rows, each once, however many arrive meanwhile.
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..5 {
+        let v = app
+            .ok(Method::GET, &app.acc(&format!("/conversations?cursor={cursor}")), None)
+            .await;
+        seen.extend(ids(&v));
+        match v["data"]["meta"]["next_cursor"].as_str() {
+            Some(c) => {
+                cursor = c.to_string();
+                app.conversation(inbox_id, contact_id).await;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 27, "{seen:?}");
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 27);
+    let (s, _) = app.get(&app.acc("/conversations?cursor=garbage")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = app
+        .get(&app.acc("/conversations?cursor=1.2&sort_by=priority_desc"))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let v = app
+        .ok(Method::GET, &app.acc("/conversations/search?q=nothing-matches"), None)
+        .await;
+    assert_eq!(v["payload"], json!([]));
+    assert!(v["meta"]["all_count"].is_number());
+    let (s, _) = app.get(&app.acc("/conversations/search")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     app.stop().await;
 }
 both!(paging_25_per_page);

@@ -69,6 +69,45 @@ async fn sign_in_and_profile(app: TestApp) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
+    // Resetting the API token retires the old one.
+    let reset = app.ok(Method::POST, "/api/v1/profile/reset_access_token", None).await;
+    let new_token = reset["access_token"].as_str().unwrap().to_string();
+    assert_ne!(new_token, app.token);
+    let (s, _) = app.call(Method::GET, "/api/v1/profile", &app.token, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app.call(Method::GET, "/api/v1/profile", &new_token, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut app = app;
+    app.token = new_token;
+    // Signing out ends that session.
+    let r = app
+        .client
+        .post(format!("{}/auth/sign_in", app.base))
+        .json(&json!({ "email": "alice@acme.test", "password": "correct horse battery" }))
+        .send()
+        .await
+        .unwrap();
+    let h2 = r.headers().clone();
+    let out = app
+        .client
+        .delete(format!("{}/auth/sign_out", app.base))
+        .header("access-token", h2["access-token"].to_str().unwrap())
+        .header("client", h2["client"].to_str().unwrap())
+        .header("uid", h2["uid"].to_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::OK);
+    let after = app
+        .client
+        .get(format!("{}/api/v1/profile", app.base))
+        .header("access-token", h2["access-token"].to_str().unwrap())
+        .header("client", h2["client"].to_str().unwrap())
+        .header("uid", h2["uid"].to_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
     // Changing the password ends sessions.
     let (s, _) = app
         .put(
