@@ -164,7 +164,9 @@ impl Core {
         let next_cursor = next_cursor(&q, &rows);
         let views = views::conv_views(&mut *tx, ctx.account_id(), rows).await?;
         let mut meta = json!(counts);
-        present::set_key(&mut meta, "next_cursor", json!(next_cursor));
+        if let Some(c) = next_cursor {
+            present::set_key(&mut meta, "next_cursor", json!(c));
+        }
         Ok(json!({
             "data": {
                 "meta": meta,
