@@ -927,6 +927,53 @@ impl Core {
         Ok(view.rest(&account))
     }
 
+    /// `POST /toggle_typing_status {typing_status: on|off, is_private}`:
+    /// tells the other side (and subscribed webhooks) that an agent types.
+    pub async fn toggle_typing(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, body: &Value) -> CoreResult<()> {
+        let p = Params::new(body);
+        let kind = match p.req_str("typing_status")?.as_str() {
+            "on" => EventKind::ConversationTypingOn,
+            "off" => EventKind::ConversationTypingOff,
+            _ => return Err(CoreError::invalid("typing_status", "typing_status must be on or off")),
+        };
+        let private = p.bool("is_private")?.unwrap_or(false);
+        let conv = self.visible_conversation(ctx, display_id).await?;
+        let user = present::user_sender(&ctx.user);
+        self.typing(conv, kind, user, private, Performer::User(ctx.user.id))
+            .await
+    }
+
+    /// Publishes a typing event (not stored) and queues its webhooks.
+    pub async fn typing(
+        self: &Arc<Self>,
+        conv: Conversation,
+        kind: EventKind,
+        user: Value,
+        private: bool,
+        performer: Performer,
+    ) -> CoreResult<()> {
+        let name = kind.webhook_name().unwrap_or("conversation_typing_on");
+        let mut w = Work::begin(self).await?;
+        let view = views::conv_view(w.tx(), conv.clone()).await?;
+        let data = json!({ "conversation": view.push(), "user": user, "is_private": private });
+        let inbox = w.tx().get_inbox(conv.account_id, conv.inbox_id).await?;
+        if !private && w.wants_webhook(conv.account_id, inbox.as_ref(), name).await? {
+            let mut payload = data.clone();
+            payload["event"] = json!(name);
+            w.webhook(conv.account_id, inbox.as_ref(), name, &payload, None).await?;
+            w.commit().await?;
+        }
+        self.publish_transient(vec![
+            Event::new(kind, conv.account_id, data)
+                .inbox(Some(conv.inbox_id))
+                .conversation(Some(conv.id))
+                .contact(Some(conv.contact_id))
+                .private(private)
+                .by(Some(performer)),
+        ]);
+        Ok(())
+    }
+
     /// Wakes a snoozed conversation (the job queued by snoozing).
     pub async fn wake_snoozed(self: &Arc<Self>, conversation_id: i64, snoozed_until: i64) -> CoreResult<()> {
         let mut w = Work::begin(self).await?;

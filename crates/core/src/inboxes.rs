@@ -321,6 +321,11 @@ impl Core {
         let members = w.tx().list_inbox_members(inbox.id).await?;
         let users = w.tx().list_account_users(ctx.account_id()).await?;
         w.commit().await?;
+        self.publish_transient(vec![switchboard_domain::Event::new(
+            switchboard_domain::EventKind::AccountCacheInvalidated,
+            ctx.account_id(),
+            json!({ "account_id": ctx.account_id() }),
+        )]);
         Ok(users
             .iter()
             .filter(|(u, _)| members.contains(&u.id))

@@ -105,6 +105,12 @@ impl Core {
         }
     }
 
+    /// Publishes events that change no state (typing, cache invalidations);
+    /// they are not stored.
+    pub fn publish_transient(&self, events: Vec<Event>) {
+        self.publish(events);
+    }
+
     pub(crate) fn wake_jobs(&self) {
         self.jobs_ready.notify_one();
     }

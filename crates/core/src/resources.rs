@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use switchboard_domain::time::{now_micros, unix_secs};
-use switchboard_domain::{Availability, Role, validate};
+use switchboard_domain::{Availability, Event, EventKind, Role, validate};
 use switchboard_store::{CannedResponse, Label, NewUser, StoreError, Team};
 
 use crate::auth::{AccountCtx, OWNER_USER, Principal, hash_password, random_token, validate_password};
@@ -75,6 +75,7 @@ impl Core {
     /// password change (which ends every other session).
     pub async fn update_profile(self: &Arc<Self>, p: &Principal, body: &Value) -> CoreResult<Value> {
         let params = Params::new(body).nested_or_self("profile");
+        let mut revoked = false;
         let mut tx = self.store.write().await?;
         let mut user = tx.get_user(p.user.id).await?.ok_or(CoreError::NotFound)?;
         if params.has("name") {
@@ -103,7 +104,9 @@ impl Core {
             validate_password(&new)?;
             user.password_hash = hash_password(&new)?;
             user.tokens_valid_after = now_micros();
+            user.pubsub_token = random_token(24);
             tx.delete_user_sessions(user.id).await?;
+            revoked = true;
         }
         if let Some(av) = params.str("availability")? {
             let av = Availability::parse(&av)
@@ -117,6 +120,13 @@ impl Core {
         tx.update_user(&user).await?;
         tx.commit().await?;
         self.auth_cache.clear();
+        if revoked {
+            self.publish_transient(vec![Event::new(
+                EventKind::SessionsRevoked,
+                0,
+                json!({ "user_id": user.id }),
+            )]);
+        }
         self.profile(&Principal { user }).await
     }
 
@@ -126,6 +136,11 @@ impl Core {
             .await?;
         tx.commit().await?;
         self.auth_cache.clear();
+        self.publish_transient(vec![Event::new(
+            EventKind::SessionsRevoked,
+            0,
+            json!({ "user_id": p.user.id }),
+        )]);
         self.profile(p).await
     }
 
@@ -245,6 +260,7 @@ impl Core {
     pub async fn update_agent(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
         ctx.require_admin()?;
         let p = Params::new(body);
+        let mut revoked = false;
         let mut tx = self.store.write().await?;
         let mut au = tx
             .get_account_user(ctx.account_id(), id)
@@ -270,13 +286,27 @@ impl Core {
             validate_password(&pw)?;
             user.password_hash = hash_password(&pw)?;
             user.tokens_valid_after = now_micros();
+            user.pubsub_token = random_token(24);
             tx.delete_user_sessions(user.id).await?;
+            revoked = true;
         }
         user.updated_at = now_micros();
         tx.update_user(&user).await?;
         tx.update_account_user(&au).await?;
         tx.commit().await?;
         self.auth_cache.clear();
+        if revoked {
+            self.publish_transient(vec![Event::new(
+                EventKind::SessionsRevoked,
+                0,
+                json!({ "user_id": user.id }),
+            )]);
+        }
+        self.publish_transient(vec![Event::new(
+            EventKind::AccountCacheInvalidated,
+            ctx.account_id(),
+            json!({ "account_id": ctx.account_id() }),
+        )]);
         Ok(present::agent(&user, Some(&au)))
     }
 
@@ -291,6 +321,11 @@ impl Core {
         }
         tx.commit().await?;
         self.auth_cache.clear();
+        self.publish_transient(vec![Event::new(
+            EventKind::AccountCacheInvalidated,
+            ctx.account_id(),
+            json!({ "account_id": ctx.account_id() }),
+        )]);
         Ok(())
     }
 

@@ -24,6 +24,11 @@ pub enum EventKind {
     ConversationTypingOn,
     ConversationTypingOff,
     WebwidgetTriggered,
+    /// Memberships or roles in the account changed: clients refetch, the
+    /// hub re-resolves who sees what.
+    AccountCacheInvalidated,
+    /// A user's credentials changed: their live sockets close. Never sent to clients.
+    SessionsRevoked,
 }
 
 impl EventKind {
@@ -45,6 +50,8 @@ impl EventKind {
         EventKind::ConversationTypingOn,
         EventKind::ConversationTypingOff,
         EventKind::WebwidgetTriggered,
+        EventKind::AccountCacheInvalidated,
+        EventKind::SessionsRevoked,
     ];
 
     /// The ActionCable event name (`message.created`).
@@ -67,6 +74,8 @@ impl EventKind {
             EventKind::ConversationTypingOn => "conversation.typing_on",
             EventKind::ConversationTypingOff => "conversation.typing_off",
             EventKind::WebwidgetTriggered => "webwidget.triggered",
+            EventKind::AccountCacheInvalidated => "account.cache_invalidated",
+            EventKind::SessionsRevoked => "sessions.revoked",
         }
     }
 

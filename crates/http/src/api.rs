@@ -79,6 +79,7 @@ pub fn routes() -> Router<Arc<AppState>> {
             post(conversations_custom_attributes),
         )
         .route("/conversations/{id}/update_last_seen", post(conversations_seen))
+        .route("/conversations/{id}/toggle_typing_status", post(conversations_typing))
         .route("/conversations/{id}/unread", post(conversations_unread))
         .route("/conversations/{id}/messages", get(messages_list).post(messages_create))
         .route(
@@ -446,6 +447,11 @@ async fn conversations_custom_attributes(
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
     Ok(ok(st.core.set_custom_attributes(&c, ids.get("id")?, &b).await?))
+}
+
+async fn conversations_typing(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    st.core.toggle_typing(&c, ids.get("id")?, &b).await?;
+    Ok(StatusCode::OK.into_response())
 }
 
 async fn conversations_seen(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {

@@ -3,6 +3,7 @@
 //! Chatwoot's shapes in one place (`error.rs`).
 
 pub mod api;
+pub mod cable;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -20,6 +21,9 @@ use switchboard_core::Core;
 
 pub struct AppState {
     pub core: Arc<Core>,
+    pub hub: Arc<switchboard_realtime::Hub>,
+    pub socket_limits: switchboard_realtime::SocketLimits,
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
     pub metrics: Arc<metrics::Metrics>,
     pub signin: ratelimit::SignInGuard,
     pub max_body_bytes: usize,
@@ -27,7 +31,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(core: Arc<Core>, max_body_bytes: usize) -> Arc<Self> {
+    pub fn new(
+        core: Arc<Core>,
+        hub: Arc<switchboard_realtime::Hub>,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+        max_body_bytes: usize,
+    ) -> Arc<Self> {
         let metrics = Arc::new(metrics::Metrics::new());
         metrics.describe(
             "http_requests_total",
@@ -41,6 +50,9 @@ impl AppState {
         );
         Arc::new(AppState {
             core,
+            hub,
+            socket_limits: switchboard_realtime::SocketLimits::default(),
+            shutdown,
             metrics,
             signin: ratelimit::SignInGuard::new(ratelimit::SignInLimits::default()),
             max_body_bytes,
@@ -54,6 +66,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(ops::routes())
+        .route("/cable", axum::routing::get(cable::upgrade))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)

@@ -861,6 +861,18 @@ impl Tx for SqlTx {
         .map_err(map_err)
     }
 
+    async fn find_contact_inbox_by_pubsub(&mut self, token: &str) -> StoreResult<Option<ContactInbox>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            contact_inbox_cols!(),
+            " FROM contact_inboxes WHERE pubsub_token = $1"
+        ))
+        .bind(token)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
     async fn find_contact_inbox_for(&mut self, contact_id: i64, inbox_id: i64) -> StoreResult<Option<ContactInbox>> {
         sqlx::query_as(concat!(
             "SELECT ",

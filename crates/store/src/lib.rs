@@ -138,6 +138,7 @@ pub trait Tx: Send {
     async fn insert_contact_inbox(&mut self, ci: &ContactInbox) -> StoreResult<Option<ContactInbox>>;
     async fn find_contact_inbox(&mut self, inbox_id: i64, source_id: &str) -> StoreResult<Option<ContactInbox>>;
     async fn get_contact_inbox(&mut self, id: i64) -> StoreResult<Option<ContactInbox>>;
+    async fn find_contact_inbox_by_pubsub(&mut self, token: &str) -> StoreResult<Option<ContactInbox>>;
     async fn find_contact_inbox_for(&mut self, contact_id: i64, inbox_id: i64) -> StoreResult<Option<ContactInbox>>;
     async fn list_contact_inboxes(&mut self, contact_ids: &[i64]) -> StoreResult<Vec<ContactInbox>>;
     async fn contact_labels(&mut self, contact_id: i64) -> StoreResult<Vec<String>>;

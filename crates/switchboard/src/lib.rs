@@ -92,7 +92,9 @@ pub async fn start_with(s: &Settings, core: Arc<Core>, run_jobs: bool) -> anyhow
         .with_context(|| format!("listening on {}", s.listen))?;
     let addr = listener.local_addr()?;
     let (shutdown, rx) = watch::channel(false);
-    let state = switchboard_http::AppState::new(core.clone(), s.max_body_bytes);
+    let hub = switchboard_realtime::Hub::new();
+    tokio::spawn(switchboard_http::cable::fan_out(core.clone(), hub.clone()));
+    let state = switchboard_http::AppState::new(core.clone(), hub, rx.clone(), s.max_body_bytes);
     let app = switchboard_http::router(state);
     let mut http_rx = rx.clone();
     let http = tokio::spawn(async move {

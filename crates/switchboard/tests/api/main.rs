@@ -5,6 +5,7 @@
 mod helpers;
 
 mod bad_input;
+mod cable;
 mod contacts;
 mod conversations;
 mod messages;

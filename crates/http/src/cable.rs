@@ -1,0 +1,140 @@
+//! `/cable`: the ActionCable endpoint, and how its subscriptions are checked
+//! against the system of record.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::response::Response;
+use switchboard_core::Core;
+use switchboard_core::auth::ct_eq;
+use switchboard_domain::Availability;
+use switchboard_realtime::{AgentAvailability, Authorizer, Principal, cable::PROTOCOL};
+
+use crate::AppState;
+
+/// Resolves RoomChannel identifiers: agents by user id + pubsub token +
+/// account membership, contacts by a contact inbox's pubsub token.
+pub struct CoreAuthorizer(pub Arc<Core>);
+
+#[async_trait]
+impl Authorizer for CoreAuthorizer {
+    async fn agent(&self, pubsub_token: &str, account_id: i64, user_id: i64) -> Option<Principal> {
+        let mut tx = self.0.store.read().await.ok()?;
+        let user = tx.get_user(user_id).await.ok()??;
+        if !ct_eq(&user.pubsub_token, pubsub_token) {
+            return None;
+        }
+        let au = tx.get_account_user(account_id, user_id).await.ok()??;
+        let inboxes: HashSet<i64> = if au.is_admin() {
+            HashSet::new()
+        } else {
+            tx.user_inbox_ids(account_id, user_id).await.ok()?.into_iter().collect()
+        };
+        Some(Principal::Agent {
+            account_id,
+            user_id,
+            admin: au.is_admin(),
+            inboxes,
+        })
+    }
+
+    async fn contact(&self, pubsub_token: &str) -> Option<Principal> {
+        let mut tx = self.0.store.read().await.ok()?;
+        let ci = tx.find_contact_inbox_by_pubsub(pubsub_token).await.ok()??;
+        Some(Principal::Contact {
+            account_id: ci.account_id,
+            contact_id: ci.contact_id,
+            inbox_id: ci.inbox_id,
+        })
+    }
+
+    async fn availability(&self, account_id: i64) -> Vec<AgentAvailability> {
+        let Ok(mut tx) = self.0.store.read().await else {
+            return Vec::new();
+        };
+        let Ok(users) = tx.list_account_users(account_id).await else {
+            return Vec::new();
+        };
+        users
+            .into_iter()
+            .map(|(u, au)| AgentAvailability {
+                user_id: u.id,
+                availability: Availability::from_code(au.availability)
+                    .unwrap_or(Availability::Offline)
+                    .as_str()
+                    .to_string(),
+                auto_offline: au.auto_offline,
+            })
+            .collect()
+    }
+}
+
+pub async fn upgrade(State(st): State<Arc<AppState>>, ws: WebSocketUpgrade) -> Response {
+    let limits = st.socket_limits;
+    let hub = st.hub.clone();
+    let auth: Arc<dyn Authorizer> = Arc::new(CoreAuthorizer(st.core.clone()));
+    let shutdown = st.shutdown.clone();
+    ws.protocols([PROTOCOL])
+        .max_message_size(limits.max_frame)
+        .max_frame_size(limits.max_frame)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .on_upgrade(move |socket| switchboard_realtime::socket::serve(socket, hub, auth, limits, shutdown))
+}
+
+/// Keeps the hub in step with committed events: routes them to sockets,
+/// re-resolves memberships after `account.cache_invalidated`, closes the
+/// sockets of users whose credentials changed.
+pub async fn fan_out(core: Arc<Core>, hub: Arc<switchboard_realtime::Hub>) {
+    use switchboard_domain::EventKind;
+    use tokio::sync::broadcast::error::RecvError;
+    let mut rx = core.subscribe();
+    let auth = CoreAuthorizer(core.clone());
+    loop {
+        let event = match rx.recv().await {
+            Ok(e) => e,
+            Err(RecvError::Lagged(n)) => {
+                tracing::warn!(missed = n, "real-time fan-out fell behind; clients catch up over HTTP");
+                continue;
+            }
+            Err(RecvError::Closed) => return,
+        };
+        match event.kind {
+            EventKind::SessionsRevoked => {
+                if let Some(user) = event.data.get("user_id").and_then(serde_json::Value::as_i64) {
+                    hub.revoke_user(user);
+                }
+            }
+            EventKind::AccountCacheInvalidated => {
+                refresh_account(&core, &hub, &auth, event.account_id).await;
+                hub.dispatch(&event);
+            }
+            _ => hub.dispatch(&event),
+        }
+    }
+}
+
+async fn refresh_account(core: &Arc<Core>, hub: &switchboard_realtime::Hub, _auth: &CoreAuthorizer, account_id: i64) {
+    let Ok(mut tx) = core.store.read().await else { return };
+    for user_id in hub.agents_of(account_id) {
+        match tx.get_account_user(account_id, user_id).await {
+            Ok(Some(au)) => {
+                let inboxes: HashSet<i64> = if au.is_admin() {
+                    HashSet::new()
+                } else {
+                    tx.user_inbox_ids(account_id, user_id)
+                        .await
+                        .unwrap_or_default()
+                        .into_iter()
+                        .collect()
+                };
+                hub.refresh_agent(account_id, user_id, au.is_admin(), inboxes);
+            }
+            Ok(None) => hub.revoke_user(user_id),
+            Err(e) => tracing::warn!(error = %e, "refreshing real-time memberships"),
+        }
+    }
+}

@@ -1,0 +1,428 @@
+//! `/cable` with a raw WebSocket client: the ActionCable frame sequence,
+//! who receives which event, and what is refused.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use reqwest::Method;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::both;
+use crate::helpers::TestApp;
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub struct Cable {
+    ws: Ws,
+    /// Every event this socket received, in order.
+    pub seen: Vec<(String, Value)>,
+}
+
+impl Cable {
+    pub async fn connect(app: &TestApp) -> Cable {
+        let url = format!("{}/cable", app.base.replace("http://", "ws://"));
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "actioncable-v1-json, actioncable-unsupported".parse().unwrap(),
+        );
+        let (ws, resp) = tokio_tungstenite::connect_async(req).await.expect("connect /cable");
+        assert_eq!(resp.headers()["sec-websocket-protocol"], "actioncable-v1-json");
+        let mut c = Cable { ws, seen: Vec::new() };
+        let first = c.frame(Duration::from_secs(5)).await.expect("welcome");
+        assert_eq!(first, json!({ "type": "welcome" }));
+        c
+    }
+
+    /// The next frame of any kind.
+    pub async fn frame(&mut self, wait: Duration) -> Option<Value> {
+        loop {
+            match tokio::time::timeout(wait, self.ws.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    let f: Value = serde_json::from_str(&t).expect("json frame");
+                    if let Some(m) = f.get("message").filter(|m| m.is_object()) {
+                        self.seen
+                            .push((m["event"].as_str().unwrap_or("").to_string(), m["data"].clone()));
+                    }
+                    return Some(f);
+                }
+                Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => return None,
+                Ok(Some(Ok(_))) => continue,
+                Err(_) => return None,
+            }
+        }
+    }
+
+    pub async fn send(&mut self, v: Value) {
+        self.ws.send(Message::Text(v.to_string().into())).await.expect("send");
+    }
+
+    pub async fn subscribe(&mut self, identifier: &Value) -> &'static str {
+        let id = identifier.to_string();
+        self.send(json!({ "command": "subscribe", "identifier": id })).await;
+        loop {
+            let f = self.frame(Duration::from_secs(5)).await.expect("subscription answer");
+            if f["identifier"] == id.as_str() {
+                return match f["type"].as_str() {
+                    Some("confirm_subscription") => "confirm",
+                    Some("reject_subscription") => "reject",
+                    _ => continue,
+                };
+            }
+        }
+    }
+
+    /// Event frames (pings skipped) for `wait`.
+    pub async fn events(&mut self, wait: Duration) -> Vec<(String, Value)> {
+        let until = tokio::time::Instant::now() + wait;
+        let mut out = Vec::new();
+        loop {
+            let left = until.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return out;
+            }
+            match self.frame(left).await {
+                Some(f) if f.get("message").is_some() => {
+                    out.push((
+                        f["message"]["event"].as_str().unwrap_or("").to_string(),
+                        f["message"]["data"].clone(),
+                    ));
+                }
+                Some(_) => continue,
+                None => return out,
+            }
+        }
+    }
+
+    /// Waits for one event named `name`.
+    pub async fn expect(&mut self, name: &str) -> Value {
+        let until = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let left = until.saturating_duration_since(tokio::time::Instant::now());
+            let f = self.frame(left).await.unwrap_or_else(|| panic!("no {name} event"));
+            if f["message"]["event"] == name {
+                return f["message"]["data"].clone();
+            }
+        }
+    }
+}
+
+pub async fn agent_identifier(app: &TestApp, token: &str) -> Value {
+    let p = app.call(Method::GET, "/api/v1/profile", token, None).await.1;
+    json!({ "channel": "RoomChannel", "pubsub_token": p["pubsub_token"], "account_id": app.account_id, "user_id": p["id"] })
+}
+
+pub async fn contact_identifier(app: &TestApp, inbox_id: i64, source_id: &str) -> Value {
+    let mut tx = app.core().store.read().await.unwrap();
+    let ci = tx.find_contact_inbox(inbox_id, source_id).await.unwrap().unwrap();
+    json!({ "channel": "RoomChannel", "pubsub_token": ci.pubsub_token })
+}
+
+async fn frame_sequence_and_limits(app: TestApp) {
+    let mut c = Cable::connect(&app).await;
+    // A ping arrives every 3 seconds.
+    let f = c.frame(Duration::from_secs(5)).await.expect("ping");
+    assert_eq!(f["type"], "ping");
+    assert!(f["message"].as_i64().unwrap() > 1_700_000_000);
+    let me = agent_identifier(&app, &app.token).await;
+    assert_eq!(c.subscribe(&me).await, "confirm");
+    assert_eq!(c.subscribe(&me).await, "confirm", "subscribing twice is harmless");
+    // Forged tokens, another account, unknown channels are rejected.
+    let mut forged = me.clone();
+    forged["pubsub_token"] = json!("forged-token-000000000000");
+    assert_eq!(c.subscribe(&forged).await, "reject");
+    let (other, _) = app.other_account().await;
+    let mut foreign = me.clone();
+    foreign["account_id"] = json!(other);
+    assert_eq!(c.subscribe(&foreign).await, "reject");
+    assert_eq!(
+        c.subscribe(&json!({ "channel": "AdminChannel", "pubsub_token": me["pubsub_token"] }))
+            .await,
+        "reject"
+    );
+    assert_eq!(
+        c.subscribe(&json!({ "channel": "RoomChannel", "pubsub_token": "no-such-contact" }))
+            .await,
+        "reject"
+    );
+    // presence.update answers update_presence.
+    c.send(json!({ "command": "message", "identifier": me.to_string(), "data": "{\"action\":\"update_presence\"}" }))
+        .await;
+    let p = c.expect("presence.update").await;
+    assert_eq!(p["account_id"], app.account_id);
+    assert_eq!(p["users"][app.admin_id.to_string()], "online");
+    // Unsubscribed, nothing more arrives.
+    c.send(json!({ "command": "unsubscribe", "identifier": me.to_string() }))
+        .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    app.setup_conversation(None).await;
+    assert!(c.events(Duration::from_millis(500)).await.is_empty());
+    // A frame over 64 KiB closes the socket.
+    c.send(json!({ "command": "message", "identifier": me.to_string(), "data": "x".repeat(1 << 20) }))
+        .await;
+    let mut closed = false;
+    for _ in 0..5 {
+        match c.frame(Duration::from_secs(2)).await {
+            None => {
+                closed = true;
+                break;
+            }
+            Some(f) if f["type"] == "disconnect" => {
+                closed = true;
+                break;
+            }
+            Some(_) => {}
+        }
+    }
+    assert!(closed, "oversize frame closes the connection");
+    app.stop().await;
+}
+both!(frame_sequence_and_limits);
+
+async fn events_reach_exactly_their_recipients(app: TestApp) {
+    let (inbox1, contact_x, conv) = app.setup_conversation(None).await;
+    let inbox2 = app.api_inbox("Other", None).await["id"].as_i64().unwrap();
+    let (bob, bob_token) = app.agent("Bob", "bob@acme.test", "agent").await;
+    let (carl, carl_token) = app.agent("Carl", "carl@acme.test", "agent").await;
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox1, "user_ids": [bob] })),
+    )
+    .await;
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox2, "user_ids": [carl] })),
+    )
+    .await;
+    let x_source = app
+        .ok(Method::GET, &app.acc(&format!("/contacts/{contact_x}")), None)
+        .await["payload"]["contact_inboxes"][0]["source_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, y_source) = app.contact(inbox1, "Yuri").await;
+
+    let mut admin = Cable::connect(&app).await;
+    assert_eq!(
+        admin.subscribe(&agent_identifier(&app, &app.token).await).await,
+        "confirm"
+    );
+    let mut b = Cable::connect(&app).await;
+    assert_eq!(b.subscribe(&agent_identifier(&app, &bob_token).await).await, "confirm");
+    let mut b2 = Cable::connect(&app).await;
+    assert_eq!(
+        b2.subscribe(&agent_identifier(&app, &bob_token).await).await,
+        "confirm",
+        "a second tab"
+    );
+    let mut c = Cable::connect(&app).await;
+    assert_eq!(c.subscribe(&agent_identifier(&app, &carl_token).await).await, "confirm");
+    let mut x = Cable::connect(&app).await;
+    assert_eq!(
+        x.subscribe(&contact_identifier(&app, inbox1, &x_source).await).await,
+        "confirm"
+    );
+    let mut y = Cable::connect(&app).await;
+    assert_eq!(
+        y.subscribe(&contact_identifier(&app, inbox1, &y_source).await).await,
+        "confirm"
+    );
+    let _ = carl;
+
+    // An incoming message: agents of the inbox, both of Bob's tabs, the contact.
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/messages")),
+        Some(json!({ "content": "hello from X", "message_type": "incoming" })),
+    )
+    .await;
+    for s in [&mut admin, &mut b, &mut b2, &mut x] {
+        let d = s.expect("message.created").await;
+        assert_eq!(d["content"], "hello from X");
+        assert_eq!(d["conversation_id"], conv);
+        assert_eq!(d["account_id"], app.account_id);
+    }
+    // A private note: agents only.
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/messages")),
+        Some(json!({ "content": "internal only", "private": true })),
+    )
+    .await;
+    for s in [&mut admin, &mut b, &mut b2] {
+        let d = s.expect("message.created").await;
+        assert_eq!(d["private"], true);
+    }
+    // A public reply with echo_id: agents and the contact, echo_id included.
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/messages")),
+        Some(json!({ "content": "public reply", "echo_id": "tab-1" })),
+    )
+    .await;
+    let d = x.expect("message.created").await;
+    assert_eq!(d["content"], "public reply", "the contact never saw the private note");
+    assert_eq!(d["echo_id"], "tab-1");
+    admin.expect("message.created").await;
+    // Status change: conversation.status_changed to agents and contact; its
+    // activity line to agents only.
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/toggle_status")),
+        Some(json!({ "status": "resolved" })),
+    )
+    .await;
+    let d = b.expect("conversation.status_changed").await;
+    assert_eq!(d["status"], "resolved");
+    assert_eq!(d["id"], conv);
+    x.expect("conversation.status_changed").await;
+    // Assignment: agents only.
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/assignments")),
+        Some(json!({ "assignee_id": bob })),
+    )
+    .await;
+    let d = admin.expect("assignee.changed").await;
+    assert_eq!(d["meta"]["assignee"]["id"], bob);
+    b.expect("assignee.changed").await;
+    // Typing: everyone but the typer.
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/toggle_typing_status")),
+            &bob_token,
+            Some(json!({ "typing_status": "on" })),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let d = x.expect("conversation.typing_on").await;
+    assert_eq!(d["user"]["id"], bob);
+    assert_eq!(d["conversation"]["id"], conv);
+    admin.expect("conversation.typing_on").await;
+    // Contact events: agents of the account only.
+    app.ok(
+        Method::PUT,
+        &app.acc(&format!("/contacts/{contact_x}")),
+        Some(json!({ "name": "Xenia" })),
+    )
+    .await;
+    let d = c.expect("contact.updated").await;
+    assert_eq!(d["name"], "Xenia");
+
+    // Drain what is still in flight, then check everything each socket ever got.
+    for s in [&mut admin, &mut b, &mut b2, &mut c, &mut x, &mut y] {
+        s.events(Duration::from_millis(300)).await;
+    }
+    let names = |s: &Cable| s.seen.iter().map(|(e, _)| e.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&c),
+        vec!["contact.updated"],
+        "Carl (another inbox) got only the account-wide event"
+    );
+    assert!(y.seen.is_empty(), "another contact got {:?}", names(&y));
+    for (e, d) in &x.seen {
+        assert!(
+            !(e == "message.created" && (d["private"] == true || d["message_type"] == 2)),
+            "the contact got {e}: {d}"
+        );
+        assert!(
+            ![
+                "assignee.changed",
+                "contact.updated",
+                "conversation.read",
+                "team.changed"
+            ]
+            .contains(&e.as_str()),
+            "the contact got {e}"
+        );
+    }
+    assert!(
+        x.seen
+            .iter()
+            .any(|(e, d)| e == "message.created" && d["content"] == "hello from X")
+    );
+    assert!(
+        !names(&b).contains(&"conversation.typing_on".to_string()),
+        "the typer got their own typing: {:?}",
+        names(&b)
+    );
+    assert!(
+        names(&b2).contains(&"assignee.changed".to_string()),
+        "the second tab follows too"
+    );
+    let private_to_admin = admin
+        .seen
+        .iter()
+        .filter(|(e, d)| e == "message.created" && d["private"] == true)
+        .count();
+    assert_eq!(private_to_admin, 1);
+    let activity_to_admin = admin
+        .seen
+        .iter()
+        .filter(|(e, d)| e == "message.created" && d["message_type"] == 2)
+        .count();
+    assert!(
+        activity_to_admin >= 2,
+        "resolve and assignment activity lines reach agents"
+    );
+    app.stop().await;
+}
+both!(events_reach_exactly_their_recipients);
+
+async fn revoked_credentials_close_sockets(app: TestApp) {
+    let (_, bob_token) = app.agent("Bob", "bob@acme.test", "agent").await;
+    let id = agent_identifier(&app, &bob_token).await;
+    let mut b = Cable::connect(&app).await;
+    assert_eq!(b.subscribe(&id).await, "confirm");
+    let (bob, _) = (id["user_id"].as_i64().unwrap(), ());
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/agents/{bob}")),
+        Some(json!({ "password": "a brand new password" })),
+    )
+    .await;
+    let mut disconnected = false;
+    for _ in 0..5 {
+        match b.frame(Duration::from_secs(2)).await {
+            Some(f) if f["type"] == "disconnect" => {
+                assert_eq!(f["reason"], "unauthorized");
+                assert_eq!(f["reconnect"], false);
+                disconnected = true;
+                break;
+            }
+            None => break,
+            Some(_) => {}
+        }
+    }
+    assert!(disconnected, "the socket was told and closed");
+    // The old pubsub token no longer subscribes.
+    let mut again = Cable::connect(&app).await;
+    assert_eq!(again.subscribe(&id).await, "reject");
+    // Removing an agent from the account closes their sockets too.
+    let (carl, carl_token) = app.agent("Carl", "carl@acme.test", "agent").await;
+    let mut c = Cable::connect(&app).await;
+    assert_eq!(c.subscribe(&agent_identifier(&app, &carl_token).await).await, "confirm");
+    app.ok(Method::DELETE, &app.acc(&format!("/agents/{carl}")), None).await;
+    let mut closed = false;
+    for _ in 0..5 {
+        match c.frame(Duration::from_secs(2)).await {
+            Some(f) if f["type"] == "disconnect" => {
+                closed = true;
+                break;
+            }
+            None => {
+                closed = true;
+                break;
+            }
+            Some(_) => {}
+        }
+    }
+    assert!(closed);
+    app.stop().await;
+}
+both!(revoked_credentials_close_sockets);
