@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod messages;
 pub mod params;
 pub mod present;
+pub mod public;
 pub mod resources;
 pub mod setup;
 pub mod views;

@@ -531,3 +531,41 @@ pub fn set_key(v: &mut Value, key: &str, val: Value) {
         o.insert(key.to_string(), val);
     }
 }
+
+/// A message as the Client and Widget APIs show it to the contact.
+pub fn message_public(m: &Message, sender: &Sender, display_id: i64) -> Value {
+    let mut v = json!({
+        "id": m.id,
+        "content": m.content,
+        "message_type": m.message_type,
+        "content_type": m.content_type().as_str(),
+        "content_attributes": m.content_attributes,
+        "created_at": unix_secs(m.created_at),
+        "conversation_id": display_id,
+        "status": m.status().as_str(),
+        "attachments": [],
+        "sender": match sender {
+            Sender::User(u) => json!({ "id": u.id, "name": u.available_name(), "available_name": u.available_name(), "avatar_url": u.avatar_url.clone().unwrap_or_default(), "thumbnail": u.avatar_url.clone().unwrap_or_default(), "type": "user" }),
+            Sender::Contact(c) => json!({ "id": c.id, "name": c.name, "email": c.email, "phone_number": c.phone_number, "thumbnail": c.avatar_url.clone().unwrap_or_default(), "type": "contact" }),
+            Sender::None => Value::Null,
+        },
+    });
+    if let Some(e) = &m.echo_id {
+        v["echo_id"] = json!(e);
+    }
+    v
+}
+
+/// The contact as the Client API returns it.
+pub fn contact_public(c: &Contact, ci: &ContactInbox) -> Value {
+    json!({
+        "id": c.id,
+        "source_id": ci.source_id,
+        "pubsub_token": ci.pubsub_token,
+        "name": c.name,
+        "email": c.email,
+        "phone_number": c.phone_number,
+        "identifier": c.identifier,
+        "custom_attributes": c.custom_attributes,
+    })
+}

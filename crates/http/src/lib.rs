@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod ops;
+pub mod public;
 pub mod ratelimit;
 
 use std::sync::Arc;
@@ -19,7 +20,29 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use switchboard_core::Core;
 
+/// Rate limits of the public surfaces.
+pub struct PublicLimits {
+    /// Writes per visitor (contact inbox) per minute.
+    pub per_visitor: ratelimit::SlidingWindow,
+    /// Writes per client address per minute: loose, for offices behind one NAT.
+    pub per_ip: ratelimit::SlidingWindow,
+    /// New visitors per client address per hour.
+    pub new_contacts: ratelimit::SlidingWindow,
+}
+
+impl Default for PublicLimits {
+    fn default() -> Self {
+        use std::time::Duration;
+        PublicLimits {
+            per_visitor: ratelimit::SlidingWindow::new(60, Duration::from_secs(60)),
+            per_ip: ratelimit::SlidingWindow::new(1200, Duration::from_secs(60)),
+            new_contacts: ratelimit::SlidingWindow::new(300, Duration::from_secs(3600)),
+        }
+    }
+}
+
 pub struct AppState {
+    pub limits: PublicLimits,
     pub core: Arc<Core>,
     pub hub: Arc<switchboard_realtime::Hub>,
     pub socket_limits: switchboard_realtime::SocketLimits,
@@ -49,6 +72,7 @@ impl AppState {
             "HTTP request latency by route.",
         );
         Arc::new(AppState {
+            limits: PublicLimits::default(),
             core,
             hub,
             socket_limits: switchboard_realtime::SocketLimits::default(),
@@ -66,6 +90,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(ops::routes())
+        .merge(public::routes())
         .route("/cable", axum::routing::get(cable::upgrade))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), track))

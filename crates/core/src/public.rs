@@ -1,0 +1,583 @@
+//! The Client (public) API of API inboxes: a contact identified by its
+//! contact inbox's source_id, no account token. What a contact may see is
+//! the conversations of its own contact inbox, or, once its identity is
+//! verified with the inbox's HMAC, every conversation of the contact in
+//! that inbox. Private notes and activity lines never reach it.
+
+use std::sync::Arc;
+
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use switchboard_domain::event::Performer;
+use switchboard_domain::{ChannelType, ContentType, ConversationStatus, EventKind, MessageType, rules, validate};
+use switchboard_store::{Contact, ContactInbox, ContactKey, Conversation, Inbox, MessageQuery};
+
+use crate::conversations::Actor;
+use crate::ingest::{From, Item};
+use crate::messages::MessageInput;
+use crate::params::Params;
+use crate::present::{self, Sender};
+use crate::work::Work;
+use crate::{Core, CoreError, CoreResult, views};
+
+/// A contact on a public surface: its inbox, contact inbox and contact.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub inbox: Inbox,
+    pub ci: ContactInbox,
+    pub contact: Contact,
+}
+
+/// `hex(HMAC-SHA256(hmac_token, identifier))`, compared in constant time.
+pub fn identifier_hash_ok(hmac_token: &str, identifier: &str, hash: &str) -> bool {
+    let Ok(bytes) = hex::decode(hash.trim()) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(hmac_token.as_bytes()) else {
+        return false;
+    };
+    mac.update(identifier.as_bytes());
+    mac.verify_slice(&bytes).is_ok()
+}
+
+fn hmac_failed() -> CoreError {
+    CoreError::Unauthorized("HMAC failed: Invalid Identifier Hash Provided".into())
+}
+
+impl Core {
+    /// The API inbox with this public identifier.
+    pub async fn public_inbox(self: &Arc<Self>, identifier: &str) -> CoreResult<Inbox> {
+        if identifier.is_empty() || identifier.len() > 128 {
+            return Err(CoreError::NotFound);
+        }
+        let mut tx = self.store.read().await?;
+        tx.find_inbox_by_key(ChannelType::Api.code(), identifier)
+            .await?
+            .ok_or(CoreError::NotFound)
+    }
+
+    pub async fn public_inbox_info(self: &Arc<Self>, identifier: &str) -> CoreResult<Value> {
+        let i = self.public_inbox(identifier).await?;
+        let s = &i.settings;
+        Ok(json!({
+            "identifier": i.channel_key,
+            "identity_validation_enabled": i.channel_config.get("hmac_mandatory").and_then(Value::as_bool).unwrap_or(false),
+            "name": i.name,
+            "timezone": s.get("timezone").cloned().unwrap_or(json!("UTC")),
+            "working_hours": s.get("working_hours").cloned().unwrap_or(json!([])),
+            "working_hours_enabled": s.get("working_hours_enabled").cloned().unwrap_or(json!(false)),
+            "csat_survey_enabled": s.get("csat_survey_enabled").cloned().unwrap_or(json!(false)),
+            "greeting_enabled": s.get("greeting_enabled").cloned().unwrap_or(json!(false)),
+            "greeting_message": s.get("greeting_message").cloned().unwrap_or(Value::Null),
+        }))
+    }
+
+    /// The visitor behind `source_id` in the inbox `identifier`.
+    pub async fn visitor(self: &Arc<Self>, identifier: &str, source_id: &str) -> CoreResult<Visitor> {
+        let inbox = self.public_inbox(identifier).await?;
+        self.visitor_in(inbox, source_id).await
+    }
+
+    pub(crate) async fn visitor_in(self: &Arc<Self>, inbox: Inbox, source_id: &str) -> CoreResult<Visitor> {
+        if source_id.is_empty() || source_id.len() > 255 {
+            return Err(CoreError::NotFound);
+        }
+        let mut tx = self.store.read().await?;
+        let ci = tx
+            .find_contact_inbox(inbox.id, source_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let contact = tx
+            .get_contact(inbox.account_id, ci.contact_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        Ok(Visitor { inbox, ci, contact })
+    }
+
+    /// `POST /contacts`: a new contact inbox for a new or recognised contact.
+    /// With an identifier hash (required when the inbox says so) the contact
+    /// is verified and recognised by its identifier.
+    pub async fn public_create_contact(self: &Arc<Self>, identifier: &str, body: &Value) -> CoreResult<Value> {
+        let inbox = self.public_inbox(identifier).await?;
+        let (contact, ci) = self.enroll_visitor(&inbox, body).await?;
+        Ok(present::contact_public(&contact, &ci))
+    }
+
+    /// Finds or creates the contact a visitor's details name and gives it a
+    /// fresh contact inbox in `inbox`.
+    pub(crate) async fn enroll_visitor(
+        self: &Arc<Self>,
+        inbox: &Inbox,
+        body: &Value,
+    ) -> CoreResult<(Contact, ContactInbox)> {
+        let p = Params::new(body);
+        let ident = p.str("identifier")?.filter(|s| !s.is_empty());
+        let hash = p.str("identifier_hash")?.filter(|s| !s.is_empty());
+        let mandatory = inbox
+            .channel_config
+            .get("hmac_mandatory")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let verified = match (&ident, &hash) {
+            (Some(i), Some(h)) => {
+                if !identifier_hash_ok(&inbox.hmac_token, i, h) {
+                    return Err(hmac_failed());
+                }
+                true
+            }
+            (_, Some(_)) => return Err(hmac_failed()),
+            _ if mandatory => return Err(hmac_failed()),
+            _ => false,
+        };
+        let email = match p.str("email")? {
+            Some(e) if !e.trim().is_empty() => Some(validate::email(&e).map_err(|m| CoreError::invalid("email", m))?),
+            _ => None,
+        };
+        let phone = match p.str("phone_number")? {
+            Some(e) if !e.trim().is_empty() => {
+                Some(validate::phone_number(&e).map_err(|m| CoreError::invalid("phone_number", m))?)
+            }
+            _ => None,
+        };
+        let name = p.str("name")?.unwrap_or_default();
+        if name.chars().count() > validate::MAX_NAME_LEN {
+            return Err(CoreError::invalid("name", "Name is too long"));
+        }
+        let custom = p.object("custom_attributes")?;
+        let avatar = match p.str("avatar_url")? {
+            Some(u) if !u.is_empty() => Some(validate::http_url(&u).map_err(|m| CoreError::invalid("avatar_url", m))?),
+            _ => None,
+        };
+        let source_id = match p.str("source_id")? {
+            Some(s) if !s.is_empty() && s.len() <= 255 => s,
+            _ => uuid::Uuid::new_v4().to_string(),
+        };
+        let mut w = Work::begin(self).await?;
+        let account = inbox.account_id;
+        let mut existing = None;
+        for (key, value) in [
+            (ContactKey::Identifier, &ident),
+            (ContactKey::Email, &email),
+            (ContactKey::Phone, &phone),
+        ] {
+            if existing.is_none()
+                && let Some(v) = value
+            {
+                existing = w.tx().find_contact_by(account, key, v).await?;
+            }
+        }
+        let now = w.now;
+        let contact = match existing {
+            Some(mut c) => {
+                if !name.is_empty() && c.name.is_empty() {
+                    c.name = name.clone();
+                }
+                if let Some(extra) = custom {
+                    if let Some(o) = c.custom_attributes.as_object_mut() {
+                        o.extend(extra);
+                    }
+                }
+                c.updated_at = now;
+                w.tx().update_contact(&c).await?;
+                c
+            }
+            None => {
+                let c = w
+                    .tx()
+                    .insert_contact(&Contact {
+                        id: 0,
+                        account_id: account,
+                        name: if name.is_empty() { random_visitor_name() } else { name },
+                        email,
+                        phone_number: phone,
+                        identifier: ident,
+                        avatar_url: avatar,
+                        blocked: false,
+                        contact_type: 0,
+                        additional_attributes: json!({}),
+                        custom_attributes: custom.map(Value::Object).unwrap_or_else(|| json!({})),
+                        last_activity_at: None,
+                        created_at: now,
+                        updated_at: now,
+                    })
+                    .await?;
+                self.contact_events(&mut w, &c, EventKind::ContactCreated, None).await?;
+                c
+            }
+        };
+        let ci = self
+            .add_contact_inbox(&mut w, &contact, inbox.id, &source_id, verified)
+            .await?;
+        w.commit().await?;
+        Ok((contact, ci))
+    }
+
+    pub async fn public_update_contact(self: &Arc<Self>, v: &Visitor, body: &Value) -> CoreResult<Value> {
+        let p = Params::new(body);
+        let mut w = Work::begin(self).await?;
+        let mut c = w
+            .tx()
+            .get_contact(v.contact.account_id, v.contact.id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let before = present::contact(&c);
+        if let Some(n) = p.str("name")? {
+            if n.chars().count() > validate::MAX_NAME_LEN {
+                return Err(CoreError::invalid("name", "Name is too long"));
+            }
+            c.name = n;
+        }
+        if let Some(e) = p.str("email")?.filter(|e| !e.trim().is_empty()) {
+            c.email = Some(validate::email(&e).map_err(|m| CoreError::invalid("email", m))?);
+        }
+        if let Some(e) = p.str("phone_number")?.filter(|e| !e.trim().is_empty()) {
+            c.phone_number = Some(validate::phone_number(&e).map_err(|m| CoreError::invalid("phone_number", m))?);
+        }
+        if let Some(extra) = p.object("custom_attributes")?
+            && let Some(o) = c.custom_attributes.as_object_mut()
+        {
+            o.extend(extra);
+        }
+        c.updated_at = w.now;
+        w.tx().update_contact(&c).await.map_err(|e| match e {
+            switchboard_store::StoreError::Conflict(_) => CoreError::invalid("email", "Email has already been taken"),
+            e => e.into(),
+        })?;
+        let changed = crate::inboxes::changed_keys(&before, &present::contact(&c));
+        if changed.as_array().is_some_and(|a| !a.is_empty()) {
+            self.contact_events(&mut w, &c, EventKind::ContactUpdated, Some(changed))
+                .await?;
+        }
+        w.commit().await?;
+        Ok(present::contact_public(&c, &v.ci))
+    }
+
+    /// The conversations a visitor may see in its inbox, newest first.
+    async fn visitor_conversations(self: &Arc<Self>, v: &Visitor) -> CoreResult<Vec<Conversation>> {
+        let mut tx = self.store.read().await?;
+        let list = tx
+            .contact_conversations(v.inbox.account_id, v.contact.id, Some(&[v.inbox.id]), 100)
+            .await?;
+        Ok(list
+            .into_iter()
+            .filter(|c| v.ci.hmac_verified || c.contact_inbox_id == v.ci.id)
+            .collect())
+    }
+
+    pub(crate) async fn visitor_conversation(
+        self: &Arc<Self>,
+        v: &Visitor,
+        display_id: i64,
+    ) -> CoreResult<Conversation> {
+        let mut tx = self.store.read().await?;
+        let c = tx
+            .get_conversation(v.inbox.account_id, display_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let mine = c.inbox_id == v.inbox.id
+            && (c.contact_inbox_id == v.ci.id || (v.ci.hmac_verified && c.contact_id == v.contact.id));
+        if mine { Ok(c) } else { Err(CoreError::NotFound) }
+    }
+
+    /// A conversation as the contact sees it, with its recent public messages.
+    async fn public_conversation_json(self: &Arc<Self>, v: &Visitor, c: &Conversation) -> CoreResult<Value> {
+        let mut tx = self.store.read().await?;
+        let msgs = tx
+            .list_messages(&MessageQuery {
+                conversation_id: c.id,
+                before: None,
+                after: None,
+                limit: 20,
+                public_only: true,
+            })
+            .await?;
+        let senders = views::senders(&mut *tx, c.account_id, &msgs).await?;
+        Ok(json!({
+            "id": c.display_id,
+            "uuid": c.uuid,
+            "inbox_id": c.inbox_id,
+            "status": c.status().as_str(),
+            "contact_last_seen_at": c.contact_last_seen_at.map(switchboard_domain::time::unix_secs).unwrap_or(0),
+            "agent_last_seen_at": c.agent_last_seen_at.map(switchboard_domain::time::unix_secs).unwrap_or(0),
+            "messages": msgs.iter().zip(senders.iter()).map(|(m, s)| present::message_public(m, s, c.display_id)).collect::<Vec<_>>(),
+            "contact": present::contact_public(&v.contact, &v.ci),
+        }))
+    }
+
+    pub async fn public_conversations(self: &Arc<Self>, v: &Visitor) -> CoreResult<Value> {
+        let list = self.visitor_conversations(v).await?;
+        let mut out = Vec::with_capacity(list.len());
+        for c in &list {
+            out.push(self.public_conversation_json(v, c).await?);
+        }
+        Ok(Value::Array(out))
+    }
+
+    pub async fn public_conversation(self: &Arc<Self>, v: &Visitor, display_id: i64) -> CoreResult<Value> {
+        let c = self.visitor_conversation(v, display_id).await?;
+        self.public_conversation_json(v, &c).await
+    }
+
+    /// A new conversation started by the contact.
+    pub async fn public_create_conversation(self: &Arc<Self>, v: &Visitor, body: &Value) -> CoreResult<Value> {
+        let p = Params::new(body);
+        let custom = p
+            .object("custom_attributes")?
+            .map(Value::Object)
+            .unwrap_or_else(|| json!({}));
+        let c = self.start_conversation(v, custom, json!({})).await?;
+        self.public_conversation_json(v, &c).await
+    }
+
+    /// Opens a conversation for a visitor (or, on an inbox locked to a single
+    /// conversation, returns its latest one).
+    pub(crate) async fn start_conversation(
+        self: &Arc<Self>,
+        v: &Visitor,
+        custom: Value,
+        additional: Value,
+    ) -> CoreResult<Conversation> {
+        let mut w = Work::begin(self).await?;
+        if v.inbox.setting_bool("lock_to_single_conversation", false)
+            && let Some(existing) = w.tx().latest_conversation(v.ci.id, &[]).await?
+        {
+            w.commit().await?;
+            return Ok(existing);
+        }
+        let contact = w
+            .tx()
+            .get_contact(v.contact.account_id, v.contact.id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let status = rules::initial_status(None, contact.blocked, false);
+        let display_id = w.tx().next_display_id(v.inbox.account_id).await?;
+        let now = w.now;
+        let conv = w
+            .tx()
+            .insert_conversation(&Conversation {
+                id: 0,
+                account_id: v.inbox.account_id,
+                inbox_id: v.inbox.id,
+                display_id,
+                uuid: uuid::Uuid::new_v4().to_string(),
+                status: status.code(),
+                priority: None,
+                assignee_id: None,
+                assignee_agent_bot_id: None,
+                team_id: None,
+                contact_id: contact.id,
+                contact_inbox_id: v.ci.id,
+                muted: false,
+                additional_attributes: additional,
+                custom_attributes: custom,
+                snoozed_until: None,
+                waiting_since: Some(now),
+                first_reply_created_at: None,
+                last_activity_at: now,
+                agent_last_seen_at: None,
+                assignee_last_seen_at: None,
+                contact_last_seen_at: None,
+                created_at: now,
+                updated_at: now,
+            })
+            .await?;
+        self.conversation_created(&mut w, &conv, &Actor::system()).await?;
+        w.commit().await?;
+        Ok(conv)
+    }
+
+    /// The contact resolves its conversation.
+    pub async fn public_resolve(self: &Arc<Self>, v: &Visitor, display_id: i64) -> CoreResult<Value> {
+        let c = self.visitor_conversation(v, display_id).await?;
+        let mut w = Work::begin(self).await?;
+        let before = w.tx().lock_conversation_by_id(c.id).await?.ok_or(CoreError::NotFound)?;
+        let mut after = before.clone();
+        after.status = ConversationStatus::Resolved.code();
+        after.snoozed_until = None;
+        after.waiting_since = None;
+        self.conversation_changed(&mut w, &before, &after, &Actor::system(), None, true)
+            .await?;
+        w.commit().await?;
+        self.public_conversation_json(v, &after).await
+    }
+
+    pub async fn public_typing(self: &Arc<Self>, v: &Visitor, display_id: i64, body: &Value) -> CoreResult<()> {
+        let p = Params::new(body);
+        let kind = match p.req_str("typing_status")?.as_str() {
+            "on" => EventKind::ConversationTypingOn,
+            "off" => EventKind::ConversationTypingOff,
+            _ => return Err(CoreError::invalid("typing_status", "typing_status must be on or off")),
+        };
+        let c = self.visitor_conversation(v, display_id).await?;
+        let user = json!({ "id": v.contact.id, "name": v.contact.name, "type": "contact" });
+        self.typing(c, kind, user, false, Performer::Contact(v.contact.id))
+            .await
+    }
+
+    pub async fn public_last_seen(self: &Arc<Self>, v: &Visitor, display_id: i64) -> CoreResult<Value> {
+        let c = self.visitor_conversation(v, display_id).await?;
+        let mut w = Work::begin(self).await?;
+        let mut conv = w.tx().lock_conversation_by_id(c.id).await?.ok_or(CoreError::NotFound)?;
+        conv.contact_last_seen_at = Some(w.now);
+        w.tx().save_conversation(&conv).await?;
+        w.commit().await?;
+        self.public_conversation_json(v, &conv).await
+    }
+
+    /// Public messages of a conversation, oldest first; `before` pages back.
+    pub async fn public_messages(
+        self: &Arc<Self>,
+        v: &Visitor,
+        display_id: i64,
+        before: Option<i64>,
+        after: Option<i64>,
+    ) -> CoreResult<Value> {
+        let c = self.visitor_conversation(v, display_id).await?;
+        let mut tx = self.store.read().await?;
+        let limit = if after.is_some() { 100 } else { 20 };
+        let msgs = tx
+            .list_messages(&MessageQuery {
+                conversation_id: c.id,
+                before,
+                after,
+                limit,
+                public_only: true,
+            })
+            .await?;
+        let senders = views::senders(&mut *tx, c.account_id, &msgs).await?;
+        Ok(Value::Array(
+            msgs.iter()
+                .zip(senders.iter())
+                .map(|(m, s)| present::message_public(m, s, c.display_id))
+                .collect(),
+        ))
+    }
+
+    /// A message from the contact.
+    pub async fn public_create_message(
+        self: &Arc<Self>,
+        v: &Visitor,
+        display_id: i64,
+        body: &Value,
+    ) -> CoreResult<Value> {
+        let c = self.visitor_conversation(v, display_id).await?;
+        let p = Params::new(body).nested_or_self("message");
+        let content = p.str("content")?;
+        if content.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            return Err(CoreError::invalid("content", "Content can't be blank"));
+        }
+        if content
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > rules::MAX_CONTENT_CHARS)
+        {
+            return Err(CoreError::invalid(
+                "content",
+                "Content is too long (maximum is 150000 characters)",
+            ));
+        }
+        let echo_id = p.str("echo_id")?.filter(|e| !e.is_empty() && e.len() <= 255);
+        let mut content_attributes = json!({});
+        if let Some(reply_to) = p.i64("reply_to")? {
+            content_attributes["in_reply_to"] = json!(reply_to);
+        }
+        let o = self
+            .ingest(Item {
+                account_id: c.account_id,
+                display_id: c.display_id,
+                member_of: None,
+                input: MessageInput {
+                    content,
+                    message_type: MessageType::Incoming,
+                    private: false,
+                    content_type: ContentType::Text,
+                    content_attributes,
+                    echo_id,
+                    source_id: None,
+                    additional_attributes: json!({}),
+                },
+                from: From::Contact(v.contact.clone()),
+            })
+            .await?;
+        Ok(present::message_public(&o.message, &o.sender, o.display_id))
+    }
+
+    /// `PATCH .../messages/:id {submitted_values}`: a form or option answered.
+    pub async fn public_update_message(
+        self: &Arc<Self>,
+        v: &Visitor,
+        display_id: i64,
+        message_id: i64,
+        body: &Value,
+    ) -> CoreResult<Value> {
+        let c = self.visitor_conversation(v, display_id).await?;
+        let p = Params::new(body).nested_or_self("message");
+        let submitted = p
+            .raw("submitted_values")
+            .cloned()
+            .ok_or_else(|| CoreError::invalid("submitted_values", "submitted_values is required"))?;
+        if !(submitted.is_array() || submitted.is_object()) || submitted.to_string().len() > 16_384 {
+            return Err(CoreError::invalid(
+                "submitted_values",
+                "submitted_values must be a list or an object of at most 16 KiB",
+            ));
+        }
+        let mut w = Work::begin(self).await?;
+        let conv = w.tx().lock_conversation_by_id(c.id).await?.ok_or(CoreError::NotFound)?;
+        let mut m = w
+            .tx()
+            .get_message(conv.id, message_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if !present::contact_visible(&m)
+            || !matches!(
+                m.content_type(),
+                ContentType::InputSelect
+                    | ContentType::Form
+                    | ContentType::InputEmail
+                    | ContentType::InputCsat
+                    | ContentType::Cards
+                    | ContentType::InputText
+                    | ContentType::InputTextarea
+            )
+        {
+            return Err(CoreError::invalid("message", "This message takes no answers"));
+        }
+        present::set_key(&mut m.content_attributes, "submitted_values", submitted);
+        m.updated_at = w.now;
+        w.tx().update_message(&m).await?;
+        self.message_updated(&mut w, &conv, &v.inbox, &m).await?;
+        w.commit().await?;
+        let sender = views::senders(
+            &mut *self.store.read().await?,
+            conv.account_id,
+            std::slice::from_ref(&m),
+        )
+        .await?
+        .pop()
+        .unwrap_or(Sender::None);
+        Ok(present::message_public(&m, &sender, conv.display_id))
+    }
+}
+
+fn random_visitor_name() -> String {
+    let n: u32 = rand::random::<u32>() % 10_000;
+    format!("Visitor {n:04}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifier_hashes() {
+        // python3 -c "import hmac,hashlib;print(hmac.new(b'secret',b'user-42',hashlib.sha256).hexdigest())"
+        let known = "e286b7b944100ab478fe553b39122922de0000aee1d04087dc3e96eefc3a8d47";
+        assert!(identifier_hash_ok("secret", "user-42", known));
+        assert!(identifier_hash_ok("secret", "user-42", &known.to_uppercase()));
+        assert!(!identifier_hash_ok("secret", "user-43", known));
+        assert!(!identifier_hash_ok("other", "user-42", known));
+        assert!(!identifier_hash_ok("secret", "user-42", "zz"));
+        assert!(!identifier_hash_ok("secret", "user-42", ""));
+    }
+}
