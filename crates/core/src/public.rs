@@ -173,10 +173,10 @@ impl Core {
                 if !name.is_empty() && c.name.is_empty() {
                     c.name = name.clone();
                 }
-                if let Some(extra) = custom {
-                    if let Some(o) = c.custom_attributes.as_object_mut() {
-                        o.extend(extra);
-                    }
+                if let Some(extra) = custom
+                    && let Some(o) = c.custom_attributes.as_object_mut()
+                {
+                    o.extend(extra);
                 }
                 c.updated_at = now;
                 w.tx().update_contact(&c).await?;

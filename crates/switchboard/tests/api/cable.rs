@@ -59,6 +59,11 @@ impl Cable {
         self.ws.send(Message::Text(v.to_string().into())).await.expect("send");
     }
 
+    /// Sends; false when the server already closed the connection.
+    pub async fn try_send(&mut self, v: Value) -> bool {
+        self.ws.send(Message::Text(v.to_string().into())).await.is_ok()
+    }
+
     pub async fn subscribe(&mut self, identifier: &Value) -> &'static str {
         let id = identifier.to_string();
         self.send(json!({ "command": "subscribe", "identifier": id })).await;
