@@ -18,6 +18,7 @@ pub mod resources;
 pub mod setup;
 pub mod views;
 pub mod webhooks;
+pub mod widget;
 pub mod work;
 
 use std::sync::Arc;
@@ -77,6 +78,7 @@ pub struct Core {
     pub job_counters: jobs::JobCounters,
     pub auth_cache: auth::AuthCache,
     ingest: ingest::Ingest,
+    secret_key_base: tokio::sync::OnceCell<String>,
 }
 
 impl Core {
@@ -91,6 +93,7 @@ impl Core {
             job_counters: Default::default(),
             auth_cache: Default::default(),
             ingest: Default::default(),
+            secret_key_base: tokio::sync::OnceCell::new(),
         })
     }
 

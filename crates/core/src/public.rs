@@ -100,16 +100,19 @@ impl Core {
     /// is verified and recognised by its identifier.
     pub async fn public_create_contact(self: &Arc<Self>, identifier: &str, body: &Value) -> CoreResult<Value> {
         let inbox = self.public_inbox(identifier).await?;
-        let (contact, ci) = self.enroll_visitor(&inbox, body).await?;
+        let (contact, ci) = self.enroll_visitor(&inbox, body, false).await?;
         Ok(present::contact_public(&contact, &ci))
     }
 
     /// Finds or creates the contact a visitor's details name and gives it a
-    /// fresh contact inbox in `inbox`.
+    /// fresh contact inbox in `inbox`. `anonymous_ok`: a visitor without an
+    /// identifier is welcome even where identities must be verified (the
+    /// widget identifies later, through `set_user`).
     pub(crate) async fn enroll_visitor(
         self: &Arc<Self>,
         inbox: &Inbox,
         body: &Value,
+        anonymous_ok: bool,
     ) -> CoreResult<(Contact, ContactInbox)> {
         let p = Params::new(body);
         let ident = p.str("identifier")?.filter(|s| !s.is_empty());
@@ -127,6 +130,7 @@ impl Core {
                 true
             }
             (_, Some(_)) => return Err(hmac_failed()),
+            (None, None) if anonymous_ok => false,
             _ if mandatory => return Err(hmac_failed()),
             _ => false,
         };

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod ops;
 pub mod public;
 pub mod ratelimit;
+pub mod widget;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -91,6 +92,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(api::routes())
         .merge(ops::routes())
         .merge(public::routes())
+        .merge(widget::routes(state.clone()))
         .route("/cable", axum::routing::get(cable::upgrade))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), track))

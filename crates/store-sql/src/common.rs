@@ -135,6 +135,20 @@ impl Tx for SqlTx {
         self.tx.commit().await.map_err(map_err)
     }
 
+    async fn instance_secret(&mut self, name: &str, candidate: &str) -> StoreResult<String> {
+        sqlx::query("INSERT INTO instance_secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(name)
+            .bind(candidate)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query_scalar("SELECT value FROM instance_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(map_err)
+    }
+
     // ---- accounts and users ----
 
     async fn count_accounts(&mut self) -> StoreResult<i64> {
@@ -871,6 +885,16 @@ impl Tx for SqlTx {
         .fetch_optional(&mut *self.tx)
         .await
         .map_err(map_err)
+    }
+
+    async fn set_contact_inbox_verified(&mut self, id: i64, verified: bool) -> StoreResult<()> {
+        sqlx::query("UPDATE contact_inboxes SET hmac_verified = $2 WHERE id = $1")
+            .bind(id)
+            .bind(verified)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
     }
 
     async fn find_contact_inbox_for(&mut self, contact_id: i64, inbox_id: i64) -> StoreResult<Option<ContactInbox>> {

@@ -61,6 +61,10 @@ pub trait Store: Send + Sync + 'static {
 pub trait Tx: Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 
+    /// The installation secret `name`, created from `candidate` the first
+    /// time; every node gets the same value.
+    async fn instance_secret(&mut self, name: &str, candidate: &str) -> StoreResult<String>;
+
     // ---- accounts and users ----
     async fn count_accounts(&mut self) -> StoreResult<i64>;
     async fn insert_account(&mut self, name: &str, locale: &str, now: i64) -> StoreResult<Account>;
@@ -139,6 +143,7 @@ pub trait Tx: Send {
     async fn find_contact_inbox(&mut self, inbox_id: i64, source_id: &str) -> StoreResult<Option<ContactInbox>>;
     async fn get_contact_inbox(&mut self, id: i64) -> StoreResult<Option<ContactInbox>>;
     async fn find_contact_inbox_by_pubsub(&mut self, token: &str) -> StoreResult<Option<ContactInbox>>;
+    async fn set_contact_inbox_verified(&mut self, id: i64, verified: bool) -> StoreResult<()>;
     async fn find_contact_inbox_for(&mut self, contact_id: i64, inbox_id: i64) -> StoreResult<Option<ContactInbox>>;
     async fn list_contact_inboxes(&mut self, contact_ids: &[i64]) -> StoreResult<Vec<ContactInbox>>;
     async fn contact_labels(&mut self, contact_id: i64) -> StoreResult<Vec<String>>;

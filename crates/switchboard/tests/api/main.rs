@@ -14,3 +14,4 @@ mod resources;
 mod tenancy;
 mod walkthrough;
 mod webhooks;
+mod widget;

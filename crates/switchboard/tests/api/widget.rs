@@ -1,0 +1,285 @@
+//! The Widget API, as the website widget uses it.
+
+use hmac::{Hmac, Mac};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::both;
+use crate::helpers::{Sink, TestApp};
+
+struct W<'a> {
+    app: &'a TestApp,
+    website_token: String,
+    token: Option<String>,
+    origin: Option<String>,
+}
+
+impl W<'_> {
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut req = self.app.client.request(
+            method,
+            format!(
+                "{}/api/v1/widget{path}{sep}website_token={}",
+                self.app.base, self.website_token
+            ),
+        );
+        if let Some(t) = &self.token {
+            req = req.header("X-Auth-Token", t);
+        }
+        if let Some(o) = &self.origin {
+            req = req.header("Origin", o);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let s = r.status();
+        let t = r.text().await.unwrap();
+        (
+            s,
+            if t.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&t).unwrap_or(Value::String(t))
+            },
+        )
+    }
+}
+
+async fn website_inbox(app: &TestApp, channel: Value) -> Value {
+    let mut ch = json!({ "type": "web_widget", "website_url": "https://shop.example", "widget_color": "#ff5500", "welcome_title": "Hi there" });
+    if let (Some(o), Some(extra)) = (ch.as_object_mut(), channel.as_object()) {
+        o.extend(extra.clone());
+    }
+    app.ok(
+        Method::POST,
+        &app.acc("/inboxes"),
+        Some(json!({ "name": "Shop", "channel": ch })),
+    )
+    .await
+}
+
+async fn a_visitor_chats_from_the_widget(app: TestApp) {
+    let inbox = website_inbox(&app, json!({})).await;
+    let mut w = W {
+        app: &app,
+        website_token: inbox["website_token"].as_str().unwrap().to_string(),
+        token: None,
+        origin: None,
+    };
+    let (s, cfg) = w.call(Method::POST, "/config", None).await;
+    assert_eq!(s, StatusCode::OK, "{cfg}");
+    assert_eq!(cfg["website_channel_config"]["widget_color"], "#ff5500");
+    assert_eq!(cfg["website_channel_config"]["welcome_title"], "Hi there");
+    let token = cfg["website_channel_config"]["auth_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(token.split('.').count(), 3, "a JWT");
+    let contact_id = cfg["contact"]["id"].clone();
+    w.token = Some(token.clone());
+    // The same token is the same visitor across reloads.
+    let (_, again) = w.call(Method::POST, "/config", None).await;
+    assert_eq!(again["contact"]["id"], contact_id);
+    let (s, none) = w.call(Method::GET, "/conversations", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(none, json!({}));
+    let (s, m) = w.call(Method::POST, "/messages", Some(json!({ "message": { "content": "Do you ship to Berlin?", "echo_id": "e1", "referer_url": "https://shop.example/cart" } }))).await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    assert_eq!(m["echo_id"], "e1");
+    let c = m["conversation_id"].as_i64().unwrap();
+    let agent = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{c}")), None)
+        .await;
+    assert_eq!(agent["meta"]["channel"], "Channel::WebWidget");
+    assert_eq!(agent["additional_attributes"]["referer"], "https://shop.example/cart");
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{c}/messages")),
+        Some(json!({ "content": "note: VIP", "private": true })),
+    )
+    .await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{c}/messages")),
+        Some(json!({ "content": "Yes, in 2 days." })),
+    )
+    .await;
+    let (_, list) = w.call(Method::GET, "/messages", None).await;
+    let texts: Vec<&str> = list["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, vec!["Do you ship to Berlin?", "Yes, in 2 days."]);
+    let (s, _) = w
+        .call(
+            Method::POST,
+            "/conversations/toggle_typing",
+            Some(json!({ "typing_status": "on" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = w.call(Method::POST, "/conversations/update_last_seen", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, upd) = w
+        .call(
+            Method::PATCH,
+            "/contact",
+            Some(json!({ "name": "Vera", "email": "vera@example.com" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{upd}");
+    assert_eq!(upd["email"], "vera@example.com");
+    // Ending the conversation, then writing again starts a new one.
+    let (s, ended) = w.call(Method::GET, "/conversations/toggle_status", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(ended["status"], "resolved");
+    let (_, m2) = w
+        .call(
+            Method::POST,
+            "/messages",
+            Some(json!({ "message": { "content": "One more question" } })),
+        )
+        .await;
+    assert_ne!(m2["conversation_id"], c);
+    // A bad or foreign token is nobody.
+    w.token = Some(format!("{token}x"));
+    let (s, _) = w.call(Method::GET, "/messages", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let other = website_inbox(&app, json!({})).await;
+    let w2 = W {
+        app: &app,
+        website_token: other["website_token"].as_str().unwrap().to_string(),
+        token: Some(token),
+        origin: None,
+    };
+    let (s, _) = w2.call(Method::GET, "/messages", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "a token is bound to its inbox");
+    let w3 = W {
+        app: &app,
+        website_token: "nope".into(),
+        token: None,
+        origin: None,
+    };
+    let (s, _) = w3.call(Method::POST, "/config", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+both!(a_visitor_chats_from_the_widget);
+
+async fn identity_and_allowed_domains(app: TestApp) {
+    let inbox = website_inbox(
+        &app,
+        json!({ "allowed_domains": "shop.example, *.shop.example", "hmac_mandatory": true }),
+    )
+    .await;
+    let key = inbox["hmac_token"].as_str().unwrap().to_string();
+    let mut w = W {
+        app: &app,
+        website_token: inbox["website_token"].as_str().unwrap().to_string(),
+        token: None,
+        origin: Some("https://evil.example".into()),
+    };
+    let (s, _) = w.call(Method::POST, "/config", None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a site outside allowed_domains is refused");
+    w.origin = Some("https://www.shop.example".into());
+    let r = app
+        .client
+        .post(format!(
+            "{}/api/v1/widget/config?website_token={}",
+            app.base, w.website_token
+        ))
+        .header("Origin", "https://www.shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["access-control-allow-origin"], "https://www.shop.example");
+    let cfg: Value = r.json().await.unwrap();
+    w.token = Some(
+        cfg["website_channel_config"]["auth_token"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    let sign = |id: &str| {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).unwrap();
+        mac.update(id.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    };
+    let (s, b) = w
+        .call(
+            Method::PATCH,
+            "/contact/set_user",
+            Some(json!({ "identifier": "cust-1", "email": "c1@example.com" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "hmac_mandatory: no hash, no identity");
+    assert_eq!(b["error"], "HMAC failed: Invalid Identifier Hash Provided");
+    let (s, _) = w
+        .call(
+            Method::PATCH,
+            "/contact/set_user",
+            Some(json!({ "identifier": "cust-1", "identifier_hash": sign("cust-2") })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, me) = w.call(Method::PATCH, "/contact/set_user", Some(json!({ "identifier": "cust-1", "identifier_hash": sign("cust-1"), "email": "c1@example.com", "name": "Cy" }))).await;
+    assert_eq!(s, StatusCode::OK, "{me}");
+    assert_eq!(me["identifier"], "cust-1");
+    assert_eq!(me["email"], "c1@example.com");
+    // Switching to another identity issues a new visitor and token.
+    let (s, other) = w
+        .call(
+            Method::PATCH,
+            "/contact/set_user",
+            Some(json!({ "identifier": "cust-2", "identifier_hash": sign("cust-2") })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{other}");
+    assert_ne!(other["id"], me["id"]);
+    assert!(other["widget_auth_token"].as_str().is_some());
+    app.stop().await;
+}
+both!(identity_and_allowed_domains);
+
+async fn widget_events_reach_webhooks(app: TestApp) {
+    let sink = Sink::start().await;
+    app.ok(
+        Method::POST,
+        &app.acc("/webhooks"),
+        Some(json!({ "url": sink.url, "subscriptions": ["webwidget_triggered"] })),
+    )
+    .await;
+    let inbox = website_inbox(&app, json!({})).await;
+    let mut w = W {
+        app: &app,
+        website_token: inbox["website_token"].as_str().unwrap().to_string(),
+        token: None,
+        origin: None,
+    };
+    let (_, cfg) = w.call(Method::POST, "/config", None).await;
+    w.token = Some(
+        cfg["website_channel_config"]["auth_token"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    let (s, _) = w.call(Method::POST, "/events", Some(json!({ "name": "webwidget.triggered", "event_info": { "browser_language": "de", "referer": "https://shop.example/" } }))).await;
+    assert_eq!(s, StatusCode::OK);
+    let got = sink.wait_for("webwidget_triggered", 1).await;
+    let b = got[0].json();
+    assert_eq!(b["event_info"]["browser_language"], "de");
+    assert_eq!(b["inbox"]["id"], inbox["id"]);
+    assert_eq!(b["contact"]["id"], cfg["contact"]["id"]);
+    let (s, _) = w
+        .call(Method::POST, "/events", Some(json!({ "name": "something.else" })))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    app.stop().await;
+}
+both!(widget_events_reach_webhooks);
