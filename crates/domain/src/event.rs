@@ -3,6 +3,7 @@
 //! in-process listeners (real-time fan-out) and, where subscribed, turned into
 //! webhook deliveries.
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -132,8 +133,21 @@ pub const ALLOWED_WEBHOOK_SUBSCRIPTIONS: &[&str] = &[
     "conversation_typing_off",
 ];
 
+impl Serialize for EventKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.cable_name())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        EventKind::parse_cable(&name).ok_or_else(|| serde::de::Error::custom(format!("unknown event {name}")))
+    }
+}
+
 /// One event: what happened, where, and the push data clients receive.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
     pub kind: EventKind,
     pub account_id: i64,
@@ -185,7 +199,7 @@ impl Event {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Performer {
     User(i64),
     Contact(i64),

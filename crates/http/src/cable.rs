@@ -87,37 +87,67 @@ pub async fn upgrade(State(st): State<Arc<AppState>>, ws: WebSocketUpgrade) -> R
 
 /// Keeps the hub in step with committed events: routes them to sockets,
 /// re-resolves memberships after `account.cache_invalidated`, closes the
-/// sockets of users whose credentials changed.
-pub async fn fan_out(core: Arc<Core>, hub: Arc<switchboard_realtime::Hub>) {
-    use switchboard_domain::EventKind;
+/// sockets of users whose credentials changed. With a backplane, events
+/// committed here go to the other nodes and theirs come here.
+pub async fn fan_out(
+    core: Arc<Core>,
+    hub: Arc<switchboard_realtime::Hub>,
+    backplane: Option<Arc<switchboard_realtime::backplane::RedisBackplane>>,
+) {
     use tokio::sync::broadcast::error::RecvError;
-    let mut rx = core.subscribe();
-    let auth = CoreAuthorizer(core.clone());
+    let mut local = core.subscribe();
+    let mut remote = backplane.as_ref().map(|b| b.subscribe());
+    // One publisher keeps the order of events towards the other nodes.
+    let outbound = backplane.map(|b| {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Arc<switchboard_domain::Event>>(8192);
+        tokio::spawn(async move {
+            while let Some(e) = rx.recv().await {
+                b.publish(&e).await;
+            }
+        });
+        tx
+    });
     loop {
-        let event = match rx.recv().await {
-            Ok(e) => e,
-            Err(RecvError::Lagged(n)) => {
-                tracing::warn!(missed = n, "real-time fan-out fell behind; clients catch up over HTTP");
-                continue;
-            }
-            Err(RecvError::Closed) => return,
-        };
-        match event.kind {
-            EventKind::SessionsRevoked => {
-                if let Some(user) = event.data.get("user_id").and_then(serde_json::Value::as_i64) {
-                    hub.revoke_user(user);
+        tokio::select! {
+            r = local.recv() => match r {
+                Ok(event) => {
+                    handle(&core, &hub, &event).await;
+                    if let Some(tx) = &outbound && tx.try_send(event).is_err() {
+                        tracing::warn!("backplane queue full: other nodes miss an event; their clients catch up over HTTP");
+                    }
                 }
-            }
-            EventKind::AccountCacheInvalidated => {
-                refresh_account(&core, &hub, &auth, event.account_id).await;
-                hub.dispatch(&event);
-            }
-            _ => hub.dispatch(&event),
+                Err(RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "real-time fan-out fell behind; clients catch up over HTTP");
+                }
+                Err(RecvError::Closed) => return,
+            },
+            Some(event) = async {
+                match remote.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => handle(&core, &hub, &event).await,
         }
     }
 }
 
-async fn refresh_account(core: &Arc<Core>, hub: &switchboard_realtime::Hub, _auth: &CoreAuthorizer, account_id: i64) {
+async fn handle(core: &Arc<Core>, hub: &switchboard_realtime::Hub, event: &switchboard_domain::Event) {
+    use switchboard_domain::EventKind;
+    match event.kind {
+        EventKind::SessionsRevoked => {
+            if let Some(user) = event.data.get("user_id").and_then(serde_json::Value::as_i64) {
+                hub.revoke_user(user);
+            }
+        }
+        EventKind::AccountCacheInvalidated => {
+            refresh_account(core, hub, event.account_id).await;
+            hub.dispatch(event);
+        }
+        _ => hub.dispatch(event),
+    }
+}
+
+async fn refresh_account(core: &Arc<Core>, hub: &switchboard_realtime::Hub, account_id: i64) {
     let Ok(mut tx) = core.store.read().await else { return };
     for user_id in hub.agents_of(account_id) {
         match tx.get_account_user(account_id, user_id).await {

@@ -50,6 +50,8 @@ pub struct Hub {
     pub frames: AtomicU64,
     /// Sockets closed for not keeping up.
     pub slow_dropped: AtomicU64,
+    /// Presence shared between nodes, when several run.
+    pub shared: std::sync::OnceLock<Arc<crate::backplane::RedisBackplane>>,
 }
 
 enum Audience {
@@ -85,6 +87,45 @@ fn audience(kind: EventKind) -> Audience {
 impl Hub {
     pub fn new() -> Arc<Hub> {
         Arc::new(Hub::default())
+    }
+
+    /// Marks a subscriber online.
+    pub async fn touch(&self, p: &Principal) {
+        let now = std::time::Instant::now();
+        match p {
+            Principal::Agent {
+                account_id, user_id, ..
+            } => {
+                self.presence.touch_user(*account_id, *user_id, now);
+                if let Some(r) = self.shared.get() {
+                    r.touch(*account_id, "users", *user_id).await;
+                }
+            }
+            Principal::Contact {
+                account_id, contact_id, ..
+            } => {
+                self.presence.touch_contact(*account_id, *contact_id, now);
+                if let Some(r) = self.shared.get() {
+                    r.touch(*account_id, "contacts", *contact_id).await;
+                }
+            }
+        }
+    }
+
+    /// Agents online in an account (across nodes when shared).
+    pub async fn online_users(&self, account_id: i64) -> Vec<i64> {
+        match self.shared.get() {
+            Some(r) => r.online(account_id, "users").await,
+            None => self.presence.online_users(account_id, std::time::Instant::now()),
+        }
+    }
+
+    /// Contacts online in an account (across nodes when shared).
+    pub async fn online_contacts(&self, account_id: i64) -> Vec<i64> {
+        match self.shared.get() {
+            Some(r) => r.online(account_id, "contacts").await,
+            None => self.presence.online_contacts(account_id, std::time::Instant::now()),
+        }
     }
 
     pub fn next_socket_id(&self) -> u64 {

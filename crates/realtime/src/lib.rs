@@ -4,6 +4,7 @@
 //! The hub holds only what may be lost: the database stays the system of
 //! record, and a client that reconnects catches up over HTTP.
 
+pub mod backplane;
 pub mod cable;
 pub mod hub;
 pub mod presence;

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
@@ -125,7 +125,7 @@ async fn handle(
             let Some(principal) = principal else {
                 return vec![cable::reject(&identifier)];
             };
-            touch(hub, &principal);
+            hub.touch(&principal).await;
             let literal = serde_json::to_string(&identifier).unwrap_or_default();
             hub.add(Arc::new(Sub {
                 socket,
@@ -150,7 +150,7 @@ async fn handle(
             };
             match data.get("action").and_then(Value::as_str) {
                 Some("update_presence") => {
-                    touch(hub, principal);
+                    hub.touch(principal).await;
                     let body = presence_body(hub, auth, principal).await;
                     let literal = serde_json::to_string(&identifier).unwrap_or_default();
                     vec![cable::message_frame(&literal, &body)]
@@ -161,25 +161,12 @@ async fn handle(
     }
 }
 
-fn touch(hub: &Hub, p: &Principal) {
-    let now = Instant::now();
-    match p {
-        Principal::Agent {
-            account_id, user_id, ..
-        } => hub.presence.touch_user(*account_id, *user_id, now),
-        Principal::Contact {
-            account_id, contact_id, ..
-        } => hub.presence.touch_contact(*account_id, *contact_id, now),
-    }
-}
-
 /// `presence.update`: the account's agents who are online (seen within the
 /// window, or not going offline automatically) with their availability,
 /// and for agents the online contacts.
 async fn presence_body(hub: &Hub, auth: &Arc<dyn Authorizer>, p: &Principal) -> String {
     let account_id = p.account_id();
-    let now = Instant::now();
-    let online = hub.presence.online_users(account_id, now);
+    let online = hub.online_users(account_id).await;
     let mut users = serde_json::Map::new();
     for a in auth.availability(account_id).await {
         if (online.contains(&a.user_id) || !a.auto_offline) && a.availability != "offline" {
@@ -188,7 +175,7 @@ async fn presence_body(hub: &Hub, auth: &Arc<dyn Authorizer>, p: &Principal) -> 
     }
     let mut contacts = serde_json::Map::new();
     if matches!(p, Principal::Agent { .. }) {
-        for c in hub.presence.online_contacts(account_id, now) {
+        for c in hub.online_contacts(account_id).await {
             contacts.insert(c.to_string(), json!("online"));
         }
     }

@@ -113,6 +113,13 @@ pub struct Options {
     /// Messages per conversation per minute [default: 200].
     #[arg(long, env = "SWITCHBOARD_FLOOD_LIMIT")]
     pub flood_limit: Option<i64>,
+    /// Redis for several nodes: real-time events and presence shared between
+    /// them (redis://host:6379). Without it one node serves alone.
+    #[arg(long, env = "SWITCHBOARD_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Prefix of this installation's Redis keys and channels [default: switchboard].
+    #[arg(long, env = "SWITCHBOARD_REDIS_NAMESPACE")]
+    pub redis_namespace: Option<String>,
     /// Days stored events are kept [default: 7].
     #[arg(long, env = "SWITCHBOARD_EVENT_RETENTION_DAYS")]
     pub event_retention_days: Option<u64>,
@@ -145,6 +152,8 @@ pub struct Settings {
     pub flood_limit: i64,
     pub event_retention: Duration,
     pub delivery_retention: Duration,
+    pub redis_url: Option<String>,
+    pub redis_namespace: String,
     pub log_json: bool,
     pub log: String,
 }
@@ -178,6 +187,12 @@ impl Settings {
             job_concurrency: pick!(job_concurrency, 16).max(1),
             max_body_bytes: pick!(max_body_bytes, 2 * 1024 * 1024),
             flood_limit: pick!(flood_limit, 200).max(1),
+            redis_url: cli
+                .redis_url
+                .clone()
+                .or(file.redis_url.clone())
+                .filter(|u| !u.is_empty()),
+            redis_namespace: pick!(redis_namespace, "switchboard".to_string()),
             event_retention: Duration::from_secs(pick!(event_retention_days, 7).max(1) * 86_400),
             delivery_retention: Duration::from_secs(pick!(delivery_retention_days, 30).max(1) * 86_400),
             log_json: pick!(log_json, false),

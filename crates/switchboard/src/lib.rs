@@ -93,7 +93,17 @@ pub async fn start_with(s: &Settings, core: Arc<Core>, run_jobs: bool) -> anyhow
     let addr = listener.local_addr()?;
     let (shutdown, rx) = watch::channel(false);
     let hub = switchboard_realtime::Hub::new();
-    tokio::spawn(switchboard_http::cable::fan_out(core.clone(), hub.clone()));
+    let backplane = match &s.redis_url {
+        Some(url) => {
+            let b = switchboard_realtime::backplane::RedisBackplane::connect(url, &s.redis_namespace)
+                .await
+                .with_context(|| format!("connecting to Redis at {}", redact(url)))?;
+            let _ = hub.shared.set(b.clone());
+            Some(b)
+        }
+        None => None,
+    };
+    tokio::spawn(switchboard_http::cable::fan_out(core.clone(), hub.clone(), backplane));
     let state = switchboard_http::AppState::new(core.clone(), hub, rx.clone(), s.max_body_bytes);
     let app = switchboard_http::router(state);
     let mut http_rx = rx.clone();

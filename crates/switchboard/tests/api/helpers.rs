@@ -81,6 +81,7 @@ pub mod tempdir {
 }
 
 pub struct TestApp {
+    pub database_url: String,
     pub base: String,
     pub client: reqwest::Client,
     pub account_id: i64,
@@ -125,6 +126,7 @@ impl TestApp {
         let server = switchboard::start(&settings, core).await.expect("start");
         let base = format!("http://{}", server.addr);
         Some(TestApp {
+            database_url: url,
             base,
             client: reqwest::Client::new(),
             account_id: created.account.id,
@@ -259,6 +261,20 @@ impl TestApp {
             .await
             .expect("other account");
         (c.account.id, c.access_token)
+    }
+
+    /// A handle on the same account through another node at `base`.
+    pub fn via(&self, base: String) -> TestApp {
+        TestApp {
+            database_url: self.database_url.clone(),
+            base,
+            client: self.client.clone(),
+            account_id: self.account_id,
+            admin_id: self.admin_id,
+            token: self.token.clone(),
+            server: None,
+            _dir: None,
+        }
     }
 
     pub async fn stop(mut self) {

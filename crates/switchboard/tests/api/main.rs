@@ -9,6 +9,7 @@ mod cable;
 mod contacts;
 mod conversations;
 mod messages;
+mod nodes;
 mod public;
 mod resources;
 mod tenancy;
