@@ -404,6 +404,7 @@ impl Core {
                 member_of: None,
                 input,
                 from: crate::ingest::From::User(ctx.user.clone()),
+                attachments: Vec::new(),
             };
             let mut results = crate::ingest::process(self, &mut w, std::slice::from_ref(&item)).await?;
             results

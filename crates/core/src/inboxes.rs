@@ -125,7 +125,7 @@ impl Core {
         let list = tx.list_inboxes(ctx.account_id(), member).await?;
         Ok(list
             .iter()
-            .map(|i| present::inbox(i, &self.config.public_url, ctx.is_admin()))
+            .map(|i| present::inbox(i, self.public_url(), ctx.is_admin()))
             .collect())
     }
 
@@ -141,7 +141,7 @@ impl Core {
 
     pub async fn get_inbox(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
         let inbox = self.visible_inbox(ctx, id).await?;
-        Ok(present::inbox(&inbox, &self.config.public_url, ctx.is_admin()))
+        Ok(present::inbox(&inbox, self.public_url(), ctx.is_admin()))
     }
 
     pub async fn create_inbox(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
@@ -197,7 +197,7 @@ impl Core {
                 updated_at: now,
             })
             .await?;
-        let data = present::inbox(&inbox, &self.config.public_url, false);
+        let data = present::inbox(&inbox, self.public_url(), false);
         w.emit(
             Event::new(EventKind::InboxCreated, inbox.account_id, data.clone())
                 .inbox(Some(inbox.id))
@@ -211,7 +211,7 @@ impl Core {
                 .await?;
         }
         w.commit().await?;
-        Ok(present::inbox(&inbox, &self.config.public_url, true))
+        Ok(present::inbox(&inbox, self.public_url(), true))
     }
 
     pub async fn update_inbox(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
@@ -223,7 +223,7 @@ impl Core {
             .get_inbox(ctx.account_id(), id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let before = present::inbox(&inbox, &self.config.public_url, false);
+        let before = present::inbox(&inbox, self.public_url(), false);
         if p.has("name") {
             inbox.name = p.req_str("name")?;
         }
@@ -246,7 +246,7 @@ impl Core {
         }
         inbox.updated_at = w.now;
         w.tx().update_inbox(&inbox).await?;
-        let data = present::inbox(&inbox, &self.config.public_url, false);
+        let data = present::inbox(&inbox, self.public_url(), false);
         let changed = changed_keys(&before, &data);
         w.emit(
             Event::new(EventKind::InboxUpdated, inbox.account_id, data.clone())
@@ -262,7 +262,7 @@ impl Core {
                 .await?;
         }
         w.commit().await?;
-        Ok(present::inbox(&inbox, &self.config.public_url, true))
+        Ok(present::inbox(&inbox, self.public_url(), true))
     }
 
     pub async fn delete_inbox(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {

@@ -48,6 +48,8 @@ pub struct Item {
     pub member_of: Option<i64>,
     pub input: MessageInput,
     pub from: From,
+    /// Files already in the attachment store.
+    pub attachments: Vec<switchboard_store::NewAttachment>,
 }
 
 /// What a request got: its message (new, or the earlier one a replayed
@@ -58,6 +60,7 @@ pub struct Outcome {
     pub sender: Sender,
     pub display_id: i64,
     pub created: bool,
+    pub attachments: Vec<switchboard_store::Attachment>,
 }
 
 type Reply = oneshot::Sender<CoreResult<Outcome>>;
@@ -323,6 +326,21 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
         }
     }
 
+    // Attachments of the new messages.
+    let mut attachments: Vec<switchboard_store::Attachment> = Vec::new();
+    for (idx, slot) in slots.iter().enumerate() {
+        if let Slot::Row(r) = slot
+            && let Some(m) = &by_row[*r]
+            && !items[idx].attachments.is_empty()
+        {
+            attachments.extend(
+                w.tx()
+                    .insert_attachments(m.account_id, m.id, &items[idx].attachments, now)
+                    .await?,
+            );
+        }
+    }
+
     // 4. The rules, per conversation, in arrival order.
     let mut after: HashMap<i64, Conversation> = HashMap::new();
     let mut touched_contacts: Vec<i64> = Vec::new();
@@ -406,7 +424,8 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
             continue;
         };
         let sender = sender_of(&item.from, view);
-        let data = present::message_push(msg, &sender, &view.conv, &view.contact_inbox, view.unread_count);
+        let mut data = present::message_push(msg, &sender, &view.conv, &view.contact_inbox, view.unread_count);
+        core.with_attachments(&mut data, &attachments);
         let performer = match &item.from {
             From::User(u) => switchboard_domain::event::Performer::User(u.id),
             From::Contact(c) => switchboard_domain::event::Performer::Contact(c.id),
@@ -431,7 +450,8 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
                     account_rows.entry(msg.account_id).or_insert(a)
                 }
             };
-            let payload = present::message_webhook("message_created", msg, &sender, view, inbox, account);
+            let mut payload = present::message_webhook("message_created", msg, &sender, view, inbox, account);
+            core.with_attachments(&mut payload, &attachments);
             // An API inbox's outgoing reply is delivered through its webhook:
             // if that fails for good, the message is marked failed.
             let delivery_of = (msg.message_type() == MessageType::Outgoing && !msg.private).then_some(msg.id);
@@ -447,7 +467,11 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
         let r = match slot {
             Slot::Failed(e) => Err(clone_error(e)),
             Slot::Row(r) => match &by_row[*r] {
-                Some(m) => Ok(outcome(item, m.clone(), &views, &contacts, true)),
+                Some(m) => {
+                    let mut o = outcome(item, m.clone(), &views, &contacts, true);
+                    o.attachments = attachments.iter().filter(|a| a.message_id == m.id).cloned().collect();
+                    Ok(o)
+                }
                 None => existing(w, item, &rows[*r], &contacts).await,
             },
             Slot::SameAs(first) => match &out[*first] {
@@ -505,6 +529,7 @@ fn outcome(
         message,
         sender,
         created,
+        attachments: Vec::new(),
     }
 }
 
@@ -528,11 +553,13 @@ async fn existing(
             .pop()
             .unwrap_or(Sender::None),
     };
+    let attachments = w.tx().attachments_for(&[m.id]).await?;
     Ok(Outcome {
         display_id: item.display_id,
         message: m,
         sender,
         created: false,
+        attachments,
     })
 }
 

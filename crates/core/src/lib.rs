@@ -7,6 +7,7 @@ pub mod auth;
 pub mod contacts;
 pub mod conversations;
 pub mod error;
+pub mod files;
 pub mod inboxes;
 pub mod ingest;
 pub mod jobs;
@@ -50,6 +51,12 @@ pub struct CoreConfig {
     pub event_retention: Duration,
     /// Finished webhook deliveries and dead jobs are kept this long.
     pub delivery_retention: Duration,
+    /// Where attachment files are kept.
+    pub storage_dir: std::path::PathBuf,
+    /// Largest attachment, in bytes.
+    pub max_upload_bytes: u64,
+    /// How long attachment links stay valid.
+    pub attachment_url_ttl: Duration,
 }
 
 impl Default for CoreConfig {
@@ -65,6 +72,9 @@ impl Default for CoreConfig {
             job_poll_interval: Duration::from_millis(500),
             event_retention: Duration::from_secs(7 * 24 * 3600),
             delivery_retention: Duration::from_secs(30 * 24 * 3600),
+            storage_dir: std::path::PathBuf::from("storage"),
+            max_upload_bytes: 40 * 1024 * 1024,
+            attachment_url_ttl: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
@@ -79,11 +89,14 @@ pub struct Core {
     pub auth_cache: auth::AuthCache,
     ingest: ingest::Ingest,
     secret_key_base: tokio::sync::OnceCell<String>,
+    pub files: files::DiskStore,
+    bound_url: std::sync::OnceLock<String>,
 }
 
 impl Core {
     pub fn new(store: Arc<dyn Store>, config: CoreConfig, outbound: OutboundClient) -> Arc<Self> {
         let (events, _) = broadcast::channel(4096);
+        let files = files::DiskStore::new(config.storage_dir.clone());
         Arc::new(Core {
             store,
             config,
@@ -94,7 +107,89 @@ impl Core {
             auth_cache: Default::default(),
             ingest: Default::default(),
             secret_key_base: tokio::sync::OnceCell::new(),
+            files,
+            bound_url: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Loads what the server needs before it answers: the signing key.
+    pub async fn init(self: &Arc<Self>) -> CoreResult<()> {
+        self.widget_key_init().await?;
+        tokio::fs::create_dir_all(self.files.temp_dir())
+            .await
+            .map_err(|e| CoreError::Internal(format!("creating {}: {e}", self.files.temp_dir().display())))?;
+        Ok(())
+    }
+
+    /// The URL users reach this server at: the configured one, or the
+    /// address the server bound when none was configured.
+    pub fn public_url(&self) -> &str {
+        self.bound_url
+            .get()
+            .map(String::as_str)
+            .unwrap_or(&self.config.public_url)
+    }
+
+    /// Records the bound address as the public URL (when none was configured).
+    pub fn set_bound_url(&self, url: String) {
+        let _ = self.bound_url.set(url);
+    }
+
+    /// The installation's signing key (loaded by `init`).
+    pub fn signing_key(&self) -> &str {
+        self.secret_key_base.get().map(String::as_str).unwrap_or("")
+    }
+
+    /// A signed, expiring link to an attachment.
+    pub fn attachment_url(&self, a: &switchboard_store::Attachment) -> String {
+        let expires = switchboard_domain::time::unix_secs(switchboard_domain::time::now_micros())
+            + self.config.attachment_url_ttl.as_secs() as i64;
+        let sig = attachment_signature(self.signing_key(), a.id, expires);
+        let name: String = form_urlencoded::byte_serialize(a.file_name.as_bytes()).collect();
+        format!(
+            "{}/attachments/{}/{}?expires={expires}&signature={sig}",
+            self.public_url(),
+            a.id,
+            name
+        )
+    }
+
+    /// Whether a link to attachment `id` is genuine and unexpired.
+    pub fn attachment_url_ok(&self, id: i64, expires: i64, signature: &str) -> bool {
+        let now = switchboard_domain::time::unix_secs(switchboard_domain::time::now_micros());
+        expires > now && auth::ct_eq(&attachment_signature(self.signing_key(), id, expires), signature)
+    }
+
+    /// Chatwoot's attachment shape.
+    pub fn attachment_json(&self, a: &switchboard_store::Attachment) -> serde_json::Value {
+        let url = self.attachment_url(a);
+        serde_json::json!({
+            "id": a.id,
+            "message_id": a.message_id,
+            "file_type": match a.file_type { 0 => "image", 1 => "audio", 2 => "video", _ => "file" },
+            "account_id": a.account_id,
+            "extension": a.extension,
+            "data_url": url,
+            "thumb_url": if a.file_type == 0 { serde_json::json!(url) } else { serde_json::json!("") },
+            "file_size": a.file_size,
+            "width": a.width,
+            "height": a.height,
+            "file_name": a.file_name,
+            "content_type": a.content_type,
+        })
+    }
+
+    /// Puts each message's attachments into its JSON (`id` keys the message).
+    pub fn with_attachments(&self, json: &mut serde_json::Value, atts: &[switchboard_store::Attachment]) {
+        let Some(id) = json.get("id").and_then(serde_json::Value::as_i64) else {
+            return;
+        };
+        let list: Vec<serde_json::Value> = atts
+            .iter()
+            .filter(|a| a.message_id == id)
+            .map(|a| self.attachment_json(a))
+            .collect();
+        present::set_key(json, "attachments", serde_json::Value::Array(list));
     }
 
     /// Subscribe to committed events (the real-time layer listens here).
@@ -117,5 +212,16 @@ impl Core {
 
     pub(crate) fn wake_jobs(&self) {
         self.jobs_ready.notify_one();
+    }
+}
+
+fn attachment_signature(key: &str, id: i64, expires: i64) -> String {
+    use hmac::Mac;
+    match hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()) {
+        Ok(mut mac) => {
+            mac.update(format!("attachment:{id}:{expires}").as_bytes());
+            hex::encode(mac.finalize().into_bytes())
+        }
+        Err(_) => String::new(),
     }
 }

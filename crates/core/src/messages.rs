@@ -30,7 +30,7 @@ pub struct MessageInput {
 }
 
 /// Parses and validates a message body from the agent API.
-pub fn parse_input(body: &Value) -> CoreResult<MessageInput> {
+pub fn parse_input(body: &Value, has_files: bool) -> CoreResult<MessageInput> {
     let p = Params::new(body);
     let content = p.str("content")?;
     if let Some(c) = &content
@@ -61,7 +61,7 @@ pub fn parse_input(body: &Value) -> CoreResult<MessageInput> {
         .map_err(|m| CoreError::invalid("content_attributes", m))?;
     validate::content_for_type(content_type, &content_attributes)
         .map_err(|m| CoreError::invalid("content_attributes", m))?;
-    if content.as_deref().is_none_or(|c| c.trim().is_empty()) && content_type == ContentType::Text {
+    if content.as_deref().is_none_or(|c| c.trim().is_empty()) && content_type == ContentType::Text && !has_files {
         return Err(CoreError::invalid("content", "Content can't be blank"));
     }
     let echo_id = p.str("echo_id")?.filter(|s| !s.is_empty());
@@ -90,13 +90,21 @@ pub fn parse_input(body: &Value) -> CoreResult<MessageInput> {
 
 impl Core {
     /// `POST /conversations/:id/messages` as an agent.
+    /// `POST /conversations/:id/messages` as an agent, with any files already stored.
     pub async fn create_message(
         self: &Arc<Self>,
         ctx: &AccountCtx,
         display_id: i64,
         body: &Value,
+        files: Vec<switchboard_store::NewAttachment>,
     ) -> CoreResult<Value> {
-        let input = parse_input(body)?;
+        let input = match check_files(&files, false).and_then(|_| parse_input(body, !files.is_empty())) {
+            Ok(i) => i,
+            Err(e) => {
+                self.discard(&files).await;
+                return Err(e);
+            }
+        };
         let from = if input.message_type == MessageType::Incoming {
             crate::ingest::From::ConversationContact
         } else {
@@ -108,9 +116,19 @@ impl Core {
             member_of: if ctx.is_admin() { None } else { Some(ctx.user.id) },
             input,
             from,
+            attachments: files,
         };
         let o = self.ingest(item).await?;
-        Ok(present::message_rest(&o.message, &o.sender, o.display_id))
+        let mut v = present::message_rest(&o.message, &o.sender, o.display_id);
+        self.with_attachments(&mut v, &o.attachments);
+        Ok(v)
+    }
+
+    /// Deletes stored files of a request that will not become a message.
+    pub async fn discard(&self, files: &[switchboard_store::NewAttachment]) {
+        for f in files {
+            self.files.delete(&f.storage_key).await;
+        }
     }
 
     pub async fn list_messages(
@@ -137,6 +155,9 @@ impl Core {
             })
             .await?;
         let senders = views::senders(&mut *tx, ctx.account_id(), &msgs).await?;
+        let atts = tx
+            .attachments_for(&msgs.iter().map(|m| m.id).collect::<Vec<_>>())
+            .await?;
         let view = views::conv_view(&mut *tx, conv.clone()).await?;
         let labels = view.labels.clone();
         Ok(json!({
@@ -148,7 +169,7 @@ impl Core {
                 "agent_last_seen_at": conv.agent_last_seen_at.map(switchboard_domain::time::unix_secs),
                 "assignee_last_seen_at": conv.assignee_last_seen_at.map(switchboard_domain::time::unix_secs),
             },
-            "payload": msgs.iter().zip(senders.iter()).map(|(m, s)| present::message_rest(m, s, conv.display_id)).collect::<Vec<_>>(),
+            "payload": msgs.iter().zip(senders.iter()).map(|(m, s)| { let mut j = present::message_rest(m, s, conv.display_id); self.with_attachments(&mut j, &atts); j }).collect::<Vec<_>>(),
         }))
     }
 
@@ -223,11 +244,15 @@ impl Core {
         }
         msg.content = Some("This message was deleted".into());
         msg.content_attributes = json!({ "deleted": true });
+        let removed = w.tx().delete_attachments(msg.id).await?;
         msg.updated_at = w.now;
         w.tx().update_message(&msg).await?;
         self.message_updated(&mut w, &conv, &inbox, &msg).await?;
         let senders = views::senders(w.tx(), ctx.account_id(), std::slice::from_ref(&msg)).await?;
         w.commit().await?;
+        for key in removed {
+            self.files.delete(&key).await;
+        }
         let sender = senders.into_iter().next().unwrap_or(Sender::None);
         Ok(present::message_rest(&msg, &sender, conv.display_id))
     }
@@ -286,4 +311,22 @@ impl Core {
         self.message_updated(&mut w, &conv, &inbox, &msg).await?;
         w.commit().await
     }
+}
+
+/// At most 15 files; visitors only the types a website may send.
+pub fn check_files(files: &[switchboard_store::NewAttachment], visitor: bool) -> CoreResult<()> {
+    if files.len() > switchboard_domain::rules::MAX_ATTACHMENTS {
+        return Err(CoreError::invalid("attachments", "At most 15 attachments per message"));
+    }
+    if visitor
+        && let Some(f) = files
+            .iter()
+            .find(|f| !crate::files::visitor_may_upload(&f.content_type))
+    {
+        return Err(CoreError::invalid(
+            "attachments",
+            format!("Files of type {} are not accepted", f.content_type),
+        ));
+    }
+    Ok(())
 }

@@ -297,6 +297,9 @@ impl Core {
             })
             .await?;
         let senders = views::senders(&mut *tx, c.account_id, &msgs).await?;
+        let atts = tx
+            .attachments_for(&msgs.iter().map(|m| m.id).collect::<Vec<_>>())
+            .await?;
         Ok(json!({
             "id": c.display_id,
             "uuid": c.uuid,
@@ -304,7 +307,7 @@ impl Core {
             "status": c.status().as_str(),
             "contact_last_seen_at": c.contact_last_seen_at.map(switchboard_domain::time::unix_secs).unwrap_or(0),
             "agent_last_seen_at": c.agent_last_seen_at.map(switchboard_domain::time::unix_secs).unwrap_or(0),
-            "messages": msgs.iter().zip(senders.iter()).map(|(m, s)| present::message_public(m, s, c.display_id)).collect::<Vec<_>>(),
+            "messages": msgs.iter().zip(senders.iter()).map(|(m, s)| { let mut j = present::message_public(m, s, c.display_id); self.with_attachments(&mut j, &atts); j }).collect::<Vec<_>>(),
             "contact": present::contact_public(&v.contact, &v.ci),
         }))
     }
@@ -450,10 +453,17 @@ impl Core {
             })
             .await?;
         let senders = views::senders(&mut *tx, c.account_id, &msgs).await?;
+        let atts = tx
+            .attachments_for(&msgs.iter().map(|m| m.id).collect::<Vec<_>>())
+            .await?;
         Ok(Value::Array(
             msgs.iter()
                 .zip(senders.iter())
-                .map(|(m, s)| present::message_public(m, s, c.display_id))
+                .map(|(m, s)| {
+                    let mut j = present::message_public(m, s, c.display_id);
+                    self.with_attachments(&mut j, &atts);
+                    j
+                })
                 .collect(),
         ))
     }
@@ -464,11 +474,29 @@ impl Core {
         v: &Visitor,
         display_id: i64,
         body: &Value,
+        files: Vec<switchboard_store::NewAttachment>,
     ) -> CoreResult<Value> {
+        let r = self
+            .public_create_message_inner(v, display_id, body, files.clone())
+            .await;
+        if r.is_err() {
+            self.discard(&files).await;
+        }
+        r
+    }
+
+    async fn public_create_message_inner(
+        self: &Arc<Self>,
+        v: &Visitor,
+        display_id: i64,
+        body: &Value,
+        files: Vec<switchboard_store::NewAttachment>,
+    ) -> CoreResult<Value> {
+        crate::messages::check_files(&files, true)?;
         let c = self.visitor_conversation(v, display_id).await?;
         let p = Params::new(body).nested_or_self("message");
         let content = p.str("content")?;
-        if content.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        if content.as_deref().is_none_or(|s| s.trim().is_empty()) && files.is_empty() {
             return Err(CoreError::invalid("content", "Content can't be blank"));
         }
         if content
@@ -501,9 +529,12 @@ impl Core {
                     additional_attributes: json!({}),
                 },
                 from: From::Contact(v.contact.clone()),
+                attachments: files,
             })
             .await?;
-        Ok(present::message_public(&o.message, &o.sender, o.display_id))
+        let mut out = present::message_public(&o.message, &o.sender, o.display_id);
+        self.with_attachments(&mut out, &o.attachments);
+        Ok(out)
     }
 
     /// `PATCH .../messages/:id {submitted_values}`: a form or option answered.

@@ -91,6 +91,10 @@ fn setting(i: &Inbox, key: &str, default: Value) -> Value {
 }
 
 impl Core {
+    pub(crate) async fn widget_key_init(self: &Arc<Self>) -> CoreResult<()> {
+        self.widget_key().await.map(|_| ())
+    }
+
     /// The key that signs widget tokens: generated once per installation.
     async fn widget_key(self: &Arc<Self>) -> CoreResult<&str> {
         let key = self
@@ -317,7 +321,7 @@ impl Core {
             .str("content")?
             .is_some_and(|c| !c.trim().is_empty())
         {
-            self.widget_message_into(v, &conv, &message).await?;
+            self.widget_message_into(v, &conv, &message, Vec::new()).await?;
         }
         self.widget_conversation(v).await
     }
@@ -327,10 +331,11 @@ impl Core {
         v: &Visitor,
         conv: &Conversation,
         message: &Value,
+        files: Vec<switchboard_store::NewAttachment>,
     ) -> CoreResult<Value> {
         let p = Params::new(message);
         let content = p.str("content")?;
-        if content.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        if content.as_deref().is_none_or(|s| s.trim().is_empty()) && files.is_empty() {
             return Err(CoreError::invalid("content", "Content can't be blank"));
         }
         if content
@@ -362,14 +367,36 @@ impl Core {
                     additional_attributes: json!({}),
                 },
                 from: From::Contact(v.contact.clone()),
+                attachments: files,
             })
             .await?;
-        Ok(present::message_public(&o.message, &o.sender, o.display_id))
+        let mut out = present::message_public(&o.message, &o.sender, o.display_id);
+        self.with_attachments(&mut out, &o.attachments);
+        Ok(out)
     }
 
     /// `POST /messages`: into the current conversation, or a new one when
     /// there is none or it was resolved.
-    pub async fn widget_create_message(self: &Arc<Self>, v: &Visitor, body: &Value) -> CoreResult<Value> {
+    pub async fn widget_create_message(
+        self: &Arc<Self>,
+        v: &Visitor,
+        body: &Value,
+        files: Vec<switchboard_store::NewAttachment>,
+    ) -> CoreResult<Value> {
+        let r = self.widget_create_message_inner(v, body, files.clone()).await;
+        if r.is_err() {
+            self.discard(&files).await;
+        }
+        r
+    }
+
+    async fn widget_create_message_inner(
+        self: &Arc<Self>,
+        v: &Visitor,
+        body: &Value,
+        files: Vec<switchboard_store::NewAttachment>,
+    ) -> CoreResult<Value> {
+        crate::messages::check_files(&files, true)?;
         let message = body
             .get("message")
             .filter(|m| m.is_object())
@@ -389,7 +416,7 @@ impl Core {
                     .await?
             }
         };
-        self.widget_message_into(v, &conv, &message).await
+        self.widget_message_into(v, &conv, &message, files).await
     }
 
     pub async fn widget_messages(
@@ -413,8 +440,11 @@ impl Core {
             })
             .await?;
         let senders = views::senders(&mut *tx, c.account_id, &msgs).await?;
+        let atts = tx
+            .attachments_for(&msgs.iter().map(|m| m.id).collect::<Vec<_>>())
+            .await?;
         Ok(
-            json!({ "payload": msgs.iter().zip(senders.iter()).map(|(m, s)| present::message_public(m, s, c.display_id)).collect::<Vec<_>>() }),
+            json!({ "payload": msgs.iter().zip(senders.iter()).map(|(m, s)| { let mut j = present::message_public(m, s, c.display_id); self.with_attachments(&mut j, &atts); j }).collect::<Vec<_>>() }),
         )
     }
 

@@ -81,7 +81,12 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/conversations/{id}/update_last_seen", post(conversations_seen))
         .route("/conversations/{id}/toggle_typing_status", post(conversations_typing))
         .route("/conversations/{id}/unread", post(conversations_unread))
-        .route("/conversations/{id}/messages", get(messages_list).post(messages_create))
+        .route(
+            "/conversations/{id}/messages",
+            get(messages_list)
+                .post(messages_create)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route(
             "/conversations/{id}/messages/{message_id}",
             axum::routing::patch(messages_update).delete(messages_delete),
@@ -471,8 +476,12 @@ async fn messages_list(State(st): S, Acct(c): Acct, ids: Ids, q: QueryParams) ->
         .await?))
 }
 
-async fn messages_create(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    Ok(ok(st.core.create_message(&c, ids.get("id")?, &b).await?))
+/// JSON, or a multipart form with `attachments[]` (streamed to the store,
+/// each file checked against the size limit as it arrives).
+async fn messages_create(State(st): S, Acct(c): Acct, ids: Ids, req: axum::extract::Request) -> ApiResult<Response> {
+    let id = ids.get("id")?;
+    let (b, files) = crate::uploads::message_body(&st, req).await?;
+    Ok(ok(st.core.create_message(&c, id, &b, files).await?))
 }
 
 async fn messages_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {

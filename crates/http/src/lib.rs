@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod ops;
 pub mod public;
 pub mod ratelimit;
+pub mod uploads;
 pub mod widget;
 
 use std::sync::Arc;
@@ -94,6 +95,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(public::routes())
         .merge(widget::routes(state.clone()))
         .route("/cable", axum::routing::get(cable::upgrade))
+        .route("/attachments/{id}/{name}", axum::routing::get(uploads::download))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)

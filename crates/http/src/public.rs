@@ -231,13 +231,14 @@ async fn message_create(
     State(st): S,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     p: PathParams,
-    JsonBody(b): JsonBody,
+    req: axum::extract::Request,
 ) -> ApiResult<Response> {
     let v = visitor(&st, &p).await?;
     limit_write(&st, &v.ci.source_id, peer.ip())?;
+    let (b, files) = crate::uploads::message_body(&st, req).await?;
     Ok(ok(st
         .core
-        .public_create_message(&v, p.id("conversation_id")?, &b)
+        .public_create_message(&v, p.id("conversation_id")?, &b, files)
         .await?))
 }
 

@@ -39,7 +39,12 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/api/v1/widget/conversations/update_last_seen", post(last_seen))
         .route("/api/v1/widget/conversations/toggle_typing", post(typing))
         .route("/api/v1/widget/conversations/toggle_status", get(resolve))
-        .route("/api/v1/widget/messages", get(messages).post(message_create))
+        .route(
+            "/api/v1/widget/messages",
+            get(messages)
+                .post(message_create)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route(
             "/api/v1/widget/messages/{id}",
             axum::routing::patch(message_update).put(message_update),
@@ -259,10 +264,11 @@ async fn message_create(
     State(st): S,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     WidgetVisitor(v): WidgetVisitor,
-    JsonBody(b): JsonBody,
+    req: axum::extract::Request,
 ) -> ApiResult<Response> {
     limit_write(&st, &v.ci.source_id, peer.ip())?;
-    Ok(ok(st.core.widget_create_message(&v, &b).await?))
+    let (b, files) = crate::uploads::message_body(&st, req).await?;
+    Ok(ok(st.core.widget_create_message(&v, &b, files).await?))
 }
 
 async fn message_update(

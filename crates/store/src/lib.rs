@@ -213,6 +213,18 @@ pub trait Tx: Send {
     async fn count_messages_since(&mut self, conversation_id: i64, since: i64, cap: i64) -> StoreResult<i64>;
     async fn list_messages(&mut self, q: &MessageQuery) -> StoreResult<Vec<Message>>;
 
+    async fn insert_attachments(
+        &mut self,
+        account_id: i64,
+        message_id: i64,
+        files: &[NewAttachment],
+        now: i64,
+    ) -> StoreResult<Vec<Attachment>>;
+    async fn attachments_for(&mut self, message_ids: &[i64]) -> StoreResult<Vec<Attachment>>;
+    async fn get_attachment(&mut self, id: i64) -> StoreResult<Option<Attachment>>;
+    /// Deletes a message's attachments and returns their storage keys.
+    async fn delete_attachments(&mut self, message_id: i64) -> StoreResult<Vec<String>>;
+
     // ---- teams, labels, canned responses ----
     async fn insert_team(&mut self, t: &Team) -> StoreResult<Team>;
     async fn get_team(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Team>>;

@@ -383,3 +383,32 @@ pub struct StoredEvent {
     pub data: Value,
     pub created_at: i64,
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Attachment {
+    pub id: i64,
+    pub account_id: i64,
+    pub message_id: i64,
+    pub file_type: i16,
+    pub content_type: String,
+    pub extension: Option<String>,
+    pub file_name: String,
+    pub file_size: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub storage_key: String,
+    pub created_at: i64,
+}
+
+/// A stored file to attach to a message.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub file_type: i16,
+    pub content_type: String,
+    pub extension: Option<String>,
+    pub file_name: String,
+    pub file_size: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub storage_key: String,
+}

@@ -120,6 +120,12 @@ pub struct Options {
     /// Prefix of this installation's Redis keys and channels [default: switchboard].
     #[arg(long, env = "SWITCHBOARD_REDIS_NAMESPACE")]
     pub redis_namespace: Option<String>,
+    /// Directory for attachment files [default: storage].
+    #[arg(long, env = "SWITCHBOARD_STORAGE_DIR")]
+    pub storage_dir: Option<String>,
+    /// Largest attachment in megabytes [default: 40].
+    #[arg(long, env = "SWITCHBOARD_MAX_UPLOAD_MB")]
+    pub max_upload_mb: Option<u64>,
     /// Days stored events are kept [default: 7].
     #[arg(long, env = "SWITCHBOARD_EVENT_RETENTION_DAYS")]
     pub event_retention_days: Option<u64>,
@@ -139,6 +145,8 @@ pub struct Options {
 pub struct Settings {
     pub listen: String,
     pub public_url: String,
+    /// Whether `public_url` was configured (otherwise it follows the bound address).
+    pub public_url_set: bool,
     pub database_url: String,
     pub database_connections: u32,
     pub sqlite_full_sync: bool,
@@ -154,6 +162,8 @@ pub struct Settings {
     pub delivery_retention: Duration,
     pub redis_url: Option<String>,
     pub redis_namespace: String,
+    pub storage_dir: String,
+    pub max_upload_bytes: u64,
     pub log_json: bool,
     pub log: String,
 }
@@ -173,8 +183,10 @@ impl Settings {
             };
         }
         let listen = pick!(listen, "127.0.0.1:3000".to_string());
+        let public_url_set = cli.public_url.is_some() || file.public_url.is_some();
         let public_url = pick!(public_url, format!("http://{listen}"));
         Settings {
+            public_url_set,
             public_url: public_url.trim_end_matches('/').to_string(),
             database_url: pick!(database_url, "sqlite://switchboard.db".to_string()),
             database_connections: pick!(database_connections, 8),
@@ -193,6 +205,8 @@ impl Settings {
                 .or(file.redis_url.clone())
                 .filter(|u| !u.is_empty()),
             redis_namespace: pick!(redis_namespace, "switchboard".to_string()),
+            storage_dir: pick!(storage_dir, "storage".to_string()),
+            max_upload_bytes: pick!(max_upload_mb, 40).max(1) * 1024 * 1024,
             event_retention: Duration::from_secs(pick!(event_retention_days, 7).max(1) * 86_400),
             delivery_retention: Duration::from_secs(pick!(delivery_retention_days, 30).max(1) * 86_400),
             log_json: pick!(log_json, false),

@@ -55,6 +55,8 @@ pub fn build_core(s: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Arc<Cor
         job_concurrency: s.job_concurrency,
         event_retention: s.event_retention,
         delivery_retention: s.delivery_retention,
+        storage_dir: s.storage_dir.clone().into(),
+        max_upload_bytes: s.max_upload_bytes,
         ..CoreConfig::default()
     };
     Ok(Core::new(store, config, outbound))
@@ -87,10 +89,14 @@ pub async fn start(s: &Settings, core: Arc<Core>) -> anyhow::Result<Server> {
 /// Like `start`; without `run_jobs` no job runner is started (benchmarks
 /// measure ingest alone).
 pub async fn start_with(s: &Settings, core: Arc<Core>, run_jobs: bool) -> anyhow::Result<Server> {
+    core.init().await.map_err(|e| anyhow::anyhow!("starting: {e}"))?;
     let listener = tokio::net::TcpListener::bind(&s.listen)
         .await
         .with_context(|| format!("listening on {}", s.listen))?;
     let addr = listener.local_addr()?;
+    if !s.public_url_set {
+        core.set_bound_url(format!("http://{addr}"));
+    }
     let (shutdown, rx) = watch::channel(false);
     let hub = switchboard_realtime::Hub::new();
     let backplane = match &s.redis_url {

@@ -29,8 +29,13 @@ async fn run(command: Command, file: switchboard::config::Options) -> anyhow::Re
             init_logging(&s);
             let store = switchboard::open_store(&s).await?;
             let core = switchboard::build_core(&s, store)?;
-            let first = switchboard::bootstrap(&core, &s.public_url).await?;
+            let first_start = core.is_empty().await.map_err(|e| anyhow::anyhow!("{e}"))?;
             let server = switchboard::start(&s, core).await?;
+            let first = if first_start {
+                switchboard::bootstrap(&server.core, server.core.public_url()).await?
+            } else {
+                None
+            };
             println!(
                 "Switchboard {} listening on http://{} ({} database)",
                 env!("CARGO_PKG_VERSION"),

@@ -92,7 +92,9 @@ pub struct TestApp {
 }
 
 pub fn test_options(database_url: &str) -> Options {
+    let storage = std::env::temp_dir().join(format!("switchboard-files-{}", uuid::Uuid::new_v4().simple()));
     Options {
+        storage_dir: Some(storage.display().to_string()),
         listen: Some("127.0.0.1:0".into()),
         database_url: Some(database_url.to_string()),
         database_connections: Some(4),

@@ -4,6 +4,7 @@
 #[allow(dead_code)]
 mod helpers;
 
+mod attachments;
 mod bad_input;
 mod cable;
 mod contacts;

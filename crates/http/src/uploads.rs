@@ -1,0 +1,233 @@
+//! Message bodies as JSON or multipart forms with files, and serving stored
+//! files through signed links.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+use switchboard_core::files;
+use switchboard_store::NewAttachment;
+use tokio::io::AsyncWriteExt;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonBody, QueryParams};
+
+/// How many leading bytes of a file are kept to tell its type and size.
+const HEAD: usize = 256 * 1024;
+
+/// A message body: JSON, or a multipart form whose file fields become
+/// stored attachments (`attachments[]`). Field names like
+/// `message[content]` nest as in Rails.
+pub async fn message_body(st: &Arc<AppState>, req: Request) -> ApiResult<(Value, Vec<NewAttachment>)> {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !is_form {
+        let JsonBody(v) = JsonBody::from_request(req, st).await?;
+        return Ok((v, Vec::new()));
+    }
+    let mut form = Multipart::from_request(req, st)
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?;
+    let mut fields = Map::new();
+    let mut stored: Vec<NewAttachment> = Vec::new();
+    let result = async {
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?
+        {
+            let name = field.name().unwrap_or("").to_string();
+            if field.file_name().is_some() || name.starts_with("attachments") || name.contains("[attachments]") {
+                if stored.len() >= switchboard_domain::rules::MAX_ATTACHMENTS {
+                    return Err(ApiError::Core(switchboard_core::CoreError::invalid(
+                        "attachments",
+                        "At most 15 attachments per message",
+                    )));
+                }
+                stored.push(store_file(st, field).await?);
+            } else {
+                if fields.len() >= 50 {
+                    return Err(ApiError::BadRequest("Too many form fields".into()));
+                }
+                let mut field = field;
+                let mut bytes: Vec<u8> = Vec::new();
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?
+                {
+                    if bytes.len() + chunk.len() > st.max_body_bytes {
+                        return Err(ApiError::PayloadTooLarge);
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                let text =
+                    String::from_utf8(bytes).map_err(|_| ApiError::BadRequest("Form fields must be UTF-8".into()))?;
+                insert_field(&mut fields, &name, text);
+            }
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        st.core.discard(&stored).await;
+        return Err(e);
+    }
+    Ok((Value::Object(fields), stored))
+}
+
+/// `message[content]` -> {"message": {"content": ...}}; `private=true` stays a string
+/// (the use cases accept "true"/"false" and numbers as strings).
+fn insert_field(fields: &mut Map<String, Value>, name: &str, value: String) {
+    match name.split_once('[') {
+        Some((outer, rest)) if !outer.is_empty() => {
+            let inner = rest.trim_end_matches(']');
+            let entry = fields
+                .entry(outer.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(m) = entry {
+                m.insert(inner.to_string(), Value::String(value));
+            }
+        }
+        _ => {
+            fields.insert(name.to_string(), Value::String(value));
+        }
+    }
+}
+
+fn clean_name(raw: Option<&str>, ext: &str) -> String {
+    let base = raw.unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(200)
+        .collect();
+    let cleaned = cleaned.trim();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        format!("file.{ext}")
+    } else {
+        cleaned.to_string()
+    }
+}
+
+/// Streams one file to the store, checking its size as it comes and its
+/// type from its bytes.
+async fn store_file(st: &Arc<AppState>, mut field: axum::extract::multipart::Field<'_>) -> ApiResult<NewAttachment> {
+    let store = &st.core.files;
+    let (key, path) = store.new_key();
+    let tmp = store.temp_dir().join(format!("{}.part", uuid::Uuid::new_v4().simple()));
+    let original = field.file_name().map(str::to_string);
+    let max = st.core.config.max_upload_bytes;
+    let io = |e: std::io::Error| ApiError::Core(switchboard_core::CoreError::Internal(format!("storing a file: {e}")));
+    let mut file = tokio::fs::File::create(&tmp).await.map_err(io)?;
+    let mut head: Vec<u8> = Vec::new();
+    let mut size: u64 = 0;
+    let outcome: ApiResult<()> = async {
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?
+        {
+            size += chunk.len() as u64;
+            if size > max {
+                return Err(ApiError::PayloadTooLarge);
+            }
+            if head.len() < HEAD {
+                let take = (HEAD - head.len()).min(chunk.len());
+                head.extend_from_slice(&chunk[..take]);
+            }
+            file.write_all(&chunk).await.map_err(io)?;
+        }
+        file.flush().await.map_err(io)?;
+        Ok(())
+    }
+    .await;
+    drop(file);
+    if let Err(e) = outcome {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(e);
+    }
+    if size == 0 {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(ApiError::Core(switchboard_core::CoreError::invalid(
+            "attachments",
+            "An attachment is empty",
+        )));
+    }
+    let (mime, ext) = files::sniff(&head);
+    let dims = files::dimensions(mime, &head);
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await.map_err(io)?;
+    }
+    tokio::fs::rename(&tmp, &path).await.map_err(io)?;
+    Ok(NewAttachment {
+        file_type: files::file_type(mime),
+        content_type: mime.to_string(),
+        extension: Some(ext.to_string()),
+        file_name: clean_name(original.as_deref(), ext),
+        file_size: size as i64,
+        width: dims.map(|d| d.0.min(i32::MAX as u32) as i32),
+        height: dims.map(|d| d.1.min(i32::MAX as u32) as i32),
+        storage_key: key,
+    })
+}
+
+/// `GET /attachments/{id}/{name}?expires=&signature=`: the file, if the link
+/// is genuine and fresh. Only images, audio, video and PDF show inline;
+/// everything else (SVG and HTML included) downloads, never sniffed.
+pub async fn download(
+    State(st): State<Arc<AppState>>,
+    axum::extract::Path((id, _name)): axum::extract::Path<(String, String)>,
+    q: QueryParams,
+) -> ApiResult<Response> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let expires = q.i64("expires").ok().flatten().unwrap_or(0);
+    let signature = q.get("signature").unwrap_or("");
+    if !st.core.attachment_url_ok(id, expires, signature) {
+        return Err(ApiError::not_found());
+    }
+    let a = {
+        let mut tx = st.core.store.read().await?;
+        tx.get_attachment(id).await?.ok_or_else(ApiError::not_found)?
+    };
+    let path = st.core.files.path(&a.storage_key).ok_or_else(ApiError::not_found)?;
+    let file = tokio::fs::File::open(&path).await.map_err(|_| ApiError::not_found())?;
+    let inline = files::inline_safe(&a.content_type);
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let mut resp = (StatusCode::OK, body).into_response();
+    let h = resp.headers_mut();
+    let ct = if inline {
+        a.content_type.as_str()
+    } else {
+        "application/octet-stream"
+    };
+    if let Ok(v) = HeaderValue::from_str(ct) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    let encoded: String = form_urlencoded::byte_serialize(a.file_name.as_bytes()).collect();
+    let disposition = format!(
+        "{}; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        encoded
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    if let Ok(v) = HeaderValue::from_str(&a.file_size.to_string()) {
+        h.insert(header::CONTENT_LENGTH, v);
+    }
+    Ok(resp)
+}

@@ -1,0 +1,253 @@
+//! Files on messages: multipart uploads, type from content, signed links,
+//! safe serving, limits.
+
+use reqwest::multipart::{Form, Part};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::cable::{Cable, agent_identifier};
+use crate::helpers::{Db, TestApp};
+
+/// A PNG header for a 3 x 2 image (enough to be recognised and measured).
+fn png() -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
+    b.extend_from_slice(&[0, 0, 0, 3, 0, 0, 0, 2, 8, 2, 0, 0, 0]);
+    b.extend_from_slice(&[0u8; 64]);
+    b
+}
+
+async fn send_form(app: &TestApp, path: &str, form: Form) -> (StatusCode, Value) {
+    let r = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .header("api_access_token", &app.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn upload_and_serve(app: TestApp) {
+    let (_, _, c) = app.setup_conversation(None).await;
+    let mut live = Cable::connect(&app).await;
+    assert_eq!(
+        live.subscribe(&agent_identifier(&app, &app.token).await).await,
+        "confirm"
+    );
+    let form = Form::new()
+        .text("content", "see attached")
+        .part("attachments[]", Part::bytes(png()).file_name("photo.bin"))
+        .part(
+            "attachments[]",
+            Part::bytes(b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>".to_vec())
+                .file_name("innocent.png"),
+        );
+    let (s, m) = send_form(&app, &app.acc(&format!("/conversations/{c}/messages")), form).await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    assert_eq!(m["content"], "see attached");
+    let atts = m["attachments"].as_array().unwrap();
+    assert_eq!(atts.len(), 2);
+    assert_eq!(atts[0]["file_type"], "image", "a PNG by its bytes, whatever its name");
+    assert_eq!(atts[0]["extension"], "png");
+    assert_eq!(
+        (atts[0]["width"].as_i64(), atts[0]["height"].as_i64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(atts[1]["file_type"], "file", "an SVG named .png is a file");
+    assert_eq!(atts[1]["extension"], "svg");
+    // The live event carries them too.
+    let d = live.expect("message.created").await;
+    assert_eq!(d["attachments"].as_array().map(Vec::len), Some(2));
+    // Images show inline; the SVG downloads, never sniffed.
+    let img = app
+        .client
+        .get(atts[0]["data_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(img.status(), StatusCode::OK);
+    assert_eq!(img.headers()["content-type"], "image/png");
+    assert!(
+        img.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+    assert_eq!(img.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(img.bytes().await.unwrap().to_vec(), png());
+    let svg = app
+        .client
+        .get(atts[1]["data_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(svg.headers()["content-type"], "application/octet-stream");
+    assert!(
+        svg.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert!(
+        svg.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    // A tampered or expired link is nothing.
+    let url = atts[0]["data_url"].as_str().unwrap();
+    let tampered = url.replace("signature=", "signature=0");
+    assert_eq!(
+        app.client.get(tampered).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let expired = url.split("?expires=").next().unwrap().to_string() + "?expires=1&signature=00";
+    assert_eq!(
+        app.client.get(expired).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    // Listed with the message.
+    let list = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{c}/messages")), None)
+        .await;
+    let row = list["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == m["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(row["attachments"].as_array().map(Vec::len), Some(2));
+    // A message may be only a file.
+    let form = Form::new().part("attachments[]", Part::bytes(png()).file_name("only.png"));
+    let (s, only) = send_form(&app, &app.acc(&format!("/conversations/{c}/messages")), form).await;
+    assert_eq!(s, StatusCode::OK, "{only}");
+    // Sixteen files are too many.
+    let mut form = Form::new().text("content", "many");
+    for i in 0..16 {
+        form = form.part("attachments[]", Part::bytes(png()).file_name(format!("{i}.png")));
+    }
+    let (s, b) = send_form(&app, &app.acc(&format!("/conversations/{c}/messages")), form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    // Deleting the message removes its files.
+    app.ok(
+        Method::DELETE,
+        &app.acc(&format!("/conversations/{c}/messages/{}", m["id"])),
+        None,
+    )
+    .await;
+    assert_eq!(
+        app.client.get(url).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    app.stop().await;
+}
+both!(upload_and_serve);
+
+async fn size_limit(db: Db) {
+    let Some(app) = TestApp::spawn_with(db, |o| o.max_upload_mb = Some(1)).await else {
+        return;
+    };
+    let (_, _, c) = app.setup_conversation(None).await;
+    let mut big = png();
+    big.resize(1024 * 1024 + 10, 0);
+    let form = Form::new()
+        .text("content", "too big")
+        .part("attachments[]", Part::bytes(big).file_name("big.png"));
+    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let r = client
+        .post(format!(
+            "{}{}",
+            app.base,
+            app.acc(&format!("/conversations/{c}/messages"))
+        ))
+        .header("api_access_token", &app.token)
+        .multipart(form)
+        .send()
+        .await;
+    match r {
+        Ok(r) => assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE),
+        Err(e) => assert!(e.is_request() || e.is_body(), "{e}"),
+    }
+    let list = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{c}/messages")), None)
+        .await;
+    assert!(
+        list["payload"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["content"] != "too big"),
+        "nothing half-written"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn size_limit_sqlite() {
+    size_limit(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn size_limit_postgres() {
+    size_limit(Db::Postgres).await;
+}
+
+async fn visitors_send_files(app: TestApp) {
+    let inbox = app
+        .ok(
+            Method::POST,
+            &app.acc("/inboxes"),
+            Some(json!({ "name": "Site", "channel": { "type": "web_widget" } })),
+        )
+        .await;
+    let token = inbox["website_token"].as_str().unwrap().to_string();
+    let cfg: Value = app
+        .client
+        .post(format!("{}/api/v1/widget/config?website_token={token}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let auth = cfg["website_channel_config"]["auth_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = format!("{}/api/v1/widget/messages?website_token={token}", app.base);
+    let form = Form::new()
+        .text("message[content]", "my screenshot")
+        .part("message[attachments][]", Part::bytes(png()).file_name("s.png"));
+    let r = app
+        .client
+        .post(&url)
+        .header("X-Auth-Token", &auth)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let m: Value = r.json().await.unwrap();
+    assert_eq!(m["content"], "my screenshot");
+    assert_eq!(m["attachments"][0]["file_type"], "image");
+    // Executables and unknown binaries are not accepted from visitors.
+    let form = Form::new().part(
+        "message[attachments][]",
+        Part::bytes(vec![0x7f, b'E', b'L', b'F', 0, 0, 1, 0]).file_name("run.pdf"),
+    );
+    let r = app
+        .client
+        .post(&url)
+        .header("X-Auth-Token", &auth)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.stop().await;
+}
+both!(visitors_send_files);
