@@ -22,7 +22,8 @@ use crate::config::{BenchArgs, Options, Settings};
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what.as_str() {
         "ingest" => ingest(&args).await,
-        other => anyhow::bail!("unknown benchmark {other:?} (available: ingest)"),
+        "realtime" => crate::bench_realtime::run(&args).await,
+        other => anyhow::bail!("unknown benchmark {other:?} (available: ingest, realtime)"),
     }
 }
 
@@ -35,7 +36,7 @@ struct Figures {
     baseline_rate: f64,
 }
 
-fn machine() -> String {
+pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {

@@ -55,7 +55,7 @@ pub struct SetupArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// What to measure: `ingest`.
+    /// What to measure: `ingest` or `realtime`.
     pub what: String,
     /// Messages to send per backend.
     #[arg(long, default_value_t = 20_000)]
@@ -63,6 +63,9 @@ pub struct BenchArgs {
     /// Concurrent HTTP clients.
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
+    /// Idle WebSocket connections to open (realtime).
+    #[arg(long, default_value_t = 10_000)]
+    pub sockets: usize,
     /// PostgreSQL to measure beside SQLite (skipped when absent).
     #[arg(long, env = "SWITCHBOARD_BENCH_POSTGRES_URL")]
     pub postgres_url: Option<String>,
