@@ -68,7 +68,12 @@ pub async fn serve(
             }
             frame = queue.recv() => {
                 let Some(frame) = frame else { break None };
-                if sink.send(Message::Text(frame.into())).await.is_err() {
+                // Everything already queued goes out in one flush.
+                let mut failed = sink.feed(Message::Text(frame.into())).await.is_err();
+                while !failed && let Ok(more) = queue.try_recv() {
+                    failed = sink.feed(Message::Text(more.into())).await.is_err();
+                }
+                if failed || sink.flush().await.is_err() {
                     break None;
                 }
             }

@@ -115,6 +115,11 @@ pub async fn start_with(s: &Settings, core: Arc<Core>, run_jobs: bool) -> anyhow
     let app = switchboard_http::router(state);
     let mut http_rx = rx.clone();
     let http = tokio::spawn(async move {
+        // Frames and answers go out at once, not held for Nagle's algorithm.
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = http_rx.wait_for(|v| *v).await;
