@@ -351,19 +351,9 @@ impl Core {
         let conv = w
             .tx()
             .insert_conversation(&Conversation {
-                id: 0,
-                account_id: ctx.account_id(),
-                inbox_id: inbox.id,
-                display_id,
                 uuid: uuid::Uuid::new_v4().to_string(),
-                status: status.code(),
-                priority: None,
                 assignee_id,
-                assignee_agent_bot_id: None,
                 team_id,
-                contact_id: contact.id,
-                contact_inbox_id: ci.id,
-                muted: false,
                 additional_attributes: additional,
                 custom_attributes: custom,
                 snoozed_until: if status == ConversationStatus::Snoozed {
@@ -371,14 +361,15 @@ impl Core {
                 } else {
                     None
                 },
-                waiting_since: Some(now),
-                first_reply_created_at: None,
-                last_activity_at: now,
-                agent_last_seen_at: None,
-                assignee_last_seen_at: None,
-                contact_last_seen_at: None,
-                created_at: now,
-                updated_at: now,
+                ..Conversation::new(
+                    ctx.account_id(),
+                    inbox.id,
+                    display_id,
+                    contact.id,
+                    ci.id,
+                    status.code(),
+                    now,
+                )
             })
             .await?;
         self.conversation_created(&mut w, &conv, &Actor::user(&ctx.user))

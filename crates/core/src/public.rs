@@ -363,30 +363,18 @@ impl Core {
         let conv = w
             .tx()
             .insert_conversation(&Conversation {
-                id: 0,
-                account_id: v.inbox.account_id,
-                inbox_id: v.inbox.id,
-                display_id,
                 uuid: uuid::Uuid::new_v4().to_string(),
-                status: status.code(),
-                priority: None,
-                assignee_id: None,
-                assignee_agent_bot_id: None,
-                team_id: None,
-                contact_id: contact.id,
-                contact_inbox_id: v.ci.id,
-                muted: false,
                 additional_attributes: additional,
                 custom_attributes: custom,
-                snoozed_until: None,
-                waiting_since: Some(now),
-                first_reply_created_at: None,
-                last_activity_at: now,
-                agent_last_seen_at: None,
-                assignee_last_seen_at: None,
-                contact_last_seen_at: None,
-                created_at: now,
-                updated_at: now,
+                ..Conversation::new(
+                    v.inbox.account_id,
+                    v.inbox.id,
+                    display_id,
+                    contact.id,
+                    v.ci.id,
+                    status.code(),
+                    now,
+                )
             })
             .await?;
         self.conversation_created(&mut w, &conv, &Actor::system()).await?;
@@ -494,7 +482,20 @@ impl Core {
     ) -> CoreResult<Value> {
         crate::messages::check_files(&files, true)?;
         let c = self.visitor_conversation(v, display_id).await?;
-        let p = Params::new(body).nested_or_self("message");
+        let message = body.get("message").filter(|m| m.is_object()).unwrap_or(body);
+        self.visitor_message(v, &c, message, files).await
+    }
+
+    /// A visitor's message (`content`, `echo_id`, `reply_to`, files) into
+    /// one of its conversations, through the batch writers.
+    pub(crate) async fn visitor_message(
+        self: &Arc<Self>,
+        v: &Visitor,
+        conv: &Conversation,
+        message: &Value,
+        files: Vec<switchboard_store::NewAttachment>,
+    ) -> CoreResult<Value> {
+        let p = Params::new(message);
         let content = p.str("content")?;
         if content.as_deref().is_none_or(|s| s.trim().is_empty()) && files.is_empty() {
             return Err(CoreError::invalid("content", "Content can't be blank"));
@@ -508,15 +509,14 @@ impl Core {
                 "Content is too long (maximum is 150000 characters)",
             ));
         }
-        let echo_id = p.str("echo_id")?.filter(|e| !e.is_empty() && e.len() <= 255);
         let mut content_attributes = json!({});
         if let Some(reply_to) = p.i64("reply_to")? {
             content_attributes["in_reply_to"] = json!(reply_to);
         }
         let o = self
             .ingest(Item {
-                account_id: c.account_id,
-                display_id: c.display_id,
+                account_id: conv.account_id,
+                display_id: conv.display_id,
                 member_of: None,
                 input: MessageInput {
                     content,
@@ -524,7 +524,7 @@ impl Core {
                     private: false,
                     content_type: ContentType::Text,
                     content_attributes,
-                    echo_id,
+                    echo_id: p.str("echo_id")?.filter(|e| !e.is_empty() && e.len() <= 255),
                     source_id: None,
                     additional_attributes: json!({}),
                 },

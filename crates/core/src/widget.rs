@@ -11,12 +11,10 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use switchboard_domain::time::{now_micros, unix_secs};
-use switchboard_domain::{ChannelType, ContentType, ConversationStatus, EventKind, MessageType, rules};
+use switchboard_domain::{ChannelType, ConversationStatus, EventKind};
 use switchboard_store::{Conversation, Inbox, MessageQuery};
 
 use crate::auth::random_token;
-use crate::ingest::{From, Item};
-use crate::messages::MessageInput;
 use crate::params::Params;
 use crate::present;
 use crate::public::{Visitor, identifier_hash_ok};
@@ -321,58 +319,9 @@ impl Core {
             .str("content")?
             .is_some_and(|c| !c.trim().is_empty())
         {
-            self.widget_message_into(v, &conv, &message, Vec::new()).await?;
+            self.visitor_message(v, &conv, &message, Vec::new()).await?;
         }
         self.widget_conversation(v).await
-    }
-
-    async fn widget_message_into(
-        self: &Arc<Self>,
-        v: &Visitor,
-        conv: &Conversation,
-        message: &Value,
-        files: Vec<switchboard_store::NewAttachment>,
-    ) -> CoreResult<Value> {
-        let p = Params::new(message);
-        let content = p.str("content")?;
-        if content.as_deref().is_none_or(|s| s.trim().is_empty()) && files.is_empty() {
-            return Err(CoreError::invalid("content", "Content can't be blank"));
-        }
-        if content
-            .as_ref()
-            .is_some_and(|s| s.chars().count() > rules::MAX_CONTENT_CHARS)
-        {
-            return Err(CoreError::invalid(
-                "content",
-                "Content is too long (maximum is 150000 characters)",
-            ));
-        }
-        let mut content_attributes = json!({});
-        if let Some(r) = p.i64("reply_to")? {
-            content_attributes["in_reply_to"] = json!(r);
-        }
-        let o = self
-            .ingest(Item {
-                account_id: conv.account_id,
-                display_id: conv.display_id,
-                member_of: None,
-                input: MessageInput {
-                    content,
-                    message_type: MessageType::Incoming,
-                    private: false,
-                    content_type: ContentType::Text,
-                    content_attributes,
-                    echo_id: p.str("echo_id")?.filter(|e| !e.is_empty() && e.len() <= 255),
-                    source_id: None,
-                    additional_attributes: json!({}),
-                },
-                from: From::Contact(v.contact.clone()),
-                attachments: files,
-            })
-            .await?;
-        let mut out = present::message_public(&o.message, &o.sender, o.display_id);
-        self.with_attachments(&mut out, &o.attachments);
-        Ok(out)
     }
 
     /// `POST /messages`: into the current conversation, or a new one when
@@ -416,7 +365,7 @@ impl Core {
                     .await?
             }
         };
-        self.widget_message_into(v, &conv, &message, files).await
+        self.visitor_message(v, &conv, &message, files).await
     }
 
     pub async fn widget_messages(

@@ -182,6 +182,45 @@ pub struct Conversation {
 }
 
 impl Conversation {
+    /// A new conversation row: waiting since now, everything else empty
+    /// (the id and uuid are filled by the caller or the database).
+    pub fn new(
+        account_id: i64,
+        inbox_id: i64,
+        display_id: i64,
+        contact_id: i64,
+        contact_inbox_id: i64,
+        status: i16,
+        now: i64,
+    ) -> Self {
+        Conversation {
+            id: 0,
+            account_id,
+            inbox_id,
+            display_id,
+            uuid: String::new(),
+            status,
+            priority: None,
+            assignee_id: None,
+            assignee_agent_bot_id: None,
+            team_id: None,
+            contact_id,
+            contact_inbox_id,
+            muted: false,
+            additional_attributes: Value::Object(Default::default()),
+            custom_attributes: Value::Object(Default::default()),
+            snoozed_until: None,
+            waiting_since: Some(now),
+            first_reply_created_at: None,
+            last_activity_at: now,
+            agent_last_seen_at: None,
+            assignee_last_seen_at: None,
+            contact_last_seen_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     pub fn status(&self) -> ConversationStatus {
         ConversationStatus::from_code(self.status).unwrap_or(ConversationStatus::Open)
     }
