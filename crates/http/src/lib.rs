@@ -96,9 +96,25 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(widget::routes(state.clone()))
         .route("/cable", axum::routing::get(cable::upgrade))
         .route("/attachments/{id}/{name}", axum::routing::get(uploads::download))
+        .route("/widget.js", axum::routing::get(widget_js))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
+}
+
+/// The website widget: one script, embedded in the binary.
+async fn widget_js() -> Response {
+    use axum::http::header;
+    (
+        [
+            (header::CONTENT_TYPE, "application/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        include_str!("../../../web/widget/widget.js"),
+    )
+        .into_response()
 }
 
 async fn not_found() -> Response {

@@ -7,6 +7,7 @@ mod helpers;
 mod attachments;
 mod bad_input;
 mod cable;
+mod cable_client;
 mod contacts;
 mod conversations;
 mod messages;

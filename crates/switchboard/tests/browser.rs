@@ -1,0 +1,133 @@
+//! The website widget in headless Chromium (Debian's chromium, driven by
+//! playwright-core from tests/browser): a page on another origin embeds
+//! widget.js; the visitor writes, sends a picture, sees the agent's typing
+//! and reply live, reloads; a site outside allowed_domains gets nothing.
+//! Screenshots land in target/screenshots.
+
+#[path = "api/cable_client.rs"]
+#[allow(dead_code)]
+mod cable_client;
+#[path = "api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use helpers::{Db, TestApp};
+use reqwest::Method;
+use serde_json::json;
+
+fn browser_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
+}
+
+/// Chromium and playwright-core, or a skip (a failure under CI).
+fn tools() -> Option<PathBuf> {
+    let chromium = PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
+    let driver = browser_dir().join("node_modules/playwright-core");
+    if chromium.exists() && driver.exists() {
+        return Some(chromium);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        panic!(
+            "CI=true but {} or {} is missing: browser tests must run in CI",
+            chromium.display(),
+            driver.display()
+        );
+    }
+    eprintln!("Chromium or playwright-core missing; skipping the browser test (run npm ci in tests/browser)");
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_in_a_real_browser() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let inbox = app
+        .ok(
+            Method::POST,
+            &app.acc("/inboxes"),
+            Some(json!({ "name": "Shop", "channel": { "type": "web_widget", "widget_color": "#7b2cbf", "welcome_title": "Hello!", "welcome_tagline": "Ask us anything", "allowed_domains": "127.0.0.1" } })),
+        )
+        .await;
+    let token = inbox["website_token"].as_str().unwrap().to_string();
+    // The host site: another origin (another port), allowed by address, refused by name.
+    let page = format!(
+        "<!doctype html><html><head><title>Shop</title><style>body{{font:16px serif;background:#fafafa}} .launcher{{display:none}}</style></head>\
+         <body><h1>Some shop</h1><p>Its own styles must not reach the widget.</p>\
+         <script src=\"{}/widget.js\" data-website-token=\"{token}\" async></script></body></html>",
+        app.base
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let site = axum::Router::new().fallback(move || {
+        let page = page.clone();
+        async move { axum::response::Html(page) }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, site).await;
+    });
+    // The agent listens on /cable meanwhile.
+    let mut agent = cable_client::Cable::connect(&app).await;
+    assert_eq!(
+        agent
+            .subscribe(&cable_client::agent_identifier(&app, &app.token).await)
+            .await,
+        "confirm"
+    );
+
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let run = tokio::process::Command::new("node")
+        .arg(browser_dir().join("widget.mjs"))
+        .env("BASE", &app.base)
+        .env("TOKEN", &app.token)
+        .env("ACCOUNT", app.account_id.to_string())
+        .env("PAGE_URL", format!("http://127.0.0.1:{port}/"))
+        .env("BLOCKED_URL", format!("http://localhost:{port}/"))
+        .env("SHOTS", &shots)
+        .env("CHROMIUM", &chromium)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(180), run)
+        .await
+        .expect("browser run timed out")
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "browser test failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("\"ok\":true"), "{stdout}");
+
+    // What the agent's socket saw: the visitor's message, attachment and typing.
+    agent.events(Duration::from_millis(500)).await;
+    let seen = &agent.seen;
+    assert!(
+        seen.iter()
+            .any(|(e, d)| e == "message.created" && d["content"] == "Hello from the widget"),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|(e, d)| e == "message.created" && d["attachments"][0]["file_type"] == "image")
+    );
+    assert!(
+        seen.iter()
+            .any(|(e, d)| e == "conversation.typing_on" && d["user"]["type"] == "contact"),
+        "visitor typing reached the agent"
+    );
+    for shot in [
+        "widget-closed.png",
+        "widget-conversation.png",
+        "widget-after-reload.png",
+        "widget-phone.png",
+    ] {
+        assert!(shots.join(shot).exists(), "{shot} saved");
+    }
+    app.stop().await;
+}

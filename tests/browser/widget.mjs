@@ -1,0 +1,93 @@
+// The website widget in headless Chromium, as a visitor uses it. Run by
+// crates/switchboard/tests/browser.rs, which starts the server and the host
+// pages and passes them in the environment.
+import { chromium } from "playwright-core";
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error(`${k} is not set`);
+  return v;
+};
+const BASE = env("BASE"), TOKEN = env("TOKEN"), ACCOUNT = env("ACCOUNT");
+const PAGE_URL = env("PAGE_URL"), BLOCKED_URL = env("BLOCKED_URL"), SHOTS = env("SHOTS");
+// A 1 x 1 PNG.
+const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+
+async function agent(path, body) {
+  const r = await fetch(`${BASE}/api/v1/accounts/${ACCOUNT}${path}`, {
+    method: body ? "POST" : "GET",
+    headers: { api_access_token: TOKEN, "Content-Type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json().catch(() => null);
+}
+
+const step = (name) => console.log(`step: ${name}`);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.log(`page error: ${e.message}`));
+  step("the host page loads the widget");
+  await page.goto(PAGE_URL);
+  const launcher = page.locator(".launcher");
+  await launcher.waitFor({ timeout: 15000 });
+  await page.screenshot({ path: `${SHOTS}/widget-closed.png` });
+
+  step("the visitor opens it and writes");
+  await launcher.click();
+  await page.locator("textarea").fill("Hello from the widget");
+  await page.keyboard.press("Enter");
+  await page.locator("li.in:not(.pending)", { hasText: "Hello from the widget" }).waitFor({ timeout: 15000 });
+
+  step("the visitor types again (the agent sees typing)");
+  await page.locator("textarea").fill("one more thing");
+  await page.waitForTimeout(800);
+  await page.locator("textarea").fill("");
+
+  const list = await agent("/conversations?status=all");
+  const conv = list.data.payload.find((c) => c.meta.channel === "Channel::WebWidget");
+  if (!conv) throw new Error("the agent does not see the conversation");
+
+  step("the agent types and replies; the widget shows both live");
+  await agent(`/conversations/${conv.id}/toggle_typing_status`, { typing_status: "on" });
+  await page.locator(".typing").waitFor({ state: "visible", timeout: 10000 });
+  await agent(`/conversations/${conv.id}/messages`, { content: "Hi! How can we help?" });
+  await page.locator("li.out", { hasText: "Hi! How can we help?" }).waitFor({ timeout: 10000 });
+  await agent(`/conversations/${conv.id}/messages`, { content: "internal: check the order", private: true });
+
+  step("the visitor sends a picture");
+  await page.locator("input.files").setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: PNG });
+  await page.locator("li.in img").waitFor({ timeout: 15000 });
+  await page.screenshot({ path: `${SHOTS}/widget-conversation.png` });
+
+  step("a reload keeps the visitor and the history");
+  await page.reload();
+  await page.locator(".launcher").click();
+  await page.locator("li.out", { hasText: "Hi! How can we help?" }).waitFor({ timeout: 15000 });
+  await page.locator("li.in img").waitFor({ timeout: 15000 });
+  const notes = await page.locator("li", { hasText: "internal: check the order" }).count();
+  if (notes !== 0) throw new Error("a private note reached the widget");
+  await page.screenshot({ path: `${SHOTS}/widget-after-reload.png` });
+
+  step("phones get the full screen");
+  await page.setViewportSize({ width: 390, height: 760 });
+  const box = await page.locator(".panel").boundingBox();
+  if (!box || box.width < 380) throw new Error(`panel is ${box && box.width}px wide on a phone`);
+  await page.screenshot({ path: `${SHOTS}/widget-phone.png` });
+
+  step("a site outside allowed_domains gets no widget");
+  const other = await context.newPage();
+  await other.goto(BLOCKED_URL);
+  await other.waitForTimeout(2000);
+  const shown = await other.locator(".launcher").count();
+  if (shown !== 0) throw new Error("the widget appeared on a site that is not allowed");
+  console.log(JSON.stringify({ ok: true, conversation: conv.id }));
+} finally {
+  await browser.close();
+}

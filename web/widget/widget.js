@@ -1,0 +1,364 @@
+// Switchboard website widget. One script, no dependencies:
+//   <script src="https://support.example.com/widget.js" data-website-token="..." async></script>
+// The widget lives in a shadow root, so the host page's styles do not reach it.
+(() => {
+  "use strict";
+  const script = document.currentScript || document.querySelector("script[data-website-token]");
+  if (!script || window.$switchboard) return;
+  const websiteToken = script.dataset.websiteToken;
+  const base = new URL(script.src, location.href).origin;
+  const store = `switchboard:${websiteToken}`;
+
+  const TEXT = {
+    en: {
+      open: "Open chat", close: "Close chat", placeholder: "Type your message…", send: "Send",
+      attach: "Attach files", typing: "Agent is typing…", failed: "Not sent — tap to retry",
+      online: "We are online", away: "We will reply as soon as we can", newMessages: "new messages",
+      in_a_few_minutes: "Typically replies in a few minutes", in_a_few_hours: "Typically replies in a few hours",
+      in_a_day: "Typically replies in a day", end: "End conversation", file: "File",
+    },
+    ru: {
+      open: "Открыть чат", close: "Закрыть чат", placeholder: "Напишите сообщение…", send: "Отправить",
+      attach: "Прикрепить файлы", typing: "Оператор печатает…", failed: "Не отправлено — нажмите, чтобы повторить",
+      online: "Мы на связи", away: "Ответим, как только сможем", newMessages: "новых сообщений",
+      in_a_few_minutes: "Обычно отвечаем за несколько минут", in_a_few_hours: "Обычно отвечаем за несколько часов",
+      in_a_day: "Обычно отвечаем в течение дня", end: "Завершить разговор", file: "Файл",
+    },
+  };
+  let locale = (localStorage.getItem(`${store}:locale`) || navigator.language || "en").slice(0, 2);
+  const t = (k) => (TEXT[locale] || TEXT.en)[k] || TEXT.en[k] || k;
+
+  const state = {
+    auth: localStorage.getItem(`${store}:auth`),
+    config: null, contact: null, open: false, unread: 0,
+    messages: new Map(), lastId: 0, ws: null, retry: 0, typingOff: null, typingSent: 0,
+  };
+
+  const host = document.createElement("div");
+  host.setAttribute("data-switchboard-widget", "");
+  const root = host.attachShadow({ mode: "open" });
+  root.innerHTML = `
+<style>
+  :host { all: initial; }
+  [hidden] { display: none !important; }
+  * { box-sizing: border-box; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+  .launcher { position: fixed; right: 20px; bottom: 20px; width: 56px; height: 56px; border-radius: 50%;
+    border: 0; cursor: pointer; background: var(--sb-color, #1f93ff); color: #fff; box-shadow: 0 4px 16px rgba(0,0,0,.2);
+    z-index: 2147483000; display: grid; place-items: center; }
+  .launcher:focus-visible, button:focus-visible, textarea:focus-visible { outline: 3px solid #222; outline-offset: 2px; }
+  .badge { position: absolute; top: -4px; right: -4px; min-width: 20px; height: 20px; border-radius: 10px; background: #e0245e;
+    color: #fff; font-size: 12px; display: grid; place-items: center; padding: 0 5px; }
+  .panel { position: fixed; right: 20px; bottom: 88px; width: 370px; height: min(600px, calc(100vh - 110px)); background: #fff;
+    color: #1f2d3d; border-radius: 12px; box-shadow: 0 8px 32px rgba(0,0,0,.25); display: flex; flex-direction: column;
+    overflow: hidden; z-index: 2147483000; }
+  .panel[hidden] { display: none; }
+  header { background: var(--sb-color, #1f93ff); color: #fff; padding: 16px; }
+  header h2 { margin: 0 0 4px; font-size: 18px; }
+  header p { margin: 0; font-size: 13px; opacity: .9; }
+  header .close { position: absolute; right: 12px; top: 12px; background: transparent; border: 0; color: #fff; font-size: 20px; cursor: pointer; }
+  ol { list-style: none; margin: 0; padding: 12px; flex: 1; overflow-y: auto; display: flex; flex-direction: column; gap: 8px; }
+  li { max-width: 80%; padding: 8px 12px; border-radius: 12px; font-size: 14px; line-height: 1.4; white-space: pre-wrap; word-wrap: break-word; }
+  li.in { align-self: flex-end; background: var(--sb-color, #1f93ff); color: #fff; border-bottom-right-radius: 4px; }
+  li.out { align-self: flex-start; background: #f1f3f5; border-bottom-left-radius: 4px; }
+  li.pending { opacity: .6; }
+  li.failed { outline: 2px solid #e0245e; cursor: pointer; }
+  li .who { display: block; font-size: 11px; opacity: .7; margin-bottom: 2px; }
+  li img { max-width: 100%; border-radius: 8px; display: block; margin-top: 4px; }
+  li a { color: inherit; }
+  .typing { padding: 0 16px 6px; font-size: 12px; color: #6b7c93; }
+  .typing[hidden] { display: none; }
+  form { display: flex; gap: 6px; padding: 10px; border-top: 1px solid #e4e8ee; align-items: flex-end; }
+  textarea { flex: 1; resize: none; border: 1px solid #cfd7e1; border-radius: 8px; padding: 8px; font-size: 14px; max-height: 120px; }
+  form button { border: 0; border-radius: 8px; padding: 8px 12px; cursor: pointer; background: var(--sb-color, #1f93ff); color: #fff; }
+  form .attach { background: #eef1f5; color: #1f2d3d; }
+  .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  .drop { outline: 3px dashed var(--sb-color, #1f93ff); outline-offset: -6px; }
+  @media (max-width: 480px) {
+    .panel { right: 0; bottom: 0; width: 100vw; height: 100vh; border-radius: 0; }
+  }
+</style>
+<button class="launcher" type="button" aria-expanded="false">
+  <svg width="26" height="26" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>
+  <span class="badge" hidden></span>
+</button>
+<section class="panel" role="dialog" aria-modal="false" hidden>
+  <header><h2 class="title"></h2><p class="tagline"></p><p class="reply"></p><button class="close" type="button">×</button></header>
+  <ol class="messages" aria-live="polite"></ol>
+  <div class="typing" hidden></div>
+  <form>
+    <label class="sr" for="sb-input"></label>
+    <textarea id="sb-input" rows="1"></textarea>
+    <input class="files" type="file" multiple hidden>
+    <button class="attach" type="button"><svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5"/></svg></button>
+    <button class="send" type="submit"></button>
+  </form>
+</section>`;
+  const $ = (s) => root.querySelector(s);
+  const launcher = $(".launcher"), panel = $(".panel"), list = $(".messages"), input = $("textarea");
+  const badge = $(".badge"), typing = $(".typing"), files = $(".files");
+
+  function labels() {
+    launcher.setAttribute("aria-label", state.open ? t("close") : t("open"));
+    $(".close").setAttribute("aria-label", t("close"));
+    $("label").textContent = t("placeholder");
+    input.placeholder = t("placeholder");
+    $(".send").textContent = t("send");
+    $(".attach").setAttribute("aria-label", t("attach"));
+    typing.textContent = t("typing");
+    const c = state.config || {};
+    $(".title").textContent = c.welcome_title || c.website_name || "";
+    $(".tagline").textContent = c.welcome_tagline || "";
+    $(".reply").textContent = c.reply_time ? t(c.reply_time) : "";
+  }
+
+  async function api(path, options = {}) {
+    const url = `${base}/api/v1/widget${path}${path.includes("?") ? "&" : "?"}website_token=${encodeURIComponent(websiteToken)}`;
+    const headers = Object.assign({}, options.headers || {});
+    if (state.auth) headers["X-Auth-Token"] = state.auth;
+    if (options.json !== undefined) {
+      headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(options.json);
+    }
+    const r = await fetch(url, { method: options.method || "GET", headers, body: options.body });
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    return r.status === 204 ? null : r.json().catch(() => null);
+  }
+
+  function render(m) {
+    if (!m || m.message_type === 2 || m.private) return;
+    const key = m.id ? `id:${m.id}` : `echo:${m.echo_id}`;
+    let li = (m.echo_id && state.messages.get(`echo:${m.echo_id}`)) || state.messages.get(key);
+    if (!li) {
+      li = document.createElement("li");
+      list.appendChild(li);
+    }
+    if (m.id) {
+      state.messages.set(`id:${m.id}`, li);
+      state.lastId = Math.max(state.lastId, m.id);
+    }
+    if (m.echo_id) state.messages.set(`echo:${m.echo_id}`, li);
+    li.className = m.message_type === 0 ? "in" : "out";
+    if (m.pending) li.classList.add("pending");
+    if (m.failed) li.classList.add("failed");
+    li.textContent = "";
+    if (m.message_type !== 0 && m.sender && m.sender.name) {
+      const who = document.createElement("span");
+      who.className = "who";
+      who.textContent = m.sender.available_name || m.sender.name;
+      li.appendChild(who);
+    }
+    if (m.content) li.appendChild(document.createTextNode(m.failed ? `${m.content}\n${t("failed")}` : m.content));
+    for (const a of m.attachments || []) {
+      if (a.file_type === "image") {
+        const img = document.createElement("img");
+        img.src = a.data_url;
+        img.alt = a.file_name || "";
+        li.appendChild(img);
+      } else {
+        const link = document.createElement("a");
+        link.href = a.data_url;
+        link.rel = "noopener noreferrer";
+        link.target = "_blank";
+        link.textContent = a.file_name || t("file");
+        li.appendChild(document.createElement("br"));
+        li.appendChild(link);
+      }
+    }
+    list.scrollTop = list.scrollHeight;
+    return li;
+  }
+
+  function setOpen(open) {
+    state.open = open;
+    panel.hidden = !open;
+    launcher.setAttribute("aria-expanded", String(open));
+    labels();
+    if (open) {
+      state.unread = 0;
+      badge.hidden = true;
+      input.focus();
+      api("/conversations/update_last_seen", { method: "POST" }).catch(() => {});
+    } else {
+      launcher.focus();
+    }
+  }
+
+  async function loadMessages(after) {
+    const r = await api(after ? `/messages?after=${after}` : "/messages");
+    for (const m of (r && r.payload) || []) render(m);
+  }
+
+  async function send(content, chosen) {
+    // Sending ends this bout of typing; the next keystroke starts another.
+    clearTimeout(state.typingOff);
+    state.typingSent = 0;
+    const echo = `w${Date.now()}${Math.random().toString(36).slice(2, 8)}`;
+    const draft = { echo_id: echo, content, message_type: 0, pending: true, attachments: [] };
+    const li = render(draft);
+    try {
+      let m;
+      if (chosen && chosen.length) {
+        const form = new FormData();
+        if (content) form.append("message[content]", content);
+        form.append("message[echo_id]", echo);
+        form.append("message[referer_url]", location.href);
+        for (const f of chosen) form.append("message[attachments][]", f, f.name);
+        m = await api("/messages", { method: "POST", body: form });
+      } else {
+        m = await api("/messages", { method: "POST", json: { message: { content, echo_id: echo, referer_url: location.href } } });
+      }
+      render(m);
+    } catch (e) {
+      render(Object.assign(draft, { pending: false, failed: true }));
+      li.onclick = () => { li.remove(); state.messages.delete(`echo:${echo}`); send(content, chosen); };
+    }
+  }
+
+  function typingOn() {
+    const now = Date.now();
+    if (now - state.typingSent > 3000) {
+      state.typingSent = now;
+      api("/conversations/toggle_typing", { method: "POST", json: { typing_status: "on" } }).catch(() => {});
+    }
+    clearTimeout(state.typingOff);
+    state.typingOff = setTimeout(() => {
+      state.typingSent = 0;
+      api("/conversations/toggle_typing", { method: "POST", json: { typing_status: "off" } }).catch(() => {});
+    }, 3000);
+  }
+
+  function connect() {
+    const pubsub = state.contact && state.contact.pubsub_token;
+    if (!pubsub) return;
+    const identifier = JSON.stringify({ channel: "RoomChannel", pubsub_token: pubsub });
+    const ws = new WebSocket(`${base.replace(/^http/, "ws")}/cable`, ["actioncable-v1-json", "actioncable-unsupported"]);
+    state.ws = ws;
+    let presence;
+    ws.onopen = () => {
+      ws.send(JSON.stringify({ command: "subscribe", identifier }));
+      const ping = () => ws.readyState === 1 && ws.send(JSON.stringify({ command: "message", identifier, data: JSON.stringify({ action: "update_presence" }) }));
+      presence = setInterval(ping, 20000);
+    };
+    ws.onmessage = (e) => {
+      let f;
+      try { f = JSON.parse(e.data); } catch (_) { return; }
+      if (f.type === "confirm_subscription") {
+        // Back after a drop: fetch what was missed.
+        if (state.retry > 0) loadMessages(state.lastId).catch(() => {});
+        state.retry = 0;
+        return;
+      }
+      if (!f.message) return;
+      const { event, data } = f.message;
+      if (event === "message.created" || event === "message.updated") {
+        const mine = data.message_type === 0;
+        render(data);
+        if (!mine && !state.open && data.message_type !== 2) {
+          state.unread += 1;
+          badge.textContent = String(state.unread);
+          badge.hidden = false;
+          badge.setAttribute("aria-label", `${state.unread} ${t("newMessages")}`);
+        }
+        if (!mine) typing.hidden = true;
+      } else if (event === "conversation.typing_on" && data.user && data.user.type !== "contact" && !data.is_private) {
+        typing.hidden = false;
+      } else if (event === "conversation.typing_off") {
+        typing.hidden = true;
+      }
+    };
+    ws.onclose = () => {
+      clearInterval(presence);
+      if (state.ws !== ws) return;
+      state.retry += 1;
+      const delay = Math.min(30000, 500 * 2 ** Math.min(state.retry, 6)) * (0.8 + Math.random() * 0.4);
+      setTimeout(connect, delay);
+    };
+  }
+
+  async function boot() {
+    let r;
+    try {
+      r = await api("/config", { method: "POST" });
+    } catch (e) {
+      host.remove();
+      return;
+    }
+    state.config = r.website_channel_config;
+    state.contact = r.contact;
+    state.auth = state.config.auth_token;
+    localStorage.setItem(`${store}:auth`, state.auth);
+    host.style.setProperty("--sb-color", state.config.widget_color || "#1f93ff");
+    const features = state.config.enabled_features || [];
+    $(".attach").hidden = !features.includes("attachments");
+    labels();
+    document.body.appendChild(host);
+    await loadMessages().catch(() => {});
+    connect();
+  }
+
+  launcher.addEventListener("click", () => setOpen(!state.open));
+  $(".close").addEventListener("click", () => setOpen(false));
+  panel.addEventListener("keydown", (e) => { if (e.key === "Escape") setOpen(false); });
+  $(".attach").addEventListener("click", () => files.click());
+  files.addEventListener("change", () => {
+    const chosen = Array.from(files.files || []);
+    files.value = "";
+    if (chosen.length) send(input.value.trim(), chosen);
+    input.value = "";
+  });
+  input.addEventListener("input", typingOn);
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      $("form").requestSubmit();
+    }
+  });
+  input.addEventListener("paste", (e) => {
+    const pasted = Array.from((e.clipboardData && e.clipboardData.files) || []);
+    if (pasted.length) {
+      e.preventDefault();
+      send(input.value.trim(), pasted);
+      input.value = "";
+    }
+  });
+  panel.addEventListener("dragover", (e) => { e.preventDefault(); panel.classList.add("drop"); });
+  panel.addEventListener("dragleave", () => panel.classList.remove("drop"));
+  panel.addEventListener("drop", (e) => {
+    e.preventDefault();
+    panel.classList.remove("drop");
+    const dropped = Array.from((e.dataTransfer && e.dataTransfer.files) || []);
+    if (dropped.length) send("", dropped);
+  });
+  $("form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const content = input.value.trim();
+    if (!content) return;
+    input.value = "";
+    send(content);
+  });
+
+  window.$switchboard = {
+    toggle: (open) => setOpen(open === undefined ? !state.open : Boolean(open)),
+    setLocale: (l) => { locale = String(l).slice(0, 2); localStorage.setItem(`${store}:locale`, locale); labels(); },
+    setCustomAttributes: (attrs) => api("/contact", { method: "PATCH", json: { custom_attributes: attrs } }),
+    setUser: async (identifier, user = {}) => {
+      const r = await api("/contact/set_user", { method: "PATCH", json: Object.assign({ identifier }, user) });
+      if (r && r.widget_auth_token) {
+        localStorage.setItem(`${store}:auth`, r.widget_auth_token);
+        window.$switchboard.reset(true);
+      }
+      return r;
+    },
+    reset: (keepToken) => {
+      if (!keepToken) localStorage.removeItem(`${store}:auth`);
+      state.auth = localStorage.getItem(`${store}:auth`);
+      const ws = state.ws;
+      state.ws = null;
+      if (ws) ws.close();
+      state.messages.clear();
+      list.textContent = "";
+      boot();
+    },
+  };
+  if (document.body) boot(); else document.addEventListener("DOMContentLoaded", boot);
+})();
