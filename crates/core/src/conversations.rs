@@ -629,6 +629,19 @@ impl Core {
         conv: &Conversation,
         text: &str,
     ) -> CoreResult<()> {
+        self.system_message(w, conv, text, MessageType::Activity).await
+    }
+
+    /// A message the system writes into a conversation: an activity line
+    /// (agents only) or a template the contact sees too (the greeting);
+    /// templates also reach webhooks.
+    pub(crate) async fn system_message(
+        self: &Arc<Self>,
+        w: &mut Work,
+        conv: &Conversation,
+        text: &str,
+        kind: MessageType,
+    ) -> CoreResult<()> {
         let now = w.now;
         let m = w
             .tx()
@@ -636,7 +649,7 @@ impl Core {
                 account_id: conv.account_id,
                 inbox_id: conv.inbox_id,
                 conversation_id: conv.id,
-                message_type: MessageType::Activity,
+                message_type: kind,
                 content: Some(text.to_string()),
                 content_type: switchboard_domain::ContentType::Text,
                 content_attributes: json!({}),
@@ -650,21 +663,37 @@ impl Core {
                 created_at: now,
             })
             .await?
-            .ok_or_else(|| CoreError::Internal("activity message not written".into()))?;
+            .ok_or_else(|| CoreError::Internal("system message not written".into()))?;
         let ci = w
             .tx()
             .get_contact_inbox(conv.contact_inbox_id)
             .await?
             .ok_or(CoreError::NotFound)?;
         let data = present::message_push(&m, &present::Sender::None, conv, &ci, 0);
+        let activity = kind == MessageType::Activity;
         w.emit(
             Event::new(EventKind::MessageCreated, conv.account_id, data)
                 .inbox(Some(conv.inbox_id))
                 .conversation(Some(conv.id))
                 .contact(Some(conv.contact_id))
-                .private(true),
+                .private(activity),
         )
-        .await
+        .await?;
+        if !activity {
+            let inbox = w.tx().get_inbox(conv.account_id, conv.inbox_id).await?;
+            if let Some(inbox) = inbox
+                && w.wants_webhook(conv.account_id, Some(&inbox), "message_created")
+                    .await?
+            {
+                let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
+                let view = views::conv_view(w.tx(), conv.clone()).await?;
+                let payload =
+                    present::message_webhook("message_created", &m, &present::Sender::None, &view, &inbox, &account);
+                w.webhook(conv.account_id, Some(&inbox), "message_created", &payload, None)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     pub async fn toggle_status(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, body: &Value) -> CoreResult<Value> {

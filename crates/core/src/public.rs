@@ -378,6 +378,17 @@ impl Core {
             })
             .await?;
         self.conversation_created(&mut w, &conv, &Actor::system()).await?;
+        // The inbox's greeting opens every conversation a visitor starts.
+        if v.inbox.setting_bool("greeting_enabled", false)
+            && let Some(text) = v
+                .inbox
+                .settings
+                .get("greeting_message")
+                .and_then(Value::as_str)
+                .filter(|t| !t.trim().is_empty())
+        {
+            self.system_message(&mut w, &conv, text, MessageType::Template).await?;
+        }
         w.commit().await?;
         Ok(conv)
     }

@@ -247,6 +247,113 @@ async fn identity_and_allowed_domains(app: TestApp) {
 }
 both!(identity_and_allowed_domains);
 
+async fn greeting_opens_new_conversations(app: TestApp) {
+    let inbox = app
+        .ok(Method::POST, &app.acc("/inboxes"), Some(json!({ "name": "Shop", "greeting_enabled": true, "greeting_message": "Hi! We usually answer within minutes.", "channel": { "type": "web_widget" } })))
+        .await;
+    let mut w = W {
+        app: &app,
+        website_token: inbox["website_token"].as_str().unwrap().to_string(),
+        token: None,
+        origin: None,
+    };
+    let (_, cfg) = w.call(Method::POST, "/config", None).await;
+    assert_eq!(cfg["website_channel_config"]["greeting_enabled"], true);
+    w.token = Some(
+        cfg["website_channel_config"]["auth_token"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    let (s, _) = w
+        .call(
+            Method::POST,
+            "/messages",
+            Some(json!({ "message": { "content": "hello?" } })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, list) = w.call(Method::GET, "/messages", None).await;
+    let texts: Vec<&str> = list["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, vec!["Hi! We usually answer within minutes.", "hello?"]);
+    assert_eq!(list["payload"][0]["message_type"], 3, "a template message");
+    let (_, again) = w
+        .call(
+            Method::POST,
+            "/messages",
+            Some(json!({ "message": { "content": "still there?" } })),
+        )
+        .await;
+    assert_eq!(again["conversation_id"], list["payload"][1]["conversation_id"]);
+    let (_, list) = w.call(Method::GET, "/messages", None).await;
+    assert_eq!(
+        list["payload"].as_array().unwrap().len(),
+        3,
+        "one greeting per conversation"
+    );
+    app.stop().await;
+}
+both!(greeting_opens_new_conversations);
+
+async fn pre_chat_details_start_a_conversation(app: TestApp) {
+    let inbox = website_inbox(&app, json!({ "pre_chat_form_enabled": true, "pre_chat_form_options": { "pre_chat_fields": [{ "name": "emailAddress", "required": true }] } })).await;
+    let mut w = W {
+        app: &app,
+        website_token: inbox["website_token"].as_str().unwrap().to_string(),
+        token: None,
+        origin: None,
+    };
+    let (_, cfg) = w.call(Method::POST, "/config", None).await;
+    assert_eq!(cfg["website_channel_config"]["pre_chat_form_enabled"], true);
+    w.token = Some(
+        cfg["website_channel_config"]["auth_token"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    let (s, conv) = w
+        .call(
+            Method::POST,
+            "/conversations",
+            Some(json!({ "contact": { "name": "Pat", "email": "pat@example.com" }, "custom_attributes": { "order": "A-1" }, "message": { "content": "About my order", "referer_url": "https://shop.example/orders" } })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{conv}");
+    assert_eq!(conv["status"], "open");
+    let c = conv["id"].as_i64().unwrap();
+    let agent = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{c}")), None)
+        .await;
+    assert_eq!(agent["custom_attributes"]["order"], "A-1");
+    assert_eq!(agent["meta"]["sender"]["email"], "pat@example.com");
+    assert_eq!(agent["meta"]["sender"]["name"], "Pat");
+    let msgs = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{c}/messages")), None)
+        .await;
+    assert!(
+        msgs["payload"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["content"] == "About my order")
+    );
+    let (s, _) = w
+        .call(
+            Method::POST,
+            "/conversations",
+            Some(json!({ "contact": { "email": "not an email" } })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    app.stop().await;
+}
+both!(pre_chat_details_start_a_conversation);
+
 async fn widget_events_reach_webhooks(app: TestApp) {
     let sink = Sink::start().await;
     app.ok(
