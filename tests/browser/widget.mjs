@@ -9,7 +9,7 @@ const env = (k) => {
   return v;
 };
 const BASE = env("BASE"), TOKEN = env("TOKEN"), ACCOUNT = env("ACCOUNT");
-const PAGE_URL = env("PAGE_URL"), BLOCKED_URL = env("BLOCKED_URL"), SHOTS = env("SHOTS");
+const PAGE_URL = env("PAGE_URL"), BLOCKED_URL = env("BLOCKED_URL"), PRECHAT_URL = env("PRECHAT_URL"), SHOTS = env("SHOTS");
 // A 1 x 1 PNG.
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
 
@@ -80,6 +80,21 @@ try {
   const box = await page.locator(".panel").boundingBox();
   if (!box || box.width < 380) throw new Error(`panel is ${box && box.width}px wide on a phone`);
   await page.screenshot({ path: `${SHOTS}/widget-phone.png` });
+
+  step("a pre-chat form asks for details before the first conversation");
+  const pre = await context.newPage();
+  await pre.goto(PRECHAT_URL);
+  await pre.locator(".launcher").click();
+  await pre.locator(".prechat").waitFor({ timeout: 15000 });
+  await pre.locator(".prechat button").click();
+  await pre.locator(".prechat .error").waitFor({ state: "visible" });
+  await pre.locator(".prechat input[name=fullName]").fill("Pat Prechat");
+  await pre.locator(".prechat input[name=emailAddress]").fill("pat@example.com");
+  await pre.locator(".prechat textarea[name=message]").fill("Question about delivery");
+  await pre.screenshot({ path: `${SHOTS}/widget-prechat.png` });
+  await pre.locator(".prechat button").click();
+  await pre.locator("li.in", { hasText: "Question about delivery" }).waitFor({ timeout: 15000 });
+  if (await pre.locator(".prechat").isVisible()) throw new Error("the pre-chat form stayed after starting");
 
   step("a site outside allowed_domains gets no widget");
   const other = await context.newPage();

@@ -16,6 +16,9 @@
       online: "We are online", away: "We will reply as soon as we can", newMessages: "new messages",
       in_a_few_minutes: "Typically replies in a few minutes", in_a_few_hours: "Typically replies in a few hours",
       in_a_day: "Typically replies in a day", end: "End conversation", file: "File",
+      fullName: "Full name", emailAddress: "E-mail", phoneNumber: "Phone number", message: "Message",
+      start: "Start conversation", required: "Please fill in the required fields.",
+      prechat: "Please tell us a little about you before we start.",
     },
     ru: {
       open: "Открыть чат", close: "Закрыть чат", placeholder: "Напишите сообщение…", send: "Отправить",
@@ -23,6 +26,9 @@
       online: "Мы на связи", away: "Ответим, как только сможем", newMessages: "новых сообщений",
       in_a_few_minutes: "Обычно отвечаем за несколько минут", in_a_few_hours: "Обычно отвечаем за несколько часов",
       in_a_day: "Обычно отвечаем в течение дня", end: "Завершить разговор", file: "Файл",
+      fullName: "Имя", emailAddress: "Эл. почта", phoneNumber: "Телефон", message: "Сообщение",
+      start: "Начать разговор", required: "Заполните обязательные поля.",
+      prechat: "Расскажите немного о себе, прежде чем мы начнём.",
     },
   };
   let locale = (localStorage.getItem(`${store}:locale`) || navigator.language || "en").slice(0, 2);
@@ -31,7 +37,7 @@
   const state = {
     auth: localStorage.getItem(`${store}:auth`),
     config: null, contact: null, open: false, unread: 0,
-    messages: new Map(), lastId: 0, ws: null, retry: 0, typingOff: null, typingSent: 0,
+    messages: new Map(), lastId: 0, ws: null, retry: 0, typingOff: null, typingSent: 0, hasConversation: false,
   };
 
   const host = document.createElement("div");
@@ -67,10 +73,16 @@
   li a { color: inherit; }
   .typing { padding: 0 16px 6px; font-size: 12px; color: #6b7c93; }
   .typing[hidden] { display: none; }
-  form { display: flex; gap: 6px; padding: 10px; border-top: 1px solid #e4e8ee; align-items: flex-end; }
+  .composer { display: flex; gap: 6px; padding: 10px; border-top: 1px solid #e4e8ee; align-items: flex-end; }
   textarea { flex: 1; resize: none; border: 1px solid #cfd7e1; border-radius: 8px; padding: 8px; font-size: 14px; max-height: 120px; }
-  form button { border: 0; border-radius: 8px; padding: 8px 12px; cursor: pointer; background: var(--sb-color, #1f93ff); color: #fff; }
-  form .attach { background: #eef1f5; color: #1f2d3d; }
+  .composer button { border: 0; border-radius: 8px; padding: 8px 12px; cursor: pointer; background: var(--sb-color, #1f93ff); color: #fff; }
+  .composer .attach { background: #eef1f5; color: #1f2d3d; }
+  .prechat { padding: 16px; display: flex; flex-direction: column; gap: 10px; overflow-y: auto; flex: 1; }
+  .prechat p { margin: 0; font-size: 14px; }
+  .prechat label { display: flex; flex-direction: column; gap: 4px; font-size: 13px; }
+  .prechat input, .prechat textarea { border: 1px solid #cfd7e1; border-radius: 8px; padding: 8px; font-size: 14px; }
+  .prechat button { border: 0; border-radius: 8px; padding: 10px; cursor: pointer; background: var(--sb-color, #1f93ff); color: #fff; font-size: 14px; }
+  .prechat .error { color: #c0153f; font-size: 13px; }
   .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
   .drop { outline: 3px dashed var(--sb-color, #1f93ff); outline-offset: -6px; }
   @media (max-width: 480px) {
@@ -83,10 +95,11 @@
 </button>
 <section class="panel" role="dialog" aria-modal="false" hidden>
   <header><h2 class="title"></h2><p class="tagline"></p><p class="reply"></p><button class="close" type="button">×</button></header>
+  <form class="prechat" hidden novalidate></form>
   <ol class="messages" aria-live="polite"></ol>
   <div class="typing" hidden></div>
-  <form>
-    <label class="sr" for="sb-input"></label>
+  <form class="composer">
+    <label class="sr composer-label" for="sb-input"></label>
     <textarea id="sb-input" rows="1"></textarea>
     <input class="files" type="file" multiple hidden>
     <button class="attach" type="button"><svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5"/></svg></button>
@@ -100,7 +113,7 @@
   function labels() {
     launcher.setAttribute("aria-label", state.open ? t("close") : t("open"));
     $(".close").setAttribute("aria-label", t("close"));
-    $("label").textContent = t("placeholder");
+    $(".composer-label").textContent = t("placeholder");
     input.placeholder = t("placeholder");
     $(".send").textContent = t("send");
     $(".attach").setAttribute("aria-label", t("attach"));
@@ -275,6 +288,75 @@
     };
   }
 
+  // The pre-chat form: asked once, before the first conversation.
+  const STANDARD = { fullName: "name", emailAddress: "email", phoneNumber: "phone_number" };
+  function preChatFields() {
+    const o = (state.config && state.config.pre_chat_form_options) || {};
+    const fields = Array.isArray(o.pre_chat_fields) && o.pre_chat_fields.length
+      ? o.pre_chat_fields.filter((f) => f.enabled !== false)
+      : [{ name: "fullName", type: "text", required: false }, { name: "emailAddress", type: "email", required: true }];
+    return { message: o.pre_chat_message, fields };
+  }
+  function showPreChat() {
+    const form = $(".prechat");
+    const { message, fields } = preChatFields();
+    form.textContent = "";
+    const intro = document.createElement("p");
+    intro.textContent = message || t("prechat");
+    form.appendChild(intro);
+    for (const f of [...fields, { name: "message", type: "textarea", required: true }]) {
+      const label = document.createElement("label");
+      const caption = document.createElement("span");
+      caption.textContent = (f.label || t(f.name)) + (f.required ? " *" : "");
+      const field = document.createElement(f.type === "textarea" ? "textarea" : "input");
+      if (f.type !== "textarea") field.type = ["email", "number", "tel", "url", "date"].includes(f.type) ? f.type : "text";
+      field.name = f.name;
+      field.required = Boolean(f.required);
+      label.append(caption, field);
+      form.appendChild(label);
+    }
+    const error = document.createElement("p");
+    error.className = "error";
+    error.hidden = true;
+    error.setAttribute("role", "alert");
+    const submit = document.createElement("button");
+    submit.type = "submit";
+    submit.textContent = t("start");
+    form.append(error, submit);
+    form.hidden = false;
+    list.hidden = true;
+    $(".composer").hidden = true;
+  }
+  async function submitPreChat(e) {
+    e.preventDefault();
+    const form = $(".prechat");
+    const values = Object.fromEntries(Array.from(form.querySelectorAll("input, textarea")).map((f) => [f.name, f.value.trim()]));
+    const missing = Array.from(form.querySelectorAll("[required]")).some((f) => !f.value.trim());
+    const error = form.querySelector(".error");
+    if (missing) {
+      error.textContent = t("required");
+      error.hidden = false;
+      return;
+    }
+    const contact = {}, custom = {};
+    for (const [name, value] of Object.entries(values)) {
+      if (name === "message" || !value) continue;
+      if (STANDARD[name]) contact[STANDARD[name]] = value; else custom[name] = value;
+    }
+    try {
+      await api("/conversations", { method: "POST", json: { contact, custom_attributes: custom, message: { content: values.message, referer_url: location.href } } });
+    } catch (err) {
+      error.textContent = err.message;
+      error.hidden = false;
+      return;
+    }
+    state.hasConversation = true;
+    form.hidden = true;
+    list.hidden = false;
+    $(".composer").hidden = false;
+    await loadMessages().catch(() => {});
+  }
+
   async function boot() {
     let r;
     try {
@@ -292,7 +374,10 @@
     $(".attach").hidden = !features.includes("attachments");
     labels();
     document.body.appendChild(host);
-    await loadMessages().catch(() => {});
+    const current = await api("/conversations").catch(() => null);
+    state.hasConversation = Boolean(current && current.id);
+    if (state.config.pre_chat_form_enabled && !state.hasConversation) showPreChat();
+    else await loadMessages().catch(() => {});
     connect();
   }
 
@@ -310,7 +395,7 @@
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) {
       e.preventDefault();
-      $("form").requestSubmit();
+      $(".composer").requestSubmit();
     }
   });
   input.addEventListener("paste", (e) => {
@@ -329,7 +414,8 @@
     const dropped = Array.from((e.dataTransfer && e.dataTransfer.files) || []);
     if (dropped.length) send("", dropped);
   });
-  $("form").addEventListener("submit", (e) => {
+  $(".prechat").addEventListener("submit", submitPreChat);
+  $(".composer").addEventListener("submit", (e) => {
     e.preventDefault();
     const content = input.value.trim();
     if (!content) return;

@@ -54,6 +54,14 @@ async fn the_widget_in_a_real_browser() {
         )
         .await;
     let token = inbox["website_token"].as_str().unwrap().to_string();
+    let prechat = app
+        .ok(
+            Method::POST,
+            &app.acc("/inboxes"),
+            Some(json!({ "name": "Shop desk", "channel": { "type": "web_widget", "pre_chat_form_enabled": true, "allowed_domains": "127.0.0.1" } })),
+        )
+        .await;
+    let prechat_token = prechat["website_token"].as_str().unwrap().to_string();
     // The host site: another origin (another port), allowed by address, refused by name.
     let page = format!(
         "<!doctype html><html><head><title>Shop</title><style>body{{font:16px serif;background:#fafafa}} .launcher{{display:none}}</style></head>\
@@ -63,10 +71,16 @@ async fn the_widget_in_a_real_browser() {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let site = axum::Router::new().fallback(move || {
-        let page = page.clone();
-        async move { axum::response::Html(page) }
-    });
+    let prechat_page = page.replace(&token, &prechat_token);
+    let site = axum::Router::new()
+        .route(
+            "/prechat",
+            axum::routing::get(move || async move { axum::response::Html(prechat_page) }),
+        )
+        .fallback(move || {
+            let page = page.clone();
+            async move { axum::response::Html(page) }
+        });
     tokio::spawn(async move {
         let _ = axum::serve(listener, site).await;
     });
@@ -88,6 +102,7 @@ async fn the_widget_in_a_real_browser() {
         .env("ACCOUNT", app.account_id.to_string())
         .env("PAGE_URL", format!("http://127.0.0.1:{port}/"))
         .env("BLOCKED_URL", format!("http://localhost:{port}/"))
+        .env("PRECHAT_URL", format!("http://127.0.0.1:{port}/prechat"))
         .env("SHOTS", &shots)
         .env("CHROMIUM", &chromium)
         .kill_on_drop(true)
