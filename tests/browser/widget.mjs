@@ -75,6 +75,12 @@ try {
   if (notes !== 0) throw new Error("a private note reached the widget");
   await page.screenshot({ path: `${SHOTS}/widget-after-reload.png` });
 
+  step("after the agent resolves, the visitor rates the conversation");
+  await agent(`/conversations/${conv.id}/toggle_status`, { status: "resolved" });
+  await page.locator(".rating button[data-rating='5']").click({ timeout: 10000 });
+  await page.locator(".rating .thanks").waitFor({ timeout: 10000 });
+  await page.screenshot({ path: `${SHOTS}/widget-rating.png` });
+
   step("phones get the full screen");
   await page.setViewportSize({ width: 390, height: 760 });
   const box = await page.locator(".panel").boundingBox();

@@ -16,6 +16,7 @@
       online: "We are online", away: "We will reply as soon as we can", newMessages: "new messages",
       in_a_few_minutes: "Typically replies in a few minutes", in_a_few_hours: "Typically replies in a few hours",
       in_a_day: "Typically replies in a day", end: "End conversation", file: "File",
+      rate: "Rate the conversation", thanks: "Thank you for your rating!",
       fullName: "Full name", emailAddress: "E-mail", phoneNumber: "Phone number", message: "Message",
       start: "Start conversation", required: "Please fill in the required fields.",
       prechat: "Please tell us a little about you before we start.",
@@ -26,6 +27,7 @@
       online: "Мы на связи", away: "Ответим, как только сможем", newMessages: "новых сообщений",
       in_a_few_minutes: "Обычно отвечаем за несколько минут", in_a_few_hours: "Обычно отвечаем за несколько часов",
       in_a_day: "Обычно отвечаем в течение дня", end: "Завершить разговор", file: "Файл",
+      rate: "Оцените разговор", thanks: "Спасибо за оценку!",
       fullName: "Имя", emailAddress: "Эл. почта", phoneNumber: "Телефон", message: "Сообщение",
       start: "Начать разговор", required: "Заполните обязательные поля.",
       prechat: "Расскажите немного о себе, прежде чем мы начнём.",
@@ -69,6 +71,10 @@
   li.pending { opacity: .6; }
   li.failed { outline: 2px solid #e0245e; cursor: pointer; }
   li .who { display: block; font-size: 11px; opacity: .7; margin-bottom: 2px; }
+  .rating { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
+  .rating .thanks { flex-basis: 100%; font-size: 13px; }
+  .rating button { border: 1px solid #cfd7e1; background: #fff; border-radius: 8px; padding: 4px 8px; font-size: 18px; cursor: pointer; }
+  .rating button[aria-pressed="true"] { background: var(--sb-color, #1f93ff); color: #fff; }
   li img { max-width: 100%; border-radius: 8px; display: block; margin-top: 4px; }
   li a { color: inherit; }
   .typing { padding: 0 16px 6px; font-size: 12px; color: #6b7c93; }
@@ -161,6 +167,7 @@
       li.appendChild(who);
     }
     if (m.content) li.appendChild(document.createTextNode(m.failed ? `${m.content}\n${t("failed")}` : m.content));
+    if (m.content_type === "input_csat" && m.id) li.appendChild(ratingFor(m));
     for (const a of m.attachments || []) {
       if (a.file_type === "image") {
         const img = document.createElement("img");
@@ -179,6 +186,37 @@
     }
     list.scrollTop = list.scrollHeight;
     return li;
+  }
+
+  // Five choices; the answer goes back as the message's submitted values.
+  function ratingFor(m) {
+    const box = document.createElement("div");
+    box.className = "rating";
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", t("rate"));
+    const chosen = ((m.content_attributes || {}).submitted_values || {}).csat_survey_response;
+    [1, 2, 3, 4, 5].forEach((n, i) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = `${n}\u2605`;
+      b.dataset.rating = String(i + 1);
+      b.setAttribute("aria-label", `${i + 1} / 5`);
+      b.setAttribute("aria-pressed", String(Boolean(chosen && chosen.rating === i + 1)));
+      b.addEventListener("click", async () => {
+        try {
+          const r = await api(`/messages/${m.id}`, { method: "PATCH", json: { message: { submitted_values: { csat_survey_response: { rating: i + 1 } } } } });
+          render(r);
+        } catch (_) { /* stays answerable */ }
+      });
+      box.appendChild(b);
+    });
+    if (chosen) {
+      const thanks = document.createElement("span");
+      thanks.className = "thanks";
+      thanks.textContent = t("thanks");
+      box.appendChild(thanks);
+    }
+    return box;
   }
 
   function setOpen(open) {

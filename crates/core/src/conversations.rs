@@ -527,10 +527,21 @@ impl Core {
         if changed.is_empty() {
             return Ok(());
         }
-        let view = views::conv_view(w.tx(), after.clone()).await?;
         let Some(inbox) = w.tx().get_inbox(after.account_id, after.inbox_id).await? else {
             return Ok(());
         };
+        // A satisfaction survey after the first resolve, where the inbox asks for one.
+        if status_changed
+            && after.status() == ConversationStatus::Resolved
+            && inbox.setting_bool("csat_survey_enabled", false)
+            && !w
+                .tx()
+                .has_content_type(after.id, switchboard_domain::ContentType::InputCsat.code())
+                .await?
+        {
+            self.csat_survey(w, &after).await?;
+        }
+        let view = views::conv_view(w.tx(), after.clone()).await?;
         self.emit_change(w, before, &after, changed, actor, &view, &inbox).await
     }
 
@@ -630,6 +641,45 @@ impl Core {
         text: &str,
     ) -> CoreResult<()> {
         self.system_message(w, conv, text, MessageType::Activity).await
+    }
+
+    /// The `input_csat` template the contact answers with a 1-5 rating.
+    async fn csat_survey(self: &Arc<Self>, w: &mut Work, conv: &Conversation) -> CoreResult<()> {
+        let now = w.now;
+        let m = w
+            .tx()
+            .insert_message(&NewMessage {
+                account_id: conv.account_id,
+                inbox_id: conv.inbox_id,
+                conversation_id: conv.id,
+                message_type: MessageType::Template,
+                content: Some("Please rate the conversation".to_string()),
+                content_type: switchboard_domain::ContentType::InputCsat,
+                content_attributes: json!({ "display_type": "emoji" }),
+                additional_attributes: json!({}),
+                private: false,
+                status: MessageStatus::Sent,
+                source_id: None,
+                echo_id: None,
+                sender_type: None,
+                sender_id: None,
+                created_at: now,
+            })
+            .await?
+            .ok_or_else(|| CoreError::Internal("survey not written".into()))?;
+        let ci = w
+            .tx()
+            .get_contact_inbox(conv.contact_inbox_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let data = present::message_push(&m, &present::Sender::None, conv, &ci, 0);
+        w.emit(
+            Event::new(EventKind::MessageCreated, conv.account_id, data)
+                .inbox(Some(conv.inbox_id))
+                .conversation(Some(conv.id))
+                .contact(Some(conv.contact_id)),
+        )
+        .await
     }
 
     /// A message the system writes into a conversation: an activity line

@@ -589,6 +589,39 @@ impl Core {
         {
             return Err(CoreError::invalid("message", "This message takes no answers"));
         }
+        if m.content_type() == ContentType::InputCsat {
+            let r = submitted.get("csat_survey_response").cloned().unwrap_or(Value::Null);
+            let rating = r.get("rating").and_then(Value::as_i64).filter(|n| (1..=5).contains(n));
+            let Some(rating) = rating else {
+                return Err(CoreError::invalid(
+                    "submitted_values",
+                    "csat_survey_response.rating must be 1 to 5",
+                ));
+            };
+            let feedback = r
+                .get("feedback_message")
+                .and_then(Value::as_str)
+                .map(|f| f.chars().take(2000).collect::<String>());
+            // Ratings lock 14 days after the survey was sent.
+            if w.now - m.created_at > 14 * 24 * 3600 * 1_000_000 {
+                return Err(CoreError::invalid("submitted_values", "This survey is closed"));
+            }
+            let now = w.now;
+            w.tx()
+                .upsert_csat(
+                    &switchboard_store::NewCsat {
+                        account_id: conv.account_id,
+                        conversation_id: conv.id,
+                        message_id: m.id,
+                        contact_id: v.contact.id,
+                        assigned_agent_id: conv.assignee_id,
+                        rating: rating as i16,
+                        feedback_message: feedback,
+                    },
+                    now,
+                )
+                .await?;
+        }
         present::set_key(&mut m.content_attributes, "submitted_values", submitted);
         m.updated_at = w.now;
         w.tx().update_message(&m).await?;

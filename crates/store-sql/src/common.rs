@@ -1692,6 +1692,39 @@ impl Tx for SqlTx {
             .map_err(map_err)
     }
 
+    async fn has_content_type(&mut self, conversation_id: i64, content_type: i16) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE conversation_id = $1 AND content_type = $2 LIMIT 1) x",
+        )
+        .bind(conversation_id)
+        .bind(content_type)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    async fn upsert_csat(&mut self, c: &NewCsat, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO csat_survey_responses (account_id, conversation_id, message_id, contact_id, assigned_agent_id, \
+             rating, feedback_message, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+             ON CONFLICT (message_id) DO UPDATE SET rating = excluded.rating, feedback_message = excluded.feedback_message, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(c.account_id)
+        .bind(c.conversation_id)
+        .bind(c.message_id)
+        .bind(c.contact_id)
+        .bind(c.assigned_agent_id)
+        .bind(c.rating)
+        .bind(&c.feedback_message)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
     // ---- teams, labels, canned responses ----
 
     async fn insert_team(&mut self, t: &Team) -> StoreResult<Team> {

@@ -225,6 +225,11 @@ pub trait Tx: Send {
     /// Deletes a message's attachments and returns their storage keys.
     async fn delete_attachments(&mut self, message_id: i64) -> StoreResult<Vec<String>>;
 
+    /// Whether the conversation has a message of this content type.
+    async fn has_content_type(&mut self, conversation_id: i64, content_type: i16) -> StoreResult<bool>;
+    /// Records (or corrects) the rating answered on one CSAT message.
+    async fn upsert_csat(&mut self, c: &NewCsat, now: i64) -> StoreResult<()>;
+
     // ---- teams, labels, canned responses ----
     async fn insert_team(&mut self, t: &Team) -> StoreResult<Team>;
     async fn get_team(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Team>>;

@@ -451,3 +451,15 @@ pub struct NewAttachment {
     pub height: Option<i32>,
     pub storage_key: String,
 }
+
+/// A satisfaction rating answered from an input_csat message.
+#[derive(Debug, Clone)]
+pub struct NewCsat {
+    pub account_id: i64,
+    pub conversation_id: i64,
+    pub message_id: i64,
+    pub contact_id: i64,
+    pub assigned_agent_id: Option<i64>,
+    pub rating: i16,
+    pub feedback_message: Option<String>,
+}

@@ -50,7 +50,7 @@ async fn the_widget_in_a_real_browser() {
         .ok(
             Method::POST,
             &app.acc("/inboxes"),
-            Some(json!({ "name": "Shop", "channel": { "type": "web_widget", "widget_color": "#7b2cbf", "welcome_title": "Hello!", "welcome_tagline": "Ask us anything", "allowed_domains": "127.0.0.1" } })),
+            Some(json!({ "name": "Shop", "csat_survey_enabled": true, "channel": { "type": "web_widget", "widget_color": "#7b2cbf", "welcome_title": "Hello!", "welcome_tagline": "Ask us anything", "allowed_domains": "127.0.0.1" } })),
         )
         .await;
     let token = inbox["website_token"].as_str().unwrap().to_string();

@@ -354,6 +354,94 @@ async fn pre_chat_details_start_a_conversation(app: TestApp) {
 }
 both!(pre_chat_details_start_a_conversation);
 
+async fn satisfaction_survey_after_resolve(app: TestApp) {
+    let inbox = app
+        .ok(
+            Method::POST,
+            &app.acc("/inboxes"),
+            Some(json!({ "name": "Shop", "csat_survey_enabled": true, "channel": { "type": "web_widget" } })),
+        )
+        .await;
+    let mut w = W {
+        app: &app,
+        website_token: inbox["website_token"].as_str().unwrap().to_string(),
+        token: None,
+        origin: None,
+    };
+    let (_, cfg) = w.call(Method::POST, "/config", None).await;
+    w.token = Some(
+        cfg["website_channel_config"]["auth_token"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    let (_, m) = w
+        .call(
+            Method::POST,
+            "/messages",
+            Some(json!({ "message": { "content": "thanks, all good" } })),
+        )
+        .await;
+    let c = m["conversation_id"].as_i64().unwrap();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{c}/toggle_status")),
+        Some(json!({ "status": "resolved" })),
+    )
+    .await;
+    let (_, list) = w.call(Method::GET, "/messages", None).await;
+    let survey = list["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["content_type"] == "input_csat")
+        .cloned()
+        .expect("a survey");
+    assert_eq!(survey["message_type"], 3);
+    let id = survey["id"].as_i64().unwrap();
+    let (s, _) = w
+        .call(
+            Method::PATCH,
+            &format!("/messages/{id}"),
+            Some(json!({ "message": { "submitted_values": { "csat_survey_response": { "rating": 6 } } } })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, answered) = w
+        .call(Method::PATCH, &format!("/messages/{id}"), Some(json!({ "message": { "submitted_values": { "csat_survey_response": { "rating": 4, "feedback_message": "quick" } } } })))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{answered}");
+    assert_eq!(
+        answered["content_attributes"]["submitted_values"]["csat_survey_response"]["rating"],
+        4
+    );
+    // Reopened and resolved again: no second survey.
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{c}/toggle_status")),
+        Some(json!({ "status": "open" })),
+    )
+    .await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{c}/toggle_status")),
+        Some(json!({ "status": "resolved" })),
+    )
+    .await;
+    let msgs = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{c}/messages")), None)
+        .await;
+    let surveys = msgs["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["content_type"] == "input_csat")
+        .count();
+    assert_eq!(surveys, 1);
+    app.stop().await;
+}
+both!(satisfaction_survey_after_resolve);
+
 async fn widget_events_reach_webhooks(app: TestApp) {
     let sink = Sink::start().await;
     app.ok(
