@@ -63,6 +63,10 @@
   header { background: var(--sb-color, #1f93ff); color: #fff; padding: 16px; }
   header h2 { margin: 0 0 4px; font-size: 18px; }
   header p { margin: 0; font-size: 13px; opacity: .9; }
+  .team { display: flex; margin-top: 8px; }
+  .team span { width: 28px; height: 28px; border-radius: 50%; border: 2px solid var(--sb-color, #1f93ff); margin-right: -6px;
+    background: #fff center/cover; color: #1f2d3d; font-size: 12px; display: grid; place-items: center; position: relative; }
+  .team span.online::after { content: ""; position: absolute; right: -1px; bottom: -1px; width: 8px; height: 8px; border-radius: 50%; background: #2fb344; border: 1px solid #fff; }
   header .close { position: absolute; right: 12px; top: 12px; background: transparent; border: 0; color: #fff; font-size: 20px; cursor: pointer; }
   ol { list-style: none; margin: 0; padding: 12px; flex: 1; overflow-y: auto; display: flex; flex-direction: column; gap: 8px; }
   li { max-width: 80%; padding: 8px 12px; border-radius: 12px; font-size: 14px; line-height: 1.4; white-space: pre-wrap; word-wrap: break-word; }
@@ -100,7 +104,7 @@
   <span class="badge" hidden></span>
 </button>
 <section class="panel" role="dialog" aria-modal="false" hidden>
-  <header><h2 class="title"></h2><p class="tagline"></p><p class="reply"></p><button class="close" type="button">×</button></header>
+  <header><h2 class="title"></h2><p class="tagline"></p><div class="team" aria-hidden="true"></div><p class="reply"></p><button class="close" type="button">×</button></header>
   <form class="prechat" hidden novalidate></form>
   <ol class="messages" aria-live="polite"></ol>
   <div class="typing" hidden></div>
@@ -326,6 +330,21 @@
     };
   }
 
+  // Up to five of the inbox's agents, with their pictures or initials.
+  async function showTeam() {
+    const r = await api("/inbox_members").catch(() => null);
+    const team = $(".team");
+    team.textContent = "";
+    for (const a of ((r && r.payload) || []).slice(0, 5)) {
+      const s = document.createElement("span");
+      s.title = a.name;
+      if (a.avatar_url) s.style.backgroundImage = `url("${encodeURI(a.avatar_url)}")`;
+      else s.textContent = (a.name || "?").split(/\s+/).map((w) => w[0]).join("").slice(0, 2).toUpperCase();
+      if (a.availability_status === "online") s.classList.add("online");
+      team.appendChild(s);
+    }
+  }
+
   // The pre-chat form: asked once, before the first conversation.
   const STANDARD = { fullName: "name", emailAddress: "email", phoneNumber: "phone_number" };
   function preChatFields() {
@@ -412,6 +431,7 @@
     $(".attach").hidden = !features.includes("attachments");
     labels();
     document.body.appendChild(host);
+    showTeam();
     const current = await api("/conversations").catch(() => null);
     state.hasConversation = Boolean(current && current.id);
     if (state.config.pre_chat_form_enabled && !state.hasConversation) showPreChat();

@@ -434,6 +434,26 @@ impl Core {
         self.widget_conversation(v).await
     }
 
+    /// The inbox's agents as the widget shows them (name, avatar, availability).
+    pub async fn widget_inbox_members(self: &Arc<Self>, v: &Visitor) -> CoreResult<Value> {
+        let mut tx = self.store.read().await?;
+        let ids = tx.list_inbox_members(v.inbox.id).await?;
+        let users = tx.list_account_users(v.inbox.account_id).await?;
+        let list: Vec<Value> = users
+            .iter()
+            .filter(|(u, _)| ids.contains(&u.id))
+            .map(|(u, au)| {
+                json!({
+                    "id": u.id,
+                    "name": u.available_name(),
+                    "avatar_url": u.avatar_url.clone().unwrap_or_default(),
+                    "availability_status": present::availability(Some(au)),
+                })
+            })
+            .collect();
+        Ok(json!({ "payload": list }))
+    }
+
     /// `POST /events {name: "webwidget.triggered", event_info}` reaches webhooks.
     pub async fn widget_event(self: &Arc<Self>, v: &Visitor, body: &Value) -> CoreResult<()> {
         let p = Params::new(body);

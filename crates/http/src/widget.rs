@@ -50,6 +50,7 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             axum::routing::patch(message_update).put(message_update),
         )
         .route("/api/v1/widget/events", post(event))
+        .route("/api/v1/widget/inbox_members", get(inbox_members))
         .layer(middleware::from_fn_with_state(state, allowed_origins))
 }
 
@@ -278,6 +279,10 @@ async fn message_update(
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
     Ok(ok(st.core.widget_update_message(&v, ids.get("id")?, &b).await?))
+}
+
+async fn inbox_members(State(st): S, WidgetVisitor(v): WidgetVisitor) -> ApiResult<Response> {
+    Ok(ok(st.core.widget_inbox_members(&v).await?))
 }
 
 async fn event(State(st): S, WidgetVisitor(v): WidgetVisitor, JsonBody(b): JsonBody) -> ApiResult<Response> {

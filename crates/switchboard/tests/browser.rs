@@ -54,6 +54,12 @@ async fn the_widget_in_a_real_browser() {
         )
         .await;
     let token = inbox["website_token"].as_str().unwrap().to_string();
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox["id"], "user_ids": [app.admin_id] })),
+    )
+    .await;
     let prechat = app
         .ok(
             Method::POST,

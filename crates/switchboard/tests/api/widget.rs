@@ -83,6 +83,21 @@ async fn a_visitor_chats_from_the_widget(app: TestApp) {
     // The same token is the same visitor across reloads.
     let (_, again) = w.call(Method::POST, "/config", None).await;
     assert_eq!(again["contact"]["id"], contact_id);
+    let (s, team) = w.call(Method::GET, "/inbox_members", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(team["payload"], json!([]), "no members yet");
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox["id"], "user_ids": [app.admin_id] })),
+    )
+    .await;
+    let (_, team) = w.call(Method::GET, "/inbox_members", None).await;
+    assert_eq!(team["payload"][0]["name"], "Alice Admin");
+    assert!(
+        team["payload"][0].get("email").is_none(),
+        "visitors do not see agents' e-mail"
+    );
     let (s, none) = w.call(Method::GET, "/conversations", None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(none, json!({}));
