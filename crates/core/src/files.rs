@@ -175,6 +175,103 @@ pub fn dimensions(mime: &str, b: &[u8]) -> Option<(u32, u32)> {
     }
 }
 
+/// A stream of a stored file's bytes.
+pub type ByteStream = std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send>>;
+
+/// Where attachment files live: the local disk, or an S3-compatible bucket.
+/// Either way uploads are first streamed to a local temporary file.
+#[derive(Debug, Clone)]
+pub enum FileStore {
+    Disk(DiskStore),
+    S3(S3Store),
+}
+
+impl FileStore {
+    pub fn temp_dir(&self) -> PathBuf {
+        match self {
+            FileStore::Disk(d) => d.temp_dir(),
+            FileStore::S3(s) => s.temp.clone(),
+        }
+    }
+
+    /// A fresh key: `<2 hex>/<uuid>`.
+    pub fn new_key(&self) -> String {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        format!("{}/{}", &id[..2], id)
+    }
+
+    /// Whether a key is one of ours (and so safe to use in a path or URL).
+    pub fn valid_key(key: &str) -> bool {
+        key.len() == 35
+            && key.as_bytes().get(2) == Some(&b'/')
+            && key.chars().enumerate().all(|(i, c)| i == 2 || c.is_ascii_hexdigit())
+    }
+
+    /// Moves a finished temporary file into the store under `key`.
+    pub async fn put(&self, key: &str, tmp: &Path) -> Result<(), String> {
+        let r = match self {
+            FileStore::Disk(d) => {
+                let path = d.path(key).ok_or("bad key")?;
+                if let Some(dir) = path.parent() {
+                    tokio::fs::create_dir_all(dir).await.map_err(|e| e.to_string())?;
+                }
+                tokio::fs::rename(tmp, &path).await.map_err(|e| e.to_string())
+            }
+            FileStore::S3(s) => s.put(key, tmp).await,
+        };
+        let _ = tokio::fs::remove_file(tmp).await;
+        r
+    }
+
+    /// The file's bytes, or `None` when it is not there.
+    pub async fn open(&self, key: &str) -> Result<Option<ByteStream>, String> {
+        if !Self::valid_key(key) {
+            return Ok(None);
+        }
+        match self {
+            FileStore::Disk(d) => {
+                let Some(path) = d.path(key) else { return Ok(None) };
+                match tokio::fs::File::open(&path).await {
+                    Ok(f) => {
+                        use futures_util::StreamExt;
+                        let stream = tokio_util_like::reader_stream(f).map(|r| r.map(bytes::Bytes::from));
+                        Ok(Some(Box::pin(stream)))
+                    }
+                    Err(_) => Ok(None),
+                }
+            }
+            FileStore::S3(s) => s.get(key).await,
+        }
+    }
+
+    pub async fn delete(&self, key: &str) {
+        match self {
+            FileStore::Disk(d) => d.delete(key).await,
+            FileStore::S3(s) => s.delete(key).await,
+        }
+    }
+}
+
+/// Reading a file as a stream of 64 KiB chunks.
+mod tokio_util_like {
+    use tokio::io::AsyncReadExt;
+
+    pub fn reader_stream(f: tokio::fs::File) -> impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> {
+        futures_util::stream::unfold(Some(f), |state| async move {
+            let mut f = state?;
+            let mut buf = vec![0u8; 64 * 1024];
+            match f.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Some((Ok(buf), Some(f)))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        })
+    }
+}
+
 /// Attachments on the local disk: `<dir>/<2 hex>/<uuid>`.
 #[derive(Debug, Clone)]
 pub struct DiskStore {
@@ -186,20 +283,9 @@ impl DiskStore {
         DiskStore { dir: dir.into() }
     }
 
-    /// A fresh key and the path to write it at.
-    pub fn new_key(&self) -> (String, PathBuf) {
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let key = format!("{}/{}", &id[..2], id);
-        let path = self.dir.join(&key);
-        (key, path)
-    }
-
     /// Where a key lives; `None` for a key that is not one of ours.
     pub fn path(&self, key: &str) -> Option<PathBuf> {
-        let ok = key.len() == 35
-            && key.as_bytes().get(2) == Some(&b'/')
-            && key.chars().enumerate().all(|(i, c)| i == 2 || c.is_ascii_hexdigit());
-        ok.then(|| self.dir.join(key))
+        FileStore::valid_key(key).then(|| self.dir.join(key))
     }
 
     pub async fn delete(&self, key: &str) {
@@ -210,6 +296,182 @@ impl DiskStore {
 
     pub fn temp_dir(&self) -> PathBuf {
         self.dir.join("tmp")
+    }
+}
+
+/// An S3-compatible bucket (AWS, MinIO, Ceph, R2...), path-style URLs,
+/// requests signed with AWS Signature Version 4.
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    pub client: reqwest::Client,
+    /// `https://s3.eu-central-1.amazonaws.com` or `http://minio:9000`.
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: String,
+    /// Local directory for uploads in progress.
+    pub temp: PathBuf,
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(b))
+}
+
+fn hmac(key: &[u8], msg: &str) -> Vec<u8> {
+    use hmac::Mac;
+    match hmac::Hmac::<sha2::Sha256>::new_from_slice(key) {
+        Ok(mut m) => {
+            m.update(msg.as_bytes());
+            m.finalize().into_bytes().to_vec()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// What a request signs: method, path, canonical headers (lower-case
+/// name, trimmed value, sorted) and the payload's SHA-256.
+pub struct SigV4<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub headers: &'a [(&'a str, String)],
+    pub payload_sha256: &'a str,
+    pub amz_date: &'a str,
+    pub region: &'a str,
+    pub secret_key: &'a str,
+}
+
+/// The AWS Signature Version 4 signature (service `s3`) and the signed headers list.
+pub fn sigv4_signature(r: &SigV4<'_>) -> (String, String) {
+    let mut headers: Vec<(String, String)> = r
+        .headers
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    headers.sort();
+    let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
+    let signed: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
+    let signed = signed.join(";");
+    let canonical = format!(
+        "{}\n{}\n\n{}\n{}\n{}",
+        r.method, r.path, canonical_headers, signed, r.payload_sha256
+    );
+    let date = &r.amz_date[..8.min(r.amz_date.len())];
+    let scope = format!("{date}/{}/s3/aws4_request", r.region);
+    let to_sign = format!(
+        "AWS4-HMAC-SHA256\n{}\n{scope}\n{}",
+        r.amz_date,
+        sha256_hex(canonical.as_bytes())
+    );
+    let k = hmac(
+        &hmac(
+            &hmac(&hmac(format!("AWS4{}", r.secret_key).as_bytes(), date), r.region),
+            "s3",
+        ),
+        "aws4_request",
+    );
+    (hex::encode(hmac(&k, &to_sign)), signed)
+}
+
+impl S3Store {
+    fn host(&self) -> String {
+        self.endpoint
+            .split("://")
+            .nth(1)
+            .unwrap_or(&self.endpoint)
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn signed(&self, method: reqwest::Method, key: &str, payload_sha256: &str) -> reqwest::RequestBuilder {
+        let now = time::OffsetDateTime::now_utc();
+        let amz_date = format!(
+            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+            now.year(),
+            u8::from(now.month()),
+            now.day(),
+            now.hour(),
+            now.minute(),
+            now.second()
+        );
+        let path = format!("/{}/{}", self.bucket, key);
+        let headers = [
+            ("host", self.host()),
+            ("x-amz-content-sha256", payload_sha256.to_string()),
+            ("x-amz-date", amz_date.clone()),
+        ];
+        let (sig, signed) = sigv4_signature(&SigV4 {
+            method: method.as_str(),
+            path: &path,
+            headers: &headers,
+            payload_sha256,
+            amz_date: &amz_date,
+            region: &self.region,
+            secret_key: &self.secret_key,
+        });
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential={}/{}/{}/s3/aws4_request, SignedHeaders={signed}, Signature={sig}",
+            self.access_key,
+            &amz_date[..8],
+            self.region
+        );
+        self.client
+            .request(method, format!("{}{path}", self.endpoint.trim_end_matches('/')))
+            .header("x-amz-content-sha256", payload_sha256)
+            .header("x-amz-date", amz_date)
+            .header("authorization", auth)
+    }
+
+    /// Uploads with up to three attempts (backoff between them) on network
+    /// errors and 5xx answers.
+    async fn put(&self, key: &str, tmp: &Path) -> Result<(), String> {
+        let body = tokio::fs::read(tmp).await.map_err(|e| e.to_string())?;
+        let hash = sha256_hex(&body);
+        let mut last = String::new();
+        for attempt in 1..=3u32 {
+            let r = self
+                .signed(reqwest::Method::PUT, key, &hash)
+                .body(body.clone())
+                .send()
+                .await;
+            match r {
+                Ok(r) if r.status().is_success() => return Ok(()),
+                Ok(r) if r.status().is_client_error() => {
+                    return Err(format!("S3 refused the upload: HTTP {}", r.status()));
+                }
+                Ok(r) => last = format!("HTTP {}", r.status()),
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(attempt * attempt))).await;
+        }
+        Err(format!("S3 upload failed: {last}"))
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<ByteStream>, String> {
+        use futures_util::StreamExt;
+        let r = self
+            .signed(reqwest::Method::GET, key, &sha256_hex(b""))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if r.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !r.status().is_success() {
+            return Err(format!("S3 answered HTTP {}", r.status()));
+        }
+        Ok(Some(Box::pin(
+            r.bytes_stream().map(|c| c.map_err(std::io::Error::other)),
+        )))
+    }
+
+    async fn delete(&self, key: &str) {
+        if let Err(e) = self.signed(reqwest::Method::DELETE, key, &sha256_hex(b"")).send().await {
+            tracing::warn!(error = %e, "deleting an attachment from S3");
+        }
     }
 }
 
@@ -257,10 +519,33 @@ mod tests {
     }
 
     #[test]
+    fn sigv4_matches_the_aws_example() {
+        // The GET example of AWS's S3 Signature Version 4 documentation.
+        let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let headers = [
+            ("Host", "examplebucket.s3.amazonaws.com".to_string()),
+            ("Range", "bytes=0-9".to_string()),
+            ("x-amz-content-sha256", empty.to_string()),
+            ("x-amz-date", "20130524T000000Z".to_string()),
+        ];
+        let (sig, signed) = sigv4_signature(&SigV4 {
+            method: "GET",
+            path: "/test.txt",
+            headers: &headers,
+            payload_sha256: empty,
+            amz_date: "20130524T000000Z",
+            region: "us-east-1",
+            secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        });
+        assert_eq!(signed, "host;range;x-amz-content-sha256;x-amz-date");
+        assert_eq!(sig, "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+    }
+
+    #[test]
     fn keys_stay_inside_the_store() {
         let s = DiskStore::new("/data");
-        let (key, path) = s.new_key();
-        assert_eq!(s.path(&key), Some(path));
+        let key = FileStore::Disk(s.clone()).new_key();
+        assert_eq!(s.path(&key), Some(std::path::PathBuf::from("/data").join(&key)));
         assert_eq!(s.path("../etc/passwd"), None);
         assert_eq!(s.path("ab/../../../../etc/passwd0000000000"), None);
     }

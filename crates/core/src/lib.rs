@@ -51,8 +51,10 @@ pub struct CoreConfig {
     pub event_retention: Duration,
     /// Finished webhook deliveries and dead jobs are kept this long.
     pub delivery_retention: Duration,
-    /// Where attachment files are kept.
+    /// Where attachment files are kept (and, with S3, where uploads wait).
     pub storage_dir: std::path::PathBuf,
+    /// An S3-compatible bucket for attachments instead of the disk.
+    pub s3: Option<S3Config>,
     /// Largest attachment, in bytes.
     pub max_upload_bytes: u64,
     /// How long attachment links stay valid.
@@ -73,10 +75,21 @@ impl Default for CoreConfig {
             event_retention: Duration::from_secs(7 * 24 * 3600),
             delivery_retention: Duration::from_secs(30 * 24 * 3600),
             storage_dir: std::path::PathBuf::from("storage"),
+            s3: None,
             max_upload_bytes: 40 * 1024 * 1024,
             attachment_url_ttl: Duration::from_secs(7 * 24 * 3600),
         }
     }
+}
+
+/// An S3-compatible bucket.
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: String,
 }
 
 pub struct Core {
@@ -89,14 +102,28 @@ pub struct Core {
     pub auth_cache: auth::AuthCache,
     ingest: ingest::Ingest,
     secret_key_base: tokio::sync::OnceCell<String>,
-    pub files: files::DiskStore,
+    pub files: files::FileStore,
     bound_url: std::sync::OnceLock<String>,
 }
 
 impl Core {
     pub fn new(store: Arc<dyn Store>, config: CoreConfig, outbound: OutboundClient) -> Arc<Self> {
         let (events, _) = broadcast::channel(4096);
-        let files = files::DiskStore::new(config.storage_dir.clone());
+        let files = match &config.s3 {
+            Some(s3) => files::FileStore::S3(files::S3Store {
+                client: reqwest::Client::builder()
+                    .timeout(std::time::Duration::from_secs(60))
+                    .build()
+                    .unwrap_or_default(),
+                endpoint: s3.endpoint.trim_end_matches('/').to_string(),
+                bucket: s3.bucket.clone(),
+                region: s3.region.clone(),
+                access_key: s3.access_key.clone(),
+                secret_key: s3.secret_key.clone(),
+                temp: config.storage_dir.join("tmp"),
+            }),
+            None => files::FileStore::Disk(files::DiskStore::new(config.storage_dir.clone())),
+        };
         Arc::new(Core {
             store,
             config,

@@ -121,7 +121,7 @@ fn clean_name(raw: Option<&str>, ext: &str) -> String {
 /// type from its bytes.
 async fn store_file(st: &Arc<AppState>, mut field: axum::extract::multipart::Field<'_>) -> ApiResult<NewAttachment> {
     let store = &st.core.files;
-    let (key, path) = store.new_key();
+    let key = store.new_key();
     let tmp = store.temp_dir().join(format!("{}.part", uuid::Uuid::new_v4().simple()));
     let original = field.file_name().map(str::to_string);
     let max = st.core.config.max_upload_bytes;
@@ -163,10 +163,10 @@ async fn store_file(st: &Arc<AppState>, mut field: axum::extract::multipart::Fie
     }
     let (mime, ext) = files::sniff(&head);
     let dims = files::dimensions(mime, &head);
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir).await.map_err(io)?;
-    }
-    tokio::fs::rename(&tmp, &path).await.map_err(io)?;
+    store
+        .put(&key, &tmp)
+        .await
+        .map_err(|e| ApiError::Core(switchboard_core::CoreError::Internal(format!("storing a file: {e}"))))?;
     Ok(NewAttachment {
         file_type: files::file_type(mime),
         content_type: mime.to_string(),
@@ -197,10 +197,15 @@ pub async fn download(
         let mut tx = st.core.store.read().await?;
         tx.get_attachment(id).await?.ok_or_else(ApiError::not_found)?
     };
-    let path = st.core.files.path(&a.storage_key).ok_or_else(ApiError::not_found)?;
-    let file = tokio::fs::File::open(&path).await.map_err(|_| ApiError::not_found())?;
+    let stream = st
+        .core
+        .files
+        .open(&a.storage_key)
+        .await
+        .map_err(|e| ApiError::Core(switchboard_core::CoreError::Internal(format!("reading a file: {e}"))))?
+        .ok_or_else(ApiError::not_found)?;
     let inline = files::inline_safe(&a.content_type);
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let body = Body::from_stream(stream);
     let mut resp = (StatusCode::OK, body).into_response();
     let h = resp.headers_mut();
     let ct = if inline {

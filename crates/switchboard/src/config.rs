@@ -126,6 +126,22 @@ pub struct Options {
     /// Directory for attachment files [default: storage].
     #[arg(long, env = "SWITCHBOARD_STORAGE_DIR")]
     pub storage_dir: Option<String>,
+    /// S3-compatible endpoint for attachments, e.g. https://s3.eu-central-1.amazonaws.com
+    /// or http://minio:9000 (path-style); without it files stay on disk.
+    #[arg(long, env = "SWITCHBOARD_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// The bucket [required with an endpoint].
+    #[arg(long, env = "SWITCHBOARD_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// The bucket's region [default: us-east-1].
+    #[arg(long, env = "SWITCHBOARD_S3_REGION")]
+    pub s3_region: Option<String>,
+    /// Access key id.
+    #[arg(long, env = "SWITCHBOARD_S3_ACCESS_KEY")]
+    pub s3_access_key: Option<String>,
+    /// Secret access key.
+    #[arg(long, env = "SWITCHBOARD_S3_SECRET_KEY", hide_env_values = true)]
+    pub s3_secret_key: Option<String>,
     /// Largest attachment in megabytes [default: 40].
     #[arg(long, env = "SWITCHBOARD_MAX_UPLOAD_MB")]
     pub max_upload_mb: Option<u64>,
@@ -167,6 +183,7 @@ pub struct Settings {
     pub redis_namespace: String,
     pub storage_dir: String,
     pub max_upload_bytes: u64,
+    pub s3: Option<switchboard_core::S3Config>,
     pub log_json: bool,
     pub log: String,
 }
@@ -210,6 +227,19 @@ impl Settings {
             redis_namespace: pick!(redis_namespace, "switchboard".to_string()),
             storage_dir: pick!(storage_dir, "storage".to_string()),
             max_upload_bytes: pick!(max_upload_mb, 40).max(1) * 1024 * 1024,
+            s3: match (
+                cli.s3_endpoint.clone().or(file.s3_endpoint.clone()),
+                cli.s3_bucket.clone().or(file.s3_bucket.clone()),
+            ) {
+                (Some(endpoint), Some(bucket)) if !endpoint.is_empty() => Some(switchboard_core::S3Config {
+                    endpoint,
+                    bucket,
+                    region: pick!(s3_region, "us-east-1".to_string()),
+                    access_key: pick!(s3_access_key, String::new()),
+                    secret_key: pick!(s3_secret_key, String::new()),
+                }),
+                _ => None,
+            },
             event_retention: Duration::from_secs(pick!(event_retention_days, 7).max(1) * 86_400),
             delivery_retention: Duration::from_secs(pick!(delivery_retention_days, 30).max(1) * 86_400),
             log_json: pick!(log_json, false),

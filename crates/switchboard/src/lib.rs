@@ -58,6 +58,7 @@ pub fn build_core(s: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Arc<Cor
         delivery_retention: s.delivery_retention,
         storage_dir: s.storage_dir.clone().into(),
         max_upload_bytes: s.max_upload_bytes,
+        s3: s.s3.clone(),
         ..CoreConfig::default()
     };
     Ok(Core::new(store, config, outbound))

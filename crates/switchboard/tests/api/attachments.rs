@@ -251,3 +251,138 @@ async fn visitors_send_files(app: TestApp) {
     app.stop().await;
 }
 both!(visitors_send_files);
+
+type Objects = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>>;
+
+const S3_SECRET: &str = "test-secret";
+
+/// A fake S3 bucket on loopback: checks each request's SigV4 signature and
+/// payload hash, keeps objects in memory.
+async fn fake_s3() -> (String, Objects) {
+    let objects: Objects = Default::default();
+    let app = axum::Router::new().fallback(s3_request).with_state(objects.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, objects)
+}
+
+async fn s3_request(
+    axum::extract::State(store): axum::extract::State<Objects>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let (host, date, sha, auth) = {
+        let h = |n: &str| {
+            req.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string()
+        };
+        (
+            h("host"),
+            h("x-amz-date"),
+            h("x-amz-content-sha256"),
+            h("authorization"),
+        )
+    };
+    let body = axum::body::to_bytes(req.into_body(), 64 << 20)
+        .await
+        .unwrap_or_default();
+    use sha2::Digest;
+    if hex::encode(sha2::Sha256::digest(&body)) != sha {
+        return (axum::http::StatusCode::BAD_REQUEST, "payload hash mismatch").into_response();
+    }
+    let headers = [
+        ("host", host),
+        ("x-amz-content-sha256", sha.clone()),
+        ("x-amz-date", date.clone()),
+    ];
+    let (sig, _) = switchboard_core::files::sigv4_signature(&switchboard_core::files::SigV4 {
+        method: &method,
+        path: &path,
+        headers: &headers,
+        payload_sha256: &sha,
+        amz_date: &date,
+        region: "eu-test-1",
+        secret_key: S3_SECRET,
+    });
+    if !auth.starts_with("AWS4-HMAC-SHA256 Credential=test-key/") || !auth.ends_with(&format!("Signature={sig}")) {
+        return (axum::http::StatusCode::FORBIDDEN, "SignatureDoesNotMatch").into_response();
+    }
+    let mut objects = store.lock().unwrap();
+    match method.as_str() {
+        "PUT" => {
+            objects.insert(path, body.to_vec());
+            axum::http::StatusCode::OK.into_response()
+        }
+        "GET" => match objects.get(&path) {
+            Some(b) => b.clone().into_response(),
+            None => axum::http::StatusCode::NOT_FOUND.into_response(),
+        },
+        "DELETE" => {
+            objects.remove(&path);
+            axum::http::StatusCode::NO_CONTENT.into_response()
+        }
+        _ => axum::http::StatusCode::METHOD_NOT_ALLOWED.into_response(),
+    }
+}
+
+use axum::response::IntoResponse;
+
+async fn files_in_an_s3_bucket(db: Db) {
+    let (endpoint, objects) = fake_s3().await;
+    let Some(app) = TestApp::spawn_with(db, move |o| {
+        o.s3_endpoint = Some(endpoint);
+        o.s3_bucket = Some("attachments".into());
+        o.s3_region = Some("eu-test-1".into());
+        o.s3_access_key = Some("test-key".into());
+        o.s3_secret_key = Some("test-secret".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let (_, _, c) = app.setup_conversation(None).await;
+    let form = Form::new()
+        .text("content", "to the bucket")
+        .part("attachments[]", Part::bytes(png()).file_name("b.png"));
+    let (s, m) = send_form(&app, &app.acc(&format!("/conversations/{c}/messages")), form).await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    {
+        let objects = objects.lock().unwrap();
+        assert_eq!(objects.len(), 1);
+        let (path, bytes) = objects.iter().next().unwrap();
+        assert!(path.starts_with("/attachments/"), "{path}");
+        assert_eq!(bytes, &png());
+    }
+    let url = m["attachments"][0]["data_url"].as_str().unwrap().to_string();
+    let got = app.client.get(&url).send().await.unwrap();
+    assert_eq!(got.status(), StatusCode::OK);
+    assert_eq!(got.bytes().await.unwrap().to_vec(), png());
+    app.ok(
+        Method::DELETE,
+        &app.acc(&format!("/conversations/{c}/messages/{}", m["id"])),
+        None,
+    )
+    .await;
+    assert!(
+        objects.lock().unwrap().is_empty(),
+        "deleting the message deletes the object"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_in_an_s3_bucket_sqlite() {
+    files_in_an_s3_bucket(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_in_an_s3_bucket_postgres() {
+    files_in_an_s3_bucket(Db::Postgres).await;
+}
