@@ -97,6 +97,28 @@ fn copy_fields(src: &Value, fields: &[(&str, Kind)], into: &mut Map<String, Valu
             "reply_time is not included in the list",
         ));
     }
+    if let Some(hours) = into.get("working_hours") {
+        let days: Vec<switchboard_domain::rules::WorkingDay> = serde_json::from_value(hours.clone())
+            .map_err(|_| CoreError::invalid("working_hours", "working_hours must be a list of days"))?;
+        let ok = days.iter().all(|d| {
+            d.day_of_week <= 6
+                && d.open_hour.is_none_or(|h| h <= 23)
+                && d.close_hour.is_none_or(|h| h <= 24)
+                && d.open_minutes.is_none_or(|m| m <= 59)
+                && d.close_minutes.is_none_or(|m| m <= 59)
+        });
+        if !ok {
+            return Err(CoreError::invalid(
+                "working_hours",
+                "working_hours has a day or time out of range",
+            ));
+        }
+    }
+    if let Some(Value::String(tz)) = into.get("timezone")
+        && jiff::tz::TimeZone::get(tz).is_err()
+    {
+        return Err(CoreError::invalid("timezone", "timezone is not a known time zone"));
+    }
     if let Some(Value::String(c)) = into.get("widget_color")
         && !(c.starts_with('#') && c.len() <= 9 && c[1..].chars().all(|x| x.is_ascii_hexdigit()))
     {

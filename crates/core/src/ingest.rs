@@ -460,6 +460,30 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
         }
     }
 
+    // Out of office: once per conversation, for incoming messages outside
+    // the inbox's working hours (none the team answered in the last five
+    // minutes, no template sent today).
+    let mut told: HashSet<i64> = HashSet::new();
+    for (_, msg) in &created {
+        if msg.message_type() != MessageType::Incoming || told.contains(&msg.conversation_id) {
+            continue;
+        }
+        let (Some(inbox), Some(view)) = (inboxes.get(&msg.inbox_id), views.get(&msg.conversation_id)) else {
+            continue;
+        };
+        let Some((text, day_start)) = out_of_office(inbox, now) else {
+            continue;
+        };
+        told.insert(msg.conversation_id);
+        let (answered, templated) = w
+            .tx()
+            .recent_replies(msg.conversation_id, now - 5 * 60_000_000, day_start)
+            .await?;
+        if !answered && !templated {
+            core.system_message(w, &view.conv, &text, MessageType::Template).await?;
+        }
+    }
+
     // 8. Each request's answer.
     let mut out: Vec<CoreResult<Outcome>> = Vec::with_capacity(items.len());
     for (idx, slot) in slots.iter().enumerate() {
@@ -575,4 +599,37 @@ fn clone_error(e: &CoreError) -> CoreError {
         CoreError::TooManyRequests(m) => CoreError::TooManyRequests(m.clone()),
         CoreError::Internal(m) => CoreError::Internal(m.clone()),
     }
+}
+
+/// The out-of-office text when `now` falls outside the inbox's working
+/// hours (in its time zone), with the start of that local day.
+pub(crate) fn out_of_office(inbox: &Inbox, now: i64) -> Option<(String, i64)> {
+    if !inbox.setting_bool("working_hours_enabled", false) {
+        return None;
+    }
+    let text = inbox
+        .settings
+        .get("out_of_office_message")
+        .and_then(serde_json::Value::as_str)
+        .filter(|t| !t.trim().is_empty())?;
+    let zone = inbox
+        .settings
+        .get("timezone")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("UTC");
+    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let local = jiff::Timestamp::from_microsecond(now).ok()?.to_zoned(tz);
+    let week: Vec<rules::WorkingDay> = match inbox.settings.get("working_hours") {
+        Some(v @ serde_json::Value::Array(a)) if !a.is_empty() => {
+            serde_json::from_value(v.clone()).unwrap_or_else(|_| rules::default_working_week())
+        }
+        _ => rules::default_working_week(),
+    };
+    let weekday = local.weekday().to_sunday_zero_offset() as u8;
+    let minute = local.hour() as u32 * 60 + local.minute() as u32;
+    if rules::within_working_hours(&week, weekday, minute) {
+        return None;
+    }
+    let day_start = local.start_of_day().ok()?.timestamp().as_microsecond();
+    Some((text.to_string(), day_start))
 }

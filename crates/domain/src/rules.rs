@@ -16,6 +16,56 @@ pub const CONVERSATIONS_PER_PAGE: i64 = 25;
 /// Contacts per page in lists.
 pub const CONTACTS_PER_PAGE: i64 = 15;
 
+/// One day of an inbox's working hours (`day_of_week` 0 = Sunday).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct WorkingDay {
+    pub day_of_week: u8,
+    #[serde(default)]
+    pub closed_all_day: bool,
+    #[serde(default)]
+    pub open_all_day: bool,
+    #[serde(default)]
+    pub open_hour: Option<u8>,
+    #[serde(default)]
+    pub open_minutes: Option<u8>,
+    #[serde(default)]
+    pub close_hour: Option<u8>,
+    #[serde(default)]
+    pub close_minutes: Option<u8>,
+}
+
+/// Chatwoot's default week: Monday to Friday, 9:00 to 17:00.
+pub fn default_working_week() -> Vec<WorkingDay> {
+    (0..7)
+        .map(|d| WorkingDay {
+            day_of_week: d,
+            closed_all_day: d == 0 || d == 6,
+            open_all_day: false,
+            open_hour: Some(9),
+            open_minutes: Some(0),
+            close_hour: Some(17),
+            close_minutes: Some(0),
+        })
+        .collect()
+}
+
+/// Whether a local weekday (0 = Sunday) and minute of the day fall within
+/// the working hours. A day missing from the list is closed.
+pub fn within_working_hours(week: &[WorkingDay], weekday: u8, minute_of_day: u32) -> bool {
+    let Some(day) = week.iter().find(|d| d.day_of_week == weekday) else {
+        return false;
+    };
+    if day.closed_all_day {
+        return false;
+    }
+    if day.open_all_day {
+        return true;
+    }
+    let open = u32::from(day.open_hour.unwrap_or(0)) * 60 + u32::from(day.open_minutes.unwrap_or(0));
+    let close = u32::from(day.close_hour.unwrap_or(24)) * 60 + u32::from(day.close_minutes.unwrap_or(0));
+    open <= minute_of_day && minute_of_day < close
+}
+
 /// Status of a new conversation.
 pub fn initial_status(
     requested: Option<ConversationStatus>,
@@ -225,6 +275,30 @@ mod tests {
             false,
             Some(SenderType::AgentBot)
         ));
+    }
+
+    #[test]
+    fn working_hours() {
+        let week = default_working_week();
+        assert!(within_working_hours(&week, 1, 9 * 60));
+        assert!(within_working_hours(&week, 5, 16 * 60 + 59));
+        assert!(!within_working_hours(&week, 5, 17 * 60));
+        assert!(!within_working_hours(&week, 3, 8 * 60 + 59));
+        assert!(!within_working_hours(&week, 0, 12 * 60), "Sunday is closed");
+        let all = vec![WorkingDay {
+            day_of_week: 6,
+            closed_all_day: false,
+            open_all_day: true,
+            open_hour: None,
+            open_minutes: None,
+            close_hour: None,
+            close_minutes: None,
+        }];
+        assert!(within_working_hours(&all, 6, 3 * 60));
+        assert!(
+            !within_working_hours(&all, 2, 12 * 60),
+            "a day missing from the list is closed"
+        );
     }
 
     #[test]

@@ -1692,6 +1692,26 @@ impl Tx for SqlTx {
             .map_err(map_err)
     }
 
+    async fn recent_replies(
+        &mut self,
+        conversation_id: i64,
+        outgoing_since: i64,
+        template_since: i64,
+    ) -> StoreResult<(bool, bool)> {
+        let (outgoing, template): (i64, i64) = sqlx::query_as(
+            "SELECT \
+             (SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE conversation_id = $1 AND message_type = 1 AND private = FALSE AND created_at > $2 LIMIT 1) a), \
+             (SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE conversation_id = $1 AND message_type = 3 AND created_at > $3 LIMIT 1) b)",
+        )
+        .bind(conversation_id)
+        .bind(outgoing_since)
+        .bind(template_since)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok((outgoing > 0, template > 0))
+    }
+
     async fn has_content_type(&mut self, conversation_id: i64, content_type: i16) -> StoreResult<bool> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE conversation_id = $1 AND content_type = $2 LIMIT 1) x",

@@ -225,6 +225,14 @@ pub trait Tx: Send {
     /// Deletes a message's attachments and returns their storage keys.
     async fn delete_attachments(&mut self, message_id: i64) -> StoreResult<Vec<String>>;
 
+    /// Whether the conversation had a public outgoing message after
+    /// `outgoing_since`, and a template message after `template_since`.
+    async fn recent_replies(
+        &mut self,
+        conversation_id: i64,
+        outgoing_since: i64,
+        template_since: i64,
+    ) -> StoreResult<(bool, bool)>;
     /// Whether the conversation has a message of this content type.
     async fn has_content_type(&mut self, conversation_id: i64, content_type: i16) -> StoreResult<bool>;
     /// Records (or corrects) the rating answered on one CSAT message.

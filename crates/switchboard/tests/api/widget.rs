@@ -457,6 +457,104 @@ async fn satisfaction_survey_after_resolve(app: TestApp) {
 }
 both!(satisfaction_survey_after_resolve);
 
+async fn out_of_office_replies(app: TestApp) {
+    let closed: Vec<Value> = (0..7)
+        .map(|d| json!({ "day_of_week": d, "closed_all_day": true }))
+        .collect();
+    let inbox = app
+        .ok(
+            Method::POST,
+            &app.acc("/inboxes"),
+            Some(json!({ "name": "Night", "working_hours_enabled": true, "timezone": "Europe/Berlin", "working_hours": closed, "out_of_office_message": "We are closed; we answer tomorrow.", "channel": { "type": "web_widget" } })),
+        )
+        .await;
+    let mut w = W {
+        app: &app,
+        website_token: inbox["website_token"].as_str().unwrap().to_string(),
+        token: None,
+        origin: None,
+    };
+    let (_, cfg) = w.call(Method::POST, "/config", None).await;
+    assert_eq!(
+        cfg["website_channel_config"]["out_of_office_message"],
+        "We are closed; we answer tomorrow."
+    );
+    w.token = Some(
+        cfg["website_channel_config"]["auth_token"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    w.call(
+        Method::POST,
+        "/messages",
+        Some(json!({ "message": { "content": "anyone?" } })),
+    )
+    .await;
+    w.call(
+        Method::POST,
+        "/messages",
+        Some(json!({ "message": { "content": "hello??" } })),
+    )
+    .await;
+    let (_, list) = w.call(Method::GET, "/messages", None).await;
+    let texts: Vec<&str> = list["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        vec!["anyone?", "We are closed; we answer tomorrow.", "hello??"],
+        "told once a day"
+    );
+    // Open all week: no out-of-office message.
+    let open: Vec<Value> = (0..7)
+        .map(|d| json!({ "day_of_week": d, "open_all_day": true }))
+        .collect();
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/inboxes/{}", inbox["id"])),
+        Some(json!({ "working_hours": open })),
+    )
+    .await;
+    let mut w2 = W {
+        app: &app,
+        website_token: w.website_token.clone(),
+        token: None,
+        origin: None,
+    };
+    let (_, cfg) = w2.call(Method::POST, "/config", None).await;
+    w2.token = Some(
+        cfg["website_channel_config"]["auth_token"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    w2.call(
+        Method::POST,
+        "/messages",
+        Some(json!({ "message": { "content": "daytime" } })),
+    )
+    .await;
+    let (_, list) = w2.call(Method::GET, "/messages", None).await;
+    assert_eq!(list["payload"].as_array().unwrap().len(), 1);
+    // Bad hours and zones are refused.
+    for bad in [
+        json!({ "timezone": "Mars/Olympus" }),
+        json!({ "working_hours": [{ "day_of_week": 9 }] }),
+        json!({ "working_hours": "always" }),
+    ] {
+        let (s, _) = app
+            .patch(&app.acc(&format!("/inboxes/{}", inbox["id"])), bad.clone())
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    app.stop().await;
+}
+both!(out_of_office_replies);
+
 async fn widget_events_reach_webhooks(app: TestApp) {
     let sink = Sink::start().await;
     app.ok(
