@@ -81,6 +81,12 @@ try {
   await page.locator(".rating .thanks").waitFor({ timeout: 10000 });
   await page.screenshot({ path: `${SHOTS}/widget-rating.png` });
 
+  step("the page API: locale and identity");
+  await page.evaluate(() => window.$switchboard.setLocale("ru"));
+  await page.locator(".composer .send", { hasText: "Отправить" }).waitFor({ timeout: 5000 });
+  await page.evaluate(() => window.$switchboard.setUser("shop-user-7", { email: "seven@example.com", name: "Seven" }));
+  await page.evaluate(() => window.$switchboard.setLocale("en"));
+
   step("phones get the full screen");
   await page.setViewportSize({ width: 390, height: 760 });
   const box = await page.locator(".panel").boundingBox();

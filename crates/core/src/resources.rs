@@ -108,12 +108,14 @@ impl Core {
             tx.delete_user_sessions(user.id).await?;
             revoked = true;
         }
+        let mut presence_in: Vec<i64> = Vec::new();
         if let Some(av) = params.str("availability")? {
             let av = Availability::parse(&av)
                 .ok_or_else(|| CoreError::invalid("availability", "availability is not included in the list"))?;
             for (_, mut au) in tx.list_user_accounts(user.id).await? {
                 au.availability = av.code();
                 tx.update_account_user(&au).await?;
+                presence_in.push(au.account_id);
             }
         }
         user.updated_at = now_micros();
@@ -127,6 +129,12 @@ impl Core {
                 json!({ "user_id": user.id }),
             )]);
         }
+        self.publish_transient(
+            presence_in
+                .into_iter()
+                .map(|a| Event::new(EventKind::PresenceUpdate, a, json!({ "account_id": a })))
+                .collect(),
+        );
         self.profile(&Principal { user }).await
     }
 
@@ -302,11 +310,18 @@ impl Core {
                 json!({ "user_id": user.id }),
             )]);
         }
-        self.publish_transient(vec![Event::new(
-            EventKind::AccountCacheInvalidated,
-            ctx.account_id(),
-            json!({ "account_id": ctx.account_id() }),
-        )]);
+        self.publish_transient(vec![
+            Event::new(
+                EventKind::AccountCacheInvalidated,
+                ctx.account_id(),
+                json!({ "account_id": ctx.account_id() }),
+            ),
+            Event::new(
+                EventKind::PresenceUpdate,
+                ctx.account_id(),
+                json!({ "account_id": ctx.account_id() }),
+            ),
+        ]);
         Ok(present::agent(&user, Some(&au)))
     }
 

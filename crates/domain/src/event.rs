@@ -30,6 +30,8 @@ pub enum EventKind {
     AccountCacheInvalidated,
     /// A user's credentials changed: their live sockets close. Never sent to clients.
     SessionsRevoked,
+    /// Agents' availability changed: the account's agents get the presence map.
+    PresenceUpdate,
 }
 
 impl EventKind {
@@ -53,6 +55,7 @@ impl EventKind {
         EventKind::WebwidgetTriggered,
         EventKind::AccountCacheInvalidated,
         EventKind::SessionsRevoked,
+        EventKind::PresenceUpdate,
     ];
 
     /// The ActionCable event name (`message.created`).
@@ -77,6 +80,7 @@ impl EventKind {
             EventKind::WebwidgetTriggered => "webwidget.triggered",
             EventKind::AccountCacheInvalidated => "account.cache_invalidated",
             EventKind::SessionsRevoked => "sessions.revoked",
+            EventKind::PresenceUpdate => "presence.update",
         }
     }
 

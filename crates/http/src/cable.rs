@@ -143,6 +143,12 @@ async fn handle(core: &Arc<Core>, hub: &switchboard_realtime::Hub, event: &switc
             refresh_account(core, hub, event.account_id).await;
             hub.dispatch(event);
         }
+        EventKind::PresenceUpdate => {
+            let auth = CoreAuthorizer(core.clone());
+            let mut e = event.clone();
+            e.data = switchboard_realtime::socket::presence_data(hub, &auth, event.account_id, true).await;
+            hub.dispatch(&e);
+        }
         _ => hub.dispatch(event),
     }
 }

@@ -79,7 +79,7 @@ fn audience(kind: EventKind) -> Audience {
         | EventKind::ConversationUpdated
         | EventKind::ConversationTypingOn
         | EventKind::ConversationTypingOff => Audience::InboxAgentsAndContact,
-        EventKind::AccountCacheInvalidated => Audience::AccountAgents,
+        EventKind::AccountCacheInvalidated | EventKind::PresenceUpdate => Audience::AccountAgents,
         EventKind::WebwidgetTriggered | EventKind::SessionsRevoked => Audience::None,
     }
 }

@@ -170,7 +170,12 @@ async fn handle(
 /// window, or not going offline automatically) with their availability,
 /// and for agents the online contacts.
 async fn presence_body(hub: &Hub, auth: &Arc<dyn Authorizer>, p: &Principal) -> String {
-    let account_id = p.account_id();
+    let data = presence_data(hub, auth.as_ref(), p.account_id(), matches!(p, Principal::Agent { .. })).await;
+    cable::event_body("presence.update", &data)
+}
+
+/// The presence map of an account: `{account_id, users: {id: availability}, contacts: {id: "online"}}`.
+pub async fn presence_data(hub: &Hub, auth: &dyn Authorizer, account_id: i64, with_contacts: bool) -> Value {
     let online = hub.online_users(account_id).await;
     let mut users = serde_json::Map::new();
     for a in auth.availability(account_id).await {
@@ -179,13 +184,10 @@ async fn presence_body(hub: &Hub, auth: &Arc<dyn Authorizer>, p: &Principal) -> 
         }
     }
     let mut contacts = serde_json::Map::new();
-    if matches!(p, Principal::Agent { .. }) {
+    if with_contacts {
         for c in hub.online_contacts(account_id).await {
             contacts.insert(c.to_string(), json!("online"));
         }
     }
-    cable::event_body(
-        "presence.update",
-        &json!({ "account_id": account_id, "users": users, "contacts": contacts }),
-    )
+    json!({ "account_id": account_id, "users": users, "contacts": contacts })
 }

@@ -43,6 +43,11 @@ async fn frame_sequence_and_limits(app: TestApp) {
     let p = c.expect("presence.update").await;
     assert_eq!(p["account_id"], app.account_id);
     assert_eq!(p["users"][app.admin_id.to_string()], "online");
+    // An availability change reaches the account's agents as presence.update.
+    app.ok(Method::PUT, "/api/v1/profile", Some(json!({ "availability": "busy" })))
+        .await;
+    let p = c.expect("presence.update").await;
+    assert_eq!(p["users"][app.admin_id.to_string()], "busy");
     // Unsubscribed, nothing more arrives.
     c.send(json!({ "command": "unsubscribe", "identifier": me.to_string() }))
         .await;
