@@ -81,6 +81,14 @@ try {
   await page.locator(".rating .thanks").waitFor({ timeout: 10000 });
   await page.screenshot({ path: `${SHOTS}/widget-rating.png` });
 
+  step("after a network drop the widget reconnects and fetches what it missed");
+  await page.evaluate(() => window.$switchboard.reconnect());
+  await page.waitForFunction(() => !window.$switchboard.status().connected, null, { timeout: 10000 });
+  await agent(`/conversations/${conv.id}/messages`, { content: "Sent while you were offline" });
+  await page.locator("li.out", { hasText: "Sent while you were offline" }).waitFor({ timeout: 20000 });
+  const status = await page.evaluate(() => window.$switchboard.status());
+  if (!status.connected || status.reconnects < 1) throw new Error(`no reconnect: ${JSON.stringify(status)}`);
+
   step("the page API: locale and identity");
   await page.evaluate(() => window.$switchboard.setLocale("ru"));
   await page.locator(".composer .send", { hasText: "Отправить" }).waitFor({ timeout: 5000 });

@@ -39,7 +39,7 @@
   const state = {
     auth: localStorage.getItem(`${store}:auth`),
     config: null, contact: null, open: false, unread: 0,
-    messages: new Map(), lastId: 0, ws: null, retry: 0, typingOff: null, typingSent: 0, hasConversation: false,
+    messages: new Map(), lastId: 0, ws: null, retry: 0, reconnects: 0, typingOff: null, typingSent: 0, hasConversation: false,
   };
 
   const host = document.createElement("div");
@@ -299,7 +299,10 @@
       try { f = JSON.parse(e.data); } catch (_) { return; }
       if (f.type === "confirm_subscription") {
         // Back after a drop: fetch what was missed.
-        if (state.retry > 0) loadMessages(state.lastId).catch(() => {});
+        if (state.retry > 0) {
+          state.reconnects += 1;
+          loadMessages(state.lastId).catch(() => {});
+        }
         state.retry = 0;
         return;
       }
@@ -482,6 +485,12 @@
   });
 
   window.$switchboard = {
+    status: () => ({ connected: Boolean(state.ws && state.ws.readyState === 1), reconnects: state.reconnects }),
+    // Drops the live connection and reconnects as after a network loss
+    // (catching up on what arrived meanwhile); useful after a device wakes.
+    reconnect: () => {
+      if (state.ws) state.ws.close();
+    },
     toggle: (open) => setOpen(open === undefined ? !state.open : Boolean(open)),
     setLocale: (l) => { locale = String(l).slice(0, 2); localStorage.setItem(`${store}:locale`, locale); labels(); },
     setCustomAttributes: (attrs) => api("/contact", { method: "PATCH", json: { custom_attributes: attrs } }),
