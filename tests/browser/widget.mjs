@@ -95,6 +95,20 @@ try {
   await page.evaluate(() => window.$switchboard.setUser("shop-user-7", { email: "seven@example.com", name: "Seven" }));
   await page.evaluate(() => window.$switchboard.setLocale("en"));
 
+  step("keyboard: Escape closes and returns focus to the bubble; Enter opens and focuses the composer");
+  await page.locator("textarea").focus();
+  await page.keyboard.press("Escape");
+  await page.locator(".panel").waitFor({ state: "hidden" });
+  const focusedLauncher = await page.evaluate(() => document.querySelector("[data-switchboard-widget]").shadowRoot.activeElement?.classList.contains("launcher"));
+  if (!focusedLauncher) throw new Error("focus did not return to the bubble");
+  const expanded = await page.locator(".launcher").getAttribute("aria-expanded");
+  if (expanded !== "false") throw new Error(`aria-expanded is ${expanded}`);
+  await page.keyboard.press("Enter");
+  await page.locator(".panel").waitFor({ state: "visible" });
+  const inComposer = await page.evaluate(() => document.querySelector("[data-switchboard-widget]").shadowRoot.activeElement?.id === "sb-input");
+  if (!inComposer) throw new Error("opening did not focus the composer");
+  if ((await page.locator(".launcher").getAttribute("aria-label")) !== "Close chat") throw new Error("the bubble has no accessible name");
+
   step("phones get the full screen");
   await page.setViewportSize({ width: 390, height: 760 });
   const box = await page.locator(".panel").boundingBox();

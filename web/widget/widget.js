@@ -444,7 +444,7 @@
 
   launcher.addEventListener("click", () => setOpen(!state.open));
   $(".close").addEventListener("click", () => setOpen(false));
-  panel.addEventListener("keydown", (e) => { if (e.key === "Escape") setOpen(false); });
+  root.addEventListener("keydown", (e) => { if (e.key === "Escape" && state.open) setOpen(false); });
   $(".attach").addEventListener("click", () => files.click());
   files.addEventListener("change", () => {
     const chosen = Array.from(files.files || []);
