@@ -109,6 +109,25 @@ try {
   if (!inComposer) throw new Error("opening did not focus the composer");
   if ((await page.locator(".launcher").getAttribute("aria-label")) !== "Close chat") throw new Error("the bubble has no accessible name");
 
+  step("screen readers: the window, the history and every control have names");
+  const tree = await page.locator(".panel").ariaSnapshot();
+  if (!/^- dialog "[^"]+"/.test(tree)) throw new Error(`the chat window has no name:\n${tree}`);
+  if (!/- log "Messages"/.test(tree)) throw new Error(`the history is not a named live log:\n${tree}`);
+  if (!/- textbox "Type your message…"/.test(tree)) throw new Error(`the composer has no name:\n${tree}`);
+  const unnamed = tree.split("\n").filter((line) => /^\s*- (button|textbox|link|checkbox|radio|combobox)(:|\s*$|\s*\[)/.test(line));
+  if (unnamed.length) throw new Error(`controls without a name:\n${unnamed.join("\n")}\n---\n${tree}`);
+
+  step("a message that failed to send is a retry button for the keyboard");
+  await page.route("**/api/v1/widget/messages?*", (route) => (route.request().method() === "POST" ? route.abort() : route.continue()));
+  await page.locator("textarea").fill("This one fails first");
+  await page.keyboard.press("Enter");
+  const failed = page.locator("li.failed[role=button][tabindex='0']", { hasText: "This one fails first" });
+  await failed.waitFor({ timeout: 10000 });
+  await page.unroute("**/api/v1/widget/messages?*");
+  await failed.focus();
+  await page.keyboard.press("Enter");
+  await page.locator("li.in:not(.failed):not(.pending)", { hasText: "This one fails first" }).waitFor({ timeout: 10000 });
+
   step("phones get the full screen");
   await page.setViewportSize({ width: 390, height: 760 });
   const box = await page.locator(".panel").boundingBox();

@@ -20,6 +20,7 @@
       fullName: "Full name", emailAddress: "E-mail", phoneNumber: "Phone number", message: "Message",
       start: "Start conversation", required: "Please fill in the required fields.",
       prechat: "Please tell us a little about you before we start.",
+      window: "Chat", history: "Messages",
     },
     ru: {
       open: "Открыть чат", close: "Закрыть чат", placeholder: "Напишите сообщение…", send: "Отправить",
@@ -31,6 +32,7 @@
       fullName: "Имя", emailAddress: "Эл. почта", phoneNumber: "Телефон", message: "Сообщение",
       start: "Начать разговор", required: "Заполните обязательные поля.",
       prechat: "Расскажите немного о себе, прежде чем мы начнём.",
+      window: "Чат", history: "Сообщения",
     },
   };
   let locale = (localStorage.getItem(`${store}:locale`) || navigator.language || "en").slice(0, 2);
@@ -104,10 +106,10 @@
   <span class="badge" hidden></span>
 </button>
 <section class="panel" role="dialog" aria-modal="false" hidden>
-  <header><h2 class="title"></h2><p class="tagline"></p><div class="team" aria-hidden="true"></div><p class="reply"></p><button class="close" type="button">×</button></header>
+  <header><h2 class="title" id="sb-title"></h2><p class="tagline"></p><div class="team" aria-hidden="true"></div><p class="reply"></p><button class="close" type="button">×</button></header>
   <form class="prechat" hidden novalidate></form>
-  <ol class="messages" aria-live="polite"></ol>
-  <div class="typing" hidden></div>
+  <ol class="messages" role="log" aria-live="polite"></ol>
+  <div class="typing" role="status" hidden></div>
   <form class="composer">
     <label class="sr composer-label" for="sb-input"></label>
     <textarea id="sb-input" rows="1"></textarea>
@@ -130,6 +132,15 @@
     typing.textContent = t("typing");
     const c = state.config || {};
     $(".title").textContent = c.welcome_title || c.website_name || "";
+    // The dialog is named by its visible title, or by a generic name when the inbox has none.
+    if ($(".title").textContent) {
+      panel.removeAttribute("aria-label");
+      panel.setAttribute("aria-labelledby", "sb-title");
+    } else {
+      panel.removeAttribute("aria-labelledby");
+      panel.setAttribute("aria-label", t("window"));
+    }
+    list.setAttribute("aria-label", t("history"));
     $(".tagline").textContent = c.welcome_tagline || "";
     $(".reply").textContent = c.reply_time ? t(c.reply_time) : "";
   }
@@ -265,7 +276,12 @@
       render(m);
     } catch (e) {
       render(Object.assign(draft, { pending: false, failed: true }));
-      li.onclick = () => { li.remove(); state.messages.delete(`echo:${echo}`); send(content, chosen); };
+      const retry = () => { li.remove(); state.messages.delete(`echo:${echo}`); send(content, chosen); };
+      // A failed message is a retry button for the keyboard and screen readers too.
+      li.setAttribute("role", "button");
+      li.tabIndex = 0;
+      li.onclick = retry;
+      li.onkeydown = (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); retry(); } };
     }
   }
 
