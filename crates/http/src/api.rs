@@ -172,6 +172,8 @@ async fn sign_in(
                     h.insert(k, v);
                 }
             }
+            let ttl = (s.expires_at - switchboard_domain::time::now_micros()) / 1_000_000;
+            crate::session::set(h, st.core.public_url(), &s.user.email, &s.client_id, &s.token, ttl);
             Ok(resp)
         }
         Err(switchboard_core::CoreError::Unauthorized(m)) => {
@@ -188,10 +190,22 @@ async fn sign_in(
 }
 
 async fn sign_out(State(st): S, Authed(p): Authed, headers: HeaderMap) -> ApiResult<Response> {
-    if let Some(client) = headers.get("client").and_then(|v| v.to_str().ok()) {
-        st.core.sign_out(p.user.id, client).await?;
+    let client = headers
+        .get("client")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| {
+            crate::session::cookie(&headers, crate::session::SESSION_COOKIE)
+                .as_deref()
+                .and_then(crate::session::decode)
+                .map(|s| s.client)
+        });
+    if let Some(client) = client {
+        st.core.sign_out(p.user.id, &client).await?;
     }
-    Ok(ok(json!({ "success": true })))
+    let mut resp = ok(json!({ "success": true }));
+    crate::session::clear(resp.headers_mut(), st.core.public_url());
+    Ok(resp)
 }
 
 async fn profile(State(st): S, Authed(p): Authed) -> ApiResult<Response> {

@@ -22,7 +22,8 @@ fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 }
 
 /// The authenticated user: `api_access_token` header (as Chatwoot), a
-/// bearer token, or devise_token_auth's `access-token` + `client` + `uid`.
+/// bearer token, devise_token_auth's `access-token` + `client` + `uid`, or
+/// the dashboard's `sb_session` cookie (writes need the CSRF header).
 pub struct Authed(pub Principal);
 
 impl FromRequestParts<Arc<AppState>> for Authed {
@@ -47,6 +48,17 @@ impl FromRequestParts<Arc<AppState>> for Authed {
             header(parts, "uid"),
         ) {
             state.core.authenticate_session(u, c, t).await?
+        } else if let Some(s) = crate::session::cookie(&parts.headers, crate::session::SESSION_COOKIE)
+            .as_deref()
+            .and_then(crate::session::decode)
+        {
+            let principal = state.core.authenticate_session(&s.uid, &s.client, &s.token).await?;
+            if !crate::session::write_allowed(&parts.method, &parts.headers, state.core.public_url()) {
+                return Err(ApiError::Core(switchboard_core::CoreError::Forbidden(
+                    "Invalid CSRF token or origin".into(),
+                )));
+            }
+            principal
         } else {
             return Err(ApiError::Core(switchboard_core::CoreError::Unauthorized(
                 "You need to sign in or sign up before continuing.".into(),

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod ops;
 pub mod public;
 pub mod ratelimit;
+pub mod session;
 pub mod uploads;
 pub mod widget;
 

@@ -467,3 +467,163 @@ async fn teams_labels_canned(app: TestApp) {
     app.stop().await;
 }
 both!(teams_labels_canned);
+
+/// The dashboard's cookie session: HttpOnly session cookie plus a readable
+/// CSRF cookie; reads need only the cookie, writes also the matching
+/// `X-CSRF-Token` header and, when the browser names one, our own Origin.
+async fn cookie_sessions_guard_writes_with_csrf_and_origin(app: TestApp) {
+    let r = app
+        .client
+        .post(format!("{}/auth/sign_in", app.base))
+        .json(&json!({ "email": "alice@acme.test", "password": "correct horse battery" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let set: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let find = |name: &str| {
+        set.iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} cookie in {set:?}"))
+            .clone()
+    };
+    let session = find("sb_session");
+    let csrf = find("sb_csrf");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Path=/"));
+    assert!(
+        !csrf.contains("HttpOnly"),
+        "the page must be able to read the CSRF cookie"
+    );
+    assert!(!session.contains("Secure"), "plain-http public URL: no Secure flag");
+    let value = |c: &str| c.split(';').next().unwrap().to_string();
+    let (session, csrf) = (value(&session), value(&csrf));
+    let csrf_value = csrf.split_once('=').unwrap().1.to_string();
+    let cookies = format!("{session}; {csrf}");
+    let url = format!("{}/api/v1/profile", app.base);
+
+    // Reads need only the cookie.
+    let r = app.client.get(&url).header("cookie", &cookies).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let me: Value = r.json().await.unwrap();
+    assert_eq!(me["email"], "alice@acme.test");
+
+    // Writes without the header, with a wrong one, or from another origin are refused.
+    let change = json!({ "name": "Alice Cookie" });
+    let r = app
+        .client
+        .put(&url)
+        .header("cookie", &cookies)
+        .json(&change)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app
+        .client
+        .put(&url)
+        .header("cookie", &cookies)
+        .header("x-csrf-token", "guessed")
+        .json(&change)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app
+        .client
+        .put(&url)
+        .header("cookie", &cookies)
+        .header("x-csrf-token", &csrf_value)
+        .header("origin", "http://evil.example")
+        .json(&change)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let unchanged = app.ok(Method::GET, "/api/v1/profile", None).await;
+    assert_ne!(unchanged["name"], "Alice Cookie");
+
+    // From our own page with the header, the write goes through.
+    let r = app
+        .client
+        .put(&url)
+        .header("cookie", &cookies)
+        .header("x-csrf-token", &csrf_value)
+        .header("origin", &app.base)
+        .json(&change)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        app.ok(Method::GET, "/api/v1/profile", None).await["name"],
+        "Alice Cookie"
+    );
+
+    // Tokens are unaffected by the CSRF rule: a foreign page cannot attach them.
+    let r = app
+        .client
+        .put(&url)
+        .header("api_access_token", &app.token)
+        .header("origin", "http://evil.example")
+        .json(&json!({ "name": "Alice" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // A forged or tampered session cookie is refused.
+    for forged in [
+        "sb_session=abc.def.alice%40acme.test".to_string(),
+        format!("{session}x"),
+        "sb_session=not-a-session".to_string(),
+    ] {
+        let r = app
+            .client
+            .get(&url)
+            .header("cookie", forged.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{forged}");
+    }
+
+    // Signing out (a write: CSRF applies) ends the session and expires the cookies.
+    let r = app
+        .client
+        .delete(format!("{}/auth/sign_out", app.base))
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app
+        .client
+        .delete(format!("{}/auth/sign_out", app.base))
+        .header("cookie", &cookies)
+        .header("x-csrf-token", &csrf_value)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let cleared: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert!(
+        cleared
+            .iter()
+            .any(|c| c.starts_with("sb_session=;") && c.contains("Max-Age=0")),
+        "{cleared:?}"
+    );
+    let r = app.client.get(&url).header("cookie", &cookies).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+both!(cookie_sessions_guard_writes_with_csrf_and_origin);
