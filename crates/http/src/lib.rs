@@ -98,6 +98,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/cable", axum::routing::get(cable::upgrade))
         .route("/attachments/{id}/{name}", axum::routing::get(uploads::download))
         .route("/widget.js", axum::routing::get(widget_js))
+        .route("/app", axum::routing::get(app_page))
+        .route("/app/", axum::routing::get(app_page))
+        .route("/app/app.js", axum::routing::get(app_js))
+        .route("/app/app.css", axum::routing::get(app_css))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
@@ -116,6 +120,43 @@ async fn widget_js() -> Response {
         include_str!("../../../web/widget/widget.js"),
     )
         .into_response()
+}
+
+/// The dashboard's files, embedded; served with a policy that allows only our
+/// own scripts, styles and connections, and never inside another site's frame.
+fn app_asset(content_type: &'static str, body: &'static str) -> Response {
+    use axum::http::header;
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::REFERRER_POLICY, "same-origin"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+                 connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn app_page() -> Response {
+    app_asset("text/html; charset=utf-8", include_str!("../../../web/app/index.html"))
+}
+
+async fn app_js() -> Response {
+    app_asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../../web/app/app.js"),
+    )
+}
+
+async fn app_css() -> Response {
+    app_asset("text/css; charset=utf-8", include_str!("../../../web/app/app.css"))
 }
 
 async fn not_found() -> Response {

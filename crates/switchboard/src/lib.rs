@@ -156,7 +156,7 @@ pub async fn bootstrap(core: &Arc<Core>, public_url: &str) -> anyhow::Result<Opt
         .await
         .map_err(|e| anyhow::anyhow!("creating the first account: {e}"))?;
     Ok(Some(format!(
-        "\nA first account was created (shown once; change the password after signing in):\n  sign in:   POST {public_url}/auth/sign_in, or send the API token as the api_access_token header\n  e-mail:    {email}\n  password:  {password}\n  API token: {token}\n  account:   {account}\n  widget:    create a website inbox, then embed {public_url}/widget.js\n",
+        "\nA first account was created (shown once; change the password after signing in):\n  sign in:   {public_url}/app (the API: POST {public_url}/auth/sign_in, or the API token as the api_access_token header)\n  e-mail:    {email}\n  password:  {password}\n  API token: {token}\n  account:   {account}\n  widget:    create a website inbox, then embed {public_url}/widget.js\n",
         token = created.access_token,
         account = created.account.id,
     )))

@@ -152,3 +152,60 @@ async fn the_widget_in_a_real_browser() {
     }
     app.stop().await;
 }
+
+/// The dashboard: sign-in through the cookie session, the list, a thread
+/// whose hostile text stays text, CSRF on writes, sign-out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_in_a_real_browser() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let inbox = app.api_inbox("Orders", None).await;
+    let inbox_id = inbox["id"].as_i64().unwrap();
+    let (contact_id, _) = app.contact(inbox_id, "Dana Visitor").await;
+    let conv = app.conversation(inbox_id, contact_id).await;
+    for content in [
+        "Where is my order?",
+        "<img src=x onerror=\"window.__owned=1\"> [link](javascript:window.__owned=1)",
+    ] {
+        app.ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/messages")),
+            Some(json!({ "content": content, "message_type": "incoming" })),
+        )
+        .await;
+    }
+
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let run = tokio::process::Command::new("node")
+        .arg(browser_dir().join("dashboard.mjs"))
+        .env("BASE", &app.base)
+        .env("EMAIL", "alice@acme.test")
+        .env("PASSWORD", "correct horse battery")
+        .env("CONTACT", "Dana Visitor")
+        .env("CONVERSATION", conv.to_string())
+        .env("SHOTS", &shots)
+        .env("CHROMIUM", &chromium)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .expect("browser run timed out")
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "dashboard browser test failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("\"ok\":true"), "{stdout}");
+    // The profile write made from the page with the CSRF header landed.
+    let me = app.ok(Method::GET, "/api/v1/profile", None).await;
+    assert_eq!(me["display_name"], "Ally");
+    for shot in ["dashboard-sign-in.png", "dashboard-conversation.png"] {
+        assert!(shots.join(shot).exists(), "{shot} saved");
+    }
+    app.stop().await;
+}

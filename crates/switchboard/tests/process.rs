@@ -79,6 +79,7 @@ async fn first_start_prints_a_working_login(db: Db) {
     let email = field(&printed, "e-mail:");
     let password = field(&printed, "password:");
     let token = field(&printed, "API token:");
+    assert!(printed.contains(&format!("{base}/app ")), "{printed}");
     assert!(printed.contains(&format!("{base}/auth/sign_in")), "{printed}");
     let client = reqwest::Client::new();
     let r = client
