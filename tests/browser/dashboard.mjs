@@ -1,22 +1,12 @@
 // The agents' dashboard in headless Chromium: sign-in with the session cookie,
 // the conversation list and a thread, CSRF on writes, sign-out. Run by
 // crates/switchboard/tests/browser.rs, which starts the server and seeds it.
-import { chromium } from "playwright-core";
+import { env, launch, step } from "./launch.mjs";
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const BASE = env("BASE"), EMAIL = env("EMAIL"), PASSWORD = env("PASSWORD"), SHOTS = env("SHOTS");
 const CONTACT = env("CONTACT"), CONVERSATION = env("CONVERSATION");
 
-const step = (name) => console.log(`step: ${name}`);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
   const page = await context.newPage();

@@ -1,13 +1,8 @@
 // The website widget in headless Chromium, as a visitor uses it. Run by
 // crates/switchboard/tests/browser.rs, which starts the server and the host
 // pages and passes them in the environment.
-import { chromium } from "playwright-core";
+import { env, launch, step } from "./launch.mjs";
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const BASE = env("BASE"), TOKEN = env("TOKEN"), ACCOUNT = env("ACCOUNT");
 const PAGE_URL = env("PAGE_URL"), BLOCKED_URL = env("BLOCKED_URL"), PRECHAT_URL = env("PRECHAT_URL"), SHOTS = env("SHOTS");
 // A 1 x 1 PNG.
@@ -23,12 +18,7 @@ async function agent(path, body) {
   return r.json().catch(() => null);
 }
 
-const step = (name) => console.log(`step: ${name}`);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   const page = await context.newPage();

@@ -40,6 +40,36 @@ fn tools() -> Option<PathBuf> {
     None
 }
 
+fn screenshots_dir() -> PathBuf {
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    shots
+}
+
+/// Runs one script of tests/browser with Chromium, the screenshot folder and
+/// `vars` in its environment; fails the test unless it ends with `{"ok":true}`.
+async fn run_script(script: &str, chromium: &std::path::Path, vars: &[(&str, String)], limit: Duration) {
+    let mut cmd = tokio::process::Command::new("node");
+    cmd.arg(browser_dir().join(script))
+        .env("SHOTS", screenshots_dir())
+        .env("CHROMIUM", chromium)
+        .kill_on_drop(true);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = tokio::time::timeout(limit, cmd.output())
+        .await
+        .expect("browser run timed out")
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("\"ok\":true"), "{stdout}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widget_in_a_real_browser() {
     let Some(chromium) = tools() else { return };
@@ -99,31 +129,21 @@ async fn the_widget_in_a_real_browser() {
         "confirm"
     );
 
-    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let run = tokio::process::Command::new("node")
-        .arg(browser_dir().join("widget.mjs"))
-        .env("BASE", &app.base)
-        .env("TOKEN", &app.token)
-        .env("ACCOUNT", app.account_id.to_string())
-        .env("PAGE_URL", format!("http://127.0.0.1:{port}/"))
-        .env("BLOCKED_URL", format!("http://localhost:{port}/"))
-        .env("PRECHAT_URL", format!("http://127.0.0.1:{port}/prechat"))
-        .env("SHOTS", &shots)
-        .env("CHROMIUM", &chromium)
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(180), run)
-        .await
-        .expect("browser run timed out")
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "browser test failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("\"ok\":true"), "{stdout}");
+    run_script(
+        "widget.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("PAGE_URL", format!("http://127.0.0.1:{port}/")),
+            ("BLOCKED_URL", format!("http://localhost:{port}/")),
+            ("PRECHAT_URL", format!("http://127.0.0.1:{port}/prechat")),
+        ],
+        Duration::from_secs(180),
+    )
+    .await;
+    let shots = screenshots_dir();
 
     // What the agent's socket saw: the visitor's message, attachment and typing.
     agent.events(Duration::from_millis(500)).await;
@@ -177,30 +197,20 @@ async fn the_dashboard_in_a_real_browser() {
         .await;
     }
 
-    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let run = tokio::process::Command::new("node")
-        .arg(browser_dir().join("dashboard.mjs"))
-        .env("BASE", &app.base)
-        .env("EMAIL", "alice@acme.test")
-        .env("PASSWORD", "correct horse battery")
-        .env("CONTACT", "Dana Visitor")
-        .env("CONVERSATION", conv.to_string())
-        .env("SHOTS", &shots)
-        .env("CHROMIUM", &chromium)
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(120), run)
-        .await
-        .expect("browser run timed out")
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "dashboard browser test failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("\"ok\":true"), "{stdout}");
+    run_script(
+        "dashboard.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("CONTACT", "Dana Visitor".into()),
+            ("CONVERSATION", conv.to_string()),
+        ],
+        Duration::from_secs(120),
+    )
+    .await;
+    let shots = screenshots_dir();
     // The profile write made from the page with the CSRF header landed.
     let me = app.ok(Method::GET, "/api/v1/profile", None).await;
     assert_eq!(me["display_name"], "Ally");
