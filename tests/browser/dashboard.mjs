@@ -5,10 +5,35 @@ import { env, launch, step } from "./launch.mjs";
 
 const BASE = env("BASE"), EMAIL = env("EMAIL"), PASSWORD = env("PASSWORD"), SHOTS = env("SHOTS");
 const CONTACT = env("CONTACT"), CONVERSATION = env("CONVERSATION");
+const TOKEN = env("TOKEN"), ACCOUNT = env("ACCOUNT"), INBOX = env("INBOX");
+
+// What another system or agent does meanwhile, through the API with a token.
+async function agentApi(path, body) {
+  const r = await fetch(`${BASE}/api/v1/accounts/${ACCOUNT}${path}`, {
+    method: body ? "POST" : "GET",
+    headers: { api_access_token: TOKEN, "Content-Type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json();
+}
 
 const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+  // Lets the test drop the dashboard's socket and hold reconnection back
+  // (a held attempt goes to a closed loopback port and fails).
+  await context.addInitScript(() => {
+    const Native = window.WebSocket;
+    window.__sockets = [];
+    window.__holdSockets = false;
+    window.WebSocket = class extends Native {
+      constructor(url, protocols) {
+        super(window.__holdSockets ? "ws://127.0.0.1:1/" : url, protocols);
+        window.__sockets.push(this);
+      }
+    };
+  });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -43,7 +68,61 @@ try {
   if (await page.locator(".thread img").count()) throw new Error("message text became markup");
   if (await page.evaluate(() => window.__owned)) throw new Error("message text ran a script");
   if ((await card.getAttribute("aria-current")) !== "true") throw new Error("the open conversation is not marked current");
+
+  step("a customer's new message arrives live in the open thread and lifts its card");
+  await agentApi(`/conversations/${CONVERSATION}/messages`, { content: "Any news?", message_type: "incoming" });
+  await page.locator(".thread li.in", { hasText: "Any news?" }).waitFor({ timeout: 10000 });
+  await card.locator(".preview", { hasText: "Any news?" }).waitFor({ timeout: 10000 });
+
+  step("a new conversation appears in the list without a refresh");
+  const contact = await agentApi("/contacts", { name: "Eli Newcomer", inbox_id: Number(INBOX) });
+  const fresh = await agentApi("/conversations", { inbox_id: Number(INBOX), contact_id: contact.payload.contact.id });
+  await page.locator(`button[data-conversation="${fresh.id}"]`, { hasText: "Eli Newcomer" }).waitFor({ timeout: 10000 });
+  const firstCard = await page.locator(".list button").first().getAttribute("data-conversation");
+  if (firstCard !== String(fresh.id)) throw new Error(`the new conversation is not on top (${firstCard})`);
+
+  step("the agent replies with Enter; Shift+Enter keeps a new line");
+  await page.locator("#composer-input").fill("We are on it.");
+  await page.keyboard.press("Shift+Enter");
+  await page.keyboard.type("Tracking follows.");
+  await page.keyboard.press("Enter");
+  await page.locator(".thread li.out:not(.pending)", { hasText: "Tracking follows." }).waitFor({ timeout: 10000 });
+  if ((await page.locator("#composer-input").inputValue()) !== "") throw new Error("the composer was not cleared");
+
+  step("a private note is sent as a note");
+  await page.getByRole("button", { name: "Private note" }).click();
+  await page.locator("#composer-input").fill("Customer is a VIP");
+  await page.keyboard.press("Enter");
+  await page.locator(".thread li.note:not(.pending)", { hasText: "Customer is a VIP" }).waitFor({ timeout: 10000 });
+  await page.getByRole("button", { name: "Reply", exact: true }).click();
+  const sent = (await agentApi(`/conversations/${CONVERSATION}/messages`)).payload;
+  const reply = sent.find((m) => m.content === "We are on it.\nTracking follows.");
+  const note = sent.find((m) => m.content === "Customer is a VIP");
+  if (!reply || reply.message_type !== 1 || reply.private) throw new Error(`reply: ${JSON.stringify(reply)}`);
+  if (!note || !note.private) throw new Error(`note: ${JSON.stringify(note)}`);
+  if (await page.locator(".thread li", { hasText: "Tracking follows." }).count() !== 1) throw new Error("the reply shows twice");
+
+  step("a send that fails is marked and can be retried");
+  const route = `${BASE}/api/v1/accounts/${ACCOUNT}/conversations/${CONVERSATION}/messages`;
+  await page.route(route, (r) => (r.request().method() === "POST" ? r.abort() : r.continue()));
+  await page.locator("#composer-input").fill("Second try works");
+  await page.keyboard.press("Enter");
+  const failed = page.locator(".thread li.failed", { hasText: "Second try works" });
+  await failed.waitFor({ timeout: 10000 });
+  await page.unroute(route);
+  await failed.getByRole("button", { name: "Retry" }).click();
+  await page.locator(".thread li.out:not(.failed):not(.pending)", { hasText: "Second try works" }).waitFor({ timeout: 10000 });
   await page.screenshot({ path: `${SHOTS}/dashboard-conversation.png` });
+
+  step("after a dropped connection it says so, then catches up on what it missed");
+  await page.evaluate(() => { window.__holdSockets = true; window.__sockets.forEach((s) => s.close()); });
+  await page.getByRole("status").filter({ hasText: "Reconnecting…" }).waitFor({ timeout: 10000 });
+  await agentApi(`/conversations/${CONVERSATION}/messages`, { content: "Sent while you were away", message_type: "incoming" });
+  await page.waitForTimeout(300);
+  if (await page.locator(".thread li", { hasText: "Sent while you were away" }).count()) throw new Error("the socket was not down");
+  await page.evaluate(() => { window.__holdSockets = false; });
+  await page.locator(".thread li.in", { hasText: "Sent while you were away" }).waitFor({ timeout: 15000 });
+  await page.getByRole("status").filter({ hasText: "Reconnecting…" }).waitFor({ state: "hidden", timeout: 10000 });
 
   step("writes from the page carry the CSRF token; without it they are refused");
   const statuses = await page.evaluate(async () => {

@@ -1,20 +1,26 @@
-// The agents' dashboard: sign-in and the first screen (the account's open
-// conversations and a conversation's thread). It talks to the Application
-// API with the session cookie set at sign-in and sends the CSRF cookie back
-// as X-CSRF-Token on every write.
+// The agents' dashboard: sign-in, the account's open conversations and a
+// conversation's thread with a reply / private-note composer, kept live over
+// /cable. It talks to the Application API with the session cookie set at
+// sign-in and sends the CSRF cookie back as X-CSRF-Token on every write.
 
 const TEXT = {
   en: {
     title: "Sign in to Switchboard", email: "E-mail", password: "Password", signIn: "Sign in",
     signOut: "Sign out", badLogin: "Invalid e-mail or password.", tryLater: "Too many attempts; try again shortly.",
     failed: "Couldn't reach the server.", conversations: "Conversations", none: "No open conversations yet.",
-    pick: "Choose a conversation.", thread: "Messages",
+    pick: "Choose a conversation.", thread: "Messages", reply: "Reply", note: "Private note",
+    mode: "Message type", send: "Send", replyLabel: "Reply to the customer", noteLabel: "Private note for the team",
+    replyPlaceholder: "Reply… (Enter sends, Shift+Enter for a new line)", notePlaceholder: "Only your team sees this note",
+    retry: "Retry", notSent: "Not sent.", deleted: "This message was deleted", reconnecting: "Reconnecting…",
   },
   ru: {
     title: "Вход в Switchboard", email: "Эл. почта", password: "Пароль", signIn: "Войти",
     signOut: "Выйти", badLogin: "Неверная почта или пароль.", tryLater: "Слишком много попыток; попробуйте чуть позже.",
     failed: "Сервер недоступен.", conversations: "Разговоры", none: "Открытых разговоров пока нет.",
-    pick: "Выберите разговор.", thread: "Сообщения",
+    pick: "Выберите разговор.", thread: "Сообщения", reply: "Ответ", note: "Заметка",
+    mode: "Тип сообщения", send: "Отправить", replyLabel: "Ответ клиенту", noteLabel: "Заметка для команды",
+    replyPlaceholder: "Ответ… (Enter отправляет, Shift+Enter — новая строка)", notePlaceholder: "Эту заметку видит только команда",
+    retry: "Повторить", notSent: "Не отправлено.", deleted: "Сообщение удалено", reconnecting: "Переподключение…",
   },
 };
 const locale = (navigator.language || "en").slice(0, 2) === "ru" ? "ru" : "en";
@@ -97,6 +103,37 @@ function signIn(message = "") {
   email.focus();
 }
 
+// The account's socket: RoomChannel with the user's pubsub token; reconnects
+// with backoff and reports state changes so the view can say so and catch up.
+function connectCable(profile, accountId, handlers) {
+  const identifier = JSON.stringify({ channel: "RoomChannel", pubsub_token: profile.pubsub_token, account_id: accountId, user_id: profile.id });
+  let ws = null, retry = 0, closed = false, everConnected = false;
+  function open() {
+    ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/cable`);
+    ws.onmessage = (e) => {
+      let f;
+      try { f = JSON.parse(e.data); } catch { return; }
+      if (f.type === "welcome") ws.send(JSON.stringify({ command: "subscribe", identifier }));
+      else if (f.type === "confirm_subscription") {
+        handlers.state(true, everConnected);
+        everConnected = true;
+        retry = 0;
+      } else if (f.message && f.message.event) handlers.event(f.message.event, f.message.data || {});
+    };
+    ws.onclose = () => {
+      if (closed) return;
+      handlers.state(false, everConnected);
+      setTimeout(open, Math.min(30000, 500 * 2 ** retry++));
+    };
+  }
+  open();
+  return { close() { closed = true; if (ws) ws.close(); } };
+}
+
+function echoId() {
+  return `d${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
 async function start() {
   let profile;
   try {
@@ -105,54 +142,181 @@ async function start() {
     return signIn(e instanceof Unauthorized ? "" : t("failed"));
   }
   const account = profile.accounts && profile.accounts[0];
-  const base = `/api/v1/accounts/${account ? account.id : profile.account_id}`;
+  const accountId = account ? account.id : profile.account_id;
+  const base = `/api/v1/accounts/${accountId}`;
+  const cards = new Map(); // display id -> { conv, button, li }
+  const shown = new Map(); // "id:N" / "echo:E" -> li in the open thread
+  let openId = null, mode = "reply";
+
   const list = el("ol", { class: "list", "aria-label": t("conversations") });
+  const empty = el("p", { class: "empty", text: t("none") });
   const thread = el("ol", { class: "thread", role: "log", "aria-live": "polite", "aria-label": t("thread") },
     el("li", { class: "activity", text: t("pick") }));
+  const banner = el("p", { class: "banner", role: "status", hidden: "" });
+  const input = el("textarea", { id: "composer-input", rows: "3" });
+  const replyMode = el("button", { type: "button", class: "mode", "aria-pressed": "true", text: t("reply") });
+  const noteMode = el("button", { type: "button", class: "mode", "aria-pressed": "false", text: t("note") });
+  const composer = el("form", { class: "composer", hidden: "" },
+    el("div", { class: "modes", role: "group", "aria-label": t("mode") }, replyMode, noteMode),
+    el("label", { class: "sr", for: "composer-input", text: t("replyLabel") }),
+    input,
+    el("button", { class: "primary", type: "submit", text: t("send") }));
   const signOut = el("button", { type: "button", text: t("signOut") });
+
+  function setMode(m) {
+    mode = m;
+    replyMode.setAttribute("aria-pressed", String(m === "reply"));
+    noteMode.setAttribute("aria-pressed", String(m === "note"));
+    composer.classList.toggle("note", m === "note");
+    input.placeholder = m === "note" ? t("notePlaceholder") : t("replyPlaceholder");
+    $label().textContent = m === "note" ? t("noteLabel") : t("replyLabel");
+  }
+  const $label = () => composer.querySelector("label");
+  replyMode.addEventListener("click", () => { setMode("reply"); input.focus(); });
+  noteMode.addEventListener("click", () => { setMode("note"); input.focus(); });
+
+  function card(conv) {
+    const last = conv.last_non_activity_message || (conv.messages || [])[0] || {};
+    const name = (conv.meta && conv.meta.sender && conv.meta.sender.name) || `#${conv.id}`;
+    let entry = cards.get(conv.id);
+    if (!entry) {
+      const button = el("button", { type: "button", "data-conversation": String(conv.id), "aria-current": "false" });
+      button.addEventListener("click", () => open(conv.id).catch(() => {}));
+      entry = { conv, button, li: el("li", {}, button) };
+      cards.set(conv.id, entry);
+    }
+    entry.conv = Object.assign(entry.conv, conv);
+    entry.button.replaceChildren(
+      el("span", { class: "name", text: name }),
+      el("span", { class: "time", text: relative(conv.last_activity_at || conv.timestamp) }),
+      el("span", { class: "preview", text: last.content || "" }),
+      el("span", { class: "id", text: `#${conv.id}` }));
+    return entry;
+  }
+
+  function toTop(entry) {
+    empty.remove();
+    list.prepend(entry.li);
+  }
+
+  function message(m) {
+    if (m.conversation_id !== openId) return;
+    let li = (m.id && shown.get(`id:${m.id}`)) || (m.echo_id && shown.get(`echo:${m.echo_id}`));
+    if (!li) {
+      li = el("li");
+      thread.append(li);
+      thread.scrollTop = thread.scrollHeight;
+    }
+    if (m.id) shown.set(`id:${m.id}`, li);
+    if (m.echo_id) shown.set(`echo:${m.echo_id}`, li);
+    const kind = m.message_type === 0 ? "in" : m.message_type === 2 ? "activity" : m.private ? "note" : "out";
+    li.className = [kind, m.pending ? "pending" : "", m.failed ? "failed" : ""].filter(Boolean).join(" ");
+    li.replaceChildren(document.createTextNode(m.content || (m.deleted ? t("deleted") : "")));
+    if (m.failed) {
+      const retry = el("button", { type: "button", class: "retry", text: t("retry") });
+      retry.addEventListener("click", () => { li.remove(); shown.delete(`echo:${m.echo_id}`); send(m.content, m.private); });
+      li.append(el("span", { class: "reason", text: ` ${t("notSent")} ` }), retry);
+    }
+  }
+
+  async function open(id) {
+    openId = id;
+    shown.clear();
+    for (const [key, entry] of cards) entry.button.setAttribute("aria-current", String(key === id));
+    thread.replaceChildren();
+    composer.hidden = false;
+    const r = await api(`${base}/conversations/${id}/messages`);
+    if (openId !== id) return;
+    for (const m of (r && r.payload) || []) message(m);
+    thread.scrollTop = thread.scrollHeight;
+    input.focus();
+  }
+
+  async function send(content, isPrivate) {
+    const id = openId;
+    const echo = echoId();
+    const draft = { conversation_id: id, echo_id: echo, content, message_type: 1, private: isPrivate, pending: true };
+    message(draft);
+    try {
+      const m = await api(`${base}/conversations/${id}/messages`, { method: "POST", json: { content, private: isPrivate, echo_id: echo } });
+      message(Object.assign(m, { echo_id: echo }));
+    } catch (e) {
+      if (e instanceof Unauthorized) return signIn();
+      message(Object.assign(draft, { pending: false, failed: true }));
+    }
+  }
+
+  composer.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const content = input.value.trim();
+    if (!content || openId === null) return;
+    input.value = "";
+    send(content, mode === "note");
+  });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      composer.requestSubmit();
+    }
+  });
+
+  async function loadList() {
+    const r = await api(`${base}/conversations?status=open&assignee_type=all`);
+    const convs = (r && r.data && r.data.payload) || [];
+    list.replaceChildren();
+    if (!convs.length) list.before(empty);
+    for (const c of convs) list.append(card(c).li);
+    for (const [key, entry] of cards) entry.button.setAttribute("aria-current", String(key === openId));
+  }
+
+  const cable = connectCable(profile, accountId, {
+    state(connected, wasConnected) {
+      banner.hidden = connected;
+      banner.textContent = connected ? "" : t("reconnecting");
+      // Back after a drop: fetch what was missed.
+      if (connected && wasConnected) {
+        loadList().catch(() => {});
+        if (openId !== null) open(openId).catch(() => {});
+      }
+    },
+    event(name, data) {
+      if (name === "conversation.created" && data.status === "open") toTop(card(data));
+      else if (name === "message.created") {
+        message(data);
+        const entry = cards.get(data.conversation_id);
+        if (entry && data.message_type !== 2 && !data.private) {
+          entry.conv.last_non_activity_message = data;
+          entry.conv.last_activity_at = data.created_at;
+          card(entry.conv);
+          toTop(entry);
+        }
+      } else if (name === "message.updated") message(data);
+    },
+  });
+
   signOut.addEventListener("click", async () => {
+    cable.close();
     await api("/auth/sign_out", { method: "DELETE" }).catch(() => {});
     signIn();
   });
+  setMode("reply");
   root.replaceChildren(el("div", { class: "shell" },
     el("header", {},
       el("span", { class: "brand", text: "Switchboard" }),
       el("span", { class: "account", text: account ? account.name : "" }),
+      banner,
       el("span", { class: "who", text: profile.available_name || profile.name || profile.email }),
       signOut),
     el("div", { class: "panes" },
       el("nav", { "aria-label": t("conversations") }, list),
-      el("section", { "aria-label": t("thread") }, thread))));
+      el("section", { class: "conversation", "aria-label": t("thread") }, thread, composer))));
   root.setAttribute("aria-busy", "false");
 
-  async function open(conv, button) {
-    for (const b of list.querySelectorAll("button")) b.setAttribute("aria-current", String(b === button));
-    const r = await api(`${base}/conversations/${conv.id}/messages`);
-    thread.replaceChildren(...((r && r.payload) || []).map((m) => el("li", {
-      class: m.message_type === 0 ? "in" : m.message_type === 2 ? "activity" : "out",
-      text: m.content || "",
-    })));
-    thread.scrollTop = thread.scrollHeight;
-  }
-
   try {
-    const r = await api(`${base}/conversations?status=open&assignee_type=all`);
-    const convs = (r && r.data && r.data.payload) || [];
-    if (!convs.length) list.replaceWith(el("p", { class: "empty", text: t("none") }));
-    for (const c of convs) {
-      const last = c.last_non_activity_message || (c.messages || [])[0] || {};
-      const name = (c.meta && c.meta.sender && c.meta.sender.name) || `#${c.id}`;
-      const button = el("button", { type: "button", "data-conversation": String(c.id), "aria-current": "false" },
-        el("span", { class: "name", text: name }),
-        el("span", { class: "time", text: relative(c.last_activity_at || c.timestamp) }),
-        el("span", { class: "preview", text: last.content || "" }),
-        el("span", { class: "id", text: `#${c.id}` }));
-      button.addEventListener("click", () => open(c, button).catch(() => {}));
-      list.append(el("li", {}, button));
-    }
+    await loadList();
   } catch (e) {
     if (e instanceof Unauthorized) return signIn();
-    list.replaceWith(el("p", { class: "empty", role: "alert", text: t("failed") }));
+    list.before(el("p", { class: "empty", role: "alert", text: t("failed") }));
   }
 }
 

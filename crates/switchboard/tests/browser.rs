@@ -206,6 +206,9 @@ async fn the_dashboard_in_a_real_browser() {
             ("PASSWORD", "correct horse battery".into()),
             ("CONTACT", "Dana Visitor".into()),
             ("CONVERSATION", conv.to_string()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("INBOX", inbox_id.to_string()),
         ],
         Duration::from_secs(120),
     )
