@@ -124,6 +124,48 @@ try {
   await page.locator(".thread li.in", { hasText: "Sent while you were away" }).waitFor({ timeout: 15000 });
   await page.getByRole("status").filter({ hasText: "Reconnecting…" }).waitFor({ state: "hidden", timeout: 10000 });
 
+  step("the tabs count conversations; Assign to me moves this one into Mine");
+  const count = (tab) => page.locator(`[role=tab][data-tab=${tab}] .count`);
+  await count("all").filter({ hasText: /^2$/ }).waitFor({ timeout: 10000 });
+  if ((await count("mine").textContent()) !== "0" || (await count("unassigned").textContent()) !== "2") throw new Error("wrong counts");
+  const header = page.locator(".conv-header");
+  await header.locator(".title", { hasText: CONTACT }).waitFor({ timeout: 10000 });
+  await page.getByRole("button", { name: "Assign to me" }).click();
+  await header.locator(".assignee", { hasText: "Alice Admin" }).waitFor({ timeout: 10000 });
+  await count("mine").filter({ hasText: /^1$/ }).waitFor({ timeout: 10000 });
+  await count("unassigned").filter({ hasText: /^1$/ }).waitFor({ timeout: 10000 });
+  await page.getByRole("tab", { name: /Mine/ }).click();
+  await page.waitForFunction(() => document.querySelectorAll(".list button").length === 1, null, { timeout: 10000 });
+  if (!(await card.isVisible())) throw new Error("Mine does not list the assigned conversation");
+  await page.getByRole("tab", { name: /All/ }).click();
+  const shown = await agentApi(`/conversations/${CONVERSATION}`);
+  if (!shown.meta.assignee || shown.meta.assignee.name !== "Alice Admin") throw new Error(`assignee: ${JSON.stringify(shown.meta.assignee)}`);
+
+  step("Resolve takes it out of Open; the Resolved filter shows it; Reopen brings it back");
+  await page.getByRole("button", { name: "Resolve", exact: true }).click();
+  await header.locator(".status", { hasText: "Resolved" }).waitFor({ timeout: 10000 });
+  await card.waitFor({ state: "detached", timeout: 10000 });
+  await page.getByLabel("Status").selectOption("resolved");
+  await card.waitFor({ timeout: 10000 });
+  await page.getByRole("button", { name: "Reopen" }).click();
+  await header.locator(".status", { hasText: "Open" }).waitFor({ timeout: 10000 });
+  await card.waitFor({ state: "detached", timeout: 10000 });
+  await page.getByLabel("Status").selectOption("open");
+  await card.waitFor({ timeout: 10000 });
+
+  step("Snooze for an hour");
+  await page.getByLabel("Snooze").selectOption("hour");
+  await header.locator(".status", { hasText: "Snoozed" }).waitFor({ timeout: 10000 });
+  const snoozed = await agentApi(`/conversations/${CONVERSATION}`);
+  const inAnHour = Date.now() / 1000 + 3600;
+  if (snoozed.status !== "snoozed" || Math.abs(snoozed.snoozed_until - inAnHour) > 120) throw new Error(`snooze: ${snoozed.status} ${snoozed.snoozed_until}`);
+  await page.getByRole("button", { name: "Resolve", exact: true }).click();
+  await header.locator(".status", { hasText: "Resolved" }).waitFor({ timeout: 10000 });
+  await page.getByRole("button", { name: "Reopen" }).click();
+  await header.locator(".status", { hasText: "Open" }).waitFor({ timeout: 10000 });
+  await card.waitFor({ timeout: 10000 });
+  await page.screenshot({ path: `${SHOTS}/dashboard-conversation.png` });
+
   step("writes from the page carry the CSRF token; without it they are refused");
   const statuses = await page.evaluate(async () => {
     const csrf = document.cookie.split(";").map((c) => c.trim().split("=")).find(([k]) => k === "sb_csrf")[1];

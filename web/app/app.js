@@ -12,6 +12,11 @@ const TEXT = {
     mode: "Message type", send: "Send", replyLabel: "Reply to the customer", noteLabel: "Private note for the team",
     replyPlaceholder: "Reply… (Enter sends, Shift+Enter for a new line)", notePlaceholder: "Only your team sees this note",
     retry: "Retry", notSent: "Not sent.", deleted: "This message was deleted", reconnecting: "Reconnecting…",
+    mine: "Mine", unassigned: "Unassigned", all: "All", statusFilter: "Status",
+    open: "Open", pending: "Pending", snoozed: "Snoozed", resolved: "Resolved", any: "All statuses",
+    resolve: "Resolve", reopen: "Reopen", snooze: "Snooze", hour: "For an hour", tomorrow: "Until tomorrow",
+    nextWeek: "Until next week", assignMe: "Assign to me", assignee: "Assignee", nobody: "Unassigned",
+    actions: "Conversation actions",
   },
   ru: {
     title: "Вход в Switchboard", email: "Эл. почта", password: "Пароль", signIn: "Войти",
@@ -21,6 +26,11 @@ const TEXT = {
     mode: "Тип сообщения", send: "Отправить", replyLabel: "Ответ клиенту", noteLabel: "Заметка для команды",
     replyPlaceholder: "Ответ… (Enter отправляет, Shift+Enter — новая строка)", notePlaceholder: "Эту заметку видит только команда",
     retry: "Повторить", notSent: "Не отправлено.", deleted: "Сообщение удалено", reconnecting: "Переподключение…",
+    mine: "Мои", unassigned: "Без ответственного", all: "Все", statusFilter: "Статус",
+    open: "Открытые", pending: "Ожидают", snoozed: "Отложенные", resolved: "Решённые", any: "Все статусы",
+    resolve: "Решить", reopen: "Открыть снова", snooze: "Отложить", hour: "На час", tomorrow: "До завтра",
+    nextWeek: "До следующей недели", assignMe: "Назначить себе", assignee: "Ответственный", nobody: "Не назначен",
+    actions: "Действия с разговором",
   },
 };
 const locale = (navigator.language || "en").slice(0, 2) === "ru" ? "ru" : "en";
@@ -146,7 +156,87 @@ async function start() {
   const base = `/api/v1/accounts/${accountId}`;
   const cards = new Map(); // display id -> { conv, button, li }
   const shown = new Map(); // "id:N" / "echo:E" -> li in the open thread
-  let openId = null, mode = "reply";
+  let openId = null, mode = "reply", tab = "all", status = "open";
+
+  // Tabs Mine / Unassigned / All with the server's counts, and a status filter.
+  const tabs = ["mine", "unassigned", "all"].map((key) => {
+    const b = el("button", { type: "button", role: "tab", "data-tab": key, "aria-selected": String(key === tab) });
+    b.addEventListener("click", () => { tab = key; loadList().catch(() => {}); });
+    return b;
+  });
+  const statusSelect = el("select", { id: "status-filter" },
+    ...["open", "pending", "snoozed", "resolved", "all"].map((v) => el("option", { value: v, text: t(v === "all" ? "any" : v) })));
+  statusSelect.addEventListener("change", () => { status = statusSelect.value; loadList().catch(() => {}); });
+  const counts = { mine: 0, unassigned: 0, all: 0 };
+  function paintTabs() {
+    for (const b of tabs) {
+      const key = b.dataset.tab;
+      b.setAttribute("aria-selected", String(key === tab));
+      b.replaceChildren(document.createTextNode(t(key)), el("span", { class: "count", text: String(counts[key]) }));
+    }
+  }
+
+  // The open conversation's header: contact, status, assignee and actions.
+  const title = el("h2", { class: "title" });
+  const statusWord = el("span", { class: "status" });
+  const assigneeWord = el("span", { class: "assignee" });
+  const resolveButton = el("button", { type: "button", class: "primary" });
+  const assignButton = el("button", { type: "button", text: t("assignMe") });
+  const snoozeSelect = el("select", { "aria-label": t("snooze") },
+    el("option", { value: "", text: `${t("snooze")}…` }),
+    el("option", { value: "hour", text: t("hour") }),
+    el("option", { value: "tomorrow", text: t("tomorrow") }),
+    el("option", { value: "week", text: t("nextWeek") }));
+  const header = el("header", { class: "conv-header", hidden: "" },
+    title, statusWord, assigneeWord,
+    el("div", { class: "actions", role: "group", "aria-label": t("actions") }, assignButton, snoozeSelect, resolveButton));
+  let current = null;
+
+  function paintHeader(conv) {
+    if (!conv || conv.id !== openId) return;
+    current = conv;
+    const contact = (conv.meta && conv.meta.sender) || {};
+    const assignee = conv.meta && conv.meta.assignee;
+    title.textContent = contact.name || `#${conv.id}`;
+    statusWord.textContent = t(conv.status);
+    statusWord.dataset.status = conv.status;
+    assigneeWord.textContent = `${t("assignee")}: ${assignee ? assignee.available_name || assignee.name : t("nobody")}`;
+    resolveButton.textContent = conv.status === "resolved" ? t("reopen") : t("resolve");
+    assignButton.hidden = Boolean(assignee && assignee.id === profile.id);
+    header.hidden = false;
+  }
+
+  async function act(path, body) {
+    const id = openId;
+    try {
+      const r = await api(`${base}/conversations/${id}${path}`, { method: "POST", json: body });
+      return r;
+    } catch (e) {
+      if (e instanceof Unauthorized) return signIn();
+      throw e;
+    } finally {
+      if (openId === id) refreshHeader(id).catch(() => {});
+    }
+  }
+  async function refreshHeader(id) {
+    paintHeader(await api(`${base}/conversations/${id}`));
+  }
+  resolveButton.addEventListener("click", () => {
+    act("/toggle_status", { status: current && current.status === "resolved" ? "open" : "resolved" }).catch(() => {});
+  });
+  assignButton.addEventListener("click", () => act("/assignments", { assignee_id: profile.id }).catch(() => {}));
+  snoozeSelect.addEventListener("change", () => {
+    const choice = snoozeSelect.value;
+    snoozeSelect.value = "";
+    if (!choice) return;
+    const until = new Date();
+    if (choice === "hour") until.setHours(until.getHours() + 1);
+    else {
+      until.setDate(until.getDate() + (choice === "week" ? ((8 - until.getDay()) % 7 || 7) : 1));
+      until.setHours(9, 0, 0, 0);
+    }
+    act("/toggle_status", { status: "snoozed", snoozed_until: Math.floor(until.getTime() / 1000) }).catch(() => {});
+  });
 
   const list = el("ol", { class: "list", "aria-label": t("conversations") });
   const empty = el("p", { class: "empty", text: t("none") });
@@ -225,6 +315,7 @@ async function start() {
     for (const [key, entry] of cards) entry.button.setAttribute("aria-current", String(key === id));
     thread.replaceChildren();
     composer.hidden = false;
+    refreshHeader(id).catch(() => {});
     const r = await api(`${base}/conversations/${id}/messages`);
     if (openId !== id) return;
     for (const m of (r && r.payload) || []) message(m);
@@ -261,12 +352,25 @@ async function start() {
   });
 
   async function loadList() {
-    const r = await api(`${base}/conversations?status=open&assignee_type=all`);
+    const wanted = `${tab}|${status}`;
+    const r = await api(`${base}/conversations?status=${status}&assignee_type=${tab === "mine" ? "me" : tab}`);
+    if (wanted !== `${tab}|${status}`) return;
     const convs = (r && r.data && r.data.payload) || [];
+    Object.assign(counts, {
+      mine: r.data.meta.mine_count, unassigned: r.data.meta.unassigned_count, all: r.data.meta.all_count,
+    });
+    paintTabs();
     list.replaceChildren();
+    empty.remove();
     if (!convs.length) list.before(empty);
     for (const c of convs) list.append(card(c).li);
     for (const [key, entry] of cards) entry.button.setAttribute("aria-current", String(key === openId));
+  }
+  // Changes by anyone re-read the list (counts included), at most every 150 ms.
+  let reloadTimer = null;
+  function reloadSoon() {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(() => loadList().catch(() => {}), 150);
   }
 
   const cable = connectCable(profile, accountId, {
@@ -280,8 +384,10 @@ async function start() {
       }
     },
     event(name, data) {
-      if (name === "conversation.created" && data.status === "open") toTop(card(data));
-      else if (name === "message.created") {
+      if (["conversation.created", "conversation.status_changed", "conversation.updated", "assignee.changed", "team.changed"].includes(name)) {
+        reloadSoon();
+        paintHeader(data);
+      } else if (name === "message.created") {
         message(data);
         const entry = cards.get(data.conversation_id);
         if (entry && data.message_type !== 2 && !data.private) {
@@ -308,8 +414,12 @@ async function start() {
       el("span", { class: "who", text: profile.available_name || profile.name || profile.email }),
       signOut),
     el("div", { class: "panes" },
-      el("nav", { "aria-label": t("conversations") }, list),
-      el("section", { class: "conversation", "aria-label": t("thread") }, thread, composer))));
+      el("nav", { "aria-label": t("conversations") },
+        el("div", { class: "tabs", role: "tablist", "aria-label": t("conversations") }, ...tabs),
+        el("div", { class: "filters" }, el("label", { for: "status-filter", text: t("statusFilter") }), statusSelect),
+        list),
+      el("section", { class: "conversation", "aria-label": t("thread") }, header, thread, composer))));
+  paintTabs();
   root.setAttribute("aria-busy", "false");
 
   try {
