@@ -69,6 +69,17 @@ try {
   if (await page.evaluate(() => window.__owned)) throw new Error("message text ran a script");
   if ((await card.getAttribute("aria-current")) !== "true") throw new Error("the open conversation is not marked current");
 
+  step("message text renders as safe Markdown: bold, italics, code, http links only");
+  const md = page.locator(".thread li.in", { hasText: "Order 1042" });
+  await md.locator("strong", { hasText: "Order 1042" }).waitFor({ timeout: 10000 });
+  await md.locator("em", { hasText: "late" }).waitFor();
+  await md.locator("code", { hasText: "ERR-7" }).waitFor();
+  const tracking = md.locator("a", { hasText: "tracking" });
+  if ((await tracking.getAttribute("href")) !== "https://track.example/1042") throw new Error("the link lost its address");
+  if (!(await tracking.getAttribute("rel")).includes("noopener")) throw new Error("links must not hand over window.opener");
+  const unsafe = await page.locator(".thread a").evaluateAll((as) => as.map((a) => a.getAttribute("href")).filter((h) => !/^https?:/.test(h)));
+  if (unsafe.length) throw new Error(`unsafe links rendered: ${unsafe}`);
+
   step("a customer's new message arrives live in the open thread and lifts its card");
   await agentApi(`/conversations/${CONVERSATION}/messages`, { content: "Any news?", message_type: "incoming" });
   await page.locator(".thread li.in", { hasText: "Any news?" }).waitFor({ timeout: 10000 });
@@ -123,6 +134,21 @@ try {
   await page.evaluate(() => { window.__holdSockets = false; });
   await page.locator(".thread li.in", { hasText: "Sent while you were away" }).waitFor({ timeout: 15000 });
   await page.getByRole("status").filter({ hasText: "Reconnecting…" }).waitFor({ state: "hidden", timeout: 10000 });
+
+  step("a draft stays with its conversation across switching and a reload");
+  const composerBox = page.locator("#composer-input");
+  await composerBox.fill("Half-written answer");
+  await page.locator(`button[data-conversation="${fresh.id}"]`).click();
+  await page.locator(".conv-header .title", { hasText: "Eli Newcomer" }).waitFor({ timeout: 10000 });
+  if ((await composerBox.inputValue()) !== "") throw new Error("the draft followed into another conversation");
+  await card.click();
+  await page.locator(".conv-header .title", { hasText: CONTACT }).waitFor({ timeout: 10000 });
+  if ((await composerBox.inputValue()) !== "Half-written answer") throw new Error("the draft was lost on switching");
+  await page.reload();
+  await card.click();
+  await page.locator(".conv-header .title", { hasText: CONTACT }).waitFor({ timeout: 10000 });
+  if ((await composerBox.inputValue()) !== "Half-written answer") throw new Error("the draft was lost on reload");
+  await composerBox.fill("");
 
   step("the tabs count conversations; Assign to me moves this one into Mine");
   const count = (tab) => page.locator(`[role=tab][data-tab=${tab}] .count`);

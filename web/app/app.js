@@ -72,6 +72,34 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// Message text as safe Markdown: **bold**, *italics* or _italics_, `code`,
+// [links](url) and bare http(s) addresses. Only http, https, mailto and tel
+// links become links; everything else stays text. Built as DOM nodes, never
+// as HTML, so nothing in a message can run.
+const INLINE = /\*\*([^*\n]+)\*\*|`([^`\n]+)`|\[([^\]\n]+)\]\(([^)\s]+)\)|\*([^*\s][^*\n]*)\*|\b_([^_\s][^_\n]*)_\b|(https?:\/\/[^\s<>"]*[^\s<>".,;:!?)\]'])/g;
+const SAFE_LINK = /^(https?:\/\/|mailto:|tel:)/i;
+
+function link(href, text) {
+  return el("a", { href, target: "_blank", rel: "noopener noreferrer nofollow", text });
+}
+
+function markdown(text) {
+  const out = [];
+  let at = 0;
+  for (const m of text.matchAll(INLINE)) {
+    if (m.index > at) out.push(document.createTextNode(text.slice(at, m.index)));
+    at = m.index + m[0].length;
+    if (m[1] !== undefined) out.push(el("strong", { text: m[1] }));
+    else if (m[2] !== undefined) out.push(el("code", { text: m[2] }));
+    else if (m[3] !== undefined) out.push(SAFE_LINK.test(m[4]) ? link(m[4], m[3]) : document.createTextNode(m[0]));
+    else if (m[5] !== undefined) out.push(el("em", { text: m[5] }));
+    else if (m[6] !== undefined) out.push(el("em", { text: m[6] }));
+    else out.push(link(m[7], m[7]));
+  }
+  if (at < text.length) out.push(document.createTextNode(text.slice(at)));
+  return out;
+}
+
 function relative(unixSecs) {
   if (!unixSecs) return "";
   const diff = unixSecs - Date.now() / 1000;
@@ -301,7 +329,8 @@ async function start() {
     if (m.echo_id) shown.set(`echo:${m.echo_id}`, li);
     const kind = m.message_type === 0 ? "in" : m.message_type === 2 ? "activity" : m.private ? "note" : "out";
     li.className = [kind, m.pending ? "pending" : "", m.failed ? "failed" : ""].filter(Boolean).join(" ");
-    li.replaceChildren(document.createTextNode(m.content || (m.deleted ? t("deleted") : "")));
+    if (m.content && kind !== "activity") li.replaceChildren(...markdown(m.content));
+    else li.replaceChildren(document.createTextNode(m.content || (m.deleted ? t("deleted") : "")));
     if (m.failed) {
       const retry = el("button", { type: "button", class: "retry", text: t("retry") });
       retry.addEventListener("click", () => { li.remove(); shown.delete(`echo:${m.echo_id}`); send(m.content, m.private); });
@@ -309,8 +338,17 @@ async function start() {
     }
   }
 
+  // Drafts per conversation, kept in this browser across switching and reloads.
+  const draftKey = (id) => `sb:draft:${accountId}:${id}`;
+  input.addEventListener("input", () => {
+    if (openId === null) return;
+    if (input.value) localStorage.setItem(draftKey(openId), input.value);
+    else localStorage.removeItem(draftKey(openId));
+  });
+
   async function open(id) {
     openId = id;
+    input.value = localStorage.getItem(draftKey(id)) || "";
     shown.clear();
     for (const [key, entry] of cards) entry.button.setAttribute("aria-current", String(key === id));
     thread.replaceChildren();
@@ -342,6 +380,7 @@ async function start() {
     const content = input.value.trim();
     if (!content || openId === null) return;
     input.value = "";
+    localStorage.removeItem(draftKey(openId));
     send(content, mode === "note");
   });
   input.addEventListener("keydown", (e) => {

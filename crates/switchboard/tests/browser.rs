@@ -188,6 +188,7 @@ async fn the_dashboard_in_a_real_browser() {
     for content in [
         "Where is my order?",
         "<img src=x onerror=\"window.__owned=1\"> [link](javascript:window.__owned=1)",
+        "**Order 1042** is _late_, see [tracking](https://track.example/1042) or `ERR-7`; [bad](javascript:alert(1)) [data](data:text/html,x)",
     ] {
         app.ok(
             Method::POST,
