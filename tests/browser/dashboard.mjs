@@ -6,6 +6,7 @@ import { env, launch, step } from "./launch.mjs";
 const BASE = env("BASE"), EMAIL = env("EMAIL"), PASSWORD = env("PASSWORD"), SHOTS = env("SHOTS");
 const CONTACT = env("CONTACT"), CONVERSATION = env("CONVERSATION");
 const TOKEN = env("TOKEN"), ACCOUNT = env("ACCOUNT"), INBOX = env("INBOX");
+const SECOND_EMAIL = env("SECOND_EMAIL"), SECOND_PASSWORD = env("SECOND_PASSWORD");
 
 // What another system or agent does meanwhile, through the API with a token.
 async function agentApi(path, body) {
@@ -150,6 +151,32 @@ try {
   if ((await composerBox.inputValue()) !== "Half-written answer") throw new Error("the draft was lost on reload");
   await composerBox.fill("");
 
+  step("canned responses: / and a short code offers them, Enter inserts, Enter again sends");
+  await composerBox.fill("");
+  await composerBox.pressSequentially("/tha");
+  const option = page.getByRole("option", { name: /\/thanks/ });
+  await option.waitFor({ timeout: 10000 });
+  if (await page.getByRole("option", { name: /\/hello/ }).count()) throw new Error("the list does not narrow by short code");
+  await page.keyboard.press("Enter");
+  if ((await composerBox.inputValue()) !== "Thank you for waiting!") throw new Error(`inserted: ${await composerBox.inputValue()}`);
+  if (await option.isVisible()) throw new Error("the list stayed open");
+  await page.keyboard.press("Enter");
+  await page.locator(".thread li.out:not(.pending)", { hasText: "Thank you for waiting!" }).waitFor({ timeout: 10000 });
+
+  step("a second agent signs in in another browser");
+  const second = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+  const bob = await second.newPage();
+  bob.on("pageerror", (e) => errors.push(`second agent: ${e.message}`));
+  await bob.goto(`${BASE}/app`);
+  await bob.getByLabel("E-mail").fill(SECOND_EMAIL);
+  await bob.getByLabel("Password").fill(SECOND_PASSWORD);
+  await bob.getByRole("button", { name: "Sign in" }).click();
+  await bob.getByRole("tab", { name: /Unassigned/ }).click();
+  const bobCard = bob.locator(`button[data-conversation="${CONVERSATION}"]`);
+  await bobCard.waitFor({ timeout: 10000 });
+  await bobCard.click();
+  await bob.locator(".thread li", { hasText: "Thank you for waiting!" }).waitFor({ timeout: 10000 });
+
   step("the tabs count conversations; Assign to me moves this one into Mine");
   const count = (tab) => page.locator(`[role=tab][data-tab=${tab}] .count`);
   await count("all").filter({ hasText: /^2$/ }).waitFor({ timeout: 10000 });
@@ -160,6 +187,11 @@ try {
   await header.locator(".assignee", { hasText: "Alice Admin" }).waitFor({ timeout: 10000 });
   await count("mine").filter({ hasText: /^1$/ }).waitFor({ timeout: 10000 });
   await count("unassigned").filter({ hasText: /^1$/ }).waitFor({ timeout: 10000 });
+  // The other agent sees it leave Unassigned, with its new assignee, at once.
+  await bobCard.waitFor({ state: "detached", timeout: 10000 });
+  await bob.locator(".conv-header .assignee", { hasText: "Alice Admin" }).waitFor({ timeout: 10000 });
+  await bob.locator("[role=tab][data-tab=unassigned] .count").filter({ hasText: /^1$/ }).waitFor({ timeout: 10000 });
+  if ((await bob.locator("[role=tab][data-tab=mine] .count").textContent()) !== "0") throw new Error("it counted as the second agent's");
   await page.getByRole("tab", { name: /Mine/ }).click();
   await page.waitForFunction(() => document.querySelectorAll(".list button").length === 1, null, { timeout: 10000 });
   if (!(await card.isVisible())) throw new Error("Mine does not list the assigned conversation");

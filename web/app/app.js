@@ -16,7 +16,7 @@ const TEXT = {
     open: "Open", pending: "Pending", snoozed: "Snoozed", resolved: "Resolved", any: "All statuses",
     resolve: "Resolve", reopen: "Reopen", snooze: "Snooze", hour: "For an hour", tomorrow: "Until tomorrow",
     nextWeek: "Until next week", assignMe: "Assign to me", assignee: "Assignee", nobody: "Unassigned",
-    actions: "Conversation actions",
+    actions: "Conversation actions", canned: "Canned responses",
   },
   ru: {
     title: "Вход в Switchboard", email: "Эл. почта", password: "Пароль", signIn: "Войти",
@@ -30,7 +30,7 @@ const TEXT = {
     open: "Открытые", pending: "Ожидают", snoozed: "Отложенные", resolved: "Решённые", any: "Все статусы",
     resolve: "Решить", reopen: "Открыть снова", snooze: "Отложить", hour: "На час", tomorrow: "До завтра",
     nextWeek: "До следующей недели", assignMe: "Назначить себе", assignee: "Ответственный", nobody: "Не назначен",
-    actions: "Действия с разговором",
+    actions: "Действия с разговором", canned: "Шаблоны ответов",
   },
 };
 const locale = (navigator.language || "en").slice(0, 2) === "ru" ? "ru" : "en";
@@ -271,12 +271,16 @@ async function start() {
   const thread = el("ol", { class: "thread", role: "log", "aria-live": "polite", "aria-label": t("thread") },
     el("li", { class: "activity", text: t("pick") }));
   const banner = el("p", { class: "banner", role: "status", hidden: "" });
-  const input = el("textarea", { id: "composer-input", rows: "3" });
+  const input = el("textarea", {
+    id: "composer-input", rows: "3", "aria-autocomplete": "list", "aria-controls": "canned-list", "aria-expanded": "false",
+  });
+  const cannedList = el("ul", { class: "canned", id: "canned-list", role: "listbox", "aria-label": t("canned"), hidden: "" });
   const replyMode = el("button", { type: "button", class: "mode", "aria-pressed": "true", text: t("reply") });
   const noteMode = el("button", { type: "button", class: "mode", "aria-pressed": "false", text: t("note") });
   const composer = el("form", { class: "composer", hidden: "" },
     el("div", { class: "modes", role: "group", "aria-label": t("mode") }, replyMode, noteMode),
     el("label", { class: "sr", for: "composer-input", text: t("replyLabel") }),
+    cannedList,
     input,
     el("button", { class: "primary", type: "submit", text: t("send") }));
   const signOut = el("button", { type: "button", text: t("signOut") });
@@ -383,7 +387,65 @@ async function start() {
     localStorage.removeItem(draftKey(openId));
     send(content, mode === "note");
   });
+  // Canned responses: "/" and part of a short code at the start of a word
+  // opens a list; arrows move, Enter or Tab inserts, Escape closes.
+  let cannedAll = null, cannedShown = [], cannedIndex = 0, cannedToken = null;
+  function closeCanned() {
+    cannedList.hidden = true;
+    cannedShown = [];
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+  function paintCanned() {
+    cannedList.replaceChildren(...cannedShown.map((c, i) => {
+      const option = el("li", { role: "option", id: `canned-${c.id}`, "aria-selected": String(i === cannedIndex) },
+        el("span", { class: "code", text: `/${c.short_code}` }), el("span", { class: "content", text: c.content }));
+      option.addEventListener("mousedown", (e) => { e.preventDefault(); insertCanned(c); });
+      return option;
+    }));
+    cannedList.hidden = cannedShown.length === 0;
+    input.setAttribute("aria-expanded", String(!cannedList.hidden));
+    if (cannedShown[cannedIndex]) input.setAttribute("aria-activedescendant", `canned-${cannedShown[cannedIndex].id}`);
+  }
+  function insertCanned(c) {
+    const before = input.value.slice(0, cannedToken.start);
+    const after = input.value.slice(cannedToken.end);
+    input.value = `${before}${c.content}${after}`;
+    const caret = before.length + c.content.length;
+    input.setSelectionRange(caret, caret);
+    closeCanned();
+    input.dispatchEvent(new Event("input"));
+  }
+  input.addEventListener("input", async () => {
+    const upto = input.value.slice(0, input.selectionStart);
+    const m = /(^|\s)\/([^\s/]*)$/.exec(upto);
+    if (!m) return closeCanned();
+    cannedToken = { start: upto.length - m[2].length - 1, end: upto.length };
+    if (!cannedAll) cannedAll = await api(`${base}/canned_responses`).catch(() => []);
+    const q = m[2].toLowerCase();
+    cannedShown = (cannedAll || [])
+      .filter((c) => c.short_code.toLowerCase().includes(q) || (q.length > 2 && c.content.toLowerCase().includes(q)))
+      .slice(0, 8);
+    cannedIndex = 0;
+    paintCanned();
+  });
+  input.addEventListener("blur", closeCanned);
   input.addEventListener("keydown", (e) => {
+    if (!cannedList.hidden && cannedShown.length) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        cannedIndex = (cannedIndex + (e.key === "ArrowDown" ? 1 : cannedShown.length - 1)) % cannedShown.length;
+        return paintCanned();
+      }
+      if ((e.key === "Enter" && !e.shiftKey) || e.key === "Tab") {
+        e.preventDefault();
+        return insertCanned(cannedShown[cannedIndex]);
+      }
+      if (e.key === "Escape") {
+        e.preventDefault();
+        return closeCanned();
+      }
+    }
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       composer.requestSubmit();

@@ -185,6 +185,24 @@ async fn the_dashboard_in_a_real_browser() {
     let inbox_id = inbox["id"].as_i64().unwrap();
     let (contact_id, _) = app.contact(inbox_id, "Dana Visitor").await;
     let conv = app.conversation(inbox_id, contact_id).await;
+    let (bob, _) = app.agent("Bob Agent", "bob@acme.test", "agent").await;
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox_id, "user_ids": [app.admin_id, bob] })),
+    )
+    .await;
+    for (code, content) in [
+        ("thanks", "Thank you for waiting!"),
+        ("hello", "Hello, how can we help?"),
+    ] {
+        app.ok(
+            Method::POST,
+            &app.acc("/canned_responses"),
+            Some(json!({ "short_code": code, "content": content })),
+        )
+        .await;
+    }
     for content in [
         "Where is my order?",
         "<img src=x onerror=\"window.__owned=1\"> [link](javascript:window.__owned=1)",
@@ -210,6 +228,8 @@ async fn the_dashboard_in_a_real_browser() {
             ("TOKEN", app.token.clone()),
             ("ACCOUNT", app.account_id.to_string()),
             ("INBOX", inbox_id.to_string()),
+            ("SECOND_EMAIL", "bob@acme.test".into()),
+            ("SECOND_PASSWORD", "agent password 1".into()),
         ],
         Duration::from_secs(120),
     )
