@@ -7,6 +7,18 @@ const BASE = env("BASE"), EMAIL = env("EMAIL"), PASSWORD = env("PASSWORD"), SHOT
 const CONTACT = env("CONTACT"), CONVERSATION = env("CONVERSATION");
 const TOKEN = env("TOKEN"), ACCOUNT = env("ACCOUNT"), INBOX = env("INBOX");
 const SECOND_EMAIL = env("SECOND_EMAIL"), SECOND_PASSWORD = env("SECOND_PASSWORD");
+const INBOX_IDENTIFIER = env("INBOX_IDENTIFIER");
+
+// A visitor on the public Client API.
+async function visitorApi(path, body) {
+  const r = await fetch(`${BASE}/public/api/v1/inboxes/${INBOX_IDENTIFIER}${path}`, {
+    method: body ? "POST" : "GET",
+    headers: { "Content-Type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json();
+}
 
 // What another system or agent does meanwhile, through the API with a token.
 async function agentApi(path, body) {
@@ -223,6 +235,26 @@ try {
   await header.locator(".status", { hasText: "Open" }).waitFor({ timeout: 10000 });
   await card.waitFor({ timeout: 10000 });
   await page.screenshot({ path: `${SHOTS}/dashboard-conversation.png` });
+
+  step("a visitor writes; the agent sees it live, replies and notes; the visitor gets the reply, never the note");
+  const visitor = await visitorApi("/contacts", { name: "Vera Visitor" });
+  const vconv = await visitorApi(`/contacts/${visitor.source_id}/conversations`, {});
+  await visitorApi(`/contacts/${visitor.source_id}/conversations/${vconv.id}/messages`, { content: "Hello from the site" });
+  const vcard = page.locator(`button[data-conversation="${vconv.id}"]`, { hasText: "Vera Visitor" });
+  await vcard.waitFor({ timeout: 10000 });
+  await vcard.click();
+  await page.locator(".thread li.in", { hasText: "Hello from the site" }).waitFor({ timeout: 10000 });
+  await composerBox.fill("Hi Vera, how can I help?");
+  await page.keyboard.press("Enter");
+  await page.locator(".thread li.out:not(.pending)", { hasText: "Hi Vera" }).waitFor({ timeout: 10000 });
+  await page.getByRole("button", { name: "Private note" }).click();
+  await composerBox.fill("Vera asked before, see #1");
+  await page.keyboard.press("Enter");
+  await page.locator(".thread li.note:not(.pending)", { hasText: "Vera asked before" }).waitFor({ timeout: 10000 });
+  await page.getByRole("button", { name: "Reply", exact: true }).click();
+  const seen = await visitorApi(`/contacts/${visitor.source_id}/conversations/${vconv.id}/messages`);
+  if (!seen.some((m) => m.content === "Hi Vera, how can I help?")) throw new Error("the visitor did not get the reply");
+  if (seen.some((m) => (m.content || "").includes("Vera asked before"))) throw new Error("the private note reached the visitor");
 
   step("writes from the page carry the CSRF token; without it they are refused");
   const statuses = await page.evaluate(async () => {

@@ -229,6 +229,10 @@ async fn the_dashboard_in_a_real_browser() {
             ("ACCOUNT", app.account_id.to_string()),
             ("INBOX", inbox_id.to_string()),
             ("SECOND_EMAIL", "bob@acme.test".into()),
+            (
+                "INBOX_IDENTIFIER",
+                inbox["inbox_identifier"].as_str().unwrap().to_string(),
+            ),
             ("SECOND_PASSWORD", "agent password 1".into()),
         ],
         Duration::from_secs(120),
