@@ -452,21 +452,53 @@ async function start() {
     }
   });
 
+  // The list pages by keyset cursor: the first page on load, the next one
+  // when the end of the list scrolls into view; never the whole account.
+  let nextCursor = null, loadingMore = false;
+  const sentinel = el("li", { class: "sentinel", "aria-hidden": "true" });
+  const listUrl = (cursor) => `${base}/conversations?status=${status}&assignee_type=${tab === "mine" ? "me" : tab}` +
+    (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "");
+
+  function takeMeta(meta) {
+    Object.assign(counts, { mine: meta.mine_count, unassigned: meta.unassigned_count, all: meta.all_count });
+    nextCursor = meta.next_cursor || null;
+    paintTabs();
+  }
+
   async function loadList() {
     const wanted = `${tab}|${status}`;
-    const r = await api(`${base}/conversations?status=${status}&assignee_type=${tab === "mine" ? "me" : tab}`);
+    const r = await api(listUrl(null));
     if (wanted !== `${tab}|${status}`) return;
     const convs = (r && r.data && r.data.payload) || [];
-    Object.assign(counts, {
-      mine: r.data.meta.mine_count, unassigned: r.data.meta.unassigned_count, all: r.data.meta.all_count,
-    });
-    paintTabs();
+    takeMeta(r.data.meta);
     list.replaceChildren();
     empty.remove();
     if (!convs.length) list.before(empty);
     for (const c of convs) list.append(card(c).li);
+    list.append(sentinel);
     for (const [key, entry] of cards) entry.button.setAttribute("aria-current", String(key === openId));
   }
+
+  async function loadMore() {
+    if (!nextCursor || loadingMore) return;
+    loadingMore = true;
+    const wanted = `${tab}|${status}`;
+    try {
+      const r = await api(listUrl(nextCursor));
+      if (wanted !== `${tab}|${status}`) return;
+      takeMeta(r.data.meta);
+      for (const c of (r && r.data && r.data.payload) || []) {
+        if (!cards.has(c.id) || !cards.get(c.id).li.isConnected) sentinel.before(card(c).li);
+      }
+    } finally {
+      loadingMore = false;
+    }
+    // Still at the end (a tall screen): keep filling.
+    if (nextCursor && sentinel.getBoundingClientRect().top < list.getBoundingClientRect().bottom) loadMore().catch(() => {});
+  }
+  new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) loadMore().catch(() => {});
+  }, { root: list, rootMargin: "0px 0px 400px 0px" }).observe(sentinel);
   // Changes by anyone re-read the list (counts included), at most every 150 ms.
   let reloadTimer = null;
   function reloadSoon() {

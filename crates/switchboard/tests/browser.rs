@@ -48,7 +48,7 @@ fn screenshots_dir() -> PathBuf {
 
 /// Runs one script of tests/browser with Chromium, the screenshot folder and
 /// `vars` in its environment; fails the test unless it ends with `{"ok":true}`.
-async fn run_script(script: &str, chromium: &std::path::Path, vars: &[(&str, String)], limit: Duration) {
+async fn run_script(script: &str, chromium: &std::path::Path, vars: &[(&str, String)], limit: Duration) -> String {
     let mut cmd = tokio::process::Command::new("node");
     cmd.arg(browser_dir().join(script))
         .env("SHOTS", screenshots_dir())
@@ -68,6 +68,7 @@ async fn run_script(script: &str, chromium: &std::path::Path, vars: &[(&str, Str
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("\"ok\":true"), "{stdout}");
+    stdout.into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,5 +246,83 @@ async fn the_dashboard_in_a_real_browser() {
     for shot in ["dashboard-sign-in.png", "dashboard-conversation.png"] {
         assert!(shots.join(shot).exists(), "{shot} saved");
     }
+    app.stop().await;
+}
+
+/// An account with 10,000 open conversations: the dashboard renders its first
+/// page without loading the rest and pages by cursor as the list scrolls.
+/// Prints the time to first render and the requests made (figures for
+/// BENCHMARKS.md, not assertions on time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_with_ten_thousand_conversations() {
+    const TOTAL: i64 = 10_000;
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let inbox = app.api_inbox("Bulk", None).await;
+    let inbox_id = inbox["id"].as_i64().unwrap();
+    let (contact_id, source_id) = app.contact(inbox_id, "Many Times").await;
+    // Seeded in one transaction through the store: 10,000 API calls would
+    // only measure the seeding.
+    let contact_inbox_id = {
+        let mut tx = app.core().store.read().await.unwrap();
+        tx.find_contact_inbox(inbox_id, &source_id).await.unwrap().unwrap().id
+    };
+    let mut tx = app.core().store.write().await.unwrap();
+    let now = switchboard_domain::time::now_micros();
+    for i in 0..TOTAL {
+        let display_id = tx.next_display_id(app.account_id).await.unwrap();
+        tx.insert_conversation(&switchboard_store::Conversation {
+            id: 0,
+            account_id: app.account_id,
+            inbox_id,
+            display_id,
+            uuid: uuid::Uuid::new_v4().to_string(),
+            status: 0,
+            priority: None,
+            assignee_id: None,
+            assignee_agent_bot_id: None,
+            team_id: None,
+            contact_id,
+            contact_inbox_id,
+            muted: false,
+            additional_attributes: json!({}),
+            custom_attributes: json!({}),
+            snoozed_until: None,
+            waiting_since: None,
+            first_reply_created_at: None,
+            last_activity_at: now - i * 1_000_000,
+            agent_last_seen_at: None,
+            assignee_last_seen_at: None,
+            contact_last_seen_at: None,
+            created_at: now - i * 1_000_000,
+            updated_at: now,
+        })
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let out = run_script(
+        "dashboard-scale.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("TOTAL", TOTAL.to_string()),
+        ],
+        Duration::from_secs(120),
+    )
+    .await;
+    // The figure: shown with --nocapture and kept beside the screenshots.
+    let figure = out
+        .lines()
+        .find(|l| l.starts_with("figure:"))
+        .expect("the script reports its figure")
+        .to_string();
+    println!("{figure}");
+    std::fs::write(screenshots_dir().join("dashboard-scale.txt"), format!("{figure}\n")).unwrap();
     app.stop().await;
 }
