@@ -1,6 +1,6 @@
 // The dashboard on an account with many conversations: the first page
 // renders without the rest, scrolling pages by cursor. Prints the figures.
-import { env, launch, step } from "./launch.mjs";
+import { env, launch, signIn, step } from "./launch.mjs";
 
 const BASE = env("BASE"), EMAIL = env("EMAIL"), PASSWORD = env("PASSWORD"), TOTAL = Number(env("TOTAL"));
 
@@ -9,10 +9,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
   const page = await context.newPage();
   step("sign in");
-  await page.goto(`${BASE}/app`);
-  await page.getByLabel("E-mail").fill(EMAIL);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, BASE, EMAIL, PASSWORD);
   await page.locator(".list button").first().waitFor({ timeout: 30000 });
 
   step("a fresh load: time to the first card and the requests it took");

@@ -1,7 +1,7 @@
 // The agents' dashboard in headless Chromium: sign-in with the session cookie,
 // the conversation list and a thread, CSRF on writes, sign-out. Run by
 // crates/switchboard/tests/browser.rs, which starts the server and seeds it.
-import { env, launch, step } from "./launch.mjs";
+import { accountApi, env, launch, signIn, step } from "./launch.mjs";
 
 const BASE = env("BASE"), EMAIL = env("EMAIL"), PASSWORD = env("PASSWORD"), SHOTS = env("SHOTS");
 const CONTACT = env("CONTACT"), CONVERSATION = env("CONVERSATION");
@@ -20,16 +20,7 @@ async function visitorApi(path, body) {
   return r.json();
 }
 
-// What another system or agent does meanwhile, through the API with a token.
-async function agentApi(path, body) {
-  const r = await fetch(`${BASE}/api/v1/accounts/${ACCOUNT}${path}`, {
-    method: body ? "POST" : "GET",
-    headers: { api_access_token: TOKEN, "Content-Type": "application/json" },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-  return r.json();
-}
+const agentApi = accountApi(BASE, ACCOUNT, TOKEN);
 
 const browser = await launch();
 try {
@@ -179,10 +170,7 @@ try {
   const second = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
   const bob = await second.newPage();
   bob.on("pageerror", (e) => errors.push(`second agent: ${e.message}`));
-  await bob.goto(`${BASE}/app`);
-  await bob.getByLabel("E-mail").fill(SECOND_EMAIL);
-  await bob.getByLabel("Password").fill(SECOND_PASSWORD);
-  await bob.getByRole("button", { name: "Sign in" }).click();
+  await signIn(bob, BASE, SECOND_EMAIL, SECOND_PASSWORD);
   await bob.getByRole("tab", { name: /Unassigned/ }).click();
   const bobCard = bob.locator(`button[data-conversation="${CONVERSATION}"]`);
   await bobCard.waitFor({ timeout: 10000 });

@@ -17,3 +17,25 @@ export function launch() {
       "--disable-component-update", "--disable-sync"],
   });
 }
+
+// The account's Application API with a token: what another system or agent
+// does while the browser watches.
+export function accountApi(base, account, token) {
+  return async (path, body) => {
+    const r = await fetch(`${base}/api/v1/accounts/${account}${path}`, {
+      method: body ? "POST" : "GET",
+      headers: { api_access_token: token, "Content-Type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+    return r.json();
+  };
+}
+
+// Signs in through the dashboard's form.
+export async function signIn(page, base, email, password) {
+  await page.goto(`${base}/app`);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}

@@ -3,6 +3,9 @@
 // /cable. It talks to the Application API with the session cookie set at
 // sign-in and sends the CSRF cookie back as X-CSRF-Token on every write.
 
+import { Unauthorized, api, el, locale } from "./lib.js";
+import { settings } from "./settings.js";
+
 const TEXT = {
   en: {
     title: "Sign in to Switchboard", email: "E-mail", password: "Password", signIn: "Sign in",
@@ -16,7 +19,7 @@ const TEXT = {
     open: "Open", pending: "Pending", snoozed: "Snoozed", resolved: "Resolved", any: "All statuses",
     resolve: "Resolve", reopen: "Reopen", snooze: "Snooze", hour: "For an hour", tomorrow: "Until tomorrow",
     nextWeek: "Until next week", assignMe: "Assign to me", assignee: "Assignee", nobody: "Unassigned",
-    actions: "Conversation actions", canned: "Canned responses",
+    actions: "Conversation actions", canned: "Canned responses", settings: "Settings", views: "Views",
   },
   ru: {
     title: "Вход в Switchboard", email: "Эл. почта", password: "Пароль", signIn: "Войти",
@@ -30,47 +33,13 @@ const TEXT = {
     open: "Открытые", pending: "Ожидают", snoozed: "Отложенные", resolved: "Решённые", any: "Все статусы",
     resolve: "Решить", reopen: "Открыть снова", snooze: "Отложить", hour: "На час", tomorrow: "До завтра",
     nextWeek: "До следующей недели", assignMe: "Назначить себе", assignee: "Ответственный", nobody: "Не назначен",
-    actions: "Действия с разговором", canned: "Шаблоны ответов",
+    actions: "Действия с разговором", canned: "Шаблоны ответов", settings: "Настройки", views: "Разделы",
   },
 };
-const locale = (navigator.language || "en").slice(0, 2) === "ru" ? "ru" : "en";
 const t = (k) => TEXT[locale][k] || TEXT.en[k];
 document.documentElement.lang = locale;
 
 const root = document.getElementById("root");
-
-function cookie(name) {
-  const hit = document.cookie.split(";").map((c) => c.trim().split("=")).find(([k]) => k === name);
-  return hit ? decodeURIComponent(hit[1] || "") : "";
-}
-
-class Unauthorized extends Error {}
-
-async function api(path, options = {}) {
-  const method = options.method || "GET";
-  const headers = { Accept: "application/json" };
-  if (method !== "GET") headers["X-CSRF-Token"] = cookie("sb_csrf");
-  if (options.json !== undefined) headers["Content-Type"] = "application/json";
-  const r = await fetch(path, {
-    method, headers, credentials: "same-origin",
-    body: options.json !== undefined ? JSON.stringify(options.json) : undefined,
-  });
-  if (r.status === 401) throw new Unauthorized();
-  const body = await r.json().catch(() => null);
-  if (!r.ok) throw Object.assign(new Error(`HTTP ${r.status}`), { status: r.status, body });
-  return body;
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "text") node.textContent = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v);
-  }
-  node.append(...children.filter(Boolean));
-  return node;
-}
 
 // Message text as safe Markdown: **bold**, *italics* or _italics_, `code`,
 // [links](url) and bare http(s) addresses. Only http, https, mailto and tel
@@ -539,20 +508,37 @@ async function start() {
     signIn();
   });
   setMode("reply");
+  const panes = el("div", { class: "panes" },
+    el("nav", { "aria-label": t("conversations") },
+      el("div", { class: "tabs", role: "tablist", "aria-label": t("conversations") }, ...tabs),
+      el("div", { class: "filters" }, el("label", { for: "status-filter", text: t("statusFilter") }), statusSelect),
+      list),
+    el("section", { class: "conversation", "aria-label": t("thread") }, header, thread, composer));
+  // Administrators also get Settings; the address (#/settings) keeps the view across reloads.
+  const isAdmin = Boolean(account && account.role === "administrator");
+  const settingsView = el("main", { class: "settings-view", hidden: "" });
+  const toConversations = el("a", { href: "#/", text: t("conversations") });
+  const toSettings = isAdmin ? el("a", { href: "#/settings", text: t("settings") }) : null;
+  function route() {
+    const inSettings = isAdmin && location.hash === "#/settings";
+    panes.hidden = inSettings;
+    settingsView.hidden = !inSettings;
+    toConversations.setAttribute("aria-current", String(!inSettings));
+    if (toSettings) toSettings.setAttribute("aria-current", String(inSettings));
+    if (inSettings) settings(settingsView, base).catch((e) => { if (e instanceof Unauthorized) signIn(); });
+  }
+  window.onhashchange = route;
   root.replaceChildren(el("div", { class: "shell" },
     el("header", {},
       el("span", { class: "brand", text: "Switchboard" }),
       el("span", { class: "account", text: account ? account.name : "" }),
+      el("nav", { class: "views", "aria-label": t("views") }, toConversations, toSettings),
       banner,
       el("span", { class: "who", text: profile.available_name || profile.name || profile.email }),
       signOut),
-    el("div", { class: "panes" },
-      el("nav", { "aria-label": t("conversations") },
-        el("div", { class: "tabs", role: "tablist", "aria-label": t("conversations") }, ...tabs),
-        el("div", { class: "filters" }, el("label", { for: "status-filter", text: t("statusFilter") }), statusSelect),
-        list),
-      el("section", { class: "conversation", "aria-label": t("thread") }, header, thread, composer))));
+    panes, settingsView));
   paintTabs();
+  route();
   root.setAttribute("aria-busy", "false");
 
   try {

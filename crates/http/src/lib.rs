@@ -102,6 +102,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/app/", axum::routing::get(app_page))
         .route("/app/app.js", axum::routing::get(app_js))
         .route("/app/app.css", axum::routing::get(app_css))
+        .route("/app/lib.js", axum::routing::get(app_lib_js))
+        .route("/app/settings.js", axum::routing::get(app_settings_js))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
@@ -152,6 +154,20 @@ async fn app_js() -> Response {
     app_asset(
         "text/javascript; charset=utf-8",
         include_str!("../../../web/app/app.js"),
+    )
+}
+
+async fn app_lib_js() -> Response {
+    app_asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../../web/app/lib.js"),
+    )
+}
+
+async fn app_settings_js() -> Response {
+    app_asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../../web/app/settings.js"),
     )
 }
 

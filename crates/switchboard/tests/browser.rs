@@ -326,3 +326,42 @@ async fn the_dashboard_with_ten_thousand_conversations() {
     std::fs::write(screenshots_dir().join("dashboard-scale.txt"), format!("{figure}\n")).unwrap();
     app.stop().await;
 }
+
+/// Settings: a website inbox with its snippet, a webhook with its delivery
+/// log and a re-send, and the dark theme.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_settings_in_a_real_browser() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let sink = helpers::Sink::start().await;
+    let (_, _, conv) = app.setup_conversation(None).await;
+    run_script(
+        "dashboard-settings.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("CONVERSATION", conv.to_string()),
+            ("SINK", sink.url.clone()),
+        ],
+        Duration::from_secs(120),
+    )
+    .await;
+    // The receiver got the message and, after the re-send, got it again
+    // under a new delivery id.
+    let got = sink.wait_for("message_created", 2).await;
+    let ids: std::collections::HashSet<_> = got
+        .iter()
+        .filter_map(|r| r.header("x-chatwoot-delivery").map(str::to_string))
+        .collect();
+    assert!(ids.len() >= 2, "re-send uses a new delivery id: {ids:?}");
+    for shot in ["dashboard-settings.png", "dashboard-dark.png"] {
+        assert!(screenshots_dir().join(shot).exists(), "{shot} saved");
+    }
+    app.stop().await;
+}
