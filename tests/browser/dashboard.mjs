@@ -244,6 +244,30 @@ try {
   if (!seen.some((m) => m.content === "Hi Vera, how can I help?")) throw new Error("the visitor did not get the reply");
   if (seen.some((m) => (m.content || "").includes("Vera asked before"))) throw new Error("the private note reached the visitor");
 
+  step("keyboard: ? lists the keys; j / k move between conversations, also on a Russian layout; r focuses the reply");
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  await page.keyboard.press("Shift+Slash");
+  const helpDialog = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+  await helpDialog.waitFor({ timeout: 5000 });
+  await page.screenshot({ path: `${SHOTS}/dashboard-keys.png` });
+  await page.keyboard.press("Escape");
+  await helpDialog.waitFor({ state: "hidden", timeout: 5000 });
+  const order = await page.locator(".list button[data-conversation]").evaluateAll((bs) => bs.map((b) => b.dataset.conversation));
+  const current = async () => page.locator(".list button[aria-current=true]").getAttribute("data-conversation");
+  const from = order.indexOf(await current());
+  if (from < 0 || from + 1 >= order.length) throw new Error(`cannot step from ${from} in ${order}`);
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  await page.keyboard.press("j");
+  await page.waitForFunction((id) => document.querySelector(".list button[aria-current=true]")?.dataset.conversation === id, order[from + 1], { timeout: 5000 });
+  // A Russian layout sends "л" and "о" from the same physical keys.
+  await page.evaluate(() => document.dispatchEvent(new KeyboardEvent("keydown", { code: "KeyK", key: "л", bubbles: true })));
+  await page.waitForFunction((id) => document.querySelector(".list button[aria-current=true]")?.dataset.conversation === id, order[from], { timeout: 5000 });
+  await page.keyboard.press("r");
+  if (!(await page.evaluate(() => document.activeElement?.id === "composer-input"))) throw new Error("r did not focus the composer");
+  await page.keyboard.type("jk");
+  if ((await composerBox.inputValue()) !== "jk") throw new Error("letters typed in the composer were taken as shortcuts");
+  await composerBox.fill("");
+
   step("writes from the page carry the CSRF token; without it they are refused");
   const statuses = await page.evaluate(async () => {
     const csrf = document.cookie.split(";").map((c) => c.trim().split("=")).find(([k]) => k === "sb_csrf")[1];

@@ -20,6 +20,9 @@ const TEXT = {
     resolve: "Resolve", reopen: "Reopen", snooze: "Snooze", hour: "For an hour", tomorrow: "Until tomorrow",
     nextWeek: "Until next week", assignMe: "Assign to me", assignee: "Assignee", nobody: "Unassigned",
     actions: "Conversation actions", canned: "Canned responses", settings: "Settings", views: "Views",
+    keys: "Keyboard shortcuts", keyNext: "Next conversation", keyPrev: "Previous conversation",
+    keyReply: "Write a reply", keyNote: "Write a private note", keyResolve: "Resolve or reopen",
+    keyAssign: "Assign to me", keyHelp: "Show this list", close: "Close",
   },
   ru: {
     title: "Вход в Switchboard", email: "Эл. почта", password: "Пароль", signIn: "Войти",
@@ -34,12 +37,16 @@ const TEXT = {
     resolve: "Решить", reopen: "Открыть снова", snooze: "Отложить", hour: "На час", tomorrow: "До завтра",
     nextWeek: "До следующей недели", assignMe: "Назначить себе", assignee: "Ответственный", nobody: "Не назначен",
     actions: "Действия с разговором", canned: "Шаблоны ответов", settings: "Настройки", views: "Разделы",
+    keys: "Клавиши", keyNext: "Следующий разговор", keyPrev: "Предыдущий разговор",
+    keyReply: "Написать ответ", keyNote: "Написать заметку", keyResolve: "Решить или открыть снова",
+    keyAssign: "Назначить себе", keyHelp: "Показать этот список", close: "Закрыть",
   },
 };
 const t = (k) => TEXT[locale][k] || TEXT.en[k];
 document.documentElement.lang = locale;
 
 const root = document.getElementById("root");
+let shortcuts = null; // the current session's keydown handler
 
 // Message text as safe Markdown: **bold**, *italics* or _italics_, `code`,
 // [links](url) and bare http(s) addresses. Only http, https, mailto and tel
@@ -528,6 +535,45 @@ async function start() {
     if (inSettings) settings(settingsView, base).catch((e) => { if (e instanceof Unauthorized) signIn(); });
   }
   window.onhashchange = route;
+
+  // Single-key shortcuts outside text fields, matched on the physical key
+  // (KeyboardEvent.code) so they work on any layout; never with Alt/Ctrl/Meta.
+  const KEYS = [["J", "keyNext"], ["K", "keyPrev"], ["R", "keyReply"], ["N", "keyNote"], ["E", "keyResolve"], ["A", "keyAssign"], ["?", "keyHelp"]];
+  const closeHelp = el("button", { type: "button", text: t("close") });
+  const help = el("dialog", { class: "help", "aria-labelledby": "help-title" },
+    el("h2", { id: "help-title", text: t("keys") }),
+    el("dl", {}, ...KEYS.flatMap(([k, label]) => [el("dt", {}, el("kbd", { text: k })), el("dd", { text: t(label) })])),
+    closeHelp);
+  closeHelp.addEventListener("click", () => help.close());
+  function step(delta) {
+    const buttons = [...list.querySelectorAll("button[data-conversation]")];
+    if (!buttons.length) return;
+    const at = buttons.findIndex((b) => Number(b.dataset.conversation) === openId);
+    const next = buttons[Math.min(buttons.length - 1, Math.max(0, at < 0 ? 0 : at + delta))];
+    next.scrollIntoView({ block: "nearest" });
+    open(Number(next.dataset.conversation)).catch(() => {});
+    next.focus();
+  }
+  if (shortcuts) document.removeEventListener("keydown", shortcuts);
+  shortcuts = (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey || e.isComposing) return;
+    const target = e.target;
+    if (target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) return;
+    if (help.open || !settingsView.hidden) return;
+    const act = {
+      KeyJ: () => step(1),
+      KeyK: () => step(-1),
+      KeyR: () => { if (openId !== null) { setMode("reply"); input.focus(); } },
+      KeyN: () => { if (openId !== null) { setMode("note"); input.focus(); } },
+      KeyE: () => { if (openId !== null) resolveButton.click(); },
+      KeyA: () => { if (openId !== null && !assignButton.hidden) assignButton.click(); },
+      Slash: () => { if (e.shiftKey) help.showModal(); },
+    }[e.code];
+    if (!act || (e.shiftKey && e.code !== "Slash")) return;
+    e.preventDefault();
+    act();
+  };
+  document.addEventListener("keydown", shortcuts);
   root.replaceChildren(el("div", { class: "shell" },
     el("header", {},
       el("span", { class: "brand", text: "Switchboard" }),
@@ -536,7 +582,7 @@ async function start() {
       banner,
       el("span", { class: "who", text: profile.available_name || profile.name || profile.email }),
       signOut),
-    panes, settingsView));
+    panes, settingsView, help));
   paintTabs();
   route();
   root.setAttribute("aria-busy", "false");
