@@ -262,10 +262,15 @@ try {
   // A Russian layout sends "л" and "о" from the same physical keys.
   await page.evaluate(() => document.dispatchEvent(new KeyboardEvent("keydown", { code: "KeyK", key: "л", bubbles: true })));
   await page.waitForFunction((id) => document.querySelector(".list button[aria-current=true]")?.dataset.conversation === id, order[from], { timeout: 5000 });
+  // Once the thread has loaded, focus is still outside the composer: the next key still steps.
+  await page.locator(".thread li").first().waitFor({ timeout: 5000 });
+  await page.waitForTimeout(200);
+  if (await page.evaluate(() => document.activeElement?.id === "composer-input")) throw new Error("stepping moved focus into the composer");
   await page.keyboard.press("r");
   if (!(await page.evaluate(() => document.activeElement?.id === "composer-input"))) throw new Error("r did not focus the composer");
   await page.keyboard.type("jk");
-  if ((await composerBox.inputValue()) !== "jk") throw new Error("letters typed in the composer were taken as shortcuts");
+  const typed = await composerBox.inputValue();
+  if (typed !== "jk") throw new Error(`letters typed in the composer were taken as shortcuts: ${JSON.stringify(typed)}`);
   await composerBox.fill("");
 
   step("writes from the page carry the CSRF token; without it they are refused");

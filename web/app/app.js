@@ -326,7 +326,9 @@ async function start() {
     else localStorage.removeItem(draftKey(openId));
   });
 
-  async function open(id) {
+  // Opening by pointer puts the caret in the composer; stepping with j / k
+  // leaves focus on the list so the next key still steps.
+  async function open(id, focusComposer = true) {
     openId = id;
     input.value = localStorage.getItem(draftKey(id)) || "";
     shown.clear();
@@ -338,7 +340,7 @@ async function start() {
     if (openId !== id) return;
     for (const m of (r && r.payload) || []) message(m);
     thread.scrollTop = thread.scrollHeight;
-    input.focus();
+    if (focusComposer) input.focus();
   }
 
   async function send(content, isPrivate) {
@@ -489,7 +491,7 @@ async function start() {
       // Back after a drop: fetch what was missed.
       if (connected && wasConnected) {
         loadList().catch(() => {});
-        if (openId !== null) open(openId).catch(() => {});
+        if (openId !== null) open(openId, false).catch(() => {});
       }
     },
     event(name, data) {
@@ -551,7 +553,7 @@ async function start() {
     const at = buttons.findIndex((b) => Number(b.dataset.conversation) === openId);
     const next = buttons[Math.min(buttons.length - 1, Math.max(0, at < 0 ? 0 : at + delta))];
     next.scrollIntoView({ block: "nearest" });
-    open(Number(next.dataset.conversation)).catch(() => {});
+    open(Number(next.dataset.conversation), false).catch(() => {});
     next.focus();
   }
   if (shortcuts) document.removeEventListener("keydown", shortcuts);
