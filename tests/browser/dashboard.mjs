@@ -273,6 +273,16 @@ try {
   if (typed !== "jk") throw new Error(`letters typed in the composer were taken as shortcuts: ${JSON.stringify(typed)}`);
   await composerBox.fill("");
 
+  step("availability: choosing Busy is saved on the server");
+  await page.getByLabel("Availability").selectOption("busy");
+  for (let i = 0; ; i++) {
+    const me = await fetch(`${BASE}/api/v1/profile`, { headers: { api_access_token: TOKEN } }).then((r) => r.json());
+    if (me.availability_status === "busy") break;
+    if (i > 50) throw new Error(`availability is ${me.availability_status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await page.getByLabel("Availability").selectOption("online");
+
   step("writes from the page carry the CSRF token; without it they are refused");
   const statuses = await page.evaluate(async () => {
     const csrf = document.cookie.split(";").map((c) => c.trim().split("=")).find(([k]) => k === "sb_csrf")[1];

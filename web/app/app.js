@@ -23,6 +23,7 @@ const TEXT = {
     keys: "Keyboard shortcuts", keyNext: "Next conversation", keyPrev: "Previous conversation",
     keyReply: "Write a reply", keyNote: "Write a private note", keyResolve: "Resolve or reopen",
     keyAssign: "Assign to me", keyHelp: "Show this list", close: "Close",
+    availability: "Availability", online: "Online", busy: "Busy", offline: "Offline",
   },
   ru: {
     title: "Вход в Switchboard", email: "Эл. почта", password: "Пароль", signIn: "Войти",
@@ -40,6 +41,7 @@ const TEXT = {
     keys: "Клавиши", keyNext: "Следующий разговор", keyPrev: "Предыдущий разговор",
     keyReply: "Написать ответ", keyNote: "Написать заметку", keyResolve: "Решить или открыть снова",
     keyAssign: "Назначить себе", keyHelp: "Показать этот список", close: "Закрыть",
+    availability: "Статус", online: "На связи", busy: "Занят", offline: "Не в сети",
   },
 };
 const t = (k) => TEXT[locale][k] || TEXT.en[k];
@@ -538,6 +540,22 @@ async function start() {
   }
   window.onhashchange = route;
 
+  // Availability: what other agents see beside my name (presence.update).
+  const availability = el("select", { class: "availability", "aria-label": t("availability") },
+    ...["online", "busy", "offline"].map((v) => el("option", { value: v, text: t(v) })));
+  availability.value = (account && account.availability_status) || profile.availability_status || "online";
+  availability.dataset.status = availability.value;
+  availability.addEventListener("change", async () => {
+    const previous = availability.dataset.status;
+    try {
+      await api("/api/v1/profile", { method: "PUT", json: { availability: availability.value } });
+      availability.dataset.status = availability.value;
+    } catch (e) {
+      if (e instanceof Unauthorized) return signIn();
+      availability.value = previous; // refused: show what the server still has
+    }
+  });
+
   // Single-key shortcuts outside text fields, matched on the physical key
   // (KeyboardEvent.code) so they work on any layout; never with Alt/Ctrl/Meta.
   const KEYS = [["J", "keyNext"], ["K", "keyPrev"], ["R", "keyReply"], ["N", "keyNote"], ["E", "keyResolve"], ["A", "keyAssign"], ["?", "keyHelp"]];
@@ -583,6 +601,7 @@ async function start() {
       el("nav", { class: "views", "aria-label": t("views") }, toConversations, toSettings),
       banner,
       el("span", { class: "who", text: profile.available_name || profile.name || profile.email }),
+      availability,
       signOut),
     panes, settingsView, help));
   paintTabs();
