@@ -199,6 +199,16 @@ try {
   const shown = await agentApi(`/conversations/${CONVERSATION}`);
   if (!shown.meta.assignee || shown.meta.assignee.name !== "Alice Admin") throw new Error(`assignee: ${JSON.stringify(shown.meta.assignee)}`);
 
+  step("assigning to another agent from the picker moves it into their Mine");
+  await page.getByLabel("Assign to").selectOption({ label: "Bob Agent" });
+  await header.locator(".assignee", { hasText: "Bob Agent" }).waitFor({ timeout: 10000 });
+  await bob.locator("[role=tab][data-tab=mine] .count").filter({ hasText: /^1$/ }).waitFor({ timeout: 10000 });
+  await count("mine").filter({ hasText: /^0$/ }).waitFor({ timeout: 10000 });
+  const toBob = await agentApi(`/conversations/${CONVERSATION}`);
+  if (!toBob.meta.assignee || toBob.meta.assignee.name !== "Bob Agent") throw new Error(`assignee: ${JSON.stringify(toBob.meta.assignee)}`);
+  await page.getByRole("button", { name: "Assign to me" }).click();
+  await header.locator(".assignee", { hasText: "Alice Admin" }).waitFor({ timeout: 10000 });
+
   step("Resolve takes it out of Open; the Resolved filter shows it; Reopen brings it back");
   await page.getByRole("button", { name: "Resolve", exact: true }).click();
   await header.locator(".status", { hasText: "Resolved" }).waitFor({ timeout: 10000 });

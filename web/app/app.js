@@ -23,7 +23,7 @@ const TEXT = {
     keys: "Keyboard shortcuts", keyNext: "Next conversation", keyPrev: "Previous conversation",
     keyReply: "Write a reply", keyNote: "Write a private note", keyResolve: "Resolve or reopen",
     keyAssign: "Assign to me", keyHelp: "Show this list", close: "Close",
-    availability: "Availability", online: "Online", busy: "Busy", offline: "Offline",
+    availability: "Availability", online: "Online", busy: "Busy", offline: "Offline", assignTo: "Assign to",
   },
   ru: {
     title: "Вход в Switchboard", email: "Эл. почта", password: "Пароль", signIn: "Войти",
@@ -41,7 +41,7 @@ const TEXT = {
     keys: "Клавиши", keyNext: "Следующий разговор", keyPrev: "Предыдущий разговор",
     keyReply: "Написать ответ", keyNote: "Написать заметку", keyResolve: "Решить или открыть снова",
     keyAssign: "Назначить себе", keyHelp: "Показать этот список", close: "Закрыть",
-    availability: "Статус", online: "На связи", busy: "Занят", offline: "Не в сети",
+    availability: "Статус", online: "На связи", busy: "Занят", offline: "Не в сети", assignTo: "Назначить",
   },
 };
 const t = (k) => TEXT[locale][k] || TEXT.en[k];
@@ -188,6 +188,20 @@ async function start() {
   const assigneeWord = el("span", { class: "assignee" });
   const resolveButton = el("button", { type: "button", class: "primary" });
   const assignButton = el("button", { type: "button", text: t("assignMe") });
+  // Assign to anyone in the account (or nobody); the agents load once.
+  const assigneeSelect = el("select", { "aria-label": t("assignTo") }, el("option", { value: "", text: t("nobody") }));
+  let agentsLoaded = null;
+  function loadAgents() {
+    agentsLoaded = agentsLoaded || api(`${base}/agents`).then((agents) => {
+      for (const a of agents || []) assigneeSelect.append(el("option", { value: String(a.id), text: a.available_name || a.name }));
+      if (current) paintHeader(current);
+    }).catch(() => { agentsLoaded = null; });
+    return agentsLoaded;
+  }
+  assigneeSelect.addEventListener("change", () => {
+    const id = assigneeSelect.value ? Number(assigneeSelect.value) : null;
+    act("/assignments", { assignee_id: id }).catch(() => {});
+  });
   const snoozeSelect = el("select", { "aria-label": t("snooze") },
     el("option", { value: "", text: `${t("snooze")}…` }),
     el("option", { value: "hour", text: t("hour") }),
@@ -195,7 +209,7 @@ async function start() {
     el("option", { value: "week", text: t("nextWeek") }));
   const header = el("header", { class: "conv-header", hidden: "" },
     title, statusWord, assigneeWord,
-    el("div", { class: "actions", role: "group", "aria-label": t("actions") }, assignButton, snoozeSelect, resolveButton));
+    el("div", { class: "actions", role: "group", "aria-label": t("actions") }, assignButton, assigneeSelect, snoozeSelect, resolveButton));
   let current = null;
 
   function paintHeader(conv) {
@@ -209,7 +223,9 @@ async function start() {
     assigneeWord.textContent = `${t("assignee")}: ${assignee ? assignee.available_name || assignee.name : t("nobody")}`;
     resolveButton.textContent = conv.status === "resolved" ? t("reopen") : t("resolve");
     assignButton.hidden = Boolean(assignee && assignee.id === profile.id);
+    assigneeSelect.value = assignee ? String(assignee.id) : "";
     header.hidden = false;
+    loadAgents();
   }
 
   async function act(path, body) {
