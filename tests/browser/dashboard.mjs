@@ -17,7 +17,7 @@ async function visitorApi(path, body) {
     body: body ? JSON.stringify(body) : undefined,
   });
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
-  return r.json();
+  return r.json().catch(() => null);
 }
 
 const agentApi = accountApi(BASE, ACCOUNT, TOKEN);
@@ -242,6 +242,11 @@ try {
   await vcard.waitFor({ timeout: 10000 });
   await vcard.click();
   await page.locator(".thread li.in", { hasText: "Hello from the site" }).waitFor({ timeout: 10000 });
+  const typingPath = `/contacts/${visitor.source_id}/conversations/${vconv.id}/toggle_typing`;
+  await visitorApi(typingPath, { typing_status: "on" });
+  await page.locator(".typing-line", { hasText: "Vera Visitor is typing…" }).waitFor({ timeout: 10000 });
+  await visitorApi(typingPath, { typing_status: "off" });
+  await page.locator(".typing-line").waitFor({ state: "hidden", timeout: 10000 });
   await composerBox.fill("Hi Vera, how can I help?");
   await page.keyboard.press("Enter");
   await page.locator(".thread li.out:not(.pending)", { hasText: "Hi Vera" }).waitFor({ timeout: 10000 });
@@ -253,6 +258,14 @@ try {
   const seen = await visitorApi(`/contacts/${visitor.source_id}/conversations/${vconv.id}/messages`);
   if (!seen.some((m) => m.content === "Hi Vera, how can I help?")) throw new Error("the visitor did not get the reply");
   if (seen.some((m) => (m.content || "").includes("Vera asked before"))) throw new Error("the private note reached the visitor");
+
+  step("an agent's typing shows to the other agent in the same conversation, and stops");
+  await card.click();
+  await page.locator(".conv-header .title", { hasText: CONTACT }).waitFor({ timeout: 10000 });
+  await composerBox.pressSequentially("Let me check");
+  await bob.locator(".typing-line", { hasText: "Alice Admin is typing…" }).waitFor({ timeout: 10000 });
+  await composerBox.fill("");
+  await bob.locator(".typing-line").waitFor({ state: "hidden", timeout: 10000 });
 
   step("keyboard: ? lists the keys; j / k move between conversations, also on a Russian layout; r focuses the reply");
   await page.evaluate(() => document.activeElement && document.activeElement.blur());

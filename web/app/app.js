@@ -24,6 +24,7 @@ const TEXT = {
     keyReply: "Write a reply", keyNote: "Write a private note", keyResolve: "Resolve or reopen",
     keyAssign: "Assign to me", keyHelp: "Show this list", close: "Close",
     availability: "Availability", online: "Online", busy: "Busy", offline: "Offline", assignTo: "Assign to",
+    isTyping: "is typing…", areTyping: "are typing…",
   },
   ru: {
     title: "Вход в Switchboard", email: "Эл. почта", password: "Пароль", signIn: "Войти",
@@ -42,6 +43,7 @@ const TEXT = {
     keyReply: "Написать ответ", keyNote: "Написать заметку", keyResolve: "Решить или открыть снова",
     keyAssign: "Назначить себе", keyHelp: "Показать этот список", close: "Закрыть",
     availability: "Статус", online: "На связи", busy: "Занят", offline: "Не в сети", assignTo: "Назначить",
+    isTyping: "печатает…", areTyping: "печатают…",
   },
 };
 const t = (k) => TEXT[locale][k] || TEXT.en[k];
@@ -265,6 +267,47 @@ async function start() {
   const thread = el("ol", { class: "thread", role: "log", "aria-live": "polite", "aria-label": t("thread") },
     el("li", { class: "activity", text: t("pick") }));
   const banner = el("p", { class: "banner", role: "status", hidden: "" });
+
+  // Who else is typing in the open conversation (expires if "off" never comes),
+  // and my own typing, sent at most every 3 s and stopped after 4 s idle.
+  const typingLine = el("p", { class: "typing-line", role: "status", hidden: "" });
+  const typers = new Map(); // "contact:5" / "user:2" -> { name, timer }
+  function paintTyping() {
+    const names = [...typers.values()].map((x) => x.name);
+    typingLine.hidden = names.length === 0;
+    typingLine.textContent = names.length === 0 ? "" : names.length === 1 ? `${names[0]} ${t("isTyping")}` : `${names.join(", ")} ${t("areTyping")}`;
+  }
+  function typingEvent(on, data) {
+    const conv = data.conversation || {};
+    const who = data.user || {};
+    if (conv.id !== openId || (who.type !== "contact" && who.id === profile.id)) return;
+    const key = `${who.type || "user"}:${who.id}`;
+    const old = typers.get(key);
+    if (old) clearTimeout(old.timer);
+    if (on) typers.set(key, { name: who.available_name || who.name || "…", timer: setTimeout(() => { typers.delete(key); paintTyping(); }, 8000) });
+    else typers.delete(key);
+    paintTyping();
+  }
+  let typingSentAt = 0, typingIdle = null, typingIn = null;
+  function typingOff() {
+    clearTimeout(typingIdle);
+    if (typingIn === null) return;
+    api(`${base}/conversations/${typingIn}/toggle_typing_status`, { method: "POST", json: { typing_status: "off" } }).catch(() => {});
+    typingIn = null;
+    typingSentAt = 0;
+  }
+  function typingOnNow() {
+    if (openId === null) return;
+    const now = Date.now();
+    if (typingIn !== openId || now - typingSentAt > 3000) {
+      if (typingIn !== null && typingIn !== openId) typingOff();
+      typingIn = openId;
+      typingSentAt = now;
+      api(`${base}/conversations/${openId}/toggle_typing_status`, { method: "POST", json: { typing_status: "on", is_private: mode === "note" } }).catch(() => {});
+    }
+    clearTimeout(typingIdle);
+    typingIdle = setTimeout(typingOff, 4000);
+  }
   const input = el("textarea", {
     id: "composer-input", rows: "3", "aria-autocomplete": "list", "aria-controls": "canned-list", "aria-expanded": "false",
   });
@@ -340,6 +383,8 @@ async function start() {
   const draftKey = (id) => `sb:draft:${accountId}:${id}`;
   input.addEventListener("input", () => {
     if (openId === null) return;
+    if (input.value.trim()) typingOnNow();
+    else typingOff();
     if (input.value) localStorage.setItem(draftKey(openId), input.value);
     else localStorage.removeItem(draftKey(openId));
   });
@@ -350,6 +395,10 @@ async function start() {
     openId = id;
     input.value = localStorage.getItem(draftKey(id)) || "";
     shown.clear();
+    for (const x of typers.values()) clearTimeout(x.timer);
+    typers.clear();
+    paintTyping();
+    typingOff();
     for (const [key, entry] of cards) entry.button.setAttribute("aria-current", String(key === id));
     thread.replaceChildren();
     composer.hidden = false;
@@ -381,6 +430,7 @@ async function start() {
     if (!content || openId === null) return;
     input.value = "";
     localStorage.removeItem(draftKey(openId));
+    typingOff();
     send(content, mode === "note");
   });
   // Canned responses: "/" and part of a short code at the start of a word
@@ -526,6 +576,7 @@ async function start() {
           toTop(entry);
         }
       } else if (name === "message.updated") message(data);
+      else if (name === "conversation.typing_on" || name === "conversation.typing_off") typingEvent(name.endsWith("_on"), data);
     },
   });
 
@@ -540,7 +591,7 @@ async function start() {
       el("div", { class: "tabs", role: "tablist", "aria-label": t("conversations") }, ...tabs),
       el("div", { class: "filters" }, el("label", { for: "status-filter", text: t("statusFilter") }), statusSelect),
       list),
-    el("section", { class: "conversation", "aria-label": t("thread") }, header, thread, composer));
+    el("section", { class: "conversation", "aria-label": t("thread") }, header, thread, typingLine, composer));
   // Administrators also get Settings; the address (#/settings) keeps the view across reloads.
   const isAdmin = Boolean(account && account.role === "administrator");
   const settingsView = el("main", { class: "settings-view", hidden: "" });
