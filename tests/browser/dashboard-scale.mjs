@@ -37,6 +37,22 @@ try {
   const ids = await page.locator(".list button").evaluateAll((bs) => bs.map((b) => b.dataset.conversation));
   if (new Set(ids).size !== ids.length) throw new Error("a conversation appears twice after paging");
 
+  step("a long thread shows its latest page and loads older ones at the top, keeping the place");
+  const LONG = env("LONG");
+  await page.locator(".list").evaluate((l) => { l.scrollTop = 0; });
+  await page.locator(`button[data-conversation="${LONG}"]`).click();
+  const lines = page.locator(".thread li.in");
+  await page.locator(".thread li.in", { hasText: "Line 45" }).waitFor({ timeout: 10000 });
+  if ((await lines.count()) !== 20) throw new Error(`opened with ${await lines.count()} messages, expected the latest 20`);
+  for (const expected of [40, 45]) {
+    await page.locator(".thread").evaluate((t) => { t.scrollTop = 0; });
+    await page.waitForFunction((n) => document.querySelectorAll(".thread li.in").length === n, expected, { timeout: 10000 });
+    const top = await page.locator(".thread").evaluate((t) => t.scrollTop);
+    if (expected === 40 && top <= 0) throw new Error("loading older messages jumped the reader to the top");
+  }
+  const texts = await lines.allTextContents();
+  if (texts[0] !== "Line 1" || texts[44] !== "Line 45") throw new Error(`thread order: ${texts[0]} .. ${texts[44]}`);
+
   console.log(`figure: ${TOTAL} conversations; first card ${firstRender} ms after navigation; ` +
     `${firstRequests.length} API requests before it (${firstRequests.join(", ")}); ${atFirst} cards rendered; ` +
     `${afterScroll} after ${scrollsWanted} scrolls to the end, one cursor page each (${cursorRequests} requests)`);

@@ -358,13 +358,18 @@ async function start() {
     list.prepend(entry.li);
   }
 
-  function message(m) {
+  // Renders or updates one message of the open conversation; older pages
+  // pass the node to insert before.
+  function message(m, before = null) {
     if (m.conversation_id !== openId) return;
     let li = (m.id && shown.get(`id:${m.id}`)) || (m.echo_id && shown.get(`echo:${m.echo_id}`));
     if (!li) {
       li = el("li");
-      thread.append(li);
-      thread.scrollTop = thread.scrollHeight;
+      if (before) thread.insertBefore(li, before);
+      else {
+        thread.append(li);
+        thread.scrollTop = thread.scrollHeight;
+      }
     }
     if (m.id) shown.set(`id:${m.id}`, li);
     if (m.echo_id) shown.set(`echo:${m.echo_id}`, li);
@@ -405,10 +410,37 @@ async function start() {
     refreshHeader(id).catch(() => {});
     const r = await api(`${base}/conversations/${id}/messages`);
     if (openId !== id) return;
-    for (const m of (r && r.payload) || []) message(m);
+    const page = (r && r.payload) || [];
+    for (const m of page) message(m);
+    older = { id, before: page.length ? page[0].id : null, more: page.length >= 20, loading: false };
     thread.scrollTop = thread.scrollHeight;
     if (focusComposer) input.focus();
   }
+
+  // Older messages load when the thread is scrolled to its top, keeping
+  // the message under the reader in place.
+  let older = { id: null, before: null, more: false, loading: false };
+  async function loadOlder() {
+    const state = older;
+    if (state.id !== openId || !state.more || state.loading || state.before === null) return;
+    state.loading = true;
+    try {
+      const r = await api(`${base}/conversations/${state.id}/messages?before=${state.before}`);
+      if (openId !== state.id) return;
+      const page = (r && r.payload) || [];
+      const height = thread.scrollHeight;
+      const anchor = thread.firstChild;
+      for (const m of page) message(m, anchor);
+      thread.scrollTop += thread.scrollHeight - height;
+      state.before = page.length ? page[0].id : state.before;
+      state.more = page.length >= 20;
+    } finally {
+      state.loading = false;
+    }
+  }
+  thread.addEventListener("scroll", () => {
+    if (thread.scrollTop < 80) loadOlder().catch(() => {});
+  });
 
   async function send(content, isPrivate) {
     const id = openId;

@@ -303,6 +303,16 @@ async fn the_dashboard_with_ten_thousand_conversations() {
         .unwrap();
     }
     tx.commit().await.unwrap();
+    // One long thread, newest of all: 45 messages, more than two pages.
+    let long = app.conversation(inbox_id, contact_id).await;
+    for i in 1..=45 {
+        app.ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{long}/messages")),
+            Some(json!({ "content": format!("Line {i}"), "message_type": "incoming" })),
+        )
+        .await;
+    }
 
     let out = run_script(
         "dashboard-scale.mjs",
@@ -311,7 +321,8 @@ async fn the_dashboard_with_ten_thousand_conversations() {
             ("BASE", app.base.clone()),
             ("EMAIL", "alice@acme.test".into()),
             ("PASSWORD", "correct horse battery".into()),
-            ("TOTAL", TOTAL.to_string()),
+            ("TOTAL", (TOTAL + 1).to_string()),
+            ("LONG", long.to_string()),
         ],
         Duration::from_secs(120),
     )
