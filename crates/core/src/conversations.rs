@@ -11,7 +11,7 @@ use switchboard_domain::time::{self as t};
 use switchboard_domain::{ConversationStatus, EventKind, MessageStatus, MessageType, Priority};
 use switchboard_store::{
     AssigneeFilter, Conversation, ConversationQuery, ConversationSort, FilterCondition, FilterField, FilterOp,
-    FilterValue, Join, NewJob, NewMessage, User,
+    FilterValue, Join, Message, NewJob, NewMessage, User,
 };
 
 use crate::auth::AccountCtx;
@@ -645,41 +645,16 @@ impl Core {
 
     /// The `input_csat` template the contact answers with a 1-5 rating.
     async fn csat_survey(self: &Arc<Self>, w: &mut Work, conv: &Conversation) -> CoreResult<()> {
-        let now = w.now;
-        let m = w
-            .tx()
-            .insert_message(&NewMessage {
-                account_id: conv.account_id,
-                inbox_id: conv.inbox_id,
-                conversation_id: conv.id,
-                message_type: MessageType::Template,
-                content: Some("Please rate the conversation".to_string()),
-                content_type: switchboard_domain::ContentType::InputCsat,
-                content_attributes: json!({ "display_type": "emoji" }),
-                additional_attributes: json!({}),
-                private: false,
-                status: MessageStatus::Sent,
-                source_id: None,
-                echo_id: None,
-                sender_type: None,
-                sender_id: None,
-                created_at: now,
-            })
-            .await?
-            .ok_or_else(|| CoreError::Internal("survey not written".into()))?;
-        let ci = w
-            .tx()
-            .get_contact_inbox(conv.contact_inbox_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
-        let data = present::message_push(&m, &present::Sender::None, conv, &ci, 0);
-        w.emit(
-            Event::new(EventKind::MessageCreated, conv.account_id, data)
-                .inbox(Some(conv.inbox_id))
-                .conversation(Some(conv.id))
-                .contact(Some(conv.contact_id)),
+        self.write_system_message(
+            w,
+            conv,
+            "Please rate the conversation",
+            MessageType::Template,
+            switchboard_domain::ContentType::InputCsat,
+            json!({ "display_type": "emoji" }),
         )
         .await
+        .map(|_| ())
     }
 
     /// A message the system writes into a conversation: an activity line
@@ -692,6 +667,37 @@ impl Core {
         text: &str,
         kind: MessageType,
     ) -> CoreResult<()> {
+        let m = self
+            .write_system_message(w, conv, text, kind, switchboard_domain::ContentType::Text, json!({}))
+            .await?;
+        if kind != MessageType::Activity {
+            let inbox = w.tx().get_inbox(conv.account_id, conv.inbox_id).await?;
+            if let Some(inbox) = inbox
+                && w.wants_webhook(conv.account_id, Some(&inbox), "message_created")
+                    .await?
+            {
+                let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
+                let view = views::conv_view(w.tx(), conv.clone()).await?;
+                let payload =
+                    present::message_webhook("message_created", &m, &present::Sender::None, &view, &inbox, &account);
+                w.webhook(conv.account_id, Some(&inbox), "message_created", &payload, None)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a message without a sender and emits `message.created` (private
+    /// for activity lines, which contacts never see).
+    async fn write_system_message(
+        self: &Arc<Self>,
+        w: &mut Work,
+        conv: &Conversation,
+        text: &str,
+        kind: MessageType,
+        content_type: switchboard_domain::ContentType,
+        content_attributes: Value,
+    ) -> CoreResult<Message> {
         let now = w.now;
         let m = w
             .tx()
@@ -701,8 +707,8 @@ impl Core {
                 conversation_id: conv.id,
                 message_type: kind,
                 content: Some(text.to_string()),
-                content_type: switchboard_domain::ContentType::Text,
-                content_attributes: json!({}),
+                content_type,
+                content_attributes,
                 additional_attributes: json!({}),
                 private: false,
                 status: MessageStatus::Sent,
@@ -720,30 +726,15 @@ impl Core {
             .await?
             .ok_or(CoreError::NotFound)?;
         let data = present::message_push(&m, &present::Sender::None, conv, &ci, 0);
-        let activity = kind == MessageType::Activity;
         w.emit(
             Event::new(EventKind::MessageCreated, conv.account_id, data)
                 .inbox(Some(conv.inbox_id))
                 .conversation(Some(conv.id))
                 .contact(Some(conv.contact_id))
-                .private(activity),
+                .private(kind == MessageType::Activity),
         )
         .await?;
-        if !activity {
-            let inbox = w.tx().get_inbox(conv.account_id, conv.inbox_id).await?;
-            if let Some(inbox) = inbox
-                && w.wants_webhook(conv.account_id, Some(&inbox), "message_created")
-                    .await?
-            {
-                let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
-                let view = views::conv_view(w.tx(), conv.clone()).await?;
-                let payload =
-                    present::message_webhook("message_created", &m, &present::Sender::None, &view, &inbox, &account);
-                w.webhook(conv.account_id, Some(&inbox), "message_created", &payload, None)
-                    .await?;
-            }
-        }
-        Ok(())
+        Ok(m)
     }
 
     pub async fn toggle_status(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, body: &Value) -> CoreResult<Value> {

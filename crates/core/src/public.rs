@@ -440,6 +440,18 @@ impl Core {
         after: Option<i64>,
     ) -> CoreResult<Value> {
         let c = self.visitor_conversation(v, display_id).await?;
+        Ok(Value::Array(self.visitor_message_page(&c, before, after).await?))
+    }
+
+    /// What a contact sees of a conversation's messages: public ones only,
+    /// the latest 20 (or 20 before `before`, or up to 100 after `after`),
+    /// oldest first, with attachments. Shared by the Client and Widget APIs.
+    pub(crate) async fn visitor_message_page(
+        self: &Arc<Self>,
+        c: &Conversation,
+        before: Option<i64>,
+        after: Option<i64>,
+    ) -> CoreResult<Vec<Value>> {
         let mut tx = self.store.read().await?;
         let limit = if after.is_some() { 100 } else { 20 };
         let msgs = tx
@@ -455,16 +467,15 @@ impl Core {
         let atts = tx
             .attachments_for(&msgs.iter().map(|m| m.id).collect::<Vec<_>>())
             .await?;
-        Ok(Value::Array(
-            msgs.iter()
-                .zip(senders.iter())
-                .map(|(m, s)| {
-                    let mut j = present::message_public(m, s, c.display_id);
-                    self.with_attachments(&mut j, &atts);
-                    j
-                })
-                .collect(),
-        ))
+        Ok(msgs
+            .iter()
+            .zip(senders.iter())
+            .map(|(m, s)| {
+                let mut j = present::message_public(m, s, c.display_id);
+                self.with_attachments(&mut j, &atts);
+                j
+            })
+            .collect())
     }
 
     /// A message from the contact.

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use switchboard_domain::time::{now_micros, unix_secs};
 use switchboard_domain::{ChannelType, ConversationStatus, EventKind};
-use switchboard_store::{Conversation, Inbox, MessageQuery};
+use switchboard_store::{Conversation, Inbox};
 
 use crate::auth::random_token;
 use crate::params::Params;
@@ -377,24 +377,7 @@ impl Core {
         let Some(c) = self.widget_current(v).await? else {
             return Ok(json!({ "payload": [] }));
         };
-        let mut tx = self.store.read().await?;
-        let limit = if after.is_some() { 100 } else { 20 };
-        let msgs = tx
-            .list_messages(&MessageQuery {
-                conversation_id: c.id,
-                before,
-                after,
-                limit,
-                public_only: true,
-            })
-            .await?;
-        let senders = views::senders(&mut *tx, c.account_id, &msgs).await?;
-        let atts = tx
-            .attachments_for(&msgs.iter().map(|m| m.id).collect::<Vec<_>>())
-            .await?;
-        Ok(
-            json!({ "payload": msgs.iter().zip(senders.iter()).map(|(m, s)| { let mut j = present::message_public(m, s, c.display_id); self.with_attachments(&mut j, &atts); j }).collect::<Vec<_>>() }),
-        )
+        Ok(json!({ "payload": self.visitor_message_page(&c, before, after).await? }))
     }
 
     pub async fn widget_update_message(
