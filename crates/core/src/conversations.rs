@@ -101,6 +101,12 @@ fn parse_assignee(s: Option<&str>) -> CoreResult<AssigneeFilter> {
 }
 
 impl Core {
+    /// A query limited to the conversations the caller may see (an agent:
+    /// the inboxes they belong to; an administrator: all).
+    pub(crate) async fn visible_query(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<ConversationQuery> {
+        self.base_query(ctx).await
+    }
+
     async fn base_query(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<ConversationQuery> {
         let mut q = ConversationQuery::new(ctx.account_id(), ctx.user.id);
         if !ctx.is_admin() {

@@ -16,6 +16,7 @@ pub mod params;
 pub mod present;
 pub mod public;
 pub mod resources;
+pub mod search;
 pub mod setup;
 pub mod views;
 pub mod webhooks;

@@ -63,6 +63,27 @@ fn colour(p: &Params<'_>) -> CoreResult<Option<String>> {
     }
 }
 
+/// The largest avatar accepted.
+pub const AVATAR_MAX_BYTES: i64 = 5 * 1024 * 1024;
+
+/// The storage key inside one of our avatar URLs (`…/avatars/ab/abcd….png`).
+pub fn avatar_key(url: &str) -> Option<String> {
+    let tail = url.rsplit_once("/avatars/")?.1;
+    let (key, ext) = tail.rsplit_once('.')?;
+    (crate::files::FileStore::valid_key(key) && avatar_type(ext).is_some()).then(|| key.to_string())
+}
+
+/// The content type of an avatar by its extension; only pictures.
+pub fn avatar_type(ext: &str) -> Option<&'static str> {
+    match ext {
+        "png" => Some("image/png"),
+        "jpg" => Some("image/jpeg"),
+        "gif" => Some("image/gif"),
+        "webp" => Some("image/webp"),
+        _ => None,
+    }
+}
+
 impl Core {
     pub async fn profile(self: &Arc<Self>, p: &Principal) -> CoreResult<Value> {
         let mut tx = self.store.read().await?;
@@ -135,6 +156,54 @@ impl Core {
                 .map(|a| Event::new(EventKind::PresenceUpdate, a, json!({ "account_id": a })))
                 .collect(),
         );
+        self.profile(&Principal { user }).await
+    }
+
+    /// `PUT /profile` with a picture, or `DELETE /profile/avatar` (`None`):
+    /// the user's avatar, served at `/avatars/<key>.<ext>` under the public
+    /// URL. Only PNG, JPEG, GIF and WebP up to 5 MB; the previous picture is
+    /// deleted once the new one is recorded.
+    pub async fn set_avatar(
+        self: &Arc<Self>,
+        p: &Principal,
+        file: Option<switchboard_store::NewAttachment>,
+    ) -> CoreResult<Value> {
+        let url = match &file {
+            Some(f) => {
+                let ext = match f.content_type.as_str() {
+                    "image/png" => "png",
+                    "image/jpeg" => "jpg",
+                    "image/gif" => "gif",
+                    "image/webp" => "webp",
+                    _ => {
+                        self.discard(std::slice::from_ref(f)).await;
+                        return Err(CoreError::invalid(
+                            "avatar",
+                            "Avatar must be a PNG, JPEG, GIF or WebP picture",
+                        ));
+                    }
+                };
+                if f.file_size > AVATAR_MAX_BYTES {
+                    self.discard(std::slice::from_ref(f)).await;
+                    return Err(CoreError::invalid("avatar", "Avatar must be at most 5 MB"));
+                }
+                Some(format!("{}/avatars/{}.{ext}", self.public_url(), f.storage_key))
+            }
+            None => None,
+        };
+        let (user, old) = {
+            let mut tx = self.store.write().await?;
+            let mut user = tx.get_user(p.user.id).await?.ok_or(CoreError::NotFound)?;
+            let old = std::mem::replace(&mut user.avatar_url, url);
+            user.updated_at = now_micros();
+            tx.update_user(&user).await?;
+            tx.commit().await?;
+            (user, old)
+        };
+        self.auth_cache.clear();
+        if let Some(key) = old.as_deref().and_then(avatar_key) {
+            self.files.delete(&key).await;
+        }
         self.profile(&Principal { user }).await
     }
 

@@ -100,6 +100,10 @@ pub fn routes() -> Router<Arc<AppState>> {
                 .patch(team_members_set)
                 .delete(team_members_remove),
         )
+        .route("/search", get(crate::search::search))
+        .route("/search/conversations", get(crate::search::conversations))
+        .route("/search/messages", get(crate::search::messages))
+        .route("/search/contacts", get(crate::search::contacts))
         .route("/labels", get(labels_list).post(labels_create))
         .route(
             "/labels/{id}",
@@ -129,9 +133,13 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/auth/sign_out", axum::routing::delete(sign_out))
         .route(
             "/api/v1/profile",
-            get(profile).put(profile_update).patch(profile_update),
+            get(profile)
+                .put(profile_update)
+                .patch(profile_update)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/api/v1/profile/reset_access_token", post(profile_reset_token))
+        .route("/api/v1/profile/avatar", axum::routing::delete(profile_avatar_delete))
         .nest("/api/v1/accounts/{account_id}", account)
 }
 
@@ -212,8 +220,29 @@ async fn profile(State(st): S, Authed(p): Authed) -> ApiResult<Response> {
     Ok(ok(st.core.profile(&p).await?))
 }
 
-async fn profile_update(State(st): S, Authed(p): Authed, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    Ok(ok(st.core.update_profile(&p, &b).await?))
+/// JSON, or a multipart form whose `profile[avatar]` file becomes the
+/// avatar (its other fields update the profile as JSON would).
+async fn profile_update(State(st): S, Authed(p): Authed, req: axum::extract::Request) -> ApiResult<Response> {
+    let max = switchboard_core::resources::AVATAR_MAX_BYTES as u64;
+    let (b, mut files) = crate::uploads::form_body(&st, req, max).await?;
+    if files.len() > 1 {
+        st.core.discard(&files).await;
+        return Err(switchboard_core::CoreError::invalid("avatar", "Send one picture").into());
+    }
+    let has_fields = b.as_object().is_some_and(|m| !m.is_empty());
+    let mut v = if has_fields || files.is_empty() {
+        st.core.update_profile(&p, &b).await?
+    } else {
+        Value::Null
+    };
+    if let Some(file) = files.pop() {
+        v = st.core.set_avatar(&p, Some(file)).await?;
+    }
+    Ok(ok(v))
+}
+
+async fn profile_avatar_delete(State(st): S, Authed(p): Authed) -> ApiResult<Response> {
+    Ok(ok(st.core.set_avatar(&p, None).await?))
 }
 
 async fn profile_reset_token(State(st): S, Authed(p): Authed) -> ApiResult<Response> {

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod ops;
 pub mod public;
 pub mod ratelimit;
+pub mod search;
 pub mod session;
 pub mod uploads;
 pub mod widget;
@@ -97,6 +98,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(widget::routes(state.clone()))
         .route("/cable", axum::routing::get(cable::upgrade))
         .route("/attachments/{id}/{name}", axum::routing::get(uploads::download))
+        .route("/avatars/{dir}/{file}", axum::routing::get(uploads::avatar))
         .route("/widget.js", axum::routing::get(widget_js))
         .route("/app", axum::routing::get(app_page))
         .route("/app/", axum::routing::get(app_page))

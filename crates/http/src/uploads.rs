@@ -23,6 +23,12 @@ const HEAD: usize = 256 * 1024;
 /// stored attachments (`attachments[]`). Field names like
 /// `message[content]` nest as in Rails.
 pub async fn message_body(st: &Arc<AppState>, req: Request) -> ApiResult<(Value, Vec<NewAttachment>)> {
+    form_body(st, req, st.core.config.max_upload_bytes).await
+}
+
+/// JSON, or a multipart form whose files (each at most `max_file` bytes)
+/// are stored; the caller owns them and discards them if it fails.
+pub async fn form_body(st: &Arc<AppState>, req: Request, max_file: u64) -> ApiResult<(Value, Vec<NewAttachment>)> {
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -51,7 +57,7 @@ pub async fn message_body(st: &Arc<AppState>, req: Request) -> ApiResult<(Value,
                         "At most 15 attachments per message",
                     )));
                 }
-                stored.push(store_file(st, field).await?);
+                stored.push(store_file(st, field, max_file).await?);
             } else {
                 if fields.len() >= 50 {
                     return Err(ApiError::BadRequest("Too many form fields".into()));
@@ -119,12 +125,15 @@ fn clean_name(raw: Option<&str>, ext: &str) -> String {
 
 /// Streams one file to the store, checking its size as it comes and its
 /// type from its bytes.
-async fn store_file(st: &Arc<AppState>, mut field: axum::extract::multipart::Field<'_>) -> ApiResult<NewAttachment> {
+async fn store_file(
+    st: &Arc<AppState>,
+    mut field: axum::extract::multipart::Field<'_>,
+    max: u64,
+) -> ApiResult<NewAttachment> {
     let store = &st.core.files;
     let key = store.new_key();
     let tmp = store.temp_dir().join(format!("{}.part", uuid::Uuid::new_v4().simple()));
     let original = field.file_name().map(str::to_string);
-    let max = st.core.config.max_upload_bytes;
     let io = |e: std::io::Error| ApiError::Core(switchboard_core::CoreError::Internal(format!("storing a file: {e}")));
     let mut file = tokio::fs::File::create(&tmp).await.map_err(io)?;
     let mut head: Vec<u8> = Vec::new();
@@ -234,5 +243,35 @@ pub async fn download(
     if let Ok(v) = HeaderValue::from_str(&a.file_size.to_string()) {
         h.insert(header::CONTENT_LENGTH, v);
     }
+    Ok(resp)
+}
+
+/// `GET /avatars/{dir}/{file}`: a user's picture. Public like Chatwoot's
+/// avatars (the widget shows them on any site); the key is random and only
+/// picture types are served.
+pub async fn avatar(
+    State(st): State<Arc<AppState>>,
+    axum::extract::Path((dir, file)): axum::extract::Path<(String, String)>,
+) -> ApiResult<Response> {
+    let (stem, ext) = file.rsplit_once('.').ok_or_else(ApiError::not_found)?;
+    let content_type = switchboard_core::resources::avatar_type(ext).ok_or_else(ApiError::not_found)?;
+    let key = format!("{dir}/{stem}");
+    let stream = st
+        .core
+        .files
+        .open(&key)
+        .await
+        .map_err(|e| ApiError::Core(switchboard_core::CoreError::Internal(format!("reading a file: {e}"))))?
+        .ok_or_else(ApiError::not_found)?;
+    let mut resp = (StatusCode::OK, Body::from_stream(stream)).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     Ok(resp)
 }

@@ -824,7 +824,10 @@ impl Tx for SqlTx {
             ContactSort::Country => "additional_attributes->>'country'",
         };
         let dir = if q.descending { " DESC" } else { " ASC" };
-        qb.push(" ORDER BY ");
+        // Missing values last in either direction, the same on both backends.
+        qb.push(" ORDER BY (");
+        qb.push(col);
+        qb.push(" IS NULL), ");
         qb.push(col);
         qb.push(dir);
         qb.push(", id");
@@ -1421,6 +1424,36 @@ impl Tx for SqlTx {
             rows.reverse();
         }
         Ok(rows)
+    }
+
+    async fn search_messages(
+        &mut self,
+        account_id: i64,
+        inboxes: Option<&[i64]>,
+        needle: &str,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<Message>> {
+        let mut qb = QueryBuilder::<DB>::new(concat!(
+            "SELECT ",
+            message_cols!(),
+            " FROM messages WHERE account_id = "
+        ));
+        qb.push_bind(account_id);
+        if let Some(ids) = inboxes {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            qb.push(" AND inbox_id IN ");
+            push_ids(&mut qb, ids);
+        }
+        qb.push(" AND message_type IN (0, 1) AND LOWER(content) LIKE ");
+        qb.push_bind(like_pattern(&needle.to_lowercase()));
+        qb.push(" ESCAPE '\\' ORDER BY id DESC LIMIT ");
+        qb.push_bind(limit);
+        qb.push(" OFFSET ");
+        qb.push_bind(offset);
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
     }
 
     async fn lock_conversations(&mut self, keys: &[(i64, i64)]) -> StoreResult<Vec<Conversation>> {
@@ -2340,6 +2373,26 @@ fn conversation_filters(qb: &mut QueryBuilder<DB>, q: &ConversationQuery, with_a
         qb.push(" AND message_type IN (0, 1) AND LOWER(content) LIKE ");
         qb.push_bind(like_pattern(&text.to_lowercase()));
         qb.push(" ESCAPE '\\')");
+    }
+    if let Some(text) = q.matching.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        qb.push(" AND (");
+        if let Ok(n) = text.trim_start_matches('#').parse::<i64>() {
+            qb.push("c.display_id = ");
+            qb.push_bind(n);
+            qb.push(" OR ");
+        }
+        qb.push("c.contact_id IN (SELECT id FROM contacts WHERE account_id = ");
+        qb.push_bind(q.account_id);
+        let pattern = like_pattern(&text.to_lowercase());
+        qb.push(" AND (LOWER(name) LIKE ");
+        qb.push_bind(pattern.clone());
+        qb.push(" ESCAPE '\\' OR LOWER(email) LIKE ");
+        qb.push_bind(pattern.clone());
+        qb.push(" ESCAPE '\\' OR phone_number LIKE ");
+        qb.push_bind(pattern);
+        qb.push(" ESCAPE '\\' OR identifier = ");
+        qb.push_bind(text.to_string());
+        qb.push(")))");
     }
     if with_assignee {
         match q.assignee {

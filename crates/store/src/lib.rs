@@ -212,6 +212,17 @@ pub trait Tx: Send {
     /// How many messages the conversation got since `since`, counting at most `cap`.
     async fn count_messages_since(&mut self, conversation_id: i64, since: i64, cap: i64) -> StoreResult<i64>;
     async fn list_messages(&mut self, q: &MessageQuery) -> StoreResult<Vec<Message>>;
+    /// Incoming and outgoing messages (notes included) of the account whose
+    /// content holds `needle` (case-insensitive), newest first; only in
+    /// `inboxes` when given.
+    async fn search_messages(
+        &mut self,
+        account_id: i64,
+        inboxes: Option<&[i64]>,
+        needle: &str,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<Message>>;
 
     async fn insert_attachments(
         &mut self,

@@ -65,6 +65,9 @@ pub struct ConversationQuery {
     pub labels: Vec<String>,
     /// Case-insensitive substring of a chat message's content.
     pub q: Option<String>,
+    /// The search box: a display id, or part of the contact's name, e-mail
+    /// or phone, or the contact's identifier exactly.
+    pub matching: Option<String>,
     pub source_id: Option<String>,
     pub updated_since: Option<i64>,
     pub filter: Vec<FilterCondition>,
@@ -90,6 +93,7 @@ impl ConversationQuery {
             contact_id: None,
             labels: Vec::new(),
             q: None,
+            matching: None,
             source_id: None,
             updated_since: None,
             filter: Vec::new(),

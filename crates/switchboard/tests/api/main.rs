@@ -14,6 +14,7 @@ mod messages;
 mod nodes;
 mod public;
 mod resources;
+mod search;
 mod tenancy;
 mod walkthrough;
 mod webhooks;
