@@ -200,7 +200,10 @@ try {
   if (!shown.meta.assignee || shown.meta.assignee.name !== "Alice Admin") throw new Error(`assignee: ${JSON.stringify(shown.meta.assignee)}`);
 
   step("assigning to another agent from the picker moves it into their Mine");
-  await page.getByLabel("Assign to").selectOption({ label: "Bob Agent" });
+  await header.getByRole("button", { name: /^Assign to: / }).click();
+  await page.getByRole("combobox", { name: "Assign to" }).fill("bob");
+  await page.getByRole("option", { name: /Bob Agent/ }).waitFor({ timeout: 5000 });
+  await page.keyboard.press("Enter");
   await header.locator(".assignee", { hasText: "Bob Agent" }).waitFor({ timeout: 10000 });
   await bob.locator("[role=tab][data-tab=mine] .count").filter({ hasText: /^1$/ }).waitFor({ timeout: 10000 });
   await count("mine").filter({ hasText: /^0$/ }).waitFor({ timeout: 10000 });
@@ -222,11 +225,11 @@ try {
   await card.waitFor({ timeout: 10000 });
 
   step("Snooze for an hour");
-  await page.getByLabel("Snooze").selectOption("hour");
+  await page.getByLabel("Snooze", { exact: true }).selectOption("hour");
   await header.locator(".status", { hasText: "Snoozed" }).waitFor({ timeout: 10000 });
   const snoozed = await agentApi(`/conversations/${CONVERSATION}`);
   const inAnHour = Date.now() / 1000 + 3600;
-  if (snoozed.status !== "snoozed" || Math.abs(snoozed.snoozed_until - inAnHour) > 120) throw new Error(`snooze: ${snoozed.status} ${snoozed.snoozed_until}`);
+  if (snoozed.status !== "snoozed" || !(Math.abs(Date.parse(snoozed.snoozed_until) / 1000 - inAnHour) <= 120)) throw new Error(`snooze: ${snoozed.status} ${snoozed.snoozed_until}`);
   await page.getByRole("button", { name: "Resolve", exact: true }).click();
   await header.locator(".status", { hasText: "Resolved" }).waitFor({ timeout: 10000 });
   await page.getByRole("button", { name: "Reopen" }).click();

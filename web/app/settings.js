@@ -1,126 +1,1172 @@
-// Settings for administrators: website inboxes (with the embed snippet) and
-// webhooks (with their delivery log and re-send).
+// Settings for administrators, one section at a time (#/settings/<section>):
+// inboxes (website and API; settings, identity verification, working hours,
+// members, the embed snippet), agents, teams, labels, canned responses and
+// webhooks (subscriptions, delivery log, re-send).
+//
+// Conventions: the DOM is built with el() (never innerHTML); every control has
+// a label; server errors show inline in a role="alert" element and mark the
+// offending field aria-invalid; deletion asks for a second, in-page click.
 
-import { api, el, locale } from "./lib.js";
+import { Unauthorized, api, avatar, el, errorMessage, field, locale } from "./lib.js";
 
 const TEXT = {
   en: {
-    settings: "Settings", inboxes: "Inboxes", newInbox: "New website inbox", name: "Name", website: "Website URL",
-    colour: "Colour", welcomeTitle: "Welcome title", welcomeTagline: "Welcome tagline",
-    allowedDomains: "Allowed domains (comma-separated; empty allows any)", create: "Create", snippet: "Embed snippet",
-    copy: "Copy", copied: "Copied", webhooks: "Webhooks", newWebhook: "New webhook", url: "URL", events: "Events",
-    deliveries: "Delivery log", event: "Event", state: "State", status: "Last status", attempts: "Attempts", at: "Time",
-    resend: "Re-send", none: "Nothing yet.", failed: "Couldn't save: ", channel: "Channel", resent: "Queued again",
+    settings: "Settings", sections: "Settings sections", inboxes: "Inboxes", agents: "Agents", teams: "Teams",
+    labels: "Labels", canned: "Canned responses", webhooks: "Webhooks",
+    name: "Name", create: "Create", save: "Save", saved: "Saved", cancel: "Cancel", edit: "Edit",
+    delete: "Delete", confirmDelete: "Confirm delete", copy: "Copy", copied: "Copied",
+    none: "Nothing yet.", failed: "Couldn't save: ", loadFailed: "Couldn't load.", retry: "Retry",
+    description: "Description", colour: "Colour", optional: "optional",
+    // inboxes
+    newInbox: "New website inbox", newApiInbox: "New API inbox", website: "Website URL",
+    welcomeTitle: "Welcome title", welcomeTagline: "Welcome tagline",
+    allowedDomains: "Allowed domains (comma-separated; empty allows any)", snippet: "Embed snippet",
+    channelWeb: "Website", channelApi: "API", webhookUrl: "Webhook URL",
+    webhookUrlHint: "New messages and conversation events of this inbox are POSTed here.",
+    apiCreated: "created. Its identifier for the client API:", inboxSettings: "Inbox settings",
+    replyTime: "Reply time shown to visitors", in_a_few_minutes: "In a few minutes", in_a_few_hours: "In a few hours",
+    in_a_day: "In a day", greeting: "Greeting", greetingEnabled: "Send a greeting when a visitor starts a conversation",
+    greetingMessage: "Greeting message", conversations: "Conversations",
+    allowAfterResolved: "Let visitors write again after a conversation is resolved",
+    lockSingle: "Keep each contact in one conversation (continue it instead of starting a new one)",
+    featureAttachments: "Visitors can attach files", featureEnd: "Visitors can end the conversation themselves",
+    preChat: "Ask for the visitor's name and e-mail before the chat starts (pre-chat form)", preChatMessage: "Pre-chat message",
+    csat: "Ask for a satisfaction rating (CSAT) when a conversation is resolved",
+    identity: "Identity verification", hmacMandatory: "Require identity verification (refuse unsigned visitors)",
+    hmacToken: "HMAC token", hmacHint: "Your server signs each visitor's identifier with this token (HMAC-SHA256) and passes the signature as identifier_hash.",
+    inboxIdentifier: "Inbox identifier (client API)", apiSecret: "Webhook signing secret",
+    workingHours: "Working hours", hoursEnabled: "Use working hours (outside them, visitors get the away message)",
+    timezone: "Time zone", awayMessage: "Away message", day: "Day", open: "Open", allDay: "All day",
+    from: "From", to: "To", badHours: "closing time must be after opening time",
+    members: "Members", saveMembers: "Save members", noAgents: "No agents yet.",
+    contrastWarn: "Text on this colour is hard to read (contrast {n}:1, below 4.5:1). Pick a darker or lighter colour.",
+    noInboxes: "No inboxes yet. Create a website inbox, paste its snippet into your site, then send a test message.",
+    // agents
+    newAgent: "New agent", email: "E-mail", role: "Role", administrator: "Administrator", agent: "Agent",
+    availability: "Availability", online: "Online", busy: "Busy", offline: "Offline", actions: "Actions",
+    password: "Password", passwordHint: "At least 8 characters. Without one the agent can't sign in until you set it (there is no invitation e-mail yet).",
+    newPassword: "New password", remove: "Remove", confirmRemove: "Confirm remove", you: "you",
+    selfNote: "You can't change your own role or remove yourself.", roleOf: "Role of", agentAdded: "Agent added",
+    agentDetails: "Agent details",
+    // teams
+    newTeam: "New team", autoAssign: "Assign conversations to team members automatically", teamDetails: "Team details",
+    teamHint: "Team names are stored in lower case.", autoOn: "Auto-assign on", autoOff: "Auto-assign off",
+    noTeams: "No teams yet.",
+    // labels
+    newLabel: "New label", title: "Title", titleHint: "Letters, digits, - and _; stored in lower case.",
+    sidebar: "Show in the sidebar", shown: "In the sidebar", hidden: "Not in the sidebar", labelDetails: "Label details",
+    noLabels: "No labels yet.",
+    // canned
+    newCanned: "New canned response", shortCode: "Short code", content: "Content",
+    searchCanned: "Search canned responses", cannedDetails: "Canned response", shownOf: "{a} of {b}",
+    shortCodeHint: "One word; agents type /code in the composer.", noCanned: "No canned responses yet.",
+    noMatch: "Nothing matches.",
+    // webhooks
+    newWebhook: "New webhook", url: "URL", events: "Events", deliveries: "Delivery log", event: "Event",
+    state: "State", status: "Last status", attempts: "Attempts", at: "Time", resend: "Re-send", resent: "Queued again",
+    webhookDetails: "Webhook details", webhookName: "Name", secret: "Signing secret", newSecret: "Generate a new secret",
+    noWebhooks: "No webhooks yet.",
   },
   ru: {
-    settings: "Настройки", inboxes: "Каналы", newInbox: "Новый канал для сайта", name: "Название", website: "Адрес сайта",
-    colour: "Цвет", welcomeTitle: "Заголовок приветствия", welcomeTagline: "Подзаголовок приветствия",
-    allowedDomains: "Разрешённые домены (через запятую; пусто — любые)", create: "Создать", snippet: "Код для вставки",
-    copy: "Копировать", copied: "Скопировано", webhooks: "Вебхуки", newWebhook: "Новый вебхук", url: "Адрес", events: "События",
-    deliveries: "Журнал доставки", event: "Событие", state: "Состояние", status: "Последний ответ", attempts: "Попытки",
-    at: "Время", resend: "Отправить снова", none: "Пока пусто.", failed: "Не сохранено: ", channel: "Тип",
-    resent: "Поставлено в очередь",
+    settings: "Настройки", sections: "Разделы настроек", inboxes: "Каналы", agents: "Агенты", teams: "Команды",
+    labels: "Метки", canned: "Шаблоны ответов", webhooks: "Вебхуки",
+    name: "Название", create: "Создать", save: "Сохранить", saved: "Сохранено", cancel: "Отмена", edit: "Изменить",
+    delete: "Удалить", confirmDelete: "Точно удалить", copy: "Копировать",
+    copied: "Скопировано", none: "Пока пусто.", failed: "Не сохранено: ", loadFailed: "Не удалось загрузить.",
+    retry: "Повторить", description: "Описание", colour: "Цвет", optional: "необязательно",
+    newInbox: "Новый канал для сайта", newApiInbox: "Новый API-канал", website: "Адрес сайта",
+    welcomeTitle: "Заголовок приветствия", welcomeTagline: "Подзаголовок приветствия",
+    allowedDomains: "Разрешённые домены (через запятую; пусто — любые)", snippet: "Код для вставки",
+    channelWeb: "Сайт", channelApi: "API", webhookUrl: "Адрес вебхука",
+    webhookUrlHint: "Сюда отправляются (POST) новые сообщения и события разговоров этого канала.",
+    apiCreated: "создан. Его идентификатор для клиентского API:", inboxSettings: "Настройки канала",
+    replyTime: "Время ответа для посетителей", in_a_few_minutes: "Через несколько минут",
+    in_a_few_hours: "Через несколько часов", in_a_day: "В течение дня", greeting: "Приветствие",
+    greetingEnabled: "Приветствовать посетителя в начале разговора", greetingMessage: "Текст приветствия", conversations: "Разговоры",
+    allowAfterResolved: "Разрешать посетителю писать снова после того, как разговор решён",
+    lockSingle: "Один разговор на контакт (продолжать его, а не начинать новый)",
+    featureAttachments: "Посетители могут прикладывать файлы", featureEnd: "Посетители могут сами завершить разговор",
+    preChat: "Спрашивать имя и почту посетителя до начала чата (анкета)", preChatMessage: "Текст перед анкетой",
+    csat: "Просить оценку (CSAT), когда разговор решён", identity: "Проверка личности",
+    hmacMandatory: "Требовать проверку личности (отказывать посетителям без подписи)", hmacToken: "HMAC-ключ",
+    hmacHint: "Ваш сервер подписывает идентификатор посетителя этим ключом (HMAC-SHA256) и передаёт подпись в identifier_hash.",
+    inboxIdentifier: "Идентификатор канала (клиентский API)", apiSecret: "Секрет подписи вебхуков",
+    workingHours: "Часы работы", hoursEnabled: "Учитывать часы работы (в нерабочее время посетитель получает ответ об отсутствии)",
+    timezone: "Часовой пояс", awayMessage: "Ответ в нерабочее время", day: "День", open: "Работаем",
+    allDay: "Круглосуточно", from: "С", to: "До", badHours: "время закрытия должно быть позже открытия",
+    members: "Участники", saveMembers: "Сохранить участников", noAgents: "Агентов пока нет.",
+    contrastWarn: "Текст на этом цвете плохо читается (контраст {n}:1, меньше 4,5:1). Выберите цвет темнее или светлее.",
+    noInboxes: "Каналов пока нет. Создайте канал для сайта, вставьте код на сайт и отправьте пробное сообщение.",
+    newAgent: "Новый агент", email: "Эл. почта", role: "Роль", administrator: "Администратор", agent: "Агент",
+    availability: "Статус", online: "На связи", busy: "Занят", offline: "Не в сети", actions: "Действия",
+    password: "Пароль", passwordHint: "Не короче 8 символов. Без пароля агент не сможет войти, пока вы его не зададите (приглашений по почте пока нет).",
+    newPassword: "Новый пароль", remove: "Убрать", confirmRemove: "Точно убрать", you: "вы",
+    selfNote: "Свою роль изменить и себя убрать нельзя.", roleOf: "Роль:", agentAdded: "Агент добавлен",
+    agentDetails: "Данные агента",
+    newTeam: "Новая команда", autoAssign: "Назначать разговоры участникам команды автоматически",
+    teamDetails: "Данные команды", teamHint: "Названия команд хранятся строчными буквами.",
+    autoOn: "Автоназначение включено", autoOff: "Автоназначение выключено", noTeams: "Команд пока нет.",
+    newLabel: "Новая метка", title: "Название", titleHint: "Буквы, цифры, - и _; хранится строчными буквами.",
+    sidebar: "Показывать на боковой панели", shown: "На боковой панели", hidden: "Не на боковой панели",
+    labelDetails: "Данные метки", noLabels: "Меток пока нет.",
+    newCanned: "Новый шаблон ответа", shortCode: "Короткий код", content: "Текст",
+    searchCanned: "Поиск по шаблонам", cannedDetails: "Шаблон ответа", shownOf: "{a} из {b}",
+    shortCodeHint: "Одно слово; агенты набирают /код в поле ответа.", noCanned: "Шаблонов пока нет.",
+    noMatch: "Ничего не найдено.",
+    newWebhook: "Новый вебхук", url: "Адрес", events: "События", deliveries: "Журнал доставки", event: "Событие",
+    state: "Состояние", status: "Последний ответ", attempts: "Попытки", at: "Время", resend: "Отправить снова",
+    resent: "Поставлено в очередь", webhookDetails: "Данные вебхука", webhookName: "Название",
+    secret: "Секрет подписи", newSecret: "Создать новый секрет", noWebhooks: "Вебхуков пока нет.",
   },
 };
-const t = (k) => TEXT[locale][k] || TEXT.en[k];
+const t = (k, vars) => {
+  let s = TEXT[locale][k] || TEXT.en[k] || k;
+  if (vars) for (const [name, v] of Object.entries(vars)) s = s.replace(`{${name}}`, String(v));
+  return s;
+};
+
+const SECTIONS = ["inboxes", "agents", "teams", "labels", "canned", "webhooks"];
 
 const EVENTS = [
   "conversation_created", "conversation_status_changed", "conversation_updated", "message_created", "message_updated",
   "webwidget_triggered", "contact_created", "contact_updated", "conversation_typing_on", "conversation_typing_off",
+  "inbox_created", "inbox_updated",
 ];
 
-let fieldSeq = 0;
-function field(label, input) {
-  const id = `f${++fieldSeq}`;
-  input.id = id;
-  return el("div", { class: "field" }, el("label", { for: id, text: label }), input);
+// ---- small building blocks ----
+
+let seq = 0;
+const uid = (p) => `s${p}${++seq}`;
+
+// The signed-in context of the current render (API base, profile, sign-in).
+let S = null;
+
+// An API error for a person; a lost session goes back to sign-in.
+function failure(e, alert, form) {
+  if (e instanceof Unauthorized) {
+    S.ctx.signIn();
+    return;
+  }
+  alert.textContent = t("failed") + errorMessage(e);
+  // The fields the server named: aria-invalid, described by the message.
+  const attrs = (e && e.body && Array.isArray(e.body.attributes)) ? e.body.attributes : [];
+  let first = null;
+  for (const a of attrs) {
+    const input = form && form.querySelector(`[name="${CSS.escape(a)}"]`);
+    if (!input) continue;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-errormessage", alert.id);
+    first = first || input;
+  }
+  if (first) first.focus();
 }
 
-function errorText(e) {
-  const b = e && e.body;
-  return t("failed") + ((b && (b.message || b.error)) || (e && e.message) || "");
+function clearErrors(form, alert) {
+  alert.textContent = "";
+  for (const i of form.querySelectorAll("[aria-invalid]")) {
+    i.removeAttribute("aria-invalid");
+    i.removeAttribute("aria-errormessage");
+  }
+}
+
+function alertBox() {
+  return el("p", { class: "error", role: "alert", id: uid("err") });
+}
+
+function statusBox() {
+  return el("span", { class: "saved", role: "status" });
+}
+
+// Shows a short confirmation that fades after a few seconds.
+function flash(node, text) {
+  node.textContent = text;
+  clearTimeout(node._timer);
+  node._timer = setTimeout(() => { node.textContent = ""; }, 4000);
+}
+
+// A labelled field with a hint tied to the control.
+function hinted(label, input, hint) {
+  const node = field(label, input);
+  if (hint) {
+    const id = uid("hint");
+    node.append(el("p", { class: "hint", id, text: hint }));
+    input.setAttribute("aria-describedby", id);
+  }
+  return node;
+}
+
+function checkbox(label, name, checked) {
+  const input = el("input", { type: "checkbox", name });
+  input.defaultChecked = input.checked = Boolean(checked);
+  return { input, node: el("label", { class: "check" }, input, el("span", { text: label })) };
+}
+
+function textarea(name, value, rows = 3) {
+  const node = el("textarea", { name, rows: String(rows) });
+  node.defaultValue = node.value = value || "";
+  return node;
+}
+
+function input(name, value, attrs = {}) {
+  const node = el("input", { name, ...attrs });
+  node.defaultValue = node.value = value == null ? "" : String(value);
+  return node;
+}
+
+// Copies `text`; without clipboard access, selects `target` so Ctrl+C works.
+function copyButton(text, target, what) {
+  const note = el("span", { class: "copied", role: "status" });
+  const copy = el("button", { type: "button", text: t("copy"), "aria-label": what ? `${t("copy")}: ${what}` : t("copy") });
+  copy.addEventListener("click", async () => {
+    const value = typeof text === "function" ? text() : text;
+    try {
+      await navigator.clipboard.writeText(value);
+    } catch {
+      if (target instanceof HTMLInputElement) {
+        target.select();
+      } else {
+        const range = document.createRange();
+        range.selectNodeContents(target);
+        getSelection().removeAllRanges();
+        getSelection().addRange(range);
+      }
+    }
+    flash(note, t("copied"));
+  });
+  return { copy, note };
 }
 
 function snippetBox(script) {
   const code = el("pre", { class: "snippet", tabindex: "0", "aria-label": t("snippet") }, el("code", { text: script }));
-  const note = el("span", { class: "copied", role: "status" });
-  const copy = el("button", { type: "button", text: t("copy") });
-  copy.addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(script);
-    } catch {
-      // Without clipboard access, select the text so Ctrl+C works.
-      const range = document.createRange();
-      range.selectNodeContents(code);
-      getSelection().removeAllRanges();
-      getSelection().addRange(range);
-    }
-    note.textContent = t("copied");
-  });
+  const { copy, note } = copyButton(script, code);
   return el("div", { class: "snippet-box" }, code, el("div", { class: "row" }, copy, note));
 }
 
-async function inboxes(base, section) {
-  const list = el("ul", { class: "rows" });
-  async function refresh() {
-    const r = await api(`${base}/inboxes`);
-    const all = (r && r.payload) || [];
-    list.replaceChildren(...all.map((i) => el("li", { "data-inbox": String(i.id) },
-      el("div", { class: "row" }, el("strong", { text: i.name }), el("span", { class: "meta", text: i.channel_type || "" })),
-      i.web_widget_script ? snippetBox(i.web_widget_script) : null)));
-    if (!all.length) list.replaceChildren(el("li", { class: "meta", text: t("none") }));
+// A read-only secret (token, identifier) in a labelled field with Copy.
+function secretLine(label, value, cls) {
+  const box = el("input", { class: `secret ${cls || ""}`, readonly: "", spellcheck: "false", autocomplete: "off" });
+  box.value = value || "";
+  const { copy, note } = copyButton(() => box.value, box, label);
+  const node = field(label, box);
+  node.classList.add("secret-line");
+  node.append(el("div", { class: "row" }, box, copy, note));
+  return { node, code: box };
+}
+
+// Delete in two steps on the page: "Delete" turns into "Confirm delete" and
+// "Cancel"; Escape cancels. `action` throws to keep the row.
+function deleteControl(what, action, alert, words = { ask: "delete", confirm: "confirmDelete" }) {
+  const box = el("span", { class: "confirm" });
+  const ask = el("button", { type: "button", class: "quiet-danger", text: t(words.ask), "aria-label": `${t(words.ask)} ${what}` });
+  const yes = el("button", { type: "button", class: "danger", text: t(words.confirm), "aria-label": `${t(words.confirm)} ${what}` });
+  const no = el("button", { type: "button", text: t("cancel") });
+  const reset = (focus) => {
+    box.replaceChildren(ask);
+    if (focus) ask.focus();
+  };
+  ask.addEventListener("click", () => {
+    alert.textContent = "";
+    box.replaceChildren(yes, no);
+    yes.focus();
+  });
+  no.addEventListener("click", () => reset(true));
+  box.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && box.contains(yes)) {
+      e.preventDefault();
+      reset(true);
+    }
+  });
+  yes.addEventListener("click", async () => {
+    yes.disabled = true;
+    try {
+      await action();
+    } catch (e) {
+      if (e instanceof Unauthorized) return S.ctx.signIn();
+      alert.textContent = t("failed") + errorMessage(e);
+      yes.disabled = false;
+      reset(true);
+    }
+  });
+  box.append(ask);
+  // The item's name changed (after an edit): the buttons say so.
+  box.rename = (name) => {
+    ask.setAttribute("aria-label", `${t(words.ask)} ${name}`);
+    yes.setAttribute("aria-label", `${t(words.confirm)} ${name}`);
+  };
+  return box;
+}
+
+// A row's "Edit" button that opens `build()` below the row's summary.
+function expander(li, button, build) {
+  let panel = null;
+  const id = uid("panel");
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute("aria-controls", id);
+  const close = () => {
+    if (!panel) return;
+    panel.remove();
+    panel = null;
+    button.setAttribute("aria-expanded", "false");
+  };
+  button.addEventListener("click", () => {
+    if (panel) return close();
+    panel = build(close);
+    panel.id = id;
+    panel.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && !e.defaultPrevented && !e.isComposing) {
+        e.preventDefault();
+        close();
+        button.focus();
+      }
+    });
+    li.append(panel);
+    button.setAttribute("aria-expanded", "true");
+    const first = panel.querySelector("input:not([type=hidden]), select, textarea");
+    if (first) first.focus();
+  });
+  return close;
+}
+
+// A list that shows skeleton rows while loading and "Couldn't load · Retry".
+function loadingList(attrs) {
+  const list = el("ul", { class: "rows", "aria-busy": "true", ...attrs },
+    ...[1, 2, 3].map(() => el("li", { class: "skeleton", "aria-hidden": "true" }, el("span"), el("span"))));
+  return list;
+}
+
+function loadError(list, retry) {
+  const again = el("button", { type: "button", text: t("retry") });
+  again.addEventListener("click", () => retry());
+  list.setAttribute("aria-busy", "false");
+  list.replaceChildren(el("li", { class: "load-error", role: "alert" }, el("span", { text: t("loadFailed") }), again));
+}
+
+async function load(list, fetchAndPaint) {
+  const run = async () => {
+    list.setAttribute("aria-busy", "true");
+    try {
+      await fetchAndPaint();
+      list.setAttribute("aria-busy", "false");
+    } catch (e) {
+      if (e instanceof Unauthorized) throw e;
+      loadError(list, () => run().catch(() => S.ctx.signIn()));
+    }
+  };
+  await run();
+}
+
+function emptyRow(text) {
+  return el("li", { class: "empty-row", text });
+}
+
+// A form card that sends `submit()` and shows errors inline.
+function formCard(label, children, submitText, submit, attrs = {}) {
+  const alert = alertBox();
+  const status = statusBox();
+  const button = el("button", { class: "primary", type: "submit", text: submitText });
+  const form = el("form", { class: "card", "aria-label": label, novalidate: "", ...attrs },
+    ...children, alert, el("div", { class: "row" }, button, status));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearErrors(form, alert);
+    status.textContent = "";
+    button.disabled = true;
+    try {
+      const message = await submit(form);
+      if (message) flash(status, message);
+    } catch (err) {
+      failure(err, alert, form);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return { form, alert, status };
+}
+
+// Agents as checkboxes (avatar and name); `ids()` reads the choice.
+function memberPicker(legend, agents, selected) {
+  const boxes = agents.map((a) => {
+    const name = a.available_name || a.name;
+    const box = el("input", { type: "checkbox", name: "user_ids", value: String(a.id) });
+    box.checked = selected.has(a.id);
+    return el("label", { class: "check member" }, box, avatar(name, a.thumbnail || a.avatar_url, "sm"),
+      el("span", { text: name }), el("span", { class: "meta", text: a.email || "" }));
+  });
+  const node = el("fieldset", { class: "members" }, el("legend", { text: legend }),
+    ...(boxes.length ? boxes : [el("p", { class: "meta", text: t("noAgents") })]));
+  return {
+    node,
+    ids: () => boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => Number(i.value)),
+  };
+}
+
+let agentsCache = null;
+function agents(fresh = false) {
+  if (fresh || !agentsCache) {
+    agentsCache = api(`${S.base}/agents`).then((r) => r || []);
+    agentsCache.catch(() => { agentsCache = null; });
   }
+  return agentsCache;
+}
+
+// A members form: loads the account's agents and the current members,
+// saves the whole list with `save(ids)`.
+function membersForm(loadMembers, save) {
+  const holder = el("div", { class: "members-holder", "aria-busy": "true" });
+  const { form } = formCard(t("members"), [holder], t("saveMembers"), async () => {
+    if (!picker) return "";
+    await save(picker.ids());
+    return t("saved");
+  });
+  let picker = null;
+  Promise.all([agents(), loadMembers()]).then(([all, members]) => {
+    picker = memberPicker(t("members"), all, new Set((members || []).map((m) => m.id)));
+    holder.replaceChildren(picker.node);
+    holder.setAttribute("aria-busy", "false");
+  }).catch((e) => {
+    if (e instanceof Unauthorized) return S.ctx.signIn();
+    holder.setAttribute("aria-busy", "false");
+    holder.replaceChildren(el("p", { class: "error", role: "alert", text: t("loadFailed") }));
+  });
+  return form;
+}
+
+function rowButtons(...children) {
+  return el("span", { class: "actions" }, ...children);
+}
+
+// ---- colour contrast (UI brief: warn when the inbox colour can't reach 4.5:1) ----
+
+function luminance(hex) {
+  const m = /^#?([0-9a-f]{6})$/i.exec(hex || "");
+  if (!m) return null;
+  const n = parseInt(m[1], 16);
+  const ch = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2];
+}
+
+// The better contrast of white or near-black (#16191d) text on `hex`.
+function bestContrast(hex) {
+  const l = luminance(hex);
+  if (l === null) return null;
+  const ratio = (a, b) => (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  return Math.max(ratio(l, 1), ratio(l, luminance("#16191d")));
+}
+
+function colourWarning(colourInput) {
+  const warn = el("p", { class: "warn", role: "status" });
+  const check = () => {
+    const c = bestContrast(colourInput.value);
+    warn.textContent = c !== null && c < 4.5
+      ? t("contrastWarn", { n: c.toLocaleString(locale, { maximumFractionDigits: 1 }) }) : "";
+  };
+  colourInput.addEventListener("input", check);
+  check();
+  return warn;
+}
+
+// ---- inboxes ----
+
+function channelWord(inbox) {
+  return inbox.channel_type === "Channel::Api" ? t("channelApi")
+    : inbox.channel_type === "Channel::WebWidget" ? t("channelWeb") : inbox.channel_type || "";
+}
+
+const DAY_ORDER = [1, 2, 3, 4, 5, 6, 0]; // Monday first; 0 is Sunday as in Chatwoot
+function dayName(d) {
+  return new Intl.DateTimeFormat(locale, { weekday: "long", timeZone: "UTC" }).format(new Date(Date.UTC(2024, 0, 7 + d)));
+}
+const pad = (n) => String(n).padStart(2, "0");
+
+function timezones() {
+  try {
+    return Intl.supportedValuesOf("timeZone");
+  } catch {
+    return ["UTC"];
+  }
+}
+
+// The week as rows of controls; `value()` returns Chatwoot's working_hours
+// or throws an Error naming the day whose times are backwards.
+function hoursTable(hours) {
+  const byDay = new Map((hours || []).map((h) => [h.day_of_week, h]));
+  const rows = DAY_ORDER.map((d) => {
+    const h = byDay.get(d) || { day_of_week: d, closed_all_day: d === 0 || d === 6, open_hour: 9, open_minutes: 0, close_hour: 17, close_minutes: 0 };
+    const name = dayName(d);
+    const open = el("input", { type: "checkbox", "aria-label": `${name}: ${t("open")}` });
+    open.checked = !h.closed_all_day;
+    const allDay = el("input", { type: "checkbox", "aria-label": `${name}: ${t("allDay")}` });
+    allDay.checked = Boolean(h.open_all_day);
+    const from = el("input", { type: "time", "aria-label": `${name}: ${t("from")}` });
+    from.value = `${pad(h.open_hour ?? 9)}:${pad(h.open_minutes ?? 0)}`;
+    const to = el("input", { type: "time", "aria-label": `${name}: ${t("to")}` });
+    const close = h.close_hour ?? 17;
+    to.value = close >= 24 ? "23:59" : `${pad(close)}:${pad(h.close_minutes ?? 0)}`;
+    const sync = () => {
+      allDay.disabled = !open.checked;
+      from.disabled = to.disabled = !open.checked || allDay.checked;
+    };
+    open.addEventListener("change", sync);
+    allDay.addEventListener("change", sync);
+    sync();
+    const tr = el("tr", { "data-day": String(d) }, el("th", { scope: "row", text: name }),
+      el("td", {}, open), el("td", {}, allDay), el("td", {}, from), el("td", {}, to));
+    return { tr, read() {
+      const [oh, om] = from.value.split(":").map(Number);
+      const [ch, cm] = to.value.split(":").map(Number);
+      if (open.checked && !allDay.checked && (Number.isNaN(oh) || Number.isNaN(ch) || oh * 60 + om >= ch * 60 + cm)) {
+        throw Object.assign(new Error(`${name}: ${t("badHours")}`), { control: from });
+      }
+      return {
+        day_of_week: d, closed_all_day: !open.checked, open_all_day: open.checked && allDay.checked,
+        open_hour: Number.isNaN(oh) ? 9 : oh, open_minutes: om || 0,
+        close_hour: Number.isNaN(ch) ? 17 : ch, close_minutes: cm || 0,
+      };
+    } };
+  });
+  const node = el("table", { class: "hours" },
+    el("thead", {}, el("tr", {}, ...["day", "open", "allDay", "from", "to"].map((k) => el("th", { scope: "col", text: t(k) })))),
+    el("tbody", {}, ...rows.map((r) => r.tr)));
+  return { node, value: () => rows.map((r) => r.read()).sort((a, b) => a.day_of_week - b.day_of_week) };
+}
+
+let tzList = null;
+function tzDatalist() {
+  if (!tzList) {
+    tzList = el("datalist", { id: "sb-timezones" }, ...["UTC", ...timezones()].map((z) => el("option", { value: z })));
+  }
+  return tzList;
+}
+
+function inboxEditor(inbox, onSaved) {
+  const isWeb = inbox.channel_type === "Channel::WebWidget";
+  const isApi = inbox.channel_type === "Channel::Api";
+  const name = input("name", inbox.name, { autocomplete: "off" });
+  const parts = [el("h3", { text: t("inboxSettings") }), field(t("name"), name)];
+  const channel = {};
+  if (isWeb) {
+    channel.website_url = input("website_url", inbox.website_url, { type: "url", placeholder: "https://shop.example" });
+    channel.widget_color = input("widget_color", /^#[0-9a-f]{6}$/i.test(inbox.widget_color || "") ? inbox.widget_color : "#1f93ff", { type: "color" });
+    channel.welcome_title = input("welcome_title", inbox.welcome_title);
+    channel.welcome_tagline = input("welcome_tagline", inbox.welcome_tagline);
+    channel.reply_time = el("select", { name: "reply_time" },
+      ...["in_a_few_minutes", "in_a_few_hours", "in_a_day"].map((v) => el("option", { value: v, text: t(v) })));
+    channel.reply_time.value = inbox.reply_time || "in_a_few_minutes";
+    channel.allowed_domains = input("allowed_domains", inbox.allowed_domains, { placeholder: "shop.example, *.shop.example" });
+    parts.push(el("div", { class: "grid2" },
+      field(t("website"), channel.website_url),
+      el("div", { class: "field" }, field(t("colour"), channel.widget_color), colourWarning(channel.widget_color)),
+      field(t("welcomeTitle"), channel.welcome_title), field(t("welcomeTagline"), channel.welcome_tagline),
+      field(t("replyTime"), channel.reply_time), field(t("allowedDomains"), channel.allowed_domains)));
+  }
+  if (isApi) {
+    channel.webhook_url = input("webhook_url", inbox.webhook_url, { type: "url", placeholder: "https://example.com/hooks" });
+    parts.push(hinted(t("webhookUrl"), channel.webhook_url, t("webhookUrlHint")));
+    if (inbox.inbox_identifier) parts.push(secretLine(t("inboxIdentifier"), inbox.inbox_identifier, "identifier").node);
+    if (inbox.secret) parts.push(secretLine(t("apiSecret"), inbox.secret, "api-secret").node);
+  }
+
+  const greeting = checkbox(t("greetingEnabled"), "greeting_enabled", inbox.greeting_enabled);
+  const greetingText = textarea("greeting_message", inbox.greeting_message);
+  const syncGreeting = () => { greetingText.disabled = !greeting.input.checked; };
+  greeting.input.addEventListener("change", syncGreeting);
+  syncGreeting();
+  parts.push(el("fieldset", { class: "stack" }, el("legend", { text: t("greeting") }),
+    greeting.node, field(t("greetingMessage"), greetingText)));
+
+  // Conversation options the server acts on; widget features keep flags
+  // this screen doesn't show (emoji_picker, use_inbox_avatar_for_bot).
+  const csat = checkbox(t("csat"), "csat_survey_enabled", inbox.csat_survey_enabled);
+  const afterResolved = checkbox(t("allowAfterResolved"), "allow_messages_after_resolved", inbox.allow_messages_after_resolved !== false);
+  const single = checkbox(t("lockSingle"), "lock_to_single_conversation", inbox.lock_to_single_conversation);
+  const options = el("fieldset", { class: "stack" }, el("legend", { text: t("conversations") }), csat.node, afterResolved.node, single.node);
+  let flags = null, preChat = null, preChatText = null;
+  if (isWeb) {
+    const current = Array.isArray(inbox.selected_feature_flags) ? inbox.selected_feature_flags : ["attachments", "emoji_picker", "end_conversation"];
+    flags = {
+      attachments: checkbox(t("featureAttachments"), "selected_feature_flags", current.includes("attachments")),
+      end_conversation: checkbox(t("featureEnd"), "selected_feature_flags", current.includes("end_conversation")),
+      value() {
+        const keep = current.filter((f) => f !== "attachments" && f !== "end_conversation");
+        return [...keep, ...["attachments", "end_conversation"].filter((f) => this[f].input.checked)];
+      },
+    };
+    const pre = inbox.pre_chat_form_options || {};
+    preChat = checkbox(t("preChat"), "pre_chat_form_enabled", inbox.pre_chat_form_enabled);
+    preChatText = input("pre_chat_message", pre.pre_chat_message || "");
+    const syncPre = () => { preChatText.disabled = !preChat.input.checked; };
+    preChat.input.addEventListener("change", syncPre);
+    syncPre();
+    options.append(flags.attachments.node, flags.end_conversation.node, preChat.node, field(t("preChatMessage"), preChatText));
+  }
+  parts.push(options);
+
+  let hmac = null;
+  if (isWeb || isApi) {
+    hmac = checkbox(t("hmacMandatory"), "hmac_mandatory", inbox.hmac_mandatory);
+    const token = secretLine(t("hmacToken"), inbox.hmac_token || "", "token");
+    const hintId = uid("hint");
+    token.code.setAttribute("aria-describedby", hintId);
+    parts.push(el("fieldset", { class: "stack identity" }, el("legend", { text: t("identity") }),
+      hmac.node, token.node, el("p", { class: "hint", id: hintId, text: t("hmacHint") })));
+  }
+
+  const hoursOn = checkbox(t("hoursEnabled"), "working_hours_enabled", inbox.working_hours_enabled);
+  const tz = input("timezone", inbox.timezone || "UTC", { list: "sb-timezones", autocomplete: "off" });
+  const away = textarea("out_of_office_message", inbox.out_of_office_message, 2);
+  const week = hoursTable(inbox.working_hours);
+  const hoursBody = el("div", { class: "hours-body" }, el("div", { class: "grid2" }, field(t("timezone"), tz), field(t("awayMessage"), away)),
+    el("div", { class: "table-wrap" }, week.node));
+  const syncHours = () => { hoursBody.classList.toggle("off", !hoursOn.input.checked); };
+  hoursOn.input.addEventListener("change", syncHours);
+  syncHours();
+  parts.push(el("fieldset", { class: "stack" }, el("legend", { text: t("workingHours") }), hoursOn.node, hoursBody, tzDatalist()));
+
+  const { form } = formCard(t("inboxSettings"), parts, t("save"), async () => {
+    let hours;
+    try {
+      hours = week.value();
+    } catch (e) {
+      if (e.control) e.control.focus();
+      throw Object.assign(new Error(e.message), { body: { message: e.message } });
+    }
+    const body = {
+      name: name.value.trim(),
+      greeting_enabled: greeting.input.checked,
+      greeting_message: greetingText.value,
+      csat_survey_enabled: csat.input.checked,
+      allow_messages_after_resolved: afterResolved.input.checked,
+      lock_to_single_conversation: single.input.checked,
+      working_hours_enabled: hoursOn.input.checked,
+      working_hours: hours,
+      timezone: tz.value.trim() || "UTC",
+      out_of_office_message: away.value,
+      channel: {},
+    };
+    for (const [k, node] of Object.entries(channel)) body.channel[k] = node.value.trim();
+    if (hmac) body.channel.hmac_mandatory = hmac.input.checked;
+    if (flags) {
+      body.channel.selected_feature_flags = flags.value();
+      body.channel.pre_chat_form_enabled = preChat.input.checked;
+      body.channel.pre_chat_form_options = { ...(inbox.pre_chat_form_options || {}), pre_chat_message: preChatText.value.trim() };
+    }
+    const updated = await api(`${S.base}/inboxes/${inbox.id}`, { method: "PATCH", json: body });
+    onSaved(updated);
+    return t("saved");
+  }, { class: "card inbox-settings" });
+
+  const members = membersForm(
+    () => api(`${S.base}/inbox_members/${inbox.id}`).then((r) => (r && r.payload) || []),
+    (ids) => api(`${S.base}/inbox_members`, { method: "PATCH", json: { inbox_id: inbox.id, user_ids: ids } }),
+  );
+  const side = [members];
+  if (isWeb && inbox.web_widget_script) {
+    side.unshift(el("section", { class: "card", "aria-label": t("snippet") }, el("h3", { text: t("snippet") }), snippetBox(inbox.web_widget_script)));
+  }
+  return el("div", { class: "panel inbox-panel" }, form, el("div", { class: "side" }, ...side));
+}
+
+async function inboxesSection(host) {
+  const list = loadingList({ "aria-label": t("inboxes") });
+  let all = [];
+  function row(inbox) {
+    const li = el("li", { "data-inbox": String(inbox.id) });
+    const title = el("strong", { class: "name", text: inbox.name });
+    const where = el("span", { class: "meta desc", text: inbox.website_url || inbox.webhook_url || "" });
+    const dot = el("span", { class: "inbox-dot", "aria-hidden": "true" });
+    const paintDot = () => {
+      if (inbox.widget_color) dot.style.setProperty("--swatch", inbox.widget_color);
+      dot.hidden = !inbox.widget_color;
+    };
+    paintDot();
+    const edit = el("button", { type: "button", text: t("edit"), "aria-label": `${t("edit")} ${inbox.name}` });
+    const alert = alertBox();
+    const del = deleteControl(inbox.name, async () => {
+      await api(`${S.base}/inboxes/${inbox.id}`, { method: "DELETE" });
+      all = all.filter((x) => x.id !== inbox.id);
+      li.remove();
+      if (!all.length) list.replaceChildren(emptyRow(t("noInboxes")));
+      host.querySelector("h2").focus();
+    }, alert);
+    li.append(el("div", { class: "row" }, dot, title, el("span", { class: "badge", text: channelWord(inbox) }), where,
+      rowButtons(edit, del)), alert);
+    expander(li, edit, () => inboxEditor(inbox, (updated) => {
+      Object.assign(inbox, updated);
+      title.textContent = updated.name;
+      where.textContent = updated.website_url || updated.webhook_url || "";
+      edit.setAttribute("aria-label", `${t("edit")} ${updated.name}`);
+      del.rename(updated.name);
+      paintDot();
+    }));
+    return li;
+  }
+  async function refresh() {
+    const r = await api(`${S.base}/inboxes`);
+    all = (r && r.payload) || [];
+    list.replaceChildren(...all.map(row));
+    if (!all.length) list.replaceChildren(emptyRow(t("noInboxes")));
+  }
+
+  // New website inbox (with its snippet once created).
   const name = el("input", { name: "name", required: "" });
   const website = el("input", { name: "website_url", type: "url", placeholder: "https://shop.example" });
   const colour = el("input", { name: "widget_color", type: "color", value: "#2456d3" });
   const title = el("input", { name: "welcome_title" });
   const tagline = el("input", { name: "welcome_tagline" });
   const domains = el("input", { name: "allowed_domains", placeholder: "shop.example, *.shop.example" });
-  const error = el("p", { class: "error", role: "alert" });
   const created = el("div", { class: "created" });
-  const form = el("form", { class: "card", "aria-label": t("newInbox") },
+  const web = formCard(t("newInbox"), [
     el("h3", { text: t("newInbox") }),
-    field(t("name"), name), field(t("website"), website), field(t("colour"), colour),
+    field(t("name"), name), field(t("website"), website),
+    el("div", { class: "field" }, field(t("colour"), colour), colourWarning(colour)),
     field(t("welcomeTitle"), title), field(t("welcomeTagline"), tagline), field(t("allowedDomains"), domains),
-    error, el("button", { class: "primary", type: "submit", text: t("create") }), created);
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    error.textContent = "";
-    try {
-      const inbox = await api(`${base}/inboxes`, { method: "POST", json: {
-        name: name.value.trim(),
-        channel: {
-          type: "web_widget", website_url: website.value.trim(), widget_color: colour.value,
-          welcome_title: title.value.trim(), welcome_tagline: tagline.value.trim(), allowed_domains: domains.value.trim(),
-        },
-      } });
-      form.reset();
-      created.replaceChildren(el("p", { text: `${inbox.name}: ${t("snippet")}` }), snippetBox(inbox.web_widget_script || ""));
-      await refresh();
-    } catch (err) {
-      error.textContent = errorText(err);
-    }
+  ], t("create"), async (form) => {
+    created.replaceChildren();
+    const inbox = await api(`${S.base}/inboxes`, { method: "POST", json: {
+      name: name.value.trim(),
+      channel: {
+        type: "web_widget", website_url: website.value.trim(), widget_color: colour.value,
+        welcome_title: title.value.trim(), welcome_tagline: tagline.value.trim(), allowed_domains: domains.value.trim(),
+      },
+    } });
+    form.reset();
+    colour.dispatchEvent(new Event("input"));
+    created.replaceChildren(el("p", { text: `${inbox.name}: ${t("snippet")}` }), snippetBox(inbox.web_widget_script || ""));
+    await refresh();
+    return "";
   });
-  section.replaceChildren(el("h2", { text: t("inboxes") }), list, form);
-  await refresh();
+  web.form.append(created);
+
+  // New API inbox.
+  const apiName = el("input", { name: "name", required: "" });
+  const hook = el("input", { name: "webhook_url", type: "url", placeholder: "https://example.com/hooks" });
+  const apiCreated = el("div", { class: "created" });
+  const apiForm = formCard(t("newApiInbox"), [
+    el("h3", { text: t("newApiInbox") }),
+    field(t("name"), apiName),
+    hinted(`${t("webhookUrl")} (${t("optional")})`, hook, t("webhookUrlHint")),
+  ], t("create"), async (form) => {
+    apiCreated.replaceChildren();
+    const inbox = await api(`${S.base}/inboxes`, { method: "POST", json: {
+      name: apiName.value.trim(), channel: { type: "api", webhook_url: hook.value.trim() },
+    } });
+    form.reset();
+    apiCreated.replaceChildren(el("p", { text: `${inbox.name} ${t("apiCreated")}` }),
+      secretLine(t("inboxIdentifier"), inbox.inbox_identifier || "", "identifier").node);
+    await refresh();
+    return "";
+  });
+  apiForm.form.append(apiCreated);
+
+  host.replaceChildren(el("h2", { text: t("inboxes"), tabindex: "-1" }), list,
+    el("div", { class: "create-grid" }, web.form, apiForm.form));
+  await load(list, refresh);
 }
 
-function deliveryLog(base, hook) {
+// ---- agents ----
+
+function presence(status) {
+  const s = ["online", "busy", "offline"].includes(status) ? status : "offline";
+  return el("span", { class: "agent-presence", "data-status": s }, el("span", { class: "presence-dot", "aria-hidden": "true" }), el("span", { text: t(s) }));
+}
+
+function roleSelect(value, label) {
+  const select = el("select", { name: "role", "aria-label": label },
+    el("option", { value: "agent", text: t("agent") }), el("option", { value: "administrator", text: t("administrator") }));
+  select.value = value === "administrator" ? "administrator" : "agent";
+  return select;
+}
+
+async function agentsSection(host) {
+  const me = S.ctx.profile && S.ctx.profile.id;
+  const body = el("tbody", { "aria-busy": "true" });
+  const table = el("table", { class: "settings-table agents" },
+    el("thead", {}, el("tr", {}, ...["name", "email", "role", "availability", "actions"].map((k) => el("th", { scope: "col", text: t(k) })))),
+    body);
+  function row(a) {
+    const name = a.available_name || a.name;
+    const self = a.id === me;
+    const tr = el("tr", { "data-agent": String(a.id) });
+    const alert = alertBox();
+    const status = statusBox();
+    let roleCell;
+    if (self) {
+      roleCell = el("td", {}, el("span", { text: t(a.role === "administrator" ? "administrator" : "agent") }));
+    } else {
+      const select = roleSelect(a.role, `${t("roleOf")} ${name}`);
+      select.addEventListener("change", async () => {
+        alert.textContent = "";
+        const before = a.role;
+        try {
+          const updated = await api(`${S.base}/agents/${a.id}`, { method: "PATCH", json: { role: select.value } });
+          a.role = updated.role;
+          select.value = updated.role;
+          flash(status, t("saved"));
+        } catch (e) {
+          select.value = before;
+          failure(e, alert, null);
+        }
+      });
+      roleCell = el("td", {}, select, status);
+    }
+    const nameCell = el("span", { class: "who" }, avatar(name, a.thumbnail || a.avatar_url, "sm"),
+      el("span", { class: "agent-name", text: name }), self ? el("span", { class: "meta", text: `(${t("you")})` }) : null);
+    let actions;
+    if (self) {
+      actions = el("span", { class: "meta", text: t("selfNote") });
+    } else {
+      const edit = el("button", { type: "button", text: t("edit"), "aria-label": `${t("edit")} ${name}` });
+      const remove = deleteControl(name, async () => {
+        await api(`${S.base}/agents/${a.id}`, { method: "DELETE" });
+        agentsCache = null;
+        const editor = tr.nextElementSibling;
+        if (editor && editor.classList.contains("editor")) editor.remove();
+        tr.remove();
+        host.querySelector("h2").focus();
+      }, alert, { ask: "remove", confirm: "confirmRemove" });
+      actions = rowButtons(edit, remove);
+      // Editing opens a row below: name and a new password.
+      let editor = null;
+      edit.setAttribute("aria-expanded", "false");
+      edit.addEventListener("click", () => {
+        if (editor) {
+          editor.remove();
+          editor = null;
+          edit.setAttribute("aria-expanded", "false");
+          return;
+        }
+        const nameInput = input("name", a.name, { autocomplete: "off" });
+        const pw = input("password", "", { type: "password", autocomplete: "new-password" });
+        const card = formCard(t("agentDetails"), [
+          el("div", { class: "grid2" }, field(t("name"), nameInput), hinted(`${t("newPassword")} (${t("optional")})`, pw, t("passwordHint"))),
+        ], t("save"), async () => {
+          const json = { name: nameInput.value.trim() };
+          if (pw.value) json.password = pw.value;
+          const updated = await api(`${S.base}/agents/${a.id}`, { method: "PATCH", json });
+          Object.assign(a, updated);
+          pw.value = "";
+          const shownName = updated.available_name || updated.name;
+          tr.querySelector(".agent-name").textContent = shownName;
+          tr.querySelector("select[name=role]").setAttribute("aria-label", `${t("roleOf")} ${shownName}`);
+          edit.setAttribute("aria-label", `${t("edit")} ${shownName}`);
+          remove.rename(shownName);
+          agentsCache = null;
+          return t("saved");
+        });
+        editor = el("tr", { class: "editor" }, el("td", { colspan: "5" }, card.form));
+        tr.after(editor);
+        edit.setAttribute("aria-expanded", "true");
+        nameInput.focus();
+      });
+    }
+    tr.append(el("td", {}, nameCell), el("td", { class: "email", text: a.email || "" }), roleCell,
+      el("td", {}, presence(a.availability_status)), el("td", {}, actions, alert));
+    return tr;
+  }
+  async function refresh() {
+    const all = await agents(true);
+    body.replaceChildren(...all.map(row));
+    body.setAttribute("aria-busy", "false");
+  }
+
+  const name = el("input", { name: "name", autocomplete: "off" });
+  const email = el("input", { name: "email", type: "email", autocomplete: "off" });
+  const role = roleSelect("agent", t("role"));
+  role.removeAttribute("aria-label");
+  const password = el("input", { name: "password", type: "password", autocomplete: "new-password" });
+  const create = formCard(t("newAgent"), [
+    el("h3", { text: t("newAgent") }),
+    el("div", { class: "grid2" }, field(t("name"), name), field(t("email"), email), field(t("role"), role),
+      hinted(`${t("password")} (${t("optional")})`, password, t("passwordHint"))),
+  ], t("create"), async (form) => {
+    const json = { name: name.value.trim(), email: email.value.trim(), role: role.value };
+    if (password.value) json.password = password.value;
+    const a = await api(`${S.base}/agents`, { method: "POST", json });
+    agentsCache = null;
+    form.reset();
+    body.append(row(a));
+    return t("agentAdded");
+  });
+  const wrap = el("div", { class: "table-wrap" }, table);
+  host.replaceChildren(el("h2", { text: t("agents"), tabindex: "-1" }), wrap, create.form);
+  try {
+    await refresh();
+  } catch (e) {
+    if (e instanceof Unauthorized) throw e;
+    const again = el("button", { type: "button", text: t("retry") });
+    again.addEventListener("click", () => agentsSection(host).catch(() => S.ctx.signIn()));
+    body.replaceChildren(el("tr", {}, el("td", { colspan: "5", class: "load-error", role: "alert" }, el("span", { text: t("loadFailed") }), again)));
+  }
+}
+
+// ---- teams ----
+
+async function teamsSection(host) {
+  const list = loadingList({ "aria-label": t("teams") });
+  let count = 0;
+  function row(team) {
+    const li = el("li", { "data-team": String(team.id) });
+    const title = el("strong", { class: "name", text: team.name });
+    const desc = el("span", { class: "meta desc", text: team.description || "" });
+    const auto = el("span", { class: "badge", text: t(team.allow_auto_assign ? "autoOn" : "autoOff") });
+    const edit = el("button", { type: "button", text: t("edit"), "aria-label": `${t("edit")} ${team.name}` });
+    const alert = alertBox();
+    const del = deleteControl(team.name, async () => {
+      await api(`${S.base}/teams/${team.id}`, { method: "DELETE" });
+      li.remove();
+      if (!--count) list.replaceChildren(emptyRow(t("noTeams")));
+      host.querySelector("h2").focus();
+    }, alert);
+    li.append(el("div", { class: "row" }, title, desc, auto, rowButtons(edit, del)), alert);
+    expander(li, edit, () => {
+      const name = input("name", team.name, { autocomplete: "off" });
+      const description = textarea("description", team.description, 2);
+      const autoBox = checkbox(t("autoAssign"), "allow_auto_assign", team.allow_auto_assign);
+      const details = formCard(t("teamDetails"), [
+        el("h3", { text: t("teamDetails") }), hinted(t("name"), name, t("teamHint")), field(t("description"), description), autoBox.node,
+      ], t("save"), async () => {
+        const updated = await api(`${S.base}/teams/${team.id}`, { method: "PATCH", json: { team: {
+          name: name.value.trim(), description: description.value.trim(), allow_auto_assign: autoBox.input.checked,
+        } } });
+        Object.assign(team, updated);
+        title.textContent = updated.name;
+        name.value = updated.name;
+        desc.textContent = updated.description || "";
+        auto.textContent = t(updated.allow_auto_assign ? "autoOn" : "autoOff");
+        edit.setAttribute("aria-label", `${t("edit")} ${updated.name}`);
+        del.rename(updated.name);
+        return t("saved");
+      });
+      const members = membersForm(
+        () => api(`${S.base}/teams/${team.id}/team_members`),
+        (ids) => api(`${S.base}/teams/${team.id}/team_members`, { method: "PATCH", json: { user_ids: ids } }),
+      );
+      return el("div", { class: "panel" }, details.form, el("div", { class: "side" }, members));
+    });
+    return li;
+  }
+  async function refresh() {
+    const all = (await api(`${S.base}/teams`)) || [];
+    count = all.length;
+    list.replaceChildren(...all.map(row));
+    if (!all.length) list.replaceChildren(emptyRow(t("noTeams")));
+  }
+  const name = el("input", { name: "name", autocomplete: "off" });
+  const description = el("textarea", { name: "description", rows: "2" });
+  const auto = checkbox(t("autoAssign"), "allow_auto_assign", true);
+  const create = formCard(t("newTeam"), [
+    el("h3", { text: t("newTeam") }), hinted(t("name"), name, t("teamHint")), field(t("description"), description), auto.node,
+  ], t("create"), async (form) => {
+    const team = await api(`${S.base}/teams`, { method: "POST", json: { team: {
+      name: name.value.trim(), description: description.value.trim(), allow_auto_assign: auto.input.checked,
+    } } });
+    form.reset();
+    auto.input.checked = true;
+    if (!count++) list.replaceChildren();
+    const li = row(team);
+    list.append(li);
+    return `${team.name}: ${t("saved")}`;
+  });
+  host.replaceChildren(el("h2", { text: t("teams"), tabindex: "-1" }), list, create.form);
+  await load(list, refresh);
+}
+
+// ---- labels ----
+
+function swatch(colour) {
+  const node = el("span", { class: "label-swatch", "aria-hidden": "true" });
+  node.style.setProperty("--swatch", colour || "#1f93ff");
+  return node;
+}
+
+function labelFields(l) {
+  const title = input("title", l ? l.title : "", { autocomplete: "off" });
+  const description = input("description", l ? l.description : "");
+  const colour = input("color", l && /^#[0-9a-f]{6}$/i.test(l.color) ? l.color : "#1f93ff", { type: "color" });
+  const side = checkbox(t("sidebar"), "show_on_sidebar", l ? l.show_on_sidebar : true);
+  return {
+    nodes: [el("div", { class: "grid2" }, hinted(t("title"), title, t("titleHint")), field(t("description"), description)),
+      el("div", { class: "row" }, field(t("colour"), colour), side.node)],
+    json: () => ({ label: {
+      title: title.value.trim(), description: description.value.trim(), color: colour.value, show_on_sidebar: side.input.checked,
+    } }),
+    title, colour, side,
+  };
+}
+
+async function labelsSection(host) {
+  const list = loadingList({ "aria-label": t("labels") });
+  let count = 0;
+  function row(l) {
+    const li = el("li", { "data-label": String(l.id) });
+    const sw = swatch(l.color);
+    const title = el("strong", { class: "name", text: l.title });
+    const desc = el("span", { class: "meta desc", text: l.description || "" });
+    const side = el("span", { class: "badge", text: t(l.show_on_sidebar ? "shown" : "hidden") });
+    const edit = el("button", { type: "button", text: t("edit"), "aria-label": `${t("edit")} ${l.title}` });
+    const alert = alertBox();
+    const del = deleteControl(l.title, async () => {
+      await api(`${S.base}/labels/${l.id}`, { method: "DELETE" });
+      li.remove();
+      if (!--count) list.replaceChildren(emptyRow(t("noLabels")));
+      host.querySelector("h2").focus();
+    }, alert);
+    li.append(el("div", { class: "row" }, sw, title, desc, side, rowButtons(edit, del)), alert);
+    expander(li, edit, () => {
+      const f = labelFields(l);
+      const card = formCard(t("labelDetails"), f.nodes, t("save"), async () => {
+        const updated = await api(`${S.base}/labels/${l.id}`, { method: "PATCH", json: f.json() });
+        Object.assign(l, updated);
+        sw.style.setProperty("--swatch", updated.color);
+        title.textContent = updated.title;
+        f.title.value = updated.title;
+        desc.textContent = updated.description || "";
+        side.textContent = t(updated.show_on_sidebar ? "shown" : "hidden");
+        edit.setAttribute("aria-label", `${t("edit")} ${updated.title}`);
+        del.rename(updated.title);
+        return t("saved");
+      });
+      return el("div", { class: "panel single" }, card.form);
+    });
+    return li;
+  }
+  async function refresh() {
+    const r = await api(`${S.base}/labels`);
+    const all = (r && r.payload) || [];
+    count = all.length;
+    list.replaceChildren(...all.map(row));
+    if (!all.length) list.replaceChildren(emptyRow(t("noLabels")));
+  }
+  const f = labelFields(null);
+  const create = formCard(t("newLabel"), [el("h3", { text: t("newLabel") }), ...f.nodes], t("create"), async (form) => {
+    const l = await api(`${S.base}/labels`, { method: "POST", json: f.json() });
+    form.reset();
+    f.side.input.checked = true;
+    if (!count++) list.replaceChildren();
+    list.append(row(l));
+    return `${l.title}: ${t("saved")}`;
+  });
+  host.replaceChildren(el("h2", { text: t("labels"), tabindex: "-1" }), list, create.form);
+  await load(list, refresh);
+}
+
+// ---- canned responses ----
+
+async function cannedSection(host) {
+  const list = loadingList({ "aria-label": t("canned") });
+  let all = [];
+  const search = el("input", { type: "search", name: "search", autocomplete: "off" });
+  const shown = el("span", { class: "meta", role: "status" });
+  function matches(c, q) {
+    return !q || c.short_code.toLowerCase().includes(q) || c.content.toLowerCase().includes(q);
+  }
+  function paint() {
+    const q = search.value.trim().toLowerCase();
+    let visible = 0;
+    for (const li of list.querySelectorAll("li[data-canned]")) {
+      const c = all.find((x) => String(x.id) === li.dataset.canned);
+      const hit = Boolean(c) && matches(c, q);
+      li.hidden = !hit;
+      if (hit) visible++;
+    }
+    for (const li of list.querySelectorAll("li.empty-row")) li.remove();
+    if (!all.length) list.append(emptyRow(t("noCanned")));
+    else if (!visible) list.append(emptyRow(t("noMatch")));
+    shown.textContent = q ? t("shownOf", { a: visible, b: all.length }) : "";
+  }
+  search.addEventListener("input", paint);
+  search.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && search.value) {
+      e.preventDefault();
+      search.value = "";
+      paint();
+    }
+  });
+  function row(c) {
+    const li = el("li", { "data-canned": String(c.id) });
+    const code = el("strong", { class: "code", text: `/${c.short_code}` });
+    const content = el("span", { class: "content", text: c.content });
+    const edit = el("button", { type: "button", text: t("edit"), "aria-label": `${t("edit")} /${c.short_code}` });
+    const alert = alertBox();
+    const del = deleteControl(`/${c.short_code}`, async () => {
+      await api(`${S.base}/canned_responses/${c.id}`, { method: "DELETE" });
+      all = all.filter((x) => x.id !== c.id);
+      li.remove();
+      paint();
+      search.focus();
+    }, alert);
+    li.append(el("div", { class: "row" }, code, content, rowButtons(edit, del)), alert);
+    expander(li, edit, () => {
+      const sc = input("short_code", c.short_code, { autocomplete: "off" });
+      const text = textarea("content", c.content, 4);
+      const card = formCard(t("cannedDetails"), [hinted(t("shortCode"), sc, t("shortCodeHint")), field(t("content"), text)],
+        t("save"), async () => {
+          const updated = await api(`${S.base}/canned_responses/${c.id}`, { method: "PATCH", json: { canned_response: {
+            short_code: sc.value.trim(), content: text.value,
+          } } });
+          Object.assign(c, updated);
+          code.textContent = `/${updated.short_code}`;
+          content.textContent = updated.content;
+          edit.setAttribute("aria-label", `${t("edit")} /${updated.short_code}`);
+          del.rename(`/${updated.short_code}`);
+          return t("saved");
+        });
+      return el("div", { class: "panel single" }, card.form);
+    });
+    return li;
+  }
+  async function refresh() {
+    all = (await api(`${S.base}/canned_responses`)) || [];
+    list.replaceChildren(...all.map(row));
+    paint();
+  }
+  const sc = el("input", { name: "short_code", autocomplete: "off" });
+  const text = el("textarea", { name: "content", rows: "4" });
+  const create = formCard(t("newCanned"), [
+    el("h3", { text: t("newCanned") }), hinted(t("shortCode"), sc, t("shortCodeHint")), field(t("content"), text),
+  ], t("create"), async (form) => {
+    const c = await api(`${S.base}/canned_responses`, { method: "POST", json: { canned_response: {
+      short_code: sc.value.trim(), content: text.value,
+    } } });
+    form.reset();
+    all.push(c);
+    list.append(row(c));
+    paint();
+    return `/${c.short_code}: ${t("saved")}`;
+  });
+  const searchField = field(t("searchCanned"), search);
+  searchField.append(shown);
+  searchField.classList.add("canned-search");
+  host.replaceChildren(el("h2", { text: t("canned"), tabindex: "-1" }), searchField, list, create.form);
+  await load(list, refresh);
+}
+
+// ---- webhooks ----
+
+function deliveryLog(hook) {
   const body = el("tbody");
   const note = el("p", { class: "meta", role: "status" });
   async function refresh() {
-    const r = await api(`${base}/webhooks/${hook.id}/deliveries`);
+    const r = await api(`${S.base}/webhooks/${hook.id}/deliveries`);
     const rows = (r && r.payload) || [];
     body.replaceChildren(...rows.map((d) => {
       const again = el("button", { type: "button", text: t("resend") });
       again.addEventListener("click", async () => {
-        await api(`${base}/webhooks/${hook.id}/deliveries/${d.id}/redeliver`, { method: "POST" });
-        note.textContent = t("resent");
-        setTimeout(() => refresh().catch(() => {}), 500);
+        try {
+          await api(`${S.base}/webhooks/${hook.id}/deliveries/${d.id}/redeliver`, { method: "POST" });
+          note.textContent = t("resent");
+          setTimeout(() => refresh().catch(() => {}), 500);
+        } catch (e) {
+          if (e instanceof Unauthorized) return S.ctx.signIn();
+          note.textContent = t("failed") + errorMessage(e);
+        }
       });
       return el("tr", { "data-delivery": String(d.id) },
         el("td", { text: d.event }), el("td", { class: "state", text: d.state }),
-        el("td", { text: d.last_status == null ? "—" : String(d.last_status) }),
+        el("td", { text: d.last_status == null ? (d.last_error || "—") : String(d.last_status) }),
         el("td", { text: String(d.attempts_count) }),
         el("td", { text: new Date(d.created_at * 1000).toLocaleString(locale) }),
         el("td", {}, again));
@@ -131,59 +1177,135 @@ function deliveryLog(base, hook) {
     el("thead", {}, el("tr", {}, ...["event", "state", "status", "attempts", "at", "resend"].map((k) => el("th", { scope: "col", text: t(k) })))),
     body);
   refresh().catch(() => {});
-  return { node: el("div", { class: "log-box" }, table, note), refresh };
+  return { node: el("div", { class: "log-box table-wrap" }, table, note), refresh };
 }
 
-async function webhooks(base, section) {
-  const list = el("ul", { class: "rows" });
-  async function refresh() {
-    const r = await api(`${base}/webhooks`);
-    const all = (r && r.payload && r.payload.webhooks) || [];
-    list.replaceChildren(...all.map((w) => {
-      const show = el("button", { type: "button", "aria-expanded": "false", text: t("deliveries") });
-      const li = el("li", { "data-webhook": String(w.id) },
-        el("div", { class: "row" }, el("strong", { class: "url", text: w.url }),
-          el("span", { class: "meta", text: (w.subscriptions || []).join(", ") }), show));
-      let log = null;
-      show.addEventListener("click", () => {
-        if (log) { log.node.remove(); log = null; show.setAttribute("aria-expanded", "false"); return; }
-        log = deliveryLog(base, w);
-        li.append(log.node);
-        show.setAttribute("aria-expanded", "true");
+function eventBoxes(selected) {
+  const boxes = EVENTS.map((ev) => {
+    const box = el("input", { type: "checkbox", name: "subscriptions", value: ev });
+    box.checked = selected.includes(ev);
+    return el("label", { class: "check" }, box, ev);
+  });
+  return {
+    node: el("fieldset", { class: "events" }, el("legend", { text: t("events") }), ...boxes),
+    value: () => boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value),
+  };
+}
+
+async function webhooksSection(host) {
+  const list = loadingList({ "aria-label": t("webhooks") });
+  let all = [];
+  function row(w) {
+    const li = el("li", { "data-webhook": String(w.id) });
+    const url = el("strong", { class: "url", text: w.url });
+    const label = el("span", { class: "badge", text: w.name || "" });
+    label.hidden = !w.name;
+    const subs = el("span", { class: "meta subs", text: (w.subscriptions || []).join(", ") });
+    const show = el("button", { type: "button", "aria-expanded": "false", text: t("deliveries") });
+    const edit = el("button", { type: "button", text: t("edit"), "aria-label": `${t("edit")} ${w.url}` });
+    const alert = alertBox();
+    const del = deleteControl(w.url, async () => {
+      await api(`${S.base}/webhooks/${w.id}`, { method: "DELETE" });
+      all = all.filter((x) => x.id !== w.id);
+      li.remove();
+      if (!all.length) list.replaceChildren(emptyRow(t("noWebhooks")));
+      host.querySelector("h2").focus();
+    }, alert);
+    li.append(el("div", { class: "row" }, url, label, subs, rowButtons(show, edit, del)), alert);
+    let log = null;
+    show.addEventListener("click", () => {
+      if (log) { log.node.remove(); log = null; show.setAttribute("aria-expanded", "false"); return; }
+      log = deliveryLog(w);
+      li.append(log.node);
+      show.setAttribute("aria-expanded", "true");
+    });
+    expander(li, edit, () => {
+      const name = input("name", w.name, { autocomplete: "off" });
+      const address = input("url", w.url, { type: "url" });
+      const events = eventBoxes(w.subscriptions || []);
+      const secret = secretLine(t("secret"), w.secret || "", "hook-secret");
+      const renew = el("button", { type: "button", text: t("newSecret") });
+      const card = formCard(t("webhookDetails"), [
+        el("div", { class: "grid2" }, field(`${t("webhookName")} (${t("optional")})`, name), field(t("url"), address)),
+        events.node,
+      ], t("save"), async () => {
+        const r = await api(`${S.base}/webhooks/${w.id}`, { method: "PATCH", json: { webhook: {
+          name: name.value.trim(), url: address.value.trim(), subscriptions: events.value(),
+        } } });
+        const updated = r.payload.webhook;
+        Object.assign(w, updated);
+        url.textContent = updated.url;
+        label.textContent = updated.name || "";
+        label.hidden = !updated.name;
+        subs.textContent = (updated.subscriptions || []).join(", ");
+        edit.setAttribute("aria-label", `${t("edit")} ${updated.url}`);
+        del.rename(updated.url);
+        return t("saved");
       });
-      return li;
-    }));
-    if (!all.length) list.replaceChildren(el("li", { class: "meta", text: t("none") }));
+      renew.addEventListener("click", async () => {
+        clearErrors(card.form, card.alert);
+        try {
+          const r = await api(`${S.base}/webhooks/${w.id}`, { method: "PATCH", json: { webhook: { reset_secret: true } } });
+          w.secret = r.payload.webhook.secret;
+          secret.code.value = w.secret;
+          flash(card.status, t("saved"));
+        } catch (e) {
+          failure(e, card.alert, card.form);
+        }
+      });
+      secret.node.querySelector(".row").append(renew);
+      return el("div", { class: "panel single" }, card.form, el("div", { class: "card" }, secret.node));
+    });
+    return li;
+  }
+  async function refresh() {
+    const r = await api(`${S.base}/webhooks`);
+    all = (r && r.payload && r.payload.webhooks) || [];
+    list.replaceChildren(...all.map(row));
+    if (!all.length) list.replaceChildren(emptyRow(t("noWebhooks")));
   }
   const url = el("input", { name: "url", type: "url", required: "", placeholder: "https://example.com/hooks" });
-  const boxes = EVENTS.map((ev) => el("label", { class: "check" },
-    el("input", { type: "checkbox", name: "subscriptions", value: ev, ...(ev.startsWith("message_") || ev === "conversation_created" ? { checked: "" } : {}) }),
-    ev));
-  const error = el("p", { class: "error", role: "alert" });
-  const form = el("form", { class: "card", "aria-label": t("newWebhook") },
-    el("h3", { text: t("newWebhook") }), field(t("url"), url),
-    el("fieldset", {}, el("legend", { text: t("events") }), ...boxes),
-    error, el("button", { class: "primary", type: "submit", text: t("create") }));
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    error.textContent = "";
-    const subscriptions = boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
-    try {
-      await api(`${base}/webhooks`, { method: "POST", json: { webhook: { url: url.value.trim(), subscriptions } } });
+  const events = eventBoxes(EVENTS.filter((ev) => ev.startsWith("message_") || ev === "conversation_created"));
+  const create = formCard(t("newWebhook"), [el("h3", { text: t("newWebhook") }), field(t("url"), url), events.node],
+    t("create"), async () => {
+      await api(`${S.base}/webhooks`, { method: "POST", json: { webhook: { url: url.value.trim(), subscriptions: events.value() } } });
       url.value = "";
       await refresh();
-    } catch (err) {
-      error.textContent = errorText(err);
-    }
-  });
-  section.replaceChildren(el("h2", { text: t("webhooks") }), list, form);
-  await refresh();
+      return t("saved");
+    });
+  host.replaceChildren(el("h2", { text: t("webhooks"), tabindex: "-1" }), list, create.form);
+  await load(list, refresh);
 }
 
-// Renders the settings screen into `container`.
-export async function settings(container, base) {
-  const inboxSection = el("section", { class: "settings-section", "aria-label": t("inboxes") });
-  const hookSection = el("section", { class: "settings-section", "aria-label": t("webhooks") });
-  container.replaceChildren(el("div", { class: "settings" }, el("h1", { text: t("settings") }), inboxSection, hookSection));
-  await Promise.all([inboxes(base, inboxSection), webhooks(base, hookSection)]);
+// ---- the screen ----
+
+const RENDER = {
+  inboxes: inboxesSection, agents: agentsSection, teams: teamsSection,
+  labels: labelsSection, canned: cannedSection, webhooks: webhooksSection,
+};
+
+// Renders the settings screen into `container`; ctx carries the account's
+// API base (ctx.base), the signed-in profile and the account; `section` is
+// the word after #/settings/ (null: inboxes). Switching sections keeps the
+// shell (and the focus on the sub-navigation) and replaces the section.
+export async function render(container, ctx, section) {
+  const current = SECTIONS.includes(section) ? section : "inboxes";
+  if (!S || S.base !== ctx.base) agentsCache = null;
+  S = { base: ctx.base, ctx };
+  let shell = container.querySelector(":scope > .settings[data-settings]");
+  if (!shell) {
+    const links = SECTIONS.map((key) => el("a", { href: `#/settings/${key}`, "data-section": key, text: t(key) }));
+    shell = el("div", { class: "settings has-nav", "data-settings": "" },
+      el("h1", { text: t("settings") }),
+      el("nav", { class: "settings-nav", "aria-label": t("sections") }, el("ul", {}, ...links.map((a) => el("li", {}, a)))),
+      el("section", { class: "settings-section" }));
+    container.replaceChildren(shell);
+  }
+  for (const a of shell.querySelectorAll(".settings-nav a")) {
+    if (a.dataset.section === current) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  const host = el("section", { class: "settings-section", "aria-label": t(current), "data-section": current });
+  shell.querySelector(":scope > .settings-section").replaceWith(host);
+  await RENDER[current](host);
 }

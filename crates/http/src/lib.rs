@@ -102,10 +102,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/widget.js", axum::routing::get(widget_js))
         .route("/app", axum::routing::get(app_page))
         .route("/app/", axum::routing::get(app_page))
-        .route("/app/app.js", axum::routing::get(app_js))
-        .route("/app/app.css", axum::routing::get(app_css))
-        .route("/app/lib.js", axum::routing::get(app_lib_js))
-        .route("/app/settings.js", axum::routing::get(app_settings_js))
+        .route("/app/{file}", axum::routing::get(app_file))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
@@ -126,12 +123,67 @@ async fn widget_js() -> Response {
         .into_response()
 }
 
-/// The dashboard's files, embedded; served with a policy that allows only our
+/// The dashboard's files: name, content type and the text embedded at build
+/// time. Only these names are served.
+const APP_FILES: &[(&str, &str, &str)] = &[
+    ("index.html", HTML, include_str!("../../../web/app/index.html")),
+    ("app.js", JS, include_str!("../../../web/app/app.js")),
+    ("lib.js", JS, include_str!("../../../web/app/lib.js")),
+    ("markdown.js", JS, include_str!("../../../web/app/markdown.js")),
+    ("list.js", JS, include_str!("../../../web/app/list.js")),
+    ("thread.js", JS, include_str!("../../../web/app/thread.js")),
+    ("panel.js", JS, include_str!("../../../web/app/panel.js")),
+    ("picker.js", JS, include_str!("../../../web/app/picker.js")),
+    ("search.js", JS, include_str!("../../../web/app/search.js")),
+    ("settings.js", JS, include_str!("../../../web/app/settings.js")),
+    ("profile.js", JS, include_str!("../../../web/app/profile.js")),
+    ("contacts.js", JS, include_str!("../../../web/app/contacts.js")),
+    ("app.css", CSS, include_str!("../../../web/app/app.css")),
+    ("settings.css", CSS, include_str!("../../../web/app/settings.css")),
+    ("pages.css", CSS, include_str!("../../../web/app/pages.css")),
+];
+const HTML: &str = "text/html; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+/// One of the dashboard's files, served with a policy that allows only our
 /// own scripts, styles and connections, and never inside another site's frame.
-fn app_asset(content_type: &'static str, body: &'static str) -> Response {
+/// Debug builds read the file from the source tree when it is there, so a
+/// change to the dashboard shows on reload without rebuilding; release
+/// builds serve only what was embedded.
+/// Answered `304 Not Modified` when the browser already holds this version
+/// (its `If-None-Match` names the content's hash).
+fn app_asset(name: &str, headers: &axum::http::HeaderMap) -> Response {
     use axum::http::header;
+    let Some(&(_, content_type, embedded)) = APP_FILES.iter().find(|(n, _, _)| *n == name) else {
+        return error::ApiError::not_found().into_response();
+    };
+    let body: std::borrow::Cow<'static, str> = if cfg!(debug_assertions) {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/app/");
+        std::fs::read_to_string(format!("{path}{name}"))
+            .map(Into::into)
+            .unwrap_or(embedded.into())
+    } else {
+        embedded.into()
+    };
+    // FNV-1a over the text: stable across restarts and builds of the same file.
+    let hash = body.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let etag = format!("\"{hash:016x}\"");
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let status = if fresh {
+        axum::http::StatusCode::NOT_MODIFIED
+    } else {
+        axum::http::StatusCode::OK
+    };
     (
+        status,
         [
+            (header::ETAG, etag.as_str()),
             (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "no-cache"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -143,38 +195,17 @@ fn app_asset(content_type: &'static str, body: &'static str) -> Response {
                  connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
             ),
         ],
-        body,
+        if fresh { String::new() } else { body.into_owned() },
     )
         .into_response()
 }
 
-async fn app_page() -> Response {
-    app_asset("text/html; charset=utf-8", include_str!("../../../web/app/index.html"))
+async fn app_page(headers: axum::http::HeaderMap) -> Response {
+    app_asset("index.html", &headers)
 }
 
-async fn app_js() -> Response {
-    app_asset(
-        "text/javascript; charset=utf-8",
-        include_str!("../../../web/app/app.js"),
-    )
-}
-
-async fn app_lib_js() -> Response {
-    app_asset(
-        "text/javascript; charset=utf-8",
-        include_str!("../../../web/app/lib.js"),
-    )
-}
-
-async fn app_settings_js() -> Response {
-    app_asset(
-        "text/javascript; charset=utf-8",
-        include_str!("../../../web/app/settings.js"),
-    )
-}
-
-async fn app_css() -> Response {
-    app_asset("text/css; charset=utf-8", include_str!("../../../web/app/app.css"))
+async fn app_file(axum::extract::Path(file): axum::extract::Path<String>, headers: axum::http::HeaderMap) -> Response {
+    app_asset(&file, &headers)
 }
 
 async fn not_found() -> Response {

@@ -1,8 +1,7 @@
-//! The website widget in headless Chromium (Debian's chromium, driven by
-//! playwright-core from tests/browser): a page on another origin embeds
-//! widget.js; the visitor writes, sends a picture, sees the agent's typing
-//! and reply live, reloads; a site outside allowed_domains gets nothing.
-//! Screenshots land in target/screenshots.
+//! The website widget and the agents' dashboard in headless Chromium
+//! (Debian's chromium, driven by playwright-core from tests/browser), each
+//! script against a server started here on port 0 and seeded through the
+//! API. Screenshots land in target/screenshots.
 
 #[path = "api/cable_client.rs"]
 #[allow(dead_code)]
@@ -338,8 +337,10 @@ async fn the_dashboard_with_ten_thousand_conversations() {
     app.stop().await;
 }
 
-/// Settings: a website inbox with its snippet, a webhook with its delivery
-/// log and a re-send, and the dark theme.
+/// Settings, section by section: inboxes (website and API, editing,
+/// identity verification, working hours, members, the snippet), agents
+/// (create, promote, remove), teams and members, labels with colours, canned
+/// responses, webhooks (delivery log, re-send, edit, delete), and the dark theme.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_settings_in_a_real_browser() {
     let Some(chromium) = tools() else { return };
@@ -348,7 +349,21 @@ async fn the_dashboard_settings_in_a_real_browser() {
     };
     let sink = helpers::Sink::start().await;
     let (_, _, conv) = app.setup_conversation(None).await;
-    run_script(
+    // One screenshot per section, besides the webhooks page and the dark theme;
+    // old ones are removed so that each run must write its own.
+    let shots = [
+        "dashboard-settings.png",
+        "dashboard-dark.png",
+        "dashboard-settings-inbox.png",
+        "dashboard-settings-agents.png",
+        "dashboard-settings-teams.png",
+        "dashboard-settings-labels.png",
+        "dashboard-settings-canned.png",
+    ];
+    for shot in shots {
+        let _ = std::fs::remove_file(screenshots_dir().join(shot));
+    }
+    let out = run_script(
         "dashboard-settings.mjs",
         &chromium,
         &[
@@ -363,6 +378,7 @@ async fn the_dashboard_settings_in_a_real_browser() {
         Duration::from_secs(120),
     )
     .await;
+    print!("{out}");
     // The receiver got the message and, after the re-send, got it again
     // under a new delivery id.
     let got = sink.wait_for("message_created", 2).await;
@@ -371,8 +387,186 @@ async fn the_dashboard_settings_in_a_real_browser() {
         .filter_map(|r| r.header("x-chatwoot-delivery").map(str::to_string))
         .collect();
     assert!(ids.len() >= 2, "re-send uses a new delivery id: {ids:?}");
-    for shot in ["dashboard-settings.png", "dashboard-dark.png"] {
+    for shot in shots {
         assert!(screenshots_dir().join(shot).exists(), "{shot} saved");
     }
+    app.stop().await;
+}
+
+/// The profile page (name, avatar, password, API token, language, theme)
+/// and the contacts pages (list, search, a contact with its conversations).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_profile_and_contacts_in_a_real_browser() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let (_, contact, conv) = app.setup_conversation(None).await;
+    // The seeded contact gets what the list shows (only contacts with an
+    // e-mail, phone or identifier are listed), and 20 more make two pages.
+    app.ok(
+        Method::PUT,
+        &app.acc(&format!("/contacts/{contact}")),
+        Some(json!({
+            "email": "carla@customer.test",
+            "phone_number": "+4915112345678",
+            "additional_attributes": { "company_name": "Customer GmbH", "city": "Berlin" },
+            "custom_attributes": { "plan": "gold" },
+        })),
+    )
+    .await;
+    for i in 1..=20 {
+        app.ok(
+            Method::POST,
+            &app.acc("/contacts"),
+            Some(json!({ "name": format!("Filler {i:02}"), "email": format!("filler{i}@example.test") })),
+        )
+        .await;
+    }
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/messages")),
+        Some(json!({ "content": "Where is my parcel?", "message_type": "incoming" })),
+    )
+    .await;
+
+    run_script(
+        "dashboard-pages.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("CONVERSATION", conv.to_string()),
+            ("CONTACT_ID", contact.to_string()),
+            ("CONTACT_NAME", "Carla Customer".into()),
+            ("CONTACTS", "21".into()),
+        ],
+        Duration::from_secs(120),
+    )
+    .await;
+
+    // What the pages wrote, read back with the token issued by the reset.
+    let (status, _) = app.get("/api/v1/profile").await;
+    assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED, "the old token was revoked");
+    let token = app.core().access_token_of(app.admin_id).await.unwrap();
+    assert_ne!(token, app.token);
+    let (status, me) = app.call(Method::GET, "/api/v1/profile", &token, None).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert_eq!(me["name"], "Alice Cooper");
+    assert_eq!(me["availability_status"], "busy");
+    assert!(me["avatar_url"].as_str().unwrap().contains("/avatars/"), "{me}");
+    let (_, carla) = app
+        .call(Method::GET, &app.acc(&format!("/contacts/{contact}")), &token, None)
+        .await;
+    assert_eq!(carla["payload"]["email"], "carla@newmail.test");
+    let (_, labels) = app
+        .call(
+            Method::GET,
+            &app.acc(&format!("/contacts/{contact}/labels")),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(labels["payload"], json!(["vip"]));
+    // The new password signs in; the old one no longer does.
+    for (password, expected) in [("a much newer secret", 200), ("correct horse battery", 401)] {
+        let r = app
+            .client
+            .post(format!("{}/auth/sign_in", app.base))
+            .json(&json!({ "email": "alice@acme.test", "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), expected, "sign-in with {password}");
+    }
+    for shot in ["dashboard-profile.png", "dashboard-contacts.png"] {
+        assert!(screenshots_dir().join(shot).exists(), "{shot} saved");
+    }
+    app.stop().await;
+}
+
+/// The conversation tools: folders and sorts, priority / team / label
+/// pickers, the contact panel, attachments, reply quotes, delivery marks,
+/// deleted messages, search, the panel toggle and tabs kept in step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_conversation_tools_in_a_real_browser() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let orders = app.api_inbox("Orders", None).await["id"].as_i64().unwrap();
+    let billing = app.api_inbox("Billing", None).await["id"].as_i64().unwrap();
+    let me = app.ok(Method::GET, "/api/v1/profile", None).await["id"]
+        .as_i64()
+        .unwrap();
+    let team = app
+        .ok(Method::POST, &app.acc("/teams"), Some(json!({ "name": "Tier 2" })))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/teams/{team}/team_members")),
+        Some(json!({ "user_ids": [me] })),
+    )
+    .await;
+    for (title, color) in [("vip", "#D92D20"), ("refund", "#2456D3")] {
+        app.ok(
+            Method::POST,
+            &app.acc("/labels"),
+            Some(json!({ "title": title, "color": color, "show_on_sidebar": true })),
+        )
+        .await;
+    }
+    let (maria, _) = app.contact(orders, "Maria Lopez").await;
+    let old = app.conversation(orders, maria).await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{old}/messages")),
+        Some(json!({ "content": "An older question", "message_type": "incoming" })),
+    )
+    .await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{old}/toggle_status")),
+        Some(json!({ "status": "resolved" })),
+    )
+    .await;
+    let a = app.conversation(orders, maria).await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{a}/messages")),
+        Some(json!({ "content": "My parcel ZX-42 is late", "message_type": "incoming" })),
+    )
+    .await;
+    let (boris, _) = app.contact(billing, "Boris Buyer").await;
+    let b = app.conversation(billing, boris).await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{b}/messages")),
+        Some(json!({ "content": "Invoice question about March", "message_type": "incoming" })),
+    )
+    .await;
+    run_script(
+        "dashboard-tools.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("CONV_A", a.to_string()),
+            ("CONV_B", b.to_string()),
+            ("CONV_OLD", old.to_string()),
+            ("CONTACT_B", boris.to_string()),
+        ],
+        Duration::from_secs(150),
+    )
+    .await;
+    assert!(screenshots_dir().join("dashboard-tools.png").exists());
     app.stop().await;
 }

@@ -10,6 +10,7 @@ mod cable;
 mod cable_client;
 mod contacts;
 mod conversations;
+mod dashboard;
 mod messages;
 mod nodes;
 mod public;

@@ -1,0 +1,87 @@
+//! The dashboard's files: only the listed ones, each with a strict content
+//! security policy, never framed, revalidated by ETag.
+
+use reqwest::StatusCode;
+
+use crate::both;
+use crate::helpers::TestApp;
+
+async fn dashboard_files(app: TestApp) {
+    let files = [
+        ("/app", "text/html"),
+        ("/app/", "text/html"),
+        ("/app/app.js", "text/javascript"),
+        ("/app/lib.js", "text/javascript"),
+        ("/app/list.js", "text/javascript"),
+        ("/app/thread.js", "text/javascript"),
+        ("/app/panel.js", "text/javascript"),
+        ("/app/picker.js", "text/javascript"),
+        ("/app/search.js", "text/javascript"),
+        ("/app/markdown.js", "text/javascript"),
+        ("/app/settings.js", "text/javascript"),
+        ("/app/profile.js", "text/javascript"),
+        ("/app/contacts.js", "text/javascript"),
+        ("/app/app.css", "text/css"),
+        ("/app/settings.css", "text/css"),
+        ("/app/pages.css", "text/css"),
+    ];
+    for (path, kind) in files {
+        let r = app.client.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let h = r.headers().clone();
+        assert!(h["content-type"].to_str().unwrap().starts_with(kind), "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        let etag = h["etag"].to_str().unwrap().to_string();
+        let body = r.text().await.unwrap();
+        assert!(!body.is_empty(), "{path}");
+        // The same version again: 304 and no body; another tag: the file.
+        let again = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+        assert!(again.text().await.unwrap().is_empty());
+        let other = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .header("if-none-match", "\"0000000000000000\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::OK, "{path}");
+    }
+    // The page loads every module it names.
+    let page = app
+        .client
+        .get(format!("{}/app", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for (path, _) in files.iter().filter(|(p, _)| p.ends_with(".js") || p.ends_with(".css")) {
+        assert!(page.contains(path), "index.html does not load {path}");
+    }
+    for bad in [
+        "/app/nope.js",
+        "/app/..%2FCargo.toml",
+        "/app/..%2F..%2Fetc%2Fpasswd",
+        "/app/app.js.map",
+        "/app/index.html%00",
+    ] {
+        let r = app.client.get(format!("{}{bad}", app.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{bad}");
+    }
+    app.stop().await;
+}
+both!(dashboard_files);

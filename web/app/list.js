@@ -1,0 +1,354 @@
+// The conversation list: the sidebar (inboxes, teams, labels), tabs Mine /
+// Unassigned / All with counts, status and sort, and the cards. Pages by
+// keyset cursor (or page number for the priority and waiting sorts) as the
+// end scrolls into view, and patches cards in place from /cable events so
+// rows already scrolled to stay where they are.
+
+import { api, avatar, channelIcon, el, icon, load, relative } from "./lib.js";
+
+const PAGE = 25;
+const STATUSES = ["open", "pending", "snoozed", "resolved", "all"];
+const SORTS = ["last_activity_at_desc", "created_at_desc", "priority_desc", "waiting_since_asc"];
+const CURSOR_SORTS = new Set(["last_activity_at_desc", "created_at_desc"]);
+
+export const PRIORITIES = ["urgent", "high", "medium", "low"];
+
+// A priority as an icon and a word (never colour alone).
+export function priorityMark(priority, t) {
+  if (!priority) return null;
+  return el("span", { class: `priority ${priority}` }, icon("flag"), el("span", { text: t(priority) }));
+}
+
+// A label chip with its colour.
+export function labelChip(title, colours, extra = null) {
+  const chip = el("span", { class: "chip" }, el("span", { class: "swatch", "aria-hidden": "true" }), el("span", { text: title }), extra);
+  const colour = colours.get(title);
+  if (colour) chip.style.setProperty("--chip", colour);
+  return chip;
+}
+
+export function createList(ctx, { t, open }) {
+  const { base, profile } = ctx;
+  const state = {
+    tab: "all", status: "open", sort: localStorage.getItem("sb:sort") || "last_activity_at_desc",
+    filter: null, // { kind: "inbox" | "team" | "label", id, name }
+  };
+  if (!SORTS.includes(state.sort)) state.sort = SORTS[0];
+  const cards = new Map(); // display id -> { conv, button, li }
+  let currentId = null;
+  const counts = { mine: 0, unassigned: 0, all: 0 };
+
+  // ---- sidebar ----
+  const sideAll = el("button", { type: "button", class: "side-item", "aria-pressed": "true" }, icon("inbox"), el("span", { text: t("allConversations") }));
+  sideAll.addEventListener("click", () => setFilter(null));
+  const sideGroups = el("div", { class: "side-groups" });
+  const sidebar = el("nav", { class: "sidebar", "aria-label": t("folders") },
+    el("h2", { class: "side-title", text: t("conversations") }), sideAll, sideGroups);
+  function sideItem(kind, id, name, iconNode) {
+    const b = el("button", { type: "button", class: "side-item", "aria-pressed": "false", "data-filter": `${kind}:${id}` }, iconNode, el("span", { text: name }));
+    b.addEventListener("click", () => setFilter({ kind, id, name }));
+    return b;
+  }
+  async function loadSidebar() {
+    const [inboxes, teams, labels] = await Promise.all([
+      load(`${base}/inboxes`, (r) => (r && r.payload) || []).catch(() => []),
+      load(`${base}/teams`, (r) => r || []).catch(() => []),
+      load(`${base}/labels`, (r) => (r && r.payload) || []).catch(() => []),
+    ]);
+    const group = (title, items) => items.length
+      ? el("section", { class: "side-group", "aria-label": title }, el("h3", { text: title }), ...items) : null;
+    sideGroups.replaceChildren(...[
+      group(t("inboxes"), inboxes.map((i) => sideItem("inbox", i.id, i.name, channelIcon(i.channel_type)))),
+      group(t("teams"), teams.map((x) => sideItem("team", x.id, x.name, icon("team")))),
+      group(t("labels"), labels.map((l) => {
+        const dot = el("span", { class: "swatch", "aria-hidden": "true" });
+        if (l.color) dot.style.setProperty("--chip", l.color);
+        return sideItem("label", l.title, l.title, dot);
+      })),
+    ].filter(Boolean));
+    paintSidebar();
+  }
+  function paintSidebar() {
+    sideAll.setAttribute("aria-pressed", String(!state.filter));
+    for (const b of sideGroups.querySelectorAll(".side-item")) {
+      b.setAttribute("aria-pressed", String(Boolean(state.filter) && b.dataset.filter === `${state.filter.kind}:${state.filter.id}`));
+    }
+    filterChip.hidden = !state.filter;
+    if (state.filter) filterText.textContent = `${t(state.filter.kind)}: ${state.filter.name}`;
+  }
+  function setFilter(f) {
+    state.filter = f;
+    paintSidebar();
+    reload();
+  }
+
+  // ---- tabs, status, sort ----
+  const tabs = ["mine", "unassigned", "all"].map((key) => {
+    const b = el("button", { type: "button", role: "tab", "data-tab": key, "aria-selected": String(key === state.tab) });
+    b.addEventListener("click", () => { state.tab = key; paintTabs(); reload(); });
+    return b;
+  });
+  function paintTabs() {
+    for (const b of tabs) {
+      const key = b.dataset.tab;
+      b.setAttribute("aria-selected", String(key === state.tab));
+      b.replaceChildren(document.createTextNode(t(key)), el("span", { class: "count", text: String(counts[key]) }));
+    }
+  }
+  const statusSelect = el("select", { id: "status-filter" },
+    ...STATUSES.map((v) => el("option", { value: v, text: t(v === "all" ? "any" : v) })));
+  statusSelect.addEventListener("change", () => { state.status = statusSelect.value; reload(); });
+  const sortSelect = el("select", { id: "sort-order" },
+    ...SORTS.map((v) => el("option", { value: v, text: t(`sort_${v}`) })));
+  sortSelect.value = state.sort;
+  sortSelect.addEventListener("change", () => {
+    state.sort = sortSelect.value;
+    localStorage.setItem("sb:sort", state.sort);
+    reload();
+  });
+  const filterText = el("span");
+  const clearFilter = el("button", { type: "button", class: "chip-x", "aria-label": t("clearFilter") }, icon("close"));
+  clearFilter.addEventListener("click", () => setFilter(null));
+  const filterChip = el("p", { class: "filter-chip", hidden: "" }, icon("filter"), filterText, clearFilter);
+
+  const list = el("ol", { class: "list", "aria-label": t("conversations") });
+  const empty = el("p", { class: "empty" });
+  const failed = el("p", { class: "empty", role: "alert", hidden: "" });
+  const sentinel = el("li", { class: "sentinel", "aria-hidden": "true" });
+  const column = el("div", { class: "list-column" },
+    el("div", { class: "tabs", role: "tablist", "aria-label": t("conversations") }, ...tabs),
+    el("div", { class: "filters" },
+      el("label", { class: "sr", for: "status-filter", text: t("statusFilter") }), statusSelect,
+      el("label", { class: "sr", for: "sort-order", text: t("sortLabel") }), sortSelect),
+    filterChip, failed, list);
+
+  // ---- data ----
+  function params() {
+    const p = new URLSearchParams({ status: state.status, assignee_type: state.tab === "mine" ? "me" : state.tab, sort_by: state.sort });
+    if (state.filter && state.filter.kind === "inbox") p.set("inbox_id", state.filter.id);
+    if (state.filter && state.filter.kind === "team") p.set("team_id", state.filter.id);
+    if (state.filter && state.filter.kind === "label") p.append("labels[]", state.filter.id);
+    return p;
+  }
+  const signature = () => JSON.stringify([state.tab, state.status, state.sort, state.filter && state.filter.kind, state.filter && state.filter.id]);
+  let next = null, loadingMore = false, generation = 0;
+
+  function takeMeta(meta) {
+    Object.assign(counts, { mine: meta.mine_count, unassigned: meta.unassigned_count, all: meta.all_count });
+    paintTabs();
+  }
+  function nextFrom(meta, payload, page) {
+    if (CURSOR_SORTS.has(state.sort)) return meta.next_cursor ? { cursor: meta.next_cursor } : null;
+    return payload.length >= PAGE ? { page: page + 1 } : null;
+  }
+
+  async function reload() {
+    const wanted = signature();
+    const gen = ++generation;
+    const r = await api(`${base}/conversations?${params()}`);
+    if (gen !== generation || wanted !== signature()) return;
+    const convs = (r && r.data && r.data.payload) || [];
+    takeMeta(r.data.meta);
+    next = nextFrom(r.data.meta, convs, 1);
+    failed.hidden = true;
+    list.replaceChildren();
+    for (const c of convs) list.append(card(c).li);
+    list.append(sentinel);
+    paintEmpty();
+    paintCurrent();
+    if (!performance.getEntriesByName("sb:first-page").length) performance.mark("sb:first-page");
+  }
+
+  async function loadMore() {
+    if (!next || loadingMore) return;
+    loadingMore = true;
+    const wanted = signature();
+    const gen = generation;
+    const p = params();
+    if (next.cursor) p.set("cursor", next.cursor);
+    if (next.page) p.set("page", String(next.page));
+    try {
+      const r = await api(`${base}/conversations?${p}`);
+      if (gen !== generation || wanted !== signature()) return;
+      const convs = (r && r.data && r.data.payload) || [];
+      takeMeta(r.data.meta);
+      next = nextFrom(r.data.meta, convs, next.page || 1);
+      for (const c of convs) {
+        const entry = cards.get(c.id);
+        if (!entry || !entry.li.isConnected) sentinel.before(card(c).li);
+      }
+    } finally {
+      loadingMore = false;
+    }
+    // Still at the end (a tall screen): keep filling.
+    if (next && sentinel.getBoundingClientRect().top < list.getBoundingClientRect().bottom) loadMore().catch(() => {});
+  }
+  new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) loadMore().catch(() => {});
+  }, { root: list, rootMargin: "0px 0px 400px 0px" }).observe(sentinel);
+
+  function paintEmpty() {
+    const any = list.querySelector("button[data-conversation]");
+    empty.remove();
+    if (any) return;
+    empty.textContent = state.tab === "mine" && counts.unassigned ? t("emptyMine").replace("{n}", counts.unassigned) : t("none");
+    list.before(empty);
+  }
+  function paintCurrent() {
+    for (const [key, entry] of cards) entry.button.setAttribute("aria-current", String(key === currentId));
+  }
+
+  // ---- cards ----
+  // Label colours and inbox names arrive after the first page (which must
+  // not wait for them); cards repaint when they do.
+  let colours = new Map(), inboxNames = new Map();
+  function loadNames() {
+    Promise.all([
+      load(`${base}/labels`, (r) => (r && r.payload) || []).then((ls) => { colours = new Map(ls.map((l) => [l.title, l.color])); }),
+      load(`${base}/inboxes`, (r) => (r && r.payload) || []).then((is) => { inboxNames = new Map(is.map((i) => [i.id, i.name])); }),
+    ]).then(() => { for (const entry of cards.values()) if (entry.li.isConnected) paintCard(entry); }).catch(() => {});
+  }
+
+  function card(conv) {
+    let entry = cards.get(conv.id);
+    if (!entry) {
+      const button = el("button", { type: "button", "data-conversation": String(conv.id), "aria-current": "false" });
+      button.addEventListener("click", () => open(conv.id));
+      entry = { conv, button, li: el("li", {}, button) };
+      cards.set(conv.id, entry);
+    }
+    entry.conv = Object.assign(entry.conv, conv);
+    paintCard(entry);
+    return entry;
+  }
+  function paintCard(entry) {
+    const conv = entry.conv;
+    const contact = (conv.meta && conv.meta.sender) || {};
+    const assignee = conv.meta && conv.meta.assignee;
+    const last = conv.last_non_activity_message || (conv.messages || [])[0] || {};
+    const name = contact.name || `#${conv.id}`;
+    const unread = Number(conv.unread_count || 0);
+    const kind = last.private ? "lock" : last.message_type === 1 ? "reply" : null;
+    const hasDraft = Boolean(localStorage.getItem(`sb:draft:${ctx.accountId}:${conv.id}`));
+    entry.button.classList.toggle("unread", unread > 0);
+    entry.button.replaceChildren(...[
+      avatar(name, contact.thumbnail, "md"),
+      el("span", { class: "name", text: name }),
+      el("span", { class: "time", text: relative(conv.last_activity_at || conv.timestamp) }),
+      el("span", { class: "where" }, channelIcon(conv.meta && conv.meta.channel),
+        el("span", { text: inboxNames.get(conv.inbox_id) || "" }), el("span", { class: "id", text: `#${conv.id}` }),
+        priorityMark(conv.priority, t)),
+      el("span", { class: "preview" }, kind ? icon(kind) : null,
+        hasDraft ? el("span", { class: "draft", text: `${t("draft")}: ` }) : null,
+        el("span", { text: last.content || (last.attachments && last.attachments.length ? t("attachment") : "") })),
+      el("span", { class: "badges" },
+        unread ? el("span", { class: "unread-badge", text: unread > 9 ? "9+" : String(unread), "aria-label": t("unreadN").replace("{n}", unread) }) : null,
+        assignee ? assigneeFace(assignee) : null),
+      (conv.labels || []).length ? el("span", { class: "chips" }, ...conv.labels.slice(0, 3).map((l) => labelChip(l, colours))) : null,
+    ].filter(Boolean));
+  }
+  function assigneeFace(a) {
+    const face = el("span", { class: "face", title: a.available_name || a.name },
+      avatar(a.available_name || a.name, a.thumbnail || a.avatar_url, "sm"),
+      el("span", { class: `presence ${ctx.presence.get(a.id) || a.availability_status || "offline"}`, "aria-hidden": "true" }));
+    face.setAttribute("aria-label", `${t("assignee")}: ${a.available_name || a.name}`);
+    return face;
+  }
+
+  // ---- live ----
+  function matches(conv) {
+    if (state.status !== "all" && conv.status !== state.status) return false;
+    const assignee = conv.meta && conv.meta.assignee;
+    if (state.tab === "mine" && !(assignee && assignee.id === profile.id)) return false;
+    if (state.tab === "unassigned" && assignee) return false;
+    const f = state.filter;
+    if (f && f.kind === "inbox" && conv.inbox_id !== f.id) return false;
+    if (f && f.kind === "team" && !(conv.meta && conv.meta.team && conv.meta.team.id === f.id)) return false;
+    if (f && f.kind === "label" && !(conv.labels || []).includes(f.id)) return false;
+    return true;
+  }
+  let countsTimer = null;
+  function refreshCounts() {
+    clearTimeout(countsTimer);
+    countsTimer = setTimeout(async () => {
+      const r = await api(`${base}/conversations/meta?${params()}`).catch(() => null);
+      if (r && r.meta) takeMeta(r.meta);
+    }, 150);
+  }
+  let reloadTimer = null;
+  function reloadSoon() {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(() => reload().catch(() => {}), 150);
+  }
+  // A conversation changed (or arrived): patch its card, drop it if it no
+  // longer belongs here, add it at the top if it now does.
+  function upsert(conv, moved) {
+    const entry = cards.get(conv.id);
+    const shown = entry && entry.li.isConnected;
+    if (!matches(conv)) {
+      if (shown) entry.li.remove();
+      if (entry) entry.conv = Object.assign(entry.conv, conv);
+    } else if (!CURSOR_SORTS.has(state.sort)) {
+      reloadSoon();
+      return;
+    } else if (shown) {
+      card(conv);
+      if (moved && state.sort === "last_activity_at_desc") list.prepend(entry.li);
+    } else {
+      list.prepend(card(conv).li);
+    }
+    paintEmpty();
+    paintCurrent();
+    refreshCounts();
+  }
+
+  return {
+    sidebar,
+    column,
+    list,
+    counts,
+    async load() {
+      paintTabs();
+      try {
+        await reload();
+      } catch (e) {
+        failed.textContent = t("failed");
+        failed.hidden = false;
+        throw e;
+      } finally {
+        loadNames();
+        loadSidebar().catch(() => {});
+      }
+    },
+    reload,
+    setCurrent(id) {
+      currentId = id;
+      paintCurrent();
+      const entry = cards.get(id);
+      if (entry && entry.conv.unread_count) {
+        entry.conv.unread_count = 0;
+        paintCard(entry);
+      }
+    },
+    known(id) { return cards.get(id) ? cards.get(id).conv : null; },
+    conversationEvent(conv) { upsert(conv, false); },
+    messageEvent(m) {
+      const entry = cards.get(m.conversation_id);
+      if (!entry) return;
+      if (m.message_type === 2) return;
+      if (!m.private) entry.conv.last_non_activity_message = m;
+      entry.conv.last_activity_at = m.created_at;
+      if (m.message_type === 0 && m.conversation_id !== currentId) entry.conv.unread_count = Number(entry.conv.unread_count || 0) + 1;
+      upsert(entry.conv, true);
+    },
+    repaint() { for (const entry of cards.values()) if (entry.li.isConnected) paintCard(entry); },
+    step(delta) {
+      const buttons = [...list.querySelectorAll("button[data-conversation]")];
+      if (!buttons.length) return null;
+      const at = buttons.findIndex((b) => Number(b.dataset.conversation) === currentId);
+      const target = buttons[Math.min(buttons.length - 1, Math.max(0, at < 0 ? 0 : at + delta))];
+      target.scrollIntoView({ block: "nearest" });
+      return target;
+    },
+  };
+}

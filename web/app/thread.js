@@ -1,0 +1,586 @@
+// The open conversation: its header (status, snooze, priority, assignee and
+// team pickers), the thread (messages, notes, activity, attachments,
+// delivery marks, reply quotes; older pages on scroll up) and the composer
+// (reply / private note, canned responses, attachments by picker, paste and
+// drop, typing, drafts, optimistic send by echo_id with a visible failure).
+
+import { Unauthorized, api, avatar, cookie, el, icon, load, when } from "./lib.js";
+import { markdown } from "./markdown.js";
+import { picker } from "./picker.js";
+import { PRIORITIES, labelChip } from "./list.js";
+
+function echoId() {
+  return `d${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+function size(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function createConversation(ctx, { t, onChange, togglePanel }) {
+  const { base, profile, accountId } = ctx;
+  const shown = new Map(); // "id:N" / "echo:E" -> li
+  const texts = new Map(); // message id -> { name, content } for reply quotes
+  let openId = null, current = null, mode = "reply", replyTo = null;
+
+  // ---- header ----
+  const face = el("span", { class: "face" });
+  const title = el("h2", { class: "title" });
+  const statusWord = el("span", { class: "status" });
+  const assigneeWord = el("span", { class: "assignee" });
+  const chips = el("span", { class: "chips" });
+  const resolveButton = el("button", { type: "button", class: "primary" });
+  const assignButton = el("button", { type: "button", text: t("assignMe") });
+  const agents = () => load(`${base}/agents`, (r) => r || []);
+  const assigneePicker = picker({
+    label: t("assignTo"), placeholder: t("findAgent"), empty: t("nobody"),
+    options: async () => [{ value: null, label: t("nobody") }, ...(await agents()).map((a) => ({
+      value: a.id, label: a.available_name || a.name, hint: a.email, avatar: { name: a.available_name || a.name, url: a.thumbnail },
+      dot: ctx.presence.get(a.id) || a.availability_status || "offline",
+    }))],
+    onChange: (id) => act("/assignments", { assignee_id: id }).catch(() => {}),
+  });
+  const teamPicker = picker({
+    label: t("team"), placeholder: t("findTeam"), empty: t("noTeam"),
+    options: async () => [{ value: null, label: t("noTeam") },
+      ...(await load(`${base}/teams`, (r) => r || [])).map((x) => ({ value: x.id, label: x.name }))],
+    onChange: (id) => act("/assignments", { team_id: id }).catch(() => {}),
+  });
+  const prioritySelect = el("select", { "aria-label": t("priority") },
+    el("option", { value: "", text: t("noPriority") }), ...PRIORITIES.map((p) => el("option", { value: p, text: t(p) })));
+  prioritySelect.addEventListener("change", () => {
+    act("/toggle_priority", { priority: prioritySelect.value || null }).catch(() => {});
+  });
+  const snoozeSelect = el("select", { "aria-label": t("snooze") },
+    el("option", { value: "", text: `${t("snooze")}…` }),
+    el("option", { value: "hour", text: t("hour") }),
+    el("option", { value: "tomorrow", text: t("tomorrow") }),
+    el("option", { value: "week", text: t("nextWeek") }),
+    el("option", { value: "date", text: t("untilDate") }));
+  const snoozeDate = el("input", { type: "datetime-local", "aria-label": t("snoozeUntil") });
+  const snoozeGo = el("button", { type: "button", text: t("snooze") });
+  const snoozeForm = el("span", { class: "snooze-date", hidden: "" }, snoozeDate, snoozeGo);
+  const panelButton = el("button", { type: "button", class: "icon-button", "aria-label": t("contactPanel"), "aria-pressed": "true" }, icon("panel"));
+  panelButton.addEventListener("click", () => panelButton.setAttribute("aria-pressed", String(togglePanel())));
+  const header = el("header", { class: "conv-header", hidden: "" },
+    el("div", { class: "who-line" }, face, title, statusWord, assigneeWord, chips),
+    el("div", { class: "actions", role: "group", "aria-label": t("actions") },
+      assignButton, assigneePicker.node, teamPicker.node, prioritySelect, snoozeSelect, snoozeForm, resolveButton, panelButton));
+
+  function paintHeader(conv) {
+    if (!conv || conv.id !== openId) return;
+    current = conv;
+    const contact = (conv.meta && conv.meta.sender) || {};
+    const assignee = conv.meta && conv.meta.assignee;
+    const team = conv.meta && conv.meta.team;
+    face.replaceChildren(avatar(contact.name, contact.thumbnail, "md"));
+    title.textContent = contact.name || `#${conv.id}`;
+    statusWord.textContent = conv.status === "snoozed" && conv.snoozed_until
+      ? `${t("snoozed")} · ${when(Date.parse(conv.snoozed_until) / 1000)}` : t(conv.status);
+    statusWord.dataset.status = conv.status;
+    assigneeWord.textContent = `${t("assignee")}: ${assignee ? assignee.available_name || assignee.name : t("nobody")}`;
+    chips.replaceChildren(...(conv.labels || []).map((l) => labelChip(l, ctx.labelColours)));
+    resolveButton.textContent = conv.status === "resolved" ? t("reopen") : t("resolve");
+    assignButton.hidden = Boolean(assignee && assignee.id === profile.id);
+    assigneePicker.set(assignee ? assignee.id : null);
+    teamPicker.set(team ? team.id : null);
+    prioritySelect.value = conv.priority || "";
+    header.hidden = false;
+    onChange(conv);
+  }
+
+  async function act(path, body) {
+    const id = openId;
+    try {
+      return await api(`${base}/conversations/${id}${path}`, { method: "POST", json: body });
+    } catch (e) {
+      if (e instanceof Unauthorized) ctx.signIn();
+      throw e;
+    } finally {
+      if (openId === id) refreshHeader(id).catch(() => {});
+    }
+  }
+  async function refreshHeader(id) {
+    paintHeader(await api(`${base}/conversations/${id}`));
+  }
+  resolveButton.addEventListener("click", () => {
+    act("/toggle_status", { status: current && current.status === "resolved" ? "open" : "resolved" }).catch(() => {});
+  });
+  assignButton.addEventListener("click", () => act("/assignments", { assignee_id: profile.id }).catch(() => {}));
+  function snoozeUntil(until) {
+    act("/toggle_status", { status: "snoozed", snoozed_until: Math.floor(until.getTime() / 1000) }).catch(() => {});
+  }
+  snoozeSelect.addEventListener("change", () => {
+    const choice = snoozeSelect.value;
+    snoozeSelect.value = "";
+    if (!choice) return;
+    if (choice === "date") {
+      snoozeForm.hidden = false;
+      const d = new Date(Date.now() + 86400000);
+      d.setHours(9, 0, 0, 0);
+      snoozeDate.value = new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+      snoozeDate.focus();
+      return;
+    }
+    const until = new Date();
+    if (choice === "hour") until.setHours(until.getHours() + 1);
+    else {
+      until.setDate(until.getDate() + (choice === "week" ? ((8 - until.getDay()) % 7 || 7) : 1));
+      until.setHours(9, 0, 0, 0);
+    }
+    snoozeUntil(until);
+  });
+  snoozeGo.addEventListener("click", () => {
+    const until = new Date(snoozeDate.value);
+    if (Number.isNaN(until.getTime()) || until.getTime() <= Date.now()) return snoozeDate.focus();
+    snoozeForm.hidden = true;
+    snoozeUntil(until);
+  });
+
+  // ---- thread ----
+  const thread = el("ol", { class: "thread", role: "log", "aria-live": "polite", "aria-label": t("thread") },
+    el("li", { class: "activity", text: t("pick") }));
+  const typingLine = el("p", { class: "typing-line", role: "status", hidden: "" });
+
+  function senderName(m) {
+    const s = m.sender || {};
+    if (m.message_type === 0) return s.name || (current && current.meta && current.meta.sender && current.meta.sender.name) || "";
+    if (m.pending || m.failed) return profile.available_name || profile.name;
+    return s.available_name || s.name || "";
+  }
+  function attachmentsOf(m) {
+    const list = m.attachments || [];
+    if (!list.length && !(m.files || []).length) return null;
+    const box = el("span", { class: "files" });
+    for (const a of list) {
+      const name = a.file_name || `${t("attachment")}.${a.extension || ""}`;
+      if (a.file_type === "image" && a.data_url) {
+        const img = el("img", { src: a.thumb_url || a.data_url, alt: name, loading: "lazy" });
+        if (a.width && a.height) { img.width = Math.min(240, a.width); img.height = Math.round(img.width * a.height / a.width); }
+        box.append(el("a", { href: a.data_url, target: "_blank", rel: "noopener noreferrer", class: "image" }, img));
+      } else {
+        box.append(el("a", { href: a.data_url, target: "_blank", rel: "noopener noreferrer", class: "file", download: name },
+          icon("clip"), el("span", { text: name }), el("span", { class: "meta", text: a.file_size ? size(a.file_size) : "" })));
+      }
+    }
+    for (const f of m.files || []) box.append(el("span", { class: "file" }, icon("clip"), el("span", { text: f.name })));
+    return box;
+  }
+  function deliveryMark(m) {
+    if (m.message_type !== 1 || m.private) return null;
+    const status = m.failed ? "failed" : m.pending ? "sending" : m.status || "sent";
+    const name = { sending: "clock", sent: "check", delivered: "checks", read: "checks", failed: "alert" }[status] || "check";
+    const mark = el("span", { class: `mark ${status}`, role: "img", "aria-label": t(`status_${status}`), title: t(`status_${status}`) }, icon(name));
+    return mark;
+  }
+  function quoteOf(m) {
+    const ref = m.content_attributes && m.content_attributes.in_reply_to;
+    if (!ref) return null;
+    const orig = texts.get(Number(ref));
+    return el("blockquote", { class: "quote" },
+      el("span", { class: "quote-name", text: orig ? orig.name : t("earlierMessage") }),
+      el("span", { class: "quote-text", text: orig ? orig.content : "" }));
+  }
+
+  // Renders or updates one message; older pages pass the node to insert before.
+  function message(m, before = null) {
+    if (m.conversation_id !== openId) return;
+    let li = (m.id && shown.get(`id:${m.id}`)) || (m.echo_id && shown.get(`echo:${m.echo_id}`));
+    if (!li) {
+      li = el("li");
+      if (before) thread.insertBefore(li, before);
+      else {
+        const atBottom = thread.scrollHeight - thread.scrollTop - thread.clientHeight < 120;
+        thread.append(li);
+        if (atBottom || m.pending) thread.scrollTop = thread.scrollHeight;
+      }
+    }
+    if (m.id) shown.set(`id:${m.id}`, li);
+    if (m.echo_id) shown.set(`echo:${m.echo_id}`, li);
+    // Delivery only moves forward: a late copy (the reply to our own POST,
+    // say) never takes a read or failed message back to sent.
+    const RANK = { sent: 0, delivered: 1, read: 2, failed: 3 };
+    if (m.id && li.dataset.status && (RANK[m.status] ?? -1) < RANK[li.dataset.status] && !(m.content_attributes && m.content_attributes.deleted)) {
+      m = Object.assign({}, m, { status: li.dataset.status, content_attributes: Object.assign({}, li.statusAttrs || {}, m.content_attributes) });
+    }
+    if (m.id && m.status) {
+      li.dataset.status = m.status;
+      li.statusAttrs = m.content_attributes;
+    }
+    const deleted = Boolean(m.content_attributes && m.content_attributes.deleted);
+    const kind = m.message_type === 0 ? "in" : m.message_type === 2 ? "activity" : m.private ? "note" : "out";
+    li.className = [kind, m.pending ? "pending" : "", m.failed || m.status === "failed" ? "failed" : "", deleted ? "deleted" : ""].filter(Boolean).join(" ");
+    if (m.id) li.dataset.message = String(m.id);
+    if (kind === "activity") {
+      li.replaceChildren(document.createTextNode(m.content || ""));
+      return;
+    }
+    const name = senderName(m);
+    if (m.id && !deleted) texts.set(m.id, { name, content: (m.content || (m.attachments || []).map((a) => a.file_name).join(", ")).slice(0, 140) });
+    const body = el("div", { class: "body" });
+    if (deleted) body.append(el("em", { text: t("deleted") }));
+    else if (m.content) body.append(...markdown(m.content));
+    const meta = el("span", { class: "msg-meta" },
+      kind === "note" ? icon("lock") : null,
+      el("span", { class: "sender", text: name }),
+      el("time", { text: m.created_at ? new Date(m.created_at * 1000).toLocaleTimeString(ctx.locale, { hour: "2-digit", minute: "2-digit" }) : "" }),
+      deliveryMark(m));
+    li.replaceChildren(...[meta, deleted ? null : quoteOf(m), body, deleted ? null : attachmentsOf(m)].filter(Boolean));
+    if (m.status === "failed" && !m.failed) {
+      const reason = (m.content_attributes && m.content_attributes.external_error) || t("notDelivered");
+      li.append(el("span", { class: "reason", text: reason }));
+    }
+    if (m.failed) {
+      const retry = el("button", { type: "button", class: "retry", text: t("retry") });
+      retry.addEventListener("click", () => {
+        li.remove();
+        shown.delete(`echo:${m.echo_id}`);
+        send({ content: m.content, isPrivate: m.private, files: m.fileObjects || [], replyTo: m.replyTo || null });
+      });
+      li.append(el("span", { class: "reason", text: ` ${t("notSent")} ` }), retry);
+    }
+    if (m.id && !deleted) {
+      const replyButton = el("button", { type: "button", class: "reply-to", "aria-label": `${t("replyTo")} ${name}` }, icon("reply"));
+      replyButton.addEventListener("click", () => setReplyTo(m.id));
+      li.append(replyButton);
+    }
+  }
+
+  // ---- composer ----
+  const typers = new Map();
+  function paintTyping() {
+    const names = [...typers.values()].map((x) => x.name);
+    typingLine.hidden = names.length === 0;
+    typingLine.textContent = names.length === 0 ? "" : names.length === 1 ? `${names[0]} ${t("isTyping")}` : `${names.join(", ")} ${t("areTyping")}`;
+  }
+  function typingEvent(on, data) {
+    const conv = data.conversation || {};
+    const who = data.user || {};
+    if (conv.id !== openId || (who.type !== "contact" && who.id === profile.id)) return;
+    const key = `${who.type || "user"}:${who.id}`;
+    const old = typers.get(key);
+    if (old) clearTimeout(old.timer);
+    if (on) typers.set(key, { name: who.available_name || who.name || "…", timer: setTimeout(() => { typers.delete(key); paintTyping(); }, 8000) });
+    else typers.delete(key);
+    paintTyping();
+  }
+  let typingSentAt = 0, typingIdle = null, typingIn = null;
+  function typingOff() {
+    clearTimeout(typingIdle);
+    if (typingIn === null) return;
+    api(`${base}/conversations/${typingIn}/toggle_typing_status`, { method: "POST", json: { typing_status: "off" } }).catch(() => {});
+    typingIn = null;
+    typingSentAt = 0;
+  }
+  function typingOnNow() {
+    if (openId === null) return;
+    const now = Date.now();
+    if (typingIn !== openId || now - typingSentAt > 3000) {
+      if (typingIn !== null && typingIn !== openId) typingOff();
+      typingIn = openId;
+      typingSentAt = now;
+      api(`${base}/conversations/${openId}/toggle_typing_status`, { method: "POST", json: { typing_status: "on", is_private: mode === "note" } }).catch(() => {});
+    }
+    clearTimeout(typingIdle);
+    typingIdle = setTimeout(typingOff, 4000);
+  }
+
+  const input = el("textarea", {
+    id: "composer-input", rows: "3", "aria-autocomplete": "list", "aria-controls": "canned-list", "aria-expanded": "false",
+  });
+  const cannedList = el("ul", { class: "canned", id: "canned-list", role: "listbox", "aria-label": t("canned"), hidden: "" });
+  const replyMode = el("button", { type: "button", class: "mode", "aria-pressed": "true", text: t("reply") });
+  const noteMode = el("button", { type: "button", class: "mode", "aria-pressed": "false", text: t("note") });
+  const inputLabel = el("label", { class: "sr", for: "composer-input", text: t("replyLabel") });
+  const replyBar = el("div", { class: "reply-bar", hidden: "" });
+  const tray = el("ul", { class: "tray", "aria-label": t("attachments"), hidden: "" });
+  const fileInput = el("input", { type: "file", multiple: "", class: "sr", tabindex: "-1", "aria-hidden": "true" });
+  const attachButton = el("button", { type: "button", class: "icon-button", "aria-label": t("attach") }, icon("clip"));
+  attachButton.addEventListener("click", () => fileInput.click());
+  const sendButton = el("button", { class: "primary", type: "submit", text: t("send") });
+  const composer = el("form", { class: "composer", hidden: "" },
+    el("div", { class: "modes", role: "group", "aria-label": t("mode") }, replyMode, noteMode),
+    replyBar, inputLabel, cannedList, input, tray,
+    el("div", { class: "composer-actions" }, attachButton, fileInput, sendButton));
+
+  function setMode(m) {
+    mode = m;
+    replyMode.setAttribute("aria-pressed", String(m === "reply"));
+    noteMode.setAttribute("aria-pressed", String(m === "note"));
+    composer.classList.toggle("note", m === "note");
+    input.placeholder = m === "note" ? t("notePlaceholder") : t("replyPlaceholder");
+    inputLabel.textContent = m === "note" ? t("noteLabel") : t("replyLabel");
+  }
+  replyMode.addEventListener("click", () => { setMode("reply"); input.focus(); });
+  noteMode.addEventListener("click", () => { setMode("note"); input.focus(); });
+  setMode("reply");
+
+  function setReplyTo(id) {
+    replyTo = id;
+    const orig = id ? texts.get(id) : null;
+    replyBar.hidden = !orig;
+    if (!orig) return;
+    const cancel = el("button", { type: "button", class: "icon-button", "aria-label": t("cancelReply") }, icon("close"));
+    cancel.addEventListener("click", () => { setReplyTo(null); input.focus(); });
+    replyBar.replaceChildren(icon("reply"), el("span", { class: "quote-name", text: `${t("replyingTo")} ${orig.name}:` }),
+      el("span", { class: "quote-text", text: orig.content }), cancel);
+    input.focus();
+  }
+
+  // Files waiting to be sent with the next message.
+  let files = [];
+  function paintTray() {
+    tray.hidden = files.length === 0;
+    tray.replaceChildren(...files.map((f, i) => {
+      const remove = el("button", { type: "button", class: "icon-button", "aria-label": `${t("remove")} ${f.name}` }, icon("close"));
+      remove.addEventListener("click", () => { files.splice(i, 1); paintTray(); input.focus(); });
+      return el("li", {}, icon("clip"), el("span", { class: "name", text: f.name }), el("span", { class: "meta", text: size(f.size) }), remove);
+    }));
+  }
+  function addFiles(list) {
+    for (const f of list) if (files.length < 15) files.push(f);
+    paintTray();
+  }
+  fileInput.addEventListener("change", () => { addFiles(fileInput.files); fileInput.value = ""; input.focus(); });
+  input.addEventListener("paste", (e) => {
+    const pasted = [...(e.clipboardData ? e.clipboardData.files : [])];
+    if (pasted.length) { e.preventDefault(); addFiles(pasted); }
+  });
+
+  // Drafts per conversation, kept in this browser across switching and reloads.
+  const draftKey = (id) => `sb:draft:${accountId}:${id}`;
+  let synced = ""; // the draft as last stored, by this tab or another
+  input.addEventListener("input", () => {
+    if (openId === null) return;
+    synced = input.value;
+    if (input.value.trim()) typingOnNow();
+    else typingOff();
+    if (input.value) localStorage.setItem(draftKey(openId), input.value);
+    else localStorage.removeItem(draftKey(openId));
+  });
+
+  async function send({ content, isPrivate, files: attached, replyTo: inReplyTo }) {
+    const id = openId;
+    const echo = echoId();
+    const draft = {
+      conversation_id: id, echo_id: echo, content, message_type: 1, private: isPrivate, pending: true, created_at: Date.now() / 1000,
+      files: attached.map((f) => ({ name: f.name })), fileObjects: attached, replyTo: inReplyTo,
+      content_attributes: inReplyTo ? { in_reply_to: inReplyTo } : {},
+    };
+    message(draft);
+    try {
+      let m;
+      if (attached.length) {
+        const form = new FormData();
+        form.append("content", content);
+        form.append("private", String(isPrivate));
+        form.append("echo_id", echo);
+        if (inReplyTo) form.append("content_attributes[in_reply_to]", String(inReplyTo));
+        for (const f of attached) form.append("attachments[]", f, f.name);
+        m = await api(`${base}/conversations/${id}/messages`, { method: "POST", form });
+      } else {
+        const json = { content, private: isPrivate, echo_id: echo };
+        if (inReplyTo) json.content_attributes = { in_reply_to: inReplyTo };
+        m = await api(`${base}/conversations/${id}/messages`, { method: "POST", json });
+      }
+      message(Object.assign(m, { echo_id: echo }));
+    } catch (e) {
+      if (e instanceof Unauthorized) return ctx.signIn();
+      message(Object.assign(draft, { pending: false, failed: true }));
+    }
+  }
+
+  composer.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const content = input.value.trim();
+    if ((!content && !files.length) || openId === null) return;
+    const attached = files;
+    files = [];
+    paintTray();
+    input.value = "";
+    localStorage.removeItem(draftKey(openId));
+    typingOff();
+    const inReplyTo = replyTo;
+    setReplyTo(null);
+    send({ content, isPrivate: mode === "note", files: attached, replyTo: inReplyTo });
+  });
+
+  // Canned responses: "/" and part of a short code at the start of a word
+  // opens a list; arrows move, Enter or Tab inserts, Escape closes.
+  let cannedShown = [], cannedIndex = 0, cannedToken = null;
+  function closeCanned() {
+    cannedList.hidden = true;
+    cannedShown = [];
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+  function paintCanned() {
+    cannedList.replaceChildren(...cannedShown.map((c, i) => {
+      const option = el("li", { role: "option", id: `canned-${c.id}`, "aria-selected": String(i === cannedIndex) },
+        el("span", { class: "code", text: `/${c.short_code}` }), el("span", { class: "content", text: c.content }));
+      option.addEventListener("mousedown", (e) => { e.preventDefault(); insertCanned(c); });
+      return option;
+    }));
+    cannedList.hidden = cannedShown.length === 0;
+    input.setAttribute("aria-expanded", String(!cannedList.hidden));
+    if (cannedShown[cannedIndex]) input.setAttribute("aria-activedescendant", `canned-${cannedShown[cannedIndex].id}`);
+  }
+  function insertCanned(c) {
+    const before = input.value.slice(0, cannedToken.start);
+    const after = input.value.slice(cannedToken.end);
+    input.value = `${before}${c.content}${after}`;
+    const caret = before.length + c.content.length;
+    input.setSelectionRange(caret, caret);
+    closeCanned();
+    input.dispatchEvent(new Event("input"));
+  }
+  input.addEventListener("input", async () => {
+    const upto = input.value.slice(0, input.selectionStart);
+    const m = /(^|\s)\/([^\s/]*)$/.exec(upto);
+    if (!m) return closeCanned();
+    cannedToken = { start: upto.length - m[2].length - 1, end: upto.length };
+    const all = await load(`${base}/canned_responses`).catch(() => []);
+    const q = m[2].toLowerCase();
+    cannedShown = (all || [])
+      .filter((c) => c.short_code.toLowerCase().includes(q) || (q.length > 2 && c.content.toLowerCase().includes(q)))
+      .slice(0, 8);
+    cannedIndex = 0;
+    paintCanned();
+  });
+  input.addEventListener("blur", closeCanned);
+  input.addEventListener("keydown", (e) => {
+    if (!cannedList.hidden && cannedShown.length) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        cannedIndex = (cannedIndex + (e.key === "ArrowDown" ? 1 : cannedShown.length - 1)) % cannedShown.length;
+        return paintCanned();
+      }
+      if ((e.key === "Enter" && !e.shiftKey) || e.key === "Tab") {
+        e.preventDefault();
+        return insertCanned(cannedShown[cannedIndex]);
+      }
+      if (e.key === "Escape") {
+        e.preventDefault();
+        return closeCanned();
+      }
+    }
+    if (e.key === "Escape" && replyTo) {
+      e.preventDefault();
+      return setReplyTo(null);
+    }
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      composer.requestSubmit();
+    }
+  });
+
+  // ---- the section, with a drop zone for files ----
+  const dropZone = el("div", { class: "drop-zone", hidden: "", "aria-hidden": "true" }, icon("clip"), el("span", { text: t("dropFiles") }));
+  const section = el("section", { class: "conversation", "aria-label": t("thread") }, header, thread, typingLine, composer, dropZone);
+  let dragDepth = 0;
+  section.addEventListener("dragenter", (e) => {
+    if (openId === null || !e.dataTransfer || ![...e.dataTransfer.types].includes("Files")) return;
+    e.preventDefault();
+    dragDepth += 1;
+    dropZone.hidden = false;
+  });
+  section.addEventListener("dragover", (e) => { if (!dropZone.hidden) e.preventDefault(); });
+  section.addEventListener("dragleave", () => { dragDepth = Math.max(0, dragDepth - 1); if (!dragDepth) dropZone.hidden = true; });
+  section.addEventListener("drop", (e) => {
+    if (dropZone.hidden) return;
+    e.preventDefault();
+    dragDepth = 0;
+    dropZone.hidden = true;
+    addFiles(e.dataTransfer.files);
+    input.focus();
+  });
+
+  // ---- opening and paging ----
+  let older = { id: null, before: null, more: false, loading: false };
+  async function open(id, focusComposer = true) {
+    if (openId !== id) {
+      files = [];
+      paintTray();
+      setReplyTo(null);
+    }
+    openId = id;
+    input.value = localStorage.getItem(draftKey(id)) || "";
+    synced = input.value;
+    shown.clear();
+    for (const x of typers.values()) clearTimeout(x.timer);
+    typers.clear();
+    paintTyping();
+    typingOff();
+    thread.replaceChildren();
+    composer.hidden = false;
+    refreshHeader(id).catch(() => {});
+    const r = await api(`${base}/conversations/${id}/messages`);
+    if (openId !== id) return;
+    const page = (r && r.payload) || [];
+    for (const m of page) message(m);
+    older = { id, before: page.length ? page[0].id : null, more: page.length >= 20, loading: false };
+    thread.scrollTop = thread.scrollHeight;
+    // Into the composer, unless the agent has meanwhile gone to type elsewhere.
+    const busy = document.activeElement;
+    const typingElsewhere = busy && busy !== input && (["INPUT", "TEXTAREA", "SELECT"].includes(busy.tagName) || busy.isContentEditable);
+    if (focusComposer && !typingElsewhere) input.focus();
+    markRead(id);
+  }
+  function markRead(id) {
+    if (document.visibilityState !== "visible") return;
+    api(`${base}/conversations/${id}/update_last_seen`, { method: "POST", json: {} }).catch(() => {});
+  }
+  async function loadOlder() {
+    const state = older;
+    if (state.id !== openId || !state.more || state.loading || state.before === null) return;
+    state.loading = true;
+    try {
+      const r = await api(`${base}/conversations/${state.id}/messages?before=${state.before}`);
+      if (openId !== state.id) return;
+      const page = (r && r.payload) || [];
+      const height = thread.scrollHeight;
+      const anchor = thread.firstChild;
+      for (const m of page) message(m, anchor);
+      thread.scrollTop += thread.scrollHeight - height;
+      state.before = page.length ? page[0].id : state.before;
+      state.more = page.length >= 20;
+    } finally {
+      state.loading = false;
+    }
+  }
+  thread.addEventListener("scroll", () => {
+    if (thread.scrollTop < 80) loadOlder().catch(() => {});
+  });
+
+  return {
+    node: section,
+    get openId() { return openId; },
+    get current() { return current; },
+    open,
+    refreshHeader: () => (openId === null ? Promise.resolve() : refreshHeader(openId)),
+    conversationEvent(conv) { paintHeader(conv); },
+    messageEvent(m) {
+      message(m);
+      if (m.conversation_id === openId && m.message_type === 0) markRead(openId);
+    },
+    typingEvent,
+    focusComposer(m) {
+      if (openId === null) return;
+      setMode(m);
+      input.focus();
+    },
+    resolve() { if (openId !== null) resolveButton.click(); },
+    assignMe() { if (openId !== null && !assignButton.hidden) assignButton.click(); },
+    // A draft typed in another tab of this browser.
+    // Taken unless this tab holds unsaved typing of its own.
+    draftChanged(key, value) {
+      if (openId === null || key !== draftKey(openId) || input.value !== synced) return;
+      input.value = value || "";
+      synced = input.value;
+    },
+    setPanelPressed(on) { panelButton.setAttribute("aria-pressed", String(on)); },
+    csrf: () => cookie("sb_csrf"),
+  };
+}
