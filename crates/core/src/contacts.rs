@@ -269,7 +269,50 @@ impl Core {
         self.get_contact(ctx, id).await
     }
 
+    /// `POST /contacts/:id/destroy_custom_attributes {custom_attributes: [keys]}`.
+    pub async fn destroy_contact_attributes(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        id: i64,
+        body: &Value,
+    ) -> CoreResult<Value> {
+        let mut w = Work::begin(self).await?;
+        let mut c = w
+            .tx()
+            .get_contact(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let keys: Vec<String> = match body.get("custom_attributes") {
+            Some(Value::Array(a)) if a.iter().all(Value::is_string) => {
+                a.iter().filter_map(|k| k.as_str().map(str::to_string)).collect()
+            }
+            _ => {
+                return Err(CoreError::invalid(
+                    "custom_attributes",
+                    "custom_attributes must be a list of attribute keys",
+                ));
+            }
+        };
+        let before = present::contact(&c);
+        if let Some(attrs) = c.custom_attributes.as_object_mut() {
+            for k in &keys {
+                attrs.remove(k);
+            }
+        }
+        c.updated_at = w.now;
+        w.tx().update_contact(&c).await?;
+        let changed = crate::inboxes::changed_keys(&before, &present::contact(&c));
+        if changed.as_array().is_some_and(|a| !a.is_empty()) {
+            self.contact_events(&mut w, &c, EventKind::ContactUpdated, Some(changed))
+                .await?;
+        }
+        w.commit().await?;
+        self.get_contact(ctx, id).await
+    }
+
+    /// Administrators only, as in Chatwoot.
     pub async fn delete_contact(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
+        ctx.require_admin()?;
         let mut w = Work::begin(self).await?;
         let c = w
             .tx()

@@ -220,6 +220,68 @@ impl Core {
         Ok(present::message_rest(&msg, &sender, conv.display_id))
     }
 
+    /// `POST /messages/:id/retry`: a reply whose delivery failed goes out
+    /// again. API inboxes deliver through their webhook, so the reply is
+    /// queued to it anew; the message is `sent` again until that answers.
+    pub async fn retry_message(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        display_id: i64,
+        message_id: i64,
+    ) -> CoreResult<Value> {
+        let mut w = Work::begin(self).await?;
+        let conv = self.lock_visible(&mut w, ctx, display_id).await?;
+        let inbox = w
+            .tx()
+            .get_inbox(ctx.account_id(), conv.inbox_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let mut msg = w
+            .tx()
+            .get_message(conv.id, message_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if msg.message_type() != MessageType::Outgoing || msg.private || msg.status() != MessageStatus::Failed {
+            return Err(CoreError::invalid("status", "Only a failed reply can be retried"));
+        }
+        if msg.content_attributes.get("deleted").and_then(Value::as_bool) == Some(true) {
+            return Err(CoreError::invalid("status", "A deleted message cannot be retried"));
+        }
+        msg.status = MessageStatus::Sent.code();
+        if let Some(attrs) = msg.content_attributes.as_object_mut() {
+            attrs.remove("external_error");
+        }
+        msg.updated_at = w.now;
+        w.tx().update_message(&msg).await?;
+        self.message_updated(&mut w, &conv, &inbox, &msg).await?;
+        let senders = views::senders(w.tx(), ctx.account_id(), std::slice::from_ref(&msg)).await?;
+        let sender = senders.into_iter().next().unwrap_or(Sender::None);
+        let view = views::conv_view(w.tx(), conv.clone()).await?;
+        let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
+        let atts = w.tx().attachments_for(&[msg.id]).await?;
+        let mut payload = present::message_webhook("message_created", &msg, &sender, &view, &inbox, &account);
+        self.with_attachments(&mut payload, &atts);
+        if !w
+            .inbox_delivery(
+                conv.account_id,
+                &inbox,
+                "message_created",
+                payload.to_string(),
+                Some(msg.id),
+            )
+            .await?
+        {
+            return Err(CoreError::invalid(
+                "status",
+                "This inbox has nowhere to deliver the reply to",
+            ));
+        }
+        w.commit().await?;
+        let mut out = present::message_rest(&msg, &sender, conv.display_id);
+        self.with_attachments(&mut out, &atts);
+        Ok(out)
+    }
+
     /// Soft delete: the content is replaced, `deleted: true` is recorded.
     pub async fn delete_message(
         self: &Arc<Self>,

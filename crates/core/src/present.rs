@@ -421,6 +421,7 @@ pub fn message_rest(m: &Message, sender: &Sender, display_id: i64) -> Value {
         "status": m.status().as_str(),
         "content_attributes": m.content_attributes,
         "created_at": unix_secs(m.created_at),
+        "updated_at": unix_float(m.updated_at),
         "private": m.private,
         "source_id": m.source_id,
         "sender": sender.rest(),

@@ -346,6 +346,11 @@ impl Core {
         let mut user = tx.get_user(id).await?.ok_or(CoreError::NotFound)?;
         if let Some(r) = p.str("role")? {
             let role = Role::parse(&r).ok_or_else(|| CoreError::invalid("role", "role is not included in the list"))?;
+            // Administrators cannot demote themselves: the account would be
+            // left without the person who just locked themselves out.
+            if id == ctx.user.id && role.code() != au.role {
+                return Err(CoreError::invalid("role", "You cannot change your own role"));
+            }
             au.role = role.code();
         }
         if let Some(a) = p.str("availability")? {

@@ -100,22 +100,41 @@ impl Work {
             })
             .await?;
         }
-        if let Some(i) = inbox.filter(|i| i.channel() == ChannelType::Api)
-            && let Some(url) = i.webhook_url.clone().filter(|u| !u.is_empty())
-        {
-            self.delivery(NewDelivery {
-                account_id,
-                webhook_id: None,
-                inbox_id: Some(i.id),
-                message_id,
-                delivery_uuid: uuid::Uuid::new_v4().to_string(),
-                event: event.to_string(),
-                url,
-                payload: body,
-            })
-            .await?;
+        if let Some(i) = inbox {
+            self.inbox_delivery(account_id, i, event, body, message_id).await?;
         }
         Ok(())
+    }
+
+    /// The API inbox's own webhook (how its replies reach the platform),
+    /// when it has one; nothing for other inboxes.
+    pub async fn inbox_delivery(
+        &mut self,
+        account_id: i64,
+        inbox: &Inbox,
+        event: &str,
+        body: String,
+        message_id: Option<i64>,
+    ) -> CoreResult<bool> {
+        let Some(url) = (inbox.channel() == ChannelType::Api)
+            .then(|| inbox.webhook_url.clone())
+            .flatten()
+            .filter(|u| !u.is_empty())
+        else {
+            return Ok(false);
+        };
+        self.delivery(NewDelivery {
+            account_id,
+            webhook_id: None,
+            inbox_id: Some(inbox.id),
+            message_id,
+            delivery_uuid: uuid::Uuid::new_v4().to_string(),
+            event: event.to_string(),
+            url,
+            payload: body,
+        })
+        .await?;
+        Ok(true)
     }
 
     async fn delivery(&mut self, d: NewDelivery) -> CoreResult<()> {

@@ -56,6 +56,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/contacts/{id}/conversations", get(contact_conversations))
         .route("/contacts/{id}/contact_inboxes", post(contact_inboxes_create))
         .route("/contacts/{id}/labels", get(contact_labels).post(contact_labels_set))
+        .route(
+            "/contacts/{id}/destroy_custom_attributes",
+            post(contacts_destroy_attributes),
+        )
         .route("/conversations", get(conversations_list).post(conversations_create))
         .route("/conversations/meta", get(conversations_meta))
         .route("/conversations/search", get(conversations_search))
@@ -91,6 +95,7 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/conversations/{id}/messages/{message_id}",
             axum::routing::patch(messages_update).delete(messages_delete),
         )
+        .route("/conversations/{id}/messages/{message_id}/retry", post(messages_retry))
         .route("/teams", get(teams_list).post(teams_create))
         .route("/teams/{id}", get(teams_show).patch(teams_update).delete(teams_delete))
         .route(
@@ -224,6 +229,7 @@ async fn profile(State(st): S, Authed(p): Authed) -> ApiResult<Response> {
 /// avatar (its other fields update the profile as JSON would).
 async fn profile_update(State(st): S, Authed(p): Authed, req: axum::extract::Request) -> ApiResult<Response> {
     let max = switchboard_core::resources::AVATAR_MAX_BYTES as u64;
+    let by_cookie = crate::session::cookie(req.headers(), crate::session::SESSION_COOKIE).is_some();
     let (b, mut files) = crate::uploads::form_body(&st, req, max).await?;
     if files.len() > 1 {
         st.core.discard(&files).await;
@@ -238,7 +244,23 @@ async fn profile_update(State(st): S, Authed(p): Authed, req: axum::extract::Req
     if let Some(file) = files.pop() {
         v = st.core.set_avatar(&p, Some(file)).await?;
     }
-    Ok(ok(v))
+    let mut resp = ok(v);
+    // A password change ends every session; the browser that made it gets
+    // a fresh one, so only the others are signed out.
+    let new_password = Params::new(&b).nested_or_self("profile").str("password")?;
+    if let (true, Some(pw)) = (by_cookie, new_password) {
+        let s = st.core.sign_in(&p.user.email, &pw).await?;
+        let ttl = (s.expires_at - switchboard_domain::time::now_micros()) / 1_000_000;
+        crate::session::set(
+            resp.headers_mut(),
+            st.core.public_url(),
+            &s.user.email,
+            &s.client_id,
+            &s.token,
+            ttl,
+        );
+    }
+    Ok(resp)
 }
 
 async fn profile_avatar_delete(State(st): S, Authed(p): Authed) -> ApiResult<Response> {
@@ -366,6 +388,15 @@ async fn contacts_show(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Respo
 
 async fn contacts_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
     Ok(ok(st.core.update_contact(&c, ids.get("id")?, &b).await?))
+}
+
+async fn contacts_destroy_attributes(
+    State(st): S,
+    Acct(c): Acct,
+    ids: Ids,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
+    Ok(ok(st.core.destroy_contact_attributes(&c, ids.get("id")?, &b).await?))
 }
 
 async fn contacts_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
@@ -525,6 +556,13 @@ async fn messages_create(State(st): S, Acct(c): Acct, ids: Ids, req: axum::extra
     let id = ids.get("id")?;
     let (b, files) = crate::uploads::message_body(&st, req).await?;
     Ok(ok(st.core.create_message(&c, id, &b, files).await?))
+}
+
+async fn messages_retry(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(st
+        .core
+        .retry_message(&c, ids.get("id")?, ids.get("message_id")?)
+        .await?))
 }
 
 async fn messages_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {

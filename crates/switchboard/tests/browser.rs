@@ -497,7 +497,11 @@ async fn the_dashboard_conversation_tools_in_a_real_browser() {
     let Some(app) = TestApp::spawn(Db::Sqlite).await else {
         return;
     };
-    let orders = app.api_inbox("Orders", None).await["id"].as_i64().unwrap();
+    // The Orders inbox delivers replies to a receiver here, which records them.
+    let platform = helpers::Sink::start().await;
+    let orders = app.api_inbox("Orders", Some(&platform.url)).await["id"]
+        .as_i64()
+        .unwrap();
     let billing = app.api_inbox("Billing", None).await["id"].as_i64().unwrap();
     let me = app.ok(Method::GET, "/api/v1/profile", None).await["id"]
         .as_i64()
@@ -568,5 +572,12 @@ async fn the_dashboard_conversation_tools_in_a_real_browser() {
     )
     .await;
     assert!(screenshots_dir().join("dashboard-tools.png").exists());
+    // The platform got the retried reply a second time.
+    let bounced: Vec<_> = platform
+        .events("message_created")
+        .into_iter()
+        .filter(|r| r.json()["content"] == "This one bounces")
+        .collect();
+    assert_eq!(bounced.len(), 2, "sent, then sent again by Retry");
     app.stop().await;
 }

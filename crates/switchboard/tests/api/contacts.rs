@@ -157,6 +157,47 @@ async fn create_update_delete(app: TestApp) {
         .await;
     assert_eq!(convs["payload"][0]["id"], c);
     // Delete.
+    // Custom attributes go one key at a time.
+    app.put(
+        &app.acc(&format!("/contacts/{id}")),
+        json!({ "custom_attributes": { "plan": "gold", "seats": 5 } }),
+    )
+    .await;
+    let (s, v) = app
+        .post(
+            &app.acc(&format!("/contacts/{id}/destroy_custom_attributes")),
+            json!({ "custom_attributes": ["plan", "not-there"] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["payload"]["custom_attributes"].get("plan").is_none(), "{v}");
+    assert_eq!(v["payload"]["custom_attributes"]["seats"], 5);
+    for bad in [
+        json!({}),
+        json!({ "custom_attributes": "plan" }),
+        json!({ "custom_attributes": [1] }),
+    ] {
+        let (s, _) = app
+            .post(
+                &app.acc(&format!("/contacts/{id}/destroy_custom_attributes")),
+                bad.clone(),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let (s, _) = app
+        .post(
+            &app.acc("/contacts/999999/destroy_custom_attributes"),
+            json!({ "custom_attributes": ["seats"] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Only administrators delete contacts.
+    let (_, agent_token) = app.agent("Ann Agent", "ann@acme.test", "agent").await;
+    let (s, _) = app
+        .call(Method::DELETE, &app.acc(&format!("/contacts/{id}")), &agent_token, None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = app.delete(&app.acc(&format!("/contacts/{id}"))).await;
     assert_eq!(s, StatusCode::OK);
     let (s, b) = app.get(&app.acc(&format!("/contacts/{id}"))).await;

@@ -378,6 +378,11 @@ impl Sink {
         self.statuses.lock().unwrap().extend(statuses.iter().copied());
     }
 
+    /// Answers 200 again from now on.
+    pub fn recover(&self) {
+        self.statuses.lock().unwrap().clear();
+    }
+
     pub fn all(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }

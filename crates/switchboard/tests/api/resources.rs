@@ -239,6 +239,28 @@ async fn account_and_agents(app: TestApp) {
     assert_eq!(s, StatusCode::UNAUTHORIZED, "a removed agent loses the account");
     let (s, _) = app.delete(&app.acc(&format!("/agents/{}", app.admin_id))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "cannot remove yourself");
+    let (s, v) = app
+        .patch(
+            &app.acc(&format!("/agents/{}", app.admin_id)),
+            json!({ "role": "agent" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "cannot demote yourself: {v}");
+    let me = app.ok(Method::GET, &app.acc("/agents"), None).await;
+    assert!(
+        me.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == app.admin_id && a["role"] == "administrator")
+    );
+    // Naming one's own current role changes nothing and is fine.
+    let (s, _) = app
+        .patch(
+            &app.acc(&format!("/agents/{}", app.admin_id)),
+            json!({ "role": "administrator", "availability": "online" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
     app.stop().await;
 }
 both!(account_and_agents);
@@ -540,6 +562,71 @@ async fn cookie_sessions_guard_writes_with_csrf_and_origin(app: TestApp) {
         app.ok(Method::GET, "/api/v1/profile", None).await["name"],
         "Alice Cookie"
     );
+
+    // A password change from the page ends every other session but hands
+    // this browser a fresh one.
+    let (_, other_token) = {
+        let r = app
+            .client
+            .post(format!("{}/auth/sign_in", app.base))
+            .json(&json!({ "email": "alice@acme.test", "password": "correct horse battery" }))
+            .send()
+            .await
+            .unwrap();
+        let h = r.headers().clone();
+        (
+            h["client"].to_str().unwrap().to_string(),
+            h["access-token"].to_str().unwrap().to_string(),
+        )
+    };
+    let r = app
+        .client
+        .put(&url)
+        .header("cookie", &cookies)
+        .header("x-csrf-token", &csrf_value)
+        .header("origin", &app.base)
+        .json(&json!({ "current_password": "correct horse battery", "password": "battery staple horse", "password_confirmation": "battery staple horse" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let fresh: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .collect();
+    let fresh_session = fresh
+        .iter()
+        .find(|c| c.starts_with("sb_session="))
+        .expect("a fresh session")
+        .clone();
+    let fresh_csrf = fresh
+        .iter()
+        .find(|c| c.starts_with("sb_csrf="))
+        .expect("a fresh CSRF cookie")
+        .clone();
+    let r = app.client.get(&url).header("cookie", &cookies).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "the old cookie session ended");
+    let r = app
+        .client
+        .get(&url)
+        .header("access-token", &other_token)
+        .header("uid", "alice@acme.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "another sign-in ended");
+    let r = app
+        .client
+        .get(&url)
+        .header("cookie", format!("{fresh_session}; {fresh_csrf}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "this browser stays signed in");
+    let cookies = format!("{fresh_session}; {fresh_csrf}");
+    let csrf_value = fresh_csrf.split_once('=').unwrap().1.to_string();
 
     // Tokens are unaffected by the CSRF rule: a foreign page cannot attach them.
     let r = app

@@ -63,6 +63,10 @@ async fn foreign_ids_are_not_found_everywhere(app: TestApp) {
         (Method::POST, b(&format!("/contacts/{contact}/contact_inboxes"))),
         (Method::GET, b(&format!("/contacts/{contact}/labels"))),
         (Method::POST, b(&format!("/contacts/{contact}/labels"))),
+        (
+            Method::POST,
+            b(&format!("/contacts/{contact}/destroy_custom_attributes")),
+        ),
         (Method::GET, b(&format!("/conversations/{conv}"))),
         (Method::PATCH, b(&format!("/conversations/{conv}"))),
         (Method::POST, b(&format!("/conversations/{conv}/toggle_status"))),
@@ -77,6 +81,7 @@ async fn foreign_ids_are_not_found_everywhere(app: TestApp) {
         (Method::POST, b(&format!("/conversations/{conv}/messages"))),
         (Method::PATCH, b(&format!("/conversations/{conv}/messages/{msg}"))),
         (Method::DELETE, b(&format!("/conversations/{conv}/messages/{msg}"))),
+        (Method::POST, b(&format!("/conversations/{conv}/messages/{msg}/retry"))),
         (Method::GET, b(&format!("/teams/{team}"))),
         (Method::PATCH, b(&format!("/teams/{team}"))),
         (Method::DELETE, b(&format!("/teams/{team}"))),

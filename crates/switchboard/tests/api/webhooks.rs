@@ -189,6 +189,42 @@ async fn api_inbox_reply_fails_visibly(db: Db) {
         sink.events("message_created").len() >= 2,
         "it was retried before giving up"
     );
+
+    // Retry: only a failed reply, and it goes out again once the platform is back.
+    let retry = app.acc(&format!("/conversations/{c}/messages/{id}/retry"));
+    sink.recover();
+    let before = sink.events("message_created").len();
+    let (s, v) = app.post(&retry, json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "sent");
+    assert!(v["content_attributes"].get("external_error").is_none(), "{v}");
+    let got = sink.wait_for("message_created", before + 1).await;
+    let last = got.last().unwrap().json();
+    assert_eq!(last["id"], id);
+    assert_eq!(last["content"], "will not arrive");
+    let (s, _) = app.post(&retry, json!({})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a sent reply is not retried");
+    let note = app
+        .ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{c}/messages")),
+            Some(json!({ "content": "internal", "private": true })),
+        )
+        .await;
+    let (s, _) = app
+        .post(
+            &app.acc(&format!("/conversations/{c}/messages/{}/retry", note["id"])),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "notes are never delivered");
+    let (s, _) = app
+        .post(
+            &app.acc(&format!("/conversations/{c}/messages/999999/retry")),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     app.stop().await;
 }
 
