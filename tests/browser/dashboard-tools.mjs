@@ -32,6 +32,16 @@ const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR
 const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-US" });
+  // Desktop notifications, recorded instead of shown.
+  await context.addInitScript(() => {
+    window.__notes = [];
+    window.Notification = class {
+      static permission = "default";
+      static requestPermission() { window.Notification.permission = "granted"; return Promise.resolve("granted"); }
+      constructor(title, options) { window.__notes.push({ title, body: options && options.body }); }
+      close() {}
+    };
+  });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -151,9 +161,17 @@ try {
   await quoted.locator(".mark.read[aria-label='Read']").waitFor({ timeout: 10000 });
   await page.locator("#composer-input").fill("This one bounces");
   await page.keyboard.press("Enter");
+  await page.locator(".thread li.out:not(.pending)", { hasText: "This one bounces" }).locator(".mark.sent").waitFor({ timeout: 10000 });
   const bounced = await until("second reply stored", async () => (await agentApi(`/conversations/${CONV_A}/messages`)).payload.find((m) => m.content === "This one bounces"));
   await call("PATCH", `/conversations/${CONV_A}/messages/${bounced.id}`, { status: "failed", external_error: "Recipient unreachable" });
-  await page.locator(".thread li.failed", { hasText: "Recipient unreachable" }).locator(".mark.failed").waitFor({ timeout: 10000 });
+  const bouncedLi = page.locator(".thread li.failed", { hasText: "Recipient unreachable" });
+  await bouncedLi.locator(".mark.failed").waitFor({ timeout: 10000 });
+  step("Retry sends a failed reply again");
+  await bouncedLi.getByRole("button", { name: "Retry" }).click({ timeout: 5000 }).catch(async (e) => {
+    throw new Error(`${e.message}\n${await page.locator(".thread").evaluate((t) => t.innerHTML.slice(-3000))}`);
+  });
+  await page.locator(".thread li.out:not(.failed)", { hasText: "This one bounces" }).locator(".mark.sent").waitFor({ timeout: 10000 });
+  await until("retried reply sent", async () => (await agentApi(`/conversations/${CONV_A}/messages`)).payload.find((m) => m.id === bounced.id)?.status === "sent");
 
   step("files by the picker and by drag and drop, sent with the message");
   await page.locator(".composer input[type=file]").setInputFiles({ name: "label.png", mimeType: "image/png", buffer: PNG });
@@ -216,6 +234,56 @@ try {
   await page.keyboard.press("]");
   await panel.waitFor({ state: "visible", timeout: 5000 });
   await page.screenshot({ path: `${SHOTS}/dashboard-tools.png` });
+
+  step("screen readers: every control on each screen has a name");
+  const unnamedControls = async (where) => {
+    const tree = await page.locator("body").ariaSnapshot();
+    const bad = tree.split("\n").filter((line) => /^\s*- (button|textbox|link|checkbox|radio|combobox|searchbox|listbox|option|tab|slider|spinbutton)(:|\s*$|\s*\[)/.test(line));
+    if (bad.length) throw new Error(`${where}: controls without a name:\n${bad.join("\n")}`);
+    if (!/- log "Messages"/.test(tree) && where === "conversation") throw new Error("the thread is not a named log");
+  };
+  await unnamedControls("conversation");
+  for (const [hash, heading] of [["#/contacts", "Contacts"], [`#/contacts/${CONTACT_B}`, "Boris Buyer"], ["#/profile", "Profile"],
+    ["#/settings/inboxes", "Settings"], ["#/settings/agents", "Settings"], ["#/settings/teams", "Settings"],
+    ["#/settings/labels", "Settings"], ["#/settings/canned", "Settings"], ["#/settings/webhooks", "Settings"]]) {
+    await page.evaluate((h) => { location.hash = h; }, hash);
+    await page.getByRole("heading", { name: heading, level: 1 }).first().waitFor({ timeout: 10000 });
+    await page.waitForTimeout(300);
+    await unnamedControls(hash);
+  }
+  await page.evaluate((id) => { location.hash = `#/conversations/${id}`; }, CONV_A);
+  await header.locator(".title", { hasText: "Maria Lopez" }).waitFor({ timeout: 10000 });
+
+  step("a tablet: no sideways scrolling, folders folded away, the panel a drawer opened by ]");
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.waitForTimeout(200);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 0) throw new Error(`the page scrolls sideways by ${overflow} px at 1024 px`);
+  if (await folders.isVisible()) throw new Error("the folders take room on a tablet");
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  if (!(await panel.isVisible())) await page.keyboard.press("]");
+  await panel.waitFor({ state: "visible", timeout: 5000 });
+  if ((await panel.evaluate((p) => getComputedStyle(p).position)) !== "fixed") throw new Error("the panel is not a drawer at 1024 px");
+  await page.screenshot({ path: `${SHOTS}/dashboard-tablet.png` });
+  await panel.getByRole("button", { name: "Close contact details" }).click();
+  await panel.waitFor({ state: "hidden", timeout: 5000 });
+  await page.setViewportSize({ width: 1440, height: 900 });
+
+  step("notifications: a new message in an unassigned conversation while the tab is hidden");
+  await page.getByRole("button", { name: "Desktop notifications" }).click();
+  await page.getByRole("button", { name: "Desktop notifications", pressed: true }).waitFor({ timeout: 5000 });
+  await page.evaluate(() => {
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+    document.dispatchEvent(new Event("visibilitychange"));
+  });
+  await call("POST", `/conversations/${CONV_B}/messages`, { content: "Are you there?", message_type: "incoming" });
+  await page.waitForFunction(() => window.__notes.some((n) => n.body === "Are you there?"), null, { timeout: 10000 });
+  await page.waitForFunction(() => document.title === "(1) Switchboard", null, { timeout: 5000 });
+  await page.evaluate(() => {
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "visible" });
+    document.dispatchEvent(new Event("visibilitychange"));
+  });
+  await page.waitForFunction(() => document.title === "Switchboard", null, { timeout: 5000 });
 
   step("two tabs: a draft typed in one appears in the other; signing out in one signs out both");
   const second = await context.newPage();

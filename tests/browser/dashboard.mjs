@@ -192,6 +192,9 @@ try {
   await bob.locator(".conv-header .assignee", { hasText: "Alice Admin" }).waitFor({ timeout: 10000 });
   await bob.locator("[role=tab][data-tab=unassigned] .count").filter({ hasText: /^1$/ }).waitFor({ timeout: 10000 });
   if ((await bob.locator("[role=tab][data-tab=mine] .count").textContent()) !== "0") throw new Error("it counted as the second agent's");
+  // In the second agent's All tab the card carries the assignee's avatar.
+  await bob.getByRole("tab", { name: /All/ }).click();
+  await bobCard.locator(".face[aria-label='Assignee: Alice Admin'] .avatar", { hasText: "AA" }).waitFor({ timeout: 10000 });
   await page.getByRole("tab", { name: /Mine/ }).click();
   await page.waitForFunction(() => document.querySelectorAll(".list button").length === 1, null, { timeout: 10000 });
   if (!(await card.isVisible())) throw new Error("Mine does not list the assigned conversation");

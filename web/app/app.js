@@ -38,7 +38,7 @@ const TEXT = {
     status_sending: "Sending", status_sent: "Sent", status_delivered: "Delivered", status_read: "Read", status_failed: "Failed",
     earlierMessage: "An earlier message", replyTo: "Reply to", replyingTo: "Replying to", cancelReply: "Cancel the reply",
     attachments: "Files to send", attach: "Attach files", remove: "Remove", dropFiles: "Drop files to attach them",
-    contactPanel: "Contact details", contact: "Contact", channel: "Channel", details: "Conversation details",
+    contactPanel: "Contact details", closePanel: "Close contact details", contact: "Contact", channel: "Channel", details: "Conversation details",
     previousConversations: "Previous conversations", noOtherConversations: "No other conversations.",
     addLabel: "Add a label", findLabel: "Find a label", removeLabel: "Remove label", notSaved: "Not saved.",
     notSet: "not set", edit: "edit", add: "Add", save: "Save", cancel: "Cancel", noName: "No name",
@@ -80,7 +80,7 @@ const TEXT = {
     status_sending: "Отправляется", status_sent: "Отправлено", status_delivered: "Доставлено", status_read: "Прочитано", status_failed: "Ошибка",
     earlierMessage: "Более раннее сообщение", replyTo: "Ответить на сообщение:", replyingTo: "Ответ на сообщение", cancelReply: "Отменить ответ",
     attachments: "Файлы к отправке", attach: "Прикрепить файлы", remove: "Убрать", dropFiles: "Отпустите файлы, чтобы прикрепить",
-    contactPanel: "О контакте", contact: "Контакт", channel: "Канал", details: "О разговоре",
+    contactPanel: "О контакте", closePanel: "Закрыть панель контакта", contact: "Контакт", channel: "Канал", details: "О разговоре",
     previousConversations: "Другие разговоры", noOtherConversations: "Других разговоров нет.",
     addLabel: "Добавить метку", findLabel: "Найти метку", removeLabel: "Убрать метку", notSaved: "Не сохранено.",
     notSet: "не указано", edit: "изменить", add: "Добавить", save: "Сохранить", cancel: "Отмена", noName: "Без имени",
@@ -239,7 +239,7 @@ async function start() {
   const list = createList(ctx, { t, open: (id) => show(id, true) });
   // The first page of the list is asked for before anything else is built.
   const listLoaded = list.load();
-  const panel = createPanel(ctx, { t });
+  const panel = createPanel(ctx, { t, close: () => setPanel(false) });
   const conversation = createConversation(ctx, {
     t,
     onChange(conv) {

@@ -6,7 +6,7 @@ import { Unauthorized, api, avatar, channelIcon, el, errorMessage, icon, load, r
 import { labelChip } from "./list.js";
 import { picker } from "./picker.js";
 
-export function createPanel(ctx, { t }) {
+export function createPanel(ctx, { t, close }) {
   const { base } = ctx;
   let conv = null, contact = null, gen = 0;
 
@@ -30,7 +30,10 @@ export function createPanel(ctx, { t }) {
     },
   });
   const labelError = el("p", { class: "error", role: "alert" });
+  const closeButton = el("button", { type: "button", class: "icon-button drawer-close", "aria-label": t("closePanel") }, icon("close"));
+  closeButton.addEventListener("click", () => close());
   const node = el("aside", { class: "contact-panel", "aria-label": t("contactPanel"), hidden: "" },
+    closeButton,
     head,
     section(t("contact"), fields),
     section(t("channel"), channel),

@@ -350,15 +350,8 @@ export async function render(container, ctx) {
       else passwordError.textContent = t("failed") + errorMessage(err);
       return;
     }
-    // The change ended every session of this user, this tab's included:
-    // sign back in with the new password so that only the others end, then
-    // reload so the live connection picks up the new credentials.
-    const r = await fetch("/auth/sign_in", {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ email: me.email, password: fresh.value }),
-    }).catch(() => null);
-    if (!r || !r.ok) { ctx.signIn(t("passwordChanged")); return; }
+    // The server ended every other session and gave this browser a fresh
+    // one; reload so the live connection picks up the new credentials.
     sessionStorage.setItem(FLASH, t("passwordChanged"));
     location.reload();
   });

@@ -4,7 +4,7 @@
 // (reply / private note, canned responses, attachments by picker, paste and
 // drop, typing, drafts, optimistic send by echo_id with a visible failure).
 
-import { Unauthorized, api, avatar, cookie, el, icon, load, when } from "./lib.js";
+import { Unauthorized, api, avatar, cookie, el, errorMessage, icon, load, when } from "./lib.js";
 import { markdown } from "./markdown.js";
 import { picker } from "./picker.js";
 import { PRIORITIES, labelChip } from "./list.js";
@@ -199,19 +199,13 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     }
     if (m.id) shown.set(`id:${m.id}`, li);
     if (m.echo_id) shown.set(`echo:${m.echo_id}`, li);
-    // Delivery only moves forward: a late copy (the reply to our own POST,
-    // say) never takes a read or failed message back to sent.
-    const RANK = { sent: 0, delivered: 1, read: 2, failed: 3 };
-    if (m.id && li.dataset.status && (RANK[m.status] ?? -1) < RANK[li.dataset.status] && !(m.content_attributes && m.content_attributes.deleted)) {
-      m = Object.assign({}, m, { status: li.dataset.status, content_attributes: Object.assign({}, li.statusAttrs || {}, m.content_attributes) });
-    }
-    if (m.id && m.status) {
-      li.dataset.status = m.status;
-      li.statusAttrs = m.content_attributes;
-    }
+    // A copy older than the one shown (the reply to our own POST arriving
+    // after the platform's status change, say) changes nothing.
+    if (m.id && m.updated_at && Number(li.dataset.updated || 0) > m.updated_at) return;
+    if (m.id && m.updated_at) li.dataset.updated = String(m.updated_at);
     const deleted = Boolean(m.content_attributes && m.content_attributes.deleted);
     const kind = m.message_type === 0 ? "in" : m.message_type === 2 ? "activity" : m.private ? "note" : "out";
-    li.className = [kind, m.pending ? "pending" : "", m.failed || m.status === "failed" ? "failed" : "", deleted ? "deleted" : ""].filter(Boolean).join(" ");
+    li.className = [kind, m.pending ? "pending" : "", !deleted && (m.failed || m.status === "failed") ? "failed" : "", deleted ? "deleted" : ""].filter(Boolean).join(" ");
     if (m.id) li.dataset.message = String(m.id);
     if (kind === "activity") {
       li.replaceChildren(document.createTextNode(m.content || ""));
@@ -226,11 +220,25 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       kind === "note" ? icon("lock") : null,
       el("span", { class: "sender", text: name }),
       el("time", { text: m.created_at ? new Date(m.created_at * 1000).toLocaleTimeString(ctx.locale, { hour: "2-digit", minute: "2-digit" }) : "" }),
-      deliveryMark(m));
+      deleted ? null : deliveryMark(m));
     li.replaceChildren(...[meta, deleted ? null : quoteOf(m), body, deleted ? null : attachmentsOf(m)].filter(Boolean));
-    if (m.status === "failed" && !m.failed) {
+    if (m.status === "failed" && !m.failed && !deleted) {
       const reason = (m.content_attributes && m.content_attributes.external_error) || t("notDelivered");
       li.append(el("span", { class: "reason", text: reason }));
+      if (kind === "out") {
+        const retry = el("button", { type: "button", class: "retry", text: t("retry") });
+        retry.addEventListener("click", async () => {
+          retry.disabled = true;
+          try {
+            message(await api(`${base}/conversations/${m.conversation_id}/messages/${m.id}/retry`, { method: "POST", json: {} }));
+          } catch (e) {
+            if (e instanceof Unauthorized) return ctx.signIn();
+            retry.disabled = false;
+            retry.textContent = `${t("retry")} (${errorMessage(e) || t("failed")})`;
+          }
+        });
+        li.append(retry);
+      }
     }
     if (m.failed) {
       const retry = el("button", { type: "button", class: "retry", text: t("retry") });
