@@ -295,6 +295,8 @@ try {
   await page.locator(".thread li.in", { hasText: "Ping the webhook" }).waitFor(T);
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   if (bg !== "rgb(17, 19, 23)") throw new Error(`dark background is ${bg}`);
+  // Opening it read it: no unread badge on its card.
+  await page.locator(`button[data-conversation="${CONVERSATION}"] .unread-badge`).waitFor({ state: "detached", timeout: 10000 });
   await page.screenshot({ path: `${SHOTS}/dashboard-dark.png` });
 
   if (errors.length) throw new Error(`page errors: ${errors.join("; ")}`);

@@ -142,6 +142,23 @@ try {
   await cardA.click();
   await header.getByLabel("Priority").locator("option:checked", { hasText: "High" }).waitFor({ state: "attached", timeout: 10000 });
 
+  step("the profile's signature goes under replies while Signature is on");
+  await fetch(`${BASE}/api/v1/profile`, { method: "PUT", headers: { api_access_token: TOKEN, "Content-Type": "application/json" },
+    body: JSON.stringify({ message_signature: "Alice, Orders desk" }) });
+  await page.reload();
+  await header.locator(".title", { hasText: "Maria Lopez" }).waitFor({ timeout: 10000 });
+  const sign = page.getByRole("button", { name: "Signature" });
+  if ((await sign.getAttribute("aria-pressed")) !== "true") throw new Error("the signature starts off");
+  await page.locator("#composer-input").fill("Signed reply");
+  await page.keyboard.press("Enter");
+  await page.locator(".thread li.out:not(.pending)", { hasText: "Alice, Orders desk" }).waitFor({ timeout: 10000 });
+  await sign.click();
+  await page.locator("#composer-input").fill("Unsigned reply");
+  await page.keyboard.press("Enter");
+  const unsigned = page.locator(".thread li.out:not(.pending)", { hasText: "Unsigned reply" });
+  await unsigned.waitFor({ timeout: 10000 });
+  if ((await unsigned.textContent()).includes("Orders desk")) throw new Error("signed with the signature off");
+
   step("a reply quoting the customer's message");
   const question = page.locator(".thread li.in", { hasText: "My parcel ZX-42 is late" });
   await question.hover();

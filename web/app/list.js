@@ -331,7 +331,8 @@ export function createList(ctx, { t, open }) {
       }
     },
     known(id) { return cards.get(id) ? cards.get(id).conv : null; },
-    conversationEvent(conv) { upsert(conv, false); },
+    // The open conversation is being read: its count stays at zero.
+    conversationEvent(conv) { upsert(conv.id === currentId ? Object.assign({}, conv, { unread_count: 0 }) : conv, false); },
     messageEvent(m) {
       const entry = cards.get(m.conversation_id);
       if (!entry) return;

@@ -308,10 +308,22 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
   const attachButton = el("button", { type: "button", class: "icon-button", "aria-label": t("attach") }, icon("clip"));
   attachButton.addEventListener("click", () => fileInput.click());
   const sendButton = el("button", { class: "primary", type: "submit", text: t("send") });
+  // The agent's signature (from the profile) goes under replies while this is on.
+  const signature = (profile.message_signature || "").trim();
+  const signButton = el("button", { type: "button", class: "sign", "aria-pressed": String(localStorage.getItem("sb:sign") !== "off"),
+    text: t("signature"), title: signature });
+  if (!signature) signButton.hidden = true;
+  signButton.addEventListener("click", () => {
+    const on = signButton.getAttribute("aria-pressed") !== "true";
+    signButton.setAttribute("aria-pressed", String(on));
+    localStorage.setItem("sb:sign", on ? "on" : "off");
+  });
+  const signed = (content, isPrivate) => (!isPrivate && signature && signButton.getAttribute("aria-pressed") === "true"
+    ? `${content}\n\n${signature}` : content);
   const composer = el("form", { class: "composer", hidden: "" },
     el("div", { class: "modes", role: "group", "aria-label": t("mode") }, replyMode, noteMode),
     replyBar, inputLabel, cannedList, input, tray,
-    el("div", { class: "composer-actions" }, attachButton, fileInput, sendButton));
+    el("div", { class: "composer-actions" }, signButton, attachButton, fileInput, sendButton));
 
   function setMode(m) {
     mode = m;
@@ -412,7 +424,7 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     typingOff();
     const inReplyTo = replyTo;
     setReplyTo(null);
-    send({ content, isPrivate: mode === "note", files: attached, replyTo: inReplyTo });
+    send({ content: signed(content, mode === "note"), isPrivate: mode === "note", files: attached, replyTo: inReplyTo });
   });
 
   // Canned responses: "/" and part of a short code at the start of a word
