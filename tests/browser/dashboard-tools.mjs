@@ -190,7 +190,7 @@ try {
   await page.locator(".thread li.out:not(.failed)", { hasText: "This one bounces" }).locator(".mark.sent").waitFor({ timeout: 10000 });
   await until("retried reply sent", async () => (await agentApi(`/conversations/${CONV_A}/messages`)).payload.find((m) => m.id === bounced.id)?.status === "sent");
 
-  step("files by the picker and by drag and drop, sent with the message");
+  step("files by the picker, by drag and drop and by pasting, sent with the message");
   await page.locator(".composer input[type=file]").setInputFiles({ name: "label.png", mimeType: "image/png", buffer: PNG });
   await page.locator(".tray li", { hasText: "label.png" }).waitFor({ timeout: 5000 });
   await page.evaluate((b64) => {
@@ -202,6 +202,12 @@ try {
     target.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, Buffer.from("invoice 42").toString("base64"));
   await page.locator(".tray li", { hasText: "invoice.txt" }).waitFor({ timeout: 5000 });
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(["pasted text file"], "pasted.txt", { type: "text/plain" }));
+    document.querySelector("#composer-input").dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+  });
+  await page.locator(".tray li", { hasText: "pasted.txt" }).waitFor({ timeout: 5000 });
   await page.locator("#composer-input").fill("Label and invoice attached");
   await page.keyboard.press("Enter");
   const withFiles = page.locator(".thread li.out:not(.pending)", { hasText: "Label and invoice attached" });
@@ -209,7 +215,7 @@ try {
   await withFiles.locator("a.file", { hasText: "invoice.txt" }).waitFor({ timeout: 10000 });
   if (await page.locator(".tray li").count()) throw new Error("the tray was not emptied");
   const stored = await until("attachments stored", async () => (await agentApi(`/conversations/${CONV_A}/messages`)).payload.find((m) => m.content === "Label and invoice attached"));
-  if ((stored.attachments || []).map((a) => a.file_name).sort().join() !== "invoice.txt,label.png") throw new Error(`attachments: ${JSON.stringify(stored.attachments)}`);
+  if ((stored.attachments || []).map((a) => a.file_name).sort().join() !== "invoice.txt,label.png,pasted.txt") throw new Error(`attachments: ${JSON.stringify(stored.attachments)}`);
 
   step("a deleted message shows as deleted");
   await call("DELETE", `/conversations/${CONV_A}/messages/${bounced.id}`);

@@ -248,6 +248,9 @@ impl Core {
         let before = present::inbox(&inbox, self.public_url(), false);
         if p.has("name") {
             inbox.name = p.req_str("name")?;
+            if inbox.name.chars().count() > validate::MAX_NAME_LEN {
+                return Err(CoreError::invalid("name", "name is too long"));
+            }
         }
         let mut settings = inbox.settings.as_object().cloned().unwrap_or_default();
         copy_fields(body, COMMON_SETTINGS, &mut settings)?;

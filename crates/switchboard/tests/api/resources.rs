@@ -292,6 +292,10 @@ async fn inboxes_and_members(app: TestApp) {
     assert_eq!(u["name"], "Site");
     assert_eq!(u["welcome_tagline"], "We reply fast");
     assert_eq!(u["widget_color"], "#ff0000");
+    let (s, _) = app
+        .patch(&app.acc(&format!("/inboxes/{id}")), json!({ "name": "n".repeat(256) }))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "names are limited on update too");
     for bad in [
         json!({ "name": "x", "channel": { "type": "carrier_pigeon" } }),
         json!({ "name": "x" }),
