@@ -458,6 +458,7 @@ impl Core {
                 max_attempts: 10,
                 deadline_at: None,
                 unique_key: Some(format!("snooze:{}:{}", conv.id, until)),
+                queue_key: None,
             })
             .await?;
         }
@@ -678,6 +679,12 @@ impl Core {
             .await?;
         if kind != MessageType::Activity {
             let inbox = w.tx().get_inbox(conv.account_id, conv.inbox_id).await?;
+            if let Some(inbox) = &inbox
+                && crate::channels::adapter(inbox.channel()).is_some()
+                && let Some(ci) = w.tx().get_contact_inbox(conv.contact_inbox_id).await?
+            {
+                crate::channels::queue_send(w, inbox, &ci.source_id, &m).await?;
+            }
             if let Some(inbox) = inbox
                 && w.wants_webhook(conv.account_id, Some(&inbox), "message_created")
                     .await?

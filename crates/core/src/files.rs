@@ -207,6 +207,46 @@ impl FileStore {
             && key.chars().enumerate().all(|(i, c)| i == 2 || c.is_ascii_hexdigit())
     }
 
+    /// Stores bytes fetched from elsewhere (a platform's media) as an
+    /// attachment: typed by its content, measured if it is a picture.
+    pub async fn store_bytes(
+        &self,
+        bytes: &[u8],
+        name: Option<&str>,
+    ) -> Result<switchboard_store::NewAttachment, String> {
+        if bytes.is_empty() {
+            return Err("the file is empty".into());
+        }
+        let key = self.new_key();
+        let dir = self.temp_dir();
+        tokio::fs::create_dir_all(&dir).await.map_err(|e| e.to_string())?;
+        let tmp = dir.join(format!("{}.part", uuid::Uuid::new_v4().simple()));
+        tokio::fs::write(&tmp, bytes).await.map_err(|e| e.to_string())?;
+        let head = &bytes[..bytes.len().min(256 * 1024)];
+        let (mime, ext) = sniff(head);
+        let dims = dimensions(mime, head);
+        self.put(&key, &tmp).await?;
+        let base = name
+            .and_then(|n| n.rsplit(['/', '\\']).next())
+            .map(|n| {
+                n.chars()
+                    .filter(|c| !c.is_control() && *c != '"')
+                    .take(200)
+                    .collect::<String>()
+            })
+            .filter(|n| !n.trim().is_empty() && n != "." && n != "..");
+        Ok(switchboard_store::NewAttachment {
+            file_type: file_type(mime),
+            content_type: mime.to_string(),
+            extension: Some(ext.to_string()),
+            file_name: base.unwrap_or_else(|| format!("file.{ext}")),
+            file_size: bytes.len() as i64,
+            width: dims.map(|d| d.0.min(i32::MAX as u32) as i32),
+            height: dims.map(|d| d.1.min(i32::MAX as u32) as i32),
+            storage_key: key,
+        })
+    }
+
     /// Moves a finished temporary file into the store under `key`.
     pub async fn put(&self, key: &str, tmp: &Path) -> Result<(), String> {
         let r = match self {

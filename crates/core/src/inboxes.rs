@@ -184,6 +184,7 @@ impl Core {
         let mut settings = Map::new();
         copy_fields(body, COMMON_SETTINGS, &mut settings)?;
         let mut config = Map::new();
+        let secret = random_token(32);
         let (key, hook) = match channel_type {
             ChannelType::Api => {
                 copy_fields(channel, API_FIELDS, &mut config)?;
@@ -192,6 +193,36 @@ impl Core {
             ChannelType::WebWidget => {
                 copy_fields(channel, WIDGET_FIELDS, &mut config)?;
                 (random_token(24), None)
+            }
+            ChannelType::Telegram => {
+                // The token is checked with Telegram before anything is written;
+                // the webhook is set once the inbox exists (below).
+                let token = cp.req_str("bot_token")?.trim().to_string();
+                if !crate::channels::telegram::valid_token(&token) {
+                    return Err(CoreError::invalid("bot_token", "bot_token is not a Telegram bot token"));
+                }
+                let (bot_id, bot_name, username) = crate::channels::telegram::get_me(self, &token).await?;
+                {
+                    let mut tx = self.store.read().await?;
+                    if tx
+                        .find_inbox_by_key(ChannelType::Telegram.code(), &bot_id.to_string())
+                        .await?
+                        .is_some()
+                    {
+                        return Err(CoreError::invalid(
+                            "bot_token",
+                            "This bot is already connected to an inbox",
+                        ));
+                    }
+                }
+                // Telegram is told where to send before anything is written (no
+                // transaction waits on it); if it refuses, nothing is kept.
+                let url = format!("{}/webhooks/telegram/{bot_id}", self.public_url());
+                crate::channels::telegram::set_webhook(self, &token, &url, &secret).await?;
+                config.insert("bot_token".into(), json!(token));
+                config.insert("bot_name".into(), json!(bot_name));
+                config.insert("bot_username".into(), json!(username));
+                (bot_id.to_string(), None)
             }
             other => {
                 return Err(CoreError::invalid(
@@ -211,7 +242,7 @@ impl Core {
                 channel_type: channel_type.code(),
                 channel_key: key,
                 hmac_token: random_token(24),
-                secret: random_token(32),
+                secret,
                 webhook_url: hook,
                 settings: Value::Object(settings),
                 channel_config: Value::Object(config),
@@ -293,10 +324,17 @@ impl Core {
     pub async fn delete_inbox(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
         ctx.require_admin()?;
         let mut tx = self.store.write().await?;
+        let inbox = tx.get_inbox(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
         if !tx.delete_inbox(ctx.account_id(), id).await? {
             return Err(CoreError::NotFound);
         }
         tx.commit().await?;
+        // The platform stops sending to an inbox that is gone.
+        if inbox.channel() == ChannelType::Telegram
+            && let Some(token) = inbox.channel_config.get("bot_token").and_then(Value::as_str)
+        {
+            crate::channels::telegram::delete_webhook(self, token).await;
+        }
         Ok(())
     }
 

@@ -440,6 +440,7 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
                 .by(Some(performer)),
         )
         .await?;
+        crate::channels::queue_send(w, inbox, &view.contact_inbox.source_id, msg).await?;
         if msg.message_type() != MessageType::Activity
             && w.wants_webhook(msg.account_id, Some(inbox), "message_created").await?
         {

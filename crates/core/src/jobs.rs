@@ -118,6 +118,7 @@ async fn execute(core: &Arc<Core>, job: Job) {
     let result = match job.kind.as_str() {
         JOB_DELIVER => deliver(core, &job).await,
         JOB_SNOOZE_WAKE => snooze_wake(core, &job).await,
+        crate::channels::JOB_CHANNEL_SEND => channel_send(core, &job).await,
         other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
     };
     let now = now_micros();
@@ -175,8 +176,29 @@ async fn execute(core: &Arc<Core>, job: Job) {
     }
 }
 
+/// Sends one message to its platform.
+async fn channel_send(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
+    let id = job
+        .payload
+        .get("message_id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| JobFailure::Permanent("bad send payload".into()))?;
+    core.channel_send(id).await.map_err(|e| match e {
+        crate::channels::SendError::Retry { reason, after } => JobFailure::Retry { error: reason, after },
+        crate::channels::SendError::Permanent(reason) => JobFailure::Permanent(reason),
+    })
+}
+
 /// What a job that gave up leaves visible.
 async fn on_dead(core: &Arc<Core>, job: &Job, error: &str) {
+    if job.kind == crate::channels::JOB_CHANNEL_SEND {
+        if let Some(message_id) = job.payload.get("message_id").and_then(Value::as_i64)
+            && let Err(e) = core.fail_message(message_id, error).await
+        {
+            tracing::error!(message = message_id, error = %e, "marking a message failed");
+        }
+        return;
+    }
     if job.kind != JOB_DELIVER {
         tracing::warn!(job = job.id, kind = %job.kind, error, "job gave up");
         return;

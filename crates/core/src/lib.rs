@@ -4,6 +4,7 @@
 //! in-process listeners through a broadcast channel and the job runner is woken.
 
 pub mod auth;
+pub mod channels;
 pub mod contacts;
 pub mod conversations;
 pub mod error;
@@ -60,6 +61,10 @@ pub struct CoreConfig {
     pub max_upload_bytes: u64,
     /// How long attachment links stay valid.
     pub attachment_url_ttl: Duration,
+    /// Platform API bases (settings, so tests and self-hosted gateways can
+    /// stand in for the real platforms).
+    pub telegram_api_url: String,
+    pub whatsapp_api_url: String,
 }
 
 impl Default for CoreConfig {
@@ -79,6 +84,8 @@ impl Default for CoreConfig {
             s3: None,
             max_upload_bytes: 40 * 1024 * 1024,
             attachment_url_ttl: Duration::from_secs(7 * 24 * 3600),
+            telegram_api_url: "https://api.telegram.org".into(),
+            whatsapp_api_url: "https://graph.facebook.com/v21.0".into(),
         }
     }
 }
@@ -104,6 +111,9 @@ pub struct Core {
     ingest: ingest::Ingest,
     secret_key_base: tokio::sync::OnceCell<String>,
     pub files: files::FileStore,
+    /// Calls to the messaging platforms (their API bases are settings, not
+    /// user input, so this client is not behind the webhook SSRF guard).
+    pub platform: reqwest::Client,
     bound_url: std::sync::OnceLock<String>,
 }
 
@@ -136,6 +146,12 @@ impl Core {
             ingest: Default::default(),
             secret_key_base: tokio::sync::OnceCell::new(),
             files,
+            platform: reqwest::Client::builder()
+                .connect_timeout(std::time::Duration::from_secs(10))
+                .timeout(std::time::Duration::from_secs(60))
+                .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap_or_default(),
             bound_url: std::sync::OnceLock::new(),
         })
     }

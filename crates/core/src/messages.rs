@@ -221,8 +221,8 @@ impl Core {
     }
 
     /// `POST /messages/:id/retry`: a reply whose delivery failed goes out
-    /// again. API inboxes deliver through their webhook, so the reply is
-    /// queued to it anew; the message is `sent` again until that answers.
+    /// again: to its platform through a new send job, or, for an API inbox,
+    /// to the inbox's webhook. The message is `sent` again until that answers.
     pub async fn retry_message(
         self: &Arc<Self>,
         ctx: &AccountCtx,
@@ -261,7 +261,14 @@ impl Core {
         let atts = w.tx().attachments_for(&[msg.id]).await?;
         let mut payload = present::message_webhook("message_created", &msg, &sender, &view, &inbox, &account);
         self.with_attachments(&mut payload, &atts);
-        if !w
+        if crate::channels::adapter(inbox.channel()).is_some() {
+            let ci = w
+                .tx()
+                .get_contact_inbox(conv.contact_inbox_id)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            crate::channels::queue_send(&mut w, &inbox, &ci.source_id, &msg).await?;
+        } else if !w
             .inbox_delivery(
                 conv.account_id,
                 &inbox,

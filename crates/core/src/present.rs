@@ -237,6 +237,10 @@ pub fn inbox(i: &Inbox, public_url: &str, admin: bool) -> Value {
                 json!(widget_script(public_url, &i.channel_key)),
             );
         }
+        ChannelType::Telegram => {
+            obj.insert("bot_name".into(), get_or(c, "bot_name", json!("")));
+            obj.insert("bot_username".into(), get_or(c, "bot_username", json!("")));
+        }
         _ => {}
     }
     if admin {

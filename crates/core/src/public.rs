@@ -345,9 +345,27 @@ impl Core {
         custom: Value,
         additional: Value,
     ) -> CoreResult<Conversation> {
+        let reuse: Option<&[i16]> = v
+            .inbox
+            .setting_bool("lock_to_single_conversation", false)
+            .then_some(&[]);
+        self.conversation_for(v, reuse, custom, additional).await
+    }
+
+    /// The visitor's latest conversation in one of `reuse`'s statuses (any
+    /// status for an empty list), else a new one. The contact inbox is held
+    /// while deciding, so concurrent first messages open one conversation.
+    pub(crate) async fn conversation_for(
+        self: &Arc<Self>,
+        v: &Visitor,
+        reuse: Option<&[i16]>,
+        custom: Value,
+        additional: Value,
+    ) -> CoreResult<Conversation> {
         let mut w = Work::begin(self).await?;
-        if v.inbox.setting_bool("lock_to_single_conversation", false)
-            && let Some(existing) = w.tx().latest_conversation(v.ci.id, &[]).await?
+        w.tx().lock_contact_inbox(v.ci.id).await?;
+        if let Some(statuses) = reuse
+            && let Some(existing) = w.tx().latest_conversation(v.ci.id, statuses).await?
         {
             w.commit().await?;
             return Ok(existing);

@@ -227,6 +227,7 @@ impl Core {
             max_attempts: 1000,
             deadline_at: Some(deadline),
             unique_key: None,
+            queue_key: None,
         })
         .await?;
         w.commit().await?;

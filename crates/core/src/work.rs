@@ -42,6 +42,10 @@ impl Work {
         &mut *self.tx
     }
 
+    pub fn core(&self) -> &Arc<Core> {
+        &self.core
+    }
+
     /// Records an event in the outbox (written at commit).
     pub async fn emit(&mut self, event: Event) -> CoreResult<()> {
         self.events.push(event);
@@ -171,6 +175,7 @@ impl Work {
                     max_attempts: 1000,
                     deadline_at: Some(deadline),
                     unique_key: None,
+                    queue_key: None,
                 });
             }
         }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod cable;
+pub mod channels;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -99,6 +100,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/cable", axum::routing::get(cable::upgrade))
         .route("/attachments/{id}/{name}", axum::routing::get(uploads::download))
         .route("/avatars/{dir}/{file}", axum::routing::get(uploads::avatar))
+        .route("/webhooks/telegram/{key}", axum::routing::post(channels::telegram))
         .route("/widget.js", axum::routing::get(widget_js))
         .route("/app", axum::routing::get(app_page))
         .route("/app/", axum::routing::get(app_page))

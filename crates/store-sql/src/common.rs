@@ -1048,6 +1048,15 @@ impl Tx for SqlTx {
         .map_err(map_err)
     }
 
+    async fn lock_contact_inbox(&mut self, id: i64) -> StoreResult<()> {
+        sqlx::query(concat!("SELECT id FROM contact_inboxes WHERE id = $1", for_update!()))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
     async fn lock_conversation_by_id(&mut self, id: i64) -> StoreResult<Option<Conversation>> {
         sqlx::query_as(concat!(
             "SELECT ",
@@ -1639,7 +1648,7 @@ impl Tx for SqlTx {
             return Ok(0);
         }
         let mut qb = QueryBuilder::<DB>::new(
-            "INSERT INTO jobs (kind, payload, state, run_at, max_attempts, deadline_at, unique_key, created_at, updated_at) ",
+            "INSERT INTO jobs (kind, payload, state, run_at, max_attempts, deadline_at, unique_key, queue_key, created_at, updated_at) ",
         );
         qb.push_values(jobs, |mut b, j| {
             b.push_bind(j.kind.clone())
@@ -1649,6 +1658,7 @@ impl Tx for SqlTx {
                 .push_bind(j.max_attempts)
                 .push_bind(j.deadline_at)
                 .push_bind(j.unique_key.clone())
+                .push_bind(j.queue_key.clone())
                 .push_bind(now)
                 .push_bind(now);
         });
@@ -2233,8 +2243,8 @@ impl Tx for SqlTx {
 
     async fn insert_job(&mut self, j: &NewJob, now: i64) -> StoreResult<Option<i64>> {
         sqlx::query_scalar(
-            "INSERT INTO jobs (kind, payload, state, run_at, max_attempts, deadline_at, unique_key, created_at, updated_at) \
-             VALUES ($1, $2, 0, $3, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING RETURNING id",
+            "INSERT INTO jobs (kind, payload, state, run_at, max_attempts, deadline_at, unique_key, queue_key, created_at, updated_at) \
+             VALUES ($1, $2, 0, $3, $4, $5, $6, $8, $7, $7) ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(&j.kind)
         .bind(Json(&j.payload))
@@ -2243,6 +2253,7 @@ impl Tx for SqlTx {
         .bind(j.deadline_at)
         .bind(&j.unique_key)
         .bind(now)
+        .bind(&j.queue_key)
         .fetch_optional(&mut *self.tx)
         .await
         .map_err(map_err)

@@ -85,7 +85,9 @@ impl Store for PgStore {
     async fn claim_jobs(&self, now: i64, limit: i64, lease_micros: i64) -> StoreResult<Vec<Job>> {
         sqlx::query_as(concat!(
             "UPDATE jobs SET state = 1, locked_until = $2, attempts = attempts + 1, updated_at = $1 WHERE id IN (\
-             SELECT id FROM jobs WHERE (state = 0 AND run_at <= $1) OR (state = 1 AND locked_until < $1) \
+             SELECT id FROM jobs j WHERE ((state = 0 AND run_at <= $1) OR (state = 1 AND locked_until < $1)) \
+             AND (queue_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs p WHERE p.queue_key = j.queue_key \
+             AND p.id < j.id AND p.state IN (0, 1))) \
              ORDER BY run_at LIMIT $3",
             skip_locked!(),
             ") RETURNING ",

@@ -271,6 +271,7 @@ async fn jobs_are_claimed_once(store: Arc<dyn Store>) {
             max_attempts: 3,
             deadline_at: None,
             unique_key: None,
+            queue_key: None,
         };
         tx.insert_job(&j, 10).await.unwrap();
     }
@@ -281,6 +282,7 @@ async fn jobs_are_claimed_once(store: Arc<dyn Store>) {
         max_attempts: 3,
         deadline_at: None,
         unique_key: Some("k".into()),
+        queue_key: None,
     };
     assert!(tx.insert_job(&later, 10).await.unwrap().is_some());
     assert!(
@@ -335,6 +337,67 @@ async fn jobs_are_claimed_once(store: Arc<dyn Store>) {
     assert_eq!(due[0].last_error.as_deref(), Some("boom"));
 }
 conformance!(jobs_are_claimed_once);
+
+/// Jobs of one queue key run one at a time in the order written; a waiting
+/// retry holds its key back; other keys and keyless jobs pass.
+async fn queue_keys_keep_order_per_destination(store: Arc<dyn Store>) {
+    let job = |key: Option<&str>, i: i64| NewJob {
+        kind: "send".into(),
+        payload: json!({ "i": i }),
+        run_at: 10,
+        max_attempts: 5,
+        deadline_at: None,
+        unique_key: None,
+        queue_key: key.map(str::to_string),
+    };
+    let mut tx = store.write().await.unwrap();
+    for (i, key) in [Some("chat:1"), Some("chat:1"), Some("chat:2"), None, Some("chat:1")]
+        .into_iter()
+        .enumerate()
+    {
+        tx.insert_job(&job(key, i as i64), 10).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let i_of = |jobs: &[switchboard_store::Job]| {
+        let mut v: Vec<i64> = jobs.iter().map(|j| j.payload["i"].as_i64().unwrap()).collect();
+        v.sort_unstable();
+        v
+    };
+    // The head of each key, and the keyless job.
+    let first = store.claim_jobs(20, 10, 1_000).await.unwrap();
+    assert_eq!(i_of(&first), vec![0, 2, 3]);
+    assert!(
+        store.claim_jobs(21, 10, 1_000).await.unwrap().is_empty(),
+        "running heads hold their keys"
+    );
+    // chat:1's head fails and waits to retry: the key stays held.
+    let head = first.iter().find(|j| j.payload["i"] == 0).unwrap().id;
+    let mut tx = store.write().await.unwrap();
+    tx.retry_job(head, 500, "HTTP 429").await.unwrap();
+    for j in first.iter().filter(|j| j.payload["i"] != 0) {
+        tx.complete_job(j.id).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert!(
+        store.claim_jobs(30, 10, 1_000).await.unwrap().is_empty(),
+        "nothing passes a waiting retry of its key"
+    );
+    // The retry succeeds; then the next of chat:1, then the last.
+    let again = store.claim_jobs(600, 10, 1_000).await.unwrap();
+    assert_eq!(i_of(&again), vec![0]);
+    let mut tx = store.write().await.unwrap();
+    tx.complete_job(again[0].id).await.unwrap();
+    tx.commit().await.unwrap();
+    let second = store.claim_jobs(601, 10, 1_000).await.unwrap();
+    assert_eq!(i_of(&second), vec![1]);
+    // A job that died does not block its key for good.
+    let mut tx = store.write().await.unwrap();
+    tx.kill_job(second[0].id, "gave up", 602).await.unwrap();
+    tx.commit().await.unwrap();
+    let last = store.claim_jobs(603, 10, 1_000).await.unwrap();
+    assert_eq!(i_of(&last), vec![4]);
+}
+conformance!(queue_keys_keep_order_per_destination);
 
 async fn read_transactions_cannot_write(store: Arc<dyn Store>) {
     let mut tx = store.read().await.unwrap();

@@ -141,6 +141,9 @@ pub trait Tx: Send {
     async fn list_contacts(&mut self, q: &ContactQuery) -> StoreResult<(Vec<Contact>, i64)>;
     async fn insert_contact_inbox(&mut self, ci: &ContactInbox) -> StoreResult<Option<ContactInbox>>;
     async fn find_contact_inbox(&mut self, inbox_id: i64, source_id: &str) -> StoreResult<Option<ContactInbox>>;
+    /// Holds the contact inbox row until the transaction ends (so two
+    /// writers cannot both open a first conversation for it).
+    async fn lock_contact_inbox(&mut self, id: i64) -> StoreResult<()>;
     async fn get_contact_inbox(&mut self, id: i64) -> StoreResult<Option<ContactInbox>>;
     async fn find_contact_inbox_by_pubsub(&mut self, token: &str) -> StoreResult<Option<ContactInbox>>;
     async fn set_contact_inbox_verified(&mut self, id: i64, verified: bool) -> StoreResult<()>;

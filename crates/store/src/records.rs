@@ -407,6 +407,9 @@ pub struct NewJob {
     pub deadline_at: Option<i64>,
     /// At most one queued job per key (e.g. one snooze wake-up per conversation).
     pub unique_key: Option<String>,
+    /// Jobs with the same queue key run one at a time, in the order written
+    /// (one chat's replies); other keys are not held up by them.
+    pub queue_key: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

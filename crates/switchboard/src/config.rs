@@ -145,6 +145,13 @@ pub struct Options {
     /// Largest attachment in megabytes [default: 40].
     #[arg(long, env = "SWITCHBOARD_MAX_UPLOAD_MB")]
     pub max_upload_mb: Option<u64>,
+    /// Telegram Bot API base URL; a local Bot API server or a test double
+    /// may stand in [default: https://api.telegram.org].
+    #[arg(long, env = "SWITCHBOARD_TELEGRAM_API_URL")]
+    pub telegram_api_url: Option<String>,
+    /// WhatsApp Cloud API base URL [default: https://graph.facebook.com/v21.0].
+    #[arg(long, env = "SWITCHBOARD_WHATSAPP_API_URL")]
+    pub whatsapp_api_url: Option<String>,
     /// Days stored events are kept [default: 7].
     #[arg(long, env = "SWITCHBOARD_EVENT_RETENTION_DAYS")]
     pub event_retention_days: Option<u64>,
@@ -183,6 +190,8 @@ pub struct Settings {
     pub redis_namespace: String,
     pub storage_dir: String,
     pub max_upload_bytes: u64,
+    pub telegram_api_url: String,
+    pub whatsapp_api_url: String,
     pub s3: Option<switchboard_core::S3Config>,
     pub log_json: bool,
     pub log: String,
@@ -227,6 +236,12 @@ impl Settings {
             redis_namespace: pick!(redis_namespace, "switchboard".to_string()),
             storage_dir: pick!(storage_dir, "storage".to_string()),
             max_upload_bytes: pick!(max_upload_mb, 40).max(1) * 1024 * 1024,
+            telegram_api_url: pick!(telegram_api_url, "https://api.telegram.org".to_string())
+                .trim_end_matches('/')
+                .to_string(),
+            whatsapp_api_url: pick!(whatsapp_api_url, "https://graph.facebook.com/v21.0".to_string())
+                .trim_end_matches('/')
+                .to_string(),
             s3: match (
                 cli.s3_endpoint.clone().or(file.s3_endpoint.clone()),
                 cli.s3_bucket.clone().or(file.s3_bucket.clone()),

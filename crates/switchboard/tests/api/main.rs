@@ -11,11 +11,14 @@ mod cable_client;
 mod contacts;
 mod conversations;
 mod dashboard;
+#[allow(dead_code)]
+mod fake_telegram;
 mod messages;
 mod nodes;
 mod public;
 mod resources;
 mod search;
+mod telegram;
 mod tenancy;
 mod walkthrough;
 mod webhooks;

@@ -1,0 +1,547 @@
+//! Messaging platforms behind one adapter shape. An adapter verifies and
+//! parses the platform's inbound requests into normalised events, sends an
+//! outgoing message and returns the platform's id for it, and names the
+//! destination its sends are ordered by. The delivery pipeline (one job per
+//! outgoing message, ordered per destination, retried with backoff, failing
+//! visibly) and the inbound path (contact, conversation, de-duplicated
+//! message, attachments) are shared; a new channel is one adapter here.
+
+pub mod telegram;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+use switchboard_domain::ChannelType;
+use switchboard_store::Inbox;
+
+use serde_json::json;
+
+use crate::{Core, CoreError, CoreResult};
+
+/// The job that sends one outgoing message to its platform.
+pub const JOB_CHANNEL_SEND: &str = "channel_send";
+
+/// Why a send did not go through.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendError {
+    /// Worth trying again (timeouts, 5xx, 429), after `after` if the
+    /// platform said how long to wait.
+    Retry { reason: String, after: Option<Duration> },
+    /// Will never go through (blocked by the user, no such chat); the
+    /// platform's reason is shown on the message.
+    Permanent(String),
+}
+
+/// One file of a message, read from the store for sending.
+#[derive(Debug, Clone)]
+pub struct OutgoingFile {
+    pub file_name: String,
+    pub content_type: String,
+    /// Chatwoot's kind: image, audio, video or file.
+    pub kind: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// What to send.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// The contact's address on the platform (its contact inbox source id).
+    pub to: String,
+    pub content: Option<String>,
+    pub files: Vec<OutgoingFile>,
+    /// The platform's id of the message this one answers.
+    pub reply_to: Option<String>,
+}
+
+/// A file the platform holds for an inbound message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaRef {
+    pub file_ref: String,
+    pub file_name: Option<String>,
+    pub mime: Option<String>,
+}
+
+/// A new message from a contact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundMessage {
+    /// The platform's id of the message (stored as its source_id).
+    pub external_id: String,
+    /// The contact's address (its contact inbox source id).
+    pub sender_id: String,
+    pub name: String,
+    pub phone: Option<String>,
+    /// Kept in the contact's additional attributes (username, language).
+    pub contact_attributes: Value,
+    pub content: Option<String>,
+    /// Locations, contact cards and the like.
+    pub content_attributes: Value,
+    pub media: Vec<MediaRef>,
+    /// The platform's id of the message this one answers.
+    pub reply_to: Option<String>,
+}
+
+/// What an inbound request carried.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inbound {
+    Message(InboundMessage),
+    /// The contact edited a message.
+    Edit {
+        external_id: String,
+        content: Option<String>,
+    },
+    /// A receipt for one of our messages.
+    Status {
+        external_id: String,
+        status: switchboard_domain::MessageStatus,
+        error: Option<String>,
+    },
+}
+
+/// A downloaded inbound file: its bytes and, when known, its name.
+pub type Fetched = Result<(Vec<u8>, Option<String>), String>;
+
+/// A platform.
+pub trait Adapter: Send + Sync {
+    fn channel(&self) -> ChannelType;
+    /// Whether an inbound request really comes from the platform for this
+    /// inbox (`headers` with lower-case names, `body` as received).
+    fn verify(&self, inbox: &Inbox, headers: &HashMap<String, String>, body: &[u8]) -> bool;
+    /// The events in a verified request; what the product does not handle
+    /// is left out, never an error.
+    fn parse(&self, inbox: &Inbox, body: &[u8]) -> CoreResult<(Option<String>, Vec<Inbound>)>;
+    /// Downloads an inbound file: its bytes and, when known, its name.
+    fn fetch_media<'a>(
+        &'a self,
+        core: &'a Arc<Core>,
+        inbox: &'a Inbox,
+        media: &'a MediaRef,
+    ) -> BoxFuture<'a, Fetched>;
+    /// Sends and returns the platform's id for the message.
+    fn send<'a>(
+        &'a self,
+        core: &'a Arc<Core>,
+        inbox: &'a Inbox,
+        out: &'a Outgoing,
+    ) -> BoxFuture<'a, Result<String, SendError>>;
+}
+
+/// The adapter of a channel, if it has one.
+pub fn adapter(channel: ChannelType) -> Option<&'static dyn Adapter> {
+    match channel {
+        ChannelType::Telegram => Some(&telegram::Telegram),
+        _ => None,
+    }
+}
+
+/// The order key of an inbox's sends to one destination.
+pub fn queue_key(inbox_id: i64, to: &str) -> String {
+    format!("send:{inbox_id}:{to}")
+}
+
+/// Queues the send of a message written in `w` to a platform inbox (one
+/// job, ordered behind earlier sends to the same contact). Nothing for
+/// inboxes without an adapter, private notes or activity lines.
+pub(crate) async fn queue_send(
+    w: &mut crate::work::Work,
+    inbox: &Inbox,
+    to: &str,
+    message: &switchboard_store::Message,
+) -> CoreResult<()> {
+    use switchboard_domain::MessageType;
+    if adapter(inbox.channel()).is_none()
+        || message.private
+        || !matches!(message.message_type(), MessageType::Outgoing | MessageType::Template)
+    {
+        return Ok(());
+    }
+    let now = w.now;
+    w.job(switchboard_store::NewJob {
+        kind: JOB_CHANNEL_SEND.into(),
+        payload: serde_json::json!({ "message_id": message.id }),
+        run_at: now,
+        max_attempts: 25,
+        deadline_at: Some(now + w.core().config.webhook_retry_window.as_micros() as i64),
+        unique_key: None,
+        queue_key: Some(queue_key(inbox.id, to)),
+    })
+    .await
+}
+
+/// What a send job found when it looked at its message.
+enum Prepared {
+    Send(Box<(Inbox, Outgoing)>),
+    /// Sent already, deleted, or gone: nothing to do.
+    Done,
+}
+
+impl Core {
+    /// The `channel_send` job: sends the message and records the platform's
+    /// id, or says why it must wait or give up.
+    pub(crate) async fn channel_send(self: &Arc<Self>, message_id: i64) -> Result<(), SendError> {
+        let prepared = self.prepare_send(message_id).await.map_err(|e| SendError::Retry {
+            reason: e.to_string(),
+            after: None,
+        })?;
+        let Prepared::Send(boxed) = prepared else {
+            return Ok(());
+        };
+        let (inbox, out) = *boxed;
+        let Some(adapter) = adapter(inbox.channel()) else {
+            return Err(SendError::Permanent("this channel cannot send".into()));
+        };
+        let external = adapter.send(self, &inbox, &out).await?;
+        self.record_sent(message_id, &external)
+            .await
+            .map_err(|e| SendError::Retry {
+                reason: e.to_string(),
+                after: None,
+            })
+    }
+
+    async fn prepare_send(self: &Arc<Self>, message_id: i64) -> CoreResult<Prepared> {
+        let mut tx = self.store.read().await?;
+        let Some(m) = tx.get_message_by_id(message_id).await? else {
+            return Ok(Prepared::Done);
+        };
+        let deleted = m.content_attributes.get("deleted").and_then(Value::as_bool) == Some(true);
+        if m.source_id.is_some() || deleted || m.status() == switchboard_domain::MessageStatus::Failed {
+            return Ok(Prepared::Done);
+        }
+        let Some(conv) = tx.get_conversation_by_id(m.conversation_id).await? else {
+            return Ok(Prepared::Done);
+        };
+        let Some(inbox) = tx.get_inbox(conv.account_id, conv.inbox_id).await? else {
+            return Ok(Prepared::Done);
+        };
+        let Some(ci) = tx.get_contact_inbox(conv.contact_inbox_id).await? else {
+            return Ok(Prepared::Done);
+        };
+        let reply_to = match m
+            .content_attributes
+            .get("in_reply_to")
+            .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+        {
+            Some(id) => tx.get_message(conv.id, id).await?.and_then(|r| r.source_id),
+            None => None,
+        };
+        let atts = tx.attachments_for(&[m.id]).await?;
+        drop(tx);
+        let mut files = Vec::with_capacity(atts.len());
+        for a in atts {
+            let Some(mut stream) = self.files.open(&a.storage_key).await.map_err(CoreError::Internal)? else {
+                continue;
+            };
+            let mut bytes = Vec::with_capacity(a.file_size.max(0) as usize);
+            use futures_util::StreamExt;
+            while let Some(chunk) = stream.next().await {
+                bytes.extend_from_slice(&chunk.map_err(|e| CoreError::Internal(e.to_string()))?);
+            }
+            files.push(OutgoingFile {
+                file_name: a.file_name.clone(),
+                content_type: a.content_type.clone(),
+                kind: match a.file_type {
+                    0 => "image",
+                    1 => "audio",
+                    2 => "video",
+                    _ => "file",
+                },
+                bytes,
+            });
+        }
+        Ok(Prepared::Send(Box::new((
+            inbox,
+            Outgoing {
+                to: ci.source_id,
+                content: m.content.clone().filter(|c| !c.is_empty()),
+                files,
+                reply_to,
+            },
+        ))))
+    }
+
+    /// The platform took the message: its id becomes the source id.
+    async fn record_sent(self: &Arc<Self>, message_id: i64, external: &str) -> CoreResult<()> {
+        let mut w = crate::work::Work::begin(self).await?;
+        let Some(found) = w.tx().get_message_by_id(message_id).await? else {
+            return Ok(());
+        };
+        let Some(conv) = w.tx().lock_conversation_by_id(found.conversation_id).await? else {
+            return Ok(());
+        };
+        let Some(mut msg) = w.tx().get_message(conv.id, message_id).await? else {
+            return Ok(());
+        };
+        let Some(inbox) = w.tx().get_inbox(conv.account_id, conv.inbox_id).await? else {
+            return Ok(());
+        };
+        msg.source_id = Some(external.to_string());
+        msg.status = switchboard_domain::MessageStatus::Sent.code();
+        msg.updated_at = w.now;
+        w.tx().update_message(&msg).await?;
+        self.message_updated(&mut w, &conv, &inbox, &msg).await?;
+        w.commit().await
+    }
+
+    /// A request from a platform to the inbox it names by `key`: checked,
+    /// parsed, and each event applied. Answers after the durable writes.
+    pub async fn channel_webhook(
+        self: &Arc<Self>,
+        channel: ChannelType,
+        key: &str,
+        headers: &HashMap<String, String>,
+        body: &[u8],
+    ) -> CoreResult<()> {
+        let adapter = adapter(channel).ok_or(CoreError::NotFound)?;
+        if key.is_empty() || key.len() > 128 {
+            return Err(CoreError::NotFound);
+        }
+        let inbox = {
+            let mut tx = self.store.read().await?;
+            tx.find_inbox_by_key(channel.code(), key)
+                .await?
+                .ok_or(CoreError::NotFound)?
+        };
+        if !adapter.verify(&inbox, headers, body) {
+            return Err(CoreError::Unauthorized(
+                "The request is not signed for this inbox".into(),
+            ));
+        }
+        let (_, events) = adapter.parse(&inbox, body)?;
+        for event in events {
+            match event {
+                Inbound::Message(m) => self.channel_message(adapter, &inbox, m).await?,
+                Inbound::Edit { external_id, content } => self.channel_edit(&inbox, &external_id, content).await?,
+                Inbound::Status {
+                    external_id,
+                    status,
+                    error,
+                } => self.channel_status(&inbox, &external_id, status, error).await?,
+            }
+        }
+        Ok(())
+    }
+
+    async fn channel_message(
+        self: &Arc<Self>,
+        adapter: &dyn Adapter,
+        inbox: &Inbox,
+        m: InboundMessage,
+    ) -> CoreResult<()> {
+        // Seen before: nothing to fetch or write.
+        {
+            let mut tx = self.store.read().await?;
+            if tx.find_message_by_source(inbox.id, &m.external_id).await?.is_some() {
+                return Ok(());
+            }
+        }
+        let visitor = self.channel_contact(inbox, &m).await?;
+        // The open conversation, or a new one (any latest one where the inbox
+        // keeps a single conversation per contact).
+        let open = [
+            switchboard_domain::ConversationStatus::Open.code(),
+            switchboard_domain::ConversationStatus::Pending.code(),
+            switchboard_domain::ConversationStatus::Snoozed.code(),
+        ];
+        let reuse: &[i16] = if inbox.setting_bool("lock_to_single_conversation", false) {
+            &[]
+        } else {
+            &open
+        };
+        let conv = self
+            .conversation_for(&visitor, Some(reuse), json!({}), json!({}))
+            .await?;
+        let mut files = Vec::new();
+        let mut content_attributes = m.content_attributes.clone();
+        for media in &m.media {
+            match adapter.fetch_media(self, inbox, media).await {
+                Ok((bytes, name)) => match self.files.store_bytes(&bytes, name.as_deref()).await {
+                    Ok(f) => files.push(f),
+                    Err(e) => tracing::warn!(error = %e, "storing an inbound file failed"),
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "fetching an inbound file failed");
+                    content_attributes["media_error"] = json!(e);
+                }
+            }
+        }
+        if let Some(r) = &m.reply_to {
+            let mut tx = self.store.read().await?;
+            if let Some(orig) = tx.find_message_by_source(inbox.id, r).await? {
+                content_attributes["in_reply_to"] = json!(orig.id);
+            }
+            content_attributes["in_reply_to_external_id"] = json!(r);
+        }
+        if m.content.is_none() && files.is_empty() {
+            // Nothing we can show (a sticker we could not fetch, say): keep a line.
+            content_attributes["unsupported"] = json!(true);
+        }
+        let content = m
+            .content
+            .clone()
+            .or_else(|| (files.is_empty()).then(|| "This message is not supported here".to_string()));
+        let item = crate::ingest::Item {
+            account_id: conv.account_id,
+            display_id: conv.display_id,
+            member_of: None,
+            input: crate::messages::MessageInput {
+                content,
+                message_type: switchboard_domain::MessageType::Incoming,
+                private: false,
+                content_type: switchboard_domain::ContentType::Text,
+                content_attributes,
+                echo_id: None,
+                source_id: Some(m.external_id.clone()),
+                additional_attributes: json!({}),
+            },
+            from: crate::ingest::From::Contact(visitor.contact.clone()),
+            attachments: files.clone(),
+        };
+        match self.ingest(item).await {
+            Ok(o) => {
+                if !o.created {
+                    self.discard(&files).await;
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.discard(&files).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// The contact a platform message comes from: found by its address in
+    /// the inbox, or enrolled (a concurrent first message wins the race and
+    /// this one reads what it wrote).
+    async fn channel_contact(
+        self: &Arc<Self>,
+        inbox: &Inbox,
+        m: &InboundMessage,
+    ) -> CoreResult<crate::public::Visitor> {
+        if let Ok(v) = self.visitor_in(inbox.clone(), &m.sender_id).await {
+            self.refresh_contact_attributes(&v, m).await?;
+            return Ok(v);
+        }
+        let mut body = json!({ "name": m.name, "source_id": m.sender_id });
+        if let Some(p) = &m.phone {
+            body["phone_number"] = json!(p);
+        }
+        match self.enroll_visitor(inbox, &body, true).await {
+            Ok(_) => {}
+            Err(e) => {
+                if self.visitor_in(inbox.clone(), &m.sender_id).await.is_err() {
+                    return Err(e);
+                }
+            }
+        }
+        let v = self.visitor_in(inbox.clone(), &m.sender_id).await?;
+        self.refresh_contact_attributes(&v, m).await?;
+        Ok(v)
+    }
+
+    async fn refresh_contact_attributes(
+        self: &Arc<Self>,
+        v: &crate::public::Visitor,
+        m: &InboundMessage,
+    ) -> CoreResult<()> {
+        let Some(new) = m.contact_attributes.as_object().filter(|o| !o.is_empty()) else {
+            return Ok(());
+        };
+        let current = v.contact.additional_attributes.as_object();
+        if new.iter().all(|(k, val)| current.and_then(|c| c.get(k)) == Some(val)) {
+            return Ok(());
+        }
+        let mut w = crate::work::Work::begin(self).await?;
+        let Some(mut c) = w.tx().get_contact(v.contact.account_id, v.contact.id).await? else {
+            return Ok(());
+        };
+        if !c.additional_attributes.is_object() {
+            c.additional_attributes = json!({});
+        }
+        if let Some(o) = c.additional_attributes.as_object_mut() {
+            for (k, val) in new {
+                o.insert(k.clone(), val.clone());
+            }
+        }
+        c.updated_at = w.now;
+        w.tx().update_contact(&c).await?;
+        w.commit().await
+    }
+
+    /// The contact edited a message: the text changes, the earlier text is kept.
+    async fn channel_edit(
+        self: &Arc<Self>,
+        inbox: &Inbox,
+        external_id: &str,
+        content: Option<String>,
+    ) -> CoreResult<()> {
+        let mut w = crate::work::Work::begin(self).await?;
+        let Some(found) = w.tx().find_message_by_source(inbox.id, external_id).await? else {
+            return Ok(());
+        };
+        let Some(conv) = w.tx().lock_conversation_by_id(found.conversation_id).await? else {
+            return Ok(());
+        };
+        let Some(mut msg) = w.tx().get_message(conv.id, found.id).await? else {
+            return Ok(());
+        };
+        if msg.content == content {
+            return Ok(());
+        }
+        if !msg.content_attributes.is_object() {
+            msg.content_attributes = json!({});
+        }
+        msg.content_attributes["previous_content"] = json!(msg.content);
+        msg.content_attributes["edited"] = json!(true);
+        msg.content = content;
+        msg.updated_at = w.now;
+        w.tx().update_message(&msg).await?;
+        self.message_updated(&mut w, &conv, inbox, &msg).await?;
+        w.commit().await
+    }
+
+    /// A receipt: sent -> delivered -> read only move forward; failed says why.
+    async fn channel_status(
+        self: &Arc<Self>,
+        inbox: &Inbox,
+        external_id: &str,
+        status: switchboard_domain::MessageStatus,
+        error: Option<String>,
+    ) -> CoreResult<()> {
+        use switchboard_domain::MessageStatus as S;
+        let mut w = crate::work::Work::begin(self).await?;
+        let Some(found) = w.tx().find_message_by_source(inbox.id, external_id).await? else {
+            return Ok(());
+        };
+        let Some(conv) = w.tx().lock_conversation_by_id(found.conversation_id).await? else {
+            return Ok(());
+        };
+        let Some(mut msg) = w.tx().get_message(conv.id, found.id).await? else {
+            return Ok(());
+        };
+        let rank = |s: S| match s {
+            S::Sent => 0,
+            S::Delivered => 1,
+            S::Read => 2,
+            S::Failed => 3,
+        };
+        if rank(status) <= rank(msg.status()) {
+            return Ok(());
+        }
+        msg.status = status.code();
+        if status == S::Failed {
+            crate::present::set_key(
+                &mut msg.content_attributes,
+                "external_error",
+                json!(error.unwrap_or_else(|| "failed".into())),
+            );
+        }
+        msg.updated_at = w.now;
+        w.tx().update_message(&msg).await?;
+        self.message_updated(&mut w, &conv, inbox, &msg).await?;
+        w.commit().await
+    }
+}

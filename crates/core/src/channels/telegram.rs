@@ -1,0 +1,528 @@
+//! Telegram through the Bot API: the inbox's bot token is checked with
+//! `getMe` and the webhook set with a secret token; updates arrive at
+//! `/webhooks/telegram/{bot id}` carrying `X-Telegram-Bot-Api-Secret-Token`.
+//! Private chats only. A message's source id is `<chat id>:<message id>`
+//! (Telegram counts message ids per chat, so the pair is what is unique).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde_json::{Value, json};
+use switchboard_domain::ChannelType;
+use switchboard_store::Inbox;
+
+use super::{Adapter, Inbound, InboundMessage, MediaRef, Outgoing, SendError};
+use crate::{Core, CoreError, CoreResult};
+
+/// The header Telegram sends the webhook's secret token in.
+pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+/// The Bot API serves files up to this size through getFile.
+const MAX_DOWNLOAD: usize = 20 * 1024 * 1024;
+/// Longest caption; longer text goes as its own message first.
+const MAX_CAPTION: usize = 1024;
+/// Longest text message.
+const MAX_TEXT: usize = 4096;
+
+pub struct Telegram;
+
+fn bot_token(inbox: &Inbox) -> Option<&str> {
+    inbox.channel_config.get("bot_token").and_then(Value::as_str)
+}
+
+fn method_url(core: &Core, token: &str, method: &str) -> String {
+    format!("{}/bot{}/{}", core.config.telegram_api_url, token, method)
+}
+
+/// A Bot API answer that is not `ok`, as a send error.
+fn classify(status: u16, body: &Value) -> SendError {
+    let code = body
+        .get("error_code")
+        .and_then(Value::as_u64)
+        .map(|c| c as u16)
+        .unwrap_or(status);
+    let reason = body
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    match code {
+        429 => SendError::Retry {
+            after: body
+                .pointer("/parameters/retry_after")
+                .and_then(Value::as_u64)
+                .map(Duration::from_secs),
+            reason,
+        },
+        500..=599 | 0 => SendError::Retry { reason, after: None },
+        _ => SendError::Permanent(reason),
+    }
+}
+
+/// Calls a Bot API method with a JSON body; the `result` on success.
+pub async fn call(core: &Core, token: &str, method: &str, body: &Value) -> Result<Value, SendError> {
+    let r = core
+        .platform
+        .post(method_url(core, token, method))
+        .json(body)
+        .send()
+        .await
+        .map_err(|e| SendError::Retry {
+            reason: format!("Telegram unreachable: {}", without_token(&e.to_string(), token)),
+            after: None,
+        })?;
+    answer(r).await
+}
+
+async fn answer(r: reqwest::Response) -> Result<Value, SendError> {
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    if body.get("ok").and_then(Value::as_bool) == Some(true) {
+        return Ok(body.get("result").cloned().unwrap_or(Value::Null));
+    }
+    Err(classify(status, &body))
+}
+
+/// Error texts never carry the bot token (reqwest puts the URL in them).
+fn without_token(text: &str, token: &str) -> String {
+    if token.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(token, "<token>")
+    }
+}
+
+/// What `getMe` says of a bot: (id, display name, username).
+pub async fn get_me(core: &Core, token: &str) -> CoreResult<(i64, String, String)> {
+    let me = call(core, token, "getMe", &json!({})).await.map_err(|e| match e {
+        SendError::Permanent(reason) => {
+            CoreError::invalid("bot_token", format!("Telegram refused the bot token: {reason}"))
+        }
+        SendError::Retry { reason, .. } => {
+            CoreError::invalid("bot_token", format!("Telegram could not be asked: {reason}"))
+        }
+    })?;
+    let id = me
+        .get("id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| CoreError::invalid("bot_token", "Telegram did not name the bot"))?;
+    let name = me
+        .get("first_name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let username = me
+        .get("username")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    Ok((id, name, username))
+}
+
+/// Points the bot's updates at us, with the secret Telegram will echo.
+pub async fn set_webhook(core: &Core, token: &str, url: &str, secret: &str) -> CoreResult<()> {
+    let body = json!({
+        "url": url,
+        "secret_token": secret,
+        "allowed_updates": ["message", "edited_message", "business_message", "edited_business_message"],
+    });
+    call(core, token, "setWebhook", &body).await.map(|_| ()).map_err(|e| {
+        let reason = match e {
+            SendError::Permanent(r) | SendError::Retry { reason: r, .. } => r,
+        };
+        CoreError::invalid("bot_token", format!("Telegram did not accept the webhook: {reason}"))
+    })
+}
+
+/// Stops the bot's updates (when its inbox is deleted); best effort.
+pub async fn delete_webhook(core: &Core, token: &str) {
+    if let Err(e) = call(core, token, "deleteWebhook", &json!({})).await {
+        tracing::warn!(error = ?e, "removing a Telegram webhook failed");
+    }
+}
+
+/// A bot token as Telegram issues them: `<digits>:<35 or so URL-safe characters>`.
+pub fn valid_token(token: &str) -> bool {
+    let Some((id, rest)) = token.split_once(':') else {
+        return false;
+    };
+    !id.is_empty()
+        && id.len() <= 20
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && (20..=100).contains(&rest.len())
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+fn text_of(m: &Value) -> Option<String> {
+    m.get("text")
+        .or_else(|| m.get("caption"))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn id_str(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// The file of a message, if it has one (the largest photo size).
+fn media_of(m: &Value) -> Option<MediaRef> {
+    let file = |v: &Value, default_name: Option<&str>| -> Option<MediaRef> {
+        Some(MediaRef {
+            file_ref: v.get("file_id")?.as_str()?.to_string(),
+            file_name: v
+                .get("file_name")
+                .and_then(Value::as_str)
+                .or(default_name)
+                .map(str::to_string),
+            mime: v.get("mime_type").and_then(Value::as_str).map(str::to_string),
+        })
+    };
+    if let Some(sizes) = m.get("photo").and_then(Value::as_array) {
+        let largest = sizes.iter().max_by_key(|s| {
+            s.get("file_size")
+                .and_then(Value::as_u64)
+                .unwrap_or_else(|| s.get("width").and_then(Value::as_u64).unwrap_or(0) * 1_000_000)
+        })?;
+        return file(largest, Some("photo.jpg"));
+    }
+    for (key, name) in [
+        ("animation", None),
+        ("video", None),
+        ("voice", Some("voice.ogg")),
+        ("audio", None),
+        ("video_note", Some("video.mp4")),
+        ("document", None),
+    ] {
+        if let Some(v) = m.get(key) {
+            return file(v, name);
+        }
+    }
+    if let Some(s) = m.get("sticker") {
+        let name = if s.get("is_animated").and_then(Value::as_bool) == Some(true) {
+            "sticker.tgs"
+        } else if s.get("is_video").and_then(Value::as_bool) == Some(true) {
+            "sticker.webm"
+        } else {
+            "sticker.webp"
+        };
+        return file(s, Some(name));
+    }
+    None
+}
+
+/// One Bot API `Message` from a private chat (or a business chat).
+fn message_of(m: &Value, business: bool) -> Option<InboundMessage> {
+    let chat = m.get("chat")?;
+    if !business && chat.get("type").and_then(Value::as_str) != Some("private") {
+        return None;
+    }
+    let chat_id = id_str(chat.get("id"))?;
+    let message_id = id_str(m.get("message_id"))?;
+    let from = m.get("from").unwrap_or(chat);
+    // A business chat is addressed by the chat; a private one by the user
+    // (they are the same number there).
+    let sender_id = if business {
+        chat_id.clone()
+    } else {
+        id_str(from.get("id")).unwrap_or_else(|| chat_id.clone())
+    };
+    let first = from.get("first_name").and_then(Value::as_str).unwrap_or_default();
+    let last = from.get("last_name").and_then(Value::as_str).unwrap_or_default();
+    let name = format!("{first} {last}").trim().to_string();
+    let mut attributes = serde_json::Map::new();
+    for key in ["username", "language_code"] {
+        if let Some(v) = from.get(key).and_then(Value::as_str) {
+            attributes.insert(key.into(), json!(v));
+        }
+    }
+    if business && let Some(b) = m.get("business_connection_id") {
+        attributes.insert("business_connection_id".into(), b.clone());
+    }
+    let mut content = text_of(m);
+    let mut content_attributes = json!({});
+    if let Some(loc) = m.get("location") {
+        let (lat, lon) = (loc.get("latitude").cloned(), loc.get("longitude").cloned());
+        content_attributes["location"] = json!({ "latitude": lat, "longitude": lon });
+        if content.is_none()
+            && let (Some(a), Some(b)) = (lat, lon)
+        {
+            content = Some(format!("Location: {a}, {b}"));
+        }
+    }
+    if let Some(c) = m.get("contact") {
+        content_attributes["contact"] = c.clone();
+        if content.is_none() {
+            let who = format!(
+                "{} {}",
+                c.get("first_name").and_then(Value::as_str).unwrap_or_default(),
+                c.get("last_name").and_then(Value::as_str).unwrap_or_default()
+            );
+            let phone = c.get("phone_number").and_then(Value::as_str).unwrap_or_default();
+            content = Some(format!("Contact: {}, {phone}", who.trim()));
+        }
+    }
+    if let Some(s) = m.get("sticker").and_then(|s| s.get("emoji")).and_then(Value::as_str)
+        && content.is_none()
+    {
+        content = Some(s.to_string());
+    }
+    let reply_to = m
+        .get("reply_to_message")
+        .and_then(|r| id_str(r.get("message_id")))
+        .map(|id| format!("{chat_id}:{id}"));
+    Some(InboundMessage {
+        external_id: format!("{chat_id}:{message_id}"),
+        sender_id,
+        name,
+        phone: None,
+        contact_attributes: Value::Object(attributes),
+        content,
+        content_attributes,
+        media: media_of(m).into_iter().collect(),
+        reply_to,
+    })
+}
+
+/// The events of one Update: its update_id and what it carried.
+pub fn parse_update(v: &Value) -> (Option<String>, Vec<Inbound>) {
+    let update_id = id_str(v.get("update_id"));
+    let mut out = Vec::new();
+    for (key, business) in [("message", false), ("business_message", true)] {
+        if let Some(m) = v.get(key).and_then(|m| message_of(m, business)) {
+            out.push(Inbound::Message(m));
+        }
+    }
+    for key in ["edited_message", "edited_business_message"] {
+        if let Some(m) = v.get(key)
+            && let (Some(chat), Some(id)) = (
+                id_str(m.get("chat").and_then(|c| c.get("id"))),
+                id_str(m.get("message_id")),
+            )
+        {
+            out.push(Inbound::Edit {
+                external_id: format!("{chat}:{id}"),
+                content: text_of(m),
+            });
+        }
+    }
+    (update_id, out)
+}
+
+/// Splits `<chat>:<message>` into its parts.
+fn split_ref(r: &str) -> Option<(&str, i64)> {
+    let (chat, id) = r.rsplit_once(':')?;
+    Some((chat, id.parse().ok()?))
+}
+
+fn chat_value(to: &str) -> Value {
+    to.parse::<i64>().map(Value::from).unwrap_or_else(|_| json!(to))
+}
+
+impl Adapter for Telegram {
+    fn channel(&self) -> ChannelType {
+        ChannelType::Telegram
+    }
+
+    fn verify(&self, inbox: &Inbox, headers: &HashMap<String, String>, _body: &[u8]) -> bool {
+        headers
+            .get(SECRET_HEADER)
+            .is_some_and(|s| !inbox.secret.is_empty() && crate::auth::ct_eq(s, &inbox.secret))
+    }
+
+    fn parse(&self, _inbox: &Inbox, body: &[u8]) -> CoreResult<(Option<String>, Vec<Inbound>)> {
+        let v: Value =
+            serde_json::from_slice(body).map_err(|_| CoreError::invalid("update", "The update is not JSON"))?;
+        Ok(parse_update(&v))
+    }
+
+    fn fetch_media<'a>(
+        &'a self,
+        core: &'a Arc<Core>,
+        inbox: &'a Inbox,
+        media: &'a MediaRef,
+    ) -> BoxFuture<'a, super::Fetched> {
+        Box::pin(async move {
+            let token = bot_token(inbox).ok_or("the inbox has no bot token")?;
+            let file = call(core, token, "getFile", &json!({ "file_id": media.file_ref }))
+                .await
+                .map_err(|e| format!("getFile: {e:?}"))?;
+            let path = file
+                .get("file_path")
+                .and_then(Value::as_str)
+                .ok_or("getFile named no path")?;
+            if file.get("file_size").and_then(Value::as_u64).unwrap_or(0) as usize > MAX_DOWNLOAD {
+                return Err("the file is larger than Telegram lets bots download".into());
+            }
+            let url = format!("{}/file/bot{}/{}", core.config.telegram_api_url, token, path);
+            let r = core
+                .platform
+                .get(url)
+                .send()
+                .await
+                .map_err(|e| without_token(&e.to_string(), token))?;
+            if !r.status().is_success() {
+                return Err(format!("downloading the file: HTTP {}", r.status().as_u16()));
+            }
+            let bytes = r.bytes().await.map_err(|e| without_token(&e.to_string(), token))?;
+            if bytes.len() > MAX_DOWNLOAD {
+                return Err("the file is too large".into());
+            }
+            let name = path.rsplit('/').next().map(str::to_string);
+            Ok((bytes.to_vec(), media.file_name.clone().or(name)))
+        })
+    }
+
+    fn send<'a>(
+        &'a self,
+        core: &'a Arc<Core>,
+        inbox: &'a Inbox,
+        out: &'a Outgoing,
+    ) -> BoxFuture<'a, Result<String, SendError>> {
+        Box::pin(async move {
+            let token = bot_token(inbox).ok_or_else(|| SendError::Permanent("the inbox has no bot token".into()))?;
+            let chat = chat_value(&out.to);
+            let reply = out
+                .reply_to
+                .as_deref()
+                .and_then(split_ref)
+                .map(|(_, id)| json!({ "message_id": id, "allow_sending_without_reply": true }));
+            let text = out.content.clone().unwrap_or_default();
+            let mut first_id: Option<i64> = None;
+            // Text that cannot ride as a caption goes first, on its own.
+            let caption_fits = !out.files.is_empty() && text.chars().count() <= MAX_CAPTION;
+            if out.files.is_empty() || (!text.is_empty() && !caption_fits) {
+                let mut chunks: Vec<String> = Vec::new();
+                let chars: Vec<char> = text.chars().collect();
+                for piece in chars.chunks(MAX_TEXT) {
+                    chunks.push(piece.iter().collect());
+                }
+                if chunks.is_empty() {
+                    return Err(SendError::Permanent("nothing to send".into()));
+                }
+                for (i, piece) in chunks.iter().enumerate() {
+                    let mut body = json!({ "chat_id": chat, "text": piece });
+                    if i == 0
+                        && let Some(r) = &reply
+                    {
+                        body["reply_parameters"] = r.clone();
+                    }
+                    let sent = call(core, token, "sendMessage", &body).await?;
+                    if first_id.is_none() {
+                        first_id = sent.get("message_id").and_then(Value::as_i64);
+                    }
+                }
+            }
+            for (i, f) in out.files.iter().enumerate() {
+                let (method, field) = match f.kind {
+                    "image" => ("sendPhoto", "photo"),
+                    "video" => ("sendVideo", "video"),
+                    "audio" => ("sendAudio", "audio"),
+                    _ => ("sendDocument", "document"),
+                };
+                let part = reqwest::multipart::Part::bytes(f.bytes.clone())
+                    .file_name(f.file_name.clone())
+                    .mime_str(&f.content_type)
+                    .map_err(|e| SendError::Permanent(e.to_string()))?;
+                let mut form = reqwest::multipart::Form::new()
+                    .text("chat_id", out.to.clone())
+                    .part(field, part);
+                if i == 0 && caption_fits && !text.is_empty() {
+                    form = form.text("caption", text.clone());
+                }
+                if first_id.is_none()
+                    && let Some(r) = &reply
+                {
+                    form = form.text("reply_parameters", r.to_string());
+                }
+                let r = core
+                    .platform
+                    .post(method_url(core, token, method))
+                    .multipart(form)
+                    .send()
+                    .await
+                    .map_err(|e| SendError::Retry {
+                        reason: format!("Telegram unreachable: {}", without_token(&e.to_string(), token)),
+                        after: None,
+                    })?;
+                let sent = answer(r).await?;
+                if first_id.is_none() {
+                    first_id = sent.get("message_id").and_then(Value::as_i64);
+                }
+            }
+            let id = first_id.ok_or_else(|| SendError::Retry {
+                reason: "Telegram did not return a message id".into(),
+                after: None,
+            })?;
+            Ok(format!("{}:{id}", out.to))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens() {
+        assert!(valid_token("123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"));
+        for bad in [
+            "",
+            "123",
+            "abc:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1",
+            "123:short",
+            "123:has spaces in it here now ok",
+        ] {
+            assert!(!valid_token(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn errors_are_classified() {
+        let blocked =
+            json!({ "ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user" });
+        assert_eq!(
+            classify(403, &blocked),
+            SendError::Permanent("Forbidden: bot was blocked by the user".into())
+        );
+        let slow = json!({ "ok": false, "error_code": 429, "description": "Too Many Requests: retry after 7", "parameters": { "retry_after": 7 } });
+        assert_eq!(
+            classify(429, &slow),
+            SendError::Retry {
+                reason: "Too Many Requests: retry after 7".into(),
+                after: Some(Duration::from_secs(7))
+            }
+        );
+        assert!(matches!(
+            classify(502, &Value::Null),
+            SendError::Retry { after: None, .. }
+        ));
+        assert!(matches!(classify(400, &Value::Null), SendError::Permanent(_)));
+    }
+
+    #[test]
+    fn group_chats_and_unknown_updates_are_left_out() {
+        let group = json!({ "update_id": 1, "message": { "message_id": 5, "chat": { "id": -100, "type": "group" }, "from": { "id": 7, "first_name": "A" }, "text": "hi" } });
+        assert_eq!(parse_update(&group).1, vec![]);
+        assert_eq!(parse_update(&json!({ "update_id": 2, "poll": {} })).1, vec![]);
+        assert_eq!(parse_update(&json!("nonsense")).1, vec![]);
+    }
+
+    #[test]
+    fn token_never_in_errors() {
+        assert_eq!(
+            without_token(
+                "error sending request for url (http://x/bot12:SECRET/getMe)",
+                "12:SECRET"
+            ),
+            "error sending request for url (http://x/bot<token>/getMe)"
+        );
+    }
+}

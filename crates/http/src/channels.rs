@@ -1,0 +1,33 @@
+//! Platform webhooks: `POST /webhooks/telegram/{bot id}`. Answered 200
+//! after what the request carried is stored; 401 when the request is not
+//! signed for the inbox, 404 for an unknown inbox.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use switchboard_domain::ChannelType;
+
+use crate::AppState;
+use crate::error::ApiResult;
+
+fn lower_headers(h: &HeaderMap) -> HashMap<String, String> {
+    h.iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_ascii_lowercase(), v.to_str().ok()?.to_string())))
+        .collect()
+}
+
+pub async fn telegram(
+    State(st): State<Arc<AppState>>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    st.core
+        .channel_webhook(ChannelType::Telegram, &key, &lower_headers(&headers), &body)
+        .await?;
+    Ok(axum::Json(serde_json::json!({ "ok": true })).into_response())
+}

@@ -1,0 +1,546 @@
+//! The Telegram channel against a fake Bot API on loopback built from the
+//! documented payloads (tests/fixtures/telegram): inbox creation (getMe,
+//! setWebhook), the secret header, every inbound kind, replays, edits, and
+//! the delivery pipeline (order per chat, 429 with retry_after, 5xx backoff,
+//! 403 failing at once, retry).
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::fake_telegram::{FakeTelegram, fixture};
+use crate::helpers::{Db, TestApp, eventually};
+
+const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1";
+/// A small PNG (1 x 1).
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82";
+
+struct Bot {
+    app: TestApp,
+    fake: FakeTelegram,
+    inbox: i64,
+    secret: String,
+}
+
+async fn bot(db: Db) -> Option<Bot> {
+    let fake = FakeTelegram::start().await;
+    let url = fake.url.clone();
+    let app = TestApp::spawn_with(db, move |o| o.telegram_api_url = Some(url)).await?;
+    let v = app
+        .ok(
+            Method::POST,
+            &app.acc("/inboxes"),
+            Some(json!({ "name": "Telegram", "channel": { "type": "telegram", "bot_token": TOKEN } })),
+        )
+        .await;
+    let secret = fake.calls_to("setWebhook")[0].json["secret_token"]
+        .as_str()
+        .expect("a secret token")
+        .to_string();
+    Some(Bot {
+        inbox: v["id"].as_i64().unwrap(),
+        app,
+        fake,
+        secret,
+    })
+}
+
+async fn post_update(b: &Bot, update: &Value, secret: Option<&str>) -> StatusCode {
+    let mut req = b
+        .app
+        .client
+        .post(format!("{}/webhooks/telegram/123456789", b.app.base))
+        .json(update);
+    if let Some(s) = secret {
+        req = req.header("X-Telegram-Bot-Api-Secret-Token", s);
+    }
+    req.send().await.unwrap().status()
+}
+
+async fn messages(app: &TestApp, conv: i64) -> Vec<Value> {
+    app.ok(Method::GET, &app.acc(&format!("/conversations/{conv}/messages")), None)
+        .await["payload"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+async fn conversations(app: &TestApp) -> Vec<Value> {
+    app.ok(Method::GET, &app.acc("/conversations?status=all"), None).await["data"]["payload"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// The same update from another user (another chat).
+fn from_user(mut update: Value, id: i64, first: &str) -> Value {
+    let m = &mut update["message"];
+    m["from"]["id"] = json!(id);
+    m["from"]["first_name"] = json!(first);
+    m["chat"]["id"] = json!(id);
+    m["chat"]["first_name"] = json!(first);
+    update
+}
+
+async fn connecting_a_bot(db: Db) {
+    let fake = FakeTelegram::start().await;
+    let url = fake.url.clone();
+    let Some(app) = TestApp::spawn_with(db, move |o| o.telegram_api_url = Some(url)).await else {
+        return;
+    };
+    let create = |token: &str| json!({ "name": "Telegram", "channel": { "type": "telegram", "bot_token": token } });
+    // Not a token: refused before Telegram is asked.
+    let (s, _) = app.post(&app.acc("/inboxes"), create("not-a-token")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(fake.calls().is_empty());
+    // Telegram refuses the token: nothing is kept.
+    fake.respond_next("getMe", 401, fixture("responses/error_401.json"));
+    let (s, v) = app.post(&app.acc("/inboxes"), create(TOKEN)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("Unauthorized"), "{v}");
+    // setWebhook refused: nothing is kept either.
+    fake.respond_next("setWebhook", 400, json!({ "ok": false, "error_code": 400, "description": "Bad Request: bad webhook: HTTPS url must be provided for webhook" }));
+    let (s, _) = app.post(&app.acc("/inboxes"), create(TOKEN)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let inboxes = app.ok(Method::GET, &app.acc("/inboxes"), None).await;
+    assert_eq!(inboxes["payload"].as_array().unwrap().len(), 0, "{inboxes}");
+    // Accepted: getMe names the bot, setWebhook points at us with a secret.
+    let v = app.ok(Method::POST, &app.acc("/inboxes"), Some(create(TOKEN))).await;
+    assert_eq!(v["channel_type"], "Channel::Telegram");
+    assert_eq!(v["bot_name"], "Acme Support");
+    assert!(v.get("bot_token").is_none(), "the token is not shown: {v}");
+    let hook = fake.calls_to("setWebhook").last().unwrap().clone();
+    assert_eq!(hook.token, TOKEN);
+    assert_eq!(
+        hook.json["url"],
+        format!("{}/webhooks/telegram/123456789", app.base).as_str()
+    );
+    let secret = hook.json["secret_token"].as_str().unwrap();
+    assert!(secret.len() >= 32 && secret.bytes().all(|b| b.is_ascii_alphanumeric()));
+    assert!(
+        hook.json["allowed_updates"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("message"))
+    );
+    // The same bot twice: refused.
+    let (s, _) = app.post(&app.acc("/inboxes"), create(TOKEN)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Deleting the inbox removes the webhook.
+    let (s, _) = app.delete(&app.acc(&format!("/inboxes/{}", v["id"]))).await;
+    assert_eq!(s, StatusCode::OK);
+    fake.wait_for("deleteWebhook", 1).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connecting_a_bot_sqlite() {
+    connecting_a_bot(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connecting_a_bot_postgres() {
+    connecting_a_bot(Db::Postgres).await;
+}
+
+async fn inbound_updates(db: Db) {
+    let Some(b) = bot(db).await else { return };
+    let app = &b.app;
+    let text = fixture("updates/text.json");
+    // Without the secret, or with another: 401 and nothing stored.
+    assert_eq!(post_update(&b, &text, None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(post_update(&b, &text, Some("guess")).await, StatusCode::UNAUTHORIZED);
+    let s = b
+        .app
+        .client
+        .post(format!("{}/webhooks/telegram/999", b.app.base))
+        .header("X-Telegram-Bot-Api-Secret-Token", &b.secret)
+        .json(&text)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, StatusCode::NOT_FOUND, "an unknown bot");
+    assert!(conversations(app).await.is_empty());
+
+    // Ten concurrent deliveries of one update: one contact, one message.
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (client, base, secret, text) = (b.app.client.clone(), b.app.base.clone(), b.secret.clone(), text.clone());
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(format!("{base}/webhooks/telegram/123456789"))
+                .header("X-Telegram-Bot-Api-Secret-Token", secret)
+                .json(&text)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::OK);
+    }
+    let convs = conversations(app).await;
+    assert_eq!(convs.len(), 1, "{convs:?}");
+    let conv = convs[0]["id"].as_i64().unwrap();
+    assert_eq!(convs[0]["inbox_id"], b.inbox);
+    let contact = &convs[0]["meta"]["sender"];
+    assert_eq!(contact["name"], "Ivan Petrov");
+    assert_eq!(contact["additional_attributes"]["username"], "ivanp");
+    assert_eq!(contact["additional_attributes"]["language_code"], "ru");
+    let ms = messages(app, conv).await;
+    assert_eq!(ms.len(), 1, "{ms:?}");
+    assert_eq!(ms[0]["content"], "Hello, where is my order?");
+    assert_eq!(ms[0]["message_type"], 0);
+    assert_eq!(ms[0]["source_id"], "777000111:101");
+    let full = app
+        .ok(Method::GET, &app.acc(&format!("/contacts/{}", contact["id"])), None)
+        .await;
+    assert_eq!(
+        full["payload"]["contact_inboxes"][0]["source_id"], "777000111",
+        "the contact is addressed by from.id"
+    );
+
+    // A photo (the largest size is fetched) with its caption; a document.
+    let photo = fixture("updates/photo.json");
+    let largest = photo["message"]["photo"][2]["file_id"].as_str().unwrap().to_string();
+    b.fake.put_file(&largest, "photos/file_3.png", PNG.to_vec());
+    let doc = fixture("updates/document.json");
+    let doc_id = doc["message"]["document"]["file_id"].as_str().unwrap().to_string();
+    b.fake
+        .put_file(&doc_id, "documents/file_7.pdf", b"%PDF-1.4 invoice".to_vec());
+    for u in [&photo, &doc] {
+        assert_eq!(post_update(&b, u, Some(&b.secret)).await, StatusCode::OK);
+    }
+    let ms = messages(app, conv).await;
+    let pic = ms
+        .iter()
+        .find(|m| m["content"] == "Broken box")
+        .expect("the photo message");
+    assert_eq!(pic["attachments"][0]["file_type"], "image");
+    let got = app
+        .client
+        .get(pic["attachments"][0]["data_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(got.as_ref(), PNG, "the bytes Telegram served");
+    let file_ids: Vec<String> = b
+        .fake
+        .calls_to("getFile")
+        .iter()
+        .filter_map(|c| c.str("file_id"))
+        .collect();
+    assert!(file_ids.contains(&largest), "the largest size: {file_ids:?}");
+    let pdf = ms
+        .iter()
+        .find(|m| m["attachments"][0]["file_name"] == "invoice.pdf")
+        .expect("the document");
+    assert_eq!(pdf["attachments"][0]["file_type"], "file");
+
+    // Every other kind lands as a message, none breaks the request.
+    for name in [
+        "video",
+        "animation",
+        "voice",
+        "audio",
+        "sticker",
+        "location",
+        "contact",
+        "reply",
+        "text_entities",
+    ] {
+        let u = fixture(&format!("updates/{name}.json"));
+        assert_eq!(post_update(&b, &u, Some(&b.secret)).await, StatusCode::OK, "{name}");
+    }
+    let ms = messages(app, conv).await;
+    let loc = ms
+        .iter()
+        .find(|m| m["content_attributes"].get("location").is_some())
+        .expect("the location");
+    assert!(loc["content"].as_str().unwrap().starts_with("Location: "), "{loc}");
+    let card = ms
+        .iter()
+        .find(|m| m["content_attributes"].get("contact").is_some())
+        .expect("the contact card");
+    assert!(card["content"].as_str().unwrap().contains("+7"), "{card}");
+    let sticker = ms
+        .iter()
+        .find(|m| m["source_id"] == "777000111:109")
+        .expect("the sticker");
+    assert!(
+        sticker["content"].is_string(),
+        "a sticker we could not fetch still shows: {sticker}"
+    );
+    let reply = ms
+        .iter()
+        .find(|m| m["source_id"] == "777000111:113")
+        .expect("the reply");
+    assert_eq!(reply["content_attributes"]["in_reply_to_external_id"], "777000111:112");
+
+    // An edit changes the stored text and keeps the earlier one.
+    assert_eq!(
+        post_update(&b, &fixture("updates/edited_message.json"), Some(&b.secret)).await,
+        StatusCode::OK
+    );
+    let ms = messages(app, conv).await;
+    let first = ms.iter().find(|m| m["source_id"] == "777000111:101").unwrap();
+    assert_eq!(first["content"], "Hello, where is my order #1042?");
+    assert_eq!(
+        first["content_attributes"]["previous_content"],
+        "Hello, where is my order?"
+    );
+
+    // Groups and updates we do not handle: acknowledged, nothing stored.
+    let before = messages(app, conv).await.len();
+    for name in ["group_text", "my_chat_member_blocked", "callback_query"] {
+        let u = fixture(&format!("updates/{name}.json"));
+        assert_eq!(post_update(&b, &u, Some(&b.secret)).await, StatusCode::OK, "{name}");
+    }
+    assert_eq!(messages(app, conv).await.len(), before);
+    assert_eq!(conversations(app).await.len(), 1);
+    // Not JSON: refused, nothing stored.
+    let s = b
+        .app
+        .client
+        .post(format!("{}/webhooks/telegram/123456789", b.app.base))
+        .header("X-Telegram-Bot-Api-Secret-Token", &b.secret)
+        .body("{nope")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(s.is_client_error(), "{s}");
+    b.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbound_updates_sqlite() {
+    inbound_updates(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbound_updates_postgres() {
+    inbound_updates(Db::Postgres).await;
+}
+
+async fn reply(app: &TestApp, conv: i64, body: Value) -> Value {
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/messages")),
+        Some(body),
+    )
+    .await
+}
+
+async fn message_where(app: &TestApp, conv: i64, id: i64, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+    eventually(15, what, || async {
+        messages(app, conv)
+            .await
+            .into_iter()
+            .find(|m| m["id"] == id && check(m))
+    })
+    .await
+}
+
+async fn outbound_replies(db: Db) {
+    let Some(b) = bot(db).await else { return };
+    let app = &b.app;
+    assert_eq!(
+        post_update(&b, &fixture("updates/text.json"), Some(&b.secret)).await,
+        StatusCode::OK
+    );
+    let conv = conversations(app).await[0]["id"].as_i64().unwrap();
+    let incoming = messages(app, conv).await[0]["id"].as_i64().unwrap();
+
+    // A reply, quoting the customer's message: sendMessage field by field.
+    let m = reply(
+        app,
+        conv,
+        json!({ "content": "Your order ships today", "content_attributes": { "in_reply_to": incoming } }),
+    )
+    .await;
+    let call = b.fake.wait_for("sendMessage", 1).await[0].clone();
+    assert_eq!(call.token, TOKEN);
+    assert_eq!(call.json["chat_id"], 777000111);
+    assert_eq!(call.json["text"], "Your order ships today");
+    assert_eq!(call.json["reply_parameters"]["message_id"], 101);
+    let sent = message_where(app, conv, m["id"].as_i64().unwrap(), "the platform id recorded", |m| {
+        m["source_id"].is_string()
+    })
+    .await;
+    assert_eq!(sent["source_id"], "777000111:5001");
+    assert_eq!(sent["status"], "sent");
+
+    // Notes never go out.
+    reply(app, conv, json!({ "content": "internal", "private": true })).await;
+
+    // A picture goes as sendPhoto with its caption.
+    let form = reqwest::multipart::Form::new()
+        .text("content", "Here is the label")
+        .part(
+            "attachments[]",
+            reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("label.png"),
+        );
+    let r = app
+        .client
+        .post(format!(
+            "{}{}",
+            app.base,
+            app.acc(&format!("/conversations/{conv}/messages"))
+        ))
+        .header("api_access_token", &app.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let photo = b.fake.wait_for("sendPhoto", 1).await[0].clone();
+    assert_eq!(photo.str("chat_id").as_deref(), Some("777000111"));
+    assert_eq!(photo.str("caption").as_deref(), Some("Here is the label"));
+    assert_eq!(photo.file("photo").expect("the photo part").bytes, PNG);
+    assert_eq!(
+        b.fake.calls_to("sendMessage").len(),
+        1,
+        "the note and the captioned picture sent no extra text"
+    );
+
+    // 429 with retry_after: waits that long, then succeeds.
+    b.fake
+        .respond_next("sendMessage", 429, fixture("responses/error_429.json"));
+    let m = reply(app, conv, json!({ "content": "after a pause" })).await;
+    let calls = b.fake.wait_for("sendMessage", 3).await;
+    let tries: Vec<_> = calls.iter().filter(|c| c.json["text"] == "after a pause").collect();
+    assert_eq!(tries.len(), 2);
+    message_where(app, conv, m["id"].as_i64().unwrap(), "sent after 429", |m| {
+        m["source_id"].is_string()
+    })
+    .await;
+
+    // 5xx: retried with backoff until it goes through.
+    b.fake.respond_next(
+        "sendMessage",
+        502,
+        json!({ "ok": false, "error_code": 502, "description": "Bad Gateway" }),
+    );
+    b.fake.respond_next(
+        "sendMessage",
+        500,
+        json!({ "ok": false, "error_code": 500, "description": "Internal Server Error" }),
+    );
+    let m = reply(app, conv, json!({ "content": "through the storm" })).await;
+    message_where(app, conv, m["id"].as_i64().unwrap(), "sent after two 5xx", |m| {
+        m["source_id"].is_string()
+    })
+    .await;
+    let tries = b
+        .fake
+        .calls_to("sendMessage")
+        .iter()
+        .filter(|c| c.json["text"] == "through the storm")
+        .count();
+    assert_eq!(tries, 3);
+
+    // 403 blocked: failed at once with the platform's reason, never retried.
+    b.fake
+        .respond_next("sendMessage", 403, fixture("responses/error_403_blocked.json"));
+    let m = reply(app, conv, json!({ "content": "are you there?" })).await;
+    let id = m["id"].as_i64().unwrap();
+    let failed = message_where(app, conv, id, "failed on 403", |m| m["status"] == "failed").await;
+    assert_eq!(
+        failed["content_attributes"]["external_error"],
+        "Forbidden: bot was blocked by the user"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let tries = b
+        .fake
+        .calls_to("sendMessage")
+        .iter()
+        .filter(|c| c.json["text"] == "are you there?")
+        .count();
+    assert_eq!(tries, 1, "no retries after a permanent error");
+    // Retry sends it again.
+    let (s, v) = app
+        .post(
+            &app.acc(&format!("/conversations/{conv}/messages/{id}/retry")),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    message_where(app, conv, id, "sent after retry", |m| {
+        m["source_id"].is_string() && m["status"] == "sent"
+    })
+    .await;
+    b.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbound_replies_sqlite() {
+    outbound_replies(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbound_replies_postgres() {
+    outbound_replies(Db::Postgres).await;
+}
+
+/// Replies to one chat arrive in order even when the first must wait; a
+/// waiting chat does not hold up another.
+async fn order_per_chat(db: Db) {
+    let Some(b) = bot(db).await else { return };
+    let app = &b.app;
+    let ivan = fixture("updates/text.json");
+    let olga = from_user(fixture("updates/text.json"), 777000222, "Olga");
+    for u in [&ivan, &olga] {
+        assert_eq!(post_update(&b, u, Some(&b.secret)).await, StatusCode::OK);
+    }
+    let convs = conversations(app).await;
+    assert_eq!(convs.len(), 2);
+    let conv_of = |name: &str| {
+        convs
+            .iter()
+            .find(|c| c["meta"]["sender"]["name"].as_str().unwrap().starts_with(name))
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (ivan_conv, olga_conv) = (conv_of("Ivan"), conv_of("Olga"));
+    // Ivan's first reply is told to wait 2 s; his second must not overtake it,
+    // and Olga's reply must not wait behind it.
+    b.fake
+        .respond_next("sendMessage", 429, fixture("responses/error_429.json"));
+    let started = Instant::now();
+    reply(app, ivan_conv, json!({ "content": "ivan 1" })).await;
+    reply(app, ivan_conv, json!({ "content": "ivan 2" })).await;
+    b.fake.wait_for("sendMessage", 1).await;
+    reply(app, olga_conv, json!({ "content": "olga 1" })).await;
+    let calls = b.fake.wait_for("sendMessage", 4).await;
+    let order: Vec<String> = calls
+        .iter()
+        .map(|c| c.json["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order[0], "ivan 1", "{order:?}");
+    let pos = |t: &str| order.iter().rposition(|x| x == t).unwrap();
+    assert!(pos("olga 1") < pos("ivan 2"), "Olga did not wait for Ivan: {order:?}");
+    assert!(pos("ivan 1") < pos("ivan 2"), "Ivan's replies in order: {order:?}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1900),
+        "retry_after was honoured"
+    );
+    b.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_per_chat_sqlite() {
+    order_per_chat(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_per_chat_postgres() {
+    order_per_chat(Db::Postgres).await;
+}
