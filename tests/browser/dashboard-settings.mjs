@@ -83,6 +83,19 @@ try {
   check(apiInbox && apiInbox.channel_type === "Channel::Api" && apiInbox.webhook_url === "https://orders.example/hook"
     && apiInbox.inbox_identifier === shownIdentifier, "API inbox", apiInbox);
 
+  step("a Telegram inbox: a malformed token is refused inline; a good one is checked with Telegram and connected");
+  const tgForm = page.getByRole("form", { name: "New Telegram inbox" });
+  await tgForm.getByLabel("Name").fill("Telegram");
+  await tgForm.getByLabel("Bot token").fill("not-a-token");
+  await tgForm.getByRole("button", { name: "Create" }).click();
+  await tgForm.getByRole("alert").filter({ hasText: "not a Telegram bot token" }).waitFor(T);
+  await tgForm.getByLabel("Bot token").fill(env("TG_TOKEN"));
+  await tgForm.getByRole("button", { name: "Create" }).click();
+  await tgForm.locator(".created", { hasText: "connected to Acme Support (@acme_support_bot)" }).waitFor(T);
+  await page.locator("li[data-inbox]", { hasText: "Telegram" }).waitFor(T);
+  const tgInbox = (await agentApi("/inboxes")).payload.find((i) => i.channel_type === "Channel::Telegram");
+  check(tgInbox && tgInbox.name === "Telegram" && tgInbox.bot_name === "Acme Support", "Telegram inbox", tgInbox);
+
   step("edit the website inbox: greeting, identity verification, reply time, widget options, working hours");
   const docsRow = page.locator("li[data-inbox]", { hasText: "Docs site" });
   await docsRow.getByRole("button", { name: "Edit" }).click();

@@ -18,7 +18,9 @@ const TEXT = {
     none: "Nothing yet.", failed: "Couldn't save: ", loadFailed: "Couldn't load.", retry: "Retry",
     description: "Description", colour: "Colour", optional: "optional",
     // inboxes
-    newInbox: "New website inbox", newApiInbox: "New API inbox", website: "Website URL",
+    newInbox: "New website inbox", newApiInbox: "New API inbox", newTelegramInbox: "New Telegram inbox",
+    botToken: "Bot token", botTokenHint: "From @BotFather. Switchboard checks it with Telegram and sets the bot's webhook to this server.",
+    telegramConnected: "connected to", channelTelegram: "Telegram", website: "Website URL",
     welcomeTitle: "Welcome title", welcomeTagline: "Welcome tagline",
     allowedDomains: "Allowed domains (comma-separated; empty allows any)", snippet: "Embed snippet",
     channelWeb: "Website", channelApi: "API", webhookUrl: "Webhook URL",
@@ -74,7 +76,9 @@ const TEXT = {
     delete: "Удалить", confirmDelete: "Точно удалить", copy: "Копировать",
     copied: "Скопировано", none: "Пока пусто.", failed: "Не сохранено: ", loadFailed: "Не удалось загрузить.",
     retry: "Повторить", description: "Описание", colour: "Цвет", optional: "необязательно",
-    newInbox: "Новый канал для сайта", newApiInbox: "Новый API-канал", website: "Адрес сайта",
+    newInbox: "Новый канал для сайта", newApiInbox: "Новый API-канал", newTelegramInbox: "Новый канал Telegram",
+    botToken: "Токен бота", botTokenHint: "Выдаёт @BotFather. Switchboard проверит его в Telegram и направит вебхук бота на этот сервер.",
+    telegramConnected: "подключён к боту", channelTelegram: "Telegram", website: "Адрес сайта",
     welcomeTitle: "Заголовок приветствия", welcomeTagline: "Подзаголовок приветствия",
     allowedDomains: "Разрешённые домены (через запятую; пусто — любые)", snippet: "Код для вставки",
     channelWeb: "Сайт", channelApi: "API", webhookUrl: "Адрес вебхука",
@@ -472,7 +476,8 @@ function colourWarning(colourInput) {
 
 function channelWord(inbox) {
   return inbox.channel_type === "Channel::Api" ? t("channelApi")
-    : inbox.channel_type === "Channel::WebWidget" ? t("channelWeb") : inbox.channel_type || "";
+    : inbox.channel_type === "Channel::WebWidget" ? t("channelWeb")
+    : inbox.channel_type === "Channel::Telegram" ? t("channelTelegram") : inbox.channel_type || "";
 }
 
 const DAY_ORDER = [1, 2, 3, 4, 5, 6, 0]; // Monday first; 0 is Sunday as in Chatwoot
@@ -761,8 +766,29 @@ async function inboxesSection(host) {
   });
   apiForm.form.append(apiCreated);
 
+  // New Telegram inbox: the bot token from @BotFather; the server checks it
+  // with Telegram and points the bot's webhook here.
+  const tgName = el("input", { name: "name", required: "" });
+  const tgToken = el("input", { name: "bot_token", required: "", autocomplete: "off", spellcheck: "false", placeholder: "123456789:AA…" });
+  const tgCreated = el("div", { class: "created" });
+  const tgForm = formCard(t("newTelegramInbox"), [
+    el("h3", { text: t("newTelegramInbox") }),
+    field(t("name"), tgName),
+    hinted(t("botToken"), tgToken, t("botTokenHint")),
+  ], t("create"), async (form) => {
+    tgCreated.replaceChildren();
+    const inbox = await api(`${S.base}/inboxes`, { method: "POST", json: {
+      name: tgName.value.trim(), channel: { type: "telegram", bot_token: tgToken.value.trim() },
+    } });
+    form.reset();
+    tgCreated.replaceChildren(el("p", { text: `${inbox.name}: ${t("telegramConnected")} ${inbox.bot_name || ""}${inbox.bot_username ? ` (@${inbox.bot_username})` : ""}` }));
+    await refresh();
+    return "";
+  });
+  tgForm.form.append(tgCreated);
+
   host.replaceChildren(el("h2", { text: t("inboxes"), tabindex: "-1" }), list,
-    el("div", { class: "create-grid" }, web.form, apiForm.form));
+    el("div", { class: "create-grid" }, web.form, apiForm.form, tgForm.form));
   await load(list, refresh);
 }
 

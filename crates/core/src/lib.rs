@@ -65,6 +65,8 @@ pub struct CoreConfig {
     /// stand in for the real platforms).
     pub telegram_api_url: String,
     pub whatsapp_api_url: String,
+    /// Pace sends to each platform's published limits (off only for benches).
+    pub channel_rate_limits: bool,
 }
 
 impl Default for CoreConfig {
@@ -86,6 +88,7 @@ impl Default for CoreConfig {
             attachment_url_ttl: Duration::from_secs(7 * 24 * 3600),
             telegram_api_url: "https://api.telegram.org".into(),
             whatsapp_api_url: "https://graph.facebook.com/v21.0".into(),
+            channel_rate_limits: true,
         }
     }
 }
@@ -114,6 +117,7 @@ pub struct Core {
     /// Calls to the messaging platforms (their API bases are settings, not
     /// user input, so this client is not behind the webhook SSRF guard).
     pub platform: reqwest::Client,
+    pub channel_limiter: channels::Limiter,
     bound_url: std::sync::OnceLock<String>,
 }
 
@@ -152,6 +156,7 @@ impl Core {
                 .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .unwrap_or_default(),
+            channel_limiter: Default::default(),
             bound_url: std::sync::OnceLock::new(),
         })
     }

@@ -152,6 +152,10 @@ pub struct Options {
     /// WhatsApp Cloud API base URL [default: https://graph.facebook.com/v21.0].
     #[arg(long, env = "SWITCHBOARD_WHATSAPP_API_URL")]
     pub whatsapp_api_url: Option<String>,
+    /// Pace sends to each platform's published limits (Telegram: 30 a second
+    /// per bot, one a second per chat) [default: true].
+    #[arg(long, env = "SWITCHBOARD_CHANNEL_RATE_LIMITS")]
+    pub channel_rate_limits: Option<bool>,
     /// Days stored events are kept [default: 7].
     #[arg(long, env = "SWITCHBOARD_EVENT_RETENTION_DAYS")]
     pub event_retention_days: Option<u64>,
@@ -192,6 +196,7 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     pub telegram_api_url: String,
     pub whatsapp_api_url: String,
+    pub channel_rate_limits: bool,
     pub s3: Option<switchboard_core::S3Config>,
     pub log_json: bool,
     pub log: String,
@@ -242,6 +247,7 @@ impl Settings {
             whatsapp_api_url: pick!(whatsapp_api_url, "https://graph.facebook.com/v21.0".to_string())
                 .trim_end_matches('/')
                 .to_string(),
+            channel_rate_limits: pick!(channel_rate_limits, true),
             s3: match (
                 cli.s3_endpoint.clone().or(file.s3_endpoint.clone()),
                 cli.s3_bucket.clone().or(file.s3_bucket.clone()),

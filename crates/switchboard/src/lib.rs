@@ -61,6 +61,7 @@ pub fn build_core(s: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Arc<Cor
         s3: s.s3.clone(),
         telegram_api_url: s.telegram_api_url.clone(),
         whatsapp_api_url: s.whatsapp_api_url.clone(),
+        channel_rate_limits: s.channel_rate_limits,
         ..CoreConfig::default()
     };
     Ok(Core::new(store, config, outbound))

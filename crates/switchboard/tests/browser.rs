@@ -6,6 +6,9 @@
 #[path = "api/cable_client.rs"]
 #[allow(dead_code)]
 mod cable_client;
+#[path = "api/fake_telegram.rs"]
+#[allow(dead_code)]
+mod fake_telegram;
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
@@ -344,7 +347,9 @@ async fn the_dashboard_with_ten_thousand_conversations() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_settings_in_a_real_browser() {
     let Some(chromium) = tools() else { return };
-    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+    let telegram = fake_telegram::FakeTelegram::start().await;
+    let tg_url = telegram.url.clone();
+    let Some(app) = TestApp::spawn_with(Db::Sqlite, move |o| o.telegram_api_url = Some(tg_url)).await else {
         return;
     };
     let sink = helpers::Sink::start().await;
@@ -374,6 +379,7 @@ async fn the_dashboard_settings_in_a_real_browser() {
             ("ACCOUNT", app.account_id.to_string()),
             ("CONVERSATION", conv.to_string()),
             ("SINK", sink.url.clone()),
+            ("TG_TOKEN", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1".into()),
         ],
         Duration::from_secs(120),
     )

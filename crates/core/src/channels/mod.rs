@@ -103,9 +103,53 @@ pub enum Inbound {
 /// A downloaded inbound file: its bytes and, when known, its name.
 pub type Fetched = Result<(Vec<u8>, Option<String>), String>;
 
+/// How fast a platform lets us send: `(per second, burst)` for all of an
+/// inbox's sends (one bot, one number) and for one destination (one chat).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Limits {
+    pub per_inbox: Option<(f64, f64)>,
+    pub per_destination: Option<(f64, f64)>,
+}
+
+/// Token buckets by key, reserving ahead: each send takes a token now and
+/// waits for as long as the bucket is in debt, so queued sends leave at the
+/// platform's pace in order instead of failing and retrying.
+#[derive(Debug, Default)]
+pub struct Limiter {
+    buckets: std::sync::Mutex<HashMap<String, (f64, std::time::Instant)>>,
+}
+
+impl Limiter {
+    /// Takes one token from `key`'s bucket (`rate` per second, up to
+    /// `burst` saved) and says how long to wait before using it.
+    pub fn reserve(&self, key: &str, rate: f64, burst: f64) -> Duration {
+        if rate <= 0.0 {
+            return Duration::ZERO;
+        }
+        let now = std::time::Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() > 100_000 {
+            // Forget full buckets (idle destinations) so the map stays small.
+            buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < burst);
+        }
+        let (tokens, at) = buckets.entry(key.to_string()).or_insert((burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(burst) - 1.0;
+        *at = now;
+        if *tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-*tokens / rate)
+        }
+    }
+}
+
 /// A platform.
 pub trait Adapter: Send + Sync {
     fn channel(&self) -> ChannelType;
+    /// The platform's published sending limits.
+    fn limits(&self) -> Limits {
+        Limits::default()
+    }
     /// Whether an inbound request really comes from the platform for this
     /// inbox (`headers` with lower-case names, `body` as received).
     fn verify(&self, inbox: &Inbox, headers: &HashMap<String, String>, body: &[u8]) -> bool;
@@ -113,12 +157,7 @@ pub trait Adapter: Send + Sync {
     /// is left out, never an error.
     fn parse(&self, inbox: &Inbox, body: &[u8]) -> CoreResult<(Option<String>, Vec<Inbound>)>;
     /// Downloads an inbound file: its bytes and, when known, its name.
-    fn fetch_media<'a>(
-        &'a self,
-        core: &'a Arc<Core>,
-        inbox: &'a Inbox,
-        media: &'a MediaRef,
-    ) -> BoxFuture<'a, Fetched>;
+    fn fetch_media<'a>(&'a self, core: &'a Arc<Core>, inbox: &'a Inbox, media: &'a MediaRef) -> BoxFuture<'a, Fetched>;
     /// Sends and returns the platform's id for the message.
     fn send<'a>(
         &'a self,
@@ -192,6 +231,22 @@ impl Core {
         let Some(adapter) = adapter(inbox.channel()) else {
             return Err(SendError::Permanent("this channel cannot send".into()));
         };
+        if self.config.channel_rate_limits {
+            let limits = adapter.limits();
+            let mut wait = Duration::ZERO;
+            if let Some((rate, burst)) = limits.per_inbox {
+                wait = wait.max(
+                    self.channel_limiter
+                        .reserve(&format!("inbox:{}", inbox.id), rate, burst),
+                );
+            }
+            if let Some((rate, burst)) = limits.per_destination {
+                wait = wait.max(self.channel_limiter.reserve(&queue_key(inbox.id, &out.to), rate, burst));
+            }
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        }
         let external = adapter.send(self, &inbox, &out).await?;
         self.record_sent(message_id, &external)
             .await
@@ -543,5 +598,30 @@ impl Core {
         w.tx().update_message(&msg).await?;
         self.message_updated(&mut w, &conv, inbox, &msg).await?;
         w.commit().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limiter_lets_a_burst_through_then_paces() {
+        let l = Limiter::default();
+        for _ in 0..3 {
+            assert_eq!(l.reserve("chat", 1.0, 3.0), Duration::ZERO);
+        }
+        let fourth = l.reserve("chat", 1.0, 3.0);
+        assert!(
+            fourth > Duration::from_millis(900) && fourth <= Duration::from_secs(1),
+            "{fourth:?}"
+        );
+        let fifth = l.reserve("chat", 1.0, 3.0);
+        assert!(
+            fifth > Duration::from_millis(1900),
+            "queued sends wait in turn: {fifth:?}"
+        );
+        assert_eq!(l.reserve("other chat", 1.0, 3.0), Duration::ZERO, "keys are separate");
+        assert_eq!(l.reserve("chat", 0.0, 0.0), Duration::ZERO, "no limit");
     }
 }

@@ -331,6 +331,15 @@ impl Adapter for Telegram {
         ChannelType::Telegram
     }
 
+    /// Telegram's FAQ: about 30 messages a second per bot, and not more than
+    /// one a second in one chat (short bursts are tolerated).
+    fn limits(&self) -> super::Limits {
+        super::Limits {
+            per_inbox: Some((30.0, 30.0)),
+            per_destination: Some((1.0, 3.0)),
+        }
+    }
+
     fn verify(&self, inbox: &Inbox, headers: &HashMap<String, String>, _body: &[u8]) -> bool {
         headers
             .get(SECRET_HEADER)

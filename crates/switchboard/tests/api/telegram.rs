@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::cable::{Cable, agent_identifier};
 use crate::fake_telegram::{FakeTelegram, fixture};
 use crate::helpers::{Db, TestApp, eventually};
 
@@ -351,10 +352,20 @@ async fn message_where(app: &TestApp, conv: i64, id: i64, what: &str, check: imp
 async fn outbound_replies(db: Db) {
     let Some(b) = bot(db).await else { return };
     let app = &b.app;
+    // The agent's dashboard socket sees the conversation and message arrive.
+    let mut live = Cable::connect(app).await;
+    assert_eq!(
+        live.subscribe(&agent_identifier(app, &app.token).await).await,
+        "confirm"
+    );
     assert_eq!(
         post_update(&b, &fixture("updates/text.json"), Some(&b.secret)).await,
         StatusCode::OK
     );
+    let created = live.expect("conversation.created").await;
+    assert_eq!(created["meta"]["sender"]["name"], "Ivan Petrov");
+    let arrived = live.expect("message.created").await;
+    assert_eq!(arrived["content"], "Hello, where is my order?");
     let conv = conversations(app).await[0]["id"].as_i64().unwrap();
     let incoming = messages(app, conv).await[0]["id"].as_i64().unwrap();
 
@@ -376,6 +387,13 @@ async fn outbound_replies(db: Db) {
     .await;
     assert_eq!(sent["source_id"], "777000111:5001");
     assert_eq!(sent["status"], "sent");
+    // ... and the reply's platform id reaching it as an update.
+    loop {
+        let u = live.expect("message.updated").await;
+        if u["id"] == m["id"] && u["source_id"] == "777000111:5001" {
+            break;
+        }
+    }
 
     // Notes never go out.
     reply(app, conv, json!({ "content": "internal", "private": true })).await;
