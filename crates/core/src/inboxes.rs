@@ -224,6 +224,70 @@ impl Core {
                 config.insert("bot_username".into(), json!(username));
                 (bot_id.to_string(), None)
             }
+            ChannelType::Whatsapp => {
+                let number = crate::channels::whatsapp::digits(&cp.req_str("phone_number")?);
+                if !(6..=16).contains(&number.len()) {
+                    return Err(CoreError::invalid("phone_number", "phone_number is not a phone number"));
+                }
+                let provider = cp.str("provider")?.unwrap_or_else(|| "whatsapp_cloud".into());
+                if provider != "whatsapp_cloud" {
+                    return Err(CoreError::invalid(
+                        "provider",
+                        "Only the WhatsApp Cloud API (whatsapp_cloud) is available",
+                    ));
+                }
+                let pc = channel
+                    .get("provider_config")
+                    .filter(|p| p.is_object())
+                    .ok_or_else(|| CoreError::invalid("provider_config", "provider_config can't be blank"))?;
+                let pp = Params::new(pc);
+                let api_key = pp.req_str("api_key")?;
+                let phone_number_id = pp.req_str("phone_number_id")?;
+                let business_account_id = pp.req_str("business_account_id")?;
+                let app_secret = pp.req_str("app_secret")?;
+                for (k, v) in [
+                    ("phone_number_id", &phone_number_id),
+                    ("business_account_id", &business_account_id),
+                ] {
+                    if v.is_empty() || v.len() > 64 || !v.bytes().all(|b| b.is_ascii_digit()) {
+                        return Err(CoreError::invalid(k, format!("{k} must be Meta's numeric id")));
+                    }
+                }
+                let verify = pp
+                    .str("webhook_verify_token")?
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(|| random_token(24));
+                {
+                    let mut tx = self.store.read().await?;
+                    if tx
+                        .find_inbox_by_key(ChannelType::Whatsapp.code(), &number)
+                        .await?
+                        .is_some()
+                    {
+                        return Err(CoreError::invalid(
+                            "phone_number",
+                            "This number is already connected to an inbox",
+                        ));
+                    }
+                }
+                // Listing the templates checks the credentials, and keeps them.
+                let templates =
+                    crate::channels::whatsapp::fetch_templates(self, &api_key, &business_account_id).await?;
+                config.insert("phone_number".into(), json!(format!("+{number}")));
+                config.insert("provider".into(), json!("whatsapp_cloud"));
+                config.insert(
+                    "provider_config".into(),
+                    json!({
+                        "api_key": api_key,
+                        "phone_number_id": phone_number_id,
+                        "business_account_id": business_account_id,
+                        "app_secret": app_secret,
+                        "webhook_verify_token": verify,
+                    }),
+                );
+                config.insert("message_templates".into(), json!(templates));
+                (number, None)
+            }
             other => {
                 return Err(CoreError::invalid(
                     "channel",

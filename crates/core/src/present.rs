@@ -241,6 +241,28 @@ pub fn inbox(i: &Inbox, public_url: &str, admin: bool) -> Value {
             obj.insert("bot_name".into(), get_or(c, "bot_name", json!("")));
             obj.insert("bot_username".into(), get_or(c, "bot_username", json!("")));
         }
+        ChannelType::Whatsapp => {
+            obj.insert("phone_number".into(), get_or(c, "phone_number", json!("")));
+            obj.insert("provider".into(), get_or(c, "provider", json!("whatsapp_cloud")));
+            obj.insert("message_templates".into(), get_or(c, "message_templates", json!([])));
+            if admin {
+                // What the administrator enters in Meta's console; the access
+                // token and the app secret are never shown back.
+                let pc = c.get("provider_config").cloned().unwrap_or(json!({}));
+                obj.insert(
+                    "provider_config".into(),
+                    json!({
+                        "phone_number_id": pc.get("phone_number_id"),
+                        "business_account_id": pc.get("business_account_id"),
+                        "webhook_verify_token": pc.get("webhook_verify_token"),
+                    }),
+                );
+                obj.insert(
+                    "callback_webhook_url".into(),
+                    json!(format!("{public_url}/webhooks/whatsapp/{}", i.channel_key)),
+                );
+            }
+        }
         _ => {}
     }
     if admin {
@@ -318,6 +340,8 @@ pub struct ConvView {
     pub labels: Vec<String>,
     pub last_message: Option<(Message, Sender)>,
     pub unread_count: i64,
+    /// Whether a free-form reply can go out now (the platform's window).
+    pub can_reply: bool,
 }
 
 impl ConvView {
@@ -346,7 +370,7 @@ impl ConvView {
         m.insert("status".into(), json!(c.status().as_str()));
         m.insert("priority".into(), json!(c.priority().map(|p| p.as_str())));
         m.insert("labels".into(), json!(self.labels));
-        m.insert("can_reply".into(), json!(true));
+        m.insert("can_reply".into(), json!(self.can_reply));
         m.insert("additional_attributes".into(), c.additional_attributes.clone());
         m.insert("custom_attributes".into(), c.custom_attributes.clone());
         m.insert("agent_last_seen_at".into(), json!(secs_or_zero(c.agent_last_seen_at)));

@@ -60,7 +60,10 @@ pub async fn conv_views(tx: &mut dyn Tx, account_id: i64, convs: Vec<Conversatio
             );
             (m.clone(), sender)
         });
+        // WhatsApp: free-form replies only within 24 h of the last incoming message.
+        let can_reply = channel != ChannelType::Whatsapp || crate::channels::whatsapp::window_open(tx, conv.id).await?;
         out.push(ConvView {
+            can_reply,
             unread_count: unread.get(&conv.id).copied().unwrap_or(0),
             labels: label_map.remove(&conv.id).unwrap_or_default(),
             inbox_channel: channel,
@@ -149,7 +152,9 @@ pub async fn single(
             None => None,
         },
     };
+    let can_reply = channel != ChannelType::Whatsapp || crate::channels::whatsapp::window_open(tx, conv.id).await?;
     Ok(ConvView {
+        can_reply,
         conv,
         inbox_channel: channel,
         contact,

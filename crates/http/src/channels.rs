@@ -1,6 +1,7 @@
-//! Platform webhooks: `POST /webhooks/telegram/{bot id}`. Answered 200
-//! after what the request carried is stored; 401 when the request is not
-//! signed for the inbox, 404 for an unknown inbox.
+//! Platform webhooks: `POST /webhooks/telegram/{bot id}` and
+//! `GET|POST /webhooks/whatsapp/{number}`. Answered 200 after what the
+//! request carried is stored; 401 when the request is not signed for the
+//! inbox, 404 for an unknown inbox.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,4 +31,39 @@ pub async fn telegram(
         .channel_webhook(ChannelType::Telegram, &key, &lower_headers(&headers), &body)
         .await?;
     Ok(axum::Json(serde_json::json!({ "ok": true })).into_response())
+}
+
+pub async fn whatsapp(
+    State(st): State<Arc<AppState>>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let number = switchboard_core::channels::whatsapp::digits(&number);
+    st.core
+        .channel_webhook(ChannelType::Whatsapp, &number, &lower_headers(&headers), &body)
+        .await?;
+    Ok(axum::Json(serde_json::json!({ "ok": true })).into_response())
+}
+
+/// The subscription handshake: the challenge as plain text.
+pub async fn whatsapp_verify(
+    State(st): State<Arc<AppState>>,
+    Path(number): Path<String>,
+    q: crate::extract::QueryParams,
+) -> ApiResult<Response> {
+    let challenge = st
+        .core
+        .whatsapp_subscribe(
+            &number,
+            q.get("hub.mode").unwrap_or(""),
+            q.get("hub.verify_token").unwrap_or(""),
+            q.get("hub.challenge").unwrap_or(""),
+        )
+        .await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        challenge,
+    )
+        .into_response())
 }

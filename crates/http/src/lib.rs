@@ -101,6 +101,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/attachments/{id}/{name}", axum::routing::get(uploads::download))
         .route("/avatars/{dir}/{file}", axum::routing::get(uploads::avatar))
         .route("/webhooks/telegram/{key}", axum::routing::post(channels::telegram))
+        .route(
+            "/webhooks/whatsapp/{number}",
+            axum::routing::get(channels::whatsapp_verify).post(channels::whatsapp),
+        )
         .route("/widget.js", axum::routing::get(widget_js))
         .route("/app", axum::routing::get(app_page))
         .route("/app/", axum::routing::get(app_page))

@@ -7,6 +7,7 @@
 //! message, attachments) are shared; a new channel is one adapter here.
 
 pub mod telegram;
+pub mod whatsapp;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -54,6 +55,9 @@ pub struct Outgoing {
     pub files: Vec<OutgoingFile>,
     /// The platform's id of the message this one answers.
     pub reply_to: Option<String>,
+    /// A pre-approved template and its parameters (`template_params`), for
+    /// platforms that require one outside their reply window.
+    pub template: Option<Value>,
 }
 
 /// A file the platform holds for an inbound message.
@@ -171,6 +175,7 @@ pub trait Adapter: Send + Sync {
 pub fn adapter(channel: ChannelType) -> Option<&'static dyn Adapter> {
     match channel {
         ChannelType::Telegram => Some(&telegram::Telegram),
+        ChannelType::Whatsapp => Some(&whatsapp::WhatsApp),
         _ => None,
     }
 }
@@ -313,6 +318,11 @@ impl Core {
                 content: m.content.clone().filter(|c| !c.is_empty()),
                 files,
                 reply_to,
+                template: m
+                    .additional_attributes
+                    .get("template_params")
+                    .filter(|t| t.is_object())
+                    .cloned(),
             },
         ))))
     }

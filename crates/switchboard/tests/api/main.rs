@@ -13,6 +13,8 @@ mod conversations;
 mod dashboard;
 #[allow(dead_code)]
 mod fake_telegram;
+#[allow(dead_code)]
+mod fake_whatsapp;
 mod messages;
 mod nodes;
 mod public;
@@ -22,4 +24,5 @@ mod telegram;
 mod tenancy;
 mod walkthrough;
 mod webhooks;
+mod whatsapp;
 mod widget;

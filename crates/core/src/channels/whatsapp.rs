@@ -1,0 +1,562 @@
+//! WhatsApp through Meta's Cloud API. The inbox keeps the business number
+//! (`phone_number`, its channel key), `phone_number_id`,
+//! `business_account_id`, the access token (`api_key`), the app secret that
+//! signs webhooks and the verify token of the subscription handshake.
+//! Webhooks arrive at `/webhooks/whatsapp/{number}`; every POST carries
+//! `X-Hub-Signature-256` over the raw body. Message source ids are wamids;
+//! the contact's is its `wa_id`, its phone `+wa_id`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use switchboard_domain::{ChannelType, MessageStatus};
+use switchboard_store::Inbox;
+
+use super::{Adapter, Inbound, InboundMessage, MediaRef, Outgoing, SendError};
+use crate::{Core, CoreError, CoreResult};
+
+pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
+/// Media the Cloud API lets us download (its largest document size).
+const MAX_DOWNLOAD: usize = 100 * 1024 * 1024;
+/// Replies are free-form only this long after the customer's last message.
+pub const SERVICE_WINDOW: Duration = Duration::from_secs(24 * 3600);
+
+pub struct WhatsApp;
+
+/// Whether the customer wrote within the last 24 hours (free-form replies
+/// allowed).
+pub async fn window_open(tx: &mut dyn switchboard_store::Tx, conversation_id: i64) -> CoreResult<bool> {
+    let window = SERVICE_WINDOW.as_micros() as i64;
+    Ok(tx
+        .last_incoming_at(conversation_id)
+        .await?
+        .is_some_and(|t| switchboard_domain::time::now_micros() - t < window))
+}
+
+fn cfg<'a>(inbox: &'a Inbox, key: &str) -> Option<&'a str> {
+    inbox
+        .channel_config
+        .get("provider_config")
+        .and_then(|p| p.get(key))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// `sha256=<hex HMAC-SHA256(app secret, body)>`, as Meta signs webhooks.
+pub fn signature(app_secret: &str, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(app_secret.as_bytes()).expect("HMAC takes any key");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// A Graph API error as a send error: rate limits and server trouble are
+/// retried, the rest (outside the 24-hour window, undeliverable, bad token)
+/// fail with Meta's words.
+fn classify(status: u16, body: &Value) -> SendError {
+    let e = body.get("error").unwrap_or(&Value::Null);
+    let code = e.get("code").and_then(Value::as_i64).unwrap_or(0);
+    let mut reason = e
+        .get("message")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    if let Some(details) = e.pointer("/error_data/details").and_then(Value::as_str) {
+        reason = format!("{reason}: {details}");
+    }
+    if code != 0 {
+        reason = format!("({code}) {reason}");
+    }
+    match (status, code) {
+        // Throughput, pair rate and spam-rate limits, temporary errors.
+        (_, 4 | 80007 | 130429 | 131048 | 131056 | 131000 | 131016 | 2) => SendError::Retry { reason, after: None },
+        (429 | 500..=599 | 0, _) => SendError::Retry { reason, after: None },
+        _ => SendError::Permanent(reason),
+    }
+}
+
+async fn answer(r: reqwest::Response) -> Result<Value, SendError> {
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    if (200..300).contains(&status) {
+        return Ok(body);
+    }
+    Err(classify(status, &body))
+}
+
+fn unreachable(e: reqwest::Error) -> SendError {
+    SendError::Retry {
+        reason: format!("WhatsApp unreachable: {e}"),
+        after: None,
+    }
+}
+
+/// The business account's message templates (all statuses), as Meta lists
+/// them; used to check the token when the inbox is created and to keep the
+/// inbox's `message_templates` current.
+pub async fn fetch_templates(core: &Core, api_key: &str, business_account_id: &str) -> CoreResult<Vec<Value>> {
+    let url = format!(
+        "{}/{business_account_id}/message_templates?limit=250",
+        core.config.whatsapp_api_url
+    );
+    let r = core
+        .platform
+        .get(url)
+        .bearer_auth(api_key)
+        .send()
+        .await
+        .map_err(|e| CoreError::invalid("provider_config", format!("WhatsApp could not be asked: {e}")))?;
+    let body = answer(r).await.map_err(|e| {
+        let reason = match e {
+            SendError::Permanent(r) | SendError::Retry { reason: r, .. } => r,
+        };
+        CoreError::invalid("provider_config", format!("WhatsApp refused the credentials: {reason}"))
+    })?;
+    Ok(body.get("data").and_then(Value::as_array).cloned().unwrap_or_default())
+}
+
+/// Digits only (Meta's `wa_id` form).
+pub fn digits(phone: &str) -> String {
+    phone.chars().filter(char::is_ascii_digit).collect()
+}
+
+fn media_of(m: &Value, kind: &str) -> Option<MediaRef> {
+    let v = m.get(kind)?;
+    Some(MediaRef {
+        file_ref: v.get("id")?.as_str()?.to_string(),
+        file_name: v.get("filename").and_then(Value::as_str).map(str::to_string),
+        mime: v.get("mime_type").and_then(Value::as_str).map(str::to_string),
+    })
+}
+
+fn message_of(m: &Value, names: &HashMap<String, String>) -> Option<InboundMessage> {
+    let from = m.get("from")?.as_str()?.to_string();
+    let id = m.get("id")?.as_str()?.to_string();
+    let kind = m.get("type").and_then(Value::as_str).unwrap_or("unsupported");
+    let content: Option<String>;
+    let mut content_attributes = json!({});
+    let mut media = Vec::new();
+    match kind {
+        "text" => content = m.pointer("/text/body").and_then(Value::as_str).map(str::to_string),
+        "image" | "video" | "audio" | "document" | "sticker" => {
+            media.extend(media_of(m, kind));
+            content = m
+                .get(kind)
+                .and_then(|v| v.get("caption"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+        }
+        "location" => {
+            let l = m.get("location").cloned().unwrap_or(Value::Null);
+            let (lat, lon) = (l.get("latitude").cloned(), l.get("longitude").cloned());
+            let label = [l.get("name"), l.get("address")]
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
+            content = Some(match (&lat, &lon) {
+                (Some(a), Some(b)) if label.is_empty() => format!("Location: {a}, {b}"),
+                (Some(a), Some(b)) => format!("Location: {label} ({a}, {b})"),
+                _ => "Location".into(),
+            });
+            content_attributes["location"] = l;
+        }
+        "contacts" => {
+            let cards = m.get("contacts").cloned().unwrap_or(json!([]));
+            let names: Vec<String> = cards
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    let name = c.pointer("/name/formatted_name").and_then(Value::as_str).unwrap_or("");
+                    let phone = c.pointer("/phones/0/phone").and_then(Value::as_str).unwrap_or("");
+                    format!("{name} {phone}").trim().to_string()
+                })
+                .collect();
+            content = Some(format!("Contact: {}", names.join("; ")));
+            content_attributes["contacts"] = cards;
+        }
+        "interactive" => {
+            let i = m.get("interactive").cloned().unwrap_or(Value::Null);
+            let reply = i.get("button_reply").or_else(|| i.get("list_reply")).cloned();
+            content = reply
+                .as_ref()
+                .and_then(|r| r.get("title"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            content_attributes["interactive"] = i;
+        }
+        "button" => {
+            content = m.pointer("/button/text").and_then(Value::as_str).map(str::to_string);
+            content_attributes["button"] = m.get("button").cloned().unwrap_or(Value::Null);
+        }
+        "reaction" => {
+            let emoji = m.pointer("/reaction/emoji").and_then(Value::as_str).unwrap_or("");
+            content = Some(if emoji.is_empty() {
+                "Removed a reaction".to_string()
+            } else {
+                format!("Reacted {emoji}")
+            });
+            content_attributes["reaction"] = m.get("reaction").cloned().unwrap_or(Value::Null);
+        }
+        _ => {
+            content = Some("This message type is not supported here".into());
+            content_attributes["unsupported"] = json!(kind);
+            if let Some(e) = m.get("errors") {
+                content_attributes["errors"] = e.clone();
+            }
+        }
+    }
+    let reply_to = m
+        .pointer("/context/id")
+        .or_else(|| m.pointer("/reaction/message_id"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    Some(InboundMessage {
+        external_id: id,
+        name: names.get(&from).cloned().unwrap_or_else(|| format!("+{from}")),
+        phone: Some(format!("+{from}")),
+        sender_id: from,
+        contact_attributes: json!({}),
+        content,
+        content_attributes,
+        media,
+        reply_to,
+    })
+}
+
+/// The events of one webhook POST for `phone_number_id` (changes for other
+/// numbers and other fields are left out).
+pub fn parse_webhook(v: &Value, phone_number_id: &str) -> Vec<Inbound> {
+    let mut out = Vec::new();
+    for entry in v.get("entry").and_then(Value::as_array).into_iter().flatten() {
+        for change in entry.get("changes").and_then(Value::as_array).into_iter().flatten() {
+            if change.get("field").and_then(Value::as_str) != Some("messages") {
+                continue;
+            }
+            let value = change.get("value").unwrap_or(&Value::Null);
+            let number = value.pointer("/metadata/phone_number_id").and_then(Value::as_str);
+            if number.is_some_and(|n| n != phone_number_id) {
+                continue;
+            }
+            let names: HashMap<String, String> = value
+                .get("contacts")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| {
+                    Some((
+                        c.get("wa_id")?.as_str()?.to_string(),
+                        c.pointer("/profile/name")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect();
+            for m in value.get("messages").and_then(Value::as_array).into_iter().flatten() {
+                if let Some(msg) = message_of(m, &names) {
+                    out.push(Inbound::Message(msg));
+                }
+            }
+            for s in value.get("statuses").and_then(Value::as_array).into_iter().flatten() {
+                let (Some(id), Some(status)) = (
+                    s.get("id").and_then(Value::as_str),
+                    s.get("status").and_then(Value::as_str),
+                ) else {
+                    continue;
+                };
+                let status = match status {
+                    "sent" => MessageStatus::Sent,
+                    "delivered" => MessageStatus::Delivered,
+                    "read" => MessageStatus::Read,
+                    "failed" => MessageStatus::Failed,
+                    _ => continue,
+                };
+                let error = s.pointer("/errors/0").map(|e| {
+                    let code = e.get("code").and_then(Value::as_i64).unwrap_or(0);
+                    let text = e
+                        .pointer("/error_data/details")
+                        .or_else(|| e.get("message"))
+                        .or_else(|| e.get("title"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("failed");
+                    format!("({code}) {text}")
+                });
+                out.push(Inbound::Status {
+                    external_id: id.to_string(),
+                    status,
+                    error,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The body of a template message: `{name, language, processed_params}`
+/// (Chatwoot's `template_params`) as the Cloud API's `template` object.
+pub fn template_body(params: &Value) -> Option<Value> {
+    let name = params.get("name")?.as_str()?;
+    let language = params.get("language").and_then(Value::as_str).unwrap_or("en_US");
+    let mut values: Vec<(String, String)> = params
+        .get("processed_params")
+        .and_then(Value::as_object)
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    values.sort_by_key(|(k, _)| k.parse::<u32>().unwrap_or(u32::MAX));
+    let mut t = json!({ "name": name, "language": { "code": language } });
+    if !values.is_empty() {
+        t["components"] = json!([{
+            "type": "body",
+            "parameters": values.iter().map(|(_, v)| json!({ "type": "text", "text": v })).collect::<Vec<_>>(),
+        }]);
+    }
+    Some(t)
+}
+
+impl Adapter for WhatsApp {
+    fn channel(&self) -> ChannelType {
+        ChannelType::Whatsapp
+    }
+
+    /// Meta's default throughput is 80 messages a second per number.
+    fn limits(&self) -> super::Limits {
+        super::Limits {
+            per_inbox: Some((80.0, 80.0)),
+            per_destination: None,
+        }
+    }
+
+    fn verify(&self, inbox: &Inbox, headers: &HashMap<String, String>, body: &[u8]) -> bool {
+        let (Some(secret), Some(got)) = (cfg(inbox, "app_secret"), headers.get(SIGNATURE_HEADER)) else {
+            return false;
+        };
+        crate::auth::ct_eq(&signature(secret, body), got.trim())
+    }
+
+    fn parse(&self, inbox: &Inbox, body: &[u8]) -> CoreResult<(Option<String>, Vec<Inbound>)> {
+        let v: Value =
+            serde_json::from_slice(body).map_err(|_| CoreError::invalid("body", "The webhook is not JSON"))?;
+        Ok((None, parse_webhook(&v, cfg(inbox, "phone_number_id").unwrap_or(""))))
+    }
+
+    fn fetch_media<'a>(
+        &'a self,
+        core: &'a Arc<Core>,
+        inbox: &'a Inbox,
+        media: &'a MediaRef,
+    ) -> BoxFuture<'a, super::Fetched> {
+        Box::pin(async move {
+            let key = cfg(inbox, "api_key").ok_or("the inbox has no access token")?;
+            let url = format!("{}/{}", core.config.whatsapp_api_url, media.file_ref);
+            let r = core
+                .platform
+                .get(url)
+                .bearer_auth(key)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            let info = answer(r).await.map_err(|e| format!("{e:?}"))?;
+            let link = info
+                .get("url")
+                .and_then(Value::as_str)
+                .ok_or("Meta named no media URL")?;
+            // The download needs the same token.
+            let r = core
+                .platform
+                .get(link)
+                .bearer_auth(key)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if !r.status().is_success() {
+                return Err(format!("downloading the media: HTTP {}", r.status().as_u16()));
+            }
+            let bytes = r.bytes().await.map_err(|e| e.to_string())?;
+            if bytes.len() > MAX_DOWNLOAD {
+                return Err("the media is too large".into());
+            }
+            Ok((bytes.to_vec(), media.file_name.clone()))
+        })
+    }
+
+    fn send<'a>(
+        &'a self,
+        core: &'a Arc<Core>,
+        inbox: &'a Inbox,
+        out: &'a Outgoing,
+    ) -> BoxFuture<'a, Result<String, SendError>> {
+        Box::pin(async move {
+            let key =
+                cfg(inbox, "api_key").ok_or_else(|| SendError::Permanent("the inbox has no access token".into()))?;
+            let number = cfg(inbox, "phone_number_id")
+                .ok_or_else(|| SendError::Permanent("the inbox has no phone_number_id".into()))?;
+            let base = &core.config.whatsapp_api_url;
+            let context = out.reply_to.as_ref().map(|id| json!({ "message_id": id }));
+            let mut bodies: Vec<Value> = Vec::new();
+            if let Some(t) = out.template.as_ref().and_then(template_body) {
+                bodies.push(json!({ "type": "template", "template": t }));
+            } else {
+                let text = out.content.clone().unwrap_or_default();
+                if out.files.is_empty() {
+                    if text.is_empty() {
+                        return Err(SendError::Permanent("nothing to send".into()));
+                    }
+                    bodies.push(json!({ "type": "text", "text": { "body": text, "preview_url": false } }));
+                }
+                for (i, f) in out.files.iter().enumerate() {
+                    // Media goes up first; the message names it by id.
+                    let part = reqwest::multipart::Part::bytes(f.bytes.clone())
+                        .file_name(f.file_name.clone())
+                        .mime_str(&f.content_type)
+                        .map_err(|e| SendError::Permanent(e.to_string()))?;
+                    let form = reqwest::multipart::Form::new()
+                        .text("messaging_product", "whatsapp")
+                        .text("type", f.content_type.clone())
+                        .part("file", part);
+                    let r = core
+                        .platform
+                        .post(format!("{base}/{number}/media"))
+                        .bearer_auth(key)
+                        .multipart(form)
+                        .send()
+                        .await
+                        .map_err(unreachable)?;
+                    let up = answer(r).await?;
+                    let id = up.get("id").and_then(Value::as_str).ok_or_else(|| SendError::Retry {
+                        reason: "the upload returned no id".into(),
+                        after: None,
+                    })?;
+                    let kind = match f.kind {
+                        "image" => "image",
+                        "video" => "video",
+                        "audio" => "audio",
+                        _ => "document",
+                    };
+                    let mut media = json!({ "id": id });
+                    if i == 0 && !text.is_empty() && kind != "audio" {
+                        media["caption"] = json!(text);
+                    }
+                    if kind == "document" {
+                        media["filename"] = json!(f.file_name);
+                    }
+                    bodies.push(json!({ "type": kind, kind: media }));
+                    if i == 0 && !text.is_empty() && kind == "audio" {
+                        bodies.push(json!({ "type": "text", "text": { "body": text, "preview_url": false } }));
+                    }
+                }
+            }
+            let mut first: Option<String> = None;
+            for mut body in bodies {
+                body["messaging_product"] = json!("whatsapp");
+                body["recipient_type"] = json!("individual");
+                body["to"] = json!(out.to);
+                if first.is_none()
+                    && let Some(c) = &context
+                {
+                    body["context"] = c.clone();
+                }
+                let r = core
+                    .platform
+                    .post(format!("{base}/{number}/messages"))
+                    .bearer_auth(key)
+                    .json(&body)
+                    .send()
+                    .await
+                    .map_err(unreachable)?;
+                let sent = answer(r).await?;
+                if first.is_none() {
+                    first = sent
+                        .pointer("/messages/0/id")
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
+                }
+            }
+            first.ok_or_else(|| SendError::Retry {
+                reason: "WhatsApp did not return a message id".into(),
+                after: None,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_match_hmac_sha256() {
+        // RFC 4231, test case 2.
+        assert_eq!(
+            signature("Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn errors_are_classified() {
+        let window = json!({ "error": { "message": "Re-engagement message", "code": 131047, "error_data": { "details": "More than 24 hours have passed" } } });
+        assert!(
+            matches!(classify(400, &window), SendError::Permanent(r) if r.contains("131047") && r.contains("24 hours"))
+        );
+        let rate = json!({ "error": { "message": "Rate limit hit", "code": 130429 } });
+        assert!(matches!(classify(400, &rate), SendError::Retry { .. }));
+        assert!(matches!(classify(503, &Value::Null), SendError::Retry { .. }));
+        let token =
+            json!({ "error": { "message": "Error validating access token", "type": "OAuthException", "code": 190 } });
+        assert!(matches!(classify(401, &token), SendError::Permanent(_)));
+    }
+
+    #[test]
+    fn templates_become_cloud_api_bodies() {
+        let t = template_body(
+            &json!({ "name": "order_shipped", "language": "en_US", "processed_params": { "2": "1042", "1": "Kerry" } }),
+        )
+        .unwrap();
+        assert_eq!(t["name"], "order_shipped");
+        assert_eq!(t["language"]["code"], "en_US");
+        assert_eq!(t["components"][0]["parameters"][0]["text"], "Kerry");
+        assert_eq!(t["components"][0]["parameters"][1]["text"], "1042");
+        assert!(template_body(&json!({})).is_none());
+    }
+}
+
+impl Core {
+    /// Meta's subscription handshake (`GET` with `hub.mode=subscribe`,
+    /// `hub.verify_token`, `hub.challenge`): the challenge back when the
+    /// token is the inbox's.
+    pub async fn whatsapp_subscribe(
+        self: &Arc<Self>,
+        number: &str,
+        mode: &str,
+        token: &str,
+        challenge: &str,
+    ) -> CoreResult<String> {
+        let number = digits(number);
+        let inbox = {
+            let mut tx = self.store.read().await?;
+            tx.find_inbox_by_key(ChannelType::Whatsapp.code(), &number)
+                .await?
+                .ok_or(CoreError::NotFound)?
+        };
+        let expected = cfg(&inbox, "webhook_verify_token").unwrap_or("");
+        if mode == "subscribe" && !expected.is_empty() && crate::auth::ct_eq(token, expected) && challenge.len() <= 256
+        {
+            Ok(challenge.to_string())
+        } else {
+            Err(CoreError::forbidden())
+        }
+    }
+}
