@@ -492,6 +492,34 @@ impl Adapter for WhatsApp {
     }
 }
 
+impl Core {
+    /// Meta's subscription handshake (`GET` with `hub.mode=subscribe`,
+    /// `hub.verify_token`, `hub.challenge`): the challenge back when the
+    /// token is the inbox's.
+    pub async fn whatsapp_subscribe(
+        self: &Arc<Self>,
+        number: &str,
+        mode: &str,
+        token: &str,
+        challenge: &str,
+    ) -> CoreResult<String> {
+        let number = digits(number);
+        let inbox = {
+            let mut tx = self.store.read().await?;
+            tx.find_inbox_by_key(ChannelType::Whatsapp.code(), &number)
+                .await?
+                .ok_or(CoreError::NotFound)?
+        };
+        let expected = cfg(&inbox, "webhook_verify_token").unwrap_or("");
+        if mode == "subscribe" && !expected.is_empty() && crate::auth::ct_eq(token, expected) && challenge.len() <= 256
+        {
+            Ok(challenge.to_string())
+        } else {
+            Err(CoreError::forbidden())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -530,33 +558,5 @@ mod tests {
         assert_eq!(t["components"][0]["parameters"][0]["text"], "Kerry");
         assert_eq!(t["components"][0]["parameters"][1]["text"], "1042");
         assert!(template_body(&json!({})).is_none());
-    }
-}
-
-impl Core {
-    /// Meta's subscription handshake (`GET` with `hub.mode=subscribe`,
-    /// `hub.verify_token`, `hub.challenge`): the challenge back when the
-    /// token is the inbox's.
-    pub async fn whatsapp_subscribe(
-        self: &Arc<Self>,
-        number: &str,
-        mode: &str,
-        token: &str,
-        challenge: &str,
-    ) -> CoreResult<String> {
-        let number = digits(number);
-        let inbox = {
-            let mut tx = self.store.read().await?;
-            tx.find_inbox_by_key(ChannelType::Whatsapp.code(), &number)
-                .await?
-                .ok_or(CoreError::NotFound)?
-        };
-        let expected = cfg(&inbox, "webhook_verify_token").unwrap_or("");
-        if mode == "subscribe" && !expected.is_empty() && crate::auth::ct_eq(token, expected) && challenge.len() <= 256
-        {
-            Ok(challenge.to_string())
-        } else {
-            Err(CoreError::forbidden())
-        }
     }
 }
