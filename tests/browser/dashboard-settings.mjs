@@ -96,6 +96,46 @@ try {
   const tgInbox = (await agentApi("/inboxes")).payload.find((i) => i.channel_type === "Channel::Telegram");
   check(tgInbox && tgInbox.name === "Telegram" && tgInbox.bot_name === "Acme Support", "Telegram inbox", tgInbox);
 
+  step("a WhatsApp inbox: the credentials are checked by syncing templates; the callback URL and verify token are shown");
+  const waForm = page.getByRole("form", { name: "New WhatsApp inbox" });
+  await waForm.getByLabel("Name").fill("WhatsApp");
+  await waForm.getByLabel("Phone number", { exact: true }).fill("+15550783881");
+  await waForm.getByLabel("Phone number ID").fill("106540352242922");
+  await waForm.getByLabel("WhatsApp Business Account ID").fill("102290129340398");
+  await waForm.getByLabel("Access token").fill("EAAG-browser-token");
+  await waForm.getByLabel("App secret").fill("browser-app-secret");
+  await waForm.getByRole("button", { name: "Create" }).click();
+  await waForm.locator(".created", { hasText: "Message templates synced: 3" }).waitFor(T);
+  const callback = await waForm.locator(".created input.secret.callback").inputValue();
+  check(callback === `${BASE}/webhooks/whatsapp/15550783881`, "callback URL", callback);
+  const verify = await waForm.locator(".created input.secret.verify").inputValue();
+  const handshake = await fetch(`${callback}?hub.mode=subscribe&hub.verify_token=${verify}&hub.challenge=42`);
+  check(handshake.status === 200 && (await handshake.text()) === "42", "the shown verify token answers Meta's handshake", handshake.status);
+
+  step("a WhatsApp conversation outside the 24-hour window: only a template can be sent, from the composer");
+  const waInbox = (await agentApi("/inboxes")).payload.find((i) => i.channel_type === "Channel::Whatsapp");
+  const waContact = (await agentApi("/contacts", { name: "Kerry Fisher", phone_number: "+16315551181", inbox_id: waInbox.id })).payload.contact;
+  const waConv = await agentApi("/conversations", { inbox_id: waInbox.id, contact_id: waContact.id });
+  await page.evaluate((id) => { location.hash = `#/conversations/${id}`; }, waConv.id);
+  const note = page.getByRole("note").filter({ hasText: "More than 24 hours" });
+  await note.waitFor(T);
+  await note.getByLabel("Template").selectOption({ label: "order_shipped (en_US)" });
+  const values = note.locator(".template-params input");
+  check(await values.count() === 2, "two values for order_shipped", await values.count());
+  await values.nth(0).fill("Kerry");
+  await values.nth(1).fill("1042");
+  await note.locator(".template-preview", { hasText: "Kerry" }).waitFor(T);
+  await note.getByRole("button", { name: "Send template" }).click();
+  await page.locator(".thread li.out:not(.pending)", { hasText: "Kerry" }).waitFor(T);
+  for (let i = 0; ; i++) {
+    const ms = (await agentApi(`/conversations/${waConv.id}/messages`)).payload;
+    if (ms.some((m) => m.source_id && m.source_id.startsWith("wamid."))) break;
+    if (i > 100) throw new Error(`the template was not sent: ${JSON.stringify(ms)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await page.evaluate(() => { location.hash = "#/settings"; });
+  await page.getByRole("heading", { name: "Settings", level: 1 }).waitFor(T);
+
   step("edit the website inbox: greeting, identity verification, reply time, widget options, working hours");
   const docsRow = page.locator("li[data-inbox]", { hasText: "Docs site" });
   await docsRow.getByRole("button", { name: "Edit" }).click();

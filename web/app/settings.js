@@ -20,7 +20,12 @@ const TEXT = {
     // inboxes
     newInbox: "New website inbox", newApiInbox: "New API inbox", newTelegramInbox: "New Telegram inbox",
     botToken: "Bot token", botTokenHint: "From @BotFather. Switchboard checks it with Telegram and sets the bot's webhook to this server.",
-    telegramConnected: "connected to", channelTelegram: "Telegram", website: "Website URL",
+    telegramConnected: "connected to", channelTelegram: "Telegram",
+    newWhatsAppInbox: "New WhatsApp inbox", phoneNumber: "Phone number", phoneNumberId: "Phone number ID",
+    businessAccountId: "WhatsApp Business Account ID", accessToken: "Access token",
+    accessTokenHint: "A system user's permanent token with whatsapp_business_messaging.", appSecret: "App secret",
+    whatsappNext: "in Meta's app settings, subscribe the webhook with this callback URL and verify token.",
+    callbackUrl: "Callback URL", verifyToken: "Verify token", templatesSynced: "Message templates synced", channelWhatsApp: "WhatsApp", website: "Website URL",
     welcomeTitle: "Welcome title", welcomeTagline: "Welcome tagline",
     allowedDomains: "Allowed domains (comma-separated; empty allows any)", snippet: "Embed snippet",
     channelWeb: "Website", channelApi: "API", webhookUrl: "Webhook URL",
@@ -78,7 +83,12 @@ const TEXT = {
     retry: "Повторить", description: "Описание", colour: "Цвет", optional: "необязательно",
     newInbox: "Новый канал для сайта", newApiInbox: "Новый API-канал", newTelegramInbox: "Новый канал Telegram",
     botToken: "Токен бота", botTokenHint: "Выдаёт @BotFather. Switchboard проверит его в Telegram и направит вебхук бота на этот сервер.",
-    telegramConnected: "подключён к боту", channelTelegram: "Telegram", website: "Адрес сайта",
+    telegramConnected: "подключён к боту", channelTelegram: "Telegram",
+    newWhatsAppInbox: "Новый канал WhatsApp", phoneNumber: "Номер телефона", phoneNumberId: "ID номера телефона",
+    businessAccountId: "ID аккаунта WhatsApp Business", accessToken: "Токен доступа",
+    accessTokenHint: "Постоянный токен системного пользователя с правом whatsapp_business_messaging.", appSecret: "Секрет приложения",
+    whatsappNext: "в настройках приложения Meta подпишите вебхук на этот адрес с этим токеном проверки.",
+    callbackUrl: "Адрес вебхука", verifyToken: "Токен проверки", templatesSynced: "Шаблонов сообщений загружено", channelWhatsApp: "WhatsApp", website: "Адрес сайта",
     welcomeTitle: "Заголовок приветствия", welcomeTagline: "Подзаголовок приветствия",
     allowedDomains: "Разрешённые домены (через запятую; пусто — любые)", snippet: "Код для вставки",
     channelWeb: "Сайт", channelApi: "API", webhookUrl: "Адрес вебхука",
@@ -477,7 +487,8 @@ function colourWarning(colourInput) {
 function channelWord(inbox) {
   return inbox.channel_type === "Channel::Api" ? t("channelApi")
     : inbox.channel_type === "Channel::WebWidget" ? t("channelWeb")
-    : inbox.channel_type === "Channel::Telegram" ? t("channelTelegram") : inbox.channel_type || "";
+    : inbox.channel_type === "Channel::Telegram" ? t("channelTelegram")
+    : inbox.channel_type === "Channel::Whatsapp" ? t("channelWhatsApp") : inbox.channel_type || "";
 }
 
 const DAY_ORDER = [1, 2, 3, 4, 5, 6, 0]; // Monday first; 0 is Sunday as in Chatwoot
@@ -787,8 +798,46 @@ async function inboxesSection(host) {
   });
   tgForm.form.append(tgCreated);
 
+  // New WhatsApp inbox (Cloud API): the number and the app's credentials;
+  // the server lists the templates with them (which checks them) and shows
+  // the callback URL and verify token to enter in Meta's console.
+  const waName = el("input", { name: "name", required: "" });
+  const waPhone = el("input", { name: "phone_number", type: "tel", required: "", placeholder: "+15550783881" });
+  const waNumberId = el("input", { name: "phone_number_id", required: "", inputmode: "numeric" });
+  const waAccount = el("input", { name: "business_account_id", required: "", inputmode: "numeric" });
+  const waKey = el("input", { name: "api_key", type: "password", required: "", autocomplete: "off" });
+  const waSecret = el("input", { name: "app_secret", type: "password", required: "", autocomplete: "off" });
+  const waCreated = el("div", { class: "created" });
+  const waForm = formCard(t("newWhatsAppInbox"), [
+    el("h3", { text: t("newWhatsAppInbox") }),
+    field(t("name"), waName), field(t("phoneNumber"), waPhone),
+    field(t("phoneNumberId"), waNumberId), field(t("businessAccountId"), waAccount),
+    hinted(t("accessToken"), waKey, t("accessTokenHint")), field(t("appSecret"), waSecret),
+  ], t("create"), async (form) => {
+    waCreated.replaceChildren();
+    const inbox = await api(`${S.base}/inboxes`, { method: "POST", json: {
+      name: waName.value.trim(),
+      channel: {
+        type: "whatsapp", phone_number: waPhone.value.trim(), provider: "whatsapp_cloud",
+        provider_config: {
+          phone_number_id: waNumberId.value.trim(), business_account_id: waAccount.value.trim(),
+          api_key: waKey.value.trim(), app_secret: waSecret.value.trim(),
+        },
+      },
+    } });
+    form.reset();
+    const pc = inbox.provider_config || {};
+    waCreated.replaceChildren(el("p", { text: `${inbox.name}: ${t("whatsappNext")}` }),
+      secretLine(t("callbackUrl"), inbox.callback_webhook_url || "", "callback").node,
+      secretLine(t("verifyToken"), pc.webhook_verify_token || "", "verify").node,
+      el("p", { class: "meta", text: `${t("templatesSynced")}: ${(inbox.message_templates || []).length}` }));
+    await refresh();
+    return "";
+  });
+  waForm.form.append(waCreated);
+
   host.replaceChildren(el("h2", { text: t("inboxes"), tabindex: "-1" }), list,
-    el("div", { class: "create-grid" }, web.form, apiForm.form, tgForm.form));
+    el("div", { class: "create-grid" }, web.form, apiForm.form, tgForm.form, waForm.form));
   await load(list, refresh);
 }
 

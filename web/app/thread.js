@@ -87,6 +87,7 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     assigneePicker.set(assignee ? assignee.id : null);
     teamPicker.set(team ? team.id : null);
     prioritySelect.value = conv.priority || "";
+    paintWindow(conv).catch(() => {});
     header.hidden = false;
     onChange(conv);
   }
@@ -320,7 +321,59 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
   });
   const signed = (content, isPrivate) => (!isPrivate && signature && signButton.getAttribute("aria-pressed") === "true"
     ? `${content}\n\n${signature}` : content);
+  // Outside a platform's reply window (WhatsApp: 24 h after the customer's
+  // last message) only an approved template can go out: pick one, fill its
+  // {{n}} values, send.
+  const windowNote = el("div", { class: "window-note", role: "note", hidden: "" });
+  async function paintWindow(conv) {
+    windowNote.hidden = conv.can_reply !== false;
+    if (windowNote.hidden) return;
+    const inbox = await load(`${base}/inboxes/${conv.inbox_id}`).catch(() => null);
+    if (openId !== conv.id) return;
+    const templates = ((inbox && inbox.message_templates) || []).filter((x) => x.status === "APPROVED");
+    const select = el("select", { "aria-label": t("template") },
+      el("option", { value: "", text: `${t("chooseTemplate")}…` }),
+      ...templates.map((x, i) => el("option", { value: String(i), text: `${x.name} (${x.language})` })));
+    const params = el("div", { class: "template-params" });
+    const preview = el("p", { class: "template-preview" });
+    const sendTemplate = el("button", { type: "button", class: "primary", text: t("sendTemplate"), disabled: "" });
+    const bodyOf = (x) => ((x.components || []).find((c) => c.type === "BODY") || {}).text || "";
+    const render = () => {
+      const x = templates[Number(select.value)];
+      if (!x) return "";
+      return bodyOf(x).replace(/\{\{(\d+)\}\}/g, (_, n) => (params.querySelector(`[data-param="${n}"]`) || {}).value || `{{${n}}}`);
+    };
+    const refresh = () => {
+      preview.textContent = render();
+      const inputs = [...params.querySelectorAll("input")];
+      sendTemplate.disabled = !templates[Number(select.value)] || select.value === "" || inputs.some((i) => !i.value.trim());
+    };
+    select.addEventListener("change", () => {
+      const x = templates[Number(select.value)];
+      const numbers = [...new Set([...bodyOf(x || {}).matchAll(/\{\{(\d+)\}\}/g)].map((m) => m[1]))];
+      params.replaceChildren(...numbers.map((n) => {
+        const input = el("input", { "data-param": n, "aria-label": `${t("templateValue")} {{${n}}}`, placeholder: `{{${n}}}` });
+        input.addEventListener("input", refresh);
+        return input;
+      }));
+      refresh();
+    });
+    sendTemplate.addEventListener("click", () => {
+      const x = templates[Number(select.value)];
+      if (!x) return;
+      const processed = {};
+      for (const i of params.querySelectorAll("input")) processed[i.dataset.param] = i.value.trim();
+      const content = render();
+      sendTemplateMessage(content, { name: x.name, category: x.category, language: x.language, processed_params: processed });
+      select.value = "";
+      params.replaceChildren();
+      refresh();
+    });
+    windowNote.replaceChildren(el("p", { text: t("windowClosed") }),
+      el("div", { class: "template-row" }, select, params, sendTemplate), preview);
+  }
   const composer = el("form", { class: "composer", hidden: "" },
+    windowNote,
     el("div", { class: "modes", role: "group", "aria-label": t("mode") }, replyMode, noteMode),
     replyBar, inputLabel, cannedList, input, tray,
     el("div", { class: "composer-actions" }, signButton, attachButton, fileInput, sendButton));
@@ -405,6 +458,20 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
         if (inReplyTo) json.content_attributes = { in_reply_to: inReplyTo };
         m = await api(`${base}/conversations/${id}/messages`, { method: "POST", json });
       }
+      message(Object.assign(m, { echo_id: echo }));
+    } catch (e) {
+      if (e instanceof Unauthorized) return ctx.signIn();
+      message(Object.assign(draft, { pending: false, failed: true }));
+    }
+  }
+
+  async function sendTemplateMessage(content, templateParams) {
+    const id = openId;
+    const echo = echoId();
+    const draft = { conversation_id: id, echo_id: echo, content, message_type: 1, private: false, pending: true, created_at: Date.now() / 1000 };
+    message(draft);
+    try {
+      const m = await api(`${base}/conversations/${id}/messages`, { method: "POST", json: { content, echo_id: echo, template_params: templateParams } });
       message(Object.assign(m, { echo_id: echo }));
     } catch (e) {
       if (e instanceof Unauthorized) return ctx.signIn();

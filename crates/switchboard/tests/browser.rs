@@ -9,6 +9,9 @@ mod cable_client;
 #[path = "api/fake_telegram.rs"]
 #[allow(dead_code)]
 mod fake_telegram;
+#[path = "api/fake_whatsapp.rs"]
+#[allow(dead_code)]
+mod fake_whatsapp;
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
@@ -348,8 +351,14 @@ async fn the_dashboard_with_ten_thousand_conversations() {
 async fn the_dashboard_settings_in_a_real_browser() {
     let Some(chromium) = tools() else { return };
     let telegram = fake_telegram::FakeTelegram::start().await;
-    let tg_url = telegram.url.clone();
-    let Some(app) = TestApp::spawn_with(Db::Sqlite, move |o| o.telegram_api_url = Some(tg_url)).await else {
+    let whatsapp = fake_whatsapp::FakeWhatsApp::start().await;
+    let (tg_url, wa_url) = (telegram.url.clone(), whatsapp.url.clone());
+    let Some(app) = TestApp::spawn_with(Db::Sqlite, move |o| {
+        o.telegram_api_url = Some(tg_url);
+        o.whatsapp_api_url = Some(wa_url);
+    })
+    .await
+    else {
         return;
     };
     let sink = helpers::Sink::start().await;
@@ -385,6 +394,22 @@ async fn the_dashboard_settings_in_a_real_browser() {
     )
     .await;
     print!("{out}");
+    // WhatsApp received the template the composer sent, with its values.
+    let template = whatsapp
+        .calls_to("/messages")
+        .into_iter()
+        .find(|c| c.json["type"] == "template")
+        .expect("a template message reached WhatsApp");
+    assert_eq!(template.json["template"]["name"], "order_shipped");
+    assert_eq!(
+        template.json["template"]["components"][0]["parameters"][0]["text"],
+        "Kerry"
+    );
+    assert_eq!(
+        template.json["template"]["components"][0]["parameters"][1]["text"],
+        "1042"
+    );
+    assert_eq!(template.json["to"], "16315551181");
     // The receiver got the message and, after the re-send, got it again
     // under a new delivery id.
     let got = sink.wait_for("message_created", 2).await;
