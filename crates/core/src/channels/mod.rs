@@ -58,6 +58,9 @@ pub struct Outgoing {
     /// A pre-approved template and its parameters (`template_params`), for
     /// platforms that require one outside their reply window.
     pub template: Option<Value>,
+    /// The contact's additional attributes (what a platform noted about the
+    /// chat, such as Telegram's business connection).
+    pub contact_attributes: Value,
 }
 
 /// A file the platform holds for an inbound message.
@@ -279,6 +282,11 @@ impl Core {
         let Some(ci) = tx.get_contact_inbox(conv.contact_inbox_id).await? else {
             return Ok(Prepared::Done);
         };
+        let contact_attributes = tx
+            .get_contact(conv.account_id, conv.contact_id)
+            .await?
+            .map(|c| c.additional_attributes)
+            .unwrap_or(Value::Null);
         let reply_to = match m
             .content_attributes
             .get("in_reply_to")
@@ -323,6 +331,7 @@ impl Core {
                     .get("template_params")
                     .filter(|t| t.is_object())
                     .cloned(),
+                contact_attributes,
             },
         ))))
     }

@@ -227,6 +227,11 @@ fn message_of(m: &Value, business: bool) -> Option<InboundMessage> {
     let chat_id = id_str(chat.get("id"))?;
     let message_id = id_str(m.get("message_id"))?;
     let from = m.get("from").unwrap_or(chat);
+    // In a business chat the owner's own messages (from someone other than
+    // the chat's customer) are not the customer's; they are left out.
+    if business && id_str(from.get("id")).is_some_and(|f| f != chat_id) {
+        return None;
+    }
     // A business chat is addressed by the chat; a private one by the user
     // (they are the same number there).
     let sender_id = if business {
@@ -404,6 +409,12 @@ impl Adapter for Telegram {
                 .and_then(split_ref)
                 .map(|(_, id)| json!({ "message_id": id, "allow_sending_without_reply": true }));
             let text = out.content.clone().unwrap_or_default();
+            // Replies into a business chat go through the business connection.
+            let business = out
+                .contact_attributes
+                .get("business_connection_id")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             let mut first_id: Option<i64> = None;
             // Text that cannot ride as a caption goes first, on its own.
             let caption_fits = !out.files.is_empty() && text.chars().count() <= MAX_CAPTION;
@@ -418,6 +429,9 @@ impl Adapter for Telegram {
                 }
                 for (i, piece) in chunks.iter().enumerate() {
                     let mut body = json!({ "chat_id": chat, "text": piece });
+                    if let Some(b) = &business {
+                        body["business_connection_id"] = json!(b);
+                    }
                     if i == 0
                         && let Some(r) = &reply
                     {
@@ -445,6 +459,9 @@ impl Adapter for Telegram {
                     .part(field, part);
                 if i == 0 && caption_fits && !text.is_empty() {
                     form = form.text("caption", text.clone());
+                }
+                if let Some(b) = &business {
+                    form = form.text("business_connection_id", b.clone());
                 }
                 if first_id.is_none()
                     && let Some(r) = &reply

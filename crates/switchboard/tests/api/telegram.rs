@@ -562,3 +562,44 @@ async fn order_per_chat_sqlite() {
 async fn order_per_chat_postgres() {
     order_per_chat(Db::Postgres).await;
 }
+
+/// Business chats: the customer's messages arrive and replies go through the
+/// business connection; the owner's own messages in the chat are left out.
+async fn business_chats(db: Db) {
+    let Some(b) = bot(db).await else { return };
+    let app = &b.app;
+    // The fixture is the owner writing to the customer: not the customer's.
+    let owner = fixture("updates/business_message.json");
+    assert_eq!(post_update(&b, &owner, Some(&b.secret)).await, StatusCode::OK);
+    assert!(conversations(app).await.is_empty());
+    // The customer writing in the business chat.
+    let mut customer = owner.clone();
+    let chat = customer["business_message"]["chat"].clone();
+    customer["business_message"]["from"] =
+        json!({ "id": chat["id"], "is_bot": false, "first_name": "Ivan", "last_name": "Petrov", "username": "ivanp" });
+    customer["business_message"]["text"] = json!("Is the shop open on Sunday?");
+    assert_eq!(post_update(&b, &customer, Some(&b.secret)).await, StatusCode::OK);
+    let convs = conversations(app).await;
+    assert_eq!(convs.len(), 1);
+    let conv = convs[0]["id"].as_i64().unwrap();
+    let connection = owner["business_message"]["business_connection_id"].clone();
+    assert_eq!(
+        convs[0]["meta"]["sender"]["additional_attributes"]["business_connection_id"],
+        connection
+    );
+    reply(app, conv, json!({ "content": "Yes, 10 to 16" })).await;
+    let call = b.fake.wait_for("sendMessage", 1).await[0].clone();
+    assert_eq!(call.json["business_connection_id"], connection);
+    assert_eq!(call.json["chat_id"], chat["id"]);
+    b.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn business_chats_sqlite() {
+    business_chats(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn business_chats_postgres() {
+    business_chats(Db::Postgres).await;
+}
