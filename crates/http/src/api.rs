@@ -37,6 +37,7 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/inboxes/{id}",
             get(inboxes_show).patch(inboxes_update).delete(inboxes_delete),
         )
+        .route("/inboxes/{id}/sync_templates", post(inboxes_sync_templates))
         .route(
             "/inbox_members",
             post(inbox_members_add)
@@ -306,6 +307,10 @@ async fn inboxes_list(State(st): S, Acct(c): Acct) -> ApiResult<Response> {
 
 async fn inboxes_create(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
     Ok(ok(st.core.create_inbox(&c, &b).await?))
+}
+
+async fn inboxes_sync_templates(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(st.core.sync_templates(&c, ids.get("id")?).await?))
 }
 
 async fn inboxes_show(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {

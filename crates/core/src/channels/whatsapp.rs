@@ -493,6 +493,43 @@ impl Adapter for WhatsApp {
 }
 
 impl Core {
+    /// `POST /inboxes/:id/sync_templates`: the business account's templates,
+    /// read again from Meta (administrators).
+    pub async fn sync_templates(self: &Arc<Self>, ctx: &crate::auth::AccountCtx, inbox_id: i64) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let inbox = {
+            let mut tx = self.store.read().await?;
+            tx.get_inbox(ctx.account_id(), inbox_id)
+                .await?
+                .ok_or(CoreError::NotFound)?
+        };
+        if inbox.channel() != ChannelType::Whatsapp {
+            return Err(CoreError::invalid(
+                "channel",
+                "Only WhatsApp inboxes have message templates",
+            ));
+        }
+        let (Some(key), Some(waba)) = (cfg(&inbox, "api_key"), cfg(&inbox, "business_account_id")) else {
+            return Err(CoreError::invalid(
+                "provider_config",
+                "The inbox has no WhatsApp credentials",
+            ));
+        };
+        let templates = fetch_templates(self, key, waba).await?;
+        let mut tx = self.store.write().await?;
+        let mut fresh = tx
+            .get_inbox(ctx.account_id(), inbox_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if let Some(c) = fresh.channel_config.as_object_mut() {
+            c.insert("message_templates".into(), json!(templates));
+        }
+        fresh.updated_at = switchboard_domain::time::now_micros();
+        tx.update_inbox(&fresh).await?;
+        tx.commit().await?;
+        Ok(crate::present::inbox(&fresh, self.public_url(), true))
+    }
+
     /// Meta's subscription handshake (`GET` with `hub.mode=subscribe`,
     /// `hub.verify_token`, `hub.challenge`): the challenge back when the
     /// token is the inbox's.

@@ -53,6 +53,7 @@ async fn foreign_ids_are_not_found_everywhere(app: TestApp) {
         (Method::PATCH, b(&format!("/inboxes/{inbox}"))),
         (Method::DELETE, b(&format!("/inboxes/{inbox}"))),
         (Method::GET, b(&format!("/inbox_members/{inbox}"))),
+        (Method::POST, b(&format!("/inboxes/{inbox}/sync_templates"))),
         (Method::POST, b("/inbox_members")),
         (Method::PATCH, b("/inbox_members")),
         (Method::GET, b(&format!("/contacts/{contact}"))),

@@ -134,6 +134,21 @@ async fn connecting_a_number(db: Db) {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // Templates are read again on request.
+    let mut one = fixture("responses/templates.json");
+    one["data"].as_array_mut().unwrap().truncate(1);
+    n.fake.respond_next("/message_templates", 200, one);
+    let synced = app
+        .ok(
+            Method::POST,
+            &app.acc(&format!("/inboxes/{}/sync_templates", i["id"])),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(synced["message_templates"].as_array().unwrap().len(), 1);
+    let (s, _) = app.post(&app.acc("/inboxes/999999/sync_templates"), json!({})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
     // The subscription handshake.
     let hs = |token: &str, number: &str| {
         format!(
