@@ -8,6 +8,9 @@
 //! message also queue a delivery job, by `--concurrency` clients over
 //! keep-alive connections. The baseline is the raw rate of one-row insert
 //! transactions into the same `messages` table, through the same store.
+//!
+//! `deliveries` (channel sends to a fake Telegram Bot API) and `jobs` (the
+//! job queue's claim -> complete cycle) are in `bench_channels.rs`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,7 +26,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what.as_str() {
         "ingest" => ingest(&args).await,
         "realtime" => crate::bench_realtime::run(&args).await,
-        other => anyhow::bail!("unknown benchmark {other:?} (available: ingest, realtime)"),
+        "deliveries" => crate::bench_channels::deliveries(&args).await,
+        "jobs" => crate::bench_channels::jobs(&args).await,
+        other => anyhow::bail!("unknown benchmark {other:?} (available: ingest, realtime, deliveries, jobs)"),
     }
 }
 

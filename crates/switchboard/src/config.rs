@@ -55,7 +55,8 @@ pub struct SetupArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// What to measure: `ingest` or `realtime`.
+    /// What to measure: `ingest`, `realtime`, `deliveries` (outgoing messages to a fake
+    /// Telegram) or `jobs` (the job queue's claim and complete cycle).
     pub what: String,
     /// Messages to send per backend.
     #[arg(long, default_value_t = 20_000)]

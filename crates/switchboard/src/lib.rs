@@ -2,6 +2,7 @@
 //! runner and graceful shutdown. `main.rs` is only the command line.
 
 pub mod bench;
+pub mod bench_channels;
 pub mod bench_realtime;
 pub mod config;
 
