@@ -83,9 +83,17 @@ impl Store for PgStore {
     }
 
     async fn claim_jobs(&self, now: i64, limit: i64, lease_micros: i64) -> StoreResult<Vec<Job>> {
+        // Leases that ran out go back to the queue (a worker died or
+        // overran); then due jobs are taken in the order of the (state, run_at)
+        // index, each only if no earlier job of its queue key is pending.
+        sqlx::query("UPDATE jobs SET state = 0 WHERE state = 1 AND locked_until < $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
         sqlx::query_as(concat!(
             "UPDATE jobs SET state = 1, locked_until = $2, attempts = attempts + 1, updated_at = $1 WHERE id IN (\
-             SELECT id FROM jobs j WHERE ((state = 0 AND run_at <= $1) OR (state = 1 AND locked_until < $1)) \
+             SELECT id FROM jobs j WHERE state = 0 AND run_at <= $1 \
              AND (queue_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs p WHERE p.queue_key = j.queue_key \
              AND p.id < j.id AND p.state IN (0, 1))) \
              ORDER BY run_at LIMIT $3",
