@@ -47,8 +47,47 @@ pub struct JobCounters {
 }
 
 /// Runs jobs until `shutdown` turns true, then waits for running ones.
+/// Most finished jobs deleted in one transaction.
+const COMPLETE_BATCH: usize = 256;
+
+/// Deletes finished jobs in batches: whatever finished while the previous
+/// batch was being written goes in the next transaction. A crash between a
+/// job's work and its batch only means the job runs again (at least once,
+/// as with an expired lease).
+async fn completer(core: Arc<Core>, mut done: tokio::sync::mpsc::UnboundedReceiver<i64>) {
+    while let Some(first) = done.recv().await {
+        let mut ids = vec![first];
+        while ids.len() < COMPLETE_BATCH {
+            match done.try_recv() {
+                Ok(id) => ids.push(id),
+                Err(_) => break,
+            }
+        }
+        let result = async {
+            let mut tx = core.store.write().await?;
+            tx.complete_jobs(&ids).await?;
+            tx.commit().await?;
+            Ok::<(), CoreError>(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                core.job_counters
+                    .completed
+                    .fetch_add(ids.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                // The next job of a queue key may be claimed now.
+                core.wake_jobs();
+            }
+            // The leases run out and the jobs run again.
+            Err(e) => tracing::error!(jobs = ids.len(), error = %e, "recording finished jobs failed"),
+        }
+    }
+}
+
 pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
     let concurrency = core.config.job_concurrency.max(1);
+    let (done_tx, done_rx) = tokio::sync::mpsc::unbounded_channel::<i64>();
+    let finishing = tokio::spawn(completer(core.clone(), done_rx));
     let sem = Arc::new(Semaphore::new(concurrency));
     let mut running = JoinSet::new();
     let lease = core.config.job_lease.as_micros() as i64;
@@ -73,8 +112,9 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
                             break;
                         };
                         let core = core.clone();
+                        let done = done_tx.clone();
                         running.spawn(async move {
-                            execute(&core, job).await;
+                            execute(&core, job, &done).await;
                             drop(permit);
                             core.wake_jobs();
                         });
@@ -93,6 +133,8 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
         }
     }
     while running.join_next().await.is_some() {}
+    drop(done_tx);
+    let _ = finishing.await;
 }
 
 /// Deletes what the retention settings no longer keep, in bounded batches.
@@ -114,13 +156,20 @@ pub async fn prune(core: &Arc<Core>) {
     }
 }
 
-async fn execute(core: &Arc<Core>, job: Job) {
+async fn execute(core: &Arc<Core>, job: Job, done: &tokio::sync::mpsc::UnboundedSender<i64>) {
     let result = match job.kind.as_str() {
         JOB_DELIVER => deliver(core, &job).await,
         JOB_SNOOZE_WAKE => snooze_wake(core, &job).await,
         crate::channels::JOB_CHANNEL_SEND => channel_send(core, &job).await,
         other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
     };
+    if result.is_ok() {
+        // Finished jobs are deleted in batches by the completer; if it has
+        // stopped, delete this one here.
+        if done.send(job.id).is_ok() {
+            return;
+        }
+    }
     let now = now_micros();
     let outcome = async {
         let mut tx = core.store.write().await?;

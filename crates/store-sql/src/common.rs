@@ -2259,6 +2259,16 @@ impl Tx for SqlTx {
         .map_err(map_err)
     }
 
+    async fn complete_jobs(&mut self, ids: &[i64]) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut qb = QueryBuilder::<DB>::new("DELETE FROM jobs WHERE id IN ");
+        push_ids(&mut qb, ids);
+        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        Ok(())
+    }
+
     async fn complete_job(&mut self, id: i64) -> StoreResult<()> {
         sqlx::query("DELETE FROM jobs WHERE id = $1")
             .bind(id)

@@ -322,9 +322,10 @@ async fn jobs_are_claimed_once(store: Arc<dyn Store>) {
     let mut tx = store.write().await.unwrap();
     tx.retry_job(again[0].id, 500, "boom").await.unwrap();
     tx.kill_job(again[1].id, "dead", 200).await.unwrap();
-    for j in &again[2..] {
-        tx.complete_job(j.id).await.unwrap();
-    }
+    tx.complete_job(again[2].id).await.unwrap();
+    let rest: Vec<i64> = again[3..].iter().map(|j| j.id).collect();
+    tx.complete_jobs(&rest).await.unwrap();
+    tx.complete_jobs(&[]).await.unwrap();
     let stats = tx.job_stats().await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(stats.dead, 1);

@@ -304,6 +304,8 @@ pub trait Tx: Send {
     /// and `None` is returned.
     async fn insert_job(&mut self, j: &NewJob, now: i64) -> StoreResult<Option<i64>>;
     async fn complete_job(&mut self, id: i64) -> StoreResult<()>;
+    /// Deletes finished jobs (one statement for a batch).
+    async fn complete_jobs(&mut self, ids: &[i64]) -> StoreResult<()>;
     async fn retry_job(&mut self, id: i64, run_at: i64, error: &str) -> StoreResult<()>;
     async fn kill_job(&mut self, id: i64, error: &str, now: i64) -> StoreResult<()>;
     async fn job_stats(&mut self) -> StoreResult<JobStats>;
