@@ -246,7 +246,7 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       retry.addEventListener("click", () => {
         li.remove();
         shown.delete(`echo:${m.echo_id}`);
-        send({ content: m.content, isPrivate: m.private, files: m.fileObjects || [], replyTo: m.replyTo || null });
+        send({ content: m.content, isPrivate: m.private, files: m.fileObjects || [], replyTo: m.replyTo || null, template: m.template || null });
       });
       li.append(el("span", { class: "reason", text: ` ${t("notSent")} ` }), retry);
     }
@@ -364,7 +364,8 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       const processed = {};
       for (const i of params.querySelectorAll("input")) processed[i.dataset.param] = i.value.trim();
       const content = render();
-      sendTemplateMessage(content, { name: x.name, category: x.category, language: x.language, processed_params: processed });
+      send({ content, isPrivate: false, files: [], replyTo: null,
+        template: { name: x.name, category: x.category, language: x.language, processed_params: processed } });
       select.value = "";
       params.replaceChildren();
       refresh();
@@ -434,12 +435,12 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     else localStorage.removeItem(draftKey(openId));
   });
 
-  async function send({ content, isPrivate, files: attached, replyTo: inReplyTo }) {
+  async function send({ content, isPrivate, files: attached, replyTo: inReplyTo, template = null }) {
     const id = openId;
     const echo = echoId();
     const draft = {
       conversation_id: id, echo_id: echo, content, message_type: 1, private: isPrivate, pending: true, created_at: Date.now() / 1000,
-      files: attached.map((f) => ({ name: f.name })), fileObjects: attached, replyTo: inReplyTo,
+      files: attached.map((f) => ({ name: f.name })), fileObjects: attached, replyTo: inReplyTo, template,
       content_attributes: inReplyTo ? { in_reply_to: inReplyTo } : {},
     };
     message(draft);
@@ -456,22 +457,9 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       } else {
         const json = { content, private: isPrivate, echo_id: echo };
         if (inReplyTo) json.content_attributes = { in_reply_to: inReplyTo };
+        if (template) json.template_params = template;
         m = await api(`${base}/conversations/${id}/messages`, { method: "POST", json });
       }
-      message(Object.assign(m, { echo_id: echo }));
-    } catch (e) {
-      if (e instanceof Unauthorized) return ctx.signIn();
-      message(Object.assign(draft, { pending: false, failed: true }));
-    }
-  }
-
-  async function sendTemplateMessage(content, templateParams) {
-    const id = openId;
-    const echo = echoId();
-    const draft = { conversation_id: id, echo_id: echo, content, message_type: 1, private: false, pending: true, created_at: Date.now() / 1000 };
-    message(draft);
-    try {
-      const m = await api(`${base}/conversations/${id}/messages`, { method: "POST", json: { content, echo_id: echo, template_params: templateParams } });
       message(Object.assign(m, { echo_id: echo }));
     } catch (e) {
       if (e instanceof Unauthorized) return ctx.signIn();

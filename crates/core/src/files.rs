@@ -178,6 +178,23 @@ pub fn dimensions(mime: &str, b: &[u8]) -> Option<(u32, u32)> {
 /// A stream of a stored file's bytes.
 pub type ByteStream = std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send>>;
 
+/// A file name safe to keep and send back: the last path part, no control
+/// characters or quotes, at most 200 characters; `file.<ext>` when nothing is left.
+pub fn clean_name(raw: Option<&str>, ext: &str) -> String {
+    let base = raw.unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(200)
+        .collect();
+    let cleaned = cleaned.trim();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        format!("file.{ext}")
+    } else {
+        cleaned.to_string()
+    }
+}
+
 /// Where attachment files live: the local disk, or an S3-compatible bucket.
 /// Either way uploads are first streamed to a local temporary file.
 #[derive(Debug, Clone)]
@@ -226,20 +243,11 @@ impl FileStore {
         let (mime, ext) = sniff(head);
         let dims = dimensions(mime, head);
         self.put(&key, &tmp).await?;
-        let base = name
-            .and_then(|n| n.rsplit(['/', '\\']).next())
-            .map(|n| {
-                n.chars()
-                    .filter(|c| !c.is_control() && *c != '"')
-                    .take(200)
-                    .collect::<String>()
-            })
-            .filter(|n| !n.trim().is_empty() && n != "." && n != "..");
         Ok(switchboard_store::NewAttachment {
             file_type: file_type(mime),
             content_type: mime.to_string(),
             extension: Some(ext.to_string()),
-            file_name: base.unwrap_or_else(|| format!("file.{ext}")),
+            file_name: clean_name(name, ext),
             file_size: bytes.len() as i64,
             width: dims.map(|d| d.0.min(i32::MAX as u32) as i32),
             height: dims.map(|d| d.1.min(i32::MAX as u32) as i32),

@@ -108,21 +108,6 @@ fn insert_field(fields: &mut Map<String, Value>, name: &str, value: String) {
     }
 }
 
-fn clean_name(raw: Option<&str>, ext: &str) -> String {
-    let base = raw.unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && *c != '"')
-        .take(200)
-        .collect();
-    let cleaned = cleaned.trim();
-    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
-        format!("file.{ext}")
-    } else {
-        cleaned.to_string()
-    }
-}
-
 /// Streams one file to the store, checking its size as it comes and its
 /// type from its bytes.
 async fn store_file(
@@ -180,7 +165,7 @@ async fn store_file(
         file_type: files::file_type(mime),
         content_type: mime.to_string(),
         extension: Some(ext.to_string()),
-        file_name: clean_name(original.as_deref(), ext),
+        file_name: files::clean_name(original.as_deref(), ext),
         file_size: size as i64,
         width: dims.map(|d| d.0.min(i32::MAX as u32) as i32),
         height: dims.map(|d| d.1.min(i32::MAX as u32) as i32),

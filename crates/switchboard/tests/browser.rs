@@ -6,6 +6,9 @@
 #[path = "api/cable_client.rs"]
 #[allow(dead_code)]
 mod cable_client;
+#[path = "api/fake_http.rs"]
+#[allow(dead_code)]
+mod fake_http;
 #[path = "api/fake_telegram.rs"]
 #[allow(dead_code)]
 mod fake_telegram;

@@ -421,3 +421,20 @@ macro_rules! both {
         }
     };
 }
+
+/// A conversation's latest messages (the API's first page).
+pub async fn messages(app: &TestApp, conv: i64) -> Vec<Value> {
+    app.ok(Method::GET, &app.acc(&format!("/conversations/{conv}/messages")), None)
+        .await["payload"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// The account's conversations in every status (first page).
+pub async fn conversations(app: &TestApp) -> Vec<Value> {
+    app.ok(Method::GET, &app.acc("/conversations?status=all"), None).await["data"]["payload"]
+        .as_array()
+        .unwrap()
+        .clone()
+}

@@ -12,6 +12,8 @@ mod contacts;
 mod conversations;
 mod dashboard;
 #[allow(dead_code)]
+mod fake_http;
+#[allow(dead_code)]
 mod fake_telegram;
 #[allow(dead_code)]
 mod fake_whatsapp;

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::cable::{Cable, agent_identifier};
 use crate::fake_telegram::{FakeTelegram, fixture};
-use crate::helpers::{Db, TestApp, eventually};
+use crate::helpers::{Db, TestApp, conversations, eventually, messages};
 
 const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1";
 /// A small PNG (1 x 1).
@@ -57,21 +57,6 @@ async fn post_update(b: &Bot, update: &Value, secret: Option<&str>) -> StatusCod
         req = req.header("X-Telegram-Bot-Api-Secret-Token", s);
     }
     req.send().await.unwrap().status()
-}
-
-async fn messages(app: &TestApp, conv: i64) -> Vec<Value> {
-    app.ok(Method::GET, &app.acc(&format!("/conversations/{conv}/messages")), None)
-        .await["payload"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-async fn conversations(app: &TestApp) -> Vec<Value> {
-    app.ok(Method::GET, &app.acc("/conversations?status=all"), None).await["data"]["payload"]
-        .as_array()
-        .unwrap()
-        .clone()
 }
 
 /// The same update from another user (another chat).

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::fake_whatsapp::{FakeWhatsApp, fixture, sign};
-use crate::helpers::{Db, TestApp, eventually};
+use crate::helpers::{Db, TestApp, conversations, eventually, messages};
 
 const APP_SECRET: &str = "meta-app-secret-for-tests";
 const API_KEY: &str = "EAAG-test-access-token";
@@ -69,21 +69,6 @@ async fn post_hook(n: &Number, body: &Value, signature: Option<String>) -> Statu
 async fn deliver(n: &Number, body: &Value) {
     let raw = serde_json::to_vec(body).unwrap();
     assert_eq!(post_hook(n, body, Some(sign(APP_SECRET, &raw))).await, StatusCode::OK);
-}
-
-async fn conversations(app: &TestApp) -> Vec<Value> {
-    app.ok(Method::GET, &app.acc("/conversations?status=all"), None).await["data"]["payload"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-async fn messages(app: &TestApp, conv: i64) -> Vec<Value> {
-    app.ok(Method::GET, &app.acc(&format!("/conversations/{conv}/messages")), None)
-        .await["payload"]
-        .as_array()
-        .unwrap()
-        .clone()
 }
 
 /// A status webhook fixture about our message `wamid`.
