@@ -257,6 +257,20 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
             )));
             continue;
         }
+        // WhatsApp takes free-form replies only within 24 hours of the
+        // customer's last message; after that only a template.
+        if inbox.channel() == ChannelType::Whatsapp
+            && input.message_type == MessageType::Outgoing
+            && !input.private
+            && input.additional_attributes.get("template_params").is_none()
+            && !crate::channels::whatsapp::window_open(w.tx(), conv.id).await?
+        {
+            slots.push(Slot::Failed(CoreError::invalid(
+                "content",
+                "More than 24 hours have passed since the customer's last message: send an approved template (template_params)",
+            )));
+            continue;
+        }
         if input.message_type == MessageType::Incoming
             && conv.status() == ConversationStatus::Resolved
             && !inbox.setting_bool("allow_messages_after_resolved", true)

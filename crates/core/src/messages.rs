@@ -105,10 +105,6 @@ impl Core {
                 return Err(e);
             }
         };
-        if let Err(e) = self.check_reply_window(ctx, display_id, &input).await {
-            self.discard(&files).await;
-            return Err(e);
-        }
         let from = if input.message_type == MessageType::Incoming {
             crate::ingest::From::ConversationContact
         } else {
@@ -120,46 +116,19 @@ impl Core {
             member_of: if ctx.is_admin() { None } else { Some(ctx.user.id) },
             input,
             from,
-            attachments: files,
+            attachments: files.clone(),
         };
-        let o = self.ingest(item).await?;
+        // A refused message (outside WhatsApp's window, say) keeps no files.
+        let o = match self.ingest(item).await {
+            Ok(o) => o,
+            Err(e) => {
+                self.discard(&files).await;
+                return Err(e);
+            }
+        };
         let mut v = present::message_rest(&o.message, &o.sender, o.display_id);
         self.with_attachments(&mut v, &o.attachments);
         Ok(v)
-    }
-
-    /// WhatsApp takes free-form replies only within 24 hours of the
-    /// customer's last message; after that only a template (422 otherwise).
-    async fn check_reply_window(
-        self: &Arc<Self>,
-        ctx: &AccountCtx,
-        display_id: i64,
-        input: &MessageInput,
-    ) -> CoreResult<()> {
-        if input.message_type != MessageType::Outgoing
-            || input.private
-            || input.additional_attributes.get("template_params").is_some()
-        {
-            return Ok(());
-        }
-        let mut tx = self.store.read().await?;
-        let Some(conv) = tx.get_conversation(ctx.account_id(), display_id).await? else {
-            return Ok(()); // the ingest answers 404
-        };
-        let Some(inbox) = tx.get_inbox(conv.account_id, conv.inbox_id).await? else {
-            return Ok(());
-        };
-        if inbox.channel() != ChannelType::Whatsapp {
-            return Ok(());
-        }
-        if crate::channels::whatsapp::window_open(&mut *tx, conv.id).await? {
-            Ok(())
-        } else {
-            Err(CoreError::invalid(
-                "content",
-                "More than 24 hours have passed since the customer's last message: send an approved template (template_params)",
-            ))
-        }
     }
 
     /// Deletes stored files of a request that will not become a message.
