@@ -1,7 +1,7 @@
 //! The durable job runner. Jobs are rows written in the same transaction as
 //! the change that needs them; workers claim due jobs with a lease (on
 //! PostgreSQL with `FOR UPDATE SKIP LOCKED`, so nodes share the queue), run
-//! them, and delete them on success. Failures are retried with exponential
+//! them, and delete them on success (in batches, by one completer). Failures are retried with exponential
 //! backoff and jitter until `max_attempts` or the job's deadline, then the
 //! job is kept as dead with its last error, and its owner is told.
 
