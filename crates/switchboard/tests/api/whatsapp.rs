@@ -265,6 +265,21 @@ async fn inbound_webhooks(db: Db) {
         .find(|m| m["content_attributes"].get("in_reply_to_external_id").is_some())
         .expect("the reply with context");
     assert!(quoted["content_attributes"]["in_reply_to_external_id"].is_string());
+    // Signed but not JSON, or larger than any webhook: refused, nothing stored.
+    let count = messages(app, conv).await.len();
+    for raw in [b"{nope".to_vec(), vec![b' '; 3 * 1024 * 1024]] {
+        let s = app
+            .client
+            .post(format!("{}/webhooks/whatsapp/+15550783881", app.base))
+            .header("X-Hub-Signature-256", sign(APP_SECRET, &raw))
+            .body(raw)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(s.is_client_error(), "{s}");
+    }
+    assert_eq!(messages(app, conv).await.len(), count);
     // Template status updates are not messages.
     deliver(&n, &fixture("webhooks/template_status_update.json")).await;
     assert_eq!(messages(app, conv).await.len(), ms.len());
