@@ -563,6 +563,45 @@ impl Tx for SqlTx {
         }
     }
 
+    async fn inboxes_of_type(&mut self, channel_type: i16) -> StoreResult<Vec<Inbox>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            inbox_cols!(),
+            " FROM inboxes WHERE channel_type = $1 ORDER BY id"
+        ))
+        .bind(channel_type)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn get_mail_cursor(&mut self, inbox_id: i64) -> StoreResult<Option<MailCursor>> {
+        sqlx::query_as(
+            "SELECT inbox_id, uid_validity, last_uid, polled_at, last_error FROM mail_cursors WHERE inbox_id = $1",
+        )
+        .bind(inbox_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn set_mail_cursor(&mut self, c: &MailCursor) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO mail_cursors (inbox_id, uid_validity, last_uid, polled_at, last_error) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (inbox_id) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, \
+             polled_at = excluded.polled_at, last_error = excluded.last_error",
+        )
+        .bind(c.inbox_id)
+        .bind(c.uid_validity)
+        .bind(c.last_uid)
+        .bind(c.polled_at)
+        .bind(&c.last_error)
+        .execute(&mut *self.tx)
+        .await
+        .map(|_| ())
+        .map_err(map_err)
+    }
+
     async fn update_inbox(&mut self, i: &Inbox) -> StoreResult<()> {
         sqlx::query(
             "UPDATE inboxes SET name = $3, webhook_url = $4, settings = $5, channel_config = $6, hmac_token = $7, \
@@ -1289,6 +1328,30 @@ impl Tx for SqlTx {
             "SELECT created_at FROM messages WHERE conversation_id = $1 AND message_type = 0 ORDER BY id DESC LIMIT 1",
         )
         .bind(conversation_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn last_incoming_message(&mut self, conversation_id: i64) -> StoreResult<Option<Message>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            message_cols!(),
+            " FROM messages WHERE conversation_id = $1 AND message_type = 0 ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(conversation_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn find_conversation_by_uuid(&mut self, uuid: &str) -> StoreResult<Option<Conversation>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            conversation_cols!(),
+            " FROM conversations WHERE uuid = $1"
+        ))
+        .bind(uuid)
         .fetch_optional(&mut *self.tx)
         .await
         .map_err(map_err)

@@ -445,3 +445,54 @@ async fn pruning_keeps_what_is_recent(store: Arc<dyn Store>) {
     );
 }
 conformance!(pruning_keeps_what_is_recent);
+
+/// What e-mail needs: conversations by uuid, the latest incoming message,
+/// inboxes by channel type across accounts, and mailbox cursors that are
+/// replaced in place and go with their inbox.
+async fn mail_lookups_and_cursors(store: Arc<dyn Store>) {
+    let (acc, inbox, _contact, conv) = seed(&store).await;
+    let mut tx = store.write().await.unwrap();
+    let found = tx.find_conversation_by_uuid(&conv.uuid).await.unwrap().unwrap();
+    assert_eq!(found.id, conv.id);
+    assert!(tx.find_conversation_by_uuid("no-such-uuid").await.unwrap().is_none());
+    assert!(tx.last_incoming_message(conv.id).await.unwrap().is_none());
+    let first = tx.insert_message(&message(&conv, Some("a@x"))).await.unwrap().unwrap();
+    let mut out = message(&conv, Some("ours@x"));
+    out.message_type = MessageType::Outgoing;
+    tx.insert_message(&out).await.unwrap().unwrap();
+    assert_eq!(
+        tx.last_incoming_message(conv.id).await.unwrap().unwrap().id,
+        first.id,
+        "outgoing messages are passed over"
+    );
+    let second = tx.insert_message(&message(&conv, Some("b@x"))).await.unwrap().unwrap();
+    assert_eq!(tx.last_incoming_message(conv.id).await.unwrap().unwrap().id, second.id);
+
+    let mut mail_inbox = inbox.clone();
+    mail_inbox.channel_type = 2;
+    mail_inbox.channel_key = uuid::Uuid::new_v4().to_string();
+    mail_inbox.hmac_token = uuid::Uuid::new_v4().to_string();
+    let mail_inbox = tx.insert_inbox(&mail_inbox).await.unwrap();
+    let of_type = tx.inboxes_of_type(2).await.unwrap();
+    assert_eq!(of_type.iter().map(|i| i.id).collect::<Vec<_>>(), vec![mail_inbox.id]);
+    assert!(tx.get_mail_cursor(mail_inbox.id).await.unwrap().is_none());
+    let mut c = switchboard_store::MailCursor {
+        inbox_id: mail_inbox.id,
+        uid_validity: 7,
+        last_uid: 3,
+        polled_at: 10,
+        last_error: None,
+    };
+    tx.set_mail_cursor(&c).await.unwrap();
+    c.last_uid = 9;
+    c.last_error = Some("login refused".into());
+    tx.set_mail_cursor(&c).await.unwrap();
+    assert_eq!(tx.get_mail_cursor(mail_inbox.id).await.unwrap(), Some(c));
+    assert!(tx.delete_inbox(acc, mail_inbox.id).await.unwrap());
+    assert!(
+        tx.get_mail_cursor(mail_inbox.id).await.unwrap().is_none(),
+        "gone with the inbox"
+    );
+    tx.commit().await.unwrap();
+}
+conformance!(mail_lookups_and_cursors);

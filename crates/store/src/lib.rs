@@ -115,6 +115,11 @@ pub trait Tx: Send {
     /// Inboxes of the account; with `member` only those the user is a member of.
     async fn list_inboxes(&mut self, account_id: i64, member: Option<i64>) -> StoreResult<Vec<Inbox>>;
     async fn update_inbox(&mut self, i: &Inbox) -> StoreResult<()>;
+    /// Every inbox of a channel type, of all accounts (mailbox polling).
+    async fn inboxes_of_type(&mut self, channel_type: i16) -> StoreResult<Vec<Inbox>>;
+    async fn get_mail_cursor(&mut self, inbox_id: i64) -> StoreResult<Option<MailCursor>>;
+    /// Inserts or replaces the inbox's cursor.
+    async fn set_mail_cursor(&mut self, c: &MailCursor) -> StoreResult<()>;
     async fn delete_inbox(&mut self, account_id: i64, id: i64) -> StoreResult<bool>;
     async fn list_inbox_members(&mut self, inbox_id: i64) -> StoreResult<Vec<i64>>;
     async fn add_inbox_members(&mut self, inbox_id: i64, user_ids: &[i64], now: i64) -> StoreResult<()>;
@@ -199,6 +204,10 @@ pub trait Tx: Send {
     /// The last non-activity, non-private message of each conversation.
     async fn last_messages(&mut self, conversation_ids: &[i64]) -> StoreResult<Vec<Message>>;
     async fn last_incoming_at(&mut self, conversation_id: i64) -> StoreResult<Option<i64>>;
+    /// The conversation's latest message from its contact.
+    async fn last_incoming_message(&mut self, conversation_id: i64) -> StoreResult<Option<Message>>;
+    /// A conversation by its uuid (callers check it belongs where they look).
+    async fn find_conversation_by_uuid(&mut self, uuid: &str) -> StoreResult<Option<Conversation>>;
 
     // ---- messages ----
     /// Inserts a message; `None` when its `(inbox_id, source_id)` or

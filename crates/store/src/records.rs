@@ -466,3 +466,16 @@ pub struct NewCsat {
     pub rating: i16,
     pub feedback_message: Option<String>,
 }
+
+/// How far IMAP polling of an e-mail inbox has read its mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MailCursor {
+    pub inbox_id: i64,
+    /// The mailbox's UIDVALIDITY when `last_uid` was read.
+    pub uid_validity: i64,
+    /// The highest UID imported.
+    pub last_uid: i64,
+    pub polled_at: i64,
+    /// Why the last poll failed; `None` when it worked.
+    pub last_error: Option<String>,
+}
