@@ -49,12 +49,76 @@ const WIDGET_FIELDS: &[(&str, Kind)] = &[
     ("selected_feature_flags", Kind::Array),
 ];
 
+/// An e-mail inbox's mail servers (Chatwoot's names). Passwords are kept
+/// when an update leaves them empty and are never shown back.
+const EMAIL_FIELDS: &[(&str, Kind)] = &[
+    ("imap_enabled", Kind::Bool),
+    ("imap_address", Kind::Text),
+    ("imap_port", Kind::Port),
+    ("imap_login", Kind::Text),
+    ("imap_password", Kind::Text),
+    ("imap_enable_ssl", Kind::Bool),
+    ("imap_folder", Kind::Text),
+    ("smtp_enabled", Kind::Bool),
+    ("smtp_address", Kind::Text),
+    ("smtp_port", Kind::Port),
+    ("smtp_login", Kind::Text),
+    ("smtp_password", Kind::Text),
+    ("smtp_domain", Kind::Text),
+    ("smtp_enable_starttls_auto", Kind::Bool),
+    ("smtp_enable_ssl_tls", Kind::Bool),
+    ("smtp_authentication", Kind::Text),
+    ("smtp_openssl_verify_mode", Kind::Text),
+];
+
+/// Copies an e-mail inbox's server settings from `channel` into `config`.
+fn email_fields(channel: &Value, config: &mut Map<String, Value>) -> CoreResult<()> {
+    let mut incoming = channel.as_object().cloned().unwrap_or_default();
+    for key in ["imap_password", "smtp_password"] {
+        if incoming.get(key).and_then(Value::as_str) == Some("") && config.contains_key(key) {
+            incoming.remove(key);
+        }
+    }
+    copy_fields(&Value::Object(incoming), EMAIL_FIELDS, config)?;
+    for key in ["imap_address", "smtp_address"] {
+        if let Some(Value::String(h)) = config.get(key)
+            && (h.len() > 253 || h.contains(['/', ' ', '@', ':']) && !h.starts_with('['))
+        {
+            return Err(CoreError::invalid(key, format!("{key} must be a host name")));
+        }
+    }
+    if let Some(Value::String(m)) = config.get("smtp_openssl_verify_mode")
+        && !["none", "peer", "client_once", "fail_if_no_peer_cert"].contains(&m.as_str())
+    {
+        return Err(CoreError::invalid(
+            "smtp_openssl_verify_mode",
+            "smtp_openssl_verify_mode is not included in the list",
+        ));
+    }
+    let on = |k: &str| config.get(k).and_then(Value::as_bool) == Some(true);
+    if on("imap_enabled") && config.get("imap_address").is_none() {
+        return Err(CoreError::invalid(
+            "imap_address",
+            "imap_address can't be blank when IMAP is enabled",
+        ));
+    }
+    if on("smtp_enabled") && config.get("smtp_address").is_none() {
+        return Err(CoreError::invalid(
+            "smtp_address",
+            "smtp_address can't be blank when SMTP is enabled",
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Clone, Copy)]
 enum Kind {
     Bool,
     Text,
     Object,
     Array,
+    /// A TCP port, 1-65535.
+    Port,
 }
 
 const MAX_SETTING_TEXT: usize = 10_000;
@@ -82,6 +146,11 @@ fn copy_fields(src: &Value, fields: &[(&str, Kind)], into: &mut Map<String, Valu
                 Some(Value::Null) | None => None,
                 Some(a @ Value::Array(_)) => Some(a.clone()),
                 Some(_) => return Err(CoreError::invalid(key, format!("{key} must be a list"))),
+            },
+            Kind::Port => match p.i64(key)? {
+                None => None,
+                Some(n) if (1..=65535).contains(&n) => Some(json!(n)),
+                Some(_) => return Err(CoreError::invalid(key, format!("{key} must be a port from 1 to 65535"))),
             },
         };
         match v {
@@ -163,7 +232,20 @@ impl Core {
 
     pub async fn get_inbox(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
         let inbox = self.visible_inbox(ctx, id).await?;
-        Ok(present::inbox(&inbox, self.public_url(), ctx.is_admin()))
+        let mut v = present::inbox(&inbox, self.public_url(), ctx.is_admin());
+        // How the mailbox's last read went, for administrators to see.
+        if inbox.channel() == ChannelType::Email && ctx.is_admin() {
+            let cursor = self.store.read().await?.get_mail_cursor(inbox.id).await?;
+            v["imap_status"] = match cursor {
+                Some(c) => json!({
+                    "polled_at": c.polled_at / 1_000_000,
+                    "last_error": c.last_error,
+                    "last_uid": c.last_uid,
+                }),
+                None => Value::Null,
+            };
+        }
+        Ok(v)
     }
 
     pub async fn create_inbox(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
@@ -288,6 +370,42 @@ impl Core {
                 config.insert("message_templates".into(), json!(templates));
                 (number, None)
             }
+            ChannelType::Email => {
+                let email = validate::email(&cp.req_str("email")?).map_err(|m| CoreError::invalid("email", m))?;
+                {
+                    let mut tx = self.store.read().await?;
+                    let taken = tx
+                        .inboxes_of_type(ChannelType::Email.code())
+                        .await?
+                        .iter()
+                        .any(|i| crate::channels::email::inbox_address(i) == email);
+                    if taken {
+                        return Err(CoreError::invalid("email", "Email has already been taken"));
+                    }
+                }
+                config.insert("email".into(), json!(email));
+                config.insert("provider".into(), json!("other"));
+                email_fields(channel, &mut config)?;
+                let preview = Inbox {
+                    id: 0,
+                    account_id: ctx.account_id(),
+                    name: name.clone(),
+                    channel_type: channel_type.code(),
+                    channel_key: String::new(),
+                    hmac_token: String::new(),
+                    secret: String::new(),
+                    webhook_url: None,
+                    settings: json!({}),
+                    channel_config: Value::Object(config.clone()),
+                    created_at: 0,
+                    updated_at: 0,
+                };
+                // A mailbox that cannot be read is refused before anything is kept.
+                if preview.channel_config.get("imap_enabled").and_then(Value::as_bool) == Some(true) {
+                    self.check_imap(&preview).await?;
+                }
+                (random_token(24), None)
+            }
             other => {
                 return Err(CoreError::invalid(
                     "channel",
@@ -334,6 +452,22 @@ impl Core {
     pub async fn update_inbox(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
         ctx.require_admin()?;
         let p = Params::new(body);
+        // New IMAP settings are tried before the transaction (a mailbox that
+        // cannot be read is refused, and no lock waits on the network).
+        if let Some(channel) = body.get("channel").filter(|c| c.is_object()) {
+            let mut preview = self.visible_inbox(ctx, id).await?;
+            if preview.channel() == ChannelType::Email {
+                let mut config = preview.channel_config.as_object().cloned().unwrap_or_default();
+                email_fields(channel, &mut config)?;
+                let imap_changed = channel
+                    .as_object()
+                    .is_some_and(|o| o.keys().any(|k| k.starts_with("imap_")));
+                preview.channel_config = Value::Object(config);
+                if imap_changed && preview.channel_config.get("imap_enabled").and_then(Value::as_bool) == Some(true) {
+                    self.check_imap(&preview).await?;
+                }
+            }
+        }
         let mut w = Work::begin(self).await?;
         let mut inbox = w
             .tx()
@@ -360,6 +494,7 @@ impl Core {
                     }
                 }
                 ChannelType::WebWidget => copy_fields(channel, WIDGET_FIELDS, &mut config)?,
+                ChannelType::Email => email_fields(channel, &mut config)?,
                 _ => {}
             }
             inbox.channel_config = Value::Object(config);

@@ -92,9 +92,14 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
     let mut running = JoinSet::new();
     let lease = core.config.job_lease.as_micros() as i64;
     let mut next_prune = Instant::now() + Duration::from_secs(60);
+    let mut next_mail = Instant::now();
     loop {
         if *shutdown.borrow() {
             break;
+        }
+        if Instant::now() >= next_mail {
+            next_mail = Instant::now() + core.config.imap_poll_interval;
+            queue_mail_polls(&core).await;
         }
         if Instant::now() >= next_prune {
             next_prune = Instant::now() + Duration::from_secs(600);
@@ -137,6 +142,54 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
     let _ = finishing.await;
 }
 
+/// The job that reads one e-mail inbox's IMAP mailbox.
+pub const JOB_IMAP_POLL: &str = "imap_poll";
+
+/// Queues a poll of every mailbox read over IMAP. One poll per inbox is
+/// queued or running at a time (its unique key), whichever server runs it.
+pub async fn queue_mail_polls(core: &Arc<Core>) {
+    let result = async {
+        let mut tx = core.store.write().await?;
+        let now = now_micros();
+        let jobs: Vec<switchboard_store::NewJob> = tx
+            .inboxes_of_type(switchboard_domain::ChannelType::Email.code())
+            .await?
+            .into_iter()
+            .filter(|i| i.channel_config.get("imap_enabled").and_then(Value::as_bool) == Some(true))
+            .map(|i| switchboard_store::NewJob {
+                kind: JOB_IMAP_POLL.into(),
+                payload: serde_json::json!({ "inbox_id": i.id }),
+                run_at: now,
+                max_attempts: 1,
+                deadline_at: None,
+                unique_key: Some(format!("imap_poll:{}", i.id)),
+                queue_key: None,
+            })
+            .collect();
+        if !jobs.is_empty() {
+            tx.insert_jobs(&jobs, now).await?;
+        }
+        tx.commit().await?;
+        Ok::<usize, CoreError>(jobs.len())
+    }
+    .await;
+    match result {
+        Ok(0) => {}
+        Ok(_) => core.wake_jobs(),
+        Err(e) => tracing::warn!(error = %e, "queueing mailbox polls failed"),
+    }
+}
+
+async fn imap_poll(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
+    let id = job
+        .payload
+        .get("inbox_id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| JobFailure::Permanent("bad poll payload".into()))?;
+    core.poll_mailbox(id).await?;
+    Ok(())
+}
+
 /// Deletes what the retention settings no longer keep, in bounded batches.
 pub async fn prune(core: &Arc<Core>) {
     let now = now_micros();
@@ -161,6 +214,7 @@ async fn execute(core: &Arc<Core>, job: Job, done: &tokio::sync::mpsc::Unbounded
         JOB_DELIVER => deliver(core, &job).await,
         JOB_SNOOZE_WAKE => snooze_wake(core, &job).await,
         crate::channels::JOB_CHANNEL_SEND => channel_send(core, &job).await,
+        JOB_IMAP_POLL => imap_poll(core, &job).await,
         other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
     };
     if result.is_ok() {

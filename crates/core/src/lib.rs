@@ -67,6 +67,12 @@ pub struct CoreConfig {
     pub whatsapp_api_url: String,
     /// Pace sends to each platform's published limits (off only for benches).
     pub channel_rate_limits: bool,
+    /// The domain whose `reply+{uuid}@` addresses reach this server (through
+    /// a mailbox or the raw-mail endpoint); without one, replies go to the
+    /// inbox's own address and threading rests on In-Reply-To/References.
+    pub mail_inbound_domain: Option<String>,
+    /// How often e-mail inboxes' IMAP mailboxes are read.
+    pub imap_poll_interval: Duration,
 }
 
 impl Default for CoreConfig {
@@ -89,6 +95,8 @@ impl Default for CoreConfig {
             telegram_api_url: "https://api.telegram.org".into(),
             whatsapp_api_url: "https://graph.facebook.com/v21.0".into(),
             channel_rate_limits: true,
+            mail_inbound_domain: None,
+            imap_poll_interval: Duration::from_secs(60),
         }
     }
 }

@@ -57,8 +57,17 @@ pub fn parse_input(body: &Value, has_files: bool) -> CoreResult<MessageInput> {
         Some(v) => ContentType::from_json(v)
             .ok_or_else(|| CoreError::invalid("content_type", "content_type is not included in the list"))?,
     };
-    let content_attributes = validate::content_attributes(p.raw("content_attributes"))
+    let mut content_attributes = validate::content_attributes(p.raw("content_attributes"))
         .map_err(|m| CoreError::invalid("content_attributes", m))?;
+    // E-mail recipients (used by e-mail inboxes, kept on the message).
+    for key in ["cc_emails", "bcc_emails", "to_emails"] {
+        if let Some(v) = p.raw(key) {
+            let list = crate::channels::email::address_list(v, key)?;
+            if !list.is_empty() {
+                crate::present::set_key(&mut content_attributes, key, json!(list));
+            }
+        }
+    }
     validate::content_for_type(content_type, &content_attributes)
         .map_err(|m| CoreError::invalid("content_attributes", m))?;
     if content.as_deref().is_none_or(|c| c.trim().is_empty()) && content_type == ContentType::Text && !has_files {

@@ -263,6 +263,40 @@ pub fn inbox(i: &Inbox, public_url: &str, admin: bool) -> Value {
                 );
             }
         }
+        ChannelType::Email => {
+            obj.insert("email".into(), get_or(c, "email", json!("")));
+            obj.insert("provider".into(), get_or(c, "provider", json!("other")));
+            if admin {
+                for (k, d) in [
+                    ("imap_enabled", json!(false)),
+                    ("imap_address", json!("")),
+                    ("imap_port", json!(993)),
+                    ("imap_login", json!("")),
+                    ("imap_enable_ssl", json!(true)),
+                    ("imap_folder", json!("INBOX")),
+                    ("smtp_enabled", json!(false)),
+                    ("smtp_address", json!("")),
+                    ("smtp_port", json!(587)),
+                    ("smtp_login", json!("")),
+                    ("smtp_domain", json!("")),
+                    ("smtp_enable_starttls_auto", json!(true)),
+                    ("smtp_enable_ssl_tls", json!(false)),
+                    ("smtp_authentication", json!("login")),
+                    ("smtp_openssl_verify_mode", json!("peer")),
+                ] {
+                    obj.insert(k.into(), get_or(c, k, d));
+                }
+                // Passwords are never shown back; only whether one is set.
+                for k in ["imap_password", "smtp_password"] {
+                    let set = c.get(k).and_then(Value::as_str).is_some_and(|p| !p.is_empty());
+                    obj.insert(format!("{k}_set"), json!(set));
+                }
+                obj.insert(
+                    "raw_email_webhook_url".into(),
+                    json!(format!("{public_url}/webhooks/email/{}", i.channel_key)),
+                );
+            }
+        }
         _ => {}
     }
     if admin {

@@ -370,6 +370,20 @@ impl Core {
             w.commit().await?;
             return Ok(existing);
         }
+        let conv = self.open_conversation(&mut w, v, custom, additional).await?;
+        w.commit().await?;
+        Ok(conv)
+    }
+
+    /// A new conversation of the visitor's, inside `w` (the caller holds
+    /// the contact inbox's lock): evented, and greeted when the inbox says so.
+    pub(crate) async fn open_conversation(
+        self: &Arc<Self>,
+        w: &mut Work,
+        v: &Visitor,
+        custom: Value,
+        additional: Value,
+    ) -> CoreResult<Conversation> {
         let contact = w
             .tx()
             .get_contact(v.contact.account_id, v.contact.id)
@@ -395,7 +409,7 @@ impl Core {
                 )
             })
             .await?;
-        self.conversation_created(&mut w, &conv, &Actor::system()).await?;
+        self.conversation_created(w, &conv, &Actor::system()).await?;
         // The inbox's greeting opens every conversation a visitor starts.
         if v.inbox.setting_bool("greeting_enabled", false)
             && let Some(text) = v
@@ -405,9 +419,8 @@ impl Core {
                 .and_then(Value::as_str)
                 .filter(|t| !t.trim().is_empty())
         {
-            self.system_message(&mut w, &conv, text, MessageType::Template).await?;
+            self.system_message(w, &conv, text, MessageType::Template).await?;
         }
-        w.commit().await?;
         Ok(conv)
     }
 

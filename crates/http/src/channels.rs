@@ -1,5 +1,6 @@
-//! Platform webhooks: `POST /webhooks/telegram/{bot id}` and
-//! `GET|POST /webhooks/whatsapp/{number}`. Answered 200 after what the
+//! Platform webhooks: `POST /webhooks/telegram/{bot id}`,
+//! `GET|POST /webhooks/whatsapp/{number}` and `POST /webhooks/email/{token}`
+//! (a raw RFC 822 mail, from a forwarding service). Answered 200 after what the
 //! request carried is stored; 401 when the request is not signed for the
 //! inbox, 404 for an unknown inbox.
 
@@ -66,4 +67,17 @@ pub async fn whatsapp_verify(
         challenge,
     )
         .into_response())
+}
+
+/// A raw mail for the e-mail inbox whose secret token is in the path.
+pub async fn email(
+    State(st): State<Arc<AppState>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    st.core
+        .channel_webhook(ChannelType::Email, &token, &lower_headers(&headers), &body)
+        .await?;
+    Ok(axum::Json(serde_json::json!({ "ok": true })).into_response())
 }

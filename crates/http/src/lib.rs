@@ -105,6 +105,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/webhooks/whatsapp/{number}",
             axum::routing::get(channels::whatsapp_verify).post(channels::whatsapp),
         )
+        .route(
+            "/webhooks/email/{token}",
+            axum::routing::post(channels::email).layer(axum::extract::DefaultBodyLimit::max(
+                switchboard_core::channels::email::MAX_MAIL_BYTES,
+            )),
+        )
         .route("/widget.js", axum::routing::get(widget_js))
         .route("/app", axum::routing::get(app_page))
         .route("/app/", axum::routing::get(app_page))

@@ -157,6 +157,15 @@ pub struct Options {
     /// per bot, one a second per chat) [default: true].
     #[arg(long, env = "SWITCHBOARD_CHANNEL_RATE_LIMITS")]
     pub channel_rate_limits: Option<bool>,
+    /// The domain whose `reply+{conversation uuid}@` addresses reach this
+    /// server (a catch-all mailbox read over IMAP, or a forwarding service
+    /// posting to `/webhooks/email/{token}`). E-mail replies then carry
+    /// such a Reply-To; without it they name the inbox's own address.
+    #[arg(long, env = "SWITCHBOARD_MAIL_INBOUND_DOMAIN")]
+    pub mail_inbound_domain: Option<String>,
+    /// Seconds between reads of e-mail inboxes' IMAP mailboxes [default: 60].
+    #[arg(long, env = "SWITCHBOARD_IMAP_POLL_SECONDS")]
+    pub imap_poll_seconds: Option<u64>,
     /// Days stored events are kept [default: 7].
     #[arg(long, env = "SWITCHBOARD_EVENT_RETENTION_DAYS")]
     pub event_retention_days: Option<u64>,
@@ -198,6 +207,8 @@ pub struct Settings {
     pub telegram_api_url: String,
     pub whatsapp_api_url: String,
     pub channel_rate_limits: bool,
+    pub mail_inbound_domain: Option<String>,
+    pub imap_poll_interval: Duration,
     pub s3: Option<switchboard_core::S3Config>,
     pub log_json: bool,
     pub log: String,
@@ -249,6 +260,13 @@ impl Settings {
                 .trim_end_matches('/')
                 .to_string(),
             channel_rate_limits: pick!(channel_rate_limits, true),
+            mail_inbound_domain: cli
+                .mail_inbound_domain
+                .clone()
+                .or(file.mail_inbound_domain.clone())
+                .map(|d| d.trim().trim_start_matches('@').to_lowercase())
+                .filter(|d| !d.is_empty()),
+            imap_poll_interval: Duration::from_secs(pick!(imap_poll_seconds, 60).max(1)),
             s3: match (
                 cli.s3_endpoint.clone().or(file.s3_endpoint.clone()),
                 cli.s3_bucket.clone().or(file.s3_bucket.clone()),

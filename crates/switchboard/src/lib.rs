@@ -63,6 +63,8 @@ pub fn build_core(s: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Arc<Cor
         telegram_api_url: s.telegram_api_url.clone(),
         whatsapp_api_url: s.whatsapp_api_url.clone(),
         channel_rate_limits: s.channel_rate_limits,
+        mail_inbound_domain: s.mail_inbound_domain.clone(),
+        imap_poll_interval: s.imap_poll_interval,
         ..CoreConfig::default()
     };
     Ok(Core::new(store, config, outbound))

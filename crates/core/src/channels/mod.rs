@@ -6,6 +6,7 @@
 //! visibly) and the inbound path (contact, conversation, de-duplicated
 //! message, attachments) are shared; a new channel is one adapter here.
 
+pub mod email;
 pub mod telegram;
 pub mod whatsapp;
 
@@ -61,6 +62,8 @@ pub struct Outgoing {
     /// The contact's additional attributes (what a platform noted about the
     /// chat, such as Telegram's business connection).
     pub contact_attributes: Value,
+    /// Threading, recipients and names for e-mail.
+    pub mail: Option<email::MailContext>,
 }
 
 /// A file the platform holds for an inbound message.
@@ -99,6 +102,8 @@ pub enum Inbound {
         external_id: String,
         content: Option<String>,
     },
+    /// A whole mail (threading decides its conversation).
+    Mail(Box<email::InboundMail>),
     /// A receipt for one of our messages.
     Status {
         external_id: String,
@@ -179,6 +184,7 @@ pub fn adapter(channel: ChannelType) -> Option<&'static dyn Adapter> {
     match channel {
         ChannelType::Telegram => Some(&telegram::Telegram),
         ChannelType::Whatsapp => Some(&whatsapp::WhatsApp),
+        ChannelType::Email => Some(&email::Email),
         _ => None,
     }
 }
@@ -296,6 +302,52 @@ impl Core {
             None => None,
         };
         let atts = tx.attachments_for(&[m.id]).await?;
+        let mail = if inbox.channel() == ChannelType::Email {
+            let last_incoming = tx.last_incoming_message(conv.id).await?.and_then(|l| {
+                let email = l.content_attributes.get("email")?;
+                let id = email.get("message_id").and_then(Value::as_str)?.to_string();
+                let refs = email
+                    .get("references")
+                    .and_then(Value::as_array)
+                    .map(|r| r.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default();
+                Some((id, refs))
+            });
+            let sender_name = match (m.sender_type.as_deref(), m.sender_id) {
+                (Some("User"), Some(uid)) => tx.get_user(uid).await?.map(|u| {
+                    u.display_name
+                        .clone()
+                        .filter(|d| !d.trim().is_empty())
+                        .unwrap_or(u.name)
+                }),
+                _ => None,
+            };
+            let list = |key: &str| -> Vec<String> {
+                m.content_attributes
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default()
+            };
+            Some(email::MailContext {
+                message_id: m.id,
+                account_id: conv.account_id,
+                conversation_uuid: conv.uuid.clone(),
+                display_id: conv.display_id,
+                subject: conv
+                    .additional_attributes
+                    .get("mail_subject")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                sender_name,
+                last_incoming,
+                to: list("to_emails"),
+                cc: list("cc_emails"),
+                bcc: list("bcc_emails"),
+            })
+        } else {
+            None
+        };
         drop(tx);
         let mut files = Vec::with_capacity(atts.len());
         for a in atts {
@@ -332,6 +384,7 @@ impl Core {
                     .filter(|t| t.is_object())
                     .cloned(),
                 contact_attributes,
+                mail,
             },
         ))))
     }
@@ -387,6 +440,7 @@ impl Core {
         for event in events {
             match event {
                 Inbound::Message(m) => self.channel_message(adapter, &inbox, m).await?,
+                Inbound::Mail(m) => self.channel_mail(&inbox, *m).await?,
                 Inbound::Edit { external_id, content } => self.channel_edit(&inbox, &external_id, content).await?,
                 Inbound::Status {
                     external_id,
@@ -411,7 +465,13 @@ impl Core {
                 return Ok(());
             }
         }
-        let visitor = self.channel_contact(inbox, &m).await?;
+        let mut body = json!({ "name": m.name, "source_id": m.sender_id });
+        if let Some(p) = &m.phone {
+            body["phone_number"] = json!(p);
+        }
+        let visitor = self
+            .channel_contact(inbox, &m.sender_id, body, &m.contact_attributes)
+            .await?;
         // The open conversation, or a new one (any latest one where the inbox
         // keeps a single conversation per contact).
         let open = [
@@ -488,40 +548,38 @@ impl Core {
     }
 
     /// The contact a platform message comes from: found by its address in
-    /// the inbox, or enrolled (a concurrent first message wins the race and
-    /// this one reads what it wrote).
-    async fn channel_contact(
+    /// the inbox, or enrolled from `body` (name, phone, e-mail; a concurrent
+    /// first message wins the race and this one reads what it wrote).
+    pub(crate) async fn channel_contact(
         self: &Arc<Self>,
         inbox: &Inbox,
-        m: &InboundMessage,
+        sender_id: &str,
+        body: Value,
+        attributes: &Value,
     ) -> CoreResult<crate::public::Visitor> {
-        if let Ok(v) = self.visitor_in(inbox.clone(), &m.sender_id).await {
-            self.refresh_contact_attributes(&v, m).await?;
+        if let Ok(v) = self.visitor_in(inbox.clone(), sender_id).await {
+            self.refresh_contact_attributes(&v, attributes).await?;
             return Ok(v);
-        }
-        let mut body = json!({ "name": m.name, "source_id": m.sender_id });
-        if let Some(p) = &m.phone {
-            body["phone_number"] = json!(p);
         }
         match self.enroll_visitor(inbox, &body, true).await {
             Ok(_) => {}
             Err(e) => {
-                if self.visitor_in(inbox.clone(), &m.sender_id).await.is_err() {
+                if self.visitor_in(inbox.clone(), sender_id).await.is_err() {
                     return Err(e);
                 }
             }
         }
-        let v = self.visitor_in(inbox.clone(), &m.sender_id).await?;
-        self.refresh_contact_attributes(&v, m).await?;
+        let v = self.visitor_in(inbox.clone(), sender_id).await?;
+        self.refresh_contact_attributes(&v, attributes).await?;
         Ok(v)
     }
 
     async fn refresh_contact_attributes(
         self: &Arc<Self>,
         v: &crate::public::Visitor,
-        m: &InboundMessage,
+        attributes: &Value,
     ) -> CoreResult<()> {
-        let Some(new) = m.contact_attributes.as_object().filter(|o| !o.is_empty()) else {
+        let Some(new) = attributes.as_object().filter(|o| !o.is_empty()) else {
             return Ok(());
         };
         let current = v.contact.additional_attributes.as_object();

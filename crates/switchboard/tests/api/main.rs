@@ -11,12 +11,14 @@ mod cable_client;
 mod contacts;
 mod conversations;
 mod dashboard;
+mod email;
 #[allow(dead_code)]
 mod fake_http;
 #[allow(dead_code)]
 mod fake_telegram;
 #[allow(dead_code)]
 mod fake_whatsapp;
+mod mail_servers;
 mod messages;
 mod nodes;
 mod public;

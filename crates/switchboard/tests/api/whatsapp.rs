@@ -268,8 +268,9 @@ async fn inbound_webhooks(db: Db) {
     // Signed but not JSON, or larger than any webhook: refused, nothing stored.
     let count = messages(app, conv).await.len();
     for raw in [b"{nope".to_vec(), vec![b' '; 3 * 1024 * 1024]] {
-        let s = app
-            .client
+        // A client of its own: the server closes a connection whose body it
+        // refused, and a pooled one could be handed to the next request.
+        let s = reqwest::Client::new()
             .post(format!("{}/webhooks/whatsapp/+15550783881", app.base))
             .header("X-Hub-Signature-256", sign(APP_SECRET, &raw))
             .body(raw)
