@@ -25,6 +25,16 @@ const TEXT = {
     businessAccountId: "WhatsApp Business Account ID", accessToken: "Access token",
     accessTokenHint: "A system user's permanent token with whatsapp_business_messaging.", appSecret: "App secret",
     whatsappNext: "in Meta's app settings, subscribe the webhook with this callback URL and verify token.",
+    newEmailInbox: "New e-mail inbox", emailAddress: "E-mail address", channelEmail: "E-mail",
+    emailHint: "The address customers write to. Replies are sent from it.",
+    imapLegend: "Incoming mail (IMAP)", imapEnabled: "Read this mailbox over IMAP", imapServer: "IMAP server",
+    imapPort: "IMAP port", imapLogin: "IMAP login", imapPassword: "IMAP password", imapSsl: "IMAP over SSL/TLS",
+    smtpLegend: "Outgoing mail (SMTP)", smtpEnabled: "Send replies over SMTP", smtpServer: "SMTP server",
+    smtpPort: "SMTP port", smtpLogin: "SMTP login", smtpPassword: "SMTP password",
+    smtpStarttls: "Use STARTTLS when the server offers it", smtpSsl: "SMTP over SSL/TLS (port 465)",
+    passwordKept: "Leave empty to keep the saved password", rawMailUrl: "Raw mail address (forwarding services POST RFC 822 here)",
+    emailCreated: "created. Forwarding services can also post raw mail to:",
+    mailboxRead: "Mailbox last read", mailboxError: "Reading the mailbox failed", mailboxNever: "The mailbox has not been read yet.",
     callbackUrl: "Callback URL", verifyToken: "Verify token", templatesSynced: "Message templates synced", channelWhatsApp: "WhatsApp", website: "Website URL",
     welcomeTitle: "Welcome title", welcomeTagline: "Welcome tagline",
     allowedDomains: "Allowed domains (comma-separated; empty allows any)", snippet: "Embed snippet",
@@ -88,6 +98,16 @@ const TEXT = {
     businessAccountId: "ID аккаунта WhatsApp Business", accessToken: "Токен доступа",
     accessTokenHint: "Постоянный токен системного пользователя с правом whatsapp_business_messaging.", appSecret: "Секрет приложения",
     whatsappNext: "в настройках приложения Meta подпишите вебхук на этот адрес с этим токеном проверки.",
+    newEmailInbox: "Новый почтовый ящик", emailAddress: "Адрес e-mail", channelEmail: "E-mail",
+    emailHint: "Адрес, на который пишут клиенты. Ответы уходят с него.",
+    imapLegend: "Входящая почта (IMAP)", imapEnabled: "Читать этот ящик по IMAP", imapServer: "Сервер IMAP",
+    imapPort: "Порт IMAP", imapLogin: "Логин IMAP", imapPassword: "Пароль IMAP", imapSsl: "IMAP через SSL/TLS",
+    smtpLegend: "Исходящая почта (SMTP)", smtpEnabled: "Отправлять ответы через SMTP", smtpServer: "Сервер SMTP",
+    smtpPort: "Порт SMTP", smtpLogin: "Логин SMTP", smtpPassword: "Пароль SMTP",
+    smtpStarttls: "Использовать STARTTLS, если сервер предлагает", smtpSsl: "SMTP через SSL/TLS (порт 465)",
+    passwordKept: "Оставьте пустым, чтобы не менять сохранённый пароль", rawMailUrl: "Адрес для писем целиком (сервисы пересылки отправляют сюда RFC 822)",
+    emailCreated: "создан. Сервисы пересылки могут также отправлять письма на:",
+    mailboxRead: "Ящик прочитан", mailboxError: "Не удалось прочитать ящик", mailboxNever: "Ящик ещё не читали.",
     callbackUrl: "Адрес вебхука", verifyToken: "Токен проверки", templatesSynced: "Шаблонов сообщений загружено", channelWhatsApp: "WhatsApp", website: "Адрес сайта",
     welcomeTitle: "Заголовок приветствия", welcomeTagline: "Подзаголовок приветствия",
     allowedDomains: "Разрешённые домены (через запятую; пусто — любые)", snippet: "Код для вставки",
@@ -488,7 +508,8 @@ function channelWord(inbox) {
   return inbox.channel_type === "Channel::Api" ? t("channelApi")
     : inbox.channel_type === "Channel::WebWidget" ? t("channelWeb")
     : inbox.channel_type === "Channel::Telegram" ? t("channelTelegram")
-    : inbox.channel_type === "Channel::Whatsapp" ? t("channelWhatsApp") : inbox.channel_type || "";
+    : inbox.channel_type === "Channel::Whatsapp" ? t("channelWhatsApp")
+    : inbox.channel_type === "Channel::Email" ? t("channelEmail") : inbox.channel_type || "";
 }
 
 const DAY_ORDER = [1, 2, 3, 4, 5, 6, 0]; // Monday first; 0 is Sunday as in Chatwoot
@@ -557,6 +578,79 @@ function tzDatalist() {
   return tzList;
 }
 
+// An e-mail inbox's servers: IMAP to read its mailbox, SMTP to send.
+// Passwords are never shown; on an existing inbox an empty one keeps it.
+function mailServerFields(inbox) {
+  const c = inbox || {};
+  const kept = (set) => (set ? { placeholder: t("passwordKept") } : {});
+  const imapOn = checkbox(t("imapEnabled"), "imap_enabled", c.imap_enabled);
+  const imap = {
+    imap_address: input("imap_address", c.imap_address, { placeholder: "imap.example.com", autocomplete: "off" }),
+    imap_port: input("imap_port", c.imap_port || 993, { type: "number", min: "1", max: "65535" }),
+    imap_login: input("imap_login", c.imap_login, { autocomplete: "off" }),
+    imap_password: input("imap_password", "", { type: "password", autocomplete: "new-password", ...kept(c.imap_password_set) }),
+  };
+  const imapSsl = checkbox(t("imapSsl"), "imap_enable_ssl", c.imap_enable_ssl !== false);
+  const smtpOn = checkbox(t("smtpEnabled"), "smtp_enabled", c.smtp_enabled);
+  const smtp = {
+    smtp_address: input("smtp_address", c.smtp_address, { placeholder: "smtp.example.com", autocomplete: "off" }),
+    smtp_port: input("smtp_port", c.smtp_port || 587, { type: "number", min: "1", max: "65535" }),
+    smtp_login: input("smtp_login", c.smtp_login, { autocomplete: "off" }),
+    smtp_password: input("smtp_password", "", { type: "password", autocomplete: "new-password", ...kept(c.smtp_password_set) }),
+  };
+  const starttls = checkbox(t("smtpStarttls"), "smtp_enable_starttls_auto", c.smtp_enable_starttls_auto !== false);
+  const smtpSsl = checkbox(t("smtpSsl"), "smtp_enable_ssl_tls", c.smtp_enable_ssl_tls);
+  const imapBody = el("div", { class: "grid2" }, field(t("imapServer"), imap.imap_address), field(t("imapPort"), imap.imap_port),
+    field(t("imapLogin"), imap.imap_login), hinted(t("imapPassword"), imap.imap_password, c.imap_password_set ? t("passwordKept") : ""));
+  const smtpBody = el("div", { class: "grid2" }, field(t("smtpServer"), smtp.smtp_address), field(t("smtpPort"), smtp.smtp_port),
+    field(t("smtpLogin"), smtp.smtp_login), hinted(t("smtpPassword"), smtp.smtp_password, c.smtp_password_set ? t("passwordKept") : ""));
+  const sync = () => {
+    imapBody.hidden = imapSsl.node.hidden = !imapOn.input.checked;
+    smtpBody.hidden = starttls.node.hidden = smtpSsl.node.hidden = !smtpOn.input.checked;
+  };
+  imapOn.input.addEventListener("change", sync);
+  smtpOn.input.addEventListener("change", sync);
+  sync();
+  const nodes = [
+    el("fieldset", { class: "stack" }, el("legend", { text: t("imapLegend") }), imapOn.node, imapBody, imapSsl.node),
+    el("fieldset", { class: "stack" }, el("legend", { text: t("smtpLegend") }), smtpOn.node, smtpBody, starttls.node, smtpSsl.node),
+  ];
+  function value() {
+    const v = { imap_enabled: imapOn.input.checked, smtp_enabled: smtpOn.input.checked };
+    for (const [k, node] of [...Object.entries(imap), ...Object.entries(smtp)]) {
+      const x = node.value.trim();
+      if (k.endsWith("_port")) {
+        if (x) v[k] = Number(x);
+      } else if (k.endsWith("_password")) {
+        if (x || !inbox) v[k] = x;
+      } else {
+        v[k] = x;
+      }
+    }
+    v.imap_enable_ssl = imapSsl.input.checked;
+    v.smtp_enable_starttls_auto = starttls.input.checked;
+    v.smtp_enable_ssl_tls = smtpSsl.input.checked;
+    return v;
+  }
+  function reset() {
+    for (const node of [...Object.values(imap), ...Object.values(smtp)]) node.value = node.defaultValue;
+    sync();
+  }
+  return { nodes, value, reset };
+}
+
+function mailboxStatus(inbox) {
+  const st = inbox.imap_status;
+  if (!inbox.imap_enabled) return null;
+  if (!st) return el("p", { class: "meta", text: t("mailboxNever") });
+  const when = new Date(st.polled_at * 1000).toLocaleString(locale);
+  if (st.last_error) {
+    return el("p", { class: "mail-status error", role: "status" }, el("strong", { text: `${t("mailboxError")}: ` }),
+      el("span", { text: `${st.last_error} (${when})` }));
+  }
+  return el("p", { class: "mail-status meta", role: "status", text: `${t("mailboxRead")}: ${when}` });
+}
+
 function inboxEditor(inbox, onSaved) {
   const isWeb = inbox.channel_type === "Channel::WebWidget";
   const isApi = inbox.channel_type === "Channel::Api";
@@ -577,6 +671,14 @@ function inboxEditor(inbox, onSaved) {
       el("div", { class: "field" }, field(t("colour"), channel.widget_color), colourWarning(channel.widget_color)),
       field(t("welcomeTitle"), channel.welcome_title), field(t("welcomeTagline"), channel.welcome_tagline),
       field(t("replyTime"), channel.reply_time), field(t("allowedDomains"), channel.allowed_domains)));
+  }
+  let mail = null;
+  if (inbox.channel_type === "Channel::Email") {
+    mail = mailServerFields(inbox);
+    parts.push(el("p", { class: "meta", text: `${t("emailAddress")}: ${inbox.email || ""}` }), ...mail.nodes);
+    const status = mailboxStatus(inbox);
+    if (status) parts.push(status);
+    if (inbox.raw_email_webhook_url) parts.push(secretLine(t("rawMailUrl"), inbox.raw_email_webhook_url, "raw-mail").node);
   }
   if (isApi) {
     channel.webhook_url = input("webhook_url", inbox.webhook_url, { type: "url", placeholder: "https://example.com/hooks" });
@@ -663,6 +765,7 @@ function inboxEditor(inbox, onSaved) {
       channel: {},
     };
     for (const [k, node] of Object.entries(channel)) body.channel[k] = node.value.trim();
+    if (mail) Object.assign(body.channel, mail.value());
     if (hmac) body.channel.hmac_mandatory = hmac.input.checked;
     if (flags) {
       body.channel.selected_feature_flags = flags.value();
@@ -691,7 +794,7 @@ async function inboxesSection(host) {
   function row(inbox) {
     const li = el("li", { "data-inbox": String(inbox.id) });
     const title = el("strong", { class: "name", text: inbox.name });
-    const where = el("span", { class: "meta desc", text: inbox.website_url || inbox.webhook_url || "" });
+    const where = el("span", { class: "meta desc", text: inbox.website_url || inbox.webhook_url || inbox.email || "" });
     const dot = el("span", { class: "inbox-dot", "aria-hidden": "true" });
     const paintDot = () => {
       if (inbox.widget_color) dot.style.setProperty("--swatch", inbox.widget_color);
@@ -836,8 +939,31 @@ async function inboxesSection(host) {
   });
   waForm.form.append(waCreated);
 
+  // New e-mail inbox: its address and, optionally, the servers to read and
+  // send with (the server logs in to IMAP before anything is kept).
+  const mName = el("input", { name: "name", required: "" });
+  const mAddress = el("input", { name: "email", type: "email", required: "", placeholder: "support@shop.example" });
+  const servers = mailServerFields(null);
+  const mCreated = el("div", { class: "created" });
+  const mailForm = formCard(t("newEmailInbox"), [
+    el("h3", { text: t("newEmailInbox") }),
+    field(t("name"), mName), hinted(t("emailAddress"), mAddress, t("emailHint")), ...servers.nodes,
+  ], t("create"), async (form) => {
+    mCreated.replaceChildren();
+    const inbox = await api(`${S.base}/inboxes`, { method: "POST", json: {
+      name: mName.value.trim(), channel: { type: "email", email: mAddress.value.trim(), ...servers.value() },
+    } });
+    form.reset();
+    servers.reset();
+    mCreated.replaceChildren(el("p", { text: `${inbox.name} ${t("emailCreated")}` }),
+      secretLine(t("rawMailUrl"), inbox.raw_email_webhook_url || "", "raw-mail").node);
+    await refresh();
+    return "";
+  });
+  mailForm.form.append(mCreated);
+
   host.replaceChildren(el("h2", { text: t("inboxes"), tabindex: "-1" }), list,
-    el("div", { class: "create-grid" }, web.form, apiForm.form, tgForm.form, waForm.form));
+    el("div", { class: "create-grid" }, web.form, apiForm.form, tgForm.form, waForm.form, mailForm.form));
   await load(list, refresh);
 }
 

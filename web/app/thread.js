@@ -23,7 +23,7 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
   const { base, profile, accountId } = ctx;
   const shown = new Map(); // "id:N" / "echo:E" -> li
   const texts = new Map(); // message id -> { name, content } for reply quotes
-  let openId = null, current = null, mode = "reply", replyTo = null;
+  let openId = null, current = null, mode = "reply", replyTo = null, mailFor = null;
 
   // ---- header ----
   const face = el("span", { class: "face" });
@@ -88,6 +88,13 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     teamPicker.set(team ? team.id : null);
     prioritySelect.value = conv.priority || "";
     paintWindow(conv).catch(() => {});
+    const mail = Boolean(conv.meta && conv.meta.channel === "Channel::Email");
+    if (mail !== isMail || openId !== mailFor) {
+      isMail = mail;
+      mailFor = openId;
+      ccInput.value = bccInput.value = "";
+      mailRow.hidden = !isMail || mode === "note";
+    }
     header.hidden = false;
     onChange(conv);
   }
@@ -185,6 +192,34 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       el("span", { class: "quote-text", text: orig ? orig.content : "" }));
   }
 
+  // E-mail: the subject and copies above the text; the whole mail (the
+  // quoted history and signature the text leaves out) behind a toggle.
+  function mailHead(m) {
+    const ca = m.content_attributes || {};
+    const mail = ca.email || {};
+    const cc = (mail.cc && mail.cc.length ? mail.cc : ca.cc_emails) || [];
+    const bcc = ca.bcc_emails || [];
+    const lines = [];
+    if (mail.subject) lines.push(el("span", { class: "mail-subject", text: mail.subject }));
+    if (cc.length) lines.push(el("span", { class: "mail-copies", text: `${t("cc")}: ${cc.join(", ")}` }));
+    if (bcc.length) lines.push(el("span", { class: "mail-copies", text: `${t("bcc")}: ${bcc.join(", ")}` }));
+    return lines.length ? el("div", { class: "mail-head" }, ...lines) : null;
+  }
+  function wholeMail(m) {
+    const mail = (m.content_attributes || {}).email;
+    const full = mail && mail.text_content && mail.text_content.full;
+    if (!full || full.trim() === (m.content || "").trim()) return null;
+    const id = `mail-${m.id}`;
+    const toggle = el("button", { type: "button", class: "mail-toggle", "aria-expanded": "false", "aria-controls": id, text: t("wholeMail") });
+    const text = el("pre", { class: "mail-full", id, hidden: "", text: full });
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      text.hidden = !open;
+    });
+    return el("div", { class: "mail-whole" }, toggle, text);
+  }
+
   // Renders or updates one message; older pages pass the node to insert before.
   function message(m, before = null) {
     if (m.conversation_id !== openId) return;
@@ -222,7 +257,8 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       el("span", { class: "sender", text: name }),
       el("time", { text: m.created_at ? new Date(m.created_at * 1000).toLocaleTimeString(ctx.locale, { hour: "2-digit", minute: "2-digit" }) : "" }),
       deleted ? null : deliveryMark(m));
-    li.replaceChildren(...[meta, deleted ? null : quoteOf(m), body, deleted ? null : attachmentsOf(m)].filter(Boolean));
+    li.replaceChildren(...[meta, deleted ? null : quoteOf(m), deleted ? null : mailHead(m), body, deleted ? null : wholeMail(m),
+      deleted ? null : attachmentsOf(m)].filter(Boolean));
     if (m.status === "failed" && !m.failed && !deleted) {
       const reason = (m.content_attributes && m.content_attributes.external_error) || t("notDelivered");
       li.append(el("span", { class: "reason", text: reason }));
@@ -373,10 +409,16 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     windowNote.replaceChildren(el("p", { text: t("windowClosed") }),
       el("div", { class: "template-row" }, select, params, sendTemplate), preview);
   }
+  // E-mail conversations: copies of the reply (Cc, Bcc), comma-separated.
+  const ccInput = el("input", { type: "text", name: "cc_emails", autocomplete: "off", spellcheck: "false", placeholder: "name@example.com, …" });
+  const bccInput = el("input", { type: "text", name: "bcc_emails", autocomplete: "off", spellcheck: "false", placeholder: "name@example.com, …" });
+  const mailRow = el("div", { class: "mail-row", hidden: "" },
+    el("label", {}, el("span", { text: t("cc") }), ccInput), el("label", {}, el("span", { text: t("bcc") }), bccInput));
+  let isMail = false;
   const composer = el("form", { class: "composer", hidden: "" },
     windowNote,
     el("div", { class: "modes", role: "group", "aria-label": t("mode") }, replyMode, noteMode),
-    replyBar, inputLabel, cannedList, input, tray,
+    mailRow, replyBar, inputLabel, cannedList, input, tray,
     el("div", { class: "composer-actions" }, signButton, attachButton, fileInput, sendButton));
 
   function setMode(m) {
@@ -384,6 +426,7 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     replyMode.setAttribute("aria-pressed", String(m === "reply"));
     noteMode.setAttribute("aria-pressed", String(m === "note"));
     composer.classList.toggle("note", m === "note");
+    mailRow.hidden = !isMail || m === "note";
     input.placeholder = m === "note" ? t("notePlaceholder") : t("replyPlaceholder");
     inputLabel.textContent = m === "note" ? t("noteLabel") : t("replyLabel");
   }
@@ -435,7 +478,7 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     else localStorage.removeItem(draftKey(openId));
   });
 
-  async function send({ content, isPrivate, files: attached, replyTo: inReplyTo, template = null }) {
+  async function send({ content, isPrivate, files: attached, replyTo: inReplyTo, template = null, cc = "", bcc = "" }) {
     const id = openId;
     const echo = echoId();
     const draft = {
@@ -452,12 +495,16 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
         form.append("private", String(isPrivate));
         form.append("echo_id", echo);
         if (inReplyTo) form.append("content_attributes[in_reply_to]", String(inReplyTo));
+        if (cc) form.append("cc_emails", cc);
+        if (bcc) form.append("bcc_emails", bcc);
         for (const f of attached) form.append("attachments[]", f, f.name);
         m = await api(`${base}/conversations/${id}/messages`, { method: "POST", form });
       } else {
         const json = { content, private: isPrivate, echo_id: echo };
         if (inReplyTo) json.content_attributes = { in_reply_to: inReplyTo };
         if (template) json.template_params = template;
+        if (cc) json.cc_emails = cc;
+        if (bcc) json.bcc_emails = bcc;
         m = await api(`${base}/conversations/${id}/messages`, { method: "POST", json });
       }
       message(Object.assign(m, { echo_id: echo }));
@@ -479,7 +526,9 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     typingOff();
     const inReplyTo = replyTo;
     setReplyTo(null);
-    send({ content: signed(content, mode === "note"), isPrivate: mode === "note", files: attached, replyTo: inReplyTo });
+    const copies = isMail && mode !== "note" ? { cc: ccInput.value.trim(), bcc: bccInput.value.trim() } : {};
+    if (copies.cc !== undefined) ccInput.value = bccInput.value = "";
+    send({ content: signed(content, mode === "note"), isPrivate: mode === "note", files: attached, replyTo: inReplyTo, ...copies });
   });
 
   // Canned responses: "/" and part of a short code at the start of a word

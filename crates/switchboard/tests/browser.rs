@@ -18,6 +18,9 @@ mod fake_whatsapp;
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+#[path = "api/mail_servers.rs"]
+#[allow(dead_code)]
+mod mail_servers;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -613,5 +616,76 @@ async fn the_dashboard_conversation_tools_in_a_real_browser() {
         .filter(|r| r.json()["content"] == "This one bounces")
         .collect();
     assert_eq!(bounced.len(), 2, "sent, then sent again by Retry");
+    app.stop().await;
+}
+
+/// The e-mail channel against real mail servers: the inbox made in
+/// Settings, a customer's mail read from its mailbox and shown with its
+/// subject, the whole mail behind a toggle, and a reply with a Cc that
+/// reaches both mailboxes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_email_channel_in_a_real_browser() {
+    let Some(chromium) = tools() else { return };
+    let Some(servers) = mail_servers::mail_servers() else {
+        return;
+    };
+    let domain = format!("b{}.test", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let d = domain.clone();
+    let Some(app) = TestApp::spawn_with(Db::Sqlite, move |o| {
+        o.mail_inbound_domain = Some(d);
+        o.imap_poll_seconds = Some(1);
+    })
+    .await
+    else {
+        return;
+    };
+    let support = format!("inbox@{domain}");
+    let customer = format!("ivan@{domain}");
+    let cc = format!("boss@{domain}");
+    let first: lettre::Message = lettre::Message::builder()
+        .from(format!("Ivan Petrov <{customer}>").parse().unwrap())
+        .to(support.parse().unwrap())
+        .subject("Parcel 42")
+        .body(
+            "Where is my parcel?\r\n\r\nOn Sat, Support wrote:\r\n> It is on its way\r\n\r\n-- \r\nIvan Petrov, Moscow\r\n"
+                .to_string(),
+        )
+        .unwrap();
+    mail_servers::send(servers, first).await;
+    let _ = std::fs::remove_file(screenshots_dir().join("dashboard-email.png"));
+    let out = run_script(
+        "dashboard-email.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("SUPPORT", support.clone()),
+            ("CC", cc.clone()),
+            ("IMAP_PORT", servers.imap_port.to_string()),
+            ("SMTP_PORT", servers.smtp_port.to_string()),
+        ],
+        Duration::from_secs(120),
+    )
+    .await;
+    print!("{out}");
+    // The reply reached the customer and the colleague in Cc, threaded.
+    for who in [&customer, &cc] {
+        let mut got = Vec::new();
+        for _ in 0..100 {
+            got = mail_servers::mailbox(servers, who).await;
+            if !got.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let reply = got.first().unwrap_or_else(|| panic!("no reply in {who}'s mailbox"));
+        assert_eq!(mail_servers::header(reply, "Subject").as_deref(), Some("Re: Parcel 42"));
+        assert!(mail_servers::header(reply, "In-Reply-To").is_some());
+        assert!(String::from_utf8_lossy(reply).contains("It left our warehouse today."));
+    }
+    assert!(screenshots_dir().join("dashboard-email.png").exists());
     app.stop().await;
 }
