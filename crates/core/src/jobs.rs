@@ -84,6 +84,10 @@ async fn completer(core: Arc<Core>, mut done: tokio::sync::mpsc::UnboundedReceiv
     }
 }
 
+/// Claimed jobs held ready beyond the free permits, per permit: claims are
+/// most of a short job's cost, so each claim takes several rounds' worth.
+const CLAIM_AHEAD: usize = 3;
+
 pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
     let concurrency = core.config.job_concurrency.max(1);
     let (done_tx, done_rx) = tokio::sync::mpsc::unbounded_channel::<i64>();
@@ -91,6 +95,14 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
     let sem = Arc::new(Semaphore::new(concurrency));
     let mut running = JoinSet::new();
     let lease = core.config.job_lease.as_micros() as i64;
+    // Jobs claimed (leased) but not started yet, in claim order. Never more
+    // than CLAIM_AHEAD rounds of permits, so none waits long on its lease.
+    let mut ready: std::collections::VecDeque<(Job, Instant)> = std::collections::VecDeque::new();
+    // A ready job that waited half its lease (slow jobs ahead of it) goes
+    // back to the queue rather than risk running while another node, seeing
+    // the lease run out, runs it too.
+    let stale_after = core.config.job_lease / 2;
+    let hold = concurrency * (1 + CLAIM_AHEAD);
     let mut next_prune = Instant::now() + Duration::from_secs(60);
     let mut next_mail = Instant::now();
     loop {
@@ -106,29 +118,45 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
             prune(&core).await;
         }
         while running.try_join_next().is_some() {}
-        let free = sem.available_permits();
+        // Start what the free permits allow.
+        let mut stale = Vec::new();
+        while !ready.is_empty() {
+            let Ok(permit) = sem.clone().try_acquire_owned() else {
+                break;
+            };
+            let Some((job, claimed_at)) = ready.pop_front() else {
+                break;
+            };
+            if claimed_at.elapsed() > stale_after {
+                stale.push(job.id);
+                continue;
+            }
+            let core = core.clone();
+            let done = done_tx.clone();
+            running.spawn(async move {
+                execute(&core, job, &done).await;
+                drop(permit);
+                core.wake_jobs();
+            });
+        }
+        if !stale.is_empty() {
+            release(&core, &stale).await;
+        }
+        // Claim when the ready jobs would not cover the next round.
+        let in_hand = (concurrency - sem.available_permits()) + ready.len();
+        let limit = hold.saturating_sub(in_hand);
         let mut claimed = 0;
-        if free > 0 {
-            match core.store.claim_jobs(now_micros(), free as i64, lease).await {
+        if ready.len() < concurrency && limit > 0 {
+            match core.store.claim_jobs(now_micros(), limit as i64, lease).await {
                 Ok(jobs) => {
                     claimed = jobs.len();
-                    for job in jobs {
-                        let Ok(permit) = sem.clone().acquire_owned().await else {
-                            break;
-                        };
-                        let core = core.clone();
-                        let done = done_tx.clone();
-                        running.spawn(async move {
-                            execute(&core, job, &done).await;
-                            drop(permit);
-                            core.wake_jobs();
-                        });
-                    }
+                    let at = Instant::now();
+                    ready.extend(jobs.into_iter().map(|j| (j, at)));
                 }
                 Err(e) => tracing::warn!(error = %e, "claiming jobs failed"),
             }
         }
-        if claimed > 0 && claimed == free {
+        if claimed > 0 && (claimed == limit || sem.available_permits() > 0) {
             continue;
         }
         tokio::select! {
@@ -137,10 +165,34 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
             _ = shutdown.changed() => {}
         }
     }
+    // Jobs claimed but not started go back to the queue for the next run.
+    let unstarted: Vec<i64> = ready.iter().map(|(j, _)| j.id).collect();
+    release(&core, &unstarted).await;
     while running.join_next().await.is_some() {}
     drop(done_tx);
     let _ = finishing.await;
 }
+
+/// Returns claimed jobs that did not start to the queue.
+async fn release(core: &Arc<Core>, ids: &[i64]) {
+    if ids.is_empty() {
+        return;
+    }
+    let released = async {
+        let mut tx = core.store.write().await?;
+        tx.release_jobs(ids).await?;
+        tx.commit().await?;
+        Ok::<(), CoreError>(())
+    }
+    .await;
+    if let Err(e) = released {
+        tracing::warn!(jobs = ids.len(), error = %e, "returning unstarted jobs failed; their leases will run out");
+    }
+}
+
+/// A job that does nothing: what the runner itself costs (claim, run,
+/// complete) is measured with it (`switchboard bench jobs`).
+pub const JOB_NOOP: &str = "noop";
 
 /// The job that reads one e-mail inbox's IMAP mailbox.
 pub const JOB_IMAP_POLL: &str = "imap_poll";
@@ -215,6 +267,7 @@ async fn execute(core: &Arc<Core>, job: Job, done: &tokio::sync::mpsc::Unbounded
         JOB_SNOOZE_WAKE => snooze_wake(core, &job).await,
         crate::channels::JOB_CHANNEL_SEND => channel_send(core, &job).await,
         JOB_IMAP_POLL => imap_poll(core, &job).await,
+        JOB_NOOP => Ok(()),
         other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
     };
     if result.is_ok() {

@@ -2352,6 +2352,18 @@ impl Tx for SqlTx {
         Ok(())
     }
 
+    async fn release_jobs(&mut self, ids: &[i64]) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut qb = QueryBuilder::<DB>::new(
+            "UPDATE jobs SET state = 0, locked_until = NULL, attempts = attempts - 1 WHERE state = 1 AND id IN ",
+        );
+        push_ids(&mut qb, ids);
+        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        Ok(())
+    }
+
     async fn kill_job(&mut self, id: i64, error: &str, now: i64) -> StoreResult<()> {
         sqlx::query("UPDATE jobs SET state = 3, locked_until = NULL, last_error = $2, updated_at = $3 WHERE id = $1")
             .bind(id)

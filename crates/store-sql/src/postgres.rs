@@ -61,11 +61,8 @@ impl Store for PgStore {
     }
 
     async fn read(&self) -> StoreResult<Box<dyn Tx>> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        sqlx::query("SET TRANSACTION READ ONLY")
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        // One round trip: the transaction starts read-only.
+        let tx = self.pool.begin_with("BEGIN READ ONLY").await.map_err(map_err)?;
         Ok(SqlTx::boxed(tx))
     }
 

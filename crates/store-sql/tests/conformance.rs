@@ -336,6 +336,16 @@ async fn jobs_are_claimed_once(store: Arc<dyn Store>) {
     let due = store.claim_jobs(500, 100, 50).await.unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].last_error.as_deref(), Some("boom"));
+    // A claimed job that never started goes back as it was: claimable at
+    // once, its attempt not counted.
+    let mut tx = store.write().await.unwrap();
+    tx.release_jobs(&[due[0].id]).await.unwrap();
+    tx.release_jobs(&[]).await.unwrap();
+    tx.commit().await.unwrap();
+    let back = store.claim_jobs(500, 100, 50).await.unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].id, due[0].id);
+    assert_eq!(back[0].attempts, due[0].attempts, "a release does not count as an attempt");
 }
 conformance!(jobs_are_claimed_once);
 

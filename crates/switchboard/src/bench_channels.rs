@@ -883,8 +883,60 @@ struct JobFigures {
     grouped: f64,
     keyed: (u64, f64, bool),
     runner: f64,
+    near_noop: f64,
     baseline: f64,
     insert: f64,
+}
+
+/// Runs the production runner over `n` jobs made by `make` until all are
+/// done; prints and returns jobs per second (with statement counts when
+/// counting).
+async fn runner_on(
+    core: &Arc<switchboard_core::Core>,
+    store: &Arc<dyn Store>,
+    url: &str,
+    n: usize,
+    make: fn(usize, usize) -> NewJob,
+    counting: bool,
+    label: &str,
+) -> anyhow::Result<f64> {
+    insert_jobs(store, n, 0, make).await?;
+    if url.starts_with("postgres") {
+        direct(url, "VACUUM ANALYZE jobs").await?;
+    }
+    let base = core.job_counters.completed.load(Ordering::Relaxed) as usize;
+    let cpu = Cpu::now();
+    let started = Instant::now();
+    let (stop, rx) = watch::channel(false);
+    let runner = tokio::spawn(switchboard_core::jobs::run(core.clone(), rx));
+    while (core.job_counters.completed.load(Ordering::Relaxed) as usize) < base + n {
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(300),
+            "the runner did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    let used = cpu.since();
+    if counting {
+        let m = (n / 10).clamp(200, 2000);
+        let before = core.job_counters.completed.load(Ordering::Relaxed) as usize;
+        sqlcount::start();
+        insert_jobs(store, m, 0, make).await?;
+        while (core.job_counters.completed.load(Ordering::Relaxed) as usize) < before + m {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let v = sqlcount::stop();
+        println!(
+            "{label}: {rate:.0} jobs/s; {used}; {} (the one multi-row INSERT inserted them)",
+            sqlcount::describe(&v, m, "job")
+        );
+    } else {
+        println!("{label}: {rate:.0} jobs/s; {used}");
+    }
+    let _ = stop.send(true);
+    let _ = runner.await;
+    Ok(rate)
 }
 
 pub async fn jobs(args: &BenchArgs) -> anyhow::Result<()> {
@@ -912,17 +964,18 @@ pub async fn jobs(args: &BenchArgs) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
     println!();
     println!(
-        "| backend | jobs | claim -> complete jobs/s (runner's loop, no-op) | runner on near-no-op jobs/s | same cycle over 128 queue keys | completions grouped (what-if) | insert + delete tx/s (baseline) | cycle / baseline | multi-row insert jobs/s |"
+        "| backend | jobs | claim -> complete jobs/s (runner's loop, no-op) | runner on no-op jobs/s | runner on near-no-op jobs/s | same cycle over 128 queue keys | completions grouped (what-if) | insert + delete tx/s (baseline) | cycle / baseline | multi-row insert jobs/s |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for f in &results {
         let (done, rate, capped) = f.keyed;
         println!(
-            "| {} | {} | {:.0} | {:.0} | {:.0}{} | {:.0} | {:.0} | {:.2} | {:.0} |",
+            "| {} | {} | {:.0} | {:.0} | {:.0} | {:.0}{} | {:.0} | {:.0} | {:.2} | {:.0} |",
             f.backend,
             f.jobs,
             f.cycle,
             f.runner,
+            f.near_noop,
             rate,
             if capped {
                 format!(" ({done} done when stopped)")
@@ -940,7 +993,7 @@ pub async fn jobs(args: &BenchArgs) -> anyhow::Result<()> {
 
 fn noop_job(i: usize, keys: usize) -> NewJob {
     NewJob {
-        kind: "bench_noop".into(),
+        kind: switchboard_core::jobs::JOB_NOOP.into(),
         payload: json!({ "n": i }),
         run_at: now_micros(),
         max_attempts: 25,
@@ -1316,8 +1369,9 @@ async fn jobs_backend(
     );
     direct(url, "DELETE FROM jobs").await?;
 
-    // 5. The runner itself on `deliver` jobs whose delivery does not exist:
-    //    claimed, executed (a read transaction, one SELECT by key), deleted.
+    // 5. The runner itself: on `noop` jobs (claimed, run, deleted: the
+    //    runner's own cost), then on `deliver` jobs whose delivery does not
+    //    exist (each also runs a read transaction, one SELECT by key).
     let core = crate::build_core(&settings, store.clone())?;
     let deliver = |i: usize, _: usize| NewJob {
         kind: "deliver".into(),
@@ -1328,41 +1382,26 @@ async fn jobs_backend(
         unique_key: None,
         queue_key: None,
     };
-    insert_jobs(&store, n, 0, deliver).await?;
-    if pg {
-        direct(url, "VACUUM ANALYZE jobs").await?;
-    }
-    let cpu = Cpu::now();
-    let started = Instant::now();
-    let (stop, rx) = watch::channel(false);
-    let runner = tokio::spawn(switchboard_core::jobs::run(core.clone(), rx));
-    while (core.job_counters.completed.load(Ordering::Relaxed) as usize) < n {
-        anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(300),
-            "the runner did not finish"
-        );
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    let runner_rate = n as f64 / started.elapsed().as_secs_f64();
-    let runner_cpu = cpu.since();
-    if counting {
-        let m = (n / 10).clamp(200, 2000);
-        let before = core.job_counters.completed.load(Ordering::Relaxed) as usize;
-        sqlcount::start();
-        insert_jobs(&store, m, 0, deliver).await?;
-        while (core.job_counters.completed.load(Ordering::Relaxed) as usize) < before + m {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-        let v = sqlcount::stop();
-        println!(
-            "{backend}: runner on `deliver` jobs without a delivery row: {runner_rate:.0} jobs/s; {runner_cpu}; {} (the one multi-row INSERT inserted them)",
-            sqlcount::describe(&v, m, "job")
-        );
-    } else {
-        println!("{backend}: runner on `deliver` jobs without a delivery row: {runner_rate:.0} jobs/s; {runner_cpu}");
-    }
-    let _ = stop.send(true);
-    let _ = runner.await;
+    let runner_rate = runner_on(
+        &core,
+        &store,
+        url,
+        n,
+        noop_job,
+        counting,
+        &format!("{backend}: runner on `noop` jobs"),
+    )
+    .await?;
+    let near_noop = runner_on(
+        &core,
+        &store,
+        url,
+        n,
+        deliver,
+        counting,
+        &format!("{backend}: runner on `deliver` jobs without a delivery row"),
+    )
+    .await?;
 
     // 6. Baseline: one-row insert + delete transactions, same concurrency.
     let per = n / concurrency.max(1);
@@ -1406,6 +1445,7 @@ async fn jobs_backend(
         grouped: grouped.rate(),
         keyed: (keyed.done, keyed.rate(), capped),
         runner: runner_rate,
+        near_noop,
         baseline,
         insert,
     })
