@@ -126,6 +126,7 @@ pub struct Core {
     /// user input, so this client is not behind the webhook SSRF guard).
     pub platform: reqwest::Client,
     pub channel_limiter: channels::Limiter,
+    sent_queue: channels::SentQueue,
     bound_url: std::sync::OnceLock<String>,
 }
 
@@ -165,6 +166,7 @@ impl Core {
                 .build()
                 .unwrap_or_default(),
             channel_limiter: Default::default(),
+            sent_queue: Default::default(),
             bound_url: std::sync::OnceLock::new(),
         })
     }

@@ -352,7 +352,21 @@ impl Core {
         let senders = views::senders(w.tx(), conv.account_id, std::slice::from_ref(msg)).await?;
         let sender = senders.into_iter().next().unwrap_or(Sender::None);
         let view = views::conv_view(w.tx(), conv.clone()).await?;
-        let data = present::message_push(msg, &sender, conv, &view.contact_inbox, view.unread_count);
+        self.message_updated_in(w, &view, inbox, msg, &sender).await
+    }
+
+    /// `message.updated` for a message whose conversation view and sender
+    /// are at hand: the event, and the webhook where one is subscribed.
+    pub(crate) async fn message_updated_in(
+        self: &Arc<Self>,
+        w: &mut Work,
+        view: &present::ConvView,
+        inbox: &Inbox,
+        msg: &Message,
+        sender: &Sender,
+    ) -> CoreResult<()> {
+        let conv = &view.conv;
+        let data = present::message_push(msg, sender, conv, &view.contact_inbox, view.unread_count);
         let private = msg.private || msg.message_type() == MessageType::Activity;
         w.emit(
             Event::new(EventKind::MessageUpdated, conv.account_id, data)
@@ -366,7 +380,7 @@ impl Core {
             && w.wants_webhook(conv.account_id, Some(inbox), "message_updated").await?
         {
             let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
-            let payload = present::message_webhook("message_updated", msg, &sender, &view, inbox, &account);
+            let payload = present::message_webhook("message_updated", msg, sender, view, inbox, &account);
             w.webhook(conv.account_id, Some(inbox), "message_updated", &payload, None)
                 .await?;
         }

@@ -1073,6 +1073,20 @@ impl Tx for SqlTx {
         .map_err(map_err)
     }
 
+    async fn get_conversations_by_ids(&mut self, ids: &[i64]) -> StoreResult<Vec<Conversation>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(concat!(
+            "SELECT ",
+            conversation_cols!(),
+            " FROM conversations WHERE id IN "
+        ));
+        push_ids(&mut qb, ids);
+        qb.push(" ORDER BY id");
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
     async fn lock_conversation(&mut self, account_id: i64, display_id: i64) -> StoreResult<Option<Conversation>> {
         sqlx::query_as(concat!(
             "SELECT ",
@@ -1432,6 +1446,23 @@ impl Tx for SqlTx {
             .fetch_optional(&mut *self.tx)
             .await
             .map_err(map_err)
+    }
+
+    async fn mark_messages_sent(&mut self, sent: &[(i64, String)], now: i64) -> StoreResult<Vec<Message>> {
+        if sent.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new("UPDATE messages SET source_id = v.column2, status = 0, updated_at = ");
+        qb.push_bind(now);
+        qb.push(" FROM (");
+        qb.push_values(sent, |mut b, (id, source)| {
+            b.push_bind(*id).push_bind(source.clone());
+        });
+        qb.push(concat!(
+            ") AS v WHERE messages.id = v.column1 AND messages.source_id IS NULL RETURNING ",
+            message_cols!()
+        ));
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
     }
 
     async fn update_message(&mut self, m: &Message) -> StoreResult<()> {

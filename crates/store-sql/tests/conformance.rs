@@ -345,7 +345,10 @@ async fn jobs_are_claimed_once(store: Arc<dyn Store>) {
     let back = store.claim_jobs(500, 100, 50).await.unwrap();
     assert_eq!(back.len(), 1);
     assert_eq!(back[0].id, due[0].id);
-    assert_eq!(back[0].attempts, due[0].attempts, "a release does not count as an attempt");
+    assert_eq!(
+        back[0].attempts, due[0].attempts,
+        "a release does not count as an attempt"
+    );
 }
 conformance!(jobs_are_claimed_once);
 
@@ -506,3 +509,40 @@ async fn mail_lookups_and_cursors(store: Arc<dyn Store>) {
     tx.commit().await.unwrap();
 }
 conformance!(mail_lookups_and_cursors);
+
+/// Platform ids recorded for many sent messages in one statement; a message
+/// that already has one keeps it.
+async fn sent_messages_are_marked_together(store: Arc<dyn Store>) {
+    let (_acc, _inbox, _contact, conv) = seed(&store).await;
+    let mut tx = store.write().await.unwrap();
+    let mut out = message(&conv, None);
+    out.message_type = MessageType::Outgoing;
+    let a = tx.insert_message(&out).await.unwrap().unwrap();
+    let b = tx.insert_message(&out).await.unwrap().unwrap();
+    let c = tx
+        .insert_message(&message(&conv, Some("already")))
+        .await
+        .unwrap()
+        .unwrap();
+    let got = tx
+        .mark_messages_sent(&[(a.id, "p-1".into()), (b.id, "p-2".into()), (c.id, "p-3".into())], 99)
+        .await
+        .unwrap();
+    let mut ids: Vec<(i64, Option<String>, i64)> =
+        got.iter().map(|m| (m.id, m.source_id.clone(), m.updated_at)).collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        vec![(a.id, Some("p-1".into()), 99), (b.id, Some("p-2".into()), 99)]
+    );
+    assert_eq!(
+        tx.get_message_by_id(c.id).await.unwrap().unwrap().source_id.as_deref(),
+        Some("already")
+    );
+    assert!(tx.mark_messages_sent(&[], 1).await.unwrap().is_empty());
+    let convs = tx.get_conversations_by_ids(&[conv.id, conv.id + 1000]).await.unwrap();
+    assert_eq!(convs.iter().map(|c| c.id).collect::<Vec<_>>(), vec![conv.id]);
+    assert!(tx.get_conversations_by_ids(&[]).await.unwrap().is_empty());
+    tx.commit().await.unwrap();
+}
+conformance!(sent_messages_are_marked_together);

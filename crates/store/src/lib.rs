@@ -164,6 +164,8 @@ pub trait Tx: Send {
     async fn insert_conversation(&mut self, c: &Conversation) -> StoreResult<Conversation>;
     async fn get_conversation(&mut self, account_id: i64, display_id: i64) -> StoreResult<Option<Conversation>>;
     async fn get_conversation_by_id(&mut self, id: i64) -> StoreResult<Option<Conversation>>;
+    /// Conversations by id, in id order (the caller scopes them).
+    async fn get_conversations_by_ids(&mut self, ids: &[i64]) -> StoreResult<Vec<Conversation>>;
     /// Reads the conversation and holds its row lock until the transaction
     /// ends, so read-decide-write on it is atomic under concurrency.
     async fn lock_conversation(&mut self, account_id: i64, display_id: i64) -> StoreResult<Option<Conversation>>;
@@ -221,6 +223,10 @@ pub trait Tx: Send {
     async fn get_message(&mut self, conversation_id: i64, id: i64) -> StoreResult<Option<Message>>;
     async fn get_message_by_id(&mut self, id: i64) -> StoreResult<Option<Message>>;
     async fn update_message(&mut self, m: &Message) -> StoreResult<()>;
+    /// Records platforms' ids for sent messages in one statement: each
+    /// message without a source id gets its id and status sent; returns
+    /// the messages changed (one already carrying an id is left alone).
+    async fn mark_messages_sent(&mut self, sent: &[(i64, String)], now: i64) -> StoreResult<Vec<Message>>;
     /// How many messages the conversation got since `since`, counting at most `cap`.
     async fn count_messages_since(&mut self, conversation_id: i64, since: i64, cap: i64) -> StoreResult<i64>;
     async fn list_messages(&mut self, q: &MessageQuery) -> StoreResult<Vec<Message>>;

@@ -189,6 +189,49 @@ pub fn adapter(channel: ChannelType) -> Option<&'static dyn Adapter> {
     }
 }
 
+/// A platform's id to record, and who waits for the commit.
+type SentItem = (i64, String, tokio::sync::oneshot::Sender<CoreResult<()>>);
+
+/// The queue in front of the send recorder.
+#[derive(Default)]
+pub struct SentQueue {
+    tx: std::sync::OnceLock<tokio::sync::mpsc::Sender<SentItem>>,
+}
+
+/// Sends recorded in one transaction at most.
+const RECORD_BATCH: usize = 128;
+
+/// Starts the task that records finished sends in batches: whatever
+/// finished while the previous batch was written goes in the next. A batch
+/// that fails as a whole is retried one send at a time.
+fn start_recorder(core: &Arc<Core>) -> tokio::sync::mpsc::Sender<SentItem> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<SentItem>(RECORD_BATCH * 8);
+    let weak = Arc::downgrade(core);
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < RECORD_BATCH {
+                match rx.try_recv() {
+                    Ok(item) => batch.push(item),
+                    Err(_) => break,
+                }
+            }
+            let Some(core) = weak.upgrade() else { return };
+            let items: Vec<(i64, String)> = batch.iter().map(|(id, ext, _)| (*id, ext.clone())).collect();
+            if core.record_sent_batch(&items).await.is_ok() {
+                for (_, _, reply) in batch {
+                    let _ = reply.send(Ok(()));
+                }
+                continue;
+            }
+            for (id, ext, reply) in batch {
+                let _ = reply.send(core.record_sent_batch(&[(id, ext)]).await);
+            }
+        }
+    });
+    tx
+}
+
 /// The order key of an inbox's sends to one destination.
 pub fn queue_key(inbox_id: i64, to: &str) -> String {
     format!("send:{inbox_id}:{to}")
@@ -389,26 +432,68 @@ impl Core {
         ))))
     }
 
-    /// The platform took the message: its id becomes the source id.
+    /// The platform took the message: its id becomes the source id. Sends
+    /// finishing together are recorded together (one transaction, one
+    /// statement for the messages), and this returns after the commit.
     async fn record_sent(self: &Arc<Self>, message_id: i64, external: &str) -> CoreResult<()> {
+        let queue = self.sent_queue.tx.get_or_init(|| start_recorder(self));
+        let (reply, done) = tokio::sync::oneshot::channel();
+        queue
+            .send((message_id, external.to_string(), reply))
+            .await
+            .map_err(|_| CoreError::Internal("the send recorder stopped".into()))?;
+        done.await
+            .map_err(|_| CoreError::Internal("the send recorder dropped a send".into()))?
+    }
+
+    /// Records a batch of sends: the messages marked in one statement, their
+    /// conversations' views loaded per account, `message.updated` evented
+    /// (and sent to subscribed webhooks) for each.
+    async fn record_sent_batch(self: &Arc<Self>, items: &[(i64, String)]) -> CoreResult<()> {
         let mut w = crate::work::Work::begin(self).await?;
-        let Some(found) = w.tx().get_message_by_id(message_id).await? else {
-            return Ok(());
-        };
-        let Some(conv) = w.tx().lock_conversation_by_id(found.conversation_id).await? else {
-            return Ok(());
-        };
-        let Some(mut msg) = w.tx().get_message(conv.id, message_id).await? else {
-            return Ok(());
-        };
-        let Some(inbox) = w.tx().get_inbox(conv.account_id, conv.inbox_id).await? else {
-            return Ok(());
-        };
-        msg.source_id = Some(external.to_string());
-        msg.status = switchboard_domain::MessageStatus::Sent.code();
-        msg.updated_at = w.now;
-        w.tx().update_message(&msg).await?;
-        self.message_updated(&mut w, &conv, &inbox, &msg).await?;
+        let now = w.now;
+        let msgs = w.tx().mark_messages_sent(items, now).await?;
+        if msgs.is_empty() {
+            return w.commit().await;
+        }
+        let mut conv_ids: Vec<i64> = msgs.iter().map(|m| m.conversation_id).collect();
+        conv_ids.sort_unstable();
+        conv_ids.dedup();
+        let convs = w.tx().get_conversations_by_ids(&conv_ids).await?;
+        let mut inbox_ids: Vec<i64> = convs.iter().map(|c| c.inbox_id).collect();
+        inbox_ids.sort_unstable();
+        inbox_ids.dedup();
+        let inboxes: HashMap<i64, Inbox> = w
+            .tx()
+            .get_inboxes(&inbox_ids)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i))
+            .collect();
+        let mut by_account: std::collections::BTreeMap<i64, Vec<switchboard_store::Conversation>> = Default::default();
+        for c in convs {
+            by_account.entry(c.account_id).or_default().push(c);
+        }
+        let mut views = HashMap::new();
+        let mut senders = HashMap::new();
+        for (account, convs) in by_account {
+            for v in crate::views::conv_views(w.tx(), account, convs).await? {
+                views.insert(v.conv.id, v);
+            }
+            let theirs: Vec<switchboard_store::Message> =
+                msgs.iter().filter(|m| m.account_id == account).cloned().collect();
+            let found = crate::views::senders(w.tx(), account, &theirs).await?;
+            senders.extend(theirs.iter().map(|m| m.id).zip(found));
+        }
+        for m in &msgs {
+            let (Some(view), Some(sender)) = (views.get(&m.conversation_id), senders.get(&m.id)) else {
+                continue;
+            };
+            let Some(inbox) = inboxes.get(&view.conv.inbox_id) else {
+                continue;
+            };
+            self.message_updated_in(&mut w, view, inbox, m, sender).await?;
+        }
         w.commit().await
     }
 
