@@ -84,7 +84,7 @@ impl Default for CoreConfig {
             retry_base: Duration::from_secs(5),
             retry_cap: Duration::from_secs(3600),
             job_lease: Duration::from_secs(60),
-            job_concurrency: 16,
+            job_concurrency: 64,
             job_poll_interval: Duration::from_millis(500),
             event_retention: Duration::from_secs(7 * 24 * 3600),
             delivery_retention: Duration::from_secs(30 * 24 * 3600),
@@ -126,7 +126,7 @@ pub struct Core {
     /// user input, so this client is not behind the webhook SSRF guard).
     pub platform: reqwest::Client,
     pub channel_limiter: channels::Limiter,
-    sent_queue: channels::SentQueue,
+    send_batches: channels::SendBatches,
     bound_url: std::sync::OnceLock<String>,
 }
 
@@ -166,7 +166,7 @@ impl Core {
                 .build()
                 .unwrap_or_default(),
             channel_limiter: Default::default(),
-            sent_queue: Default::default(),
+            send_batches: Default::default(),
             bound_url: std::sync::OnceLock::new(),
         })
     }

@@ -1448,6 +1448,16 @@ impl Tx for SqlTx {
             .map_err(map_err)
     }
 
+    async fn get_messages_by_ids(&mut self, ids: &[i64]) -> StoreResult<Vec<Message>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", message_cols!(), " FROM messages WHERE id IN "));
+        push_ids(&mut qb, ids);
+        qb.push(" ORDER BY id");
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
     async fn mark_messages_sent(&mut self, sent: &[(i64, String)], now: i64) -> StoreResult<Vec<Message>> {
         if sent.is_empty() {
             return Ok(Vec::new());

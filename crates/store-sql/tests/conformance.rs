@@ -540,6 +540,13 @@ async fn sent_messages_are_marked_together(store: Arc<dyn Store>) {
         Some("already")
     );
     assert!(tx.mark_messages_sent(&[], 1).await.unwrap().is_empty());
+    let by_ids = tx.get_messages_by_ids(&[c.id, a.id, c.id + 1000]).await.unwrap();
+    assert_eq!(
+        by_ids.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![a.id, c.id],
+        "in id order, unknown ids left out"
+    );
+    assert!(tx.get_messages_by_ids(&[]).await.unwrap().is_empty());
     let convs = tx.get_conversations_by_ids(&[conv.id, conv.id + 1000]).await.unwrap();
     assert_eq!(convs.iter().map(|c| c.id).collect::<Vec<_>>(), vec![conv.id]);
     assert!(tx.get_conversations_by_ids(&[]).await.unwrap().is_empty());

@@ -222,6 +222,8 @@ pub trait Tx: Send {
     async fn find_message_by_echo(&mut self, conversation_id: i64, echo_id: &str) -> StoreResult<Option<Message>>;
     async fn get_message(&mut self, conversation_id: i64, id: i64) -> StoreResult<Option<Message>>;
     async fn get_message_by_id(&mut self, id: i64) -> StoreResult<Option<Message>>;
+    /// Messages by id (the caller scopes them), in id order.
+    async fn get_messages_by_ids(&mut self, ids: &[i64]) -> StoreResult<Vec<Message>>;
     async fn update_message(&mut self, m: &Message) -> StoreResult<()>;
     /// Records platforms' ids for sent messages in one statement: each
     /// message without a source id gets its id and status sent; returns

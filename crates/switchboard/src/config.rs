@@ -108,7 +108,7 @@ pub struct Options {
     /// Seconds a claimed job is leased before another worker may retry it [default: 60].
     #[arg(long, env = "SWITCHBOARD_JOB_LEASE_SECS")]
     pub job_lease_secs: Option<u64>,
-    /// Jobs run at once by this process [default: 16].
+    /// Jobs run at once by this process [default: 64].
     #[arg(long, env = "SWITCHBOARD_JOB_CONCURRENCY")]
     pub job_concurrency: Option<usize>,
     /// Largest accepted request body in bytes [default: 2097152].
@@ -242,7 +242,7 @@ impl Settings {
             webhook_retry_window: Duration::from_secs(pick!(webhook_retry_window_secs, 86_400)),
             retry_base: Duration::from_millis(pick!(retry_base_ms, 5_000).max(1)),
             job_lease: Duration::from_secs(pick!(job_lease_secs, 60).max(1)),
-            job_concurrency: pick!(job_concurrency, 16).max(1),
+            job_concurrency: pick!(job_concurrency, 64).max(1),
             max_body_bytes: pick!(max_body_bytes, 2 * 1024 * 1024),
             flood_limit: pick!(flood_limit, 200).max(1),
             redis_url: cli

@@ -189,47 +189,64 @@ pub fn adapter(channel: ChannelType) -> Option<&'static dyn Adapter> {
     }
 }
 
-/// A platform's id to record, and who waits for the commit.
-type SentItem = (i64, String, tokio::sync::oneshot::Sender<CoreResult<()>>);
+/// A request to a batcher and where its answer goes.
+type Asked<I, O> = (I, tokio::sync::oneshot::Sender<O>);
+type BatchQueue<I, O> = std::sync::OnceLock<tokio::sync::mpsc::Sender<Asked<I, O>>>;
 
-/// The queue in front of the send recorder.
+/// The send job's two trips to the database, each served in batches:
+/// preparing (reading what to send) and recording (the platform's id).
 #[derive(Default)]
-pub struct SentQueue {
-    tx: std::sync::OnceLock<tokio::sync::mpsc::Sender<SentItem>>,
+pub struct SendBatches {
+    prepare: BatchQueue<i64, CoreResult<Prepared>>,
+    record: BatchQueue<(i64, String), CoreResult<()>>,
 }
 
+/// Sends prepared in one read transaction at most.
+const PREPARE_BATCH: usize = 64;
 /// Sends recorded in one transaction at most.
 const RECORD_BATCH: usize = 128;
 
-/// Starts the task that records finished sends in batches: whatever
-/// finished while the previous batch was written goes in the next. A batch
-/// that fails as a whole is retried one send at a time.
-fn start_recorder(core: &Arc<Core>) -> tokio::sync::mpsc::Sender<SentItem> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<SentItem>(RECORD_BATCH * 8);
+/// Starts a task that serves requests in batches: whatever arrived while
+/// the previous batch was served makes the next one (up to `max`). `serve`
+/// answers a batch in its order.
+fn start_batcher<I, O, F, Fut>(core: &Arc<Core>, max: usize, serve: F) -> tokio::sync::mpsc::Sender<Asked<I, O>>
+where
+    I: Send + 'static,
+    O: Send + 'static,
+    F: Fn(Arc<Core>, Vec<I>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Vec<O>> + Send,
+{
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Asked<I, O>>(max * 8);
     let weak = Arc::downgrade(core);
     tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
             let mut batch = vec![first];
-            while batch.len() < RECORD_BATCH {
+            while batch.len() < max {
                 match rx.try_recv() {
                     Ok(item) => batch.push(item),
                     Err(_) => break,
                 }
             }
             let Some(core) = weak.upgrade() else { return };
-            let items: Vec<(i64, String)> = batch.iter().map(|(id, ext, _)| (*id, ext.clone())).collect();
-            if core.record_sent_batch(&items).await.is_ok() {
-                for (_, _, reply) in batch {
-                    let _ = reply.send(Ok(()));
-                }
-                continue;
-            }
-            for (id, ext, reply) in batch {
-                let _ = reply.send(core.record_sent_batch(&[(id, ext)]).await);
+            let (items, replies): (Vec<I>, Vec<_>) = batch.into_iter().unzip();
+            for (answer, reply) in serve(core, items).await.into_iter().zip(replies) {
+                let _ = reply.send(answer);
             }
         }
     });
     tx
+}
+
+/// Asks a batcher and waits for its answer.
+async fn ask<I, O>(queue: &tokio::sync::mpsc::Sender<Asked<I, O>>, item: I) -> CoreResult<O> {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    queue
+        .send((item, reply))
+        .await
+        .map_err(|_| CoreError::Internal("a batch worker stopped".into()))?;
+    answer
+        .await
+        .map_err(|_| CoreError::Internal("a batch worker dropped a request".into()))
 }
 
 /// The order key of an inbox's sends to one destination.
@@ -313,85 +330,198 @@ impl Core {
             })
     }
 
+    /// What the send job of `message_id` needs, loaded together with the
+    /// other sends being prepared at the same moment (one read transaction
+    /// and one query per kind of row for the batch).
     async fn prepare_send(self: &Arc<Self>, message_id: i64) -> CoreResult<Prepared> {
-        let mut tx = self.store.read().await?;
-        let Some(m) = tx.get_message_by_id(message_id).await? else {
-            return Ok(Prepared::Done);
-        };
-        let deleted = m.content_attributes.get("deleted").and_then(Value::as_bool) == Some(true);
-        if m.source_id.is_some() || deleted || m.status() == switchboard_domain::MessageStatus::Failed {
-            return Ok(Prepared::Done);
-        }
-        let Some(conv) = tx.get_conversation_by_id(m.conversation_id).await? else {
-            return Ok(Prepared::Done);
-        };
-        let Some(inbox) = tx.get_inbox(conv.account_id, conv.inbox_id).await? else {
-            return Ok(Prepared::Done);
-        };
-        let Some(ci) = tx.get_contact_inbox(conv.contact_inbox_id).await? else {
-            return Ok(Prepared::Done);
-        };
-        let contact_attributes = tx
-            .get_contact(conv.account_id, conv.contact_id)
-            .await?
-            .map(|c| c.additional_attributes)
-            .unwrap_or(Value::Null);
-        let reply_to = match m
-            .content_attributes
-            .get("in_reply_to")
-            .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
-        {
-            Some(id) => tx.get_message(conv.id, id).await?.and_then(|r| r.source_id),
-            None => None,
-        };
-        let atts = tx.attachments_for(&[m.id]).await?;
-        let mail = if inbox.channel() == ChannelType::Email {
-            let last_incoming = tx.last_incoming_message(conv.id).await?.and_then(|l| {
-                let email = l.content_attributes.get("email")?;
-                let id = email.get("message_id").and_then(Value::as_str)?.to_string();
-                let refs = email
-                    .get("references")
-                    .and_then(Value::as_array)
-                    .map(|r| r.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
-                    .unwrap_or_default();
-                Some((id, refs))
-            });
-            let sender_name = match (m.sender_type.as_deref(), m.sender_id) {
-                (Some("User"), Some(uid)) => tx.get_user(uid).await?.map(|u| {
-                    u.display_name
-                        .clone()
-                        .filter(|d| !d.trim().is_empty())
-                        .unwrap_or(u.name)
-                }),
-                _ => None,
-            };
-            let list = |key: &str| -> Vec<String> {
-                m.content_attributes
-                    .get(key)
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
-                    .unwrap_or_default()
-            };
-            Some(email::MailContext {
-                message_id: m.id,
-                account_id: conv.account_id,
-                conversation_uuid: conv.uuid.clone(),
-                display_id: conv.display_id,
-                subject: conv
-                    .additional_attributes
-                    .get("mail_subject")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                sender_name,
-                last_incoming,
-                to: list("to_emails"),
-                cc: list("cc_emails"),
-                bcc: list("bcc_emails"),
+        let batcher = self.send_batches.prepare.get_or_init(|| {
+            start_batcher(self, PREPARE_BATCH, |core: Arc<Core>, ids: Vec<i64>| async move {
+                match core.prepare_sends(&ids).await {
+                    Ok(all) => all,
+                    Err(e) => ids.iter().map(|_| Err(CoreError::Internal(e.to_string()))).collect(),
+                }
             })
-        } else {
-            None
-        };
+        });
+        ask(batcher, message_id).await?
+    }
+
+    /// Prepares sends in bulk; the answers are in the order of `ids` (a
+    /// file that cannot be read fails only its own message).
+    async fn prepare_sends(self: &Arc<Self>, ids: &[i64]) -> CoreResult<Vec<CoreResult<Prepared>>> {
+        let mut tx = self.store.read().await?;
+        let msgs: HashMap<i64, switchboard_store::Message> = tx
+            .get_messages_by_ids(ids)
+            .await?
+            .into_iter()
+            .filter(|m| {
+                let deleted = m.content_attributes.get("deleted").and_then(Value::as_bool) == Some(true);
+                m.source_id.is_none() && !deleted && m.status() != switchboard_domain::MessageStatus::Failed
+            })
+            .map(|m| (m.id, m))
+            .collect();
+        let mut conv_ids: Vec<i64> = msgs.values().map(|m| m.conversation_id).collect();
+        conv_ids.sort_unstable();
+        conv_ids.dedup();
+        let convs: HashMap<i64, switchboard_store::Conversation> = tx
+            .get_conversations_by_ids(&conv_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let mut inbox_ids: Vec<i64> = convs.values().map(|c| c.inbox_id).collect();
+        inbox_ids.sort_unstable();
+        inbox_ids.dedup();
+        let inboxes: HashMap<i64, Inbox> = tx
+            .get_inboxes(&inbox_ids)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i))
+            .collect();
+        let mut contact_ids: Vec<i64> = convs.values().map(|c| c.contact_id).collect();
+        contact_ids.sort_unstable();
+        contact_ids.dedup();
+        let contacts: HashMap<i64, switchboard_store::Contact> = tx
+            .get_contacts_by_ids(&contact_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let cis: HashMap<i64, switchboard_store::ContactInbox> = tx
+            .list_contact_inboxes(&contact_ids)
+            .await?
+            .into_iter()
+            .map(|ci| (ci.id, ci))
+            .collect();
+        let mut sendable: Vec<i64> = msgs.keys().copied().collect();
+        sendable.sort_unstable();
+        let mut atts: HashMap<i64, Vec<switchboard_store::Attachment>> = HashMap::new();
+        for a in tx.attachments_for(&sendable).await? {
+            atts.entry(a.message_id).or_default().push(a);
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(m) = msgs.get(id) else {
+                out.push(None);
+                continue;
+            };
+            let Some(conv) = convs.get(&m.conversation_id) else {
+                out.push(None);
+                continue;
+            };
+            let (Some(inbox), Some(ci)) = (
+                inboxes.get(&conv.inbox_id).filter(|i| i.account_id == conv.account_id),
+                cis.get(&conv.contact_inbox_id),
+            ) else {
+                out.push(None);
+                continue;
+            };
+            let contact_attributes = contacts
+                .get(&conv.contact_id)
+                .map(|c| c.additional_attributes.clone())
+                .unwrap_or(Value::Null);
+            // Rare: the platform id of the message replied to, and e-mail's threading.
+            let reply_to = match m
+                .content_attributes
+                .get("in_reply_to")
+                .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+            {
+                Some(rid) => tx.get_message(conv.id, rid).await?.and_then(|r| r.source_id),
+                None => None,
+            };
+            let mail = if inbox.channel() == ChannelType::Email {
+                Some(self.mail_context(&mut *tx, m, conv).await?)
+            } else {
+                None
+            };
+            out.push(Some((
+                m.id,
+                inbox.clone(),
+                Outgoing {
+                    to: ci.source_id.clone(),
+                    content: m.content.clone().filter(|c| !c.is_empty()),
+                    files: Vec::new(),
+                    reply_to,
+                    template: m
+                        .additional_attributes
+                        .get("template_params")
+                        .filter(|t| t.is_object())
+                        .cloned(),
+                    contact_attributes,
+                    mail,
+                },
+            )));
+        }
         drop(tx);
+        // The files, read for all the batch's messages at once.
+        let loads = out.into_iter().map(|entry| {
+            let files = entry
+                .as_ref()
+                .and_then(|(id, _, _)| atts.remove(id))
+                .unwrap_or_default();
+            async move {
+                let Some((_, inbox, mut outgoing)) = entry else {
+                    return Ok(Prepared::Done);
+                };
+                outgoing.files = self.outgoing_files(files).await?;
+                Ok(Prepared::Send(Box::new((inbox, outgoing))))
+            }
+        });
+        Ok(futures_util::future::join_all(loads).await)
+    }
+
+    /// An e-mail send's threading, names and recipients.
+    async fn mail_context(
+        &self,
+        tx: &mut dyn switchboard_store::Tx,
+        m: &switchboard_store::Message,
+        conv: &switchboard_store::Conversation,
+    ) -> CoreResult<email::MailContext> {
+        let last_incoming = tx.last_incoming_message(conv.id).await?.and_then(|l| {
+            let email = l.content_attributes.get("email")?;
+            let id = email.get("message_id").and_then(Value::as_str)?.to_string();
+            let refs = email
+                .get("references")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            Some((id, refs))
+        });
+        let sender_name = match (m.sender_type.as_deref(), m.sender_id) {
+            (Some("User"), Some(uid)) => tx.get_user(uid).await?.map(|u| {
+                u.display_name
+                    .clone()
+                    .filter(|d| !d.trim().is_empty())
+                    .unwrap_or(u.name)
+            }),
+            _ => None,
+        };
+        let list = |key: &str| -> Vec<String> {
+            m.content_attributes
+                .get(key)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .unwrap_or_default()
+        };
+        Ok(email::MailContext {
+            message_id: m.id,
+            account_id: conv.account_id,
+            conversation_uuid: conv.uuid.clone(),
+            display_id: conv.display_id,
+            subject: conv
+                .additional_attributes
+                .get("mail_subject")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            sender_name,
+            last_incoming,
+            to: list("to_emails"),
+            cc: list("cc_emails"),
+            bcc: list("bcc_emails"),
+        })
+    }
+
+    /// A message's stored files, read for sending.
+    async fn outgoing_files(&self, atts: Vec<switchboard_store::Attachment>) -> CoreResult<Vec<OutgoingFile>> {
         let mut files = Vec::with_capacity(atts.len());
         for a in atts {
             let Some(mut stream) = self.files.open(&a.storage_key).await.map_err(CoreError::Internal)? else {
@@ -414,36 +544,31 @@ impl Core {
                 bytes,
             });
         }
-        Ok(Prepared::Send(Box::new((
-            inbox,
-            Outgoing {
-                to: ci.source_id,
-                content: m.content.clone().filter(|c| !c.is_empty()),
-                files,
-                reply_to,
-                template: m
-                    .additional_attributes
-                    .get("template_params")
-                    .filter(|t| t.is_object())
-                    .cloned(),
-                contact_attributes,
-                mail,
-            },
-        ))))
+        Ok(files)
     }
 
     /// The platform took the message: its id becomes the source id. Sends
     /// finishing together are recorded together (one transaction, one
     /// statement for the messages), and this returns after the commit.
     async fn record_sent(self: &Arc<Self>, message_id: i64, external: &str) -> CoreResult<()> {
-        let queue = self.sent_queue.tx.get_or_init(|| start_recorder(self));
-        let (reply, done) = tokio::sync::oneshot::channel();
-        queue
-            .send((message_id, external.to_string(), reply))
-            .await
-            .map_err(|_| CoreError::Internal("the send recorder stopped".into()))?;
-        done.await
-            .map_err(|_| CoreError::Internal("the send recorder dropped a send".into()))?
+        let batcher = self.send_batches.record.get_or_init(|| {
+            start_batcher(
+                self,
+                RECORD_BATCH,
+                |core: Arc<Core>, items: Vec<(i64, String)>| async move {
+                    if core.record_sent_batch(&items).await.is_ok() {
+                        return items.iter().map(|_| Ok(())).collect();
+                    }
+                    // One bad row must not hold the others back: one at a time.
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items {
+                        out.push(core.record_sent_batch(std::slice::from_ref(&item)).await);
+                    }
+                    out
+                },
+            )
+        });
+        ask(batcher, (message_id, external.to_string())).await?
     }
 
     /// Records a batch of sends: the messages marked in one statement, their
