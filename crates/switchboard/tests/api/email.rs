@@ -9,6 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::both;
+use crate::cable::{Cable, agent_identifier};
 use crate::helpers::{Db, TestApp, conversations, eventually, messages};
 use crate::mail_servers::{MailServers, header, mail_servers, mailbox, send};
 
@@ -493,6 +494,12 @@ async fn threading(db: Db) {
         )
         .await;
     let inbox_id = inbox["id"].as_i64().unwrap();
+    // The agent's dashboard socket sees the mail arrive and the reply leave.
+    let mut live = Cable::connect(&app).await;
+    assert_eq!(
+        live.subscribe(&agent_identifier(&app, &app.token).await).await,
+        "confirm"
+    );
 
     // The customer writes to the support address.
     let first: lettre::Message = lettre::Message::builder()
@@ -509,6 +516,11 @@ async fn threading(db: Db) {
     .await;
     let display = conv["id"].as_i64().unwrap();
     assert_eq!(conv["meta"]["sender"]["email"], customer.as_str());
+    let created = live.expect("conversation.created").await;
+    assert_eq!(created["additional_attributes"]["mail_subject"], "Where is my parcel?");
+    let arrived = live.expect("message.created").await;
+    assert_eq!(arrived["content"], "Hello, where is my parcel?");
+    assert_eq!(arrived["content_type"], "incoming_email");
     assert_eq!(
         messages(&app, display).await[0]["content"],
         "Hello, where is my parcel?"
@@ -566,6 +578,12 @@ async fn threading(db: Db) {
     })
     .await;
     assert_eq!(sent["status"], "sent");
+    loop {
+        let u = live.expect("message.updated").await;
+        if u["id"] == sent["id"] && u["source_id"] == sent["source_id"] {
+            break;
+        }
+    }
     assert_eq!(sent["source_id"], our_id.trim_matches(['<', '>']));
 
     // The customer answers from their mail client: to the Reply-To address,
