@@ -368,6 +368,10 @@ impl Core {
                     }),
                 );
                 config.insert("message_templates".into(), json!(templates));
+                config.insert(
+                    "message_templates_last_updated".into(),
+                    json!(switchboard_domain::time::now_micros() / 1_000_000),
+                );
                 (number, None)
             }
             ChannelType::Email => {

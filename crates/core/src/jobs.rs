@@ -105,6 +105,7 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
     let hold = concurrency * (1 + CLAIM_AHEAD);
     let mut next_prune = Instant::now() + Duration::from_secs(60);
     let mut next_mail = Instant::now();
+    let mut next_templates = Instant::now();
     loop {
         if *shutdown.borrow() {
             break;
@@ -112,6 +113,10 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
         if Instant::now() >= next_mail {
             next_mail = Instant::now() + core.config.imap_poll_interval;
             queue_mail_polls(&core).await;
+        }
+        if Instant::now() >= next_templates {
+            next_templates = Instant::now() + TEMPLATE_SYNC_INTERVAL;
+            queue_template_syncs(&core).await;
         }
         if Instant::now() >= next_prune {
             next_prune = Instant::now() + Duration::from_secs(600);
@@ -197,24 +202,54 @@ pub const JOB_NOOP: &str = "noop";
 /// The job that reads one e-mail inbox's IMAP mailbox.
 pub const JOB_IMAP_POLL: &str = "imap_poll";
 
+/// The job that reads one WhatsApp inbox's message templates again.
+pub const JOB_TEMPLATE_SYNC: &str = "whatsapp_templates";
+/// How often WhatsApp templates are read again (approvals change on Meta's side).
+const TEMPLATE_SYNC_INTERVAL: Duration = Duration::from_secs(6 * 3600);
+
 /// Queues a poll of every mailbox read over IMAP. One poll per inbox is
 /// queued or running at a time (its unique key), whichever server runs it.
 pub async fn queue_mail_polls(core: &Arc<Core>) {
+    queue_per_inbox(core, switchboard_domain::ChannelType::Email, JOB_IMAP_POLL, |i| {
+        i.channel_config.get("imap_enabled").and_then(Value::as_bool) == Some(true)
+    })
+    .await
+}
+
+/// Queues a refresh of every WhatsApp inbox's templates.
+pub async fn queue_template_syncs(core: &Arc<Core>) {
+    queue_per_inbox(
+        core,
+        switchboard_domain::ChannelType::Whatsapp,
+        JOB_TEMPLATE_SYNC,
+        |_| true,
+    )
+    .await
+}
+
+/// Queues `kind` for every inbox of `channel` that `wanted` picks, at most
+/// one queued or running per inbox (the unique key `<kind>:<inbox id>`).
+async fn queue_per_inbox(
+    core: &Arc<Core>,
+    channel: switchboard_domain::ChannelType,
+    kind: &str,
+    wanted: fn(&switchboard_store::Inbox) -> bool,
+) {
     let result = async {
         let mut tx = core.store.write().await?;
         let now = now_micros();
         let jobs: Vec<switchboard_store::NewJob> = tx
-            .inboxes_of_type(switchboard_domain::ChannelType::Email.code())
+            .inboxes_of_type(channel.code())
             .await?
             .into_iter()
-            .filter(|i| i.channel_config.get("imap_enabled").and_then(Value::as_bool) == Some(true))
+            .filter(&wanted)
             .map(|i| switchboard_store::NewJob {
-                kind: JOB_IMAP_POLL.into(),
+                kind: kind.into(),
                 payload: serde_json::json!({ "inbox_id": i.id }),
                 run_at: now,
                 max_attempts: 1,
                 deadline_at: None,
-                unique_key: Some(format!("imap_poll:{}", i.id)),
+                unique_key: Some(format!("{kind}:{}", i.id)),
                 queue_key: None,
             })
             .collect();
@@ -228,8 +263,18 @@ pub async fn queue_mail_polls(core: &Arc<Core>) {
     match result {
         Ok(0) => {}
         Ok(_) => core.wake_jobs(),
-        Err(e) => tracing::warn!(error = %e, "queueing mailbox polls failed"),
+        Err(e) => tracing::warn!(error = %e, kind, "queueing per-inbox jobs failed"),
     }
+}
+
+async fn template_sync(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
+    let id = job
+        .payload
+        .get("inbox_id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| JobFailure::Permanent("bad template sync payload".into()))?;
+    core.refresh_templates_of(id).await?;
+    Ok(())
 }
 
 async fn imap_poll(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
@@ -267,6 +312,7 @@ async fn execute(core: &Arc<Core>, job: Job, done: &tokio::sync::mpsc::Unbounded
         JOB_SNOOZE_WAKE => snooze_wake(core, &job).await,
         crate::channels::JOB_CHANNEL_SEND => channel_send(core, &job).await,
         JOB_IMAP_POLL => imap_poll(core, &job).await,
+        JOB_TEMPLATE_SYNC => template_sync(core, &job).await,
         JOB_NOOP => Ok(()),
         other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
     };

@@ -245,6 +245,10 @@ pub fn inbox(i: &Inbox, public_url: &str, admin: bool) -> Value {
             obj.insert("phone_number".into(), get_or(c, "phone_number", json!("")));
             obj.insert("provider".into(), get_or(c, "provider", json!("whatsapp_cloud")));
             obj.insert("message_templates".into(), get_or(c, "message_templates", json!([])));
+            obj.insert(
+                "message_templates_last_updated".into(),
+                get_or(c, "message_templates_last_updated", Value::Null),
+            );
             if admin {
                 // What the administrator enters in Meta's console; the access
                 // token and the app secret are never shown back.

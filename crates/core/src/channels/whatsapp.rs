@@ -509,7 +509,14 @@ impl Core {
                 "Only WhatsApp inboxes have message templates",
             ));
         }
-        let (Some(key), Some(waba)) = (cfg(&inbox, "api_key"), cfg(&inbox, "business_account_id")) else {
+        let fresh = self.refresh_templates(&inbox).await?;
+        Ok(crate::present::inbox(&fresh, self.public_url(), true))
+    }
+
+    /// Reads the inbox's templates from its business account again and
+    /// keeps them, with when they were read (`message_templates_last_updated`).
+    pub(crate) async fn refresh_templates(self: &Arc<Self>, inbox: &Inbox) -> CoreResult<Inbox> {
+        let (Some(key), Some(waba)) = (cfg(inbox, "api_key"), cfg(inbox, "business_account_id")) else {
             return Err(CoreError::invalid(
                 "provider_config",
                 "The inbox has no WhatsApp credentials",
@@ -518,16 +525,34 @@ impl Core {
         let templates = fetch_templates(self, key, waba).await?;
         let mut tx = self.store.write().await?;
         let mut fresh = tx
-            .get_inbox(ctx.account_id(), inbox_id)
+            .get_inbox(inbox.account_id, inbox.id)
             .await?
             .ok_or(CoreError::NotFound)?;
+        let now = switchboard_domain::time::now_micros();
         if let Some(c) = fresh.channel_config.as_object_mut() {
             c.insert("message_templates".into(), json!(templates));
+            c.insert("message_templates_last_updated".into(), json!(now / 1_000_000));
         }
-        fresh.updated_at = switchboard_domain::time::now_micros();
+        fresh.updated_at = now;
         tx.update_inbox(&fresh).await?;
         tx.commit().await?;
-        Ok(crate::present::inbox(&fresh, self.public_url(), true))
+        Ok(fresh)
+    }
+
+    /// The scheduled refresh of one WhatsApp inbox's templates (a failure
+    /// keeps the templates it had; the next refresh tries again).
+    pub async fn refresh_templates_of(self: &Arc<Self>, inbox_id: i64) -> CoreResult<()> {
+        let inbox = {
+            let mut tx = self.store.read().await?;
+            tx.get_inboxes(&[inbox_id]).await?.into_iter().next()
+        };
+        let Some(inbox) = inbox.filter(|i| i.channel() == ChannelType::Whatsapp) else {
+            return Ok(());
+        };
+        if let Err(e) = self.refresh_templates(&inbox).await {
+            tracing::warn!(inbox = inbox.id, error = %e, "refreshing WhatsApp templates failed");
+        }
+        Ok(())
     }
 
     /// Meta's subscription handshake (`GET` with `hub.mode=subscribe`,

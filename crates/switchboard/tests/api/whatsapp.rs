@@ -131,8 +131,41 @@ async fn connecting_a_number(db: Db) {
         )
         .await;
     assert_eq!(synced["message_templates"].as_array().unwrap().len(), 1);
+    assert!(synced["message_templates_last_updated"].as_i64().unwrap() > 0);
     let (s, _) = app.post(&app.acc("/inboxes/999999/sync_templates"), json!({})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // And on schedule, by a job per inbox: a refusal keeps what was there,
+    // the next refresh takes Meta's list again.
+    let asked = n.fake.calls_to("/message_templates").len();
+    n.fake.respond_next(
+        "/message_templates",
+        500,
+        json!({ "error": { "message": "try later" } }),
+    );
+    switchboard_core::jobs::queue_template_syncs(app.core()).await;
+    eventually(10, "the scheduled refresh", || async {
+        (n.fake.calls_to("/message_templates").len() > asked).then_some(())
+    })
+    .await;
+    let kept = app
+        .ok(Method::GET, &app.acc(&format!("/inboxes/{}", i["id"])), None)
+        .await;
+    assert_eq!(
+        kept["message_templates"].as_array().unwrap().len(),
+        1,
+        "a failed refresh keeps them"
+    );
+    // Queued again until it runs: the failed one may still hold its
+    // inbox's unique key until its completion is written.
+    eventually(10, "the templates refreshed", || async {
+        switchboard_core::jobs::queue_template_syncs(app.core()).await;
+        let v = app
+            .ok(Method::GET, &app.acc(&format!("/inboxes/{}", i["id"])), None)
+            .await;
+        (v["message_templates"].as_array().unwrap().len() > 1).then_some(())
+    })
+    .await;
 
     // The subscription handshake.
     let hs = |token: &str, number: &str| {
