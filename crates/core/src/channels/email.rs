@@ -619,12 +619,27 @@ pub fn build_mail(
     Ok((mail, message_id))
 }
 
+/// Why a mail server cannot be reached: it could not be resolved (may
+/// pass), or it names only addresses this server may not connect to.
+enum HostError {
+    Unresolved(String),
+    Forbidden(String),
+}
+
+impl HostError {
+    fn text(self) -> String {
+        match self {
+            HostError::Unresolved(t) | HostError::Forbidden(t) => t,
+        }
+    }
+}
+
 /// Resolves a mail server's host to addresses we may connect to (not
 /// private or loopback unless the operator allows private targets).
-async fn checked_addrs(core: &Core, host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+async fn checked_addrs(core: &Core, host: &str, port: u16) -> Result<Vec<SocketAddr>, HostError> {
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
         .await
-        .map_err(|e| format!("{host} could not be resolved: {e}"))?
+        .map_err(|e| HostError::Unresolved(format!("{host} could not be resolved: {e}")))?
         .collect();
     let allow = core.outbound.config().allow_private_targets;
     let ok: Vec<SocketAddr> = addrs
@@ -632,7 +647,9 @@ async fn checked_addrs(core: &Core, host: &str, port: u16) -> Result<Vec<SocketA
         .filter(|a| allow || !switchboard_outbound::is_forbidden_ip(a.ip()))
         .collect();
     if ok.is_empty() {
-        return Err(format!("{host} is not a public address"));
+        return Err(HostError::Forbidden(format!(
+            "{host} is not a public address (private and loopback mail servers need the operator's leave)"
+        )));
     }
     Ok(ok)
 }
@@ -654,9 +671,11 @@ async fn smtp_send(core: &Core, inbox: &Inbox, mail: lettre::Message) -> Result<
     let implicit = cfg_bool(inbox, "smtp_enable_ssl_tls", false);
     let starttls = cfg_bool(inbox, "smtp_enable_starttls_auto", true);
     let port = cfg_port(inbox, "smtp_port", if implicit { 465 } else { 587 });
-    let addr = checked_addrs(core, &host, port)
-        .await
-        .map_err(|reason| SendError::Retry { reason, after: None })?[0];
+    let addr = match checked_addrs(core, &host, port).await {
+        Ok(addrs) => addrs[0],
+        Err(HostError::Forbidden(reason)) => return Err(SendError::Permanent(reason)),
+        Err(HostError::Unresolved(reason)) => return Err(SendError::Retry { reason, after: None }),
+    };
     let verify = cfg(inbox, "smtp_openssl_verify_mode") != Some("none");
     let tls_params = || {
         TlsParameters::builder(host.clone())
@@ -800,7 +819,7 @@ async fn imap_connect(core: &Core, inbox: &Inbox) -> Result<async_imap::Session<
     let port = cfg_port(inbox, "imap_port", if ssl { 993 } else { 143 });
     let login = cfg(inbox, "imap_login").unwrap_or(inbox_address(inbox)).to_string();
     let password = cfg(inbox, "imap_password").unwrap_or_default().to_string();
-    let addrs = checked_addrs(core, &host, port).await?;
+    let addrs = checked_addrs(core, &host, port).await.map_err(HostError::text)?;
     let tcp = tokio::time::timeout(MAIL_TIMEOUT, tokio::net::TcpStream::connect(&addrs[..]))
         .await
         .map_err(|_| format!("{host}:{port} did not answer"))?

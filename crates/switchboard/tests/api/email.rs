@@ -656,3 +656,70 @@ async fn threading_sqlite() {
 async fn threading_postgres() {
     threading(Db::Postgres).await;
 }
+
+/// Mail servers are typed by administrators, so they pass the same address
+/// check as webhooks: without the operator's leave, loopback is refused
+/// (an IMAP server when the inbox is made, an SMTP server when a reply
+/// leaves: failed at once, with the reason).
+async fn private_mail_servers(db: Db) {
+    let Some(app) = TestApp::spawn_with(db, |o| o.allow_private_targets = Some(false)).await else {
+        return;
+    };
+    let d = domain();
+    let mut imap = email_inbox(&format!("help@{d}"), None, "");
+    imap["channel"]["imap_enabled"] = json!(true);
+    imap["channel"]["imap_address"] = json!("127.0.0.1");
+    imap["channel"]["imap_port"] = json!(993);
+    let (s, v) = app.post(&app.acc("/inboxes"), imap).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("not a public address"), "{v}");
+
+    let mut smtp = email_inbox(&format!("desk@{d}"), None, "");
+    smtp["channel"]["smtp_enabled"] = json!(true);
+    smtp["channel"]["smtp_address"] = json!("localhost");
+    smtp["channel"]["smtp_port"] = json!(2525);
+    let inbox = app.ok(Method::POST, &app.acc("/inboxes"), Some(smtp)).await;
+    let token = token_of(&inbox);
+    let raw = mail(
+        "ivan@customer.test",
+        &format!("desk@{d}"),
+        "p-1@customer.test",
+        "Hi",
+        "",
+        "Hello",
+    );
+    assert_eq!(post_raw(&app, &token, &raw).await, StatusCode::OK);
+    let display = conversations(&app).await[0]["id"].as_i64().unwrap();
+    let r = app
+        .ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{display}/messages")),
+            Some(json!({ "content": "Hello back" })),
+        )
+        .await;
+    let failed = eventually(10, "the reply refused", || async {
+        messages(&app, display)
+            .await
+            .into_iter()
+            .find(|m| m["id"] == r["id"] && m["status"] == "failed")
+    })
+    .await;
+    assert!(
+        failed["content_attributes"]["external_error"]
+            .as_str()
+            .unwrap()
+            .contains("not a public address"),
+        "{failed}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_mail_servers_sqlite() {
+    private_mail_servers(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_mail_servers_postgres() {
+    private_mail_servers(Db::Postgres).await;
+}
