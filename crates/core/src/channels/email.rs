@@ -251,14 +251,18 @@ pub fn parse_mail(raw: &[u8]) -> Option<InboundMail> {
             "full": html_full,
         },
     });
+    let from_name = if from_name.is_empty() {
+        from_address.split('@').next().unwrap_or_default().to_string()
+    } else {
+        from_name
+    };
     Some(InboundMail {
         message_id,
         from_address: from_address.clone(),
-        from_name: if from_name.is_empty() {
-            from_address.split('@').next().unwrap_or_default().to_string()
-        } else {
-            from_name
-        },
+        from_name: from_name
+            .chars()
+            .take(switchboard_domain::validate::MAX_NAME_LEN)
+            .collect(),
         recipients,
         thread_ids,
         subject,
@@ -964,10 +968,15 @@ impl Core {
             if let Some(raw) = raw {
                 if raw.len() <= MAX_MAIL_BYTES {
                     match parse_mail(&raw) {
-                        Some(mail) => {
-                            self.channel_mail(inbox, mail).await.map_err(|e| e.to_string())?;
-                            imported += 1;
-                        }
+                        Some(mail) => match self.channel_mail(inbox, mail).await {
+                            Ok(()) => imported += 1,
+                            // A mail this server refuses (a blocked sender, a value out
+                            // of bounds) is passed over, not retried forever.
+                            Err(e @ (CoreError::Invalid { .. } | CoreError::Forbidden(_) | CoreError::NotFound)) => {
+                                tracing::warn!(inbox = inbox.id, uid, error = %e, "passed over a mail that was refused");
+                            }
+                            Err(e) => return Err(e.to_string()),
+                        },
                         None => tracing::info!(inbox = inbox.id, uid, "skipped a mailbox message without a sender"),
                     }
                 } else {
@@ -1303,6 +1312,16 @@ mod tests {
         let b = parse_mail(raw).unwrap();
         assert_eq!(a.message_id, b.message_id);
         assert!(a.message_id.ends_with("@switchboard.sha256"));
+    }
+
+    #[test]
+    fn a_long_sender_name_is_cut_to_the_name_limit() {
+        let raw = format!(
+            "From: \"{}\" <a@example.com>\r\nSubject: x\r\n\r\nhello\r\n",
+            "N".repeat(400)
+        );
+        let m = parse_mail(raw.as_bytes()).unwrap();
+        assert_eq!(m.from_name.chars().count(), switchboard_domain::validate::MAX_NAME_LEN);
     }
 
     #[test]
