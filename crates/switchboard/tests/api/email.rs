@@ -606,10 +606,56 @@ async fn threading(db: Db) {
     .await;
     assert_eq!(msgs[2]["content"], "Thank you!");
     assert_eq!(msgs[2]["message_type"], 0);
+
+    // A reply with a file and a blind copy: the file is an attachment part,
+    // the Bcc address gets the mail without being named in it.
+    let bcc = format!("audit@{d}");
+    let form = reqwest::multipart::Form::new()
+        .text("content", "The invoice is attached.")
+        .text("bcc_emails", bcc.clone())
+        .part(
+            "attachments[]",
+            reqwest::multipart::Part::bytes(b"Invoice 42, paid".to_vec())
+                .file_name("invoice.txt")
+                .mime_str("text/plain")
+                .unwrap(),
+        );
+    let r = app
+        .client
+        .post(format!(
+            "{}{}",
+            app.base,
+            app.acc(&format!("/conversations/{display}/messages"))
+        ))
+        .header("api_access_token", &app.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let with_file = eventually(20, "the mail with the file", || async {
+        mailbox(servers, &customer).await.into_iter().nth(1)
+    })
+    .await;
+    let raw = String::from_utf8_lossy(&with_file).to_string();
+    assert!(raw.contains("multipart/mixed"), "{raw}");
+    assert!(raw.contains("filename=\"invoice.txt\""), "{raw}");
+    assert!(header(&with_file, "Bcc").is_none(), "Bcc is not shown to the customer");
+    assert_eq!(
+        header(&with_file, "In-Reply-To").as_deref(),
+        Some(format!("<c2@{d}>").as_str()),
+        "threads on the latest mail"
+    );
+    let blind = eventually(20, "the blind copy", || async {
+        mailbox(servers, &bcc).await.into_iter().next()
+    })
+    .await;
+    assert_eq!(header(&blind, "Message-ID"), header(&with_file, "Message-ID"));
+
     // Later polls import nothing twice.
     let polled = app.core().poll_mailbox(inbox_id).await.unwrap();
     assert_eq!(polled, 0);
-    assert_eq!(messages(&app, display).await.len(), 3);
+    assert_eq!(messages(&app, display).await.len(), 4);
     assert_eq!(conversations(&app).await.len(), 1);
     // How the mailbox's reading goes is shown to administrators.
     let shown = app
