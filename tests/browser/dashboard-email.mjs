@@ -65,6 +65,10 @@ try {
   await page.getByRole("link", { name: "Conversations" }).click();
   const card = page.locator("button[data-conversation]").filter({ hasText: "Ivan Petrov" });
   await card.waitFor({ timeout: 30000 });
+  // The inbox was made after the dashboard read its inboxes: the card and
+  // the sidebar learn its name anyway.
+  await card.getByText("Support mail").waitFor(T);
+  await page.getByRole("navigation", { name: "Folders" }).getByRole("button", { name: "Support mail" }).waitFor(T);
   await card.click();
   const mail = page.locator(".thread li.in").filter({ hasText: "Where is my parcel?" });
   await mail.waitFor(T);

@@ -4,7 +4,7 @@
 // end scrolls into view, and patches cards in place from /cable events so
 // rows already scrolled to stay where they are.
 
-import { api, avatar, channelIcon, el, icon, load, relative } from "./lib.js";
+import { api, avatar, channelIcon, el, forget, icon, load, relative } from "./lib.js";
 
 const PAGE = 25;
 const STATUSES = ["open", "pending", "snoozed", "resolved", "all"];
@@ -201,12 +201,28 @@ export function createList(ctx, { t, open }) {
   // ---- cards ----
   // Label colours and inbox names arrive after the first page (which must
   // not wait for them); cards repaint when they do.
-  let colours = new Map(), inboxNames = new Map();
+  let colours = new Map(), inboxNames = new Map(), namesLoaded = false;
   function loadNames() {
     Promise.all([
       load(`${base}/labels`, (r) => (r && r.payload) || []).then((ls) => { colours = new Map(ls.map((l) => [l.title, l.color])); }),
       load(`${base}/inboxes`, (r) => (r && r.payload) || []).then((is) => { inboxNames = new Map(is.map((i) => [i.id, i.name])); }),
-    ]).then(() => { for (const entry of cards.values()) if (entry.li.isConnected) paintCard(entry); }).catch(() => {});
+    ]).then(() => {
+      namesLoaded = true;
+      for (const entry of cards.values()) if (entry.li.isConnected) paintCard(entry);
+    }).catch(() => {});
+  }
+  // A conversation of an inbox made since the names were read: read the
+  // inboxes again (once per unknown inbox), for the card and the sidebar.
+  const askedInboxes = new Set();
+  function inboxName(id) {
+    const name = inboxNames.get(id);
+    if (name === undefined && namesLoaded && !askedInboxes.has(id)) {
+      askedInboxes.add(id);
+      forget(`${base}/inboxes`);
+      loadNames();
+      loadSidebar().catch(() => {});
+    }
+    return name || "";
   }
 
   function card(conv) {
@@ -236,7 +252,7 @@ export function createList(ctx, { t, open }) {
       el("span", { class: "name", text: name }),
       el("span", { class: "time", text: relative(conv.last_activity_at || conv.timestamp) }),
       el("span", { class: "where" }, channelIcon(conv.meta && conv.meta.channel),
-        el("span", { text: inboxNames.get(conv.inbox_id) || "" }), el("span", { class: "id", text: `#${conv.id}` }),
+        el("span", { text: inboxName(conv.inbox_id) }), el("span", { class: "id", text: `#${conv.id}` }),
         priorityMark(conv.priority, t)),
       el("span", { class: "preview" }, kind ? icon(kind) : null,
         hasDraft ? el("span", { class: "draft", text: `${t("draft")}: ` }) : null,
