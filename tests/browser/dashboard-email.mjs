@@ -104,6 +104,22 @@ try {
   check(sent && /^conversation\/.+\/messages\/\d+@/.test(sent.source_id), "reply sent over SMTP", sent);
   check(JSON.stringify(sent.content_attributes.cc_emails) === JSON.stringify([CC]), "Cc kept on the message", sent);
 
+  step("a forwarded mail arrives live; deleting its contact takes its card away");
+  const forwarded = [
+    "From: Olga Forwarded <olga@elsewhere.test>", `To: ${SUPPORT}`, "Subject: Fwd: refund",
+    "Message-ID: <fwd-1@elsewhere.test>", "", "Please refund order 7.", "",
+  ].join("\r\n");
+  const posted = await fetch(rawUrl, { method: "POST", body: forwarded });
+  check(posted.status === 200, "raw mail accepted", String(posted.status));
+  const olga = page.locator("button[data-conversation]").filter({ hasText: "Olga Forwarded" });
+  await olga.waitFor(T);
+  const olgaContact = (await agentApi("/conversations?status=all")).data.payload
+    .find((c) => c.meta.sender.name === "Olga Forwarded").meta.sender.id;
+  const del = await fetch(`${BASE}/api/v1/accounts/${ACCOUNT}/contacts/${olgaContact}`, { method: "DELETE", headers: { api_access_token: TOKEN } });
+  check(del.ok, "contact deleted", String(del.status));
+  await olga.waitFor({ state: "detached", ...T });
+  await card.waitFor(T);
+
   if (errors.length) throw new Error(`page errors: ${errors.join("; ")}`);
   console.log(`e-mail script took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(JSON.stringify({ ok: true }));

@@ -311,6 +311,11 @@ async function start() {
       } else if (name === "message.updated") conversation.messageEvent(data);
       else if (name === "conversation.typing_on" || name === "conversation.typing_off") conversation.typingEvent(name.endsWith("_on"), data);
       else if (name === "contact.updated") panel.contactEvent(data);
+      else if (name === "contact.deleted") {
+        const open = conversation.openId === null ? null : list.known(conversation.openId);
+        list.contactDeleted(data);
+        if (open && open.meta && open.meta.sender && open.meta.sender.id === data.id) location.hash = "#/conversations";
+      }
       else if (name === "presence.update" && data.users) {
         for (const a of ctx.presence.keys()) if (!(a in data.users) && !(String(a) in data.users)) ctx.presence.set(a, "offline");
         for (const [id, status] of Object.entries(data.users)) ctx.presence.set(Number(id), status);

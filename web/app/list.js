@@ -347,6 +347,18 @@ export function createList(ctx, { t, open }) {
       }
     },
     known(id) { return cards.get(id) ? cards.get(id).conv : null; },
+    // A deleted contact's conversations are gone with it.
+    contactDeleted(contact) {
+      for (const [id, entry] of [...cards.entries()]) {
+        const sender = entry.conv.meta && entry.conv.meta.sender;
+        if (!sender || sender.id !== contact.id) continue;
+        entry.li.remove();
+        cards.delete(id);
+      }
+      paintEmpty();
+      paintCurrent();
+      refreshCounts();
+    },
     // The open conversation is being read: its count stays at zero.
     conversationEvent(conv) { upsert(conv.id === currentId ? Object.assign({}, conv, { unread_count: 0 }) : conv, false); },
     messageEvent(m) {
