@@ -306,16 +306,31 @@ pub async fn prune(core: &Arc<Core>) {
     }
 }
 
-async fn execute(core: &Arc<Core>, job: Job, done: &tokio::sync::mpsc::UnboundedSender<i64>) {
-    let result = match job.kind.as_str() {
-        JOB_DELIVER => deliver(core, &job).await,
-        JOB_SNOOZE_WAKE => snooze_wake(core, &job).await,
-        crate::channels::JOB_CHANNEL_SEND => channel_send(core, &job).await,
-        JOB_IMAP_POLL => imap_poll(core, &job).await,
-        JOB_TEMPLATE_SYNC => template_sync(core, &job).await,
+async fn run_kind(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
+    match job.kind.as_str() {
+        JOB_DELIVER => deliver(core, job).await,
+        JOB_SNOOZE_WAKE => snooze_wake(core, job).await,
+        crate::channels::JOB_CHANNEL_SEND => channel_send(core, job).await,
+        JOB_IMAP_POLL => imap_poll(core, job).await,
+        JOB_TEMPLATE_SYNC => template_sync(core, job).await,
         JOB_NOOP => Ok(()),
         other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
-    };
+    }
+}
+
+async fn execute(core: &Arc<Core>, job: Job, done: &tokio::sync::mpsc::UnboundedSender<i64>) {
+    // A job that panics is a failed attempt like any other (retried, then
+    // dead), never a lease that runs out and comes back forever.
+    use futures_util::FutureExt;
+    let result = std::panic::AssertUnwindSafe(run_kind(core, &job))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            Err(JobFailure::Retry {
+                error: "the job stopped on an internal error".into(),
+                after: None,
+            })
+        });
     if result.is_ok() {
         // Finished jobs are deleted in batches by the completer; if it has
         // stopped, delete this one here.

@@ -347,7 +347,8 @@ fn decode_entities(s: &str) -> String {
     while let Some(p) = rest.find('&') {
         out.push_str(&rest[..p]);
         rest = &rest[p..];
-        let Some(semi) = rest[..rest.len().min(12)].find(';') else {
+        // Bytes, not a slice of the text: the window may end inside a character.
+        let Some(semi) = rest.as_bytes()[..rest.len().min(12)].iter().position(|&b| b == b';') else {
             out.push('&');
             rest = &rest[1..];
             continue;
@@ -514,7 +515,7 @@ fn linkify(line: &str) -> String {
 /// The subject of an outgoing mail.
 pub fn reply_subject(ctx: &MailContext, inbox_name: &str) -> String {
     match ctx.subject.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) if s.len() >= 3 && s[..3].eq_ignore_ascii_case("re:") => s.to_string(),
+        Some(s) if s.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("re:")) => s.to_string(),
         Some(s) => format!("Re: {s}"),
         None => format!("[#{}] New message from {}", ctx.display_id, inbox_name),
     }
@@ -1251,6 +1252,11 @@ mod tests {
     fn html_becomes_text_and_is_sanitised() {
         let html = "<html><head><style>p{color:red}</style></head><body><p>Hello &amp; welcome</p><div>Line&nbsp;two<br>three</div><script>alert(1)</script></body></html>";
         assert_eq!(html_to_text(html), "Hello & welcome\nLine two\nthree");
+        // A bare ampersand before non-ASCII text, and numeric entities.
+        assert_eq!(
+            html_to_text("<p>A &привет мир; &#1078; &#x416; &bogus;</p>"),
+            "A &привет мир; ж Ж &bogus;"
+        );
         let dirty = r#"<p onclick="x()">Hi <a href="javascript:alert(1)">a</a> <a href="https://ok.example">b</a><script>bad()</script><img src=x onerror=alert(1)></p>"#;
         let clean = sanitize_html(dirty);
         assert!(!clean.contains("onclick") && !clean.contains("javascript:") && !clean.contains("script"));
@@ -1322,6 +1328,77 @@ mod tests {
         );
         let m = parse_mail(raw.as_bytes()).unwrap();
         assert_eq!(m.from_name.chars().count(), switchboard_domain::validate::MAX_NAME_LEN);
+    }
+
+    /// Arbitrary text and bytes (tags, entities and multi-byte characters
+    /// mixed) never make the mail readers panic.
+    #[test]
+    fn arbitrary_input_never_panics() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let pieces = [
+            "<",
+            ">",
+            "&",
+            ";",
+            "#",
+            "x",
+            "&amp;",
+            "&#",
+            "&#x",
+            "<p>",
+            "</p>",
+            "<br>",
+            "<script>",
+            "</script",
+            "<style",
+            "ж",
+            "привет",
+            "😀",
+            "\r\n",
+            "\n",
+            "> ",
+            "On ",
+            " wrote:",
+            "-- ",
+            "From: ",
+            "Sent: ",
+            "=?utf-8?",
+            "--b\r\n",
+            "Content-Type: multipart/mixed; boundary=b\r\n",
+            "Message-ID: <",
+            "@",
+            " ",
+            "a",
+        ];
+        for _ in 0..3000 {
+            let n = rng.random_range(0..40);
+            let text: String = (0..n).map(|_| pieces[rng.random_range(0..pieces.len())]).collect();
+            let _ = html_to_text(&text);
+            let _ = trim_reply(&text);
+            let _ = sanitize_html(&text);
+            let _ = parse_mail(format!("From: a@example.com\r\n{text}").as_bytes());
+            let bytes: Vec<u8> = (0..rng.random_range(0..200)).map(|_| rng.random()).collect();
+            let _ = parse_mail(&bytes);
+        }
+    }
+
+    #[test]
+    fn reply_subjects() {
+        let ctx = |subject: Option<&str>| MailContext {
+            display_id: 7,
+            subject: subject.map(str::to_string),
+            ..Default::default()
+        };
+        assert_eq!(reply_subject(&ctx(Some("Order 42")), "Shop"), "Re: Order 42");
+        assert_eq!(reply_subject(&ctx(Some("RE: Order 42")), "Shop"), "RE: Order 42");
+        assert_eq!(
+            reply_subject(&ctx(Some("Ж€ заказ")), "Shop"),
+            "Re: Ж€ заказ",
+            "no cut inside a character"
+        );
+        assert_eq!(reply_subject(&ctx(Some("  ")), "Shop"), "[#7] New message from Shop");
+        assert_eq!(reply_subject(&ctx(None), "Shop"), "[#7] New message from Shop");
     }
 
     #[test]
