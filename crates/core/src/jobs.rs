@@ -97,11 +97,12 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
     let lease = core.config.job_lease.as_micros() as i64;
     // Jobs claimed (leased) but not started yet, in claim order. Never more
     // than CLAIM_AHEAD rounds of permits, so none waits long on its lease.
-    let mut ready: std::collections::VecDeque<(Job, Instant)> = std::collections::VecDeque::new();
-    // A ready job that waited half its lease (slow jobs ahead of it) goes
-    // back to the queue rather than risk running while another node, seeing
-    // the lease run out, runs it too.
-    let stale_after = core.config.job_lease / 2;
+    // Each with when it was claimed and the lease end the claim set.
+    let mut ready: std::collections::VecDeque<(Job, Instant, i64)> = std::collections::VecDeque::new();
+    // A ready job that waited a quarter of its lease (slow jobs ahead of it)
+    // goes back to the queue rather than start with little lease left, when
+    // another node, seeing the lease run out, could run it too.
+    let stale_after = core.config.job_lease / 4;
     let hold = concurrency * (1 + CLAIM_AHEAD);
     let mut next_prune = Instant::now() + Duration::from_secs(60);
     let mut next_mail = Instant::now();
@@ -123,19 +124,23 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
             prune(&core).await;
         }
         while running.try_join_next().is_some() {}
-        // Start what the free permits allow.
+        // Ready jobs that waited too long go back (all of them, whether or
+        // not a permit is free); then start what the free permits allow.
         let mut stale = Vec::new();
+        ready.retain(|(job, claimed_at, lease_end)| {
+            let keep = claimed_at.elapsed() <= stale_after;
+            if !keep {
+                stale.push((job.id, *lease_end));
+            }
+            keep
+        });
         while !ready.is_empty() {
             let Ok(permit) = sem.clone().try_acquire_owned() else {
                 break;
             };
-            let Some((job, claimed_at)) = ready.pop_front() else {
+            let Some((job, _, _)) = ready.pop_front() else {
                 break;
             };
-            if claimed_at.elapsed() > stale_after {
-                stale.push(job.id);
-                continue;
-            }
             let core = core.clone();
             let done = done_tx.clone();
             running.spawn(async move {
@@ -152,11 +157,12 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
         let limit = hold.saturating_sub(in_hand);
         let mut claimed = 0;
         if ready.len() < concurrency && limit > 0 {
-            match core.store.claim_jobs(now_micros(), limit as i64, lease).await {
+            let now = now_micros();
+            match core.store.claim_jobs(now, limit as i64, lease).await {
                 Ok(jobs) => {
                     claimed = jobs.len();
                     let at = Instant::now();
-                    ready.extend(jobs.into_iter().map(|j| (j, at)));
+                    ready.extend(jobs.into_iter().map(|j| (j, at, now.saturating_add(lease))));
                 }
                 Err(e) => tracing::warn!(error = %e, "claiming jobs failed"),
             }
@@ -171,7 +177,7 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
         }
     }
     // Jobs claimed but not started go back to the queue for the next run.
-    let unstarted: Vec<i64> = ready.iter().map(|(j, _)| j.id).collect();
+    let unstarted: Vec<(i64, i64)> = ready.iter().map(|(j, _, end)| (j.id, *end)).collect();
     release(&core, &unstarted).await;
     while running.join_next().await.is_some() {}
     drop(done_tx);
@@ -179,7 +185,7 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
 }
 
 /// Returns claimed jobs that did not start to the queue.
-async fn release(core: &Arc<Core>, ids: &[i64]) {
+async fn release(core: &Arc<Core>, ids: &[(i64, i64)]) {
     if ids.is_empty() {
         return;
     }

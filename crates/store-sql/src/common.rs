@@ -89,6 +89,18 @@ macro_rules! job_cols {
 }
 pub(crate) use job_cols;
 
+/// Deletes running jobs whose lease ran out (`$1` = now) and whose unique
+/// key has a queued twin: the twin does the work, and the key is unique
+/// among queued jobs, so the old one could not go back to the queue.
+pub(crate) const DROP_EXPIRED_TWINS: &str = "DELETE FROM jobs WHERE state = 1 AND locked_until < $1 \
+     AND unique_key IS NOT NULL AND EXISTS (SELECT 1 FROM jobs q WHERE q.unique_key = jobs.unique_key \
+     AND q.state = 0 AND q.id <> jobs.id)";
+
+/// Deletes the job `$1` if a twin with its unique key is queued (before the
+/// job itself would go back to the queue).
+const DROP_IF_TWIN_QUEUED: &str = "DELETE FROM jobs WHERE id = $1 AND unique_key IS NOT NULL \
+     AND EXISTS (SELECT 1 FROM jobs q WHERE q.unique_key = jobs.unique_key AND q.state = 0 AND q.id <> jobs.id)";
+
 pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::RowNotFound => StoreError::NotFound,
@@ -2383,6 +2395,11 @@ impl Tx for SqlTx {
     }
 
     async fn retry_job(&mut self, id: i64, run_at: i64, error: &str) -> StoreResult<()> {
+        sqlx::query(DROP_IF_TWIN_QUEUED)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
         sqlx::query("UPDATE jobs SET state = 0, run_at = $2, locked_until = NULL, last_error = $3, updated_at = $2 WHERE id = $1")
             .bind(id)
             .bind(run_at)
@@ -2393,15 +2410,24 @@ impl Tx for SqlTx {
         Ok(())
     }
 
-    async fn release_jobs(&mut self, ids: &[i64]) -> StoreResult<()> {
-        if ids.is_empty() {
-            return Ok(());
+    async fn release_jobs(&mut self, ids: &[(i64, i64)]) -> StoreResult<()> {
+        // Each only while the claim is still ours (its lease as we set it).
+        for (id, locked_until) in ids {
+            sqlx::query(DROP_IF_TWIN_QUEUED)
+                .bind(*id)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+            sqlx::query(
+                "UPDATE jobs SET state = 0, locked_until = NULL, attempts = attempts - 1 \
+                 WHERE id = $1 AND state = 1 AND locked_until = $2",
+            )
+            .bind(*id)
+            .bind(*locked_until)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
         }
-        let mut qb = QueryBuilder::<DB>::new(
-            "UPDATE jobs SET state = 0, locked_until = NULL, attempts = attempts - 1 WHERE state = 1 AND id IN ",
-        );
-        push_ids(&mut qb, ids);
-        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
         Ok(())
     }
 

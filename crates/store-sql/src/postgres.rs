@@ -83,6 +83,14 @@ impl Store for PgStore {
         // Leases that ran out go back to the queue (a worker died or
         // overran); then due jobs are taken in the order of the (state, run_at)
         // index, each only if no earlier job of its queue key is pending.
+        // A job whose unique key is queued again meanwhile is covered by
+        // that twin (and may not return beside it: the key is unique among
+        // queued jobs).
+        sqlx::query(common::DROP_EXPIRED_TWINS)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
         sqlx::query("UPDATE jobs SET state = 0 WHERE state = 1 AND locked_until < $1")
             .bind(now)
             .execute(&self.pool)

@@ -149,6 +149,13 @@ pub(crate) async fn claim_jobs(pool: &Pool<DB>, now: i64, limit: i64, lease_micr
     // Leases that ran out go back to the queue (a worker died or
     // overran); then due jobs are taken in the order of the (state, run_at)
     // index, each only if no earlier job of its queue key is pending.
+    // A job whose unique key is queued again meanwhile is covered by that
+    // twin (and may not return beside it: the key is unique among queued jobs).
+    sqlx::query(common::DROP_EXPIRED_TWINS)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map_err(map_err)?;
     sqlx::query("UPDATE jobs SET state = 0 WHERE state = 1 AND locked_until < $1")
         .bind(now)
         .execute(pool)

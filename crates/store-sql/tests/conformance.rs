@@ -339,7 +339,10 @@ async fn jobs_are_claimed_once(store: Arc<dyn Store>) {
     // A claimed job that never started goes back as it was: claimable at
     // once, its attempt not counted.
     let mut tx = store.write().await.unwrap();
-    tx.release_jobs(&[due[0].id]).await.unwrap();
+    // A release naming another lease end (another worker's claim) does nothing.
+    tx.release_jobs(&[(due[0].id, 549)]).await.unwrap();
+    assert_eq!(tx.job_stats().await.unwrap().running, 1, "not our claim any more");
+    tx.release_jobs(&[(due[0].id, 550)]).await.unwrap();
     tx.release_jobs(&[]).await.unwrap();
     tx.commit().await.unwrap();
     let back = store.claim_jobs(500, 100, 50).await.unwrap();
@@ -553,3 +556,65 @@ async fn sent_messages_are_marked_together(store: Arc<dyn Store>) {
     tx.commit().await.unwrap();
 }
 conformance!(sent_messages_are_marked_together);
+
+/// A job with a unique key that is queued again while the first one runs:
+/// the first, when its lease runs out, is released or retried, gives way to
+/// its twin instead of breaking the key's uniqueness (and every claim with it).
+async fn unique_jobs_give_way_to_their_queued_twin(store: Arc<dyn Store>) {
+    let job = |i: i64| NewJob {
+        kind: "noop".into(),
+        payload: json!({ "i": i }),
+        run_at: 10,
+        max_attempts: 3,
+        deadline_at: None,
+        unique_key: Some("poll:1".into()),
+        queue_key: None,
+    };
+    let other = NewJob {
+        unique_key: None,
+        ..job(99)
+    };
+    let mut tx = store.write().await.unwrap();
+    tx.insert_job(&job(1), 10).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    let first = store.claim_jobs(10, 10, 50).await.unwrap();
+    assert_eq!(first.len(), 1);
+    // Queued again while the first runs (the key is unique among queued jobs only).
+    let mut tx = store.write().await.unwrap();
+    let twin = tx
+        .insert_job(&job(2), 10)
+        .await
+        .unwrap()
+        .expect("a twin beside a running job");
+    tx.insert_job(&other, 10).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    // The first one's lease runs out: claiming still works, and takes the twin.
+    let next = store.claim_jobs(100, 10, 50).await.unwrap();
+    let mut ids: Vec<i64> = next.iter().map(|j| j.id).collect();
+    ids.sort();
+    assert!(ids.contains(&twin), "{ids:?}");
+    assert!(!ids.contains(&first[0].id), "the expired one gave way to its twin");
+    assert_eq!(next.len(), 2);
+    // The twin, released or retried while yet another is queued, gives way too.
+    let mut tx = store.write().await.unwrap();
+    let third = tx.insert_job(&job(3), 100).await.unwrap().unwrap();
+    tx.release_jobs(&[(twin, 150)]).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    let stats = tx.job_stats().await.unwrap();
+    assert_eq!(
+        (stats.queued, stats.running),
+        (1, 1),
+        "the third queued, the other job running"
+    );
+    tx.commit().await.unwrap();
+    let claimed = store.claim_jobs(140, 10, 50).await.unwrap();
+    assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![third]);
+    let mut tx = store.write().await.unwrap();
+    tx.insert_job(&job(4), 200).await.unwrap().unwrap();
+    tx.retry_job(third, 300, "try again").await.unwrap();
+    let stats = tx.job_stats().await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(stats.queued, 1, "the retried one gave way to the queued fourth");
+}
+conformance!(unique_jobs_give_way_to_their_queued_twin);

@@ -325,8 +325,10 @@ pub trait Tx: Send {
     async fn complete_jobs(&mut self, ids: &[i64]) -> StoreResult<()>;
     async fn retry_job(&mut self, id: i64, run_at: i64, error: &str) -> StoreResult<()>;
     /// Returns claimed jobs that never started to the queue, as they were
-    /// (the claim's attempt is not counted).
-    async fn release_jobs(&mut self, ids: &[i64]) -> StoreResult<()>;
+    /// (the claim's attempt is not counted): `(id, locked_until)` as the
+    /// claim set it, so a job claimed again by another worker is left alone.
+    /// A job whose unique key is queued again meanwhile is deleted instead.
+    async fn release_jobs(&mut self, ids: &[(i64, i64)]) -> StoreResult<()>;
     async fn kill_job(&mut self, id: i64, error: &str, now: i64) -> StoreResult<()>;
     async fn job_stats(&mut self) -> StoreResult<JobStats>;
     /// Deletes up to `limit` rows of each kind older than its cut-off:
