@@ -74,6 +74,8 @@ try {
   await mail.waitFor(T);
   const subject = await mail.locator(".mail-subject").textContent();
   check(subject === "Parcel 42", "subject shown", subject);
+  const sender = await mail.locator(".mail-from").textContent();
+  check(sender.endsWith(env("CUSTOMER")), "the real sender shown", sender);
   const body = await mail.locator(".body").innerText();
   check(!body.includes("wrote:") && !body.includes("Ivan Petrov, Moscow"), "quoted history and signature trimmed", body);
 

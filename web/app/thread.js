@@ -201,6 +201,10 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     const bcc = ca.bcc_emails || [];
     const lines = [];
     if (mail.subject) lines.push(el("span", { class: "mail-subject", text: mail.subject }));
+    // Who really wrote it (a thread's mail is filed under its contact, even
+    // when a colleague in Cc answered).
+    const from = Array.isArray(mail.from) ? mail.from[0] : null;
+    if (from && m.message_type === 0) lines.push(el("span", { class: "mail-from", text: `${t("from")}: ${from}` }));
     if (cc.length) lines.push(el("span", { class: "mail-copies", text: `${t("cc")}: ${cc.join(", ")}` }));
     if (bcc.length) lines.push(el("span", { class: "mail-copies", text: `${t("bcc")}: ${bcc.join(", ")}` }));
     return lines.length ? el("div", { class: "mail-head" }, ...lines) : null;

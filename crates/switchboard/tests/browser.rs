@@ -663,6 +663,7 @@ async fn the_email_channel_in_a_real_browser() {
             ("TOKEN", app.token.clone()),
             ("ACCOUNT", app.account_id.to_string()),
             ("SUPPORT", support.clone()),
+            ("CUSTOMER", customer.clone()),
             ("CC", cc.clone()),
             ("IMAP_PORT", servers.imap_port.to_string()),
             ("SMTP_PORT", servers.smtp_port.to_string()),

@@ -127,9 +127,9 @@ fn addresses(a: Option<&Address<'_>>) -> Vec<(String, String)> {
     let Some(a) = a else { return Vec::new() };
     a.iter()
         .filter_map(|x| {
-            let addr = x.address()?.trim().to_lowercase();
+            let addr = x.address()?.trim().replace('\0', "").to_lowercase();
             addr.contains('@')
-                .then(|| (addr, x.name().unwrap_or_default().trim().to_string()))
+                .then(|| (addr, x.name().unwrap_or_default().trim().replace('\0', "")))
         })
         .collect()
 }
@@ -143,11 +143,31 @@ fn ids(v: &HeaderValue<'_>) -> Vec<String> {
     raw.into_iter()
         .flat_map(|s| {
             s.split_whitespace()
-                .map(|x| x.trim_matches(|c| c == '<' || c == '>').to_string())
+                .map(|x| x.replace('\0', "").trim_matches(|c| c == '<' || c == '>').to_string())
                 .collect::<Vec<_>>()
         })
         .filter(|s| !s.is_empty() && s.len() <= 255)
         .collect()
+}
+
+/// The whole text and the whole HTML of a mail are kept up to this many
+/// characters each (beyond, `truncated` says so); the displayed text is
+/// worked out from at most this much.
+const MAX_KEPT_CHARS: usize = 300_000;
+
+/// Text as stored: without NUL characters (PostgreSQL refuses them in text
+/// and JSON), at most `max` characters. Says whether it was cut.
+fn kept(text: &str, max: usize) -> (String, bool) {
+    let mut out = String::with_capacity(text.len().min(max));
+    let mut cut = false;
+    for (n, c) in text.chars().filter(|c| *c != '\0').enumerate() {
+        if n == max {
+            cut = true;
+            break;
+        }
+        out.push(c);
+    }
+    (out, cut)
 }
 
 /// Parses a raw RFC 822 message. `None` when it is not a mail with a sender.
@@ -162,7 +182,12 @@ pub fn parse_mail(raw: &[u8]) -> Option<InboundMail> {
     }
     let message_id = m
         .message_id()
-        .map(|s| s.trim_matches(|c| c == '<' || c == '>').trim().to_string())
+        .map(|s| {
+            s.replace('\0', "")
+                .trim_matches(|c| c == '<' || c == '>')
+                .trim()
+                .to_string()
+        })
         .filter(|s| !s.is_empty() && s.len() <= 255)
         .unwrap_or_else(|| {
             use sha2::Digest;
@@ -190,11 +215,21 @@ pub fn parse_mail(raw: &[u8]) -> Option<InboundMail> {
             thread_ids.push(r);
         }
     }
-    let subject = m.subject().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    let text_full = m.body_text(0).map(|t| t.replace("\r\n", "\n"));
+    let subject = m.subject().map(|s| kept(s.trim(), 1_000).0).filter(|s| !s.is_empty());
+    let mut truncated = false;
+    let text_full = m.body_text(0).map(|t| {
+        let (t, cut) = kept(&t.replace("\r\n", "\n"), MAX_KEPT_CHARS);
+        truncated |= cut;
+        t
+    });
     let html_raw = (m.html_body_count() > 0 && m.html_part(0).is_some_and(|p| p.is_text_html()))
         .then(|| m.body_html(0))
-        .flatten();
+        .flatten()
+        .map(|h| {
+            let (h, cut) = kept(&h, MAX_KEPT_CHARS);
+            truncated |= cut;
+            h
+        });
     let html_full = html_raw.as_deref().map(sanitize_html);
     // A mail with HTML only gets its text from the HTML.
     let text_full = match (text_full, &html_raw) {
@@ -227,7 +262,7 @@ pub fn parse_mail(raw: &[u8]) -> Option<InboundMail> {
         }
         let name = part
             .attachment_name()
-            .map(str::to_string)
+            .map(|n| n.replace('\0', ""))
             .or_else(|| part.is_message().then(|| "message.eml".to_string()));
         files.push(MailFile { name, bytes });
     }
@@ -242,6 +277,7 @@ pub fn parse_mail(raw: &[u8]) -> Option<InboundMail> {
         "references": ids(m.references()),
         "date": m.date().map(|d| d.to_rfc3339()),
         "auto_reply": auto_reply,
+        "truncated": truncated,
         "number_of_attachments": files.len(),
         "text_content": {
             "full": text_full,
@@ -317,10 +353,11 @@ pub fn html_to_text(html: &str) -> String {
             i = next;
         }
     }
-    let mut lines: Vec<&str> = out.lines().map(str::trim_end).collect();
-    while lines.first().is_some_and(|l| l.trim().is_empty()) {
-        lines.remove(0);
-    }
+    let lines: Vec<&str> = out
+        .lines()
+        .map(str::trim_end)
+        .skip_while(|l| l.trim().is_empty())
+        .collect();
     let mut text = String::new();
     let mut blank = 0;
     for l in lines {
@@ -335,7 +372,7 @@ pub fn html_to_text(html: &str) -> String {
         text.push_str(l.trim_start_matches(['\u{a0}', ' ']));
         text.push('\n');
     }
-    text.trim_end().to_string()
+    text.trim_end().replace('\0', "")
 }
 
 fn decode_entities(s: &str) -> String {
@@ -388,6 +425,15 @@ fn decode_entities(s: &str) -> String {
 /// of `>` lines) and before the signature ("-- ", "Sent from my …").
 pub fn trim_reply(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
+    // Where the trailing run of quoted (or blank) lines starts: one pass
+    // from the end, so a long quote costs one scan, not one per line.
+    let mut tail_start = lines.len();
+    while tail_start > 0 && {
+        let r = lines[tail_start - 1].trim_start();
+        r.is_empty() || r.starts_with('>')
+    } {
+        tail_start -= 1;
+    }
     let mut cut = lines.len();
     for (i, raw) in lines.iter().enumerate() {
         let l = raw.trim();
@@ -404,10 +450,7 @@ pub fn trim_reply(text: &str) -> String {
             || (lower.starts_with("from:") && (next.starts_with("sent:") || next.starts_with("date:")))
             || (l.len() >= 10 && l.chars().all(|c| c == '_'));
         let signature = *raw == "-- " || l == "--" || lower.starts_with("sent from my ");
-        let quoted_rest = l.starts_with('>')
-            && lines[i..]
-                .iter()
-                .all(|r| r.trim().is_empty() || r.trim_start().starts_with('>'));
+        let quoted_rest = l.starts_with('>') && i >= tail_start;
         if quote_header || signature || quoted_rest {
             cut = i;
             break;
@@ -1111,9 +1154,13 @@ impl Core {
 
     async fn mail_conversation(self: &Arc<Self>, inbox: &Inbox, mail: &InboundMail) -> CoreResult<MailRoute> {
         let mut tx = self.store.read().await?;
+        // Reply addresses count only at the server's inbound domain (the
+        // only place ours are handed out).
+        let inbound = self.config.mail_inbound_domain.as_deref();
         let mut candidates: Vec<String> = mail
             .recipients
             .iter()
+            .filter(|r| inbound.is_some_and(|d| r.rsplit_once('@').is_some_and(|(_, rd)| rd.eq_ignore_ascii_case(d))))
             .filter_map(|r| uuid_in_reply_address(r))
             .collect();
         for id in &mail.thread_ids {
@@ -1381,6 +1428,36 @@ mod tests {
             let bytes: Vec<u8> = (0..rng.random_range(0..200)).map(|_| rng.random()).collect();
             let _ = parse_mail(&bytes);
         }
+    }
+
+    #[test]
+    fn nul_characters_never_reach_the_store_and_long_mails_are_cut() {
+        let raw = "From: a\0b <a@example.com>\r\nSubject: x\0y\r\nMessage-ID: <i\0d@x>\r\nContent-Type: text/html\r\n\r\n<p>one &#0; two\0</p>\r\n";
+        let m = parse_mail(raw.as_bytes()).unwrap();
+        let all = serde_json::to_string(&m.email).unwrap()
+            + m.content.as_deref().unwrap_or("")
+            + &m.from_name
+            + &m.message_id;
+        assert!(!all.contains('\0') && !all.contains("\\u0000"), "{all}");
+        let big = format!("From: a@example.com\r\n\r\n{}", "x".repeat(MAX_KEPT_CHARS + 10));
+        let m = parse_mail(big.as_bytes()).unwrap();
+        assert_eq!(m.email["truncated"], true);
+        assert_eq!(
+            m.email["text_content"]["full"].as_str().unwrap().chars().count(),
+            MAX_KEPT_CHARS
+        );
+    }
+
+    /// A mail of nothing but quote lines, or of blank HTML lines, is read in
+    /// one pass (these took time growing with the square of the lines).
+    #[test]
+    fn long_quotes_and_blank_runs_are_read_in_one_pass() {
+        let quotes = format!("{}x", ">\n".repeat(200_000));
+        assert_eq!(trim_reply(&quotes), quotes.trim());
+        let tail = format!("answer\n{}", "> old\n".repeat(200_000));
+        assert_eq!(trim_reply(&tail), "answer");
+        let blanks = format!("{}text", "<br> ".repeat(200_000));
+        assert_eq!(html_to_text(&blanks), "text");
     }
 
     #[test]

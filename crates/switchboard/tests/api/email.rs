@@ -177,8 +177,12 @@ async fn inbox_settings(app: TestApp) {
 }
 both!(inbox_settings);
 
-async fn raw_mail(app: TestApp) {
+async fn raw_mail(db: Db) {
     let d = domain();
+    let dd = d.clone();
+    let Some(app) = TestApp::spawn_with(db, move |o| o.mail_inbound_domain = Some(dd)).await else {
+        return;
+    };
     let inbox = app
         .ok(
             Method::POST,
@@ -367,7 +371,7 @@ async fn raw_mail(app: TestApp) {
             &other_token,
             &mail(
                 "x@customer.test",
-                &format!("desk@{d}"),
+                &format!("desk@{d}, reply+{conv_uuid}@{d}"),
                 "o-1@customer.test",
                 "Other",
                 "",
@@ -389,6 +393,25 @@ async fn raw_mail(app: TestApp) {
     let convs = conversations(&app).await;
     assert_eq!(convs.len(), 2, "{convs:?}");
     let newest = convs.iter().find(|c| c["id"].as_i64() != Some(display)).unwrap();
+    // A reply address at a domain that is not the server's inbound one is
+    // not trusted: this mail opens its own conversation.
+    let elsewhere = mail(
+        "mallory@elsewhere.test",
+        &format!("help@{d}, reply+{conv_uuid}@elsewhere.test"),
+        "m-1@elsewhere.test",
+        "Re: Order 42",
+        "",
+        "Let me in.",
+    );
+    assert_eq!(post_raw(&app, &token, &elsewhere).await, StatusCode::OK);
+    assert_eq!(conversations(&app).await.len(), 3);
+    assert!(
+        messages(&app, display)
+            .await
+            .iter()
+            .all(|m| m["content"] != "Let me in."),
+        "not in Ivan's conversation"
+    );
     assert_eq!(newest["meta"]["sender"]["email"], "olga@elsewhere.test");
     // A mail with only a forwarded body keeps the forwarded text as content.
     let m = &messages(&app, newest["id"].as_i64().unwrap()).await[0];
@@ -409,7 +432,7 @@ async fn raw_mail(app: TestApp) {
         post_raw(&app, &token, &ooo("ooo-1@elsewhere.test", "")).await,
         StatusCode::OK
     );
-    assert_eq!(conversations(&app).await.len(), 2, "no conversation for an auto-reply");
+    assert_eq!(conversations(&app).await.len(), 3, "no conversation for an auto-reply");
     assert_eq!(
         post_raw(
             &app,
@@ -462,7 +485,15 @@ async fn raw_mail(app: TestApp) {
     );
     app.stop().await;
 }
-both!(raw_mail);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_mail_sqlite() {
+    raw_mail(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_mail_postgres() {
+    raw_mail(Db::Postgres).await;
+}
 
 /// The whole loop through real mail servers.
 async fn threading(db: Db) {
