@@ -71,6 +71,18 @@ const EMAIL_FIELDS: &[(&str, Kind)] = &[
     ("smtp_openssl_verify_mode", Kind::Text),
 ];
 
+/// How a mailbox's reading went, for administrators.
+fn mail_status(c: &switchboard_store::MailCursor) -> Value {
+    json!({
+        "polled_at": c.polled_at / 1_000_000,
+        "last_error": c.last_error,
+        "last_uid": c.last_uid,
+    })
+}
+
+/// The settings that name the mailbox read over IMAP.
+const MAILBOX_KEYS: &[&str] = &["imap_address", "imap_port", "imap_login", "imap_folder"];
+
 /// Copies an e-mail inbox's server settings from `channel` into `config`.
 fn email_fields(channel: &Value, config: &mut Map<String, Value>) -> CoreResult<()> {
     let mut incoming = channel.as_object().cloned().unwrap_or_default();
@@ -236,14 +248,7 @@ impl Core {
         // How the mailbox's last read went, for administrators to see.
         if inbox.channel() == ChannelType::Email && ctx.is_admin() {
             let cursor = self.store.read().await?.get_mail_cursor(inbox.id).await?;
-            v["imap_status"] = match cursor {
-                Some(c) => json!({
-                    "polled_at": c.polled_at / 1_000_000,
-                    "last_error": c.last_error,
-                    "last_uid": c.last_uid,
-                }),
-                None => Value::Null,
-            };
+            v["imap_status"] = cursor.as_ref().map(mail_status).unwrap_or(Value::Null);
         }
         Ok(v)
     }
@@ -498,7 +503,29 @@ impl Core {
                     }
                 }
                 ChannelType::WebWidget => copy_fields(channel, WIDGET_FIELDS, &mut config)?,
-                ChannelType::Email => email_fields(channel, &mut config)?,
+                ChannelType::Email => {
+                    let before: Vec<Option<Value>> = MAILBOX_KEYS.iter().map(|k| config.get(*k).cloned()).collect();
+                    email_fields(channel, &mut config)?;
+                    // Another mailbox: its UIDs mean nothing to the old
+                    // cursor, so it is read again from the start (Message-IDs
+                    // keep what was imported from coming twice).
+                    if MAILBOX_KEYS
+                        .iter()
+                        .zip(&before)
+                        .any(|(k, b)| config.get(*k) != b.as_ref())
+                    {
+                        let now = w.now;
+                        w.tx()
+                            .set_mail_cursor(&switchboard_store::MailCursor {
+                                inbox_id: inbox.id,
+                                uid_validity: 0,
+                                last_uid: 0,
+                                polled_at: now,
+                                last_error: None,
+                            })
+                            .await?;
+                    }
+                }
                 _ => {}
             }
             inbox.channel_config = Value::Object(config);
@@ -520,8 +547,17 @@ impl Core {
             w.webhook(inbox.account_id, None, "inbox_updated", &payload, None)
                 .await?;
         }
+        let cursor = if inbox.channel() == ChannelType::Email {
+            w.tx().get_mail_cursor(inbox.id).await?
+        } else {
+            None
+        };
         w.commit().await?;
-        Ok(present::inbox(&inbox, self.public_url(), true))
+        let mut v = present::inbox(&inbox, self.public_url(), true);
+        if let Some(c) = cursor {
+            v["imap_status"] = mail_status(&c);
+        }
+        Ok(v)
     }
 
     pub async fn delete_inbox(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {

@@ -1013,7 +1013,7 @@ impl Core {
                 if raw.len() <= MAX_MAIL_BYTES {
                     match parse_mail(&raw) {
                         Some(mail) => match self.channel_mail(inbox, mail).await {
-                            Ok(()) => imported += 1,
+                            Ok(new) => imported += usize::from(new),
                             // A mail this server refuses (a blocked sender, a value out
                             // of bounds) is passed over, not retried forever.
                             Err(e @ (CoreError::Invalid { .. } | CoreError::Forbidden(_) | CoreError::NotFound)) => {
@@ -1067,24 +1067,25 @@ impl Core {
     }
 
     /// One inbound mail: de-duplicated by Message-ID, routed to its
-    /// conversation or opening a new one, its files stored.
-    pub(crate) async fn channel_mail(self: &Arc<Self>, inbox: &Inbox, mail: InboundMail) -> CoreResult<()> {
+    /// conversation or opening a new one, its files stored. True when it
+    /// was new.
+    pub(crate) async fn channel_mail(self: &Arc<Self>, inbox: &Inbox, mail: InboundMail) -> CoreResult<bool> {
         {
             let mut tx = self.store.read().await?;
             if tx.find_message_by_source(inbox.id, &mail.message_id).await?.is_some() {
-                return Ok(());
+                return Ok(false);
             }
         }
         // Our own mail coming back (a copy in the mailbox) is not a customer's.
         if mail.from_address.eq_ignore_ascii_case(inbox_address(inbox)) {
-            return Ok(());
+            return Ok(false);
         }
         let conv = self.mail_conversation(inbox, &mail).await?;
         // An auto-reply (out of office, a bounce) about nothing we sent opens
         // no conversation: two auto-responders would otherwise feed each other.
         if mail.auto_reply && matches!(conv, MailRoute::New(_)) {
             tracing::info!(inbox = inbox.id, from = %mail.from_address, "skipped an auto-reply outside any conversation");
-            return Ok(());
+            return Ok(false);
         }
         let mut files = Vec::new();
         let mut content_attributes = json!({ "email": mail.email.clone() });
@@ -1140,10 +1141,10 @@ impl Core {
             MailRoute::New(visitor) => self.mail_new_conversation(&visitor, &mail, input, files.clone()).await,
         };
         match result {
-            Ok(true) => Ok(()),
+            Ok(true) => Ok(true),
             Ok(false) => {
                 self.discard(&files).await;
-                Ok(())
+                Ok(false)
             }
             Err(e) => {
                 self.discard(&files).await;

@@ -650,7 +650,9 @@ impl Core {
         for event in events {
             match event {
                 Inbound::Message(m) => self.channel_message(adapter, &inbox, m).await?,
-                Inbound::Mail(m) => self.channel_mail(&inbox, *m).await?,
+                Inbound::Mail(m) => {
+                    self.channel_mail(&inbox, *m).await?;
+                }
                 Inbound::Edit { external_id, content } => self.channel_edit(&inbox, &external_id, content).await?,
                 Inbound::Status {
                     external_id,

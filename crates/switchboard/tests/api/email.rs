@@ -688,6 +688,35 @@ async fn threading(db: Db) {
     assert_eq!(polled, 0);
     assert_eq!(messages(&app, display).await.len(), 4);
     assert_eq!(conversations(&app).await.len(), 1);
+    // Naming the mailbox anew (here its folder) starts its reading over;
+    // what was imported is recognised by its Message-ID.
+    let read_up_to = app
+        .ok(Method::GET, &app.acc(&format!("/inboxes/{inbox_id}")), None)
+        .await["imap_status"]["last_uid"]
+        .as_i64()
+        .unwrap();
+    assert!(read_up_to >= 2);
+    let changed = app
+        .ok(
+            Method::PATCH,
+            &app.acc(&format!("/inboxes/{inbox_id}")),
+            Some(json!({ "channel": { "imap_folder": "INBOX" } })),
+        )
+        .await;
+    assert_eq!(
+        changed["imap_status"]["last_uid"], 0,
+        "the cursor starts over: {changed}"
+    );
+    let _ = app.core().poll_mailbox(inbox_id).await.unwrap();
+    let shown = app
+        .ok(Method::GET, &app.acc(&format!("/inboxes/{inbox_id}")), None)
+        .await;
+    assert_eq!(
+        shown["imap_status"]["last_uid"], read_up_to,
+        "read again up to the same mail"
+    );
+    assert_eq!(messages(&app, display).await.len(), 4, "nothing imported twice");
+    assert_eq!(conversations(&app).await.len(), 1);
     // How the mailbox's reading goes is shown to administrators.
     let shown = app
         .ok(Method::GET, &app.acc(&format!("/inboxes/{inbox_id}")), None)
