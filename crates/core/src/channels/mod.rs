@@ -229,8 +229,16 @@ where
             }
             let Some(core) = weak.upgrade() else { return };
             let (items, replies): (Vec<I>, Vec<_>) = batch.into_iter().unzip();
-            for (answer, reply) in serve(core, items).await.into_iter().zip(replies) {
-                let _ = reply.send(answer);
+            // A batch that panics answers nobody (each caller sees an error
+            // and its job retries); the worker goes on with the next batch.
+            use futures_util::FutureExt;
+            match std::panic::AssertUnwindSafe(serve(core, items)).catch_unwind().await {
+                Ok(answers) => {
+                    for (answer, reply) in answers.into_iter().zip(replies) {
+                        let _ = reply.send(answer);
+                    }
+                }
+                Err(_) => tracing::error!(requests = replies.len(), "a batch stopped on an internal error"),
             }
         }
     });
@@ -285,7 +293,8 @@ pub(crate) async fn queue_send(
 
 /// What a send job found when it looked at its message.
 enum Prepared {
-    Send(Box<(Inbox, Outgoing)>),
+    /// The inbox, the message (its files still to read) and its files.
+    Send(Box<(Inbox, Outgoing, Vec<switchboard_store::Attachment>)>),
     /// Sent already, deleted, or gone: nothing to do.
     Done,
 }
@@ -301,7 +310,13 @@ impl Core {
         let Prepared::Send(boxed) = prepared else {
             return Ok(());
         };
-        let (inbox, out) = *boxed;
+        let (inbox, mut out, atts) = *boxed;
+        // Files are read here, by each send, not in the shared batch: a
+        // large one delays only its own message.
+        out.files = self.outgoing_files(atts).await.map_err(|e| SendError::Retry {
+            reason: e.to_string(),
+            after: None,
+        })?;
         let Some(adapter) = adapter(inbox.channel()) else {
             return Err(SendError::Permanent("this channel cannot send".into()));
         };
@@ -452,21 +467,16 @@ impl Core {
             )));
         }
         drop(tx);
-        // The files, read for all the batch's messages at once.
-        let loads = out.into_iter().map(|entry| {
-            let files = entry
-                .as_ref()
-                .and_then(|(id, _, _)| atts.remove(id))
-                .unwrap_or_default();
-            async move {
-                let Some((_, inbox, mut outgoing)) = entry else {
-                    return Ok(Prepared::Done);
-                };
-                outgoing.files = self.outgoing_files(files).await?;
-                Ok(Prepared::Send(Box::new((inbox, outgoing))))
-            }
-        });
-        Ok(futures_util::future::join_all(loads).await)
+        Ok(out
+            .into_iter()
+            .map(|entry| match entry {
+                Some((id, inbox, outgoing)) => {
+                    let files = atts.remove(&id).unwrap_or_default();
+                    Ok(Prepared::Send(Box::new((inbox, outgoing, files))))
+                }
+                None => Ok(Prepared::Done),
+            })
+            .collect())
     }
 
     /// An e-mail send's threading, names and recipients.
