@@ -31,8 +31,8 @@ pub struct Email;
 pub const MAX_MAIL_BYTES: usize = 50 * 1024 * 1024;
 /// Message-ids kept in an outgoing References header.
 const MAX_REFERENCES: usize = 20;
-/// SMTP and IMAP conversations give up after this long.
-const MAIL_TIMEOUT: Duration = Duration::from_secs(60);
+/// One SMTP command, or connecting to a mail server, gives up after this long.
+const MAIL_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// One parsed inbound mail.
 #[derive(Debug, Clone, PartialEq)]
@@ -749,7 +749,16 @@ async fn smtp_send(core: &Core, inbox: &Inbox, mail: lettre::Message) -> Result<
         t = t.credentials(Credentials::new(login.to_string(), password.to_string()));
     }
     let transport = t.build();
-    match transport.send(mail).await {
+    // The whole conversation within half the job's lease (no other worker
+    // may take the send meanwhile).
+    let sent = tokio::time::timeout(core.config.job_lease / 2, transport.send(mail)).await;
+    let Ok(sent) = sent else {
+        return Err(SendError::Retry {
+            reason: "The mail server took too long".into(),
+            after: None,
+        });
+    };
+    match sent {
         Ok(_) => Ok(()),
         Err(e) if e.is_permanent() => Err(SendError::Permanent(format!("The mail server refused the mail: {e}"))),
         Err(e) => Err(SendError::Retry {
@@ -919,7 +928,9 @@ impl Core {
             let mut tx = self.store.read().await?;
             tx.get_mail_cursor(inbox.id).await?
         };
-        let result = tokio::time::timeout(MAIL_TIMEOUT * 5, self.poll_inner(&inbox, cursor.clone())).await;
+        // Within half the job's lease, so no other worker takes the poll
+        // while it runs; the cursor moves per mail, the next poll goes on.
+        let result = tokio::time::timeout(self.config.job_lease / 2, self.poll_inner(&inbox, cursor.clone())).await;
         let (imported, error) = match result {
             Ok(Ok(n)) => (n, None),
             Ok(Err(e)) => (0, Some(e)),
