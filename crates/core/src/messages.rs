@@ -68,6 +68,21 @@ pub fn parse_input(body: &Value, has_files: bool) -> CoreResult<MessageInput> {
             }
         }
     }
+    // An e-mail reply's own HTML (sanitised; the text goes as the plain part).
+    if let Some(html) = p.str("email_html_content")?.filter(|h| !h.trim().is_empty()) {
+        if html.chars().count() > MAX_CONTENT_CHARS {
+            return Err(CoreError::invalid(
+                "email_html_content",
+                format!("email_html_content is too long (maximum is {MAX_CONTENT_CHARS} characters)"),
+            ));
+        }
+        let clean = crate::channels::email::sanitize_html(&html);
+        crate::present::set_key(
+            &mut content_attributes,
+            "email",
+            json!({ "html_content": { "full": clean } }),
+        );
+    }
     validate::content_for_type(content_type, &content_attributes)
         .map_err(|m| CoreError::invalid("content_attributes", m))?;
     if content.as_deref().is_none_or(|c| c.trim().is_empty()) && content_type == ContentType::Text && !has_files {

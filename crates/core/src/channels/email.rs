@@ -508,6 +508,8 @@ pub struct MailContext {
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub bcc: Vec<String>,
+    /// The reply's own HTML (`email_html_content`, sanitised when written).
+    pub html: Option<String>,
 }
 
 /// A text message as simple HTML: escaped, paragraphs, line breaks, links.
@@ -651,7 +653,8 @@ pub fn build_mail(
             .join(" "),
     );
     let text = out.content.clone().unwrap_or_default();
-    let body = MultiPart::alternative_plain_html(text.clone(), text_to_html(&text));
+    let html = ctx.html.clone().unwrap_or_else(|| text_to_html(&text));
+    let body = MultiPart::alternative_plain_html(text.clone(), html);
     let body = if out.files.is_empty() {
         body
     } else {

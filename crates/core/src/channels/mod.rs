@@ -527,6 +527,12 @@ impl Core {
             to: list("to_emails"),
             cc: list("cc_emails"),
             bcc: list("bcc_emails"),
+            html: m
+                .content_attributes
+                .pointer("/email/html_content/full")
+                .and_then(Value::as_str)
+                .filter(|h| !h.trim().is_empty())
+                .map(str::to_string),
         })
     }
 

@@ -683,10 +683,43 @@ async fn threading(db: Db) {
     .await;
     assert_eq!(header(&blind, "Message-ID"), header(&with_file, "Message-ID"));
 
+    // A reply with its own HTML: sanitised, sent as the HTML part beside the text.
+    let (s, v) = app
+        .post(
+            &app.acc(&format!("/conversations/{display}/messages")),
+            json!({ "content": "Styled", "email_html_content": { "html": "no" } }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let styled = app
+        .ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{display}/messages")),
+            Some(json!({
+                "content": "Styled",
+                "email_html_content": "<p>Your <b>order</b> shipped</p><script>steal()</script><a href=\"javascript:x()\">x</a>",
+            })),
+        )
+        .await;
+    let kept = styled["content_attributes"]["email"]["html_content"]["full"]
+        .as_str()
+        .unwrap();
+    assert!(
+        kept.contains("<b>order</b>") && !kept.contains("script") && !kept.contains("javascript:"),
+        "{kept}"
+    );
+    let html_mail = eventually(20, "the mail with its own HTML", || async {
+        mailbox(servers, &customer).await.into_iter().nth(2)
+    })
+    .await;
+    let raw = String::from_utf8_lossy(&html_mail).replace("=\r\n", "");
+    assert!(raw.contains("<b>order</b>"), "{raw}");
+    assert!(!raw.contains("steal()"), "{raw}");
+
     // Later polls import nothing twice.
     let polled = app.core().poll_mailbox(inbox_id).await.unwrap();
     assert_eq!(polled, 0);
-    assert_eq!(messages(&app, display).await.len(), 4);
+    assert_eq!(messages(&app, display).await.len(), 5);
     assert_eq!(conversations(&app).await.len(), 1);
     // Naming the mailbox anew (here its folder) starts its reading over;
     // what was imported is recognised by its Message-ID.
@@ -715,7 +748,7 @@ async fn threading(db: Db) {
         shown["imap_status"]["last_uid"], read_up_to,
         "read again up to the same mail"
     );
-    assert_eq!(messages(&app, display).await.len(), 4, "nothing imported twice");
+    assert_eq!(messages(&app, display).await.len(), 5, "nothing imported twice");
     assert_eq!(conversations(&app).await.len(), 1);
     // How the mailbox's reading goes is shown to administrators.
     let shown = app
