@@ -918,12 +918,11 @@ impl Core {
     pub async fn poll_mailbox(self: &Arc<Self>, inbox_id: i64) -> CoreResult<usize> {
         let inbox = {
             let mut tx = self.store.read().await?;
-            tx.inboxes_of_type(ChannelType::Email.code())
-                .await?
-                .into_iter()
-                .find(|i| i.id == inbox_id)
+            tx.get_inboxes(&[inbox_id]).await?.into_iter().next()
         };
-        let Some(inbox) = inbox else { return Ok(0) };
+        let Some(inbox) = inbox.filter(|i| i.channel() == ChannelType::Email) else {
+            return Ok(0);
+        };
         if !cfg_bool(&inbox, "imap_enabled", false) {
             return Ok(0);
         }

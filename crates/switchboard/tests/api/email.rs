@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::both;
 use crate::cable::{Cable, agent_identifier};
-use crate::helpers::{Db, TestApp, conversations, eventually, messages};
+use crate::helpers::{Db, TestApp, conversations, eventually, message_where, messages};
 use crate::mail_servers::{MailServers, header, mail_servers, mailbox, send};
 
 /// A fresh domain per test, so tests share the mail servers safely.
@@ -469,11 +469,8 @@ async fn raw_mail(db: Db) {
         )
         .await;
     assert_eq!(r["content_attributes"]["cc_emails"], json!(["boss@customer.test"]));
-    let failed = eventually(10, "the reply marked failed", || async {
-        messages(&app, display)
-            .await
-            .into_iter()
-            .find(|m| m["id"] == r["id"] && m["status"] == "failed")
+    let failed = message_where(&app, display, &r["id"], "the reply marked failed", |m| {
+        m["status"] == "failed"
     })
     .await;
     assert!(
@@ -601,11 +598,8 @@ async fn threading(db: Db) {
     })
     .await;
     // The message is sent, with the Message-ID as its source id.
-    let sent = eventually(20, "the reply's source id", || async {
-        messages(&app, display)
-            .await
-            .into_iter()
-            .find(|m| m["id"].as_i64() == Some(reply_id) && m["source_id"].is_string())
+    let sent = message_where(&app, display, &reply["id"], "the reply's source id", |m| {
+        m["source_id"].is_string()
     })
     .await;
     assert_eq!(sent["status"], "sent");
@@ -771,11 +765,8 @@ async fn threading(db: Db) {
             Some(json!({ "content": "This one cannot leave" })),
         )
         .await;
-    let failed = eventually(20, "the reply marked failed", || async {
-        messages(&app, display)
-            .await
-            .into_iter()
-            .find(|m| m["id"] == bad["id"] && m["status"] == "failed")
+    let failed = message_where(&app, display, &bad["id"], "the reply marked failed", |m| {
+        m["status"] == "failed"
     })
     .await;
     let reason = failed["content_attributes"]["external_error"].as_str().unwrap();
@@ -836,11 +827,8 @@ async fn private_mail_servers(db: Db) {
             Some(json!({ "content": "Hello back" })),
         )
         .await;
-    let failed = eventually(10, "the reply refused", || async {
-        messages(&app, display)
-            .await
-            .into_iter()
-            .find(|m| m["id"] == r["id"] && m["status"] == "failed")
+    let failed = message_where(&app, display, &r["id"], "the reply refused", |m| {
+        m["status"] == "failed"
     })
     .await;
     assert!(

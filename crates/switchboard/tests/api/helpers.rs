@@ -431,6 +431,18 @@ pub async fn messages(app: &TestApp, conv: i64) -> Vec<Value> {
         .clone()
 }
 
+/// Waits (up to 15 s) until message `id` of a conversation satisfies
+/// `check`, and returns it as listed.
+pub async fn message_where(app: &TestApp, conv: i64, id: &Value, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+    eventually(15, what, || async {
+        messages(app, conv)
+            .await
+            .into_iter()
+            .find(|m| &m["id"] == id && check(m))
+    })
+    .await
+}
+
 /// The account's conversations in every status (first page).
 pub async fn conversations(app: &TestApp) -> Vec<Value> {
     app.ok(Method::GET, &app.acc("/conversations?status=all"), None).await["data"]["payload"]

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::cable::{Cable, agent_identifier};
 use crate::fake_telegram::{FakeTelegram, fixture};
-use crate::helpers::{Db, TestApp, conversations, eventually, messages};
+use crate::helpers::{Db, TestApp, conversations, message_where, messages};
 
 const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1";
 /// A small PNG (1 x 1).
@@ -324,16 +324,6 @@ async fn reply(app: &TestApp, conv: i64, body: Value) -> Value {
     .await
 }
 
-async fn message_where(app: &TestApp, conv: i64, id: i64, what: &str, check: impl Fn(&Value) -> bool) -> Value {
-    eventually(15, what, || async {
-        messages(app, conv)
-            .await
-            .into_iter()
-            .find(|m| m["id"] == id && check(m))
-    })
-    .await
-}
-
 async fn outbound_replies(db: Db) {
     let Some(b) = bot(db).await else { return };
     let app = &b.app;
@@ -366,7 +356,7 @@ async fn outbound_replies(db: Db) {
     assert_eq!(call.json["chat_id"], 777000111);
     assert_eq!(call.json["text"], "Your order ships today");
     assert_eq!(call.json["reply_parameters"]["message_id"], 101);
-    let sent = message_where(app, conv, m["id"].as_i64().unwrap(), "the platform id recorded", |m| {
+    let sent = message_where(app, conv, &m["id"], "the platform id recorded", |m| {
         m["source_id"].is_string()
     })
     .await;
@@ -420,10 +410,7 @@ async fn outbound_replies(db: Db) {
     let calls = b.fake.wait_for("sendMessage", 3).await;
     let tries: Vec<_> = calls.iter().filter(|c| c.json["text"] == "after a pause").collect();
     assert_eq!(tries.len(), 2);
-    message_where(app, conv, m["id"].as_i64().unwrap(), "sent after 429", |m| {
-        m["source_id"].is_string()
-    })
-    .await;
+    message_where(app, conv, &m["id"], "sent after 429", |m| m["source_id"].is_string()).await;
 
     // 5xx: retried with backoff until it goes through.
     b.fake.respond_next(
@@ -437,7 +424,7 @@ async fn outbound_replies(db: Db) {
         json!({ "ok": false, "error_code": 500, "description": "Internal Server Error" }),
     );
     let m = reply(app, conv, json!({ "content": "through the storm" })).await;
-    message_where(app, conv, m["id"].as_i64().unwrap(), "sent after two 5xx", |m| {
+    message_where(app, conv, &m["id"], "sent after two 5xx", |m| {
         m["source_id"].is_string()
     })
     .await;
@@ -454,7 +441,7 @@ async fn outbound_replies(db: Db) {
         .respond_next("sendMessage", 403, fixture("responses/error_403_blocked.json"));
     let m = reply(app, conv, json!({ "content": "are you there?" })).await;
     let id = m["id"].as_i64().unwrap();
-    let failed = message_where(app, conv, id, "failed on 403", |m| m["status"] == "failed").await;
+    let failed = message_where(app, conv, &json!(id), "failed on 403", |m| m["status"] == "failed").await;
     assert_eq!(
         failed["content_attributes"]["external_error"],
         "Forbidden: bot was blocked by the user"
@@ -475,7 +462,7 @@ async fn outbound_replies(db: Db) {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    message_where(app, conv, id, "sent after retry", |m| {
+    message_where(app, conv, &json!(id), "sent after retry", |m| {
         m["source_id"].is_string() && m["status"] == "sent"
     })
     .await;

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::fake_whatsapp::{FakeWhatsApp, fixture, sign};
-use crate::helpers::{Db, TestApp, conversations, eventually, messages};
+use crate::helpers::{Db, TestApp, conversations, eventually, message_where, messages};
 
 const APP_SECRET: &str = "meta-app-secret-for-tests";
 const API_KEY: &str = "EAAG-test-access-token";
@@ -335,16 +335,6 @@ async fn reply(app: &TestApp, conv: i64, body: Value) -> (StatusCode, Value) {
         .await
 }
 
-async fn wait_message(app: &TestApp, conv: i64, id: &Value, what: &str, check: impl Fn(&Value) -> bool) -> Value {
-    eventually(15, what, || async {
-        messages(app, conv)
-            .await
-            .into_iter()
-            .find(|m| &m["id"] == id && check(m))
-    })
-    .await
-}
-
 async fn replies_statuses_and_the_window(db: Db) {
     let Some(n) = number(db).await else { return };
     let app = &n.app;
@@ -362,7 +352,7 @@ async fn replies_statuses_and_the_window(db: Db) {
     assert_eq!(call.json["to"], "16315551181");
     assert_eq!(call.json["type"], "text");
     assert_eq!(call.json["text"]["body"], "We are on it");
-    let sent = wait_message(app, conv, &m["id"], "the wamid recorded", |x| {
+    let sent = message_where(app, conv, &m["id"], "the wamid recorded", |x| {
         x["source_id"].is_string()
     })
     .await;
@@ -371,11 +361,11 @@ async fn replies_statuses_and_the_window(db: Db) {
 
     // Statuses move it forward to read; an older one afterwards changes nothing.
     deliver(&n, &status_about("status_delivered", &wamid)).await;
-    wait_message(app, conv, &m["id"], "delivered", |x| x["status"] == "delivered").await;
+    message_where(app, conv, &m["id"], "delivered", |x| x["status"] == "delivered").await;
     deliver(&n, &status_about("status_read", &wamid)).await;
-    wait_message(app, conv, &m["id"], "read", |x| x["status"] == "read").await;
+    message_where(app, conv, &m["id"], "read", |x| x["status"] == "read").await;
     deliver(&n, &status_about("status_sent", &wamid)).await;
-    let still = wait_message(app, conv, &m["id"], "still read", |_| true).await;
+    let still = message_where(app, conv, &m["id"], "still read", |_| true).await;
     assert_eq!(still["status"], "read");
 
     // A picture: uploaded first, then sent by id with its caption.
@@ -409,9 +399,9 @@ async fn replies_statuses_and_the_window(db: Db) {
 
     // A failure status shows Meta's reason.
     let (_, m2) = reply(app, conv, json!({ "content": "second" })).await;
-    let sent2 = wait_message(app, conv, &m2["id"], "second sent", |x| x["source_id"].is_string()).await;
+    let sent2 = message_where(app, conv, &m2["id"], "second sent", |x| x["source_id"].is_string()).await;
     deliver(&n, &status_about("status_failed", sent2["source_id"].as_str().unwrap())).await;
-    let failed = wait_message(app, conv, &m2["id"], "failed", |x| x["status"] == "failed").await;
+    let failed = message_where(app, conv, &m2["id"], "failed", |x| x["status"] == "failed").await;
     assert!(
         failed["content_attributes"]["external_error"]
             .as_str()
@@ -424,11 +414,11 @@ async fn replies_statuses_and_the_window(db: Db) {
     n.fake
         .respond_next("/messages", 400, fixture("responses/error_131047.json"));
     let (_, m3) = reply(app, conv, json!({ "content": "refused" })).await;
-    wait_message(app, conv, &m3["id"], "refused", |x| x["status"] == "failed").await;
+    message_where(app, conv, &m3["id"], "refused", |x| x["status"] == "failed").await;
     n.fake
         .respond_next("/messages", 400, fixture("responses/error_130429.json"));
     let (_, m4) = reply(app, conv, json!({ "content": "slowly" })).await;
-    wait_message(app, conv, &m4["id"], "sent after the rate limit", |x| {
+    message_where(app, conv, &m4["id"], "sent after the rate limit", |x| {
         x["source_id"].is_string()
     })
     .await;
@@ -469,7 +459,7 @@ async fn replies_statuses_and_the_window(db: Db) {
     assert_eq!(tpl.json["template"]["language"]["code"], "en_US");
     assert_eq!(tpl.json["template"]["components"][0]["parameters"][0]["text"], "Kerry");
     assert_eq!(tpl.json["template"]["components"][0]["parameters"][1]["text"], "1042");
-    wait_message(app, quiet_id, &t["id"], "template sent", |x| x["source_id"].is_string()).await;
+    message_where(app, quiet_id, &t["id"], "template sent", |x| x["source_id"].is_string()).await;
     n.app.stop().await;
 }
 
