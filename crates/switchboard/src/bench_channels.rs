@@ -66,6 +66,31 @@ async fn drop_pg_schema(base: &str, schema: &str) {
     }
 }
 
+/// Runs a bench on a fresh SQLite file and, with `--postgres-url`, in a
+/// throwaway PostgreSQL schema (dropped afterwards, whatever the outcome).
+async fn each_backend<T, F, Fut>(name: &str, args: &BenchArgs, run: F) -> anyhow::Result<Vec<T>>
+where
+    F: Fn(&'static str, String, std::path::PathBuf) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let dir = std::env::temp_dir().join(format!("switchboard-{name}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    let mut results = Vec::new();
+    let sqlite_url = format!("sqlite://{}/bench.db", dir.display());
+    results.push(run("sqlite", sqlite_url, dir.clone()).await?);
+    match &args.postgres_url {
+        Some(base) => {
+            let (url, schema) = fresh_pg_schema(base).await?;
+            let r = run("postgres", url, dir.clone()).await;
+            drop_pg_schema(base, &schema).await;
+            results.push(r?);
+        }
+        None => println!("postgres: skipped (set --postgres-url or SWITCHBOARD_BENCH_POSTGRES_URL)"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(results)
+}
+
 fn pct(v: &mut [Duration], p: f64) -> Duration {
     v.sort();
     v.get(((v.len() as f64 * p) as usize).min(v.len().saturating_sub(1)))
@@ -454,21 +479,10 @@ pub async fn deliveries(args: &BenchArgs) -> anyhow::Result<()> {
         "deliveries: {} replies per backend written through the API by {} clients to a Telegram inbox, sent to a fake Bot API on 127.0.0.1 (rate limits off), job runner at {} jobs at once",
         args.messages, args.concurrency, runner
     );
-    let dir = std::env::temp_dir().join(format!("switchboard-deliveries-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir)?;
-    let mut results = Vec::new();
-    let sqlite_url = format!("sqlite://{}/bench.db", dir.display());
-    results.push(deliveries_backend("sqlite", &sqlite_url, &dir, args, counting).await?);
-    match &args.postgres_url {
-        Some(base) => {
-            let (url, schema) = fresh_pg_schema(base).await?;
-            let r = deliveries_backend("postgres", &url, &dir, args, counting).await;
-            drop_pg_schema(base, &schema).await;
-            results.push(r?);
-        }
-        None => println!("postgres: skipped (set --postgres-url or SWITCHBOARD_BENCH_POSTGRES_URL)"),
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    let results = each_backend("deliveries", args, |backend, url, dir| async move {
+        deliveries_backend(backend, &url, &dir, args, counting).await
+    })
+    .await?;
     println!();
     println!(
         "| backend | replies | chats | deliveries/s (first write -> all sent, source_id kept) | write -> platform p50 / p99 | same at 100 replies/s | API writes/s meanwhile | deliveries/s from a backlog (runner alone) | fake platform raw req/s, {runner} clients (baseline) | deliveries / baseline |"
@@ -947,21 +961,10 @@ pub async fn jobs(args: &BenchArgs) -> anyhow::Result<()> {
         "jobs: {} jobs per backend and pass, {concurrency} at once (the runner's default), nothing executed",
         args.messages
     );
-    let dir = std::env::temp_dir().join(format!("switchboard-jobs-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir)?;
-    let mut results = Vec::new();
-    let sqlite_url = format!("sqlite://{}/bench.db", dir.display());
-    results.push(jobs_backend("sqlite", &sqlite_url, &dir, args, counting).await?);
-    match &args.postgres_url {
-        Some(base) => {
-            let (url, schema) = fresh_pg_schema(base).await?;
-            let r = jobs_backend("postgres", &url, &dir, args, counting).await;
-            drop_pg_schema(base, &schema).await;
-            results.push(r?);
-        }
-        None => println!("postgres: skipped (set --postgres-url or SWITCHBOARD_BENCH_POSTGRES_URL)"),
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    let results = each_backend("jobs", args, |backend, url, dir| async move {
+        jobs_backend(backend, &url, &dir, args, counting).await
+    })
+    .await?;
     println!();
     println!(
         "| backend | jobs | claim -> complete jobs/s (runner's loop, no-op) | runner on no-op jobs/s | runner on near-no-op jobs/s | same cycle over 128 queue keys | completions grouped (what-if) | insert + delete tx/s (baseline) | cycle / baseline | multi-row insert jobs/s |"
