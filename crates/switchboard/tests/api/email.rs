@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::both;
 use crate::cable::{Cable, agent_identifier};
-use crate::helpers::{Db, TestApp, conversations, eventually, message_where, messages};
+use crate::helpers::{Db, TestApp, all_at_once, conversations, eventually, message_where, messages};
 use crate::mail_servers::{MailServers, header, mail_servers, mailbox, send};
 
 /// A fresh domain per test, so tests share the mail servers safely.
@@ -250,19 +250,12 @@ async fn raw_mail(db: Db) {
     assert!(conversations(&app).await.is_empty());
 
     // Ten concurrent deliveries of one mail: one conversation, one message.
-    let mut tasks = Vec::new();
-    for _ in 0..10 {
-        let (client, url, body) = (
-            app.client.clone(),
-            format!("{}/webhooks/email/{token}", app.base),
-            html_mail.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            client.post(url).body(body).send().await.unwrap().status()
-        }));
-    }
-    for t in tasks {
-        assert_eq!(t.await.unwrap(), StatusCode::OK);
+    let replay = app
+        .client
+        .post(format!("{}/webhooks/email/{token}", app.base))
+        .body(html_mail.clone());
+    for s in all_at_once(10, replay).await {
+        assert_eq!(s, StatusCode::OK);
     }
     let convs = conversations(&app).await;
     assert_eq!(convs.len(), 1, "{convs:?}");

@@ -431,6 +431,21 @@ pub async fn messages(app: &TestApp, conv: i64) -> Vec<Value> {
         .clone()
 }
 
+/// Sends `n` copies of one request at the same time (a platform replaying
+/// an update) and returns their statuses.
+pub async fn all_at_once(n: usize, request: reqwest::RequestBuilder) -> Vec<StatusCode> {
+    let mut tasks = Vec::new();
+    for _ in 0..n {
+        let copy = request.try_clone().expect("a request with a body in memory");
+        tasks.push(tokio::spawn(async move { copy.send().await.unwrap().status() }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
 /// Waits (up to 15 s) until message `id` of a conversation satisfies
 /// `check`, and returns it as listed.
 pub async fn message_where(app: &TestApp, conv: i64, id: &Value, what: &str, check: impl Fn(&Value) -> bool) -> Value {

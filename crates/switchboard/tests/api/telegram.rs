@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::cable::{Cable, agent_identifier};
 use crate::fake_telegram::{FakeTelegram, fixture};
-use crate::helpers::{Db, TestApp, conversations, message_where, messages};
+use crate::helpers::{Db, TestApp, all_at_once, conversations, message_where, messages};
 
 const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1";
 /// A small PNG (1 x 1).
@@ -151,22 +151,14 @@ async fn inbound_updates(db: Db) {
     assert!(conversations(app).await.is_empty());
 
     // Ten concurrent deliveries of one update: one contact, one message.
-    let mut tasks = Vec::new();
-    for _ in 0..10 {
-        let (client, base, secret, text) = (b.app.client.clone(), b.app.base.clone(), b.secret.clone(), text.clone());
-        tasks.push(tokio::spawn(async move {
-            client
-                .post(format!("{base}/webhooks/telegram/123456789"))
-                .header("X-Telegram-Bot-Api-Secret-Token", secret)
-                .json(&text)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }));
-    }
-    for t in tasks {
-        assert_eq!(t.await.unwrap(), StatusCode::OK);
+    let replay = b
+        .app
+        .client
+        .post(format!("{}/webhooks/telegram/123456789", b.app.base))
+        .header("X-Telegram-Bot-Api-Secret-Token", &b.secret)
+        .json(&text);
+    for s in all_at_once(10, replay).await {
+        assert_eq!(s, StatusCode::OK);
     }
     let convs = conversations(app).await;
     assert_eq!(convs.len(), 1, "{convs:?}");

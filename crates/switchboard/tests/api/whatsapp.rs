@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::fake_whatsapp::{FakeWhatsApp, fixture, sign};
-use crate::helpers::{Db, TestApp, conversations, eventually, message_where, messages};
+use crate::helpers::{Db, TestApp, all_at_once, conversations, eventually, message_where, messages};
 
 const APP_SECRET: &str = "meta-app-secret-for-tests";
 const API_KEY: &str = "EAAG-test-access-token";
@@ -208,27 +208,14 @@ async fn inbound_webhooks(db: Db) {
     assert!(conversations(app).await.is_empty());
 
     // Ten concurrent deliveries of one webhook: one message.
-    let mut tasks = Vec::new();
-    for _ in 0..10 {
-        let (client, url, raw) = (
-            app.client.clone(),
-            format!("{}/webhooks/whatsapp/+15550783881", app.base),
-            raw.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            client
-                .post(url)
-                .header("content-type", "application/json")
-                .header("X-Hub-Signature-256", sign(APP_SECRET, &raw))
-                .body(raw)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }));
-    }
-    for t in tasks {
-        assert_eq!(t.await.unwrap(), StatusCode::OK);
+    let replay = app
+        .client
+        .post(format!("{}/webhooks/whatsapp/+15550783881", app.base))
+        .header("content-type", "application/json")
+        .header("X-Hub-Signature-256", sign(APP_SECRET, &raw))
+        .body(raw.clone());
+    for s in all_at_once(10, replay).await {
+        assert_eq!(s, StatusCode::OK);
     }
     let convs = conversations(app).await;
     assert_eq!(convs.len(), 1);
