@@ -12,10 +12,11 @@ import { createSearch } from "./search.js";
 import { render as contactsPage } from "./contacts.js";
 import { render as profilePage } from "./profile.js";
 import { render as settingsPage } from "./settings.js";
+import { forgotPage, invitationPage, invitationsNotice, noAccountPage, resetPage } from "./access.js";
 
 const TEXT = {
   en: {
-    title: "Sign in to Switchboard", email: "E-mail", password: "Password", signIn: "Sign in",
+    title: "Sign in to Switchboard", forgot: "Forgot your password?", email: "E-mail", password: "Password", signIn: "Sign in",
     signOut: "Sign out", badLogin: "Invalid e-mail or password.", tryLater: "Too many attempts; try again shortly.",
     failed: "Couldn't reach the server.", conversations: "Conversations", none: "No conversations here.",
     emptyMine: "Nothing in Mine: {n} unassigned.",
@@ -60,7 +61,7 @@ const TEXT = {
     newMessage: "New message", newConversation: "New conversation", caughtUp: "Back online; caught up.",
   },
   ru: {
-    title: "Вход в Switchboard", email: "Эл. почта", password: "Пароль", signIn: "Войти",
+    title: "Вход в Switchboard", forgot: "Забыли пароль?", email: "Эл. почта", password: "Пароль", signIn: "Войти",
     signOut: "Выйти", badLogin: "Неверная почта или пароль.", tryLater: "Слишком много попыток; попробуйте чуть позже.",
     failed: "Сервер недоступен.", conversations: "Разговоры", none: "Здесь разговоров нет.",
     emptyMine: "У вас пусто; без ответственного: {n}.",
@@ -112,19 +113,23 @@ const root = document.getElementById("root");
 let shortcuts = null; // the current session's keydown handler
 let session = null; // the current session's teardown
 
-function signIn(message = "") {
+function signIn(message = "", note = "") {
   if (session) session();
   session = null;
   root.setAttribute("aria-busy", "false");
   const error = el("p", { class: "error", role: "alert", id: "signin-error", text: message });
+  const done = el("p", { class: "note", role: "status", text: note });
+  const forgot = el("button", { type: "button", class: "link", text: t("forgot"), onclick: () => forgotPage(root, () => signIn()) });
   const email = el("input", { type: "email", name: "email", autocomplete: "username", required: "", "aria-describedby": "signin-error" });
   const password = el("input", { type: "password", name: "password", autocomplete: "current-password", required: "", "aria-describedby": "signin-error" });
   const form = el("form", { novalidate: "", "aria-labelledby": "signin-title" },
     el("h1", { id: "signin-title", text: t("title") }),
     el("label", {}, t("email"), email),
     el("label", {}, t("password"), password),
+    done,
     error,
-    el("button", { class: "primary", type: "submit", text: t("signIn") }));
+    el("button", { class: "primary", type: "submit", text: t("signIn") }),
+    forgot);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     error.textContent = "";
@@ -160,6 +165,12 @@ function connectCable(profile, accountId, handlers) {
         handlers.state(true, everConnected);
         everConnected = true;
         retry = 0;
+      } else if (f.type === "reject_subscription" && handlers.rejected) {
+        // The real-time token changed (token reset, password change,
+        // "sign out everywhere"): start over with a fresh profile, or sign in.
+        closed = true;
+        ws.close();
+        handlers.rejected();
       } else if (f.message && f.message.event) handlers.event(f.message.event, f.message.data || {});
     };
     ws.onclose = () => {
@@ -232,7 +243,14 @@ async function start() {
     return signIn(e instanceof Unauthorized ? "" : t("failed"));
   }
   const account = profile.accounts && profile.accounts[0];
-  const accountId = account ? account.id : profile.account_id;
+  if (!account) {
+    // Signed in, but a member of no account (yet): invitations, if any.
+    return noAccountPage(root, start, async () => {
+      await api("/auth/sign_out", { method: "DELETE" }).catch(() => {});
+      signIn();
+    });
+  }
+  const accountId = account.id;
   const base = `/api/v1/accounts/${accountId}`;
   const isAdmin = Boolean(account && account.role === "administrator");
   const ctx = { base, accountId, account, profile, isAdmin, signIn, locale, presence: new Map(), labelColours: new Map() };
@@ -280,6 +298,11 @@ async function start() {
   const banner = el("p", { class: "banner", role: "status", hidden: "" });
   const alerts = createAlerts();
   const cable = connectCable(profile, accountId, {
+    rejected() {
+      api("/api/v1/profile")
+        .then((p) => { if (p.pubsub_token !== profile.pubsub_token) start(); })
+        .catch(() => signIn());
+    },
     state(connected, wasConnected) {
       banner.hidden = connected && !wasConnected;
       banner.textContent = connected ? t("caughtUp") : t("reconnecting");
@@ -456,6 +479,8 @@ async function start() {
     panes, pageView, help));
   route();
   root.setAttribute("aria-busy", "false");
+  // Invitations to other accounts wait at the top until answered.
+  invitationsNotice(start).then((n) => { if (n && root.firstChild) root.firstChild.prepend(n); });
 
   try {
     await listLoaded;
@@ -467,4 +492,15 @@ async function start() {
   load(`${base}/agents`, (r) => r || []).then((as) => { for (const a of as) if (!ctx.presence.has(a.id)) ctx.presence.set(a.id, a.availability_status || "offline"); }).catch(() => {});
 }
 
-start();
+// Links from mails open their own pages: an invitation
+// (#/invitation/<token>) and a password reset (#/reset-password/<token>).
+function boot() {
+  const m = location.hash.match(/^#\/(invitation|reset-password)\/([A-Za-z0-9]+)$/);
+  if (!m) return start();
+  root.setAttribute("aria-busy", "false");
+  const leave = () => history.replaceState(null, "", location.pathname);
+  if (m[1] === "invitation") return invitationPage(root, m[2], start, () => { leave(); signIn(); });
+  return resetPage(root, m[2], (note) => { leave(); signIn("", note); });
+}
+
+boot();

@@ -30,6 +30,8 @@ const TEXT = {
     show: "Show", hide: "Hide", copy: "Copy", copied: "Copied.", reset: "Reset token",
     resetConfirm: "Anything using the current token stops working at once.", resetYes: "Reset now", cancel: "Cancel",
     resetDone: "A new token was issued; the old one no longer works.", hidden: "Hidden",
+    sessions: "Sessions", everywhere: "Sign out everywhere", everywhereYes: "Sign out everywhere now",
+    everywhereHint: "Ends every session on every device, this one too, and replaces your API token. Use it when a device is lost or the token leaked. Your password stays.",
   },
   ru: {
     profile: "Профиль", personal: "Личные данные", name: "Полное имя", displayName: "Отображаемое имя",
@@ -55,6 +57,8 @@ const TEXT = {
     show: "Показать", hide: "Скрыть", copy: "Копировать", copied: "Скопировано.", reset: "Сбросить токен",
     resetConfirm: "Всё, что использует текущий токен, сразу перестанет работать.", resetYes: "Сбросить", cancel: "Отмена",
     resetDone: "Выдан новый токен; старый больше не действует.", hidden: "Скрыт",
+    sessions: "Сеансы", everywhere: "Выйти на всех устройствах", everywhereYes: "Выйти везде сейчас",
+    everywhereHint: "Завершает все сеансы на всех устройствах, включая этот, и заменяет токен API. Пригодится, если устройство потеряно или токен утёк. Пароль не меняется.",
   },
 };
 const t = (k) => TEXT[locale][k] || TEXT.en[k];
@@ -426,7 +430,36 @@ export async function render(container, ctx) {
     el("div", { class: "pf-token-row" }, tokenCode, showButton, copyButton, resetButton),
     confirmBox, tokenError, tokenStatus);
 
+  // Sign out everywhere: two steps, like the token reset.
+  const everywhere = el("button", { type: "button", class: "danger", text: t("everywhere"), "aria-expanded": "false" });
+  const everywhereYes = el("button", { type: "button", class: "danger", text: t("everywhereYes") });
+  const everywhereNo = el("button", { type: "button", text: t("cancel") });
+  const everywhereBox = el("div", { class: "pf-confirm", hidden: "" }, everywhereYes, everywhereNo);
+  const everywhereError = el("p", { class: "error", role: "alert" });
+  everywhere.addEventListener("click", () => {
+    everywhereBox.hidden = false;
+    everywhere.setAttribute("aria-expanded", "true");
+    everywhereNo.focus();
+  });
+  everywhereNo.addEventListener("click", () => {
+    everywhereBox.hidden = true;
+    everywhere.setAttribute("aria-expanded", "false");
+    everywhere.focus();
+  });
+  everywhereYes.addEventListener("click", async () => {
+    everywhereError.textContent = "";
+    everywhereYes.disabled = true;
+    try {
+      await api("/api/v1/profile/sessions", { method: "DELETE" });
+      ctx.signIn();
+    } catch (err) {
+      if (!failedAuth(err)) everywhereError.textContent = t("failed") + errorMessage(err);
+      everywhereYes.disabled = false;
+    }
+  });
+  const sessionsCard = section(t("sessions"), hint(t("everywhereHint")), el("div", {}, everywhere), everywhereBox, everywhereError);
+
   container.replaceChildren(el("div", { class: "page profile-page" },
     el("div", { class: "pf-head" }, el("h1", { text: t("profile") }), flash),
-    pictureCard, detailsCard, availabilityCard, appearanceCard, passwordCard, tokenCard));
+    pictureCard, detailsCard, availabilityCard, appearanceCard, passwordCard, tokenCard, sessionsCard));
 }

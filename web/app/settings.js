@@ -61,10 +61,15 @@ const TEXT = {
     // agents
     newAgent: "New agent", email: "E-mail", role: "Role", administrator: "Administrator", agent: "Agent",
     availability: "Availability", online: "Online", busy: "Busy", offline: "Offline", actions: "Actions",
-    password: "Password", passwordHint: "At least 8 characters. Without one the agent can't sign in until you set it (there is no invitation e-mail yet).",
-    newPassword: "New password", remove: "Remove", confirmRemove: "Confirm remove", you: "you",
-    selfNote: "You can't change your own role or remove yourself.", roleOf: "Role of", agentAdded: "Agent added",
-    agentDetails: "Agent details",
+    inviteAgent: "Invite an agent", invite: "Invite", inviteHint: "They join when they accept: people who already use Switchboard sign in with their own password, others choose one. You never set anyone's password.",
+    invitationSent: "Invitation sent to {email}.", invitationLink: "Invitation link for {email}",
+    invitationLinkHint: "No mail server is configured, so pass this link on yourself. It works once, for a week.",
+    pendingInvitations: "Pending invitations", noInvitations: "No pending invitations.", expires: "Expires",
+    mailStatus: "E-mail", mail_sent: "sent", mail_waiting: "on its way", mail_none: "link shown to you",
+    withdraw: "Withdraw", confirmWithdraw: "Confirm withdraw",
+    remove: "Remove", confirmRemove: "Confirm remove", you: "you",
+    selfNote: "You can't change your own role or remove yourself.", roleOf: "Role of",
+    personNote: "Names and passwords are each agent's own, changed in their profile.",
     // teams
     newTeam: "New team", autoAssign: "Assign conversations to team members automatically", teamDetails: "Team details",
     teamHint: "Team names are stored in lower case.", autoOn: "Auto-assign on", autoOff: "Auto-assign off",
@@ -133,10 +138,15 @@ const TEXT = {
     noInboxes: "Каналов пока нет. Создайте канал для сайта, вставьте код на сайт и отправьте пробное сообщение.",
     newAgent: "Новый агент", email: "Эл. почта", role: "Роль", administrator: "Администратор", agent: "Агент",
     availability: "Статус", online: "На связи", busy: "Занят", offline: "Не в сети", actions: "Действия",
-    password: "Пароль", passwordHint: "Не короче 8 символов. Без пароля агент не сможет войти, пока вы его не зададите (приглашений по почте пока нет).",
-    newPassword: "Новый пароль", remove: "Убрать", confirmRemove: "Точно убрать", you: "вы",
-    selfNote: "Свою роль изменить и себя убрать нельзя.", roleOf: "Роль:", agentAdded: "Агент добавлен",
-    agentDetails: "Данные агента",
+    inviteAgent: "Пригласить агента", invite: "Пригласить", inviteHint: "Агент присоединится, когда примет приглашение: кто уже работает в Switchboard, войдёт со своим паролем, остальные придумают пароль сами. Чужие пароли вы не задаёте.",
+    invitationSent: "Приглашение отправлено на {email}.", invitationLink: "Ссылка-приглашение для {email}",
+    invitationLinkHint: "Почтовый сервер не настроен, поэтому передайте ссылку сами. Она сработает один раз в течение недели.",
+    pendingInvitations: "Ожидают ответа", noInvitations: "Неотвеченных приглашений нет.", expires: "Действует до",
+    mailStatus: "Письмо", mail_sent: "отправлено", mail_waiting: "отправляется", mail_none: "ссылка у вас",
+    withdraw: "Отозвать", confirmWithdraw: "Точно отозвать",
+    remove: "Убрать", confirmRemove: "Точно убрать", you: "вы",
+    selfNote: "Свою роль изменить и себя убрать нельзя.", roleOf: "Роль:",
+    personNote: "Имя и пароль у каждого агента свои, они меняются в его профиле.",
     newTeam: "Новая команда", autoAssign: "Назначать разговоры участникам команды автоматически",
     teamDetails: "Данные команды", teamHint: "Названия команд хранятся строчными буквами.",
     autoOn: "Автоназначение включено", autoOff: "Автоназначение выключено", noTeams: "Команд пока нет.",
@@ -1019,49 +1029,12 @@ async function agentsSection(host) {
     if (self) {
       actions = el("span", { class: "meta", text: t("selfNote") });
     } else {
-      const edit = el("button", { type: "button", text: t("edit"), "aria-label": `${t("edit")} ${name}` });
-      const remove = deleteControl(name, async () => {
+      actions = rowButtons(deleteControl(name, async () => {
         await api(`${S.base}/agents/${a.id}`, { method: "DELETE" });
         agentsCache = null;
-        const editor = tr.nextElementSibling;
-        if (editor && editor.classList.contains("editor")) editor.remove();
         tr.remove();
         host.querySelector("h2").focus();
-      }, alert, { ask: "remove", confirm: "confirmRemove" });
-      actions = rowButtons(edit, remove);
-      // Editing opens a row below: name and a new password.
-      let editor = null;
-      edit.setAttribute("aria-expanded", "false");
-      edit.addEventListener("click", () => {
-        if (editor) {
-          editor.remove();
-          editor = null;
-          edit.setAttribute("aria-expanded", "false");
-          return;
-        }
-        const nameInput = input("name", a.name, { autocomplete: "off" });
-        const pw = input("password", "", { type: "password", autocomplete: "new-password" });
-        const card = formCard(t("agentDetails"), [
-          el("div", { class: "grid2" }, field(t("name"), nameInput), hinted(`${t("newPassword")} (${t("optional")})`, pw, t("passwordHint"))),
-        ], t("save"), async () => {
-          const json = { name: nameInput.value.trim() };
-          if (pw.value) json.password = pw.value;
-          const updated = await api(`${S.base}/agents/${a.id}`, { method: "PATCH", json });
-          Object.assign(a, updated);
-          pw.value = "";
-          const shownName = updated.available_name || updated.name;
-          tr.querySelector(".agent-name").textContent = shownName;
-          tr.querySelector("select[name=role]").setAttribute("aria-label", `${t("roleOf")} ${shownName}`);
-          edit.setAttribute("aria-label", `${t("edit")} ${shownName}`);
-          remove.rename(shownName);
-          agentsCache = null;
-          return t("saved");
-        });
-        editor = el("tr", { class: "editor" }, el("td", { colspan: "5" }, card.form));
-        tr.after(editor);
-        edit.setAttribute("aria-expanded", "true");
-        nameInput.focus();
-      });
+      }, alert, { ask: "remove", confirm: "confirmRemove" }));
     }
     tr.append(el("td", {}, nameCell), el("td", { class: "email", text: a.email || "" }), roleCell,
       el("td", {}, presence(a.availability_status)), el("td", {}, actions, alert));
@@ -1073,26 +1046,65 @@ async function agentsSection(host) {
     body.setAttribute("aria-busy", "false");
   }
 
+  // Pending invitations: who was asked, how the mail went, withdraw.
+  const pendingBody = el("tbody");
+  const pending = el("table", { class: "settings-table invitations" },
+    el("thead", {}, el("tr", {}, ...["name", "email", "role", "mailStatus", "expires", "actions"].map((k) => el("th", { scope: "col", text: t(k) })))),
+    pendingBody);
+  function pendingRow(inv) {
+    const alert = alertBox();
+    const tr = el("tr", { "data-invitation": String(inv.id) });
+    const st = inv.invitation || {};
+    const mail = st.mail_status ? (st.mail_status === "sent" ? t("mail_sent") : st.mail_status) : (st.delivery === "link" ? t("mail_none") : t("mail_waiting"));
+    const withdraw = deleteControl(inv.email, async () => {
+      await api(`${S.base}/invitations/${inv.id}`, { method: "DELETE" });
+      tr.remove();
+      if (!pendingBody.children.length) pendingBody.append(noPending());
+      host.querySelector("h2").focus();
+    }, alert, { ask: "withdraw", confirm: "confirmWithdraw" });
+    tr.append(el("td", { text: inv.name }), el("td", { class: "email", text: inv.email }),
+      el("td", { text: t(inv.role === "administrator" ? "administrator" : "agent") }), el("td", { text: mail }),
+      el("td", { text: st.expires_at ? new Date(st.expires_at * 1000).toLocaleDateString(S.ctx.locale) : "" }),
+      el("td", {}, rowButtons(withdraw), alert));
+    return tr;
+  }
+  const noPending = () => el("tr", { class: "empty" }, el("td", { colspan: "6", class: "meta", text: t("noInvitations") }));
+  async function refreshPending() {
+    const r = await api(`${S.base}/invitations`);
+    const list = (r && r.payload) || [];
+    pendingBody.replaceChildren(...(list.length ? list.map(pendingRow) : [noPending()]));
+  }
+
   const name = el("input", { name: "name", autocomplete: "off" });
   const email = el("input", { name: "email", type: "email", autocomplete: "off" });
   const role = roleSelect("agent", t("role"));
   role.removeAttribute("aria-label");
-  const password = el("input", { name: "password", type: "password", autocomplete: "new-password" });
-  const create = formCard(t("newAgent"), [
-    el("h3", { text: t("newAgent") }),
-    el("div", { class: "grid2" }, field(t("name"), name), field(t("email"), email), field(t("role"), role),
-      hinted(`${t("password")} (${t("optional")})`, password, t("passwordHint"))),
-  ], t("create"), async (form) => {
+  const linkBox = el("div", { class: "invitation-link" });
+  const create = formCard(t("inviteAgent"), [
+    el("h3", { text: t("inviteAgent") }),
+    el("p", { class: "hint", text: t("inviteHint") }),
+    el("div", { class: "grid2" }, field(t("name"), name), field(t("email"), email), field(t("role"), role)),
+    linkBox,
+  ], t("invite"), async (form) => {
     const json = { name: name.value.trim(), email: email.value.trim(), role: role.value };
-    if (password.value) json.password = password.value;
-    const a = await api(`${S.base}/agents`, { method: "POST", json });
-    agentsCache = null;
+    const inv = await api(`${S.base}/agents`, { method: "POST", json });
     form.reset();
-    body.append(row(a));
-    return t("agentAdded");
+    const url = inv.invitation && inv.invitation.invitation_url;
+    linkBox.replaceChildren();
+    if (url) {
+      const line = secretLine(t("invitationLink").replace("{email}", inv.email), url, "invitation-url");
+      line.node.append(el("p", { class: "hint", text: t("invitationLinkHint") }));
+      linkBox.append(line.node);
+      line.code.focus();
+      line.code.select();
+    }
+    await refreshPending().catch(() => {});
+    return url ? "" : t("invitationSent").replace("{email}", inv.email);
   });
   const wrap = el("div", { class: "table-wrap" }, table);
-  host.replaceChildren(el("h2", { text: t("agents"), tabindex: "-1" }), wrap, create.form);
+  host.replaceChildren(el("h2", { text: t("agents"), tabindex: "-1" }), el("p", { class: "meta", text: t("personNote") }), wrap,
+    el("h3", { text: t("pendingInvitations") }), el("div", { class: "table-wrap" }, pending), create.form);
+  refreshPending().catch(() => pendingBody.replaceChildren(noPending()));
   try {
     await refresh();
   } catch (e) {

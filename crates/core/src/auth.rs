@@ -37,6 +37,23 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| argon().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// `hash_password` on the blocking pool: Argon2 takes tens of milliseconds
+/// of CPU, which must not hold an async worker (or a write transaction).
+pub async fn hash_password_off(password: &str) -> CoreResult<String> {
+    let pw = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(|e| CoreError::Internal(e.to_string()))?
+}
+
+/// `verify_password` on the blocking pool.
+pub async fn verify_password_off(password: &str, hash: &str) -> CoreResult<bool> {
+    let (pw, hash) = (password.to_string(), hash.to_string());
+    tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+        .await
+        .map_err(|e| CoreError::Internal(e.to_string()))
+}
+
 /// A random alphanumeric token of `len` characters.
 pub fn random_token(len: usize) -> String {
     rand::rng()
@@ -259,6 +276,11 @@ impl Core {
         if !ok {
             return Err(bad());
         }
+        self.open_session(user).await
+    }
+
+    /// A new sign-in session for `user`, whose identity the caller checked.
+    pub async fn open_session(self: &Arc<Self>, user: User) -> CoreResult<SignIn> {
         let now = now_micros();
         let client_id = random_token(22);
         let token = random_token(32);

@@ -36,6 +36,12 @@ impl From<CoreError> for JobFailure {
     }
 }
 
+impl From<switchboard_store::StoreError> for JobFailure {
+    fn from(e: switchboard_store::StoreError) -> Self {
+        CoreError::from(e).into()
+    }
+}
+
 /// Counters the metrics endpoint reads.
 #[derive(Debug, Default)]
 pub struct JobCounters {
@@ -319,23 +325,30 @@ async fn run_kind(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
         crate::channels::JOB_CHANNEL_SEND => channel_send(core, job).await,
         JOB_IMAP_POLL => imap_poll(core, job).await,
         JOB_TEMPLATE_SYNC => template_sync(core, job).await,
+        crate::invitations::JOB_ACCOUNT_MAIL => crate::invitations::account_mail(core, job).await,
         JOB_NOOP => Ok(()),
         other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
     }
 }
 
 async fn execute(core: &Arc<Core>, job: Job, done: &tokio::sync::mpsc::UnboundedSender<i64>) {
-    // A job that panics is a failed attempt like any other (retried, then
-    // dead), never a lease that runs out and comes back forever.
+    // A job that panics ends: a panic is a defect that the same input
+    // meets again, so retrying only keeps the message "sending" for a day.
+    // It is never a lease that runs out and comes back forever; its owner
+    // is told (a send's message shows failed with the reason).
     use futures_util::FutureExt;
     let result = std::panic::AssertUnwindSafe(run_kind(core, &job))
         .catch_unwind()
         .await
         .unwrap_or_else(|_| {
-            Err(JobFailure::Retry {
-                error: "the job stopped on an internal error".into(),
-                after: None,
-            })
+            tracing::error!(job = job.id, kind = %job.kind, "a job stopped on an internal error");
+            Err(JobFailure::Permanent(
+                if job.kind == crate::channels::JOB_CHANNEL_SEND {
+                    "Sending stopped on an internal error; the message was not sent".into()
+                } else {
+                    "The job stopped on an internal error".into()
+                },
+            ))
         });
     if result.is_ok() {
         // Finished jobs are deleted in batches by the completer; if it has

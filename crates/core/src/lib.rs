@@ -11,7 +11,9 @@ pub mod error;
 pub mod files;
 pub mod inboxes;
 pub mod ingest;
+pub mod invitations;
 pub mod jobs;
+pub mod mailer;
 pub mod messages;
 pub mod params;
 pub mod present;
@@ -73,6 +75,10 @@ pub struct CoreConfig {
     pub mail_inbound_domain: Option<String>,
     /// How often e-mail inboxes' IMAP mailboxes are read.
     pub imap_poll_interval: Duration,
+    /// The installation's SMTP server for invitations and password resets.
+    pub smtp_url: Option<String>,
+    /// The sender of those mails.
+    pub mail_from: Option<String>,
 }
 
 impl Default for CoreConfig {
@@ -97,6 +103,8 @@ impl Default for CoreConfig {
             channel_rate_limits: true,
             mail_inbound_domain: None,
             imap_poll_interval: Duration::from_secs(60),
+            smtp_url: None,
+            mail_from: None,
         }
     }
 }
@@ -128,6 +136,8 @@ pub struct Core {
     pub channel_limiter: channels::Limiter,
     send_batches: channels::SendBatches,
     bound_url: std::sync::OnceLock<String>,
+    /// The installation's own mail (invitations, password resets).
+    pub mailer: mailer::Mailer,
 }
 
 impl Core {
@@ -148,7 +158,13 @@ impl Core {
             }),
             None => files::FileStore::Disk(files::DiskStore::new(config.storage_dir.clone())),
         };
+        let mailer = mailer::Mailer::new(
+            config.smtp_url.as_deref(),
+            config.mail_from.as_deref(),
+            &config.public_url,
+        );
         Arc::new(Core {
+            mailer,
             store,
             config,
             outbound,
@@ -173,6 +189,7 @@ impl Core {
 
     /// Loads what the server needs before it answers: the signing key.
     pub async fn init(self: &Arc<Self>) -> CoreResult<()> {
+        self.mailer.check().map_err(CoreError::Internal)?;
         self.widget_key_init().await?;
         tokio::fs::create_dir_all(self.files.temp_dir())
             .await

@@ -6,9 +6,11 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use switchboard_domain::time::{now_micros, unix_secs};
 use switchboard_domain::{Availability, Event, EventKind, Role, validate};
-use switchboard_store::{CannedResponse, Label, NewUser, StoreError, Team};
+use switchboard_store::{CannedResponse, Label, StoreError, Team};
 
-use crate::auth::{AccountCtx, OWNER_USER, Principal, hash_password, random_token, validate_password};
+use crate::auth::{
+    AccountCtx, OWNER_USER, Principal, hash_password_off, random_token, validate_password, verify_password_off,
+};
 use crate::inboxes::{MemberChange, dedup};
 use crate::params::Params;
 use crate::{Core, CoreError, CoreResult, present};
@@ -93,17 +95,45 @@ impl Core {
     }
 
     /// `PUT /profile`: name, display name, signature, availability, and a
-    /// password change (which ends every other session).
+    /// password change (which ends every other session). The current
+    /// password is checked and the new one hashed before the write
+    /// transaction opens: Argon2 runs on the blocking pool, never inside a
+    /// transaction other writers wait on.
     pub async fn update_profile(self: &Arc<Self>, p: &Principal, body: &Value) -> CoreResult<Value> {
         let params = Params::new(body).nested_or_self("profile");
         let mut revoked = false;
+        let new_password = match params.str("password")? {
+            Some(new) => {
+                let current = params.str("current_password")?.unwrap_or_default();
+                let stored = {
+                    let mut tx = self.store.read().await?;
+                    tx.get_user(p.user.id).await?.ok_or(CoreError::NotFound)?.password_hash
+                };
+                if !verify_password_off(&current, &stored).await? {
+                    return Err(CoreError::invalid("current_password", "Current password is incorrect"));
+                }
+                if params.str("password_confirmation")?.is_some_and(|c| c != new) {
+                    return Err(CoreError::invalid(
+                        "password_confirmation",
+                        "Password confirmation doesn't match Password",
+                    ));
+                }
+                validate_password(&new)?;
+                Some((hash_password_off(&new).await?, stored))
+            }
+            None => None,
+        };
         let mut tx = self.store.write().await?;
         let mut user = tx.get_user(p.user.id).await?.ok_or(CoreError::NotFound)?;
         if params.has("name") {
-            user.name = params.req_str("name")?;
+            user.name = crate::invitations::required_name("name", &params.req_str("name")?)?;
         }
         if params.has("display_name") {
-            user.display_name = params.str("display_name")?;
+            user.display_name = match params.str("display_name")? {
+                Some(d) => Some(validate::person_name(&d).map_err(|m| CoreError::invalid("display_name", m))?)
+                    .filter(|d| !d.is_empty()),
+                None => None,
+            };
         }
         if params.has("message_signature") {
             user.message_signature = params.str("message_signature")?;
@@ -111,19 +141,12 @@ impl Core {
         if let Some(ui) = params.object("ui_settings")? {
             user.ui_settings = Value::Object(ui);
         }
-        if let Some(new) = params.str("password")? {
-            let current = params.str("current_password")?.unwrap_or_default();
-            if !crate::auth::verify_password(&current, &user.password_hash) {
+        if let Some((hash, checked_against)) = new_password {
+            // The password changed between the check and now (another tab).
+            if user.password_hash != checked_against {
                 return Err(CoreError::invalid("current_password", "Current password is incorrect"));
             }
-            if params.str("password_confirmation")?.is_some_and(|c| c != new) {
-                return Err(CoreError::invalid(
-                    "password_confirmation",
-                    "Password confirmation doesn't match Password",
-                ));
-            }
-            validate_password(&new)?;
-            user.password_hash = hash_password(&new)?;
+            user.password_hash = hash;
             user.tokens_valid_after = now_micros();
             user.pubsub_token = random_token(24);
             tx.delete_user_sessions(user.id).await?;
@@ -207,18 +230,39 @@ impl Core {
         self.profile(&Principal { user }).await
     }
 
+    /// `POST /profile/reset_access_token`: a new API token and a new
+    /// real-time token (a stolen one must not keep the live feed); sockets
+    /// opened with the old ones close.
     pub async fn reset_access_token(self: &Arc<Self>, p: &Principal) -> CoreResult<Value> {
+        self.rotate_tokens(p, false).await
+    }
+
+    /// `DELETE /profile/sessions` ("sign out everywhere"): ends every
+    /// session, including the caller's, and rotates both tokens.
+    pub async fn sign_out_everywhere(self: &Arc<Self>, p: &Principal) -> CoreResult<Value> {
+        self.rotate_tokens(p, true).await
+    }
+
+    async fn rotate_tokens(self: &Arc<Self>, p: &Principal, sessions: bool) -> CoreResult<Value> {
+        let now = now_micros();
         let mut tx = self.store.write().await?;
-        tx.set_access_token(OWNER_USER, p.user.id, &random_token(24), now_micros())
-            .await?;
+        let mut user = tx.get_user(p.user.id).await?.ok_or(CoreError::NotFound)?;
+        tx.set_access_token(OWNER_USER, user.id, &random_token(24), now).await?;
+        user.pubsub_token = random_token(24);
+        if sessions {
+            user.tokens_valid_after = now;
+            tx.delete_user_sessions(user.id).await?;
+        }
+        user.updated_at = now;
+        tx.update_user(&user).await?;
         tx.commit().await?;
         self.auth_cache.clear();
         self.publish_transient(vec![Event::new(
             EventKind::SessionsRevoked,
             0,
-            json!({ "user_id": p.user.id }),
+            json!({ "user_id": user.id }),
         )]);
-        self.profile(p).await
+        self.profile(&Principal { user }).await
     }
 
     pub async fn get_account(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Value> {
@@ -271,79 +315,15 @@ impl Core {
             .collect())
     }
 
-    /// Adds an agent. Without a `password` the agent cannot sign in until an
-    /// administrator sets one (there is no invitation e-mail yet).
-    pub async fn create_agent(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
-        ctx.require_admin()?;
-        let p = Params::new(body);
-        let name = p.req_str("name")?;
-        let email = validate::email(&p.req_str("email")?).map_err(|m| CoreError::invalid("email", m))?;
-        let role = match p.str("role")? {
-            None => Role::Agent,
-            Some(r) => Role::parse(&r).ok_or_else(|| CoreError::invalid("role", "role is not included in the list"))?,
-        };
-        let availability = match p.str("availability")? {
-            None => Availability::Online,
-            Some(a) => Availability::parse(&a)
-                .ok_or_else(|| CoreError::invalid("availability", "availability is not included in the list"))?,
-        };
-        let password = match p.str("password")? {
-            Some(pw) => {
-                validate_password(&pw)?;
-                pw
-            }
-            None => random_token(32),
-        };
-        let hash = hash_password(&password)?;
-        let now = now_micros();
-        let mut tx = self.store.write().await?;
-        let user = match tx.find_user_by_email(&email).await? {
-            Some(u) => {
-                if tx.get_account_user(ctx.account_id(), u.id).await?.is_some() {
-                    return Err(CoreError::invalid("email", "Email has already been taken"));
-                }
-                u
-            }
-            None => {
-                let u = tx
-                    .insert_user(
-                        &NewUser {
-                            name,
-                            display_name: None,
-                            email,
-                            password_hash: hash,
-                            pubsub_token: random_token(24),
-                        },
-                        now,
-                    )
-                    .await
-                    .map_err(taken("email"))?;
-                tx.set_access_token(OWNER_USER, u.id, &random_token(24), now).await?;
-                u
-            }
-        };
-        let mut au = tx
-            .upsert_account_user(ctx.account_id(), user.id, role.code(), now)
-            .await?;
-        au.availability = availability.code();
-        if let Some(ao) = p.bool("auto_offline")? {
-            au.auto_offline = ao;
-        }
-        tx.update_account_user(&au).await?;
-        tx.commit().await?;
-        Ok(present::agent(&user, Some(&au)))
-    }
-
     pub async fn update_agent(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
         ctx.require_admin()?;
         let p = Params::new(body);
-        let mut revoked = false;
         let mut tx = self.store.write().await?;
         let mut au = tx
             .get_account_user(ctx.account_id(), id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let mut user = tx.get_user(id).await?.ok_or(CoreError::NotFound)?;
+        let user = tx.get_user(id).await?.ok_or(CoreError::NotFound)?;
         if let Some(r) = p.str("role")? {
             let role = Role::parse(&r).ok_or_else(|| CoreError::invalid("role", "role is not included in the list"))?;
             // Administrators cannot demote themselves: the account would be
@@ -361,29 +341,35 @@ impl Core {
         if let Some(ao) = p.bool("auto_offline")? {
             au.auto_offline = ao;
         }
-        if p.has("name") {
-            user.name = p.req_str("name")?;
+        // The person (name, e-mail, password, tokens) is theirs to change;
+        // an administrator manages only the membership. Values equal to the
+        // current ones pass, as clients send back what they read.
+        let current_email = user.email.to_lowercase();
+        for (attr, current) in [
+            ("name", Some(user.name.as_str())),
+            ("display_name", user.display_name.as_deref()),
+            ("email", Some(current_email.as_str())),
+            ("password", None),
+        ] {
+            if !p.has(attr) {
+                continue;
+            }
+            let given = p.str(attr)?.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+            let given = if attr == "email" {
+                given.map(|e| e.to_lowercase())
+            } else {
+                given
+            };
+            if attr == "password" || given.as_deref() != current {
+                return Err(CoreError::Forbidden(format!(
+                    "An agent's {} is changed only by the agent, in their profile",
+                    attr.replace('_', " ")
+                )));
+            }
         }
-        if let Some(pw) = p.str("password")? {
-            validate_password(&pw)?;
-            user.password_hash = hash_password(&pw)?;
-            user.tokens_valid_after = now_micros();
-            user.pubsub_token = random_token(24);
-            tx.delete_user_sessions(user.id).await?;
-            revoked = true;
-        }
-        user.updated_at = now_micros();
-        tx.update_user(&user).await?;
         tx.update_account_user(&au).await?;
         tx.commit().await?;
         self.auth_cache.clear();
-        if revoked {
-            self.publish_transient(vec![Event::new(
-                EventKind::SessionsRevoked,
-                0,
-                json!({ "user_id": user.id }),
-            )]);
-        }
         self.publish_transient(vec![
             Event::new(
                 EventKind::AccountCacheInvalidated,

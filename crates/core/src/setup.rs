@@ -64,6 +64,7 @@ impl Core {
                         email: email.clone(),
                         password_hash: hash,
                         pubsub_token: random_token(24),
+                        confirmed: true,
                     },
                     now,
                 )

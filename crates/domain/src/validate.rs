@@ -26,6 +26,36 @@ pub fn label_title(raw: &str) -> Result<String, String> {
     Ok(t)
 }
 
+/// Text made one line: control characters (CR, LF, tabs, NUL) and line or
+/// paragraph separators become spaces, runs of spaces collapse, the ends
+/// are trimmed. Safe in a mail header or a one-line label.
+pub fn one_line(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut space = false;
+    for c in raw.chars() {
+        if c.is_control() || c.is_whitespace() || c == '\u{2028}' || c == '\u{2029}' {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A person's name as stored: [`one_line`], at most [`MAX_NAME_LEN`]
+/// characters.
+pub fn person_name(raw: &str) -> Result<String, String> {
+    let out = one_line(raw);
+    if out.chars().count() > MAX_NAME_LEN {
+        return Err("Name is too long".into());
+    }
+    Ok(out)
+}
+
 /// A lower-cased e-mail address with one `@`, a non-empty local part and a dotted domain.
 pub fn email(raw: &str) -> Result<String, String> {
     let e = raw.trim().to_lowercase();
@@ -197,6 +227,18 @@ pub fn attributes_object(v: &Value, what: &str) -> Result<serde_json::Map<String
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn person_names() {
+        assert_eq!(
+            person_name(" Ann\r\nBcc: x@evil.test ").as_deref(),
+            Ok("Ann Bcc: x@evil.test")
+        );
+        assert_eq!(person_name("a\u{0}b\tc\u{2028}d").as_deref(), Ok("a b c d"));
+        assert_eq!(person_name("Иван  Петров").as_deref(), Ok("Иван Петров"));
+        assert_eq!(person_name("\n\n").as_deref(), Ok(""));
+        assert!(person_name(&"x".repeat(256)).is_err());
+    }
 
     #[test]
     fn labels() {

@@ -133,7 +133,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(
             "/webhooks/{id}/deliveries/{delivery_id}/redeliver",
             post(webhook_redeliver),
-        );
+        )
+        .merge(crate::accounts::account_routes());
     Router::new()
         .route("/auth/sign_in", post(sign_in))
         .route("/auth/sign_out", axum::routing::delete(sign_out))
@@ -171,24 +172,7 @@ async fn sign_in(
     match st.core.sign_in(&email, &password).await {
         Ok(s) => {
             st.signin.record_success(&email, ip, now);
-            let principal = switchboard_core::auth::Principal { user: s.user.clone() };
-            let data = st.core.profile(&principal).await?;
-            let mut resp = Json(json!({ "data": data })).into_response();
-            let h = resp.headers_mut();
-            for (k, v) in [
-                ("access-token", s.token.clone()),
-                ("token-type", "Bearer".to_string()),
-                ("client", s.client_id.clone()),
-                ("uid", s.user.email.clone()),
-                ("expiry", (s.expires_at / 1_000_000).to_string()),
-            ] {
-                if let Ok(v) = HeaderValue::from_str(&v) {
-                    h.insert(k, v);
-                }
-            }
-            let ttl = (s.expires_at - switchboard_domain::time::now_micros()) / 1_000_000;
-            crate::session::set(h, st.core.public_url(), &s.user.email, &s.client_id, &s.token, ttl);
-            Ok(resp)
+            signed_in(&st, s).await
         }
         Err(switchboard_core::CoreError::Unauthorized(m)) => {
             st.signin.record_failure(&email, ip, now);
@@ -201,6 +185,29 @@ async fn sign_in(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// devise_token_auth's sign-in answer: the profile as `data`, the session
+/// in its headers and in the dashboard's cookie.
+pub(crate) async fn signed_in(st: &AppState, s: switchboard_core::auth::SignIn) -> ApiResult<Response> {
+    let principal = switchboard_core::auth::Principal { user: s.user.clone() };
+    let data = st.core.profile(&principal).await?;
+    let mut resp = Json(json!({ "data": data })).into_response();
+    let h = resp.headers_mut();
+    for (k, v) in [
+        ("access-token", s.token.clone()),
+        ("token-type", "Bearer".to_string()),
+        ("client", s.client_id.clone()),
+        ("uid", s.user.email.clone()),
+        ("expiry", (s.expires_at / 1_000_000).to_string()),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.insert(k, v);
+        }
+    }
+    let ttl = (s.expires_at - switchboard_domain::time::now_micros()) / 1_000_000;
+    crate::session::set(h, st.core.public_url(), &s.user.email, &s.client_id, &s.token, ttl);
+    Ok(resp)
 }
 
 async fn sign_out(State(st): S, Authed(p): Authed, headers: HeaderMap) -> ApiResult<Response> {
@@ -228,7 +235,12 @@ async fn profile(State(st): S, Authed(p): Authed) -> ApiResult<Response> {
 
 /// JSON, or a multipart form whose `profile[avatar]` file becomes the
 /// avatar (its other fields update the profile as JSON would).
-async fn profile_update(State(st): S, Authed(p): Authed, req: axum::extract::Request) -> ApiResult<Response> {
+async fn profile_update(
+    State(st): S,
+    Authed(p): Authed,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: axum::extract::Request,
+) -> ApiResult<Response> {
     let max = switchboard_core::resources::AVATAR_MAX_BYTES as u64;
     let by_cookie = crate::session::cookie(req.headers(), crate::session::SESSION_COOKIE).is_some();
     let (b, mut files) = crate::uploads::form_body(&st, req, max).await?;
@@ -236,9 +248,28 @@ async fn profile_update(State(st): S, Authed(p): Authed, req: axum::extract::Req
         st.core.discard(&files).await;
         return Err(switchboard_core::CoreError::invalid("avatar", "Send one picture").into());
     }
+    // A password change checks the current password: throttled like
+    // sign-in, so a stolen session cannot guess it at will.
+    let changes_password = Params::new(&b).nested_or_self("profile").has("password");
+    let (ip, now) = (peer.ip(), Instant::now());
+    if changes_password && let Decision::Limited { retry_after } = st.signin.check(&p.user.email, ip, now) {
+        st.core.discard(&files).await;
+        return Err(ApiError::RateLimited(retry_after.as_secs() + 1));
+    }
     let has_fields = b.as_object().is_some_and(|m| !m.is_empty());
     let mut v = if has_fields || files.is_empty() {
-        st.core.update_profile(&p, &b).await?
+        match st.core.update_profile(&p, &b).await {
+            Ok(v) => v,
+            Err(e) => {
+                if let switchboard_core::CoreError::Invalid { attributes, .. } = &e
+                    && attributes.iter().any(|a| a == "current_password")
+                {
+                    st.signin.record_failure(&p.user.email, ip, now);
+                }
+                st.core.discard(&files).await;
+                return Err(e.into());
+            }
+        }
     } else {
         Value::Null
     };
@@ -287,7 +318,7 @@ async fn agents_list(State(st): S, Acct(c): Acct) -> ApiResult<Response> {
 }
 
 async fn agents_create(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    Ok(ok(st.core.create_agent(&c, &b).await?))
+    Ok(ok(st.core.invite_agent(&c, &b).await?))
 }
 
 async fn agents_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {

@@ -2,6 +2,7 @@
 //! handler maps HTTP onto a `switchboard-core` use case; errors render in
 //! Chatwoot's shapes in one place (`error.rs`).
 
+pub mod accounts;
 pub mod api;
 pub mod cable;
 pub mod channels;
@@ -54,6 +55,7 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     pub metrics: Arc<metrics::Metrics>,
     pub signin: ratelimit::SignInGuard,
+    pub accounts: accounts::AccountLimits,
     pub max_body_bytes: usize,
     pub started: Instant,
 }
@@ -84,6 +86,7 @@ impl AppState {
             shutdown,
             metrics,
             signin: ratelimit::SignInGuard::new(ratelimit::SignInLimits::default()),
+            accounts: Default::default(),
             max_body_bytes,
             started: Instant::now(),
         })
@@ -94,6 +97,7 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(api::routes())
+        .merge(accounts::routes())
         .merge(ops::routes())
         .merge(public::routes())
         .merge(widget::routes(state.clone()))
@@ -140,6 +144,7 @@ async fn widget_js() -> Response {
 const APP_FILES: &[(&str, &str, &str)] = &[
     ("index.html", HTML, include_str!("../../../web/app/index.html")),
     ("app.js", JS, include_str!("../../../web/app/app.js")),
+    ("access.js", JS, include_str!("../../../web/app/access.js")),
     ("lib.js", JS, include_str!("../../../web/app/lib.js")),
     ("markdown.js", JS, include_str!("../../../web/app/markdown.js")),
     ("list.js", JS, include_str!("../../../web/app/list.js")),

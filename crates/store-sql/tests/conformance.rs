@@ -224,6 +224,7 @@ async fn round_trips_and_constraints(store: Arc<dyn Store>) {
         email: "u@x.io".into(),
         password_hash: "h".into(),
         pubsub_token: "t1".into(),
+        confirmed: true,
     };
     tx.insert_user(&u, 1).await.unwrap();
     let again = NewUser {

@@ -38,6 +38,9 @@ pub struct User {
     pub tokens_valid_after: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the person proved they hold the address; `None` for an invited
+    /// address whose invitation link has not been used yet.
+    pub confirmed_at: Option<i64>,
 }
 
 impl User {
@@ -77,6 +80,30 @@ pub struct NewUser {
     pub email: String,
     pub password_hash: String,
     pub pubsub_token: String,
+    /// The person holds the address (setup, first start); false for an
+    /// invited address.
+    pub confirmed: bool,
+}
+
+/// An administrator's invitation of a person to an account; the person is
+/// not a member until they accept.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Invitation {
+    pub id: i64,
+    pub account_id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: i16,
+    pub availability: i16,
+    pub auto_offline: bool,
+    pub invited_by: Option<i64>,
+    pub token_hash: String,
+    /// What became of the invitation e-mail (`sent`, `failed: ...`), or
+    /// `None` while it is on its way or when no mail server is configured.
+    pub mail_status: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -163,6 +163,17 @@ pub struct Options {
     /// such a Reply-To; without it they name the inbox's own address.
     #[arg(long, env = "SWITCHBOARD_MAIL_INBOUND_DOMAIN")]
     pub mail_inbound_domain: Option<String>,
+    /// The installation's SMTP server for invitations and password resets:
+    /// `smtp://user:password@host:587` (STARTTLS when offered; add
+    /// `?tls=required` to insist) or `smtps://user:password@host:465`.
+    /// Without it, invitation links are shown to the inviting administrator
+    /// and "forgot password" cannot send anything.
+    #[arg(long, env = "SWITCHBOARD_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of those mails, e.g. `Acme Support <support@acme.com>`
+    /// [default: Switchboard <noreply@host of the public URL>].
+    #[arg(long, env = "SWITCHBOARD_MAIL_FROM")]
+    pub mail_from: Option<String>,
     /// Seconds between reads of e-mail inboxes' IMAP mailboxes [default: 60].
     #[arg(long, env = "SWITCHBOARD_IMAP_POLL_SECONDS")]
     pub imap_poll_seconds: Option<u64>,
@@ -208,6 +219,8 @@ pub struct Settings {
     pub whatsapp_api_url: String,
     pub channel_rate_limits: bool,
     pub mail_inbound_domain: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
     pub imap_poll_interval: Duration,
     pub s3: Option<switchboard_core::S3Config>,
     pub log_json: bool,
@@ -266,6 +279,16 @@ impl Settings {
                 .or(file.mail_inbound_domain.clone())
                 .map(|d| d.trim().trim_start_matches('@').to_lowercase())
                 .filter(|d| !d.is_empty()),
+            smtp_url: cli
+                .smtp_url
+                .clone()
+                .or(file.smtp_url.clone())
+                .filter(|u| !u.trim().is_empty()),
+            mail_from: cli
+                .mail_from
+                .clone()
+                .or(file.mail_from.clone())
+                .filter(|u| !u.trim().is_empty()),
             imap_poll_interval: Duration::from_secs(pick!(imap_poll_seconds, 60).max(1)),
             s3: match (
                 cli.s3_endpoint.clone().or(file.s3_endpoint.clone()),

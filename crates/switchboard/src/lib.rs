@@ -64,6 +64,8 @@ pub fn build_core(s: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Arc<Cor
         whatsapp_api_url: s.whatsapp_api_url.clone(),
         channel_rate_limits: s.channel_rate_limits,
         mail_inbound_domain: s.mail_inbound_domain.clone(),
+        smtp_url: s.smtp_url.clone(),
+        mail_from: s.mail_from.clone(),
         imap_poll_interval: s.imap_poll_interval,
         ..CoreConfig::default()
     };

@@ -590,10 +590,13 @@ pub fn build_mail(
         .filter(|s| !s.trim().is_empty())
         .unwrap_or(&inbox.name);
     let professional = inbox.settings.get("sender_name_type").and_then(Value::as_str) == Some("professional");
-    let from_name = match (&ctx.sender_name, professional) {
+    // Names are cleaned when stored; rows older than that rule, or names
+    // from elsewhere, are made one line here too (a line break in a
+    // header's display name would stop the mail being built).
+    let from_name = switchboard_domain::validate::one_line(&match (&ctx.sender_name, professional) {
         (Some(agent), false) => format!("{agent} from {business}"),
         _ => business.to_string(),
-    };
+    });
     let reply_to: lettre::Address = match &core.config.mail_inbound_domain {
         Some(d) => format!("reply+{}@{}", ctx.conversation_uuid, d)
             .parse()
@@ -603,7 +606,7 @@ pub fn build_mail(
     let mut b = lettre::Message::builder()
         .from(Mailbox::new(Some(from_name), own))
         .reply_to(Mailbox::new(None, reply_to))
-        .subject(reply_subject(ctx, &inbox.name))
+        .subject(switchboard_domain::validate::one_line(&reply_subject(ctx, &inbox.name)))
         .message_id(Some(format!("<{message_id}>")));
     let to = if ctx.to.is_empty() {
         vec![out.to.clone()]

@@ -271,13 +271,16 @@ async fn revoked_credentials_close_sockets(app: TestApp) {
     let id = agent_identifier(&app, &bob_token).await;
     let mut b = Cable::connect(&app).await;
     assert_eq!(b.subscribe(&id).await, "confirm");
-    let (bob, _) = (id["user_id"].as_i64().unwrap(), ());
-    app.ok(
-        Method::PATCH,
-        &app.acc(&format!("/agents/{bob}")),
-        Some(json!({ "password": "a brand new password" })),
-    )
-    .await;
+    // Bob changes his own password (only he can).
+    let (s, v) = app
+        .call(
+            Method::PUT,
+            "/api/v1/profile",
+            &bob_token,
+            Some(json!({ "current_password": "agent password 1", "password": "a brand new password" })),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::OK, "{v}");
     let mut disconnected = false;
     for _ in 0..5 {
         match b.frame(Duration::from_secs(2)).await {

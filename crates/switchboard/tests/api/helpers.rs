@@ -241,18 +241,37 @@ impl TestApp {
         (inbox_id, contact_id, conv)
     }
 
-    /// Adds a user with `role` to the account; returns (user_id, api token).
+    /// Adds a user with `role` to the account the way people join: an
+    /// invitation, accepted through its link with a password of their own
+    /// choosing. Returns (user_id, api token).
     pub async fn agent(&self, name: &str, email: &str, role: &str) -> (i64, String) {
         let v = self
             .ok(
                 Method::POST,
                 &self.acc("/agents"),
-                Some(json!({ "name": name, "email": email, "role": role, "password": "agent password 1" })),
+                Some(json!({ "name": name, "email": email, "role": role })),
             )
             .await;
-        let id = v["id"].as_i64().expect("agent id");
+        let url = v["invitation"]["invitation_url"].as_str().expect("invitation link");
+        let id = self.accept_invitation(url, "agent password 1").await;
         let token = self.core().access_token_of(id).await.expect("token");
         (id, token)
+    }
+
+    /// Accepts an invitation through its link (`…/app/#/invitation/<token>`)
+    /// with `password`; returns the user's id.
+    pub async fn accept_invitation(&self, url: &str, password: &str) -> i64 {
+        let token = url.rsplit_once("/invitation/").expect("an invitation link").1;
+        let r = self
+            .client
+            .post(format!("{}/auth/invitation", self.base))
+            .json(&json!({ "token": token, "password": password }))
+            .send()
+            .await
+            .expect("accept");
+        assert_eq!(r.status(), StatusCode::OK, "accepting the invitation");
+        let v: Value = r.json().await.expect("json");
+        v["data"]["id"].as_i64().expect("user id")
     }
 
     /// A second account with its own administrator: (account_id, token).

@@ -1,0 +1,545 @@
+//! Attacks on people's logins, each written as the attack: an administrator
+//! of one account reaching users of another, stolen tokens that outlive a
+//! reset, guessing a password through the profile, header injection through
+//! a name. Each failed on the code before its fix.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::cable_client::{Cable, agent_identifier};
+use crate::helpers::{Db, TestApp};
+
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> (StatusCode, Value) {
+    let r = app
+        .client
+        .post(format!("{}/auth/sign_in", app.base))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+fn link_token(v: &Value) -> String {
+    let url = v["invitation"]["invitation_url"].as_str().expect("invitation link");
+    url.rsplit_once("/invitation/").unwrap().1.to_string()
+}
+
+async fn admin_cannot_take_over_a_user_of_another_account(app: TestApp) {
+    // Olga administers another account; Alice (this account's
+    // administrator) knows her address.
+    let (_, olga_token) = app.other_account().await;
+    let olga_id = app.call(Method::GET, "/api/v1/profile", &olga_token, None).await.1["id"]
+        .as_i64()
+        .unwrap();
+
+    // Adding her address answers exactly like adding an address nobody has.
+    let (s, known) = app
+        .post(
+            &app.acc("/agents"),
+            json!({ "name": "Olga", "email": "olga@other.test" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{known}");
+    let (s, unknown) = app
+        .post(
+            &app.acc("/agents"),
+            json!({ "name": "Nina", "email": "nina@nowhere.test" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{unknown}");
+    let keys = |v: &Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.extend(
+            v["invitation"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|x| format!("invitation.{x}")),
+        );
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&known), keys(&unknown));
+    for v in [&known, &unknown] {
+        assert_eq!(v["confirmed"], false);
+        assert_eq!(v["availability_status"], "offline");
+        assert_eq!(v["invitation"]["status"], "pending");
+    }
+    assert_ne!(
+        known["id"],
+        json!(olga_id),
+        "no user id that tells the address had a user"
+    );
+    assert_eq!(
+        known["name"], "Olga",
+        "the name the administrator typed, not the person's"
+    );
+
+    // She is no member: not listed, and nothing of hers can be changed.
+    let agents = app.ok(Method::GET, &app.acc("/agents"), None).await;
+    assert!(
+        agents
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["email"] != "olga@other.test")
+    );
+    for body in [
+        json!({ "password": "taken over password" }),
+        json!({ "name": "Owned" }),
+        json!({ "role": "administrator" }),
+    ] {
+        let (s, _) = app.patch(&app.acc(&format!("/agents/{olga_id}")), body).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+    // A password in the invitation itself is refused (nobody sets another's).
+    let (s, _) = app
+        .post(
+            &app.acc("/agents"),
+            json!({ "name": "Pam", "email": "pam@nowhere.test", "password": "chosen by the admin" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The link alone does not sign anyone in to an existing login.
+    let token = link_token(&known);
+    let r = app
+        .client
+        .post(format!("{}/auth/invitation", app.base))
+        .json(&json!({ "token": token, "password": "taken over password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        sign_in(&app, "olga@other.test", "taken over password").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        sign_in(&app, "olga@other.test", "other password 1").await.0,
+        StatusCode::OK
+    );
+
+    // Olga sees the invitation after signing in, and accepts it herself.
+    let mine = app
+        .call(Method::GET, "/api/v1/profile/invitations", &olga_token, None)
+        .await
+        .1;
+    let mine = mine.as_array().unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["account_name"], "Acme");
+    assert_eq!(mine[0]["role"], "agent");
+    // Nobody else can accept it for her.
+    let inv = mine[0]["id"].as_i64().unwrap();
+    let (s, _) = app
+        .post(&format!("/api/v1/profile/invitations/{inv}/accept"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "Alice cannot accept Olga's invitation");
+    let (s, p) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/profile/invitations/{inv}/accept"),
+            &olga_token,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["accounts"].as_array().unwrap().len(), 2);
+    let agents = app.ok(Method::GET, &app.acc("/agents"), None).await;
+    assert!(agents.as_array().unwrap().iter().any(|a| a["id"] == olga_id));
+
+    // Now a member: the administrator manages the membership, never the person.
+    let (s, _) = app
+        .patch(
+            &app.acc(&format!("/agents/{olga_id}")),
+            json!({ "password": "taken over password" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app
+        .patch(&app.acc(&format!("/agents/{olga_id}")), json!({ "name": "Owned" }))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app
+        .patch(
+            &app.acc(&format!("/agents/{olga_id}")),
+            json!({ "email": "mine@evil.test" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // What a client read and sends back unchanged passes, with the role.
+    let v = app
+        .ok(
+            Method::PATCH,
+            &app.acc(&format!("/agents/{olga_id}")),
+            Some(json!({ "name": "Olga Other", "email": "olga@other.test", "role": "administrator" })),
+        )
+        .await;
+    assert_eq!(v["role"], "administrator");
+    assert_eq!(
+        sign_in(&app, "olga@other.test", "other password 1").await.0,
+        StatusCode::OK
+    );
+    let me = app.call(Method::GET, "/api/v1/profile", &olga_token, None).await.1;
+    assert_eq!(me["name"], "Olga Other");
+
+    // The used link does not work again; an agent cannot invite.
+    let r = app
+        .client
+        .post(format!("{}/auth/invitation", app.base))
+        .json(&json!({ "token": token, "password": "other password 1" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.stop().await;
+}
+both!(admin_cannot_take_over_a_user_of_another_account);
+
+async fn invited_address_chooses_its_own_password(app: TestApp) {
+    let v = app
+        .ok(
+            Method::POST,
+            &app.acc("/agents"),
+            Some(json!({ "name": "Dan\r\nBcc: x@evil.test", "email": "Dan@Acme.test", "role": "administrator" })),
+        )
+        .await;
+    assert_eq!(v["name"], "Dan Bcc: x@evil.test", "names are one line");
+    let token = link_token(&v);
+    let inv = v["id"].as_i64().unwrap();
+    // The account's administrators see and may withdraw it; another
+    // account's cannot.
+    let list = app.ok(Method::GET, &app.acc("/invitations"), None).await;
+    assert_eq!(list["payload"].as_array().unwrap().len(), 1);
+    assert!(
+        list["payload"][0]["invitation"]["invitation_url"].is_null(),
+        "the link is shown once"
+    );
+    let (other, olga) = app.other_account().await;
+    let (s, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{}/invitations", app.account_id),
+            &olga,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/accounts/{other}/invitations/{inv}"),
+            &olga,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Before choosing a password, the address cannot sign in.
+    assert_eq!(sign_in(&app, "dan@acme.test", "").await.0, StatusCode::UNAUTHORIZED);
+
+    let info = app
+        .client
+        .get(format!("{}/auth/invitation?token={token}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(info.status(), StatusCode::OK);
+    let info: Value = info.json().await.unwrap();
+    assert_eq!(info["account_name"], "Acme");
+    assert_eq!(info["email"], "dan@acme.test");
+    assert_eq!(info["role"], "administrator");
+    assert!(info.get("needs_password").is_none());
+    let bad = app
+        .client
+        .get(format!("{}/auth/invitation?token=x{token}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let accept = |password: &'static str| {
+        app.client
+            .post(format!("{}/auth/invitation", app.base))
+            .json(&json!({ "token": token.clone(), "password": password, "name": "Dan Daniels" }))
+            .send()
+    };
+    assert_eq!(
+        accept("short").await.unwrap().status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let r = accept("dan's own password").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get("access-token").is_some(), "signed in");
+    let me: Value = r.json().await.unwrap();
+    assert_eq!(me["data"]["name"], "Dan Daniels");
+    assert_eq!(me["data"]["accounts"][0]["role"], "administrator");
+    assert_eq!(
+        accept("another password").await.unwrap().status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        sign_in(&app, "dan@acme.test", "dan's own password").await.0,
+        StatusCode::OK
+    );
+
+    // A withdrawn invitation's link stops working.
+    let v = app
+        .ok(
+            Method::POST,
+            &app.acc("/agents"),
+            Some(json!({ "name": "Eve", "email": "eve@acme.test" })),
+        )
+        .await;
+    let eve_token = link_token(&v);
+    app.ok(Method::DELETE, &app.acc(&format!("/invitations/{}", v["id"])), None)
+        .await;
+    let r = app
+        .client
+        .post(format!("{}/auth/invitation", app.base))
+        .json(&json!({ "token": eve_token, "password": "eve's own password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.stop().await;
+}
+both!(invited_address_chooses_its_own_password);
+
+async fn a_reset_token_rotates_the_realtime_token(app: TestApp) {
+    let (_, bob) = app.agent("Bob", "bob@acme.test", "agent").await;
+    let before = agent_identifier(&app, &bob).await;
+    let (s, _) = app
+        .call(Method::POST, "/api/v1/profile/reset_access_token", &bob, None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app.call(Method::GET, "/api/v1/profile", &bob, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the old API token is dead");
+    let new_token = app
+        .core()
+        .access_token_of(before["user_id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    let after = agent_identifier(&app, &new_token).await;
+    assert_ne!(before["pubsub_token"], after["pubsub_token"]);
+    let mut c = Cable::connect(&app).await;
+    assert_eq!(
+        c.subscribe(&before).await,
+        "reject",
+        "a stolen pubsub token keeps nothing"
+    );
+    assert_eq!(c.subscribe(&after).await, "confirm");
+    app.stop().await;
+}
+both!(a_reset_token_rotates_the_realtime_token);
+
+async fn sign_out_everywhere_ends_sessions_and_tokens(app: TestApp) {
+    let (bob_id, bob) = app.agent("Bob", "bob@acme.test", "agent").await;
+    let r = app
+        .client
+        .post(format!("{}/auth/sign_in", app.base))
+        .json(&json!({ "email": "bob@acme.test", "password": "agent password 1" }))
+        .send()
+        .await
+        .unwrap();
+    let h = r.headers().clone();
+    let session = |req: reqwest::RequestBuilder| {
+        req.header("access-token", h["access-token"].clone())
+            .header("client", h["client"].clone())
+            .header("uid", h["uid"].clone())
+    };
+    let r = session(app.client.get(format!("{}/api/v1/profile", app.base)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let ident = agent_identifier(&app, &bob).await;
+    let mut c = Cable::connect(&app).await;
+    assert_eq!(c.subscribe(&ident).await, "confirm");
+
+    let (s, _) = app.call(Method::DELETE, "/api/v1/profile/sessions", &bob, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let r = session(app.client.get(format!("{}/api/v1/profile", app.base)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "the session ended");
+    let (s, _) = app.call(Method::GET, "/api/v1/profile", &bob, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the API token ended");
+    let mut closed = false;
+    for _ in 0..5 {
+        match c.frame(Duration::from_secs(2)).await {
+            Some(f) if f["type"] == "disconnect" => {
+                closed = true;
+                break;
+            }
+            None => {
+                closed = true;
+                break;
+            }
+            Some(_) => {}
+        }
+    }
+    assert!(closed, "the socket closed");
+    let fresh = app.core().access_token_of(bob_id).await.unwrap();
+    assert_ne!(fresh, bob);
+    let (s, _) = app.call(Method::GET, "/api/v1/profile", &fresh, None).await;
+    assert_eq!(s, StatusCode::OK);
+    // The password still signs in (it was not what leaked).
+    assert_eq!(
+        sign_in(&app, "bob@acme.test", "agent password 1").await.0,
+        StatusCode::OK
+    );
+    app.stop().await;
+}
+both!(sign_out_everywhere_ends_sessions_and_tokens);
+
+async fn the_profile_is_no_password_oracle(app: TestApp) {
+    let (_, bob) = app.agent("Bob", "bob@acme.test", "agent").await;
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        let (s, _) = app
+            .call(
+                Method::PUT,
+                "/api/v1/profile",
+                &bob,
+                Some(json!({ "current_password": format!("guess number {i}"), "password": "new password 123" })),
+            )
+            .await;
+        statuses.push(s);
+    }
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "guessing through the profile is throttled: {statuses:?}"
+    );
+    assert_eq!(statuses[0], StatusCode::UNPROCESSABLE_ENTITY);
+    // Other changes to the profile are not held up.
+    let (s, v) = app
+        .call(
+            Method::PUT,
+            "/api/v1/profile",
+            &bob,
+            Some(json!({ "display_name": "Bobby\r\nBcc: all@evil.test\t" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["display_name"], "Bobby Bcc: all@evil.test", "names are one line");
+    app.stop().await;
+}
+both!(the_profile_is_no_password_oracle);
+
+/// With the installation's SMTP server: the invitation and "forgot
+/// password" links arrive by mail (and are never in an API answer).
+async fn links_by_mail(db: Db) {
+    let Some(servers) = crate::mail_servers::mail_servers() else {
+        return;
+    };
+    let Some(app) = TestApp::spawn_with(db, |o| {
+        o.smtp_url = Some(format!("smtp://127.0.0.1:{}", servers.smtp_port));
+        o.mail_from = Some("Acme Help <help@acme.test>".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let domain = format!("reset-{}.test", uuid::Uuid::new_v4().simple());
+    let email = format!("rita@{domain}");
+    let v = app
+        .ok(
+            Method::POST,
+            &app.acc("/agents"),
+            Some(json!({ "name": "Rita", "email": email })),
+        )
+        .await;
+    assert!(v["invitation"]["invitation_url"].is_null(), "mailed, not shown");
+    let link = |raw: &[u8], marker: &str| -> Option<String> {
+        let text = String::from_utf8_lossy(raw).replace("=\r\n", "");
+        let at = text.find(marker)? + marker.len();
+        Some(text[at..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect())
+    };
+    let invitation = crate::helpers::eventually(20, "the invitation mail", || async {
+        let mails = crate::mail_servers::mailbox(servers, &email).await;
+        mails.first().and_then(|m| link(m, "#/invitation/"))
+    })
+    .await;
+    let mail = crate::mail_servers::mailbox(servers, &email).await.remove(0);
+    assert!(
+        crate::mail_servers::header(&mail, "From")
+            .unwrap()
+            .contains("help@acme.test"),
+        "sent as the installation"
+    );
+    let list = app.ok(Method::GET, &app.acc("/invitations"), None).await;
+    assert_eq!(list["payload"][0]["invitation"]["mail_status"], "sent");
+    let r = app
+        .client
+        .post(format!("{}/auth/invitation", app.base))
+        .json(&json!({ "token": invitation, "password": "rita's first password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // Forgot password: the same answer for a real and an unknown address.
+    let forgot = |e: String| {
+        app.client
+            .post(format!("{}/auth/password", app.base))
+            .json(&json!({ "email": e }))
+            .send()
+    };
+    let real: Value = forgot(email.clone()).await.unwrap().json().await.unwrap();
+    let nobody: Value = forgot(format!("nobody@{domain}")).await.unwrap().json().await.unwrap();
+    assert_eq!(real, nobody);
+    let reset = crate::helpers::eventually(20, "the reset mail", || async {
+        let mails = crate::mail_servers::mailbox(servers, &email).await;
+        mails.get(1).and_then(|m| link(m, "#/reset-password/"))
+    })
+    .await;
+    assert!(
+        crate::mail_servers::mailbox(servers, &format!("nobody@{domain}"))
+            .await
+            .is_empty(),
+        "nothing goes to an address without a login"
+    );
+    let put = |token: String, pw: &'static str| {
+        app.client
+            .put(format!("{}/auth/password", app.base))
+            .json(&json!({ "reset_password_token": token, "password": pw, "password_confirmation": pw }))
+            .send()
+    };
+    assert_eq!(
+        put("wrong".into(), "rita's new password").await.unwrap().status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        put(reset.clone(), "rita's new password").await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        put(reset, "rita's third password").await.unwrap().status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "once"
+    );
+    assert_eq!(
+        sign_in(&app, &email, "rita's first password").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(sign_in(&app, &email, "rita's new password").await.0, StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_by_mail_sqlite() {
+    links_by_mail(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_by_mail_postgres() {
+    if crate::helpers::postgres_url().is_some() {
+        links_by_mail(Db::Postgres).await;
+    }
+}
