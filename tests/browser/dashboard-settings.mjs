@@ -38,8 +38,15 @@ try {
   page.on("pageerror", (e) => errors.push(e.message));
   const T = { timeout: 10000 };
 
-  // A second person in the account, to be made a member of an inbox and a team.
-  const dana = await agentApi("/agents", { name: "Dana Member", email: "dana@acme.test", role: "agent", password: "dana password 1" });
+  // A second person in the account, to be made a member of an inbox and a
+  // team: invited, and joining through the link with her own password.
+  const invited = await agentApi("/agents", { name: "Dana Member", email: "dana@acme.test", role: "agent" });
+  const joined = await fetch(`${BASE}/auth/invitation`, {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token: invited.invitation.invitation_url.split("/invitation/")[1], password: "dana password 1" }),
+  });
+  check(joined.ok, "Dana accepts her invitation", joined.status);
+  const dana = (await joined.json()).data;
 
   step("sign in and open Settings: Inboxes is the default section");
   await signIn(page, BASE, EMAIL, PASSWORD);
@@ -183,20 +190,45 @@ try {
   const meRow = page.locator("tr[data-agent]", { hasText: "alice@acme.test" });
   await meRow.waitFor(T);
   check(await meRow.locator("select").count() === 0 && await meRow.getByRole("button").count() === 0, "own row is read-only", "");
-  const agentForm = page.getByRole("form", { name: "New agent" });
+  const agentForm = page.getByRole("form", { name: "Invite an agent" });
+  check(await agentForm.getByLabel(/Password/).count() === 0, "no password chosen for someone else", "");
   await agentForm.getByLabel("Name").fill("Eve Example");
   await agentForm.getByLabel("E-mail").fill("eve@nowhere");
-  await agentForm.getByRole("button", { name: "Create" }).click();
+  await agentForm.getByRole("button", { name: "Invite" }).click();
   await agentForm.getByRole("alert").filter({ hasText: "Email is invalid" }).waitFor(T);
   check(await agentForm.getByLabel("E-mail").getAttribute("aria-invalid") === "true", "e-mail marked invalid", "");
 
-  step("agents: create with role agent, promote to administrator, remove");
+  step("agents: invite (no mail server: the link is shown), Eve joins in her own browser, promote, remove");
   await agentForm.getByLabel("E-mail").fill("eve@acme.test");
   await agentForm.getByLabel("Role").selectOption("agent");
-  await agentForm.getByLabel(/Password/).fill("eve password 1");
-  await agentForm.getByRole("button", { name: "Create" }).click();
+  await agentForm.getByRole("button", { name: "Invite" }).click();
+  const linkBox = agentForm.locator("input.invitation-url");
+  await linkBox.waitFor(T);
+  const link = await linkBox.inputValue();
+  check(link.includes("/app/#/invitation/"), "invitation link", link);
+  const pendingRow = page.locator("tr[data-invitation]", { hasText: "eve@acme.test" });
+  await pendingRow.waitFor(T);
+  check((await agentApi("/agents")).every((a) => a.email !== "eve@acme.test"), "not a member before accepting", "");
+  const eveContext = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "en-US" });
+  const evePage = await eveContext.newPage();
+  evePage.on("pageerror", (e) => errors.push(`eve: ${e.message}`));
+  await evePage.goto(link);
+  await evePage.getByRole("heading", { name: /^Join / }).waitFor(T);
+  await evePage.getByLabel("Password").fill("short");
+  await evePage.getByRole("button", { name: "Join" }).click();
+  await evePage.getByRole("alert").filter({ hasText: /too short/i }).waitFor(T);
+  await evePage.screenshot({ path: `${SHOTS}/dashboard-invitation.png` });
+  await evePage.getByLabel("Password").fill("eve password 1");
+  await evePage.getByRole("button", { name: "Join" }).click();
+  await evePage.getByRole("link", { name: "Conversations" }).waitFor(T);
+  check(!evePage.url().includes("invitation"), "the link leaves the address bar", evePage.url());
+  await eveContext.close();
+  await page.reload();
+  await page.getByRole("heading", { name: "Agents", level: 2 }).waitFor(T);
   const eveRow = page.locator("tr[data-agent]", { hasText: "eve@acme.test" });
   await eveRow.waitFor(T);
+  check(await page.locator("tr[data-invitation]").count() === 0, "the invitation is used up", "");
+  check(await eveRow.getByRole("button", { name: /^Edit/ }).count() === 0, "no editing another person's name or password", "");
   let eve = (await agentApi("/agents")).find((a) => a.email === "eve@acme.test");
   check(eve && eve.role === "agent" && eve.name === "Eve Example", "new agent", eve);
   await eveRow.getByLabel("Role of Eve Example").selectOption("administrator");

@@ -65,7 +65,7 @@ const TEXT = {
     invitationSent: "Invitation sent to {email}.", invitationLink: "Invitation link for {email}",
     invitationLinkHint: "No mail server is configured, so pass this link on yourself. It works once, for a week.",
     pendingInvitations: "Pending invitations", noInvitations: "No pending invitations.", expires: "Expires",
-    mailStatus: "E-mail", mail_sent: "sent", mail_waiting: "on its way", mail_none: "link shown to you",
+    mailStatus: "Delivery", mail_sent: "sent", mail_waiting: "on its way", mail_none: "link shown to you",
     withdraw: "Withdraw", confirmWithdraw: "Confirm withdraw",
     remove: "Remove", confirmRemove: "Confirm remove", you: "you",
     selfNote: "You can't change your own role or remove yourself.", roleOf: "Role of",
@@ -142,7 +142,7 @@ const TEXT = {
     invitationSent: "Приглашение отправлено на {email}.", invitationLink: "Ссылка-приглашение для {email}",
     invitationLinkHint: "Почтовый сервер не настроен, поэтому передайте ссылку сами. Она сработает один раз в течение недели.",
     pendingInvitations: "Ожидают ответа", noInvitations: "Неотвеченных приглашений нет.", expires: "Действует до",
-    mailStatus: "Письмо", mail_sent: "отправлено", mail_waiting: "отправляется", mail_none: "ссылка у вас",
+    mailStatus: "Доставка", mail_sent: "отправлено", mail_waiting: "отправляется", mail_none: "ссылка у вас",
     withdraw: "Отозвать", confirmWithdraw: "Точно отозвать",
     remove: "Убрать", confirmRemove: "Точно убрать", you: "вы",
     selfNote: "Свою роль изменить и себя убрать нельзя.", roleOf: "Роль:",
@@ -1103,7 +1103,7 @@ async function agentsSection(host) {
   });
   const wrap = el("div", { class: "table-wrap" }, table);
   host.replaceChildren(el("h2", { text: t("agents"), tabindex: "-1" }), el("p", { class: "meta", text: t("personNote") }), wrap,
-    el("h3", { text: t("pendingInvitations") }), el("div", { class: "table-wrap" }, pending), create.form);
+    el("h3", { class: "table-title", text: t("pendingInvitations") }), el("div", { class: "table-wrap" }, pending), create.form);
   refreshPending().catch(() => pendingBody.replaceChildren(noPending()));
   try {
     await refresh();
