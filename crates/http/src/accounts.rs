@@ -54,8 +54,8 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 /// Routes inside `/api/v1/accounts/{account_id}`.
-pub fn account_routes() -> Router<Arc<AppState>> {
-    Router::new()
+pub fn account_routes() -> crate::api::AccountRoutes {
+    crate::api::AccountRoutes::default()
         .route("/invitations", get(invitations_list))
         .route("/invitations/{id}", delete(invitations_revoke))
 }

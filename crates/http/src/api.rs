@@ -24,8 +24,37 @@ use crate::ratelimit::Decision;
 
 type S = State<Arc<AppState>>;
 
-pub fn routes() -> Router<Arc<AppState>> {
-    let account = Router::new()
+/// The routes inside `/api/v1/accounts/{account_id}`, with their paths
+/// listed as they are added: the tenancy test calls every listed path with
+/// another account's administrator and with an agent outside the inbox, so
+/// a route added here is attacked without anyone remembering to add it.
+#[derive(Default)]
+pub struct AccountRoutes {
+    router: Router<Arc<AppState>>,
+    paths: Vec<&'static str>,
+}
+
+impl AccountRoutes {
+    pub fn route(mut self, path: &'static str, mr: axum::routing::MethodRouter<Arc<AppState>>) -> Self {
+        self.paths.push(path);
+        self.router = self.router.route(path, mr);
+        self
+    }
+
+    pub fn merge(mut self, other: AccountRoutes) -> Self {
+        self.paths.extend(other.paths);
+        self.router = self.router.merge(other.router);
+        self
+    }
+}
+
+/// Every path under `/api/v1/accounts/{account_id}` (for the tenancy test).
+pub fn account_paths() -> Vec<&'static str> {
+    account_routes().paths
+}
+
+fn account_routes() -> AccountRoutes {
+    AccountRoutes::default()
         .route("/", get(account_show).patch(account_update))
         .route("/agents", get(agents_list).post(agents_create))
         .route(
@@ -134,7 +163,11 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/webhooks/{id}/deliveries/{delivery_id}/redeliver",
             post(webhook_redeliver),
         )
-        .merge(crate::accounts::account_routes());
+        .merge(crate::accounts::account_routes())
+}
+
+pub fn routes() -> Router<Arc<AppState>> {
+    let account = account_routes().router;
     Router::new()
         .route("/auth/sign_in", post(sign_in))
         .route("/auth/sign_out", axum::routing::delete(sign_out))

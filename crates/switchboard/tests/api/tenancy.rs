@@ -250,3 +250,256 @@ async fn agents_only_reach_their_inboxes(app: TestApp) {
     app.stop().await;
 }
 both!(agents_only_reach_their_inboxes);
+
+/// Every path of the Application API's account scope, generated from the
+/// router (`switchboard_http::api::account_paths`), with every method it
+/// answers: another account's administrator and an agent outside the inbox
+/// get no 2xx where they have no business, and nothing of the account
+/// changes. A new route is attacked here the day it is added.
+async fn every_account_route_is_scoped(app: TestApp) {
+    let sink = Sink::start().await;
+    let (inbox, contact, conv) = app.setup_conversation(None).await;
+    let hook = app
+        .ok(Method::POST, &app.acc("/webhooks"), Some(json!({ "url": sink.url })))
+        .await["payload"]["webhook"]["id"]
+        .as_i64()
+        .unwrap();
+    let msg = app
+        .ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/messages")),
+            Some(json!({ "content": "secret" })),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let delivery = crate::helpers::eventually(10, "a webhook delivery", || async {
+        let log = app
+            .ok(Method::GET, &app.acc(&format!("/webhooks/{hook}/deliveries")), None)
+            .await;
+        log["payload"]
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(|d| d["id"].as_i64())
+    })
+    .await;
+    let team = app
+        .ok(Method::POST, &app.acc("/teams"), Some(json!({ "name": "a-team" })))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let label = app
+        .ok(Method::POST, &app.acc("/labels"), Some(json!({ "title": "a-label" })))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let canned = app
+        .ok(
+            Method::POST,
+            &app.acc("/canned_responses"),
+            Some(json!({ "short_code": "a", "content": "A" })),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    // Bob is an agent of the account, in no inbox.
+    let (bob, bob_token) = app.agent("Bob", "bob@acme.test", "agent").await;
+    let invitation = app
+        .ok(
+            Method::POST,
+            &app.acc("/agents"),
+            Some(json!({ "name": "Ivy", "email": "ivy@acme.test" })),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let (other, olga) = app.other_account().await;
+
+    // What must not change, read by the account's administrator.
+    let snapshot = || async {
+        let mut out = Vec::new();
+        for p in [
+            String::new(),
+            format!("/conversations/{conv}"),
+            format!("/conversations/{conv}/messages"),
+            format!("/conversations/{conv}/labels"),
+            format!("/inboxes/{inbox}"),
+            format!("/inbox_members/{inbox}"),
+            "/agents".to_string(),
+            "/invitations".to_string(),
+            "/teams".to_string(),
+            format!("/teams/{team}/team_members"),
+            "/labels".to_string(),
+            // (Canned responses are every agent's to keep: not a witness.)
+            "/webhooks".to_string(),
+        ] {
+            let mut v = app.ok(Method::GET, &app.acc(&p), None).await;
+            // Read marks and presence move with reads, not with changes.
+            if let Some(o) = v.as_object_mut() {
+                o.remove("agent_last_seen_at");
+                o.remove("assignee_last_seen_at");
+                o.remove("unread_count");
+            }
+            out.push((p, v));
+        }
+        out
+    };
+    let before = snapshot().await;
+
+    let paths = switchboard_http::api::account_paths();
+    assert!(paths.len() > 40, "the router lists its paths: {paths:?}");
+    let missing = |path: &str| -> String {
+        path.replace("{id}", "999999999")
+            .replace("{message_id}", "999999999")
+            .replace("{delivery_id}", "999999999")
+    };
+    // Agents may keep contacts: the agent's pass edits another contact, so
+    // the conversation's own contact stays a witness for the foreign pass.
+    let (dora, _) = app.contact(inbox, "Dora Other").await;
+    let fill_with = |path: &str, contact: i64| -> String {
+        if path == "/" {
+            return String::new();
+        }
+        let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        let id = match first {
+            "inboxes" | "inbox_members" => inbox,
+            "contacts" => contact,
+            "conversations" => conv,
+            "teams" => team,
+            "labels" => label,
+            "canned_responses" => canned,
+            "webhooks" => hook,
+            "agents" => bob,
+            "invitations" => invitation,
+            _ if !path.contains("{id}") => 0,
+            other => panic!("the test does not know which id {other}/{{id}} takes: add it here"),
+        };
+        path.replace("{id}", &id.to_string())
+            .replace("{message_id}", &msg.to_string())
+            .replace("{delivery_id}", &delivery.to_string())
+    };
+    let fill = |path: &str| fill_with(path, contact);
+    let body = json!({
+        "name": "x", "content": "x", "status": "resolved", "priority": "high",
+        "assignee_id": bob, "team_id": team, "labels": ["x"], "custom_attributes": { "a": 1 },
+        "inbox_id": inbox, "contact_id": contact, "user_ids": [bob], "title": "x",
+        "short_code": "x", "url": "https://example.com/x", "role": "administrator",
+        "email": "x@x.test", "message_type": "incoming", "source_id": "x",
+    });
+    let methods = [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE];
+    // What an agent in no inbox may do (Chatwoot lets every agent read the
+    // account's people, teams, labels and canned responses, keep contacts,
+    // and list what they may see); anything else answering 2xx fails.
+    let agent_may: &[(&str, &str)] = &[
+        ("GET", "/"),
+        ("GET", "/agents"),
+        ("GET", "/inboxes"),
+        ("GET", "/contacts"),
+        ("POST", "/contacts"),
+        ("GET", "/contacts/search"),
+        ("GET", "/contacts/{id}"),
+        ("PUT", "/contacts/{id}"),
+        ("PATCH", "/contacts/{id}"),
+        ("GET", "/contacts/{id}/conversations"),
+        ("GET", "/contacts/{id}/labels"),
+        ("POST", "/contacts/{id}/labels"),
+        ("POST", "/contacts/{id}/destroy_custom_attributes"),
+        ("GET", "/conversations"),
+        ("GET", "/conversations/meta"),
+        ("GET", "/conversations/search"),
+        ("POST", "/conversations/filter"),
+        ("GET", "/teams"),
+        ("GET", "/teams/{id}"),
+        ("GET", "/teams/{id}/team_members"),
+        ("GET", "/search"),
+        ("GET", "/search/conversations"),
+        ("GET", "/search/messages"),
+        ("GET", "/search/contacts"),
+        ("GET", "/labels"),
+        ("GET", "/labels/{id}"),
+        ("GET", "/canned_responses"),
+        ("POST", "/canned_responses"),
+        ("PATCH", "/canned_responses/{id}"),
+        ("PUT", "/canned_responses/{id}"),
+        ("DELETE", "/canned_responses/{id}"),
+    ];
+    let mut routed = 0;
+    let mut failures = Vec::new();
+    for path in &paths {
+        let filled = fill(path);
+        for m in &methods {
+            // Another account's administrator, on this account's paths.
+            let (s, v) = app.call(m.clone(), &app.acc(&filled), &olga, Some(body.clone())).await;
+            if s == StatusCode::METHOD_NOT_ALLOWED {
+                continue;
+            }
+            routed += 1;
+            if s != StatusCode::UNAUTHORIZED {
+                failures.push(format!("foreign admin {m} {path}: {s} {v}"));
+            }
+            // The same administrator on their own account's paths with this
+            // account's ids: answered exactly as ids that exist nowhere
+            // (paths without ids are theirs).
+            if path.contains('{') {
+                let (s, v) = app
+                    .call(
+                        m.clone(),
+                        &format!("/api/v1/accounts/{other}{filled}"),
+                        &olga,
+                        Some(body.clone()),
+                    )
+                    .await;
+                let (s2, v2) = app
+                    .call(
+                        m.clone(),
+                        &format!("/api/v1/accounts/{other}{}", missing(path)),
+                        &olga,
+                        Some(body.clone()),
+                    )
+                    .await;
+                if s.is_success() || (s, &v) != (s2, &v2) {
+                    failures.push(format!("foreign ids {m} {path}: {s} {v} (a missing id: {s2} {v2})"));
+                }
+            } else if *m != Method::GET {
+                let _ = app
+                    .call(
+                        m.clone(),
+                        &format!("/api/v1/accounts/{other}{filled}"),
+                        &olga,
+                        Some(body.clone()),
+                    )
+                    .await;
+            }
+            // An agent of this account outside the inbox.
+            let (s, v) = app
+                .call(
+                    m.clone(),
+                    &app.acc(&fill_with(path, dora)),
+                    &bob_token,
+                    Some(body.clone()),
+                )
+                .await;
+            let allowed = agent_may.iter().any(|(am, ap)| *am == m.as_str() && ap == path);
+            if s.is_success() && !allowed {
+                failures.push(format!("agent outside the inbox {m} {path}: {s} {v}"));
+            }
+        }
+    }
+    assert!(routed > 60, "every method was tried: {routed}");
+    assert!(failures.is_empty(), "unscoped routes:\n{}", failures.join("\n"));
+    let after = snapshot().await;
+    for ((p, a), (_, b)) in before.iter().zip(after.iter()) {
+        assert_eq!(a, b, "{p} changed");
+    }
+    // The contact (agents may keep contacts) kept its conversation.
+    let convs = app
+        .ok(
+            Method::GET,
+            &app.acc(&format!("/contacts/{contact}/conversations")),
+            None,
+        )
+        .await;
+    assert_eq!(convs["payload"].as_array().unwrap().len(), 1);
+    app.stop().await;
+}
+both!(every_account_route_is_scoped);
