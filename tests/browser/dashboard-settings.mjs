@@ -9,6 +9,7 @@ import { accountApi, env, launch, signIn, step } from "./launch.mjs";
 
 const BASE = env("BASE"), EMAIL = env("EMAIL"), PASSWORD = env("PASSWORD"), SHOTS = env("SHOTS");
 const TOKEN = env("TOKEN"), ACCOUNT = env("ACCOUNT"), CONVERSATION = env("CONVERSATION"), SINK = env("SINK");
+const OTHER_EMAIL = env("OTHER_EMAIL"), OTHER_PASSWORD = env("OTHER_PASSWORD");
 
 // GET (and POST with a body) on the account's API with the admin's token.
 const agentApi = accountApi(BASE, ACCOUNT, TOKEN);
@@ -241,6 +242,56 @@ try {
   await eveRow.waitFor({ state: "detached", ...T });
   const left = (await agentApi("/agents")).map((a) => a.email).sort();
   check(left.join() === "alice@acme.test,dana@acme.test", "agents after removal", left);
+
+  step("agents: someone with a login elsewhere is invited, sees the notice after signing in, and accepts");
+  await agentForm.getByLabel("Name").fill("Olga Outside");
+  await agentForm.getByLabel("E-mail").fill(OTHER_EMAIL);
+  await agentForm.getByRole("button", { name: "Invite" }).click();
+  await page.locator("tr[data-invitation]", { hasText: OTHER_EMAIL }).waitFor(T);
+  const olgaContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+  const olgaPage = await olgaContext.newPage();
+  olgaPage.on("pageerror", (e) => errors.push(`olga: ${e.message}`));
+  await signIn(olgaPage, BASE, OTHER_EMAIL, OTHER_PASSWORD);
+  const notice = olgaPage.getByRole("region", { name: "Invitations" });
+  await notice.getByText("Acme invited you to join as an agent.").waitFor(T);
+  await olgaPage.screenshot({ path: `${SHOTS}/dashboard-invitations-notice.png` });
+  await notice.getByRole("button", { name: "Accept" }).click();
+  await notice.waitFor({ state: "detached", ...T });
+  // Now in two accounts: the header switches between them.
+  const switcher = olgaPage.getByLabel("Account");
+  await switcher.waitFor(T);
+  // Accepting took her to Acme, where she is an agent (no Settings); the
+  // header switches to her own account, and the choice survives a reload.
+  check(await switcher.inputValue() === ACCOUNT, "in the account she joined", await switcher.inputValue());
+  check(await olgaPage.getByRole("link", { name: "Settings" }).count() === 0, "an agent in Acme", "");
+  await switcher.selectOption({ label: "Other Co" });
+  await olgaPage.getByRole("link", { name: "Settings" }).waitFor(T);
+  await olgaPage.reload();
+  await olgaPage.getByRole("link", { name: "Settings" }).waitFor(T);
+  check(await olgaPage.getByLabel("Account").inputValue() !== ACCOUNT, "the chosen account after a reload", "");
+  await olgaContext.close();
+  const withOlga = (await agentApi("/agents")).map((a) => a.email).sort();
+  check(withOlga.includes(OTHER_EMAIL), "accepted from the notice", withOlga);
+
+  step("sign-in page: forgot password answers the same for any address");
+  const anon = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "en-US" });
+  const anonPage = await anon.newPage();
+  anonPage.on("pageerror", (e) => errors.push(`anon: ${e.message}`));
+  await anonPage.goto(`${BASE}/app`);
+  await anonPage.getByRole("button", { name: "Forgot your password?" }).click();
+  await anonPage.getByRole("heading", { name: "Reset your password" }).waitFor(T);
+  await anonPage.getByLabel("E-mail").fill("nobody@nowhere.test");
+  await anonPage.getByRole("button", { name: "Send the link" }).click();
+  await anonPage.getByRole("status").filter({ hasText: "If this address has a login" }).waitFor(T);
+  await anonPage.getByRole("button", { name: "Back to sign-in" }).click();
+  await anonPage.getByRole("heading", { name: "Sign in to Switchboard" }).waitFor(T);
+  await anonPage.goto(`${BASE}/app#/reset-password/notarealtoken`);
+  await anonPage.reload();
+  await anonPage.getByLabel("New password", { exact: true }).fill("a new password 1");
+  await anonPage.getByLabel("Repeat the new password").fill("a new password 1");
+  await anonPage.getByRole("button", { name: "Set the password" }).click();
+  await anonPage.getByRole("alert").filter({ hasText: "invalid or has expired" }).waitFor(T);
+  await anon.close();
 
   step("teams (opened from the keyboard; the focus stays on the section link)");
   await sections.getByRole("link", { name: "Teams" }).focus();

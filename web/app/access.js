@@ -189,7 +189,11 @@ export async function invitationsNotice(reload) {
         await api(path, { method });
         row.remove();
         if (!box.querySelector("p")) box.remove();
-        if (method === "POST") reload();
+        if (method === "POST") {
+          // Accepting takes you to the account you joined.
+          localStorage.setItem("sb:account", String(inv.account_id));
+          reload();
+        }
       } catch {
         alert.textContent = t("failed");
       }

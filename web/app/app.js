@@ -16,7 +16,7 @@ import { forgotPage, invitationPage, invitationsNotice, noAccountPage, resetPage
 
 const TEXT = {
   en: {
-    title: "Sign in to Switchboard", forgot: "Forgot your password?", email: "E-mail", password: "Password", signIn: "Sign in",
+    title: "Sign in to Switchboard", forgot: "Forgot your password?", account: "Account", email: "E-mail", password: "Password", signIn: "Sign in",
     signOut: "Sign out", badLogin: "Invalid e-mail or password.", tryLater: "Too many attempts; try again shortly.",
     failed: "Couldn't reach the server.", conversations: "Conversations", none: "No conversations here.",
     emptyMine: "Nothing in Mine: {n} unassigned.",
@@ -61,7 +61,7 @@ const TEXT = {
     newMessage: "New message", newConversation: "New conversation", caughtUp: "Back online; caught up.",
   },
   ru: {
-    title: "Вход в Switchboard", forgot: "Забыли пароль?", email: "Эл. почта", password: "Пароль", signIn: "Войти",
+    title: "Вход в Switchboard", forgot: "Забыли пароль?", account: "Аккаунт", email: "Эл. почта", password: "Пароль", signIn: "Войти",
     signOut: "Выйти", badLogin: "Неверная почта или пароль.", tryLater: "Слишком много попыток; попробуйте чуть позже.",
     failed: "Сервер недоступен.", conversations: "Разговоры", none: "Здесь разговоров нет.",
     emptyMine: "У вас пусто; без ответственного: {n}.",
@@ -242,7 +242,10 @@ async function start() {
   } catch (e) {
     return signIn(e instanceof Unauthorized ? "" : t("failed"));
   }
-  const account = profile.accounts && profile.accounts[0];
+  // The account worked in: the one chosen last in this browser, else the first.
+  const accounts = profile.accounts || [];
+  const chosen = Number(localStorage.getItem("sb:account"));
+  const account = accounts.find((a) => a.id === chosen) || accounts[0];
   if (!account) {
     // Signed in, but a member of no account (yet): invitations, if any.
     return noAccountPage(root, start, async () => {
@@ -466,7 +469,7 @@ async function start() {
   root.replaceChildren(el("div", { class: "shell" },
     el("header", {},
       el("span", { class: "brand", text: "Switchboard" }),
-      el("span", { class: "account", text: account ? account.name : "" }),
+      accountSwitcher(accounts, account),
       el("nav", { class: "views", "aria-label": t("views") }, nav.conversations, nav.contacts, nav.settings),
       search.node,
       banner,
@@ -490,6 +493,20 @@ async function start() {
   // What the first page did not wait for.
   load(`${base}/labels`, (r) => (r && r.payload) || []).then((ls) => { for (const l of ls) ctx.labelColours.set(l.title, l.color); }).catch(() => {});
   load(`${base}/agents`, (r) => r || []).then((as) => { for (const a of as) if (!ctx.presence.has(a.id)) ctx.presence.set(a.id, a.availability_status || "offline"); }).catch(() => {});
+}
+
+// The account's name, or a choice of accounts for people in several.
+function accountSwitcher(accounts, current) {
+  if (accounts.length < 2) return el("span", { class: "account", text: current.name });
+  const select = el("select", { class: "account-switch", "aria-label": t("account") },
+    ...accounts.map((a) => el("option", { value: String(a.id), text: a.name })));
+  select.value = String(current.id);
+  select.addEventListener("change", () => {
+    localStorage.setItem("sb:account", select.value);
+    location.hash = "#/";
+    start();
+  });
+  return select;
 }
 
 // Links from mails open their own pages: an invitation

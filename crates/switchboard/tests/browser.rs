@@ -369,6 +369,9 @@ async fn the_dashboard_settings_in_a_real_browser() {
     };
     let sink = helpers::Sink::start().await;
     let (_, _, conv) = app.setup_conversation(None).await;
+    // Olga administers another account on the same installation; she is
+    // invited from the page and accepts from her own dashboard.
+    app.other_account().await;
     // One screenshot per section, besides the webhooks page and the dark theme;
     // old ones are removed so that each run must write its own.
     let shots = [
@@ -379,6 +382,8 @@ async fn the_dashboard_settings_in_a_real_browser() {
         "dashboard-settings-teams.png",
         "dashboard-settings-labels.png",
         "dashboard-settings-canned.png",
+        "dashboard-invitation.png",
+        "dashboard-invitations-notice.png",
     ];
     for shot in shots {
         let _ = std::fs::remove_file(screenshots_dir().join(shot));
@@ -394,6 +399,8 @@ async fn the_dashboard_settings_in_a_real_browser() {
             ("ACCOUNT", app.account_id.to_string()),
             ("CONVERSATION", conv.to_string()),
             ("SINK", sink.url.clone()),
+            ("OTHER_EMAIL", "olga@other.test".into()),
+            ("OTHER_PASSWORD", "other password 1".into()),
             ("TG_TOKEN", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1".into()),
         ],
         Duration::from_secs(120),
