@@ -543,3 +543,129 @@ async fn links_by_mail_postgres() {
         links_by_mail(Db::Postgres).await;
     }
 }
+
+/// A name with a line break, stored before names were cleaned (written
+/// here straight into the database), neither stops an e-mail reply nor
+/// adds a header to it: the mail leaves with the name on one line.
+async fn a_stored_line_break_cannot_inject_mail_headers(db: Db) {
+    let Some(servers) = crate::mail_servers::mail_servers() else {
+        return;
+    };
+    let Some(app) = TestApp::spawn(db).await else {
+        return;
+    };
+    let d = format!("inj{}.test", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let (support, customer, victim) = (format!("inbox@{d}"), format!("ivan@{d}"), format!("victim@{d}"));
+    let inbox = app
+        .ok(
+            Method::POST,
+            &app.acc("/inboxes"),
+            Some(json!({ "name": "Support mail", "channel": {
+                "type": "email", "email": support, "imap_enabled": false,
+                "smtp_enabled": true, "smtp_address": "127.0.0.1", "smtp_port": servers.smtp_port,
+                "smtp_login": support, "smtp_password": "secret", "smtp_enable_starttls_auto": false,
+            }})),
+        )
+        .await;
+    let token = inbox["raw_email_webhook_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    {
+        let mut tx = app.core().store.write().await.unwrap();
+        let mut u = tx.get_user(app.admin_id).await.unwrap().unwrap();
+        u.display_name = Some(format!("Alice\r\nBcc: {victim}"));
+        tx.update_user(&u).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    app.core().auth_cache.clear();
+    let raw = format!(
+        "From: Ivan <{customer}>\r\nTo: {support}\r\nSubject: Help\r\nMessage-ID: <m1@{d}>\r\nDate: Sun, 22 Nov 2026 10:00:00 +0000\r\nContent-Type: text/plain\r\n\r\nHello\r\n"
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{}/webhooks/email/{token}", app.base))
+        .header("content-type", "message/rfc822")
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let list = app.ok(Method::GET, &app.acc("/conversations?status=all"), None).await;
+    let conv = list["data"]["payload"][0]["id"].as_i64().unwrap();
+    let reply = app
+        .ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/messages")),
+            Some(json!({ "content": "On it" })),
+        )
+        .await;
+    let got = crate::helpers::eventually(20, "the reply in the customer's mailbox", || async {
+        crate::mail_servers::mailbox(servers, &customer)
+            .await
+            .into_iter()
+            .next()
+    })
+    .await;
+    let from = crate::mail_servers::header(&got, "From").unwrap();
+    assert_eq!(
+        decode_words(&from),
+        format!("Alice Bcc: {victim} from Support mail <{support}>"),
+        "the name on one line: {from}"
+    );
+    assert!(crate::mail_servers::header(&got, "Bcc").is_none());
+    let m = crate::helpers::message_where(&app, conv, &reply["id"], "sent", |m| m["status"] == "sent").await;
+    assert_eq!(m["status"], "sent");
+    assert!(
+        crate::mail_servers::mailbox(servers, &victim).await.is_empty(),
+        "no copy went to an address from the name"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_line_break_cannot_inject_mail_headers_sqlite() {
+    a_stored_line_break_cannot_inject_mail_headers(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_line_break_cannot_inject_mail_headers_postgres() {
+    if crate::helpers::postgres_url().is_some() {
+        a_stored_line_break_cannot_inject_mail_headers(Db::Postgres).await;
+    }
+}
+
+/// Decodes RFC 2047 `=?utf-8?b?...?=` words (what lettre writes for long
+/// or non-ASCII names); other text is kept.
+fn decode_words(header: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b64 = |s: &str| {
+        let mut bits = 0u32;
+        let mut n = 0;
+        let mut out = Vec::new();
+        for c in s.bytes().filter(|c| *c != b'=') {
+            let v = ALPHABET.iter().position(|a| *a == c).unwrap() as u32;
+            bits = (bits << 6) | v;
+            n += 6;
+            if n >= 8 {
+                n -= 8;
+                out.push((bits >> n) as u8);
+                bits &= (1 << n) - 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    };
+    let mut out = String::new();
+    for part in header.split(' ') {
+        match part.strip_prefix("=?utf-8?b?").and_then(|p| p.strip_suffix("?=")) {
+            Some(word) => out.push_str(&b64(word)),
+            None => {
+                out.push(' ');
+                out.push_str(part);
+            }
+        }
+    }
+    out.trim().to_string()
+}
