@@ -4,13 +4,14 @@
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
+use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::both;
 use crate::cable::{Cable, contact_identifier};
-use crate::helpers::TestApp;
+use crate::helpers::{Db, TestApp, tempdir};
 
 fn parse(t: String) -> Value {
     if t.is_empty() {
@@ -408,3 +409,152 @@ async fn a_contact_session_hears_only_its_own(app: TestApp) {
     app.stop().await;
 }
 both!(a_contact_session_hears_only_its_own);
+
+/// Stored files: every regular file under `dir`.
+fn stored_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+fn bytes(n: usize) -> Vec<u8> {
+    let mut b = b"%PDF-1.4\n".to_vec();
+    b.resize(n, b'x');
+    b
+}
+
+async fn upload(app: &TestApp, wt: &str, token: &str, files: &[usize]) -> StatusCode {
+    let mut form = Form::new().text("message[content]", "see attached");
+    for (i, n) in files.iter().enumerate() {
+        form = form.part("attachments[]", Part::bytes(bytes(*n)).file_name(format!("f{i}.pdf")));
+    }
+    app.client
+        .post(format!("{}/api/v1/widget/messages?website_token={wt}", app.base))
+        .header("X-Auth-Token", token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Widget and Client API uploads: one request holds at most the upload
+/// limit in all (413), a visitor and an inbox store a bounded amount per
+/// hour (429), and a refused upload leaves no file and no message.
+async fn visitor_uploads_are_bounded(db: Db) {
+    let files = tempdir::Guard::new();
+    let dir = files.path.clone();
+    let Some(app) = TestApp::spawn_with(db, |o| {
+        o.storage_dir = Some(dir.display().to_string());
+        o.max_upload_mb = Some(1);
+        o.visitor_upload_mb_per_hour = Some(2);
+        o.inbox_upload_mb_per_hour = Some(3);
+    })
+    .await
+    else {
+        return;
+    };
+    let inbox = app
+        .ok(
+            Method::POST,
+            &app.acc("/inboxes"),
+            Some(json!({ "name": "Shop", "channel": { "type": "web_widget" } })),
+        )
+        .await;
+    let wt = inbox["website_token"].as_str().unwrap().to_string();
+    let (token, _) = widget_visitor(&app, &wt).await;
+    const MB: usize = 1024 * 1024;
+    assert_eq!(
+        upload(&app, &wt, &token, &[MB * 3 / 2]).await,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(
+        upload(&app, &wt, &token, &[MB * 6 / 10, MB * 6 / 10]).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "the limit holds for the request, not per file"
+    );
+    assert!(stored_files(&dir).is_empty(), "{:?}", stored_files(&dir));
+    let (_, msgs) = widget(&app, &wt, Some(&token), Method::GET, "/messages", None).await;
+    assert_eq!(msgs["payload"], json!([]), "no message either");
+    // Within the limit, until the visitor's hour is used up.
+    assert_eq!(upload(&app, &wt, &token, &[MB * 9 / 10]).await, StatusCode::OK);
+    assert_eq!(upload(&app, &wt, &token, &[MB * 9 / 10]).await, StatusCode::OK);
+    assert_eq!(
+        upload(&app, &wt, &token, &[MB * 9 / 10]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(stored_files(&dir).len(), 2);
+    let (_, msgs) = widget(&app, &wt, Some(&token), Method::GET, "/messages", None).await;
+    assert_eq!(msgs["payload"].as_array().unwrap().len(), 2);
+    // A new visitor of the same inbox: within the inbox's hour (3 MB), once.
+    let (token2, _) = widget_visitor(&app, &wt).await;
+    assert_eq!(upload(&app, &wt, &token2, &[MB * 9 / 10]).await, StatusCode::OK);
+    assert_eq!(
+        upload(&app, &wt, &token2, &[MB * 9 / 10]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(stored_files(&dir).len(), 3);
+    // Text still goes through.
+    let (s, _) = widget(
+        &app,
+        &wt,
+        Some(&token2),
+        Method::POST,
+        "/messages",
+        Some(json!({ "message": { "content": "hi" } })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // The Client API's message route is bounded the same way.
+    let api = app.api_inbox("App", None).await;
+    let ident = api["inbox_identifier"].as_str().unwrap();
+    let (_, me) = public(&app, Method::POST, &format!("{ident}/contacts"), Some(json!({}))).await;
+    let sid = me["source_id"].as_str().unwrap();
+    let (_, conv) = public(
+        &app,
+        Method::POST,
+        &format!("{ident}/contacts/{sid}/conversations"),
+        Some(json!({})),
+    )
+    .await;
+    let form = Form::new()
+        .text("content", "two files")
+        .part("attachments[]", Part::bytes(bytes(MB * 6 / 10)).file_name("a.pdf"))
+        .part("attachments[]", Part::bytes(bytes(MB * 6 / 10)).file_name("b.pdf"));
+    let r = app
+        .client
+        .post(format!(
+            "{}/public/api/v1/inboxes/{ident}/contacts/{sid}/conversations/{}/messages",
+            app.base, conv["id"]
+        ))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(stored_files(&dir).len(), 3);
+    app.stop().await;
+}
+
+mod visitor_uploads_are_bounded {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::visitor_uploads_are_bounded(crate::helpers::Db::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::visitor_uploads_are_bounded(crate::helpers::Db::Postgres).await;
+    }
+}
