@@ -323,8 +323,8 @@ pub async fn download(
 }
 
 /// `GET /avatars/{dir}/{file}`: a user's picture. Public like Chatwoot's
-/// avatars (the widget shows them on any site); the key is random and only
-/// picture types are served.
+/// avatars (the widget shows them on any site); only keys that are some
+/// user's current avatar, and only picture types, are served.
 pub async fn avatar(
     State(st): State<Arc<AppState>>,
     axum::extract::Path((dir, file)): axum::extract::Path<(String, String)>,
@@ -332,6 +332,9 @@ pub async fn avatar(
     let (stem, ext) = file.rsplit_once('.').ok_or_else(ApiError::not_found)?;
     let content_type = switchboard_core::resources::avatar_type(ext).ok_or_else(ApiError::not_found)?;
     let key = format!("{dir}/{stem}");
+    if !st.core.avatar_served(&key, ext).await? {
+        return Err(ApiError::not_found());
+    }
     let stream = st
         .core
         .files

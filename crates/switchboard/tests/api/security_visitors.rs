@@ -558,3 +558,90 @@ mod visitor_uploads_are_bounded {
         super::visitor_uploads_are_bounded(crate::helpers::Db::Postgres).await;
     }
 }
+
+fn png() -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
+    b.extend_from_slice(&[0, 0, 0, 3, 0, 0, 0, 2, 8, 2, 0, 0, 0]);
+    b.extend_from_slice(&[0u8; 64]);
+    b
+}
+
+/// `/avatars/...` serves users' avatars only: an attachment's storage key
+/// (a picture a visitor sent) does not open through it.
+async fn avatars_serve_only_avatars(db: Db) {
+    let files = tempdir::Guard::new();
+    let dir = files.path.clone();
+    let Some(app) = TestApp::spawn_with(db, |o| o.storage_dir = Some(dir.display().to_string())).await else {
+        return;
+    };
+    let inbox = app
+        .ok(
+            Method::POST,
+            &app.acc("/inboxes"),
+            Some(json!({ "name": "Shop", "channel": { "type": "web_widget" } })),
+        )
+        .await;
+    let wt = inbox["website_token"].as_str().unwrap().to_string();
+    let (token, _) = widget_visitor(&app, &wt).await;
+    let form = Form::new()
+        .text("message[content]", "my passport")
+        .part("attachments[]", Part::bytes(png()).file_name("passport.png"));
+    let r = app
+        .client
+        .post(format!("{}/api/v1/widget/messages?website_token={wt}", app.base))
+        .header("X-Auth-Token", &token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let stored = stored_files(&dir);
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let file = stored[0].file_name().unwrap().to_str().unwrap().to_string();
+    let sub = stored[0]
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    for ext in ["png", "jpg"] {
+        let r = app
+            .client
+            .get(format!("{}/avatars/{sub}/{file}.{ext}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "an attachment served as an avatar");
+    }
+    // A real avatar is still served.
+    let r = app
+        .client
+        .put(format!("{}/api/v1/profile", app.base))
+        .header("api_access_token", &app.token)
+        .multipart(Form::new().part("profile[avatar]", Part::bytes(png()).file_name("me.png")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let url = r.json::<Value>().await.unwrap()["avatar_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app.client.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), png());
+    app.stop().await;
+}
+
+mod avatars_serve_only_avatars {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::avatars_serve_only_avatars(crate::helpers::Db::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::avatars_serve_only_avatars(crate::helpers::Db::Postgres).await;
+    }
+}
