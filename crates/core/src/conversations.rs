@@ -432,6 +432,7 @@ impl Core {
                 .inbox(Some(conv.inbox_id))
                 .conversation(Some(conv.id))
                 .contact(Some(conv.contact_id))
+                .contact_inbox(Some(conv.contact_inbox_id))
                 .by(actor.performer()),
         )
         .await?;
@@ -583,6 +584,7 @@ impl Core {
                     .inbox(inbox_id)
                     .conversation(cid)
                     .contact(contact)
+                    .contact_inbox(Some(after.contact_inbox_id))
                     .by(performer),
             )
             .await?;
@@ -593,6 +595,7 @@ impl Core {
                     .inbox(inbox_id)
                     .conversation(cid)
                     .contact(contact)
+                    .contact_inbox(Some(after.contact_inbox_id))
                     .private(true)
                     .by(performer),
             )
@@ -604,6 +607,7 @@ impl Core {
                     .inbox(inbox_id)
                     .conversation(cid)
                     .contact(contact)
+                    .contact_inbox(Some(after.contact_inbox_id))
                     .private(true)
                     .by(performer),
             )
@@ -616,6 +620,7 @@ impl Core {
                 .inbox(inbox_id)
                 .conversation(cid)
                 .contact(contact)
+                .contact_inbox(Some(after.contact_inbox_id))
                 .by(performer),
         )
         .await?;
@@ -744,6 +749,7 @@ impl Core {
                 .inbox(Some(conv.inbox_id))
                 .conversation(Some(conv.id))
                 .contact(Some(conv.contact_id))
+                .contact_inbox(Some(conv.contact_inbox_id))
                 .private(kind == MessageType::Activity),
         )
         .await?;
@@ -992,6 +998,7 @@ impl Core {
                     .inbox(Some(after.inbox_id))
                     .conversation(Some(after.id))
                     .contact(Some(after.contact_id))
+                    .contact_inbox(Some(after.contact_inbox_id))
                     .private(true)
                     .by(Some(Performer::User(ctx.user.id))),
             )
@@ -1043,6 +1050,7 @@ impl Core {
                 .inbox(Some(conv.inbox_id))
                 .conversation(Some(conv.id))
                 .contact(Some(conv.contact_id))
+                .contact_inbox(Some(conv.contact_inbox_id))
                 .private(private)
                 .by(Some(performer)),
         ]);

@@ -450,6 +450,7 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
                 .inbox(Some(msg.inbox_id))
                 .conversation(Some(msg.conversation_id))
                 .contact(Some(view.conv.contact_id))
+                .contact_inbox(Some(view.conv.contact_inbox_id))
                 .private(msg.private)
                 .by(Some(performer)),
         )

@@ -61,6 +61,9 @@ pub struct CoreConfig {
     pub s3: Option<S3Config>,
     /// Largest attachment, in bytes.
     pub max_upload_bytes: u64,
+    /// Bytes one visitor, and the visitors of one inbox, may upload per hour.
+    pub visitor_upload_bytes_per_hour: u64,
+    pub inbox_upload_bytes_per_hour: u64,
     /// How long attachment links stay valid.
     pub attachment_url_ttl: Duration,
     /// Platform API bases (settings, so tests and self-hosted gateways can
@@ -97,6 +100,8 @@ impl Default for CoreConfig {
             storage_dir: std::path::PathBuf::from("storage"),
             s3: None,
             max_upload_bytes: 40 * 1024 * 1024,
+            visitor_upload_bytes_per_hour: 100 * 1024 * 1024,
+            inbox_upload_bytes_per_hour: 2048 * 1024 * 1024,
             attachment_url_ttl: Duration::from_secs(7 * 24 * 3600),
             telegram_api_url: "https://api.telegram.org".into(),
             whatsapp_api_url: "https://graph.facebook.com/v21.0".into(),

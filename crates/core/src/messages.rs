@@ -388,6 +388,7 @@ impl Core {
                 .inbox(Some(conv.inbox_id))
                 .conversation(Some(conv.id))
                 .contact(Some(conv.contact_id))
+                .contact_inbox(Some(conv.contact_inbox_id))
                 .private(private),
         )
         .await?;

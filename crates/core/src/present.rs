@@ -630,9 +630,19 @@ pub fn contact_public(c: &Contact, ci: &ContactInbox) -> Value {
         "source_id": ci.source_id,
         "pubsub_token": ci.pubsub_token,
         "name": c.name,
-        "email": c.email,
-        "phone_number": c.phone_number,
-        "identifier": c.identifier,
+        "email": visitor_detail(c, &c.email, crate::public::CLAIMED_EMAIL),
+        "phone_number": visitor_detail(c, &c.phone_number, crate::public::CLAIMED_PHONE),
+        "identifier": visitor_detail(c, &c.identifier, crate::public::CLAIMED_IDENTIFIER),
         "custom_attributes": c.custom_attributes,
     })
+}
+
+/// A detail of a visitor's contact as the visitor sees it: the contact's
+/// own, else what the visitor claimed (it gave it; the contact could not
+/// take it because it is unproven or another contact's).
+pub fn visitor_detail(c: &Contact, own: &Option<String>, claimed: &str) -> Value {
+    match own {
+        Some(v) => json!(v),
+        None => c.additional_attributes.get(claimed).cloned().unwrap_or(Value::Null),
+    }
 }

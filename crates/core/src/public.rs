@@ -41,6 +41,62 @@ pub fn identifier_hash_ok(hmac_token: &str, identifier: &str, hash: &str) -> boo
     mac.verify_slice(&bytes).is_ok()
 }
 
+/// Where a visitor's unproven details wait on its own contact (in
+/// `additional_attributes`), for agents to see, when they cannot be its
+/// own: the identifier without a valid hash, an e-mail or phone number
+/// another contact already has.
+pub const CLAIMED_IDENTIFIER: &str = "claimed_identifier";
+pub const CLAIMED_EMAIL: &str = "claimed_email";
+pub const CLAIMED_PHONE: &str = "claimed_phone_number";
+
+/// Whether a visitor session proved who its contact is: verified with the
+/// inbox's HMAC, for a contact that has an identifier. Only such a session
+/// sees (and is sent) the contact's other conversations.
+pub fn verified_for(ci: &ContactInbox, contact: &Contact) -> bool {
+    ci.hmac_verified && contact.identifier.is_some()
+}
+
+/// Puts an e-mail or phone number a visitor gave on its own contact `c`;
+/// when another contact of the account already has it, `c` keeps it as
+/// claimed instead (another contact is never selected, merged or changed).
+pub(crate) async fn claim(w: &mut Work, c: &mut Contact, key: ContactKey, value: String) -> CoreResult<()> {
+    let (field, claimed) = match key {
+        ContactKey::Email => (&c.email, CLAIMED_EMAIL),
+        ContactKey::Phone => (&c.phone_number, CLAIMED_PHONE),
+        ContactKey::Identifier => (&c.identifier, CLAIMED_IDENTIFIER),
+    };
+    if field.as_deref() == Some(value.as_str()) {
+        return Ok(());
+    }
+    let taken = w
+        .tx()
+        .find_contact_by(c.account_id, key, &value)
+        .await?
+        .is_some_and(|other| other.id != c.id);
+    if taken {
+        present::set_key(&mut c.additional_attributes, claimed, json!(value));
+        return Ok(());
+    }
+    if let Some(o) = c.additional_attributes.as_object_mut() {
+        o.remove(claimed);
+    }
+    match key {
+        ContactKey::Email => c.email = Some(value),
+        ContactKey::Phone => c.phone_number = Some(value),
+        ContactKey::Identifier => c.identifier = Some(value),
+    }
+    Ok(())
+}
+
+/// A unique e-mail or identifier taken between the check and the write (a
+/// concurrent request): refused like Chatwoot, without saying whose.
+fn taken(e: switchboard_store::StoreError) -> CoreError {
+    match e {
+        switchboard_store::StoreError::Conflict(_) => CoreError::invalid("email", "Email has already been taken"),
+        e => e.into(),
+    }
+}
+
 fn hmac_failed() -> CoreError {
     CoreError::Unauthorized("HMAC failed: Invalid Identifier Hash Provided".into())
 }
@@ -95,17 +151,18 @@ impl Core {
         Ok(Visitor { inbox, ci, contact })
     }
 
-    /// `POST /contacts`: a new contact inbox for a new or recognised contact.
-    /// With an identifier hash (required when the inbox says so) the contact
-    /// is verified and recognised by its identifier.
+    /// `POST /contacts`: a new contact inbox for a new contact, or, with a
+    /// valid identifier hash (required when the inbox says so), for the
+    /// contact with that identifier.
     pub async fn public_create_contact(self: &Arc<Self>, identifier: &str, body: &Value) -> CoreResult<Value> {
         let inbox = self.public_inbox(identifier).await?;
         let (contact, ci) = self.enroll_visitor(&inbox, body, false).await?;
         Ok(present::contact_public(&contact, &ci))
     }
 
-    /// Finds or creates the contact a visitor's details name and gives it a
-    /// fresh contact inbox in `inbox`. `anonymous_ok`: a visitor without an
+    /// Gives a visitor a fresh contact inbox in `inbox`: on the contact with
+    /// its identifier when the hash proves it, else on a new contact of its
+    /// own (an unproven identifier, e-mail or phone never selects one). `anonymous_ok`: a visitor without an
     /// identifier is welcome even where identities must be verified (the
     /// widget identifies later, through `set_user`).
     pub(crate) async fn enroll_visitor(
@@ -159,18 +216,12 @@ impl Core {
         };
         let mut w = Work::begin(self).await?;
         let account = inbox.account_id;
-        let mut existing = None;
-        for (key, value) in [
-            (ContactKey::Identifier, &ident),
-            (ContactKey::Email, &email),
-            (ContactKey::Phone, &phone),
-        ] {
-            if existing.is_none()
-                && let Some(v) = value
-            {
-                existing = w.tx().find_contact_by(account, key, v).await?;
-            }
-        }
+        // Only a proven identifier names an existing contact: an unverified
+        // identifier, e-mail or phone number selects nobody.
+        let existing = match (&ident, verified) {
+            (Some(i), true) => w.tx().find_contact_by(account, ContactKey::Identifier, i).await?,
+            _ => None,
+        };
         let now = w.now;
         let contact = match existing {
             Some(mut c) => {
@@ -182,30 +233,47 @@ impl Core {
                 {
                     o.extend(extra);
                 }
+                // Details fill only what the contact lacks, and never take
+                // another contact's e-mail or phone.
+                if let Some(e) = email.filter(|_| c.email.is_none()) {
+                    claim(&mut w, &mut c, ContactKey::Email, e).await?;
+                }
+                if let Some(ph) = phone.filter(|_| c.phone_number.is_none()) {
+                    claim(&mut w, &mut c, ContactKey::Phone, ph).await?;
+                }
                 c.updated_at = now;
-                w.tx().update_contact(&c).await?;
+                w.tx().update_contact(&c).await.map_err(taken)?;
                 c
             }
             None => {
-                let c = w
-                    .tx()
-                    .insert_contact(&Contact {
-                        id: 0,
-                        account_id: account,
-                        name: if name.is_empty() { random_visitor_name() } else { name },
-                        email,
-                        phone_number: phone,
-                        identifier: ident,
-                        avatar_url: avatar,
-                        blocked: false,
-                        contact_type: 0,
-                        additional_attributes: json!({}),
-                        custom_attributes: custom.map(Value::Object).unwrap_or_else(|| json!({})),
-                        last_activity_at: None,
-                        created_at: now,
-                        updated_at: now,
-                    })
-                    .await?;
+                let mut c = Contact {
+                    id: 0,
+                    account_id: account,
+                    name: if name.is_empty() { random_visitor_name() } else { name },
+                    email: None,
+                    phone_number: None,
+                    identifier: None,
+                    avatar_url: avatar,
+                    blocked: false,
+                    contact_type: 0,
+                    additional_attributes: json!({}),
+                    custom_attributes: custom.map(Value::Object).unwrap_or_else(|| json!({})),
+                    last_activity_at: None,
+                    created_at: now,
+                    updated_at: now,
+                };
+                match ident {
+                    Some(i) if verified => c.identifier = Some(i),
+                    Some(i) => present::set_key(&mut c.additional_attributes, CLAIMED_IDENTIFIER, json!(i)),
+                    None => {}
+                }
+                if let Some(e) = email {
+                    claim(&mut w, &mut c, ContactKey::Email, e).await?;
+                }
+                if let Some(ph) = phone {
+                    claim(&mut w, &mut c, ContactKey::Phone, ph).await?;
+                }
+                let c = w.tx().insert_contact(&c).await.map_err(taken)?;
                 self.contact_events(&mut w, &c, EventKind::ContactCreated, None).await?;
                 c
             }
@@ -232,11 +300,16 @@ impl Core {
             }
             c.name = n;
         }
+        // A visitor's e-mail or phone goes on its own contact, or, when
+        // another contact has it, waits there as claimed: it never merges,
+        // and the answer does not tell whether someone else has it.
         if let Some(e) = p.str("email")?.filter(|e| !e.trim().is_empty()) {
-            c.email = Some(validate::email(&e).map_err(|m| CoreError::invalid("email", m))?);
+            let e = validate::email(&e).map_err(|m| CoreError::invalid("email", m))?;
+            claim(&mut w, &mut c, ContactKey::Email, e).await?;
         }
         if let Some(e) = p.str("phone_number")?.filter(|e| !e.trim().is_empty()) {
-            c.phone_number = Some(validate::phone_number(&e).map_err(|m| CoreError::invalid("phone_number", m))?);
+            let e = validate::phone_number(&e).map_err(|m| CoreError::invalid("phone_number", m))?;
+            claim(&mut w, &mut c, ContactKey::Phone, e).await?;
         }
         if let Some(extra) = p.object("custom_attributes")?
             && let Some(o) = c.custom_attributes.as_object_mut()
@@ -244,10 +317,7 @@ impl Core {
             o.extend(extra);
         }
         c.updated_at = w.now;
-        w.tx().update_contact(&c).await.map_err(|e| match e {
-            switchboard_store::StoreError::Conflict(_) => CoreError::invalid("email", "Email has already been taken"),
-            e => e.into(),
-        })?;
+        w.tx().update_contact(&c).await.map_err(taken)?;
         let changed = crate::inboxes::changed_keys(&before, &present::contact(&c));
         if changed.as_array().is_some_and(|a| !a.is_empty()) {
             self.contact_events(&mut w, &c, EventKind::ContactUpdated, Some(changed))
@@ -265,7 +335,7 @@ impl Core {
             .await?;
         Ok(list
             .into_iter()
-            .filter(|c| v.ci.hmac_verified || c.contact_inbox_id == v.ci.id)
+            .filter(|c| verified_for(&v.ci, &v.contact) || c.contact_inbox_id == v.ci.id)
             .collect())
     }
 
@@ -280,7 +350,7 @@ impl Core {
             .await?
             .ok_or(CoreError::NotFound)?;
         let mine = c.inbox_id == v.inbox.id
-            && (c.contact_inbox_id == v.ci.id || (v.ci.hmac_verified && c.contact_id == v.contact.id));
+            && (c.contact_inbox_id == v.ci.id || (verified_for(&v.ci, &v.contact) && c.contact_id == v.contact.id));
         if mine { Ok(c) } else { Err(CoreError::NotFound) }
     }
 

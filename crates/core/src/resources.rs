@@ -75,6 +75,19 @@ pub fn avatar_key(url: &str) -> Option<String> {
     (crate::files::FileStore::valid_key(key) && avatar_type(ext).is_some()).then(|| key.to_string())
 }
 
+impl Core {
+    /// Whether `key.ext` is some user's current avatar: only those are served
+    /// publicly at `/avatars/...` (attachments share the store, and their keys
+    /// must not open them without a signed link).
+    pub async fn avatar_served(self: &Arc<Self>, key: &str, ext: &str) -> CoreResult<bool> {
+        if !crate::files::FileStore::valid_key(key) || avatar_type(ext).is_none() {
+            return Ok(false);
+        }
+        let mut tx = self.store.read().await?;
+        Ok(tx.avatar_in_use(&format!("/avatars/{key}.{ext}")).await?)
+    }
+}
+
 /// The content type of an avatar by its extension; only pictures.
 pub fn avatar_type(ext: &str) -> Option<&'static str> {
     match ext {

@@ -17,7 +17,7 @@ use switchboard_store::{Conversation, Inbox};
 use crate::auth::random_token;
 use crate::params::Params;
 use crate::present;
-use crate::public::{Visitor, identifier_hash_ok};
+use crate::public::{CLAIMED_EMAIL, CLAIMED_IDENTIFIER, CLAIMED_PHONE, Visitor, claim, identifier_hash_ok};
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, views};
 
@@ -72,9 +72,9 @@ fn widget_contact_json(v: &Visitor) -> Value {
     json!({
         "id": v.contact.id,
         "name": v.contact.name,
-        "email": v.contact.email,
-        "phone_number": v.contact.phone_number,
-        "identifier": v.contact.identifier,
+        "email": present::visitor_detail(&v.contact, &v.contact.email, CLAIMED_EMAIL),
+        "phone_number": present::visitor_detail(&v.contact, &v.contact.phone_number, CLAIMED_PHONE),
+        "identifier": present::visitor_detail(&v.contact, &v.contact.identifier, CLAIMED_IDENTIFIER),
         "pubsub_token": v.ci.pubsub_token,
         "custom_attributes": v.contact.custom_attributes,
     })
@@ -199,14 +199,17 @@ impl Core {
     }
 
     /// `PATCH /contact/set_user`: the site tells who its visitor is. With a
-    /// hash (mandatory when the inbox says so) the identity is verified. A
-    /// visitor already known under another identifier gets a new contact and
-    /// a new token; one identified as an existing contact joins it.
+    /// hash (mandatory when the inbox says so) the identity is verified: the
+    /// visitor joins the contact with that identifier (a new contact inbox
+    /// and token) or its own contact takes it. Without one the identifier
+    /// is only claimed on the visitor's own contact, which never joins
+    /// another. Naming a different identifier than before starts a new
+    /// contact and token (another person on the same browser).
     pub async fn widget_set_user(self: &Arc<Self>, v: &Visitor, body: &Value) -> CoreResult<Value> {
         let p = Params::new(body);
         let ident = p.req_str("identifier")?;
-        if ident.len() > 255 {
-            return Err(CoreError::invalid("identifier", "identifier is too long"));
+        if ident.is_empty() || ident.len() > 255 {
+            return Err(CoreError::invalid("identifier", "identifier is invalid"));
         }
         let hash = p.str("identifier_hash")?.filter(|s| !s.is_empty());
         let mandatory = v
@@ -229,15 +232,24 @@ impl Core {
             }
             None => false,
         };
-        let other_owner = {
+        let current = v.contact.identifier.clone().or_else(|| {
+            v.contact
+                .additional_attributes
+                .get(CLAIMED_IDENTIFIER)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+        let owner = if verified {
             let mut tx = self.store.read().await?;
             tx.find_contact_by(v.inbox.account_id, switchboard_store::ContactKey::Identifier, &ident)
                 .await?
+        } else {
+            None
         };
-        let switch = match (&v.contact.identifier, &other_owner) {
-            (Some(current), _) if *current != ident => true,
-            (_, Some(owner)) if owner.id != v.contact.id => true,
-            _ => false,
+        let switch = match (&owner, &current) {
+            (Some(o), _) => o.id != v.contact.id,
+            (None, Some(c)) => *c != ident,
+            (None, None) => false,
         };
         if switch {
             let (contact, ci) = self.enroll_visitor(&v.inbox, body, false).await?;
@@ -262,9 +274,19 @@ impl Core {
             .await?
             .ok_or(CoreError::NotFound)?;
         if c.identifier.is_none() {
-            c.identifier = Some(ident);
+            let before = present::contact(&c);
+            if verified {
+                claim(&mut w, &mut c, switchboard_store::ContactKey::Identifier, ident).await?;
+            } else {
+                present::set_key(&mut c.additional_attributes, CLAIMED_IDENTIFIER, json!(ident));
+            }
             c.updated_at = w.now;
             w.tx().update_contact(&c).await?;
+            let changed = crate::inboxes::changed_keys(&before, &present::contact(&c));
+            if changed.as_array().is_some_and(|a| !a.is_empty()) {
+                self.contact_events(&mut w, &c, EventKind::ContactUpdated, Some(changed))
+                    .await?;
+            }
         }
         if verified && !v.ci.hmac_verified {
             w.tx().set_contact_inbox_verified(v.ci.id, true).await?;

@@ -159,6 +159,11 @@ pub struct Event {
     /// Internal conversation id (not the display id).
     pub conversation_id: Option<i64>,
     pub contact_id: Option<i64>,
+    /// The contact inbox (visitor session) whose conversation this is: a
+    /// contact's socket receives only its own session's conversations
+    /// unless that session is verified.
+    #[serde(default)]
+    pub contact_inbox_id: Option<i64>,
     /// Private notes and activity lines never reach contacts.
     pub private: bool,
     /// The user (or contact) that caused it; typing events skip the typer.
@@ -176,6 +181,7 @@ impl Event {
             inbox_id: None,
             conversation_id: None,
             contact_id: None,
+            contact_inbox_id: None,
             private: false,
             performer: None,
             data,
@@ -191,6 +197,10 @@ impl Event {
     }
     pub fn contact(mut self, contact_id: Option<i64>) -> Self {
         self.contact_id = contact_id;
+        self
+    }
+    pub fn contact_inbox(mut self, contact_inbox_id: Option<i64>) -> Self {
+        self.contact_inbox_id = contact_inbox_id;
         self
     }
     pub fn private(mut self, private: bool) -> Self {

@@ -16,7 +16,8 @@ use switchboard_realtime::{AgentAvailability, Authorizer, Principal, cable::PROT
 use crate::AppState;
 
 /// Resolves RoomChannel identifiers: agents by user id + pubsub token +
-/// account membership, contacts by a contact inbox's pubsub token.
+/// account membership, contacts by a contact inbox's pubsub token (that
+/// session's conversations, or the contact's when the session is verified).
 pub struct CoreAuthorizer(pub Arc<Core>);
 
 #[async_trait]
@@ -44,10 +45,16 @@ impl Authorizer for CoreAuthorizer {
     async fn contact(&self, pubsub_token: &str) -> Option<Principal> {
         let mut tx = self.0.store.read().await.ok()?;
         let ci = tx.find_contact_inbox_by_pubsub(pubsub_token).await.ok()??;
+        let verified = ci.hmac_verified && {
+            let contact = tx.get_contact(ci.account_id, ci.contact_id).await.ok()??;
+            switchboard_core::public::verified_for(&ci, &contact)
+        };
         Some(Principal::Contact {
             account_id: ci.account_id,
             contact_id: ci.contact_id,
             inbox_id: ci.inbox_id,
+            contact_inbox_id: ci.id,
+            verified,
         })
     }
 

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod metrics;
 pub mod ops;
 pub mod public;
+pub mod quota;
 pub mod ratelimit;
 pub mod search;
 pub mod session;
@@ -34,15 +35,18 @@ pub struct PublicLimits {
     pub per_ip: ratelimit::SlidingWindow,
     /// New visitors per client address per hour.
     pub new_contacts: ratelimit::SlidingWindow,
+    /// Bytes visitors store per hour, per visitor and per inbox.
+    pub uploads: quota::UploadQuota,
 }
 
-impl Default for PublicLimits {
-    fn default() -> Self {
+impl PublicLimits {
+    pub fn new(config: &switchboard_core::CoreConfig) -> Self {
         use std::time::Duration;
         PublicLimits {
             per_visitor: ratelimit::SlidingWindow::new(60, Duration::from_secs(60)),
             per_ip: ratelimit::SlidingWindow::new(1200, Duration::from_secs(60)),
             new_contacts: ratelimit::SlidingWindow::new(300, Duration::from_secs(3600)),
+            uploads: quota::UploadQuota::new(config.visitor_upload_bytes_per_hour, config.inbox_upload_bytes_per_hour),
         }
     }
 }
@@ -79,7 +83,7 @@ impl AppState {
             "HTTP request latency by route.",
         );
         Arc::new(AppState {
-            limits: PublicLimits::default(),
+            limits: PublicLimits::new(&core.config),
             core,
             hub,
             socket_limits: switchboard_realtime::SocketLimits::default(),
@@ -99,7 +103,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(api::routes())
         .merge(accounts::routes())
         .merge(ops::routes())
-        .merge(public::routes())
+        .merge(public::routes(&state))
         .merge(widget::routes(state.clone()))
         .route("/cable", axum::routing::get(cable::upgrade))
         .route("/attachments/{id}/{name}", axum::routing::get(uploads::download))

@@ -25,7 +25,8 @@ use crate::ratelimit::Decision;
 
 type S = State<Arc<AppState>>;
 
-pub fn routes() -> Router<Arc<AppState>> {
+pub fn routes(state: &AppState) -> Router<Arc<AppState>> {
+    let upload_limit = crate::uploads::visitor_body_limit(state);
     let inbox = Router::new()
         .route("/", get(inbox_show))
         .route("/contacts", post(contact_create))
@@ -55,7 +56,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .route(
             "/contacts/{contact_identifier}/conversations/{conversation_id}/messages",
-            get(messages).post(message_create),
+            get(messages)
+                .post(message_create)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         )
         .route(
             "/contacts/{contact_identifier}/conversations/{conversation_id}/messages/{message_id}",
@@ -235,7 +238,7 @@ async fn message_create(
 ) -> ApiResult<Response> {
     let v = visitor(&st, &p).await?;
     limit_write(&st, &v.ci.source_id, peer.ip())?;
-    let (b, files) = crate::uploads::message_body(&st, req).await?;
+    let (b, files) = crate::uploads::visitor_message_body(&st, req, &v).await?;
     Ok(ok(st
         .core
         .public_create_message(&v, p.id("conversation_id")?, &b, files)

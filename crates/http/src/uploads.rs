@@ -26,9 +26,75 @@ pub async fn message_body(st: &Arc<AppState>, req: Request) -> ApiResult<(Value,
     form_body(st, req, st.core.config.max_upload_bytes).await
 }
 
+/// Room for a visitor's form beyond its files (fields, part headers, boundaries).
+pub const FORM_OVERHEAD: u64 = 1024 * 1024;
+
+/// The largest request body a visitor may send with a message.
+pub fn visitor_body_limit(st: &AppState) -> usize {
+    usize::try_from(st.core.config.max_upload_bytes.saturating_add(FORM_OVERHEAD)).unwrap_or(usize::MAX)
+}
+
+/// A visitor's message body (Client or Widget API): the whole request at
+/// most the upload limit (plus a form's overhead), its files together at
+/// most the upload limit (413), and within the hourly budgets of the visitor
+/// and its inbox (429). Refused uploads leave nothing stored.
+pub async fn visitor_message_body(
+    st: &Arc<AppState>,
+    req: Request,
+    visitor: &switchboard_core::public::Visitor,
+) -> ApiResult<(Value, Vec<NewAttachment>)> {
+    let max = st.core.config.max_upload_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max.saturating_add(FORM_OVERHEAD)) {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let visitor_key = format!("{}:{}", visitor.inbox.id, visitor.ci.source_id);
+    let inbox_key = visitor.inbox.id.to_string();
+    let quota = &st.limits.uploads;
+    let left = quota.remaining(&visitor_key, &inbox_key, std::time::Instant::now()).0;
+    let (total, over): (u64, fn() -> ApiError) = if left < max {
+        (left, || ApiError::RateLimited(3600))
+    } else {
+        (max, || ApiError::PayloadTooLarge)
+    };
+    let (body, files) = form_body_within(st, req, max, total, over).await?;
+    let bytes: u64 = files.iter().map(|f| f.file_size.max(0) as u64).sum();
+    if !quota.try_take(&visitor_key, &inbox_key, bytes, std::time::Instant::now()) {
+        st.core.discard(&files).await;
+        return Err(ApiError::RateLimited(3600));
+    }
+    Ok((body, files))
+}
+
 /// JSON, or a multipart form whose files (each at most `max_file` bytes)
 /// are stored; the caller owns them and discards them if it fails.
 pub async fn form_body(st: &Arc<AppState>, req: Request, max_file: u64) -> ApiResult<(Value, Vec<NewAttachment>)> {
+    form_body_within(st, req, max_file, u64::MAX, || ApiError::PayloadTooLarge).await
+}
+
+/// A form's parse error: 413 when the body passed its limit, else 400.
+fn form_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge
+    } else {
+        ApiError::BadRequest(format!("Malformed form: {e}"))
+    }
+}
+
+/// Like `form_body`, with the files together at most `max_total` bytes
+/// (`over` is the error when they are not). With a bound, a refused form
+/// is read to its end (the route's body limit caps that) before answering.
+async fn form_body_within(
+    st: &Arc<AppState>,
+    req: Request,
+    max_file: u64,
+    max_total: u64,
+    over: fn() -> ApiError,
+) -> ApiResult<(Value, Vec<NewAttachment>)> {
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -41,14 +107,11 @@ pub async fn form_body(st: &Arc<AppState>, req: Request, max_file: u64) -> ApiRe
     let mut form = Multipart::from_request(req, st)
         .await
         .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?;
+    let mut total: u64 = 0;
     let mut fields = Map::new();
     let mut stored: Vec<NewAttachment> = Vec::new();
     let result = async {
-        while let Some(field) = form
-            .next_field()
-            .await
-            .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?
-        {
+        while let Some(field) = form.next_field().await.map_err(form_error)? {
             let name = field.name().unwrap_or("").to_string();
             if field.file_name().is_some() || name.starts_with("attachments") || name.contains("[attachments]") {
                 if stored.len() >= switchboard_domain::rules::MAX_ATTACHMENTS {
@@ -57,18 +120,22 @@ pub async fn form_body(st: &Arc<AppState>, req: Request, max_file: u64) -> ApiRe
                         "At most 15 attachments per message",
                     )));
                 }
-                stored.push(store_file(st, field, max_file).await?);
+                let room = max_total.saturating_sub(total);
+                let a = store_file(st, field, max_file.min(room), room < max_file).await;
+                let a = match a {
+                    Err(Overflow::Total) => return Err(over()),
+                    Err(Overflow::Other(e)) => return Err(e),
+                    Ok(a) => a,
+                };
+                total = total.saturating_add(a.file_size.max(0) as u64);
+                stored.push(a);
             } else {
                 if fields.len() >= 50 {
                     return Err(ApiError::BadRequest("Too many form fields".into()));
                 }
                 let mut field = field;
                 let mut bytes: Vec<u8> = Vec::new();
-                while let Some(chunk) = field
-                    .chunk()
-                    .await
-                    .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?
-                {
+                while let Some(chunk) = field.chunk().await.map_err(form_error)? {
                     if bytes.len() + chunk.len() > st.max_body_bytes {
                         return Err(ApiError::PayloadTooLarge);
                     }
@@ -84,6 +151,13 @@ pub async fn form_body(st: &Arc<AppState>, req: Request, max_file: u64) -> ApiRe
     .await;
     if let Err(e) = result {
         st.core.discard(&stored).await;
+        if max_total != u64::MAX {
+            // The body is bounded (a visitor's): read the rest of it, so the
+            // client, still sending, gets the answer rather than a reset.
+            while let Ok(Some(mut field)) = form.next_field().await {
+                while let Ok(Some(_)) = field.chunk().await {}
+            }
+        }
         return Err(e);
     }
     Ok((Value::Object(fields), stored))
@@ -108,13 +182,28 @@ fn insert_field(fields: &mut Map<String, Value>, name: &str, value: String) {
     }
 }
 
-/// Streams one file to the store, checking its size as it comes and its
-/// type from its bytes.
+/// Why a file was not stored: past what the request may still hold
+/// (`Total`), or anything else.
+enum Overflow {
+    Total,
+    Other(ApiError),
+}
+
+impl From<ApiError> for Overflow {
+    fn from(e: ApiError) -> Self {
+        Overflow::Other(e)
+    }
+}
+
+/// Streams one file to the store, checking its size as it comes (past
+/// `max`: `Overflow::Total` when `total_bound` says `max` is what the
+/// request had left, else 413) and its type from its bytes.
 async fn store_file(
     st: &Arc<AppState>,
     mut field: axum::extract::multipart::Field<'_>,
     max: u64,
-) -> ApiResult<NewAttachment> {
+    total_bound: bool,
+) -> Result<NewAttachment, Overflow> {
     let store = &st.core.files;
     let key = store.new_key();
     let tmp = store.temp_dir().join(format!("{}.part", uuid::Uuid::new_v4().simple()));
@@ -123,15 +212,15 @@ async fn store_file(
     let mut file = tokio::fs::File::create(&tmp).await.map_err(io)?;
     let mut head: Vec<u8> = Vec::new();
     let mut size: u64 = 0;
-    let outcome: ApiResult<()> = async {
-        while let Some(chunk) = field
-            .chunk()
-            .await
-            .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?
-        {
+    let outcome: Result<(), Overflow> = async {
+        while let Some(chunk) = field.chunk().await.map_err(form_error)? {
             size += chunk.len() as u64;
             if size > max {
-                return Err(ApiError::PayloadTooLarge);
+                return Err(if total_bound {
+                    Overflow::Total
+                } else {
+                    Overflow::Other(ApiError::PayloadTooLarge)
+                });
             }
             if head.len() < HEAD {
                 let take = (HEAD - head.len()).min(chunk.len());
@@ -150,17 +239,19 @@ async fn store_file(
     }
     if size == 0 {
         let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(ApiError::Core(switchboard_core::CoreError::invalid(
+        return Err(Overflow::Other(ApiError::Core(switchboard_core::CoreError::invalid(
             "attachments",
             "An attachment is empty",
-        )));
+        ))));
     }
     let (mime, ext) = files::sniff(&head);
     let dims = files::dimensions(mime, &head);
-    store
-        .put(&key, &tmp)
-        .await
-        .map_err(|e| ApiError::Core(switchboard_core::CoreError::Internal(format!("storing a file: {e}"))))?;
+    if let Err(e) = store.put(&key, &tmp).await {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(Overflow::Other(ApiError::Core(switchboard_core::CoreError::Internal(
+            format!("storing a file: {e}"),
+        ))));
+    }
     Ok(NewAttachment {
         file_type: files::file_type(mime),
         content_type: mime.to_string(),
@@ -232,8 +323,8 @@ pub async fn download(
 }
 
 /// `GET /avatars/{dir}/{file}`: a user's picture. Public like Chatwoot's
-/// avatars (the widget shows them on any site); the key is random and only
-/// picture types are served.
+/// avatars (the widget shows them on any site); only keys that are some
+/// user's current avatar, and only picture types, are served.
 pub async fn avatar(
     State(st): State<Arc<AppState>>,
     axum::extract::Path((dir, file)): axum::extract::Path<(String, String)>,
@@ -241,6 +332,9 @@ pub async fn avatar(
     let (stem, ext) = file.rsplit_once('.').ok_or_else(ApiError::not_found)?;
     let content_type = switchboard_core::resources::avatar_type(ext).ok_or_else(ApiError::not_found)?;
     let key = format!("{dir}/{stem}");
+    if !st.core.avatar_served(&key, ext).await? {
+        return Err(ApiError::not_found());
+    }
     let stream = st
         .core
         .files

@@ -25,6 +25,7 @@ use crate::public::{limit_new_contact, limit_write};
 type S = State<Arc<AppState>>;
 
 pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
+    let upload_limit = crate::uploads::visitor_body_limit(&state);
     Router::new()
         .route("/api/v1/widget/config", post(config))
         .route("/api/v1/widget/contact", get(contact).patch(contact_update))
@@ -43,7 +44,7 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             "/api/v1/widget/messages",
             get(messages)
                 .post(message_create)
-                .layer(axum::extract::DefaultBodyLimit::disable()),
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         )
         .route(
             "/api/v1/widget/messages/{id}",
@@ -268,7 +269,7 @@ async fn message_create(
     req: axum::extract::Request,
 ) -> ApiResult<Response> {
     limit_write(&st, &v.ci.source_id, peer.ip())?;
-    let (b, files) = crate::uploads::message_body(&st, req).await?;
+    let (b, files) = crate::uploads::visitor_message_body(&st, req, &v).await?;
     Ok(ok(st.core.widget_create_message(&v, &b, files).await?))
 }
 

@@ -3,7 +3,8 @@
 //! Recipients by event (compat §4): message and conversation events go to
 //! the agents who may see the inbox (administrators, members) and to the
 //! conversation's contact unless the event is private (notes, activity
-//! lines); assignment, team, read and first-reply events to agents only;
+//! lines) -- to the contact's session whose conversation it is, or to any
+//! of the contact's sessions that verified its identity; assignment, team, read and first-reply events to agents only;
 //! contact and inbox events to the account's agents; typing to everyone
 //! but the typer. Each event is serialised once; each recipient gets it
 //! through its socket's bounded queue, and a socket that cannot keep up is
@@ -259,13 +260,22 @@ impl Hub {
         {
             for s in subs {
                 let Principal::Contact {
-                    inbox_id, account_id, ..
+                    inbox_id,
+                    account_id,
+                    contact_inbox_id,
+                    verified,
+                    ..
                 } = &s.principal
                 else {
                     continue;
                 };
+                // An unverified session follows only its own conversations:
+                // sharing a contact (an agent linked it, or a merge) does not
+                // share another session's history.
+                let own = *verified || event.contact_inbox_id == Some(*contact_inbox_id);
                 if *account_id == event.account_id
                     && Some(*inbox_id) == event.inbox_id
+                    && own
                     && event.performer_is_not(Performer::Contact(contact_id))
                 {
                     self.send(s, &body);

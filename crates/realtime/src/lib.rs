@@ -30,6 +30,11 @@ pub enum Principal {
         account_id: i64,
         contact_id: i64,
         inbox_id: i64,
+        /// The contact inbox (visitor session) the pubsub token belongs to.
+        contact_inbox_id: i64,
+        /// The session proved the contact's identifier (HMAC): it follows
+        /// every conversation of the contact in its inbox, not only its own.
+        verified: bool,
     },
 }
 

@@ -247,6 +247,16 @@ impl Tx for SqlTx {
             .map_err(map_err)
     }
 
+    async fn avatar_in_use(&mut self, suffix: &str) -> StoreResult<bool> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE avatar_url LIKE $1 LIMIT 1) a")
+                .bind(format!("%{suffix}"))
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
     async fn find_user_by_email(&mut self, email: &str) -> StoreResult<Option<User>> {
         sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users WHERE email = $1"))
             .bind(email)

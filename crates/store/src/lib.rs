@@ -73,6 +73,9 @@ pub trait Tx: Send {
     async fn insert_user(&mut self, u: &NewUser, now: i64) -> StoreResult<User>;
     async fn get_user(&mut self, id: i64) -> StoreResult<Option<User>>;
     async fn find_user_by_email(&mut self, email: &str) -> StoreResult<Option<User>>;
+    /// Whether some user's avatar URL ends with `suffix` (`/avatars/<key>.<ext>`;
+    /// no LIKE wildcards in it).
+    async fn avatar_in_use(&mut self, suffix: &str) -> StoreResult<bool>;
     async fn update_user(&mut self, u: &User) -> StoreResult<()>;
     async fn set_access_token(&mut self, owner_type: &str, owner_id: i64, token: &str, now: i64) -> StoreResult<()>;
     async fn get_access_token(&mut self, owner_type: &str, owner_id: i64) -> StoreResult<Option<String>>;

@@ -146,6 +146,12 @@ pub struct Options {
     /// Largest attachment in megabytes [default: 40].
     #[arg(long, env = "SWITCHBOARD_MAX_UPLOAD_MB")]
     pub max_upload_mb: Option<u64>,
+    /// Megabytes one visitor (Client or Widget API) may upload per hour [default: 100].
+    #[arg(long, env = "SWITCHBOARD_VISITOR_UPLOAD_MB_PER_HOUR")]
+    pub visitor_upload_mb_per_hour: Option<u64>,
+    /// Megabytes the visitors of one inbox may upload per hour [default: 2048].
+    #[arg(long, env = "SWITCHBOARD_INBOX_UPLOAD_MB_PER_HOUR")]
+    pub inbox_upload_mb_per_hour: Option<u64>,
     /// Telegram Bot API base URL; a local Bot API server or a test double
     /// may stand in [default: https://api.telegram.org].
     #[arg(long, env = "SWITCHBOARD_TELEGRAM_API_URL")]
@@ -215,6 +221,8 @@ pub struct Settings {
     pub redis_namespace: String,
     pub storage_dir: String,
     pub max_upload_bytes: u64,
+    pub visitor_upload_bytes_per_hour: u64,
+    pub inbox_upload_bytes_per_hour: u64,
     pub telegram_api_url: String,
     pub whatsapp_api_url: String,
     pub channel_rate_limits: bool,
@@ -266,6 +274,8 @@ impl Settings {
             redis_namespace: pick!(redis_namespace, "switchboard".to_string()),
             storage_dir: pick!(storage_dir, "storage".to_string()),
             max_upload_bytes: pick!(max_upload_mb, 40).max(1) * 1024 * 1024,
+            visitor_upload_bytes_per_hour: pick!(visitor_upload_mb_per_hour, 100).saturating_mul(1024 * 1024),
+            inbox_upload_bytes_per_hour: pick!(inbox_upload_mb_per_hour, 2048).saturating_mul(1024 * 1024),
             telegram_api_url: pick!(telegram_api_url, "https://api.telegram.org".to_string())
                 .trim_end_matches('/')
                 .to_string(),

@@ -59,6 +59,8 @@ pub fn build_core(s: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Arc<Cor
         delivery_retention: s.delivery_retention,
         storage_dir: s.storage_dir.clone().into(),
         max_upload_bytes: s.max_upload_bytes,
+        visitor_upload_bytes_per_hour: s.visitor_upload_bytes_per_hour,
+        inbox_upload_bytes_per_hour: s.inbox_upload_bytes_per_hour,
         s3: s.s3.clone(),
         telegram_api_url: s.telegram_api_url.clone(),
         whatsapp_api_url: s.whatsapp_api_url.clone(),
