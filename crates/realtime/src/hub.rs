@@ -4,7 +4,8 @@
 //! the agents who may see the inbox (administrators, members) and to the
 //! conversation's contact unless the event is private (notes, activity
 //! lines) -- to the contact's session whose conversation it is, or to any
-//! of the contact's sessions that verified its identity; assignment, team, read and first-reply events to agents only;
+//! of the contact's sessions that verified its identity; assignment, team,
+//! read and first-reply events to agents only;
 //! contact and inbox events to the account's agents; typing to everyone
 //! but the typer. Each event is serialised once; each recipient gets it
 //! through its socket's bounded queue, and a socket that cannot keep up is
