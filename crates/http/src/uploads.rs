@@ -108,6 +108,7 @@ async fn form_body_within(
         .await
         .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?;
     let mut total: u64 = 0;
+    let mut text_bytes: usize = 0;
     let mut fields = Map::new();
     let mut stored: Vec<NewAttachment> = Vec::new();
     let result = async {
@@ -136,7 +137,9 @@ async fn form_body_within(
                 let mut field = field;
                 let mut bytes: Vec<u8> = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(form_error)? {
-                    if bytes.len() + chunk.len() > st.max_body_bytes {
+                    // All text fields together within the JSON body limit.
+                    text_bytes += chunk.len();
+                    if text_bytes > st.max_body_bytes {
                         return Err(ApiError::PayloadTooLarge);
                     }
                     bytes.extend_from_slice(&chunk);
