@@ -1,13 +1,12 @@
 //! The Application API (`/api/v1/...`) and sign-in. Handlers only translate
 //! HTTP to use cases; every rule lives in `switchboard-core`.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,6 +17,7 @@ use switchboard_core::inboxes::MemberChange;
 use switchboard_core::params::Params;
 
 use crate::AppState;
+use crate::client_ip::ClientIp;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Acct, Authed, Ids, JsonBody, QueryParams};
 use crate::ratelimit::Decision;
@@ -155,16 +155,11 @@ fn ok(v: Value) -> Response {
 
 // ---- auth and profile ----
 
-async fn sign_in(
-    State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+async fn sign_in(State(st): S, ClientIp(ip): ClientIp, JsonBody(body): JsonBody) -> ApiResult<Response> {
     let p = Params::new(&body);
     let email = p.str("email")?.unwrap_or_default();
     let password = p.str("password")?.unwrap_or_default();
     let now = Instant::now();
-    let ip = peer.ip();
     if let Decision::Limited { retry_after } = st.signin.check(&email, ip, now) {
         return Err(ApiError::RateLimited(retry_after.as_secs() + 1));
     }

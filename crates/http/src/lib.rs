@@ -5,6 +5,7 @@
 pub mod api;
 pub mod cable;
 pub mod channels;
+pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -46,6 +47,24 @@ impl Default for PublicLimits {
     }
 }
 
+/// Settings of the HTTP surface.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: client_ip::TrustedProxies,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            max_body_bytes: 2 * 1024 * 1024,
+            trusted_proxies: client_ip::TrustedProxies::default(),
+        }
+    }
+}
+
 pub struct AppState {
     pub limits: PublicLimits,
     pub core: Arc<Core>,
@@ -55,6 +74,7 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     pub signin: ratelimit::SignInGuard,
     pub max_body_bytes: usize,
+    pub trusted_proxies: client_ip::TrustedProxies,
     pub started: Instant,
 }
 
@@ -63,7 +83,7 @@ impl AppState {
         core: Arc<Core>,
         hub: Arc<switchboard_realtime::Hub>,
         shutdown: tokio::sync::watch::Receiver<bool>,
-        max_body_bytes: usize,
+        config: HttpConfig,
     ) -> Arc<Self> {
         let metrics = Arc::new(metrics::Metrics::new());
         metrics.describe(
@@ -84,7 +104,8 @@ impl AppState {
             shutdown,
             metrics,
             signin: ratelimit::SignInGuard::new(ratelimit::SignInLimits::default()),
-            max_body_bytes,
+            max_body_bytes: config.max_body_bytes,
+            trusted_proxies: config.trusted_proxies,
             started: Instant::now(),
         })
     }

@@ -172,6 +172,10 @@ pub struct Options {
     /// Days finished webhook deliveries and dead jobs are kept [default: 30].
     #[arg(long, env = "SWITCHBOARD_DELIVERY_RETENTION_DAYS")]
     pub delivery_retention_days: Option<u64>,
+    /// Proxies whose X-Forwarded-For names the client: comma-separated CIDRs or
+    /// addresses, e.g. `10.0.0.0/8,192.0.2.7` [default: none; the header is ignored].
+    #[arg(long, env = "SWITCHBOARD_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
     /// Log as JSON lines instead of text [default: false].
     #[arg(long, env = "SWITCHBOARD_LOG_JSON")]
     pub log_json: Option<bool>,
@@ -210,6 +214,8 @@ pub struct Settings {
     pub mail_inbound_domain: Option<String>,
     pub imap_poll_interval: Duration,
     pub s3: Option<switchboard_core::S3Config>,
+    /// Comma-separated CIDRs, checked when the server starts.
+    pub trusted_proxies: String,
     pub log_json: bool,
     pub log: String,
 }
@@ -282,6 +288,7 @@ impl Settings {
             },
             event_retention: Duration::from_secs(pick!(event_retention_days, 7).max(1) * 86_400),
             delivery_retention: Duration::from_secs(pick!(delivery_retention_days, 30).max(1) * 86_400),
+            trusted_proxies: pick!(trusted_proxies, String::new()),
             log_json: pick!(log_json, false),
             log: pick!(log, "info".to_string()),
             listen,

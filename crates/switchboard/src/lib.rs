@@ -118,7 +118,13 @@ pub async fn start_with(s: &Settings, core: Arc<Core>, run_jobs: bool) -> anyhow
         None => None,
     };
     tokio::spawn(switchboard_http::cable::fan_out(core.clone(), hub.clone(), backplane));
-    let state = switchboard_http::AppState::new(core.clone(), hub, rx.clone(), s.max_body_bytes);
+    let trusted_proxies = switchboard_http::client_ip::TrustedProxies::parse(&s.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
+    let config = switchboard_http::HttpConfig {
+        max_body_bytes: s.max_body_bytes,
+        trusted_proxies,
+    };
+    let state = switchboard_http::AppState::new(core.clone(), hub, rx.clone(), config);
     let app = switchboard_http::router(state);
     let mut http_rx = rx.clone();
     let http = tokio::spawn(async move {

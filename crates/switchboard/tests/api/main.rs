@@ -24,6 +24,7 @@ mod nodes;
 mod public;
 mod resources;
 mod search;
+mod security_limits;
 mod telegram;
 mod tenancy;
 mod walkthrough;

@@ -1,0 +1,132 @@
+//! What an anonymous caller can hold or spoil, each test written as the
+//! attack: a forged X-Forwarded-For, password spraying.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::both;
+use crate::helpers::{Db, TestApp};
+
+/// A server that believes X-Forwarded-For from loopback (as behind a proxy
+/// on the same host).
+async fn behind_proxy(db: Db) -> Option<TestApp> {
+    TestApp::spawn_with(db, |o| {
+        o.trusted_proxies = Some("127.0.0.0/8, ::1".into());
+    })
+    .await
+}
+
+async fn sign_in(app: &TestApp, email: &str, password: &str, forwarded_for: Option<&str>) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(format!("{}/auth/sign_in", app.base))
+        .json(&json!({ "email": email, "password": password }));
+    if let Some(xff) = forwarded_for {
+        req = req.header("x-forwarded-for", xff);
+    }
+    req.send().await.unwrap()
+}
+
+async fn forged_forwarded_for_does_not_evade_limits(app: TestApp) {
+    // No proxy is trusted: each attempt claims a new address, all count as
+    // the one they came from (30 attempts per address per 5 minutes).
+    let mut statuses = Vec::new();
+    for i in 0..31 {
+        let r = sign_in(
+            &app,
+            &format!("nobody{i}@acme.test"),
+            "guess",
+            Some(&format!("198.51.100.{i}")),
+        )
+        .await;
+        statuses.push(r.status());
+    }
+    assert!(
+        statuses[..30].iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[30], StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}
+both!(forged_forwarded_for_does_not_evade_limits);
+
+async fn a_trusted_proxy_names_the_client(db: Db) {
+    let Some(app) = behind_proxy(db).await else {
+        return;
+    };
+    // Forty users behind the proxy each have their own budget.
+    for i in 0..40 {
+        let r = sign_in(
+            &app,
+            &format!("nobody{i}@acme.test"),
+            "guess",
+            Some(&format!("203.0.113.{i}")),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "user {i}");
+    }
+    // One client cannot rotate by forging what the proxy appends to.
+    let mut last = StatusCode::OK;
+    for i in 0..31 {
+        let xff = format!("10.9.{i}.1, 198.51.100.99");
+        last = sign_in(&app, &format!("other{i}@acme.test"), "guess", Some(&xff))
+            .await
+            .status();
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trusted_proxy_names_the_client_sqlite() {
+    a_trusted_proxy_names_the_client(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trusted_proxy_names_the_client_postgres() {
+    a_trusted_proxy_names_the_client(Db::Postgres).await;
+}
+
+async fn password_spraying_does_not_lock_the_owner_out(db: Db) {
+    let Some(app) = behind_proxy(db).await else {
+        return;
+    };
+    let owner = "alice@acme.test";
+    let password = "correct horse battery";
+    let home = "192.0.2.10";
+    let r = sign_in(&app, owner, password, Some(home)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // Twenty addresses guess six times each.
+    let mut limited = 0;
+    for a in 0..20 {
+        let from = format!("198.51.100.{a}");
+        for _ in 0..6 {
+            let r = sign_in(&app, owner, "wrong guess", Some(&from)).await;
+            match r.status() {
+                StatusCode::UNAUTHORIZED => {}
+                StatusCode::TOO_MANY_REQUESTS => {
+                    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+                    assert!(retry > 0 && retry <= 15 * 60, "{retry}");
+                    limited += 1;
+                }
+                s => panic!("{s}"),
+            }
+        }
+    }
+    // Each attacker address is stopped after five failures.
+    assert_eq!(limited, 20);
+    // The owner, from the usual address, still gets in.
+    let r = sign_in(&app, owner, password, Some(home)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_spraying_does_not_lock_the_owner_out_sqlite() {
+    password_spraying_does_not_lock_the_owner_out(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_spraying_does_not_lock_the_owner_out_postgres() {
+    password_spraying_does_not_lock_the_owner_out(Db::Postgres).await;
+}
