@@ -155,7 +155,25 @@ fn ok(v: Value) -> Response {
 
 // ---- auth and profile ----
 
-async fn sign_in(State(st): S, ClientIp(ip): ClientIp, JsonBody(body): JsonBody) -> ApiResult<Response> {
+/// Signs in and sets the dashboard's cookies. A browser on another site must
+/// not be able to sign its visitor in to an account of the attacker's (login
+/// CSRF): the body must be JSON (a cross-site form cannot send that type
+/// without the browser asking first) and an `Origin`, when sent, must be
+/// ours. API clients send no `Origin` and are unaffected.
+async fn sign_in(
+    State(st): S,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    if !crate::session::same_origin_or_none(&headers, st.core.public_url()) {
+        return Err(ApiError::Core(switchboard_core::CoreError::Forbidden(
+            "Cross-origin sign-in refused".into(),
+        )));
+    }
+    if !is_json(&headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
     let p = Params::new(&body);
     let email = p.str("email")?.unwrap_or_default();
     let password = p.str("password")?.unwrap_or_default();
@@ -196,6 +214,16 @@ async fn sign_in(State(st): S, ClientIp(ip): ClientIp, JsonBody(body): JsonBody)
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `application/json` or `application/<something>+json`, parameters allowed.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|v| v == "application/json" || (v.starts_with("application/") && v.ends_with("+json")))
 }
 
 async fn sign_out(State(st): S, Authed(p): Authed, headers: HeaderMap) -> ApiResult<Response> {

@@ -1,5 +1,5 @@
 //! What an anonymous caller can hold or spoil, each test written as the
-//! attack: a forged X-Forwarded-For, password spraying.
+//! attack: a forged X-Forwarded-For, password spraying, login CSRF.
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -130,3 +130,52 @@ async fn password_spraying_does_not_lock_the_owner_out_sqlite() {
 async fn password_spraying_does_not_lock_the_owner_out_postgres() {
     password_spraying_does_not_lock_the_owner_out(Db::Postgres).await;
 }
+
+async fn cross_site_sign_in_sets_nothing(app: TestApp) {
+    let url = format!("{}/auth/sign_in", app.base);
+    let creds = json!({ "email": "alice@acme.test", "password": "correct horse battery" }).to_string();
+    // A cross-site form posting JSON-looking text/plain.
+    let r = app
+        .client
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body(creds.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(r.headers().get("set-cookie").is_none());
+    assert!(r.json::<serde_json::Value>().await.unwrap()["error"].is_string());
+    // JSON from another site's page.
+    for origin in ["https://evil.example", "null"] {
+        let r = app
+            .client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("origin", origin)
+            .body(creds.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{origin}");
+        assert!(r.headers().get("set-cookie").is_none());
+        assert!(r.headers().get("access-token").is_none());
+    }
+    // Our own page, and an API client without Origin, sign in.
+    let ours = app.base.clone();
+    for origin in [Some(ours.as_str()), None] {
+        let mut req = app
+            .client
+            .post(&url)
+            .header("content-type", "application/json; charset=utf-8")
+            .body(creds.clone());
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{origin:?}");
+        assert!(r.headers().get("set-cookie").is_some());
+    }
+    app.stop().await;
+}
+both!(cross_site_sign_in_sets_nothing);
