@@ -176,6 +176,10 @@ pub struct Options {
     /// addresses, e.g. `10.0.0.0/8,192.0.2.7` [default: none; the header is ignored].
     #[arg(long, env = "SWITCHBOARD_TRUSTED_PROXIES")]
     pub trusted_proxies: Option<String>,
+    /// Bearer token that opens /metrics to callers other than this machine's
+    /// loopback [default: none; /metrics answers loopback only].
+    #[arg(long, env = "SWITCHBOARD_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Log as JSON lines instead of text [default: false].
     #[arg(long, env = "SWITCHBOARD_LOG_JSON")]
     pub log_json: Option<bool>,
@@ -216,6 +220,7 @@ pub struct Settings {
     pub s3: Option<switchboard_core::S3Config>,
     /// Comma-separated CIDRs, checked when the server starts.
     pub trusted_proxies: String,
+    pub metrics_token: Option<String>,
     pub log_json: bool,
     pub log: String,
 }
@@ -289,6 +294,11 @@ impl Settings {
             event_retention: Duration::from_secs(pick!(event_retention_days, 7).max(1) * 86_400),
             delivery_retention: Duration::from_secs(pick!(delivery_retention_days, 30).max(1) * 86_400),
             trusted_proxies: pick!(trusted_proxies, String::new()),
+            metrics_token: cli
+                .metrics_token
+                .clone()
+                .or(file.metrics_token.clone())
+                .filter(|t| !t.is_empty()),
             log_json: pick!(log_json, false),
             log: pick!(log, "info".to_string()),
             listen,

@@ -123,6 +123,7 @@ pub async fn start_with(s: &Settings, core: Arc<Core>, run_jobs: bool) -> anyhow
     let config = switchboard_http::HttpConfig {
         max_body_bytes: s.max_body_bytes,
         trusted_proxies,
+        metrics_token: s.metrics_token.clone(),
     };
     let state = switchboard_http::AppState::new(core.clone(), hub, rx.clone(), config);
     let app = switchboard_http::router(state);

@@ -1,17 +1,20 @@
 //! What an anonymous caller can hold or spoil, each test written as the
-//! attack: a forged X-Forwarded-For, password spraying, login CSRF.
+//! attack: invented methods against `/metrics`, a forged X-Forwarded-For,
+//! password spraying, login CSRF.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::both;
 use crate::helpers::{Db, TestApp};
 
 /// A server that believes X-Forwarded-For from loopback (as behind a proxy
-/// on the same host).
-async fn behind_proxy(db: Db) -> Option<TestApp> {
+/// on the same host), optionally with a metrics token.
+async fn behind_proxy(db: Db, metrics_token: Option<&str>) -> Option<TestApp> {
+    let token = metrics_token.map(str::to_string);
     TestApp::spawn_with(db, |o| {
         o.trusted_proxies = Some("127.0.0.0/8, ::1".into());
+        o.metrics_token = token;
     })
     .await
 }
@@ -25,6 +28,91 @@ async fn sign_in(app: &TestApp, email: &str, password: &str, forwarded_for: Opti
         req = req.header("x-forwarded-for", xff);
     }
     req.send().await.unwrap()
+}
+
+/// The `http_requests_total` series `/metrics` shows.
+async fn request_series(app: &TestApp) -> Vec<String> {
+    let r = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.text()
+        .await
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("http_requests_total{"))
+        .map(|l| l.rsplit_once(' ').map(|(series, _)| series).unwrap_or(l).to_string())
+        .collect()
+}
+
+async fn invented_methods_do_not_grow_metrics(app: TestApp) {
+    let before = request_series(&app).await;
+    for i in 0..500 {
+        let method = Method::from_bytes(format!("X{i}SPAM").as_bytes()).unwrap();
+        let r = app
+            .client
+            .request(method, format!("{}/health", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error(), "{}", r.status());
+    }
+    let after = request_series(&app).await;
+    assert!(after.iter().all(|s| !s.contains("SPAM")), "{after:?}");
+    // At most the one `other` series for /health and the /metrics read itself.
+    assert!(after.len() <= before.len() + 2, "{} -> {}", before.len(), after.len());
+    assert!(after.iter().any(|s| s.contains("method=\"other\"")), "{after:?}");
+    app.stop().await;
+}
+both!(invented_methods_do_not_grow_metrics);
+
+async fn metrics_are_for_this_machine_or_the_token(db: Db) {
+    let Some(app) = behind_proxy(db, Some("s3cret-metrics")).await else {
+        return;
+    };
+    let url = format!("{}/metrics", app.base);
+    // Straight from loopback: shown.
+    let r = app.client.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // An outsider through the trusted proxy: a missing page.
+    for auth in [None, Some("Bearer wrong"), Some("s3cret-metrics")] {
+        let mut req = app.client.get(&url).header("x-forwarded-for", "203.0.113.7");
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{auth:?}");
+        assert!(!r.text().await.unwrap().contains("http_requests_total"));
+    }
+    // A proxy on this host that names a loopback client is still a proxy.
+    let r = app
+        .client
+        .get(&url)
+        .header("x-forwarded-for", "127.0.0.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // The token opens it to anyone.
+    let r = app
+        .client
+        .get(&url)
+        .header("x-forwarded-for", "203.0.113.7")
+        .header("authorization", "Bearer s3cret-metrics")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("http_requests_total{"));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_for_this_machine_or_the_token_sqlite() {
+    metrics_are_for_this_machine_or_the_token(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_for_this_machine_or_the_token_postgres() {
+    metrics_are_for_this_machine_or_the_token(Db::Postgres).await;
 }
 
 async fn forged_forwarded_for_does_not_evade_limits(app: TestApp) {
@@ -51,7 +139,7 @@ async fn forged_forwarded_for_does_not_evade_limits(app: TestApp) {
 both!(forged_forwarded_for_does_not_evade_limits);
 
 async fn a_trusted_proxy_names_the_client(db: Db) {
-    let Some(app) = behind_proxy(db).await else {
+    let Some(app) = behind_proxy(db, None).await else {
         return;
     };
     // Forty users behind the proxy each have their own budget.
@@ -88,7 +176,7 @@ async fn a_trusted_proxy_names_the_client_postgres() {
 }
 
 async fn password_spraying_does_not_lock_the_owner_out(db: Db) {
-    let Some(app) = behind_proxy(db).await else {
+    let Some(app) = behind_proxy(db, None).await else {
         return;
     };
     let owner = "alice@acme.test";
