@@ -13,6 +13,7 @@ pub mod ops;
 pub mod public;
 pub mod ratelimit;
 pub mod search;
+pub mod server;
 pub mod session;
 pub mod uploads;
 pub mod widget;
@@ -56,6 +57,8 @@ pub struct HttpConfig {
     pub trusted_proxies: client_ip::TrustedProxies,
     /// A bearer token that opens `/metrics` to callers other than loopback.
     pub metrics_token: Option<String>,
+    /// Open WebSockets (`/cable`) per client address.
+    pub max_websockets_per_ip: u32,
 }
 
 impl Default for HttpConfig {
@@ -64,6 +67,7 @@ impl Default for HttpConfig {
             max_body_bytes: 2 * 1024 * 1024,
             trusted_proxies: client_ip::TrustedProxies::default(),
             metrics_token: None,
+            max_websockets_per_ip: 128,
         }
     }
 }
@@ -79,6 +83,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     pub trusted_proxies: client_ip::TrustedProxies,
     pub metrics_token: Option<String>,
+    /// Open WebSockets per client address.
+    pub websockets: Arc<server::OpenCounter>,
     pub started: Instant,
 }
 
@@ -111,6 +117,7 @@ impl AppState {
             max_body_bytes: config.max_body_bytes,
             trusted_proxies: config.trusted_proxies,
             metrics_token: config.metrics_token.filter(|t| !t.is_empty()),
+            websockets: server::OpenCounter::new(usize::MAX, config.max_websockets_per_ip),
             started: Instant::now(),
         })
     }

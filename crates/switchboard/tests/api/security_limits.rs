@@ -1,6 +1,6 @@
 //! What an anonymous caller can hold or spoil, each test written as the
 //! attack: invented methods against `/metrics`, a forged X-Forwarded-For,
-//! password spraying, login CSRF.
+//! password spraying, login CSRF, one address opening every socket.
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -267,3 +267,42 @@ async fn cross_site_sign_in_sets_nothing(app: TestApp) {
     app.stop().await;
 }
 both!(cross_site_sign_in_sets_nothing);
+
+async fn one_address_cannot_hold_every_socket(db: Db) {
+    let Some(app) = TestApp::spawn_with(db, |o| o.max_websockets_per_ip = Some(3)).await else {
+        return;
+    };
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(crate::cable_client::Cable::connect(&app).await);
+    }
+    let url = format!("{}/cable", app.base.replace("http://", "ws://"));
+    match tokio_tungstenite::connect_async(url.as_str()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
+            assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS)
+        }
+        other => panic!("a fourth socket from one address: {:?}", other.map(|(_, r)| r.status())),
+    }
+    // A closed socket frees its place.
+    drop(held.pop());
+    let mut opened = false;
+    for _ in 0..50 {
+        if tokio_tungstenite::connect_async(url.as_str()).await.is_ok() {
+            opened = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(opened);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_hold_every_socket_sqlite() {
+    one_address_cannot_hold_every_socket(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_hold_every_socket_postgres() {
+    one_address_cannot_hold_every_socket(Db::Postgres).await;
+}
