@@ -2,19 +2,20 @@
 //! invite, people accept), "forgot password" (Chatwoot's `/auth/password`),
 //! and "sign out everywhere". Rules live in `switchboard_core::invitations`.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 use switchboard_core::params::Params;
 
 use crate::AppState;
+use crate::client_ip::ClientIp;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Acct, Authed, Ids, JsonBody, QueryParams};
 use crate::ratelimit::{Decision, SlidingWindow};
@@ -69,14 +70,10 @@ fn limited(d: Decision) -> ApiResult<()> {
 
 /// `POST /auth/password {email}`: the same answer whether or not the
 /// address has a user (devise_token_auth's shape).
-async fn password_forgot(
-    State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Response> {
+async fn password_forgot(State(st): S, ClientIp(ip): ClientIp, JsonBody(b): JsonBody) -> ApiResult<Response> {
     let now = Instant::now();
     let email = Params::new(&b).str("email")?.unwrap_or_default().trim().to_lowercase();
-    limited(st.accounts.reset_per_ip.check_and_record(&peer.ip().to_string(), now))?;
+    limited(st.accounts.reset_per_ip.check_and_record(&ip.to_string(), now))?;
     let message = "If this address has a login, a link to choose a new password is on its way.";
     // Over the per-address limit the answer is the same, and nothing is sent.
     if st.accounts.reset_per_email.check_and_record(&email, now).is_allowed() {
@@ -86,15 +83,11 @@ async fn password_forgot(
 }
 
 /// `PUT /auth/password {reset_password_token, password, password_confirmation}`.
-async fn password_reset(
-    State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Response> {
+async fn password_reset(State(st): S, ClientIp(ip): ClientIp, JsonBody(b): JsonBody) -> ApiResult<Response> {
     limited(
         st.accounts
             .links_per_ip
-            .check_and_record(&peer.ip().to_string(), Instant::now()),
+            .check_and_record(&ip.to_string(), Instant::now()),
     )?;
     st.core.reset_password(&b).await?;
     Ok(Json(json!({
@@ -104,30 +97,29 @@ async fn password_reset(
     .into_response())
 }
 
-async fn invitation_show(
-    State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    q: QueryParams,
-) -> ApiResult<Response> {
+async fn invitation_show(State(st): S, ClientIp(ip): ClientIp, q: QueryParams) -> ApiResult<Response> {
     limited(
         st.accounts
             .links_per_ip
-            .check_and_record(&peer.ip().to_string(), Instant::now()),
+            .check_and_record(&ip.to_string(), Instant::now()),
     )?;
     let token = q.get("token").unwrap_or("");
     Ok(Json(st.core.invitation_info(token).await?).into_response())
 }
 
-/// `POST /auth/invitation {token, password, name?}`: accepts and signs in.
+/// `POST /auth/invitation {token, password, name?}`: accepts and signs in,
+/// so another site may not post it (the same rules as sign-in).
 async fn invitation_accept(
     State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
+    crate::api::cookie_sign_in_allowed(&st, &headers)?;
     limited(
         st.accounts
             .links_per_ip
-            .check_and_record(&peer.ip().to_string(), Instant::now()),
+            .check_and_record(&ip.to_string(), Instant::now()),
     )?;
     let user = st.core.accept_invitation_by_link(&b).await?;
     let session = st.core.open_session(user).await?;

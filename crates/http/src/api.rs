@@ -1,13 +1,12 @@
 //! The Application API (`/api/v1/...`) and sign-in. Handlers only translate
 //! HTTP to use cases; every rule lives in `switchboard-core`.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,6 +17,7 @@ use switchboard_core::inboxes::MemberChange;
 use switchboard_core::params::Params;
 
 use crate::AppState;
+use crate::client_ip::ClientIp;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Acct, Authed, Ids, JsonBody, QueryParams};
 use crate::ratelimit::Decision;
@@ -189,16 +189,22 @@ fn ok(v: Value) -> Response {
 
 // ---- auth and profile ----
 
+/// Signs in and sets the dashboard's cookies. A browser on another site must
+/// not be able to sign its visitor in to an account of the attacker's (login
+/// CSRF): the body must be JSON (a cross-site form cannot send that type
+/// without the browser asking first) and an `Origin`, when sent, must be
+/// ours. API clients send no `Origin` and are unaffected.
 async fn sign_in(
     State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
+    cookie_sign_in_allowed(&st, &headers)?;
     let p = Params::new(&body);
     let email = p.str("email")?.unwrap_or_default();
     let password = p.str("password")?.unwrap_or_default();
     let now = Instant::now();
-    let ip = peer.ip();
     if let Decision::Limited { retry_after } = st.signin.check(&email, ip, now) {
         return Err(ApiError::RateLimited(retry_after.as_secs() + 1));
     }
@@ -243,6 +249,30 @@ pub(crate) async fn signed_in(st: &AppState, s: switchboard_core::auth::SignIn) 
     Ok(resp)
 }
 
+/// What every request that signs in (and sets cookies) must be: JSON, from
+/// no site or ours.
+pub(crate) fn cookie_sign_in_allowed(st: &AppState, headers: &HeaderMap) -> ApiResult<()> {
+    if !crate::session::same_origin_or_none(headers, st.core.public_url()) {
+        return Err(ApiError::Core(switchboard_core::CoreError::Forbidden(
+            "Cross-origin sign-in refused".into(),
+        )));
+    }
+    if !is_json(headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    Ok(())
+}
+
+/// `application/json` or `application/<something>+json`, parameters allowed.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|v| v == "application/json" || (v.starts_with("application/") && v.ends_with("+json")))
+}
+
 async fn sign_out(State(st): S, Authed(p): Authed, headers: HeaderMap) -> ApiResult<Response> {
     let client = headers
         .get("client")
@@ -271,7 +301,7 @@ async fn profile(State(st): S, Authed(p): Authed) -> ApiResult<Response> {
 async fn profile_update(
     State(st): S,
     Authed(p): Authed,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     req: axum::extract::Request,
 ) -> ApiResult<Response> {
     let max = switchboard_core::resources::AVATAR_MAX_BYTES as u64;
@@ -284,7 +314,7 @@ async fn profile_update(
     // A password change checks the current password: throttled like
     // sign-in, so a stolen session cannot guess it at will.
     let changes_password = Params::new(&b).nested_or_self("profile").has("password");
-    let (ip, now) = (peer.ip(), Instant::now());
+    let now = Instant::now();
     if changes_password && let Decision::Limited { retry_after } = st.signin.check(&p.user.email, ip, now) {
         st.core.discard(&files).await;
         return Err(ApiError::RateLimited(retry_after.as_secs() + 1));

@@ -14,6 +14,8 @@ use switchboard_domain::Availability;
 use switchboard_realtime::{AgentAvailability, Authorizer, Principal, cable::PROTOCOL};
 
 use crate::AppState;
+use crate::client_ip::{ClientIp, limit_key};
+use crate::error::ApiError;
 
 /// Resolves RoomChannel identifiers: agents by user id + pubsub token +
 /// account membership, contacts by a contact inbox's pubsub token (that
@@ -79,17 +81,32 @@ impl Authorizer for CoreAuthorizer {
     }
 }
 
-pub async fn upgrade(State(st): State<Arc<AppState>>, ws: WebSocketUpgrade) -> Response {
+/// Opens a socket, unless the client address already holds its share
+/// (`429`): each socket is a descriptor and a task for as long as it lives.
+pub async fn upgrade(
+    State(st): State<Arc<AppState>>,
+    ClientIp(client): ClientIp,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let Some(slot) = st.websockets.try_acquire(Some(limit_key(client))) else {
+        return Err(ApiError::Core(switchboard_core::CoreError::TooManyRequests(
+            "Too many open sockets from this address".into(),
+        )));
+    };
     let limits = st.socket_limits;
     let hub = st.hub.clone();
     let auth: Arc<dyn Authorizer> = Arc::new(CoreAuthorizer(st.core.clone()));
     let shutdown = st.shutdown.clone();
-    ws.protocols([PROTOCOL])
+    Ok(ws
+        .protocols([PROTOCOL])
         .max_message_size(limits.max_frame)
         .max_frame_size(limits.max_frame)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| switchboard_realtime::socket::serve(socket, hub, auth, limits, shutdown))
+        .on_upgrade(move |socket| async move {
+            switchboard_realtime::socket::serve(socket, hub, auth, limits, shutdown).await;
+            drop(slot);
+        }))
 }
 
 /// Keeps the hub in step with committed events: routes them to sockets,

@@ -10,6 +10,7 @@ pub enum ApiError {
     Core(CoreError),
     BadRequest(String),
     PayloadTooLarge,
+    UnsupportedMediaType,
     RateLimited(u64),
 }
 
@@ -57,6 +58,10 @@ impl IntoResponse for ApiError {
             ApiError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 json!({ "error": "Request body is too large" }),
+            ),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                json!({ "error": "The request body must be JSON (Content-Type: application/json)" }),
             ),
             ApiError::RateLimited(secs) => {
                 let mut r = (

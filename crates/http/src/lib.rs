@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api;
 pub mod cable;
 pub mod channels;
+pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -14,6 +15,7 @@ pub mod public;
 pub mod quota;
 pub mod ratelimit;
 pub mod search;
+pub mod server;
 pub mod session;
 pub mod uploads;
 pub mod widget;
@@ -51,6 +53,30 @@ impl PublicLimits {
     }
 }
 
+/// Settings of the HTTP surface.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: client_ip::TrustedProxies,
+    /// A bearer token that opens `/metrics` to callers other than loopback.
+    pub metrics_token: Option<String>,
+    /// Open WebSockets (`/cable`) per client address.
+    pub max_websockets_per_ip: u32,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            max_body_bytes: 2 * 1024 * 1024,
+            trusted_proxies: client_ip::TrustedProxies::default(),
+            metrics_token: None,
+            max_websockets_per_ip: 128,
+        }
+    }
+}
+
 pub struct AppState {
     pub limits: PublicLimits,
     pub core: Arc<Core>,
@@ -61,6 +87,10 @@ pub struct AppState {
     pub signin: ratelimit::SignInGuard,
     pub accounts: accounts::AccountLimits,
     pub max_body_bytes: usize,
+    pub trusted_proxies: client_ip::TrustedProxies,
+    pub metrics_token: Option<String>,
+    /// Open WebSockets per client address.
+    pub websockets: Arc<server::OpenCounter>,
     pub started: Instant,
 }
 
@@ -69,7 +99,7 @@ impl AppState {
         core: Arc<Core>,
         hub: Arc<switchboard_realtime::Hub>,
         shutdown: tokio::sync::watch::Receiver<bool>,
-        max_body_bytes: usize,
+        config: HttpConfig,
     ) -> Arc<Self> {
         let metrics = Arc::new(metrics::Metrics::new());
         metrics.describe(
@@ -91,7 +121,10 @@ impl AppState {
             metrics,
             signin: ratelimit::SignInGuard::new(ratelimit::SignInLimits::default()),
             accounts: Default::default(),
-            max_body_bytes,
+            max_body_bytes: config.max_body_bytes,
+            trusted_proxies: config.trusted_proxies,
+            metrics_token: config.metrics_token.filter(|t| !t.is_empty()),
+            websockets: server::OpenCounter::new(usize::MAX, config.max_websockets_per_ip),
             started: Instant::now(),
         })
     }
@@ -233,10 +266,28 @@ async fn not_found() -> Response {
     error::ApiError::not_found().into_response()
 }
 
-/// Counts requests and measures latency per matched route.
+/// The method as a metric label: the standard ones by name, anything a
+/// client invents as `other`, so no caller can add series at will.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// Counts requests and measures latency per matched route. Every label is
+/// bounded: the method by [`method_label`], the route is the route's
+/// pattern (never the raw path), the status a three-digit code.
 async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().as_str().to_string();
+    let method = method_label(req.method());
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -246,7 +297,7 @@ async fn track(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Res
     let status = resp.status().as_u16().to_string();
     st.metrics.inc_counter(
         "http_requests_total",
-        &[("method", &method), ("route", &route), ("status", &status)],
+        &[("method", method), ("route", &route), ("status", &status)],
         1,
     );
     st.metrics.observe(

@@ -5,12 +5,13 @@ use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
 use crate::AppState;
+use crate::client_ip::ClientIp;
 use crate::metrics::Kind;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -38,7 +39,32 @@ async fn ready(State(st): State<Arc<AppState>>) -> Response {
     }
 }
 
-async fn metrics(State(st): State<Arc<AppState>>) -> Response {
+/// Whether `/metrics` may be shown: to a caller with the metrics token, or
+/// to one on this machine that came straight here (a loopback client address
+/// and no proxy's forwarding headers: a proxy on this host makes every
+/// outsider look like loopback).
+fn metrics_allowed(st: &AppState, client: std::net::IpAddr, headers: &HeaderMap) -> bool {
+    if let Some(token) = &st.metrics_token {
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        if sent.is_some_and(|sent| switchboard_core::auth::ct_eq(sent, token)) {
+            return true;
+        }
+    }
+    let forwarded = ["x-forwarded-for", "forwarded", "x-real-ip"]
+        .iter()
+        .any(|h| headers.contains_key(*h));
+    client.is_loopback() && !forwarded
+}
+
+/// Prometheus metrics; others get the same 404 as a missing page.
+async fn metrics(State(st): State<Arc<AppState>>, ClientIp(client): ClientIp, headers: HeaderMap) -> Response {
+    if !metrics_allowed(&st, client, &headers) {
+        return crate::error::ApiError::not_found().into_response();
+    }
     let m = &st.metrics;
     let c = &st.core.job_counters;
     m.describe("switchboard_jobs", Kind::Gauge, "Jobs in the durable queue by state.");

@@ -3,13 +3,12 @@
 //! any origin (CORS), with per-visitor and per-address rate limits.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams, State};
+use axum::extract::{FromRequestParts, RawPathParams, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -19,6 +18,7 @@ use serde_json::Value;
 use switchboard_core::public::Visitor;
 
 use crate::AppState;
+use crate::client_ip::ClientIp;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, QueryParams};
 use crate::ratelimit::Decision;
@@ -131,7 +131,9 @@ pub fn limit_write(st: &AppState, visitor_key: &str, ip: std::net::IpAddr) -> Ap
     let now = Instant::now();
     for d in [
         st.limits.per_visitor.check_and_record(visitor_key, now),
-        st.limits.per_ip.check_and_record(&ip.to_string(), now),
+        st.limits
+            .per_ip
+            .check_and_record(&crate::client_ip::limit_key(ip).to_string(), now),
     ] {
         if let Decision::Limited { retry_after } = d {
             return Err(ApiError::RateLimited(retry_after.as_secs() + 1));
@@ -141,7 +143,10 @@ pub fn limit_write(st: &AppState, visitor_key: &str, ip: std::net::IpAddr) -> Ap
 }
 
 pub fn limit_new_contact(st: &AppState, ip: std::net::IpAddr) -> ApiResult<()> {
-    if let Decision::Limited { retry_after } = st.limits.new_contacts.check_and_record(&ip.to_string(), Instant::now())
+    if let Decision::Limited { retry_after } = st
+        .limits
+        .new_contacts
+        .check_and_record(&crate::client_ip::limit_key(ip).to_string(), Instant::now())
     {
         return Err(ApiError::RateLimited(retry_after.as_secs() + 1));
     }
@@ -158,11 +163,11 @@ async fn inbox_show(State(st): S, p: PathParams) -> ApiResult<Response> {
 
 async fn contact_create(
     State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     p: PathParams,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
-    limit_new_contact(&st, peer.ip())?;
+    limit_new_contact(&st, client)?;
     Ok(ok(st
         .core
         .public_create_contact(p.str("inbox_identifier")?, &b)
@@ -176,12 +181,12 @@ async fn contact_show(State(st): S, p: PathParams) -> ApiResult<Response> {
 
 async fn contact_update(
     State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     p: PathParams,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
     let v = visitor(&st, &p).await?;
-    limit_write(&st, &v.ci.source_id, peer.ip())?;
+    limit_write(&st, &v.ci.source_id, client)?;
     Ok(ok(st.core.public_update_contact(&v, &b).await?))
 }
 
@@ -192,12 +197,12 @@ async fn conversations(State(st): S, p: PathParams) -> ApiResult<Response> {
 
 async fn conversation_create(
     State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     p: PathParams,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
     let v = visitor(&st, &p).await?;
-    limit_write(&st, &v.ci.source_id, peer.ip())?;
+    limit_write(&st, &v.ci.source_id, client)?;
     Ok(ok(st.core.public_create_conversation(&v, &b).await?))
 }
 
@@ -232,12 +237,12 @@ async fn messages(State(st): S, p: PathParams, q: QueryParams) -> ApiResult<Resp
 
 async fn message_create(
     State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     p: PathParams,
     req: axum::extract::Request,
 ) -> ApiResult<Response> {
     let v = visitor(&st, &p).await?;
-    limit_write(&st, &v.ci.source_id, peer.ip())?;
+    limit_write(&st, &v.ci.source_id, client)?;
     let (b, files) = crate::uploads::visitor_message_body(&st, req, &v).await?;
     Ok(ok(st
         .core

@@ -284,25 +284,31 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Thresholds for [`SignInGuard`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignInLimits {
-    /// Sign-in attempts (any outcome) per client network per window.
+    /// Sign-in attempts (any outcome) per client network per `window`.
     pub ip_limit: u32,
-    /// Failed attempts per (email, client network) per window.
+    /// Failed attempts per (email, client network) per `pair_window`.
     pub pair_failures: u32,
-    /// Failed attempts per email, over all networks, per window.
+    /// Failed attempts per email, over all networks, per `email_window`.
     pub email_failures: u32,
-    /// Length of the sliding window for all three limits.
+    /// Length of the sliding window of the per-network limit.
     pub window: Duration,
+    /// Length of the sliding window of the per-(email, network) limit.
+    pub pair_window: Duration,
+    /// Length of the sliding window of the per-email ceiling.
+    pub email_window: Duration,
 }
 
 impl Default for SignInLimits {
-    /// 30 attempts per IP, 5 failures per (email, IP), 50 failures per
-    /// email, over 5 minutes.
+    /// 30 attempts per network per 5 minutes; 5 failures per (email,
+    /// network) per 15 minutes; 100 failures per email per hour.
     fn default() -> Self {
         SignInLimits {
             ip_limit: 30,
             pair_failures: 5,
-            email_failures: 50,
+            email_failures: 100,
             window: Duration::from_secs(5 * 60),
+            pair_window: Duration::from_secs(15 * 60),
+            email_window: Duration::from_secs(60 * 60),
         }
     }
 }
@@ -319,7 +325,7 @@ pub const TRUSTED_NETWORK_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60)
 /// [`record_failure`](Self::record_failure) or
 /// [`record_success`](Self::record_success).
 ///
-/// Rules, all over a sliding window of [`SignInLimits::window`]:
+/// Rules, each over its own sliding window (see [`SignInLimits`]):
 ///
 /// 1. **Per client network**: at most `ip_limit` attempts, whatever their
 ///    outcome. Every `check` from a network that is not itself limited
@@ -332,7 +338,7 @@ pub const TRUSTED_NETWORK_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60)
 ///    from a network that has successfully signed in to that account within
 ///    [`TRUSTED_NETWORK_TTL`] (30 days). An attacker spraying guesses from
 ///    many addresses therefore gets at most `email_failures` guesses per
-///    window in total, yet cannot lock the real user out of their usual
+///    `email_window` in total, yet cannot lock the real user out of their usual
 ///    network; that network is still bound by rules 1 and 2. A user on a new
 ///    network is limited until the window passes; success does not clear the
 ///    email's failures, since that would refill the attacker's budget.
@@ -366,8 +372,8 @@ impl SignInGuard {
     pub fn with_max_keys(limits: SignInLimits, max_keys: usize) -> Self {
         SignInGuard {
             by_network: SlidingWindow::with_max_keys(limits.ip_limit, limits.window, max_keys),
-            by_pair: SlidingWindow::with_max_keys(limits.pair_failures, limits.window, max_keys),
-            by_email: SlidingWindow::with_max_keys(limits.email_failures, limits.window, max_keys),
+            by_pair: SlidingWindow::with_max_keys(limits.pair_failures, limits.pair_window, max_keys),
+            by_email: SlidingWindow::with_max_keys(limits.email_failures, limits.email_window, max_keys),
             trusted: SlidingWindow::with_max_keys(1, TRUSTED_NETWORK_TTL, max_keys),
         }
     }
@@ -590,15 +596,18 @@ mod tests {
             pair_failures: 1000,
             email_failures: 1000,
             window: secs(300),
+            pair_window: secs(300),
+            email_window: secs(300),
         }
     }
 
     #[test]
     fn default_limits() {
         let d = SignInLimits::default();
+        assert_eq!((d.ip_limit, d.pair_failures, d.email_failures), (30, 5, 100));
         assert_eq!(
-            (d.ip_limit, d.pair_failures, d.email_failures, d.window),
-            (30, 5, 50, secs(300))
+            (d.window, d.pair_window, d.email_window),
+            (secs(300), secs(900), secs(3600))
         );
     }
 
@@ -655,7 +664,8 @@ mod tests {
 
     #[test]
     fn spray_from_many_ips_cannot_lock_out_trusted_network() {
-        let g = SignInGuard::new(SignInLimits::default());
+        let d = SignInLimits::default();
+        let g = SignInGuard::new(d);
         let t0 = Instant::now();
         let home = ip(1);
         assert!(g.check("Victim@X", home, t0).is_allowed());
@@ -663,7 +673,7 @@ mod tests {
 
         let spray_start = t0 + secs(3600);
         let mut guesses = 0;
-        for n in 100..200 {
+        for n in 100..300 {
             let now = spray_start + Duration::from_millis(u64::from(n));
             if g.check("victim@x", ip(n), now).is_allowed() {
                 guesses += 1;
@@ -671,7 +681,7 @@ mod tests {
             }
         }
         // The attacker got exactly the email budget, no more.
-        assert_eq!(guesses, 50);
+        assert_eq!(guesses, d.email_failures);
 
         let now = spray_start + secs(1);
         // The victim's usual network still gets in (case-insensitively).
@@ -680,7 +690,7 @@ mod tests {
         // A network never used by the victim is limited until the window
         // after the spray passes.
         assert!(limited(g.check("victim@x", ip(5000), now)));
-        let later = spray_start + Duration::from_millis(200) + secs(300);
+        let later = spray_start + Duration::from_millis(300) + d.email_window;
         assert!(g.check("victim@x", ip(5000), later).is_allowed());
         // Other accounts are unaffected.
         assert!(g.check("other@x", ip(5001), now).is_allowed());

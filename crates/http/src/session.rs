@@ -66,17 +66,24 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// Whether the request carries no `Origin` or the public URL's (`null` and
+/// unreadable values are foreign).
+pub fn same_origin_or_none(headers: &HeaderMap, public_url: &str) -> bool {
+    match headers.get(header::ORIGIN) {
+        None => true,
+        Some(v) => v
+            .to_str()
+            .is_ok_and(|origin| origin.trim().to_ascii_lowercase() == origin_of(public_url)),
+    }
+}
+
 /// Whether a cookie-authenticated request may go ahead: reads always; writes
 /// only with the CSRF header matching its cookie and from our own origin.
 pub fn write_allowed(method: &Method, headers: &HeaderMap, public_url: &str) -> bool {
     if is_safe(method) {
         return true;
     }
-    let foreign = headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|origin| origin.trim().to_ascii_lowercase() != origin_of(public_url));
-    if foreign {
+    if !same_origin_or_none(headers, public_url) {
         return false;
     }
     let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::trim);

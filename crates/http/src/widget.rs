@@ -2,12 +2,11 @@
 //! the visitor in the `X-Auth-Token` header. Only the inbox's allowed
 //! domains may call it from a browser.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -18,6 +17,7 @@ use switchboard_core::public::Visitor;
 use switchboard_store::Inbox;
 
 use crate::AppState;
+use crate::client_ip::ClientIp;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Ids, JsonBody, QueryParams};
 use crate::public::{limit_new_contact, limit_write};
@@ -188,7 +188,7 @@ fn ok(v: Value) -> Response {
 
 async fn config(
     State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     WidgetInbox(inbox): WidgetInbox,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
@@ -198,7 +198,7 @@ async fn config(
         None => false,
     };
     if !known {
-        limit_new_contact(&st, peer.ip())?;
+        limit_new_contact(&st, client)?;
     }
     Ok(ok(st.core.widget_config(inbox, token.as_deref()).await?))
 }
@@ -209,21 +209,21 @@ async fn contact(State(st): S, WidgetVisitor(v): WidgetVisitor) -> ApiResult<Res
 
 async fn contact_update(
     State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     WidgetVisitor(v): WidgetVisitor,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
-    limit_write(&st, &v.ci.source_id, peer.ip())?;
+    limit_write(&st, &v.ci.source_id, client)?;
     Ok(ok(st.core.widget_update_contact(&v, &b).await?))
 }
 
 async fn set_user(
     State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     WidgetVisitor(v): WidgetVisitor,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
-    limit_write(&st, &v.ci.source_id, peer.ip())?;
+    limit_write(&st, &v.ci.source_id, client)?;
     Ok(ok(st.core.widget_set_user(&v, &b).await?))
 }
 
@@ -233,11 +233,11 @@ async fn conversation(State(st): S, WidgetVisitor(v): WidgetVisitor) -> ApiResul
 
 async fn conversation_create(
     State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     WidgetVisitor(v): WidgetVisitor,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
-    limit_write(&st, &v.ci.source_id, peer.ip())?;
+    limit_write(&st, &v.ci.source_id, client)?;
     Ok(ok(st.core.widget_create_conversation(&v, &b).await?))
 }
 
@@ -264,11 +264,11 @@ async fn messages(State(st): S, WidgetVisitor(v): WidgetVisitor, q: QueryParams)
 
 async fn message_create(
     State(st): S,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     WidgetVisitor(v): WidgetVisitor,
     req: axum::extract::Request,
 ) -> ApiResult<Response> {
-    limit_write(&st, &v.ci.source_id, peer.ip())?;
+    limit_write(&st, &v.ci.source_id, client)?;
     let (b, files) = crate::uploads::visitor_message_body(&st, req, &v).await?;
     Ok(ok(st.core.widget_create_message(&v, &b, files).await?))
 }

@@ -74,6 +74,10 @@ async fn start_server(dir: &std::path::Path) -> anyhow::Result<Child> {
         .env("SWITCHBOARD_LISTEN", "127.0.0.1:0")
         .env("SWITCHBOARD_STORAGE_DIR", dir.join("files"))
         .env("SWITCHBOARD_FLOOD_LIMIT", "1000000")
+        // Every socket of the bench comes from one address.
+        .env("SWITCHBOARD_MAX_CONNECTIONS", "1000000")
+        .env("SWITCHBOARD_MAX_CONNECTIONS_PER_IP", "1000000")
+        .env("SWITCHBOARD_MAX_WEBSOCKETS_PER_IP", "1000000")
         .env("SWITCHBOARD_LOG", "warn")
         .stdout(Stdio::piped())
         .kill_on_drop(true)

@@ -189,6 +189,33 @@ pub struct Options {
     /// Days finished webhook deliveries and dead jobs are kept [default: 30].
     #[arg(long, env = "SWITCHBOARD_DELIVERY_RETENTION_DAYS")]
     pub delivery_retention_days: Option<u64>,
+    /// Open connections in all, WebSockets included; held below the open-file
+    /// limit with room for the database, files and outgoing calls [default: 10000].
+    #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Open connections per client address (IPv6: per /64); trusted proxies
+    /// are exempt [default: 256].
+    #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS_PER_IP")]
+    pub max_connections_per_ip: Option<u32>,
+    /// Open WebSockets (/cable) per client address [default: 128].
+    #[arg(long, env = "SWITCHBOARD_MAX_WEBSOCKETS_PER_IP")]
+    pub max_websockets_per_ip: Option<u32>,
+    /// Seconds a client has to send a request's headers; also how long a
+    /// kept-alive connection waits for its next request [default: 10].
+    #[arg(long, env = "SWITCHBOARD_HEADER_READ_TIMEOUT_SECS")]
+    pub header_read_timeout_secs: Option<u64>,
+    /// Seconds a connection may pass with nothing read or written (slow
+    /// bodies, stalled downloads, silent sockets) before it is closed [default: 60].
+    #[arg(long, env = "SWITCHBOARD_IDLE_TIMEOUT_SECS")]
+    pub idle_timeout_secs: Option<u64>,
+    /// Proxies whose X-Forwarded-For names the client: comma-separated CIDRs or
+    /// addresses, e.g. `10.0.0.0/8,192.0.2.7` [default: none; the header is ignored].
+    #[arg(long, env = "SWITCHBOARD_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
+    /// Bearer token that opens /metrics to callers other than this machine's
+    /// loopback [default: none; /metrics answers loopback only].
+    #[arg(long, env = "SWITCHBOARD_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Log as JSON lines instead of text [default: false].
     #[arg(long, env = "SWITCHBOARD_LOG_JSON")]
     pub log_json: Option<bool>,
@@ -231,6 +258,14 @@ pub struct Settings {
     pub mail_from: Option<String>,
     pub imap_poll_interval: Duration,
     pub s3: Option<switchboard_core::S3Config>,
+    pub max_connections: usize,
+    pub max_connections_per_ip: u32,
+    pub max_websockets_per_ip: u32,
+    pub header_read_timeout: Duration,
+    pub idle_timeout: Duration,
+    /// Comma-separated CIDRs, checked when the server starts.
+    pub trusted_proxies: String,
+    pub metrics_token: Option<String>,
     pub log_json: bool,
     pub log: String,
 }
@@ -315,6 +350,17 @@ impl Settings {
             },
             event_retention: Duration::from_secs(pick!(event_retention_days, 7).max(1) * 86_400),
             delivery_retention: Duration::from_secs(pick!(delivery_retention_days, 30).max(1) * 86_400),
+            max_connections: pick!(max_connections, 10_000).max(1),
+            max_connections_per_ip: pick!(max_connections_per_ip, 256).max(1),
+            max_websockets_per_ip: pick!(max_websockets_per_ip, 128),
+            header_read_timeout: Duration::from_secs(pick!(header_read_timeout_secs, 10).max(1)),
+            idle_timeout: Duration::from_secs(pick!(idle_timeout_secs, 60).max(1)),
+            trusted_proxies: pick!(trusted_proxies, String::new()),
+            metrics_token: cli
+                .metrics_token
+                .clone()
+                .or(file.metrics_token.clone())
+                .filter(|t| !t.is_empty()),
             log_json: pick!(log_json, false),
             log: pick!(log, "info".to_string()),
             listen,

@@ -101,6 +101,19 @@ pub async fn start(s: &Settings, core: Arc<Core>) -> anyhow::Result<Server> {
 /// Like `start`; without `run_jobs` no job runner is started (benchmarks
 /// measure ingest alone).
 pub async fn start_with(s: &Settings, core: Arc<Core>, run_jobs: bool) -> anyhow::Result<Server> {
+    let trusted_proxies = switchboard_http::client_ip::TrustedProxies::parse(&s.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
+    let file_limit = raise_file_limit();
+    let reserve = file_reserve(s);
+    let max_connections = connection_cap(s.max_connections, file_limit, reserve);
+    if max_connections < s.max_connections {
+        tracing::info!(
+            max_connections,
+            file_limit,
+            reserve,
+            "open connections held below the open-file limit"
+        );
+    }
     core.init().await.map_err(|e| anyhow::anyhow!("starting: {e}"))?;
     let listener = tokio::net::TcpListener::bind(&s.listen)
         .await
@@ -122,23 +135,27 @@ pub async fn start_with(s: &Settings, core: Arc<Core>, run_jobs: bool) -> anyhow
         None => None,
     };
     tokio::spawn(switchboard_http::cable::fan_out(core.clone(), hub.clone(), backplane));
-    let state = switchboard_http::AppState::new(core.clone(), hub, rx.clone(), s.max_body_bytes);
+    let config = switchboard_http::HttpConfig {
+        max_body_bytes: s.max_body_bytes,
+        trusted_proxies: trusted_proxies.clone(),
+        metrics_token: s.metrics_token.clone(),
+        max_websockets_per_ip: s.max_websockets_per_ip,
+    };
+    let state = switchboard_http::AppState::new(core.clone(), hub, rx.clone(), config);
     let app = switchboard_http::router(state);
-    let mut http_rx = rx.clone();
-    let http = tokio::spawn(async move {
-        // Frames and answers go out at once, not held for Nagle's algorithm.
-        use axum::serve::ListenerExt;
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = http_rx.wait_for(|v| *v).await;
-            });
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "HTTP server failed");
-        }
-    });
+    let limits = switchboard_http::server::ConnectionLimits {
+        max_connections,
+        max_per_ip: s.max_connections_per_ip,
+        header_read_timeout: s.header_read_timeout,
+        idle_timeout: s.idle_timeout,
+    };
+    let http = tokio::spawn(switchboard_http::server::serve(
+        listener,
+        app,
+        limits,
+        trusted_proxies,
+        rx.clone(),
+    ));
     let jobs = if run_jobs {
         tokio::spawn(switchboard_core::jobs::run(core.clone(), rx))
     } else {
@@ -151,6 +168,59 @@ pub async fn start_with(s: &Settings, core: Arc<Core>, run_jobs: bool) -> anyhow
         http,
         jobs,
     })
+}
+
+/// Raises the soft open-file limit to the hard one (idle connections are
+/// cheap, descriptors are the limit); returns the soft limit in force.
+#[cfg(unix)]
+pub fn raise_file_limit() -> Option<u64> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the limit into the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return None;
+    }
+    if lim.rlim_cur < lim.rlim_max {
+        let raised = libc::rlimit {
+            rlim_cur: lim.rlim_max,
+            rlim_max: lim.rlim_max,
+        };
+        // SAFETY: setrlimit reads the struct it is given.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            lim.rlim_cur = lim.rlim_max;
+        }
+    }
+    #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 everywhere
+    Some(lim.rlim_cur as u64)
+}
+
+#[cfg(not(unix))]
+pub fn raise_file_limit() -> Option<u64> {
+    None
+}
+
+/// Descriptors kept out of the connection cap: the database (SQLite keeps a
+/// database, journal and shared-memory file per connection), outgoing calls
+/// of running jobs, files being served, Redis, logs.
+fn file_reserve(s: &Settings) -> usize {
+    128 + 4 * s.database_connections as usize + s.job_concurrency
+}
+
+/// The configured connection cap, held below the open-file limit by the
+/// reserve (half the limit when it is too small for that).
+pub fn connection_cap(configured: usize, file_limit: Option<u64>, reserve: usize) -> usize {
+    let Some(limit) = file_limit else {
+        return configured;
+    };
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let room = if limit > 2 * reserve {
+        limit - reserve
+    } else {
+        limit / 2
+    };
+    configured.min(room).max(1)
 }
 
 /// Creates the first account and administrator when the database is empty
@@ -191,5 +261,21 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_stay_below_the_file_limit() {
+        let reserve = file_reserve(&Settings::default());
+        assert_eq!(reserve, 128 + 4 * 8 + 64);
+        assert_eq!(connection_cap(10_000, Some(1024), reserve), 1024 - reserve);
+        assert_eq!(connection_cap(10_000, Some(1_048_576), reserve), 10_000);
+        assert_eq!(connection_cap(10_000, Some(300), reserve), 150);
+        assert_eq!(connection_cap(10_000, None, reserve), 10_000);
+        assert_eq!(connection_cap(10_000, Some(1), reserve), 1);
     }
 }

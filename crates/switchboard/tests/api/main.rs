@@ -25,6 +25,7 @@ mod public;
 mod resources;
 mod search;
 mod security_accounts;
+mod security_limits;
 mod security_visitors;
 mod telegram;
 mod tenancy;
