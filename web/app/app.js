@@ -112,6 +112,7 @@ document.documentElement.lang = locale;
 const root = document.getElementById("root");
 let shortcuts = null; // the current session's keydown handler
 let session = null; // the current session's teardown
+let restartedAt = 0; // when a refused socket last made the dashboard start over
 
 function signIn(message = "", note = "") {
   if (session) session();
@@ -153,21 +154,22 @@ function signIn(message = "", note = "") {
 // The account's socket: RoomChannel with the user's pubsub token; reconnects
 // with backoff and reports state changes so the view can say so and catch up.
 function connectCable(profile, accountId, handlers) {
-  const identifier = JSON.stringify({ channel: "RoomChannel", pubsub_token: profile.pubsub_token, account_id: accountId, user_id: profile.id });
-  let ws = null, retry = 0, closed = false, everConnected = false;
+  // Built at each subscribe: the pubsub token may be replaced meanwhile.
+  const identifier = () => JSON.stringify({ channel: "RoomChannel", pubsub_token: profile.pubsub_token, account_id: accountId, user_id: profile.id });
+  let ws = null, retry = 0, closed = false, stopped = false, everConnected = false;
   function open() {
     ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/cable`);
     ws.onmessage = (e) => {
       let f;
       try { f = JSON.parse(e.data); } catch { return; }
-      if (f.type === "welcome") ws.send(JSON.stringify({ command: "subscribe", identifier }));
+      if (f.type === "welcome") ws.send(JSON.stringify({ command: "subscribe", identifier: identifier() }));
       else if (f.type === "confirm_subscription") {
         handlers.state(true, everConnected);
         everConnected = true;
         retry = 0;
       } else if (f.type === "reject_subscription" && handlers.rejected) {
-        // The real-time token changed (token reset, password change,
-        // "sign out everywhere"): start over with a fresh profile, or sign in.
+        // The real-time token changed (token reset, password change, "sign
+        // out everywhere") or the account was left: the view decides.
         closed = true;
         ws.close();
         handlers.rejected();
@@ -180,7 +182,13 @@ function connectCable(profile, accountId, handlers) {
     };
   }
   open();
-  return { close() { closed = true; if (ws) ws.close(); } };
+  return {
+    close() { closed = stopped = true; if (ws) ws.close(); },
+    // Closed for good (the session ended): late answers are ignored.
+    stopped: () => stopped,
+    // Connects again (with the identifier as it is now), after a rejection.
+    reopen() { if (stopped) return; closed = false; retry = 0; open(); },
+  };
 }
 
 // Notifications and a quiet sound for new messages in my conversations and
@@ -302,9 +310,21 @@ async function start() {
   const alerts = createAlerts();
   const cable = connectCable(profile, accountId, {
     rejected() {
+      // A new pubsub token: reconnect with it, the page stays as it is.
+      // Still refused with the current one: the account was left, so start
+      // over (another account, or none); at most once a minute.
       api("/api/v1/profile")
-        .then((p) => { if (p.pubsub_token !== profile.pubsub_token) start(); })
-        .catch(() => signIn());
+        .then((p) => {
+          if (cable.stopped()) return; // this session ended meanwhile
+          if (p.pubsub_token !== profile.pubsub_token) {
+            profile.pubsub_token = p.pubsub_token;
+            cable.reopen();
+          } else if (Date.now() - restartedAt > 60000) {
+            restartedAt = Date.now();
+            start();
+          }
+        })
+        .catch(() => { if (!cable.stopped()) signIn(); });
     },
     state(connected, wasConnected) {
       banner.hidden = connected && !wasConnected;

@@ -434,7 +434,7 @@ export async function render(container, ctx) {
   const everywhere = el("button", { type: "button", class: "danger", text: t("everywhere"), "aria-expanded": "false" });
   const everywhereYes = el("button", { type: "button", class: "danger", text: t("everywhereYes") });
   const everywhereNo = el("button", { type: "button", text: t("cancel") });
-  const everywhereBox = el("div", { class: "pf-confirm", hidden: "" }, everywhereYes, everywhereNo);
+  const everywhereBox = el("div", { class: "pf-confirm", role: "group", "aria-label": t("everywhere"), hidden: "" }, everywhereYes, everywhereNo);
   const everywhereError = el("p", { class: "error", role: "alert" });
   everywhere.addEventListener("click", () => {
     everywhereBox.hidden = false;
