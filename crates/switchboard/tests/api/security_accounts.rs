@@ -473,8 +473,12 @@ async fn links_by_mail(db: Db) {
             .contains("help@acme.test"),
         "sent as the installation"
     );
-    let list = app.ok(Method::GET, &app.acc("/invitations"), None).await;
-    assert_eq!(list["payload"][0]["invitation"]["mail_status"], "sent");
+    // The job records the outcome just after the server took the mail.
+    crate::helpers::eventually(10, "mail_status sent", || async {
+        let list = app.ok(Method::GET, &app.acc("/invitations"), None).await;
+        (list["payload"][0]["invitation"]["mail_status"] == "sent").then_some(())
+    })
+    .await;
     let r = app
         .client
         .post(format!("{}/auth/invitation", app.base))
