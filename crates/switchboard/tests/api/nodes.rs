@@ -392,6 +392,63 @@ async fn cross_node_events_come_back_after_redis_restarts() {
          catch-up disconnects by {told_after:?}; cross-node round trip {:?}",
         probe.elapsed()
     );
+
+    // Redis hangs instead (a stopped process: connections stay open, nothing
+    // answers). Local delivery still does not wait on it.
+    let pid = redis.as_ref().map(|r| r.child.id()).unwrap() as libc::pid_t;
+    // SAFETY: signals a child process this test started and still owns.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
+    let hung = tokio::time::Instant::now();
+    let dropped_before = dropped(&a).await;
+    for i in 0..3 {
+        post(&a, format!("hung A {i}")).await;
+    }
+    for i in 0..3 {
+        assert_eq!(on_a.expect("message.created").await["content"], format!("hung A {i}"));
+    }
+    let hung_local = hung.elapsed();
+    assert!(
+        hung_local < Duration::from_secs(3),
+        "local delivery waited on a hung Redis: {hung_local:?}"
+    );
+    for node in [&a, &b] {
+        while ready(node).await.0 != 503 {
+            assert!(
+                hung.elapsed() < Duration::from_secs(5),
+                "/ready still 200 with Redis hung"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let hung_dropped = dropped(&a).await - dropped_before;
+    assert!(
+        hung_dropped >= 1,
+        "a publish into the hung Redis is dropped, not queued"
+    );
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGCONT) }, 0);
+    let resumed = tokio::time::Instant::now();
+    for node in [&a, &b] {
+        while ready(node).await.0 != 200 {
+            assert!(
+                resumed.elapsed() < Duration::from_secs(10),
+                "/ready not back within 10 s of SIGCONT"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let hung_ready_after = resumed.elapsed();
+    // B missed what A dropped: its socket is told to catch up.
+    told_to_catch_up(&mut on_b, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let mut on_b = Cable::connect(&b).await;
+    assert_eq!(on_b.subscribe(&alice_id).await, "confirm");
+    post(&a, "after hang".into()).await;
+    assert_eq!(on_b.expect("message.created").await["content"], "after hang");
+    eprintln!(
+        "redis hang: 3 local deliveries in {hung_local:?}; node A dropped {hung_dropped}; \
+         /ready 200 {hung_ready_after:?} after SIGCONT"
+    );
     node_b.stop().await;
     a.stop().await;
     drop(redis);
