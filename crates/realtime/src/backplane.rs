@@ -193,7 +193,10 @@ impl RedisBackplane {
         let Some(outage) = self.outage.lock().unwrap_or_else(|e| e.into_inner()).take() else {
             return;
         };
-        let dropped = self.dropped.load(Ordering::Relaxed) - outage.dropped_before;
+        let dropped = self
+            .dropped
+            .load(Ordering::Relaxed)
+            .saturating_sub(outage.dropped_before);
         tracing::info!(
             after_ms = outage.since.elapsed().as_millis() as u64,
             dropped,
