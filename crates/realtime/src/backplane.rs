@@ -280,16 +280,22 @@ impl RedisBackplane {
         let me = self.clone();
         tokio::spawn(async move {
             let mut attempt = 0u32;
-            let mut was_subscribed = false;
+            // Whether events may have been missed since the start: a
+            // subscription broke, or none could be made (sockets opened
+            // meanwhile heard only this node).
+            let mut missed = false;
             loop {
                 if tx.is_closed() {
                     return;
                 }
-                match me.listen(&tx, was_subscribed).await {
+                match me.listen(&tx, missed).await {
                     Listen::Closed => return,
-                    Listen::Failed(e) => me.went_down(&e),
+                    Listen::Failed(e) => {
+                        missed = true;
+                        me.went_down(&e);
+                    }
                     Listen::Broke(e) => {
-                        was_subscribed = true;
+                        missed = true;
                         attempt = 0;
                         me.went_down(&e);
                         me.wake.notify_one();
@@ -306,7 +312,7 @@ impl RedisBackplane {
     }
 
     /// One subscription, until it breaks or the receiver goes away.
-    async fn listen(&self, tx: &mpsc::Sender<Remote>, resubscribed: bool) -> Listen {
+    async fn listen(&self, tx: &mpsc::Sender<Remote>, missed: bool) -> Listen {
         let pubsub = match tokio::time::timeout(CONNECT_TIMEOUT, self.client.get_async_pubsub()).await {
             Ok(Ok(p)) => p,
             Ok(Err(e)) => return Listen::Failed(e.to_string()),
@@ -319,7 +325,7 @@ impl RedisBackplane {
             Err(_) => return Listen::Failed("subscribing timed out".into()),
         }
         self.subscribed.store(true, Ordering::Relaxed);
-        if resubscribed && tx.send(Remote::CatchUp).await.is_err() {
+        if missed && tx.send(Remote::CatchUp).await.is_err() {
             return Listen::Closed;
         }
         self.maybe_restored().await;

@@ -453,3 +453,38 @@ async fn cross_node_events_come_back_after_redis_restarts() {
     a.stop().await;
     drop(redis);
 }
+
+/// A node starts while its Redis is down (serving alone meanwhile, `/ready`
+/// naming Redis), and joins once Redis is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_starts_while_redis_is_down() {
+    let Some(binary) = OwnRedis::binary() else { return };
+    let port = OwnRedis::free_port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let app = TestApp::spawn_with(Db::Sqlite, move |o| {
+        o.redis_url = Some(url);
+        o.redis_namespace = Some(format!("test-{}", uuid::Uuid::new_v4().simple()));
+    })
+    .await
+    .expect("a node starts without its Redis");
+    let (status, body) = ready(&app).await;
+    assert_eq!((status, &body["redis"]), (503, &json!("down")), "{body}");
+    // Its own sockets are served meanwhile.
+    let mut c = Cable::connect(&app).await;
+    assert_eq!(c.subscribe(&agent_identifier(&app, &app.token).await).await, "confirm");
+    let (_, _, conv) = app.setup_conversation(None).await;
+    assert_eq!(c.expect("conversation.created").await["id"], conv);
+    let redis = OwnRedis::start(&binary, port).await;
+    let started = tokio::time::Instant::now();
+    while ready(&app).await.0 != 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "/ready not 200 within 10 s of Redis"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The socket opened while Redis was away is told to catch up.
+    told_to_catch_up(&mut c, Duration::from_secs(10)).await;
+    app.stop().await;
+    drop(redis);
+}
