@@ -112,32 +112,47 @@ pub async fn upgrade(
 /// Keeps the hub in step with committed events: routes them to sockets,
 /// re-resolves memberships after `account.cache_invalidated`, closes the
 /// sockets of users whose credentials changed. With a backplane, events
-/// committed here go to the other nodes and theirs come here.
+/// committed here go to the other nodes and theirs come here; local sockets
+/// never wait on Redis (what cannot be published at once is dropped and
+/// counted), and when the backplane reports that events may have been
+/// missed, local sockets are asked to reconnect and catch up.
 pub async fn fan_out(
     core: Arc<Core>,
     hub: Arc<switchboard_realtime::Hub>,
     backplane: Option<Arc<switchboard_realtime::backplane::RedisBackplane>>,
 ) {
+    use switchboard_realtime::backplane::Remote;
     use tokio::sync::broadcast::error::RecvError;
     let mut local = core.subscribe();
     let mut remote = backplane.as_ref().map(|b| b.subscribe());
     // One publisher keeps the order of events towards the other nodes.
     let outbound = backplane.map(|b| {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Arc<switchboard_domain::Event>>(8192);
+        let publisher = b.clone();
         tokio::spawn(async move {
             while let Some(e) = rx.recv().await {
-                b.publish(&e).await;
+                publisher.publish(&e).await;
             }
         });
-        tx
+        (tx, b)
     });
+    // The queue-full warning is logged once per episode, not per event.
+    let mut queue_full = false;
     loop {
         tokio::select! {
             r = local.recv() => match r {
                 Ok(event) => {
                     handle(&core, &hub, &event).await;
-                    if let Some(tx) = &outbound && tx.try_send(event).is_err() {
-                        tracing::warn!("backplane queue full: other nodes miss an event; their clients catch up over HTTP");
+                    if let Some((tx, b)) = &outbound {
+                        if tx.try_send(event).is_ok() {
+                            queue_full = false;
+                        } else {
+                            b.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            if !queue_full {
+                                queue_full = true;
+                                tracing::warn!("backplane queue full: other nodes miss events; their clients catch up over HTTP");
+                            }
+                        }
                     }
                 }
                 Err(RecvError::Lagged(n)) => {
@@ -145,12 +160,15 @@ pub async fn fan_out(
                 }
                 Err(RecvError::Closed) => return,
             },
-            Some(event) = async {
+            Some(r) = async {
                 match remote.as_mut() {
                     Some(rx) => rx.recv().await,
                     None => std::future::pending().await,
                 }
-            } => handle(&core, &hub, &event).await,
+            } => match r {
+                Remote::Event(event) => handle(&core, &hub, &event).await,
+                Remote::CatchUp => hub.ask_to_catch_up(),
+            },
         }
     }
 }

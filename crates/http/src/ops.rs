@@ -26,6 +26,17 @@ async fn health() -> Response {
 }
 
 async fn ready(State(st): State<Arc<AppState>>) -> Response {
+    // With several nodes, Redis carries events between them: down means
+    // this node's sockets miss what the others commit.
+    if let Some(redis) = st.hub.shared.get()
+        && !redis.ready().await
+    {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({ "status": "unavailable", "error": "redis unreachable", "redis": "down" })),
+        )
+            .into_response();
+    }
     match st.core.store.ping().await {
         Ok(()) => axum::Json(json!({ "status": "ready", "database": st.core.store.backend().name() })).into_response(),
         Err(e) => {
@@ -102,6 +113,28 @@ async fn metrics(State(st): State<Arc<AppState>>, ClientIp(client): ClientIp, he
         &[("outcome", "failed")],
         c.deliveries_failed.load(Ordering::Relaxed) as f64,
     );
+    if let Some(redis) = st.hub.shared.get() {
+        m.describe(
+            "switchboard_backplane_dropped",
+            Kind::Gauge,
+            "Events this process could not publish to the other nodes (Redis away or too slow).",
+        );
+        m.set_gauge(
+            "switchboard_backplane_dropped",
+            &[],
+            redis.dropped.load(Ordering::Relaxed) as f64,
+        );
+        m.describe(
+            "switchboard_backplane_outages",
+            Kind::Gauge,
+            "Times the Redis link broke.",
+        );
+        m.set_gauge(
+            "switchboard_backplane_outages",
+            &[],
+            redis.outages.load(Ordering::Relaxed) as f64,
+        );
+    }
     m.set_gauge("switchboard_uptime_seconds", &[], st.started.elapsed().as_secs_f64());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], m.render()).into_response()
 }

@@ -54,7 +54,17 @@ pub struct Hub {
     pub slow_dropped: AtomicU64,
     /// Presence shared between nodes, when several run.
     pub shared: std::sync::OnceLock<Arc<crate::backplane::RedisBackplane>>,
+    /// Bumped when live sockets may have missed events (the backplane came
+    /// back after a break): each socket then closes with a reconnect hint
+    /// within `CATCH_UP_SPREAD`, and its client catches up over HTTP.
+    pub catch_up: tokio::sync::watch::Sender<u64>,
+    /// Sockets closed so that their clients catch up.
+    pub caught_up: AtomicU64,
 }
+
+/// Sockets asked to catch up close at random within this, so their clients
+/// do not all come back in the same instant.
+pub const CATCH_UP_SPREAD: std::time::Duration = std::time::Duration::from_secs(2);
 
 enum Audience {
     None,
@@ -114,20 +124,34 @@ impl Hub {
         }
     }
 
-    /// Agents online in an account (across nodes when shared).
+    /// Agents online in an account (across nodes when shared; while Redis
+    /// is away, the last answer it gave plus those seen on this node).
     pub async fn online_users(&self, account_id: i64) -> Vec<i64> {
+        let here = self.presence.online_users(account_id, std::time::Instant::now());
         match self.shared.get() {
-            Some(r) => r.online(account_id, "users").await,
-            None => self.presence.online_users(account_id, std::time::Instant::now()),
+            Some(r) => match r.online(account_id, "users").await {
+                Some(ids) => ids,
+                None => merged(r.last_known(account_id, "users"), here),
+            },
+            None => here,
         }
     }
 
-    /// Contacts online in an account (across nodes when shared).
+    /// Contacts online in an account (as `online_users`).
     pub async fn online_contacts(&self, account_id: i64) -> Vec<i64> {
+        let here = self.presence.online_contacts(account_id, std::time::Instant::now());
         match self.shared.get() {
-            Some(r) => r.online(account_id, "contacts").await,
-            None => self.presence.online_contacts(account_id, std::time::Instant::now()),
+            Some(r) => match r.online(account_id, "contacts").await {
+                Some(ids) => ids,
+                None => merged(r.last_known(account_id, "contacts"), here),
+            },
+            None => here,
         }
+    }
+
+    /// Asks every live socket to have its client catch up (see `catch_up`).
+    pub fn ask_to_catch_up(&self) {
+        self.catch_up.send_modify(|n| *n += 1);
     }
 
     pub fn next_socket_id(&self) -> u64 {
@@ -298,6 +322,13 @@ impl Hub {
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
     }
+}
+
+fn merged(mut a: Vec<i64>, b: Vec<i64>) -> Vec<i64> {
+    a.extend(b);
+    a.sort_unstable();
+    a.dedup();
+    a
 }
 
 trait TypingFilter {

@@ -37,6 +37,9 @@ pub async fn serve(
     let mut subs: HashMap<String, Principal> = HashMap::new();
     let mut ping = tokio::time::interval(limits.ping_every);
     ping.tick().await;
+    let mut catch_up = hub.catch_up.subscribe();
+    // Set when this socket's client should reconnect and catch up.
+    let mut leave_at: Option<tokio::time::Instant> = None;
     if sink.send(Message::Text(cable::welcome().into())).await.is_err() {
         return;
     }
@@ -83,6 +86,22 @@ pub async fn serve(
                 }
             }
             _ = kill.notified() => break Some("unauthorized"),
+            Ok(()) = catch_up.changed(), if leave_at.is_none() => {
+                let spread = crate::hub::CATCH_UP_SPREAD.as_millis() as u64;
+                let jitter = std::time::Duration::from_millis(crate::backplane::rand_u64() % spread.max(1));
+                leave_at = Some(tokio::time::Instant::now() + jitter);
+            }
+            _ = async {
+                match leave_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                // Events may have been missed: both clients catch up over
+                // HTTP when they subscribe again after a drop.
+                hub.caught_up.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                break Some("server_restart");
+            }
             _ = shutdown.changed() => break Some("server_restart"),
         }
     };
