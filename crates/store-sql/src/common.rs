@@ -2582,6 +2582,25 @@ impl Tx for SqlTx {
         Ok(())
     }
 
+    async fn defer_job(&mut self, id: i64, run_at: i64, reason: &str) -> StoreResult<()> {
+        sqlx::query(DROP_IF_TWIN_QUEUED)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query(
+            "UPDATE jobs SET state = 0, run_at = $2, locked_until = NULL, last_error = $3, \
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = $1",
+        )
+        .bind(id)
+        .bind(run_at)
+        .bind(reason)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
     async fn release_jobs(&mut self, ids: &[(i64, i64)]) -> StoreResult<()> {
         // Each only while the claim is still ours (its lease as we set it).
         for (id, locked_until) in ids {
