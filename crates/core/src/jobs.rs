@@ -415,7 +415,8 @@ async fn execute(core: &Arc<Core>, job: Job, done: &tokio::sync::mpsc::Unbounded
             Err(JobFailure::Defer { reason, after }) => {
                 let next = now.saturating_add(after.as_micros() as i64);
                 if job.deadline_at.is_some_and(|d| next > d) {
-                    let error = format!("gave up: {reason}");
+                    // Its owner sees the target's last real failure.
+                    let error = job.last_error.clone().unwrap_or_else(|| format!("gave up: {reason}"));
                     tx.kill_job(job.id, &error, now).await?;
                     core.job_counters
                         .dead

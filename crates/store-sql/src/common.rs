@@ -2591,7 +2591,7 @@ impl Tx for SqlTx {
             .await
             .map_err(map_err)?;
         sqlx::query(
-            "UPDATE jobs SET state = 0, run_at = $2, locked_until = NULL, last_error = $3, \
+            "UPDATE jobs SET state = 0, run_at = $2, locked_until = NULL, last_error = COALESCE(last_error, $3), \
              attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = $1",
         )
         .bind(id)

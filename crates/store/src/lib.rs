@@ -352,7 +352,8 @@ pub trait Tx: Send {
     async fn retry_job(&mut self, id: i64, run_at: i64, error: &str) -> StoreResult<()>;
     /// Puts a running job back to wait until `run_at` without counting its
     /// attempt (it never reached its target: the target was busy or its
-    /// circuit open), keeping `reason` as its last error. A job whose unique
+    /// circuit open); `reason` becomes its last error only if it has none (a
+    /// real failure's error is what its owner is shown). A job whose unique
     /// key is queued again meanwhile is deleted instead.
     async fn defer_job(&mut self, id: i64, run_at: i64, reason: &str) -> StoreResult<()>;
     /// Returns claimed jobs that never started to the queue, as they were
