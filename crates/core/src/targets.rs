@@ -31,6 +31,7 @@ const SHORT_WAIT: Duration = Duration::from_millis(100);
 
 struct Target {
     slots: Arc<Semaphore>,
+    limit: usize,
     failures: u32,
     /// Consecutive openings (the cooldown doubles with each).
     opens: u32,
@@ -114,18 +115,25 @@ impl Targets {
     /// longest the call may take (its timeout): a busy target whose calls
     /// have not been timed yet is asked again after half of it (at most 1 s).
     pub async fn acquire(&self, key: &str, bound: Duration) -> Result<TargetPermit, Wait> {
+        self.acquire_with(key, self.inner.limit, bound).await
+    }
+
+    /// [`acquire`](Self::acquire) with `limit` calls in flight for this
+    /// target instead of the default (set when the target is first seen).
+    pub async fn acquire_with(&self, key: &str, limit: usize, bound: Duration) -> Result<TargetPermit, Wait> {
+        let limit = limit.max(1);
         let now = Instant::now();
         let (slots, probe, avg_ms) = {
             let mut map = self.inner.map.lock().unwrap_or_else(|e| e.into_inner());
             if !map.contains_key(key) && map.len() >= MAX_TARGETS {
-                let limit = self.inner.limit;
-                map.retain(|_, t| t.slots.available_permits() < limit || t.open_until.is_some_and(|u| u > now));
+                map.retain(|_, t| t.slots.available_permits() < t.limit || t.open_until.is_some_and(|u| u > now));
             }
             if !map.contains_key(key) && map.len() >= MAX_TARGETS {
                 return Ok(self.unguarded(key));
             }
             let t = map.entry(key.to_string()).or_insert_with(|| Target {
-                slots: Arc::new(Semaphore::new(self.inner.limit)),
+                slots: Arc::new(Semaphore::new(limit)),
+                limit,
                 failures: 0,
                 opens: 0,
                 open_until: None,
@@ -174,8 +182,7 @@ impl Targets {
                 reason: "the target's concurrency limit is reached",
             });
         };
-        let limit = self.inner.limit;
-        self.with(key, |t| t.peak = t.peak.max(limit - t.slots.available_permits()));
+        self.with(key, |t| t.peak = t.peak.max(t.limit - t.slots.available_permits()));
         Ok(TargetPermit {
             inner: Some(self.inner.clone()),
             key: key.to_string(),
@@ -201,13 +208,23 @@ impl Targets {
         with(&self.inner, key, f)
     }
 
+    /// Closes `key`'s circuit (an operator retried by hand: the target is
+    /// taken to be back; if not, five more failures open it again).
+    pub fn close(&self, key: &str) {
+        self.with(key, |t| {
+            t.failures = 0;
+            t.opens = 0;
+            t.open_until = None;
+        });
+    }
+
     /// Calls in flight to `key` now and at most so far, and whether its
     /// circuit is open (for metrics and tests).
     pub fn stats(&self, key: &str) -> Option<(usize, usize, bool)> {
         let map = self.inner.map.lock().unwrap_or_else(|e| e.into_inner());
         map.get(key).map(|t| {
             (
-                self.inner.limit - t.slots.available_permits(),
+                t.limit - t.slots.available_permits(),
                 t.peak,
                 t.open_until.is_some_and(|u| u > Instant::now()),
             )

@@ -251,6 +251,8 @@ impl Core {
         })
         .await?;
         w.commit().await?;
+        // Re-sent by hand: the target is taken to be back (in this process).
+        self.targets.close(&crate::targets::target_key(&hook.url));
         Ok(json!({ "payload": delivery_json(&row, &[]) }))
     }
 }

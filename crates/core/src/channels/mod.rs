@@ -324,10 +324,13 @@ impl Core {
             return Err(SendError::Permanent("this channel cannot send".into()));
         };
         // One bot's or number's outage must not hold the slots other
-        // inboxes' sends need: the same per-target gate as webhooks.
+        // inboxes' sends need: the same per-target gate as webhooks, with
+        // room for half the runner (the platforms pace each inbox already,
+        // and one busy inbox should keep its throughput).
+        let limit = self.config.target_concurrency.max(self.config.job_concurrency / 2);
         let permit = self
             .targets
-            .acquire(&format!("send:inbox:{}", inbox.id), Duration::from_secs(10))
+            .acquire_with(&format!("send:inbox:{}", inbox.id), limit, Duration::from_secs(10))
             .await
             .map_err(|w| SendError::Defer {
                 reason: w.reason.into(),

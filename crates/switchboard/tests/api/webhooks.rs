@@ -249,9 +249,10 @@ async fn hook(app: &TestApp, url: &str, event: &str, timeout_secs: Option<i64>) 
 }
 
 /// The fault: two targets that accept and never answer beside a healthy
-/// one and a flaky one, all on the same account. A burst of messages: every
-/// delivery to the healthy target arrives within 2 s of the message's
-/// acknowledgement (webhook timeout 2 s), the flaky target's retries keep
+/// one and a flaky one, all on the same account. A burst of messages: 99% of
+/// the deliveries to the healthy target arrive within 1 s of the message's
+/// acknowledgement (webhook timeout 2 s; before, p99 was 1.8-1.9 s here and
+/// the retry gaps up to 2 s, as the hanging calls held all 64 slots), the flaky target's retries keep
 /// their backoff (200 ms doubling, ±20%), the hanging targets never hold
 /// more than their concurrency limit of slots and their deliveries end
 /// failed when the retry window closes.
@@ -324,7 +325,7 @@ async fn hanging_targets_do_not_delay_others(db: Db) {
     );
     assert_eq!(got.len(), N, "each message delivered once to the healthy target");
     assert!(
-        p99 < std::time::Duration::from_secs(2),
+        p99 < std::time::Duration::from_secs(1),
         "the healthy target waited: p50 {p50:?} p99 {p99:?}"
     );
     assert!(
@@ -338,7 +339,8 @@ async fn hanging_targets_do_not_delay_others(db: Db) {
     eprintln!("{db:?}: retry gaps {gaps:?} (nominal 200, 400, 800 ms)");
     for (gap, nominal) in gaps.iter().zip([200u64, 400, 800]) {
         let lo = std::time::Duration::from_millis(nominal * 8 / 10);
-        let hi = std::time::Duration::from_millis(nominal * 12 / 10 + 300);
+        // Room for a loaded test machine; before, these gaps were 1.8-2 s.
+        let hi = std::time::Duration::from_millis(nominal * 12 / 10 + 500);
         assert!(
             (lo..=hi).contains(gap),
             "retry after {gap:?}, configured {nominal} ms ±20%: {gaps:?}"
