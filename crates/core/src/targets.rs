@@ -6,7 +6,8 @@
 //! at its limit or its circuit is open, the answer is how long to wait, and
 //! the job is put back in the queue for that long (its attempt not counted)
 //! instead of waiting inside a job slot. After [`FAILURES_TO_OPEN`] failures
-//! in a row (timeouts, connection errors, 5xx) the circuit opens for the
+//! in a row (timeouts, connection errors, 5xx) spanning [`MIN_STREAK`] or
+//! more, the circuit opens for the
 //! cooldown (doubling while it keeps failing, up to 16 times); then one call
 //! goes through as a probe and its outcome closes or reopens the circuit.
 //!
@@ -21,8 +22,11 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Failures in a row that open a target's circuit.
+/// Failures in a row that open a target's circuit...
 pub const FAILURES_TO_OPEN: u32 = 5;
+/// ...when they span at least this long (a burst of errors within a moment,
+/// say a deploy's, does not open it; a target that keeps failing does).
+pub const MIN_STREAK: Duration = Duration::from_secs(1);
 /// Targets remembered at most.
 pub const MAX_TARGETS: usize = 10_000;
 /// A call to a target whose calls usually take less than this may wait this
@@ -33,6 +37,8 @@ struct Target {
     slots: Arc<Semaphore>,
     limit: usize,
     failures: u32,
+    /// When the current run of failures began.
+    streak_since: Option<Instant>,
     /// Consecutive openings (the cooldown doubles with each).
     opens: u32,
     open_until: Option<Instant>,
@@ -135,6 +141,7 @@ impl Targets {
                 slots: Arc::new(Semaphore::new(limit)),
                 limit,
                 failures: 0,
+                streak_since: None,
                 opens: 0,
                 open_until: None,
                 probing: false,
@@ -213,6 +220,7 @@ impl Targets {
     pub fn close(&self, key: &str) {
         self.with(key, |t| {
             t.failures = 0;
+            t.streak_since = None;
             t.opens = 0;
             t.open_until = None;
         });
@@ -273,13 +281,16 @@ impl TargetPermit {
             match health {
                 Health::Answered => {
                     t.failures = 0;
+                    t.streak_since = None;
                     t.opens = 0;
                     t.open_until = None;
                 }
                 Health::Failed => {
                     t.failures = t.failures.saturating_add(1);
+                    let since = *t.streak_since.get_or_insert_with(Instant::now);
                     let open_now = t.open_until.is_some_and(|u| u > Instant::now());
-                    if !open_now && (probe || t.failures >= FAILURES_TO_OPEN) {
+                    let streak = t.failures >= FAILURES_TO_OPEN && since.elapsed() >= MIN_STREAK;
+                    if !open_now && (probe || streak) {
                         let factor = 1u32 << t.opens.min(4);
                         t.open_until = Some(Instant::now() + jitter(cooldown * factor));
                         t.opens = t.opens.saturating_add(1);
@@ -341,6 +352,12 @@ mod tests {
         for _ in 0..FAILURES_TO_OPEN {
             t.acquire("h:1", B).await.unwrap().settle(Health::Failed);
         }
+        assert!(
+            t.acquire("h:1", B).await.is_ok(),
+            "a burst within a moment does not open it"
+        );
+        tokio::time::sleep(MIN_STREAK).await;
+        t.acquire("h:1", B).await.unwrap().settle(Health::Failed);
         let w = t.acquire("h:1", B).await.err().unwrap();
         assert!(w.after <= Duration::from_millis(120), "{w:?}");
         assert!(t.stats("h:1").unwrap().2);

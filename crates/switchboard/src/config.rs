@@ -105,7 +105,7 @@ pub struct Options {
     /// Calls in flight at once to one target (a webhook's host:port, a platform inbox) [default: 8].
     #[arg(long, env = "SWITCHBOARD_TARGET_CONCURRENCY")]
     pub target_concurrency: Option<usize>,
-    /// Seconds a target's circuit stays open after 5 failures in a row (doubling while it fails) [default: 30].
+    /// Seconds a target's circuit stays open after 5 failures in a row over a second or more (doubling while it fails) [default: 30].
     #[arg(long, env = "SWITCHBOARD_TARGET_COOLDOWN_SECS")]
     pub target_cooldown_secs: Option<u64>,
     /// First retry delay in milliseconds; later delays double up to an hour [default: 5000].

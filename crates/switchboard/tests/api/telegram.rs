@@ -579,6 +579,7 @@ async fn one_bot_down_does_not_delay_another(db: Db) {
     const TOKEN2: &str = "987654321:BBHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw2";
     let Some(b) = bot(db).await else { return };
     let app = &b.app;
+    b.fake.add_bot(TOKEN2);
     let second = app
         .ok(
             Method::POST,
