@@ -25,6 +25,9 @@ pub enum JobFailure {
     Retry { error: String, after: Option<Duration> },
     /// Give up now.
     Permanent(String),
+    /// Not tried: the target is busy or its circuit open. Back to the queue
+    /// for `after`, the attempt not counted and no slot held meanwhile.
+    Defer { reason: String, after: Duration },
 }
 
 impl From<CoreError> for JobFailure {
@@ -48,6 +51,8 @@ pub struct JobCounters {
     pub completed: std::sync::atomic::AtomicU64,
     pub retried: std::sync::atomic::AtomicU64,
     pub dead: std::sync::atomic::AtomicU64,
+    /// Jobs put back untried because their target was busy or failing.
+    pub deferred: std::sync::atomic::AtomicU64,
     pub deliveries_ok: std::sync::atomic::AtomicU64,
     pub deliveries_failed: std::sync::atomic::AtomicU64,
 }
@@ -162,6 +167,16 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
         let in_hand = (concurrency - sem.available_permits()) + ready.len();
         let limit = hold.saturating_sub(in_hand);
         let mut claimed = 0;
+        // A retry or deferral that is due now is claimed by this round.
+        let due = core.next_due.load(std::sync::atomic::Ordering::Relaxed);
+        if due <= now_micros() {
+            let _ = core.next_due.compare_exchange(
+                due,
+                i64::MAX,
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
         if ready.len() < concurrency && limit > 0 {
             let now = now_micros();
             match core.store.claim_jobs(now, limit as i64, lease).await {
@@ -176,9 +191,13 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
         if claimed > 0 && (claimed == limit || sem.available_permits() > 0) {
             continue;
         }
+        // Sleep until woken, the next poll, or the soonest retry this
+        // process scheduled (so retries keep their backoff, not the poll's).
+        let due = core.next_due.load(std::sync::atomic::Ordering::Relaxed);
+        let until_due = Duration::from_micros(due.saturating_sub(now_micros()).max(0) as u64 + 1_000);
         tokio::select! {
             _ = core.jobs_ready.notified() => {}
-            _ = tokio::time::sleep(core.config.job_poll_interval) => {}
+            _ = tokio::time::sleep(core.config.job_poll_interval.min(until_due)) => {}
             _ = shutdown.changed() => {}
         }
     }
@@ -388,8 +407,28 @@ async fn execute(core: &Arc<Core>, job: Job, done: &tokio::sync::mpsc::Unbounded
                     return Ok::<(), CoreError>(());
                 }
                 tx.retry_job(job.id, next, error).await?;
+                core.next_due.fetch_min(next, std::sync::atomic::Ordering::Relaxed);
                 core.job_counters
                     .retried
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(JobFailure::Defer { reason, after }) => {
+                let next = now.saturating_add(after.as_micros() as i64);
+                if job.deadline_at.is_some_and(|d| next > d) {
+                    // Its owner sees the target's last real failure.
+                    let error = job.last_error.clone().unwrap_or_else(|| format!("gave up: {reason}"));
+                    tx.kill_job(job.id, &error, now).await?;
+                    core.job_counters
+                        .dead
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tx.commit().await?;
+                    on_dead(core, &job, &error).await;
+                    return Ok(());
+                }
+                tx.defer_job(job.id, next, reason).await?;
+                core.next_due.fetch_min(next, std::sync::atomic::Ordering::Relaxed);
+                core.job_counters
+                    .deferred
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             Err(JobFailure::Permanent(error)) => {
@@ -422,6 +461,7 @@ async fn channel_send(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
     core.channel_send(id).await.map_err(|e| match e {
         crate::channels::SendError::Retry { reason, after } => JobFailure::Retry { error: reason, after },
         crate::channels::SendError::Permanent(reason) => JobFailure::Permanent(reason),
+        crate::channels::SendError::Defer { reason, after } => JobFailure::Defer { reason, after },
     })
 }
 
@@ -487,7 +527,7 @@ async fn deliver(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
         .get("delivery_id")
         .and_then(Value::as_i64)
         .ok_or_else(|| JobFailure::Permanent("bad delivery payload".into()))?;
-    let (delivery, secret) = {
+    let (delivery, secret, timeout_secs) = {
         let mut tx = core.store.read().await.map_err(CoreError::from)?;
         let Some(d) = tx.get_delivery(id).await.map_err(CoreError::from)? else {
             return Ok(());
@@ -495,24 +535,38 @@ async fn deliver(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
         if d.state != "pending" {
             return Ok(());
         }
-        let secret = match (d.webhook_id, d.inbox_id) {
+        let found = match (d.webhook_id, d.inbox_id) {
             (Some(w), _) => tx
                 .get_webhook(d.account_id, w)
                 .await
                 .map_err(CoreError::from)?
-                .map(|w| w.secret),
+                .map(|w| (w.secret, w.timeout_secs)),
             (None, Some(i)) => tx
                 .get_inbox(d.account_id, i)
                 .await
                 .map_err(CoreError::from)?
-                .map(|i| i.secret),
+                .map(|i| (i.secret, None)),
             _ => None,
         };
-        let Some(secret) = secret else {
+        let Some((secret, timeout_secs)) = found else {
             return Err(JobFailure::Permanent("the webhook or inbox was deleted".into()));
         };
-        (d, secret)
+        (d, secret, timeout_secs)
     };
+    let timeout = webhook_timeout(core, timeout_secs);
+    // Ask the target first: a busy or failing one sends the job back to the
+    // queue rather than hold a slot.
+    let permit = core
+        .targets
+        .acquire(
+            &crate::targets::target_key(&delivery.url),
+            timeout + timeout_grace(timeout),
+        )
+        .await
+        .map_err(|w| JobFailure::Defer {
+            reason: w.reason.into(),
+            after: w.after,
+        })?;
     let ts = now_micros() / 1_000_000;
     let body = delivery.payload.clone().into_bytes();
     let headers = vec![
@@ -522,11 +576,26 @@ async fn deliver(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
         ("X-Switchboard-Event".to_string(), delivery.event.clone()),
     ];
     let started = Instant::now();
+    // Measured generously: an answer that arrives just as the timeout ends
+    // is still taken, so what the target acknowledged is not sent again.
     let result = core
         .outbound
-        .post(&delivery.url, &headers, body, "application/json")
+        .post_within(
+            &delivery.url,
+            &headers,
+            body,
+            "application/json",
+            timeout + timeout_grace(timeout),
+        )
         .await;
     let elapsed = started.elapsed().as_millis() as i64;
+    permit.settle(match &result {
+        Ok(r) if r.status >= 500 || r.status == 408 => crate::targets::Health::Failed,
+        Ok(r) if r.status == 429 || r.status == 425 => crate::targets::Health::Neutral,
+        Ok(_) => crate::targets::Health::Answered,
+        Err(e) if e.is_permanent() => crate::targets::Health::Neutral,
+        Err(_) => crate::targets::Health::Failed,
+    });
     let (status, error, failure) = match &result {
         Ok(r) => match classify_status(r.status) {
             Outcome::Success => (Some(r.status as i32), None, None),
@@ -591,4 +660,27 @@ async fn deliver(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
         }
         Some(f) => Err(f),
     }
+}
+
+/// Webhook timeouts a webhook may set, in seconds.
+pub const WEBHOOK_TIMEOUT_BOUNDS: std::ops::RangeInclusive<i64> = 1..=60;
+
+/// The timeout of one delivery: the webhook's own, else the installation's;
+/// within [`WEBHOOK_TIMEOUT_BOUNDS`] and half the job lease (so a slow
+/// answer never outlives the lease and gets the delivery sent twice).
+pub fn webhook_timeout(core: &Core, own: Option<i32>) -> Duration {
+    let t = own
+        .map(|s| {
+            Duration::from_secs(
+                i64::from(s).clamp(*WEBHOOK_TIMEOUT_BOUNDS.start(), *WEBHOOK_TIMEOUT_BOUNDS.end()) as u64,
+            )
+        })
+        .unwrap_or(core.config.webhook_timeout);
+    t.min(core.config.job_lease / 2).max(Duration::from_millis(500))
+}
+
+/// Extra time beyond a timeout before a request is abandoned: a tenth of
+/// it, at least half a second.
+pub fn timeout_grace(timeout: Duration) -> Duration {
+    (timeout / 10).max(Duration::from_millis(500))
 }

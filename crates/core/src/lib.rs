@@ -21,6 +21,7 @@ pub mod public;
 pub mod resources;
 pub mod search;
 pub mod setup;
+pub mod targets;
 pub mod views;
 pub mod webhooks;
 pub mod widget;
@@ -44,6 +45,14 @@ pub struct CoreConfig {
     pub flood_limit: i64,
     /// How long outgoing webhooks are retried.
     pub webhook_retry_window: Duration,
+    /// Timeout of one webhook request unless the webhook sets its own.
+    pub webhook_timeout: Duration,
+    /// Calls in flight at once per target (a webhook's host:port, a
+    /// platform inbox).
+    pub target_concurrency: usize,
+    /// How long a target's circuit stays open after repeated failures (it
+    /// doubles while the target keeps failing).
+    pub target_cooldown: Duration,
     /// First retry delay; later ones double up to `retry_cap`.
     pub retry_base: Duration,
     pub retry_cap: Duration,
@@ -90,6 +99,9 @@ impl Default for CoreConfig {
             public_url: "http://127.0.0.1:3000".into(),
             flood_limit: switchboard_domain::rules::FLOOD_LIMIT_PER_MINUTE,
             webhook_retry_window: Duration::from_secs(24 * 3600),
+            webhook_timeout: Duration::from_secs(5),
+            target_concurrency: 8,
+            target_cooldown: Duration::from_secs(30),
             retry_base: Duration::from_secs(5),
             retry_cap: Duration::from_secs(3600),
             job_lease: Duration::from_secs(60),
@@ -130,6 +142,9 @@ pub struct Core {
     pub outbound: OutboundClient,
     events: broadcast::Sender<Arc<Event>>,
     jobs_ready: Arc<Notify>,
+    /// The soonest time (µs) this process put a job back for (a retry or a
+    /// deferral), so the runner wakes for it rather than at its next poll.
+    next_due: std::sync::atomic::AtomicI64,
     pub job_counters: jobs::JobCounters,
     pub auth_cache: auth::AuthCache,
     ingest: ingest::Ingest,
@@ -139,6 +154,9 @@ pub struct Core {
     /// user input, so this client is not behind the webhook SSRF guard).
     pub platform: reqwest::Client,
     pub channel_limiter: channels::Limiter,
+    /// Per-target concurrency limits and circuit breakers (webhooks and
+    /// platform sends).
+    pub targets: targets::Targets,
     send_batches: channels::SendBatches,
     bound_url: std::sync::OnceLock<String>,
     /// The installation's own mail (invitations, password resets).
@@ -168,6 +186,7 @@ impl Core {
             config.mail_from.as_deref(),
             &config.public_url,
         );
+        let targets = targets::Targets::new(config.target_concurrency, config.target_cooldown);
         Arc::new(Core {
             mailer,
             store,
@@ -175,6 +194,7 @@ impl Core {
             outbound,
             events,
             jobs_ready: Arc::new(Notify::new()),
+            next_due: std::sync::atomic::AtomicI64::new(i64::MAX),
             job_counters: Default::default(),
             auth_cache: Default::default(),
             ingest: Default::default(),
@@ -187,6 +207,7 @@ impl Core {
                 .build()
                 .unwrap_or_default(),
             channel_limiter: Default::default(),
+            targets,
             send_batches: Default::default(),
             bound_url: std::sync::OnceLock::new(),
         })

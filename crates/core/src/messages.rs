@@ -315,6 +315,12 @@ impl Core {
             ));
         }
         w.commit().await?;
+        // Retried by hand: the target is taken to be back (in this process).
+        if crate::channels::adapter(inbox.channel()).is_some() {
+            self.targets.close(&format!("send:inbox:{}", inbox.id));
+        } else if let Some(url) = &inbox.webhook_url {
+            self.targets.close(&crate::targets::target_key(url));
+        }
         let mut out = present::message_rest(&msg, &sender, conv.display_id);
         self.with_attachments(&mut out, &atts);
         Ok(out)

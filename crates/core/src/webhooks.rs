@@ -22,6 +22,7 @@ fn webhook_json(w: &Webhook, inbox: Option<Value>) -> Value {
         "account_id": w.account_id,
         "subscriptions": w.subscriptions,
         "secret": w.secret,
+        "timeout_secs": w.timeout_secs,
         "webhook_type": if w.inbox_id.is_some() { "inbox_type" } else { "account_type" },
         "inbox": inbox,
     })
@@ -94,6 +95,24 @@ impl Core {
             };
             w.subscriptions = json!(subs);
         }
+        // Switchboard's own field: this webhook's request timeout (null:
+        // the installation's `webhook_timeout_secs`).
+        if p.has("timeout_secs") {
+            w.timeout_secs = match p.i64("timeout_secs")? {
+                None => None,
+                Some(t) if crate::jobs::WEBHOOK_TIMEOUT_BOUNDS.contains(&t) => Some(t as i32),
+                Some(_) => {
+                    return Err(CoreError::invalid(
+                        "timeout_secs",
+                        format!(
+                            "Timeout must be between {} and {} seconds",
+                            crate::jobs::WEBHOOK_TIMEOUT_BOUNDS.start(),
+                            crate::jobs::WEBHOOK_TIMEOUT_BOUNDS.end()
+                        ),
+                    ));
+                }
+            };
+        }
         Ok(())
     }
 
@@ -109,6 +128,7 @@ impl Core {
             webhook_type: 0,
             subscriptions: json!([]),
             secret: random_token(32),
+            timeout_secs: None,
             created_at: 0,
             updated_at: 0,
         };
@@ -231,6 +251,8 @@ impl Core {
         })
         .await?;
         w.commit().await?;
+        // Re-sent by hand: the target is taken to be back (in this process).
+        self.targets.close(&crate::targets::target_key(&hook.url));
         Ok(json!({ "payload": delivery_json(&row, &[]) }))
     }
 }

@@ -91,7 +91,13 @@ async fn metrics(State(st): State<Arc<AppState>>, ClientIp(client): ClientIp, he
         Kind::Gauge,
         "Jobs this process finished, by outcome.",
     );
-    for (label, v) in [("completed", &c.completed), ("retried", &c.retried), ("dead", &c.dead)] {
+    for (label, v) in [
+        ("completed", &c.completed),
+        ("retried", &c.retried),
+        ("dead", &c.dead),
+        // Put back untried: their target busy or its circuit open.
+        ("deferred", &c.deferred),
+    ] {
         m.set_gauge(
             "switchboard_jobs_finished",
             &[("outcome", label)],

@@ -171,6 +171,20 @@ impl OutboundClient {
         body: Vec<u8>,
         content_type: &str,
     ) -> Result<OutboundResponse, OutboundError> {
+        self.post_within(url, headers, body, content_type, self.config.timeout)
+            .await
+    }
+
+    /// [`post`](Self::post) with its own limit for the whole request
+    /// (connecting is still bounded by the configured timeout).
+    pub async fn post_within(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+        content_type: &str,
+        timeout: Duration,
+    ) -> Result<OutboundResponse, OutboundError> {
         let url = self.check_url(url)?;
         let headers = build_headers(headers, content_type)?;
         let response = self
@@ -178,6 +192,7 @@ impl OutboundClient {
             .post(url)
             .headers(headers)
             .body(body)
+            .timeout(timeout)
             .send()
             .await
             .map_err(from_reqwest)?;

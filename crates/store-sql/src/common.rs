@@ -74,7 +74,7 @@ macro_rules! canned_cols {
 }
 macro_rules! webhook_cols {
     () => {
-        "id, account_id, inbox_id, name, url, webhook_type, subscriptions, secret, created_at, updated_at"
+        "id, account_id, inbox_id, name, url, webhook_type, subscriptions, secret, timeout_secs, created_at, updated_at"
     };
 }
 macro_rules! delivery_cols {
@@ -2344,8 +2344,8 @@ impl Tx for SqlTx {
 
     async fn insert_webhook(&mut self, w: &Webhook) -> StoreResult<Webhook> {
         sqlx::query_as(concat!(
-            "INSERT INTO webhooks (account_id, inbox_id, name, url, webhook_type, subscriptions, secret, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING ",
+            "INSERT INTO webhooks (account_id, inbox_id, name, url, webhook_type, subscriptions, secret, created_at, updated_at, timeout_secs) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING ",
             webhook_cols!()
         ))
         .bind(w.account_id)
@@ -2356,6 +2356,7 @@ impl Tx for SqlTx {
         .bind(Json(&w.subscriptions))
         .bind(&w.secret)
         .bind(w.created_at)
+        .bind(w.timeout_secs)
         .fetch_one(&mut *self.tx)
         .await
         .map_err(map_err)
@@ -2388,8 +2389,8 @@ impl Tx for SqlTx {
 
     async fn update_webhook(&mut self, w: &Webhook) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE webhooks SET inbox_id = $3, name = $4, url = $5, subscriptions = $6, secret = $7, updated_at = $8 \
-             WHERE account_id = $1 AND id = $2",
+            "UPDATE webhooks SET inbox_id = $3, name = $4, url = $5, subscriptions = $6, secret = $7, updated_at = $8, \
+             timeout_secs = $9 WHERE account_id = $1 AND id = $2",
         )
         .bind(w.account_id)
         .bind(w.id)
@@ -2399,6 +2400,7 @@ impl Tx for SqlTx {
         .bind(Json(&w.subscriptions))
         .bind(&w.secret)
         .bind(w.updated_at)
+        .bind(w.timeout_secs)
         .execute(&mut *self.tx)
         .await
         .map_err(map_err)?;
@@ -2579,6 +2581,25 @@ impl Tx for SqlTx {
             .execute(&mut *self.tx)
             .await
             .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn defer_job(&mut self, id: i64, run_at: i64, reason: &str) -> StoreResult<()> {
+        sqlx::query(DROP_IF_TWIN_QUEUED)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query(
+            "UPDATE jobs SET state = 0, run_at = $2, locked_until = NULL, last_error = COALESCE(last_error, $3), \
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = $1",
+        )
+        .bind(id)
+        .bind(run_at)
+        .bind(reason)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
         Ok(())
     }
 

@@ -353,6 +353,16 @@ async fn jobs_are_claimed_once(store: Arc<dyn Store>) {
         back[0].attempts, due[0].attempts,
         "a release does not count as an attempt"
     );
+    // A deferred job (its target busy or failing) waits for its time, its
+    // attempt not counted; its last real error stays.
+    let mut tx = store.write().await.unwrap();
+    tx.defer_job(back[0].id, 900, "circuit open").await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(store.claim_jobs(899, 100, 50).await.unwrap().is_empty());
+    let later = store.claim_jobs(900, 100, 50).await.unwrap();
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].attempts, back[0].attempts, "a deferral is not an attempt");
+    assert_eq!(later[0].last_error.as_deref(), Some("boom"));
 }
 conformance!(jobs_are_claimed_once);
 

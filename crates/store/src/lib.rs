@@ -350,6 +350,12 @@ pub trait Tx: Send {
     /// Deletes finished jobs (one statement for a batch).
     async fn complete_jobs(&mut self, ids: &[i64]) -> StoreResult<()>;
     async fn retry_job(&mut self, id: i64, run_at: i64, error: &str) -> StoreResult<()>;
+    /// Puts a running job back to wait until `run_at` without counting its
+    /// attempt (it never reached its target: the target was busy or its
+    /// circuit open); `reason` becomes its last error only if it has none (a
+    /// real failure's error is what its owner is shown). A job whose unique
+    /// key is queued again meanwhile is deleted instead.
+    async fn defer_job(&mut self, id: i64, run_at: i64, reason: &str) -> StoreResult<()>;
     /// Returns claimed jobs that never started to the queue, as they were
     /// (the claim's attempt is not counted): `(id, locked_until)` as the
     /// claim set it, so a job claimed again by another worker is left alone.

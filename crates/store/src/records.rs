@@ -353,6 +353,8 @@ pub struct Webhook {
     #[sqlx(json)]
     pub subscriptions: Value,
     pub secret: String,
+    /// This webhook's request timeout in seconds; `None`: the installation's.
+    pub timeout_secs: Option<i32>,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -102,6 +102,12 @@ pub struct Options {
     /// How long failing webhooks are retried, in seconds [default: 86400].
     #[arg(long, env = "SWITCHBOARD_WEBHOOK_RETRY_WINDOW_SECS")]
     pub webhook_retry_window_secs: Option<u64>,
+    /// Calls in flight at once to one target (a webhook's host:port, a platform inbox) [default: 8].
+    #[arg(long, env = "SWITCHBOARD_TARGET_CONCURRENCY")]
+    pub target_concurrency: Option<usize>,
+    /// Seconds a target's circuit stays open after 5 failures in a row over a second or more (doubling while it fails) [default: 30].
+    #[arg(long, env = "SWITCHBOARD_TARGET_COOLDOWN_SECS")]
+    pub target_cooldown_secs: Option<u64>,
     /// First retry delay in milliseconds; later delays double up to an hour [default: 5000].
     #[arg(long, env = "SWITCHBOARD_RETRY_BASE_MS")]
     pub retry_base_ms: Option<u64>,
@@ -237,6 +243,8 @@ pub struct Settings {
     pub allow_private_targets: bool,
     pub webhook_timeout: Duration,
     pub webhook_retry_window: Duration,
+    pub target_concurrency: usize,
+    pub target_cooldown: Duration,
     pub retry_base: Duration,
     pub job_lease: Duration,
     pub job_concurrency: usize,
@@ -296,6 +304,8 @@ impl Settings {
             allow_private_targets: pick!(allow_private_targets, false),
             webhook_timeout: Duration::from_secs(pick!(webhook_timeout_secs, 5).max(1)),
             webhook_retry_window: Duration::from_secs(pick!(webhook_retry_window_secs, 86_400)),
+            target_concurrency: pick!(target_concurrency, 8).max(1),
+            target_cooldown: Duration::from_secs(pick!(target_cooldown_secs, 30).max(1)),
             retry_base: Duration::from_millis(pick!(retry_base_ms, 5_000).max(1)),
             job_lease: Duration::from_secs(pick!(job_lease_secs, 60).max(1)),
             job_concurrency: pick!(job_concurrency, 64).max(1),

@@ -35,6 +35,9 @@ pub enum SendError {
     /// Will never go through (blocked by the user, no such chat); the
     /// platform's reason is shown on the message.
     Permanent(String),
+    /// Not tried: the inbox's platform calls are at their limit or failing
+    /// (its circuit open); the job waits in the queue for `after`.
+    Defer { reason: String, after: Duration },
 }
 
 /// One file of a message, read from the store for sending.
@@ -320,6 +323,19 @@ impl Core {
         let Some(adapter) = adapter(inbox.channel()) else {
             return Err(SendError::Permanent("this channel cannot send".into()));
         };
+        // One bot's or number's outage must not hold the slots other
+        // inboxes' sends need: the same per-target gate as webhooks, with
+        // room for half the runner (the platforms pace each inbox already,
+        // and one busy inbox should keep its throughput).
+        let limit = self.config.target_concurrency.max(self.config.job_concurrency / 2);
+        let permit = self
+            .targets
+            .acquire_with(&format!("send:inbox:{}", inbox.id), limit, Duration::from_secs(10))
+            .await
+            .map_err(|w| SendError::Defer {
+                reason: w.reason.into(),
+                after: w.after,
+            })?;
         if self.config.channel_rate_limits {
             let limits = adapter.limits();
             let mut wait = Duration::ZERO;
@@ -336,7 +352,13 @@ impl Core {
                 tokio::time::sleep(wait).await;
             }
         }
-        let external = adapter.send(self, &inbox, &out).await?;
+        let sent = adapter.send(self, &inbox, &out).await;
+        permit.settle(match &sent {
+            Ok(_) | Err(SendError::Permanent(_)) => crate::targets::Health::Answered,
+            Err(SendError::Retry { after: None, .. }) => crate::targets::Health::Failed,
+            Err(_) => crate::targets::Health::Neutral,
+        });
+        let external = sent?;
         self.record_sent(message_id, &external)
             .await
             .map_err(|e| SendError::Retry {

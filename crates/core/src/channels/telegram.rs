@@ -99,7 +99,7 @@ pub async fn get_me(core: &Core, token: &str) -> CoreResult<(i64, String, String
         SendError::Permanent(reason) => {
             CoreError::invalid("bot_token", format!("Telegram refused the bot token: {reason}"))
         }
-        SendError::Retry { reason, .. } => {
+        SendError::Retry { reason, .. } | SendError::Defer { reason, .. } => {
             CoreError::invalid("bot_token", format!("Telegram could not be asked: {reason}"))
         }
     })?;
@@ -129,7 +129,7 @@ pub async fn set_webhook(core: &Core, token: &str, url: &str, secret: &str) -> C
     });
     call(core, token, "setWebhook", &body).await.map(|_| ()).map_err(|e| {
         let reason = match e {
-            SendError::Permanent(r) | SendError::Retry { reason: r, .. } => r,
+            SendError::Permanent(r) | SendError::Retry { reason: r, .. } | SendError::Defer { reason: r, .. } => r,
         };
         CoreError::invalid("bot_token", format!("Telegram did not accept the webhook: {reason}"))
     })

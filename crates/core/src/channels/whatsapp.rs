@@ -112,7 +112,7 @@ pub async fn fetch_templates(core: &Core, api_key: &str, business_account_id: &s
         .map_err(|e| CoreError::invalid("provider_config", format!("WhatsApp could not be asked: {e}")))?;
     let body = answer(r).await.map_err(|e| {
         let reason = match e {
-            SendError::Permanent(r) | SendError::Retry { reason: r, .. } => r,
+            SendError::Permanent(r) | SendError::Retry { reason: r, .. } | SendError::Defer { reason: r, .. } => r,
         };
         CoreError::invalid("provider_config", format!("WhatsApp refused the credentials: {reason}"))
     })?;

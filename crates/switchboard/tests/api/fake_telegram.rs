@@ -77,6 +77,10 @@ struct State {
     queued: Mutex<HashMap<String, VecDeque<(u16, Value)>>>,
     files: Mutex<Vec<StoredFile>>,
     next_message_id: AtomicI64,
+    /// A bot token whose send* calls hang (recorded, never answered) while set.
+    hang_token: Mutex<Option<String>>,
+    /// Tokens of further bots: getMe answers with their own id.
+    bots: Mutex<Vec<String>>,
 }
 
 /// A fake Bot API server on 127.0.0.1; dropped with the test's runtime.
@@ -157,6 +161,18 @@ impl FakeTelegram {
             .entry(method.to_ascii_lowercase())
             .or_default()
             .push_back((status, body));
+    }
+
+    /// Another bot: getMe with `token` answers with the token's bot id (the
+    /// default bot's id otherwise).
+    pub fn add_bot(&self, token: &str) {
+        lock(&self.state.bots).push(token.to_string());
+    }
+
+    /// While `token` is set, that bot's send* calls are recorded and then
+    /// hang (until cleared, the caller gives up, or a minute passes).
+    pub fn hang_sends_of(&self, token: Option<&str>) {
+        *lock(&self.state.hang_token) = token.map(str::to_string);
     }
 
     /// Registers a file for `getFile` (by `file_id`) and for downloads at
@@ -253,6 +269,14 @@ async fn handle(state: &State, req: Request) -> Response {
         files,
     };
     lock(&state.calls).push(call.clone());
+    if call.method.to_ascii_lowercase().starts_with("send") {
+        for _ in 0..1200 {
+            if lock(&state.hang_token).as_deref() != Some(call.token.as_str()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
     if let Some((status, body)) = queued(state, &call.method) {
         return reply(status, body);
     }
@@ -307,7 +331,12 @@ fn default_answer(state: &State, call: &TgCall) -> Response {
         "getme" => reply(
             200,
             json!({"ok": true, "result": {
-                "id": BOT_ID, "is_bot": true, "first_name": BOT_NAME, "username": BOT_USERNAME,
+                // A further bot's id is its token's first part, as on Telegram.
+                "id": if lock(&state.bots).contains(&call.token) {
+                    call.token.split(':').next().and_then(|id| id.parse::<i64>().ok()).unwrap_or(BOT_ID)
+                } else {
+                    BOT_ID
+                }, "is_bot": true, "first_name": BOT_NAME, "username": BOT_USERNAME,
                 "can_join_groups": true, "can_read_all_group_messages": false,
                 "supports_inline_queries": false
             }}),

@@ -328,6 +328,8 @@ where
 pub struct Received {
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 impl Received {
@@ -351,6 +353,22 @@ pub struct Sink {
     pub statuses: Arc<Mutex<std::collections::VecDeque<u16>>>,
     /// While set, requests hang (and are recorded only if they complete).
     pub hang: Arc<std::sync::atomic::AtomicBool>,
+    /// Requests hanging now, and the most at once.
+    pub hanging: Arc<std::sync::atomic::AtomicUsize>,
+    pub hanging_peak: Arc<std::sync::atomic::AtomicUsize>,
+    /// Requests hung so far (each counted once).
+    pub hung: Arc<std::sync::atomic::AtomicUsize>,
+    /// How long each answer takes, in milliseconds.
+    pub delay_ms: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// Counts a hanging request while it hangs.
+struct Hanging(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Hanging {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Sink {
@@ -362,6 +380,10 @@ impl Sink {
             received: Arc::new(Mutex::new(Vec::new())),
             statuses: Arc::new(Mutex::new(Default::default())),
             hang: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            hanging: Default::default(),
+            hanging_peak: Default::default(),
+            hung: Default::default(),
+            delay_ms: Default::default(),
         };
         let s = sink.clone();
         let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
@@ -375,10 +397,32 @@ impl Sink {
                 let bytes = axum::body::to_bytes(req.into_body(), 10 << 20)
                     .await
                     .unwrap_or_default();
+                let at = std::time::Instant::now();
+                if s.hang.load(std::sync::atomic::Ordering::SeqCst) {
+                    use std::sync::atomic::Ordering::SeqCst;
+                    let now = s.hanging.fetch_add(1, SeqCst) + 1;
+                    s.hanging_peak.fetch_max(now, SeqCst);
+                    s.hung.fetch_add(1, SeqCst);
+                    let _guard = Hanging(s.hanging.clone());
+                    // Until the caller gives up (this future is dropped),
+                    // the switch is turned off, or a minute passes.
+                    for _ in 0..1200 {
+                        if !s.hang.load(SeqCst) {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
                 s.received.lock().unwrap().push(Received {
                     headers,
                     body: String::from_utf8_lossy(&bytes).to_string(),
+                    at,
                 });
+                // Processed on arrival; the answer comes after the delay.
+                let delay = s.delay_ms.load(std::sync::atomic::Ordering::SeqCst);
+                if delay > 0 {
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                }
                 let status = s.statuses.lock().unwrap().pop_front().unwrap_or(200);
                 axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK)
             }
@@ -387,6 +431,10 @@ impl Sink {
             let _ = axum::serve(listener, app).await;
         });
         sink
+    }
+
+    pub fn set_delay(&self, ms: u64) {
+        self.delay_ms.store(ms, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn set_hang(&self, on: bool) {

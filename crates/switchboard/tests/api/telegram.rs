@@ -567,3 +567,108 @@ async fn business_chats_sqlite() {
 async fn business_chats_postgres() {
     business_chats(Db::Postgres).await;
 }
+
+/// One bot whose API hangs does not delay another bot's sends: the bot
+/// that is down holds at most half of the runner's 64 slots (its other sends
+/// wait in the queue, not in a slot), the other bot's replies go out within
+/// 3 s (before, all 64 slots hung on the first bot for the platform timeout
+/// of 60 s), and the first bot's replies all go out once it is back.
+async fn one_bot_down_does_not_delay_another(db: Db) {
+    const DOWN: i64 = 70;
+    const UP: i64 = 10;
+    const TOKEN2: &str = "987654321:BBHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw2";
+    let Some(b) = bot(db).await else { return };
+    let app = &b.app;
+    b.fake.add_bot(TOKEN2);
+    let second = app
+        .ok(
+            Method::POST,
+            &app.acc("/inboxes"),
+            Some(json!({ "name": "Telegram 2", "channel": { "type": "telegram", "bot_token": TOKEN2 } })),
+        )
+        .await;
+    let secret2 = b
+        .fake
+        .calls_to("setWebhook")
+        .into_iter()
+        .find(|c| c.token == TOKEN2)
+        .expect("the second bot's webhook")
+        .json["secret_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // One chat (and conversation) each: display ids 1..=DOWN on the first
+    // bot, the next UP on the second.
+    for i in 0..DOWN + UP {
+        let (bot_id, secret) = if i < DOWN {
+            ("123456789", b.secret.as_str())
+        } else {
+            ("987654321", secret2.as_str())
+        };
+        let update = from_user(fixture("updates/text.json"), 900_000 + i, &format!("Chat {i}"));
+        let s = app
+            .client
+            .post(format!("{}/webhooks/telegram/{bot_id}", app.base))
+            .header("X-Telegram-Bot-Api-Secret-Token", secret)
+            .json(&update)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(s, StatusCode::OK);
+    }
+    let c = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{}", DOWN + 1)), None)
+        .await;
+    assert_eq!(c["inbox_id"], second["id"], "the second bot's first conversation");
+
+    b.fake.hang_sends_of(Some(TOKEN));
+    for conv in 1..=DOWN {
+        reply(app, conv, json!({ "content": format!("down {conv}") })).await;
+    }
+    let sent_by = |token: &str| {
+        b.fake
+            .calls_to("sendMessage")
+            .iter()
+            .filter(|c| c.token == token)
+            .count()
+    };
+    let started = Instant::now();
+    for conv in DOWN + 1..=DOWN + UP {
+        reply(app, conv, json!({ "content": format!("up {conv}") })).await;
+    }
+    while sent_by(TOKEN2) < UP as usize && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let took = started.elapsed();
+    let hanging = sent_by(TOKEN);
+    eprintln!("{db:?}: the second bot's {UP} replies sent in {took:?}; the first bot's calls hanging: {hanging}");
+    assert_eq!(sent_by(TOKEN2), UP as usize, "the second bot's replies went out");
+    assert!(took < Duration::from_secs(3), "the second bot waited {took:?}");
+    assert!(
+        hanging <= 32,
+        "the bot that is down holds at most half the slots: {hanging}"
+    );
+
+    b.fake.hang_sends_of(None);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sent_by(TOKEN) < DOWN as usize && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        sent_by(TOKEN),
+        DOWN as usize,
+        "the first bot's replies go out once it is back"
+    );
+    b.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_bot_down_does_not_delay_another_sqlite() {
+    one_bot_down_does_not_delay_another(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_bot_down_does_not_delay_another_postgres() {
+    one_bot_down_does_not_delay_another(Db::Postgres).await;
+}
