@@ -2,8 +2,6 @@
 //! `SELECT ... FOR UPDATE` and jobs are claimed with `FOR UPDATE SKIP LOCKED`,
 //! so several nodes share one database and one queue.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Pool, Postgres};
@@ -42,7 +40,9 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .test_before_acquire(false)
             .max_connections(opts.max_connections.max(2))
-            .acquire_timeout(Duration::from_secs(30))
+            // Short: while the database is down, requests are answered 503
+            // within this instead of queueing up.
+            .acquire_timeout(opts.acquire_timeout)
             .connect(url)
             .await
             .map_err(map_err)?;

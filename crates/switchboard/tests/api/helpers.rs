@@ -303,6 +303,23 @@ impl TestApp {
             s.stop().await;
         }
     }
+
+    /// Stops the server cleanly and starts a new one on the same database
+    /// (same account and token); `tweak` adjusts its options.
+    pub async fn restart(mut self, tweak: impl FnOnce(&mut Options)) -> TestApp {
+        if let Some(s) = self.server.take() {
+            s.stop().await;
+        }
+        let mut opts = test_options(&self.database_url);
+        tweak(&mut opts);
+        let settings = Settings::resolve(opts, Options::default());
+        let store = switchboard::open_store(&settings).await.expect("reopen store");
+        let core = switchboard::build_core(&settings, store).expect("core");
+        let server = switchboard::start(&settings, core).await.expect("restart");
+        self.base = format!("http://{}", server.addr);
+        self.server = Some(server);
+        self
+    }
 }
 
 /// Polls `f` until it returns Some, or panics after `secs`.
