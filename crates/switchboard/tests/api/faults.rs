@@ -383,3 +383,85 @@ async fn postgres_outage_fails_fast_and_recovers() {
         app.stop().await;
     }
 }
+
+/// A webhook receiver that records each request when it arrives and, while
+/// `gate` is closed, answers only once it opens (at most 1.5 s later).
+async fn gated_sink() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let closed = Arc::new(AtomicBool::new(false));
+    let (s, c) = (seen.clone(), closed.clone());
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (s, c) = (s.clone(), c.clone());
+        async move {
+            let id = req
+                .headers()
+                .get("x-chatwoot-delivery")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            s.lock().unwrap().push(id);
+            for _ in 0..15 {
+                if !c.load(Ordering::SeqCst) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            axum::http::StatusCode::OK
+        }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, seen, closed)
+}
+
+/// The database goes away while a webhook delivery is in flight and comes
+/// back within the job's lease: the runner keeps trying to record the
+/// result, so the lease does not run out and the delivery is not sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_during_a_job_does_not_repeat_it() {
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    let Some(pg) = OwnPostgres::init() else { return };
+    let app = TestApp::spawn_at(pg.url(), None, |o| o.job_lease_secs = Some(8)).await;
+    let (url, seen, closed) = gated_sink().await;
+    let (_, _, conv) = app.setup_conversation(Some(&url)).await;
+    let settled = |n: usize| {
+        let seen = seen.clone();
+        async move { (seen.lock().unwrap().len() >= n).then_some(()) }
+    };
+    eventually(10, "the setup's deliveries", || settled(1)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = seen.lock().unwrap().len();
+
+    closed.store(true, Ordering::SeqCst);
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/messages")),
+        Some(body(1, 10)),
+    )
+    .await;
+    eventually(10, "the message's delivery to arrive", || settled(before + 1)).await;
+    tokio::task::block_in_place(|| pg.stop());
+    closed.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::task::block_in_place(|| pg.start());
+    // Past the lease: a job whose result was not recorded would run again.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let seen = seen.lock().unwrap().clone();
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert!(seen.len() > before, "the message's delivery arrived");
+    assert_eq!(seen.len(), unique.len(), "a delivery went out twice: {seen:?}");
+    app.stop().await;
+}
