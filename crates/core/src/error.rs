@@ -17,6 +17,13 @@ pub enum CoreError {
     TooManyRequests(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database has no room (507): nothing was saved.
+    #[error("storage full: {0}")]
+    StorageFull(String),
+    /// The database is unreachable or overloaded (503 with Retry-After):
+    /// nothing was saved.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl CoreError {
@@ -25,6 +32,11 @@ impl CoreError {
             message: message.into(),
             attributes: vec![attribute.to_string()],
         }
+    }
+    /// Whether this is an outage of the database (full or unreachable)
+    /// rather than something about the request.
+    pub fn is_outage(&self) -> bool {
+        matches!(self, CoreError::StorageFull(_) | CoreError::Unavailable(_))
     }
     pub fn forbidden() -> Self {
         CoreError::Forbidden("You are not authorized to do this action".into())
@@ -40,6 +52,8 @@ impl From<StoreError> for CoreError {
                 attributes: vec![],
             },
             StoreError::Database(d) => CoreError::Internal(d),
+            StoreError::Full(d) => CoreError::StorageFull(d),
+            StoreError::Unavailable(d) => CoreError::Unavailable(d),
         }
     }
 }

@@ -148,9 +148,12 @@ async fn run_batch(core: &Arc<Core>, batch: Vec<(Item, Reply)>) {
                 let _ = reply.send(r);
             }
         }
-        Err(e) if items.len() == 1 => {
+        // One request, or an outage (disk full, database unreachable) that
+        // retrying each request now would only repeat: every request gets
+        // the error as it is, so the client learns it may retry later.
+        Err(e) if items.len() == 1 || e.is_outage() => {
             for reply in replies {
-                let _ = reply.send(Err(CoreError::Internal(e.to_string())));
+                let _ = reply.send(Err(clone_error(&e)));
             }
         }
         Err(e) => {
@@ -614,6 +617,8 @@ fn clone_error(e: &CoreError) -> CoreError {
         },
         CoreError::TooManyRequests(m) => CoreError::TooManyRequests(m.clone()),
         CoreError::Internal(m) => CoreError::Internal(m.clone()),
+        CoreError::StorageFull(m) => CoreError::StorageFull(m.clone()),
+        CoreError::Unavailable(m) => CoreError::Unavailable(m.clone()),
     }
 }
 

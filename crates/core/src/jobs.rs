@@ -65,21 +65,25 @@ const COMPLETE_BATCH: usize = 256;
 /// batch was being written goes in the next transaction. A crash between a
 /// job's work and its batch only means the job runs again (at least once,
 /// as with an expired lease).
-async fn completer(core: Arc<Core>, mut done: tokio::sync::mpsc::UnboundedReceiver<i64>) {
-    while let Some(first) = done.recv().await {
+async fn completer(core: Arc<Core>, mut done: tokio::sync::mpsc::UnboundedReceiver<(i64, i64)>) {
+    while let Some((first, first_lease_end)) = done.recv().await {
         let mut ids = vec![first];
+        let mut lease_end = first_lease_end;
         while ids.len() < COMPLETE_BATCH {
             match done.try_recv() {
-                Ok(id) => ids.push(id),
+                Ok((id, end)) => {
+                    ids.push(id);
+                    lease_end = lease_end.min(end);
+                }
                 Err(_) => break,
             }
         }
-        let result = async {
+        let result = record_within_lease(lease_end, "finished jobs", || async {
             let mut tx = core.store.write().await?;
             tx.complete_jobs(&ids).await?;
             tx.commit().await?;
             Ok::<(), CoreError>(())
-        }
+        })
         .await;
         match result {
             Ok(()) => {
@@ -95,13 +99,48 @@ async fn completer(core: Arc<Core>, mut done: tokio::sync::mpsc::UnboundedReceiv
     }
 }
 
+/// How long before a lease runs out the runner stops retrying to record the
+/// job's result (after that, another worker may already be running it).
+const RECORD_MARGIN: Duration = Duration::from_millis(500);
+
+/// Runs `attempt` (recording a job's result) again with backoff while it
+/// fails for an outage (database full or unreachable) and the job's lease,
+/// ending at `lease_end` (microseconds), has time left: a short outage then
+/// does not make a finished job run again when its lease runs out.
+async fn record_within_lease<T, F, Fut>(lease_end: i64, what: &str, mut attempt: F) -> crate::CoreResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = crate::CoreResult<T>>,
+{
+    let mut delay = Duration::from_millis(100);
+    let mut warned = false;
+    for _ in 0..10_000 {
+        match attempt().await {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                let left = lease_end - now_micros() - RECORD_MARGIN.as_micros() as i64;
+                if !e.is_outage() || left < delay.as_micros() as i64 {
+                    return Err(e);
+                }
+                if !warned {
+                    tracing::warn!(error = %e, what, "recording a job's result failed; retrying within its lease");
+                    warned = true;
+                }
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+        }
+    }
+    Err(CoreError::Internal(format!("recording {what}: too many attempts")))
+}
+
 /// Claimed jobs held ready beyond the free permits, per permit: claims are
 /// most of a short job's cost, so each claim takes several rounds' worth.
 const CLAIM_AHEAD: usize = 3;
 
 pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
     let concurrency = core.config.job_concurrency.max(1);
-    let (done_tx, done_rx) = tokio::sync::mpsc::unbounded_channel::<i64>();
+    let (done_tx, done_rx) = tokio::sync::mpsc::unbounded_channel::<(i64, i64)>();
     let finishing = tokio::spawn(completer(core.clone(), done_rx));
     let sem = Arc::new(Semaphore::new(concurrency));
     let mut running = JoinSet::new();
@@ -149,13 +188,13 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
             let Ok(permit) = sem.clone().try_acquire_owned() else {
                 break;
             };
-            let Some((job, _, _)) = ready.pop_front() else {
+            let Some((job, _, lease_end)) = ready.pop_front() else {
                 break;
             };
             let core = core.clone();
             let done = done_tx.clone();
             running.spawn(async move {
-                execute(&core, job, &done).await;
+                execute(&core, job, lease_end, &done).await;
                 drop(permit);
                 core.wake_jobs();
             });
@@ -337,9 +376,9 @@ pub async fn prune(core: &Arc<Core>) {
     }
 }
 
-async fn run_kind(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
+async fn run_kind(core: &Arc<Core>, job: &Job, lease_end: i64) -> Result<(), JobFailure> {
     match job.kind.as_str() {
-        JOB_DELIVER => deliver(core, job).await,
+        JOB_DELIVER => deliver(core, job, lease_end).await,
         JOB_SNOOZE_WAKE => snooze_wake(core, job).await,
         crate::channels::JOB_CHANNEL_SEND => channel_send(core, job).await,
         JOB_IMAP_POLL => imap_poll(core, job).await,
@@ -350,13 +389,13 @@ async fn run_kind(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
     }
 }
 
-async fn execute(core: &Arc<Core>, job: Job, done: &tokio::sync::mpsc::UnboundedSender<i64>) {
+async fn execute(core: &Arc<Core>, job: Job, lease_end: i64, done: &tokio::sync::mpsc::UnboundedSender<(i64, i64)>) {
     // A job that panics ends: a panic is a defect that the same input
     // meets again, so retrying only keeps the message "sending" for a day.
     // It is never a lease that runs out and comes back forever; its owner
     // is told (a send's message shows failed with the reason).
     use futures_util::FutureExt;
-    let result = std::panic::AssertUnwindSafe(run_kind(core, &job))
+    let result = std::panic::AssertUnwindSafe(run_kind(core, &job, lease_end))
         .catch_unwind()
         .await
         .unwrap_or_else(|_| {
@@ -372,12 +411,12 @@ async fn execute(core: &Arc<Core>, job: Job, done: &tokio::sync::mpsc::Unbounded
     if result.is_ok() {
         // Finished jobs are deleted in batches by the completer; if it has
         // stopped, delete this one here.
-        if done.send(job.id).is_ok() {
+        if done.send((job.id, lease_end)).is_ok() {
             return;
         }
     }
     let now = now_micros();
-    let outcome = async {
+    let outcome = record_within_lease(lease_end, "a job's result", || async {
         let mut tx = core.store.write().await?;
         match &result {
             Ok(()) => {
@@ -443,7 +482,7 @@ async fn execute(core: &Arc<Core>, job: Job, done: &tokio::sync::mpsc::Unbounded
         }
         tx.commit().await?;
         Ok(())
-    }
+    })
     .await;
     if let Err(e) = outcome {
         // The lease runs out and another worker retries the job.
@@ -521,7 +560,7 @@ async fn snooze_wake(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
 
 /// Delivers one webhook: signed as Chatwoot v4.11+ signs them, the delivery
 /// id fixed across retries, every attempt logged.
-async fn deliver(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
+async fn deliver(core: &Arc<Core>, job: &Job, lease_end: i64) -> Result<(), JobFailure> {
     let id = job
         .payload
         .get("delivery_id")
@@ -628,29 +667,34 @@ async fn deliver(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
             (None, Some(msg), Some(f))
         }
     };
+    // What the receiver answered is recorded even through a short outage:
+    // a delivery that reached it must not go out again for want of a row.
     let now = now_micros();
-    let mut tx = core.store.write().await.map_err(CoreError::from)?;
-    let mut d = tx.get_delivery(id).await.map_err(CoreError::from)?.unwrap_or(delivery);
-    d.attempts += 1;
-    d.last_status = status;
-    d.last_error = error.clone();
-    d.updated_at = now;
-    if failure.is_none() {
-        d.state = "delivered".into();
-    }
-    tx.update_delivery(&d).await.map_err(CoreError::from)?;
-    tx.insert_delivery_attempt(&DeliveryAttempt {
-        id: 0,
-        delivery_id: d.id,
-        attempt: d.attempts,
-        status_code: status,
-        error,
-        duration_ms: elapsed,
-        created_at: now,
+    record_within_lease(lease_end, "a webhook delivery", || async {
+        let mut tx = core.store.write().await?;
+        let mut d = tx.get_delivery(id).await?.unwrap_or_else(|| delivery.clone());
+        d.attempts += 1;
+        d.last_status = status;
+        d.last_error = error.clone();
+        d.updated_at = now;
+        if failure.is_none() {
+            d.state = "delivered".into();
+        }
+        tx.update_delivery(&d).await?;
+        tx.insert_delivery_attempt(&DeliveryAttempt {
+            id: 0,
+            delivery_id: d.id,
+            attempt: d.attempts,
+            status_code: status,
+            error: error.clone(),
+            duration_ms: elapsed,
+            created_at: now,
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(())
     })
-    .await
-    .map_err(CoreError::from)?;
-    tx.commit().await.map_err(CoreError::from)?;
+    .await?;
     match failure {
         None => {
             core.job_counters

@@ -54,6 +54,20 @@ impl IntoResponse for ApiError {
                     json!({ "error": "Internal server error" }),
                 )
             }
+            ApiError::Core(CoreError::StorageFull(m)) => {
+                tracing::error!(error = %m, "database full");
+                return unavailable(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "The server's storage is full; nothing was saved. Retry later.",
+                );
+            }
+            ApiError::Core(CoreError::Unavailable(m)) => {
+                tracing::warn!(error = %m, "database unavailable");
+                return unavailable(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The database is unavailable; nothing was saved. Retry later.",
+                );
+            }
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, json!({ "error": m, "message": m })),
             ApiError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -77,4 +91,15 @@ impl IntoResponse for ApiError {
         };
         (status, axum::Json(body)).into_response()
     }
+}
+
+/// Seconds a client is asked to wait after an outage answer.
+pub const OUTAGE_RETRY_AFTER_SECS: u64 = 5;
+
+/// An outage answer: Chatwoot's error shape with `Retry-After`.
+fn unavailable(status: StatusCode, message: &str) -> Response {
+    let mut r = (status, axum::Json(json!({ "error": message, "message": message }))).into_response();
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(OUTAGE_RETRY_AFTER_SECS));
+    r
 }

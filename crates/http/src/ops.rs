@@ -25,28 +25,64 @@ async fn health() -> Response {
     axum::Json(json!({ "status": "ok" })).into_response()
 }
 
+/// How long one dependency may take to answer `/ready`.
+const READY_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(800);
+
+/// Readiness: each dependency is checked within [`READY_CHECK_TIMEOUT`]; the
+/// answer is 503 naming each failing one (`"failing": {name: why}`). A new
+/// dependency adds its check next to the database's. Redis, when configured,
+/// is reported (`"redis": "up"` or `"down"`, `"status": "degraded"`) but does
+/// not fail readiness.
 async fn ready(State(st): State<Arc<AppState>>) -> Response {
-    // With several nodes, Redis carries events between them: down means
-    // this node's sockets miss what the others commit.
-    if let Some(redis) = st.hub.shared.get()
-        && !redis.ready().await
-    {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(json!({ "status": "unavailable", "error": "redis unreachable", "redis": "down" })),
-        )
-            .into_response();
+    let mut failing = serde_json::Map::new();
+    if let Some(why) = database_check(&st).await {
+        failing.insert("database".into(), why.into());
     }
-    match st.core.store.ping().await {
-        Ok(()) => axum::Json(json!({ "status": "ready", "database": st.core.store.backend().name() })).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(json!({ "status": "unavailable", "error": "database unreachable" })),
-            )
-                .into_response()
+    // Redis carries events between nodes. While it is away this node still
+    // serves its own sockets (and tells them to catch up when it returns),
+    // so Redis is reported, not failed: every node shares one Redis, and a
+    // load balancer that pulled them all would turn a degraded link between
+    // nodes into an outage.
+    let redis = match st.hub.shared.get() {
+        Some(r) => Some(if r.ready().await { "up" } else { "down" }),
+        None => None,
+    };
+    if failing.is_empty() {
+        let mut body = json!({
+            "status": if redis == Some("down") { "degraded" } else { "ready" },
+            "database": st.core.store.backend().name(),
+        });
+        if let Some(r) = redis {
+            body["redis"] = json!(r);
         }
+        return axum::Json(body).into_response();
+    }
+    let error = failing
+        .iter()
+        .map(|(name, why)| format!("{name}: {}", why.as_str().unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    tracing::warn!(%error, "readiness check failed");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(json!({ "status": "unavailable", "error": error, "failing": failing, "redis": redis })),
+    )
+        .into_response()
+}
+
+/// Why the database is not ready, if it is not.
+async fn database_check(st: &AppState) -> Option<&'static str> {
+    match tokio::time::timeout(READY_CHECK_TIMEOUT, st.core.store.ping()).await {
+        Ok(Ok(())) => None,
+        Ok(Err(switchboard_store::StoreError::Full(e))) => {
+            tracing::warn!(error = %e, "readiness: database full");
+            Some("full (no space to write)")
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness: database");
+            Some("unreachable")
+        }
+        Err(_) => Some("unreachable (no answer in time)"),
     }
 }
 

@@ -114,7 +114,7 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
                 .map(str::to_string)
                 .unwrap_or_else(|| d.message().to_string()),
         ),
-        _ => StoreError::Database(e.to_string()),
+        _ => crate::outage(&e).unwrap_or_else(|| StoreError::Database(e.to_string())),
     }
 }
 

@@ -2,9 +2,10 @@
 //! `SELECT ... FOR UPDATE` and jobs are claimed with `FOR UPDATE SKIP LOCKED`,
 //! so several nodes share one database and one queue.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Pool, Postgres};
 use switchboard_store::{Backend, Job, Store, StoreError, StoreResult, Tx};
@@ -33,6 +34,72 @@ use common::{SqlTx, job_cols, map_err};
 
 pub struct PgStore {
     pool: Pool<Postgres>,
+    breaker: Breaker,
+}
+
+/// While the database is unreachable, waiting the whole acquire timeout in
+/// every request only piles requests up: after a connection failure the
+/// store answers `Unavailable` at once, letting one attempt through every
+/// [`Breaker::RETRY_MS`] to find out whether it is back. Any connection
+/// that is obtained closes the breaker.
+struct Breaker {
+    epoch: Instant,
+    /// Milliseconds since `epoch` of the failure that opened it; 0: closed.
+    open_since: AtomicU64,
+    /// When the next attempt may go through (milliseconds since `epoch`).
+    next_try: AtomicU64,
+}
+
+impl Breaker {
+    const RETRY_MS: u64 = 500;
+
+    fn now(&self) -> u64 {
+        (self.epoch.elapsed().as_millis() as u64).max(1)
+    }
+
+    /// Whether an attempt may go to the database now.
+    fn admit(&self) -> StoreResult<()> {
+        if self.open_since.load(Ordering::Acquire) == 0 {
+            return Ok(());
+        }
+        let now = self.now();
+        let next = self.next_try.load(Ordering::Acquire);
+        if now >= next
+            && self
+                .next_try
+                .compare_exchange(next, now + Self::RETRY_MS, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            return Ok(());
+        }
+        Err(StoreError::Unavailable(
+            "database unreachable (recent connection failures)".into(),
+        ))
+    }
+
+    /// Records the outcome of getting a connection.
+    fn record<T>(&self, r: StoreResult<T>) -> StoreResult<T> {
+        match &r {
+            Ok(_) => {
+                if self.open_since.swap(0, Ordering::AcqRel) != 0 {
+                    tracing::info!("database reachable again");
+                }
+            }
+            Err(StoreError::Unavailable(e)) => {
+                let now = self.now();
+                if self
+                    .open_since
+                    .compare_exchange(0, now, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
+                    tracing::warn!(error = %e, "database unreachable; failing fast until it answers");
+                }
+                self.next_try.fetch_max(now + Self::RETRY_MS, Ordering::AcqRel);
+            }
+            Err(_) => {}
+        }
+        r
+    }
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -42,7 +109,9 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .test_before_acquire(false)
             .max_connections(opts.max_connections.max(2))
-            .acquire_timeout(Duration::from_secs(30))
+            // Short: while the database is down, requests are answered 503
+            // within this instead of queueing up.
+            .acquire_timeout(opts.acquire_timeout)
             .connect(url)
             .await
             .map_err(map_err)?;
@@ -50,7 +119,14 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Database(e.to_string()))?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            breaker: Breaker {
+                epoch: Instant::now(),
+                open_since: AtomicU64::new(0),
+                next_try: AtomicU64::new(0),
+            },
+        })
     }
 }
 
@@ -61,17 +137,24 @@ impl Store for PgStore {
     }
 
     async fn read(&self) -> StoreResult<Box<dyn Tx>> {
+        self.breaker.admit()?;
         // One round trip: the transaction starts read-only.
-        let tx = self.pool.begin_with("BEGIN READ ONLY").await.map_err(map_err)?;
+        let tx = self
+            .breaker
+            .record(self.pool.begin_with("BEGIN READ ONLY").await.map_err(map_err))?;
         Ok(SqlTx::boxed(tx))
     }
 
     async fn write(&self) -> StoreResult<Box<dyn Tx>> {
-        Ok(SqlTx::boxed(self.pool.begin().await.map_err(map_err)?))
+        self.breaker.admit()?;
+        let tx = self.breaker.record(self.pool.begin().await.map_err(map_err))?;
+        Ok(SqlTx::boxed(tx))
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
+        self.breaker.admit()?;
+        self.breaker
+            .record(sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err))?;
         Ok(())
     }
 
@@ -86,11 +169,14 @@ impl Store for PgStore {
         // A job whose unique key is queued again meanwhile is covered by
         // that twin (and may not return beside it: the key is unique among
         // queued jobs).
-        sqlx::query(common::DROP_EXPIRED_TWINS)
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+        self.breaker.admit()?;
+        self.breaker.record(
+            sqlx::query(common::DROP_EXPIRED_TWINS)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err),
+        )?;
         sqlx::query("UPDATE jobs SET state = 0 WHERE state = 1 AND locked_until < $1")
             .bind(now)
             .execute(&self.pool)

@@ -1,13 +1,25 @@
 //! SQLite: WAL, foreign keys on, a busy timeout, one writer connection (all
 //! write transactions are serialised through it, so read-decide-write is
 //! atomic without row locks) and a pool of read-only connections.
+//!
+//! SQLite rolls a transaction back by itself on some errors (FULL, IOERR,
+//! BUSY, NOMEM, CORRUPT); the driver does not notice, keeps counting the
+//! transaction as open, and would run the next "transaction" on that
+//! connection as a savepoint inside one that never commits. So every
+//! connection is checked before it is handed out ([`is_clean`]) and replaced
+//! when the driver and SQLite disagree.
 
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+use sqlx::pool::PoolConnectionMetadata;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Pool, Sqlite};
+use sqlx::{Connection, Pool, Sqlite, SqliteConnection};
 use switchboard_store::{Backend, Job, Store, StoreError, StoreResult, Tx};
 
 use crate::ConnectOptions;
@@ -35,6 +47,50 @@ use common::{SqlTx, job_cols, map_err};
 pub struct SqliteStore {
     write: Pool<Sqlite>,
     read: Pool<Sqlite>,
+    /// The writer's `max_page_count` set by [`Store::limit_pages`] (0: none);
+    /// a replaced writer connection gets it too.
+    page_limit: Arc<AtomicU64>,
+    /// The last write probe of `/ready`, reused for a second.
+    probe: tokio::sync::Mutex<Option<(Instant, Result<(), String>)>>,
+}
+
+/// Whether `conn` may be handed out: outside any transaction by both the
+/// driver's count and SQLite's own state. When the driver still counts a
+/// transaction (SQLite rolled it back by itself, or its rollback is queued),
+/// a statement on the connection lets queued work finish and shows SQLite's
+/// state: `BEGIN` fails inside a transaction.
+fn is_clean(conn: &mut SqliteConnection, _: PoolConnectionMetadata) -> BoxFuture<'_, Result<bool, sqlx::Error>> {
+    Box::pin(async move {
+        if !conn.is_in_transaction() {
+            return Ok(true);
+        }
+        let probed = sqlx::raw_sql("BEGIN; ROLLBACK").execute(&mut *conn).await;
+        let clean = probed.is_ok() && !conn.is_in_transaction();
+        if !clean {
+            tracing::warn!("replacing a SQLite connection left inside a transaction it did not finish");
+        }
+        Ok(clean)
+    })
+}
+
+/// The writer's per-connection settings, on every (re)connect.
+async fn setup_writer(conn: &mut SqliteConnection, page_limit: &AtomicU64, on_disk: bool) -> Result<(), sqlx::Error> {
+    if on_disk {
+        // Checkpoints move off the writer: it commits into the WAL, and a
+        // connection of its own copies the WAL into the database in the
+        // background. The writer only checkpoints itself past ~40 MB of
+        // WAL, should the background one fall behind.
+        sqlx::query("PRAGMA wal_autocheckpoint = 10000")
+            .execute(&mut *conn)
+            .await?;
+    }
+    let limit = page_limit.load(Ordering::Acquire);
+    if limit > 0 {
+        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA max_page_count = {limit}")))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -55,8 +111,16 @@ impl SqliteStore {
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-16000")
             .statement_cache_capacity(1024);
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let page_limit = Arc::new(AtomicU64::new(0));
+        let limit = page_limit.clone();
         let write = SqlitePoolOptions::new()
             .test_before_acquire(false)
+            .before_acquire(is_clean)
+            .after_connect(move |conn, _| {
+                let limit = limit.clone();
+                Box::pin(async move { setup_writer(conn, &limit, !in_memory).await })
+            })
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
@@ -67,17 +131,9 @@ impl SqliteStore {
             .run(&write)
             .await
             .map_err(|e| StoreError::Database(e.to_string()))?;
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         if !in_memory {
-            // Checkpoints move off the writer: it commits into the WAL, and a
-            // connection of its own copies the WAL into the database in the
-            // background. The writer only checkpoints itself past ~40 MB of
-            // WAL, should the background one fall behind.
-            sqlx::query("PRAGMA wal_autocheckpoint = 10000")
-                .execute(&write)
-                .await
-                .map_err(map_err)?;
             let checkpointer = SqlitePoolOptions::new()
+                .before_acquire(is_clean)
                 .max_connections(1)
                 .connect_with(base.clone())
                 .await
@@ -90,13 +146,56 @@ impl SqliteStore {
         } else {
             SqlitePoolOptions::new()
                 .test_before_acquire(false)
+                .before_acquire(is_clean)
                 .max_connections(opts.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(base.read_only(true))
                 .await
                 .map_err(map_err)?
         };
-        Ok(SqliteStore { write, read })
+        Ok(SqliteStore {
+            write,
+            read,
+            page_limit,
+            probe: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    /// Whether the writer can grow the database: a transaction inserting a
+    /// few pages' worth, rolled back. Reused for a second, so `/ready`
+    /// polled often does not keep the writer busy.
+    async fn probe_write(&self) -> StoreResult<()> {
+        let mut last = self.probe.lock().await;
+        if let Some((at, r)) = last.as_ref()
+            && at.elapsed() < Duration::from_secs(1)
+        {
+            return r.clone().map_err(StoreError::Full);
+        }
+        let r = async {
+            let mut tx = self.write.begin().await?;
+            sqlx::query("INSERT INTO instance_secrets (name, value) VALUES ('_write_probe', randomblob(16384))")
+                .execute(&mut *tx)
+                .await?;
+            tx.rollback().await
+        }
+        .await;
+        let out = match r {
+            Ok(()) => Ok(()),
+            Err(e) => Err(map_err(e)),
+        };
+        *last = Some((
+            Instant::now(),
+            match &out {
+                Ok(()) => Ok(()),
+                Err(e) => Err(e.to_string()),
+            },
+        ));
+        match out {
+            Err(StoreError::Full(m)) => Err(StoreError::Full(m)),
+            Err(e @ StoreError::Unavailable(_)) => Err(e),
+            Err(e) => Err(StoreError::Unavailable(e.to_string())),
+            Ok(()) => Ok(()),
+        }
     }
 }
 
@@ -132,7 +231,7 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.read).await.map_err(map_err)?;
-        Ok(())
+        self.probe_write().await
     }
 
     async fn close(&self) {
@@ -142,6 +241,18 @@ impl Store for SqliteStore {
 
     async fn claim_jobs(&self, now: i64, limit: i64, lease_micros: i64) -> StoreResult<Vec<Job>> {
         claim_jobs(&self.write, now, limit, lease_micros).await
+    }
+
+    async fn limit_pages(&self, max_pages: Option<u64>) -> StoreResult<()> {
+        // 0 stands for "none" in the atomic; SQLite's own ceiling lifts it.
+        let pages = max_pages.unwrap_or(0);
+        self.page_limit.store(pages, Ordering::Release);
+        let set = if pages == 0 { 4_294_967_294 } else { pages };
+        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA max_page_count = {set}")))
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
+        Ok(())
     }
 }
 

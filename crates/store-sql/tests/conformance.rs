@@ -629,3 +629,73 @@ async fn unique_jobs_give_way_to_their_queued_twin(store: Arc<dyn Store>) {
     assert_eq!(stats.queued, 1, "the retried one gave way to the queued fourth");
 }
 conformance!(unique_jobs_give_way_to_their_queued_twin);
+
+/// SQLite may roll a transaction back by itself when the database cannot
+/// grow. Writes are refused as `Full` while full (the ping says so too), and
+/// the writer's next transactions are real ones once space is back:
+/// committed and visible to readers and to a new connection, whatever
+/// happened in between (a refused write, one dropped without commit). The
+/// API test `faults` drives the whole-transaction rollback through the
+/// message writers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_writes_after_disk_full_really_commit() {
+    let dir = std::env::temp_dir().join(format!("sb-conf-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _guard = TempDir(dir.clone());
+    let url = format!("sqlite://{}/c.db", dir.display());
+    let store = connect(&url, &ConnectOptions::default()).await.unwrap();
+    let (account_id, ..) = seed(&store).await;
+    // Below the current size: no new page at all.
+    store.limit_pages(Some(1)).await.unwrap();
+    let big = "x".repeat(200_000);
+    for _ in 0..2 {
+        let mut tx = store.write().await.unwrap();
+        let mut account = tx.get_account(account_id).await.unwrap().unwrap();
+        account.name = big.clone();
+        let r = tx.update_account(&account).await;
+        assert!(matches!(r, Err(StoreError::Full(_))), "{r:?}");
+        drop(tx);
+        let mut tx = store.write().await.unwrap();
+        let r = tx.insert_account(&big, "en", 1).await;
+        assert!(matches!(r, Err(StoreError::Full(_))), "{r:?}");
+        drop(tx);
+        // A transaction that ends without commit (a refused request).
+        let mut tx = store.write().await.unwrap();
+        tx.count_accounts().await.unwrap();
+        drop(tx);
+    }
+    let mut tx = store.write().await.unwrap();
+    assert!(matches!(
+        tx.insert_account(&big, "en", 1).await,
+        Err(StoreError::Full(_))
+    ));
+    drop(tx);
+    assert!(matches!(store.ping().await, Err(StoreError::Full(_))));
+
+    store.limit_pages(None).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let mut tx = store.write().await.unwrap();
+        ids.push(tx.insert_account(&format!("after {i}"), "en", 1).await.unwrap().id);
+        tx.commit().await.unwrap();
+    }
+    let mut tx = store.read().await.unwrap();
+    for id in &ids {
+        assert!(
+            tx.get_account(*id).await.unwrap().is_some(),
+            "a reader sees account {id}"
+        );
+    }
+    drop(tx);
+    let other = connect(&url, &ConnectOptions::default()).await.unwrap();
+    let mut tx = other.read().await.unwrap();
+    for id in &ids {
+        assert!(
+            tx.get_account(*id).await.unwrap().is_some(),
+            "another connection sees account {id}"
+        );
+    }
+    drop(tx);
+    other.close().await;
+    store.close().await;
+}

@@ -23,6 +23,23 @@ pub enum StoreError {
     NotFound,
     #[error("database error: {0}")]
     Database(String),
+    /// The database refused to grow (disk full, or its size limit): nothing
+    /// of the transaction was kept. Writing resumes once space is freed.
+    #[error("database full: {0}")]
+    Full(String),
+    /// The database could not be reached or could not serve the request in
+    /// time (connection refused or lost, no free connection, I/O error);
+    /// nothing of the transaction was kept, and a retry later may succeed.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl StoreError {
+    /// Whether the failure is the database's state rather than this
+    /// request's (retrying the same request later may succeed).
+    pub fn is_outage(&self) -> bool {
+        matches!(self, StoreError::Full(_) | StoreError::Unavailable(_))
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -55,6 +72,14 @@ pub trait Store: Send + Sync + 'static {
     /// Claims up to `limit` due jobs for `lease_micros`; several nodes may
     /// call this concurrently and each job is handed to one of them.
     async fn claim_jobs(&self, now: i64, limit: i64, lease_micros: i64) -> StoreResult<Vec<Job>>;
+
+    /// For fault tests: caps the database at `max_pages` pages (SQLite's
+    /// `max_page_count` on the writer), so "disk full" can be provoked
+    /// without a small filesystem; `None` lifts the cap. Other backends
+    /// answer an error.
+    async fn limit_pages(&self, _max_pages: Option<u64>) -> StoreResult<()> {
+        Err(StoreError::Database("page limits exist on SQLite only".into()))
+    }
 }
 
 #[async_trait]

@@ -93,6 +93,10 @@ pub struct Options {
     /// SQLite: fsync every commit (survives power loss, slower) [default: false].
     #[arg(long, env = "SWITCHBOARD_SQLITE_FULL_SYNC")]
     pub sqlite_full_sync: Option<bool>,
+    /// PostgreSQL: how long a request waits for a connection before it is
+    /// answered 503, in milliseconds [default: 3000].
+    #[arg(long, env = "SWITCHBOARD_DATABASE_ACQUIRE_TIMEOUT_MS")]
+    pub database_acquire_timeout_ms: Option<u64>,
     /// Let webhooks reach loopback and private addresses [default: false].
     #[arg(long, env = "SWITCHBOARD_ALLOW_PRIVATE_TARGETS")]
     pub allow_private_targets: Option<bool>,
@@ -240,6 +244,7 @@ pub struct Settings {
     pub database_url: String,
     pub database_connections: u32,
     pub sqlite_full_sync: bool,
+    pub database_acquire_timeout: Duration,
     pub allow_private_targets: bool,
     pub webhook_timeout: Duration,
     pub webhook_retry_window: Duration,
@@ -301,6 +306,7 @@ impl Settings {
             database_url: pick!(database_url, "sqlite://switchboard.db".to_string()),
             database_connections: pick!(database_connections, 8),
             sqlite_full_sync: pick!(sqlite_full_sync, false),
+            database_acquire_timeout: Duration::from_millis(pick!(database_acquire_timeout_ms, 3_000).max(100)),
             allow_private_targets: pick!(allow_private_targets, false),
             webhook_timeout: Duration::from_secs(pick!(webhook_timeout_secs, 5).max(1)),
             webhook_retry_window: Duration::from_secs(pick!(webhook_retry_window_secs, 86_400)),

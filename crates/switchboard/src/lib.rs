@@ -23,6 +23,7 @@ pub async fn open_store(s: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     let opts = ConnectOptions {
         max_connections: s.database_connections,
         sqlite_full_sync: s.sqlite_full_sync,
+        acquire_timeout: s.database_acquire_timeout,
     };
     switchboard_store_sql::connect(&s.database_url, &opts)
         .await

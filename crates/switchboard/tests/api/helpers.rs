@@ -116,6 +116,13 @@ impl TestApp {
     pub async fn spawn_with(db: Db, tweak: impl FnOnce(&mut Options)) -> Option<TestApp> {
         switchboard_outbound::install_crypto_provider();
         let (url, dir) = fresh_database(db).await?;
+        Some(Self::spawn_at(url, dir, tweak).await)
+    }
+
+    /// Starts a server on the database at `url` (empty; `dir` is removed
+    /// when the app is dropped).
+    pub async fn spawn_at(url: String, dir: Option<tempdir::Guard>, tweak: impl FnOnce(&mut Options)) -> TestApp {
+        switchboard_outbound::install_crypto_provider();
         let mut opts = test_options(&url);
         tweak(&mut opts);
         let settings = Settings::resolve(opts, Options::default());
@@ -127,7 +134,7 @@ impl TestApp {
             .expect("setup");
         let server = switchboard::start(&settings, core).await.expect("start");
         let base = format!("http://{}", server.addr);
-        Some(TestApp {
+        TestApp {
             database_url: url,
             base,
             client: reqwest::Client::new(),
@@ -136,7 +143,7 @@ impl TestApp {
             token: created.access_token,
             server: Some(server),
             _dir: dir,
-        })
+        }
     }
 
     pub fn core(&self) -> &std::sync::Arc<switchboard_core::Core> {
@@ -302,6 +309,23 @@ impl TestApp {
         if let Some(s) = self.server.take() {
             s.stop().await;
         }
+    }
+
+    /// Stops the server cleanly and starts a new one on the same database
+    /// (same account and token); `tweak` adjusts its options.
+    pub async fn restart(mut self, tweak: impl FnOnce(&mut Options)) -> TestApp {
+        if let Some(s) = self.server.take() {
+            s.stop().await;
+        }
+        let mut opts = test_options(&self.database_url);
+        tweak(&mut opts);
+        let settings = Settings::resolve(opts, Options::default());
+        let store = switchboard::open_store(&settings).await.expect("reopen store");
+        let core = switchboard::build_core(&settings, store).expect("core");
+        let server = switchboard::start(&settings, core).await.expect("restart");
+        self.base = format!("http://{}", server.addr);
+        self.server = Some(server);
+        self
     }
 }
 

@@ -18,6 +18,7 @@ mod fake_http;
 mod fake_telegram;
 #[allow(dead_code)]
 mod fake_whatsapp;
+mod faults;
 mod mail_servers;
 mod messages;
 mod nodes;
