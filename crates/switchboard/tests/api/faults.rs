@@ -471,3 +471,174 @@ async fn postgres_outage_during_a_job_does_not_repeat_it() {
     assert_eq!(seen.len(), unique.len(), "a delivery went out twice: {seen:?}");
     app.stop().await;
 }
+
+/// A small tmpfs of the test's own: a real filesystem that fills up. Needs
+/// root (mount); skipped elsewhere, except under CI=true, where CI runs as
+/// root and a failure to mount is a failure.
+struct SmallFs {
+    dir: std::path::PathBuf,
+}
+
+impl SmallFs {
+    fn mount(bytes: u64) -> Option<SmallFs> {
+        let dir = std::env::temp_dir().join(format!("sb-full-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(&dir)
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Some(SmallFs { dir }),
+            other => {
+                let _ = std::fs::remove_dir_all(&dir);
+                let why = match other {
+                    Ok(o) => String::from_utf8_lossy(&o.stderr).to_string(),
+                    Err(e) => e.to_string(),
+                };
+                assert!(
+                    !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
+                    "CI=true but a tmpfs cannot be mounted: {why}"
+                );
+                eprintln!("cannot mount a tmpfs ({why}); skipping the full-filesystem test");
+                None
+            }
+        }
+    }
+
+    /// Bytes free on the filesystem.
+    fn free(&self) -> u64 {
+        let out = std::process::Command::new("df")
+            .args(["--output=avail", "-B1"])
+            .arg(&self.dir)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap()
+    }
+
+    /// Fills the filesystem until `leave` bytes are free (a ballast file).
+    fn fill_leaving(&self, leave: u64) {
+        let n = self.free().saturating_sub(leave);
+        let ballast = self.dir.join("ballast");
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&ballast)
+            .unwrap();
+        use std::io::Write;
+        let chunk = vec![0u8; 4096];
+        let mut left = n;
+        while left > 0 {
+            let k = left.min(chunk.len() as u64) as usize;
+            if f.write_all(&chunk[..k]).is_err() {
+                break;
+            }
+            left -= k as u64;
+        }
+        let _ = f.sync_all();
+    }
+
+    /// Frees what the ballast held.
+    fn make_room(&self) {
+        let _ = std::fs::remove_file(self.dir.join("ballast"));
+    }
+}
+
+impl Drop for SmallFs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.dir).output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Disk full for real: the database on a small tmpfs that the test fills.
+/// In WAL mode a transaction's pages reach the disk when it commits (the
+/// WAL append) and the main file at a checkpoint, so here the failures
+/// land there, where `max_page_count` cannot reach. Rounds leave different
+/// room and write different sizes; every write answered 200 is stored (at
+/// once, after space returns, and after a restart), and the file is sound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_full_filesystem_loses_nothing_acknowledged() {
+    let Some(fs) = SmallFs::mount(24 * 1024 * 1024) else {
+        return;
+    };
+    let url = format!("sqlite://{}/full.db", fs.dir.display());
+    let app = TestApp::spawn_at(url.clone(), None, no_flood_limit).await;
+    let (_, _, conv) = app.setup_conversation(None).await;
+    let path = app.acc(&format!("/conversations/{conv}/messages"));
+    let mut acked = BTreeSet::new();
+    let (mut n, mut refused) = (0usize, 0usize);
+    for (round, (leave, size)) in [
+        (64 * 1024u64, 2000usize),
+        (300 * 1024, 6000),
+        (16 * 1024, 500),
+        (1024 * 1024, 20_000),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        fs.fill_leaving(leave);
+        let mut failures = 0;
+        for _ in 0..5000 {
+            n += 1;
+            let (s, v) = app.post(&path, body(n, size + (n * 53) % 700)).await;
+            if s == StatusCode::OK {
+                acked.insert(v["id"].as_i64().unwrap());
+                continue;
+            }
+            assert!(
+                s == StatusCode::INSUFFICIENT_STORAGE || s == StatusCode::SERVICE_UNAVAILABLE,
+                "round {round}: {s} {v}"
+            );
+            failures += 1;
+            refused += 1;
+            if failures == 6 {
+                break;
+            }
+        }
+        assert_eq!(failures, 6, "round {round}: the filesystem never filled");
+        assert_eq!(acked, stored_ids(&app, conv).await, "round {round}: while full");
+        fs.make_room();
+        // Writing resumes by itself once there is room.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            n += 1;
+            let (s, v) = app.post(&path, body(n, size)).await;
+            if s == StatusCode::OK {
+                acked.insert(v["id"].as_i64().unwrap());
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "round {round}: no write succeeded within 10 s of room: {s} {v}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        for _ in 0..20 {
+            n += 1;
+            let (s, v) = app.post(&path, body(n, size)).await;
+            assert_eq!(s, StatusCode::OK, "round {round}: after room was made: {v}");
+            acked.insert(v["id"].as_i64().unwrap());
+        }
+        assert_eq!(
+            acked,
+            stored_ids(&app, conv).await,
+            "round {round}: after room was made"
+        );
+        integrity_ok(&url).await;
+    }
+    let app = app.restart(no_flood_limit).await;
+    let stored = stored_ids(&app, conv).await;
+    assert_eq!(acked, stored, "after a restart");
+    eprintln!(
+        "sqlite full filesystem: {n} posts in 4 rounds, {} acknowledged, {} stored after a restart, {refused} refused",
+        acked.len(),
+        stored.len()
+    );
+    integrity_ok(&url).await;
+    app.stop().await;
+    drop(fs);
+}
