@@ -306,6 +306,17 @@ impl Core {
         Ok(())
     }
 
+    /// After a change that ends a user's sessions or replaces their tokens:
+    /// forget cached logins and close the user's sockets.
+    pub fn sessions_revoked(&self, user_id: i64) {
+        self.auth_cache.clear();
+        self.publish_transient(vec![switchboard_domain::Event::new(
+            switchboard_domain::EventKind::SessionsRevoked,
+            0,
+            serde_json::json!({ "user_id": user_id }),
+        )]);
+    }
+
     pub async fn access_token_of(self: &Arc<Self>, user_id: i64) -> CoreResult<String> {
         let mut tx = self.store.read().await?;
         Ok(tx.get_access_token(OWNER_USER, user_id).await?.unwrap_or_default())

@@ -444,12 +444,7 @@ impl Core {
         tx.delete_user_sessions(user.id).await?;
         tx.update_user(&user).await?;
         tx.commit().await?;
-        self.auth_cache.clear();
-        self.publish_transient(vec![Event::new(
-            EventKind::SessionsRevoked,
-            0,
-            json!({ "user_id": user.id }),
-        )]);
+        self.sessions_revoked(user.id);
         Ok(user)
     }
 }

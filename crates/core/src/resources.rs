@@ -180,11 +180,7 @@ impl Core {
         tx.commit().await?;
         self.auth_cache.clear();
         if revoked {
-            self.publish_transient(vec![Event::new(
-                EventKind::SessionsRevoked,
-                0,
-                json!({ "user_id": user.id }),
-            )]);
+            self.sessions_revoked(user.id);
         }
         self.publish_transient(
             presence_in
@@ -269,12 +265,7 @@ impl Core {
         user.updated_at = now;
         tx.update_user(&user).await?;
         tx.commit().await?;
-        self.auth_cache.clear();
-        self.publish_transient(vec![Event::new(
-            EventKind::SessionsRevoked,
-            0,
-            json!({ "user_id": user.id }),
-        )]);
+        self.sessions_revoked(user.id);
         self.profile(&Principal { user }).await
     }
 

@@ -303,20 +303,7 @@ async fn revoked_credentials_close_sockets(app: TestApp) {
     let mut c = Cable::connect(&app).await;
     assert_eq!(c.subscribe(&agent_identifier(&app, &carl_token).await).await, "confirm");
     app.ok(Method::DELETE, &app.acc(&format!("/agents/{carl}")), None).await;
-    let mut closed = false;
-    for _ in 0..5 {
-        match c.frame(Duration::from_secs(2)).await {
-            Some(f) if f["type"] == "disconnect" => {
-                closed = true;
-                break;
-            }
-            None => {
-                closed = true;
-                break;
-            }
-            Some(_) => {}
-        }
-    }
+    let closed = c.closed_by_server().await;
     assert!(closed);
     app.stop().await;
 }

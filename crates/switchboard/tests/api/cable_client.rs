@@ -99,6 +99,19 @@ impl Cable {
         }
     }
 
+    /// Whether the server told this socket to go (a `disconnect` frame) or
+    /// closed it within about ten seconds.
+    pub async fn closed_by_server(&mut self) -> bool {
+        for _ in 0..5 {
+            match self.frame(Duration::from_secs(2)).await {
+                Some(f) if f["type"] == "disconnect" => return true,
+                None => return true,
+                Some(_) => {}
+            }
+        }
+        false
+    }
+
     /// Waits for one event named `name`.
     pub async fn expect(&mut self, name: &str) -> Value {
         let until = tokio::time::Instant::now() + Duration::from_secs(5);

@@ -3,8 +3,6 @@
 //! reset, guessing a password through the profile, header injection through
 //! a name. Each failed on the code before its fix.
 
-use std::time::Duration;
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -370,20 +368,7 @@ async fn sign_out_everywhere_ends_sessions_and_tokens(app: TestApp) {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "the session ended");
     let (s, _) = app.call(Method::GET, "/api/v1/profile", &bob, None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "the API token ended");
-    let mut closed = false;
-    for _ in 0..5 {
-        match c.frame(Duration::from_secs(2)).await {
-            Some(f) if f["type"] == "disconnect" => {
-                closed = true;
-                break;
-            }
-            None => {
-                closed = true;
-                break;
-            }
-            Some(_) => {}
-        }
-    }
+    let closed = c.closed_by_server().await;
     assert!(closed, "the socket closed");
     let fresh = app.core().access_token_of(bob_id).await.unwrap();
     assert_ne!(fresh, bob);

@@ -7,42 +7,71 @@ use serde_json::{Value, json};
 use crate::both;
 use crate::helpers::{Sink, TestApp};
 
-async fn foreign_ids_are_not_found_everywhere(app: TestApp) {
-    let sink = Sink::start().await;
+/// One of everything an account holds, for the tenancy tests to aim at.
+struct Fixture {
+    inbox: i64,
+    contact: i64,
+    conv: i64,
+    msg: i64,
+    team: i64,
+    label: i64,
+    canned: i64,
+    hook: i64,
+}
+
+async fn fixture(app: &TestApp, sink: &Sink) -> Fixture {
     let (inbox, contact, conv) = app.setup_conversation(None).await;
-    let msg = app
-        .ok(
-            Method::POST,
-            &app.acc(&format!("/conversations/{conv}/messages")),
-            Some(json!({ "content": "secret" })),
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    let team = app
-        .ok(Method::POST, &app.acc("/teams"), Some(json!({ "name": "a-team" })))
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    let label = app
-        .ok(Method::POST, &app.acc("/labels"), Some(json!({ "title": "a-label" })))
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    let canned = app
-        .ok(
-            Method::POST,
-            &app.acc("/canned_responses"),
-            Some(json!({ "short_code": "a", "content": "A" })),
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    // The webhook first, so the message makes a delivery.
     let hook = app
         .ok(Method::POST, &app.acc("/webhooks"), Some(json!({ "url": sink.url })))
         .await["payload"]["webhook"]["id"]
         .as_i64()
         .unwrap();
+    let id = |v: Value| v["id"].as_i64().unwrap();
+    let msg = id(app
+        .ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/messages")),
+            Some(json!({ "content": "secret" })),
+        )
+        .await);
+    let team = id(app
+        .ok(Method::POST, &app.acc("/teams"), Some(json!({ "name": "a-team" })))
+        .await);
+    let label = id(app
+        .ok(Method::POST, &app.acc("/labels"), Some(json!({ "title": "a-label" })))
+        .await);
+    let canned = id(app
+        .ok(
+            Method::POST,
+            &app.acc("/canned_responses"),
+            Some(json!({ "short_code": "a", "content": "A" })),
+        )
+        .await);
+    Fixture {
+        inbox,
+        contact,
+        conv,
+        msg,
+        team,
+        label,
+        canned,
+        hook,
+    }
+}
+
+async fn foreign_ids_are_not_found_everywhere(app: TestApp) {
+    let sink = Sink::start().await;
+    let Fixture {
+        inbox,
+        contact,
+        conv,
+        msg,
+        team,
+        label,
+        canned,
+        hook,
+    } = fixture(&app, &sink).await;
     let (agent, _) = app.agent("Bob", "bob@acme.test", "agent").await;
 
     let (other, token) = app.other_account().await;
@@ -258,21 +287,16 @@ both!(agents_only_reach_their_inboxes);
 /// changes. A new route is attacked here the day it is added.
 async fn every_account_route_is_scoped(app: TestApp) {
     let sink = Sink::start().await;
-    let (inbox, contact, conv) = app.setup_conversation(None).await;
-    let hook = app
-        .ok(Method::POST, &app.acc("/webhooks"), Some(json!({ "url": sink.url })))
-        .await["payload"]["webhook"]["id"]
-        .as_i64()
-        .unwrap();
-    let msg = app
-        .ok(
-            Method::POST,
-            &app.acc(&format!("/conversations/{conv}/messages")),
-            Some(json!({ "content": "secret" })),
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let Fixture {
+        inbox,
+        contact,
+        conv,
+        msg,
+        team,
+        label,
+        canned,
+        hook,
+    } = fixture(&app, &sink).await;
     let delivery = crate::helpers::eventually(10, "a webhook delivery", || async {
         let log = app
             .ok(Method::GET, &app.acc(&format!("/webhooks/{hook}/deliveries")), None)
@@ -283,25 +307,6 @@ async fn every_account_route_is_scoped(app: TestApp) {
             .and_then(|d| d["id"].as_i64())
     })
     .await;
-    let team = app
-        .ok(Method::POST, &app.acc("/teams"), Some(json!({ "name": "a-team" })))
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    let label = app
-        .ok(Method::POST, &app.acc("/labels"), Some(json!({ "title": "a-label" })))
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    let canned = app
-        .ok(
-            Method::POST,
-            &app.acc("/canned_responses"),
-            Some(json!({ "short_code": "a", "content": "A" })),
-        )
-        .await["id"]
-        .as_i64()
-        .unwrap();
     // Bob is an agent of the account, in no inbox.
     let (bob, bob_token) = app.agent("Bob", "bob@acme.test", "agent").await;
     let invitation = app
