@@ -849,23 +849,10 @@ impl Core {
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let mut after = before.clone();
         let result;
-        if p.has("team_id") {
-            match p.i64("team_id")? {
-                Some(tid) => {
-                    let team = w
-                        .tx()
-                        .get_team(ctx.account_id(), tid)
-                        .await?
-                        .ok_or(CoreError::NotFound)?;
-                    after.team_id = Some(team.id);
-                    result = present::team(&team, false);
-                }
-                None => {
-                    after.team_id = None;
-                    result = Value::Null;
-                }
-            }
-        } else if p.has("assignee_id") {
+        // As Chatwoot's controller: `assignee_id` wins when present; a
+        // `team_id` that names no team of the account (0, a deleted team)
+        // clears the team and answers null (the n8n node always sends 0).
+        if p.has("assignee_id") {
             if p.str("assignee_type")?.as_deref() == Some("AgentBot") {
                 return Err(CoreError::invalid(
                     "assignee_type",
@@ -890,6 +877,13 @@ impl Core {
                     result = Value::Null;
                 }
             }
+        } else if p.has("team_id") {
+            let team = match p.i64("team_id")? {
+                Some(tid) => w.tx().get_team(ctx.account_id(), tid).await?,
+                None => None,
+            };
+            after.team_id = team.as_ref().map(|t| t.id);
+            result = team.as_ref().map_or(Value::Null, |t| present::team(t, false));
         } else {
             return Err(CoreError::invalid("assignee_id", "assignee_id or team_id is required"));
         }

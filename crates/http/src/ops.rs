@@ -18,11 +18,34 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/api", get(api_info))
         .route("/metrics", get(metrics))
 }
 
 async fn health() -> Response {
     axum::Json(json!({ "status": "ok" })).into_response()
+}
+
+/// `GET /api`: Chatwoot's installation check (`{version, timestamp,
+/// queue_services, data_services}`), which clients such as n8n call to test
+/// their credentials. Our queue lives in the database, so both services are
+/// the database's state.
+async fn api_info(State(st): State<Arc<AppState>>) -> Response {
+    let ok = matches!(
+        tokio::time::timeout(READY_CHECK_TIMEOUT, st.core.store.ping()).await,
+        Ok(Ok(()))
+    );
+    let state = if ok { "ok" } else { "failing" };
+    // Rails' `to_formatted_s(:db)`: `2026-12-06 21:10:00`.
+    let iso = switchboard_domain::time::iso(switchboard_domain::time::now_micros());
+    let timestamp = iso.get(..19).unwrap_or_default().replace('T', " ");
+    axum::Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "timestamp": timestamp,
+        "queue_services": state,
+        "data_services": state,
+    }))
+    .into_response()
 }
 
 /// How long one dependency may take to answer `/ready`.

@@ -136,6 +136,9 @@ pub async fn serve(
     trusted: TrustedProxies,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    // Rails ignores a trailing slash, and Chatwoot's clients and OpenAPI
+    // document use such paths: `/inboxes/` routes as `/inboxes`.
+    let app = tower_http::normalize_path::NormalizePath::trim_trailing_slash(app);
     let open = OpenCounter::new(limits.max_connections, limits.max_per_ip);
     // Each connection task holds a receiver; all gone = all closed.
     let (closed_tx, closed_rx) = watch::channel(());

@@ -8,6 +8,7 @@ mod attachments;
 mod bad_input;
 mod cable;
 mod cable_client;
+mod compat;
 mod contacts;
 mod conversations;
 mod dashboard;

@@ -1,0 +1,153 @@
+//! Rails' behaviour that Chatwoot's clients rely on: a trailing slash
+//! routes like no slash, and `GET /api` answers the installation check.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::helpers::TestApp;
+
+/// Every account path (from the router) and every method it answers,
+/// with and without a trailing slash: the same answer. Reads use real ids;
+/// writes use ids that exist nowhere, so nothing changes between the two.
+async fn a_trailing_slash_routes_like_none(app: TestApp) {
+    let (inbox, contact, conv) = app.setup_conversation(None).await;
+    let real = |path: &str| -> String {
+        let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        let id = match first {
+            "inboxes" | "inbox_members" => inbox,
+            "contacts" => contact,
+            "conversations" => conv,
+            _ => 999_999_999,
+        };
+        path.replace("{id}", &id.to_string())
+            .replace("{message_id}", "999999999")
+            .replace("{delivery_id}", "999999999")
+    };
+    let missing = |path: &str| -> String {
+        path.replace("{id}", "999999999")
+            .replace("{message_id}", "999999999")
+            .replace("{delivery_id}", "999999999")
+    };
+    let mut checked = 0;
+    for path in switchboard_http::api::account_paths() {
+        for m in [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+            let filled = if m == Method::GET { real(path) } else { missing(path) };
+            let plain = app.acc(filled.trim_end_matches('/'));
+            let slashed = format!("{plain}/");
+            // A write without ids (a create) gets an empty body.
+            let body = (m != Method::GET).then(|| json!({}));
+            let (s1, v1) = app.call(m.clone(), &plain, &app.token, body.clone()).await;
+            if s1 == StatusCode::METHOD_NOT_ALLOWED {
+                continue;
+            }
+            let (s2, v2) = app.call(m.clone(), &slashed, &app.token, body).await;
+            assert_eq!(s1, s2, "{m} {slashed}: {v2} (without the slash: {v1})");
+            // A refusal says the same; a create that takes an empty body
+            // (a contact may be nameless) makes one each way.
+            if !s1.is_success() {
+                assert_eq!(v1, v2, "{m} {slashed}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 60, "{checked}");
+    // Outside the account scope too.
+    for path in ["/api/v1/profile/", "/api/v1/accounts/{a}/conversations/meta/", "/api/"] {
+        let path = path.replace("{a}", &app.account_id.to_string());
+        let (s, v) = app.get(&path).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+    }
+    let r = app
+        .client
+        .post(format!("{}/auth/sign_in/", app.base))
+        .json(&json!({ "email": "alice@acme.test", "password": "correct horse battery" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    app.stop().await;
+}
+both!(a_trailing_slash_routes_like_none);
+
+async fn the_installation_check(app: TestApp) {
+    let r = app.client.get(format!("{}/api", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["queue_services"], "ok");
+    assert_eq!(v["data_services"], "ok");
+    assert!(v["version"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
+    let ts = v["timestamp"].as_str().unwrap();
+    assert_eq!(ts.len(), 19, "Rails' db format: {ts}");
+    assert_eq!(&ts[10..11], " ");
+    app.stop().await;
+}
+both!(the_installation_check);
+
+/// Chatwoot's assignment controller: `assignee_id` wins when present; a
+/// `team_id` that names no team of the account (0, 999, another account's)
+/// clears the team and answers 200 null.
+async fn the_assignment_matrix(app: TestApp) {
+    let (_, _, conv) = app.setup_conversation(None).await;
+    let path = app.acc(&format!("/conversations/{conv}/assignments"));
+    let team = app
+        .ok(Method::POST, &app.acc("/teams"), Some(json!({ "name": "billing" })))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let show = || async {
+        app.ok(Method::GET, &app.acc(&format!("/conversations/{conv}")), None)
+            .await
+    };
+    let v = app.ok(Method::POST, &path, Some(json!({ "team_id": team }))).await;
+    assert_eq!(v["id"], team);
+    assert_eq!(show().await["meta"]["team"]["id"], team);
+    for nobody in [json!(0), json!(999_999), json!("0")] {
+        app.ok(Method::POST, &path, Some(json!({ "team_id": team }))).await;
+        let v = app.ok(Method::POST, &path, Some(json!({ "team_id": nobody }))).await;
+        assert_eq!(v, Value::Null, "team_id {nobody}");
+        assert_eq!(
+            show().await["meta"]["team"],
+            Value::Null,
+            "team_id {nobody} clears the team"
+        );
+    }
+    // Another account's team is no team here.
+    let (other, olga) = app.other_account().await;
+    let theirs = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{other}/teams"),
+            &olga,
+            Some(json!({ "name": "theirs" })),
+        )
+        .await
+        .1["id"]
+        .as_i64()
+        .unwrap();
+    let v = app.ok(Method::POST, &path, Some(json!({ "team_id": theirs }))).await;
+    assert_eq!(v, Value::Null);
+    assert_eq!(show().await["meta"]["team"], Value::Null);
+    // Both: the agent is assigned, the team left as it was (the n8n node
+    // sends team_id 0 with every assignment).
+    app.ok(Method::POST, &path, Some(json!({ "team_id": team }))).await;
+    let v = app
+        .ok(
+            Method::POST,
+            &path,
+            Some(json!({ "assignee_id": app.admin_id, "team_id": 0 })),
+        )
+        .await;
+    assert_eq!(v["id"], app.admin_id);
+    let c = show().await;
+    assert_eq!(c["meta"]["assignee"]["id"], app.admin_id);
+    assert_eq!(c["meta"]["team"]["id"], team);
+    let v = app.ok(Method::POST, &path, Some(json!({ "assignee_id": null }))).await;
+    assert_eq!(v, Value::Null);
+    assert_eq!(show().await["meta"]["assignee"], Value::Null);
+    // Neither: refused.
+    let (s, _) = app.post(&path, json!({})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    app.stop().await;
+}
+both!(the_assignment_matrix);
