@@ -108,28 +108,101 @@ impl FromRequestParts<Arc<AppState>> for Ids {
     }
 }
 
-/// A JSON body of any shape (validated field by field by the use case). An
-/// empty body is `{}`; malformed JSON is 400; too large is 413.
+/// The request's parameters, as Rails gathers them: a JSON body, or an
+/// `application/x-www-form-urlencoded` or `multipart/form-data` body with
+/// Rails' nested names (`message[content]=...`, `labels[]=a`; a form's files
+/// are read only by the routes that take files), with the query string's
+/// parameters merged in (theirs win, as in Rails). An empty body is `{}`;
+/// malformed JSON is 400; too large is 413.
 pub struct JsonBody(pub Value);
+
+/// A form's fields at most (a request's).
+const MAX_FORM_FIELDS: usize = 200;
 
 impl FromRequest<Arc<AppState>> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
         let limit = state.max_body_bytes;
-        let bytes = axum::body::to_bytes(req.into_body(), limit)
-            .await
-            .map_err(|_| ApiError::PayloadTooLarge)?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(JsonBody(Value::Object(Default::default())));
-        }
-        let v: Value =
-            serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("Malformed JSON: {e}")))?;
-        if !v.is_object() {
-            return Err(ApiError::BadRequest("The request body must be a JSON object".into()));
-        }
-        Ok(JsonBody(v))
+        let query = req
+            .uri()
+            .query()
+            .map(|q| crate::rails_params::parse_urlencoded(q.as_bytes()))
+            .unwrap_or_default();
+        let kind = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let mut params = if kind == "multipart/form-data" {
+            form_fields(req, state, limit).await?
+        } else {
+            let bytes = axum::body::to_bytes(req.into_body(), limit)
+                .await
+                .map_err(|_| ApiError::PayloadTooLarge)?;
+            if kind == "application/x-www-form-urlencoded" {
+                crate::rails_params::parse_urlencoded(&bytes)
+            } else if bytes.iter().all(u8::is_ascii_whitespace) {
+                serde_json::Map::new()
+            } else {
+                let v: Value =
+                    serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("Malformed JSON: {e}")))?;
+                match v {
+                    Value::Object(m) => m,
+                    _ => return Err(ApiError::BadRequest("The request body must be a JSON object".into())),
+                }
+            }
+        };
+        crate::rails_params::merge_query(&mut params, query);
+        Ok(JsonBody(Value::Object(params)))
     }
+}
+
+/// A multipart form's text fields (its files are skipped), all together
+/// within `limit` bytes.
+async fn form_fields(
+    req: Request,
+    state: &Arc<AppState>,
+    limit: usize,
+) -> Result<serde_json::Map<String, Value>, ApiError> {
+    let mut form = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?;
+    let mut params = serde_json::Map::new();
+    let (mut count, mut bytes_read) = (0usize, 0usize);
+    while let Some(mut field) = form
+        .next_field()
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?
+    {
+        count += 1;
+        if count > MAX_FORM_FIELDS {
+            return Err(ApiError::BadRequest("Too many form fields".into()));
+        }
+        let name = field.name().unwrap_or("").to_string();
+        let is_file = field.file_name().is_some();
+        let mut text = Vec::new();
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?
+        {
+            bytes_read += chunk.len();
+            if bytes_read > limit {
+                return Err(ApiError::PayloadTooLarge);
+            }
+            if !is_file {
+                text.extend_from_slice(&chunk);
+            }
+        }
+        if !is_file {
+            let text = String::from_utf8(text).map_err(|_| ApiError::BadRequest("Form fields must be UTF-8".into()))?;
+            crate::rails_params::insert(&mut params, &name, text);
+        }
+    }
+    Ok(params)
 }
 
 /// The query string, with repeated keys (`labels[]=a&labels[]=b`) kept.

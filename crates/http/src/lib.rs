@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod ops;
 pub mod public;
 pub mod quota;
+pub mod rails_params;
 pub mod ratelimit;
 pub mod search;
 pub mod server;

@@ -104,6 +104,11 @@ async fn form_body_within(
         let JsonBody(v) = JsonBody::from_request(req, st).await?;
         return Ok((v, Vec::new()));
     }
+    let query = req
+        .uri()
+        .query()
+        .map(|q| crate::rails_params::parse_urlencoded(q.as_bytes()))
+        .unwrap_or_default();
     let mut form = Multipart::from_request(req, st)
         .await
         .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?;
@@ -146,7 +151,7 @@ async fn form_body_within(
                 }
                 let text =
                     String::from_utf8(bytes).map_err(|_| ApiError::BadRequest("Form fields must be UTF-8".into()))?;
-                insert_field(&mut fields, &name, text);
+                crate::rails_params::insert(&mut fields, &name, text);
             }
         }
         Ok(())
@@ -163,26 +168,8 @@ async fn form_body_within(
         }
         return Err(e);
     }
+    crate::rails_params::merge_query(&mut fields, query);
     Ok((Value::Object(fields), stored))
-}
-
-/// `message[content]` -> {"message": {"content": ...}}; `private=true` stays a string
-/// (the use cases accept "true"/"false" and numbers as strings).
-fn insert_field(fields: &mut Map<String, Value>, name: &str, value: String) {
-    match name.split_once('[') {
-        Some((outer, rest)) if !outer.is_empty() => {
-            let inner = rest.trim_end_matches(']');
-            let entry = fields
-                .entry(outer.to_string())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(m) = entry {
-                m.insert(inner.to_string(), Value::String(value));
-            }
-        }
-        _ => {
-            fields.insert(name.to_string(), Value::String(value));
-        }
-    }
 }
 
 /// Why a file was not stored: past what the request may still hold

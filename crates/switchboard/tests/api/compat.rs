@@ -151,3 +151,94 @@ async fn the_assignment_matrix(app: TestApp) {
     app.stop().await;
 }
 both!(the_assignment_matrix);
+
+/// Form and multipart bodies and query parameters, as Rails takes them,
+/// become the same parameters as JSON would.
+async fn forms_and_query_parameters_are_params(app: TestApp) {
+    let (_, _, conv) = app.setup_conversation(None).await;
+    let url = |p: &str| format!("{}{}", app.base, app.acc(p));
+    // `curl -d 'name=..&email=..' .../contacts`
+    let r = app
+        .client
+        .post(url("/contacts"))
+        .header("api_access_token", &app.token)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=Ann%20Form&email=ann%40form.test&custom_attributes[plan]=gold")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    let c = &v["payload"]["contact"];
+    assert_eq!(c["name"], "Ann Form");
+    assert_eq!(c["email"], "ann@form.test");
+    assert_eq!(c["custom_attributes"]["plan"], "gold");
+    // Rails' array names.
+    let r = app
+        .client
+        .post(url(&format!("/conversations/{conv}/labels")))
+        .header("api_access_token", &app.token)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("labels[]=billing&labels[]=vip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["payload"], json!(["billing", "vip"]));
+    // Multipart without files (the JS SDK's way), with a boolean as text.
+    let form = reqwest::multipart::Form::new()
+        .text("content", "A note by form")
+        .text("private", "true");
+    let r = app
+        .client
+        .post(url(&format!("/conversations/{conv}/messages")))
+        .header("api_access_token", &app.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["content"], "A note by form");
+    assert_eq!(v["private"], true);
+    // Query parameters merge into the parameters.
+    let (s, v) = app
+        .post(
+            &app.acc(&format!("/conversations/{conv}/toggle_status?status=pending")),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let c = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{conv}")), None)
+        .await;
+    assert_eq!(c["status"], "pending");
+    // JSON keeps JSON's errors.
+    let r = app
+        .client
+        .post(url("/contacts"))
+        .header("api_access_token", &app.token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let v: Value = r.json().await.unwrap();
+    assert!(v.to_string().contains("Malformed JSON"), "{v}");
+    // A form is bounded like JSON.
+    let big = format!("name={}", "x".repeat(3 * 1024 * 1024));
+    let r = reqwest::Client::new()
+        .post(url("/contacts"))
+        .header("api_access_token", &app.token)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await;
+    if let Ok(r) = r {
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    app.stop().await;
+}
+both!(forms_and_query_parameters_are_params);
