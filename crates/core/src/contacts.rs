@@ -403,7 +403,9 @@ impl Core {
 
 pub(crate) fn normalise_labels(labels: &[String]) -> CoreResult<Vec<String>> {
     let mut out: Vec<String> = Vec::with_capacity(labels.len());
-    for l in labels {
+    // Blank entries (a form's empty `labels[]`) are passed over, as
+    // Chatwoot does.
+    for l in labels.iter().filter(|l| !l.trim().is_empty()) {
         let t = validate::label_title(l).map_err(|m| CoreError::invalid("labels", m))?;
         if !out.contains(&t) {
             out.push(t);

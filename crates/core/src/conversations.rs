@@ -815,20 +815,25 @@ impl Core {
 
     pub async fn set_priority(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, body: &Value) -> CoreResult<Value> {
         let p = Params::new(body);
-        if !p.has("priority") {
-            return Err(CoreError::invalid("priority", "priority is required"));
-        }
-        let priority = match p.str("priority")?.as_deref() {
-            None | Some("none") | Some("") => None,
-            Some(s) => Some(
-                Priority::parse(s)
-                    .ok_or_else(|| CoreError::invalid("priority", "priority is not included in the list"))?,
-            ),
+        // Chatwoot permits an empty update: it changes nothing and answers
+        // the conversation.
+        let priority = if p.has("priority") {
+            Some(match p.str("priority")?.as_deref() {
+                None | Some("none") | Some("") => None,
+                Some(s) => Some(
+                    Priority::parse(s)
+                        .ok_or_else(|| CoreError::invalid("priority", "priority is not included in the list"))?,
+                ),
+            })
+        } else {
+            None
         };
         let mut w = Work::begin(self).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let mut after = before.clone();
-        after.priority = priority.map(|p| p.code());
+        if let Some(priority) = priority {
+            after.priority = priority.map(|p| p.code());
+        }
         self.conversation_changed(&mut w, &before, &after, &Actor::user(&ctx.user), None, true)
             .await?;
         let account = w.tx().get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use switchboard_domain::time::{now_micros, unix_secs};
+use switchboard_domain::time::{iso, now_micros};
 use switchboard_domain::{Availability, Event, EventKind, Role, validate};
 use switchboard_store::{CannedResponse, Label, StoreError, Team};
 
@@ -46,8 +46,9 @@ fn canned_json(c: &CannedResponse) -> Value {
         "account_id": c.account_id,
         "short_code": c.short_code,
         "content": c.content,
-        "created_at": unix_secs(c.created_at),
-        "updated_at": unix_secs(c.updated_at),
+        // Chatwoot renders the raw rows: ISO-8601 times.
+        "created_at": iso(c.created_at),
+        "updated_at": iso(c.updated_at),
     })
 }
 

@@ -242,3 +242,60 @@ async fn forms_and_query_parameters_are_params(app: TestApp) {
     app.stop().await;
 }
 both!(forms_and_query_parameters_are_params);
+
+/// Smaller drifts from Chatwoot's answers: an empty conversation update is
+/// fine, canned responses carry ISO-8601 times like Chatwoot's raw rows,
+/// blank labels in a list are passed over.
+async fn small_drifts(app: TestApp) {
+    let (_, _, conv) = app.setup_conversation(None).await;
+    let v = app
+        .ok(
+            Method::PATCH,
+            &app.acc(&format!("/conversations/{conv}")),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(v["id"], conv);
+    assert_eq!(v["priority"], Value::Null);
+    let v = app
+        .ok(
+            Method::PATCH,
+            &app.acc(&format!("/conversations/{conv}")),
+            Some(json!({ "priority": "high" })),
+        )
+        .await;
+    assert_eq!(v["priority"], "high");
+    let v = app
+        .ok(
+            Method::PATCH,
+            &app.acc(&format!("/conversations/{conv}")),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(v["priority"], "high", "an empty update changes nothing");
+
+    let c = app
+        .ok(
+            Method::POST,
+            &app.acc("/canned_responses"),
+            Some(json!({ "short_code": "hi", "content": "Hello" })),
+        )
+        .await;
+    for k in ["created_at", "updated_at"] {
+        let t = c[k].as_str().unwrap_or_else(|| panic!("{k}: {c}"));
+        assert!(switchboard_domain::time::parse_iso(t).is_some(), "{k}: {t}");
+    }
+    let list = app.ok(Method::GET, &app.acc("/canned_responses"), None).await;
+    assert!(list[0]["created_at"].is_string(), "{list}");
+
+    let v = app
+        .ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/labels")),
+            Some(json!({ "labels": ["", "billing", "  "] })),
+        )
+        .await;
+    assert_eq!(v["payload"], json!(["billing"]));
+    app.stop().await;
+}
+both!(small_drifts);
