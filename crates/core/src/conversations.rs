@@ -494,6 +494,9 @@ impl Core {
         let team_changed = before.team_id != after.team_id;
         if activity {
             let mut lines = Vec::new();
+            if before.muted != after.muted {
+                lines.push(rules::muted_activity(after.muted, actor.name()));
+            }
             if status_changed {
                 lines.push(rules::status_activity(after.status(), actor.name()));
             }
@@ -847,6 +850,23 @@ impl Core {
         Ok(v.rest(&account))
     }
 
+    /// `POST /mute` and `/unmute`: a muted conversation is resolved, and its
+    /// contact's new messages do not reopen it, until it is unmuted.
+    pub async fn set_muted(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, muted: bool) -> CoreResult<()> {
+        let mut w = Work::begin(self).await?;
+        let before = self.lock_visible(&mut w, ctx, display_id).await?;
+        let mut after = before.clone();
+        after.muted = muted;
+        if muted {
+            after.status = ConversationStatus::Resolved.code();
+            after.snoozed_until = None;
+            after.waiting_since = None;
+        }
+        self.conversation_changed(&mut w, &before, &after, &Actor::user(&ctx.user), None, true)
+            .await?;
+        w.commit().await
+    }
+
     /// `POST /assignments`: an agent (`assignee_id`, null unassigns) or a team.
     pub async fn assign(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, body: &Value) -> CoreResult<Value> {
         let p = Params::new(body);
@@ -1093,6 +1113,7 @@ pub(crate) fn changed_attributes(
         json!(present::status_str(after.status)),
     );
     push("assignee_id", json!(before.assignee_id), json!(after.assignee_id));
+    push("muted", json!(before.muted), json!(after.muted));
     push("team_id", json!(before.team_id), json!(after.team_id));
     push(
         "priority",

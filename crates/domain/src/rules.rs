@@ -151,6 +151,17 @@ pub fn status_activity(status: ConversationStatus, actor: Option<&str>) -> Strin
     }
 }
 
+/// Chatwoot's lines for muting: new messages of a muted conversation do not
+/// reopen it.
+pub fn muted_activity(muted: bool, actor: Option<&str>) -> String {
+    let who = actor.unwrap_or("System");
+    if muted {
+        format!("{who} has muted the conversation")
+    } else {
+        format!("{who} has unmuted the conversation")
+    }
+}
+
 pub fn assignee_activity(assignee: Option<&str>, actor: Option<&str>) -> String {
     match (assignee, actor) {
         (Some(a), Some(u)) if a == u => format!("{u} self-assigned this conversation"),

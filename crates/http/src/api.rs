@@ -115,6 +115,8 @@ fn account_routes() -> AccountRoutes {
         .route("/conversations/{id}/update_last_seen", post(conversations_seen))
         .route("/conversations/{id}/toggle_typing_status", post(conversations_typing))
         .route("/conversations/{id}/unread", post(conversations_unread))
+        .route("/conversations/{id}/mute", post(conversations_mute))
+        .route("/conversations/{id}/unmute", post(conversations_unmute))
         .route(
             "/conversations/{id}/messages",
             get(messages_list)
@@ -584,6 +586,17 @@ async fn conversations_show(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<
 
 async fn conversations_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
     Ok(ok(st.core.set_priority(&c, ids.get("id")?, &b).await?))
+}
+
+/// Chatwoot answers these with an empty 200.
+async fn conversations_mute(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    st.core.set_muted(&c, ids.get("id")?, true).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+async fn conversations_unmute(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    st.core.set_muted(&c, ids.get("id")?, false).await?;
+    Ok(StatusCode::OK.into_response())
 }
 
 async fn conversations_toggle_status(

@@ -299,3 +299,71 @@ async fn small_drifts(app: TestApp) {
     app.stop().await;
 }
 both!(small_drifts);
+
+/// Chatwoot's mute: the conversation is resolved, the contact's new
+/// messages do not reopen it, unmute lets them again; activity lines say
+/// who did it.
+async fn mute_and_unmute(app: TestApp) {
+    let (_, _, conv) = app.setup_conversation(None).await;
+    let show = || async {
+        app.ok(Method::GET, &app.acc(&format!("/conversations/{conv}")), None)
+            .await
+    };
+    let messages = app.acc(&format!("/conversations/{conv}/messages"));
+    let incoming = |text: &'static str| {
+        app.ok(
+            Method::POST,
+            &messages,
+            Some(json!({ "content": text, "message_type": "incoming" })),
+        )
+    };
+    let (s, _) = app
+        .post(&app.acc(&format!("/conversations/{conv}/mute")), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let c = show().await;
+    assert_eq!(
+        (c["status"].clone(), c["muted"].clone()),
+        (json!("resolved"), json!(true))
+    );
+    incoming("still there?").await;
+    assert_eq!(
+        show().await["status"],
+        "resolved",
+        "a muted conversation stays resolved"
+    );
+    let (s, _) = app
+        .post(&app.acc(&format!("/conversations/{conv}/unmute")), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(show().await["muted"], false);
+    incoming("hello again").await;
+    assert_eq!(show().await["status"], "open", "unmuted: a new message reopens it");
+    let lines: Vec<String> = crate::helpers::messages(&app, conv)
+        .await
+        .iter()
+        .filter(|m| m["message_type"] == 2)
+        .filter_map(|m| m["content"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l == "Alice Admin has muted the conversation"),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l == "Alice Admin has unmuted the conversation"),
+        "{lines:?}"
+    );
+    // Another account's conversation id: not found.
+    let (other, olga) = app.other_account().await;
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{other}/conversations/{conv}/mute"),
+            &olga,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+both!(mute_and_unmute);
