@@ -134,8 +134,14 @@ impl AppState {
 /// The whole HTTP application.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .merge(api::routes())
-        .merge(accounts::routes())
+        // The Application API answers a method it does not serve like a
+        // missing route (the visitor-facing surfaces keep their CORS
+        // preflights, which their layers answer).
+        .merge(
+            api::routes()
+                .merge(accounts::routes())
+                .method_not_allowed_fallback(unrouted),
+        )
         .merge(ops::routes())
         .merge(public::routes(&state))
         .merge(widget::routes(state.clone()))
@@ -157,7 +163,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/app", axum::routing::get(app_page))
         .route("/app/", axum::routing::get(app_page))
         .route("/app/{file}", axum::routing::get(app_file))
-        .fallback(not_found)
+        .fallback(unrouted)
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
 }
@@ -263,7 +269,29 @@ async fn app_file(axum::extract::Path(file): axum::extract::Path<String>, header
     app_asset(&file, &headers)
 }
 
-async fn not_found() -> Response {
+/// A path or a method we do not serve. Under the authenticated API the
+/// caller is checked first (a stranger gets 401 everywhere, so cannot map
+/// which routes exist; inside an account, a non-member too), then 404 in
+/// Chatwoot's shape, never an empty 405.
+async fn unrouted(State(st): State<Arc<AppState>>, req: Request) -> Response {
+    use axum::extract::FromRequestParts;
+    let (mut parts, _) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    if path.starts_with("/api/v1/") && !path.starts_with("/api/v1/widget/") {
+        let principal = match extract::Authed::from_request_parts(&mut parts, &st).await {
+            Ok(extract::Authed(p)) => p,
+            Err(e) => return e.into_response(),
+        };
+        let account = path
+            .strip_prefix("/api/v1/accounts/")
+            .and_then(|rest| rest.split('/').next())
+            .map(|id| id.parse::<i64>().unwrap_or(0));
+        if let Some(account_id) = account
+            && let Err(e) = st.core.account_ctx(principal, account_id).await
+        {
+            return error::ApiError::from(e).into_response();
+        }
+    }
     error::ApiError::not_found().into_response()
 }
 

@@ -367,3 +367,39 @@ async fn mute_and_unmute(app: TestApp) {
     app.stop().await;
 }
 both!(mute_and_unmute);
+
+/// A route or method we do not serve answers after the caller is checked:
+/// strangers get 401 whether or not the route exists (they cannot map the
+/// API), members get 404 in Chatwoot's shape, never an empty 405.
+async fn unbuilt_routes_answer_after_authentication(app: TestApp) {
+    let a = app.account_id;
+    let anon = |m: Method, p: String| {
+        let url = format!("{}{p}", app.base);
+        let client = app.client.clone();
+        async move { client.request(m, url).send().await.unwrap().status() }
+    };
+    for (m, p) in [
+        (Method::DELETE, format!("/api/v1/accounts/{a}/conversations/meta")),
+        (Method::GET, format!("/api/v1/accounts/{a}/no_such_thing")),
+        (Method::GET, format!("/api/v1/accounts/{a}/conversations/meta")),
+        (Method::PUT, "/api/v1/profile/avatar".to_string()),
+        (Method::GET, "/api/v1/no_such_thing".to_string()),
+    ] {
+        assert_eq!(anon(m.clone(), p.clone()).await, StatusCode::UNAUTHORIZED, "{m} {p}");
+    }
+    for (m, p) in [
+        (Method::DELETE, app.acc("/conversations/meta")),
+        (Method::GET, app.acc("/no_such_thing")),
+        (Method::PUT, "/api/v1/profile/avatar".to_string()),
+    ] {
+        let (s, v) = app.call(m.clone(), &p, &app.token, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{m} {p}");
+        assert_eq!(v["error"], "Resource could not be found", "{m} {p}: {v}");
+    }
+    let (_, olga) = app.other_account().await;
+    let (s, _) = app.call(Method::GET, &app.acc("/no_such_thing"), &olga, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "a stranger to the account");
+    assert_eq!(anon(Method::GET, "/no/such/page".into()).await, StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+both!(unbuilt_routes_answer_after_authentication);
