@@ -15,6 +15,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod mailer;
 pub mod messages;
+pub mod notes;
 pub mod params;
 pub mod present;
 pub mod public;

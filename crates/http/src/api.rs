@@ -84,6 +84,14 @@ fn account_routes() -> AccountRoutes {
                 .delete(contacts_delete),
         )
         .route("/contacts/{id}/conversations", get(contact_conversations))
+        .route("/contacts/{id}/notes", get(contact_notes).post(contact_note_create))
+        .route(
+            "/contacts/{id}/notes/{note_id}",
+            get(contact_note)
+                .patch(contact_note_update)
+                .put(contact_note_update)
+                .delete(contact_note_delete),
+        )
         .route("/contacts/{id}/contact_inboxes", post(contact_inboxes_create))
         .route("/contacts/{id}/labels", get(contact_labels).post(contact_labels_set))
         .route(
@@ -502,6 +510,36 @@ async fn contacts_destroy_attributes(
 
 async fn contacts_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
     st.core.delete_contact(&c, ids.get("id")?).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+async fn contact_notes(State(st): S, Acct(c): Acct, ids: Ids, q: QueryParams) -> ApiResult<Response> {
+    let page = q.i64("page")?.unwrap_or(1);
+    Ok(ok(st.core.contact_notes(&c, ids.get("id")?, page).await?))
+}
+
+async fn contact_note(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    Ok(ok(st
+        .core
+        .contact_note(&c, ids.get("id")?, ids.get("note_id")?)
+        .await?))
+}
+
+async fn contact_note_create(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.create_contact_note(&c, ids.get("id")?, &b).await?))
+}
+
+async fn contact_note_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st
+        .core
+        .change_contact_note(&c, ids.get("id")?, ids.get("note_id")?, Some(&b))
+        .await?))
+}
+
+async fn contact_note_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
+    st.core
+        .change_contact_note(&c, ids.get("id")?, ids.get("note_id")?, None)
+        .await?;
     Ok(StatusCode::OK.into_response())
 }
 

@@ -117,6 +117,19 @@ pub trait Tx: Send {
     async fn find_session(&mut self, user_id: i64, client_id: &str) -> StoreResult<Option<Session>>;
     async fn delete_session(&mut self, id: i64) -> StoreResult<()>;
     async fn delete_user_sessions(&mut self, user_id: i64) -> StoreResult<()>;
+    async fn insert_contact_note(&mut self, n: &ContactNote) -> StoreResult<ContactNote>;
+    /// A contact's notes, newest first, `limit` from `offset`.
+    async fn list_contact_notes(
+        &mut self,
+        account_id: i64,
+        contact_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<ContactNote>>;
+    async fn get_contact_note(&mut self, account_id: i64, contact_id: i64, id: i64)
+    -> StoreResult<Option<ContactNote>>;
+    async fn update_contact_note(&mut self, n: &ContactNote) -> StoreResult<()>;
+    async fn delete_contact_note(&mut self, account_id: i64, id: i64) -> StoreResult<bool>;
     /// Inserts the invitation, or renews the pending one of the same account
     /// and user (new token, role, expiry; mail status cleared).
     async fn upsert_invitation(&mut self, i: &Invitation) -> StoreResult<Invitation>;

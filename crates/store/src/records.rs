@@ -342,6 +342,18 @@ pub struct CannedResponse {
     pub updated_at: i64,
 }
 
+/// An agent's note on a contact.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContactNote {
+    pub id: i64,
+    pub account_id: i64,
+    pub contact_id: i64,
+    pub user_id: Option<i64>,
+    pub content: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Webhook {
     pub id: i64,

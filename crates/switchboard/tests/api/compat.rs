@@ -23,11 +23,13 @@ async fn a_trailing_slash_routes_like_none(app: TestApp) {
         path.replace("{id}", &id.to_string())
             .replace("{message_id}", "999999999")
             .replace("{delivery_id}", "999999999")
+            .replace("{note_id}", "999999999")
     };
     let missing = |path: &str| -> String {
         path.replace("{id}", "999999999")
             .replace("{message_id}", "999999999")
             .replace("{delivery_id}", "999999999")
+            .replace("{note_id}", "999999999")
     };
     let mut checked = 0;
     for path in switchboard_http::api::account_paths() {
@@ -403,3 +405,85 @@ async fn unbuilt_routes_answer_after_authentication(app: TestApp) {
     app.stop().await;
 }
 both!(unbuilt_routes_answer_after_authentication);
+
+/// Contact notes (Chatwoot's `/contacts/{id}/notes`): every member reads and
+/// writes them; the author or an administrator changes or deletes one; the
+/// contact's id scopes the note.
+async fn contact_notes(app: TestApp) {
+    let (inbox, contact, _) = app.setup_conversation(None).await;
+    let (other_contact, _) = app.contact(inbox, "Dora Other").await;
+    let notes = app.acc(&format!("/contacts/{contact}/notes"));
+    let (_, bob) = app.agent("Bob", "bob@acme.test", "agent").await;
+    let first = app
+        .ok(Method::POST, &notes, Some(json!({ "content": "Prefers e-mail" })))
+        .await;
+    assert_eq!(first["content"], "Prefers e-mail");
+    assert_eq!(first["contact_id"], contact);
+    assert_eq!(first["user"]["name"], "Alice Admin");
+    let (s, by_bob) = app
+        .call(
+            Method::POST,
+            &notes,
+            &bob,
+            Some(json!({ "note": { "content": "VIP since 2020" } })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{by_bob}");
+    let list = app.ok(Method::GET, &notes, None).await;
+    let contents: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["content"].as_str())
+        .collect();
+    assert_eq!(contents, ["VIP since 2020", "Prefers e-mail"], "newest first");
+    // Bob changes his own note, not Alice's; Alice (an administrator) may.
+    let (s, _) = app
+        .call(
+            Method::PATCH,
+            &format!("{notes}/{}", by_bob["id"]),
+            &bob,
+            Some(json!({ "content": "VIP since 2019" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app
+        .call(Method::DELETE, &format!("{notes}/{}", first["id"]), &bob, None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app.delete(&format!("{notes}/{}", by_bob["id"])).await;
+    assert_eq!(s, StatusCode::OK);
+    // Bad input; a note through another contact's path; another account.
+    for body in [
+        json!({}),
+        json!({ "content": "   " }),
+        json!({ "content": "x".repeat(20_001) }),
+        json!({ "content": { "a": 1 } }),
+    ] {
+        let (s, _) = app.post(&notes, body.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+    let (s, _) = app
+        .get(&app.acc(&format!("/contacts/{other_contact}/notes/{}", first["id"])))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (other, olga) = app.other_account().await;
+    let (s, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{other}/contacts/{contact}/notes"),
+            &olga,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let list = app.ok(Method::GET, &notes, None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    // A deleted contact takes its notes with it.
+    app.ok(Method::DELETE, &app.acc(&format!("/contacts/{contact}")), None)
+        .await;
+    let (s, _) = app.get(&notes).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+both!(contact_notes);

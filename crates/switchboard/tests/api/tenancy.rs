@@ -9,6 +9,7 @@ use crate::helpers::{Sink, TestApp};
 
 /// One of everything an account holds, for the tenancy tests to aim at.
 struct Fixture {
+    note: i64,
     inbox: i64,
     contact: i64,
     conv: i64,
@@ -48,7 +49,15 @@ async fn fixture(app: &TestApp, sink: &Sink) -> Fixture {
             Some(json!({ "short_code": "a", "content": "A" })),
         )
         .await);
+    let note = id(app
+        .ok(
+            Method::POST,
+            &app.acc(&format!("/contacts/{contact}/notes")),
+            Some(json!({ "content": "a secret note" })),
+        )
+        .await);
     Fixture {
+        note,
         inbox,
         contact,
         conv,
@@ -71,6 +80,7 @@ async fn foreign_ids_are_not_found_everywhere(app: TestApp) {
         label,
         canned,
         hook,
+        ..
     } = fixture(&app, &sink).await;
     let (agent, _) = app.agent("Bob", "bob@acme.test", "agent").await;
 
@@ -288,6 +298,7 @@ both!(agents_only_reach_their_inboxes);
 async fn every_account_route_is_scoped(app: TestApp) {
     let sink = Sink::start().await;
     let Fixture {
+        note,
         inbox,
         contact,
         conv,
@@ -357,6 +368,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
         path.replace("{id}", "999999999")
             .replace("{message_id}", "999999999")
             .replace("{delivery_id}", "999999999")
+            .replace("{note_id}", "999999999")
     };
     // Agents may keep contacts: the agent's pass edits another contact, so
     // the conversation's own contact stays a witness for the foreign pass.
@@ -382,6 +394,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
         path.replace("{id}", &id.to_string())
             .replace("{message_id}", &msg.to_string())
             .replace("{delivery_id}", &delivery.to_string())
+            .replace("{note_id}", &note.to_string())
     };
     let fill = |path: &str| fill_with(path, contact);
     let body = json!({
@@ -406,6 +419,8 @@ async fn every_account_route_is_scoped(app: TestApp) {
         ("PUT", "/contacts/{id}"),
         ("PATCH", "/contacts/{id}"),
         ("GET", "/contacts/{id}/conversations"),
+        ("GET", "/contacts/{id}/notes"),
+        ("POST", "/contacts/{id}/notes"),
         ("GET", "/contacts/{id}/labels"),
         ("POST", "/contacts/{id}/labels"),
         ("POST", "/contacts/{id}/destroy_custom_attributes"),
