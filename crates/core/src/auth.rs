@@ -264,16 +264,10 @@ impl Core {
         };
         let Some(user) = user else {
             // Spend the same time as a real check so timing does not reveal accounts.
-            let pw = password.to_string();
-            let _ = tokio::task::spawn_blocking(move || verify_password(&pw, dummy_hash())).await;
+            let _ = verify_password_off(password, dummy_hash()).await;
             return Err(bad());
         };
-        let hash = user.password_hash.clone();
-        let pw = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
-            .await
-            .map_err(|e| CoreError::Internal(e.to_string()))?;
-        if !ok {
+        if !verify_password_off(password, &user.password_hash).await? {
             return Err(bad());
         }
         self.open_session(user).await

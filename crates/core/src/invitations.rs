@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use switchboard_domain::time::{iso, now_micros, unix_secs};
-use switchboard_domain::{Availability, Event, EventKind, Role, validate};
+use switchboard_domain::{Availability, Role, validate};
 use switchboard_store::{Invitation, Job, NewJob, NewUser, StoreError, Tx, User};
 
 use crate::auth::{
@@ -271,7 +271,7 @@ impl Core {
             return Err(CoreError::NotFound);
         }
         tx.commit().await?;
-        self.joined(inv.account_id);
+        self.membership_changed(inv.account_id);
         self.profile(p).await
     }
 
@@ -282,22 +282,6 @@ impl Core {
         tx.delete_invitation(inv.id).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    fn joined(&self, account_id: i64) {
-        self.auth_cache.clear();
-        self.publish_transient(vec![
-            Event::new(
-                EventKind::AccountCacheInvalidated,
-                account_id,
-                json!({ "account_id": account_id }),
-            ),
-            Event::new(
-                EventKind::PresenceUpdate,
-                account_id,
-                json!({ "account_id": account_id }),
-            ),
-        ]);
     }
 
     async fn invitation_by_token(self: &Arc<Self>, token: &str) -> CoreResult<(Invitation, User)> {
@@ -379,7 +363,7 @@ impl Core {
             tx.update_user(&user).await?;
         }
         tx.commit().await?;
-        self.joined(inv.account_id);
+        self.membership_changed(inv.account_id);
         Ok(user)
     }
 

@@ -374,20 +374,27 @@ impl Core {
         }
         tx.update_account_user(&au).await?;
         tx.commit().await?;
+        self.membership_changed(ctx.account_id());
+        Ok(present::agent(&user, Some(&au)))
+    }
+
+    /// After an account's memberships changed (someone joined, a role or an
+    /// availability changed): forget cached memberships, and tell sockets to
+    /// re-read who may see what and who is online.
+    pub(crate) fn membership_changed(&self, account_id: i64) {
         self.auth_cache.clear();
         self.publish_transient(vec![
             Event::new(
                 EventKind::AccountCacheInvalidated,
-                ctx.account_id(),
-                json!({ "account_id": ctx.account_id() }),
+                account_id,
+                json!({ "account_id": account_id }),
             ),
             Event::new(
                 EventKind::PresenceUpdate,
-                ctx.account_id(),
-                json!({ "account_id": ctx.account_id() }),
+                account_id,
+                json!({ "account_id": account_id }),
             ),
         ]);
-        Ok(present::agent(&user, Some(&au)))
     }
 
     pub async fn delete_agent(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {

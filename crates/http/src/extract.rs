@@ -171,38 +171,44 @@ async fn form_fields(
         .await
         .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?;
     let mut params = serde_json::Map::new();
-    let (mut count, mut bytes_read) = (0usize, 0usize);
-    while let Some(mut field) = form
-        .next_field()
-        .await
-        .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?
-    {
+    let (mut count, mut left) = (0usize, limit);
+    while let Some(mut field) = form.next_field().await.map_err(form_error)? {
         count += 1;
         if count > MAX_FORM_FIELDS {
             return Err(ApiError::BadRequest("Too many form fields".into()));
         }
         let name = field.name().unwrap_or("").to_string();
-        let is_file = field.file_name().is_some();
-        let mut text = Vec::new();
-        while let Some(chunk) = field
-            .chunk()
-            .await
-            .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?
-        {
-            bytes_read += chunk.len();
-            if bytes_read > limit {
-                return Err(ApiError::PayloadTooLarge);
-            }
-            if !is_file {
-                text.extend_from_slice(&chunk);
-            }
+        if field.file_name().is_some() {
+            while field.chunk().await.map_err(form_error)?.is_some() {}
+            continue;
         }
-        if !is_file {
-            let text = String::from_utf8(text).map_err(|_| ApiError::BadRequest("Form fields must be UTF-8".into()))?;
-            crate::rails_params::insert(&mut params, &name, text);
-        }
+        let text = form_text(&mut field, &mut left).await?;
+        crate::rails_params::insert(&mut params, &name, text);
     }
     Ok(params)
+}
+
+/// One text field of a form, taken from what the request may still hold
+/// (`left` bytes, shared by all its text fields; past it: 413).
+pub(crate) async fn form_text(
+    field: &mut axum::extract::multipart::Field<'_>,
+    left: &mut usize,
+) -> Result<String, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(form_error)? {
+        *left = left.checked_sub(chunk.len()).ok_or(ApiError::PayloadTooLarge)?;
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| ApiError::BadRequest("Form fields must be UTF-8".into()))
+}
+
+/// A form's parse error: 413 when the body passed its limit, else 400.
+pub(crate) fn form_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge
+    } else {
+        ApiError::BadRequest(format!("Malformed form: {e}"))
+    }
 }
 
 /// The query string, with repeated keys (`labels[]=a&labels[]=b`) kept.

@@ -31,11 +31,11 @@ async fn health() -> Response {
 /// their credentials. Our queue lives in the database, so both services are
 /// the database's state.
 async fn api_info(State(st): State<Arc<AppState>>) -> Response {
-    let ok = matches!(
-        tokio::time::timeout(READY_CHECK_TIMEOUT, st.core.store.ping()).await,
-        Ok(Ok(()))
-    );
-    let state = if ok { "ok" } else { "failing" };
+    let state = if database_check(&st).await.is_none() {
+        "ok"
+    } else {
+        "failing"
+    };
     // Rails' `to_formatted_s(:db)`: `2026-12-06 21:10:00`.
     let iso = switchboard_domain::time::iso(switchboard_domain::time::now_micros());
     let timestamp = iso.get(..19).unwrap_or_default().replace('T', " ");

@@ -76,15 +76,6 @@ pub async fn form_body(st: &Arc<AppState>, req: Request, max_file: u64) -> ApiRe
     form_body_within(st, req, max_file, u64::MAX, || ApiError::PayloadTooLarge).await
 }
 
-/// A form's parse error: 413 when the body passed its limit, else 400.
-fn form_error(e: axum::extract::multipart::MultipartError) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::PayloadTooLarge
-    } else {
-        ApiError::BadRequest(format!("Malformed form: {e}"))
-    }
-}
-
 /// Like `form_body`, with the files together at most `max_total` bytes
 /// (`over` is the error when they are not). With a bound, a refused form
 /// is read to its end (the route's body limit caps that) before answering.
@@ -113,11 +104,11 @@ async fn form_body_within(
         .await
         .map_err(|e| ApiError::BadRequest(format!("Malformed form: {e}")))?;
     let mut total: u64 = 0;
-    let mut text_bytes: usize = 0;
+    let mut text_left: usize = st.max_body_bytes;
     let mut fields = Map::new();
     let mut stored: Vec<NewAttachment> = Vec::new();
     let result = async {
-        while let Some(field) = form.next_field().await.map_err(form_error)? {
+        while let Some(field) = form.next_field().await.map_err(crate::extract::form_error)? {
             let name = field.name().unwrap_or("").to_string();
             if field.file_name().is_some() || name.starts_with("attachments") || name.contains("[attachments]") {
                 if stored.len() >= switchboard_domain::rules::MAX_ATTACHMENTS {
@@ -139,18 +130,9 @@ async fn form_body_within(
                 if fields.len() >= 50 {
                     return Err(ApiError::BadRequest("Too many form fields".into()));
                 }
+                // All text fields together within the JSON body limit.
                 let mut field = field;
-                let mut bytes: Vec<u8> = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(form_error)? {
-                    // All text fields together within the JSON body limit.
-                    text_bytes += chunk.len();
-                    if text_bytes > st.max_body_bytes {
-                        return Err(ApiError::PayloadTooLarge);
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                let text =
-                    String::from_utf8(bytes).map_err(|_| ApiError::BadRequest("Form fields must be UTF-8".into()))?;
+                let text = crate::extract::form_text(&mut field, &mut text_left).await?;
                 crate::rails_params::insert(&mut fields, &name, text);
             }
         }
@@ -203,7 +185,7 @@ async fn store_file(
     let mut head: Vec<u8> = Vec::new();
     let mut size: u64 = 0;
     let outcome: Result<(), Overflow> = async {
-        while let Some(chunk) = field.chunk().await.map_err(form_error)? {
+        while let Some(chunk) = field.chunk().await.map_err(crate::extract::form_error)? {
             size += chunk.len() as u64;
             if size > max {
                 return Err(if total_bound {

@@ -20,17 +20,9 @@ async fn a_trailing_slash_routes_like_none(app: TestApp) {
             "conversations" => conv,
             _ => 999_999_999,
         };
-        path.replace("{id}", &id.to_string())
-            .replace("{message_id}", "999999999")
-            .replace("{delivery_id}", "999999999")
-            .replace("{note_id}", "999999999")
+        crate::helpers::with_missing_ids(&path.replace("{id}", &id.to_string()))
     };
-    let missing = |path: &str| -> String {
-        path.replace("{id}", "999999999")
-            .replace("{message_id}", "999999999")
-            .replace("{delivery_id}", "999999999")
-            .replace("{note_id}", "999999999")
-    };
+    let missing = crate::helpers::with_missing_ids;
     let mut checked = 0;
     for path in switchboard_http::api::account_paths() {
         for m in [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {

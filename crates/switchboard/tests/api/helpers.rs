@@ -329,6 +329,21 @@ impl TestApp {
     }
 }
 
+/// A route pattern (`/contacts/{id}/notes/{note_id}`) with every
+/// parameter replaced by an id that exists nowhere.
+pub fn with_missing_ids(path: &str) -> String {
+    path.split('/')
+        .map(|seg| {
+            if seg.starts_with('{') && seg.ends_with('}') {
+                "999999999"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Polls `f` until it returns Some, or panics after `secs`.
 pub async fn eventually<T, F, Fut>(secs: u64, what: &str, mut f: F) -> T
 where

@@ -629,27 +629,14 @@ async fn a_stored_line_break_cannot_inject_mail_headers_postgres() {
 /// Decodes RFC 2047 `=?utf-8?b?...?=` words (what lettre writes for long
 /// or non-ASCII names); other text is kept.
 fn decode_words(header: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let b64 = |s: &str| {
-        let mut bits = 0u32;
-        let mut n = 0;
-        let mut out = Vec::new();
-        for c in s.bytes().filter(|c| *c != b'=') {
-            let v = ALPHABET.iter().position(|a| *a == c).unwrap() as u32;
-            bits = (bits << 6) | v;
-            n += 6;
-            if n >= 8 {
-                n -= 8;
-                out.push((bits >> n) as u8);
-                bits &= (1 << n) - 1;
-            }
-        }
-        String::from_utf8(out).unwrap()
-    };
+    use base64::Engine;
     let mut out = String::new();
     for part in header.split(' ') {
         match part.strip_prefix("=?utf-8?b?").and_then(|p| p.strip_suffix("?=")) {
-            Some(word) => out.push_str(&b64(word)),
+            Some(word) => {
+                let bytes = base64::engine::general_purpose::STANDARD.decode(word).unwrap();
+                out.push_str(&String::from_utf8(bytes).unwrap());
+            }
             None => {
                 out.push(' ');
                 out.push_str(part);

@@ -364,12 +364,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
 
     let paths = switchboard_http::api::account_paths();
     assert!(paths.len() > 40, "the router lists its paths: {paths:?}");
-    let missing = |path: &str| -> String {
-        path.replace("{id}", "999999999")
-            .replace("{message_id}", "999999999")
-            .replace("{delivery_id}", "999999999")
-            .replace("{note_id}", "999999999")
-    };
+    let missing = crate::helpers::with_missing_ids;
     // Agents may keep contacts: the agent's pass edits another contact, so
     // the conversation's own contact stays a witness for the foreign pass.
     let (dora, _) = app.contact(inbox, "Dora Other").await;
