@@ -177,7 +177,10 @@ impl Core {
             Ok(c) => c,
             Err(e) => return Err(conflict_message(&e).unwrap_or(e.into())),
         };
-        let mut ci_json = Value::Null;
+        // Chatwoot answers `contact_inbox` as an object whose keys are null
+        // when no inbox was named, and the contact with its contact inboxes.
+        let mut ci_json = json!({ "source_id": null, "inbox": null });
+        let mut cis = Vec::new();
         if let Some(inbox) = &inbox {
             let source_id = p
                 .str("source_id")?
@@ -186,11 +189,16 @@ impl Core {
                 .add_contact_inbox(&mut w, &contact, inbox.id, &source_id, false)
                 .await?;
             ci_json = json!({ "source_id": ci.source_id, "inbox": present::inbox_slim(inbox) });
+            cis.push(ci);
         }
         self.contact_events(&mut w, &contact, EventKind::ContactCreated, None)
             .await?;
         w.commit().await?;
-        Ok(json!({ "payload": { "contact": present::contact(&contact), "contact_inbox": ci_json } }))
+        let inboxes: Vec<_> = inbox.into_iter().collect();
+        Ok(json!({ "payload": {
+            "contact": present::contact_with_inboxes(&contact, &cis, &inboxes),
+            "contact_inbox": ci_json,
+        } }))
     }
 
     pub(crate) async fn add_contact_inbox(

@@ -393,7 +393,11 @@ impl Core {
                 content_attributes: json!({}),
                 echo_id: None,
                 source_id: None,
-                additional_attributes: json!({}),
+                // A WhatsApp template opens a conversation outside the window.
+                additional_attributes: match mp.raw("template_params").filter(|v| v.is_object()) {
+                    Some(tp) => json!({ "template_params": tp }),
+                    None => json!({}),
+                },
             };
             let item = crate::ingest::Item {
                 account_id: conv.account_id,
@@ -811,7 +815,8 @@ impl Core {
                 "success": true,
                 "conversation_id": after.display_id,
                 "current_status": target.as_str(),
-                "snoozed_until": after.snoozed_until.map(t::unix_secs),
+                // A datetime in Chatwoot's view, as on the conversation.
+                "snoozed_until": after.snoozed_until.map(t::iso),
             }
         }))
     }

@@ -117,7 +117,8 @@ impl Core {
     /// on. Either way the answer does not tell whether the address had a user.
     pub async fn invite_agent(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
         ctx.require_admin()?;
-        let p = Params::new(body);
+        // Rails wraps a JSON body under `agent`; either form is accepted.
+        let p = Params::new(body).nested_or_self("agent");
         let name = required_name("name", &p.req_str("name")?)?;
         let email = validate::email(&p.req_str("email")?).map_err(|m| CoreError::invalid("email", m))?;
         let role = match p.str("role")? {

@@ -197,8 +197,9 @@ impl Core {
                 "additional_attributes": conv.additional_attributes,
                 "contact": present::contact(&view.contact),
                 "assignee": view.assignee.as_ref().map(|(u, au)| present::agent(u, au.as_ref())),
-                "agent_last_seen_at": conv.agent_last_seen_at.map(switchboard_domain::time::unix_secs),
-                "assignee_last_seen_at": conv.assignee_last_seen_at.map(switchboard_domain::time::unix_secs),
+                // Raw datetimes in Chatwoot's view: ISO-8601 or null.
+                "agent_last_seen_at": conv.agent_last_seen_at.map(switchboard_domain::time::iso),
+                "assignee_last_seen_at": conv.assignee_last_seen_at.map(switchboard_domain::time::iso),
             },
             "payload": msgs.iter().zip(senders.iter()).map(|(m, s)| { let mut j = present::message_rest(m, s, conv.display_id); self.with_attachments(&mut j, &atts); j }).collect::<Vec<_>>(),
         }))

@@ -99,6 +99,21 @@ impl<'a> Params<'a> {
         }
     }
 
+    /// A list of strings, or (as acts_as_taggable takes a tag list) one
+    /// string of comma-separated entries.
+    pub fn str_list_or_csv(&self, key: &str) -> CoreResult<Option<Vec<String>>> {
+        match self.0.get(key) {
+            Some(Value::String(s)) => Ok(Some(
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            )),
+            _ => self.str_list(key),
+        }
+    }
+
     pub fn str_list(&self, key: &str) -> CoreResult<Option<Vec<String>>> {
         match self.0.get(key) {
             None | Some(Value::Null) => Ok(None),

@@ -76,6 +76,14 @@ pub fn avatar_key(url: &str) -> Option<String> {
     (crate::files::FileStore::valid_key(key) && avatar_type(ext).is_some()).then(|| key.to_string())
 }
 
+/// Which of Chatwoot's per-account profile settings a call changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileSetting {
+    Availability,
+    AutoOffline,
+    ActiveAccount,
+}
+
 impl Core {
     /// Whether `key.ext` is some user's current avatar: only those are served
     /// publicly at `/avatars/...` (attachments share the store, and their keys
@@ -190,6 +198,51 @@ impl Core {
                 .collect(),
         );
         self.profile(&Principal { user }).await
+    }
+
+    /// Chatwoot's per-account profile settings, each `{profile: {account_id,
+    /// ...}}`: `POST /profile/availability`, `POST /profile/auto_offline`
+    /// (both answer the profile) and `PUT /profile/set_active_account`
+    /// (answers nothing). An account the user is not a member of is 404.
+    pub async fn profile_account_setting(
+        self: &Arc<Self>,
+        p: &Principal,
+        body: &Value,
+        setting: ProfileSetting,
+    ) -> CoreResult<Option<Value>> {
+        let params = Params::new(body).nested_or_self("profile");
+        let account_id = params.i64("account_id")?.ok_or(CoreError::NotFound)?;
+        let mut tx = self.store.write().await?;
+        let mut au = tx
+            .get_account_user(account_id, p.user.id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        match setting {
+            ProfileSetting::Availability => {
+                let av = params.req_str("availability")?;
+                au.availability = Availability::parse(&av)
+                    .ok_or_else(|| CoreError::invalid("availability", "availability is not included in the list"))?
+                    .code();
+            }
+            ProfileSetting::AutoOffline => {
+                au.auto_offline = params
+                    .bool("auto_offline")?
+                    .ok_or_else(|| CoreError::invalid("auto_offline", "auto_offline can't be blank"))?;
+            }
+            ProfileSetting::ActiveAccount => au.active_at = Some(now_micros()),
+        }
+        tx.update_account_user(&au).await?;
+        tx.commit().await?;
+        self.auth_cache.clear();
+        if setting == ProfileSetting::ActiveAccount {
+            return Ok(None);
+        }
+        self.publish_transient(vec![Event::new(
+            EventKind::PresenceUpdate,
+            account_id,
+            json!({ "account_id": account_id }),
+        )]);
+        Ok(Some(self.profile(p).await?))
     }
 
     /// `PUT /profile` with a picture, or `DELETE /profile/avatar` (`None`):
@@ -322,7 +375,8 @@ impl Core {
 
     pub async fn update_agent(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
         ctx.require_admin()?;
-        let p = Params::new(body);
+        // Rails wraps a JSON body under `agent`; either form is accepted.
+        let p = Params::new(body).nested_or_self("agent");
         let mut tx = self.store.write().await?;
         let mut au = tx
             .get_account_user(ctx.account_id(), id)

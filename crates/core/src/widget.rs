@@ -343,7 +343,21 @@ impl Core {
         {
             self.visitor_message(v, &conv, &message, Vec::new()).await?;
         }
-        self.widget_conversation(v).await
+        // Chatwoot's answer to this call also carries the conversation's
+        // messages (its widget reads the first one) and a few more keys.
+        let Some(c) = self.widget_current(v).await? else {
+            return Err(CoreError::NotFound);
+        };
+        let messages = self.visitor_message_page(&c, None, None).await?;
+        Ok(json!({
+            "id": c.display_id,
+            "inbox_id": c.inbox_id,
+            "contact_last_seen_at": c.contact_last_seen_at.map(unix_secs).unwrap_or(0),
+            "status": c.status().as_str(),
+            "muted": c.muted,
+            "timestamp": unix_secs(c.last_activity_at),
+            "messages": messages,
+        }))
     }
 
     /// `POST /messages`: into the current conversation, or a new one when

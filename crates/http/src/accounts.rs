@@ -52,6 +52,36 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/profile/invitations/{id}", delete(my_invitation_decline))
         .route("/api/v1/profile/invitations/{id}/accept", post(my_invitation_accept))
         .route("/api/v1/profile/sessions", delete(sign_out_everywhere))
+        .route("/api/v1/profile/availability", post(profile_availability))
+        .route("/api/v1/profile/auto_offline", post(profile_auto_offline))
+        .route(
+            "/api/v1/profile/set_active_account",
+            axum::routing::put(profile_active_account).post(profile_active_account),
+        )
+}
+
+async fn profile_setting(
+    st: &AppState,
+    p: &switchboard_core::auth::Principal,
+    b: &Value,
+    setting: switchboard_core::resources::ProfileSetting,
+) -> ApiResult<Response> {
+    Ok(match st.core.profile_account_setting(p, b, setting).await? {
+        Some(v) => Json(v).into_response(),
+        None => axum::http::StatusCode::OK.into_response(),
+    })
+}
+
+async fn profile_availability(State(st): S, Authed(p): Authed, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    profile_setting(&st, &p, &b, switchboard_core::resources::ProfileSetting::Availability).await
+}
+
+async fn profile_auto_offline(State(st): S, Authed(p): Authed, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    profile_setting(&st, &p, &b, switchboard_core::resources::ProfileSetting::AutoOffline).await
+}
+
+async fn profile_active_account(State(st): S, Authed(p): Authed, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    profile_setting(&st, &p, &b, switchboard_core::resources::ProfileSetting::ActiveAccount).await
 }
 
 /// Routes inside `/api/v1/accounts/{account_id}`.

@@ -560,7 +560,7 @@ async fn contact_labels(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Resp
 }
 
 async fn contact_labels_set(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    let labels = Params::new(&b).str_list("labels")?.unwrap_or_default();
+    let labels = Params::new(&b).str_list_or_csv("labels")?.unwrap_or_default();
     Ok(ok(
         json!({ "payload": st.core.set_contact_labels(&c, ids.get("id")?, &labels).await? }),
     ))
@@ -665,7 +665,7 @@ async fn conversations_labels(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResul
 }
 
 async fn conversations_labels_set(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    let labels = Params::new(&b).str_list("labels")?.unwrap_or_default();
+    let labels = Params::new(&b).str_list_or_csv("labels")?.unwrap_or_default();
     Ok(ok(st.core.set_conversation_labels(&c, ids.get("id")?, &labels).await?))
 }
 

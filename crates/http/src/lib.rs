@@ -273,7 +273,7 @@ async fn app_file(axum::extract::Path(file): axum::extract::Path<String>, header
 /// caller is checked first (a stranger gets 401 everywhere, so cannot map
 /// which routes exist; inside an account, a non-member too), then 404 in
 /// Chatwoot's shape, never an empty 405.
-async fn unrouted(State(st): State<Arc<AppState>>, req: Request) -> Response {
+pub(crate) async fn unrouted(State(st): State<Arc<AppState>>, req: Request) -> Response {
     use axum::extract::FromRequestParts;
     let (mut parts, _) = req.into_parts();
     let path = parts.uri.path().to_string();

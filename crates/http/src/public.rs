@@ -66,6 +66,8 @@ pub fn routes(state: &AppState) -> Router<Arc<AppState>> {
         );
     Router::new()
         .nest("/public/api/v1/inboxes/{inbox_identifier}", inbox)
+        // Before the CORS layer, so preflights still reach it.
+        .method_not_allowed_fallback(crate::unrouted)
         .layer(middleware::from_fn(cors_any))
 }
 

@@ -52,6 +52,8 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         )
         .route("/api/v1/widget/events", post(event))
         .route("/api/v1/widget/inbox_members", get(inbox_members))
+        // Before the CORS layer, so preflights still reach it.
+        .method_not_allowed_fallback(crate::unrouted)
         .layer(middleware::from_fn_with_state(state, allowed_origins))
 }
 

@@ -290,9 +290,136 @@ async fn small_drifts(app: TestApp) {
         )
         .await;
     assert_eq!(v["payload"], json!(["billing"]));
+    // A tag list as one comma-separated string, as acts_as_taggable takes it.
+    let v = app
+        .ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/labels")),
+            Some(json!({ "labels": "billing, vip,," })),
+        )
+        .await;
+    assert_eq!(v["payload"], json!(["billing", "vip"]));
+    let (s, _) = app
+        .post(
+            &app.acc(&format!("/conversations/{conv}/labels")),
+            json!({ "labels": 7 }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     app.stop().await;
 }
 both!(small_drifts);
+
+/// Chatwoot's per-account profile settings (its mobile app's status
+/// switch), and agent bodies wrapped under `agent` as Rails wraps them.
+async fn profile_settings_and_wrapped_agents(app: TestApp) {
+    let a = app.account_id;
+    let v = app
+        .ok(
+            Method::POST,
+            "/api/v1/profile/availability",
+            Some(json!({ "profile": { "account_id": a, "availability": "busy" } })),
+        )
+        .await;
+    let mine = |v: &Value| {
+        v["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == a)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(mine(&v)["availability"], "busy", "{v}");
+    let agents = app.ok(Method::GET, &app.acc("/agents"), None).await;
+    let me = agents
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["email"] == v["email"])
+        .unwrap()
+        .clone();
+    assert_eq!(me["availability_status"], "busy", "{me}");
+    let v = app
+        .ok(
+            Method::POST,
+            "/api/v1/profile/auto_offline",
+            Some(json!({ "profile": { "account_id": a, "auto_offline": false } })),
+        )
+        .await;
+    assert_eq!(mine(&v)["auto_offline"], false, "{v}");
+    let (s, _) = app
+        .call(
+            Method::PUT,
+            "/api/v1/profile/set_active_account",
+            &app.token,
+            Some(json!({ "profile": { "account_id": a } })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Bad values, another account, no account.
+    let (other, _) = app.other_account().await;
+    for (path, body, want) in [
+        (
+            "availability",
+            json!({ "profile": { "account_id": a, "availability": "away" } }),
+            422,
+        ),
+        (
+            "availability",
+            json!({ "profile": { "account_id": other, "availability": "busy" } }),
+            404,
+        ),
+        ("availability", json!({ "profile": { "availability": "busy" } }), 404),
+        (
+            "auto_offline",
+            json!({ "profile": { "account_id": a, "auto_offline": "maybe" } }),
+            422,
+        ),
+        ("auto_offline", json!({ "profile": { "account_id": a } }), 422),
+        ("set_active_account", json!({ "profile": { "account_id": other } }), 404),
+    ] {
+        let m = if path == "set_active_account" {
+            Method::PUT
+        } else {
+            Method::POST
+        };
+        let (s, v) = app
+            .call(m, &format!("/api/v1/profile/{path}"), &app.token, Some(body.clone()))
+            .await;
+        assert_eq!(s.as_u16(), want, "{path} {body}: {v}");
+    }
+    let (s, _) = app
+        .client
+        .post(format!("{}/api/v1/profile/availability", app.base))
+        .json(&json!({ "profile": { "account_id": a, "availability": "online" } }))
+        .send()
+        .await
+        .map(|r| (r.status(), ()))
+        .unwrap();
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // `{agent: {...}}` as well as the bare fields.
+    let inv = app
+        .ok(
+            Method::POST,
+            &app.acc("/agents"),
+            Some(json!({ "agent": { "name": "Wanda Wrapped", "email": "wanda@example.com", "role": "agent" } })),
+        )
+        .await;
+    assert_eq!(inv["name"], "Wanda Wrapped", "{inv}");
+    let (bob, _) = app.agent("Bob", "bob@example.com", "agent").await;
+    let v = app
+        .ok(
+            Method::PATCH,
+            &app.acc(&format!("/agents/{bob}")),
+            Some(json!({ "agent": { "role": "administrator" } })),
+        )
+        .await;
+    assert_eq!(v["role"], "administrator", "{v}");
+    app.stop().await;
+}
+both!(profile_settings_and_wrapped_agents);
 
 /// Chatwoot's mute: the conversation is resolved, the contact's new
 /// messages do not reopen it, unmute lets them again; activity lines say
@@ -394,6 +521,39 @@ async fn unbuilt_routes_answer_after_authentication(app: TestApp) {
     let (s, _) = app.call(Method::GET, &app.acc("/no_such_thing"), &olga, None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "a stranger to the account");
     assert_eq!(anon(Method::GET, "/no/such/page".into()).await, StatusCode::NOT_FOUND);
+    // The visitor-facing surfaces: a method a route does not serve answers
+    // 404 JSON like a missing route, and preflights still get their CORS.
+    for (m, p) in [
+        (Method::DELETE, "/public/api/v1/inboxes/x/contacts".to_string()),
+        (
+            Method::GET,
+            "/public/api/v1/inboxes/x/contacts/y/conversations/1/toggle_status".to_string(),
+        ),
+        (Method::DELETE, "/api/v1/widget/messages?website_token=x".to_string()),
+        (Method::PUT, "/api/v1/widget/config?website_token=x".to_string()),
+    ] {
+        let r = app
+            .client
+            .request(m.clone(), format!("{}{p}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{m} {p}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"], "Resource could not be found", "{m} {p}: {v}");
+    }
+    for p in ["/public/api/v1/inboxes/x/contacts", "/api/v1/widget/config"] {
+        let r = app
+            .client
+            .request(Method::OPTIONS, format!("{}{p}", app.base))
+            .header("Origin", "https://shop.example")
+            .header("Access-Control-Request-Method", "POST")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT, "preflight {p}");
+        assert!(r.headers().contains_key("access-control-allow-origin"), "preflight {p}");
+    }
     app.stop().await;
 }
 both!(unbuilt_routes_answer_after_authentication);

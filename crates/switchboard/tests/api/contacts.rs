@@ -68,6 +68,16 @@ async fn create_update_delete(app: TestApp) {
     assert_eq!(v["payload"]["contact"]["email"], "fay@example.com");
     assert_eq!(v["payload"]["contact_inbox"]["source_id"], "fay-1");
     assert_eq!(v["payload"]["contact_inbox"]["inbox"]["channel_type"], "Channel::Api");
+    assert_eq!(v["payload"]["contact"]["contact_inboxes"][0]["source_id"], "fay-1");
+    // Without an inbox: Chatwoot's object with null keys, no contact inboxes.
+    let bare = app
+        .ok(Method::POST, &app.acc("/contacts"), Some(json!({ "name": "Gus" })))
+        .await;
+    assert_eq!(
+        bare["payload"]["contact_inbox"],
+        json!({ "source_id": null, "inbox": null })
+    );
+    assert_eq!(bare["payload"]["contact"]["contact_inboxes"], json!([]));
     let shown = app.ok(Method::GET, &app.acc(&format!("/contacts/{id}")), None).await;
     assert_eq!(shown["payload"]["contact_inboxes"][0]["source_id"], "fay-1");
     // Updates merge attributes.

@@ -34,6 +34,17 @@ async fn cursors(app: TestApp) {
     let want: Vec<String> = (25..45).map(|i| format!("m{i}")).collect();
     assert_eq!(contents(&latest), want, "latest 20, ascending");
     assert_eq!(latest["meta"]["contact"]["name"], "Carla Customer");
+    // Read marks are datetimes in Chatwoot's view: null until read, then ISO-8601.
+    assert_eq!(latest["meta"]["agent_last_seen_at"], Value::Null);
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{c}/update_last_seen")),
+        None,
+    )
+    .await;
+    let seen = app.ok(Method::GET, &path, None).await;
+    let at = seen["meta"]["agent_last_seen_at"].as_str().unwrap_or_default();
+    assert!(at.ends_with('Z') && at.contains('T'), "{seen}");
     let before = app.ok(Method::GET, &format!("{path}?before={}", ids[25]), None).await;
     let want: Vec<String> = (5..25).map(|i| format!("m{i}")).collect();
     assert_eq!(contents(&before), want);

@@ -447,6 +447,27 @@ async fn replies_statuses_and_the_window(db: Db) {
     assert_eq!(tpl.json["template"]["components"][0]["parameters"][0]["text"], "Kerry");
     assert_eq!(tpl.json["template"]["components"][0]["parameters"][1]["text"], "1042");
     message_where(app, quiet_id, &t["id"], "template sent", |x| x["source_id"].is_string()).await;
+
+    // Opening a conversation with a template message (Chatwoot's outreach
+    // call) sends the template too.
+    let opened = app
+        .ok(
+            Method::POST,
+            &app.acc("/conversations"),
+            Some(json!({ "inbox_id": inbox, "contact_id": contact, "message": {
+                "content": "Hello Kerry, your order 1043 has shipped.",
+                "template_params": { "name": "order_shipped", "category": "UTILITY", "language": "en_US",
+                                     "processed_params": { "1": "Kerry", "2": "1043" } },
+            } })),
+        )
+        .await;
+    assert!(opened["id"].is_i64(), "{opened}");
+    eventually(15, "the outreach template", || async {
+        n.fake.calls_to("/messages").into_iter().find(|c| {
+            c.json["type"] == "template" && c.json["template"]["components"][0]["parameters"][1]["text"] == "1043"
+        })
+    })
+    .await;
     n.app.stop().await;
 }
 

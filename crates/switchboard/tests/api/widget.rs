@@ -340,6 +340,12 @@ async fn pre_chat_details_start_a_conversation(app: TestApp) {
         .await;
     assert_eq!(s, StatusCode::OK, "{conv}");
     assert_eq!(conv["status"], "open");
+    // Chatwoot's answer carries the messages (its widget reads the first).
+    assert_eq!(conv["muted"], false);
+    assert!(conv["timestamp"].as_i64().unwrap() > 0, "{conv}");
+    let first = &conv["messages"].as_array().unwrap()[0];
+    assert_eq!(first["content"], "About my order", "{conv}");
+    assert_eq!(first["message_type"], 0);
     let c = conv["id"].as_i64().unwrap();
     let agent = app
         .ok(Method::GET, &app.acc(&format!("/conversations/{c}")), None)
