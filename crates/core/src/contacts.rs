@@ -84,8 +84,8 @@ fn apply_fields(c: &mut Contact, p: &Params<'_>, merge: bool) -> CoreResult<()> 
         ("custom_attributes", &mut c.custom_attributes),
     ] {
         if let Some(new) = p.object(key)? {
-            if merge && let Some(obj) = target.as_object_mut() {
-                obj.extend(new);
+            if merge {
+                validate::merge_attributes(target, new, key).map_err(|m| CoreError::invalid(key, m))?;
             } else {
                 *target = Value::Object(new);
             }

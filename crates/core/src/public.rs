@@ -228,10 +228,9 @@ impl Core {
                 if !name.is_empty() && c.name.is_empty() {
                     c.name = name.clone();
                 }
-                if let Some(extra) = custom
-                    && let Some(o) = c.custom_attributes.as_object_mut()
-                {
-                    o.extend(extra);
+                if let Some(extra) = custom {
+                    validate::merge_attributes(&mut c.custom_attributes, extra, "custom_attributes")
+                        .map_err(|m| CoreError::invalid("custom_attributes", m))?;
                 }
                 // Details fill only what the contact lacks, and never take
                 // another contact's e-mail or phone.
@@ -311,10 +310,9 @@ impl Core {
             let e = validate::phone_number(&e).map_err(|m| CoreError::invalid("phone_number", m))?;
             claim(&mut w, &mut c, ContactKey::Phone, e).await?;
         }
-        if let Some(extra) = p.object("custom_attributes")?
-            && let Some(o) = c.custom_attributes.as_object_mut()
-        {
-            o.extend(extra);
+        if let Some(extra) = p.object("custom_attributes")? {
+            validate::merge_attributes(&mut c.custom_attributes, extra, "custom_attributes")
+                .map_err(|m| CoreError::invalid("custom_attributes", m))?;
         }
         c.updated_at = w.now;
         w.tx().update_contact(&c).await.map_err(taken)?;

@@ -351,8 +351,17 @@ impl Core {
                 _ => None,
             };
         }
-        if let Some(c) = p.object("custom_attributes")? {
-            a.custom_attributes = Value::Object(c);
+        // Chatwoot merges custom attributes, and keeps its top-level
+        // `industry`, `company_size` and `timezone` among them.
+        let mut custom = p.object("custom_attributes")?.unwrap_or_default();
+        for key in ["industry", "company_size", "timezone"] {
+            if p.has(key) {
+                custom.insert(key.to_string(), p.str(key)?.map(Value::String).unwrap_or(Value::Null));
+            }
+        }
+        if !custom.is_empty() {
+            validate::merge_attributes(&mut a.custom_attributes, custom, "custom_attributes")
+                .map_err(|m| CoreError::invalid("custom_attributes", m))?;
         }
         a.updated_at = now_micros();
         tx.update_account(&a).await?;

@@ -203,9 +203,38 @@ pub fn content_for_type(content_type: ContentType, attrs: &Value) -> Result<(), 
 }
 
 /// A JSON object of custom or additional attributes.
+/// The most keys an attributes object (custom or additional) may hold.
+pub const MAX_ATTRIBUTE_KEYS: usize = 200;
+/// The most bytes an attributes object may take as JSON.
+pub const MAX_ATTRIBUTES_BYTES: usize = 64 * 1024;
+
+/// Whether a whole attributes object is within bounds (merges add keys one
+/// request at a time, so the result is checked, not only each request).
+pub fn attributes_within_bounds(m: &serde_json::Map<String, Value>, what: &str) -> Result<(), String> {
+    if m.len() > MAX_ATTRIBUTE_KEYS {
+        return Err(format!("{what} may have at most {MAX_ATTRIBUTE_KEYS} keys"));
+    }
+    let bytes = serde_json::to_vec(m).map(|b| b.len()).unwrap_or(usize::MAX);
+    if bytes > MAX_ATTRIBUTES_BYTES {
+        return Err(format!("{what} may take at most {} KB", MAX_ATTRIBUTES_BYTES / 1024));
+    }
+    Ok(())
+}
+
+/// Merges `new` into the object `target` (Chatwoot's `merge!`), keeping the
+/// result within bounds; `target` is unchanged when it would not be.
+pub fn merge_attributes(target: &mut Value, new: serde_json::Map<String, Value>, what: &str) -> Result<(), String> {
+    let mut merged = target.as_object().cloned().unwrap_or_default();
+    merged.extend(new);
+    attributes_within_bounds(&merged, what)?;
+    *target = Value::Object(merged);
+    Ok(())
+}
+
 pub fn attributes_object(v: &Value, what: &str) -> Result<serde_json::Map<String, Value>, String> {
     match v {
         Value::Object(m) => {
+            attributes_within_bounds(m, what)?;
             for (k, val) in m {
                 if k.len() > MAX_NAME_LEN {
                     return Err(format!("{what} key is too long"));

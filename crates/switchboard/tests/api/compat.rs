@@ -417,6 +417,25 @@ async fn profile_settings_and_wrapped_agents(app: TestApp) {
         )
         .await;
     assert_eq!(v["role"], "administrator", "{v}");
+
+    // The account's custom attributes merge, with Chatwoot's top-level keys.
+    app.ok(
+        Method::PATCH,
+        &app.acc(""),
+        Some(json!({ "custom_attributes": { "plan": "pro" } })),
+    )
+    .await;
+    let v = app
+        .ok(
+            Method::PATCH,
+            &app.acc(""),
+            Some(json!({ "industry": "Retail", "timezone": "Europe/Berlin", "custom_attributes": { "seats": 5 } })),
+        )
+        .await;
+    assert_eq!(
+        v["custom_attributes"],
+        json!({ "plan": "pro", "seats": 5, "industry": "Retail", "timezone": "Europe/Berlin" })
+    );
     app.stop().await;
 }
 both!(profile_settings_and_wrapped_agents);

@@ -358,3 +358,38 @@ async fn a_flooding_visitor_is_slowed(app: TestApp) {
     app.stop().await;
 }
 both!(a_flooding_visitor_is_slowed);
+
+/// A visitor cannot grow its contact's attributes without end: each update
+/// merges, and the merged whole is bounded (keys and bytes).
+async fn visitor_attributes_are_bounded(app: TestApp) {
+    let inbox = app.api_inbox("App chat", None).await;
+    let ident = inbox["inbox_identifier"].as_str().unwrap().to_string();
+    let (_, me) = pub_call(
+        &app,
+        Method::POST,
+        &format!("{ident}/contacts"),
+        Some(json!({ "name": "Max" })),
+    )
+    .await;
+    let base = format!("{ident}/contacts/{}", me["source_id"].as_str().unwrap());
+    let batch = |from: usize, n: usize| {
+        let m: serde_json::Map<String, Value> = (from..from + n).map(|i| (format!("k{i}"), json!(i))).collect();
+        json!({ "custom_attributes": m })
+    };
+    let (s, v) = pub_call(&app, Method::PATCH, &base, Some(batch(0, 150))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = pub_call(&app, Method::PATCH, &base, Some(batch(150, 60))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("at most"), "{v}");
+    let (s, _) = pub_call(&app, Method::PATCH, &base, Some(batch(0, 201))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "too many keys in one request");
+    let big: serde_json::Map<String, Value> = (0..60).map(|i| (format!("b{i}"), json!("x".repeat(1400)))).collect();
+    let (s, _) = pub_call(&app, Method::PATCH, &base, Some(json!({ "custom_attributes": big }))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "too many bytes");
+    // What was refused left the contact as it was.
+    let id = me["id"].as_i64().unwrap();
+    let agent = app.ok(Method::GET, &app.acc(&format!("/contacts/{id}")), None).await;
+    assert_eq!(agent["payload"]["custom_attributes"].as_object().unwrap().len(), 150);
+    app.stop().await;
+}
+both!(visitor_attributes_are_bounded);
