@@ -9,6 +9,7 @@ use switchboard_store::{Store, StoreError};
 
 pub mod postgres;
 pub mod sqlite;
+mod sqlite_fold;
 
 /// The outage an error stands for, if it is one: the database refused to
 /// grow (SQLite's FULL) or could not be reached or used (I/O, pool timeouts,

@@ -74,7 +74,14 @@ fn is_clean(conn: &mut SqliteConnection, _: PoolConnectionMetadata) -> BoxFuture
 }
 
 /// The writer's per-connection settings, on every (re)connect.
+/// Every connection folds case by Unicode's rules (see `sqlite_fold`).
+async fn unicode_lower(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    let mut handle = conn.lock_handle().await?;
+    crate::sqlite_fold::install(handle.as_raw_handle()).map_err(|e| sqlx::Error::Configuration(e.into()))
+}
+
 async fn setup_writer(conn: &mut SqliteConnection, page_limit: &AtomicU64, on_disk: bool) -> Result<(), sqlx::Error> {
+    unicode_lower(conn).await?;
     if on_disk {
         // Checkpoints move off the writer: it commits into the WAL, and a
         // connection of its own copies the WAL into the database in the
@@ -149,6 +156,7 @@ impl SqliteStore {
                 .before_acquire(is_clean)
                 .max_connections(opts.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(30))
+                .after_connect(|conn, _| Box::pin(unicode_lower(conn)))
                 .connect_with(base.read_only(true))
                 .await
                 .map_err(map_err)?

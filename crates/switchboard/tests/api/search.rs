@@ -142,6 +142,75 @@ async fn search_finds_conversations_messages_and_contacts(app: TestApp) {
 }
 both!(search_finds_conversations_messages_and_contacts);
 
+/// Case folds by Unicode's rules on both backends: Cyrillic and accented
+/// Latin are found whatever their case, in every search and filter.
+async fn search_folds_unicode_case(app: TestApp) {
+    let inbox = app.api_inbox("Shop", None).await["id"].as_i64().unwrap();
+    let (irina, _) = app.contact(inbox, "Ирина Соколова").await;
+    // (The contacts list and its search leave out contacts known only by name.)
+    app.put(
+        &app.acc(&format!("/contacts/{irina}")),
+        json!({ "email": "irina@shop.test" }),
+    )
+    .await;
+    let (elodie, _) = app.contact(inbox, "ÉLODIE Brûlé").await;
+    app.put(
+        &app.acc(&format!("/contacts/{elodie}")),
+        json!({ "email": "elodie@shop.test" }),
+    )
+    .await;
+    let conv = app.conversation(inbox, irina).await;
+    say(&app, conv, "Где мой ЗАКАЗ?", true).await;
+    let found = |v: &Value, key: &str| ids(v, key, "id");
+    for q in ["ирина", "ИРИНА", "Ирина", "соколова"] {
+        let v = app.ok(Method::GET, &app.acc(&format!("/search?q={q}")), None).await;
+        assert_eq!(found(&v, "contacts"), vec![irina], "{q}: {v}");
+        assert_eq!(found(&v, "conversations"), vec![conv], "{q}: {v}");
+        let v = app
+            .ok(Method::GET, &app.acc(&format!("/contacts/search?q={q}")), None)
+            .await;
+        let list: Vec<i64> = v["payload"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(list, vec![irina], "{q}: {v}");
+    }
+    for q in ["élodie", "ÉLODIE", "brûlé", "BRÛLÉ"] {
+        let v = app
+            .ok(Method::GET, &app.acc(&format!("/contacts/search?q={q}")), None)
+            .await;
+        let list: Vec<i64> = v["payload"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(list, vec![elodie], "{q}: {v}");
+    }
+    let v = app.ok(Method::GET, &app.acc("/search/messages?q=заказ"), None).await;
+    assert_eq!(v["payload"]["messages"].as_array().map(Vec::len), Some(1), "{v}");
+    // The conversations filter's `contains` folds too.
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/custom_attributes")),
+        Some(json!({ "custom_attributes": { "city": "Москва" } })),
+    )
+    .await;
+    let v = app
+        .ok(
+            Method::POST,
+            &app.acc("/conversations/filter"),
+            Some(json!({ "payload": [{ "attribute_key": "city", "custom_attribute_type": "conversation_attribute",
+                                       "filter_operator": "contains", "values": ["МОСКВА"], "query_operator": null }] })),
+        )
+        .await;
+    assert_eq!(v["meta"]["all_count"], 1, "{v}");
+    app.stop().await;
+}
+both!(search_folds_unicode_case);
+
 /// A PNG header for a 3 x 2 image (enough to be recognised).
 fn png() -> Vec<u8> {
     let mut b = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
