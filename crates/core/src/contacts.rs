@@ -459,6 +459,6 @@ impl Core {
             .await?;
         let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
         let views = crate::views::conv_views(&mut *tx, ctx.account_id(), convs).await?;
-        Ok(views.iter().map(|v| v.rest(&account)).collect())
+        self.conv_list_json(&mut *tx, &views, &account).await
     }
 }

@@ -169,6 +169,7 @@ impl Core {
         let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
         let next_cursor = next_cursor(&q, &rows);
         let views = views::conv_views(&mut *tx, ctx.account_id(), rows).await?;
+        let payload = self.conv_list_json(&mut *tx, &views, &account).await?;
         let mut meta = json!(counts);
         if let Some(c) = next_cursor {
             present::set_key(&mut meta, "next_cursor", json!(c));
@@ -176,7 +177,7 @@ impl Core {
         Ok(json!({
             "data": {
                 "meta": meta,
-                "payload": views.iter().map(|v| v.rest(&account)).collect::<Vec<_>>(),
+                "payload": payload,
             }
         }))
     }
@@ -205,9 +206,10 @@ impl Core {
         let rows = tx.list_conversations(&q).await?;
         let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
         let views = views::conv_views(&mut *tx, ctx.account_id(), rows).await?;
+        let payload = self.conv_list_json(&mut *tx, &views, &account).await?;
         Ok(json!({
             "meta": { "mine_count": counts.mine_count, "unassigned_count": counts.unassigned_count, "all_count": counts.all_count },
-            "payload": views.iter().map(|v| v.rest(&account)).collect::<Vec<_>>(),
+            "payload": payload,
         }))
     }
 

@@ -55,7 +55,7 @@ impl Core {
             let convs = views::conv_views(&mut *tx, ctx.account_id(), rows).await?;
             payload.insert(
                 "conversations".into(),
-                json!(convs.iter().map(|v| v.rest(&account)).collect::<Vec<_>>()),
+                json!(self.conv_list_json(&mut *tx, &convs, &account).await?),
             );
         }
         if wants(SearchKind::Messages) {

@@ -9,6 +9,43 @@ use switchboard_store::{Conversation, Message, Tx, User};
 use crate::CoreResult;
 use crate::present::{ConvView, Sender};
 
+impl crate::Core {
+    /// A page of conversations in the REST shape, each last message with
+    /// its attachments (so a list shows "a picture" rather than nothing):
+    /// one more query for the page.
+    pub(crate) async fn conv_list_json(
+        &self,
+        tx: &mut dyn Tx,
+        views: &[ConvView],
+        account: &switchboard_store::Account,
+    ) -> CoreResult<Vec<serde_json::Value>> {
+        let last_ids: Vec<i64> = views
+            .iter()
+            .filter_map(|v| v.last_message.as_ref().map(|(m, _)| m.id))
+            .collect();
+        let atts = if last_ids.is_empty() {
+            Vec::new()
+        } else {
+            tx.attachments_for(&last_ids).await?
+        };
+        Ok(views
+            .iter()
+            .map(|v| {
+                let mut j = v.rest(account);
+                if !atts.is_empty() {
+                    if let Some(first) = j.get_mut("messages").and_then(|m| m.get_mut(0)) {
+                        self.with_attachments(first, &atts);
+                    }
+                    if let Some(last) = j.get_mut("last_non_activity_message").filter(|m| m.is_object()) {
+                        self.with_attachments(last, &atts);
+                    }
+                }
+                j
+            })
+            .collect())
+    }
+}
+
 pub async fn conv_views(tx: &mut dyn Tx, account_id: i64, convs: Vec<Conversation>) -> CoreResult<Vec<ConvView>> {
     if convs.is_empty() {
         return Ok(Vec::new());

@@ -125,6 +125,22 @@ async fn upload_and_serve(app: TestApp) {
     let form = Form::new().part("attachments[]", Part::bytes(png()).file_name("only.png"));
     let (s, only) = send_form(&app, &app.acc(&format!("/conversations/{c}/messages")), form).await;
     assert_eq!(s, StatusCode::OK, "{only}");
+    // The list shows the last message with its picture (Chatwoot's
+    // previews read `messages[0].attachments`).
+    let list = app.ok(Method::GET, &app.acc("/conversations"), None).await;
+    let card = list["data"]["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == c)
+        .unwrap()
+        .clone();
+    assert_eq!(card["messages"][0]["id"], only["id"], "{card}");
+    assert_eq!(card["messages"][0]["attachments"][0]["file_type"], "image", "{card}");
+    assert_eq!(
+        card["last_non_activity_message"]["attachments"][0]["file_type"],
+        "image"
+    );
     // Sixteen files are too many.
     let mut form = Form::new().text("content", "many");
     for i in 0..16 {
