@@ -165,7 +165,8 @@ pub fn inbox_slim(i: &Inbox) -> Value {
         "channel_id": i.id,
         "name": i.name,
         "channel_type": i.channel().class_name(),
-        "provider": Value::Null,
+        // The channel's provider where it has one (WhatsApp's `whatsapp_cloud`).
+        "provider": i.channel_config.get("provider").cloned().unwrap_or(Value::Null),
     })
 }
 

@@ -233,6 +233,10 @@ async fn inbound_webhooks(db: Db) {
         .ok(Method::GET, &app.acc(&format!("/contacts/{}", contact["id"])), None)
         .await;
     assert_eq!(full["payload"]["contact_inboxes"][0]["source_id"], "16315551181");
+    assert_eq!(
+        full["payload"]["contact_inboxes"][0]["inbox"]["provider"],
+        "whatsapp_cloud"
+    );
 
     // An image: the media is fetched with the token and stored.
     let image = fixture("webhooks/image.json");
