@@ -73,6 +73,15 @@ try {
   if (await page.evaluate(() => window.__owned)) throw new Error("message text ran a script");
   if ((await card.getAttribute("aria-current")) !== "true") throw new Error("the open conversation is not marked current");
 
+  step("the thread separates days (Yesterday, Today, the date) and shows the full time on hover");
+  await page.locator(".thread li.in", { hasText: "Ordered on Monday" }).waitFor({ timeout: 10000 });
+  const days = await page.locator(".thread li.day").allTextContents();
+  if (days.length !== 3 || days[1] !== "Yesterday" || days[2] !== "Today" || !/\d/.test(days[0])) throw new Error(`day separators: ${JSON.stringify(days)}`);
+  const firstToday = await page.locator(".thread li.day").nth(2).evaluate((d) => d.nextElementSibling.textContent);
+  if (!firstToday.includes("Where is my order?")) throw new Error(`"Today" is not before today's first message: ${firstToday}`);
+  const stamp = await page.locator(".thread li.in", { hasText: "Still waiting" }).locator("time").getAttribute("title");
+  if (!stamp || !/\d{4}/.test(stamp)) throw new Error(`no full timestamp on hover: ${stamp}`);
+
   step("message text renders as safe Markdown: bold, italics, code, http links only");
   const md = page.locator(".thread li.in", { hasText: "Order 1042" });
   await md.locator("strong", { hasText: "Order 1042" }).waitFor({ timeout: 10000 });
@@ -300,7 +309,30 @@ try {
   await page.keyboard.type("jk");
   const typed = await composerBox.inputValue();
   if (typed !== "jk") throw new Error(`letters typed in the composer were taken as shortcuts: ${JSON.stringify(typed)}`);
+  // Escape leaves the composer (the draft stays) and the keys work again.
+  await page.keyboard.press("Escape");
+  if (await page.evaluate(() => document.activeElement?.id === "composer-input")) throw new Error("Escape did not leave the composer");
+  await page.keyboard.press("Shift+Slash");
+  await helpDialog.waitFor({ timeout: 5000 });
+  await page.keyboard.press("Escape");
+  if ((await composerBox.inputValue()) !== "jk") throw new Error("Escape lost the draft or keys reached it");
   await composerBox.fill("");
+
+  step("a card opened by a click leaves the keys to shortcuts: a assigns, nothing reaches the reply");
+  await agentApi(`/conversations/${CONVERSATION}/assignments`, { assignee_id: null });
+  await page.locator(`button[data-conversation="${CONVERSATION}"]`).click();
+  await page.locator(".thread li.in", { hasText: "Where is my order?" }).waitFor({ timeout: 10000 });
+  await page.getByRole("button", { name: "Assign to me" }).waitFor({ timeout: 10000 });
+  await page.waitForTimeout(200);
+  if (await page.evaluate(() => document.activeElement?.id === "composer-input")) throw new Error("a click moved focus into the composer");
+  await page.keyboard.press("a");
+  for (let i = 0; ; i++) {
+    const c = await agentApi(`/conversations/${CONVERSATION}`);
+    if (c.meta && c.meta.assignee && c.meta.assignee.email === EMAIL) break;
+    if (i > 50) throw new Error(`a did not assign: ${JSON.stringify(c.meta && c.meta.assignee)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if ((await composerBox.inputValue()) !== "") throw new Error(`a was typed into the reply: ${await composerBox.inputValue()}`);
 
   step("availability: choosing Busy is saved on the server");
   await page.getByLabel("Availability").selectOption("busy");

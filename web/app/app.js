@@ -23,6 +23,7 @@ const TEXT = {
     pick: "Choose a conversation.", thread: "Messages", reply: "Reply", note: "Private note",
     mode: "Message type", send: "Send", replyLabel: "Reply to the customer", noteLabel: "Private note for the team",
     replyPlaceholder: "Reply… (Enter sends, Shift+Enter for a new line)", notePlaceholder: "Only your team sees this note",
+    today: "Today", yesterday: "Yesterday",
     retry: "Retry", notSent: "Not sent.", notDelivered: "Not delivered.", deleted: "This message was deleted", reconnecting: "Reconnecting…",
     mine: "Mine", unassigned: "Unassigned", all: "All", statusFilter: "Status", sortLabel: "Sort",
     sort_last_activity_at_desc: "Last activity", sort_created_at_desc: "Newest", sort_priority_desc: "Priority",
@@ -68,6 +69,7 @@ const TEXT = {
     pick: "Выберите разговор.", thread: "Сообщения", reply: "Ответ", note: "Заметка",
     mode: "Тип сообщения", send: "Отправить", replyLabel: "Ответ клиенту", noteLabel: "Заметка для команды",
     replyPlaceholder: "Ответ… (Enter отправляет, Shift+Enter — новая строка)", notePlaceholder: "Эту заметку видит только команда",
+    today: "Сегодня", yesterday: "Вчера",
     retry: "Повторить", notSent: "Не отправлено.", notDelivered: "Не доставлено.", deleted: "Сообщение удалено", reconnecting: "Переподключение…",
     mine: "Мои", unassigned: "Без ответственного", all: "Все", statusFilter: "Статус", sortLabel: "Порядок",
     sort_last_activity_at_desc: "По активности", sort_created_at_desc: "Сначала новые", sort_priority_desc: "По приоритету",
@@ -271,7 +273,12 @@ async function start() {
   const wide = () => window.matchMedia("(min-width: 1280px)").matches;
   let panelOpen = localStorage.getItem("sb:panel") !== "off" && wide();
   let sidebarOpen = localStorage.getItem("sb:sidebar") !== "off";
-  const list = createList(ctx, { t, open: (id) => show(id, true) });
+  const list = createList(ctx, { t, open: (id, byKeyboard) => show(id, byKeyboard) });
+  // Escape in the composer hands the keys back to the list.
+  ctx.leaveComposer = () => {
+    const card = document.querySelector('button[data-conversation][aria-current="true"]');
+    if (card) card.focus();
+  };
   // The first page of the list is asked for before anything else is built.
   const listLoaded = list.load();
   const panel = createPanel(ctx, { t, close: () => setPanel(false) });

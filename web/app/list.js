@@ -229,7 +229,9 @@ export function createList(ctx, { t, open }) {
     let entry = cards.get(conv.id);
     if (!entry) {
       const button = el("button", { type: "button", "data-conversation": String(conv.id), "aria-current": "false" });
-      button.addEventListener("click", () => open(conv.id));
+      // A click's detail is 0 when the keyboard pressed the card (Enter,
+      // Space): only then does the composer take the focus.
+      button.addEventListener("click", (e) => open(conv.id, e.detail === 0));
       entry = { conv, button, li: el("li", {}, button) };
       cards.set(conv.id, entry);
     }

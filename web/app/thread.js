@@ -225,6 +225,44 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
   }
 
   // Renders or updates one message; older pages pass the node to insert before.
+  // The time of a message, with the full date and time on hover (and for
+  // screen readers), in the interface's locale.
+  function timeOf(m) {
+    if (!m.created_at) return el("time", { text: "" });
+    const d = new Date(m.created_at * 1000);
+    const full = d.toLocaleString(ctx.locale, { dateStyle: "full", timeStyle: "short" });
+    return el("time", { datetime: d.toISOString(), title: full, "aria-label": full,
+      text: d.toLocaleTimeString(ctx.locale, { hour: "2-digit", minute: "2-digit" }) });
+  }
+  // A local calendar day, as a key and as words: Today, Yesterday, or the date.
+  function dayKey(secs) {
+    const d = new Date(secs * 1000);
+    return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
+  }
+  function dayWords(secs) {
+    const d = new Date(secs * 1000);
+    const today = new Date();
+    const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+    if (dayKey(secs) === dayKey(today.getTime() / 1000)) return t("today");
+    if (dayKey(secs) === dayKey(yesterday.getTime() / 1000)) return t("yesterday");
+    const opts = { weekday: "short", day: "numeric", month: "short" };
+    if (d.getFullYear() !== today.getFullYear()) opts.year = "numeric";
+    return d.toLocaleDateString(ctx.locale, opts);
+  }
+  // One separator before the first message of each day (redrawn after every
+  // change: a page holds at most a few hundred rows).
+  function paintDays() {
+    for (const sep of thread.querySelectorAll("li.day")) sep.remove();
+    let last = null;
+    for (const li of [...thread.children]) {
+      const day = li.dataset.day;
+      if (!day) continue;
+      if (day !== last) {
+        thread.insertBefore(el("li", { class: "day", role: "separator", text: li.dataset.dayWords }), li);
+        last = day;
+      }
+    }
+  }
   function message(m, before = null) {
     if (m.conversation_id !== openId) return;
     let li = (m.id && shown.get(`id:${m.id}`)) || (m.echo_id && shown.get(`echo:${m.echo_id}`));
@@ -247,6 +285,12 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     const kind = m.message_type === 0 ? "in" : m.message_type === 2 ? "activity" : m.private ? "note" : "out";
     li.className = [kind, m.pending ? "pending" : "", !deleted && (m.failed || m.status === "failed") ? "failed" : "", deleted ? "deleted" : ""].filter(Boolean).join(" ");
     if (m.id) li.dataset.message = String(m.id);
+    const created = m.created_at || Date.now() / 1000;
+    if (li.dataset.day !== dayKey(created)) {
+      li.dataset.day = dayKey(created);
+      li.dataset.dayWords = dayWords(created);
+      paintDays();
+    }
     if (kind === "activity") {
       li.replaceChildren(document.createTextNode(m.content || ""));
       return;
@@ -259,7 +303,7 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     const meta = el("span", { class: "msg-meta" },
       kind === "note" ? icon("lock") : null,
       el("span", { class: "sender", text: name }),
-      el("time", { text: m.created_at ? new Date(m.created_at * 1000).toLocaleTimeString(ctx.locale, { hour: "2-digit", minute: "2-digit" }) : "" }),
+      timeOf(m),
       deleted ? null : deliveryMark(m));
     li.replaceChildren(...[meta, deleted ? null : quoteOf(m), deleted ? null : mailHead(m), body, deleted ? null : wholeMail(m),
       deleted ? null : attachmentsOf(m)].filter(Boolean));
@@ -289,6 +333,7 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
         send({ content: m.content, isPrivate: m.private, files: m.fileObjects || [], replyTo: m.replyTo || null, template: m.template || null });
       });
       li.append(el("span", { class: "reason", text: ` ${t("notSent")} ` }), retry);
+      retry.scrollIntoView({ block: "nearest" });
     }
     if (m.id && !deleted) {
       const replyButton = el("button", { type: "button", class: "reply-to", "aria-label": `${t("replyTo")} ${name}` }, icon("reply"));
@@ -598,6 +643,13 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       e.preventDefault();
       return setReplyTo(null);
     }
+    // Escape leaves the composer (the draft stays), so the keys work again.
+    if (e.key === "Escape") {
+      e.preventDefault();
+      input.blur();
+      ctx.leaveComposer?.();
+      return;
+    }
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       composer.requestSubmit();
@@ -632,6 +684,9 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       files = [];
       paintTray();
       setReplyTo(null);
+      // A date chosen for another conversation's snooze does not follow.
+      snoozeForm.hidden = true;
+      snoozeDate.value = "";
     }
     openId = id;
     input.value = localStorage.getItem(draftKey(id)) || "";
@@ -669,7 +724,8 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       if (openId !== state.id) return;
       const page = (r && r.payload) || [];
       const height = thread.scrollHeight;
-      const anchor = thread.firstChild;
+      // The first message, not a day separator (those are redrawn).
+      const anchor = thread.querySelector("li:not(.day)");
       for (const m of page) message(m, anchor);
       thread.scrollTop += thread.scrollHeight - height;
       state.before = page.length ? page[0].id : state.before;

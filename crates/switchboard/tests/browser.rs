@@ -215,6 +215,36 @@ async fn the_dashboard_in_a_real_browser() {
         )
         .await;
     }
+    // Two days of history before today's messages (written through the
+    // store: the API stamps messages with the present).
+    {
+        let mut tx = app.core().store.write().await.unwrap();
+        let c = tx.get_conversation(app.account_id, conv).await.unwrap().unwrap();
+        let day = 86_400_000_000i64;
+        let now = switchboard_domain::time::now_micros();
+        for (content, ago) in [("Ordered on Monday", 2 * day), ("Still waiting", day)] {
+            tx.insert_message(&switchboard_store::NewMessage {
+                account_id: app.account_id,
+                inbox_id,
+                conversation_id: c.id,
+                message_type: switchboard_domain::MessageType::Incoming,
+                content: Some(content.into()),
+                content_type: switchboard_domain::ContentType::Text,
+                content_attributes: json!({}),
+                additional_attributes: json!({}),
+                private: false,
+                status: switchboard_domain::MessageStatus::Sent,
+                source_id: None,
+                echo_id: None,
+                sender_type: Some("Contact".into()),
+                sender_id: Some(contact_id),
+                created_at: now - ago,
+            })
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
     for content in [
         "Where is my order?",
         "<img src=x onerror=\"window.__owned=1\"> [link](javascript:window.__owned=1)",
