@@ -315,7 +315,7 @@ try {
   await page.getByRole("button", { name: "Edit plan" }).click();
   await page.getByRole("textbox", { name: "plan" }).fill("platinum");
   await page.getByRole("textbox", { name: "plan" }).press("Enter");
-  await page.locator(".ct-field .ct-value", { hasText: "platinum" }).waitFor({ timeout: 10000 });
+  await page.locator(".attr .attr-value", { hasText: "platinum" }).waitFor({ timeout: 10000 });
   await page.getByRole("button", { name: "Edit City" }).click();
   await page.getByRole("textbox", { name: "City" }).fill("Hamburg");
   await page.getByRole("textbox", { name: "City" }).press("Enter");

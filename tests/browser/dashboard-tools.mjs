@@ -130,7 +130,7 @@ try {
   await panel.getByLabel("Attribute", { exact: true }).fill("Plan");
   await panel.getByLabel("Value", { exact: true }).fill("gold");
   await panel.getByRole("button", { name: "Add attribute" }).click();
-  await panel.getByRole("button", { name: /^plan: gold/ }).waitFor({ timeout: 10000 });
+  await panel.locator('.attr[data-key="plan"] .attr-value', { hasText: "gold" }).waitFor({ timeout: 10000 });
   await until("attribute saved", async () => (await agentApi(`/contacts/${contactId}`)).payload.custom_attributes.plan === "gold");
 
   step("previous conversations link to each other");

@@ -3,6 +3,7 @@
 // place, its labels, its conversations and (for administrators) deletion.
 
 import { Unauthorized, api, avatar, el, errorMessage, field, locale, relative, when } from "./lib.js";
+import { MODELS, attributeList, paintWithDefinitions } from "./attributes.js";
 
 const TEXT = {
   en: {
@@ -374,14 +375,15 @@ async function contactPage(container, ctx, id, live) {
     inline(t("country"), () => extra("country"), (v) => save({ additional_attributes: { country: v } })));
 
   // Custom attributes: edit a value, add one.
-  const attrList = el("dl", { class: "ct-fields" });
+  // Typed by the account's definitions (Settings → Custom attributes).
+  const attrList = attributeList({
+    label: t("attributes"),
+    onSignIn: () => ctx.signIn(),
+    save: (key, value) => save({ custom_attributes: { [key]: value } }),
+  });
   function paintAttributes() {
-    const attrs = contact.custom_attributes || {};
-    const keys = Object.keys(attrs).filter((k) => attrs[k] !== null);
-    const now = (k) => (contact.custom_attributes || {})[k];
-    attrList.replaceChildren(...keys.map((k) => inline(k, () => display(now(k)),
-      (v) => save({ custom_attributes: { [k]: typed(v, now(k)) } }))));
-    if (!keys.length) attrList.replaceChildren(el("p", { class: "meta", text: t("noAttributes") }));
+    paintWithDefinitions(attrList, ctx.base, MODELS.contact, contact.custom_attributes, `contact ${contact.id}`)
+      .catch((e) => failedAuth(e));
   }
   const attrKey = el("input", { name: "key", autocomplete: "off", pattern: "[A-Za-z0-9_]+" });
   const attrValue = el("input", { name: "value", autocomplete: "off" });
@@ -505,7 +507,7 @@ async function contactPage(container, ctx, id, live) {
     el("div", { class: "ct-columns" },
       el("div", { class: "ct-main" },
         el("section", { class: "ct-card", "aria-labelledby": "ct-details-h" }, el("h2", { id: "ct-details-h", text: t("details") }), details),
-        el("section", { class: "ct-card", "aria-labelledby": "ct-attrs-h" }, el("h2", { id: "ct-attrs-h", text: t("attributes") }), attrList, attrForm)),
+        el("section", { class: "ct-card", "aria-labelledby": "ct-attrs-h" }, el("h2", { id: "ct-attrs-h", text: t("attributes") }), attrList.node, attrForm)),
       el("div", { class: "ct-side" },
         el("section", { class: "ct-card", "aria-labelledby": "ct-labels-h" }, el("h2", { id: "ct-labels-h", text: t("labels") }), chips, labelForm),
         convSection,
@@ -524,17 +526,6 @@ async function contactPage(container, ctx, id, live) {
   if (accountLabels.status === "fulfilled") {
     options.replaceChildren(...((accountLabels.value && accountLabels.value.payload) || []).map((l) => el("option", { value: l.title })));
   }
-}
-
-// A custom attribute's value as text, and text back in the original's type.
-function display(v) {
-  if (v === null || v === undefined) return "";
-  return typeof v === "object" ? JSON.stringify(v) : String(v);
-}
-function typed(text, original) {
-  if (typeof original === "number" && text.trim() !== "" && Number.isFinite(Number(text))) return Number(text);
-  if (typeof original === "boolean" && /^(true|false)$/i.test(text.trim())) return text.trim().toLowerCase() === "true";
-  return text;
 }
 
 // One field shown as text with an Edit button; editing shows an input with

@@ -5,6 +5,7 @@
 import { Unauthorized, api, avatar, channelIcon, el, errorMessage, icon, load, relative, when } from "./lib.js";
 import { labelChip } from "./list.js";
 import { picker } from "./picker.js";
+import { MODELS, attributeList, attributeText, paintWithDefinitions, saveConversationAttribute } from "./attributes.js";
 
 export function createPanel(ctx, { t, close }) {
   const { base } = ctx;
@@ -30,14 +31,30 @@ export function createPanel(ctx, { t, close }) {
     },
   });
   const labelError = el("p", { class: "error", role: "alert" });
+  // Custom attributes, typed by the account's definitions.
+  const addAttribute = el("div", { class: "add-row" });
+  const contactAttrs = attributeList({
+    label: attributeText("contactAttributes"),
+    onSignIn: () => ctx.signIn(),
+    save: (key, value) => saveContact({ custom_attributes: { [key]: value } }),
+  });
+  const convAttrs = attributeList({
+    label: attributeText("conversationAttributes"),
+    onSignIn: () => ctx.signIn(),
+    save: (key, value) => saveConversationAttribute(base, conv, key, value),
+  });
+  const paintAttrs = (list, model, values, owner) => paintWithDefinitions(list, base, model, values, owner).catch((e) => {
+    if (e instanceof Unauthorized) ctx.signIn();
+  });
   const closeButton = el("button", { type: "button", class: "icon-button drawer-close", "aria-label": t("closePanel") }, icon("close"));
   closeButton.addEventListener("click", () => close());
   const node = el("aside", { class: "contact-panel", "aria-label": t("contactPanel"), hidden: "" },
     closeButton,
     head,
-    section(t("contact"), fields),
+    section(t("contact"), fields, contactAttrs.node, addAttribute),
     section(t("channel"), channel),
     section(t("labels"), labels, labelPicker.node, labelError),
+    section(attributeText("conversationAttributes"), convAttrs.node),
     section(t("details"), details),
     section(t("previousConversations"), previous));
 
@@ -129,9 +146,9 @@ export function createPanel(ctx, { t, close }) {
       editable(t("identifier"), contact.identifier, (v) => saveContact({ identifier: v })),
       editable(t("company"), add.company_name, (v) => saveContact({ additional_attributes: { company_name: v } })),
       editable(t("city"), add.city, (v) => saveContact({ additional_attributes: { city: v } })),
-      ...Object.keys(custom).sort().map((k) => editable(k, custom[k] == null ? "" : String(custom[k]), (v) => saveContact({ custom_attributes: { [k]: v } }))),
     ];
     fields.replaceChildren(...rows.flat());
+    paintAttrs(contactAttrs, MODELS.contact, custom, `contact ${contact.id}`);
     // A new custom attribute: key and value.
     const key = el("input", { "aria-label": t("attributeName"), placeholder: t("attributeName") });
     const val = el("input", { "aria-label": t("attributeValue"), placeholder: t("attributeValue") });
@@ -150,7 +167,7 @@ export function createPanel(ctx, { t, close }) {
         error.textContent = `${t("notSaved")} ${errorMessage(err)}`;
       }
     });
-    fields.append(el("div", { class: "add-row" }, form));
+    addAttribute.replaceChildren(form);
   }
   function paintDetails() {
     const row = (k, v) => [el("dt", { text: k }), el("dd", { text: v })];
@@ -199,6 +216,7 @@ export function createPanel(ctx, { t, close }) {
       node.hidden = false;
       paintLabels();
       paintDetails();
+      paintAttrs(convAttrs, MODELS.conversation, conv.custom_attributes, `conversation ${conv.id}`);
       if (sameContact) return;
       contact = (c.meta && c.meta.sender) || { id: 0 };
       paintHead();
@@ -213,6 +231,7 @@ export function createPanel(ctx, { t, close }) {
       conv = Object.assign(conv, c);
       paintLabels();
       paintDetails();
+      if (c.custom_attributes) convAttrs.update(conv.custom_attributes, null, `conversation ${conv.id}`);
     },
     contactEvent(c) {
       if (!contact || c.id !== contact.id) return;

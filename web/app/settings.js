@@ -8,11 +8,13 @@
 // offending field aria-invalid; deletion asks for a second, in-page click.
 
 import { Unauthorized, api, avatar, el, errorMessage, field, locale } from "./lib.js";
+import { attributesSection } from "./settings-attributes.js";
 
 const TEXT = {
   en: {
     settings: "Settings", sections: "Settings sections", inboxes: "Inboxes", agents: "Agents", teams: "Teams",
     labels: "Labels", canned: "Canned responses", webhooks: "Webhooks",
+    attributes: "Custom attributes",
     name: "Name", create: "Create", save: "Save", saved: "Saved", cancel: "Cancel", edit: "Edit",
     delete: "Delete", confirmDelete: "Confirm delete", copy: "Copy", copied: "Copied",
     none: "Nothing yet.", failed: "Couldn't save: ", loadFailed: "Couldn't load.", retry: "Retry",
@@ -92,6 +94,7 @@ const TEXT = {
   ru: {
     settings: "Настройки", sections: "Разделы настроек", inboxes: "Каналы", agents: "Агенты", teams: "Команды",
     labels: "Метки", canned: "Шаблоны ответов", webhooks: "Вебхуки",
+    attributes: "Дополнительные атрибуты",
     name: "Название", create: "Создать", save: "Сохранить", saved: "Сохранено", cancel: "Отмена", edit: "Изменить",
     delete: "Удалить", confirmDelete: "Точно удалить", copy: "Копировать",
     copied: "Скопировано", none: "Пока пусто.", failed: "Не сохранено: ", loadFailed: "Не удалось загрузить.",
@@ -169,7 +172,7 @@ const t = (k, vars) => {
   return s;
 };
 
-const SECTIONS = ["inboxes", "agents", "teams", "labels", "canned", "webhooks"];
+const SECTIONS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks"];
 
 const EVENTS = [
   "conversation_created", "conversation_status_changed", "conversation_updated", "message_created", "message_updated",
@@ -1495,6 +1498,13 @@ async function webhooksSection(host) {
 const RENDER = {
   inboxes: inboxesSection, agents: agentsSection, teams: teamsSection,
   labels: labelsSection, canned: cannedSection, webhooks: webhooksSection,
+  attributes: (host) => attributesSection(host, KIT),
+};
+
+// The building blocks for sections kept in their own modules.
+const KIT = {
+  t, base: () => S.base, alertBox, formCard, deleteControl, expander, loadingList, load, emptyRow, hinted, field,
+  input, textarea, rowButtons,
 };
 
 // Renders the settings screen into `container`; ctx carries the account's

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod channels;
 pub mod contacts;
 pub mod conversations;
+pub mod custom_attributes;
 pub mod error;
 pub mod files;
 pub mod inboxes;

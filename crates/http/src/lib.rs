@@ -7,6 +7,7 @@ pub mod api;
 pub mod cable;
 pub mod channels;
 pub mod client_ip;
+pub mod custom_attributes;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -199,6 +200,12 @@ const APP_FILES: &[(&str, &str, &str)] = &[
     ("settings.js", JS, include_str!("../../../web/app/settings.js")),
     ("profile.js", JS, include_str!("../../../web/app/profile.js")),
     ("contacts.js", JS, include_str!("../../../web/app/contacts.js")),
+    ("attributes.js", JS, include_str!("../../../web/app/attributes.js")),
+    (
+        "settings-attributes.js",
+        JS,
+        include_str!("../../../web/app/settings-attributes.js"),
+    ),
     ("app.css", CSS, include_str!("../../../web/app/app.css")),
     ("settings.css", CSS, include_str!("../../../web/app/settings.css")),
     ("pages.css", CSS, include_str!("../../../web/app/pages.css")),

@@ -405,4 +405,23 @@ pub trait Tx: Send {
     /// stored events, finished deliveries (and their attempts), dead jobs.
     /// Returns how many rows went.
     async fn prune(&mut self, events_before: i64, deliveries_before: i64, limit: i64) -> StoreResult<u64>;
+
+    // ---- custom attribute definitions ----
+    /// An account's definitions, of one model or of all, oldest first, at
+    /// most `limit`.
+    async fn list_attribute_definitions(
+        &mut self,
+        account_id: i64,
+        model: Option<i16>,
+        limit: i64,
+    ) -> StoreResult<Vec<AttributeDefinition>>;
+    async fn get_attribute_definition(&mut self, account_id: i64, id: i64) -> StoreResult<Option<AttributeDefinition>>;
+    /// How many definitions the account has for the model.
+    async fn count_attribute_definitions(&mut self, account_id: i64, model: i16) -> StoreResult<i64>;
+    /// Inserts a definition; a key taken for the account and model is a
+    /// `Conflict`.
+    async fn insert_attribute_definition(&mut self, d: &AttributeDefinition) -> StoreResult<AttributeDefinition>;
+    /// Saves every field but the id and account; a taken key is a `Conflict`.
+    async fn update_attribute_definition(&mut self, d: &AttributeDefinition) -> StoreResult<()>;
+    async fn delete_attribute_definition(&mut self, account_id: i64, id: i64) -> StoreResult<bool>;
 }

@@ -520,3 +520,27 @@ pub struct MailCursor {
     /// Why the last poll failed; `None` when it worked.
     pub last_error: Option<String>,
 }
+
+/// A custom attribute definition: what a key of a contact's or a
+/// conversation's `custom_attributes` means. `attribute_model` and
+/// `attribute_display_type` are Chatwoot's integer codes.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttributeDefinition {
+    pub id: i64,
+    pub account_id: i64,
+    pub attribute_model: i16,
+    pub attribute_key: String,
+    pub attribute_display_name: String,
+    pub attribute_display_type: i16,
+    pub attribute_description: Option<String>,
+    /// The choices of a list attribute: a JSON array of strings.
+    #[sqlx(json)]
+    pub attribute_values: Value,
+    pub regex_pattern: Option<String>,
+    pub regex_cue: Option<String>,
+    /// A JSON scalar or null.
+    #[sqlx(json)]
+    pub default_value: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}

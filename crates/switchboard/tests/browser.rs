@@ -727,3 +727,58 @@ async fn the_email_channel_in_a_real_browser() {
     assert!(screenshots_dir().join("dashboard-email.png").exists());
     app.stop().await;
 }
+
+/// Custom attributes: defined in Settings (a list, a date, a text with a
+/// pattern), then set on a contact in the panel beside a conversation and
+/// read back through the API; a conversation checkbox is ticked there too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_attributes_in_a_real_browser() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let (_, contact, conv) = app.setup_conversation(None).await;
+    // An attribute without a definition, set before any were made.
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/contacts/{contact}")),
+        Some(json!({ "custom_attributes": { "legacy_id": "L-77" } })),
+    )
+    .await;
+    let shots = ["dashboard-settings-attributes.png", "dashboard-attributes-panel.png"];
+    for shot in shots {
+        let _ = std::fs::remove_file(screenshots_dir().join(shot));
+    }
+    let out = run_script(
+        "dashboard-attributes.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("CONVERSATION", conv.to_string()),
+            ("CONTACT", contact.to_string()),
+        ],
+        Duration::from_secs(120),
+    )
+    .await;
+    print!("{out}");
+    // The values as another client reads them.
+    let c = app
+        .ok(Method::GET, &app.acc(&format!("/contacts/{contact}")), None)
+        .await;
+    assert_eq!(
+        c["payload"]["custom_attributes"],
+        json!({ "legacy_id": "L-77", "plan": "Silver", "renewal_date": "2027-03-01", "order_code": "AB1234" })
+    );
+    let v = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{conv}")), None)
+        .await;
+    assert_eq!(v["custom_attributes"]["escalated"], true);
+    for shot in shots {
+        assert!(screenshots_dir().join(shot).exists(), "{shot} saved");
+    }
+    app.stop().await;
+}

@@ -11,6 +11,7 @@ mod cable_client;
 mod compat;
 mod contacts;
 mod conversations;
+mod custom_attributes;
 mod dashboard;
 mod email;
 #[allow(dead_code)]

@@ -318,6 +318,15 @@ async fn every_account_route_is_scoped(app: TestApp) {
             .and_then(|d| d["id"].as_i64())
     })
     .await;
+    let attr = app
+        .ok(
+            Method::POST,
+            &app.acc("/custom_attribute_definitions"),
+            Some(json!({ "attribute_display_name": "Tier", "attribute_key": "tier", "attribute_model": 1 })),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
     // Bob is an agent of the account, in no inbox.
     let (bob, bob_token) = app.agent("Bob", "bob@acme.test", "agent").await;
     let invitation = app
@@ -348,6 +357,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
             "/labels".to_string(),
             // (Canned responses are every agent's to keep: not a witness.)
             "/webhooks".to_string(),
+            "/custom_attribute_definitions".to_string(),
         ] {
             let mut v = app.ok(Method::GET, &app.acc(&p), None).await;
             // Read marks and presence move with reads, not with changes.
@@ -383,6 +393,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
             "webhooks" => hook,
             "agents" => bob,
             "invitations" => invitation,
+            "custom_attribute_definitions" => attr,
             _ if !path.contains("{id}") => 0,
             other => panic!("the test does not know which id {other}/{{id}} takes: add it here"),
         };
@@ -437,6 +448,8 @@ async fn every_account_route_is_scoped(app: TestApp) {
         ("PATCH", "/canned_responses/{id}"),
         ("PUT", "/canned_responses/{id}"),
         ("DELETE", "/canned_responses/{id}"),
+        ("GET", "/custom_attribute_definitions"),
+        ("GET", "/custom_attribute_definitions/{id}"),
     ];
     let mut routed = 0;
     let mut failures = Vec::new();
