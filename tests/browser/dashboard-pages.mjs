@@ -153,6 +153,13 @@ try {
   await page.getByLabel("Полное имя").waitFor();
   await page.getByRole("button", { name: "Сменить пароль" }).waitFor();
   check(await page.evaluate(() => document.documentElement.lang) === "ru", "the document language is not ru");
+  // One conversation's status is singular ("Открыт"), not the list's plural ("Открытые").
+  await page.goto(`${BASE}/app/#/conversations/${CONVERSATION}`);
+  const pill = page.locator(".conv-header .status");
+  await pill.filter({ hasText: /\S/ }).waitFor({ timeout: 10000 });
+  const word = (await pill.textContent()).trim();
+  check(/^(Открыт|Ожидает|Отложен|Решён)( ·|$)/.test(word), `the status pill reads ${JSON.stringify(word)}`);
+  await page.goto(`${BASE}/app/#/profile`);
   await page.getByLabel("Язык интерфейса").selectOption("en");
   await page.getByRole("heading", { name: "Profile", level: 1 }).waitFor({ timeout: 15000 });
   await page.getByRole("link", { name: "Conversations" }).waitFor();

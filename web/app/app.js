@@ -24,6 +24,8 @@ const TEXT = {
     mode: "Message type", send: "Send", replyLabel: "Reply to the customer", noteLabel: "Private note for the team",
     replyPlaceholder: "Reply… (Enter sends, Shift+Enter for a new line)", notePlaceholder: "Only your team sees this note",
     today: "Today", yesterday: "Yesterday",
+    // One conversation's status (the plurals above name lists of them).
+    one_open: "Open", one_pending: "Pending", one_snoozed: "Snoozed", one_resolved: "Resolved",
     retry: "Retry", notSent: "Not sent.", notDelivered: "Not delivered.", deleted: "This message was deleted", reconnecting: "Reconnecting…",
     mine: "Mine", unassigned: "Unassigned", all: "All", statusFilter: "Status", sortLabel: "Sort",
     sort_last_activity_at_desc: "Last activity", sort_created_at_desc: "Newest", sort_priority_desc: "Priority",
@@ -70,6 +72,7 @@ const TEXT = {
     mode: "Тип сообщения", send: "Отправить", replyLabel: "Ответ клиенту", noteLabel: "Заметка для команды",
     replyPlaceholder: "Ответ… (Enter отправляет, Shift+Enter — новая строка)", notePlaceholder: "Эту заметку видит только команда",
     today: "Сегодня", yesterday: "Вчера",
+    one_open: "Открыт", one_pending: "Ожидает", one_snoozed: "Отложен", one_resolved: "Решён",
     retry: "Повторить", notSent: "Не отправлено.", notDelivered: "Не доставлено.", deleted: "Сообщение удалено", reconnecting: "Переподключение…",
     mine: "Мои", unassigned: "Без ответственного", all: "Все", statusFilter: "Статус", sortLabel: "Порядок",
     sort_last_activity_at_desc: "По активности", sort_created_at_desc: "Сначала новые", sort_priority_desc: "По приоритету",

@@ -174,7 +174,7 @@ export function createPanel(ctx, { t, close }) {
     const secs = (v) => (typeof v === "string" ? Date.parse(v) / 1000 : Number(v || 0));
     details.replaceChildren(...[
       row(t("conversationId"), `#${conv.id}`),
-      row(t("statusFilter"), t(conv.status)),
+      row(t("statusFilter"), t(`one_${conv.status}`)),
       row(t("priority"), conv.priority ? t(conv.priority) : t("noPriority")),
       row(t("created"), when(conv.created_at)),
       row(t("firstReply"), secs(conv.first_reply_created_at) ? when(secs(conv.first_reply_created_at)) : t("notYet")),
@@ -201,7 +201,7 @@ export function createPanel(ctx, { t, close }) {
     previous.replaceChildren(...rest.map((c) => {
       const last = c.last_non_activity_message || (c.messages || [])[0] || {};
       return el("li", {}, el("a", { href: `#/conversations/${c.id}` },
-        el("span", { class: "row" }, el("strong", { text: `#${c.id}` }), el("span", { class: "status", text: t(c.status) }),
+        el("span", { class: "row" }, el("strong", { text: `#${c.id}` }), el("span", { class: "status", text: t(`one_${c.status}`) }),
           el("span", { class: "meta", text: relative(c.last_activity_at || c.timestamp) })),
         el("span", { class: "preview", text: last.content || "" })));
     }));

@@ -60,7 +60,7 @@ export function createSearch(ctx, { t }) {
       const contact = (c.meta && c.meta.sender) || {};
       const last = c.last_non_activity_message || {};
       return option(`#/conversations/${c.id}`, avatar(contact.name, contact.thumbnail, "sm"),
-        el("span", { class: "line" }, el("strong", { text: contact.name || `#${c.id}` }), el("span", { class: "meta", text: `#${c.id} · ${t(c.status)}` })),
+        el("span", { class: "line" }, el("strong", { text: contact.name || `#${c.id}` }), el("span", { class: "meta", text: `#${c.id} · ${t(`one_${c.status}`)}` })),
         el("span", { class: "sub", text: last.content || "" }));
     });
     const msgs = (p.messages || []).map((m) => {

@@ -78,7 +78,7 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     face.replaceChildren(avatar(contact.name, contact.thumbnail, "md"));
     title.textContent = contact.name || `#${conv.id}`;
     statusWord.textContent = conv.status === "snoozed" && conv.snoozed_until
-      ? `${t("snoozed")} · ${when(Date.parse(conv.snoozed_until) / 1000)}` : t(conv.status);
+      ? `${t("one_snoozed")} · ${when(Date.parse(conv.snoozed_until) / 1000)}` : t(`one_${conv.status}`);
     statusWord.dataset.status = conv.status;
     assigneeWord.textContent = `${t("assignee")}: ${assignee ? assignee.available_name || assignee.name : t("nobody")}`;
     chips.replaceChildren(...(conv.labels || []).map((l) => labelChip(l, ctx.labelColours)));
