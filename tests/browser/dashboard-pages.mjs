@@ -296,6 +296,23 @@ try {
   check(page.url().endsWith("#/contacts"), `after deletion: ${page.url()}`);
   check((await call(token, "GET", acc(`/contacts/${createdId}`))).status === 404, "the contact still exists");
 
+  step("merge a duplicate into the seeded contact: find it, confirm, land on the kept contact");
+  const dup = (await call(token, "POST", acc("/contacts"), { name: "Carla Duplicate", email: "carla.dup@customer.test", identifier: "crm-dup" })).body.payload.contact;
+  await page.evaluate((id) => { location.hash = `#/contacts/${id}`; }, dup.id);
+  await page.getByRole("heading", { name: "Carla Duplicate", level: 1 }).waitFor({ timeout: 10000 });
+  await page.getByRole("button", { name: "Merge into another contact…" }).click();
+  await page.getByRole("searchbox", { name: "Find the contact to keep" }).fill(CONTACT_NAME);
+  await page.locator(`.ct-merge-results button[data-contact="${CONTACT_ID}"]`).click();
+  await page.getByRole("group", { name: "Merge into another contact…" }).getByText(`Merge Carla Duplicate into ${CONTACT_NAME}?`).waitFor({ timeout: 5000 });
+  await page.getByRole("button", { name: "Merge", exact: true }).click();
+  await page.getByRole("heading", { name: CONTACT_NAME, level: 1 }).waitFor({ timeout: 10000 });
+  check(page.url().endsWith(`#/contacts/${CONTACT_ID}`), `after the merge: ${page.url()}`);
+  check((await call(token, "GET", acc(`/contacts/${dup.id}`))).status === 404, "the duplicate still exists");
+  const kept = (await call(token, "GET", acc(`/contacts/${CONTACT_ID}`))).body.payload;
+  check(kept.identifier === "crm-dup" && kept.email === "carla@customer.test", `merged: ${JSON.stringify(kept)}`);
+  await page.locator("a.ct-back").click();
+  await page.locator(`tr[data-contact="${CONTACT_ID}"]`).waitFor({ timeout: 10000 });
+
   step("open the seeded contact; edit its e-mail in place");
   await page.locator(`tr[data-contact="${CONTACT_ID}"] a`).click();
   await page.getByRole("heading", { name: CONTACT_NAME, level: 1 }).waitFor({ timeout: 10000 });

@@ -28,6 +28,9 @@ const TEXT = {
     emailInvalid: "This e-mail address is invalid.", emailTaken: "Another contact already has this e-mail.",
     phoneInvalid: "Use the international format: + and up to 15 digits.", identifierTaken: "Another contact already has this identifier.",
     nameLong: "The name is too long.", saved: "Saved.", noMessages: "No messages yet",
+    merge: "Merge into another contact…", mergeSearch: "Find the contact to keep", mergeNone: "No other contact matches.", mergeResults: "Matching contacts",
+    mergeConfirm: "Merge {name} into {other}? {other} keeps its details, gains {name}'s conversations, labels and notes, and fills its blanks from {name}; {name} is deleted. This can't be undone.",
+    mergeYes: "Merge",
   },
   ru: {
     contacts: "Контакты", search: "Поиск контактов", searchPlaceholder: "Имя, почта, телефон или компания",
@@ -51,6 +54,9 @@ const TEXT = {
     emailInvalid: "Неверный адрес эл. почты.", emailTaken: "У другого контакта уже есть этот адрес.",
     phoneInvalid: "Нужен международный формат: + и до 15 цифр.", identifierTaken: "У другого контакта уже есть этот идентификатор.",
     nameLong: "Слишком длинное имя.", saved: "Сохранено.", noMessages: "Сообщений пока нет",
+    merge: "Объединить с другим контактом…", mergeSearch: "Найдите контакт, который останется", mergeNone: "Других подходящих контактов нет.", mergeResults: "Найденные контакты",
+    mergeConfirm: "Объединить «{name}» с «{other}»? «{other}» сохранит свои сведения, получит разговоры, метки и заметки «{name}» и заполнит пустые поля из «{name}»; «{name}» будет удалён. Отменить это нельзя.",
+    mergeYes: "Объединить",
   },
 };
 const t = (k, vars = {}) => (TEXT[locale][k] || TEXT.en[k]).replace(/\{(\w+)\}/g, (_, v) => vars[v] ?? "");
@@ -497,7 +503,8 @@ async function contactPage(container, ctx, id, live) {
         yes.disabled = false;
       }
     });
-    dangerZone = el("section", { class: "ct-card ct-danger", "aria-label": t("deleteContact") }, del, confirmBox, delError);
+    dangerZone = el("section", { class: "ct-card ct-danger", "aria-label": t("deleteContact") }, del, confirmBox, delError,
+      mergeBox(ctx, contact, failedAuth));
   }
 
   const convSection = el("section", { class: "ct-card", "aria-labelledby": "ct-convs-h" },
@@ -526,6 +533,69 @@ async function contactPage(container, ctx, id, live) {
   if (accountLabels.status === "fulfilled") {
     options.replaceChildren(...((accountLabels.value && accountLabels.value.payload) || []).map((l) => el("option", { value: l.title })));
   }
+}
+
+// "Merge into another contact…" (administrators): find the contact to keep,
+// confirm, and this one is merged into it (POST /actions/contact_merge).
+function mergeBox(ctx, contact, failedAuth) {
+  const nameOf = (c) => c.name || c.email || c.phone_number || `#${c.id}`;
+  const open = el("button", { type: "button", class: "danger", "aria-expanded": "false", "aria-controls": "ct-merge", text: t("merge") });
+  const query = el("input", { type: "search", name: "merge-q", autocomplete: "off", "aria-controls": "ct-merge-results" });
+  const results = el("ul", { class: "ct-merge-results", id: "ct-merge-results", "aria-label": t("mergeResults") });
+  const question = el("p", {});
+  const yes = el("button", { type: "button", class: "danger solid", text: t("mergeYes") });
+  const no = el("button", { type: "button", text: t("cancel") });
+  const confirmRow = el("div", { class: "ct-confirm", role: "group", "aria-label": t("merge"), hidden: "" }, question, el("div", { class: "row" }, yes, no));
+  const error = el("p", { class: "error", role: "alert" });
+  const box = el("div", { class: "ct-confirm", id: "ct-merge", hidden: "" }, field(t("mergeSearch"), query), results, confirmRow);
+  let chosen = null, timer = 0, asked = 0;
+  async function search() {
+    const q = query.value.trim();
+    const n = ++asked;
+    if (!q) { results.replaceChildren(); return; }
+    try {
+      const r = await api(`${ctx.base}/contacts/search?q=${encodeURIComponent(q)}`);
+      if (n !== asked) return;
+      const others = ((r && r.payload) || []).filter((c) => c.id !== contact.id);
+      results.replaceChildren(...others.map((c) => {
+        const b = el("button", { type: "button", "data-contact": String(c.id) }, contactAvatar(c, "sm"),
+          el("span", { text: nameOf(c) }), el("span", { class: "meta", text: [c.email, c.phone_number].filter(Boolean).join(" · ") }));
+        b.addEventListener("click", () => {
+          chosen = c;
+          question.textContent = t("mergeConfirm", { name: nameOf(contact), other: nameOf(c) });
+          confirmRow.hidden = false;
+          no.focus();
+        });
+        return el("li", {}, b);
+      }));
+      if (!others.length) results.replaceChildren(el("li", { class: "meta", text: t("mergeNone") }));
+    } catch (e) {
+      if (!failedAuth(e)) error.textContent = t("loadFailed");
+    }
+  }
+  query.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(search, 200); });
+  const close = () => { box.hidden = true; confirmRow.hidden = true; open.setAttribute("aria-expanded", "false"); open.focus(); };
+  open.addEventListener("click", () => {
+    box.hidden = !box.hidden;
+    open.setAttribute("aria-expanded", String(!box.hidden));
+    if (!box.hidden) query.focus();
+  });
+  box.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
+  no.addEventListener("click", () => { confirmRow.hidden = true; query.focus(); });
+  yes.addEventListener("click", async () => {
+    if (!chosen) return;
+    error.textContent = "";
+    yes.disabled = true;
+    try {
+      await api(`${ctx.base}/actions/contact_merge`, { method: "POST", json: { base_contact_id: chosen.id, mergee_contact_id: contact.id } });
+      location.hash = `#/contacts/${chosen.id}`;
+    } catch (err) {
+      if (!failedAuth(err)) error.textContent = t("failed") + errorMessage(err);
+    } finally {
+      yes.disabled = false;
+    }
+  });
+  return el("div", { class: "ct-merge" }, open, box, error);
 }
 
 // One field shown as text with an Edit button; editing shows an input with

@@ -11,7 +11,7 @@ use switchboard_domain::time::{self as t};
 use switchboard_domain::{ConversationStatus, EventKind, MessageStatus, MessageType, Priority};
 use switchboard_store::{
     AssigneeFilter, Conversation, ConversationQuery, ConversationSort, FilterCondition, FilterField, FilterOp,
-    FilterValue, Join, Message, NewJob, NewMessage, User,
+    FilterValue, Message, NewJob, NewMessage, User,
 };
 
 use crate::auth::AccountCtx;
@@ -1170,26 +1170,10 @@ fn next_cursor(q: &ConversationQuery, rows: &[Conversation]) -> Option<String> {
 
 /// Parses Chatwoot's filter payload into allowlisted conditions.
 pub fn parse_filter(body: &Value) -> CoreResult<Vec<FilterCondition>> {
-    let items = body
-        .get("payload")
-        .and_then(Value::as_array)
-        .ok_or_else(|| CoreError::invalid("payload", "payload must be a list of conditions"))?;
-    if items.is_empty() || items.len() > 50 {
-        return Err(CoreError::invalid(
-            "payload",
-            "payload must have between 1 and 50 conditions",
-        ));
-    }
-    let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        let p = Params::new(item);
-        let key = p.req_str("attribute_key")?;
-        let op_s = p.req_str("filter_operator")?;
-        let custom = item
-            .get("custom_attribute_type")
-            .and_then(Value::as_str)
-            .is_some_and(|s| !s.is_empty())
-            || item.get("attribute_model").and_then(Value::as_str) == Some("customer_attributes");
+    let raw = crate::filter::raw_conditions(body)?;
+    let mut out = Vec::with_capacity(raw.len());
+    for r in raw {
+        let key = r.key;
         let field = match key.as_str() {
             "status" => FilterField::Status,
             "priority" => FilterField::Priority,
@@ -1205,7 +1189,7 @@ pub fn parse_filter(body: &Value) -> CoreResult<Vec<FilterCondition>> {
             "browser_language" | "country_code" | "referer" | "conversation_language" | "mail_subject" => {
                 FilterField::Additional(key.clone())
             }
-            k if custom && is_attr_key(k) => FilterField::Custom(k.to_string()),
+            k if r.custom && crate::filter::is_attr_key(k) => FilterField::Custom(k.to_string()),
             _ => {
                 return Err(CoreError::invalid(
                     "attribute_key",
@@ -1213,16 +1197,8 @@ pub fn parse_filter(body: &Value) -> CoreResult<Vec<FilterCondition>> {
                 ));
             }
         };
-        let op = match op_s.as_str() {
-            "equal_to" => FilterOp::EqualTo,
-            "not_equal_to" => FilterOp::NotEqualTo,
-            "contains" => FilterOp::Contains,
-            "does_not_contain" => FilterOp::DoesNotContain,
-            "is_present" => FilterOp::IsPresent,
-            "is_not_present" => FilterOp::IsNotPresent,
-            "is_greater_than" => FilterOp::IsGreaterThan,
-            "is_less_than" => FilterOp::IsLessThan,
-            "days_before" => FilterOp::DaysBefore,
+        let op = match crate::filter::operator(&r.operator) {
+            Some(op) if op != FilterOp::StartsWith => op,
             _ => {
                 return Err(CoreError::invalid(
                     "filter_operator",
@@ -1232,40 +1208,18 @@ pub fn parse_filter(body: &Value) -> CoreResult<Vec<FilterCondition>> {
                 ));
             }
         };
-        let join = match item
-            .get("query_operator")
-            .and_then(Value::as_str)
-            .map(str::to_ascii_uppercase)
-            .as_deref()
-        {
-            None | Some("AND") | Some("") => Join::And,
-            Some("OR") => Join::Or,
-            Some(_) => return Err(CoreError::invalid("query_operator", "query_operator must be AND or OR")),
-        };
-        let raw_values: Vec<Value> = match item.get("values") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a.clone(),
-            Some(v) => vec![v.clone()],
-        };
-        if raw_values.len() > 100 {
-            return Err(CoreError::invalid("values", "Too many values"));
-        }
-        let mut values = Vec::with_capacity(raw_values.len());
-        for v in raw_values {
+        let mut values = Vec::with_capacity(r.values.len());
+        for v in r.values {
             values.push(filter_value(&field, op, &v)?);
         }
         out.push(FilterCondition {
             field,
             op,
             values,
-            join,
+            join: r.join,
         });
     }
     Ok(out)
-}
-
-fn is_attr_key(k: &str) -> bool {
-    !k.is_empty() && k.len() <= 100 && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Converts one filter value to the column's type (a status name to its

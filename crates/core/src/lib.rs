@@ -6,10 +6,12 @@
 pub mod auth;
 pub mod channels;
 pub mod contacts;
+pub mod contacts_more;
 pub mod conversations;
 pub mod custom_attributes;
 pub mod error;
 pub mod files;
+pub mod filter;
 pub mod inboxes;
 pub mod ingest;
 pub mod invitations;

@@ -32,6 +32,8 @@ pub enum EventKind {
     SessionsRevoked,
     /// Agents' availability changed: the account's agents get the presence map.
     PresenceUpdate,
+    /// Two contacts became one (the base contact's push data).
+    ContactMerged,
 }
 
 impl EventKind {
@@ -56,6 +58,7 @@ impl EventKind {
         EventKind::AccountCacheInvalidated,
         EventKind::SessionsRevoked,
         EventKind::PresenceUpdate,
+        EventKind::ContactMerged,
     ];
 
     /// The ActionCable event name (`message.created`).
@@ -81,6 +84,7 @@ impl EventKind {
             EventKind::AccountCacheInvalidated => "account.cache_invalidated",
             EventKind::SessionsRevoked => "sessions.revoked",
             EventKind::PresenceUpdate => "presence.update",
+            EventKind::ContactMerged => "contact.merged",
         }
     }
 

@@ -78,6 +78,7 @@ fn audience(kind: EventKind) -> Audience {
         EventKind::ContactCreated
         | EventKind::ContactUpdated
         | EventKind::ContactDeleted
+        | EventKind::ContactMerged
         | EventKind::InboxCreated
         | EventKind::InboxUpdated => Audience::AccountAgents,
         EventKind::AssigneeChanged

@@ -157,6 +157,13 @@ fn like_pattern(s: &str) -> String {
     p
 }
 
+/// `s%` with LIKE's wildcards in `s` escaped.
+fn like_prefix(s: &str) -> String {
+    let mut p = like_pattern(s);
+    p.remove(0);
+    p
+}
+
 #[async_trait]
 impl Tx for SqlTx {
     async fn commit(self: Box<Self>) -> StoreResult<()> {
@@ -2857,6 +2864,269 @@ impl Tx for SqlTx {
             .map_err(map_err)?;
         Ok(r.rows_affected() == 1)
     }
+    // ---- contacts: filter, active, contactable inboxes, merge ----
+
+    async fn filter_contacts(&mut self, q: &ContactFilterQuery) -> StoreResult<(Vec<Contact>, i64)> {
+        let mut count_qb = QueryBuilder::<DB>::new("SELECT COUNT(*) FROM (SELECT 1");
+        contact_filter_where(&mut count_qb, q);
+        count_qb.push(" LIMIT ");
+        count_qb.push_bind(q.count_cap);
+        count_qb.push(") t");
+        let count: i64 = count_qb
+            .build_query_scalar()
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", contact_cols!()));
+        contact_filter_where(&mut qb, q);
+        qb.push(" ORDER BY (c.last_activity_at IS NULL), c.last_activity_at DESC, c.id DESC LIMIT ");
+        qb.push_bind(q.limit);
+        qb.push(" OFFSET ");
+        qb.push_bind(q.offset);
+        let rows = qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)?;
+        Ok((rows, count))
+    }
+
+    async fn contacts_among(
+        &mut self,
+        account_id: i64,
+        ids: &[i64],
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<Contact>, i64)> {
+        if ids.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let mut count_qb = QueryBuilder::<DB>::new("SELECT COUNT(*) FROM contacts WHERE account_id = ");
+        count_qb.push_bind(account_id);
+        count_qb.push(" AND id IN ");
+        push_ids(&mut count_qb, ids);
+        let count: i64 = count_qb
+            .build_query_scalar()
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        let mut qb = QueryBuilder::<DB>::new(concat!(
+            "SELECT ",
+            contact_cols!(),
+            " FROM contacts WHERE account_id = "
+        ));
+        qb.push_bind(account_id);
+        qb.push(" AND id IN ");
+        push_ids(&mut qb, ids);
+        qb.push(" ORDER BY id LIMIT ");
+        qb.push_bind(limit);
+        qb.push(" OFFSET ");
+        qb.push_bind(offset);
+        let rows = qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)?;
+        Ok((rows, count))
+    }
+
+    async fn contact_inboxes_in_use(&mut self, ids: &[i64]) -> StoreResult<Vec<i64>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb =
+            QueryBuilder::<DB>::new("SELECT DISTINCT contact_inbox_id FROM conversations WHERE contact_inbox_id IN ");
+        push_ids(&mut qb, ids);
+        qb.build_query_scalar().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn lock_contacts(&mut self, account_id: i64, ids: &[i64]) -> StoreResult<Vec<Contact>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(concat!(
+            "SELECT ",
+            contact_cols!(),
+            " FROM contacts WHERE account_id = "
+        ));
+        qb.push_bind(account_id);
+        qb.push(" AND id IN ");
+        push_ids(&mut qb, ids);
+        qb.push(concat!(" ORDER BY id", for_update!()));
+        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+    }
+
+    async fn move_contact_rows(&mut self, account_id: i64, from: i64, to: i64) -> StoreResult<()> {
+        // The conversations first: the messages and ratings below are found
+        // through them (indexed by conversation), never by an account scan.
+        let statements = [
+            "UPDATE conversations SET contact_id = $3 WHERE account_id = $1 AND contact_id = $2",
+            "UPDATE contact_inboxes SET contact_id = $3 WHERE account_id = $1 AND contact_id = $2",
+            "UPDATE contact_notes SET contact_id = $3 WHERE account_id = $1 AND contact_id = $2",
+            "INSERT INTO contact_labels (contact_id, account_id, label) \
+             SELECT CAST($3 AS BIGINT), account_id, label FROM contact_labels WHERE account_id = $1 AND contact_id = $2 \
+             ON CONFLICT DO NOTHING",
+            "UPDATE messages SET sender_id = $3 WHERE sender_type = 'Contact' AND sender_id = $2 \
+             AND conversation_id IN (SELECT id FROM conversations WHERE account_id = $1 AND contact_id = $3)",
+            "UPDATE csat_survey_responses SET contact_id = $3 WHERE contact_id = $2 \
+             AND conversation_id IN (SELECT id FROM conversations WHERE account_id = $1 AND contact_id = $3)",
+        ];
+        for sql in statements {
+            sqlx::query(sql)
+                .bind(account_id)
+                .bind(from)
+                .bind(to)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+        }
+        Ok(())
+    }
+}
+
+/// `FROM contacts c WHERE ...` of a contact filter: the account, then the
+/// conditions joined as given (AND binding tighter than OR, as in SQL).
+fn contact_filter_where(qb: &mut QueryBuilder<DB>, q: &ContactFilterQuery) {
+    qb.push(" FROM contacts c WHERE c.account_id = ");
+    qb.push_bind(q.account_id);
+    if q.conditions.is_empty() {
+        return;
+    }
+    qb.push(" AND (");
+    for (i, cond) in q.conditions.iter().enumerate() {
+        if i > 0 {
+            qb.push(match q.conditions[i - 1].join {
+                Join::And => " AND ",
+                Join::Or => " OR ",
+            });
+        }
+        push_contact_condition(qb, cond);
+    }
+    qb.push(")");
+}
+
+/// One contact filter condition. Columns and operators come from closed
+/// enums; keys and values are always bound.
+fn push_contact_condition(qb: &mut QueryBuilder<DB>, c: &ContactFilterCondition) {
+    let text = |v: &FilterValue| match v {
+        FilterValue::Text(t) => t.clone(),
+        FilterValue::Int(i) => i.to_string(),
+    };
+    let int = |v: &FilterValue| match v {
+        FilterValue::Int(i) => *i,
+        FilterValue::Text(t) => t.parse().unwrap_or(0),
+    };
+    qb.push("(");
+    match &c.field {
+        ContactFilterField::Labels => {
+            let negate = matches!(c.op, FilterOp::NotEqualTo | FilterOp::IsNotPresent);
+            qb.push(if negate { "NOT EXISTS" } else { "EXISTS" });
+            qb.push(" (SELECT 1 FROM contact_labels l WHERE l.contact_id = c.id");
+            if matches!(c.op, FilterOp::EqualTo | FilterOp::NotEqualTo) {
+                qb.push(" AND l.label IN (");
+                let mut sep = qb.separated(", ");
+                for v in &c.values {
+                    sep.push_bind(text(v));
+                }
+                qb.push(")");
+            }
+            qb.push(")");
+        }
+        ContactFilterField::Blocked => {
+            let want = c.values.first().map(int).unwrap_or(0) != 0;
+            qb.push(if c.op == FilterOp::NotEqualTo {
+                "c.blocked <> "
+            } else {
+                "c.blocked = "
+            });
+            qb.push_bind(want);
+        }
+        ContactFilterField::CreatedAt | ContactFilterField::LastActivityAt => {
+            let col = if c.field == ContactFilterField::CreatedAt {
+                "c.created_at"
+            } else {
+                "c.last_activity_at"
+            };
+            match c.values.first() {
+                Some(v) => {
+                    qb.push(col);
+                    qb.push(if c.op == FilterOp::IsGreaterThan { " > " } else { " < " });
+                    qb.push_bind(int(v));
+                }
+                None => {
+                    qb.push("1 = 0");
+                }
+            }
+        }
+        field => {
+            let (col, key): (&str, Option<String>) = match field {
+                ContactFilterField::Name => ("c.name", None),
+                ContactFilterField::Email => ("c.email", None),
+                ContactFilterField::PhoneNumber => ("c.phone_number", None),
+                ContactFilterField::Identifier => ("c.identifier", None),
+                ContactFilterField::Additional(k) => ("c.additional_attributes", Some(k.to_string())),
+                ContactFilterField::Custom(k) => ("c.custom_attributes", Some(k.clone())),
+                _ => ("c.name", None),
+            };
+            let push_col = |qb: &mut QueryBuilder<DB>| {
+                qb.push("LOWER(");
+                qb.push(col);
+                if let Some(k) = &key {
+                    qb.push("->>");
+                    qb.push_bind(k.clone());
+                }
+                qb.push(")");
+            };
+            match c.op {
+                FilterOp::EqualTo | FilterOp::NotEqualTo => {
+                    push_col(qb);
+                    qb.push(if c.op == FilterOp::EqualTo {
+                        " IN ("
+                    } else {
+                        " NOT IN ("
+                    });
+                    let mut sep = qb.separated(", ");
+                    for v in &c.values {
+                        sep.push_bind(text(v));
+                    }
+                    qb.push(")");
+                    if c.op == FilterOp::NotEqualTo {
+                        qb.push(" OR ");
+                        push_col(qb);
+                        qb.push(" IS NULL");
+                    }
+                }
+                FilterOp::Contains | FilterOp::DoesNotContain | FilterOp::StartsWith => {
+                    let t = c.values.first().map(text).unwrap_or_default();
+                    push_col(qb);
+                    if c.op == FilterOp::DoesNotContain {
+                        qb.push(" NOT LIKE ");
+                    } else {
+                        qb.push(" LIKE ");
+                    }
+                    qb.push_bind(if c.op == FilterOp::StartsWith {
+                        like_prefix(&t)
+                    } else {
+                        like_pattern(&t)
+                    });
+                    qb.push(" ESCAPE '\\'");
+                    if c.op == FilterOp::DoesNotContain {
+                        qb.push(" OR ");
+                        push_col(qb);
+                        qb.push(" IS NULL");
+                    }
+                }
+                FilterOp::IsPresent => {
+                    push_col(qb);
+                    qb.push(" IS NOT NULL AND ");
+                    push_col(qb);
+                    qb.push(" <> ''");
+                }
+                FilterOp::IsNotPresent => {
+                    push_col(qb);
+                    qb.push(" IS NULL OR ");
+                    push_col(qb);
+                    qb.push(" = ''");
+                }
+                FilterOp::IsGreaterThan | FilterOp::IsLessThan | FilterOp::DaysBefore => {
+                    qb.push("1 = 0");
+                }
+            }
+        }
+    }
+    qb.push(")");
 }
 
 /// The WHERE clause of a conversation list. `with_assignee` is false for the
@@ -3072,6 +3342,18 @@ fn push_condition(qb: &mut QueryBuilder<DB>, c: &FilterCondition, account_id: i6
                 ") NOT LIKE "
             });
             qb.push_bind(like_pattern(&text.to_lowercase()));
+            qb.push(" ESCAPE '\\'");
+        }
+        FilterOp::StartsWith => {
+            let text = match c.values.first() {
+                Some(FilterValue::Text(t)) => t.clone(),
+                Some(FilterValue::Int(i)) => i.to_string(),
+                None => String::new(),
+            };
+            qb.push("LOWER(");
+            push_col(qb);
+            qb.push(") LIKE ");
+            qb.push_bind(like_prefix(&text.to_lowercase()));
             qb.push(" ESCAPE '\\'");
         }
         FilterOp::IsPresent => {

@@ -424,4 +424,24 @@ pub trait Tx: Send {
     /// Saves every field but the id and account; a taken key is a `Conflict`.
     async fn update_attribute_definition(&mut self, d: &AttributeDefinition) -> StoreResult<()>;
     async fn delete_attribute_definition(&mut self, account_id: i64, id: i64) -> StoreResult<bool>;
+    // ---- contacts: filter, active, contactable inboxes, merge ----
+    /// A page of the account's contacts matching the conditions (most
+    /// recently active first) and how many match, counted up to `count_cap`.
+    async fn filter_contacts(&mut self, q: &ContactFilterQuery) -> StoreResult<(Vec<Contact>, i64)>;
+    /// Of `ids`, the account's contacts: a page in id order, and how many there are.
+    async fn contacts_among(
+        &mut self,
+        account_id: i64,
+        ids: &[i64],
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<Contact>, i64)>;
+    /// Which of these contact inboxes have at least one conversation.
+    async fn contact_inboxes_in_use(&mut self, ids: &[i64]) -> StoreResult<Vec<i64>>;
+    /// The account's contacts `ids`, locked for the transaction, in id order.
+    async fn lock_contacts(&mut self, account_id: i64, ids: &[i64]) -> StoreResult<Vec<Contact>>;
+    /// Moves what belongs to contact `from` to contact `to`: conversations,
+    /// contact inboxes, notes, the messages it sent and its ratings; labels
+    /// are added to `to`'s. `from` itself is left for the caller to delete.
+    async fn move_contact_rows(&mut self, account_id: i64, from: i64, to: i64) -> StoreResult<()>;
 }

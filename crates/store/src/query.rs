@@ -146,6 +146,8 @@ pub enum FilterOp {
     IsLessThan,
     /// Older than N days (value is the cut-off instant in micros).
     DaysBefore,
+    /// A text prefix (contact filters: phone numbers).
+    StartsWith,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -184,4 +186,44 @@ pub struct JobStats {
     pub queued: i64,
     pub running: i64,
     pub dead: i64,
+}
+
+// ---- contact filters ----
+
+/// A contact attribute a contact filter may test (an allowlist: nothing else).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactFilterField {
+    Name,
+    Email,
+    PhoneNumber,
+    Identifier,
+    /// A key of `additional_attributes` (from a fixed list).
+    Additional(&'static str),
+    CreatedAt,
+    LastActivityAt,
+    Blocked,
+    Labels,
+    /// A key of `custom_attributes`.
+    Custom(String),
+}
+
+/// One condition of a contact filter. Text values arrive lower-cased and
+/// are compared case-insensitively; `Blocked` takes `Int(0 | 1)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactFilterCondition {
+    pub field: ContactFilterField,
+    pub op: FilterOp,
+    pub values: Vec<FilterValue>,
+    /// How this condition joins the next one.
+    pub join: Join,
+}
+
+#[derive(Debug, Clone)]
+pub struct ContactFilterQuery {
+    pub account_id: i64,
+    pub conditions: Vec<ContactFilterCondition>,
+    pub limit: i64,
+    pub offset: i64,
+    /// Matches are counted up to this many (the count stays bounded).
+    pub count_cap: i64,
 }
