@@ -291,6 +291,19 @@ impl Core {
     /// blanks are filled from the mergee, and the mergee is deleted.
     /// Administrators only: a merge deletes a contact.
     pub async fn merge_contacts(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
+        // A merge touches many rows of two contacts; on PostgreSQL it can
+        // lose a deadlock to a message arriving for one of them, and is
+        // then rolled back whole: run it again (a few times at most).
+        let mut attempt = 0;
+        loop {
+            match self.merge_contacts_once(ctx, body).await {
+                Err(CoreError::Contended(_)) if attempt < 3 => attempt += 1,
+                r => return r,
+            }
+        }
+    }
+
+    async fn merge_contacts_once(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
         ctx.require_admin()?;
         let p = Params::new(body);
         let id = |key: &str| -> CoreResult<i64> {

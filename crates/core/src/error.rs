@@ -24,6 +24,10 @@ pub enum CoreError {
     /// nothing was saved.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The transaction lost a race (deadlock, serialization failure) and
+    /// was rolled back (503 with Retry-After): nothing was saved.
+    #[error("contended: {0}")]
+    Contended(String),
 }
 
 impl CoreError {
@@ -36,7 +40,10 @@ impl CoreError {
     /// Whether this is an outage of the database (full or unreachable)
     /// rather than something about the request.
     pub fn is_outage(&self) -> bool {
-        matches!(self, CoreError::StorageFull(_) | CoreError::Unavailable(_))
+        matches!(
+            self,
+            CoreError::StorageFull(_) | CoreError::Unavailable(_) | CoreError::Contended(_)
+        )
     }
     pub fn forbidden() -> Self {
         CoreError::Forbidden("You are not authorized to do this action".into())
@@ -54,6 +61,7 @@ impl From<StoreError> for CoreError {
             StoreError::Database(d) => CoreError::Internal(d),
             StoreError::Full(d) => CoreError::StorageFull(d),
             StoreError::Unavailable(d) => CoreError::Unavailable(d),
+            StoreError::Contended(d) => CoreError::Contended(d),
         }
     }
 }

@@ -619,6 +619,7 @@ fn clone_error(e: &CoreError) -> CoreError {
         CoreError::Internal(m) => CoreError::Internal(m.clone()),
         CoreError::StorageFull(m) => CoreError::StorageFull(m.clone()),
         CoreError::Unavailable(m) => CoreError::Unavailable(m.clone()),
+        CoreError::Contended(m) => CoreError::Contended(m.clone()),
     }
 }
 

@@ -61,6 +61,13 @@ impl IntoResponse for ApiError {
                     "The server's storage is full; nothing was saved. Retry later.",
                 );
             }
+            ApiError::Core(CoreError::Contended(m)) => {
+                tracing::info!(error = %m, "transaction contended");
+                return unavailable(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Another change got in the way; nothing was saved. Retry.",
+                );
+            }
             ApiError::Core(CoreError::Unavailable(m)) => {
                 tracing::warn!(error = %m, "database unavailable");
                 return unavailable(

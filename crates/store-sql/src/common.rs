@@ -120,6 +120,10 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
                 .map(str::to_string)
                 .unwrap_or_else(|| d.message().to_string()),
         ),
+        // Deadlock detected, serialization failure.
+        sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40P01" | "40001")) => {
+            StoreError::Contended(d.message().to_string())
+        }
         _ => crate::outage(&e).unwrap_or_else(|| StoreError::Database(e.to_string())),
     }
 }

@@ -699,3 +699,48 @@ async fn sqlite_writes_after_disk_full_really_commit() {
     other.close().await;
     store.close().await;
 }
+
+/// Two transactions locking the same rows in opposite orders: PostgreSQL
+/// rolls one back, and the store says it was contended (callers may run it
+/// again; the HTTP layer answers 503 with Retry-After), not a database error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_deadlocks_are_contended() {
+    let Some(f) = postgres().await else { return };
+    let store = f.store;
+    let (_, _, a, _) = seed(&store).await;
+    let b = {
+        let mut tx = store.write().await.unwrap();
+        let b = tx
+            .insert_contact(&Contact {
+                id: 0,
+                email: Some("d@x.io".into()),
+                ..a.clone()
+            })
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        b
+    };
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let run = |first: Contact, second: Contact| {
+        let store = store.clone();
+        let barrier = barrier.clone();
+        async move {
+            let mut tx = store.write().await.unwrap();
+            tx.update_contact(&first).await?;
+            barrier.wait().await;
+            tx.update_contact(&second).await?;
+            tx.commit().await
+        }
+    };
+    let (r1, r2) = tokio::join!(
+        tokio::spawn(run(a.clone(), b.clone())),
+        tokio::spawn(run(b.clone(), a.clone()))
+    );
+    let results = [r1.unwrap(), r2.unwrap()];
+    assert!(
+        results.iter().any(|r| matches!(r, Err(StoreError::Contended(_)))),
+        "one side is told it was contended: {results:?}"
+    );
+    assert!(results.iter().any(|r| r.is_ok()), "the other commits: {results:?}");
+}

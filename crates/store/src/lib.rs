@@ -32,6 +32,11 @@ pub enum StoreError {
     /// nothing of the transaction was kept, and a retry later may succeed.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The transaction lost a race with another (PostgreSQL's deadlock or
+    /// serialization failure) and was rolled back: running it again
+    /// usually succeeds.
+    #[error("transaction contended: {0}")]
+    Contended(String),
 }
 
 impl StoreError {
