@@ -174,6 +174,7 @@ fn account_routes() -> AccountRoutes {
             post(webhook_redeliver),
         )
         .merge(crate::accounts::account_routes())
+        .merge(crate::contacts_csv::account_routes())
 }
 
 pub fn routes() -> Router<Arc<AppState>> {

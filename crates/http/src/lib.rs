@@ -7,6 +7,7 @@ pub mod api;
 pub mod cable;
 pub mod channels;
 pub mod client_ip;
+pub mod contacts_csv;
 pub mod error;
 pub mod extract;
 pub mod metrics;

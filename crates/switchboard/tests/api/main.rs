@@ -10,6 +10,7 @@ mod cable;
 mod cable_client;
 mod compat;
 mod contacts;
+mod contacts_csv;
 mod conversations;
 mod dashboard;
 mod email;
