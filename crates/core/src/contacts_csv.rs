@@ -37,6 +37,9 @@ pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_IMPORT_ROWS: usize = 50_000;
 /// The most columns a file may have.
 pub const MAX_IMPORT_COLUMNS: usize = 50;
+/// Imports of one account that may wait or run at once (each keeps its
+/// file in the database until it ends).
+pub const MAX_UNFINISHED_IMPORTS: usize = 5;
 /// Rows written per transaction.
 pub const IMPORT_BATCH_ROWS: usize = 500;
 /// Failed rows kept with their reasons (all are counted).
@@ -382,6 +385,19 @@ impl Core {
         let file = check_file(bytes)?;
         let file_name: String = validate::one_line(file_name).chars().take(MAX_KEY_LEN).collect();
         let mut w = Work::begin(self).await?;
+        let unfinished = w
+            .tx()
+            .list_data_imports(ctx.account_id(), IMPORTS_LISTED)
+            .await?
+            .iter()
+            .filter(|d| d.status < STATUS_COMPLETED)
+            .count();
+        if unfinished >= MAX_UNFINISHED_IMPORTS {
+            return Err(CoreError::invalid(
+                "import_file",
+                format!("{MAX_UNFINISHED_IMPORTS} imports are still waiting or running; try again when one has ended"),
+            ));
+        }
         let now = w.now;
         let d = w
             .tx()
@@ -678,7 +694,8 @@ fn import_job(account_id: i64, id: i64, now: i64) -> NewJob {
         max_attempts: 10,
         deadline_at: None,
         unique_key: Some(format!("data_import:{id}")),
-        queue_key: None,
+        // One account's imports take turns.
+        queue_key: Some(format!("data_import:{account_id}")),
     }
 }
 
@@ -887,7 +904,8 @@ impl Core {
             run_at: w.now,
             max_attempts: 8,
             deadline_at: Some(w.now + 24 * 3600 * 1_000_000),
-            unique_key: None,
+            // One export at a time waits for each administrator.
+            unique_key: Some(format!("contacts_export:{}:{}", ctx.account_id(), ctx.user.id)),
             queue_key: None,
         })
         .await?;

@@ -367,6 +367,33 @@ async fn an_import_survives_a_restart(app: TestApp) {
 }
 both!(an_import_survives_a_restart);
 
+/// An account's imports take turns, and only a few may wait: each keeps
+/// its file in the database until it ends.
+async fn unfinished_imports_are_bounded(app: TestApp) {
+    let csv = name_rows(20_000);
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(import(&app, &csv).await);
+    }
+    let (s, v) = upload(&app, &app.token, app.account_id, "sixth.csv", csv.clone().into_bytes()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["message"].as_str().unwrap_or("").contains("still waiting or running"),
+        "{v}"
+    );
+    // Taking turns: the last is still waiting while the first runs.
+    let last = app
+        .ok(Method::GET, &app.acc(&format!("/contacts/imports/{}", ids[4])), None)
+        .await;
+    assert_eq!(last["status"], "pending", "{last}");
+    // Once one ends, another may come.
+    finished(&app, ids[0]).await;
+    let (s, v) = upload(&app, &app.token, app.account_id, "sixth.csv", b"name\nx\n".to_vec()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    app.stop().await;
+}
+both!(unfinished_imports_are_bounded);
+
 async fn export_content(app: TestApp) {
     let people = [
         json!({ "name": "Жанна Иванова", "email": "zh@x.test", "phone_number": "+79161234567" }),
