@@ -31,6 +31,12 @@ const TEXT = {
     merge: "Merge into another contact…", mergeSearch: "Find the contact to keep", mergeNone: "No other contact matches.", mergeResults: "Matching contacts",
     mergeConfirm: "Merge {name} into {other}? {other} keeps its details, gains {name}'s conversations, labels and notes, and fills its blanks from {name}; {name} is deleted. This can't be undone.",
     mergeYes: "Merge",
+    importCsv: "Import CSV", exportCsv: "Export CSV", importHint: "Columns: name, email, phone_number, identifier, company, city; any other column becomes a custom attribute. Contacts are matched by identifier, then e-mail, then phone.",
+    importStarting: "Uploading {file}…", importPending: "Import of {file} queued…",
+    importProgress: "Importing {file}: {done} of {total} rows…",
+    importDone: "Import of {file} finished: {created} created, {updated} updated, {failed} failed.",
+    importFailed: "Import of {file} failed: {error}", importLine: "Line {line}: {reason}",
+    importMoreFailed: "…and {n} more.",
   },
   ru: {
     contacts: "Контакты", search: "Поиск контактов", searchPlaceholder: "Имя, почта, телефон или компания",
@@ -57,6 +63,12 @@ const TEXT = {
     merge: "Объединить с другим контактом…", mergeSearch: "Найдите контакт, который останется", mergeNone: "Других подходящих контактов нет.", mergeResults: "Найденные контакты",
     mergeConfirm: "Объединить «{name}» с «{other}»? «{other}» сохранит свои сведения, получит разговоры, метки и заметки «{name}» и заполнит пустые поля из «{name}»; «{name}» будет удалён. Отменить это нельзя.",
     mergeYes: "Объединить",
+    importCsv: "Импорт CSV", exportCsv: "Экспорт CSV", importHint: "Столбцы: name, email, phone_number, identifier, company, city; остальные становятся дополнительными атрибутами. Контакты сопоставляются по идентификатору, затем почте, затем телефону.",
+    importStarting: "Загрузка {file}…", importPending: "Импорт {file} в очереди…",
+    importProgress: "Импорт {file}: {done} из {total} строк…",
+    importDone: "Импорт {file} завершён: создано {created}, обновлено {updated}, с ошибками {failed}.",
+    importFailed: "Импорт {file} не удался: {error}", importLine: "Строка {line}: {reason}",
+    importMoreFailed: "…и ещё {n}.",
   },
 };
 const t = (k, vars = {}) => (TEXT[locale][k] || TEXT.en[k]).replace(/\{(\w+)\}/g, (_, v) => vars[v] ?? "");
@@ -127,6 +139,69 @@ export async function render(container, ctx, id) {
   return contactPage(container, ctx, id, live);
 }
 
+// ---- CSV import and export (administrators) ----
+
+// An "Import CSV" file picker and an "Export CSV" download, and a status
+// line that follows an import by polling it until it ends.
+function csvTools(ctx, live, onImported) {
+  const input = el("input", { type: "file", accept: ".csv,text/csv", id: "ct-import-file", class: "sr", "aria-describedby": "ct-import-hint" });
+  const pick = el("button", { type: "button", id: "ct-import", text: t("importCsv") });
+  pick.addEventListener("click", () => input.click());
+  const exportLink = el("a", { href: `${ctx.base}/contacts/export`, download: "contacts.csv", class: "button", id: "ct-export", text: t("exportCsv") });
+  const hint = el("span", { id: "ct-import-hint", class: "sr", text: t("importHint") });
+  const line = el("p", { class: "flash", id: "ct-import-status", role: "status" });
+  const failures = el("ul", { class: "ct-import-failures" });
+  const status = el("div", { class: "ct-import" }, line, failures);
+  const show = (text) => { line.textContent = text; };
+  async function follow(id, file) {
+    for (;;) {
+      if (!live()) return;
+      let d;
+      try {
+        d = await api(`${ctx.base}/contacts/imports/${id}`);
+      } catch (e) {
+        if (e instanceof Unauthorized) { ctx.signIn(); return; }
+        await new Promise((r) => setTimeout(r, 3000));
+        continue;
+      }
+      if (!live()) return;
+      if (d.status === "completed" || d.status === "failed") {
+        show(d.status === "completed"
+          ? t("importDone", { file, created: d.created_records, updated: d.updated_records, failed: d.failed_records })
+          : t("importFailed", { file, error: d.error || "" }));
+        const rows = d.failed_rows || [];
+        failures.replaceChildren(...rows.map((f) => el("li", { text: t("importLine", { line: f.line, reason: f.reason }) })));
+        if (d.failed_records > rows.length) failures.append(el("li", { text: t("importMoreFailed", { n: d.failed_records - rows.length }) }));
+        pick.disabled = false;
+        onImported();
+        return;
+      }
+      show(d.status === "pending" ? t("importPending", { file })
+        : t("importProgress", { file, done: d.processed_records.toLocaleString(locale), total: d.total_records.toLocaleString(locale) }));
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  input.addEventListener("change", async () => {
+    const file = input.files && input.files[0];
+    input.value = "";
+    if (!file) return;
+    failures.replaceChildren();
+    show(t("importStarting", { file: file.name }));
+    pick.disabled = true;
+    const form = new FormData();
+    form.append("import_file", file, file.name);
+    try {
+      const d = await api(`${ctx.base}/contacts/import`, { method: "POST", form });
+      await follow(d.id, file.name);
+    } catch (e) {
+      pick.disabled = false;
+      if (e instanceof Unauthorized) { ctx.signIn(); return; }
+      show(t("importFailed", { file: file.name, error: e.status === 413 ? "> 10 MB" : errorMessage(e) }));
+    }
+  });
+  return { buttons: el("span", { class: "ct-csv" }, pick, input, hint, exportLink), status };
+}
+
 // ---- the list ----
 
 async function listPage(container, ctx, live) {
@@ -165,10 +240,12 @@ async function listPage(container, ctx, live) {
     newButton.focus();
   });
 
+  const csv = ctx.isAdmin ? csvTools(ctx, live, () => load(true).catch(() => {})) : null;
   container.replaceChildren(el("div", { class: "page contacts-page" },
     el("div", { class: "ct-head" },
-      el("h1", { text: t("contacts") }), count, newButton),
+      el("h1", { text: t("contacts") }), count, newButton, csv && csv.buttons),
     flash,
+    csv && csv.status,
     form,
     el("div", { class: "ct-tools", role: "search" },
       el("div", { class: "ct-search" }, el("label", { for: "ct-search", class: "sr", text: t("search") }), search),

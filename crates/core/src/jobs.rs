@@ -384,6 +384,8 @@ async fn run_kind(core: &Arc<Core>, job: &Job, lease_end: i64) -> Result<(), Job
         JOB_IMAP_POLL => imap_poll(core, job).await,
         JOB_TEMPLATE_SYNC => template_sync(core, job).await,
         crate::invitations::JOB_ACCOUNT_MAIL => crate::invitations::account_mail(core, job).await,
+        crate::contacts_csv::JOB_DATA_IMPORT => crate::contacts_csv::data_import(core, job).await,
+        crate::contacts_csv::JOB_CONTACTS_EXPORT => crate::contacts_csv::contacts_export(core, job).await,
         JOB_NOOP => Ok(()),
         other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
     }
@@ -512,6 +514,10 @@ async fn on_dead(core: &Arc<Core>, job: &Job, error: &str) {
         {
             tracing::error!(message = message_id, error = %e, "marking a message failed");
         }
+        return;
+    }
+    if job.kind == crate::contacts_csv::JOB_DATA_IMPORT {
+        crate::contacts_csv::import_gave_up(core, job, error).await;
         return;
     }
     if job.kind != JOB_DELIVER {

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod channels;
 pub mod contacts;
+pub mod contacts_csv;
 pub mod contacts_more;
 pub mod conversations;
 pub mod custom_attributes;

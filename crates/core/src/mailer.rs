@@ -78,6 +78,19 @@ impl Mailer {
 
     /// Sends a plain-text mail to `to` (already a checked address).
     pub async fn send(&self, to: &str, subject: &str, text: String, limit: Duration) -> Result<(), MailError> {
+        self.send_with_attachment(to, subject, text, None, limit).await
+    }
+
+    /// Sends a plain-text mail to `to`, with a CSV file `(name, bytes)`
+    /// attached when given.
+    pub async fn send_with_attachment(
+        &self,
+        to: &str,
+        subject: &str,
+        text: String,
+        csv: Option<(String, Vec<u8>)>,
+        limit: Duration,
+    ) -> Result<(), MailError> {
         let transport = match &self.transport {
             Ok(Some(t)) => t,
             Ok(None) => return Err(MailError::Permanent("No mail server is configured".into())),
@@ -90,14 +103,27 @@ impl Mailer {
         let to: Mailbox = to
             .parse()
             .map_err(|e| MailError::Permanent(format!("Not an address: {e}")))?;
-        let mail = lettre::Message::builder()
+        let builder = lettre::Message::builder()
             .from(from)
             .to(to)
             .subject(subject)
-            .header(lettre::message::header::ContentType::TEXT_PLAIN)
-            .header(AutoSubmitted)
-            .body(text)
-            .map_err(|e| MailError::Permanent(format!("Building the mail: {e}")))?;
+            .header(AutoSubmitted);
+        let mail = match csv {
+            None => builder
+                .header(lettre::message::header::ContentType::TEXT_PLAIN)
+                .body(text),
+            Some((name, bytes)) => {
+                use lettre::message::{Attachment, MultiPart, SinglePart, header::ContentType};
+                let csv_type = ContentType::parse("text/csv; charset=utf-8")
+                    .map_err(|e| MailError::Permanent(format!("Building the mail: {e}")))?;
+                builder.multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain(text))
+                        .singlepart(Attachment::new(name).body(bytes, csv_type)),
+                )
+            }
+        }
+        .map_err(|e| MailError::Permanent(format!("Building the mail: {e}")))?;
         match tokio::time::timeout(limit, transport.send(mail)).await {
             Err(_) => Err(MailError::Retry("The mail server took too long".into())),
             Ok(Ok(_)) => Ok(()),

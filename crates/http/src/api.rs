@@ -176,6 +176,7 @@ fn account_routes() -> AccountRoutes {
         .merge(crate::accounts::account_routes())
         .merge(crate::custom_attributes::account_routes())
         .merge(crate::contacts_more::account_routes())
+        .merge(crate::contacts_csv::account_routes())
 }
 
 pub fn routes() -> Router<Arc<AppState>> {

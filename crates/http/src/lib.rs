@@ -7,6 +7,7 @@ pub mod api;
 pub mod cable;
 pub mod channels;
 pub mod client_ip;
+pub mod contacts_csv;
 pub mod contacts_more;
 pub mod custom_attributes;
 pub mod error;

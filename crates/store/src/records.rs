@@ -521,6 +521,32 @@ pub struct MailCursor {
     pub last_error: Option<String>,
 }
 
+/// A contacts import from a CSV file (its file is read apart, by the job).
+/// `status`: pending=0, processing=1, completed=2, failed=3 (Chatwoot's).
+/// `failed_rows` is a JSON array of `{line, reason}`, bounded.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DataImport {
+    pub id: i64,
+    pub account_id: i64,
+    pub user_id: Option<i64>,
+    pub data_type: String,
+    pub status: i16,
+    pub file_name: String,
+    pub total_records: i64,
+    pub processed_records: i64,
+    pub created_records: i64,
+    pub updated_records: i64,
+    pub failed_records: i64,
+    pub failed_rows: String,
+    /// The first byte of the file not yet imported (past the header).
+    pub cursor_byte: i64,
+    /// The line of the file `cursor_byte` is on (1 is the header).
+    pub cursor_line: i64,
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// A custom attribute definition: what a key of a contact's or a
 /// conversation's `custom_attributes` means. `attribute_model` and
 /// `attribute_display_type` are Chatwoot's integer codes.

@@ -728,6 +728,35 @@ async fn the_email_channel_in_a_real_browser() {
     app.stop().await;
 }
 
+/// Contacts CSV on the contacts page: an administrator imports a file and
+/// follows it to its result, then downloads the export; an agent sees
+/// neither button.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_contacts_csv_in_a_real_browser() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    app.agent("Andy Agent", "andy@acme.test", "agent").await;
+    run_script(
+        "dashboard-contacts-csv.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("AGENT_EMAIL", "andy@acme.test".into()),
+            ("AGENT_PASSWORD", "agent password 1".into()),
+        ],
+        Duration::from_secs(120),
+    )
+    .await;
+    let list = app.ok(Method::GET, &app.acc("/contacts/imports"), None).await;
+    assert_eq!(list["payload"][0]["created_records"], 2, "{list}");
+    assert!(screenshots_dir().join("dashboard-contacts-import.png").exists());
+    app.stop().await;
+}
+
 /// Custom attributes: defined in Settings (a list, a date, a text with a
 /// pattern), then set on a contact in the panel beside a conversation and
 /// read back through the API; a conversation checkbox is ticked there too.

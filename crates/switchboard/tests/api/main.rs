@@ -10,6 +10,7 @@ mod cable;
 mod cable_client;
 mod compat;
 mod contacts;
+mod contacts_csv;
 mod contacts_more;
 mod conversations;
 mod custom_attributes;

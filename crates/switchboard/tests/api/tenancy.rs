@@ -10,6 +10,7 @@ use crate::helpers::{Sink, TestApp};
 /// One of everything an account holds, for the tenancy tests to aim at.
 struct Fixture {
     note: i64,
+    import: i64,
     inbox: i64,
     contact: i64,
     conv: i64,
@@ -56,8 +57,24 @@ async fn fixture(app: &TestApp, sink: &Sink) -> Fixture {
             Some(json!({ "content": "a secret note" })),
         )
         .await);
+    // A contacts import (its rows are the account's own contact).
+    let form = reqwest::multipart::Form::new().part(
+        "import_file",
+        reqwest::multipart::Part::bytes(b"name,email\nImported,imported@acme.test\n".to_vec()).file_name("c.csv"),
+    );
+    let r = app
+        .client
+        .post(format!("{}{}", app.base, app.acc("/contacts/import")))
+        .header("api_access_token", &app.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let import = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     Fixture {
         note,
+        import,
         inbox,
         contact,
         conv,
@@ -300,6 +317,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
     let sink = Sink::start().await;
     let Fixture {
         note,
+        import,
         inbox,
         contact,
         conv,
@@ -402,6 +420,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
             .replace("{message_id}", &msg.to_string())
             .replace("{delivery_id}", &delivery.to_string())
             .replace("{note_id}", &note.to_string())
+            .replace("{import_id}", &import.to_string())
     };
     let fill = |path: &str| fill_with(path, contact);
     let body = json!({
