@@ -384,6 +384,7 @@ async fn run_kind(core: &Arc<Core>, job: &Job, lease_end: i64) -> Result<(), Job
         JOB_IMAP_POLL => imap_poll(core, job).await,
         JOB_TEMPLATE_SYNC => template_sync(core, job).await,
         crate::invitations::JOB_ACCOUNT_MAIL => crate::invitations::account_mail(core, job).await,
+        crate::transcript::JOB_TRANSCRIPT => crate::transcript::run(core, job).await,
         JOB_NOOP => Ok(()),
         other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
     }

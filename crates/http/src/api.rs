@@ -174,6 +174,7 @@ fn account_routes() -> AccountRoutes {
             post(webhook_redeliver),
         )
         .merge(crate::accounts::account_routes())
+        .merge(crate::conversation_extras::account_routes())
 }
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -581,6 +582,7 @@ fn list_params(q: &QueryParams) -> ApiResult<ListParams> {
         source_id: q.get("source_id").map(str::to_string),
         updated_within: q.i64("updated_within")?,
         cursor: q.get("cursor").map(str::to_string),
+        conversation_type: q.get("conversation_type").map(str::to_string),
     })
 }
 

@@ -11,6 +11,7 @@ mod cable_client;
 mod compat;
 mod contacts;
 mod conversations;
+mod conversations_more;
 mod dashboard;
 mod email;
 #[allow(dead_code)]
