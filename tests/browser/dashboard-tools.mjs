@@ -66,6 +66,32 @@ try {
   await page.getByRole("button", { name: "Show all conversations" }).click();
   await cardA.waitFor({ timeout: 10000 });
 
+  step("save as view: the Billing folder becomes a saved view in the sidebar that filters the list");
+  await folders.getByRole("button", { name: "Billing" }).click();
+  await cardA.waitFor({ state: "detached", timeout: 10000 });
+  await page.getByRole("button", { name: "Save as view" }).click();
+  await page.getByRole("textbox", { name: "View name" }).fill("Billing desk");
+  await page.getByRole("textbox", { name: "View name" }).press("Enter");
+  const viewButton = folders.getByRole("button", { name: "Billing desk", exact: true });
+  await viewButton.waitFor({ timeout: 10000 });
+  await page.locator(".filter-chip", { hasText: "View: Billing desk" }).waitFor({ timeout: 5000 });
+  const saved = await until("the view saved", async () => (await agentApi("/custom_filters?filter_type=conversation")).find((f) => f.name === "Billing desk"));
+  if (!JSON.stringify(saved.query).includes('"inbox_id"')) throw new Error(`saved query ${JSON.stringify(saved.query)}`);
+  await page.getByRole("button", { name: "Show all conversations" }).click();
+  await cardA.waitFor({ timeout: 10000 });
+  const filtered = page.waitForRequest((r) => r.url().includes("/conversations/filter") && r.method() === "POST", { timeout: 10000 });
+  await viewButton.click();
+  await filtered;
+  await cardA.waitFor({ state: "detached", timeout: 10000 });
+  await cardB.waitFor({ timeout: 10000 });
+  if ((await viewButton.getAttribute("aria-pressed")) !== "true") throw new Error("the view is not shown as chosen");
+
+  step("a saved view is deleted from the sidebar");
+  await folders.getByRole("button", { name: "Delete view Billing desk" }).click();
+  await viewButton.waitFor({ state: "detached", timeout: 10000 });
+  await cardA.waitFor({ timeout: 10000 });
+  await until("the view deleted", async () => !(await agentApi("/custom_filters")).some((f) => f.name === "Billing desk"));
+
   step("sorts: newest first puts the later conversation on top");
   await page.getByLabel("Sort").selectOption("created_at_desc");
   await page.waitForFunction((b) => document.querySelector(".list button[data-conversation]")?.dataset.conversation === b, CONV_B, { timeout: 10000 });

@@ -1,4 +1,4 @@
-// The conversation list: the sidebar (inboxes, teams, labels), tabs Mine /
+// The conversation list: the sidebar (saved views, inboxes, teams, labels), tabs Mine /
 // Unassigned / All with counts, status and sort, and the cards. Pages by
 // keyset cursor (or page number for the priority and waiting sorts) as the
 // end scrolls into view, and patches cards in place from /cable events so
@@ -31,7 +31,7 @@ export function createList(ctx, { t, open }) {
   const { base, profile } = ctx;
   const state = {
     tab: "all", status: "open", sort: localStorage.getItem("sb:sort") || "last_activity_at_desc",
-    filter: null, // { kind: "inbox" | "team" | "label", id, name }
+    filter: null, // { kind: "inbox" | "team" | "label" | "view", id, name, query? }
   };
   if (!SORTS.includes(state.sort)) state.sort = SORTS[0];
   const cards = new Map(); // display id -> { conv, button, li }
@@ -49,8 +49,28 @@ export function createList(ctx, { t, open }) {
     b.addEventListener("click", () => setFilter({ kind, id, name }));
     return b;
   }
+  // A saved view (the user's conversation custom filter): its button, and
+  // one that deletes it.
+  function viewItem(v) {
+    const b = el("button", { type: "button", class: "side-item", "aria-pressed": "false", "data-filter": `view:${v.id}` }, icon("filter"), el("span", { text: v.name }));
+    b.addEventListener("click", () => setFilter({ kind: "view", id: v.id, name: v.name, query: v.query }));
+    const x = el("button", { type: "button", class: "side-x", "aria-label": t("deleteView").replace("{name}", v.name), title: t("deleteView").replace("{name}", v.name) }, icon("close"));
+    x.addEventListener("click", async () => {
+      x.disabled = true;
+      try {
+        await api(`${base}/custom_filters/${v.id}`, { method: "DELETE" });
+      } catch {
+        x.disabled = false;
+        return;
+      }
+      if (state.filter && state.filter.kind === "view" && state.filter.id === v.id) setFilter(null);
+      loadSidebar().catch(() => {});
+    });
+    return el("div", { class: "side-row" }, b, x);
+  }
   async function loadSidebar() {
-    const [inboxes, teams, labels] = await Promise.all([
+    const [views, inboxes, teams, labels] = await Promise.all([
+      api(`${base}/custom_filters?filter_type=conversation`).then((r) => (Array.isArray(r) ? r : [])).catch(() => []),
       load(`${base}/inboxes`, (r) => (r && r.payload) || []).catch(() => []),
       load(`${base}/teams`, (r) => r || []).catch(() => []),
       load(`${base}/labels`, (r) => (r && r.payload) || []).catch(() => []),
@@ -58,6 +78,7 @@ export function createList(ctx, { t, open }) {
     const group = (title, items) => items.length
       ? el("section", { class: "side-group", "aria-label": title }, el("h3", { text: title }), ...items) : null;
     sideGroups.replaceChildren(...[
+      group(t("savedViews"), views.map(viewItem)),
       group(t("inboxes"), inboxes.map((i) => sideItem("inbox", i.id, i.name, channelIcon(i.channel_type)))),
       group(t("teams"), teams.map((x) => sideItem("team", x.id, x.name, icon("team")))),
       group(t("labels"), labels.map((l) => {
@@ -75,11 +96,20 @@ export function createList(ctx, { t, open }) {
     }
     filterChip.hidden = !state.filter;
     if (state.filter) filterText.textContent = `${t(state.filter.kind)}: ${state.filter.name}`;
+    const inView = Boolean(state.filter && state.filter.kind === "view");
+    saveView.hidden = inView || !viewQuery();
+    for (const node of [statusSelect, ...tabs]) node.disabled = inView;
+    if (inView) closeViewForm();
   }
   function setFilter(f) {
     state.filter = f;
     paintSidebar();
-    reload();
+    // A saved view whose conditions the server no longer takes says so.
+    reload().catch((e) => {
+      list.replaceChildren();
+      failed.textContent = (e && e.body && e.body.message) || t("failed");
+      failed.hidden = false;
+    });
   }
 
   // ---- tabs, status, sort ----
@@ -111,6 +141,52 @@ export function createList(ctx, { t, open }) {
   clearFilter.addEventListener("click", () => setFilter(null));
   const filterChip = el("p", { class: "filter-chip", hidden: "" }, icon("filter"), filterText, clearFilter);
 
+  // ---- save as view ----
+  // What the list shows now (status, tab, folder) as Chatwoot's filter
+  // payload; null when it is every conversation (nothing to save).
+  function viewQuery() {
+    const conds = [];
+    if (state.status !== "all") conds.push({ attribute_key: "status", filter_operator: "equal_to", values: [state.status] });
+    if (state.tab === "mine") conds.push({ attribute_key: "assignee_id", filter_operator: "equal_to", values: [profile.id] });
+    if (state.tab === "unassigned") conds.push({ attribute_key: "assignee_id", filter_operator: "is_not_present", values: [] });
+    const f = state.filter;
+    if (f && f.kind === "inbox") conds.push({ attribute_key: "inbox_id", filter_operator: "equal_to", values: [f.id] });
+    if (f && f.kind === "team") conds.push({ attribute_key: "team_id", filter_operator: "equal_to", values: [f.id] });
+    if (f && f.kind === "label") conds.push({ attribute_key: "labels", filter_operator: "equal_to", values: [f.id] });
+    if (!conds.length) return null;
+    conds.forEach((c, i) => { c.query_operator = i < conds.length - 1 ? "and" : null; });
+    return { payload: conds };
+  }
+  const saveView = el("button", { type: "button", class: "link save-view", text: t("saveView") });
+  const viewName = el("input", { type: "text", maxlength: "255", required: "", "aria-label": t("viewName"), placeholder: t("viewName") });
+  const viewError = el("span", { class: "error", role: "alert" });
+  const viewForm = el("form", { class: "view-form", hidden: "" }, viewName,
+    el("button", { type: "submit", text: t("save") }),
+    el("button", { type: "button", text: t("cancel"), onclick: () => closeViewForm() }), viewError);
+  function closeViewForm() {
+    viewForm.hidden = true;
+    viewError.textContent = "";
+  }
+  saveView.addEventListener("click", () => {
+    viewForm.hidden = false;
+    viewName.value = "";
+    viewName.focus();
+  });
+  viewForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const name = viewName.value.trim();
+    const query = viewQuery();
+    if (!name || !query) return;
+    try {
+      const v = await api(`${base}/custom_filters`, { method: "POST", json: { custom_filter: { name, filter_type: "conversation", query } } });
+      closeViewForm();
+      await loadSidebar().catch(() => {});
+      setFilter({ kind: "view", id: v.id, name: v.name, query: v.query });
+    } catch (err) {
+      viewError.textContent = (err.body && err.body.message) || t("notSaved");
+    }
+  });
+
   const list = el("ol", { class: "list", "aria-label": t("conversations") });
   const empty = el("p", { class: "empty" });
   const failed = el("p", { class: "empty", role: "alert", hidden: "" });
@@ -119,8 +195,8 @@ export function createList(ctx, { t, open }) {
     el("div", { class: "tabs", role: "tablist", "aria-label": t("conversations") }, ...tabs),
     el("div", { class: "filters" },
       el("label", { class: "sr", for: "status-filter", text: t("statusFilter") }), statusSelect,
-      el("label", { class: "sr", for: "sort-order", text: t("sortLabel") }), sortSelect),
-    filterChip, failed, list);
+      el("label", { class: "sr", for: "sort-order", text: t("sortLabel") }), sortSelect, saveView),
+    viewForm, filterChip, failed, list);
 
   // ---- data ----
   function params() {
@@ -131,6 +207,20 @@ export function createList(ctx, { t, open }) {
     return p;
   }
   const signature = () => JSON.stringify([state.tab, state.status, state.sort, state.filter && state.filter.kind, state.filter && state.filter.id]);
+  const inView = () => Boolean(state.filter && state.filter.kind === "view");
+  // One page: a saved view through POST /conversations/filter (page
+  // numbers), anything else through GET /conversations.
+  async function fetchPage(at) {
+    if (inView()) {
+      const r = await api(`${base}/conversations/filter?page=${(at && at.page) || 1}`, { method: "POST", json: state.filter.query });
+      return { meta: (r && r.meta) || {}, payload: (r && r.payload) || [] };
+    }
+    const p = params();
+    if (at && at.cursor) p.set("cursor", at.cursor);
+    if (at && at.page) p.set("page", String(at.page));
+    const r = await api(`${base}/conversations?${p}`);
+    return { meta: r.data.meta, payload: (r.data && r.data.payload) || [] };
+  }
   let next = null, loadingMore = false, generation = 0;
 
   function takeMeta(meta) {
@@ -138,18 +228,19 @@ export function createList(ctx, { t, open }) {
     paintTabs();
   }
   function nextFrom(meta, payload, page) {
-    if (CURSOR_SORTS.has(state.sort)) return meta.next_cursor ? { cursor: meta.next_cursor } : null;
+    if (!inView() && CURSOR_SORTS.has(state.sort)) return meta.next_cursor ? { cursor: meta.next_cursor } : null;
     return payload.length >= PAGE ? { page: page + 1 } : null;
   }
 
   async function reload() {
+    saveView.hidden = inView() || !viewQuery();
     const wanted = signature();
     const gen = ++generation;
-    const r = await api(`${base}/conversations?${params()}`);
+    const r = await fetchPage(null);
     if (gen !== generation || wanted !== signature()) return;
-    const convs = (r && r.data && r.data.payload) || [];
-    takeMeta(r.data.meta);
-    next = nextFrom(r.data.meta, convs, 1);
+    const convs = r.payload;
+    takeMeta(r.meta);
+    next = nextFrom(r.meta, convs, 1);
     failed.hidden = true;
     list.replaceChildren();
     for (const c of convs) list.append(card(c).li);
@@ -164,15 +255,12 @@ export function createList(ctx, { t, open }) {
     loadingMore = true;
     const wanted = signature();
     const gen = generation;
-    const p = params();
-    if (next.cursor) p.set("cursor", next.cursor);
-    if (next.page) p.set("page", String(next.page));
     try {
-      const r = await api(`${base}/conversations?${p}`);
+      const r = await fetchPage(next);
       if (gen !== generation || wanted !== signature()) return;
-      const convs = (r && r.data && r.data.payload) || [];
-      takeMeta(r.data.meta);
-      next = nextFrom(r.data.meta, convs, next.page || 1);
+      const convs = r.payload;
+      takeMeta(r.meta);
+      next = nextFrom(r.meta, convs, next.page || 1);
       for (const c of convs) {
         const entry = cards.get(c.id);
         if (!entry || !entry.li.isConnected) sentinel.before(card(c).li);
@@ -287,6 +375,8 @@ export function createList(ctx, { t, open }) {
   }
   let countsTimer = null;
   function refreshCounts() {
+    // A saved view's counts come with its pages.
+    if (inView()) { reloadSoon(); return; }
     clearTimeout(countsTimer);
     countsTimer = setTimeout(async () => {
       const r = await api(`${base}/conversations/meta?${params()}`).catch(() => null);
@@ -301,6 +391,12 @@ export function createList(ctx, { t, open }) {
   // A conversation changed (or arrived): patch its card, drop it if it no
   // longer belongs here, add it at the top if it now does.
   function upsert(conv, moved) {
+    // Whether a card belongs to a saved view is the server's to say.
+    if (inView()) {
+      if (cards.get(conv.id)) card(conv);
+      reloadSoon();
+      return;
+    }
     const entry = cards.get(conv.id);
     const shown = entry && entry.li.isConnected;
     if (!matches(conv)) {

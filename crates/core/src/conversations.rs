@@ -54,6 +54,8 @@ pub struct ListParams {
     pub updated_within: Option<i64>,
     /// Keyset cursor from a previous page's `meta.next_cursor`.
     pub cursor: Option<String>,
+    /// `participating`: only conversations the caller takes part in.
+    pub conversation_type: Option<String>,
 }
 
 fn parse_statuses(s: Option<&str>) -> CoreResult<Option<Vec<i16>>> {
@@ -134,6 +136,16 @@ impl Core {
             .collect();
         q.q = lp.q.clone().filter(|s| !s.is_empty());
         q.source_id = lp.source_id.clone();
+        q.participant = match lp.conversation_type.as_deref().unwrap_or("") {
+            "" => None,
+            "participating" => Some(ctx.user.id),
+            _ => {
+                return Err(CoreError::invalid(
+                    "conversation_type",
+                    "conversation_type must be participating (mention and unattended are not served)",
+                ));
+            }
+        };
         let (sort, desc) = parse_sort(lp.sort_by.as_deref())?;
         q.sort = sort;
         q.descending = desc;
@@ -380,6 +392,11 @@ impl Core {
                 )
             })
             .await?;
+        if let Some(uid) = conv.assignee_id {
+            w.tx()
+                .add_conversation_participants(conv.account_id, conv.id, &[uid], now)
+                .await?;
+        }
         self.conversation_created(&mut w, &conv, &Actor::user(&ctx.user))
             .await?;
         if status == ConversationStatus::Snoozed {
@@ -498,6 +515,13 @@ impl Core {
         let status_changed = before.status != after.status;
         let assignee_changed = before.assignee_id != after.assignee_id;
         let team_changed = before.team_id != after.team_id;
+        // The assignee takes part in the conversation (as in Chatwoot).
+        if let (true, Some(uid)) = (assignee_changed, after.assignee_id) {
+            let now = w.now;
+            w.tx()
+                .add_conversation_participants(after.account_id, after.id, &[uid], now)
+                .await?;
+        }
         if activity {
             let mut lines = Vec::new();
             if before.muted != after.muted {

@@ -386,6 +386,7 @@ async fn run_kind(core: &Arc<Core>, job: &Job, lease_end: i64) -> Result<(), Job
         crate::invitations::JOB_ACCOUNT_MAIL => crate::invitations::account_mail(core, job).await,
         crate::contacts_csv::JOB_DATA_IMPORT => crate::contacts_csv::data_import(core, job).await,
         crate::contacts_csv::JOB_CONTACTS_EXPORT => crate::contacts_csv::contacts_export(core, job).await,
+        crate::transcript::JOB_TRANSCRIPT => crate::transcript::run(core, job).await,
         JOB_NOOP => Ok(()),
         other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
     }

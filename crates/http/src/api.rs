@@ -177,6 +177,7 @@ fn account_routes() -> AccountRoutes {
         .merge(crate::custom_attributes::account_routes())
         .merge(crate::contacts_more::account_routes())
         .merge(crate::contacts_csv::account_routes())
+        .merge(crate::conversation_extras::account_routes())
 }
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -584,6 +585,7 @@ fn list_params(q: &QueryParams) -> ApiResult<ListParams> {
         source_id: q.get("source_id").map(str::to_string),
         updated_within: q.i64("updated_within")?,
         cursor: q.get("cursor").map(str::to_string),
+        conversation_type: q.get("conversation_type").map(str::to_string),
     })
 }
 

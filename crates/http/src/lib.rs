@@ -9,6 +9,7 @@ pub mod channels;
 pub mod client_ip;
 pub mod contacts_csv;
 pub mod contacts_more;
+pub mod conversation_extras;
 pub mod custom_attributes;
 pub mod error;
 pub mod extract;
@@ -90,6 +91,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     pub signin: ratelimit::SignInGuard,
     pub accounts: accounts::AccountLimits,
+    /// Transcript mails per account per hour.
+    pub transcripts: ratelimit::SlidingWindow,
     pub max_body_bytes: usize,
     pub trusted_proxies: client_ip::TrustedProxies,
     pub metrics_token: Option<String>,
@@ -125,6 +128,7 @@ impl AppState {
             metrics,
             signin: ratelimit::SignInGuard::new(ratelimit::SignInLimits::default()),
             accounts: Default::default(),
+            transcripts: conversation_extras::transcript_limiter(),
             max_body_bytes: config.max_body_bytes,
             trusted_proxies: config.trusted_proxies,
             metrics_token: config.metrics_token.filter(|t| !t.is_empty()),

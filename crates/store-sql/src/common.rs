@@ -93,6 +93,12 @@ macro_rules! job_cols {
     };
 }
 pub(crate) use job_cols;
+macro_rules! custom_filter_cols {
+    () => {
+        "id, account_id, user_id, name, filter_type, query, created_at, updated_at"
+    };
+}
+
 macro_rules! data_import_cols {
     () => {
         "id, account_id, user_id, data_type, status, file_name, total_records, processed_records, created_records, updated_records, failed_records, failed_rows, cursor_byte, cursor_line, error, created_at, updated_at"
@@ -2768,6 +2774,145 @@ impl Tx for SqlTx {
         Ok(n)
     }
 
+    // ---- conversation participants and custom filters ----
+
+    async fn conversation_participants(&mut self, conversation_id: i64) -> StoreResult<Vec<i64>> {
+        let rows: Vec<(i64,)> =
+            sqlx::query_as("SELECT user_id FROM conversation_participants WHERE conversation_id = $1 ORDER BY id")
+                .bind(conversation_id)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    async fn add_conversation_participants(
+        &mut self,
+        account_id: i64,
+        conversation_id: i64,
+        user_ids: &[i64],
+        now: i64,
+    ) -> StoreResult<()> {
+        if user_ids.is_empty() {
+            return Ok(());
+        }
+        let mut qb = QueryBuilder::<DB>::new(
+            "INSERT INTO conversation_participants (account_id, conversation_id, user_id, created_at) ",
+        );
+        qb.push_values(user_ids, |mut b, uid| {
+            b.push_bind(account_id)
+                .push_bind(conversation_id)
+                .push_bind(*uid)
+                .push_bind(now);
+        });
+        qb.push(" ON CONFLICT (conversation_id, user_id) DO NOTHING");
+        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn remove_conversation_participants(&mut self, conversation_id: i64, user_ids: &[i64]) -> StoreResult<()> {
+        if user_ids.is_empty() {
+            return Ok(());
+        }
+        let mut qb = QueryBuilder::<DB>::new("DELETE FROM conversation_participants WHERE conversation_id = ");
+        qb.push_bind(conversation_id);
+        qb.push(" AND user_id IN ");
+        push_ids(&mut qb, user_ids);
+        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn list_custom_filters(
+        &mut self,
+        account_id: i64,
+        user_id: i64,
+        filter_type: i16,
+        limit: i64,
+    ) -> StoreResult<Vec<CustomFilter>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            custom_filter_cols!(),
+            " FROM custom_filters WHERE account_id = $1 AND user_id = $2 AND filter_type = $3 ORDER BY id LIMIT $4"
+        ))
+        .bind(account_id)
+        .bind(user_id)
+        .bind(filter_type)
+        .bind(limit)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn count_custom_filters(&mut self, account_id: i64, user_id: i64) -> StoreResult<i64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM custom_filters WHERE account_id = $1 AND user_id = $2")
+            .bind(account_id)
+            .bind(user_id)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(n)
+    }
+
+    async fn get_custom_filter(&mut self, account_id: i64, user_id: i64, id: i64) -> StoreResult<Option<CustomFilter>> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            custom_filter_cols!(),
+            " FROM custom_filters WHERE account_id = $1 AND user_id = $2 AND id = $3"
+        ))
+        .bind(account_id)
+        .bind(user_id)
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn insert_custom_filter(&mut self, f: &CustomFilter) -> StoreResult<CustomFilter> {
+        sqlx::query_as(concat!(
+            "INSERT INTO custom_filters (account_id, user_id, name, filter_type, query, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ",
+            custom_filter_cols!()
+        ))
+        .bind(f.account_id)
+        .bind(f.user_id)
+        .bind(&f.name)
+        .bind(f.filter_type)
+        .bind(Json(&f.query))
+        .bind(f.created_at)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn update_custom_filter(&mut self, f: &CustomFilter) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE custom_filters SET name = $4, filter_type = $5, query = $6, updated_at = $7 \
+             WHERE account_id = $1 AND user_id = $2 AND id = $3",
+        )
+        .bind(f.account_id)
+        .bind(f.user_id)
+        .bind(f.id)
+        .bind(&f.name)
+        .bind(f.filter_type)
+        .bind(Json(&f.query))
+        .bind(f.updated_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_custom_filter(&mut self, account_id: i64, user_id: i64, id: i64) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM custom_filters WHERE account_id = $1 AND user_id = $2 AND id = $3")
+            .bind(account_id)
+            .bind(user_id)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
     // ---- contacts CSV import and export ----
     async fn insert_data_import(&mut self, d: &DataImport, file: &[u8]) -> StoreResult<DataImport> {
         sqlx::query_as(concat!(
@@ -3317,6 +3462,13 @@ fn conversation_filters(qb: &mut QueryBuilder<DB>, q: &ConversationQuery, with_a
             sep.push_bind(l.clone());
         }
         qb.push("))");
+    }
+    if let Some(user) = q.participant {
+        qb.push(" AND c.id IN (SELECT conversation_id FROM conversation_participants WHERE account_id = ");
+        qb.push_bind(q.account_id);
+        qb.push(" AND user_id = ");
+        qb.push_bind(user);
+        qb.push(")");
     }
     if let Some(s) = &q.source_id {
         qb.push(" AND c.contact_inbox_id IN (SELECT id FROM contact_inboxes WHERE source_id = ");

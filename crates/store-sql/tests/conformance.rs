@@ -700,6 +700,84 @@ async fn sqlite_writes_after_disk_full_really_commit() {
     store.close().await;
 }
 
+/// Participants: one row per user and conversation, and the
+/// `participant` list filter; saved filters: JSON kept, scoped by account
+/// and user.
+async fn participants_and_custom_filters(store: Arc<dyn Store>) {
+    let (acc, _, _, conv) = seed(&store).await;
+    let mut tx = store.write().await.unwrap();
+    let user = |email: &str, token: &str| NewUser {
+        name: "U".into(),
+        display_name: None,
+        email: email.into(),
+        password_hash: "h".into(),
+        pubsub_token: token.into(),
+        confirmed: true,
+    };
+    let u1 = tx.insert_user(&user("p1@x.io", "pt1"), 1).await.unwrap().id;
+    let u2 = tx.insert_user(&user("p2@x.io", "pt2"), 1).await.unwrap().id;
+    tx.add_conversation_participants(acc, conv.id, &[u1, u2], 2)
+        .await
+        .unwrap();
+    tx.add_conversation_participants(acc, conv.id, &[u1], 3).await.unwrap();
+    assert_eq!(tx.conversation_participants(conv.id).await.unwrap(), vec![u1, u2]);
+    let mut q = switchboard_store::ConversationQuery::new(acc, u1);
+    q.participant = Some(u1);
+    assert_eq!(tx.list_conversations(&q).await.unwrap().len(), 1);
+    assert_eq!(tx.conversation_counts(&q).await.unwrap().all_count, 1);
+    tx.remove_conversation_participants(conv.id, &[u1]).await.unwrap();
+    assert_eq!(tx.conversation_participants(conv.id).await.unwrap(), vec![u2]);
+    assert!(tx.list_conversations(&q).await.unwrap().is_empty());
+    let mut other = switchboard_store::ConversationQuery::new(acc + 1, u2);
+    other.participant = Some(u2);
+    assert!(
+        tx.list_conversations(&other).await.unwrap().is_empty(),
+        "scoped by account"
+    );
+
+    let query = json!({ "payload": [{ "attribute_key": "status", "values": ["open"] }] });
+    let f = tx
+        .insert_custom_filter(&switchboard_store::CustomFilter {
+            id: 0,
+            account_id: acc,
+            user_id: u1,
+            name: "Open".into(),
+            filter_type: 0,
+            query: query.clone(),
+            created_at: 4,
+            updated_at: 4,
+        })
+        .await
+        .unwrap();
+    assert_eq!(f.query, query);
+    assert_eq!(tx.count_custom_filters(acc, u1).await.unwrap(), 1);
+    assert!(
+        tx.get_custom_filter(acc, u2, f.id).await.unwrap().is_none(),
+        "another user's"
+    );
+    assert!(
+        tx.get_custom_filter(acc + 1, u1, f.id).await.unwrap().is_none(),
+        "another account's"
+    );
+    assert_eq!(tx.list_custom_filters(acc, u1, 0, 50).await.unwrap().len(), 1);
+    assert!(tx.list_custom_filters(acc, u1, 1, 50).await.unwrap().is_empty());
+    let mut changed = f.clone();
+    changed.name = "Renamed".into();
+    changed.query = json!({ "payload": [] });
+    changed.updated_at = 5;
+    tx.update_custom_filter(&changed).await.unwrap();
+    let got = tx.get_custom_filter(acc, u1, f.id).await.unwrap().unwrap();
+    assert_eq!(
+        (got.name.as_str(), &got.query, got.updated_at),
+        ("Renamed", &json!({ "payload": [] }), 5)
+    );
+    assert!(!tx.delete_custom_filter(acc, u2, f.id).await.unwrap());
+    assert!(tx.delete_custom_filter(acc, u1, f.id).await.unwrap());
+    assert_eq!(tx.count_custom_filters(acc, u1).await.unwrap(), 0);
+    tx.commit().await.unwrap();
+}
+conformance!(participants_and_custom_filters);
+
 /// Two transactions locking the same rows in opposite orders: PostgreSQL
 /// rolls one back, and the store says it was contended (callers may run it
 /// again; the HTTP layer answers 503 with Retry-After), not a database error.

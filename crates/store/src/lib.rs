@@ -411,6 +411,34 @@ pub trait Tx: Send {
     /// Returns how many rows went.
     async fn prune(&mut self, events_before: i64, deliveries_before: i64, limit: i64) -> StoreResult<u64>;
 
+    // ---- conversation participants and custom filters ----
+    /// The participants' user ids of a conversation (the caller checked the
+    /// conversation's account), in the order they were added.
+    async fn conversation_participants(&mut self, conversation_id: i64) -> StoreResult<Vec<i64>>;
+    /// Adds users to a conversation's participants; those already in stay.
+    async fn add_conversation_participants(
+        &mut self,
+        account_id: i64,
+        conversation_id: i64,
+        user_ids: &[i64],
+        now: i64,
+    ) -> StoreResult<()>;
+    async fn remove_conversation_participants(&mut self, conversation_id: i64, user_ids: &[i64]) -> StoreResult<()>;
+    /// A user's filters of one type in an account, oldest first (at most `limit`).
+    async fn list_custom_filters(
+        &mut self,
+        account_id: i64,
+        user_id: i64,
+        filter_type: i16,
+        limit: i64,
+    ) -> StoreResult<Vec<CustomFilter>>;
+    /// How many filters the user keeps in the account (all types).
+    async fn count_custom_filters(&mut self, account_id: i64, user_id: i64) -> StoreResult<i64>;
+    async fn get_custom_filter(&mut self, account_id: i64, user_id: i64, id: i64) -> StoreResult<Option<CustomFilter>>;
+    async fn insert_custom_filter(&mut self, f: &CustomFilter) -> StoreResult<CustomFilter>;
+    async fn update_custom_filter(&mut self, f: &CustomFilter) -> StoreResult<()>;
+    async fn delete_custom_filter(&mut self, account_id: i64, user_id: i64, id: i64) -> StoreResult<bool>;
+
     // ---- contacts CSV import and export ----
     /// Stores a new import with its file.
     async fn insert_data_import(&mut self, d: &DataImport, file: &[u8]) -> StoreResult<DataImport>;

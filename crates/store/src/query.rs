@@ -78,6 +78,9 @@ pub struct ConversationQuery {
     /// Keyset position `(sort value, id)`: rows after it in sort order.
     /// Only for the last-activity and creation sorts.
     pub after: Option<(i64, i64)>,
+    /// Only conversations this user participates in (Chatwoot's
+    /// `conversation_type=participating`).
+    pub participant: Option<i64>,
 }
 
 impl ConversationQuery {
@@ -102,6 +105,7 @@ impl ConversationQuery {
             limit: 25,
             offset: 0,
             after: None,
+            participant: None,
         }
     }
 }

@@ -521,6 +521,21 @@ pub struct MailCursor {
     pub last_error: Option<String>,
 }
 
+/// A user's saved filter (Chatwoot's custom filter): their own, per account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CustomFilter {
+    pub id: i64,
+    pub account_id: i64,
+    pub user_id: i64,
+    pub name: String,
+    /// 0 conversation, 1 contact, 2 report.
+    pub filter_type: i16,
+    #[sqlx(json)]
+    pub query: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// A contacts import from a CSV file (its file is read apart, by the job).
 /// `status`: pending=0, processing=1, completed=2, failed=3 (Chatwoot's).
 /// `failed_rows` is a JSON array of `{line, reason}`, bounded.

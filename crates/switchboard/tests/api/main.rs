@@ -13,6 +13,7 @@ mod contacts;
 mod contacts_csv;
 mod contacts_more;
 mod conversations;
+mod conversations_more;
 mod custom_attributes;
 mod dashboard;
 mod email;

@@ -10,6 +10,7 @@ use crate::helpers::{Sink, TestApp};
 /// One of everything an account holds, for the tenancy tests to aim at.
 struct Fixture {
     note: i64,
+    filter: i64,
     import: i64,
     inbox: i64,
     contact: i64,
@@ -57,6 +58,20 @@ async fn fixture(app: &TestApp, sink: &Sink) -> Fixture {
             Some(json!({ "content": "a secret note" })),
         )
         .await);
+    // The administrator's own saved filter and a participant.
+    let filter = id(app
+        .ok(
+            Method::POST,
+            &app.acc("/custom_filters"),
+            Some(json!({ "custom_filter": { "name": "mine", "filter_type": "conversation", "query": { "payload": [] } } })),
+        )
+        .await);
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/participants")),
+        Some(json!({ "user_ids": [app.admin_id] })),
+    )
+    .await;
     // A contacts import (its rows are the account's own contact).
     let form = reqwest::multipart::Form::new().part(
         "import_file",
@@ -74,6 +89,7 @@ async fn fixture(app: &TestApp, sink: &Sink) -> Fixture {
     let import = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     Fixture {
         note,
+        filter,
         import,
         inbox,
         contact,
@@ -317,6 +333,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
     let sink = Sink::start().await;
     let Fixture {
         note,
+        filter,
         import,
         inbox,
         contact,
@@ -367,6 +384,8 @@ async fn every_account_route_is_scoped(app: TestApp) {
             format!("/conversations/{conv}"),
             format!("/conversations/{conv}/messages"),
             format!("/conversations/{conv}/labels"),
+            format!("/conversations/{conv}/participants"),
+            "/custom_filters".to_string(),
             format!("/inboxes/{inbox}"),
             format!("/inbox_members/{inbox}"),
             "/agents".to_string(),
@@ -412,6 +431,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
             "webhooks" => hook,
             "agents" => bob,
             "invitations" => invitation,
+            "custom_filters" => filter,
             "custom_attribute_definitions" => attr,
             _ if !path.contains("{id}") => 0,
             other => panic!("the test does not know which id {other}/{{id}} takes: add it here"),
@@ -471,6 +491,13 @@ async fn every_account_route_is_scoped(app: TestApp) {
         ("PATCH", "/canned_responses/{id}"),
         ("PUT", "/canned_responses/{id}"),
         ("DELETE", "/canned_responses/{id}"),
+        // Saved filters are each user's own (another's answers 404).
+        ("GET", "/custom_filters"),
+        ("POST", "/custom_filters"),
+        ("GET", "/custom_filters/{id}"),
+        ("PATCH", "/custom_filters/{id}"),
+        ("PUT", "/custom_filters/{id}"),
+        ("DELETE", "/custom_filters/{id}"),
         ("GET", "/custom_attribute_definitions"),
         ("GET", "/custom_attribute_definitions/{id}"),
     ];
