@@ -27,6 +27,7 @@ pub mod targets;
 pub mod views;
 pub mod webhooks;
 pub mod widget;
+pub mod widget_attributes;
 pub mod work;
 
 use std::sync::Arc;

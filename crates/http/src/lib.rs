@@ -21,6 +21,7 @@ pub mod server;
 pub mod session;
 pub mod uploads;
 pub mod widget;
+pub mod widget_attributes;
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -36,3 +36,4 @@ mod walkthrough;
 mod webhooks;
 mod whatsapp;
 mod widget;
+mod widget_sdk;

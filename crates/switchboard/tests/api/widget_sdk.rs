@@ -1,0 +1,322 @@
+//! The Widget API routes behind Chatwoot's website SDK methods.
+
+use hmac::{Hmac, Mac};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::both;
+use crate::helpers::TestApp;
+
+async fn website_inbox(app: &TestApp, name: &str, channel: Value) -> Value {
+    let mut ch = json!({ "type": "web_widget", "website_url": "https://shop.example" });
+    if let (Some(o), Some(extra)) = (ch.as_object_mut(), channel.as_object()) {
+        o.extend(extra.clone());
+    }
+    app.ok(
+        Method::POST,
+        &app.acc("/inboxes"),
+        Some(json!({ "name": name, "channel": ch })),
+    )
+    .await
+}
+
+/// A Widget API call as the widget makes it: the website token in the
+/// query, the visitor in `X-Auth-Token`.
+async fn widget(
+    app: &TestApp,
+    website_token: &str,
+    auth: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = app.client.request(
+        method,
+        format!("{}/api/v1/widget{path}?website_token={website_token}", app.base),
+    );
+    if let Some(t) = auth {
+        req = req.header("X-Auth-Token", t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    let s = r.status();
+    let t = r.text().await.unwrap();
+    (s, serde_json::from_str(&t).unwrap_or(Value::String(t)))
+}
+
+/// A new visitor of the inbox: its contact id and token.
+async fn visitor(app: &TestApp, website_token: &str) -> (i64, String) {
+    let (s, cfg) = widget(app, website_token, None, Method::POST, "/config", None).await;
+    assert_eq!(s, StatusCode::OK, "{cfg}");
+    (
+        cfg["contact"]["id"].as_i64().unwrap(),
+        cfg["website_channel_config"]["auth_token"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    )
+}
+
+async fn labels(app: &TestApp, conv: i64) -> Value {
+    app.ok(Method::GET, &app.acc(&format!("/conversations/{conv}/labels")), None)
+        .await["payload"]
+        .clone()
+}
+
+async fn sdk_methods_change_the_visitors_records(app: TestApp) {
+    let inbox = website_inbox(&app, "Shop", json!({})).await;
+    let wt = inbox["website_token"].as_str().unwrap().to_string();
+    let key = inbox["hmac_token"].as_str().unwrap().to_string();
+    let (contact_id, auth) = visitor(&app, &wt).await;
+    let me = Some(auth.as_str());
+
+    // setUser with a valid hash: the profile fields land on the contact; a
+    // key the contact keeps for itself is not the visitor's to write.
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).unwrap();
+    mac.update(b"user-42");
+    let hash = hex::encode(mac.finalize().into_bytes());
+    let (s, c) = widget(
+        &app,
+        &wt,
+        me,
+        Method::PATCH,
+        "/contact/set_user",
+        Some(json!({
+            "identifier": "user-42", "identifier_hash": hash, "name": "Dana", "email": "dana@example.com",
+            "avatar_url": "https://cdn.example/dana.png",
+            "additional_attributes": { "company_name": "Acme", "city": "Berlin", "claimed_email": "x@example.com" },
+            "custom_attributes": { "plan": "pro", "seats": 5 }
+        })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!(c["id"], contact_id);
+    let contact = app
+        .ok(Method::GET, &app.acc(&format!("/contacts/{contact_id}")), None)
+        .await;
+    let contact = if contact.get("payload").is_some() {
+        contact["payload"].clone()
+    } else {
+        contact
+    };
+    assert_eq!(contact["identifier"], "user-42");
+    assert_eq!(contact["name"], "Dana");
+    assert_eq!(contact["thumbnail"], "https://cdn.example/dana.png");
+    assert_eq!(contact["additional_attributes"]["company_name"], "Acme");
+    assert_eq!(contact["additional_attributes"]["city"], "Berlin");
+    assert!(
+        contact["additional_attributes"].get("claimed_email").is_none(),
+        "{contact}"
+    );
+    let (s, e) = widget(
+        &app,
+        &wt,
+        me,
+        Method::PATCH,
+        "/contact",
+        Some(json!({ "avatar_url": "javascript:alert(1)" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+
+    // deleteCustomAttribute
+    let (s, c) = widget(
+        &app,
+        &wt,
+        me,
+        Method::POST,
+        "/contact/destroy_custom_attributes",
+        Some(json!({ "custom_attributes": ["plan"] })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!(c["custom_attributes"], json!({ "seats": 5 }));
+    for bad in [
+        json!({}),
+        json!({ "custom_attributes": [1] }),
+        json!({ "custom_attributes": { "plan": 1 } }),
+    ] {
+        let (s, e) = widget(
+            &app,
+            &wt,
+            me,
+            Method::POST,
+            "/contact/destroy_custom_attributes",
+            Some(bad.clone()),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {e}");
+    }
+
+    // Before the first message there is no conversation to describe.
+    let (s, _) = widget(
+        &app,
+        &wt,
+        me,
+        Method::POST,
+        "/conversations/set_custom_attributes",
+        Some(json!({ "custom_attributes": { "a": 1 } })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = widget(&app, &wt, me, Method::POST, "/labels", Some(json!({ "label": "vip" }))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "no conversation: nothing to label");
+
+    let (s, m) = widget(
+        &app,
+        &wt,
+        me,
+        Method::POST,
+        "/messages",
+        Some(json!({ "message": { "content": "Hello" } })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{m}");
+    let conv = m["conversation_id"].as_i64().unwrap();
+
+    // setConversationCustomAttributes merges; deleteConversationCustomAttribute removes.
+    let (s, r) = widget(
+        &app,
+        &wt,
+        me,
+        Method::POST,
+        "/conversations/set_custom_attributes",
+        Some(json!({ "custom_attributes": { "order": "A-1", "tier": 2 } })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["id"], conv);
+    let (_, r) = widget(
+        &app,
+        &wt,
+        me,
+        Method::POST,
+        "/conversations/set_custom_attributes",
+        Some(json!({ "custom_attributes": { "step": "cart" } })),
+    )
+    .await;
+    assert_eq!(
+        r["custom_attributes"],
+        json!({ "order": "A-1", "tier": 2, "step": "cart" })
+    );
+    let (s, r) = widget(
+        &app,
+        &wt,
+        me,
+        Method::POST,
+        "/conversations/destroy_custom_attributes",
+        Some(json!({ "custom_attribute": ["tier"] })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let seen = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{conv}")), None)
+        .await;
+    assert_eq!(seen["custom_attributes"], json!({ "order": "A-1", "step": "cart" }));
+    for (path, bad) in [
+        ("/conversations/set_custom_attributes", json!({})),
+        (
+            "/conversations/set_custom_attributes",
+            json!({ "custom_attributes": "x" }),
+        ),
+        (
+            "/conversations/destroy_custom_attributes",
+            json!({ "custom_attribute": { "a": 1 } }),
+        ),
+    ] {
+        let (s, e) = widget(&app, &wt, me, Method::POST, path, Some(bad.clone())).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path} {bad}: {e}");
+    }
+
+    // setLabel adds one of the account's labels; removeLabel takes it off;
+    // a label the account does not have changes nothing.
+    app.ok(Method::POST, &app.acc("/labels"), Some(json!({ "title": "vip" })))
+        .await;
+    let (s, _) = widget(&app, &wt, me, Method::POST, "/labels", Some(json!({ "label": "VIP" }))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(labels(&app, conv).await, json!(["vip"]));
+    let (s, _) = widget(
+        &app,
+        &wt,
+        me,
+        Method::POST,
+        "/labels",
+        Some(json!({ "label": "unknown" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(labels(&app, conv).await, json!(["vip"]));
+    for bad in [json!({}), json!({ "label": 5 }), json!({ "label": "two words" })] {
+        let (s, e) = widget(&app, &wt, me, Method::POST, "/labels", Some(bad.clone())).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {e}");
+    }
+
+    // Another visitor reaches none of this, nor does a forged token.
+    let (_, stranger) = visitor(&app, &wt).await;
+    let (s, _) = widget(
+        &app,
+        &wt,
+        Some(&stranger),
+        Method::POST,
+        "/conversations/set_custom_attributes",
+        Some(json!({ "custom_attributes": { "order": "B" } })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = widget(&app, &wt, Some(&stranger), Method::DELETE, "/labels/vip", None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        labels(&app, conv).await,
+        json!(["vip"]),
+        "the stranger has no conversation to unlabel"
+    );
+    let (s, _) = widget(
+        &app,
+        &wt,
+        Some("not.a.token"),
+        Method::POST,
+        "/conversations/destroy_custom_attributes",
+        Some(json!({ "custom_attribute": ["order"] })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = widget(
+        &app,
+        &wt,
+        None,
+        Method::POST,
+        "/labels",
+        Some(json!({ "label": "vip" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // A visitor token of another inbox is no visitor here.
+    let other = website_inbox(&app, "Other", json!({})).await;
+    let (s, _) = widget(
+        &app,
+        other["website_token"].as_str().unwrap(),
+        me,
+        Method::DELETE,
+        "/labels/vip",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let (s, _) = widget(&app, &wt, me, Method::DELETE, "/labels/vip", None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(labels(&app, conv).await, json!([]));
+    let seen = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{conv}")), None)
+        .await;
+    assert_eq!(
+        seen["custom_attributes"],
+        json!({ "order": "A-1", "step": "cart" }),
+        "the stranger changed nothing"
+    );
+    app.stop().await;
+}
+both!(sdk_methods_change_the_visitors_records);
