@@ -1,4 +1,5 @@
-//! The Widget API routes behind Chatwoot's website SDK methods.
+//! Chatwoot's website SDK on Switchboard: the served scripts, the full-page
+//! chat at /widget, and the Widget API routes the SDK's methods call.
 
 use hmac::{Hmac, Mac};
 use reqwest::{Method, StatusCode};
@@ -65,6 +66,131 @@ async fn labels(app: &TestApp, conv: i64) -> Value {
         .await["payload"]
         .clone()
 }
+
+async fn get(app: &TestApp, path: &str) -> reqwest::Response {
+    app.client.get(format!("{}{path}", app.base)).send().await.unwrap()
+}
+
+async fn scripts_and_the_chat_page(app: TestApp) {
+    // Chatwoot's snippet loads /packs/js/sdk.js: our widget plus the adapter,
+    // served like /widget.js.
+    let sdk = get(&app, "/packs/js/sdk.js").await;
+    assert_eq!(sdk.status(), StatusCode::OK);
+    let own = get(&app, "/widget.js").await;
+    assert_eq!(own.status(), StatusCode::OK);
+    for (name, r) in [("sdk.js", &sdk), ("widget.js", &own)] {
+        let h = r.headers();
+        assert_eq!(h["content-type"], "application/javascript; charset=utf-8", "{name}");
+        assert_eq!(h["cache-control"], "public, max-age=300", "{name}");
+        assert_eq!(h["access-control-allow-origin"], "*", "{name}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{name}");
+    }
+    let sdk = sdk.text().await.unwrap();
+    let own = own.text().await.unwrap();
+    assert!(sdk.starts_with(&own), "sdk.js is widget.js followed by the adapter");
+    assert!(sdk.contains("window.chatwootSDK = { run }"));
+    assert!(
+        !own.contains("chatwootSDK"),
+        "/widget.js does not answer to Chatwoot's names"
+    );
+
+    // The full-page chat (Chatwoot's popout window).
+    let inbox = website_inbox(&app, "Tom & Jerry's", json!({ "allowed_domains": "shop.example" })).await;
+    let token = inbox["website_token"].as_str().unwrap().to_string();
+    let r = get(&app, &format!("/widget?website_token={token}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let h = r.headers().clone();
+    assert_eq!(h["content-type"], "text/html; charset=utf-8");
+    assert_eq!(h["cache-control"], "no-store");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(&format!(
+            "<script src=\"/widget.js\" data-website-token=\"{token}\" data-mode=\"page\"></script>"
+        )),
+        "{page}"
+    );
+    assert!(page.contains("<title>Tom &amp; Jerry&#39;s</title>"), "{page}");
+    assert!(page.contains("<html lang=\"en\">"));
+
+    // The visitor and locale the popout passes on.
+    let r = get(
+        &app,
+        &format!("/widget?website_token={token}&cw_conversation=abc.def-_.ghi&locale=pt_BR"),
+    )
+    .await;
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("data-locale=\"pt_BR\" data-conversation=\"abc.def-_.ghi\""),
+        "{page}"
+    );
+    assert!(page.contains("<html lang=\"pt-BR\">"));
+    // What cannot be a token or a locale is left out, never echoed.
+    let r = get(
+        &app,
+        &format!("/widget?website_token={token}&cw_conversation=%22%3E%3Cscript%3E&locale=%22%3E%3Cb%3E"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(
+        !page.contains("data-conversation") && !page.contains("data-locale"),
+        "{page}"
+    );
+    assert!(!page.contains("<script>") && !page.contains("<b>"));
+
+    // Unknown, missing or empty token: a page saying so, 404.
+    for path in [
+        "/widget?website_token=nope".to_string(),
+        "/widget".to_string(),
+        "/widget?website_token=".to_string(),
+        format!("/widget?website_token={}", "x".repeat(300)),
+    ] {
+        let r = get(&app, &path).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("Chat not found"), "{path}: {body}");
+    }
+
+    // The page talks to the Widget API from our own origin, which the
+    // inbox's allowed domains need not list; other sites stay refused.
+    let call = |origin: String| {
+        app.client
+            .post(format!("{}/api/v1/widget/config?website_token={token}", app.base))
+            .header("Origin", origin)
+            .send()
+    };
+    let r = call(app.base.clone()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["access-control-allow-origin"], app.base.as_str());
+    let r = call("https://evil.example".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = call("https://shop.example".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // The SDK's removeLabel is a DELETE: the preflight allows it.
+    let r = app
+        .client
+        .request(
+            Method::OPTIONS,
+            format!("{}/api/v1/widget/labels/vip?website_token={token}", app.base),
+        )
+        .header("Origin", "https://shop.example")
+        .header("Access-Control-Request-Method", "DELETE")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let methods = r.headers()["access-control-allow-methods"].to_str().unwrap();
+    assert!(methods.contains("DELETE"), "{methods}");
+    app.stop().await;
+}
+both!(scripts_and_the_chat_page);
 
 async fn sdk_methods_change_the_visitors_records(app: TestApp) {
     let inbox = website_inbox(&app, "Shop", json!({})).await;
