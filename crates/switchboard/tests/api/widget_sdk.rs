@@ -352,6 +352,11 @@ async fn sdk_methods_change_the_visitors_records(app: TestApp) {
             "/conversations/destroy_custom_attributes",
             json!({ "custom_attribute": { "a": 1 } }),
         ),
+        // The merged whole stays bounded: the 2 keys there and 199 more are over 200.
+        (
+            "/conversations/set_custom_attributes",
+            json!({ "custom_attributes": (0..199).map(|i| (format!("k{i}"), json!(i))).collect::<serde_json::Map<_, _>>() }),
+        ),
     ] {
         let (s, e) = widget(&app, &wt, me, Method::POST, path, Some(bad.clone())).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path} {bad}: {e}");
