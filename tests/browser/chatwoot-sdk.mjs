@@ -145,6 +145,10 @@ try {
   await left.locator(".launcher .label", { hasText: "Talk to us" }).waitFor();
   if ((await left.evaluate(() => window.$chatwoot.position)) !== "left") throw new Error("position is not left");
   await left.screenshot({ path: `${SHOTS}/chatwoot-sdk-left.png` });
+  await leftBubble.click();
+  await left.locator("header .popout").waitFor({ state: "visible" });
+  if (await page.locator("header .popout").isVisible()) throw new Error("a popout button without showPopoutButton");
+  await left.evaluate(() => window.$chatwoot.toggle("close"));
 
   step("a wrong identifier_hash raises chatwoot:error");
   await left.evaluate(() => window.$chatwoot.setUser("someone", { name: "Someone", identifier_hash: "bad" }));

@@ -247,7 +247,7 @@ async fn chatwoots_snippet_in_a_real_browser() {
     );
     let left_page = format!(
         "<!doctype html><html><head><title>Shop</title></head><body><h1>Left shop</h1>{recorder}\
-         <script>window.chatwootSettings = {{ position: 'left', type: 'expanded_bubble', launcherTitle: 'Talk to us' }};</script>{snippet}</body></html>"
+         <script>window.chatwootSettings = {{ position: 'left', type: 'expanded_bubble', launcherTitle: 'Talk to us', showPopoutButton: true }};</script>{snippet}</body></html>"
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
