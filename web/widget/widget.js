@@ -1,12 +1,35 @@
 // Switchboard website widget. One script, no dependencies:
 //   <script src="https://support.example.com/widget.js" data-website-token="..." async></script>
 // The widget lives in a shadow root, so the host page's styles do not reach it.
+// `mount` builds one widget; this file starts it from its own script tag
+// (above), from the full-page chat at /widget (data-mode="page"), or, served
+// as /packs/js/sdk.js with chatwoot-sdk.js after it, from Chatwoot's snippet.
 (() => {
   "use strict";
-  const script = document.currentScript || document.querySelector("script[data-website-token]");
-  if (!script || window.$switchboard) return;
-  const websiteToken = script.dataset.websiteToken;
-  const base = new URL(script.src, location.href).origin;
+  const script = document.currentScript;
+
+  // Storage may be refused (privacy modes, sandboxed frames): the widget then
+  // keeps its visitor for this page view only.
+  const memory = new Map();
+  const saved = {
+    get: (k) => { try { return localStorage.getItem(k); } catch (_) { return memory.get(k) || null; } },
+    set: (k, v) => { try { localStorage.setItem(k, v); } catch (_) { memory.set(k, v); } },
+    remove: (k) => { try { localStorage.removeItem(k); } catch (_) { memory.delete(k); } },
+  };
+
+  // options: websiteToken, base (the server's origin), and optionally page
+  // (the chat fills the page), position ("left"|"right"), locale, type
+  // ("standard"|"expanded_bubble"), launcherTitle, hideMessageBubble,
+  // darkMode ("light"|"auto"|"dark"), showPopoutButton,
+  // showUnreadMessagesDialog, conversationToken (a visitor token to resume),
+  // and on: {ready, error, message, start, opened, closed, unread} callbacks.
+  function mount(options) {
+  const websiteToken = options.websiteToken;
+  const base = options.base;
+  const on = options.on || {};
+  const emit = (name, detail) => {
+    try { if (typeof on[name] === "function") on[name](detail); } catch (_) { /* the page's handler failed */ }
+  };
   const store = `switchboard:${websiteToken}`;
 
   const TEXT = {
@@ -20,7 +43,7 @@
       fullName: "Full name", emailAddress: "E-mail", phoneNumber: "Phone number", message: "Message",
       start: "Start conversation", required: "Please fill in the required fields.",
       prechat: "Please tell us a little about you before we start.",
-      window: "Chat", history: "Messages",
+      window: "Chat", history: "Messages", chatWithUs: "Chat with us", popout: "Open in a new window",
     },
     ru: {
       open: "Открыть чат", close: "Закрыть чат", placeholder: "Напишите сообщение…", send: "Отправить",
@@ -32,17 +55,25 @@
       fullName: "Имя", emailAddress: "Эл. почта", phoneNumber: "Телефон", message: "Сообщение",
       start: "Начать разговор", required: "Заполните обязательные поля.",
       prechat: "Расскажите немного о себе, прежде чем мы начнём.",
-      window: "Чат", history: "Сообщения",
+      window: "Чат", history: "Сообщения", chatWithUs: "Напишите нам", popout: "Открыть в новом окне",
     },
   };
-  let locale = (localStorage.getItem(`${store}:locale`) || navigator.language || "en").slice(0, 2);
+  const shortLocale = (l) => String(l || "en").slice(0, 2).toLowerCase();
+  let locale = shortLocale(options.locale || saved.get(`${store}:locale`) || navigator.language);
   const t = (k) => (TEXT[locale] || TEXT.en)[k] || TEXT.en[k] || k;
 
   const state = {
-    auth: localStorage.getItem(`${store}:auth`),
+    auth: options.conversationToken || saved.get(`${store}:auth`),
     config: null, contact: null, open: false, unread: 0,
     messages: new Map(), lastId: 0, ws: null, retry: 0, reconnects: 0, typingOff: null, typingSent: 0, hasConversation: false,
+    conversationId: null, position: options.position === "left" ? "left" : "right",
+    bubble: !options.hideMessageBubble, scheme: "light", darkQuery: null,
   };
+  // Calls made before the widget has its visitor wait for it.
+  let booted;
+  let bootedDone;
+  const nextBoot = () => { booted = new Promise((resolve) => { bootedDone = resolve; }); };
+  nextBoot();
 
   const host = document.createElement("div");
   host.setAttribute("data-switchboard-widget", "");
@@ -97,16 +128,39 @@
   .prechat .error { color: #c0153f; font-size: 13px; }
   .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
   .drop { outline: 3px dashed var(--sb-color, #1f93ff); outline-offset: -6px; }
+  .launcher .label { display: none; font-size: 15px; font-weight: 500; white-space: nowrap; }
+  :host(.expanded) .launcher { width: auto; height: 48px; border-radius: 24px; padding: 0 20px 0 16px; gap: 8px;
+    display: flex; align-items: center; }
+  :host(.expanded) .launcher .label { display: inline; }
+  :host(.left) .launcher, :host(.left) .panel, :host(.left) .preview { right: auto; left: 20px; }
+  :host(.nobubble) .panel { bottom: 20px; }
+  header .popout { position: absolute; right: 44px; top: 14px; background: transparent; border: 0; color: #fff; cursor: pointer; padding: 2px; }
+  .preview { position: fixed; right: 20px; bottom: 88px; max-width: 300px; background: #fff; color: #1f2d3d; border-radius: 12px;
+    box-shadow: 0 4px 16px rgba(0,0,0,.2); padding: 10px 14px; font-size: 14px; line-height: 1.4; cursor: pointer; z-index: 2147483000;
+    border: 0; text-align: left; white-space: pre-wrap; word-wrap: break-word; max-height: 120px; overflow: hidden; }
+  .preview .who { display: block; font-size: 11px; opacity: .7; margin-bottom: 2px; }
+  :host(.dark) .panel, :host(.dark) .preview { background: #1c2128; color: #e6edf3; }
+  :host(.dark) li.out { background: #2d333b; }
+  :host(.dark) textarea, :host(.dark) .prechat input, :host(.dark) .prechat textarea, :host(.dark) .rating button {
+    background: #22272e; color: #e6edf3; border-color: #444c56; }
+  :host(.dark) .composer { border-top-color: #30363d; }
+  :host(.dark) .composer .attach { background: #2d333b; color: #e6edf3; }
+  :host(.dark) .typing { color: #9aa4b2; }
+  :host(.dark) .launcher:focus-visible, :host(.dark) button:focus-visible, :host(.dark) textarea:focus-visible { outline-color: #e6edf3; }
   @media (max-width: 480px) {
-    .panel { right: 0; bottom: 0; width: 100vw; height: 100vh; border-radius: 0; }
+    .panel, :host(.left) .panel { left: 0; right: 0; bottom: 0; width: 100vw; height: 100vh; border-radius: 0; }
   }
+  :host(.page) .panel { left: 0; right: 0; top: 0; bottom: 0; width: 100%; height: 100%; border-radius: 0; box-shadow: none; }
+  :host(.page) .launcher, :host(.page) header .close, :host(.page) header .popout, :host(.page) .preview { display: none; }
 </style>
 <button class="launcher" type="button" aria-expanded="false">
   <svg width="26" height="26" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>
+  <span class="label"></span>
   <span class="badge" hidden></span>
 </button>
+<button class="preview" type="button" hidden></button>
 <section class="panel" role="dialog" aria-modal="false" hidden>
-  <header><h2 class="title" id="sb-title"></h2><p class="tagline"></p><div class="team" aria-hidden="true"></div><p class="reply"></p><button class="close" type="button">×</button></header>
+  <header><h2 class="title" id="sb-title"></h2><p class="tagline"></p><div class="team" aria-hidden="true"></div><p class="reply"></p><button class="popout" type="button" hidden><svg width="16" height="16" viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5"/></svg></button><button class="close" type="button">×</button></header>
   <form class="prechat" hidden novalidate></form>
   <ol class="messages" role="log" aria-live="polite"></ol>
   <div class="typing" role="status" hidden></div>
@@ -120,11 +174,38 @@
 </section>`;
   const $ = (s) => root.querySelector(s);
   const launcher = $(".launcher"), panel = $(".panel"), list = $(".messages"), input = $("textarea");
-  const badge = $(".badge"), typing = $(".typing"), files = $(".files");
+  const badge = $(".badge"), typing = $(".typing"), files = $(".files"), preview = $(".preview");
+  if (options.page) host.classList.add("page");
+  if (options.type === "expanded_bubble") host.classList.add("expanded");
+  $(".popout").hidden = !options.showPopoutButton || Boolean(options.page);
+
+  function placeBubble() {
+    host.classList.toggle("left", state.position === "left");
+    host.classList.toggle("nobubble", !state.bubble);
+    launcher.hidden = !state.bubble;
+  }
+  placeBubble();
+
+  // "light", "dark", or "auto" (follows the system's setting).
+  function setScheme(mode) {
+    state.scheme = ["dark", "auto"].includes(mode) ? mode : "light";
+    if (state.darkQuery) state.darkQuery.onchange = null;
+    state.darkQuery = null;
+    let dark = state.scheme === "dark";
+    if (state.scheme === "auto" && window.matchMedia) {
+      state.darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
+      dark = state.darkQuery.matches;
+      state.darkQuery.onchange = (e) => host.classList.toggle("dark", e.matches);
+    }
+    host.classList.toggle("dark", dark);
+  }
+  setScheme(options.darkMode);
 
   function labels() {
     launcher.setAttribute("aria-label", state.open ? t("close") : t("open"));
+    $(".launcher .label").textContent = options.launcherTitle || t("chatWithUs");
     $(".close").setAttribute("aria-label", t("close"));
+    $(".popout").setAttribute("aria-label", t("popout"));
     $(".composer-label").textContent = t("placeholder");
     input.placeholder = t("placeholder");
     $(".send").textContent = t("send");
@@ -154,7 +235,12 @@
       options.body = JSON.stringify(options.json);
     }
     const r = await fetch(url, { method: options.method || "GET", headers, body: options.body });
-    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    if (!r.ok) {
+      const body = await r.json().catch(() => null);
+      const e = new Error((body && (body.message || body.error)) || `HTTP ${r.status}`);
+      e.status = r.status;
+      throw e;
+    }
     return r.status === 204 ? null : r.json().catch(() => null);
   }
 
@@ -235,18 +321,47 @@
   }
 
   function setOpen(open) {
+    if (options.page) open = true;
+    const changed = open !== state.open;
     state.open = open;
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
     labels();
     if (open) {
+      const hadUnread = state.unread > 0;
       state.unread = 0;
       badge.hidden = true;
+      preview.hidden = true;
+      if (hadUnread) emit("unread", 0);
       input.focus();
-      api("/conversations/update_last_seen", { method: "POST" }).catch(() => {});
-    } else {
+      if (state.hasConversation) api("/conversations/update_last_seen", { method: "POST" }).catch(() => {});
+    } else if (state.bubble) {
       launcher.focus();
     }
+    if (changed) emit(open ? "opened" : "closed");
+  }
+
+  // A closed widget shows the latest agent message above the bubble.
+  function showPreview(m) {
+    if (options.showUnreadMessagesDialog === false || !m.content) return;
+    preview.textContent = "";
+    const who = m.sender && (m.sender.available_name || m.sender.name);
+    if (who) {
+      const w = document.createElement("span");
+      w.className = "who";
+      w.textContent = who;
+      preview.appendChild(w);
+    }
+    preview.appendChild(document.createTextNode(m.content.length > 200 ? `${m.content.slice(0, 200)}…` : m.content));
+    preview.hidden = false;
+  }
+
+  // A conversation the visitor's message started (none before, or the last was resolved).
+  function noteConversation(m) {
+    if (!m || !m.conversation_id || m.conversation_id === state.conversationId) return;
+    state.conversationId = m.conversation_id;
+    state.hasConversation = true;
+    emit("start", { hasConversation: true });
   }
 
   async function loadMessages(after) {
@@ -274,6 +389,7 @@
         m = await api("/messages", { method: "POST", json: { message: { content, echo_id: echo, referer_url: location.href } } });
       }
       render(m);
+      noteConversation(m);
     } catch (e) {
       render(Object.assign(draft, { pending: false, failed: true }));
       const retry = () => { li.remove(); state.messages.delete(`echo:${echo}`); send(content, chosen); };
@@ -327,11 +443,18 @@
       if (event === "message.created" || event === "message.updated") {
         const mine = data.message_type === 0;
         render(data);
-        if (!mine && !state.open && data.message_type !== 2) {
-          state.unread += 1;
-          badge.textContent = String(state.unread);
-          badge.hidden = false;
-          badge.setAttribute("aria-label", `${state.unread} ${t("newMessages")}`);
+        // A new message from the business side: an agent's, a bot's or a template.
+        const agentNew = event === "message.created" && (data.message_type === 1 || data.message_type === 3) && !data.private;
+        if (agentNew) {
+          if (!state.open) {
+            state.unread += 1;
+            badge.textContent = String(state.unread);
+            badge.hidden = false;
+            badge.setAttribute("aria-label", `${state.unread} ${t("newMessages")}`);
+            showPreview(data);
+            emit("unread", state.unread);
+          }
+          emit("message", data);
         }
         if (!mine) typing.hidden = true;
       } else if (event === "conversation.typing_on" && data.user && data.user.type !== "contact" && !data.is_private) {
@@ -419,13 +542,15 @@
       if (name === "message" || !value) continue;
       if (STANDARD[name]) contact[STANDARD[name]] = value; else custom[name] = value;
     }
+    let started;
     try {
-      await api("/conversations", { method: "POST", json: { contact, custom_attributes: custom, message: { content: values.message, referer_url: location.href } } });
+      started = await api("/conversations", { method: "POST", json: { contact, custom_attributes: custom, message: { content: values.message, referer_url: location.href } } });
     } catch (err) {
       error.textContent = err.message;
       error.hidden = false;
       return;
     }
+    noteConversation({ conversation_id: started && started.id });
     state.hasConversation = true;
     form.hidden = true;
     list.hidden = false;
@@ -439,12 +564,14 @@
       r = await api("/config", { method: "POST" });
     } catch (e) {
       host.remove();
+      emit("error", { message: e.message, status: e.status });
+      bootedDone(false);
       return;
     }
     state.config = r.website_channel_config;
     state.contact = r.contact;
     state.auth = state.config.auth_token;
-    localStorage.setItem(`${store}:auth`, state.auth);
+    saved.set(`${store}:auth`, state.auth);
     host.style.setProperty("--sb-color", state.config.widget_color || "#1f93ff");
     const features = state.config.enabled_features || [];
     $(".attach").hidden = !features.includes("attachments");
@@ -453,13 +580,19 @@
     showTeam();
     const current = await api("/conversations").catch(() => null);
     state.hasConversation = Boolean(current && current.id);
+    state.conversationId = (current && current.id) || null;
     if (state.config.pre_chat_form_enabled && !state.hasConversation) showPreChat();
     else await loadMessages().catch(() => {});
     connect();
+    if (options.page) setOpen(true);
+    bootedDone(true);
+    emit("ready");
   }
 
   launcher.addEventListener("click", () => setOpen(!state.open));
+  preview.addEventListener("click", () => setOpen(true));
   $(".close").addEventListener("click", () => setOpen(false));
+  $(".popout").addEventListener("click", () => control.popout());
   root.addEventListener("keydown", (e) => { if (e.key === "Escape" && state.open) setOpen(false); });
   $(".attach").addEventListener("click", () => files.click());
   files.addEventListener("change", () => {
@@ -500,34 +633,105 @@
     send(content);
   });
 
-  window.$switchboard = {
+  // Runs `f` once the widget has its visitor; nothing when it has none.
+  const afterBoot = (f) => booted.then((ok) => (ok ? f() : undefined));
+  const requireKey = (k, what) => {
+    if (typeof k !== "string" || !k) throw new Error(`${what} is required`);
+    return k;
+  };
+
+  const control = {
+    websiteToken,
+    base,
+    get isOpen() { return state.open; },
+    get locale() { return locale; },
+    get authToken() { return state.auth; },
+    get position() { return state.position; },
+    get bubbleVisible() { return state.bubble; },
+    ready: () => booted,
     status: () => ({ connected: Boolean(state.ws && state.ws.readyState === 1), reconnects: state.reconnects }),
     // Drops the live connection and reconnects as after a network loss
     // (catching up on what arrived meanwhile); useful after a device wakes.
     reconnect: () => {
       if (state.ws) state.ws.close();
     },
-    toggle: (open) => setOpen(open === undefined ? !state.open : Boolean(open)),
-    setLocale: (l) => { locale = String(l).slice(0, 2); localStorage.setItem(`${store}:locale`, locale); labels(); },
-    setCustomAttributes: (attrs) => api("/contact", { method: "PATCH", json: { custom_attributes: attrs } }),
-    setUser: async (identifier, user = {}) => {
+    toggle: (open) => afterBoot(() => setOpen(open === undefined ? !state.open : Boolean(open))),
+    setBubbleVisible: (visible) => {
+      state.bubble = Boolean(visible);
+      placeBubble();
+    },
+    setLocale: (l) => {
+      locale = shortLocale(l);
+      saved.set(`${store}:locale`, locale);
+      labels();
+    },
+    setColorScheme: setScheme,
+    setUser: (identifier, user = {}) => afterBoot(async () => {
       const r = await api("/contact/set_user", { method: "PATCH", json: Object.assign({ identifier }, user) });
       if (r && r.widget_auth_token) {
-        localStorage.setItem(`${store}:auth`, r.widget_auth_token);
-        window.$switchboard.reset(true);
+        saved.set(`${store}:auth`, r.widget_auth_token);
+        control.reset(true);
       }
       return r;
+    }),
+    setCustomAttributes: (attrs) => afterBoot(() => api("/contact", { method: "PATCH", json: { custom_attributes: attrs } })),
+    deleteCustomAttribute: (key) => afterBoot(() => api("/contact/destroy_custom_attributes", { method: "POST", json: { custom_attributes: [requireKey(key, "custom attribute")] } })),
+    setConversationCustomAttributes: (attrs) => afterBoot(() => api("/conversations/set_custom_attributes", { method: "POST", json: { custom_attributes: attrs } })),
+    deleteConversationCustomAttribute: (key) => afterBoot(() => api("/conversations/destroy_custom_attributes", { method: "POST", json: { custom_attribute: [requireKey(key, "custom attribute")] } })),
+    setLabel: (label) => afterBoot(() => api("/labels", { method: "POST", json: { label: requireKey(label, "label") } })),
+    removeLabel: (label) => afterBoot(() => api(`/labels/${encodeURIComponent(requireKey(label, "label"))}`, { method: "DELETE" })),
+    // The same visitor and conversation in a window of their own.
+    popout: () => {
+      const url = `${base}/widget?website_token=${encodeURIComponent(websiteToken)}`
+        + (state.auth ? `&cw_conversation=${encodeURIComponent(state.auth)}` : "")
+        + `&locale=${encodeURIComponent(locale)}`;
+      window.open(url, "webwidget_popout", "resizable=off,width=400,height=600");
+      setOpen(false);
     },
+    // A new visitor (or, with keepToken, the stored one again): the chat restarts.
     reset: (keepToken) => {
-      if (!keepToken) localStorage.removeItem(`${store}:auth`);
-      state.auth = localStorage.getItem(`${store}:auth`);
+      if (!keepToken) saved.remove(`${store}:auth`);
+      state.auth = saved.get(`${store}:auth`);
       const ws = state.ws;
       state.ws = null;
       if (ws) ws.close();
       state.messages.clear();
       list.textContent = "";
+      state.lastId = 0;
+      state.unread = 0;
+      badge.hidden = true;
+      preview.hidden = true;
+      state.conversationId = null;
+      state.hasConversation = false;
+      nextBoot();
       boot();
     },
   };
   if (document.body) boot(); else document.addEventListener("DOMContentLoaded", boot);
+  return control;
+  }
+
+  if (!window.SwitchboardWidget) window.SwitchboardWidget = { mount };
+  // Started by its own tag: <script src=".../widget.js" data-website-token="...">;
+  // data-mode="page" is the full-page chat of /widget.
+  const tag = script && script.dataset.websiteToken ? script : null;
+  if (tag && !window.$switchboard) {
+    const d = tag.dataset;
+    const w = mount({
+      websiteToken: d.websiteToken,
+      base: new URL(tag.src, location.href).origin,
+      page: d.mode === "page",
+      locale: d.locale || undefined,
+      conversationToken: d.conversation || undefined,
+    });
+    window.$switchboard = {
+      status: w.status,
+      reconnect: w.reconnect,
+      toggle: w.toggle,
+      setLocale: w.setLocale,
+      setCustomAttributes: w.setCustomAttributes,
+      setUser: w.setUser,
+      reset: w.reset,
+    };
+  }
 })();

@@ -33,6 +33,7 @@ pub mod transcript;
 pub mod views;
 pub mod webhooks;
 pub mod widget;
+pub mod widget_attributes;
 pub mod work;
 
 use std::sync::Arc;

@@ -48,6 +48,9 @@ pub fn identifier_hash_ok(hmac_token: &str, identifier: &str, hash: &str) -> boo
 pub const CLAIMED_IDENTIFIER: &str = "claimed_identifier";
 pub const CLAIMED_EMAIL: &str = "claimed_email";
 pub const CLAIMED_PHONE: &str = "claimed_phone_number";
+/// The additional attributes a visitor may set on its contact (Chatwoot's
+/// `setUser` profile fields).
+pub const VISITOR_PROFILE_KEYS: &[&str] = &["description", "country_code", "city", "company_name", "social_profiles"];
 
 /// Whether a visitor session proved who its contact is: verified with the
 /// inbox's HMAC, for a contact that has an identifier. Only such a session
@@ -313,6 +316,19 @@ impl Core {
         if let Some(extra) = p.object("custom_attributes")? {
             validate::merge_attributes(&mut c.custom_attributes, extra, "custom_attributes")
                 .map_err(|m| CoreError::invalid("custom_attributes", m))?;
+        }
+        if let Some(u) = p.str("avatar_url")?.filter(|u| !u.trim().is_empty()) {
+            c.avatar_url = Some(validate::http_url(&u).map_err(|m| CoreError::invalid("avatar_url", m))?);
+        }
+        // The profile a site tells (Chatwoot's setUser): only these keys, so
+        // a visitor never writes the ones kept for the contact's own record.
+        if let Some(extra) = p.object("additional_attributes")? {
+            let profile = extra
+                .into_iter()
+                .filter(|(k, _)| VISITOR_PROFILE_KEYS.contains(&k.as_str()))
+                .collect();
+            validate::merge_attributes(&mut c.additional_attributes, profile, "additional_attributes")
+                .map_err(|m| CoreError::invalid("additional_attributes", m))?;
         }
         c.updated_at = w.now;
         w.tx().update_contact(&c).await.map_err(taken)?;

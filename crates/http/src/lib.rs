@@ -19,11 +19,13 @@ pub mod public;
 pub mod quota;
 pub mod rails_params;
 pub mod ratelimit;
+pub mod sdk;
 pub mod search;
 pub mod server;
 pub mod session;
 pub mod uploads;
 pub mod widget;
+pub mod widget_attributes;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -166,28 +168,13 @@ pub fn router(state: Arc<AppState>) -> Router {
                 switchboard_core::channels::email::MAX_MAIL_BYTES,
             )),
         )
-        .route("/widget.js", axum::routing::get(widget_js))
+        .merge(sdk::routes())
         .route("/app", axum::routing::get(app_page))
         .route("/app/", axum::routing::get(app_page))
         .route("/app/{file}", axum::routing::get(app_file))
         .fallback(unrouted)
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
-}
-
-/// The website widget: one script, embedded in the binary.
-async fn widget_js() -> Response {
-    use axum::http::header;
-    (
-        [
-            (header::CONTENT_TYPE, "application/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        include_str!("../../../web/widget/widget.js"),
-    )
-        .into_response()
 }
 
 /// The dashboard's files: name, content type and the text embedded at build

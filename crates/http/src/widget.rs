@@ -52,6 +52,7 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         )
         .route("/api/v1/widget/events", post(event))
         .route("/api/v1/widget/inbox_members", get(inbox_members))
+        .merge(crate::widget_attributes::routes())
         // Before the CORS layer, so preflights still reach it.
         .method_not_allowed_fallback(crate::unrouted)
         .layer(middleware::from_fn_with_state(state, allowed_origins))
@@ -90,7 +91,14 @@ pub fn origin_allowed(allowed: &str, origin: &str) -> bool {
     })
 }
 
-/// CORS for the widget: browsers on allowed domains only.
+/// Whether `origin` is this server's own (the full-page chat at `/widget`),
+/// judged by the `Host` the request was sent to.
+fn same_origin(origin: &str, host: Option<&str>) -> bool {
+    let authority = origin.split("://").nth(1).unwrap_or("");
+    host.is_some_and(|h| !h.is_empty() && h.eq_ignore_ascii_case(authority))
+}
+
+/// CORS for the widget: browsers on allowed domains (and our own pages) only.
 async fn allowed_origins(State(st): State<Arc<AppState>>, req: axum::extract::Request, next: Next) -> Response {
     let origin = req
         .headers()
@@ -110,7 +118,8 @@ async fn allowed_origins(State(st): State<Arc<AppState>>, req: axum::extract::Re
             .get("allowed_domains")
             .and_then(Value::as_str)
             .unwrap_or("");
-        if !origin_allowed(allowed, origin) {
+        let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+        if !origin_allowed(allowed, origin) && !same_origin(origin, host) {
             return (
                 StatusCode::FORBIDDEN,
                 Json(json!({ "error": "This site is not allowed to use this widget" })),
@@ -137,7 +146,7 @@ async fn allowed_origins(State(st): State<Arc<AppState>>, req: axum::extract::Re
         if preflight {
             h.insert(
                 header::ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static("GET, POST, PATCH, PUT, OPTIONS"),
+                HeaderValue::from_static("GET, POST, PATCH, PUT, DELETE, OPTIONS"),
             );
             h.insert(
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
@@ -295,7 +304,20 @@ async fn event(State(st): S, WidgetVisitor(v): WidgetVisitor, JsonBody(b): JsonB
 
 #[cfg(test)]
 mod tests {
-    use super::origin_allowed;
+    use super::{origin_allowed, same_origin};
+
+    #[test]
+    fn own_origin() {
+        assert!(same_origin("http://127.0.0.1:3000", Some("127.0.0.1:3000")));
+        assert!(same_origin("https://Support.Example.com", Some("support.example.com")));
+        assert!(!same_origin("https://evil.example", Some("support.example.com")));
+        assert!(!same_origin(
+            "https://support.example.com.evil.io",
+            Some("support.example.com")
+        ));
+        assert!(!same_origin("null", Some("")));
+        assert!(!same_origin("https://support.example.com", None));
+    }
 
     #[test]
     fn origins() {

@@ -185,6 +185,133 @@ async fn the_widget_in_a_real_browser() {
     app.stop().await;
 }
 
+/// Chatwoot's embed code, exactly as Chatwoot gives it but for BASE_URL and
+/// the website token.
+const CHATWOOT_SNIPPET: &str = r#"<script>
+  (function(d,t) {
+    var BASE_URL="https://app.chatwoot.com";
+    var g=d.createElement(t),s=d.getElementsByTagName(t)[0];
+    g.src=BASE_URL+"/packs/js/sdk.js";
+    g.defer = true;
+    g.async = true;
+    s.parentNode.insertBefore(g,s);
+    g.onload=function(){
+      window.chatwootSDK.run({
+        websiteToken: 'TOKEN',
+        baseUrl: BASE_URL
+      })
+    }
+  })(document,"script");
+</script>"#;
+
+/// A site that embeds Chatwoot's snippet pointed at Switchboard: the SDK's
+/// events, $chatwoot's methods, a verified contact, the conversation both
+/// ways, the popout page, and chatwootSettings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chatwoots_snippet_in_a_real_browser() {
+    use hmac::{Hmac, Mac};
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let inbox = app
+        .ok(
+            Method::POST,
+            &app.acc("/inboxes"),
+            Some(json!({ "name": "Shop", "channel": { "type": "web_widget", "widget_color": "#0a7d55", "welcome_title": "Hello!", "allowed_domains": "127.0.0.1" } })),
+        )
+        .await;
+    let website_token = inbox["website_token"].as_str().unwrap().to_string();
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox["id"], "user_ids": [app.admin_id] })),
+    )
+    .await;
+    app.ok(Method::POST, &app.acc("/labels"), Some(json!({ "title": "vip" })))
+        .await;
+    let ident = "shop-user-1001";
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(inbox["hmac_token"].as_str().unwrap().as_bytes()).unwrap();
+    mac.update(ident.as_bytes());
+    let ident_hash = hex::encode(mac.finalize().into_bytes());
+
+    // The host site: another origin. Its pages record Chatwoot's window events.
+    let snippet = CHATWOOT_SNIPPET
+        .replace("https://app.chatwoot.com", &app.base)
+        .replace("'TOKEN'", &format!("'{website_token}'"));
+    let recorder = "<script>window.__events = [];\
+        ['ready','on-message','on-start-conversation','opened','closed','error','on-unread-message-count-changed']\
+        .forEach(function (n) { window.addEventListener('chatwoot:' + n, function (e) { window.__events.push({ name: n, detail: e.detail }); }); });</script>";
+    let page = format!(
+        "<!doctype html><html><head><title>Shop</title></head><body><h1>Some shop</h1>{recorder}{snippet}</body></html>"
+    );
+    let left_page = format!(
+        "<!doctype html><html><head><title>Shop</title></head><body><h1>Left shop</h1>{recorder}\
+         <script>window.chatwootSettings = {{ position: 'left', type: 'expanded_bubble', launcherTitle: 'Talk to us', showPopoutButton: true }};</script>{snippet}</body></html>"
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let site = axum::Router::new()
+        .route(
+            "/left",
+            axum::routing::get(move || async move { axum::response::Html(left_page) }),
+        )
+        .fallback(move || {
+            let page = page.clone();
+            async move { axum::response::Html(page) }
+        });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, site).await;
+    });
+    let mut agent = cable_client::Cable::connect(&app).await;
+    assert_eq!(
+        agent
+            .subscribe(&cable_client::agent_identifier(&app, &app.token).await)
+            .await,
+        "confirm"
+    );
+
+    run_script(
+        "chatwoot-sdk.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("WEBSITE_TOKEN", website_token.clone()),
+            ("IDENT", ident.to_string()),
+            ("IDENT_HASH", ident_hash),
+            ("PAGE_URL", format!("http://127.0.0.1:{port}/")),
+            ("LEFT_URL", format!("http://127.0.0.1:{port}/left")),
+        ],
+        Duration::from_secs(180),
+    )
+    .await;
+
+    // The agent's socket got the visitor's messages, from the site and the popout.
+    agent.events(Duration::from_millis(500)).await;
+    for content in ["Hello from Chatwoot's snippet", "Writing from the popout"] {
+        assert!(
+            agent
+                .seen
+                .iter()
+                .any(|(e, d)| e == "message.created" && d["content"] == content && d["message_type"] == 0),
+            "{content}: {:?}",
+            agent.seen
+        );
+    }
+    let shots = screenshots_dir();
+    for shot in [
+        "chatwoot-sdk-closed.png",
+        "chatwoot-sdk-open.png",
+        "chatwoot-sdk-popout.png",
+        "chatwoot-sdk-left.png",
+    ] {
+        assert!(shots.join(shot).exists(), "{shot} saved");
+    }
+    app.stop().await;
+}
+
 /// The dashboard: sign-in through the cookie session, the list, a thread
 /// whose hostile text stays text, CSRF on writes, sign-out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -39,3 +39,4 @@ mod walkthrough;
 mod webhooks;
 mod whatsapp;
 mod widget;
+mod widget_sdk;
