@@ -51,6 +51,23 @@ try {
   await page.locator("li.out", { hasText: "Hi! How can we help?" }).waitFor({ timeout: 10000 });
   await agent(`/conversations/${conv.id}/messages`, { content: "internal: check the order", private: true });
 
+  step("the team's Markdown shows as formatting and safe links, never as markup");
+  await agent(`/conversations/${conv.id}/messages`, {
+    content: "Order **#18231** ships _today_, see the [tracking page](https://track.example/18231) or `ERR-7`:\n- pack\n- ship\n[bad](javascript:window.__owned=1) <img src=x onerror=\"window.__owned=1\">",
+  });
+  const md = page.locator("li.out", { hasText: "ships" });
+  await md.waitFor({ timeout: 10000 });
+  await md.locator("strong", { hasText: "#18231" }).waitFor({ timeout: 5000 });
+  await md.locator("em", { hasText: "today" }).waitFor();
+  await md.locator("code", { hasText: "ERR-7" }).waitFor();
+  if ((await md.locator("ul li").count()) !== 2) throw new Error("the list is not a list");
+  const track = md.locator("a", { hasText: "tracking page" });
+  if ((await track.getAttribute("href")) !== "https://track.example/18231") throw new Error("the link lost its address");
+  if ((await track.getAttribute("target")) !== "_blank" || !(await track.getAttribute("rel")).includes("noopener")) throw new Error("links open in a new tab without the opener");
+  if ((await md.locator("a").count()) !== 1) throw new Error("an unsafe link became a link");
+  if ((await md.locator("img").count()) !== 0 || (await page.evaluate(() => window.__owned))) throw new Error("message text became markup");
+  if ((await md.textContent()).includes("**")) throw new Error("raw Markdown is shown");
+
   step("the visitor sends a picture");
   await page.locator("input.files").setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: PNG });
   await page.locator("li.in img").waitFor({ timeout: 15000 });

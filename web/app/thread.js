@@ -410,10 +410,17 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
   // last message) only an approved template can go out: pick one, fill its
   // {{n}} values, send.
   const windowNote = el("div", { class: "window-note", role: "note", hidden: "" });
+  // The template form is built once per conversation: a later update of the
+  // conversation (a label, a presence change) must not wipe what the agent
+  // is filling in.
+  let windowFor = null;
   async function paintWindow(conv) {
     windowNote.hidden = conv.can_reply !== false;
-    if (windowNote.hidden) return;
+    if (windowNote.hidden) { windowFor = null; return; }
+    if (windowFor === conv.id) return;
+    windowFor = conv.id;
     const inbox = await load(`${base}/inboxes/${conv.inbox_id}`).catch(() => null);
+    if (!inbox && windowFor === conv.id) windowFor = null;
     if (openId !== conv.id) return;
     const templates = ((inbox && inbox.message_templates) || []).filter((x) => x.status === "APPROVED");
     const select = el("select", { "aria-label": t("template") },

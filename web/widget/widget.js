@@ -108,6 +108,10 @@
   li.pending { opacity: .6; }
   li.failed { outline: 2px solid #e0245e; cursor: pointer; }
   li .who { display: block; font-size: 11px; opacity: .7; margin-bottom: 2px; }
+  li ul, li ol { display: block; list-style: revert; margin: 4px 0; padding: 0 0 0 20px; overflow: visible; flex: none; white-space: normal; }
+  li li { max-width: none; padding: 0; border-radius: 0; background: none; white-space: pre-wrap; }
+  li code { font: 13px ui-monospace, SFMono-Regular, Menlo, monospace; background: rgba(0,0,0,.08); border-radius: 4px; padding: 0 3px; }
+  li a { color: inherit; text-decoration: underline; }
   .rating { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
   .rating .thanks { flex-basis: 100%; font-size: 13px; }
   .rating button { border: 1px solid #cfd7e1; background: #fff; border-radius: 8px; padding: 4px 8px; font-size: 18px; cursor: pointer; }
@@ -267,7 +271,10 @@
       who.textContent = m.sender.available_name || m.sender.name;
       li.appendChild(who);
     }
-    if (m.content) li.appendChild(document.createTextNode(m.failed ? `${m.content}\n${t("failed")}` : m.content));
+    // The team's Markdown shows as formatting and links (built as nodes by
+    // the renderer shared with the dashboard); the visitor's own text too.
+    if (m.content) li.append(...markdownNodes(m.content, document));
+    if (m.content && m.failed) li.appendChild(document.createTextNode(`\n${t("failed")}`));
     if (m.content_type === "input_csat" && m.id) li.appendChild(ratingFor(m));
     for (const a of m.attachments || []) {
       if (a.file_type === "image") {
@@ -634,7 +641,14 @@
   });
 
   // Runs `f` once the widget has its visitor; nothing when it has none.
-  const afterBoot = (f) => booted.then((ok) => (ok ? f() : undefined));
+  // The page's calls run one after another in the order made, so a delete
+  // right after a set cannot overtake it on the network.
+  let queue = booted;
+  const afterBoot = (f) => {
+    const run = queue.then((ok) => (ok ? f() : undefined));
+    queue = run.then(() => booted, () => booted);
+    return run;
+  };
   const requireKey = (k, what) => {
     if (typeof k !== "string" || !k) throw new Error(`${what} is required`);
     return k;

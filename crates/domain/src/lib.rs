@@ -7,6 +7,7 @@
 pub mod custom_attributes;
 pub mod enums;
 pub mod event;
+pub mod markdown;
 pub mod rules;
 pub mod time;
 pub mod validate;

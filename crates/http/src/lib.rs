@@ -184,7 +184,15 @@ const APP_FILES: &[(&str, &str, &str)] = &[
     ("app.js", JS, include_str!("../../../web/app/app.js")),
     ("access.js", JS, include_str!("../../../web/app/access.js")),
     ("lib.js", JS, include_str!("../../../web/app/lib.js")),
-    ("markdown.js", JS, include_str!("../../../web/app/markdown.js")),
+    // The renderer shared with the widget, as a module.
+    (
+        "markdown.js",
+        JS,
+        concat!(
+            include_str!("../../../web/shared/markdown.js"),
+            "\nexport function markdown(text) {\n  return markdownNodes(text, document);\n}\n"
+        ),
+    ),
     ("list.js", JS, include_str!("../../../web/app/list.js")),
     ("thread.js", JS, include_str!("../../../web/app/thread.js")),
     ("panel.js", JS, include_str!("../../../web/app/panel.js")),

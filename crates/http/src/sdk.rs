@@ -15,13 +15,23 @@ use axum::routing::get;
 use crate::AppState;
 use crate::extract::QueryParams;
 
-const WIDGET_JS: &str = include_str!("../../../web/widget/widget.js");
-/// widget.js followed by the adapter that speaks Chatwoot's SDK.
-const SDK_JS: &str = concat!(
-    include_str!("../../../web/widget/widget.js"),
-    "\n",
-    include_str!("../../../web/widget/chatwoot-sdk.js")
-);
+/// The widget: widget.js in one more function scope that also holds the
+/// Markdown renderer it shares with the dashboard (so nothing reaches the
+/// host page's globals).
+macro_rules! widget_js {
+    () => {
+        concat!(
+            "(() => {\n",
+            include_str!("../../../web/shared/markdown.js"),
+            "\n",
+            include_str!("../../../web/widget/widget.js"),
+            "\n})();\n"
+        )
+    };
+}
+const WIDGET_JS: &str = widget_js!();
+/// The widget followed by the adapter that speaks Chatwoot's SDK.
+const SDK_JS: &str = concat!(widget_js!(), "\n", include_str!("../../../web/widget/chatwoot-sdk.js"));
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()

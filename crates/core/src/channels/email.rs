@@ -512,49 +512,14 @@ pub struct MailContext {
     pub html: Option<String>,
 }
 
-/// A text message as simple HTML: escaped, paragraphs, line breaks, links.
+/// A message as the mail's HTML part: the agents' Markdown formatted
+/// (bold, italics, code, links, lists), paragraphs and line breaks kept,
+/// everything from the text escaped.
 pub fn text_to_html(text: &str) -> String {
-    let mut html = String::from("<!DOCTYPE html><html><body>");
-    for para in text.split("\n\n") {
-        if para.trim().is_empty() {
-            continue;
-        }
-        html.push_str("<p>");
-        let lines: Vec<String> = para.lines().map(linkify).collect();
-        html.push_str(&lines.join("<br>\n"));
-        html.push_str("</p>\n");
-    }
-    html.push_str("</body></html>");
-    html
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn linkify(line: &str) -> String {
-    let mut out = String::new();
-    for (i, word) in line.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        let bare = word.trim_end_matches(['.', ',', ')', '!', '?', ';', ':']);
-        if (bare.starts_with("https://") || bare.starts_with("http://")) && bare.len() > 8 {
-            let tail = &word[bare.len()..];
-            out.push_str(&format!(
-                "<a href=\"{}\">{}</a>{}",
-                escape(bare),
-                escape(bare),
-                escape(tail)
-            ));
-        } else {
-            out.push_str(&escape(word));
-        }
-    }
-    out
+    format!(
+        "<!DOCTYPE html><html><body>{}</body></html>",
+        switchboard_domain::markdown::to_html(text)
+    )
 }
 
 /// The subject of an outgoing mail.
@@ -655,8 +620,10 @@ pub fn build_mail(
             .collect::<Vec<_>>()
             .join(" "),
     );
-    let text = out.content.clone().unwrap_or_default();
-    let html = ctx.html.clone().unwrap_or_else(|| text_to_html(&text));
+    let written = out.content.clone().unwrap_or_default();
+    let html = ctx.html.clone().unwrap_or_else(|| text_to_html(&written));
+    // The text part reads plainly: no Markdown markers, links as `label (url)`.
+    let text = switchboard_domain::markdown::to_plain(&written);
     let body = MultiPart::alternative_plain_html(text.clone(), html);
     let body = if out.files.is_empty() {
         body
@@ -1509,9 +1476,9 @@ mod tests {
 
     #[test]
     fn outgoing_text_becomes_safe_html() {
-        let h = text_to_html("Hi <b>there</b>\nsee https://example.com/a?b=1&c=2.\n\nBye");
-        assert!(h.contains("Hi &lt;b&gt;there&lt;/b&gt;<br>"));
+        let h = text_to_html("Hi <b>there</b>\nsee https://example.com/a?b=1&c=2.\n\nBye **now**");
+        assert!(h.contains("Hi &lt;b&gt;there&lt;/b&gt;<br>"), "{h}");
+        assert!(h.contains("<p>Bye <strong>now</strong></p>"), "{h}");
         assert!(h.contains(r#"<a href="https://example.com/a?b=1&amp;c=2">https://example.com/a?b=1&amp;c=2</a>."#));
-        assert!(h.contains("<p>Bye</p>"));
     }
 }

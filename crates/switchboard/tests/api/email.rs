@@ -552,7 +552,7 @@ async fn threading(db: Db) {
         .ok(
             Method::POST,
             &app.acc(&format!("/conversations/{display}/messages")),
-            Some(json!({ "content": "It left today: https://track.example/42 <b>not bold</b>", "cc_emails": cc })),
+            Some(json!({ "content": "It left **today**: [track it](https://track.example/42) <b>not bold</b>", "cc_emails": cc })),
         )
         .await;
     let reply_id = reply["id"].as_i64().unwrap();
@@ -585,6 +585,19 @@ async fn threading(db: Db) {
         raw.contains("&lt;b&gt;not bold&lt;/b&gt;"),
         "agent text is escaped in the HTML part"
     );
+    // The HTML part has the agent's formatting; the text part reads plainly.
+    assert!(raw.contains("<strong>today</strong>"), "{raw}");
+    // (The HTML part is quoted-printable: soft line breaks, `=3D` for `=`.)
+    let html = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    assert!(
+        html.contains(r#"<a href="https://track.example/42">track it</a>"#),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("It left today: track it (https://track.example/42) <b>not bold</b>"),
+        "{raw}"
+    );
+    assert!(!raw.contains("**today**"), "no Markdown markers reach the mail: {raw}");
     // The colleague in Cc got it too.
     eventually(20, "the Cc copy", || async {
         mailbox(servers, &cc).await.into_iter().next()
