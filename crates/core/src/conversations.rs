@@ -136,16 +136,18 @@ impl Core {
             .collect();
         q.q = lp.q.clone().filter(|s| !s.is_empty());
         q.source_id = lp.source_id.clone();
-        q.participant = match lp.conversation_type.as_deref().unwrap_or("") {
-            "" => None,
-            "participating" => Some(ctx.user.id),
+        match lp.conversation_type.as_deref().unwrap_or("") {
+            "" => {}
+            "participating" => q.participant = Some(ctx.user.id),
+            "mention" => q.mentioned = Some(ctx.user.id),
+            "unattended" => q.unattended = true,
             _ => {
                 return Err(CoreError::invalid(
                     "conversation_type",
-                    "conversation_type must be participating (mention and unattended are not served)",
+                    "conversation_type must be mention, participating or unattended",
                 ));
             }
-        };
+        }
         let (sort, desc) = parse_sort(lp.sort_by.as_deref())?;
         q.sort = sort;
         q.descending = desc;

@@ -362,6 +362,7 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
     let mut after: HashMap<i64, Conversation> = HashMap::new();
     let mut touched_contacts: Vec<i64> = Vec::new();
     let mut created: Vec<(usize, Message)> = Vec::new();
+    let mut notes: Vec<(Conversation, Message)> = Vec::new();
     for (idx, slot) in slots.iter().enumerate() {
         let Slot::Row(r) = slot else { continue };
         let Some(msg) = &by_row[*r] else { continue };
@@ -392,7 +393,18 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
             ct.last_activity_at = Some(now);
             touched_contacts.push(ct.id);
         }
+        // A private note from an agent may mention users (public replies
+        // and contacts' messages never do).
+        if msg.private
+            && matches!(item.from, From::User(_))
+            && msg.content.as_deref().is_some_and(|t| t.contains("mention://user/"))
+        {
+            notes.push((conv.clone(), msg.clone()));
+        }
         created.push((idx, msg.clone()));
+    }
+    for (conv, msg) in &notes {
+        crate::mentions::record(w, conv, msg).await?;
     }
     let changed_convs: Vec<Conversation> = after.values().cloned().collect();
     w.tx().touch_conversations(&changed_convs).await?;

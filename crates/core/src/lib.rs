@@ -19,6 +19,7 @@ pub mod ingest;
 pub mod invitations;
 pub mod jobs;
 pub mod mailer;
+pub mod mentions;
 pub mod messages;
 pub mod notes;
 pub mod params;

@@ -3261,6 +3261,47 @@ impl Tx for SqlTx {
         }
         Ok(())
     }
+
+    // ---- mentions ----
+
+    async fn upsert_mentions(
+        &mut self,
+        account_id: i64,
+        conversation_id: i64,
+        message_id: i64,
+        user_ids: &[i64],
+        now: i64,
+    ) -> StoreResult<()> {
+        if user_ids.is_empty() {
+            return Ok(());
+        }
+        let mut qb = QueryBuilder::<DB>::new(
+            "INSERT INTO mentions (account_id, conversation_id, user_id, message_id, mentioned_at) ",
+        );
+        qb.push_values(user_ids, |mut b, uid| {
+            b.push_bind(account_id)
+                .push_bind(conversation_id)
+                .push_bind(*uid)
+                .push_bind(message_id)
+                .push_bind(now);
+        });
+        qb.push(
+            " ON CONFLICT (conversation_id, user_id) DO UPDATE SET \
+             message_id = excluded.message_id, mentioned_at = excluded.mentioned_at",
+        );
+        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn conversation_mentions(&mut self, conversation_id: i64) -> StoreResult<Vec<(i64, i64, i64)>> {
+        sqlx::query_as(
+            "SELECT user_id, message_id, mentioned_at FROM mentions WHERE conversation_id = $1 ORDER BY user_id",
+        )
+        .bind(conversation_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
 }
 
 /// `FROM contacts c WHERE ...` of a contact filter: the account, then the
@@ -3469,6 +3510,16 @@ fn conversation_filters(qb: &mut QueryBuilder<DB>, q: &ConversationQuery, with_a
         qb.push(" AND user_id = ");
         qb.push_bind(user);
         qb.push(")");
+    }
+    if let Some(user) = q.mentioned {
+        qb.push(" AND c.id IN (SELECT conversation_id FROM mentions WHERE account_id = ");
+        qb.push_bind(q.account_id);
+        qb.push(" AND user_id = ");
+        qb.push_bind(user);
+        qb.push(")");
+    }
+    if q.unattended {
+        qb.push(" AND (c.first_reply_created_at IS NULL OR c.waiting_since IS NOT NULL)");
     }
     if let Some(s) = &q.source_id {
         qb.push(" AND c.contact_inbox_id IN (SELECT id FROM contact_inboxes WHERE source_id = ");

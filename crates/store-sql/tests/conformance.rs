@@ -822,3 +822,48 @@ async fn postgres_deadlocks_are_contended() {
     );
     assert!(results.iter().any(|r| r.is_ok()), "the other commits: {results:?}");
 }
+
+/// Mentions: one row per conversation and user, a later mention moving its
+/// message and time; the `mentioned` and `unattended` list filters.
+async fn mentions_upsert_and_filter(store: Arc<dyn Store>) {
+    let (acc, _, _, conv) = seed(&store).await;
+    let mut tx = store.write().await.unwrap();
+    let user = |email: &str, token: &str| NewUser {
+        name: "U".into(),
+        display_name: None,
+        email: email.into(),
+        password_hash: "h".into(),
+        pubsub_token: token.into(),
+        confirmed: true,
+    };
+    let u1 = tx.insert_user(&user("m1@x.io", "mt1"), 1).await.unwrap().id;
+    let u2 = tx.insert_user(&user("m2@x.io", "mt2"), 1).await.unwrap().id;
+    tx.upsert_mentions(acc, conv.id, 11, &[u1, u2], 2).await.unwrap();
+    tx.upsert_mentions(acc, conv.id, 12, &[u2], 3).await.unwrap();
+    tx.upsert_mentions(acc, conv.id, 13, &[], 4).await.unwrap();
+    assert_eq!(
+        tx.conversation_mentions(conv.id).await.unwrap(),
+        vec![(u1, 11, 2), (u2, 12, 3)]
+    );
+    let mut q = switchboard_store::ConversationQuery::new(acc, u1);
+    q.mentioned = Some(u1);
+    assert_eq!(tx.list_conversations(&q).await.unwrap().len(), 1);
+    assert_eq!(tx.conversation_counts(&q).await.unwrap().all_count, 1);
+    q.mentioned = Some(u1 + u2 + 1000);
+    assert!(tx.list_conversations(&q).await.unwrap().is_empty());
+    let mut other = switchboard_store::ConversationQuery::new(acc + 1, u1);
+    other.mentioned = Some(u1);
+    assert!(
+        tx.list_conversations(&other).await.unwrap().is_empty(),
+        "scoped by account"
+    );
+    let mut unattended = switchboard_store::ConversationQuery::new(acc, u1);
+    unattended.unattended = true;
+    assert_eq!(
+        tx.conversation_counts(&unattended).await.unwrap().all_count,
+        1,
+        "never answered"
+    );
+    tx.commit().await.unwrap();
+}
+conformance!(mentions_upsert_and_filter);

@@ -500,4 +500,20 @@ pub trait Tx: Send {
     /// contact inboxes, notes, the messages it sent and its ratings; labels
     /// are added to `to`'s. `from` itself is left for the caller to delete.
     async fn move_contact_rows(&mut self, account_id: i64, from: i64, to: i64) -> StoreResult<()>;
+
+    // ---- mentions ----
+    /// Records that note `message_id` mentions these users in the
+    /// conversation: one row per conversation and user, a later mention
+    /// moving its message and time.
+    async fn upsert_mentions(
+        &mut self,
+        account_id: i64,
+        conversation_id: i64,
+        message_id: i64,
+        user_ids: &[i64],
+        now: i64,
+    ) -> StoreResult<()>;
+    /// A conversation's mentions as `(user_id, message_id, mentioned_at)`,
+    /// in user id order.
+    async fn conversation_mentions(&mut self, conversation_id: i64) -> StoreResult<Vec<(i64, i64, i64)>>;
 }

@@ -81,6 +81,12 @@ pub struct ConversationQuery {
     /// Only conversations this user participates in (Chatwoot's
     /// `conversation_type=participating`).
     pub participant: Option<i64>,
+    /// Only conversations where this user was mentioned (Chatwoot's
+    /// `conversation_type=mention`).
+    pub mentioned: Option<i64>,
+    /// Only conversations nobody answered yet or whose contact waits for a
+    /// reply (Chatwoot's `conversation_type=unattended`).
+    pub unattended: bool,
 }
 
 impl ConversationQuery {
@@ -106,6 +112,8 @@ impl ConversationQuery {
             offset: 0,
             after: None,
             participant: None,
+            mentioned: None,
+            unattended: false,
         }
     }
 }

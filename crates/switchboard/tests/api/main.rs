@@ -25,6 +25,7 @@ mod fake_telegram;
 mod fake_whatsapp;
 mod faults;
 mod mail_servers;
+mod mentions;
 mod messages;
 mod nodes;
 mod public;
