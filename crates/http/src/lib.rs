@@ -169,12 +169,24 @@ pub fn router(state: Arc<AppState>) -> Router {
             )),
         )
         .merge(sdk::routes())
-        .route("/app", axum::routing::get(app_page))
-        .route("/app/", axum::routing::get(app_page))
-        .route("/app/{file}", axum::routing::get(app_file))
+        .route("/app", axum::routing::get(app_page).layer(compressed()))
+        .route("/app/", axum::routing::get(app_page).layer(compressed()))
+        .route("/app/{file}", axum::routing::get(app_file).layer(compressed()))
         .fallback(unrouted)
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
+}
+
+/// Brotli or gzip, as the browser asks, for the static files (the dashboard,
+/// the widget scripts and page). Only these: API answers carry tokens beside
+/// what callers send, and compressing such answers invites length-based
+/// guessing (BREACH); the files hold no secrets.
+pub(crate) fn compressed() -> tower_http::compression::CompressionLayer {
+    // Level 5: brotli smaller than gzip at about gzip's cost, per request.
+    tower_http::compression::CompressionLayer::new()
+        .br(true)
+        .gzip(true)
+        .quality(tower_http::CompressionLevel::Precise(5))
 }
 
 /// The dashboard's files: name, content type and the text embedded at build

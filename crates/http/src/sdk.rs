@@ -35,9 +35,9 @@ const SDK_JS: &str = concat!(widget_js!(), "\n", include_str!("../../../web/widg
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/widget.js", get(widget_js))
-        .route("/packs/js/sdk.js", get(sdk_js))
-        .route("/widget", get(widget_page))
+        .route("/widget.js", get(widget_js).layer(crate::compressed()))
+        .route("/packs/js/sdk.js", get(sdk_js).layer(crate::compressed()))
+        .route("/widget", get(widget_page).layer(crate::compressed()))
 }
 
 /// A script any site may load: cached briefly, so a new release reaches

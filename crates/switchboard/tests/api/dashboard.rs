@@ -85,3 +85,78 @@ async fn dashboard_files(app: TestApp) {
     app.stop().await;
 }
 both!(dashboard_files);
+
+/// The static files go compressed (brotli or gzip, as asked), the same
+/// bytes once unpacked; API answers never are (they hold tokens).
+async fn static_files_are_compressed(app: TestApp) {
+    use std::io::Read;
+    for path in [
+        "/app/app.js",
+        "/app/settings.js",
+        "/app/app.css",
+        "/widget.js",
+        "/packs/js/sdk.js",
+    ] {
+        let url = format!("{}{path}", app.base);
+        let plain = app.client.get(&url).send().await.unwrap();
+        assert!(plain.headers().get("content-encoding").is_none(), "{path}");
+        let plain = plain.bytes().await.unwrap();
+        let gz = app
+            .client
+            .get(&url)
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gz.headers()["content-encoding"], "gzip", "{path}");
+        assert!(
+            gz.headers()["vary"]
+                .to_str()
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains("accept-encoding")
+        );
+        let gz = gz.bytes().await.unwrap();
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, plain, "{path}: gzip unpacks to the file");
+        let br = app
+            .client
+            .get(&url)
+            .header("accept-encoding", "gzip, deflate, br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(br.headers()["content-encoding"], "br", "{path}");
+        let br = br.bytes().await.unwrap();
+        let mut unpacked = Vec::new();
+        brotli_decompressor::Decompressor::new(&br[..], 4096)
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, plain, "{path}: brotli unpacks to the file");
+        assert!(br.len() * 2 < plain.len(), "{path}: {} -> {}", plain.len(), br.len());
+        eprintln!(
+            "figure: {path} {} bytes, gzip {}, brotli {}",
+            plain.len(),
+            gz.len(),
+            br.len()
+        );
+    }
+    let r = app
+        .client
+        .get(format!("{}/api/v1/profile", app.base))
+        .header("api_access_token", &app.token)
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers().get("content-encoding").is_none(),
+        "API answers are not compressed"
+    );
+    app.stop().await;
+}
+both!(static_files_are_compressed);
