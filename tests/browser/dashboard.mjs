@@ -126,6 +126,35 @@ try {
   if (!note || !note.private) throw new Error(`note: ${JSON.stringify(note)}`);
   if (await page.locator(".thread li", { hasText: "Tracking follows." }).count() !== 1) throw new Error("the reply shows twice");
 
+  step("a list that cannot load says so with Retry, and its counts do not drop to 0");
+  const allCount = page.locator("[role=tab][data-tab=all] .count");
+  const countBefore = (await allCount.textContent()).trim();
+  const listRoute = `${BASE}/api/v1/accounts/${ACCOUNT}/conversations?*`;
+  await page.route(listRoute, (r) => r.abort());
+  await page.locator("#status-filter").selectOption("pending");
+  const alert = page.getByRole("alert").filter({ hasText: "Couldn't reach the server." });
+  await alert.waitFor({ timeout: 10000 });
+  if ((await allCount.textContent()).trim() !== countBefore) throw new Error(`the count changed on failure: ${await allCount.textContent()}`);
+  await page.unroute(listRoute);
+  await page.locator("#status-filter").selectOption("open");
+  await alert.waitFor({ state: "hidden", timeout: 10000 });
+  await page.route(listRoute, (r) => r.abort());
+  await page.locator("#status-filter").selectOption("all");
+  await alert.waitFor({ timeout: 10000 });
+  await page.unroute(listRoute);
+  await page.locator("#status-filter").selectOption("open");
+  await alert.waitFor({ state: "hidden", timeout: 10000 });
+  // Retry itself works too.
+  await page.route(listRoute, (r) => r.abort());
+  await page.locator("#status-filter").selectOption("all");
+  await alert.waitFor({ timeout: 10000 });
+  await page.unroute(listRoute);
+  await alert.getByRole("button", { name: "Retry" }).click();
+  await alert.waitFor({ state: "hidden", timeout: 10000 });
+  await page.locator(`button[data-conversation="${CONVERSATION}"]`).waitFor({ timeout: 10000 });
+  await page.locator("#status-filter").selectOption("open");
+  await page.locator(`button[data-conversation="${CONVERSATION}"]`).waitFor({ timeout: 10000 });
+
   step("a send that fails is marked and can be retried");
   const route = `${BASE}/api/v1/accounts/${ACCOUNT}/conversations/${CONVERSATION}/messages`;
   await page.route(route, (r) => (r.request().method() === "POST" ? r.abort() : r.continue()));

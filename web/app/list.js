@@ -4,7 +4,7 @@
 // end scrolls into view, and patches cards in place from /cable events so
 // rows already scrolled to stay where they are.
 
-import { api, avatar, channelIcon, el, forget, icon, load, relative } from "./lib.js";
+import { Unauthorized, api, avatar, channelIcon, el, forget, icon, load, relative } from "./lib.js";
 
 const PAGE = 25;
 const STATUSES = ["open", "pending", "snoozed", "resolved", "all"];
@@ -36,7 +36,8 @@ export function createList(ctx, { t, open }) {
   if (!SORTS.includes(state.sort)) state.sort = SORTS[0];
   const cards = new Map(); // display id -> { conv, button, li }
   let currentId = null;
-  const counts = { mine: 0, unassigned: 0, all: 0 };
+  // Unknown until the server answers: shown as "–", never as 0 ("no work").
+  const counts = { mine: null, unassigned: null, all: null };
 
   // ---- sidebar ----
   const sideAll = el("button", { type: "button", class: "side-item", "aria-pressed": "true" }, icon("inbox"), el("span", { text: t("allConversations") }));
@@ -107,34 +108,33 @@ export function createList(ctx, { t, open }) {
     // A saved view whose conditions the server no longer takes says so.
     reload().catch((e) => {
       list.replaceChildren();
-      failed.textContent = (e && e.body && e.body.message) || t("failed");
-      failed.hidden = false;
+      sayFailed((e && e.body && e.body.message) || t("failed"));
     });
   }
 
   // ---- tabs, status, sort ----
   const tabs = ["mine", "unassigned", "all"].map((key) => {
     const b = el("button", { type: "button", role: "tab", "data-tab": key, "aria-selected": String(key === state.tab) });
-    b.addEventListener("click", () => { state.tab = key; paintTabs(); reload(); });
+    b.addEventListener("click", () => { state.tab = key; paintTabs(); reloadOrSay(); });
     return b;
   });
   function paintTabs() {
     for (const b of tabs) {
       const key = b.dataset.tab;
       b.setAttribute("aria-selected", String(key === state.tab));
-      b.replaceChildren(document.createTextNode(t(key)), el("span", { class: "count", text: String(counts[key]) }));
+      b.replaceChildren(document.createTextNode(t(key)), el("span", { class: "count", text: counts[key] === null || counts[key] === undefined ? "–" : String(counts[key]) }));
     }
   }
   const statusSelect = el("select", { id: "status-filter" },
     ...STATUSES.map((v) => el("option", { value: v, text: t(v === "all" ? "any" : v) })));
-  statusSelect.addEventListener("change", () => { state.status = statusSelect.value; reload(); });
+  statusSelect.addEventListener("change", () => { state.status = statusSelect.value; reloadOrSay(); });
   const sortSelect = el("select", { id: "sort-order" },
     ...SORTS.map((v) => el("option", { value: v, text: t(`sort_${v}`) })));
   sortSelect.value = state.sort;
   sortSelect.addEventListener("change", () => {
     state.sort = sortSelect.value;
     localStorage.setItem("sb:sort", state.sort);
-    reload();
+    reloadOrSay();
   });
   const filterText = el("span");
   const clearFilter = el("button", { type: "button", class: "chip-x", "aria-label": t("clearFilter") }, icon("close"));
@@ -232,6 +232,20 @@ export function createList(ctx, { t, open }) {
     return payload.length >= PAGE ? { page: page + 1 } : null;
   }
 
+  // A list that could not load says so, with a way to try again (the
+  // counts keep what they last knew, or show "–").
+  function sayFailed(text) {
+    const again = el("button", { type: "button", class: "retry", text: t("retry") });
+    again.addEventListener("click", () => { again.disabled = true; reloadOrSay(); });
+    failed.replaceChildren(document.createTextNode(`${text} `), again);
+    failed.hidden = false;
+  }
+  function reloadOrSay() {
+    return reload().catch((e) => {
+      if (e instanceof Unauthorized) return ctx.signIn();
+      sayFailed(t("failed"));
+    });
+  }
   async function reload() {
     saveView.hidden = inView() || !viewQuery();
     const wanted = signature();
@@ -426,8 +440,7 @@ export function createList(ctx, { t, open }) {
       try {
         await reload();
       } catch (e) {
-        failed.textContent = t("failed");
-        failed.hidden = false;
+        sayFailed(t("failed"));
         throw e;
       } finally {
         loadNames();
