@@ -23,7 +23,7 @@ const TEXT = {
     pick: "Choose a conversation.", thread: "Messages", reply: "Reply", note: "Private note",
     mode: "Message type", send: "Send", replyLabel: "Reply to the customer", noteLabel: "Private note for the team",
     replyPlaceholder: "Reply… (Enter sends, Shift+Enter for a new line)", notePlaceholder: "Only your team sees this note",
-    today: "Today", yesterday: "Yesterday",
+    today: "Today", yesterday: "Yesterday", backToList: "Back to the list",
     // One conversation's status (the plurals above name lists of them).
     one_open: "Open", one_pending: "Pending", one_snoozed: "Snoozed", one_resolved: "Resolved",
     retry: "Retry", notSent: "Not sent.", notDelivered: "Not delivered.", deleted: "This message was deleted", reconnecting: "Reconnecting…",
@@ -72,7 +72,7 @@ const TEXT = {
     pick: "Выберите разговор.", thread: "Сообщения", reply: "Ответ", note: "Заметка",
     mode: "Тип сообщения", send: "Отправить", replyLabel: "Ответ клиенту", noteLabel: "Заметка для команды",
     replyPlaceholder: "Ответ… (Enter отправляет, Shift+Enter — новая строка)", notePlaceholder: "Эту заметку видит только команда",
-    today: "Сегодня", yesterday: "Вчера",
+    today: "Сегодня", yesterday: "Вчера", backToList: "К списку",
     one_open: "Открыт", one_pending: "Ожидает", one_snoozed: "Отложен", one_resolved: "Решён",
     retry: "Повторить", notSent: "Не отправлено.", notDelivered: "Не доставлено.", deleted: "Сообщение удалено", reconnecting: "Переподключение…",
     mine: "Мои", unassigned: "Без ответственного", all: "Все", statusFilter: "Статус", sortLabel: "Порядок",
@@ -279,6 +279,14 @@ async function start() {
   let panelOpen = localStorage.getItem("sb:panel") !== "off" && wide();
   let sidebarOpen = localStorage.getItem("sb:sidebar") !== "off";
   const list = createList(ctx, { t, open: (id, byKeyboard) => show(id, byKeyboard) });
+  // Phones: Back leaves the conversation for the list, on its card.
+  ctx.backToList = () => {
+    panes.classList.remove("reading");
+    setPanel(false);
+    history.replaceState(null, "", "#/");
+    const card = document.querySelector('button[data-conversation][aria-current="true"]');
+    if (card) card.focus();
+  };
   // Escape in the composer hands the keys back to the list.
   ctx.leaveComposer = () => {
     const card = document.querySelector('button[data-conversation][aria-current="true"]');
@@ -313,6 +321,8 @@ async function start() {
   // Opens a conversation and keeps its address (#/conversations/N) without
   // leaving the list: stepping with j / k keeps focus on the list.
   function show(id, focusComposer) {
+    // On a phone the conversation takes the screen (until Back).
+    panes.classList.add("reading");
     list.setCurrent(id);
     if (location.hash !== `#/conversations/${id}`) history.replaceState(null, "", `#/conversations/${id}`);
     conversation.open(id, focusComposer).catch((e) => { if (e instanceof Unauthorized) signIn(); });

@@ -123,6 +123,7 @@ const ICONS = {
   bell: "M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zM10 20a2 2 0 0 0 4 0",
   reply: "M10 8l-6 5 6 5M4 13h11a5 5 0 0 1 5 5",
   close: "M6 6l12 12M18 6L6 18",
+  back: "M15 5l-7 7 7 7",
   panel: "M3 4h18v16H3zM15 4v16",
   filter: "M3 5h18l-7 8v6l-4 2v-8z",
   inbox: "M3 13l3-8h12l3 8v6H3zM3 13h5l1 2h6l1-2h5",

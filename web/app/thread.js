@@ -64,8 +64,11 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
   const snoozeForm = el("span", { class: "snooze-date", hidden: "" }, snoozeDate, snoozeGo);
   const panelButton = el("button", { type: "button", class: "icon-button", "aria-label": t("contactPanel"), "aria-pressed": "true" }, icon("panel"));
   panelButton.addEventListener("click", () => panelButton.setAttribute("aria-pressed", String(togglePanel())));
+  // Phones show the list or a conversation: Back returns to the list.
+  const backButton = el("button", { type: "button", class: "icon-button back", "aria-label": t("backToList") }, icon("back"));
+  backButton.addEventListener("click", () => ctx.backToList?.());
   const header = el("header", { class: "conv-header", hidden: "" },
-    el("div", { class: "who-line" }, face, title, statusWord, assigneeWord, chips),
+    el("div", { class: "who-line" }, backButton, face, title, statusWord, assigneeWord, chips),
     el("div", { class: "actions", role: "group", "aria-label": t("actions") },
       assignButton, assigneePicker.node, teamPicker.node, prioritySelect, snoozeSelect, snoozeForm, resolveButton, panelButton));
 

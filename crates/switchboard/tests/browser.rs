@@ -938,3 +938,46 @@ async fn custom_attributes_in_a_real_browser() {
     }
     app.stop().await;
 }
+
+/// The dashboard on a phone: list, a conversation on the whole screen with
+/// Back, the details as a sheet, deep links, nothing wider than the screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_on_a_phone() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let inbox = app.api_inbox("Orders", None).await;
+    let inbox_id = inbox["id"].as_i64().unwrap();
+    let (contact_id, _) = app.contact(inbox_id, "Mia Mobile").await;
+    let conv = app.conversation(inbox_id, contact_id).await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/messages")),
+        Some(json!({ "content": "Is my order on its way?", "message_type": "incoming" })),
+    )
+    .await;
+    let shots = ["phone-list.png", "phone-conversation.png", "phone-contact.png"];
+    for shot in shots {
+        let _ = std::fs::remove_file(screenshots_dir().join(shot));
+    }
+    run_script(
+        "dashboard-phone.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("CONVERSATION", conv.to_string()),
+            ("CONTACT", "Mia Mobile".into()),
+        ],
+        Duration::from_secs(120),
+    )
+    .await;
+    for shot in shots {
+        assert!(screenshots_dir().join(shot).exists(), "{shot} saved");
+    }
+    app.stop().await;
+}
