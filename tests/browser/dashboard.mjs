@@ -338,6 +338,16 @@ try {
   await page.keyboard.type("jk");
   const typed = await composerBox.inputValue();
   if (typed !== "jk") throw new Error(`letters typed in the composer were taken as shortcuts: ${JSON.stringify(typed)}`);
+  // Alt+J / Alt+K move between conversations even from the composer.
+  const typingIn = await current();
+  const at = order.indexOf(typingIn);
+  await page.keyboard.press("Alt+KeyJ");
+  await page.waitForFunction((id) => document.querySelector(".list button[aria-current=true]")?.dataset.conversation === id, order[at + 1], { timeout: 5000 });
+  await composerBox.focus();
+  await page.keyboard.press("Alt+KeyK");
+  await page.waitForFunction((id) => document.querySelector(".list button[aria-current=true]")?.dataset.conversation === id, typingIn, { timeout: 5000 });
+  if ((await composerBox.inputValue()) !== "jk") throw new Error(`Alt+J/K lost or changed the draft: ${await composerBox.inputValue()}`);
+  await composerBox.focus();
   // Escape leaves the composer (the draft stays) and the keys work again.
   await page.keyboard.press("Escape");
   if (await page.evaluate(() => document.activeElement?.id === "composer-input")) throw new Error("Escape did not leave the composer");

@@ -24,6 +24,7 @@ const TEXT = {
     mode: "Message type", send: "Send", replyLabel: "Reply to the customer", noteLabel: "Private note for the team",
     replyPlaceholder: "Reply… (Enter sends, Shift+Enter for a new line)", notePlaceholder: "Only your team sees this note",
     today: "Today", yesterday: "Yesterday", backToList: "Back to the list",
+    keyNextAnywhere: "Next conversation, also while typing", keyPrevAnywhere: "Previous conversation, also while typing",
     // One conversation's status (the plurals above name lists of them).
     one_open: "Open", one_pending: "Pending", one_snoozed: "Snoozed", one_resolved: "Resolved",
     retry: "Retry", notSent: "Not sent.", notDelivered: "Not delivered.", deleted: "This message was deleted", reconnecting: "Reconnecting…",
@@ -73,6 +74,7 @@ const TEXT = {
     mode: "Тип сообщения", send: "Отправить", replyLabel: "Ответ клиенту", noteLabel: "Заметка для команды",
     replyPlaceholder: "Ответ… (Enter отправляет, Shift+Enter — новая строка)", notePlaceholder: "Эту заметку видит только команда",
     today: "Сегодня", yesterday: "Вчера", backToList: "К списку",
+    keyNextAnywhere: "Следующий разговор, даже при наборе", keyPrevAnywhere: "Предыдущий разговор, даже при наборе",
     one_open: "Открыт", one_pending: "Ожидает", one_snoozed: "Отложен", one_resolved: "Решён",
     retry: "Повторить", notSent: "Не отправлено.", notDelivered: "Не доставлено.", deleted: "Сообщение удалено", reconnecting: "Переподключение…",
     mine: "Мои", unassigned: "Без ответственного", all: "Все", statusFilter: "Статус", sortLabel: "Порядок",
@@ -456,7 +458,7 @@ async function start() {
 
   // Single-key shortcuts outside text fields, matched on the physical key
   // (KeyboardEvent.code) so they work on any layout; never with Alt/Meta.
-  const KEYS = [["J", "keyNext"], ["K", "keyPrev"], ["R", "keyReply"], ["N", "keyNote"], ["E", "keyResolve"], ["A", "keyAssign"],
+  const KEYS = [["J", "keyNext"], ["K", "keyPrev"], ["Alt+J", "keyNextAnywhere"], ["Alt+K", "keyPrevAnywhere"], ["R", "keyReply"], ["N", "keyNote"], ["E", "keyResolve"], ["A", "keyAssign"],
     ["/", "keySearch"], ["]", "keyPanel"], ["[", "keySidebar"], ["?", "keyHelp"]];
   const closeHelp = el("button", { type: "button", text: t("close") });
   const help = el("dialog", { class: "help", "aria-labelledby": "help-title" },
@@ -478,6 +480,12 @@ async function start() {
       e.preventDefault();
       if (panes.hidden) location.hash = "#/";
       return search.focus();
+    }
+    // Alt+J / Alt+K (Chatwoot's keys): next / previous conversation, from
+    // anywhere, the composer included (the draft stays with its conversation).
+    if (e.altKey && !e.ctrlKey && !e.metaKey && (e.code === "KeyJ" || e.code === "KeyK") && !panes.hidden) {
+      e.preventDefault();
+      return step(e.code === "KeyJ" ? 1 : -1);
     }
     if (e.altKey || e.ctrlKey || e.metaKey) return;
     const target = e.target;
