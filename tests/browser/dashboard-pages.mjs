@@ -153,8 +153,11 @@ try {
   await page.getByLabel("Полное имя").waitFor();
   await page.getByRole("button", { name: "Сменить пароль" }).waitFor();
   check(await page.evaluate(() => document.documentElement.lang) === "ru", "the document language is not ru");
-  // One conversation's status is singular ("Открыт"), not the list's plural ("Открытые").
+  // One conversation's status is singular ("Открыт"), not the list's plural ("Открытые"),
+  // and activity lines speak Russian too.
+  await call(TOKEN, "POST", acc(`/conversations/${CONVERSATION}/toggle_priority`), { priority: "high" });
   await page.goto(`${BASE}/app/#/conversations/${CONVERSATION}`);
+  await page.locator(".thread li.activity", { hasText: /^Приоритет: Высокий\. Изменение: \S/ }).waitFor({ timeout: 10000 });
   const pill = page.locator(".conv-header .status");
   await pill.filter({ hasText: /\S/ }).waitFor({ timeout: 10000 });
   const word = (await pill.textContent()).trim();

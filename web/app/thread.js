@@ -228,6 +228,16 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
   }
 
   // Renders or updates one message; older pages pass the node to insert before.
+  // An activity line in the interface's language when the server said what
+  // it means (content_attributes.activity), else its text as written.
+  function activityText(m) {
+    const a = m.content_attributes && m.content_attributes.activity;
+    const template = a && typeof a.key === "string" ? t(`act_${a.key}`) : "";
+    if (!template || template === `act_${a.key}`) return m.content || "";
+    const params = (a && a.params) || {};
+    const word = (k, v) => (k === "new" || k === "old" ? t(v) : v);
+    return template.replace(/\{(\w+)\}/g, (_, k) => (params[k] === undefined ? "" : word(k, String(params[k]))));
+  }
   // The time of a message, with the full date and time on hover (and for
   // screen readers), in the interface's locale.
   function timeOf(m) {
@@ -295,7 +305,7 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       paintDays();
     }
     if (kind === "activity") {
-      li.replaceChildren(document.createTextNode(m.content || ""));
+      li.replaceChildren(document.createTextNode(activityText(m)));
       return;
     }
     const name = senderName(m);

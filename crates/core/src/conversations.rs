@@ -562,8 +562,8 @@ impl Core {
                 let removed: Vec<String> = old.iter().filter(|l| !new.contains(l)).cloned().collect();
                 lines.extend(rules::labels_activity(&added, &removed, actor.name()));
             }
-            for line in lines {
-                self.activity_message(w, &after, &line).await?;
+            for line in &lines {
+                self.activity_message(w, &after, line).await?;
             }
         }
 
@@ -680,14 +680,25 @@ impl Core {
         Ok(())
     }
 
-    /// An activity line in the conversation (agents only; no webhook).
+    /// An activity line in the conversation (agents only; no webhook): its
+    /// English text as the content, and what it says in
+    /// `content_attributes.activity` for interfaces in other languages.
     pub(crate) async fn activity_message(
         self: &Arc<Self>,
         w: &mut Work,
         conv: &Conversation,
-        text: &str,
+        line: &rules::Activity,
     ) -> CoreResult<()> {
-        self.system_message(w, conv, text, MessageType::Activity).await
+        self.write_system_message(
+            w,
+            conv,
+            &line.text,
+            MessageType::Activity,
+            switchboard_domain::ContentType::Text,
+            json!({ "activity": line.describe() }),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// The `input_csat` template the contact answers with a 1-5 rating.

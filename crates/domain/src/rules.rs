@@ -135,69 +135,171 @@ pub fn is_first_reply(
         && sender == Some(SenderType::User)
 }
 
-/// Activity line for a status change made by `actor` (None = the system).
-pub fn status_activity(status: ConversationStatus, actor: Option<&str>) -> String {
-    match (status, actor) {
-        (ConversationStatus::Resolved, Some(a)) => format!("Conversation was resolved by {a}"),
-        (ConversationStatus::Resolved, None) => "Conversation was resolved".to_string(),
-        (ConversationStatus::Open, Some(a)) => format!("Conversation was reopened by {a}"),
-        (ConversationStatus::Open, None) => "Conversation was reopened".to_string(),
-        (ConversationStatus::Pending, Some(a)) => {
-            format!("Conversation was marked as pending by {a}")
-        }
-        (ConversationStatus::Pending, None) => "Conversation was marked as pending".to_string(),
-        (ConversationStatus::Snoozed, Some(a)) => format!("Conversation was snoozed by {a}"),
-        (ConversationStatus::Snoozed, None) => "Conversation was snoozed".to_string(),
+/// An activity line: its English text (the message's `content`, as
+/// Chatwoot writes it) and what it says, as a key and its parameters
+/// (`content_attributes.activity`), so an interface can show the line in
+/// its own language. Keys ending in `_by` have an `actor`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub text: String,
+    pub key: &'static str,
+    pub params: Vec<(&'static str, String)>,
+}
+
+impl Activity {
+    fn new(key: &'static str, text: String, params: Vec<(&'static str, String)>) -> Self {
+        Activity { text, key, params }
     }
+
+    /// `{"key": ..., "params": {...}}`.
+    pub fn describe(&self) -> serde_json::Value {
+        let params: serde_json::Map<String, serde_json::Value> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone())))
+            .collect();
+        serde_json::json!({ "key": self.key, "params": params })
+    }
+}
+
+fn with_actor(
+    key: &'static str,
+    key_by: &'static str,
+    text: String,
+    actor: Option<&str>,
+    mut params: Vec<(&'static str, String)>,
+) -> Activity {
+    match actor {
+        Some(a) => {
+            params.push(("actor", a.to_string()));
+            Activity::new(key_by, text, params)
+        }
+        None => Activity::new(key, text, params),
+    }
+}
+
+/// Activity line for a status change made by `actor` (None = the system).
+pub fn status_activity(status: ConversationStatus, actor: Option<&str>) -> Activity {
+    let (key, key_by, what) = match status {
+        ConversationStatus::Resolved => ("resolved", "resolved_by", "resolved"),
+        ConversationStatus::Open => ("reopened", "reopened_by", "reopened"),
+        ConversationStatus::Pending => ("pending", "pending_by", "marked as pending"),
+        ConversationStatus::Snoozed => ("snoozed", "snoozed_by", "snoozed"),
+    };
+    let text = match actor {
+        Some(a) => format!("Conversation was {what} by {a}"),
+        None => format!("Conversation was {what}"),
+    };
+    with_actor(key, key_by, text, actor, Vec::new())
 }
 
 /// Chatwoot's lines for muting: new messages of a muted conversation do not
 /// reopen it.
-pub fn muted_activity(muted: bool, actor: Option<&str>) -> String {
+pub fn muted_activity(muted: bool, actor: Option<&str>) -> Activity {
     let who = actor.unwrap_or("System");
-    if muted {
-        format!("{who} has muted the conversation")
+    let (key, text) = if muted {
+        ("muted_by", format!("{who} has muted the conversation"))
     } else {
-        format!("{who} has unmuted the conversation")
-    }
+        ("unmuted_by", format!("{who} has unmuted the conversation"))
+    };
+    Activity::new(key, text, vec![("actor", who.to_string())])
 }
 
-pub fn assignee_activity(assignee: Option<&str>, actor: Option<&str>) -> String {
+pub fn assignee_activity(assignee: Option<&str>, actor: Option<&str>) -> Activity {
     match (assignee, actor) {
-        (Some(a), Some(u)) if a == u => format!("{u} self-assigned this conversation"),
-        (Some(a), Some(u)) => format!("Assigned to {a} by {u}"),
-        (Some(a), None) => format!("Assigned to {a}"),
-        (None, Some(u)) => format!("Conversation unassigned by {u}"),
-        (None, None) => "Conversation unassigned".to_string(),
+        (Some(a), Some(u)) if a == u => Activity::new(
+            "self_assigned",
+            format!("{u} self-assigned this conversation"),
+            vec![("actor", u.to_string())],
+        ),
+        (Some(a), _) => with_actor(
+            "assigned",
+            "assigned_by",
+            match actor {
+                Some(u) => format!("Assigned to {a} by {u}"),
+                None => format!("Assigned to {a}"),
+            },
+            actor,
+            vec![("assignee", a.to_string())],
+        ),
+        (None, _) => with_actor(
+            "unassigned",
+            "unassigned_by",
+            match actor {
+                Some(u) => format!("Conversation unassigned by {u}"),
+                None => "Conversation unassigned".to_string(),
+            },
+            actor,
+            Vec::new(),
+        ),
     }
 }
 
-pub fn team_activity(team: Option<&str>, previous: Option<&str>, actor: Option<&str>) -> String {
+pub fn team_activity(team: Option<&str>, previous: Option<&str>, actor: Option<&str>) -> Activity {
     let by = actor.map(|u| format!(" by {u}")).unwrap_or_default();
     match (team, previous) {
-        (Some(t), _) => format!("Assigned to {t}{by}"),
-        (None, Some(p)) => format!("Unassigned from {p}{by}"),
-        (None, None) => format!("Team unassigned{by}"),
+        (Some(t), _) => with_actor(
+            "team_assigned",
+            "team_assigned_by",
+            format!("Assigned to {t}{by}"),
+            actor,
+            vec![("team", t.to_string())],
+        ),
+        (None, Some(p)) => with_actor(
+            "team_removed",
+            "team_removed_by",
+            format!("Unassigned from {p}{by}"),
+            actor,
+            vec![("team", p.to_string())],
+        ),
+        (None, None) => with_actor(
+            "team_none",
+            "team_none_by",
+            format!("Team unassigned{by}"),
+            actor,
+            Vec::new(),
+        ),
     }
 }
 
-pub fn priority_activity(old: Option<&str>, new: Option<&str>, actor: Option<&str>) -> String {
+pub fn priority_activity(old: Option<&str>, new: Option<&str>, actor: Option<&str>) -> Activity {
     let who = actor.unwrap_or("System");
+    let by = vec![("actor", who.to_string())];
     match (old, new) {
-        (None, Some(n)) => format!("{who} set the priority to {n}"),
-        (Some(o), Some(n)) => format!("{who} changed the priority from {o} to {n}"),
-        (_, None) => format!("{who} removed the priority"),
+        (None, Some(n)) => {
+            let mut p = by;
+            p.push(("new", n.to_string()));
+            Activity::new("priority_set_by", format!("{who} set the priority to {n}"), p)
+        }
+        (Some(o), Some(n)) => {
+            let mut p = by;
+            p.push(("old", o.to_string()));
+            p.push(("new", n.to_string()));
+            Activity::new(
+                "priority_changed_by",
+                format!("{who} changed the priority from {o} to {n}"),
+                p,
+            )
+        }
+        (_, None) => Activity::new("priority_removed_by", format!("{who} removed the priority"), by),
     }
 }
 
-pub fn labels_activity(added: &[String], removed: &[String], actor: Option<&str>) -> Vec<String> {
+pub fn labels_activity(added: &[String], removed: &[String], actor: Option<&str>) -> Vec<Activity> {
     let who = actor.unwrap_or("System");
     let mut out = Vec::new();
-    if !added.is_empty() {
-        out.push(format!("{who} added {}", added.join(", ")));
-    }
-    if !removed.is_empty() {
-        out.push(format!("{who} removed {}", removed.join(", ")));
+    for (key, list, verb) in [
+        ("labels_added_by", added, "added"),
+        ("labels_removed_by", removed, "removed"),
+    ] {
+        if !list.is_empty() {
+            let labels = list.join(", ");
+            out.push(Activity::new(
+                key,
+                format!("{who} {verb} {labels}"),
+                vec![("actor", who.to_string()), ("labels", labels)],
+            ));
+        }
     }
     out
 }
@@ -314,23 +416,34 @@ mod tests {
 
     #[test]
     fn activity_texts() {
+        let resolved = status_activity(Resolved, Some("Anna"));
+        assert_eq!(resolved.text, "Conversation was resolved by Anna");
         assert_eq!(
-            status_activity(Resolved, Some("Anna")),
-            "Conversation was resolved by Anna"
+            resolved.describe(),
+            serde_json::json!({ "key": "resolved_by", "params": { "actor": "Anna" } })
         );
-        assert_eq!(assignee_activity(Some("Anna"), Some("Bob")), "Assigned to Anna by Bob");
+        assert_eq!(status_activity(Resolved, None).key, "resolved");
+        let assigned = assignee_activity(Some("Anna"), Some("Bob"));
+        assert_eq!(assigned.text, "Assigned to Anna by Bob");
         assert_eq!(
-            assignee_activity(Some("Anna"), Some("Anna")),
+            assigned.describe(),
+            serde_json::json!({ "key": "assigned_by", "params": { "assignee": "Anna", "actor": "Bob" } })
+        );
+        assert_eq!(
+            assignee_activity(Some("Anna"), Some("Anna")).text,
             "Anna self-assigned this conversation"
         );
-        assert_eq!(assignee_activity(None, Some("Bob")), "Conversation unassigned by Bob");
         assert_eq!(
-            priority_activity(Some("low"), Some("high"), Some("Bob")),
+            assignee_activity(None, Some("Bob")).text,
+            "Conversation unassigned by Bob"
+        );
+        assert_eq!(
+            priority_activity(Some("low"), Some("high"), Some("Bob")).text,
             "Bob changed the priority from low to high"
         );
-        assert_eq!(
-            labels_activity(&["a".into()], &[], Some("Bob")),
-            vec!["Bob added a".to_string()]
-        );
+        let labels = labels_activity(&["a".into()], &[], Some("Bob"));
+        assert_eq!(labels.len(), 1);
+        assert_eq!(labels[0].text, "Bob added a");
+        assert_eq!(team_activity(None, Some("Sales"), None).text, "Unassigned from Sales");
     }
 }

@@ -294,15 +294,19 @@ async fn inbound_webhooks(db: Db) {
     for raw in [b"{nope".to_vec(), vec![b' '; 3 * 1024 * 1024]] {
         // A client of its own: the server closes a connection whose body it
         // refused, and a pooled one could be handed to the next request.
-        let s = reqwest::Client::new()
+        // An oversize body may be refused before the client has sent it all:
+        // the answer (413) or the connection closing under the upload are
+        // both a refusal.
+        match reqwest::Client::new()
             .post(format!("{}/webhooks/whatsapp/+15550783881", app.base))
             .header("X-Hub-Signature-256", sign(APP_SECRET, &raw))
-            .body(raw)
+            .body(raw.clone())
             .send()
             .await
-            .unwrap()
-            .status();
-        assert!(s.is_client_error(), "{s}");
+        {
+            Ok(r) => assert!(r.status().is_client_error(), "{}", r.status()),
+            Err(e) => assert!(raw.len() > 1024 * 1024 && !e.is_timeout(), "{e}"),
+        }
     }
     assert_eq!(messages(app, conv).await.len(), count);
     // Template status updates are not messages.
