@@ -57,9 +57,14 @@ fn screenshots_dir() -> PathBuf {
     shots
 }
 
+/// At most two browsers at a time: the tests run in parallel, and more
+/// Chromiums than cores turn the scripts' waits into timeouts.
+static BROWSERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// Runs one script of tests/browser with Chromium, the screenshot folder and
 /// `vars` in its environment; fails the test unless it ends with `{"ok":true}`.
 async fn run_script(script: &str, chromium: &std::path::Path, vars: &[(&str, String)], limit: Duration) -> String {
+    let _turn = BROWSERS.acquire().await.expect("the semaphore is never closed");
     let mut cmd = tokio::process::Command::new("node");
     cmd.arg(browser_dir().join(script))
         .env("SHOTS", screenshots_dir())
