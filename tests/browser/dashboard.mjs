@@ -373,6 +373,42 @@ try {
   }
   if ((await composerBox.inputValue()) !== "") throw new Error(`a was typed into the reply: ${await composerBox.inputValue()}`);
 
+  step("more keys: tabs by number, the team and label pickers, priority, Shift+E resolves and opens the next");
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  await page.keyboard.press("3");
+  await page.locator("[role=tab][data-tab=all][aria-selected=true]").waitFor({ timeout: 5000 });
+  await page.keyboard.press("2");
+  await page.locator("[role=tab][data-tab=unassigned][aria-selected=true]").waitFor({ timeout: 5000 });
+  await page.keyboard.press("3");
+  await page.locator("[role=tab][data-tab=all][aria-selected=true]").waitFor({ timeout: 5000 });
+  await page.locator(`button[data-conversation="${CONVERSATION}"]`).click();
+  await page.locator(".thread li.in", { hasText: "Where is my order?" }).waitFor({ timeout: 10000 });
+  await page.keyboard.press("t");
+  await page.locator(".conv-header .picker-popup:not([hidden]) input[role=combobox]").waitFor({ timeout: 5000 });
+  await page.keyboard.press("Escape");
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  await page.keyboard.press("l");
+  await page.locator(".contact-panel .picker-popup:not([hidden]) input[role=combobox]").waitFor({ timeout: 5000 });
+  await page.keyboard.press("Escape");
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  await page.keyboard.press("p");
+  if (!(await page.evaluate(() => document.activeElement?.closest(".conv-header") && document.activeElement.tagName === "SELECT"))) throw new Error("p did not focus the priority");
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  const orderNow = await page.locator(".list button[data-conversation]").evaluateAll((bs) => bs.map((b) => b.dataset.conversation));
+  const here = orderNow.indexOf(String(CONVERSATION));
+  const nextOne = orderNow[here + 1] || orderNow[here - 1];
+  await page.keyboard.press("Shift+KeyE");
+  for (let i = 0; ; i++) {
+    const c = await agentApi(`/conversations/${CONVERSATION}`);
+    if (c.status === "resolved") break;
+    if (i > 50) throw new Error(`Shift+E did not resolve: ${c.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (orderNow[here + 1]) {
+    await page.waitForFunction((id) => document.querySelector(".list button[aria-current=true]")?.dataset.conversation === id, nextOne, { timeout: 5000 });
+  }
+  await agentApi(`/conversations/${CONVERSATION}/toggle_status`, { status: "open" });
+
   step("availability: choosing Busy is saved on the server");
   await page.getByLabel("Availability").selectOption("busy");
   for (let i = 0; ; i++) {

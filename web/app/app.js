@@ -39,6 +39,7 @@ const TEXT = {
     act_priority_set_by: "{actor} set the priority to {new}", act_priority_changed_by: "{actor} changed the priority from {old} to {new}",
     act_priority_removed_by: "{actor} removed the priority",
     act_labels_added_by: "{actor} added {labels}", act_labels_removed_by: "{actor} removed {labels}",
+    keyResolveNext: "Resolve, then open the next", keySnooze: "Snooze…", keyPriority: "Priority…", keyTeam: "Team…", keyLabel: "Add a label…", keyTabs: "Mine, Unassigned, All",
     keyNextAnywhere: "Next conversation, also while typing", keyPrevAnywhere: "Previous conversation, also while typing",
     // One conversation's status (the plurals above name lists of them).
     one_open: "Open", one_pending: "Pending", one_snoozed: "Snoozed", one_resolved: "Resolved",
@@ -103,6 +104,7 @@ const TEXT = {
     act_priority_set_by: "Приоритет: {new}. Изменение: {actor}", act_priority_changed_by: "Приоритет: {old} → {new}. Изменение: {actor}",
     act_priority_removed_by: "Приоритет снят: {actor}",
     act_labels_added_by: "Метки добавлены: {labels}. Изменение: {actor}", act_labels_removed_by: "Метки удалены: {labels}. Изменение: {actor}",
+    keyResolveNext: "Решить и открыть следующий", keySnooze: "Отложить…", keyPriority: "Приоритет…", keyTeam: "Команда…", keyLabel: "Добавить метку…", keyTabs: "Мои, Без назначения, Все",
     keyNextAnywhere: "Следующий разговор, даже при наборе", keyPrevAnywhere: "Предыдущий разговор, даже при наборе",
     one_open: "Открыт", one_pending: "Ожидает", one_snoozed: "Отложен", one_resolved: "Решён",
     retry: "Повторить", notSent: "Не отправлено.", notDelivered: "Не доставлено.", deleted: "Сообщение удалено", reconnecting: "Переподключение…",
@@ -487,7 +489,8 @@ async function start() {
 
   // Single-key shortcuts outside text fields, matched on the physical key
   // (KeyboardEvent.code) so they work on any layout; never with Alt/Meta.
-  const KEYS = [["J", "keyNext"], ["K", "keyPrev"], ["Alt+J", "keyNextAnywhere"], ["Alt+K", "keyPrevAnywhere"], ["R", "keyReply"], ["N", "keyNote"], ["E", "keyResolve"], ["A", "keyAssign"],
+  const KEYS = [["J", "keyNext"], ["K", "keyPrev"], ["Alt+J", "keyNextAnywhere"], ["Alt+K", "keyPrevAnywhere"], ["R", "keyReply"], ["N", "keyNote"], ["E", "keyResolve"], ["Shift+E", "keyResolveNext"], ["A", "keyAssign"],
+    ["S", "keySnooze"], ["P", "keyPriority"], ["T", "keyTeam"], ["L", "keyLabel"], ["1 2 3", "keyTabs"],
     ["/", "keySearch"], ["]", "keyPanel"], ["[", "keySidebar"], ["?", "keyHelp"]];
   const closeHelp = el("button", { type: "button", text: t("close") });
   const help = el("dialog", { class: "help", "aria-labelledby": "help-title" },
@@ -525,13 +528,26 @@ async function start() {
       KeyK: () => step(-1),
       KeyR: () => conversation.focusComposer("reply"),
       KeyN: () => conversation.focusComposer("note"),
-      KeyE: () => conversation.resolve(),
+      KeyE: () => {
+        if (!e.shiftKey) return conversation.resolve();
+        // Shift+E: resolve, then open the next conversation.
+        const from = conversation.openId;
+        conversation.resolve();
+        if (from !== null) step(1);
+      },
+      KeyS: () => conversation.focusSelect("snooze"),
+      KeyP: () => conversation.focusSelect("priority"),
+      KeyT: () => conversation.openTeam(),
+      KeyL: () => { if (conversation.openId !== null) { setPanel(true); panel.openLabels(); } },
+      Digit1: () => list.setTab("mine"),
+      Digit2: () => list.setTab("unassigned"),
+      Digit3: () => list.setTab("all"),
       KeyA: () => conversation.assignMe(),
       Slash: () => (e.shiftKey ? help.showModal() : search.focus()),
       BracketRight: () => setPanel(!panelOpen),
       BracketLeft: () => setSidebar(!sidebarOpen),
     }[e.code];
-    if (!act || (e.shiftKey && e.code !== "Slash")) return;
+    if (!act || (e.shiftKey && e.code !== "Slash" && e.code !== "KeyE")) return;
     e.preventDefault();
     act();
   };

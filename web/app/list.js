@@ -482,6 +482,11 @@ export function createList(ctx, { t, open }) {
       upsert(entry.conv, true);
     },
     repaint() { for (const entry of cards.values()) if (entry.li.isConnected) paintCard(entry); },
+    // A tab by key (mine, unassigned, all), from the keyboard.
+    setTab(key) {
+      const b = tabs.find((x) => x.dataset.tab === key);
+      if (b && !b.disabled) b.click();
+    },
     step(delta) {
       const buttons = [...list.querySelectorAll("button[data-conversation]")];
       if (!buttons.length) return null;

@@ -210,6 +210,7 @@ export function createPanel(ctx, { t, close }) {
 
   return {
     node,
+    openLabels() { labelPicker.open(); },
     show(c) {
       const sameContact = contact && c.meta && c.meta.sender && contact.id === c.meta.sender.id && conv && conv.id === c.id;
       conv = c;

@@ -99,5 +99,7 @@ export function picker({ label, placeholder, options, onChange, empty = "—" })
       paintButton();
     },
     get value() { return current; },
+    // Opens the popup from a keyboard shortcut.
+    open() { if (popup.hidden) openPopup(); },
   };
 }

@@ -776,6 +776,15 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       input.focus();
     },
     resolve() { if (openId !== null) resolveButton.click(); },
+    // Keyboard shortcuts into the header's controls.
+    openTeam() { if (openId !== null) teamPicker.open(); },
+    openAssignee() { if (openId !== null) assigneePicker.open(); },
+    focusSelect(which) {
+      if (openId === null) return;
+      const select = which === "snooze" ? snoozeSelect : prioritySelect;
+      select.focus();
+      try { select.showPicker(); } catch { /* focus is enough where a picker cannot open */ }
+    },
     assignMe() { if (openId !== null && !assignButton.hidden) assignButton.click(); },
     // A draft typed in another tab of this browser.
     // Taken unless this tab holds unsaved typing of its own.
