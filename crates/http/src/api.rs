@@ -102,6 +102,7 @@ fn account_routes() -> AccountRoutes {
         .route("/conversations/meta", get(conversations_meta))
         .route("/conversations/search", get(conversations_search))
         .route("/conversations/filter", post(conversations_filter))
+        .route("/bulk_actions", post(bulk_actions))
         .route(
             "/conversations/{id}",
             get(conversations_show).patch(conversations_update),
@@ -659,6 +660,10 @@ async fn conversations_toggle_priority(
 ) -> ApiResult<Response> {
     st.core.set_priority(&c, ids.get("id")?, &b).await?;
     Ok(StatusCode::OK.into_response())
+}
+
+async fn bulk_actions(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.bulk_actions(&c, &b).await?))
 }
 
 async fn conversations_assign(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {

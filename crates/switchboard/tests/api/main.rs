@@ -6,6 +6,7 @@ mod helpers;
 
 mod attachments;
 mod bad_input;
+mod bulk;
 mod cable;
 mod cable_client;
 mod compat;
