@@ -257,12 +257,12 @@ try {
   await page.getByRole("button", { name: "Resolve", exact: true }).click();
   await header.locator(".status", { hasText: "Resolved" }).waitFor({ timeout: 10000 });
   await card.waitFor({ state: "detached", timeout: 10000 });
-  await page.getByLabel("Status").selectOption("resolved");
+  await page.getByLabel("Status", { exact: true }).selectOption("resolved");
   await card.waitFor({ timeout: 10000 });
   await page.getByRole("button", { name: "Reopen" }).click();
   await header.locator(".status", { hasText: "Open" }).waitFor({ timeout: 10000 });
   await card.waitFor({ state: "detached", timeout: 10000 });
-  await page.getByLabel("Status").selectOption("open");
+  await page.getByLabel("Status", { exact: true }).selectOption("open");
   await card.waitFor({ timeout: 10000 });
 
   step("Snooze for an hour");

@@ -24,6 +24,8 @@ const TEXT = {
     mode: "Message type", send: "Send", replyLabel: "Reply to the customer", noteLabel: "Private note for the team",
     replyPlaceholder: "Reply… (Enter sends, Shift+Enter for a new line)", notePlaceholder: "Only your team sees this note",
     today: "Today", yesterday: "Yesterday", backToList: "Back to the list",
+    select: "Select", selectPage: "Select all on this page", nSelected: "{n} selected", bulkBar: "Change the selected conversations",
+    bulkAssign: "Assign to", bulkTeam: "Team", bulkLabel: "Add label", bulkStatus: "Change status", bulkSnooze: "Snooze until tomorrow", bulkClear: "Clear selection",
     // Activity lines by what they say (content_attributes.activity).
     act_resolved: "Conversation was resolved", act_resolved_by: "Conversation was resolved by {actor}",
     act_reopened: "Conversation was reopened", act_reopened_by: "Conversation was reopened by {actor}",
@@ -90,6 +92,8 @@ const TEXT = {
     mode: "Тип сообщения", send: "Отправить", replyLabel: "Ответ клиенту", noteLabel: "Заметка для команды",
     replyPlaceholder: "Ответ… (Enter отправляет, Shift+Enter — новая строка)", notePlaceholder: "Эту заметку видит только команда",
     today: "Сегодня", yesterday: "Вчера", backToList: "К списку",
+    select: "Выбрать", selectPage: "Выбрать все на странице", nSelected: "Выбрано: {n}", bulkBar: "Изменить выбранные разговоры",
+    bulkAssign: "Назначить", bulkTeam: "Команда", bulkLabel: "Добавить метку", bulkStatus: "Изменить статус", bulkSnooze: "Отложить до завтра", bulkClear: "Снять выбор",
     act_resolved: "Разговор решён", act_resolved_by: "Разговор решён: {actor}",
     act_reopened: "Разговор снова открыт", act_reopened_by: "Разговор снова открыт: {actor}",
     act_pending: "Разговор ожидает", act_pending_by: "Разговор переведён в ожидание: {actor}",

@@ -188,6 +188,93 @@ export function createList(ctx, { t, open }) {
   });
 
   const list = el("ol", { class: "list", "aria-label": t("conversations") });
+
+  // ---- bulk selection (POST /bulk_actions) ----
+  const selected = new Set();
+  let lastChosen = null;
+  const bulkCount = el("span", { class: "bulk-count", role: "status" });
+  const allBox = el("input", { type: "checkbox", "aria-label": t("selectPage") });
+  const bulkAssign = el("select", { "aria-label": t("bulkAssign") });
+  const bulkTeam = el("select", { "aria-label": t("bulkTeam") });
+  const bulkLabel = el("select", { "aria-label": t("bulkLabel") });
+  const bulkStatus = el("select", { "aria-label": t("bulkStatus") },
+    el("option", { value: "", text: `${t("bulkStatus")}…` }),
+    ...["open", "pending", "resolved"].map((v) => el("option", { value: v, text: t(`one_${v}`) })),
+    el("option", { value: "snooze", text: t("bulkSnooze") }));
+  const bulkClear = el("button", { type: "button", text: t("bulkClear") });
+  const bulkError = el("span", { class: "error", role: "alert" });
+  const bulkBar = el("div", { class: "bulk-bar", role: "toolbar", "aria-label": t("bulkBar"), hidden: "" },
+    allBox, bulkCount, bulkAssign, bulkTeam, bulkLabel, bulkStatus, bulkClear, bulkError);
+  function paintSelection() {
+    for (const [id, entry] of cards) entry.box.checked = selected.has(id);
+    bulkBar.hidden = selected.size === 0;
+    list.classList.toggle("selecting", selected.size > 0);
+    bulkCount.textContent = t("nSelected").replace("{n}", selected.size);
+    const shown = [...list.querySelectorAll("input.pick")];
+    allBox.checked = shown.length > 0 && shown.every((b) => b.checked);
+  }
+  function choose(id, on, range) {
+    if (range && lastChosen !== null) {
+      const ids = [...list.querySelectorAll("button[data-conversation]")].map((b) => Number(b.dataset.conversation));
+      const [a, b] = [ids.indexOf(lastChosen), ids.indexOf(id)].sort((x, y) => x - y);
+      if (a >= 0 && b >= 0) for (const x of ids.slice(a, b + 1)) (on ? selected.add(x) : selected.delete(x));
+    } else if (on) selected.add(id);
+    else selected.delete(id);
+    lastChosen = id;
+    if (selected.size && bulkAssign.options.length === 0) fillBulkChoices().catch(() => {});
+    paintSelection();
+  }
+  allBox.addEventListener("change", () => {
+    for (const b of list.querySelectorAll("button[data-conversation]")) {
+      const id = Number(b.dataset.conversation);
+      if (allBox.checked) selected.add(id); else selected.delete(id);
+    }
+    paintSelection();
+  });
+  bulkClear.addEventListener("click", () => { selected.clear(); paintSelection(); });
+  async function fillBulkChoices() {
+    const [agents, teams, labels] = await Promise.all([
+      load(`${base}/agents`, (r) => r || []).catch(() => []),
+      load(`${base}/teams`, (r) => r || []).catch(() => []),
+      load(`${base}/labels`, (r) => (r && r.payload) || []).catch(() => []),
+    ]);
+    bulkAssign.replaceChildren(el("option", { value: "", text: `${t("bulkAssign")}…` }),
+      ...agents.map((a) => el("option", { value: String(a.id), text: a.available_name || a.name })));
+    bulkTeam.replaceChildren(el("option", { value: "", text: `${t("bulkTeam")}…` }),
+      ...teams.map((x) => el("option", { value: String(x.id), text: x.name })));
+    bulkLabel.replaceChildren(el("option", { value: "", text: `${t("bulkLabel")}…` }),
+      ...labels.map((l) => el("option", { value: l.title, text: l.title })));
+  }
+  async function bulk(body, select) {
+    bulkError.textContent = "";
+    select.disabled = true;
+    try {
+      await api(`${base}/bulk_actions`, { method: "POST", json: Object.assign({ type: "Conversation", ids: [...selected] }, body) });
+      selected.clear();
+      paintSelection();
+      reloadOrSay();
+    } catch (e) {
+      if (e instanceof Unauthorized) return ctx.signIn();
+      bulkError.textContent = (e && e.body && e.body.message) || t("failed");
+    } finally {
+      select.value = "";
+      select.disabled = false;
+    }
+  }
+  bulkAssign.addEventListener("change", () => bulkAssign.value && bulk({ fields: { assignee_id: Number(bulkAssign.value) } }, bulkAssign));
+  bulkTeam.addEventListener("change", () => bulkTeam.value && bulk({ fields: { team_id: Number(bulkTeam.value) } }, bulkTeam));
+  bulkLabel.addEventListener("change", () => bulkLabel.value && bulk({ labels: { add: [bulkLabel.value] } }, bulkLabel));
+  bulkStatus.addEventListener("change", () => {
+    const v = bulkStatus.value;
+    if (!v) return;
+    if (v === "snooze") {
+      const until = new Date();
+      until.setDate(until.getDate() + 1);
+      until.setHours(9, 0, 0, 0);
+      return bulk({ fields: { status: "snoozed", snoozed_until: Math.floor(until.getTime() / 1000) } }, bulkStatus);
+    }
+    return bulk({ fields: { status: v } }, bulkStatus);
+  });
   const empty = el("p", { class: "empty" });
   const failed = el("p", { class: "empty", role: "alert", hidden: "" });
   const sentinel = el("li", { class: "sentinel", "aria-hidden": "true" });
@@ -196,7 +283,7 @@ export function createList(ctx, { t, open }) {
     el("div", { class: "filters" },
       el("label", { class: "sr", for: "status-filter", text: t("statusFilter") }), statusSelect,
       el("label", { class: "sr", for: "sort-order", text: t("sortLabel") }), sortSelect, saveView),
-    viewForm, filterChip, failed, list);
+    viewForm, filterChip, failed, bulkBar, list);
 
   // ---- data ----
   function params() {
@@ -334,7 +421,11 @@ export function createList(ctx, { t, open }) {
       // A click's detail is 0 when the keyboard pressed the card (Enter,
       // Space): only then does the composer take the focus.
       button.addEventListener("click", (e) => open(conv.id, e.detail === 0));
-      entry = { conv, button, li: el("li", {}, button) };
+      // Selecting for bulk changes: a box beside the card (shift-click
+      // selects the range from the last one chosen).
+      const box = el("input", { type: "checkbox", class: "pick", "aria-label": `${t("select")} #${conv.id}` });
+      box.addEventListener("click", (e) => choose(conv.id, box.checked, e.shiftKey));
+      entry = { conv, button, box, li: el("li", {}, box, button) };
       cards.set(conv.id, entry);
     }
     entry.conv = Object.assign(entry.conv, conv);

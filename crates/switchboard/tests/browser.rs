@@ -986,3 +986,44 @@ async fn the_dashboard_on_a_phone() {
     }
     app.stop().await;
 }
+
+/// Bulk changes from the list: ten conversations chosen with a click and a
+/// shift-click, assigned at once; a label to a whole page; a status to two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_changes_in_a_real_browser() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let inbox = app.api_inbox("Orders", None).await;
+    let inbox_id = inbox["id"].as_i64().unwrap();
+    let (bob, _) = app.agent("Bob Bulk", "bob@acme.test", "agent").await;
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox_id, "user_ids": [app.admin_id, bob] })),
+    )
+    .await;
+    app.ok(Method::POST, &app.acc("/labels"), Some(json!({ "title": "billing" })))
+        .await;
+    for i in 0..12 {
+        let (contact, _) = app.contact(inbox_id, &format!("Customer {i}")).await;
+        app.conversation(inbox_id, contact).await;
+    }
+    run_script(
+        "dashboard-bulk.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("AGENT", "Bob Bulk".into()),
+            ("AGENT_ID", bob.to_string()),
+        ],
+        Duration::from_secs(120),
+    )
+    .await;
+    app.stop().await;
+}
