@@ -301,21 +301,34 @@ impl Core {
                 ));
             }
         };
-        let before = present::contact(&c);
+        self.remove_contact_attributes(&mut w, &mut c, &keys).await?;
+        w.commit().await?;
+        self.get_contact(ctx, id).await
+    }
+
+    /// Takes `keys` off the contact's custom attributes; when that changed
+    /// anything, saves it with its `contact.updated` event. Shared by the
+    /// agents' endpoint and the website SDK's.
+    pub(crate) async fn remove_contact_attributes(
+        self: &Arc<Self>,
+        w: &mut Work,
+        c: &mut Contact,
+        keys: &[String],
+    ) -> CoreResult<()> {
+        let before = present::contact(c);
         if let Some(attrs) = c.custom_attributes.as_object_mut() {
-            for k in &keys {
+            for k in keys {
                 attrs.remove(k);
             }
         }
-        c.updated_at = w.now;
-        w.tx().update_contact(&c).await?;
-        let changed = crate::inboxes::changed_keys(&before, &present::contact(&c));
+        let changed = crate::inboxes::changed_keys(&before, &present::contact(c));
         if changed.as_array().is_some_and(|a| !a.is_empty()) {
-            self.contact_events(&mut w, &c, EventKind::ContactUpdated, Some(changed))
+            c.updated_at = w.now;
+            w.tx().update_contact(c).await?;
+            self.contact_events(w, c, EventKind::ContactUpdated, Some(changed))
                 .await?;
         }
-        w.commit().await?;
-        self.get_contact(ctx, id).await
+        Ok(())
     }
 
     /// Administrators only, as in Chatwoot.

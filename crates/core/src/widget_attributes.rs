@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use switchboard_domain::EventKind;
 use switchboard_domain::time::unix_secs;
 use switchboard_store::Conversation;
 
@@ -15,7 +14,7 @@ use crate::conversations::Actor;
 use crate::params::Params;
 use crate::public::Visitor;
 use crate::work::Work;
-use crate::{Core, CoreError, CoreResult, present};
+use crate::{Core, CoreError, CoreResult};
 
 /// At most this many keys are removed by one call.
 const MAX_KEYS: usize = 100;
@@ -73,19 +72,7 @@ impl Core {
             .get_contact(v.contact.account_id, v.contact.id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let before = present::contact(&c);
-        if let Some(attrs) = c.custom_attributes.as_object_mut() {
-            for k in &keys {
-                attrs.remove(k);
-            }
-        }
-        let changed = crate::inboxes::changed_keys(&before, &present::contact(&c));
-        if changed.as_array().is_some_and(|a| !a.is_empty()) {
-            c.updated_at = w.now;
-            w.tx().update_contact(&c).await?;
-            self.contact_events(&mut w, &c, EventKind::ContactUpdated, Some(changed))
-                .await?;
-        }
+        self.remove_contact_attributes(&mut w, &mut c, &keys).await?;
         w.commit().await?;
         let fresh = self.visitor_in(v.inbox.clone(), &v.ci.source_id).await?;
         Ok(self.widget_contact(&fresh))
