@@ -205,6 +205,15 @@ const APP_FILES: &[(&str, &str, &str)] = &[
             "\nexport function markdown(text) {\n  return markdownNodes(text, document);\n}\n"
         ),
     ),
+    // The widget's text colour for a brand colour, for the widget preview.
+    (
+        "contrast.js",
+        JS,
+        concat!(
+            include_str!("../../../web/shared/contrast.js"),
+            "\nexport { readableTextOn };\n"
+        ),
+    ),
     ("list.js", JS, include_str!("../../../web/app/list.js")),
     ("thread.js", JS, include_str!("../../../web/app/thread.js")),
     ("panel.js", JS, include_str!("../../../web/app/panel.js")),

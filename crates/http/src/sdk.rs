@@ -16,13 +16,15 @@ use crate::AppState;
 use crate::extract::QueryParams;
 
 /// The widget: widget.js in one more function scope that also holds the
-/// Markdown renderer it shares with the dashboard (so nothing reaches the
-/// host page's globals).
+/// Markdown renderer and the brand colour's text colour it shares with the
+/// dashboard (so nothing reaches the host page's globals).
 macro_rules! widget_js {
     () => {
         concat!(
             "(() => {\n",
             include_str!("../../../web/shared/markdown.js"),
+            "\n",
+            include_str!("../../../web/shared/contrast.js"),
             "\n",
             include_str!("../../../web/widget/widget.js"),
             "\n})();\n"
