@@ -142,8 +142,15 @@ try {
   await folders.getByRole("button", { name: "All conversations" }).click();
   await cardB.waitFor({ timeout: 10000 });
 
-  step("contact fields edit in place; a bad e-mail is refused inline");
-  await panel.getByRole("button", { name: /^E-mail: not set/ }).click();
+  step("the panel hides empty fields behind Add details and shows no internal ids; fields edit in place; a bad e-mail is refused inline");
+  await panel.getByRole("button", { name: /^Name: / }).waitFor({ timeout: 10000 });
+  if (await panel.getByRole("button", { name: /^E-mail: / }).count()) throw new Error("an empty e-mail is shown");
+  if (await panel.getByRole("button", { name: /: not set/ }).count()) throw new Error("empty fields are shown");
+  const panelText = await panel.innerText();
+  if (/Source|[0-9a-f]{8}-[0-9a-f]{4}-/.test(panelText)) throw new Error(`an internal id shows in the panel: ${panelText}`);
+  await panel.getByRole("button", { name: "+ Add details" }).click();
+  await panel.getByRole("menuitem", { name: "City" }).waitFor({ timeout: 5000 });
+  await panel.getByRole("menuitem", { name: "E-mail" }).click();
   const emailBox = panel.getByRole("textbox", { name: "E-mail" });
   await emailBox.fill("not-an-email");
   await page.keyboard.press("Enter");
@@ -153,6 +160,7 @@ try {
   await panel.getByRole("button", { name: /^E-mail: maria@shop.test/ }).waitFor({ timeout: 10000 });
   const contactId = (await agentApi(`/conversations/${CONV_A}`)).meta.sender.id;
   await until("e-mail saved", async () => (await agentApi(`/contacts/${contactId}`)).payload.email === "maria@shop.test");
+  await panel.getByRole("button", { name: "+ New attribute" }).click();
   await panel.getByLabel("Attribute", { exact: true }).fill("Plan");
   await panel.getByLabel("Value", { exact: true }).fill("gold");
   await panel.getByRole("button", { name: "Add attribute" }).click();
@@ -256,11 +264,11 @@ try {
   await results.getByRole("group", { name: "Messages" }).getByRole("option").first().waitFor({ timeout: 10000 });
   await page.keyboard.press("Enter");
   await header.locator(".title", { hasText: "Boris Buyer" }).waitFor({ timeout: 10000 });
-  await page.keyboard.press("Control+KeyK");
+  await page.locator("#search-box").focus();
   await page.keyboard.type(`#${CONV_A}`);
   await results.getByRole("group", { name: "Conversations" }).getByRole("option", { name: /Maria Lopez/ }).click();
   await header.locator(".title", { hasText: "Maria Lopez" }).waitFor({ timeout: 10000 });
-  await page.keyboard.press("Control+KeyK");
+  await page.locator("#search-box").focus();
   await page.keyboard.type("boris");
   await results.getByRole("group", { name: "Contacts" }).getByRole("option", { name: /Boris Buyer/ }).waitFor({ timeout: 10000 });
   await page.keyboard.press("ArrowDown");
@@ -268,7 +276,7 @@ try {
   await page.keyboard.press("Enter");
   await page.waitForFunction((h) => location.hash === h, chosen, { timeout: 5000 });
   if (chosen !== `#/contacts/${CONTACT_B}` && chosen !== `#/conversations/${CONV_B}`) throw new Error(`chose ${chosen}`);
-  await page.keyboard.press("Control+KeyK");
+  await page.locator("#search-box").focus();
   await page.keyboard.type("zzz-nothing-matches");
   await results.getByText("Nothing found").waitFor({ timeout: 10000 });
   await page.keyboard.press("Escape");

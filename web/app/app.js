@@ -9,6 +9,7 @@ import { createList } from "./list.js";
 import { createConversation } from "./thread.js";
 import { createPanel } from "./panel.js";
 import { createSearch } from "./search.js";
+import { createPalette } from "./palette.js";
 import { render as contactsPage } from "./contacts.js";
 import { render as profilePage } from "./profile.js";
 import { render as settingsPage } from "./settings.js";
@@ -19,7 +20,12 @@ const TEXT = {
     title: "Sign in to Switchboard", forgot: "Forgot your password?", account: "Account", email: "E-mail", password: "Password", signIn: "Sign in",
     signOut: "Sign out", badLogin: "Invalid e-mail or password.", tryLater: "Too many attempts; try again shortly.",
     failed: "Couldn't reach the server.", conversations: "Conversations", none: "No conversations here.",
-    emptyMine: "Nothing in Mine: {n} unassigned.",
+    emptyMine: "Nothing assigned to you; {n} waiting in Unassigned.", emptyTakeOne: "Open Unassigned",
+    emptyFiltered: "No conversations match this view.", emptyOpen: "No open conversations: you're all caught up.",
+    emptyOpenTab: "No open conversations here.", emptyOpenHint: "New conversations from your inboxes appear here as they arrive.",
+    emptyStatus: "No {status} conversations here.", emptyNoInboxes: "No inboxes yet.",
+    emptyNoInboxesAdmin: "Add an inbox (a website widget, e-mail, Telegram, WhatsApp or the API) to start receiving conversations.",
+    emptyNoInboxesAgent: "Ask an administrator to add you to an inbox.", emptyAddInbox: "Add an inbox",
     pick: "Choose a conversation.", thread: "Messages", reply: "Reply", note: "Private note",
     mode: "Message type", send: "Send", replyLabel: "Reply to the customer", noteLabel: "Private note for the team",
     replyPlaceholder: "Reply… (Enter sends, Shift+Enter for a new line)", notePlaceholder: "Only your team sees this note",
@@ -43,6 +49,7 @@ const TEXT = {
     act_labels_added_by: "{actor} added {labels}", act_labels_removed_by: "{actor} removed {labels}",
     keyResolveNext: "Resolve, then open the next", keySnooze: "Snooze…", keyPriority: "Priority…", keyTeam: "Team…", keyLabel: "Add a label…", keyTabs: "Mine, Unassigned, All",
     keyNextAnywhere: "Next conversation, also while typing", keyPrevAnywhere: "Previous conversation, also while typing",
+    keyPalette: "Command palette: every action by name",
     // One conversation's status (the plurals above name lists of them).
     one_open: "Open", one_pending: "Pending", one_snoozed: "Snoozed", one_resolved: "Resolved",
     retry: "Retry", notSent: "Not sent.", notDelivered: "Not delivered.", deleted: "This message was deleted", reconnecting: "Reconnecting…",
@@ -70,7 +77,7 @@ const TEXT = {
     addLabel: "Add a label", findLabel: "Find a label", removeLabel: "Remove label", notSaved: "Not saved.",
     notSet: "not set", edit: "edit", add: "Add", save: "Save", cancel: "Cancel", noName: "No name",
     openContact: "Open the contact's page", name: "Name", phone: "Phone", identifier: "Identifier",
-    company: "Company", city: "City", attributeName: "Attribute", attributeValue: "Value", addAttribute: "Add attribute",
+    company: "Company", city: "City", attributeName: "Attribute", attributeValue: "Value", addAttribute: "Add attribute", newAttribute: "New attribute", addDetails: "Add details",
     conversationId: "Conversation", created: "Created", firstReply: "First reply", notYet: "Not yet",
     waitingSince: "Waiting since", lastActivity: "Last activity", source: "Source",
     search: "Search", searchPlaceholder: "Search conversations, messages, contacts (/)", searchResults: "Search results",
@@ -87,7 +94,12 @@ const TEXT = {
     title: "Вход в Switchboard", forgot: "Забыли пароль?", account: "Аккаунт", email: "Эл. почта", password: "Пароль", signIn: "Войти",
     signOut: "Выйти", badLogin: "Неверная почта или пароль.", tryLater: "Слишком много попыток; попробуйте чуть позже.",
     failed: "Сервер недоступен.", conversations: "Разговоры", none: "Здесь разговоров нет.",
-    emptyMine: "У вас пусто; без ответственного: {n}.",
+    emptyMine: "На вас ничего не назначено; без ответственного ждут: {n}.", emptyTakeOne: "Открыть «Без ответственного»",
+    emptyFiltered: "В этом виде разговоров нет.", emptyOpen: "Открытых разговоров нет: всё разобрано.",
+    emptyOpenTab: "Открытых разговоров здесь нет.", emptyOpenHint: "Новые разговоры из ваших каналов появятся здесь сразу.",
+    emptyStatus: "Здесь нет разговоров со статусом «{status}».", emptyNoInboxes: "Каналов пока нет.",
+    emptyNoInboxesAdmin: "Добавьте канал (виджет на сайт, почту, Telegram, WhatsApp или API), чтобы принимать разговоры.",
+    emptyNoInboxesAgent: "Попросите администратора добавить вас в канал.", emptyAddInbox: "Добавить канал",
     pick: "Выберите разговор.", thread: "Сообщения", reply: "Ответ", note: "Заметка",
     mode: "Тип сообщения", send: "Отправить", replyLabel: "Ответ клиенту", noteLabel: "Заметка для команды",
     replyPlaceholder: "Ответ… (Enter отправляет, Shift+Enter — новая строка)", notePlaceholder: "Эту заметку видит только команда",
@@ -110,6 +122,7 @@ const TEXT = {
     act_labels_added_by: "Метки добавлены: {labels}. Изменение: {actor}", act_labels_removed_by: "Метки удалены: {labels}. Изменение: {actor}",
     keyResolveNext: "Решить и открыть следующий", keySnooze: "Отложить…", keyPriority: "Приоритет…", keyTeam: "Команда…", keyLabel: "Добавить метку…", keyTabs: "Мои, Без назначения, Все",
     keyNextAnywhere: "Следующий разговор, даже при наборе", keyPrevAnywhere: "Предыдущий разговор, даже при наборе",
+    keyPalette: "Палитра команд: любое действие по названию",
     one_open: "Открыт", one_pending: "Ожидает", one_snoozed: "Отложен", one_resolved: "Решён",
     retry: "Повторить", notSent: "Не отправлено.", notDelivered: "Не доставлено.", deleted: "Сообщение удалено", reconnecting: "Переподключение…",
     mine: "Мои", unassigned: "Без ответственного", all: "Все", statusFilter: "Статус", sortLabel: "Порядок",
@@ -136,7 +149,7 @@ const TEXT = {
     addLabel: "Добавить метку", findLabel: "Найти метку", removeLabel: "Убрать метку", notSaved: "Не сохранено.",
     notSet: "не указано", edit: "изменить", add: "Добавить", save: "Сохранить", cancel: "Отмена", noName: "Без имени",
     openContact: "Открыть страницу контакта", name: "Имя", phone: "Телефон", identifier: "Идентификатор",
-    company: "Компания", city: "Город", attributeName: "Атрибут", attributeValue: "Значение", addAttribute: "Добавить атрибут",
+    company: "Компания", city: "Город", attributeName: "Атрибут", attributeValue: "Значение", addAttribute: "Добавить атрибут", newAttribute: "Новый атрибут", addDetails: "Добавить данные",
     conversationId: "Разговор", created: "Создан", firstReply: "Первый ответ", notYet: "Ещё нет",
     waitingSince: "Ждёт с", lastActivity: "Последняя активность", source: "Источник",
     search: "Поиск", searchPlaceholder: "Поиск по разговорам, сообщениям, контактам (/)", searchResults: "Результаты поиска",
@@ -491,9 +504,52 @@ async function start() {
 
   const search = createSearch(ctx, { t });
 
+  // The agent's working preferences, kept with the profile (ui_settings) so
+  // they follow them from device to device.
+  const prefs = () => profile.ui_settings || {};
+  ctx.savePreference = async (key, value) => {
+    const before = prefs();
+    const ui = Object.assign({}, before, { [key]: value });
+    const apply = (settings) => {
+      profile.ui_settings = settings;
+      list.setDensity(settings.conversation_list_density === "compact" ? "compact" : "comfortable");
+    };
+    apply(ui);
+    try {
+      await api("/api/v1/profile", { method: "PUT", json: { ui_settings: ui } });
+    } catch (e) {
+      apply(before);
+      throw e;
+    }
+  };
+  list.setDensity(prefs().conversation_list_density === "compact" ? "compact" : "comfortable");
+  // "After resolving, open the next conversation" (a profile preference).
+  ctx.afterResolve = (id) => {
+    if (prefs().open_next_after_resolve === true && conversation.openId === id) step(1);
+  };
+  const toast = el("p", { class: "toast", role: "status", hidden: "" });
+  let toastTimer = null;
+  const say = (text) => {
+    toast.textContent = text;
+    toast.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { toast.hidden = true; }, 6000);
+  };
+  const palette = createPalette(ctx, {
+    conversation: () => (panes.hidden || conversation.openId === null ? null : conversation.current),
+    refresh: () => conversation.refreshHeader(),
+    search: (q) => { if (panes.hidden) location.hash = "#/"; search.focus(q); },
+    setTab: (key) => list.setTab(key),
+    togglePanel: () => setPanel(!panelOpen),
+    density: (value) => ctx.savePreference("conversation_list_density", value).catch(() => {}),
+    showKeys: () => help.showModal(),
+    afterResolve: (id) => ctx.afterResolve(id),
+    say,
+  });
+
   // Single-key shortcuts outside text fields, matched on the physical key
   // (KeyboardEvent.code) so they work on any layout; never with Alt/Meta.
-  const KEYS = [["J", "keyNext"], ["K", "keyPrev"], ["Alt+J", "keyNextAnywhere"], ["Alt+K", "keyPrevAnywhere"], ["R", "keyReply"], ["N", "keyNote"], ["E", "keyResolve"], ["Shift+E", "keyResolveNext"], ["A", "keyAssign"],
+  const KEYS = [["Ctrl+K", "keyPalette"], ["J", "keyNext"], ["K", "keyPrev"], ["Alt+J", "keyNextAnywhere"], ["Alt+K", "keyPrevAnywhere"], ["R", "keyReply"], ["N", "keyNote"], ["E", "keyResolve"], ["Shift+E", "keyResolveNext"], ["A", "keyAssign"],
     ["S", "keySnooze"], ["P", "keyPriority"], ["T", "keyTeam"], ["L", "keyLabel"], ["1 2 3", "keyTabs"],
     ["/", "keySearch"], ["]", "keyPanel"], ["[", "keySidebar"], ["?", "keyHelp"]];
   const closeHelp = el("button", { type: "button", text: t("close") });
@@ -511,12 +567,13 @@ async function start() {
   if (shortcuts) document.removeEventListener("keydown", shortcuts);
   shortcuts = (e) => {
     if (e.isComposing) return;
-    // Ctrl+K / Cmd+K opens search from anywhere.
+    // Ctrl+K / Cmd+K opens the command palette from anywhere.
     if ((e.ctrlKey || e.metaKey) && !e.altKey && e.code === "KeyK") {
       e.preventDefault();
-      if (panes.hidden) location.hash = "#/";
-      return search.focus();
+      if (help.open) help.close();
+      return palette.open();
     }
+    if (palette.isOpen) return;
     // Alt+J / Alt+K (Chatwoot's keys): next / previous conversation, from
     // anywhere, the composer included (the draft stays with its conversation).
     if (e.altKey && !e.ctrlKey && !e.metaKey && (e.code === "KeyJ" || e.code === "KeyK") && !panes.hidden) {
@@ -578,7 +635,7 @@ async function start() {
         el("span", { text: profile.available_name || profile.name || profile.email })),
       availability,
       signOut),
-    panes, pageView, help));
+    panes, pageView, help, palette.node, toast));
   route();
   root.setAttribute("aria-busy", "false");
   // Invitations to other accounts wait at the top until answered.

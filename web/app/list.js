@@ -72,15 +72,17 @@ export function createList(ctx, { t, open }) {
   async function loadSidebar() {
     const [views, inboxes, teams, labels] = await Promise.all([
       api(`${base}/custom_filters?filter_type=conversation`).then((r) => (Array.isArray(r) ? r : [])).catch(() => []),
-      load(`${base}/inboxes`, (r) => (r && r.payload) || []).catch(() => []),
+      load(`${base}/inboxes`, (r) => (r && r.payload) || []).catch(() => null),
       load(`${base}/teams`, (r) => r || []).catch(() => []),
       load(`${base}/labels`, (r) => (r && r.payload) || []).catch(() => []),
     ]);
+    inboxCount = inboxes ? inboxes.length : null;
+    if (!list.querySelector("button[data-conversation]") && !list.hasAttribute("aria-busy")) paintEmpty();
     const group = (title, items) => items.length
       ? el("section", { class: "side-group", "aria-label": title }, el("h3", { text: title }), ...items) : null;
     sideGroups.replaceChildren(...[
       group(t("savedViews"), views.map(viewItem)),
-      group(t("inboxes"), inboxes.map((i) => sideItem("inbox", i.id, i.name, channelIcon(i.channel_type)))),
+      group(t("inboxes"), (inboxes || []).map((i) => sideItem("inbox", i.id, i.name, channelIcon(i.channel_type)))),
       group(t("teams"), teams.map((x) => sideItem("team", x.id, x.name, icon("team")))),
       group(t("labels"), labels.map((l) => {
         const dot = el("span", { class: "swatch", "aria-hidden": "true" });
@@ -275,7 +277,8 @@ export function createList(ctx, { t, open }) {
     }
     return bulk({ fields: { status: v } }, bulkStatus);
   });
-  const empty = el("p", { class: "empty" });
+  const empty = el("p", { class: "empty", role: "status" });
+  let inboxCount = null; // unknown until the sidebar loads
   const failed = el("p", { class: "empty", role: "alert", hidden: "" });
   const sentinel = el("li", { class: "sentinel", "aria-hidden": "true" });
   const column = el("div", { class: "list-column" },
@@ -343,6 +346,7 @@ export function createList(ctx, { t, open }) {
     takeMeta(r.meta);
     next = nextFrom(r.meta, convs, 1);
     failed.hidden = true;
+    list.removeAttribute("aria-busy");
     list.replaceChildren();
     for (const c of convs) list.append(card(c).li);
     list.append(sentinel);
@@ -376,12 +380,42 @@ export function createList(ctx, { t, open }) {
     if (entries.some((e) => e.isIntersecting)) loadMore().catch(() => {});
   }, { root: list, rootMargin: "0px 0px 400px 0px" }).observe(sentinel);
 
+  // An empty list says why and what to do next, never only "nothing".
   function paintEmpty() {
     const any = list.querySelector("button[data-conversation]");
     empty.remove();
     if (any) return;
-    empty.textContent = state.tab === "mine" && counts.unassigned ? t("emptyMine").replace("{n}", counts.unassigned) : t("none");
+    const action = (text, run) => {
+      const b = el("button", { type: "button", class: "link", text });
+      b.addEventListener("click", run);
+      return b;
+    };
+    let say = t("none"), hint = "", next = null;
+    if (state.filter) {
+      say = t("emptyFiltered");
+      next = action(t("clearFilter"), () => setFilter(null));
+    } else if (inboxCount === 0) {
+      say = t("emptyNoInboxes");
+      hint = ctx.isAdmin ? t("emptyNoInboxesAdmin") : t("emptyNoInboxesAgent");
+      if (ctx.isAdmin) next = action(t("emptyAddInbox"), () => { location.hash = "#/settings/inboxes"; });
+    } else if (state.tab === "mine" && counts.unassigned) {
+      say = t("emptyMine").replace("{n}", counts.unassigned);
+      next = action(t("emptyTakeOne"), () => { state.tab = "unassigned"; paintTabs(); reloadOrSay(); });
+    } else if (state.status === "open") {
+      say = state.tab === "all" ? t("emptyOpen") : t("emptyOpenTab");
+      hint = t("emptyOpenHint");
+    } else if (state.status !== "all") {
+      say = t("emptyStatus").replace("{status}", t(`one_${state.status}`).toLowerCase());
+    }
+    empty.replaceChildren(el("strong", { text: say }), hint ? el("span", { text: hint }) : null, next);
     list.before(empty);
+  }
+  // Grey cards while the first page loads (a slow server shows the shape
+  // of the list, not a white column).
+  function paintSkeleton() {
+    list.setAttribute("aria-busy", "true");
+    list.replaceChildren(...Array.from({ length: 8 }, () => el("li", { class: "skeleton", "aria-hidden": "true" },
+      el("span", { class: "bone face" }), el("span", { class: "bone line" }), el("span", { class: "bone line short" }))));
   }
   function paintCurrent() {
     for (const [key, entry] of cards) entry.button.setAttribute("aria-current", String(key === currentId));
@@ -528,9 +562,12 @@ export function createList(ctx, { t, open }) {
     counts,
     async load() {
       paintTabs();
+      paintSkeleton();
       try {
         await reload();
       } catch (e) {
+        list.removeAttribute("aria-busy");
+        list.replaceChildren();
         sayFailed(t("failed"));
         throw e;
       } finally {
@@ -539,6 +576,11 @@ export function createList(ctx, { t, open }) {
       }
     },
     reload,
+    // "comfortable" (three lines a card) or "compact" (two).
+    setDensity(value) {
+      list.classList.toggle("compact", value === "compact");
+      list.dataset.density = value === "compact" ? "compact" : "comfortable";
+    },
     setCurrent(id) {
       currentId = id;
       paintCurrent();

@@ -1,5 +1,5 @@
 // The contact panel beside the open conversation: the contact's fields and
-// custom attributes, editable in place; the channel and source; the
+// custom attributes, editable in place; the inbox it came through; the
 // conversation's labels and details; the contact's other conversations.
 
 import { Unauthorized, api, avatar, channelIcon, el, errorMessage, icon, load, relative, when } from "./lib.js";
@@ -46,12 +46,35 @@ export function createPanel(ctx, { t, close }) {
   const paintAttrs = (list, model, values, owner) => paintWithDefinitions(list, base, model, values, owner).catch((e) => {
     if (e instanceof Unauthorized) ctx.signIn();
   });
+  // "Add details": a menu of the contact's empty fields.
+  const addMenu = el("ul", { class: "add-menu", role: "menu", "aria-label": t("addDetails"), hidden: "" });
+  const addDetails = el("button", { type: "button", class: "link", "aria-haspopup": "menu", "aria-expanded": "false", text: `+ ${t("addDetails")}` });
+  function closeAddMenu() {
+    addMenu.hidden = true;
+    addDetails.setAttribute("aria-expanded", "false");
+  }
+  addDetails.addEventListener("click", () => {
+    const opening = addMenu.hidden;
+    addMenu.hidden = !opening;
+    addDetails.setAttribute("aria-expanded", String(opening));
+    if (opening) addMenu.querySelector("button")?.focus();
+  });
+  addMenu.addEventListener("keydown", (e) => {
+    const items = [...addMenu.querySelectorAll("button")];
+    const at = items.indexOf(document.activeElement);
+    if (e.key === "Escape") { e.preventDefault(); closeAddMenu(); addDetails.focus(); }
+    else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      items[(at + (e.key === "ArrowDown" ? 1 : items.length - 1)) % items.length]?.focus();
+    }
+  });
+  const addDetailsBox = el("div", { class: "add-details" }, addDetails, addMenu);
   const closeButton = el("button", { type: "button", class: "icon-button drawer-close", "aria-label": t("closePanel") }, icon("close"));
   closeButton.addEventListener("click", () => close());
   const node = el("aside", { class: "contact-panel", "aria-label": t("contactPanel"), hidden: "" },
     closeButton,
     head,
-    section(t("contact"), fields, contactAttrs.node, addAttribute),
+    section(t("contact"), fields, addDetailsBox, contactAttrs.node, addAttribute),
     section(t("channel"), channel),
     section(t("labels"), labels, labelPicker.node, labelError),
     section(attributeText("conversationAttributes"), convAttrs.node),
@@ -82,8 +105,9 @@ export function createPanel(ctx, { t, close }) {
 
   // One editable value: shows as a button; editing shows an input with
   // Save / Cancel; Enter saves, Escape cancels; the server's refusal shows
-  // under it and the input stays.
-  function editable(label, value, save, type = "text") {
+  // under it and the input stays. `onCancelEmpty` runs when an edit of an
+  // empty value is given up (a field just added from "Add details" goes).
+  function editable(label, value, save, type = "text", { startEditing = false, onCancelEmpty = null } = {}) {
     const dt = el("dt", { text: label });
     const dd = el("dd");
     function show() {
@@ -93,6 +117,10 @@ export function createPanel(ctx, { t, close }) {
       dd.replaceChildren(b);
       return b;
     }
+    function giveUp() {
+      if (!value && onCancelEmpty) return onCancelEmpty();
+      show().focus();
+    }
     function edit() {
       const input = el("input", { type, value: value || "", "aria-label": label });
       const error = el("p", { class: "error", role: "alert" });
@@ -100,13 +128,14 @@ export function createPanel(ctx, { t, close }) {
       const cancel = el("button", { type: "button", text: t("cancel") });
       const form = el("form", { class: "inline-edit", novalidate: "" }, input, el("div", { class: "row" }, ok, cancel), error);
       input.setAttribute("aria-describedby", (error.id = `e${Math.random().toString(36).slice(2)}`));
-      cancel.addEventListener("click", () => show().focus());
-      input.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); show().focus(); } });
+      cancel.addEventListener("click", giveUp);
+      input.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); giveUp(); } });
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
         try {
           await save(input.value.trim());
           value = input.value.trim();
+          if (!value && onCancelEmpty) return onCancelEmpty();
           show().focus();
         } catch (err) {
           if (err instanceof Unauthorized) return ctx.signIn();
@@ -118,7 +147,8 @@ export function createPanel(ctx, { t, close }) {
       input.focus();
       input.select();
     }
-    show();
+    if (startEditing) edit();
+    else show();
     return [dt, dd];
   }
 
@@ -136,25 +166,59 @@ export function createPanel(ctx, { t, close }) {
       el("div", {}, el("p", { class: "name", text: contact.name || t("noName") }),
         el("a", { href: `#/contacts/${contact.id}`, text: t("openContact") })));
   }
+  // The contact's fields: the name always, the others only when they hold
+  // something; "Add details" offers the empty ones. Internal ids (the
+  // contact's id, a visitor's source id) are never shown.
+  const adding = new Set(); // fields opened from "Add details", not saved yet
   function paintFields() {
     const add = contact.additional_attributes || {};
     const custom = contact.custom_attributes || {};
-    const rows = [
-      editable(t("name"), contact.name, (v) => saveContact({ name: v })),
-      editable(t("email"), contact.email, (v) => saveContact({ email: v }), "email"),
-      editable(t("phone"), contact.phone_number, (v) => saveContact({ phone_number: v }), "tel"),
-      editable(t("identifier"), contact.identifier, (v) => saveContact({ identifier: v })),
-      editable(t("company"), add.company_name, (v) => saveContact({ additional_attributes: { company_name: v } })),
-      editable(t("city"), add.city, (v) => saveContact({ additional_attributes: { city: v } })),
+    const FIELDS = [
+      ["email", t("email"), contact.email, (v) => saveContact({ email: v }), "email"],
+      ["phone", t("phone"), contact.phone_number, (v) => saveContact({ phone_number: v }), "tel"],
+      ["identifier", t("identifier"), contact.identifier, (v) => saveContact({ identifier: v }), "text"],
+      ["company", t("company"), add.company_name, (v) => saveContact({ additional_attributes: { company_name: v } }), "text"],
+      ["city", t("city"), add.city, (v) => saveContact({ additional_attributes: { city: v } }), "text"],
     ];
+    const rows = [editable(t("name"), contact.name, (v) => saveContact({ name: v }))];
+    for (const [key, label, value, save, type] of FIELDS) {
+      if (!value && !adding.has(key)) continue;
+      const fresh = !value && adding.has(key);
+      rows.push(editable(label, value, async (v) => { await save(v); adding.delete(key); }, type, {
+        startEditing: fresh,
+        onCancelEmpty: () => { adding.delete(key); paintFields(); addDetails.focus(); },
+      }));
+    }
     fields.replaceChildren(...rows.flat());
+    const missing = FIELDS.filter(([key, , value]) => !value && !adding.has(key));
+    addDetails.hidden = missing.length === 0;
+    addMenu.replaceChildren(...missing.map(([key, label]) => {
+      const b = el("button", { type: "button", role: "menuitem", text: label });
+      b.addEventListener("click", () => {
+        closeAddMenu();
+        adding.add(key);
+        paintFields();
+      });
+      return el("li", { role: "none" }, b);
+    }));
     paintAttrs(contactAttrs, MODELS.contact, custom, `contact ${contact.id}`);
-    // A new custom attribute: key and value.
+    // A new custom attribute (key and value), behind its own button.
     const key = el("input", { "aria-label": t("attributeName"), placeholder: t("attributeName") });
     const val = el("input", { "aria-label": t("attributeValue"), placeholder: t("attributeValue") });
     const error = el("p", { class: "error", role: "alert" });
-    const form = el("form", { class: "add-attribute", "aria-label": t("addAttribute") }, key, val,
-      el("button", { type: "submit", text: t("addAttribute") }), error);
+    const cancel = el("button", { type: "button", text: t("cancel") });
+    const form = el("form", { class: "add-attribute", "aria-label": t("addAttribute"), hidden: "" }, key, val,
+      el("div", { class: "row" }, el("button", { type: "submit", class: "primary", text: t("addAttribute") }), cancel), error);
+    const open = el("button", { type: "button", class: "link", "aria-expanded": "false", text: `+ ${t("newAttribute")}` });
+    open.addEventListener("click", () => {
+      form.hidden = false;
+      open.hidden = true;
+      open.setAttribute("aria-expanded", "true");
+      key.focus();
+    });
+    const shut = () => { form.hidden = true; open.hidden = false; open.setAttribute("aria-expanded", "false"); error.textContent = ""; open.focus(); };
+    cancel.addEventListener("click", shut);
+    form.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); shut(); } });
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const k = key.value.trim().toLowerCase().replace(/\s+/g, "_");
@@ -167,7 +231,7 @@ export function createPanel(ctx, { t, close }) {
         error.textContent = `${t("notSaved")} ${errorMessage(err)}`;
       }
     });
-    addAttribute.replaceChildren(form);
+    addAttribute.replaceChildren(open, form);
   }
   function paintDetails() {
     const row = (k, v) => [el("dt", { text: k }), el("dd", { text: v })];
@@ -194,9 +258,7 @@ export function createPanel(ctx, { t, close }) {
       paintFields();
     }
     const inbox = inboxes.find((i) => i.id === conv.inbox_id);
-    const ci = ((full && full.contact_inboxes) || []).find((x) => x.inbox && x.inbox.id === conv.inbox_id);
-    channel.replaceChildren(...[channelIcon(inbox && inbox.channel_type), el("span", { text: inbox ? inbox.name : "" }),
-      ci ? el("span", { class: "meta", text: `${t("source")}: ${ci.source_id}` }) : null].filter(Boolean));
+    channel.replaceChildren(channelIcon(inbox && inbox.channel_type), el("span", { text: inbox ? inbox.name : "" }));
     const rest = others.filter((c) => c.id !== conv.id);
     previous.replaceChildren(...rest.map((c) => {
       const last = c.last_non_activity_message || (c.messages || [])[0] || {};
@@ -220,6 +282,8 @@ export function createPanel(ctx, { t, close }) {
       paintAttrs(convAttrs, MODELS.conversation, conv.custom_attributes, `conversation ${conv.id}`);
       if (sameContact) return;
       contact = (c.meta && c.meta.sender) || { id: 0 };
+      adding.clear();
+      closeAddMenu();
       paintHead();
       paintFields();
       channel.replaceChildren();

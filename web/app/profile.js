@@ -17,6 +17,9 @@ const TEXT = {
     pictureRemoved: "Picture removed.", chooseFile: "Picture file",
     availability: "Availability", availabilityHint: "What teammates see beside your name.",
     online: "Online", busy: "Busy", offline: "Offline",
+    work: "Working preferences", openNext: "After resolving a conversation, open the next one",
+    openNextHint: "Resolving with the button, E or the command palette then moves to the next conversation in the list.",
+    density: "Conversation list", comfortable: "Comfortable (three lines a conversation)", compact: "Compact (two lines, more on screen)",
     appearance: "Appearance and language", theme: "Theme", light: "Light", dark: "Dark", system: "As the system",
     language: "Interface language", browser: "As the browser", languageHint: "The page reloads in the chosen language.",
     password: "Password", currentPassword: "Current password", newPassword: "New password",
@@ -44,6 +47,9 @@ const TEXT = {
     pictureRemoved: "Фото удалено.", chooseFile: "Файл с фото",
     availability: "Статус", availabilityHint: "Его видят коллеги рядом с вашим именем.",
     online: "На связи", busy: "Занят", offline: "Не в сети",
+    work: "Работа", openNext: "Решив разговор, открывать следующий",
+    openNextHint: "После «Решить» (кнопкой, клавишей E или из палитры команд) откроется следующий разговор списка.",
+    density: "Список разговоров", comfortable: "Просторный (три строки на разговор)", compact: "Компактный (две строки, больше на экране)",
     appearance: "Оформление и язык", theme: "Тема", light: "Светлая", dark: "Тёмная", system: "Как в системе",
     language: "Язык интерфейса", browser: "Как в браузере", languageHint: "Страница перезагрузится на выбранном языке.",
     password: "Пароль", currentPassword: "Текущий пароль", newPassword: "Новый пароль",
@@ -288,6 +294,39 @@ export async function render(container, ctx) {
   availabilityGroup.querySelector("legend").classList.add("sr"); // the card's heading says it
   const availabilityCard = section(t("availability"), hint(t("availabilityHint")), availabilityGroup, availabilityError, availabilityStatus);
 
+  // ---- working preferences (ui_settings, so they follow the agent) ----
+  const ui = () => Object.assign({}, ctx.profile.ui_settings || {});
+  const workStatus = status();
+  const workError = el("p", { class: "error", role: "alert" });
+  async function savePreference(key, value, undo) {
+    workError.textContent = workStatus.textContent = "";
+    try {
+      if (ctx.savePreference) await ctx.savePreference(key, value);
+      else await api("/api/v1/profile", { method: "PUT", json: { ui_settings: Object.assign(ui(), { [key]: value }) } });
+      workStatus.textContent = t("saved");
+    } catch (e) {
+      if (failedAuth(e)) return;
+      undo();
+      workError.textContent = t("failed") + errorMessage(e);
+    }
+  }
+  const openNext = el("input", { type: "checkbox", name: "open_next_after_resolve" });
+  openNext.checked = ui().open_next_after_resolve === true;
+  const openNextHint = hint(t("openNextHint"));
+  openNext.setAttribute("aria-describedby", openNextHint.id);
+  openNext.addEventListener("change", () => savePreference("open_next_after_resolve", openNext.checked, () => { openNext.checked = !openNext.checked; }));
+  const densityGroup = radios(t("density"), "pf-density", [["comfortable", t("comfortable")], ["compact", t("compact")]],
+    ui().conversation_list_density === "compact" ? "compact" : "comfortable",
+    (value) => {
+      const before = ui().conversation_list_density === "compact" ? "compact" : "comfortable";
+      savePreference("conversation_list_density", value, () => {
+        const back = densityGroup.querySelector(`input[value="${before}"]`);
+        if (back) back.checked = true;
+      });
+    });
+  const workCard = section(t("work"), el("label", { class: "choice" }, openNext, el("span", { text: t("openNext") })), openNextHint,
+    densityGroup, workError, workStatus);
+
   // ---- theme and language ----
   const themeGroup = radios(t("theme"), "pf-theme",
     [["light", t("light")], ["dark", t("dark")], ["system", t("system")]], theme(), (value) => setTheme(value));
@@ -461,5 +500,5 @@ export async function render(container, ctx) {
 
   container.replaceChildren(el("div", { class: "page profile-page" },
     el("div", { class: "pf-head" }, el("h1", { text: t("profile") }), flash),
-    pictureCard, detailsCard, availabilityCard, appearanceCard, passwordCard, tokenCard, sessionsCard));
+    pictureCard, detailsCard, availabilityCard, workCard, appearanceCard, passwordCard, tokenCard, sessionsCard));
 }

@@ -79,6 +79,8 @@ export function createSearch(ctx, { t }) {
     // Links inside message previews would steal clicks; results are options.
     for (const a of nodes.flatMap((n) => [...n.querySelectorAll("a")])) a.replaceWith(document.createTextNode(a.textContent));
     results.replaceChildren(...nodes);
+    // Answers that arrive after the box was left wait for its next focus.
+    if (document.activeElement !== input) return;
     results.hidden = false;
     input.setAttribute("aria-expanded", "true");
     highlight(options.length ? 0 : -1);
@@ -104,5 +106,15 @@ export function createSearch(ctx, { t }) {
   });
   input.addEventListener("blur", () => setTimeout(close, 100));
   input.addEventListener("focus", () => { if (input.value.trim() && options.length) { results.hidden = false; input.setAttribute("aria-expanded", "true"); } });
-  return { node, focus() { input.focus(); input.select(); } };
+  return {
+    node,
+    // Focus the box; with words (from the command palette), search for them.
+    focus(q) {
+      input.focus();
+      if (typeof q === "string" && q) {
+        input.value = q;
+        input.dispatchEvent(new Event("input"));
+      } else input.select();
+    },
+  };
 }

@@ -117,7 +117,10 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     paintHeader(await api(`${base}/conversations/${id}`));
   }
   resolveButton.addEventListener("click", () => {
-    act("/toggle_status", { status: current && current.status === "resolved" ? "open" : "resolved" }).catch(() => {});
+    const id = openId, resolving = !(current && current.status === "resolved");
+    act("/toggle_status", { status: resolving ? "resolved" : "open" })
+      .then(() => { if (resolving && ctx.afterResolve) ctx.afterResolve(id); })
+      .catch(() => {});
   });
   assignButton.addEventListener("click", () => act("/assignments", { assignee_id: profile.id }).catch(() => {}));
   function snoozeUntil(until) {

@@ -219,6 +219,7 @@ const APP_FILES: &[(&str, &str, &str)] = &[
     ("panel.js", JS, include_str!("../../../web/app/panel.js")),
     ("picker.js", JS, include_str!("../../../web/app/picker.js")),
     ("search.js", JS, include_str!("../../../web/app/search.js")),
+    ("palette.js", JS, include_str!("../../../web/app/palette.js")),
     ("settings.js", JS, include_str!("../../../web/app/settings.js")),
     ("profile.js", JS, include_str!("../../../web/app/profile.js")),
     ("contacts.js", JS, include_str!("../../../web/app/contacts.js")),

@@ -1027,3 +1027,58 @@ async fn bulk_changes_in_a_real_browser() {
     .await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_palette_and_list_preferences_in_a_real_browser() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let inbox = app.api_inbox("Orders", None).await;
+    let inbox_id = inbox["id"].as_i64().unwrap();
+    let (bob, _) = app.agent("Bob Palette", "bob@acme.test", "agent").await;
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox_id, "user_ids": [app.admin_id, bob] })),
+    )
+    .await;
+    for title in ["vip", "billing", "unused"] {
+        app.ok(Method::POST, &app.acc("/labels"), Some(json!({ "title": title })))
+            .await;
+    }
+    let people = [
+        ("Maria Lopez", "Where is my order #18231?"),
+        ("Ирина Смирнова", "Здравствуйте! Не пришёл чек."),
+        ("Tom Becker", "Can I change the delivery address?"),
+        ("Aiko Tanaka", "The invoice shows the wrong VAT number."),
+        ("José Álvarez", "Refund for the damaged parcel, please."),
+        ("Sam Okafor", "How do I reset my password?"),
+    ];
+    for (name, text) in people {
+        let (contact, _) = app.contact(inbox_id, name).await;
+        let conv = app.conversation(inbox_id, contact).await;
+        app.ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/messages")),
+            Some(json!({ "content": text, "message_type": "incoming" })),
+        )
+        .await;
+    }
+    run_script(
+        "dashboard-palette.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("AGENT", "Bob Palette".into()),
+            ("AGENT_ID", bob.to_string()),
+        ],
+        Duration::from_secs(150),
+    )
+    .await;
+    app.stop().await;
+}
