@@ -65,6 +65,9 @@ try {
   await cards.first().click();
   const header = page.locator(".conv-header");
   await header.waitFor(T);
+  await page.locator(".thread li", { hasText: "It worked, thank you!" }).waitFor(T);
+  await page.mouse.move(720, 880);
+  await page.screenshot({ path: `${SHOTS}/dashboard-desktop.png` });
   await page.keyboard.press("Control+k");
   const palette = page.getByRole("dialog", { name: "Command palette" });
   await palette.waitFor(T);

@@ -72,7 +72,7 @@ export function createPalette(ctx, hooks) {
   const list = el("ul", { role: "listbox", id: `${id}-list`, "aria-label": t("palette") });
   const note = el("p", { class: "palette-note", role: "status" });
   const dialog = el("dialog", { class: "palette", "aria-label": t("palette") }, input, list, note);
-  let items = [], shown = [], index = 0, returnTo = null, generation = 0;
+  let items = [], shown = [], index = 0, returnTo = null, generation = 0, loading = null;
 
   function command(group, key, vars, run, extra = "") {
     return { group, label: t(key, vars), words: `${t(key, vars)}${both(key, vars)} ${extra}`.toLowerCase(), run };
@@ -208,7 +208,10 @@ export function createPalette(ctx, hooks) {
       paint();
     } else if (e.key === "Enter") {
       e.preventDefault();
-      run();
+      // Typed faster than the commands loaded: run the best match once
+      // they are in, not the search that stands in meanwhile.
+      if (loading) loading.then(() => { if (dialog.open) run(); });
+      else run();
     } else if (e.key === "Escape") {
       e.preventDefault();
       close();
@@ -230,10 +233,13 @@ export function createPalette(ctx, hooks) {
       dialog.showModal();
       input.focus();
       const gen = ++generation;
-      const gathered = await gather();
-      if (gen !== generation || !dialog.open) return;
-      items = gathered;
-      filter();
+      const done = gather().then((gathered) => {
+        if (gen !== generation || !dialog.open) return;
+        items = gathered;
+        filter();
+      }).finally(() => { if (loading === done) loading = null; });
+      loading = done;
+      await done;
     },
     close,
   };

@@ -1055,6 +1055,7 @@ async fn the_command_palette_and_list_preferences_in_a_real_browser() {
         ("José Álvarez", "Refund for the damaged parcel, please."),
         ("Sam Okafor", "How do I reset my password?"),
     ];
+    let mut last = 0;
     for (name, text) in people {
         let (contact, _) = app.contact(inbox_id, name).await;
         let conv = app.conversation(inbox_id, contact).await;
@@ -1062,6 +1063,36 @@ async fn the_command_palette_and_list_preferences_in_a_real_browser() {
             Method::POST,
             &app.acc(&format!("/conversations/{conv}/messages")),
             Some(json!({ "content": text, "message_type": "incoming" })),
+        )
+        .await;
+        last = conv;
+    }
+    // The conversation on top gets a short exchange (for the screenshot).
+    for (text, kind) in [
+        (
+            "Hi Sam! Use **Forgot your password?** on the sign-in page; the link works for an hour.",
+            "outgoing",
+        ),
+        ("The mail never arrived. I checked the spam folder too.", "incoming"),
+        (
+            "Sam's address had a typo in the account; fixed it to sam.okafor@example.com.",
+            "private",
+        ),
+        (
+            "Sorry about that! I corrected your e-mail address: please try once more.",
+            "outgoing",
+        ),
+        ("It worked, thank you!", "incoming"),
+    ] {
+        let body = if kind == "private" {
+            json!({ "content": text, "message_type": "outgoing", "private": true })
+        } else {
+            json!({ "content": text, "message_type": kind })
+        };
+        app.ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{last}/messages")),
+            Some(body),
         )
         .await;
     }
