@@ -147,6 +147,8 @@ function startOfDay(day) {
 // Chatwoot's pickers store `{id, name}`; plain values pass through.
 const plain = (v) => (v && typeof v === "object" && "id" in v ? v.id : v);
 
+let builders = 0;
+
 export function filterBuilder(ctx, { current, apply }) {
   const { base } = ctx;
   let attrs = [];
@@ -154,14 +156,16 @@ export function filterBuilder(ctx, { current, apply }) {
   let editing = null; // the saved view being edited: { id, name }
   let opener = null;
   let seq = 0;
+  // Ids unique to this builder (a new account builds another list).
+  const uid = `fb${++builders}`;
 
-  const title = el("h2", { id: "fb-title", text: t("filterTitle") });
+  const title = el("h2", { id: `${uid}-title`, text: t("filterTitle") });
   const closeX = el("button", { type: "button", class: "icon-button fb-close", "aria-label": t("close"), title: t("close") }, icon("close"));
   const list = el("div", { class: "fb-rows" });
   const add = el("button", { type: "button", class: "fb-add" }, el("span", { "aria-hidden": "true", text: "+ " }), el("span", { text: t("addCondition") }));
   const formError = el("p", { class: "error fb-form-error", role: "alert" });
-  const nameInput = el("input", { type: "text", id: "fb-name", maxlength: "255", autocomplete: "off" });
-  const nameError = el("p", { class: "error", id: "fb-name-error", role: "alert" });
+  const nameInput = el("input", { type: "text", id: `${uid}-name`, maxlength: "255", autocomplete: "off", "aria-describedby": `${uid}-name-error` });
+  const nameError = el("p", { class: "error", id: `${uid}-name-error`, role: "alert" });
   const saveNew = el("button", { type: "button", class: "fb-save-new", text: t("saveAsNew"), hidden: "" });
   const save = el("button", { type: "button", class: "fb-save", text: t("saveAsView") });
   const cancel = el("button", { type: "button", text: t("cancel") });
@@ -169,11 +173,11 @@ export function filterBuilder(ctx, { current, apply }) {
   const status = el("span", { class: "fb-status", role: "status" });
   const form = el("form", { class: "fb-form", novalidate: "" },
     el("header", { class: "fb-head" }, title, closeX),
-    el("p", { class: "fb-hint", id: "fb-hint", text: t("hint") }),
+    el("p", { class: "fb-hint", id: `${uid}-hint`, text: t("hint") }),
     list, add, formError,
-    el("div", { class: "fb-name" }, el("label", { for: "fb-name", text: t("viewName") }), nameInput, nameError),
+    el("div", { class: "fb-name" }, el("label", { for: `${uid}-name`, text: t("viewName") }), nameInput, nameError),
     el("footer", { class: "fb-foot" }, status, cancel, saveNew, save, applyButton));
-  const dialog = el("dialog", { class: "fb", "aria-labelledby": "fb-title", "aria-describedby": "fb-hint" }, form);
+  const dialog = el("dialog", { class: "fb", "aria-labelledby": `${uid}-title`, "aria-describedby": `${uid}-hint` }, form);
   // Keys typed in the builder stay in it (the list's single-key shortcuts
   // listen on the document).
   dialog.addEventListener("keydown", (e) => { if (e.key !== "Escape") e.stopPropagation(); });
@@ -271,7 +275,7 @@ export function filterBuilder(ctx, { current, apply }) {
     row.opSel = el("select", { class: "fb-op" });
     row.valueBox = el("span", { class: "fb-value-box" });
     row.remove = el("button", { type: "button", class: "icon-button fb-remove" }, icon("close"));
-    row.error = el("p", { class: "error fb-row-error", id: `fb-err-${row.id}` });
+    row.error = el("p", { class: "error fb-row-error", id: `${uid}-err-${row.id}` });
     row.attrSel = attrSelect(row);
     row.joinSel = el("select", { class: "fb-join" },
       el("option", { value: "and", text: t("and") }), el("option", { value: "or", text: t("or") }));
