@@ -5,6 +5,7 @@
 // rows already scrolled to stay where they are.
 
 import { Unauthorized, api, avatar, channelIcon, el, forget, icon, load, relative } from "./lib.js";
+import { filterBuilder } from "./filters.js";
 
 const PAGE = 25;
 const STATUSES = ["open", "pending", "snoozed", "resolved", "all"];
@@ -98,8 +99,9 @@ export function createList(ctx, { t, open }) {
       b.setAttribute("aria-pressed", String(Boolean(state.filter) && b.dataset.filter === `${state.filter.kind}:${state.filter.id}`));
     }
     filterChip.hidden = !state.filter;
-    if (state.filter) filterText.textContent = `${t(state.filter.kind)}: ${state.filter.name}`;
+    if (state.filter) filterText.textContent = state.filter.label || `${t(state.filter.kind)}: ${state.filter.name}`;
     const inView = Boolean(state.filter && state.filter.kind === "view");
+    builder.paint(inView);
     saveView.hidden = inView || !viewQuery();
     for (const node of [statusSelect, ...tabs]) node.disabled = inView;
     if (inView) closeViewForm();
@@ -141,7 +143,16 @@ export function createList(ctx, { t, open }) {
   const filterText = el("span");
   const clearFilter = el("button", { type: "button", class: "chip-x", "aria-label": t("clearFilter") }, icon("close"));
   clearFilter.addEventListener("click", () => setFilter(null));
-  const filterChip = el("p", { class: "filter-chip", hidden: "" }, icon("filter"), filterText, clearFilter);
+  // The filter builder (filters.js): starts from the view shown, or from
+  // what the list shows; applies its conditions as a view, saved or not.
+  const builder = filterBuilder(ctx, {
+    current: () => (inView() ? state.filter : { query: viewQuery() }),
+    apply: async (f, saved) => {
+      if (saved) await loadSidebar().catch(() => {});
+      setFilter(f);
+    },
+  });
+  const filterChip = el("p", { class: "filter-chip", hidden: "" }, icon("filter"), filterText, builder.editButton, clearFilter);
 
   // ---- save as view ----
   // What the list shows now (status, tab, folder) as Chatwoot's filter
@@ -285,7 +296,7 @@ export function createList(ctx, { t, open }) {
     el("div", { class: "tabs", role: "tablist", "aria-label": t("conversations") }, ...tabs),
     el("div", { class: "filters" },
       el("label", { class: "sr", for: "status-filter", text: t("statusFilter") }), statusSelect,
-      el("label", { class: "sr", for: "sort-order", text: t("sortLabel") }), sortSelect, saveView),
+      el("label", { class: "sr", for: "sort-order", text: t("sortLabel") }), sortSelect, builder.button, saveView),
     viewForm, filterChip, failed, bulkBar, list);
 
   // ---- data ----

@@ -215,6 +215,7 @@ const APP_FILES: &[(&str, &str, &str)] = &[
         ),
     ),
     ("list.js", JS, include_str!("../../../web/app/list.js")),
+    ("filters.js", JS, include_str!("../../../web/app/filters.js")),
     ("thread.js", JS, include_str!("../../../web/app/thread.js")),
     ("panel.js", JS, include_str!("../../../web/app/panel.js")),
     ("picker.js", JS, include_str!("../../../web/app/picker.js")),

@@ -1113,3 +1113,130 @@ async fn the_command_palette_and_list_preferences_in_a_real_browser() {
     .await;
     app.stop().await;
 }
+
+/// The filter builder: "status is open AND priority is urgent OR label is
+/// vip" over conversations in two inboxes shows exactly what the filter
+/// endpoint answers ((open and urgent) or vip: AND binds first, as in
+/// Chatwoot); saved as a view it survives a reload, edited and saved it
+/// changes; a value the server refuses shows beside its condition; a
+/// custom attribute filters too; on a phone the builder fills the screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_filter_builder_in_a_real_browser() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let orders = app.api_inbox("Orders", None).await["id"].as_i64().unwrap();
+    let billing = app.api_inbox("Billing", None).await["id"].as_i64().unwrap();
+    for title in ["vip", "billing"] {
+        app.ok(Method::POST, &app.acc("/labels"), Some(json!({ "title": title })))
+            .await;
+    }
+    let plan = json!({ "attribute_display_name": "Plan", "attribute_key": "plan", "attribute_model": 0,
+        "attribute_display_type": "list", "attribute_values": ["Gold", "Silver"] });
+    app.ok(Method::POST, &app.acc("/custom_attribute_definitions"), Some(plan))
+        .await;
+    // Name, inbox, status, priority, labels, plan.
+    type Seed = (
+        &'static str,
+        i64,
+        &'static str,
+        Option<&'static str>,
+        &'static [&'static str],
+        Option<&'static str>,
+    );
+    let seed: [Seed; 8] = [
+        ("Ada Open Urgent", orders, "open", Some("urgent"), &[], None),
+        ("Ben Open High", orders, "open", Some("high"), &[], Some("Silver")),
+        ("Cleo Vip Urgent", billing, "open", Some("urgent"), &["vip"], None),
+        ("Dan Vip Resolved", billing, "resolved", Some("low"), &["vip"], None),
+        ("Eve Pending Urgent", orders, "pending", Some("urgent"), &[], None),
+        ("Finn Resolved", billing, "resolved", Some("urgent"), &["billing"], None),
+        ("Gus Open Plain", orders, "open", None, &["billing"], None),
+        ("Hana Open Urgent", billing, "open", Some("urgent"), &[], Some("Gold")),
+    ];
+    let mut ids = Vec::new();
+    for (name, inbox, status, priority, labels, plan) in seed {
+        let (contact, _) = app.contact(inbox, name).await;
+        let conv = app.conversation(inbox, contact).await;
+        if status != "open" {
+            app.ok(
+                Method::POST,
+                &app.acc(&format!("/conversations/{conv}/toggle_status")),
+                Some(json!({ "status": status })),
+            )
+            .await;
+        }
+        if let Some(p) = priority {
+            app.ok(
+                Method::POST,
+                &app.acc(&format!("/conversations/{conv}/toggle_priority")),
+                Some(json!({ "priority": p })),
+            )
+            .await;
+        }
+        if !labels.is_empty() {
+            app.ok(
+                Method::POST,
+                &app.acc(&format!("/conversations/{conv}/labels")),
+                Some(json!({ "labels": labels })),
+            )
+            .await;
+        }
+        if let Some(p) = plan {
+            app.ok(
+                Method::POST,
+                &app.acc(&format!("/conversations/{conv}/custom_attributes")),
+                Some(json!({ "custom_attributes": { "plan": p } })),
+            )
+            .await;
+        }
+        ids.push(conv);
+    }
+    let joined = |picked: &[usize]| {
+        let mut v: Vec<i64> = picked.iter().map(|i| ids[*i]).collect();
+        v.sort_unstable();
+        v.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    };
+    let shots = ["dashboard-filter-builder.png", "phone-filter-builder.png"];
+    for shot in shots {
+        let _ = std::fs::remove_file(screenshots_dir().join(shot));
+    }
+    run_script(
+        "dashboard-filters.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            // (open and urgent) or vip: Ada, Cleo, Dan, Hana; never
+            // open and (urgent or vip), which would leave Dan out.
+            ("EXPECT_URGENT", joined(&[0, 2, 3, 7])),
+            // (open and high) or vip: Ben, Cleo, Dan.
+            ("EXPECT_HIGH", joined(&[1, 2, 3])),
+            ("EXPECT_GOLD", joined(&[7])),
+            ("OPEN_COUNT", "5".into()),
+        ],
+        Duration::from_secs(180),
+    )
+    .await;
+    // The saved view as another client reads it: the edited conditions.
+    let views = app
+        .ok(Method::GET, &app.acc("/custom_filters?filter_type=conversation"), None)
+        .await;
+    let view = views
+        .as_array()
+        .and_then(|v| v.iter().find(|f| f["name"] == "Urgent or VIP"))
+        .expect("the saved view");
+    let payload = view["query"]["payload"].as_array().expect("a payload");
+    assert_eq!(payload.len(), 3, "{view}");
+    assert_eq!(payload[1]["attribute_key"], "priority");
+    assert_eq!(payload[1]["values"], json!(["high"]));
+    assert_eq!(payload[1]["query_operator"], "or");
+    for shot in shots {
+        assert!(screenshots_dir().join(shot).exists(), "{shot} saved");
+    }
+    app.stop().await;
+}
