@@ -27,6 +27,9 @@ try {
   step("sign in and open the new e-mail inbox form");
   await signIn(page, BASE, EMAIL, PASSWORD);
   await page.getByRole("link", { name: "Settings" }).click();
+  await page.getByRole("button", { name: "New inbox", exact: true }).first().click();
+  const flow = page.getByRole("region", { name: "New inbox" });
+  await flow.getByRole("button", { name: "E-mail", exact: true }).click();
   const form = page.getByRole("form", { name: "New e-mail inbox" });
   await form.waitFor(T);
   check(!(await form.getByLabel("IMAP server").isVisible()), "IMAP fields hidden while IMAP is off", "");
@@ -53,12 +56,14 @@ try {
   step("the right password: created, the raw-mail address shown");
   await form.getByLabel("IMAP password").fill("secret");
   await form.getByRole("button", { name: "Create" }).click();
-  const raw = form.locator(".created input.raw-mail");
+  await flow.getByRole("button", { name: "Skip" }).click();
+  const raw = flow.locator("input.raw-mail");
   await raw.waitFor(T);
   const rawUrl = await raw.inputValue();
   check(rawUrl.startsWith(`${BASE}/webhooks/email/`), "raw-mail address", rawUrl);
   const inbox = (await agentApi("/inboxes")).payload.find((i) => i.email === SUPPORT);
   check(inbox && inbox.imap_enabled && inbox.smtp_enabled && !("imap_password" in inbox), "inbox as stored", inbox);
+  await flow.getByRole("button", { name: "Done" }).click();
   await page.getByRole("listitem").filter({ hasText: "Support mail" }).getByText("E-mail", { exact: true }).waitFor(T);
 
   step("the customer's mail (sent before the inbox was made) is read from the mailbox");

@@ -1,13 +1,19 @@
 // Settings for administrators, one section at a time (#/settings/<section>):
-// inboxes (website and API; settings, identity verification, working hours,
-// members, the embed snippet), agents, teams, labels, canned responses and
-// webhooks (subscriptions, delivery log, re-send).
+// inboxes (a step-by-step "New inbox": channel, its form, members, then the
+// embed code or what to set up on the platform; each inbox's settings,
+// identity verification, working hours, members, the embed snippet, and a
+// live preview of the website widget), agents, teams, labels, canned
+// responses and webhooks (subscriptions, delivery log, re-send).
 //
 // Conventions: the DOM is built with el() (never innerHTML); every control has
 // a label; server errors show inline in a role="alert" element and mark the
 // offending field aria-invalid; deletion asks for a second, in-page click.
+// Lists show skeleton rows while loading (aria-busy), say what to do when
+// empty, and offer Retry when the server can't be reached. Dates are written
+// as the rest of the dashboard writes them (relative, the full date on hover).
 
-import { Unauthorized, api, avatar, el, errorMessage, field, locale } from "./lib.js";
+import { Unauthorized, api, avatar, el, errorMessage, field, icon, locale, relative, when } from "./lib.js";
+import { readableTextOn } from "./contrast.js";
 import { attributesSection } from "./settings-attributes.js";
 
 const TEXT = {
@@ -17,16 +23,15 @@ const TEXT = {
     attributes: "Custom attributes",
     name: "Name", create: "Create", save: "Save", saved: "Saved", cancel: "Cancel", edit: "Edit",
     delete: "Delete", confirmDelete: "Confirm delete", copy: "Copy", copied: "Copied",
-    none: "Nothing yet.", failed: "Couldn't save: ", loadFailed: "Couldn't load.", retry: "Retry",
+    failed: "Couldn't save: ", retry: "Retry",
     description: "Description", colour: "Colour", optional: "optional",
     // inboxes
     newInbox: "New website inbox", newApiInbox: "New API inbox", newTelegramInbox: "New Telegram inbox",
     botToken: "Bot token", botTokenHint: "From @BotFather. Switchboard checks it with Telegram and sets the bot's webhook to this server.",
-    telegramConnected: "connected to", channelTelegram: "Telegram",
+    channelTelegram: "Telegram",
     newWhatsAppInbox: "New WhatsApp inbox", phoneNumber: "Phone number", phoneNumberId: "Phone number ID",
     businessAccountId: "WhatsApp Business Account ID", accessToken: "Access token",
     accessTokenHint: "A system user's permanent token with whatsapp_business_messaging.", appSecret: "App secret",
-    whatsappNext: "in Meta's app settings, subscribe the webhook with this callback URL and verify token.",
     newEmailInbox: "New e-mail inbox", emailAddress: "E-mail address", channelEmail: "E-mail",
     emailHint: "The address customers write to. Replies are sent from it.",
     imapLegend: "Incoming mail (IMAP)", imapEnabled: "Read this mailbox over IMAP", imapServer: "IMAP server",
@@ -35,14 +40,13 @@ const TEXT = {
     smtpPort: "SMTP port", smtpLogin: "SMTP login", smtpPassword: "SMTP password",
     smtpStarttls: "Use STARTTLS when the server offers it", smtpSsl: "SMTP over SSL/TLS (port 465)",
     passwordKept: "Leave empty to keep the saved password", rawMailUrl: "Raw mail address (forwarding services POST RFC 822 here)",
-    emailCreated: "created. Forwarding services can also post raw mail to:",
     mailboxRead: "Mailbox last read", mailboxError: "Reading the mailbox failed", mailboxNever: "The mailbox has not been read yet.",
     callbackUrl: "Callback URL", verifyToken: "Verify token", templatesSynced: "Message templates synced", channelWhatsApp: "WhatsApp", website: "Website URL",
     welcomeTitle: "Welcome title", welcomeTagline: "Welcome tagline",
     allowedDomains: "Allowed domains (comma-separated; empty allows any)", snippet: "Embed snippet",
     channelWeb: "Website", channelApi: "API", webhookUrl: "Webhook URL",
     webhookUrlHint: "New messages and conversation events of this inbox are POSTed here.",
-    apiCreated: "created. Its identifier for the client API:", inboxSettings: "Inbox settings",
+    inboxSettings: "Inbox settings",
     replyTime: "Reply time shown to visitors", in_a_few_minutes: "In a few minutes", in_a_few_hours: "In a few hours",
     in_a_day: "In a day", greeting: "Greeting", greetingEnabled: "Send a greeting when a visitor starts a conversation",
     greetingMessage: "Greeting message", conversations: "Conversations",
@@ -59,7 +63,34 @@ const TEXT = {
     from: "From", to: "To", badHours: "closing time must be after opening time",
     members: "Members", saveMembers: "Save members", noAgents: "No agents yet.",
     contrastWarn: "Text on this colour is hard to read (contrast {n}:1, below 4.5:1). Pick a darker or lighter colour.",
-    noInboxes: "No inboxes yet. Create a website inbox, paste its snippet into your site, then send a test message.",
+    noInboxes: "No inboxes yet. Add one to start receiving conversations.",
+    // the new-inbox flow
+    newInboxButton: "New inbox", flowTitle: "New inbox", flowSteps: "Steps", stepOf: "Step {n} of {total}",
+    stepChannel: "Channel", stepDetails: "Details", stepMembers: "Members", stepReady: "Ready",
+    pickChannel: "Where will customers write to you?",
+    channelWebHint: "A chat window on your website.", channelApiHint: "Your own app or service, through the API and a webhook.",
+    channelTelegramHint: "A Telegram bot: what people send it arrives here.", channelWhatsAppHint: "A business number on the WhatsApp Cloud API.",
+    channelEmailHint: "A support address: mail to it becomes conversations.",
+    back: "Back", createInbox: "Create inbox", membersStep: "Who answers here?",
+    membersStepHint: "Agents you add see this inbox's conversations and can be assigned them. You can change this later in the inbox settings.",
+    addMembers: "Add and continue", skip: "Skip", ready: "{name} is ready",
+    readyWeb: "Paste this code before </body> on every page of your site. The chat button appears in the corner you chose.",
+    readyApi: "Create contacts, conversations and messages with the client API under this identifier.",
+    readyApiHook: "New messages and conversation events of this inbox are POSTed to:",
+    readyApiNoHook: "No webhook URL yet: add one in the inbox settings to receive its events.",
+    readyTelegram: "Connected to {bot}. Messages sent to the bot now arrive in this inbox.",
+    readyWhatsApp: "In Meta's app settings, subscribe the webhook with this callback URL and verify token.",
+    readyEmail: "Mail to {address} arrives in this inbox. Forwarding services can also post raw mail to this address:",
+    goToSettings: "Go to the inbox settings", done: "Done",
+    // the widget preview and the launcher's side
+    preview: "Preview", previewHint: "Your changes, before they are saved.", previewPlaceholder: "Type your message…",
+    reply_in_a_few_minutes: "Typically replies in a few minutes", reply_in_a_few_hours: "Typically replies in a few hours",
+    reply_in_a_day: "Typically replies in a day",
+    position: "Launcher position", positionRight: "Bottom right", positionLeft: "Bottom left",
+    positionHint: "Set in the embed code (data-position), not stored with the inbox.",
+    // loading, empty and failed lists
+    unreachable: "Couldn't reach the server.", refused: "Couldn't load: {reason}",
+    noDeliveries: "Nothing delivered yet; events show here as they are sent.",
     // agents
     newAgent: "New agent", email: "E-mail", role: "Role", administrator: "Administrator", agent: "Agent",
     availability: "Availability", online: "Online", busy: "Busy", offline: "Offline", actions: "Actions",
@@ -75,21 +106,21 @@ const TEXT = {
     // teams
     newTeam: "New team", autoAssign: "Assign conversations to team members automatically", teamDetails: "Team details",
     teamHint: "Team names are stored in lower case.", autoOn: "Auto-assign on", autoOff: "Auto-assign off",
-    noTeams: "No teams yet.",
+    noTeams: "No teams yet. Create one to share conversations among its members.",
     // labels
     newLabel: "New label", title: "Title", titleHint: "Letters, digits, - and _; stored in lower case.",
     sidebar: "Show in the sidebar", shown: "In the sidebar", hidden: "Not in the sidebar", labelDetails: "Label details",
-    noLabels: "No labels yet.",
+    noLabels: "No labels yet. Create one to sort conversations and filter the list by it.",
     // canned
     newCanned: "New canned response", shortCode: "Short code", content: "Content",
     searchCanned: "Search canned responses", cannedDetails: "Canned response", shownOf: "{a} of {b}",
-    shortCodeHint: "One word; agents type /code in the composer.", noCanned: "No canned responses yet.",
+    shortCodeHint: "One word; agents type /code in the composer.", noCanned: "No canned responses yet. Add the replies agents send often; they insert them by typing /.",
     noMatch: "Nothing matches.",
     // webhooks
     newWebhook: "New webhook", url: "URL", events: "Events", deliveries: "Delivery log", event: "Event",
     state: "State", status: "Last status", attempts: "Attempts", at: "Time", resend: "Re-send", resent: "Queued again",
     webhookDetails: "Webhook details", webhookName: "Name", secret: "Signing secret", newSecret: "Generate a new secret",
-    noWebhooks: "No webhooks yet.",
+    noWebhooks: "No webhooks yet. Add one to send events to your own systems.",
   },
   ru: {
     settings: "Настройки", sections: "Разделы настроек", inboxes: "Каналы", agents: "Агенты", teams: "Команды",
@@ -97,15 +128,14 @@ const TEXT = {
     attributes: "Дополнительные атрибуты",
     name: "Название", create: "Создать", save: "Сохранить", saved: "Сохранено", cancel: "Отмена", edit: "Изменить",
     delete: "Удалить", confirmDelete: "Точно удалить", copy: "Копировать",
-    copied: "Скопировано", none: "Пока пусто.", failed: "Не сохранено: ", loadFailed: "Не удалось загрузить.",
+    copied: "Скопировано", failed: "Не сохранено: ",
     retry: "Повторить", description: "Описание", colour: "Цвет", optional: "необязательно",
     newInbox: "Новый канал для сайта", newApiInbox: "Новый API-канал", newTelegramInbox: "Новый канал Telegram",
     botToken: "Токен бота", botTokenHint: "Выдаёт @BotFather. Switchboard проверит его в Telegram и направит вебхук бота на этот сервер.",
-    telegramConnected: "подключён к боту", channelTelegram: "Telegram",
+    channelTelegram: "Telegram",
     newWhatsAppInbox: "Новый канал WhatsApp", phoneNumber: "Номер телефона", phoneNumberId: "ID номера телефона",
     businessAccountId: "ID аккаунта WhatsApp Business", accessToken: "Токен доступа",
     accessTokenHint: "Постоянный токен системного пользователя с правом whatsapp_business_messaging.", appSecret: "Секрет приложения",
-    whatsappNext: "в настройках приложения Meta подпишите вебхук на этот адрес с этим токеном проверки.",
     newEmailInbox: "Новый почтовый ящик", emailAddress: "Адрес e-mail", channelEmail: "E-mail",
     emailHint: "Адрес, на который пишут клиенты. Ответы уходят с него.",
     imapLegend: "Входящая почта (IMAP)", imapEnabled: "Читать этот ящик по IMAP", imapServer: "Сервер IMAP",
@@ -114,14 +144,13 @@ const TEXT = {
     smtpPort: "Порт SMTP", smtpLogin: "Логин SMTP", smtpPassword: "Пароль SMTP",
     smtpStarttls: "Использовать STARTTLS, если сервер предлагает", smtpSsl: "SMTP через SSL/TLS (порт 465)",
     passwordKept: "Оставьте пустым, чтобы не менять сохранённый пароль", rawMailUrl: "Адрес для писем целиком (сервисы пересылки отправляют сюда RFC 822)",
-    emailCreated: "создан. Сервисы пересылки могут также отправлять письма на:",
     mailboxRead: "Ящик прочитан", mailboxError: "Не удалось прочитать ящик", mailboxNever: "Ящик ещё не читали.",
     callbackUrl: "Адрес вебхука", verifyToken: "Токен проверки", templatesSynced: "Шаблонов сообщений загружено", channelWhatsApp: "WhatsApp", website: "Адрес сайта",
     welcomeTitle: "Заголовок приветствия", welcomeTagline: "Подзаголовок приветствия",
     allowedDomains: "Разрешённые домены (через запятую; пусто — любые)", snippet: "Код для вставки",
     channelWeb: "Сайт", channelApi: "API", webhookUrl: "Адрес вебхука",
     webhookUrlHint: "Сюда отправляются (POST) новые сообщения и события разговоров этого канала.",
-    apiCreated: "создан. Его идентификатор для клиентского API:", inboxSettings: "Настройки канала",
+    inboxSettings: "Настройки канала",
     replyTime: "Время ответа для посетителей", in_a_few_minutes: "Через несколько минут",
     in_a_few_hours: "Через несколько часов", in_a_day: "В течение дня", greeting: "Приветствие",
     greetingEnabled: "Приветствовать посетителя в начале разговора", greetingMessage: "Текст приветствия", conversations: "Разговоры",
@@ -138,7 +167,31 @@ const TEXT = {
     allDay: "Круглосуточно", from: "С", to: "До", badHours: "время закрытия должно быть позже открытия",
     members: "Участники", saveMembers: "Сохранить участников", noAgents: "Агентов пока нет.",
     contrastWarn: "Текст на этом цвете плохо читается (контраст {n}:1, меньше 4,5:1). Выберите цвет темнее или светлее.",
-    noInboxes: "Каналов пока нет. Создайте канал для сайта, вставьте код на сайт и отправьте пробное сообщение.",
+    noInboxes: "Каналов пока нет. Добавьте канал, чтобы начать получать разговоры.",
+    newInboxButton: "Новый канал", flowTitle: "Новый канал", flowSteps: "Шаги", stepOf: "Шаг {n} из {total}",
+    stepChannel: "Канал", stepDetails: "Настройки", stepMembers: "Участники", stepReady: "Готово",
+    pickChannel: "Откуда вам будут писать клиенты?",
+    channelWebHint: "Окно чата на вашем сайте.", channelApiHint: "Ваше приложение или сервис — через API и вебхук.",
+    channelTelegramHint: "Бот Telegram: всё, что ему пишут, приходит сюда.", channelWhatsAppHint: "Бизнес-номер в WhatsApp Cloud API.",
+    channelEmailHint: "Адрес поддержки: письма на него становятся разговорами.",
+    back: "Назад", createInbox: "Создать канал", membersStep: "Кто отвечает в этом канале?",
+    membersStepHint: "Добавленные агенты видят разговоры канала, и их можно на них назначать. Это можно изменить позже в настройках канала.",
+    addMembers: "Добавить и продолжить", skip: "Пропустить", ready: "Канал «{name}» готов",
+    readyWeb: "Вставьте этот код перед </body> на каждой странице сайта. Кнопка чата появится в выбранном углу.",
+    readyApi: "Создавайте контакты, разговоры и сообщения через клиентский API с этим идентификатором.",
+    readyApiHook: "Новые сообщения и события разговоров этого канала отправляются (POST) на адрес:",
+    readyApiNoHook: "Адрес вебхука не задан: добавьте его в настройках канала, чтобы получать события.",
+    readyTelegram: "Подключён к боту {bot}. Сообщения боту теперь приходят в этот канал.",
+    readyWhatsApp: "В настройках приложения Meta подпишите вебхук на этот адрес с этим токеном проверки.",
+    readyEmail: "Письма на {address} приходят в этот канал. Сервисы пересылки могут также отправлять письма целиком на адрес:",
+    goToSettings: "Открыть настройки канала", done: "Готово",
+    preview: "Предпросмотр", previewHint: "Изменения до сохранения.", previewPlaceholder: "Напишите сообщение…",
+    reply_in_a_few_minutes: "Обычно отвечаем за несколько минут", reply_in_a_few_hours: "Обычно отвечаем за несколько часов",
+    reply_in_a_day: "Обычно отвечаем в течение дня",
+    position: "Положение кнопки чата", positionRight: "Справа внизу", positionLeft: "Слева внизу",
+    positionHint: "Задаётся в коде для вставки (data-position), в канале не хранится.",
+    unreachable: "Не удалось связаться с сервером.", refused: "Не удалось загрузить: {reason}",
+    noDeliveries: "Доставок пока нет; события появятся здесь по мере отправки.",
     newAgent: "Новый агент", email: "Эл. почта", role: "Роль", administrator: "Администратор", agent: "Агент",
     availability: "Статус", online: "На связи", busy: "Занят", offline: "Не в сети", actions: "Действия",
     inviteAgent: "Пригласить агента", invite: "Пригласить", inviteHint: "Агент присоединится, когда примет приглашение: кто уже работает в Switchboard, войдёт со своим паролем, остальные придумают пароль сами. Чужие пароли вы не задаёте.",
@@ -152,18 +205,18 @@ const TEXT = {
     personNote: "Имя и пароль у каждого агента свои, они меняются в его профиле.",
     newTeam: "Новая команда", autoAssign: "Назначать разговоры участникам команды автоматически",
     teamDetails: "Данные команды", teamHint: "Названия команд хранятся строчными буквами.",
-    autoOn: "Автоназначение включено", autoOff: "Автоназначение выключено", noTeams: "Команд пока нет.",
+    autoOn: "Автоназначение включено", autoOff: "Автоназначение выключено", noTeams: "Команд пока нет. Создайте команду, чтобы делить разговоры между её участниками.",
     newLabel: "Новая метка", title: "Название", titleHint: "Буквы, цифры, - и _; хранится строчными буквами.",
     sidebar: "Показывать на боковой панели", shown: "На боковой панели", hidden: "Не на боковой панели",
-    labelDetails: "Данные метки", noLabels: "Меток пока нет.",
+    labelDetails: "Данные метки", noLabels: "Меток пока нет. Создайте метку, чтобы помечать разговоры и отбирать их в списке.",
     newCanned: "Новый шаблон ответа", shortCode: "Короткий код", content: "Текст",
     searchCanned: "Поиск по шаблонам", cannedDetails: "Шаблон ответа", shownOf: "{a} из {b}",
-    shortCodeHint: "Одно слово; агенты набирают /код в поле ответа.", noCanned: "Шаблонов пока нет.",
+    shortCodeHint: "Одно слово; агенты набирают /код в поле ответа.", noCanned: "Шаблонов пока нет. Добавьте частые ответы; агенты вставляют их, набирая /.",
     noMatch: "Ничего не найдено.",
     newWebhook: "Новый вебхук", url: "Адрес", events: "События", deliveries: "Журнал доставки", event: "Событие",
     state: "Состояние", status: "Последний ответ", attempts: "Попытки", at: "Время", resend: "Отправить снова",
     resent: "Поставлено в очередь", webhookDetails: "Данные вебхука", webhookName: "Название",
-    secret: "Секрет подписи", newSecret: "Создать новый секрет", noWebhooks: "Вебхуков пока нет.",
+    secret: "Секрет подписи", newSecret: "Создать новый секрет", noWebhooks: "Вебхуков пока нет. Добавьте вебхук, чтобы отправлять события в свои системы.",
   },
 };
 const t = (k, vars) => {
@@ -283,10 +336,27 @@ function copyButton(text, target, what) {
   return { copy, note };
 }
 
+// The embed code with Copy; `set(text)` changes it (the launcher's side).
 function snippetBox(script) {
-  const code = el("pre", { class: "snippet", tabindex: "0", "aria-label": t("snippet") }, el("code", { text: script }));
-  const { copy, note } = copyButton(script, code);
-  return el("div", { class: "snippet-box" }, code, el("div", { class: "row" }, copy, note));
+  let value = script;
+  const text = el("code", { text: script });
+  const code = el("pre", { class: "snippet", tabindex: "0", "aria-label": t("snippet") }, text);
+  const { copy, note } = copyButton(() => value, code);
+  const node = el("div", { class: "snippet-box" }, code, el("div", { class: "row" }, copy, note));
+  node.set = (next) => {
+    value = next;
+    text.textContent = next;
+  };
+  return node;
+}
+
+// The website's embed code for a launcher side: our widget reads
+// data-position="left" on its script tag; right is the default.
+function embedCode(script, position) {
+  if (position !== "left") return script;
+  const attr = ' data-position="left"';
+  const after = script.replace(/(data-website-token="[^"]*")/, `$1${attr}`);
+  return after !== script ? after : script.replace(/<script\b/, `<script${attr}`);
 }
 
 // A read-only secret (token, identifier) in a labelled field with Copy.
@@ -374,36 +444,76 @@ function expander(li, button, build) {
   return close;
 }
 
-// A list that shows skeleton rows while loading and "Couldn't load · Retry".
-function loadingList(attrs) {
-  const list = el("ul", { class: "rows", "aria-busy": "true", ...attrs },
-    ...[1, 2, 3].map(() => el("li", { class: "skeleton", "aria-hidden": "true" }, el("span"), el("span"))));
-  return list;
+// Grey placeholder rows while a list loads (the list is aria-busy).
+function skeletonRows() {
+  return [1, 2, 3].map(() => el("li", { class: "skeleton", "aria-hidden": "true" }, el("span"), el("span")));
 }
 
-function loadError(list, retry) {
+// The same for a table body of `columns` cells.
+function skeletonTableRows(columns) {
+  return [1, 2, 3].map(() => el("tr", { class: "skeleton", "aria-hidden": "true" },
+    ...Array.from({ length: columns }, () => el("td", {}, el("span")))));
+}
+
+// A list that shows skeleton rows while loading and "Couldn't reach the server · Retry".
+function loadingList(attrs) {
+  return el("ul", { class: "rows", "aria-busy": "true", ...attrs }, ...skeletonRows());
+}
+
+// Why a list didn't load, for a person: no answer at all, or the server's refusal.
+function loadFailure(e) {
+  return e && e.status ? t("refused", { reason: errorMessage(e) }) : t("unreachable");
+}
+
+// "Couldn't reach the server." with a Retry button, as a list item or, with
+// `columns`, a table row.
+function loadErrorNode(e, retry, columns) {
   const again = el("button", { type: "button", text: t("retry") });
   again.addEventListener("click", () => retry());
-  list.setAttribute("aria-busy", "false");
-  list.replaceChildren(el("li", { class: "load-error", role: "alert" }, el("span", { text: t("loadFailed") }), again));
+  const parts = [el("span", { text: loadFailure(e) }), again];
+  return columns
+    ? el("tr", { class: "load-error-row" }, el("td", { colspan: String(columns) }, el("div", { class: "load-error", role: "alert" }, ...parts)))
+    : el("li", { class: "load-error", role: "alert" }, ...parts);
 }
 
-async function load(list, fetchAndPaint) {
+// Fills `list` by `fetchAndPaint()`: skeleton rows and aria-busy (on `busy`,
+// the list itself unless told) meanwhile, the error with Retry (which loads
+// again, skeleton first) if it fails. `columns`: the list is a table body.
+async function load(list, fetchAndPaint, { columns = 0, busy = list } = {}) {
   const run = async () => {
-    list.setAttribute("aria-busy", "true");
+    busy.setAttribute("aria-busy", "true");
     try {
       await fetchAndPaint();
-      list.setAttribute("aria-busy", "false");
+      busy.setAttribute("aria-busy", "false");
     } catch (e) {
       if (e instanceof Unauthorized) throw e;
-      loadError(list, () => run().catch(() => S.ctx.signIn()));
+      busy.setAttribute("aria-busy", "false");
+      list.replaceChildren(loadErrorNode(e, () => {
+        list.replaceChildren(...(columns ? skeletonTableRows(columns) : skeletonRows()));
+        run().catch(() => S.ctx.signIn());
+      }, columns));
     }
   };
   await run();
 }
 
-function emptyRow(text) {
-  return el("li", { class: "empty-row", text });
+// An empty list: what it would hold and, with `actionText`, the button that
+// starts adding the first one.
+function emptyRow(text, actionText, action) {
+  const li = el("li", { class: "empty-row" }, el("span", { text }));
+  if (actionText) {
+    const go = el("button", { type: "button", class: "primary", text: actionText });
+    go.addEventListener("click", action);
+    li.append(go);
+  }
+  return li;
+}
+
+// Moves to a create form's first field (the empty states' action).
+function focusForm(form) {
+  form.scrollIntoView({ block: "nearest" });
+  const first = form.querySelector("input:not([type=hidden]), select, textarea");
+  if (first) first.focus();
 }
 
 // A form card that sends `submit()` and shows errors inline.
@@ -411,8 +521,8 @@ function formCard(label, children, submitText, submit, attrs = {}) {
   const alert = alertBox();
   const status = statusBox();
   const button = el("button", { class: "primary", type: "submit", text: submitText });
-  const form = el("form", { class: "card", "aria-label": label, novalidate: "", ...attrs },
-    ...children, alert, el("div", { class: "row" }, button, status));
+  const row = el("div", { class: "row" }, button, status);
+  const form = el("form", { class: "card", "aria-label": label, novalidate: "", ...attrs }, ...children, alert, row);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clearErrors(form, alert);
@@ -427,7 +537,7 @@ function formCard(label, children, submitText, submit, attrs = {}) {
       button.disabled = false;
     }
   });
-  return { form, alert, status };
+  return { form, alert, status, row, button };
 }
 
 // Agents as checkboxes (avatar and name); `ids()` reads the choice.
@@ -466,20 +576,34 @@ function membersForm(loadMembers, save) {
     return t("saved");
   });
   let picker = null;
-  Promise.all([agents(), loadMembers()]).then(([all, members]) => {
-    picker = memberPicker(t("members"), all, new Set((members || []).map((m) => m.id)));
-    holder.replaceChildren(picker.node);
-    holder.setAttribute("aria-busy", "false");
-  }).catch((e) => {
-    if (e instanceof Unauthorized) return S.ctx.signIn();
-    holder.setAttribute("aria-busy", "false");
-    holder.replaceChildren(el("p", { class: "error", role: "alert", text: t("loadFailed") }));
-  });
+  const fill = () => {
+    holder.setAttribute("aria-busy", "true");
+    holder.replaceChildren();
+    Promise.all([agents(), loadMembers()]).then(([all, members]) => {
+      picker = memberPicker(t("members"), all, new Set((members || []).map((m) => m.id)));
+      holder.replaceChildren(picker.node);
+      holder.setAttribute("aria-busy", "false");
+    }).catch((e) => {
+      if (e instanceof Unauthorized) return S.ctx.signIn();
+      holder.setAttribute("aria-busy", "false");
+      const again = el("button", { type: "button", text: t("retry") });
+      again.addEventListener("click", fill);
+      holder.replaceChildren(el("p", { class: "load-error", role: "alert" }, el("span", { text: loadFailure(e) }), again));
+    });
+  };
+  fill();
   return form;
 }
 
 function rowButtons(...children) {
   return el("span", { class: "actions" }, ...children);
+}
+
+// A moment as the rest of the dashboard writes it: relative ("5 min ago"),
+// the full date and time on hover, machine-readable in datetime.
+function timeNode(unixSecs) {
+  if (!unixSecs) return el("span", { text: "—" });
+  return el("time", { datetime: new Date(unixSecs * 1000).toISOString(), title: when(unixSecs), text: relative(unixSecs) });
 }
 
 // ---- colour contrast (UI brief: warn when the inbox colour can't reach 4.5:1) ----
@@ -513,6 +637,70 @@ function colourWarning(colourInput) {
   colourInput.addEventListener("input", check);
   check();
   return warn;
+}
+
+// ---- the website widget's preview ----
+
+// The widget's speech-bubble glyph, drawn in the launcher's text colour.
+function chatGlyph() {
+  const SVG = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z");
+  path.setAttribute("fill", "currentColor");
+  svg.append(path);
+  return svg;
+}
+
+// A miniature of the widget as a visitor sees it: the open window (header
+// in the inbox colour with the welcome title, tagline and reply time, the
+// greeting as the first message) above the launcher, in the chosen corner.
+// The text on the colour is chosen by readableTextOn, as the widget does.
+// `update(values)` repaints it from the form, before anything is saved.
+function widgetPreview() {
+  const title = el("span", { class: "wp-title" });
+  const tagline = el("span", { class: "wp-tagline" });
+  const reply = el("span", { class: "wp-reply" });
+  const header = el("div", { class: "wp-header" }, title, tagline, reply);
+  const bubble = el("p", { class: "wp-bubble" });
+  const panel = el("div", { class: "wp-panel" }, header, el("div", { class: "wp-body" }, bubble),
+    el("div", { class: "wp-composer", text: t("previewPlaceholder") }));
+  const launcher = el("span", { class: "wp-launcher" }, chatGlyph());
+  const stage = el("div", { class: "wp-stage", "data-position": "right" }, panel, launcher);
+  const node = el("figure", { class: "widget-preview card" },
+    el("figcaption", {}, el("strong", { text: t("preview") }), el("span", { class: "hint", text: t("previewHint") })), stage);
+  function update(v) {
+    const colour = /^#[0-9a-f]{6}$/i.test(v.colour || "") ? v.colour : "#1f93ff";
+    stage.style.setProperty("--wp-colour", colour);
+    stage.style.setProperty("--wp-text", readableTextOn(colour));
+    title.textContent = v.title || "";
+    title.hidden = !v.title;
+    tagline.textContent = v.tagline || "";
+    tagline.hidden = !v.tagline;
+    reply.textContent = t(`reply_${v.replyTime || "in_a_few_minutes"}`);
+    bubble.textContent = v.greeting || "";
+    bubble.hidden = !v.greeting;
+    stage.dataset.position = v.position === "left" ? "left" : "right";
+  }
+  return { node, update };
+}
+
+// The launcher's side as a pair of radio buttons; a snippet setting.
+function positionControl() {
+  const group = uid("pos");
+  const radios = ["right", "left"].map((v) => {
+    const r = el("input", { type: "radio", name: group, value: v });
+    r.checked = v === "right";
+    return r;
+  });
+  const hintId = uid("hint");
+  const node = el("fieldset", { class: "position", "aria-describedby": hintId }, el("legend", { text: t("position") }),
+    ...radios.map((r) => el("label", { class: "check" }, r, el("span", { text: t(r.value === "left" ? "positionLeft" : "positionRight") }))),
+    el("p", { class: "hint", id: hintId, text: t("positionHint") }));
+  return { node, value: () => (radios[1].checked ? "left" : "right") };
 }
 
 // ---- inboxes ----
@@ -656,12 +844,11 @@ function mailboxStatus(inbox) {
   const st = inbox.imap_status;
   if (!inbox.imap_enabled) return null;
   if (!st) return el("p", { class: "meta", text: t("mailboxNever") });
-  const when = new Date(st.polled_at * 1000).toLocaleString(locale);
   if (st.last_error) {
     return el("p", { class: "mail-status error", role: "status" }, el("strong", { text: `${t("mailboxError")}: ` }),
-      el("span", { text: `${st.last_error} (${when})` }));
+      el("span", { text: `${st.last_error} (` }), timeNode(st.polled_at), el("span", { text: ")" }));
   }
-  return el("p", { class: "mail-status meta", role: "status", text: `${t("mailboxRead")}: ${when}` });
+  return el("p", { class: "mail-status meta", role: "status" }, el("span", { text: `${t("mailboxRead")}: ` }), timeNode(st.polled_at));
 }
 
 function inboxEditor(inbox, onSaved) {
@@ -795,10 +982,302 @@ function inboxEditor(inbox, onSaved) {
     (ids) => api(`${S.base}/inbox_members`, { method: "PATCH", json: { inbox_id: inbox.id, user_ids: ids } }),
   );
   const side = [members];
-  if (isWeb && inbox.web_widget_script) {
-    side.unshift(el("section", { class: "card", "aria-label": t("snippet") }, el("h3", { text: t("snippet") }), snippetBox(inbox.web_widget_script)));
+  if (isWeb) {
+    // The preview follows the form as it is edited; the launcher's side is
+    // part of the embed code, which changes with it.
+    const preview = widgetPreview();
+    const position = positionControl();
+    const script = () => embedCode(inbox.web_widget_script || "", position.value());
+    const snippet = snippetBox(script());
+    const paint = () => {
+      preview.update({
+        colour: channel.widget_color.value, title: channel.welcome_title.value.trim() || name.value.trim(),
+        tagline: channel.welcome_tagline.value.trim(), replyTime: channel.reply_time.value,
+        greeting: greeting.input.checked ? greetingText.value.trim() : "", position: position.value(),
+      });
+      snippet.set(script());
+    };
+    form.addEventListener("input", paint);
+    form.addEventListener("change", paint);
+    position.node.addEventListener("change", paint);
+    paint();
+    const code = el("section", { class: "card", "aria-label": t("snippet") }, el("h3", { text: t("snippet") }), position.node);
+    if (inbox.web_widget_script) code.append(snippet);
+    side.unshift(preview.node, code);
   }
   return el("div", { class: "panel inbox-panel" }, form, el("div", { class: "side" }, ...side));
+}
+
+// ---- new inbox: one form per channel ----
+// Each returns { node, form, row, first } and calls `created(inbox, extra)`
+// once the server made the inbox; nothing is sent before its form is submitted.
+
+function webInboxForm(created) {
+  const name = el("input", { name: "name", required: "", autocomplete: "off" });
+  const website = el("input", { name: "website_url", type: "url", placeholder: "https://shop.example" });
+  const colour = el("input", { name: "widget_color", type: "color", value: "#1f93ff" });
+  const title = el("input", { name: "welcome_title" });
+  const tagline = el("input", { name: "welcome_tagline" });
+  const reply = el("select", { name: "reply_time" },
+    ...["in_a_few_minutes", "in_a_few_hours", "in_a_day"].map((v) => el("option", { value: v, text: t(v) })));
+  const greeting = checkbox(t("greetingEnabled"), "greeting_enabled", false);
+  const greetingText = textarea("greeting_message", "", 2);
+  const syncGreeting = () => { greetingText.disabled = !greeting.input.checked; };
+  greeting.input.addEventListener("change", syncGreeting);
+  syncGreeting();
+  const domains = el("input", { name: "allowed_domains", placeholder: "shop.example, *.shop.example" });
+  const position = positionControl();
+  const card = formCard(t("newInbox"), [
+    el("h4", { text: t("newInbox") }),
+    el("div", { class: "grid2" }, field(t("name"), name), field(t("website"), website),
+      el("div", { class: "field" }, field(t("colour"), colour), colourWarning(colour)), field(t("replyTime"), reply),
+      field(t("welcomeTitle"), title), field(t("welcomeTagline"), tagline)),
+    el("fieldset", { class: "stack" }, el("legend", { text: t("greeting") }), greeting.node, field(t("greetingMessage"), greetingText)),
+    field(t("allowedDomains"), domains), position.node,
+  ], t("createInbox"), async () => {
+    const inbox = await api(`${S.base}/inboxes`, { method: "POST", json: {
+      name: name.value.trim(),
+      greeting_enabled: greeting.input.checked, greeting_message: greetingText.value.trim(),
+      channel: {
+        type: "web_widget", website_url: website.value.trim(), widget_color: colour.value, reply_time: reply.value,
+        welcome_title: title.value.trim(), welcome_tagline: tagline.value.trim(), allowed_domains: domains.value.trim(),
+      },
+    } });
+    created(inbox, { position: position.value() });
+    return "";
+  });
+  const preview = widgetPreview();
+  const paint = () => preview.update({
+    colour: colour.value, title: title.value.trim() || name.value.trim(), tagline: tagline.value.trim(),
+    replyTime: reply.value, greeting: greeting.input.checked ? greetingText.value.trim() : "", position: position.value(),
+  });
+  card.form.addEventListener("input", paint);
+  card.form.addEventListener("change", paint);
+  paint();
+  return { node: el("div", { class: "flow-with-preview" }, card.form, preview.node), form: card.form, row: card.row, first: name };
+}
+
+function apiInboxForm(created) {
+  const name = el("input", { name: "name", required: "", autocomplete: "off" });
+  const hook = el("input", { name: "webhook_url", type: "url", placeholder: "https://example.com/hooks" });
+  const card = formCard(t("newApiInbox"), [
+    el("h4", { text: t("newApiInbox") }), field(t("name"), name),
+    hinted(`${t("webhookUrl")} (${t("optional")})`, hook, t("webhookUrlHint")),
+  ], t("createInbox"), async () => {
+    created(await api(`${S.base}/inboxes`, { method: "POST", json: {
+      name: name.value.trim(), channel: { type: "api", webhook_url: hook.value.trim() },
+    } }));
+    return "";
+  });
+  return { node: card.form, form: card.form, row: card.row, first: name };
+}
+
+// The bot token from @BotFather; the server checks it with Telegram and
+// points the bot's webhook here.
+function telegramInboxForm(created) {
+  const name = el("input", { name: "name", required: "", autocomplete: "off" });
+  const token = el("input", { name: "bot_token", required: "", autocomplete: "off", spellcheck: "false", placeholder: "123456789:AA…" });
+  const card = formCard(t("newTelegramInbox"), [
+    el("h4", { text: t("newTelegramInbox") }), field(t("name"), name), hinted(t("botToken"), token, t("botTokenHint")),
+  ], t("createInbox"), async () => {
+    created(await api(`${S.base}/inboxes`, { method: "POST", json: {
+      name: name.value.trim(), channel: { type: "telegram", bot_token: token.value.trim() },
+    } }));
+    return "";
+  });
+  return { node: card.form, form: card.form, row: card.row, first: name };
+}
+
+// WhatsApp (Cloud API): the number and the app's credentials; the server
+// lists the templates with them (which checks them).
+function whatsappInboxForm(created) {
+  const name = el("input", { name: "name", required: "", autocomplete: "off" });
+  const phone = el("input", { name: "phone_number", type: "tel", required: "", placeholder: "+15550783881" });
+  const numberId = el("input", { name: "phone_number_id", required: "", inputmode: "numeric" });
+  const account = el("input", { name: "business_account_id", required: "", inputmode: "numeric" });
+  const key = el("input", { name: "api_key", type: "password", required: "", autocomplete: "off" });
+  const secret = el("input", { name: "app_secret", type: "password", required: "", autocomplete: "off" });
+  const card = formCard(t("newWhatsAppInbox"), [
+    el("h4", { text: t("newWhatsAppInbox") }),
+    el("div", { class: "grid2" }, field(t("name"), name), field(t("phoneNumber"), phone),
+      field(t("phoneNumberId"), numberId), field(t("businessAccountId"), account),
+      hinted(t("accessToken"), key, t("accessTokenHint")), field(t("appSecret"), secret)),
+  ], t("createInbox"), async () => {
+    created(await api(`${S.base}/inboxes`, { method: "POST", json: {
+      name: name.value.trim(),
+      channel: {
+        type: "whatsapp", phone_number: phone.value.trim(), provider: "whatsapp_cloud",
+        provider_config: {
+          phone_number_id: numberId.value.trim(), business_account_id: account.value.trim(),
+          api_key: key.value.trim(), app_secret: secret.value.trim(),
+        },
+      },
+    } }));
+    return "";
+  });
+  return { node: card.form, form: card.form, row: card.row, first: name };
+}
+
+// E-mail: the address and, optionally, the servers to read and send with
+// (the server logs in to IMAP before anything is kept).
+function emailInboxForm(created) {
+  const name = el("input", { name: "name", required: "", autocomplete: "off" });
+  const address = el("input", { name: "email", type: "email", required: "", placeholder: "support@shop.example" });
+  const servers = mailServerFields(null);
+  const card = formCard(t("newEmailInbox"), [
+    el("h4", { text: t("newEmailInbox") }), el("div", { class: "grid2" }, field(t("name"), name),
+      hinted(t("emailAddress"), address, t("emailHint"))), ...servers.nodes,
+  ], t("createInbox"), async () => {
+    created(await api(`${S.base}/inboxes`, { method: "POST", json: {
+      name: name.value.trim(), channel: { type: "email", email: address.value.trim(), ...servers.value() },
+    } }));
+    return "";
+  });
+  return { node: card.form, form: card.form, row: card.row, first: name };
+}
+
+const CHANNELS = [
+  { kind: "web", name: "channelWeb", hint: "channelWebHint", icon: "web", form: webInboxForm },
+  { kind: "api", name: "channelApi", hint: "channelApiHint", icon: "api", form: apiInboxForm },
+  { kind: "telegram", name: "channelTelegram", hint: "channelTelegramHint", icon: "telegram", form: telegramInboxForm },
+  { kind: "whatsapp", name: "channelWhatsApp", hint: "channelWhatsAppHint", icon: "whatsapp", form: whatsappInboxForm },
+  { kind: "email", name: "channelEmail", hint: "channelEmailHint", icon: "email", form: emailInboxForm },
+];
+
+// What a new inbox needs next, by channel: the embed code, the identifier
+// and webhook, the bot it answers as, what to enter in Meta's console, or
+// the raw-mail address.
+function readyParts(kind, inbox, extra) {
+  const p = (text) => el("p", { text });
+  if (kind === "web") {
+    return [p(t("readyWeb")), snippetBox(embedCode(inbox.web_widget_script || "", extra.position))];
+  }
+  if (kind === "api") {
+    const parts = [p(t("readyApi")), secretLine(t("inboxIdentifier"), inbox.inbox_identifier || "", "identifier").node];
+    if (inbox.webhook_url) parts.push(p(t("readyApiHook")), secretLine(t("webhookUrl"), inbox.webhook_url, "webhook").node);
+    else parts.push(el("p", { class: "hint", text: t("readyApiNoHook") }));
+    return parts;
+  }
+  if (kind === "telegram") {
+    const bot = `${inbox.bot_name || ""}${inbox.bot_username ? ` (@${inbox.bot_username})` : ""}`;
+    return [p(t("readyTelegram", { bot }))];
+  }
+  if (kind === "whatsapp") {
+    const pc = inbox.provider_config || {};
+    return [p(t("readyWhatsApp")),
+      secretLine(t("callbackUrl"), inbox.callback_webhook_url || "", "callback").node,
+      secretLine(t("verifyToken"), pc.webhook_verify_token || "", "verify").node,
+      el("p", { class: "meta", text: `${t("templatesSynced")}: ${(inbox.message_templates || []).length}` })];
+  }
+  return [p(t("readyEmail", { address: inbox.email || "" })),
+    secretLine(t("rawMailUrl"), inbox.raw_email_webhook_url || "", "raw-mail").node];
+}
+
+// "New inbox" in four steps: 1 pick a channel, 2 its form (the inbox is
+// made when it is submitted; refusals show there), 3 the agents who answer
+// in it, 4 what to do next, with "Go to the inbox settings" and "Done".
+// Back returns from the form to the channels (what was typed stays);
+// Escape or Cancel leaves. `done(inbox, openSettings)` is called on leaving,
+// with the inbox once it exists.
+function newInboxFlow(done) {
+  const STEPS = ["stepChannel", "stepDetails", "stepMembers", "stepReady"];
+  const heading = el("h3", { id: uid("flow"), tabindex: "-1", text: t("flowTitle") });
+  const count = el("p", { class: "step-count", "aria-live": "polite" });
+  const marks = STEPS.map((k, i) => el("li", {}, el("span", { class: "num", "aria-hidden": "true", text: String(i + 1) }),
+    el("span", { text: t(k) })));
+  const body = el("div", { class: "flow-body" });
+  const node = el("section", { class: "inbox-flow card", "aria-labelledby": heading.id },
+    el("div", { class: "flow-head" }, heading, count), el("ol", { class: "steps", "aria-label": t("flowSteps") }, ...marks), body);
+  const forms = new Map();
+  let chosen = null;
+  let made = null;
+  const leave = (openSettings) => done(made && made.inbox, openSettings);
+  node.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !e.defaultPrevented && !e.isComposing) {
+      e.preventDefault();
+      leave(false);
+    }
+  });
+  const button = (text, onClick, cls) => {
+    const b = el("button", { type: "button", text, ...(cls ? { class: cls } : {}) });
+    b.addEventListener("click", onClick);
+    return b;
+  };
+  function show(n, parts, focus) {
+    node.dataset.step = String(n);
+    count.textContent = t("stepOf", { n, total: STEPS.length });
+    marks.forEach((m, i) => {
+      if (i === n - 1) m.setAttribute("aria-current", "step");
+      else m.removeAttribute("aria-current");
+      m.classList.toggle("done", i < n - 1);
+    });
+    body.replaceChildren(...parts);
+    (focus || heading).focus();
+  }
+  function channels() {
+    const questionId = uid("q");
+    const cards = CHANNELS.map((c) => {
+      const nameId = uid("ch");
+      const hintId = uid("hint");
+      const card = el("button", { type: "button", class: "channel-card", "data-channel": c.kind,
+        "aria-labelledby": nameId, "aria-describedby": hintId },
+      icon(c.icon), el("strong", { id: nameId, text: t(c.name) }), el("span", { id: hintId, text: t(c.hint) }));
+      card.addEventListener("click", () => details(c));
+      return el("li", {}, card);
+    });
+    show(1, [el("p", { class: "flow-question", id: questionId, text: t("pickChannel") }),
+      el("ul", { class: "channel-cards", "aria-labelledby": questionId }, ...cards),
+      el("div", { class: "flow-actions" }, button(t("cancel"), () => leave(false)))],
+    (chosen && cards[CHANNELS.indexOf(chosen)].firstChild) || cards[0].firstChild);
+  }
+  function details(c) {
+    chosen = c;
+    if (!forms.has(c.kind)) {
+      const f = c.form((inbox, extra = {}) => members(c, inbox, extra));
+      f.row.prepend(button(t("back"), channels));
+      f.row.append(button(t("cancel"), () => leave(false)));
+      forms.set(c.kind, f);
+    }
+    const f = forms.get(c.kind);
+    show(2, [f.node], f.first);
+  }
+  function members(c, inbox, extra) {
+    made = { kind: c.kind, inbox, extra };
+    const holder = el("div", { class: "members-holder", "aria-busy": "true" });
+    let picker = null;
+    const card = formCard(t("members"), [
+      el("h4", { text: t("membersStep") }), el("p", { class: "hint", text: t("membersStepHint") }), holder,
+    ], t("addMembers"), async () => {
+      const ids = picker ? picker.ids() : [];
+      if (ids.length) await api(`${S.base}/inbox_members`, { method: "POST", json: { inbox_id: inbox.id, user_ids: ids } });
+      ready();
+      return "";
+    });
+    card.row.append(button(t("skip"), ready));
+    const fill = () => {
+      holder.setAttribute("aria-busy", "true");
+      holder.replaceChildren();
+      agents().then((all) => {
+        picker = memberPicker(t("members"), all, new Set());
+        holder.replaceChildren(picker.node);
+        holder.setAttribute("aria-busy", "false");
+      }).catch((e) => {
+        if (e instanceof Unauthorized) return S.ctx.signIn();
+        holder.setAttribute("aria-busy", "false");
+        holder.replaceChildren(el("p", { class: "load-error", role: "alert" }, el("span", { text: loadFailure(e) }),
+          button(t("retry"), fill)));
+      });
+    };
+    fill();
+    show(3, [card.form]);
+  }
+  function ready() {
+    const { kind, inbox, extra } = made;
+    const go = button(t("goToSettings"), () => leave(true), "primary");
+    show(4, [el("h4", { text: t("ready", { name: inbox.name }) }), ...readyParts(kind, inbox, extra),
+      el("div", { class: "flow-actions" }, go, button(t("done"), () => leave(false)))]);
+  }
+  return { node, start: channels };
 }
 
 async function inboxesSection(host) {
@@ -814,13 +1293,13 @@ async function inboxesSection(host) {
       dot.hidden = !inbox.widget_color;
     };
     paintDot();
-    const edit = el("button", { type: "button", text: t("edit"), "aria-label": `${t("edit")} ${inbox.name}` });
+    const edit = el("button", { type: "button", class: "edit", text: t("edit"), "aria-label": `${t("edit")} ${inbox.name}` });
     const alert = alertBox();
     const del = deleteControl(inbox.name, async () => {
       await api(`${S.base}/inboxes/${inbox.id}`, { method: "DELETE" });
       all = all.filter((x) => x.id !== inbox.id);
       li.remove();
-      if (!all.length) list.replaceChildren(emptyRow(t("noInboxes")));
+      if (!all.length) list.replaceChildren(emptyRow(t("noInboxes"), t("newInboxButton"), openFlow));
       host.querySelector("h2").focus();
     }, alert);
     li.append(el("div", { class: "row" }, dot, title, el("span", { class: "badge", text: channelWord(inbox) }), where,
@@ -839,144 +1318,41 @@ async function inboxesSection(host) {
     const r = await api(`${S.base}/inboxes`);
     all = (r && r.payload) || [];
     list.replaceChildren(...all.map(row));
-    if (!all.length) list.replaceChildren(emptyRow(t("noInboxes")));
+    if (!all.length) list.replaceChildren(emptyRow(t("noInboxes"), t("newInboxButton"), openFlow));
   }
 
-  // New website inbox (with its snippet once created).
-  const name = el("input", { name: "name", required: "" });
-  const website = el("input", { name: "website_url", type: "url", placeholder: "https://shop.example" });
-  const colour = el("input", { name: "widget_color", type: "color", value: "#2456d3" });
-  const title = el("input", { name: "welcome_title" });
-  const tagline = el("input", { name: "welcome_tagline" });
-  const domains = el("input", { name: "allowed_domains", placeholder: "shop.example, *.shop.example" });
-  const created = el("div", { class: "created" });
-  const web = formCard(t("newInbox"), [
-    el("h3", { text: t("newInbox") }),
-    field(t("name"), name), field(t("website"), website),
-    el("div", { class: "field" }, field(t("colour"), colour), colourWarning(colour)),
-    field(t("welcomeTitle"), title), field(t("welcomeTagline"), tagline), field(t("allowedDomains"), domains),
-  ], t("create"), async (form) => {
-    created.replaceChildren();
-    const inbox = await api(`${S.base}/inboxes`, { method: "POST", json: {
-      name: name.value.trim(),
-      channel: {
-        type: "web_widget", website_url: website.value.trim(), widget_color: colour.value,
-        welcome_title: title.value.trim(), welcome_tagline: tagline.value.trim(), allowed_domains: domains.value.trim(),
-      },
-    } });
-    form.reset();
-    colour.dispatchEvent(new Event("input"));
-    created.replaceChildren(el("p", { text: `${inbox.name}: ${t("snippet")}` }), snippetBox(inbox.web_widget_script || ""));
-    await refresh();
-    return "";
-  });
-  web.form.append(created);
+  // The list, or the new-inbox steps in its place.
+  const add = el("button", { type: "button", class: "primary", text: t("newInboxButton") });
+  add.addEventListener("click", openFlow);
+  let flow = null;
+  function openFlow() {
+    if (flow) return;
+    flow = newInboxFlow(async (inbox, openSettings) => {
+      flow.node.remove();
+      flow = null;
+      list.hidden = add.hidden = false;
+      if (!inbox) {
+        add.focus();
+        return;
+      }
+      list.replaceChildren(...skeletonRows());
+      await load(list, refresh).catch(() => S.ctx.signIn());
+      const li = list.querySelector(`li[data-inbox="${inbox.id}"]`);
+      const edit = li && li.querySelector("button.edit");
+      if (!edit) return add.focus();
+      if (openSettings) {
+        if (edit.getAttribute("aria-expanded") !== "true") edit.click();
+        li.scrollIntoView({ block: "start" });
+      } else {
+        edit.focus();
+      }
+    });
+    list.hidden = add.hidden = true;
+    list.after(flow.node);
+    flow.start();
+  }
 
-  // New API inbox.
-  const apiName = el("input", { name: "name", required: "" });
-  const hook = el("input", { name: "webhook_url", type: "url", placeholder: "https://example.com/hooks" });
-  const apiCreated = el("div", { class: "created" });
-  const apiForm = formCard(t("newApiInbox"), [
-    el("h3", { text: t("newApiInbox") }),
-    field(t("name"), apiName),
-    hinted(`${t("webhookUrl")} (${t("optional")})`, hook, t("webhookUrlHint")),
-  ], t("create"), async (form) => {
-    apiCreated.replaceChildren();
-    const inbox = await api(`${S.base}/inboxes`, { method: "POST", json: {
-      name: apiName.value.trim(), channel: { type: "api", webhook_url: hook.value.trim() },
-    } });
-    form.reset();
-    apiCreated.replaceChildren(el("p", { text: `${inbox.name} ${t("apiCreated")}` }),
-      secretLine(t("inboxIdentifier"), inbox.inbox_identifier || "", "identifier").node);
-    await refresh();
-    return "";
-  });
-  apiForm.form.append(apiCreated);
-
-  // New Telegram inbox: the bot token from @BotFather; the server checks it
-  // with Telegram and points the bot's webhook here.
-  const tgName = el("input", { name: "name", required: "" });
-  const tgToken = el("input", { name: "bot_token", required: "", autocomplete: "off", spellcheck: "false", placeholder: "123456789:AA…" });
-  const tgCreated = el("div", { class: "created" });
-  const tgForm = formCard(t("newTelegramInbox"), [
-    el("h3", { text: t("newTelegramInbox") }),
-    field(t("name"), tgName),
-    hinted(t("botToken"), tgToken, t("botTokenHint")),
-  ], t("create"), async (form) => {
-    tgCreated.replaceChildren();
-    const inbox = await api(`${S.base}/inboxes`, { method: "POST", json: {
-      name: tgName.value.trim(), channel: { type: "telegram", bot_token: tgToken.value.trim() },
-    } });
-    form.reset();
-    tgCreated.replaceChildren(el("p", { text: `${inbox.name}: ${t("telegramConnected")} ${inbox.bot_name || ""}${inbox.bot_username ? ` (@${inbox.bot_username})` : ""}` }));
-    await refresh();
-    return "";
-  });
-  tgForm.form.append(tgCreated);
-
-  // New WhatsApp inbox (Cloud API): the number and the app's credentials;
-  // the server lists the templates with them (which checks them) and shows
-  // the callback URL and verify token to enter in Meta's console.
-  const waName = el("input", { name: "name", required: "" });
-  const waPhone = el("input", { name: "phone_number", type: "tel", required: "", placeholder: "+15550783881" });
-  const waNumberId = el("input", { name: "phone_number_id", required: "", inputmode: "numeric" });
-  const waAccount = el("input", { name: "business_account_id", required: "", inputmode: "numeric" });
-  const waKey = el("input", { name: "api_key", type: "password", required: "", autocomplete: "off" });
-  const waSecret = el("input", { name: "app_secret", type: "password", required: "", autocomplete: "off" });
-  const waCreated = el("div", { class: "created" });
-  const waForm = formCard(t("newWhatsAppInbox"), [
-    el("h3", { text: t("newWhatsAppInbox") }),
-    field(t("name"), waName), field(t("phoneNumber"), waPhone),
-    field(t("phoneNumberId"), waNumberId), field(t("businessAccountId"), waAccount),
-    hinted(t("accessToken"), waKey, t("accessTokenHint")), field(t("appSecret"), waSecret),
-  ], t("create"), async (form) => {
-    waCreated.replaceChildren();
-    const inbox = await api(`${S.base}/inboxes`, { method: "POST", json: {
-      name: waName.value.trim(),
-      channel: {
-        type: "whatsapp", phone_number: waPhone.value.trim(), provider: "whatsapp_cloud",
-        provider_config: {
-          phone_number_id: waNumberId.value.trim(), business_account_id: waAccount.value.trim(),
-          api_key: waKey.value.trim(), app_secret: waSecret.value.trim(),
-        },
-      },
-    } });
-    form.reset();
-    const pc = inbox.provider_config || {};
-    waCreated.replaceChildren(el("p", { text: `${inbox.name}: ${t("whatsappNext")}` }),
-      secretLine(t("callbackUrl"), inbox.callback_webhook_url || "", "callback").node,
-      secretLine(t("verifyToken"), pc.webhook_verify_token || "", "verify").node,
-      el("p", { class: "meta", text: `${t("templatesSynced")}: ${(inbox.message_templates || []).length}` }));
-    await refresh();
-    return "";
-  });
-  waForm.form.append(waCreated);
-
-  // New e-mail inbox: its address and, optionally, the servers to read and
-  // send with (the server logs in to IMAP before anything is kept).
-  const mName = el("input", { name: "name", required: "" });
-  const mAddress = el("input", { name: "email", type: "email", required: "", placeholder: "support@shop.example" });
-  const servers = mailServerFields(null);
-  const mCreated = el("div", { class: "created" });
-  const mailForm = formCard(t("newEmailInbox"), [
-    el("h3", { text: t("newEmailInbox") }),
-    field(t("name"), mName), hinted(t("emailAddress"), mAddress, t("emailHint")), ...servers.nodes,
-  ], t("create"), async (form) => {
-    mCreated.replaceChildren();
-    const inbox = await api(`${S.base}/inboxes`, { method: "POST", json: {
-      name: mName.value.trim(), channel: { type: "email", email: mAddress.value.trim(), ...servers.value() },
-    } });
-    form.reset();
-    servers.reset();
-    mCreated.replaceChildren(el("p", { text: `${inbox.name} ${t("emailCreated")}` }),
-      secretLine(t("rawMailUrl"), inbox.raw_email_webhook_url || "", "raw-mail").node);
-    await refresh();
-    return "";
-  });
-  mailForm.form.append(mCreated);
-
-  host.replaceChildren(el("h2", { text: t("inboxes"), tabindex: "-1" }), list,
-    el("div", { class: "create-grid" }, web.form, apiForm.form, tgForm.form, waForm.form, mailForm.form));
+  host.replaceChildren(el("div", { class: "section-head" }, el("h2", { text: t("inboxes"), tabindex: "-1" }), add), list);
   await load(list, refresh);
 }
 
@@ -996,7 +1372,7 @@ function roleSelect(value, label) {
 
 async function agentsSection(host) {
   const me = S.ctx.profile && S.ctx.profile.id;
-  const body = el("tbody", { "aria-busy": "true" });
+  const body = el("tbody", { "aria-busy": "true" }, ...skeletonTableRows(5));
   const table = el("table", { class: "settings-table agents" },
     el("thead", {}, el("tr", {}, ...["name", "email", "role", "availability", "actions"].map((k) => el("th", { scope: "col", text: t(k) })))),
     body);
@@ -1046,11 +1422,10 @@ async function agentsSection(host) {
   async function refresh() {
     const all = await agents(true);
     body.replaceChildren(...all.map(row));
-    body.setAttribute("aria-busy", "false");
   }
 
   // Pending invitations: who was asked, how the mail went, withdraw.
-  const pendingBody = el("tbody");
+  const pendingBody = el("tbody", { "aria-busy": "true" }, ...skeletonTableRows(6));
   const pending = el("table", { class: "settings-table invitations" },
     el("thead", {}, el("tr", {}, ...["name", "email", "role", "mailStatus", "expires", "actions"].map((k) => el("th", { scope: "col", text: t(k) })))),
     pendingBody);
@@ -1067,7 +1442,7 @@ async function agentsSection(host) {
     }, alert, { ask: "withdraw", confirm: "confirmWithdraw" });
     tr.append(el("td", { text: inv.name }), el("td", { class: "email", text: inv.email }),
       el("td", { text: t(inv.role === "administrator" ? "administrator" : "agent") }), el("td", { text: mail }),
-      el("td", { text: st.expires_at ? new Date(st.expires_at * 1000).toLocaleDateString(S.ctx.locale) : "" }),
+      el("td", {}, st.expires_at ? timeNode(st.expires_at) : ""),
       el("td", {}, rowButtons(withdraw), alert));
     return tr;
   }
@@ -1107,15 +1482,8 @@ async function agentsSection(host) {
   const wrap = el("div", { class: "table-wrap" }, table);
   host.replaceChildren(el("h2", { text: t("agents"), tabindex: "-1" }), el("p", { class: "meta", text: t("personNote") }), wrap,
     el("h3", { class: "table-title", text: t("pendingInvitations") }), el("div", { class: "table-wrap" }, pending), create.form);
-  refreshPending().catch(() => pendingBody.replaceChildren(noPending()));
-  try {
-    await refresh();
-  } catch (e) {
-    if (e instanceof Unauthorized) throw e;
-    const again = el("button", { type: "button", text: t("retry") });
-    again.addEventListener("click", () => agentsSection(host).catch(() => S.ctx.signIn()));
-    body.replaceChildren(el("tr", {}, el("td", { colspan: "5", class: "load-error", role: "alert" }, el("span", { text: t("loadFailed") }), again)));
-  }
+  load(pendingBody, refreshPending, { columns: 6 }).catch(() => S.ctx.signIn());
+  await load(body, refresh, { columns: 5 });
 }
 
 // ---- teams ----
@@ -1133,7 +1501,7 @@ async function teamsSection(host) {
     const del = deleteControl(team.name, async () => {
       await api(`${S.base}/teams/${team.id}`, { method: "DELETE" });
       li.remove();
-      if (!--count) list.replaceChildren(emptyRow(t("noTeams")));
+      if (!--count) list.replaceChildren(emptyRow(t("noTeams"), t("newTeam"), () => focusForm(create.form)));
       host.querySelector("h2").focus();
     }, alert);
     li.append(el("div", { class: "row" }, title, desc, auto, rowButtons(edit, del)), alert);
@@ -1168,7 +1536,7 @@ async function teamsSection(host) {
     const all = (await api(`${S.base}/teams`)) || [];
     count = all.length;
     list.replaceChildren(...all.map(row));
-    if (!all.length) list.replaceChildren(emptyRow(t("noTeams")));
+    if (!all.length) list.replaceChildren(emptyRow(t("noTeams"), t("newTeam"), () => focusForm(create.form)));
   }
   const name = el("input", { name: "name", autocomplete: "off" });
   const description = el("textarea", { name: "description", rows: "2" });
@@ -1227,7 +1595,7 @@ async function labelsSection(host) {
     const del = deleteControl(l.title, async () => {
       await api(`${S.base}/labels/${l.id}`, { method: "DELETE" });
       li.remove();
-      if (!--count) list.replaceChildren(emptyRow(t("noLabels")));
+      if (!--count) list.replaceChildren(emptyRow(t("noLabels"), t("newLabel"), () => focusForm(create.form)));
       host.querySelector("h2").focus();
     }, alert);
     li.append(el("div", { class: "row" }, sw, title, desc, side, rowButtons(edit, del)), alert);
@@ -1254,7 +1622,7 @@ async function labelsSection(host) {
     const all = (r && r.payload) || [];
     count = all.length;
     list.replaceChildren(...all.map(row));
-    if (!all.length) list.replaceChildren(emptyRow(t("noLabels")));
+    if (!all.length) list.replaceChildren(emptyRow(t("noLabels"), t("newLabel"), () => focusForm(create.form)));
   }
   const f = labelFields(null);
   const create = formCard(t("newLabel"), [el("h3", { text: t("newLabel") }), ...f.nodes], t("create"), async (form) => {
@@ -1289,7 +1657,7 @@ async function cannedSection(host) {
       if (hit) visible++;
     }
     for (const li of list.querySelectorAll("li.empty-row")) li.remove();
-    if (!all.length) list.append(emptyRow(t("noCanned")));
+    if (!all.length) list.append(emptyRow(t("noCanned"), t("newCanned"), () => focusForm(create.form)));
     else if (!visible) list.append(emptyRow(t("noMatch")));
     shown.textContent = q ? t("shownOf", { a: visible, b: all.length }) : "";
   }
@@ -1362,8 +1730,10 @@ async function cannedSection(host) {
 
 // ---- webhooks ----
 
+// A webhook's deliveries, newest first: skeleton rows while they load,
+// Retry if the server can't be reached, Re-send per row.
 function deliveryLog(hook) {
-  const body = el("tbody");
+  const body = el("tbody", {}, ...skeletonTableRows(6));
   const note = el("p", { class: "meta", role: "status" });
   async function refresh() {
     const r = await api(`${S.base}/webhooks/${hook.id}/deliveries`);
@@ -1384,15 +1754,15 @@ function deliveryLog(hook) {
         el("td", { text: d.event }), el("td", { class: "state", text: d.state }),
         el("td", { text: d.last_status == null ? (d.last_error || "—") : String(d.last_status) }),
         el("td", { text: String(d.attempts_count) }),
-        el("td", { text: new Date(d.created_at * 1000).toLocaleString(locale) }),
+        el("td", { class: "at" }, timeNode(d.created_at)),
         el("td", {}, again));
     }));
-    if (!rows.length) body.replaceChildren(el("tr", {}, el("td", { colspan: "6", class: "meta", text: t("none") })));
+    if (!rows.length) body.replaceChildren(el("tr", {}, el("td", { colspan: "6", class: "meta", text: t("noDeliveries") })));
   }
-  const table = el("table", { class: "log", "aria-label": `${t("deliveries")}: ${hook.url}` },
+  const table = el("table", { class: "log", "aria-label": `${t("deliveries")}: ${hook.url}`, "aria-busy": "true" },
     el("thead", {}, el("tr", {}, ...["event", "state", "status", "attempts", "at", "resend"].map((k) => el("th", { scope: "col", text: t(k) })))),
     body);
-  refresh().catch(() => {});
+  load(body, refresh, { columns: 6, busy: table }).catch(() => S.ctx.signIn());
   return { node: el("div", { class: "log-box table-wrap" }, table, note), refresh };
 }
 
@@ -1424,7 +1794,7 @@ async function webhooksSection(host) {
       await api(`${S.base}/webhooks/${w.id}`, { method: "DELETE" });
       all = all.filter((x) => x.id !== w.id);
       li.remove();
-      if (!all.length) list.replaceChildren(emptyRow(t("noWebhooks")));
+      if (!all.length) list.replaceChildren(emptyRow(t("noWebhooks"), t("newWebhook"), () => focusForm(create.form)));
       host.querySelector("h2").focus();
     }, alert);
     li.append(el("div", { class: "row" }, url, label, subs, rowButtons(show, edit, del)), alert);
@@ -1478,7 +1848,7 @@ async function webhooksSection(host) {
     const r = await api(`${S.base}/webhooks`);
     all = (r && r.payload && r.payload.webhooks) || [];
     list.replaceChildren(...all.map(row));
-    if (!all.length) list.replaceChildren(emptyRow(t("noWebhooks")));
+    if (!all.length) list.replaceChildren(emptyRow(t("noWebhooks"), t("newWebhook"), () => focusForm(create.form)));
   }
   const url = el("input", { name: "url", type: "url", required: "", placeholder: "https://example.com/hooks" });
   const events = eventBoxes(EVENTS.filter((ev) => ev.startsWith("message_") || ev === "conversation_created"));

@@ -511,10 +511,13 @@ async fn the_dashboard_with_ten_thousand_conversations() {
     app.stop().await;
 }
 
-/// Settings, section by section: inboxes (website and API, editing,
+/// Settings, section by section: inboxes (loading, failed and empty lists;
+/// "New inbox" step by step for a website with the live widget preview, API,
+/// Telegram and WhatsApp; editing with the preview and the launcher's side,
 /// identity verification, working hours, members, the snippet), agents
 /// (create, promote, remove), teams and members, labels with colours, canned
-/// responses, webhooks (delivery log, re-send, edit, delete), and the dark theme.
+/// responses, webhooks (delivery log with its loading, failure and dates,
+/// re-send, edit, delete), and the dark theme.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_settings_in_a_real_browser() {
     let Some(chromium) = tools() else { return };
@@ -546,6 +549,8 @@ async fn the_dashboard_settings_in_a_real_browser() {
         "dashboard-settings-canned.png",
         "dashboard-invitation.png",
         "dashboard-invitations-notice.png",
+        "settings-desktop.png",
+        "settings-new-inbox.png",
     ];
     for shot in shots {
         let _ = std::fs::remove_file(screenshots_dir().join(shot));
