@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 use switchboard_domain::time::{iso, now_micros, unix_secs};
 use switchboard_domain::validate;
-use switchboard_store::{Contact, ContactKey, DataImport, Job, NewJob};
+use switchboard_store::{Contact, ContactKey, DataImport, NewJob};
 
 use crate::auth::AccountCtx;
 use crate::jobs::JobFailure;
@@ -54,8 +54,56 @@ pub const MAX_EXPORT_ATTACHMENT: usize = 10 * 1024 * 1024;
 /// The longest identifier or custom attribute name taken from a file.
 const MAX_KEY_LEN: usize = 255;
 
-pub const JOB_DATA_IMPORT: &str = "data_import";
-pub const JOB_CONTACTS_EXPORT: &str = "contacts_export";
+/// Runs one contacts import, batch by batch (each batch its own
+/// transaction, with the cursor stored), one import of an account at a time.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct RunImport {
+    pub account_id: i64,
+    pub import_id: i64,
+}
+
+impl crate::job::BackgroundJob for RunImport {
+    const KIND: &'static str = "data_import";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("data_import:{}", self.import_id))
+    }
+
+    async fn run(self, core: Arc<Core>, _ctx: crate::job::JobContext) -> Result<(), JobFailure> {
+        core.run_import(self.account_id, self.import_id).await?;
+        Ok(())
+    }
+
+    /// The import shows failed, with the reason.
+    async fn gave_up(self, core: Arc<Core>, error: String) {
+        if let Err(e) = core.fail_import(self.account_id, self.import_id, &error).await {
+            tracing::error!(import = self.import_id, error = %e, "marking an import failed");
+        }
+    }
+}
+
+/// Builds a contacts CSV and mails it to the administrator who asked; the
+/// rest of the payload is the export's columns and label.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct ContactsExport {
+    pub account_id: i64,
+    pub user_id: i64,
+    #[serde(flatten)]
+    pub spec: serde_json::Map<String, Value>,
+}
+
+impl crate::job::BackgroundJob for ContactsExport {
+    const KIND: &'static str = "contacts_export";
+
+    /// One export at a time waits for each administrator.
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("contacts_export:{}:{}", self.account_id, self.user_id))
+    }
+
+    async fn run(self, core: Arc<Core>, _ctx: crate::job::JobContext) -> Result<(), JobFailure> {
+        contacts_export(&core, self).await
+    }
+}
 
 const STATUS_PENDING: i16 = 0;
 const STATUS_PROCESSING: i16 = 1;
@@ -687,40 +735,14 @@ impl Core {
 }
 
 fn import_job(account_id: i64, id: i64, now: i64) -> NewJob {
+    let job = RunImport {
+        account_id,
+        import_id: id,
+    };
     NewJob {
-        kind: JOB_DATA_IMPORT.into(),
-        payload: json!({ "account_id": account_id, "import_id": id }),
-        run_at: now,
-        max_attempts: 10,
-        deadline_at: None,
-        unique_key: Some(format!("data_import:{id}")),
         // One account's imports take turns.
         queue_key: Some(format!("data_import:{account_id}")),
-    }
-}
-
-fn payload_ids(job: &Job, key: &str) -> Result<(i64, i64), JobFailure> {
-    let a = job.payload.get("account_id").and_then(Value::as_i64);
-    let b = job.payload.get(key).and_then(Value::as_i64);
-    match (a, b) {
-        (Some(a), Some(b)) => Ok((a, b)),
-        _ => Err(JobFailure::Permanent(format!("bad {} payload", job.kind))),
-    }
-}
-
-/// The `data_import` job.
-pub async fn data_import(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
-    let (account_id, id) = payload_ids(job, "import_id")?;
-    core.run_import(account_id, id).await?;
-    Ok(())
-}
-
-/// What the `data_import` job leaves when it gives up.
-pub(crate) async fn import_gave_up(core: &Arc<Core>, job: &Job, error: &str) {
-    if let Ok((account_id, id)) = payload_ids(job, "import_id")
-        && let Err(e) = core.fail_import(account_id, id, error).await
-    {
-        tracing::error!(import = id, error = %e, "marking an import failed");
+        ..crate::job::new_job(&job, now, 10, None)
     }
 }
 
@@ -895,20 +917,17 @@ impl Core {
             ));
         }
         let mut w = Work::begin(self).await?;
-        let mut payload = spec.to_json();
-        payload["account_id"] = json!(ctx.account_id());
-        payload["user_id"] = json!(ctx.user.id);
-        w.job(NewJob {
-            kind: JOB_CONTACTS_EXPORT.into(),
-            payload,
-            run_at: w.now,
-            max_attempts: 8,
-            deadline_at: Some(w.now + 24 * 3600 * 1_000_000),
-            // One export at a time waits for each administrator.
-            unique_key: Some(format!("contacts_export:{}:{}", ctx.account_id(), ctx.user.id)),
-            queue_key: None,
-        })
-        .await?;
+        let job = ContactsExport {
+            account_id: ctx.account_id(),
+            user_id: ctx.user.id,
+            spec: match spec.to_json() {
+                Value::Object(m) => m,
+                _ => serde_json::Map::new(),
+            },
+        };
+        let now = w.now;
+        w.job(crate::job::new_job(&job, now, 8, Some(now + 24 * 3600 * 1_000_000)))
+            .await?;
         w.commit().await?;
         Ok(json!({ "message": "The export is being prepared; it will be mailed to you." }))
     }
@@ -932,9 +951,9 @@ impl Core {
 /// The `contacts_export` job: builds the CSV (up to
 /// [`MAX_EXPORT_ATTACHMENT`]) and mails it to the administrator who asked,
 /// as an attachment, with the download link beside it.
-pub async fn contacts_export(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
-    let (account_id, user_id) = payload_ids(job, "user_id")?;
-    let spec = ExportSpec::from_json(&job.payload);
+async fn contacts_export(core: &Arc<Core>, job: ContactsExport) -> Result<(), JobFailure> {
+    let (account_id, user_id) = (job.account_id, job.user_id);
+    let spec = ExportSpec::from_json(&Value::Object(job.spec));
     let (user, account) = {
         let mut tx = core.store.read().await?;
         let member = tx.get_account_user(account_id, user_id).await?;

@@ -11,12 +11,12 @@ use switchboard_domain::time::{self as t};
 use switchboard_domain::{ConversationStatus, EventKind, MessageStatus, MessageType, Priority};
 use switchboard_store::{
     AssigneeFilter, Conversation, ConversationQuery, ConversationSort, FilterCondition, FilterField, FilterOp,
-    FilterValue, Message, NewJob, NewMessage, User,
+    FilterValue, Message, NewMessage, User,
 };
 
 use crate::auth::AccountCtx;
 use crate::params::Params;
-use crate::work::{JOB_SNOOZE_WAKE, Work};
+use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, present, views};
 
 /// Who made a change: a user (named in activity lines) or the system.
@@ -477,16 +477,11 @@ impl Core {
 
     async fn schedule_snooze(self: &Arc<Self>, w: &mut Work, conv: &Conversation) -> CoreResult<()> {
         if let Some(until) = conv.snoozed_until {
-            w.job(NewJob {
-                kind: JOB_SNOOZE_WAKE.into(),
-                payload: json!({ "conversation_id": conv.id, "snoozed_until": until }),
-                run_at: until,
-                max_attempts: 10,
-                deadline_at: None,
-                unique_key: Some(format!("snooze:{}:{}", conv.id, until)),
-                queue_key: None,
-            })
-            .await?;
+            let wake = crate::jobs::SnoozeWake {
+                conversation_id: conv.id,
+                snoozed_until: until,
+            };
+            w.job(crate::job::new_job(&wake, until, 10, None)).await?;
         }
         Ok(())
     }

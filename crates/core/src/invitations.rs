@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use switchboard_domain::time::{iso, now_micros, unix_secs};
 use switchboard_domain::{Availability, Role, validate};
-use switchboard_store::{Invitation, Job, NewJob, NewUser, StoreError, Tx, User};
+use switchboard_store::{Invitation, NewUser, StoreError, Tx, User};
 
 use crate::auth::{
     AccountCtx, OWNER_USER, Principal, hash_password_off, random_token, sha256_hex, validate_password,
@@ -28,7 +28,30 @@ pub const INVITATION_TTL_MICROS: i64 = 7 * 24 * 3600 * 1_000_000;
 /// A password-reset link works for two hours.
 pub const RESET_TTL_MICROS: i64 = 2 * 3600 * 1_000_000;
 /// Mails of the installation itself (invitations, password resets).
-pub const JOB_ACCOUNT_MAIL: &str = "account_mail";
+/// The `account_mail` job: an invitation or a password-reset mail. Each
+/// attempt makes a fresh link (the earlier one, never delivered or not,
+/// stops working), so no link is ever stored in a job.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum AccountMail {
+    Invitation { invitation_id: i64, account_id: i64 },
+    Reset { reset_email: String },
+}
+
+impl crate::job::BackgroundJob for AccountMail {
+    const KIND: &'static str = "account_mail";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(match self {
+            AccountMail::Invitation { invitation_id, .. } => format!("invitation:{invitation_id}"),
+            AccountMail::Reset { reset_email } => format!("reset:{}", sha256_hex(reset_email)),
+        })
+    }
+
+    async fn run(self, core: Arc<Core>, _ctx: crate::job::JobContext) -> Result<(), JobFailure> {
+        account_mail(&core, self).await
+    }
+}
 
 fn link_invalid() -> CoreError {
     CoreError::invalid("token", "This link is invalid or has expired")
@@ -195,16 +218,12 @@ impl Core {
             })
             .await?;
         if mailed {
-            w.job(NewJob {
-                kind: JOB_ACCOUNT_MAIL.into(),
-                payload: json!({ "invitation_id": inv.id, "account_id": inv.account_id }),
-                run_at: now,
-                max_attempts: 12,
-                deadline_at: Some(now + 24 * 3600 * 1_000_000),
-                unique_key: Some(format!("invitation:{}", inv.id)),
-                queue_key: None,
-            })
-            .await?;
+            let mail = AccountMail::Invitation {
+                invitation_id: inv.id,
+                account_id: inv.account_id,
+            };
+            w.job(crate::job::new_job(&mail, now, 12, Some(now + 24 * 3600 * 1_000_000)))
+                .await?;
         }
         w.commit().await?;
         Ok(invitation_json(self, &inv, (!mailed).then_some(token.as_str())))
@@ -382,16 +401,11 @@ impl Core {
         }
         let mut w = Work::begin(self).await?;
         let now = w.now;
-        w.job(NewJob {
-            kind: JOB_ACCOUNT_MAIL.into(),
-            payload: json!({ "reset_email": email }),
-            run_at: now,
-            max_attempts: 8,
-            deadline_at: Some(now + RESET_TTL_MICROS),
-            unique_key: Some(format!("reset:{}", sha256_hex(&email))),
-            queue_key: None,
-        })
-        .await?;
+        let mail = AccountMail::Reset {
+            reset_email: email.to_string(),
+        };
+        w.job(crate::job::new_job(&mail, now, 8, Some(now + RESET_TTL_MICROS)))
+            .await?;
         w.commit().await
     }
 
@@ -434,13 +448,13 @@ impl Core {
     }
 }
 
-/// The `account_mail` job: an invitation or a password-reset mail. Each
-/// attempt makes a fresh link (the earlier one, never delivered or not,
-/// stops working), so no link is ever stored in a job.
-pub async fn account_mail(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
+async fn account_mail(core: &Arc<Core>, mail: AccountMail) -> Result<(), JobFailure> {
     let limit = core.config.job_lease / 2;
-    if let Some(id) = job.payload.get("invitation_id").and_then(Value::as_i64) {
-        let account_id = job.payload.get("account_id").and_then(Value::as_i64).unwrap_or(0);
+    if let AccountMail::Invitation {
+        invitation_id: id,
+        account_id,
+    } = mail
+    {
         let token = random_token(32);
         let (inv, account_name, inviter) = {
             let mut tx = core.store.write().await?;
@@ -490,7 +504,8 @@ pub async fn account_mail(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure>
         }
         return mail_outcome(result);
     }
-    if let Some(email) = job.payload.get("reset_email").and_then(Value::as_str) {
+    if let AccountMail::Reset { reset_email } = &mail {
+        let email = reset_email.as_str();
         let token = random_token(32);
         let now = now_micros();
         let user = {

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use switchboard_domain::time::now_micros;
 use switchboard_outbound::{Outcome, backoff_delay, classify_status, sign_webhook};
@@ -15,7 +16,7 @@ use switchboard_store::{DeliveryAttempt, Job};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-use crate::work::{JOB_DELIVER, JOB_SNOOZE_WAKE};
+use crate::job::{BackgroundJob, JobContext, new_job};
 use crate::{Core, CoreError};
 
 /// Why a job did not finish.
@@ -267,22 +268,67 @@ async fn release(core: &Arc<Core>, ids: &[(i64, i64)]) {
 
 /// A job that does nothing: what the runner itself costs (claim, run,
 /// complete) is measured with it (`switchboard bench jobs`).
-pub const JOB_NOOP: &str = "noop";
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Noop {}
 
-/// The job that reads one e-mail inbox's IMAP mailbox.
-pub const JOB_IMAP_POLL: &str = "imap_poll";
+impl BackgroundJob for Noop {
+    const KIND: &'static str = "noop";
 
-/// The job that reads one WhatsApp inbox's message templates again.
-pub const JOB_TEMPLATE_SYNC: &str = "whatsapp_templates";
+    async fn run(self, _core: Arc<Core>, _ctx: JobContext) -> Result<(), JobFailure> {
+        Ok(())
+    }
+}
+
+/// Reads one e-mail inbox's IMAP mailbox.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ImapPoll {
+    pub inbox_id: i64,
+}
+
+impl BackgroundJob for ImapPoll {
+    const KIND: &'static str = "imap_poll";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("{}:{}", Self::KIND, self.inbox_id))
+    }
+
+    async fn run(self, core: Arc<Core>, _ctx: JobContext) -> Result<(), JobFailure> {
+        core.poll_mailbox(self.inbox_id).await?;
+        Ok(())
+    }
+}
+
+/// Reads one WhatsApp inbox's message templates again.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TemplateSync {
+    pub inbox_id: i64,
+}
+
+impl BackgroundJob for TemplateSync {
+    const KIND: &'static str = "whatsapp_templates";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("{}:{}", Self::KIND, self.inbox_id))
+    }
+
+    async fn run(self, core: Arc<Core>, _ctx: JobContext) -> Result<(), JobFailure> {
+        core.refresh_templates_of(self.inbox_id).await?;
+        Ok(())
+    }
+}
+
 /// How often WhatsApp templates are read again (approvals change on Meta's side).
 const TEMPLATE_SYNC_INTERVAL: Duration = Duration::from_secs(6 * 3600);
 
 /// Queues a poll of every mailbox read over IMAP. One poll per inbox is
 /// queued or running at a time (its unique key), whichever server runs it.
 pub async fn queue_mail_polls(core: &Arc<Core>) {
-    queue_per_inbox(core, switchboard_domain::ChannelType::Email, JOB_IMAP_POLL, |i| {
-        i.channel_config.get("imap_enabled").and_then(Value::as_bool) == Some(true)
-    })
+    queue_per_inbox(
+        core,
+        switchboard_domain::ChannelType::Email,
+        |i| ImapPoll { inbox_id: i },
+        |i| i.channel_config.get("imap_enabled").and_then(Value::as_bool) == Some(true),
+    )
     .await
 }
 
@@ -291,18 +337,18 @@ pub async fn queue_template_syncs(core: &Arc<Core>) {
     queue_per_inbox(
         core,
         switchboard_domain::ChannelType::Whatsapp,
-        JOB_TEMPLATE_SYNC,
+        |i| TemplateSync { inbox_id: i },
         |_| true,
     )
     .await
 }
 
-/// Queues `kind` for every inbox of `channel` that `wanted` picks, at most
-/// one queued or running per inbox (the unique key `<kind>:<inbox id>`).
-async fn queue_per_inbox(
+/// Queues the job `make` gives for every inbox of `channel` that `wanted`
+/// picks, at most one queued or running per inbox (the job's unique key).
+async fn queue_per_inbox<J: BackgroundJob>(
     core: &Arc<Core>,
     channel: switchboard_domain::ChannelType,
-    kind: &str,
+    make: fn(i64) -> J,
     wanted: fn(&switchboard_store::Inbox) -> bool,
 ) {
     let result = async {
@@ -313,15 +359,7 @@ async fn queue_per_inbox(
             .await?
             .into_iter()
             .filter(&wanted)
-            .map(|i| switchboard_store::NewJob {
-                kind: kind.into(),
-                payload: serde_json::json!({ "inbox_id": i.id }),
-                run_at: now,
-                max_attempts: 1,
-                deadline_at: None,
-                unique_key: Some(format!("{kind}:{}", i.id)),
-                queue_key: None,
-            })
+            .map(|i| new_job(&make(i.id), now, 1, None))
             .collect();
         if !jobs.is_empty() {
             tx.insert_jobs(&jobs, now).await?;
@@ -333,28 +371,8 @@ async fn queue_per_inbox(
     match result {
         Ok(0) => {}
         Ok(_) => core.wake_jobs(),
-        Err(e) => tracing::warn!(error = %e, kind, "queueing per-inbox jobs failed"),
+        Err(e) => tracing::warn!(error = %e, kind = J::KIND, "queueing per-inbox jobs failed"),
     }
-}
-
-async fn template_sync(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
-    let id = job
-        .payload
-        .get("inbox_id")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| JobFailure::Permanent("bad template sync payload".into()))?;
-    core.refresh_templates_of(id).await?;
-    Ok(())
-}
-
-async fn imap_poll(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
-    let id = job
-        .payload
-        .get("inbox_id")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| JobFailure::Permanent("bad poll payload".into()))?;
-    core.poll_mailbox(id).await?;
-    Ok(())
 }
 
 /// Deletes what the retention settings no longer keep, in bounded batches.
@@ -376,41 +394,23 @@ pub async fn prune(core: &Arc<Core>) {
     }
 }
 
-async fn run_kind(core: &Arc<Core>, job: &Job, lease_end: i64) -> Result<(), JobFailure> {
-    match job.kind.as_str() {
-        JOB_DELIVER => deliver(core, job, lease_end).await,
-        JOB_SNOOZE_WAKE => snooze_wake(core, job).await,
-        crate::channels::JOB_CHANNEL_SEND => channel_send(core, job).await,
-        JOB_IMAP_POLL => imap_poll(core, job).await,
-        JOB_TEMPLATE_SYNC => template_sync(core, job).await,
-        crate::invitations::JOB_ACCOUNT_MAIL => crate::invitations::account_mail(core, job).await,
-        crate::contacts_csv::JOB_DATA_IMPORT => crate::contacts_csv::data_import(core, job).await,
-        crate::contacts_csv::JOB_CONTACTS_EXPORT => crate::contacts_csv::contacts_export(core, job).await,
-        crate::transcript::JOB_TRANSCRIPT => crate::transcript::run(core, job).await,
-        JOB_NOOP => Ok(()),
-        other => Err(JobFailure::Permanent(format!("unknown job kind {other}"))),
-    }
-}
-
 async fn execute(core: &Arc<Core>, job: Job, lease_end: i64, done: &tokio::sync::mpsc::UnboundedSender<(i64, i64)>) {
     // A job that panics ends: a panic is a defect that the same input
     // meets again, so retrying only keeps the message "sending" for a day.
     // It is never a lease that runs out and comes back forever; its owner
     // is told (a send's message shows failed with the reason).
     use futures_util::FutureExt;
-    let result = std::panic::AssertUnwindSafe(run_kind(core, &job, lease_end))
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|_| {
-            tracing::error!(job = job.id, kind = %job.kind, "a job stopped on an internal error");
-            Err(JobFailure::Permanent(
-                if job.kind == crate::channels::JOB_CHANNEL_SEND {
-                    "Sending stopped on an internal error; the message was not sent".into()
-                } else {
-                    "The job stopped on an internal error".into()
-                },
-            ))
-        });
+    let kind = crate::job::find(&job.kind);
+    let result = match kind {
+        Some(kind) => std::panic::AssertUnwindSafe(kind.run(core.clone(), job.clone(), lease_end))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                tracing::error!(job = job.id, kind = %job.kind, "a job stopped on an internal error");
+                Err(JobFailure::Permanent(kind.stopped.into()))
+            }),
+        None => Err(JobFailure::Permanent(format!("unknown job kind {}", job.kind))),
+    };
     if result.is_ok() {
         // Finished jobs are deleted in batches by the completer; if it has
         // stopped, delete this one here.
@@ -493,41 +493,56 @@ async fn execute(core: &Arc<Core>, job: Job, lease_end: i64, done: &tokio::sync:
     }
 }
 
-/// Sends one message to its platform.
-async fn channel_send(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
-    let id = job
-        .payload
-        .get("message_id")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| JobFailure::Permanent("bad send payload".into()))?;
-    core.channel_send(id).await.map_err(|e| match e {
-        crate::channels::SendError::Retry { reason, after } => JobFailure::Retry { error: reason, after },
-        crate::channels::SendError::Permanent(reason) => JobFailure::Permanent(reason),
-        crate::channels::SendError::Defer { reason, after } => JobFailure::Defer { reason, after },
-    })
+/// What a job that gave up leaves visible: its kind says.
+async fn on_dead(core: &Arc<Core>, job: &Job, error: &str) {
+    match crate::job::find(&job.kind) {
+        Some(kind) => kind.gave_up(core.clone(), job.clone(), error.to_string()).await,
+        None => tracing::warn!(job = job.id, kind = %job.kind, error, "job of an unknown kind gave up"),
+    }
 }
 
-/// What a job that gave up leaves visible.
-async fn on_dead(core: &Arc<Core>, job: &Job, error: &str) {
-    if job.kind == crate::channels::JOB_CHANNEL_SEND {
-        if let Some(message_id) = job.payload.get("message_id").and_then(Value::as_i64)
-            && let Err(e) = core.fail_message(message_id, error).await
-        {
-            tracing::error!(message = message_id, error = %e, "marking a message failed");
-        }
-        return;
+/// Wakes a snoozed conversation when its time comes (unless it was woken,
+/// or snoozed to another time, meanwhile).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SnoozeWake {
+    pub conversation_id: i64,
+    pub snoozed_until: i64,
+}
+
+impl BackgroundJob for SnoozeWake {
+    const KIND: &'static str = "snooze_wake";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("snooze:{}:{}", self.conversation_id, self.snoozed_until))
     }
-    if job.kind == crate::contacts_csv::JOB_DATA_IMPORT {
-        crate::contacts_csv::import_gave_up(core, job, error).await;
-        return;
+
+    async fn run(self, core: Arc<Core>, _ctx: JobContext) -> Result<(), JobFailure> {
+        core.wake_snoozed(self.conversation_id, self.snoozed_until).await?;
+        Ok(())
     }
-    if job.kind != JOB_DELIVER {
-        tracing::warn!(job = job.id, kind = %job.kind, error, "job gave up");
-        return;
+}
+
+/// Delivers one outgoing webhook (a `deliveries` row).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Deliver {
+    pub delivery_id: i64,
+}
+
+impl BackgroundJob for Deliver {
+    const KIND: &'static str = "deliver";
+
+    async fn run(self, core: Arc<Core>, ctx: JobContext) -> Result<(), JobFailure> {
+        deliver(&core, self.delivery_id, ctx.lease_end).await
     }
-    let Some(id) = job.payload.get("delivery_id").and_then(Value::as_i64) else {
-        return;
-    };
+
+    /// The delivery shows failed with the last error, and so does the
+    /// message it carried, if any.
+    async fn gave_up(self, core: Arc<Core>, error: String) {
+        delivery_gave_up(&core, self.delivery_id, &error).await
+    }
+}
+
+async fn delivery_gave_up(core: &Arc<Core>, id: i64, error: &str) {
     let result = async {
         let mut tx = core.store.write().await?;
         let Some(mut d) = tx.get_delivery(id).await? else {
@@ -555,24 +570,9 @@ async fn on_dead(core: &Arc<Core>, job: &Job, error: &str) {
     }
 }
 
-async fn snooze_wake(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
-    let conv = job.payload.get("conversation_id").and_then(Value::as_i64);
-    let until = job.payload.get("snoozed_until").and_then(Value::as_i64);
-    let (Some(conv), Some(until)) = (conv, until) else {
-        return Err(JobFailure::Permanent("bad snooze payload".into()));
-    };
-    core.wake_snoozed(conv, until).await?;
-    Ok(())
-}
-
 /// Delivers one webhook: signed as Chatwoot v4.11+ signs them, the delivery
 /// id fixed across retries, every attempt logged.
-async fn deliver(core: &Arc<Core>, job: &Job, lease_end: i64) -> Result<(), JobFailure> {
-    let id = job
-        .payload
-        .get("delivery_id")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| JobFailure::Permanent("bad delivery payload".into()))?;
+async fn deliver(core: &Arc<Core>, id: i64, lease_end: i64) -> Result<(), JobFailure> {
     let (delivery, secret, timeout_secs) = {
         let mut tx = core.store.read().await.map_err(CoreError::from)?;
         let Some(d) = tx.get_delivery(id).await.map_err(CoreError::from)? else {

@@ -18,6 +18,7 @@ pub mod filter;
 pub mod inboxes;
 pub mod ingest;
 pub mod invitations;
+pub mod job;
 pub mod jobs;
 pub mod mailer;
 pub mod mentions;

@@ -7,10 +7,10 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchboard_domain::time::iso;
 use switchboard_domain::validate;
-use switchboard_store::{Conversation, Job, MessageQuery, NewJob};
+use switchboard_store::{Conversation, MessageQuery};
 
 use crate::auth::AccountCtx;
 use crate::jobs::JobFailure;
@@ -20,7 +20,21 @@ use crate::present::Sender;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, views};
 
-pub const JOB_TRANSCRIPT: &str = "conversation_transcript";
+/// Mails a conversation's transcript to an address.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Transcript {
+    pub account_id: i64,
+    pub conversation_id: i64,
+    pub email: String,
+}
+
+impl crate::job::BackgroundJob for Transcript {
+    const KIND: &'static str = "conversation_transcript";
+
+    async fn run(self, core: Arc<Core>, _ctx: crate::job::JobContext) -> Result<(), JobFailure> {
+        run(&core, self).await
+    }
+}
 /// The most messages a transcript holds (the latest ones).
 pub const MAX_TRANSCRIPT_MESSAGES: usize = 1_000;
 /// The most text a transcript holds; older messages beyond it are left out.
@@ -61,20 +75,13 @@ impl Core {
     pub async fn queue_transcript(self: &Arc<Self>, conv: &Conversation, email: &str) -> CoreResult<()> {
         let mut w = Work::begin(self).await?;
         let now = w.now;
-        w.job(NewJob {
-            kind: JOB_TRANSCRIPT.into(),
-            payload: json!({
-                "account_id": conv.account_id,
-                "conversation_id": conv.id,
-                "email": email,
-            }),
-            run_at: now,
-            max_attempts: 8,
-            deadline_at: Some(now + TRANSCRIPT_WINDOW_MICROS),
-            unique_key: None,
-            queue_key: None,
-        })
-        .await?;
+        let job = Transcript {
+            account_id: conv.account_id,
+            conversation_id: conv.id,
+            email: email.to_string(),
+        };
+        w.job(crate::job::new_job(&job, now, 8, Some(now + TRANSCRIPT_WINDOW_MICROS)))
+            .await?;
         w.commit().await
     }
 }
@@ -117,13 +124,14 @@ fn entry(
 }
 
 /// The `conversation_transcript` job.
-pub async fn run(core: &Arc<Core>, job: &Job) -> Result<(), JobFailure> {
+async fn run(core: &Arc<Core>, job: Transcript) -> Result<(), JobFailure> {
     let limit = core.config.job_lease / 2;
-    let account_id = job.payload.get("account_id").and_then(Value::as_i64).unwrap_or(0);
-    let conversation_id = job.payload.get("conversation_id").and_then(Value::as_i64).unwrap_or(0);
-    let Some(email) = job.payload.get("email").and_then(Value::as_str) else {
-        return Err(JobFailure::Permanent("transcript job without an address".into()));
-    };
+    let Transcript {
+        account_id,
+        conversation_id,
+        email,
+    } = job;
+    let email = email.as_str();
     let (subject, text) = {
         let mut tx = core.store.read().await?;
         let Some(conv) = tx

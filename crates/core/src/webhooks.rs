@@ -240,16 +240,8 @@ impl Core {
         let now = w.now;
         let row = w.tx().insert_delivery(&d, now).await?;
         let deadline = w.now + self.config.webhook_retry_window.as_micros() as i64;
-        w.job(switchboard_store::NewJob {
-            kind: crate::work::JOB_DELIVER.into(),
-            payload: json!({ "delivery_id": row.id }),
-            run_at: w.now,
-            max_attempts: 1000,
-            deadline_at: Some(deadline),
-            unique_key: None,
-            queue_key: None,
-        })
-        .await?;
+        let job = crate::jobs::Deliver { delivery_id: row.id };
+        w.job(crate::job::new_job(&job, w.now, 1000, Some(deadline))).await?;
         w.commit().await?;
         // Re-sent by hand: the target is taken to be back (in this process).
         self.targets.close(&crate::targets::target_key(&hook.url));

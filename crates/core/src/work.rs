@@ -4,15 +4,12 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchboard_domain::time::now_micros;
 use switchboard_domain::{ChannelType, Event};
 use switchboard_store::{Inbox, NewDelivery, NewJob, Tx, Webhook};
 
 use crate::{Core, CoreResult};
-
-pub const JOB_DELIVER: &str = "deliver";
-pub const JOB_SNOOZE_WAKE: &str = "snooze_wake";
 
 pub struct Work {
     core: Arc<Core>,
@@ -168,15 +165,12 @@ impl Work {
         if !deliveries.is_empty() {
             let deadline = now + core.config.webhook_retry_window.as_micros() as i64;
             for row in tx.insert_deliveries(&deliveries, now).await? {
-                jobs.push(NewJob {
-                    kind: JOB_DELIVER.into(),
-                    payload: json!({ "delivery_id": row.id }),
-                    run_at: now,
-                    max_attempts: 1000,
-                    deadline_at: Some(deadline),
-                    unique_key: None,
-                    queue_key: None,
-                });
+                jobs.push(crate::job::new_job(
+                    &crate::jobs::Deliver { delivery_id: row.id },
+                    now,
+                    1000,
+                    Some(deadline),
+                ));
             }
         }
         let queued = tx.insert_jobs(&jobs, now).await? > 0;

@@ -996,7 +996,7 @@ pub async fn jobs(args: &BenchArgs) -> anyhow::Result<()> {
 
 fn noop_job(i: usize, keys: usize) -> NewJob {
     NewJob {
-        kind: switchboard_core::jobs::JOB_NOOP.into(),
+        kind: <switchboard_core::jobs::Noop as switchboard_core::job::BackgroundJob>::KIND.into(),
         payload: json!({ "n": i }),
         run_at: now_micros(),
         max_attempts: 25,

@@ -23,8 +23,33 @@ use serde_json::json;
 
 use crate::{Core, CoreError, CoreResult};
 
-/// The job that sends one outgoing message to its platform.
-pub const JOB_CHANNEL_SEND: &str = "channel_send";
+/// Sends one outgoing message to its platform. Sends to one chat run one
+/// at a time, in order (the queue key); a send that gives up marks its
+/// message failed with the platform's reason.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct ChannelSend {
+    pub message_id: i64,
+}
+
+impl crate::job::BackgroundJob for ChannelSend {
+    const KIND: &'static str = "channel_send";
+    const STOPPED: &'static str = "Sending stopped on an internal error; the message was not sent";
+
+    async fn run(self, core: Arc<Core>, _ctx: crate::job::JobContext) -> Result<(), crate::jobs::JobFailure> {
+        use crate::jobs::JobFailure;
+        core.channel_send(self.message_id).await.map_err(|e| match e {
+            SendError::Retry { reason, after } => JobFailure::Retry { error: reason, after },
+            SendError::Permanent(reason) => JobFailure::Permanent(reason),
+            SendError::Defer { reason, after } => JobFailure::Defer { reason, after },
+        })
+    }
+
+    async fn gave_up(self, core: Arc<Core>, error: String) {
+        if let Err(e) = core.fail_message(self.message_id, &error).await {
+            tracing::error!(message = self.message_id, error = %e, "marking a message failed");
+        }
+    }
+}
 
 /// Why a send did not go through.
 #[derive(Debug, Clone, PartialEq)]
@@ -282,14 +307,10 @@ pub(crate) async fn queue_send(
         return Ok(());
     }
     let now = w.now;
+    let deadline = now + w.core().config.webhook_retry_window.as_micros() as i64;
     w.job(switchboard_store::NewJob {
-        kind: JOB_CHANNEL_SEND.into(),
-        payload: serde_json::json!({ "message_id": message.id }),
-        run_at: now,
-        max_attempts: 25,
-        deadline_at: Some(now + w.core().config.webhook_retry_window.as_micros() as i64),
-        unique_key: None,
         queue_key: Some(queue_key(inbox.id, to)),
+        ..crate::job::new_job(&ChannelSend { message_id: message.id }, now, 25, Some(deadline))
     })
     .await
 }
