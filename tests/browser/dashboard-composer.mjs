@@ -107,7 +107,7 @@ try {
   await cannedDialog.getByRole("option", { name: /\/greet/ }).waitFor(T);
   await cannedDialog.getByRole("option", { name: /\/mailme/ }).waitFor(T);
   await cannedDialog.getByRole("option", { name: /Hi \{\{contact\.first_name\}\}/ }).waitFor(T);
-  await cannedDialog.getByRole("combobox", { name: "Search canned responses" }).fill("gree");
+  await cannedDialog.getByRole("combobox", { name: "Find a canned response" }).fill("gree");
   await cannedDialog.getByRole("option", { name: /\/mailme/ }).waitFor({ state: "detached", ...T });
   await page.keyboard.press("Enter");
   await cannedDialog.waitFor({ state: "hidden", ...T });

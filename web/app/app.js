@@ -86,7 +86,7 @@ const TEXT = {
     emoji: "Emoji", emojiSearch: "Search emoji", emojiNone: "No emoji by that name.",
     emoji_smileys: "Smileys", emoji_people: "Gestures and people", emoji_symbols: "Hearts and symbols",
     emoji_objects: "Objects", emoji_nature: "Nature and food",
-    cannedSearch: "Search canned responses", cannedNone: "No canned response matches.",
+    cannedSearch: "Find a canned response", cannedNone: "No canned response matches.",
     cannedEmpty: "No canned responses yet: administrators add them in Settings.",
     unfilled: "Not filled in: {vars}. Edit the reply, or press Send again to send it as written.",
     moreActions: "More actions", statusMenu: "Snooze or mark as pending", markPending: "Mark as pending",
