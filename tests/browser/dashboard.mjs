@@ -268,7 +268,8 @@ try {
   await card.waitFor({ timeout: 10000 });
 
   step("Snooze for an hour");
-  await page.getByLabel("Snooze", { exact: true }).selectOption("hour");
+  await header.getByRole("button", { name: "Snooze or mark as pending" }).click();
+  await page.getByRole("menuitem", { name: "For an hour" }).click();
   await header.locator(".status", { hasText: "Snoozed" }).waitFor({ timeout: 10000 });
   const snoozed = await agentApi(`/conversations/${CONVERSATION}`);
   const inAnHour = Date.now() / 1000 + 3600;
@@ -332,7 +333,7 @@ try {
   await page.evaluate(() => document.dispatchEvent(new KeyboardEvent("keydown", { code: "KeyK", key: "л", bubbles: true })));
   await page.waitForFunction((id) => document.querySelector(".list button[aria-current=true]")?.dataset.conversation === id, order[from], { timeout: 5000 });
   // Once the thread has loaded, focus is still outside the composer: the next key still steps.
-  await page.locator(".thread li").first().waitFor({ timeout: 5000 });
+  await page.locator(".thread li:not(.skeleton)").first().waitFor({ timeout: 5000 });
   await page.waitForTimeout(200);
   if (await page.evaluate(() => document.activeElement?.id === "composer-input")) throw new Error("stepping moved focus into the composer");
   await page.keyboard.press("r");
@@ -394,7 +395,7 @@ try {
   await page.keyboard.press("Escape");
   await page.evaluate(() => document.activeElement && document.activeElement.blur());
   await page.keyboard.press("p");
-  if (!(await page.evaluate(() => document.activeElement?.closest(".conv-header") && document.activeElement.tagName === "SELECT"))) throw new Error("p did not focus the priority");
+  if (!(await page.evaluate(() => document.activeElement?.closest(".conv-header") && document.activeElement.getAttribute("role") === "menuitemradio"))) throw new Error("p did not focus the priority");
   await page.evaluate(() => document.activeElement && document.activeElement.blur());
   const orderNow = await page.locator(".list button[data-conversation]").evaluateAll((bs) => bs.map((b) => b.dataset.conversation));
   const here = orderNow.indexOf(String(CONVERSATION));

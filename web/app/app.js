@@ -89,6 +89,15 @@ const TEXT = {
     contacts: "Contacts", profile: "Profile", availability: "Availability", online: "Online", busy: "Busy", offline: "Offline",
     isTyping: "is typing…", areTyping: "are typing…", notifications: "Desktop notifications", sound: "Sound",
     newMessage: "New message", newConversation: "New conversation", caughtUp: "Back online; caught up.",
+    // Composer and toolbar
+    emoji: "Emoji", emojiSearch: "Search emoji", emojiNone: "No emoji by that name.",
+    emoji_smileys: "Smileys", emoji_people: "Gestures and people", emoji_symbols: "Hearts and symbols",
+    emoji_objects: "Objects", emoji_nature: "Nature and food",
+    cannedSearch: "Find a canned response", cannedNone: "No canned response matches.",
+    cannedEmpty: "No canned responses yet: administrators add them in Settings.",
+    unfilled: "Not filled in: {vars}. Edit the reply, or press Send again to send it as written.",
+    moreActions: "More actions", statusMenu: "Snooze or mark as pending", markPending: "Mark as pending",
+    loadFailed: "Couldn't load the messages.",
   },
   ru: {
     title: "Вход в Switchboard", forgot: "Забыли пароль?", account: "Аккаунт", email: "Эл. почта", password: "Пароль", signIn: "Войти",
@@ -161,6 +170,15 @@ const TEXT = {
     contacts: "Контакты", profile: "Профиль", availability: "Статус", online: "На связи", busy: "Занят", offline: "Не в сети",
     isTyping: "печатает…", areTyping: "печатают…", notifications: "Уведомления на рабочем столе", sound: "Звук",
     newMessage: "Новое сообщение", newConversation: "Новый разговор", caughtUp: "Связь восстановлена.",
+    // Composer and toolbar
+    emoji: "Эмодзи", emojiSearch: "Найти эмодзи", emojiNone: "Таких эмодзи нет.",
+    emoji_smileys: "Смайлики", emoji_people: "Жесты и люди", emoji_symbols: "Сердца и символы",
+    emoji_objects: "Предметы", emoji_nature: "Природа и еда",
+    cannedSearch: "Найти шаблон ответа", cannedNone: "Подходящих шаблонов нет.",
+    cannedEmpty: "Шаблонов ответов пока нет: их добавляют администраторы в настройках.",
+    unfilled: "Не заполнено: {vars}. Исправьте ответ или нажмите «Отправить» ещё раз, чтобы отправить как есть.",
+    moreActions: "Ещё действия", statusMenu: "Отложить или перевести в ожидание", markPending: "Перевести в ожидание",
+    loadFailed: "Не удалось загрузить сообщения.",
   },
 };
 const t = (k) => TEXT[locale][k] || TEXT.en[k] || k;

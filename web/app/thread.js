@@ -1,17 +1,107 @@
-// The open conversation: its header (status, snooze, priority, assignee and
-// team pickers), the thread (messages, notes, activity, attachments,
-// delivery marks, reply quotes; older pages on scroll up) and the composer
-// (reply / private note, canned responses, attachments by picker, paste and
-// drop, typing, drafts, optimistic send by echo_id with a visible failure).
+// The open conversation: its header (a one-row toolbar: Resolve with its
+// snooze menu, assignee and team pickers, priority, More), the thread
+// (messages, notes, activity, attachments, delivery marks, reply quotes;
+// older pages on scroll up; grey bubbles while loading, Retry when it
+// fails) and the composer (reply / private note, canned responses by `/` or
+// from a list with their variables filled in, emoji, attachments by picker,
+// paste and drop with thumbnails, typing, drafts, optimistic send by
+// echo_id with a visible failure).
 
-import { Unauthorized, api, avatar, cookie, el, errorMessage, icon, load, when } from "./lib.js";
+import { Unauthorized, api, avatar, cookie, el, errorMessage, forget, icon, load, when } from "./lib.js";
 import { markdown } from "./markdown.js";
-import { picker } from "./picker.js";
+import { menuButton, picker } from "./picker.js";
 import { PRIORITIES, labelChip } from "./list.js";
 
 function echoId() {
   return `d${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 }
+
+// Line drawings this pane needs beyond lib.js's set, drawn the same way.
+const GLYPHS = {
+  userPlus: "M10 12a4 4 0 1 0 0-8a4 4 0 1 0 0 8M3 21a7 7 0 0 1 14 0M19 8v6M16 11h6",
+  more: "M5 12h.01M12 12h.01M19 12h.01",
+  chevron: "M6 9l6 6 6-6",
+  smile: "M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18M8 14a5 5 0 0 0 8 0M9 9.5v.01M15 9.5v.01",
+  canned: "M4 5h16v11H9l-5 4zM8 9h8M8 12h5",
+};
+function glyph(name) {
+  const svg = icon("web");
+  svg.firstChild.setAttribute("d", GLYPHS[name]);
+  return svg;
+}
+
+// The composer's emoji: a few of each kind agents reach for, by category,
+// each with its names in English and Russian (the first is the one shown
+// and read aloud; all are searched). Drawn by the system's own emoji font.
+const EMOJI = [
+  ["smileys", [
+    ["😀", "grinning face|smile|happy", "улыбка|радость"], ["😃", "big smile|happy", "широкая улыбка|радость"],
+    ["😄", "smiling eyes|laugh", "смеющиеся глаза|смех"], ["😁", "beaming face|grin", "сияющая улыбка|ухмылка"],
+    ["😅", "sweat smile|phew", "улыбка с потом|фух"], ["😂", "tears of joy|lol|laugh", "слёзы радости|смех"],
+    ["🙂", "slight smile", "лёгкая улыбка"], ["🙃", "upside-down face", "перевёрнутое лицо"],
+    ["😉", "wink", "подмигивание"], ["😊", "smiling face|blush", "улыбающееся лицо|румянец"],
+    ["😇", "halo|innocent", "нимб|ангел"], ["🥰", "smiling with hearts|love", "улыбка с сердечками|любовь"],
+    ["😍", "heart eyes|love", "глаза-сердечки|любовь"], ["😘", "blowing a kiss", "воздушный поцелуй"],
+    ["😋", "yum|tasty", "вкусно"], ["😎", "sunglasses|cool", "солнечные очки|круто"],
+    ["🤓", "nerd face|glasses", "ботаник|очки"], ["🤩", "star-struck|wow", "восторг|вау"],
+    ["🥳", "partying face|celebrate", "праздник|вечеринка"], ["🤗", "hug", "объятия"],
+    ["🤔", "thinking|hmm", "задумчивость|хм"], ["🤨", "raised eyebrow|doubt", "бровь|сомнение"],
+    ["😐", "neutral face", "нейтральное лицо"], ["😶", "speechless|no words", "нет слов"],
+    ["🙄", "eye roll", "закатывает глаза"], ["😏", "smirk", "ухмылка"],
+    ["😌", "relieved|calm", "облегчение|спокойствие"], ["😴", "sleeping|tired", "сон|усталость"],
+    ["😷", "medical mask|sick", "маска|болезнь"], ["🤒", "thermometer|ill", "градусник|болезнь"],
+    ["🤯", "exploding head|mind blown", "взрыв мозга|шок"], ["😲", "astonished|surprised", "изумление|удивление"],
+    ["😮", "open mouth|oh", "открытый рот|ох"], ["🥺", "pleading face|please", "умоляющий взгляд|пожалуйста"],
+    ["😢", "crying|sad", "слеза|грусть"], ["😭", "sobbing", "рыдания"],
+    ["😤", "huffing|frustrated", "раздражение"], ["😠", "angry", "злость"],
+    ["😡", "pouting|rage", "ярость"], ["😱", "screaming|fear", "крик|ужас"],
+    ["😬", "grimacing|awkward", "гримаса|неловко"], ["🫠", "melting face", "тающее лицо"],
+  ]],
+  ["people", [
+    ["👍", "thumbs up|like|yes", "палец вверх|лайк|да"], ["👎", "thumbs down|dislike|no", "палец вниз|не нравится|нет"],
+    ["👌", "ok hand|okay", "окей|хорошо"], ["✌️", "victory|peace", "победа|мир"],
+    ["🤞", "fingers crossed|luck", "скрещённые пальцы|удача"], ["🤝", "handshake|deal", "рукопожатие|договорились"],
+    ["👏", "clapping|applause", "аплодисменты|хлопки"], ["🙌", "raising hands|hooray", "руки вверх|ура"],
+    ["🙏", "folded hands|thanks|please", "сложенные руки|спасибо|пожалуйста"], ["👋", "waving hand|hello|bye", "машет рукой|привет|пока"],
+    ["💪", "flexed biceps|strong", "бицепс|сила"], ["👀", "eyes|looking", "глаза|смотрю"],
+    ["🫶", "heart hands", "сердце руками"], ["☝️", "index pointing up|one moment", "указательный палец|минутку"],
+    ["👉", "pointing right", "указывает вправо"], ["🤷", "shrug|no idea", "пожимает плечами|не знаю"],
+    ["🤦", "facepalm", "рука-лицо|фейспалм"], ["🙋", "raising hand|question", "поднятая рука|вопрос"],
+    ["🙇", "bowing|sorry", "поклон|извините"], ["💁", "person tipping hand|info", "справка|подсказка"],
+  ]],
+  ["symbols", [
+    ["❤️", "red heart|love", "красное сердце|любовь"], ["🧡", "orange heart", "оранжевое сердце"],
+    ["💛", "yellow heart", "жёлтое сердце"], ["💚", "green heart", "зелёное сердце"],
+    ["💙", "blue heart", "синее сердце"], ["💜", "purple heart", "фиолетовое сердце"],
+    ["💔", "broken heart", "разбитое сердце"], ["✅", "check mark|done", "галочка|готово"],
+    ["☑️", "check box", "флажок|отмечено"], ["❌", "cross mark|no", "крестик|нет"],
+    ["⚠️", "warning", "внимание|предупреждение"], ["❗", "exclamation mark|important", "восклицательный знак|важно"],
+    ["❓", "question mark", "вопросительный знак|вопрос"], ["💯", "hundred points|perfect", "сто баллов|идеально"],
+    ["🔥", "fire|hot", "огонь|горячо"], ["✨", "sparkles|new", "блёстки|новое"],
+    ["⭐", "star", "звезда"], ["🎉", "party popper|congratulations", "хлопушка|поздравляю"],
+    ["🎁", "gift|present", "подарок"], ["🆗", "ok button", "кнопка ок"],
+  ]],
+  ["objects", [
+    ["📦", "package|parcel|delivery", "посылка|коробка|доставка"], ["🚚", "delivery truck|shipping", "грузовик|доставка"],
+    ["✉️", "envelope|letter", "конверт|письмо"], ["📧", "e-mail", "электронная почта|имейл"],
+    ["📞", "telephone receiver|call", "телефонная трубка|звонок"], ["💬", "speech balloon|chat", "реплика|чат"],
+    ["📝", "memo|note", "записка|заметка"], ["📎", "paperclip|attachment", "скрепка|вложение"],
+    ["📅", "calendar|date", "календарь|дата"], ["⏰", "alarm clock|time", "будильник|время"],
+    ["⏳", "hourglass|waiting", "песочные часы|ожидание"], ["🔒", "locked|secure", "замок|защита"],
+    ["🔑", "key|password", "ключ|пароль"], ["💡", "light bulb|idea", "лампочка|идея"],
+    ["🔧", "wrench|fix", "гаечный ключ|починить"], ["⚙️", "gear|settings", "шестерёнка|настройки"],
+    ["💻", "laptop|computer", "ноутбук|компьютер"], ["📱", "mobile phone", "телефон|смартфон"],
+    ["🛒", "shopping cart|order", "тележка|заказ"], ["💳", "credit card|payment", "карта|оплата"],
+    ["💰", "money bag", "мешок денег|деньги"], ["🧾", "receipt|invoice", "чек|счёт"],
+    ["📈", "chart increasing|growth", "график|рост"], ["🔗", "link", "ссылка"],
+  ]],
+  ["nature", [
+    ["☀️", "sun", "солнце"], ["🌧️", "rain", "дождь"], ["❄️", "snowflake", "снежинка"], ["🌈", "rainbow", "радуга"],
+    ["🌸", "cherry blossom|flower", "цветок сакуры|цветок"], ["🍀", "four leaf clover|luck", "клевер|удача"],
+    ["☕", "hot beverage|coffee", "горячий напиток|кофе"], ["🍕", "pizza", "пицца"],
+    ["🎂", "birthday cake", "торт|день рождения"], ["🚀", "rocket|launch", "ракета|запуск"],
+  ]],
+];
 
 function size(bytes) {
   if (bytes < 1024) return `${bytes} B`;
@@ -23,73 +113,119 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
   const { base, profile, accountId } = ctx;
   const shown = new Map(); // "id:N" / "echo:E" -> li
   const texts = new Map(); // message id -> { name, content } for reply quotes
+  const inboxNames = new Map(); // inbox id -> name
   let openId = null, current = null, mode = "reply", replyTo = null, mailFor = null;
 
   // ---- header ----
+  // One row whatever the width: who (the name, and under it status,
+  // priority, assignee, team and labels) beside a toolbar. Resolve or Reopen
+  // with its menu (snooze, pending) and assigning always show; team,
+  // priority and the contact panel are icon buttons where there is room;
+  // More holds every action.
   const face = el("span", { class: "face" });
   const title = el("h2", { class: "title" });
   const statusWord = el("span", { class: "status" });
+  const priorityWord = el("span", { class: "priority", hidden: "" });
   const assigneeWord = el("span", { class: "assignee" });
+  const teamWord = el("span", { class: "team-word", hidden: "" });
   const chips = el("span", { class: "chips" });
-  const resolveButton = el("button", { type: "button", class: "primary" });
-  const assignButton = el("button", { type: "button", text: t("assignMe") });
+  const who = el("div", { class: "who" }, title, el("div", { class: "facts" }, statusWord, priorityWord, assigneeWord, teamWord, chips));
+  const mine = () => Boolean(current && current.meta && current.meta.assignee && current.meta.assignee.id === profile.id);
+  const visible = (node) => node.getClientRects().length > 0;
+  const assignButton = el("button", { type: "button", class: "icon-button assign-me", "aria-label": t("assignMe"), "data-tip": t("assignMe") }, glyph("userPlus"));
   const agents = () => load(`${base}/agents`, (r) => r || []);
   const assigneePicker = picker({
-    label: t("assignTo"), placeholder: t("findAgent"), empty: t("nobody"),
+    label: t("assignTo"), placeholder: t("findAgent"), empty: t("nobody"), faceless: () => icon("user"),
     options: async () => [{ value: null, label: t("nobody") }, ...(await agents()).map((a) => ({
       value: a.id, label: a.available_name || a.name, hint: a.email, avatar: { name: a.available_name || a.name, url: a.thumbnail },
       dot: ctx.presence.get(a.id) || a.availability_status || "offline",
     }))],
     onChange: (id) => act("/assignments", { assignee_id: id }).catch(() => {}),
   });
+  assigneePicker.node.classList.add("assignee-picker");
   const teamPicker = picker({
-    label: t("team"), placeholder: t("findTeam"), empty: t("noTeam"),
+    label: t("team"), placeholder: t("findTeam"), empty: t("noTeam"), glyph: icon("team"),
     options: async () => [{ value: null, label: t("noTeam") },
       ...(await load(`${base}/teams`, (r) => r || [])).map((x) => ({ value: x.id, label: x.name }))],
     onChange: (id) => act("/assignments", { team_id: id }).catch(() => {}),
   });
-  const prioritySelect = el("select", { "aria-label": t("priority") },
-    el("option", { value: "", text: t("noPriority") }), ...PRIORITIES.map((p) => el("option", { value: p, text: t(p) })));
-  prioritySelect.addEventListener("change", () => {
-    act("/toggle_priority", { priority: prioritySelect.value || null }).catch(() => {});
-  });
-  const snoozeSelect = el("select", { "aria-label": t("snooze") },
-    el("option", { value: "", text: `${t("snooze")}…` }),
-    el("option", { value: "hour", text: t("hour") }),
-    el("option", { value: "tomorrow", text: t("tomorrow") }),
-    el("option", { value: "week", text: t("nextWeek") }),
-    el("option", { value: "date", text: t("untilDate") }));
-  const snoozeDate = el("input", { type: "datetime-local", "aria-label": t("snoozeUntil") });
-  const snoozeGo = el("button", { type: "button", text: t("snooze") });
-  const snoozeForm = el("span", { class: "snooze-date", hidden: "" }, snoozeDate, snoozeGo);
-  const panelButton = el("button", { type: "button", class: "icon-button", "aria-label": t("contactPanel"), "aria-pressed": "true" }, icon("panel"));
+  teamPicker.node.classList.add("team-picker");
+  const priorityItems = () => [null, ...PRIORITIES].map((p) => ({
+    label: p ? t(p) : t("noPriority"), kind: "radio", checked: ((current && current.priority) || null) === p,
+    run: () => act("/toggle_priority", { priority: p }).catch(() => {}),
+  }));
+  const priorityMenu = menuButton({ label: t("priority"), className: "icon-button", content: [icon("flag")], items: priorityItems });
+  priorityMenu.node.classList.add("priority-menu");
+  const snoozeItems = () => [["hour", t("hour")], ["tomorrow", t("tomorrow")], ["week", t("nextWeek")], ["date", t("untilDate")]]
+    .map(([choice, label]) => ({ label, run: () => snoozeChoice(choice) }));
+  const pendingItem = () => (current && current.status !== "pending"
+    ? { label: t("markPending"), run: () => act("/toggle_status", { status: "pending" }).catch(() => {}) } : null);
+  const resolveButton = el("button", { type: "button", class: "primary resolve" });
+  const statusMenu = menuButton({ label: t("statusMenu"), className: "primary icon-button", content: [glyph("chevron")],
+    items: () => [pendingItem(), { group: t("snooze"), items: snoozeItems() }] });
+  const panelButton = el("button", { type: "button", class: "icon-button panel-toggle", "aria-label": t("contactPanel"), "data-tip": t("contactPanel"), "aria-pressed": "true" }, icon("panel"));
   panelButton.addEventListener("click", () => panelButton.setAttribute("aria-pressed", String(togglePanel())));
+  const moreMenu = menuButton({ label: t("moreActions"), className: "icon-button", content: [glyph("more")], items: () => [
+    mine() ? null : { label: t("assignMe"), run: assignMe },
+    { label: `${t("assignTo")}…`, run: () => assigneePicker.open(moreMenu.button) },
+    { label: `${t("team")}…`, run: () => teamPicker.open(moreMenu.button) },
+    { group: t("priority"), items: priorityItems() },
+    { group: t("snooze"), items: snoozeItems() },
+    pendingItem(),
+    { label: t("contactPanel"), kind: "check", checked: panelButton.getAttribute("aria-pressed") === "true", run: () => panelButton.click() },
+  ] });
+  moreMenu.node.classList.add("more-menu");
+  // A date of one's own for the snooze, in a small popover under the toolbar.
+  const snoozeDate = el("input", { type: "datetime-local", id: "snooze-date" });
+  const snoozeGo = el("button", { type: "button", class: "primary", text: t("snooze") });
+  const snoozeCancel = el("button", { type: "button", text: t("cancel") });
+  const snoozeForm = el("div", { class: "snooze-date", role: "dialog", "aria-label": t("snoozeUntil"), hidden: "" },
+    el("label", { for: "snooze-date", text: t("snoozeUntil") }), snoozeDate, el("div", { class: "row" }, snoozeCancel, snoozeGo));
   // Phones show the list or a conversation: Back returns to the list.
   const backButton = el("button", { type: "button", class: "icon-button back", "aria-label": t("backToList") }, icon("back"));
   backButton.addEventListener("click", () => ctx.backToList?.());
-  const header = el("header", { class: "conv-header", hidden: "" },
-    el("div", { class: "who-line" }, backButton, face, title, statusWord, assigneeWord, chips),
-    el("div", { class: "actions", role: "group", "aria-label": t("actions") },
-      assignButton, assigneePicker.node, teamPicker.node, prioritySelect, snoozeSelect, snoozeForm, resolveButton, panelButton));
+  const actions = el("div", { class: "toolbar", role: "toolbar", "aria-label": t("actions") },
+    assignButton, assigneePicker.node, teamPicker.node, priorityMenu.node,
+    el("div", { class: "split" }, resolveButton, statusMenu.node), moreMenu.node, panelButton);
+  // Arrows move along the toolbar (its controls stay in the Tab order too).
+  actions.addEventListener("keydown", (e) => {
+    if ((e.key !== "ArrowLeft" && e.key !== "ArrowRight") || !e.target.closest || e.target.closest(".menu, .picker-popup")) return;
+    const stops = [...actions.querySelectorAll("button")].filter((b) => !b.closest(".menu, .picker-popup") && visible(b));
+    const i = stops.indexOf(e.target);
+    if (i < 0) return;
+    e.preventDefault();
+    stops[(i + (e.key === "ArrowRight" ? 1 : stops.length - 1)) % stops.length].focus();
+  });
+  const header = el("header", { class: "conv-header", hidden: "" }, backButton, face, who, actions, snoozeForm);
 
   function paintHeader(conv) {
     if (!conv || conv.id !== openId) return;
     current = conv;
+    header.classList.remove("loading");
+    actions.inert = false;
     const contact = (conv.meta && conv.meta.sender) || {};
     const assignee = conv.meta && conv.meta.assignee;
     const team = conv.meta && conv.meta.team;
     face.replaceChildren(avatar(contact.name, contact.thumbnail, "md"));
     title.textContent = contact.name || `#${conv.id}`;
+    title.title = title.textContent;
     statusWord.textContent = conv.status === "snoozed" && conv.snoozed_until
       ? `${t("one_snoozed")} · ${when(Date.parse(conv.snoozed_until) / 1000)}` : t(`one_${conv.status}`);
     statusWord.dataset.status = conv.status;
+    priorityWord.hidden = !conv.priority;
+    priorityWord.className = `priority ${conv.priority || ""}`.trim();
+    priorityWord.replaceChildren(...(conv.priority ? [icon("flag"), el("span", { text: t(conv.priority) })] : []));
+    const priorityName = `${t("priority")}: ${conv.priority ? t(conv.priority) : t("noPriority")}`;
+    priorityMenu.button.setAttribute("aria-label", priorityName);
+    priorityMenu.button.dataset.tip = priorityName;
     assigneeWord.textContent = `${t("assignee")}: ${assignee ? assignee.available_name || assignee.name : t("nobody")}`;
+    teamWord.hidden = !team;
+    teamWord.replaceChildren(...(team ? [icon("team"), el("span", { text: team.name })] : []));
     chips.replaceChildren(...(conv.labels || []).map((l) => labelChip(l, ctx.labelColours)));
     resolveButton.textContent = conv.status === "resolved" ? t("reopen") : t("resolve");
-    assignButton.hidden = Boolean(assignee && assignee.id === profile.id);
+    assignButton.hidden = mine();
     assigneePicker.set(assignee ? assignee.id : null);
     teamPicker.set(team ? team.id : null);
-    prioritySelect.value = conv.priority || "";
     paintWindow(conv).catch(() => {});
     const mail = Boolean(conv.meta && conv.meta.channel === "Channel::Email");
     if (mail !== isMail || openId !== mailFor) {
@@ -98,6 +234,10 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       ccInput.value = bccInput.value = "";
       mailRow.hidden = !isMail || mode === "note";
     }
+    // The inbox's name, for {{inbox.name}} in canned responses.
+    load(`${base}/inboxes`, (r) => (r && r.payload) || [])
+      .then((all) => { for (const i of all) inboxNames.set(i.id, i.name); })
+      .catch(() => {});
     header.hidden = false;
     onChange(conv);
   }
@@ -122,14 +262,14 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       .then(() => { if (resolving && ctx.afterResolve) ctx.afterResolve(id); })
       .catch(() => {});
   });
-  assignButton.addEventListener("click", () => act("/assignments", { assignee_id: profile.id }).catch(() => {}));
+  function assignMe() {
+    act("/assignments", { assignee_id: profile.id }).catch(() => {});
+  }
+  assignButton.addEventListener("click", assignMe);
   function snoozeUntil(until) {
     act("/toggle_status", { status: "snoozed", snoozed_until: Math.floor(until.getTime() / 1000) }).catch(() => {});
   }
-  snoozeSelect.addEventListener("change", () => {
-    const choice = snoozeSelect.value;
-    snoozeSelect.value = "";
-    if (!choice) return;
+  function snoozeChoice(choice) {
     if (choice === "date") {
       snoozeForm.hidden = false;
       const d = new Date(Date.now() + 86400000);
@@ -145,12 +285,21 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       until.setHours(9, 0, 0, 0);
     }
     snoozeUntil(until);
-  });
+  }
+  function closeSnoozeForm() {
+    snoozeForm.hidden = true;
+    statusMenu.button.focus();
+  }
   snoozeGo.addEventListener("click", () => {
     const until = new Date(snoozeDate.value);
     if (Number.isNaN(until.getTime()) || until.getTime() <= Date.now()) return snoozeDate.focus();
-    snoozeForm.hidden = true;
+    closeSnoozeForm();
     snoozeUntil(until);
+  });
+  snoozeCancel.addEventListener("click", closeSnoozeForm);
+  snoozeForm.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); closeSnoozeForm(); }
+    if (e.key === "Enter" && e.target === snoozeDate) { e.preventDefault(); snoozeGo.click(); }
   });
 
   // ---- thread ----
@@ -487,11 +636,198 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
   const mailRow = el("div", { class: "mail-row", hidden: "" },
     el("label", {}, el("span", { text: t("cc") }), ccInput), el("label", {}, el("span", { text: t("bcc") }), bccInput));
   let isMail = false;
+
+  // ---- composer tools: emoji, canned responses, their variables ----
+  // A popup over the composer's tools: a search box over a list (or a grid)
+  // of choices (combobox + listbox). Arrows move, Enter inserts at the
+  // caret, Escape closes and returns to the text where the caret was.
+  let popSeq = 0;
+  function composerPopup({ label, placeholder, trigger, grid = false, options, render, choose, empty }) {
+    const id = `pop${++popSeq}`;
+    const search = el("input", { type: "search", role: "combobox", "aria-label": placeholder, placeholder, autocomplete: "off",
+      spellcheck: "false", "aria-autocomplete": "list", "aria-expanded": "true", "aria-controls": `${id}-list` });
+    const list = el("div", { role: "listbox", id: `${id}-list`, "aria-label": label, class: grid ? "pop-list grid" : "pop-list" });
+    const none = el("p", { class: "pop-empty", role: "status" });
+    const node = el("div", { class: `composer-pop ${grid ? "emoji-pop" : "canned-pop"}`, role: "dialog", "aria-label": label, hidden: "" },
+      search, list, none);
+    let shown = [], index = 0, caret = [0, 0], seq = 0;
+    const optionNodes = () => [...list.querySelectorAll("[role=option]")];
+    function paintActive() {
+      const nodes = optionNodes();
+      nodes.forEach((n, i) => n.setAttribute("aria-selected", String(i === index)));
+      if (nodes[index]) {
+        search.setAttribute("aria-activedescendant", nodes[index].id);
+        nodes[index].scrollIntoView({ block: "nearest" });
+      } else search.removeAttribute("aria-activedescendant");
+    }
+    async function paint() {
+      const mine = ++seq;
+      const q = search.value.trim().toLocaleLowerCase();
+      const items = await options(q);
+      if (mine !== seq) return; // typed on meanwhile
+      shown = items;
+      index = 0;
+      const out = [];
+      let box = null, group;
+      items.forEach((it, i) => {
+        const o = el("div", { role: "option", id: `${id}-o${i}`, class: "pop-option", "aria-selected": "false" }, ...render(it));
+        if (it.name) o.setAttribute("aria-label", it.name);
+        if (it.name) o.title = it.name;
+        o.addEventListener("mousedown", (e) => { e.preventDefault(); pick(i); });
+        if (it.group === undefined) return out.push(o);
+        if (it.group !== group || !box) {
+          group = it.group;
+          box = el("div", { role: "group", "aria-label": group, class: "pop-group" },
+            el("div", { class: "pop-heading", "aria-hidden": "true", text: group }));
+          out.push(box);
+        }
+        box.append(o);
+      });
+      list.replaceChildren(...out);
+      list.scrollTop = 0;
+      none.textContent = items.length ? "" : empty(q);
+      paintActive();
+    }
+    function move(key) {
+      const nodes = optionNodes();
+      if (!nodes.length) return;
+      if (!grid || key === "ArrowLeft" || key === "ArrowRight") {
+        const d = key === "ArrowDown" || key === "ArrowRight" ? 1 : -1;
+        index = (index + d + nodes.length) % nodes.length;
+      } else {
+        // Up and down in the grid: the nearest option in the row above or below.
+        const here = nodes[index].getBoundingClientRect();
+        const down = key === "ArrowDown";
+        let best = -1, bestGap = Infinity, bestDx = Infinity;
+        nodes.forEach((n, i) => {
+          const r = n.getBoundingClientRect();
+          const gap = down ? r.top - here.top : here.top - r.top;
+          if (gap < here.height / 2) return;
+          const dx = Math.abs(r.left - here.left);
+          if (gap < bestGap - 1 || (Math.abs(gap - bestGap) <= 1 && dx < bestDx)) { best = i; bestGap = gap; bestDx = dx; }
+        });
+        if (best < 0) return;
+        index = best;
+      }
+      paintActive();
+    }
+    function pick(i) {
+      const it = shown[i];
+      if (!it) return;
+      close(false);
+      choose(it, caret);
+    }
+    async function open() {
+      for (const p of popups) if (p !== self) p.close(false);
+      caret = [input.selectionStart, input.selectionEnd];
+      node.hidden = false;
+      trigger.setAttribute("aria-expanded", "true");
+      search.value = "";
+      search.focus();
+      await paint();
+    }
+    function close(refocus) {
+      if (node.hidden) return;
+      node.hidden = true;
+      trigger.setAttribute("aria-expanded", "false");
+      if (refocus) {
+        input.focus();
+        input.setSelectionRange(caret[0], caret[1]);
+      }
+    }
+    search.addEventListener("input", () => { paint().catch(() => {}); });
+    search.addEventListener("keydown", (e) => {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp" || (grid && (e.key === "ArrowLeft" || e.key === "ArrowRight"))) {
+        e.preventDefault();
+        move(e.key);
+      } else if (e.key === "Enter") {
+        e.preventDefault(); // never the composer's form
+        pick(index);
+      } else if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        close(true);
+      } else if (e.key === "Tab") close(false);
+    });
+    // Clicks inside keep focus in the search box; focus elsewhere closes.
+    node.addEventListener("mousedown", (e) => { if (e.target !== search) e.preventDefault(); });
+    node.addEventListener("focusout", (e) => { if (!node.contains(e.relatedTarget) && e.relatedTarget !== trigger) close(false); });
+    trigger.addEventListener("click", () => (node.hidden ? open().catch(() => {}) : close(true)));
+    const self = { node, close, get isOpen() { return !node.hidden; } };
+    popups.push(self);
+    return self;
+  }
+  const popups = [];
+
+  // Inserts text where the caret was (replacing what was selected), as typing would.
+  function insertAt(text, [start, end]) {
+    input.focus();
+    input.setRangeText(text, start, end, "end");
+    input.dispatchEvent(new Event("input"));
+  }
+
+  // Canned responses' variables, as Chatwoot names them. One that has no
+  // value here (unknown, or the contact has no e-mail, say) stays written
+  // as it is, for the agent to see; a reply still holding one waits for a
+  // second Send (below).
+  function variables() {
+    const conv = current && current.id === openId ? current : null;
+    if (!conv) return {};
+    const contact = (conv.meta && conv.meta.sender) || {};
+    const name = String(contact.name || "").trim();
+    const words = name.split(/\s+/).filter(Boolean);
+    const agent = String(profile.available_name || profile.name || "").trim();
+    const agentWords = agent.split(/\s+/).filter(Boolean);
+    return {
+      "contact.name": name, "contact.first_name": words[0] || "", "contact.last_name": words.length > 1 ? words[words.length - 1] : "",
+      "contact.email": contact.email || "", "contact.phone": contact.phone_number || "",
+      "agent.name": agent, "agent.first_name": agentWords[0] || "", "agent.last_name": agentWords.length > 1 ? agentWords[agentWords.length - 1] : "",
+      "agent.email": profile.email || "",
+      "conversation.id": String(conv.id), "inbox.name": inboxNames.get(conv.inbox_id) || "",
+    };
+  }
+  const VARIABLE = /\{\{\s*([A-Za-z_]+(?:\.[A-Za-z_]+)*)\s*\}\}/g;
+  function fillVariables(text) {
+    const values = variables();
+    return text.replace(VARIABLE, (whole, key) => values[key.toLowerCase()] || whole);
+  }
+
+  const emojiButton = el("button", { type: "button", class: "icon-button", "aria-label": t("emoji"), "data-tip": t("emoji"),
+    "aria-haspopup": "dialog", "aria-expanded": "false" }, glyph("smile"));
+  const cannedButton = el("button", { type: "button", class: "icon-button", "aria-label": t("canned"), "data-tip": t("canned"),
+    "aria-haspopup": "dialog", "aria-expanded": "false" }, glyph("canned"));
+  // The list as it is now when browsing it (the "/" flow keeps its copy).
+  cannedButton.addEventListener("click", () => { if (!cannedPop.isOpen) forget(`${base}/canned_responses`); });
+  const ru = ctx.locale === "ru";
+  const emojiPop = composerPopup({
+    label: t("emoji"), placeholder: t("emojiSearch"), trigger: emojiButton, grid: true,
+    options: async (q) => EMOJI.flatMap(([kind, list]) => list
+      .filter(([, en, rus]) => !q || `${en}|${rus}`.toLocaleLowerCase().split("|").some((w) => w.includes(q)))
+      .map(([char, en, rus]) => ({ char, name: (ru ? rus : en).split("|")[0], group: q ? undefined : t(`emoji_${kind}`) }))),
+    render: (it) => [it.char],
+    choose: (it, at) => insertAt(it.char, at),
+    empty: () => t("emojiNone"),
+  });
+  const cannedPop = composerPopup({
+    label: t("canned"), placeholder: t("cannedSearch"), trigger: cannedButton,
+    options: async (q) => ((await load(`${base}/canned_responses`).catch(() => [])) || [])
+      .filter((c) => !q || c.short_code.toLocaleLowerCase().includes(q) || c.content.toLocaleLowerCase().includes(q))
+      .map((c) => ({ canned: c })),
+    render: ({ canned: c }) => [el("span", { class: "code", text: `/${c.short_code}` }), el("span", { class: "content", text: c.content })],
+    choose: (it, at) => insertAt(fillVariables(it.canned.content), at),
+    empty: (q) => (q ? t("cannedNone") : t("cannedEmpty")),
+  });
+  // Shown when a reply about to go still holds a {{variable}}.
+  const unfilledNote = el("p", { class: "unfilled", role: "alert", hidden: "" });
+  let unfilledOk = null;
+
   const composer = el("form", { class: "composer", hidden: "" },
     windowNote,
     el("div", { class: "modes", role: "group", "aria-label": t("mode") }, replyMode, noteMode),
-    mailRow, replyBar, inputLabel, cannedList, input, tray,
-    el("div", { class: "composer-actions" }, signButton, attachButton, fileInput, sendButton));
+    mailRow, replyBar, inputLabel, cannedList, input, tray, unfilledNote,
+    el("div", { class: "composer-actions" },
+      el("div", { class: "composer-tools" }, emojiButton, cannedButton, attachButton, fileInput, emojiPop.node, cannedPop.node),
+      signButton, sendButton));
 
   function setMode(m) {
     mode = m;
@@ -520,12 +856,20 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
 
   // Files waiting to be sent with the next message.
   let files = [];
+  // Pictures show as thumbnails (object URLs, let go once the file leaves).
+  const thumbs = new Map();
   function paintTray() {
+    for (const [f, url] of thumbs) if (!files.includes(f)) { URL.revokeObjectURL(url); thumbs.delete(f); }
     tray.hidden = files.length === 0;
     tray.replaceChildren(...files.map((f, i) => {
       const remove = el("button", { type: "button", class: "icon-button", "aria-label": `${t("remove")} ${f.name}` }, icon("close"));
       remove.addEventListener("click", () => { files.splice(i, 1); paintTray(); input.focus(); });
-      return el("li", {}, icon("clip"), el("span", { class: "name", text: f.name }), el("span", { class: "meta", text: size(f.size) }), remove);
+      let preview = icon("clip");
+      if (/^image\//.test(f.type || "")) {
+        if (!thumbs.has(f)) thumbs.set(f, URL.createObjectURL(f));
+        preview = el("img", { class: "thumb", src: thumbs.get(f), alt: "" });
+      }
+      return el("li", {}, preview, el("span", { class: "name", text: f.name }), el("span", { class: "meta", text: size(f.size) }), remove);
     }));
   }
   function addFiles(list) {
@@ -541,7 +885,12 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
   // Drafts per conversation, kept in this browser across switching and reloads.
   const draftKey = (id) => `sb:draft:${accountId}:${id}`;
   let synced = ""; // the draft as last stored, by this tab or another
+  function clearUnfilled() {
+    unfilledOk = null;
+    unfilledNote.hidden = true;
+  }
   input.addEventListener("input", () => {
+    if (unfilledOk !== null && input.value.trim() !== unfilledOk) clearUnfilled();
     if (openId === null) return;
     synced = input.value;
     if (input.value.trim()) typingOnNow();
@@ -590,6 +939,15 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     e.preventDefault();
     const content = input.value.trim();
     if ((!content && !files.length) || openId === null) return;
+    // A reply still holding a {{variable}} goes only on a second Send.
+    const left = mode === "note" ? [] : [...new Set(content.match(VARIABLE) || [])];
+    if (left.length && unfilledOk !== content) {
+      unfilledOk = content;
+      unfilledNote.textContent = t("unfilled").replace("{vars}", left.join(", "));
+      unfilledNote.hidden = false;
+      return;
+    }
+    clearUnfilled();
     const attached = files;
     files = [];
     paintTray();
@@ -626,8 +984,9 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
   function insertCanned(c) {
     const before = input.value.slice(0, cannedToken.start);
     const after = input.value.slice(cannedToken.end);
-    input.value = `${before}${c.content}${after}`;
-    const caret = before.length + c.content.length;
+    const text = fillVariables(c.content);
+    input.value = `${before}${text}${after}`;
+    const caret = before.length + text.length;
     input.setSelectionRange(caret, caret);
     closeCanned();
     input.dispatchEvent(new Event("input"));
@@ -702,16 +1061,40 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
 
   // ---- opening and paging ----
   let older = { id: null, before: null, more: false, loading: false };
+  // While the messages load: grey bubbles where they will be (the log is
+  // busy meanwhile); if they cannot load, a line saying so with Retry.
+  function paintLoading() {
+    thread.setAttribute("aria-busy", "true");
+    thread.replaceChildren(...["in w1", "in w2", "out w3", "in w2", "out w1"].map((k) =>
+      el("li", { class: `skeleton ${k}`, "aria-hidden": "true" }, el("span", { class: "bar" }), el("span", { class: "bar short" }))));
+  }
+  function paintLoadError(id) {
+    thread.setAttribute("aria-busy", "false");
+    const retry = el("button", { type: "button", class: "retry", text: t("retry") });
+    retry.addEventListener("click", () => {
+      open(id, true).catch((e) => { if (e instanceof Unauthorized) ctx.signIn(); });
+    });
+    thread.replaceChildren(el("li", { class: "load-error", role: "alert" }, el("span", { text: t("loadFailed") }), retry));
+  }
+  let opening = 0;
   async function open(id, focusComposer = true) {
     if (openId !== id) {
       files = [];
       paintTray();
       setReplyTo(null);
+      clearUnfilled();
+      for (const p of popups) p.close(false);
       // A date chosen for another conversation's snooze does not follow.
       snoozeForm.hidden = true;
       snoozeDate.value = "";
+      // Until this one's header arrives, no name nor actions of the last.
+      if (current && current.id !== id) {
+        header.classList.add("loading");
+        actions.inert = true;
+      }
     }
     openId = id;
+    const mine = ++opening;
     input.value = localStorage.getItem(draftKey(id)) || "";
     synced = input.value;
     shown.clear();
@@ -719,11 +1102,20 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     typers.clear();
     paintTyping();
     typingOff();
-    thread.replaceChildren();
+    paintLoading();
     composer.hidden = false;
     refreshHeader(id).catch(() => {});
-    const r = await api(`${base}/conversations/${id}/messages`);
-    if (openId !== id) return;
+    let r;
+    try {
+      r = await api(`${base}/conversations/${id}/messages`);
+    } catch (e) {
+      if (e instanceof Unauthorized) throw e;
+      if (openId === id && mine === opening) paintLoadError(id);
+      return;
+    }
+    if (openId !== id || mine !== opening) return;
+    for (const li of thread.querySelectorAll("li.skeleton")) li.remove();
+    thread.setAttribute("aria-busy", "false");
     const page = (r && r.payload) || [];
     for (const m of page) message(m);
     older = { id, before: page.length ? page[0].id : null, more: page.length >= 20, loading: false };
@@ -778,17 +1170,20 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
       setMode(m);
       input.focus();
     },
-    resolve() { if (openId !== null) resolveButton.click(); },
-    // Keyboard shortcuts into the header's controls.
-    openTeam() { if (openId !== null) teamPicker.open(); },
-    openAssignee() { if (openId !== null) assigneePicker.open(); },
+    resolve() { if (openId !== null && !actions.inert) resolveButton.click(); },
+    // Keyboard shortcuts into the header's controls (through More when
+    // the control has no room of its own).
+    openTeam() { if (openId !== null) teamPicker.open(visible(teamPicker.button) ? null : moreMenu.button); },
+    openAssignee() { if (openId !== null) assigneePicker.open(visible(assigneePicker.button) ? null : moreMenu.button); },
+    // s: the snooze choices; p: the priorities, on the one now set.
     focusSelect(which) {
       if (openId === null) return;
-      const select = which === "snooze" ? snoozeSelect : prioritySelect;
-      select.focus();
-      try { select.showPicker(); } catch { /* focus is enough where a picker cannot open */ }
+      if (which === "snooze") return statusMenu.open((it) => it.label === t("hour"));
+      const checked = (it) => it.kind === "radio" && it.checked;
+      if (visible(priorityMenu.button)) priorityMenu.open(checked);
+      else moreMenu.open(checked);
     },
-    assignMe() { if (openId !== null && !assignButton.hidden) assignButton.click(); },
+    assignMe() { if (openId !== null && current && !mine()) assignMe(); },
     // A draft typed in another tab of this browser.
     // Taken unless this tab holds unsaved typing of its own.
     draftChanged(key, value) {

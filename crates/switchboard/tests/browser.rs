@@ -1245,3 +1245,81 @@ async fn the_filter_builder_in_a_real_browser() {
     }
     app.stop().await;
 }
+
+/// The conversation pane: the composer's emoji picker and canned-response
+/// browser, canned variables filled in (by the browser and by short code),
+/// a pasted and a dropped picture as thumbnails and sent, the header's
+/// toolbar on one row at 1280 and 1024 with every action in More, and the
+/// thread's skeleton while loading and Retry when loading fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_conversation_composer_and_toolbar_in_a_real_browser() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let inbox = app.api_inbox("Orders desk", None).await;
+    let inbox_id = inbox["id"].as_i64().unwrap();
+    let contact_name = "Maximiliana Konstantinopolskaya-Worthington";
+    let contact_email = "maximiliana@example.test";
+    let created = app
+        .ok(
+            Method::POST,
+            &app.acc("/contacts"),
+            Some(json!({ "name": contact_name, "email": contact_email, "inbox_id": inbox_id })),
+        )
+        .await;
+    let contact = created["payload"]["contact"]["id"].as_i64().unwrap();
+    let conv = app.conversation(inbox_id, contact).await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/messages")),
+        Some(json!({ "content": "Do you ship to Lisbon?", "message_type": "incoming" })),
+    )
+    .await;
+    let (boris, _) = app.contact(inbox_id, "Boris Short").await;
+    let other = app.conversation(inbox_id, boris).await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{other}/messages")),
+        Some(json!({ "content": "A short question", "message_type": "incoming" })),
+    )
+    .await;
+    for (code, content) in [
+        (
+            "greet",
+            "Hi {{contact.first_name}}, this is {{agent.name}} ({{ agent.first_name }}, {{agent.email}}) from {{inbox.name}} about #{{conversation.id}}.",
+        ),
+        (
+            "mailme",
+            "We'll write to {{contact.email}} or call {{contact.phone}}, {{contact.last_name}}.",
+        ),
+    ] {
+        app.ok(
+            Method::POST,
+            &app.acc("/canned_responses"),
+            Some(json!({ "short_code": code, "content": content })),
+        )
+        .await;
+    }
+    let _ = std::fs::remove_file(screenshots_dir().join("thread-desktop.png"));
+    run_script(
+        "dashboard-composer.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("CONVERSATION", conv.to_string()),
+            ("OTHER", other.to_string()),
+            ("CONTACT", contact_name.into()),
+            ("CONTACT_EMAIL", contact_email.into()),
+            ("INBOX_NAME", "Orders desk".into()),
+        ],
+        Duration::from_secs(150),
+    )
+    .await;
+    assert!(screenshots_dir().join("thread-desktop.png").exists());
+    app.stop().await;
+}
