@@ -76,6 +76,15 @@ try {
   await page.goto(`${BASE}/app/#/conversations/${CONVERSATION}`);
   await page.locator(".thread li.in", { hasText: "Is my order on its way?" }).waitFor(T);
   check(!(await visible(".list-column")), "a deep link shows the list instead", "");
+
+  step("settings fit the phone: the inboxes list and the new-inbox steps");
+  await page.goto(`${BASE}/app/#/settings/inboxes`);
+  await page.getByRole("button", { name: "New inbox" }).waitFor(T);
+  await fits("the settings");
+  await page.screenshot({ path: `${SHOTS}/phone-settings.png` });
+  await page.getByRole("button", { name: "New inbox" }).tap();
+  await page.getByText("Step 1 of 4").waitFor(T);
+  await fits("the new-inbox steps");
   check(errors.length === 0, "the page threw", errors);
   console.log(JSON.stringify({ ok: true }));
 } finally {

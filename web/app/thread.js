@@ -397,7 +397,7 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     const d = new Date(m.created_at * 1000);
     const full = d.toLocaleString(ctx.locale, { dateStyle: "full", timeStyle: "short" });
     return el("time", { datetime: d.toISOString(), title: full, "aria-label": full,
-      text: d.toLocaleTimeString(ctx.locale, { hour: "2-digit", minute: "2-digit" }) });
+      text: d.toLocaleTimeString(ctx.locale, { timeStyle: "short" }) });
   }
   // A local calendar day, as a key and as words: Today, Yesterday, or the date.
   function dayKey(secs) {
