@@ -440,7 +440,14 @@ impl Core {
                 created_at: now,
                 updated_at: now,
             })
-            .await?;
+            .await
+            .map_err(|e| match e {
+                // Another request took the address since the check above.
+                switchboard_store::StoreError::Conflict(c) if c.contains("inboxes_email_address") => {
+                    CoreError::invalid("email", "Email has already been taken")
+                }
+                e => e.into(),
+            })?;
         let data = present::inbox(&inbox, self.public_url(), false);
         w.emit(
             Event::new(EventKind::InboxCreated, inbox.account_id, data.clone())

@@ -122,10 +122,26 @@ async fn inbox_settings(app: TestApp) {
             .contains("/webhooks/email/")
     );
     // The same address twice: refused.
-    let (s, _) = app
+    let (s, v2) = app
         .post(&app.acc("/inboxes"), email_inbox(&format!("help@{d}"), None, ""))
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v2["message"], "Email has already been taken", "{v2}");
+    // Eight requests at once for a new address: one inbox, seven refusals
+    // by the constraint (no check in Rust can see the others' rows).
+    let burst = app
+        .client
+        .post(format!("{}{}", app.base, app.acc("/inboxes")))
+        .header("api_access_token", &app.token)
+        .json(&email_inbox(&format!("race@{d}"), None, ""));
+    let codes = all_at_once(8, burst).await;
+    assert_eq!(codes.iter().filter(|c| c.is_success()).count(), 1, "{codes:?}");
+    assert!(
+        codes
+            .iter()
+            .all(|c| c.is_success() || *c == StatusCode::UNPROCESSABLE_ENTITY),
+        "{codes:?}"
+    );
     // Passwords are never shown; an update leaving one empty keeps it.
     let id = v["id"].as_i64().unwrap();
     let u = app
