@@ -3390,10 +3390,11 @@ fn push_contact_condition(qb: &mut QueryBuilder<DB>, c: &ContactFilterCondition)
             };
             let push_col = |qb: &mut QueryBuilder<DB>| {
                 qb.push("LOWER(");
-                qb.push(col);
-                if let Some(k) = &key {
-                    qb.push("->>");
-                    qb.push_bind(k.clone());
+                match &key {
+                    Some(k) => super::push_json_text(qb, col, k),
+                    None => {
+                        qb.push(col);
+                    }
                 }
                 qb.push(")");
             };
@@ -3629,11 +3630,10 @@ fn push_condition(qb: &mut QueryBuilder<DB>, c: &FilterCondition, account_id: i6
         FilterField::Custom(k) => ("c.custom_attributes", Some(k.as_str())),
         FilterField::Labels => ("", None),
     };
-    let push_col = |qb: &mut QueryBuilder<DB>| {
-        qb.push(col);
-        if let Some(k) = json_key {
-            qb.push("->>");
-            qb.push_bind(k.to_string());
+    let push_col = |qb: &mut QueryBuilder<DB>| match json_key {
+        Some(k) => super::push_json_text(qb, col, k),
+        None => {
+            qb.push(col);
         }
     };
     let bind_value = |qb: &mut QueryBuilder<DB>, v: &FilterValue| match (v, json_key) {

@@ -25,6 +25,14 @@ macro_rules! skip_locked {
     };
 }
 
+/// A JSON object's member as text: `->>` already gives numbers as `5` and
+/// booleans as `true`, the way filter values arrive.
+pub(crate) fn push_json_text(qb: &mut sqlx::QueryBuilder<DB>, col: &str, key: &str) {
+    qb.push(col);
+    qb.push("->>");
+    qb.push_bind(key.to_string());
+}
+
 // The shared SQL, compiled here with this backend's types (see common.rs).
 #[allow(clippy::duplicate_mod)]
 #[path = "common.rs"]

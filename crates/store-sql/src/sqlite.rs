@@ -37,6 +37,21 @@ macro_rules! skip_locked {
     };
 }
 
+/// A JSON object's member as text, as PostgreSQL's `->>` gives it: SQLite's
+/// `->>` answers a number as a number (`5 IN ('5')` is false) and `true` as
+/// `1`, so both are spelled out as text here.
+pub(crate) fn push_json_text(qb: &mut sqlx::QueryBuilder<DB>, col: &str, key: &str) {
+    qb.push("(CASE json_type(");
+    qb.push(col);
+    qb.push(" -> ");
+    qb.push_bind(key.to_string());
+    qb.push(") WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(");
+    qb.push(col);
+    qb.push(" ->> ");
+    qb.push_bind(key.to_string());
+    qb.push(" AS TEXT) END)");
+}
+
 // The shared SQL, compiled here with this backend's types (see common.rs).
 #[allow(clippy::duplicate_mod)]
 #[path = "common.rs"]

@@ -48,7 +48,7 @@ async fn filter_matches_contacts_in_chatwoot_shape(app: TestApp) {
             "name": "Ann Smith", "email": "ann@example.com", "phone_number": "+15551230001",
             "identifier": "crm-ann", "inbox_id": inbox,
             "additional_attributes": { "city": "Paris", "country_code": "FR", "company_name": "Acme" },
-            "custom_attributes": { "plan": "Gold" },
+            "custom_attributes": { "plan": "Gold", "newsletter": true, "seats": 12 },
         }),
     )
     .await;
@@ -141,6 +141,19 @@ async fn filter_matches_contacts_in_chatwoot_shape(app: TestApp) {
         ),
         (
             json!([{ "attribute_key": "plan", "filter_operator": "equal_to", "values": ["gold"], "attribute_model": "custom_attributes" }]),
+            vec![ann],
+        ),
+        // A checkbox and a number match as sent, as numbers or as text.
+        (
+            json!([{ "attribute_key": "newsletter", "filter_operator": "equal_to", "values": [true], "custom_attribute_type": "contact_attribute" }]),
+            vec![ann],
+        ),
+        (
+            json!([{ "attribute_key": "seats", "filter_operator": "equal_to", "values": ["12"], "custom_attribute_type": "contact_attribute" }]),
+            vec![ann],
+        ),
+        (
+            json!([{ "attribute_key": "seats", "filter_operator": "equal_to", "values": [12], "custom_attribute_type": "contact_attribute" }]),
             vec![ann],
         ),
         (

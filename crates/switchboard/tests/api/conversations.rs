@@ -528,10 +528,36 @@ async fn filter_endpoint(app: TestApp) {
     app.ok(
         Method::POST,
         &app.acc(&format!("/conversations/{c1}/custom_attributes")),
-        Some(json!({ "custom_attributes": { "plan": "gold" } })),
+        Some(json!({ "custom_attributes": { "plan": "gold", "seats": 5, "trial": true } })),
     )
     .await;
     let f = |payload: Value| json!({ "payload": payload });
+    // Numbers and checkboxes match as Chatwoot sends them (as numbers or
+    // strings), on SQLite as on PostgreSQL.
+    for (key, values) in [
+        ("seats", json!([5])),
+        ("seats", json!(["5"])),
+        ("trial", json!([true])),
+        ("trial", json!(["true"])),
+    ] {
+        let v = app
+            .ok(
+                Method::POST,
+                &app.acc("/conversations/filter"),
+                Some(f(json!([{ "attribute_key": key, "filter_operator": "equal_to", "values": values, "custom_attribute_type": "conversation_attribute" }]))),
+            )
+            .await;
+        let found: Vec<&Value> = v["payload"].as_array().unwrap().iter().map(|c| &c["id"]).collect();
+        assert_eq!(found, vec![&json!(c1)], "{key} = {values}");
+    }
+    let v = app
+        .ok(
+            Method::POST,
+            &app.acc("/conversations/filter"),
+            Some(f(json!([{ "attribute_key": "trial", "filter_operator": "equal_to", "values": [false], "custom_attribute_type": "conversation_attribute" }]))),
+        )
+        .await;
+    assert!(v["payload"].as_array().unwrap().is_empty(), "{v}");
     let v = app
         .ok(Method::POST, &app.acc("/conversations/filter"), Some(f(json!([{ "attribute_key": "status", "filter_operator": "equal_to", "values": ["pending"], "query_operator": null }]))))
         .await;
