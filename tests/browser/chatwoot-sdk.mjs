@@ -64,6 +64,7 @@ try {
   if (!(await page.evaluate(() => window.$chatwoot.isOpen))) throw new Error("isOpen is false after toggle('open')");
 
   step("the visitor's message reaches the agent and starts a conversation");
+  await page.getByRole("button", { name: "Start a conversation" }).click();
   await page.locator("textarea").fill("Hello from Chatwoot's snippet");
   await page.keyboard.press("Enter");
   await page.locator("li.in:not(.pending)", { hasText: "Hello from Chatwoot's snippet" }).waitFor({ timeout: 15000 });

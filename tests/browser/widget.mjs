@@ -31,6 +31,7 @@ try {
 
   step("the visitor opens it and writes");
   await launcher.click();
+  await page.getByRole("button", { name: "Start a conversation" }).click();
   await page.locator("textarea").fill("Hello from the widget");
   await page.keyboard.press("Enter");
   await page.locator("li.in:not(.pending)", { hasText: "Hello from the widget" }).waitFor({ timeout: 15000 });
@@ -139,15 +140,16 @@ try {
   await page.setViewportSize({ width: 390, height: 760 });
   const box = await page.locator(".panel").boundingBox();
   if (!box || box.width < 380) throw new Error(`panel is ${box && box.width}px wide on a phone`);
-  await page.screenshot({ path: `${SHOTS}/widget-phone.png` });
+  await page.screenshot({ path: `${SHOTS}/widget-fullscreen.png` });
 
   step("a pre-chat form asks for details before the first conversation");
   const pre = await context.newPage();
   await pre.goto(PRECHAT_URL);
   await pre.locator(".launcher").click();
+  await pre.getByRole("button", { name: "Start a conversation" }).click();
   await pre.locator(".prechat").waitFor({ timeout: 15000 });
   await pre.locator(".prechat button").click();
-  await pre.locator(".prechat .error").waitFor({ state: "visible" });
+  await pre.locator(".prechat input[name=emailAddress][aria-invalid=true]").waitFor();
   await pre.locator(".prechat input[name=fullName]").fill("Pat Prechat");
   await pre.locator(".prechat input[name=emailAddress]").fill("pat@example.com");
   await pre.locator(".prechat textarea[name=message]").fill("Question about delivery");

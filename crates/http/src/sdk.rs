@@ -4,7 +4,8 @@
 //! `/widget?website_token=` (the chat as a page of its own: Chatwoot's
 //! popout window).
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::sync::{Arc, LazyLock};
 
 use axum::Router;
 use axum::extract::State;
@@ -15,25 +16,65 @@ use axum::routing::get;
 use crate::AppState;
 use crate::extract::QueryParams;
 
+/// The widget's parts under web/, in the order they are joined, each with
+/// its text as embedded at build time.
+const WIDGET_PARTS: [(&str, &str); 3] = [
+    ("shared/markdown.js", include_str!("../../../web/shared/markdown.js")),
+    ("shared/contrast.js", include_str!("../../../web/shared/contrast.js")),
+    ("widget/widget.js", include_str!("../../../web/widget/widget.js")),
+];
+/// The adapter that speaks Chatwoot's SDK, served after the widget.
+const SDK_PART: (&str, &str) = (
+    "widget/chatwoot-sdk.js",
+    include_str!("../../../web/widget/chatwoot-sdk.js"),
+);
+
 /// The widget: widget.js in one more function scope that also holds the
 /// Markdown renderer and the brand colour's text colour it shares with the
-/// dashboard (so nothing reaches the host page's globals).
-macro_rules! widget_js {
-    () => {
-        concat!(
-            "(() => {\n",
-            include_str!("../../../web/shared/markdown.js"),
-            "\n",
-            include_str!("../../../web/shared/contrast.js"),
-            "\n",
-            include_str!("../../../web/widget/widget.js"),
-            "\n})();\n"
-        )
-    };
+/// dashboard (so nothing reaches the host page's globals); with `sdk`,
+/// followed by the Chatwoot adapter. `part` gives each file's text.
+fn assemble<'a>(sdk: bool, part: impl Fn(&'static str, &'static str) -> Cow<'a, str>) -> String {
+    let mut out = String::from("(() => {\n");
+    for (name, embedded) in WIDGET_PARTS {
+        out.push_str(&part(name, embedded));
+        out.push('\n');
+    }
+    out.push_str("})();\n");
+    if sdk {
+        out.push('\n');
+        out.push_str(&part(SDK_PART.0, SDK_PART.1));
+    }
+    out
 }
-const WIDGET_JS: &str = widget_js!();
-/// The widget followed by the adapter that speaks Chatwoot's SDK.
-const SDK_JS: &str = concat!(widget_js!(), "\n", include_str!("../../../web/widget/chatwoot-sdk.js"));
+
+/// The text embedded at build time.
+fn embedded(_: &'static str, text: &'static str) -> Cow<'static, str> {
+    Cow::Borrowed(text)
+}
+
+/// Debug builds read each part from the source tree when it is there, so a
+/// change to the widget shows on reload without rebuilding (as the
+/// dashboard's files do); release builds serve only what was embedded.
+fn from_disk(name: &'static str, text: &'static str) -> Cow<'static, str> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/");
+    std::fs::read_to_string(format!("{path}{name}"))
+        .map(Cow::Owned)
+        .unwrap_or(Cow::Borrowed(text))
+}
+
+static WIDGET_JS: LazyLock<String> = LazyLock::new(|| assemble(false, embedded));
+static SDK_JS: LazyLock<String> = LazyLock::new(|| assemble(true, embedded));
+
+/// The script to serve: `/widget.js` or, with `sdk`, `/packs/js/sdk.js`.
+fn widget_script(sdk: bool) -> Cow<'static, str> {
+    if cfg!(debug_assertions) {
+        Cow::Owned(assemble(sdk, from_disk))
+    } else if sdk {
+        Cow::Borrowed(SDK_JS.as_str())
+    } else {
+        Cow::Borrowed(WIDGET_JS.as_str())
+    }
+}
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -44,7 +85,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 
 /// A script any site may load: cached briefly, so a new release reaches
 /// visitors within minutes.
-fn script(body: &'static str) -> Response {
+fn script(body: Cow<'static, str>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/javascript; charset=utf-8"),
@@ -58,11 +99,11 @@ fn script(body: &'static str) -> Response {
 }
 
 async fn widget_js() -> Response {
-    script(WIDGET_JS)
+    script(widget_script(false))
 }
 
 async fn sdk_js() -> Response {
-    script(SDK_JS)
+    script(widget_script(true))
 }
 
 /// Text safe inside an HTML attribute or element.
@@ -174,7 +215,19 @@ async fn widget_page(State(st): State<Arc<AppState>>, q: QueryParams) -> Respons
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{assemble, embedded, escape, from_disk};
+
+    /// In the source tree, what debug builds read equals what is embedded
+    /// (a build from this tree serves the same widget either way).
+    #[test]
+    fn disk_and_embedded_agree() {
+        for sdk in [false, true] {
+            let served = assemble(sdk, embedded);
+            assert_eq!(assemble(sdk, from_disk), served);
+            assert!(served.starts_with("(() => {\n") && served.contains("function readableTextOn"));
+            assert_eq!(served.contains("chatwootSDK"), sdk);
+        }
+    }
 
     #[test]
     fn escapes_markup() {
