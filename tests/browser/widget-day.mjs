@@ -174,7 +174,9 @@ try {
   if ((await page.locator("li.day").allTextContents()).join() !== "Today") fail(`day separators: ${await page.locator("li.day").allTextContents()}`);
   const onOwnBubble = await contrast(page.locator("li.in .bubble").first());
   if (onOwnBubble.ratio < 4.5) fail(`the visitor's bubble: ${onOwnBubble.ratio.toFixed(2)}:1`);
+  await page.setViewportSize({ width: 1440, height: 900 });
   await page.screenshot({ path: `${SHOTS}/widget-desktop.png` });
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   step("a phone: the chat fills the screen");
   await page.setViewportSize({ width: 390, height: 844 });
