@@ -4,15 +4,19 @@
 // of a list, a pattern and its cue for text), editing in place and deletion in
 // two steps. The contact panel and the contact page show values by these.
 //
-// The building blocks (forms, rows, deletion, errors) come from settings.js
-// as `kit`, so this section looks and behaves like the others.
+// The building blocks (forms, rows, deletion, errors) come from the form kit,
+// settings-kit.js, so this section looks and behaves like the others.
 
-import { api, el, locale } from "./lib.js";
+import { api, el, field } from "./lib.js";
 import { forgetDefinitions } from "./attributes.js";
+import {
+  alertBox, apiBase, deleteControl, emptyRow, expander, formCard, hinted, input, load, loadingList, rowButtons, t,
+  textarea, withText,
+} from "./settings-kit.js";
 
 const TEXT = {
   en: {
-    attributes: "Custom attributes", contactModel: "Contact", conversationModel: "Conversation",
+    contactModel: "Contact", conversationModel: "Conversation",
     models: "Attributes of", newAttribute: "New custom attribute", displayName: "Display name",
     key: "Key", keyHint: "Letters, numbers, _ . and -; how the value is stored and sent over the API. Fixed once created.",
     type: "Type", appliesTo: "Applies to", values: "List values", valuesHint: "One choice per line (at most 100).",
@@ -25,7 +29,7 @@ const TEXT = {
     list: "List", checkbox: "Checkbox",
   },
   ru: {
-    attributes: "Дополнительные атрибуты", contactModel: "Контакт", conversationModel: "Разговор",
+    contactModel: "Контакт", conversationModel: "Разговор",
     models: "Атрибуты:", newAttribute: "Новый атрибут", displayName: "Название",
     key: "Ключ", keyHint: "Буквы, цифры, _ . и -; под ним значение хранится и передаётся через API. После создания не меняется.",
     type: "Тип", appliesTo: "Относится к", values: "Значения списка", valuesHint: "По одному значению в строке (не больше 100).",
@@ -60,21 +64,17 @@ function validPattern(p) {
   }
 }
 
-export async function attributesSection(host, kit) {
-  const tt = (k, vars) => {
-    let s = (TEXT[locale] && TEXT[locale][k]) || TEXT.en[k];
-    if (s === undefined) return kit.t(k, vars);
-    if (vars) for (const [name, v] of Object.entries(vars)) s = s.replace(`{${name}}`, String(v));
-    return s;
-  };
-  const base = kit.base();
+const tt = withText(TEXT);
+
+export async function attributesSection(host) {
+  const base = apiBase();
   let model = "contact_attribute";
   let count = 0;
 
   // The fields of a definition; `def` null for a new one.
   function fields(def) {
-    const name = kit.input("attribute_display_name", def ? def.attribute_display_name : "", { autocomplete: "off", maxlength: "255" });
-    const key = kit.input("attribute_key", def ? def.attribute_key : "", { autocomplete: "off", maxlength: "255", spellcheck: "false" });
+    const name = input("attribute_display_name", def ? def.attribute_display_name : "", { autocomplete: "off", maxlength: "255" });
+    const key = input("attribute_key", def ? def.attribute_key : "", { autocomplete: "off", maxlength: "255", spellcheck: "false" });
     if (def) key.readOnly = true;
     let keyTouched = Boolean(def);
     key.addEventListener("input", () => { keyTouched = true; });
@@ -85,12 +85,12 @@ export async function attributesSection(host, kit) {
       ...MODELS.map(([value, word]) => el("option", { value, text: tt(word) })));
     modelSelect.value = def ? def.attribute_model : model;
     if (def) modelSelect.disabled = true;
-    const description = kit.textarea("attribute_description", def ? def.attribute_description : "", 2);
-    const values = kit.textarea("attribute_values", def && Array.isArray(def.attribute_values) ? def.attribute_values.join("\n") : "", 4);
-    const pattern = kit.input("regex_pattern", def ? def.regex_pattern : "", { autocomplete: "off", spellcheck: "false", maxlength: "500" });
-    const cue = kit.input("regex_cue", def ? def.regex_cue : "", { autocomplete: "off", maxlength: "255" });
-    const valuesField = kit.hinted(tt("values"), values, tt("valuesHint"));
-    const patternFields = el("div", { class: "grid2" }, kit.hinted(tt("pattern"), pattern, tt("patternHint")), kit.field(tt("cue"), cue));
+    const description = textarea("attribute_description", def ? def.attribute_description : "", 2);
+    const values = textarea("attribute_values", def && Array.isArray(def.attribute_values) ? def.attribute_values.join("\n") : "", 4);
+    const pattern = input("regex_pattern", def ? def.regex_pattern : "", { autocomplete: "off", spellcheck: "false", maxlength: "500" });
+    const cue = input("regex_cue", def ? def.regex_cue : "", { autocomplete: "off", maxlength: "255" });
+    const valuesField = hinted(tt("values"), values, tt("valuesHint"));
+    const patternFields = el("div", { class: "grid2" }, hinted(tt("pattern"), pattern, tt("patternHint")), field(tt("cue"), cue));
     const byType = () => {
       valuesField.hidden = type.value !== "list";
       patternFields.hidden = type.value !== "text";
@@ -100,9 +100,9 @@ export async function attributesSection(host, kit) {
     const list = () => values.value.split("\n").map((v) => v.trim()).filter(Boolean);
     return {
       nodes: [
-        el("div", { class: "grid2" }, kit.field(tt("displayName"), name), kit.hinted(tt("key"), key, tt("keyHint"))),
-        el("div", { class: "grid2" }, kit.field(tt("type"), type), kit.field(tt("appliesTo"), modelSelect)),
-        kit.field(tt("description"), description),
+        el("div", { class: "grid2" }, field(tt("displayName"), name), hinted(tt("key"), key, tt("keyHint"))),
+        el("div", { class: "grid2" }, field(tt("type"), type), field(tt("appliesTo"), modelSelect)),
+        field(tt("description"), description),
         valuesField, patternFields,
       ],
       // The body to send, or throws an error naming the field.
@@ -131,7 +131,7 @@ export async function attributesSection(host, kit) {
     };
   }
 
-  const list = kit.loadingList({ "aria-label": tt("attributes") });
+  const list = loadingList({ "aria-label": tt("attributes") });
   function summary(def) {
     const bits = [tt(def.attribute_display_type)];
     if (def.attribute_display_type === "list") bits.push(tt("valueCount", { n: (def.attribute_values || []).length }));
@@ -143,28 +143,28 @@ export async function attributesSection(host, kit) {
     const key = el("code", { class: "meta", text: def.attribute_key });
     const type = el("span", { class: "badge", text: summary(def) });
     const desc = el("span", { class: "meta desc", text: def.attribute_description || "" });
-    const edit = el("button", { type: "button", text: kit.t("edit"), "aria-label": `${kit.t("edit")} ${def.attribute_display_name}` });
-    const alert = kit.alertBox();
-    const del = kit.deleteControl(def.attribute_display_name, async () => {
+    const edit = el("button", { type: "button", text: t("edit"), "aria-label": `${t("edit")} ${def.attribute_display_name}` });
+    const alert = alertBox();
+    const del = deleteControl(def.attribute_display_name, async () => {
       await api(`${base}/custom_attribute_definitions/${def.id}`, { method: "DELETE" });
       forgetDefinitions(base);
       li.remove();
-      if (!--count) list.replaceChildren(kit.emptyRow(emptyText()));
+      if (!--count) list.replaceChildren(emptyRow(emptyText()));
       host.querySelector("h2").focus();
     }, alert);
-    li.append(el("div", { class: "row" }, name, key, type, desc, kit.rowButtons(edit, del)), alert);
-    kit.expander(li, edit, () => {
+    li.append(el("div", { class: "row" }, name, key, type, desc, rowButtons(edit, del)), alert);
+    expander(li, edit, () => {
       const f = fields(def);
-      const card = kit.formCard(tt("attributeDetails"), f.nodes, kit.t("save"), async () => {
+      const card = formCard(tt("attributeDetails"), f.nodes, t("save"), async () => {
         const updated = await api(`${base}/custom_attribute_definitions/${def.id}`, { method: "PATCH", json: f.json() });
         Object.assign(def, updated);
         forgetDefinitions(base);
         name.textContent = updated.attribute_display_name;
         type.textContent = summary(updated);
         desc.textContent = updated.attribute_description || "";
-        edit.setAttribute("aria-label", `${kit.t("edit")} ${updated.attribute_display_name}`);
+        edit.setAttribute("aria-label", `${t("edit")} ${updated.attribute_display_name}`);
         del.rename(updated.attribute_display_name);
-        return kit.t("saved");
+        return t("saved");
       });
       return el("div", { class: "panel single" }, card.form);
     });
@@ -175,7 +175,7 @@ export async function attributesSection(host, kit) {
     const all = await api(`${base}/custom_attribute_definitions?attribute_model=${model}`);
     count = all.length;
     list.replaceChildren(...all.map(row));
-    if (!all.length) list.replaceChildren(kit.emptyRow(emptyText()));
+    if (!all.length) list.replaceChildren(emptyRow(emptyText()));
   }
 
   // The model switch: two pressed-state buttons.
@@ -186,12 +186,12 @@ export async function attributesSection(host, kit) {
       model = value;
       for (const s of switches) s.setAttribute("aria-pressed", String(s.dataset.model === model));
       create.reset();
-      kit.load(list, refresh);
+      load(list, refresh);
     });
     return b;
   });
   const f = fields(null);
-  const card = kit.formCard(tt("newAttribute"), [el("h3", { text: tt("newAttribute") }), ...f.nodes], kit.t("create"), async (form) => {
+  const card = formCard(tt("newAttribute"), [el("h3", { text: tt("newAttribute") }), ...f.nodes], t("create"), async (form) => {
     const body = f.json();
     const made = await api(`${base}/custom_attribute_definitions`, { method: "POST", json: body });
     forgetDefinitions(base);
@@ -201,13 +201,11 @@ export async function attributesSection(host, kit) {
       if (!count++) list.replaceChildren();
       list.append(row(made));
     }
-    return `${made.attribute_display_name}: ${kit.t("saved")}`;
+    return `${made.attribute_display_name}: ${t("saved")}`;
   });
   const create = { reset: () => f.reset() };
   host.replaceChildren(el("h2", { text: tt("attributes"), tabindex: "-1" }),
     el("div", { class: "row model-switch", role: "group", "aria-label": tt("models") }, ...switches),
     list, card.form);
-  await kit.load(list, refresh);
+  await load(list, refresh);
 }
-
-export const attributesTitle = () => (TEXT[locale] && TEXT[locale].attributes) || TEXT.en.attributes;

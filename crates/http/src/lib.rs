@@ -222,6 +222,52 @@ const APP_FILES: &[(&str, &str, &str)] = &[
     ("search.js", JS, include_str!("../../../web/app/search.js")),
     ("palette.js", JS, include_str!("../../../web/app/palette.js")),
     ("settings.js", JS, include_str!("../../../web/app/settings.js")),
+    ("settings-kit.js", JS, include_str!("../../../web/app/settings-kit.js")),
+    (
+        "settings-inboxes.js",
+        JS,
+        include_str!("../../../web/app/settings-inboxes.js"),
+    ),
+    (
+        "settings-inbox-flow.js",
+        JS,
+        include_str!("../../../web/app/settings-inbox-flow.js"),
+    ),
+    (
+        "settings-inbox-forms.js",
+        JS,
+        include_str!("../../../web/app/settings-inbox-forms.js"),
+    ),
+    (
+        "settings-inbox-widget.js",
+        JS,
+        include_str!("../../../web/app/settings-inbox-widget.js"),
+    ),
+    (
+        "settings-agents.js",
+        JS,
+        include_str!("../../../web/app/settings-agents.js"),
+    ),
+    (
+        "settings-teams.js",
+        JS,
+        include_str!("../../../web/app/settings-teams.js"),
+    ),
+    (
+        "settings-labels.js",
+        JS,
+        include_str!("../../../web/app/settings-labels.js"),
+    ),
+    (
+        "settings-canned.js",
+        JS,
+        include_str!("../../../web/app/settings-canned.js"),
+    ),
+    (
+        "settings-webhooks.js",
+        JS,
+        include_str!("../../../web/app/settings-webhooks.js"),
+    ),
     ("profile.js", JS, include_str!("../../../web/app/profile.js")),
     ("contacts.js", JS, include_str!("../../../web/app/contacts.js")),
     ("attributes.js", JS, include_str!("../../../web/app/attributes.js")),

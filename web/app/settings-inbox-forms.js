@@ -1,0 +1,233 @@
+// Settings → Inboxes, channel by channel: the form that creates an inbox of
+// each channel (website, API, Telegram, WhatsApp, e-mail), the mail server
+// fields an e-mail inbox shares with its settings, and what each channel
+// needs once its inbox exists (the embed code, the identifier and webhook,
+// the bot, Meta's callback, the raw-mail address).
+
+import { api, el, field } from "./lib.js";
+import { apiBase, checkbox, formCard, hinted, input, secretLine, t, textarea } from "./settings-kit.js";
+import { colourWarning, embedCode, positionControl, snippetBox, widgetPreview } from "./settings-inbox-widget.js";
+
+export function mailServerFields(inbox) {
+  const c = inbox || {};
+  const kept = (set) => (set ? { placeholder: t("passwordKept") } : {});
+  const imapOn = checkbox(t("imapEnabled"), "imap_enabled", c.imap_enabled);
+  const imap = {
+    imap_address: input("imap_address", c.imap_address, { placeholder: "imap.example.com", autocomplete: "off" }),
+    imap_port: input("imap_port", c.imap_port || 993, { type: "number", min: "1", max: "65535" }),
+    imap_login: input("imap_login", c.imap_login, { autocomplete: "off" }),
+    imap_password: input("imap_password", "", { type: "password", autocomplete: "new-password", ...kept(c.imap_password_set) }),
+  };
+  const imapSsl = checkbox(t("imapSsl"), "imap_enable_ssl", c.imap_enable_ssl !== false);
+  const smtpOn = checkbox(t("smtpEnabled"), "smtp_enabled", c.smtp_enabled);
+  const smtp = {
+    smtp_address: input("smtp_address", c.smtp_address, { placeholder: "smtp.example.com", autocomplete: "off" }),
+    smtp_port: input("smtp_port", c.smtp_port || 587, { type: "number", min: "1", max: "65535" }),
+    smtp_login: input("smtp_login", c.smtp_login, { autocomplete: "off" }),
+    smtp_password: input("smtp_password", "", { type: "password", autocomplete: "new-password", ...kept(c.smtp_password_set) }),
+  };
+  const starttls = checkbox(t("smtpStarttls"), "smtp_enable_starttls_auto", c.smtp_enable_starttls_auto !== false);
+  const smtpSsl = checkbox(t("smtpSsl"), "smtp_enable_ssl_tls", c.smtp_enable_ssl_tls);
+  const imapBody = el("div", { class: "grid2" }, field(t("imapServer"), imap.imap_address), field(t("imapPort"), imap.imap_port),
+    field(t("imapLogin"), imap.imap_login), hinted(t("imapPassword"), imap.imap_password, c.imap_password_set ? t("passwordKept") : ""));
+  const smtpBody = el("div", { class: "grid2" }, field(t("smtpServer"), smtp.smtp_address), field(t("smtpPort"), smtp.smtp_port),
+    field(t("smtpLogin"), smtp.smtp_login), hinted(t("smtpPassword"), smtp.smtp_password, c.smtp_password_set ? t("passwordKept") : ""));
+  const sync = () => {
+    imapBody.hidden = imapSsl.node.hidden = !imapOn.input.checked;
+    smtpBody.hidden = starttls.node.hidden = smtpSsl.node.hidden = !smtpOn.input.checked;
+  };
+  imapOn.input.addEventListener("change", sync);
+  smtpOn.input.addEventListener("change", sync);
+  sync();
+  const nodes = [
+    el("fieldset", { class: "stack" }, el("legend", { text: t("imapLegend") }), imapOn.node, imapBody, imapSsl.node),
+    el("fieldset", { class: "stack" }, el("legend", { text: t("smtpLegend") }), smtpOn.node, smtpBody, starttls.node, smtpSsl.node),
+  ];
+  function value() {
+    const v = { imap_enabled: imapOn.input.checked, smtp_enabled: smtpOn.input.checked };
+    for (const [k, node] of [...Object.entries(imap), ...Object.entries(smtp)]) {
+      const x = node.value.trim();
+      if (k.endsWith("_port")) {
+        if (x) v[k] = Number(x);
+      } else if (k.endsWith("_password")) {
+        if (x || !inbox) v[k] = x;
+      } else {
+        v[k] = x;
+      }
+    }
+    v.imap_enable_ssl = imapSsl.input.checked;
+    v.smtp_enable_starttls_auto = starttls.input.checked;
+    v.smtp_enable_ssl_tls = smtpSsl.input.checked;
+    return v;
+  }
+  function reset() {
+    for (const node of [...Object.values(imap), ...Object.values(smtp)]) node.value = node.defaultValue;
+    sync();
+  }
+  return { nodes, value, reset };
+}
+
+// ---- new inbox: one form per channel ----
+// Each returns { node, form, row, first } and calls `created(inbox, extra)`
+// once the server made the inbox; nothing is sent before its form is submitted.
+
+function webInboxForm(created) {
+  const name = el("input", { name: "name", required: "", autocomplete: "off" });
+  const website = el("input", { name: "website_url", type: "url", placeholder: "https://shop.example" });
+  const colour = el("input", { name: "widget_color", type: "color", value: "#1f93ff" });
+  const title = el("input", { name: "welcome_title" });
+  const tagline = el("input", { name: "welcome_tagline" });
+  const reply = el("select", { name: "reply_time" },
+    ...["in_a_few_minutes", "in_a_few_hours", "in_a_day"].map((v) => el("option", { value: v, text: t(v) })));
+  const greeting = checkbox(t("greetingEnabled"), "greeting_enabled", false);
+  const greetingText = textarea("greeting_message", "", 2);
+  const syncGreeting = () => { greetingText.disabled = !greeting.input.checked; };
+  greeting.input.addEventListener("change", syncGreeting);
+  syncGreeting();
+  const domains = el("input", { name: "allowed_domains", placeholder: "shop.example, *.shop.example" });
+  const position = positionControl();
+  const card = formCard(t("newInbox"), [
+    el("h4", { text: t("newInbox") }),
+    el("div", { class: "grid2" }, field(t("name"), name), field(t("website"), website),
+      el("div", { class: "field" }, field(t("colour"), colour), colourWarning(colour)), field(t("replyTime"), reply),
+      field(t("welcomeTitle"), title), field(t("welcomeTagline"), tagline)),
+    el("fieldset", { class: "stack" }, el("legend", { text: t("greeting") }), greeting.node, field(t("greetingMessage"), greetingText)),
+    field(t("allowedDomains"), domains), position.node,
+  ], t("createInbox"), async () => {
+    const inbox = await api(`${apiBase()}/inboxes`, { method: "POST", json: {
+      name: name.value.trim(),
+      greeting_enabled: greeting.input.checked, greeting_message: greetingText.value.trim(),
+      channel: {
+        type: "web_widget", website_url: website.value.trim(), widget_color: colour.value, reply_time: reply.value,
+        welcome_title: title.value.trim(), welcome_tagline: tagline.value.trim(), allowed_domains: domains.value.trim(),
+      },
+    } });
+    created(inbox, { position: position.value() });
+    return "";
+  });
+  const preview = widgetPreview();
+  const paint = () => preview.update({
+    colour: colour.value, title: title.value.trim() || name.value.trim(), tagline: tagline.value.trim(),
+    replyTime: reply.value, greeting: greeting.input.checked ? greetingText.value.trim() : "", position: position.value(),
+  });
+  card.form.addEventListener("input", paint);
+  card.form.addEventListener("change", paint);
+  paint();
+  return { node: el("div", { class: "flow-with-preview" }, card.form, preview.node), form: card.form, row: card.row, first: name };
+}
+
+function apiInboxForm(created) {
+  const name = el("input", { name: "name", required: "", autocomplete: "off" });
+  const hook = el("input", { name: "webhook_url", type: "url", placeholder: "https://example.com/hooks" });
+  const card = formCard(t("newApiInbox"), [
+    el("h4", { text: t("newApiInbox") }), field(t("name"), name),
+    hinted(`${t("webhookUrl")} (${t("optional")})`, hook, t("webhookUrlHint")),
+  ], t("createInbox"), async () => {
+    created(await api(`${apiBase()}/inboxes`, { method: "POST", json: {
+      name: name.value.trim(), channel: { type: "api", webhook_url: hook.value.trim() },
+    } }));
+    return "";
+  });
+  return { node: card.form, form: card.form, row: card.row, first: name };
+}
+
+// The bot token from @BotFather; the server checks it with Telegram and
+// points the bot's webhook here.
+function telegramInboxForm(created) {
+  const name = el("input", { name: "name", required: "", autocomplete: "off" });
+  const token = el("input", { name: "bot_token", required: "", autocomplete: "off", spellcheck: "false", placeholder: "123456789:AA…" });
+  const card = formCard(t("newTelegramInbox"), [
+    el("h4", { text: t("newTelegramInbox") }), field(t("name"), name), hinted(t("botToken"), token, t("botTokenHint")),
+  ], t("createInbox"), async () => {
+    created(await api(`${apiBase()}/inboxes`, { method: "POST", json: {
+      name: name.value.trim(), channel: { type: "telegram", bot_token: token.value.trim() },
+    } }));
+    return "";
+  });
+  return { node: card.form, form: card.form, row: card.row, first: name };
+}
+
+// WhatsApp (Cloud API): the number and the app's credentials; the server
+// lists the templates with them (which checks them).
+function whatsappInboxForm(created) {
+  const name = el("input", { name: "name", required: "", autocomplete: "off" });
+  const phone = el("input", { name: "phone_number", type: "tel", required: "", placeholder: "+15550783881" });
+  const numberId = el("input", { name: "phone_number_id", required: "", inputmode: "numeric" });
+  const account = el("input", { name: "business_account_id", required: "", inputmode: "numeric" });
+  const key = el("input", { name: "api_key", type: "password", required: "", autocomplete: "off" });
+  const secret = el("input", { name: "app_secret", type: "password", required: "", autocomplete: "off" });
+  const card = formCard(t("newWhatsAppInbox"), [
+    el("h4", { text: t("newWhatsAppInbox") }),
+    el("div", { class: "grid2" }, field(t("name"), name), field(t("phoneNumber"), phone),
+      field(t("phoneNumberId"), numberId), field(t("businessAccountId"), account),
+      hinted(t("accessToken"), key, t("accessTokenHint")), field(t("appSecret"), secret)),
+  ], t("createInbox"), async () => {
+    created(await api(`${apiBase()}/inboxes`, { method: "POST", json: {
+      name: name.value.trim(),
+      channel: {
+        type: "whatsapp", phone_number: phone.value.trim(), provider: "whatsapp_cloud",
+        provider_config: {
+          phone_number_id: numberId.value.trim(), business_account_id: account.value.trim(),
+          api_key: key.value.trim(), app_secret: secret.value.trim(),
+        },
+      },
+    } }));
+    return "";
+  });
+  return { node: card.form, form: card.form, row: card.row, first: name };
+}
+
+// E-mail: the address and, optionally, the servers to read and send with
+// (the server logs in to IMAP before anything is kept).
+function emailInboxForm(created) {
+  const name = el("input", { name: "name", required: "", autocomplete: "off" });
+  const address = el("input", { name: "email", type: "email", required: "", placeholder: "support@shop.example" });
+  const servers = mailServerFields(null);
+  const card = formCard(t("newEmailInbox"), [
+    el("h4", { text: t("newEmailInbox") }), el("div", { class: "grid2" }, field(t("name"), name),
+      hinted(t("emailAddress"), address, t("emailHint"))), ...servers.nodes,
+  ], t("createInbox"), async () => {
+    created(await api(`${apiBase()}/inboxes`, { method: "POST", json: {
+      name: name.value.trim(), channel: { type: "email", email: address.value.trim(), ...servers.value() },
+    } }));
+    return "";
+  });
+  return { node: card.form, form: card.form, row: card.row, first: name };
+}
+
+export const CHANNELS = [
+  { kind: "web", name: "channelWeb", hint: "channelWebHint", icon: "web", form: webInboxForm },
+  { kind: "api", name: "channelApi", hint: "channelApiHint", icon: "api", form: apiInboxForm },
+  { kind: "telegram", name: "channelTelegram", hint: "channelTelegramHint", icon: "telegram", form: telegramInboxForm },
+  { kind: "whatsapp", name: "channelWhatsApp", hint: "channelWhatsAppHint", icon: "whatsapp", form: whatsappInboxForm },
+  { kind: "email", name: "channelEmail", hint: "channelEmailHint", icon: "email", form: emailInboxForm },
+];
+
+// What a new inbox needs next, by channel: the embed code, the identifier
+// and webhook, the bot it answers as, what to enter in Meta's console, or
+// the raw-mail address.
+export function readyParts(kind, inbox, extra) {
+  const p = (text) => el("p", { text });
+  if (kind === "web") {
+    return [p(t("readyWeb")), snippetBox(embedCode(inbox.web_widget_script || "", extra.position))];
+  }
+  if (kind === "api") {
+    const parts = [p(t("readyApi")), secretLine(t("inboxIdentifier"), inbox.inbox_identifier || "", "identifier").node];
+    if (inbox.webhook_url) parts.push(p(t("readyApiHook")), secretLine(t("webhookUrl"), inbox.webhook_url, "webhook").node);
+    else parts.push(el("p", { class: "hint", text: t("readyApiNoHook") }));
+    return parts;
+  }
+  if (kind === "telegram") {
+    const bot = `${inbox.bot_name || ""}${inbox.bot_username ? ` (@${inbox.bot_username})` : ""}`;
+    return [p(t("readyTelegram", { bot }))];
+  }
+  if (kind === "whatsapp") {
+    const pc = inbox.provider_config || {};
+    return [p(t("readyWhatsApp")),
+      secretLine(t("callbackUrl"), inbox.callback_webhook_url || "", "callback").node,
+      secretLine(t("verifyToken"), pc.webhook_verify_token || "", "verify").node,
+      el("p", { class: "meta", text: `${t("templatesSynced")}: ${(inbox.message_templates || []).length}` })];
+  }
+  return [p(t("readyEmail", { address: inbox.email || "" })),
+    secretLine(t("rawMailUrl"), inbox.raw_email_webhook_url || "", "raw-mail").node];
+}

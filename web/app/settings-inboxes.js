@@ -1,0 +1,334 @@
+// Settings → Inboxes: the account's inboxes and, below each, its settings
+// (channel details, greeting, conversation options, identity verification,
+// working hours), its members and, for a website inbox, the embed snippet and
+// a live preview of the widget. "New inbox" replaces the list with the steps
+// of settings-inbox-flow.js.
+
+import { api, el, field, locale } from "./lib.js";
+import {
+  alertBox, apiBase, checkbox, deleteControl, emptyRow, expander, formCard, hinted, input, load, loadingList,
+  membersForm, rowButtons, secretLine, signIn, skeletonRows, t, textarea, timeNode, uid,
+} from "./settings-kit.js";
+import { colourWarning, embedCode, positionControl, snippetBox, widgetPreview } from "./settings-inbox-widget.js";
+import { mailServerFields } from "./settings-inbox-forms.js";
+import { newInboxFlow } from "./settings-inbox-flow.js";
+
+function channelWord(inbox) {
+  return inbox.channel_type === "Channel::Api" ? t("channelApi")
+    : inbox.channel_type === "Channel::WebWidget" ? t("channelWeb")
+    : inbox.channel_type === "Channel::Telegram" ? t("channelTelegram")
+    : inbox.channel_type === "Channel::Whatsapp" ? t("channelWhatsApp")
+    : inbox.channel_type === "Channel::Email" ? t("channelEmail") : inbox.channel_type || "";
+}
+
+const DAY_ORDER = [1, 2, 3, 4, 5, 6, 0]; // Monday first; 0 is Sunday as in Chatwoot
+function dayName(d) {
+  return new Intl.DateTimeFormat(locale, { weekday: "long", timeZone: "UTC" }).format(new Date(Date.UTC(2024, 0, 7 + d)));
+}
+const pad = (n) => String(n).padStart(2, "0");
+
+function timezones() {
+  try {
+    return Intl.supportedValuesOf("timeZone");
+  } catch {
+    return ["UTC"];
+  }
+}
+
+// The week as rows of controls; `value()` returns Chatwoot's working_hours
+// or throws an Error naming the day whose times are backwards.
+function hoursTable(hours) {
+  const byDay = new Map((hours || []).map((h) => [h.day_of_week, h]));
+  const rows = DAY_ORDER.map((d) => {
+    const h = byDay.get(d) || { day_of_week: d, closed_all_day: d === 0 || d === 6, open_hour: 9, open_minutes: 0, close_hour: 17, close_minutes: 0 };
+    const name = dayName(d);
+    const open = el("input", { type: "checkbox", "aria-label": `${name}: ${t("open")}` });
+    open.checked = !h.closed_all_day;
+    const allDay = el("input", { type: "checkbox", "aria-label": `${name}: ${t("allDay")}` });
+    allDay.checked = Boolean(h.open_all_day);
+    const from = el("input", { type: "time", "aria-label": `${name}: ${t("from")}` });
+    from.value = `${pad(h.open_hour ?? 9)}:${pad(h.open_minutes ?? 0)}`;
+    const to = el("input", { type: "time", "aria-label": `${name}: ${t("to")}` });
+    const close = h.close_hour ?? 17;
+    to.value = close >= 24 ? "23:59" : `${pad(close)}:${pad(h.close_minutes ?? 0)}`;
+    const sync = () => {
+      allDay.disabled = !open.checked;
+      from.disabled = to.disabled = !open.checked || allDay.checked;
+    };
+    open.addEventListener("change", sync);
+    allDay.addEventListener("change", sync);
+    sync();
+    const tr = el("tr", { "data-day": String(d) }, el("th", { scope: "row", text: name }),
+      el("td", {}, open), el("td", {}, allDay), el("td", {}, from), el("td", {}, to));
+    return { tr, read() {
+      const [oh, om] = from.value.split(":").map(Number);
+      const [ch, cm] = to.value.split(":").map(Number);
+      if (open.checked && !allDay.checked && (Number.isNaN(oh) || Number.isNaN(ch) || oh * 60 + om >= ch * 60 + cm)) {
+        throw Object.assign(new Error(`${name}: ${t("badHours")}`), { control: from });
+      }
+      return {
+        day_of_week: d, closed_all_day: !open.checked, open_all_day: open.checked && allDay.checked,
+        open_hour: Number.isNaN(oh) ? 9 : oh, open_minutes: om || 0,
+        close_hour: Number.isNaN(ch) ? 17 : ch, close_minutes: cm || 0,
+      };
+    } };
+  });
+  const node = el("table", { class: "hours" },
+    el("thead", {}, el("tr", {}, ...["day", "open", "allDay", "from", "to"].map((k) => el("th", { scope: "col", text: t(k) })))),
+    el("tbody", {}, ...rows.map((r) => r.tr)));
+  return { node, value: () => rows.map((r) => r.read()).sort((a, b) => a.day_of_week - b.day_of_week) };
+}
+
+let tzList = null;
+function tzDatalist() {
+  if (!tzList) {
+    tzList = el("datalist", { id: "sb-timezones" }, ...["UTC", ...timezones()].map((z) => el("option", { value: z })));
+  }
+  return tzList;
+}
+
+// An e-mail inbox's servers: IMAP to read its mailbox, SMTP to send.
+
+function mailboxStatus(inbox) {
+  const st = inbox.imap_status;
+  if (!inbox.imap_enabled) return null;
+  if (!st) return el("p", { class: "meta", text: t("mailboxNever") });
+  if (st.last_error) {
+    return el("p", { class: "mail-status error", role: "status" }, el("strong", { text: `${t("mailboxError")}: ` }),
+      el("span", { text: `${st.last_error} (` }), timeNode(st.polled_at), el("span", { text: ")" }));
+  }
+  return el("p", { class: "mail-status meta", role: "status" }, el("span", { text: `${t("mailboxRead")}: ` }), timeNode(st.polled_at));
+}
+
+function inboxEditor(inbox, onSaved) {
+  const isWeb = inbox.channel_type === "Channel::WebWidget";
+  const isApi = inbox.channel_type === "Channel::Api";
+  const name = input("name", inbox.name, { autocomplete: "off" });
+  const parts = [el("h3", { text: t("inboxSettings") }), field(t("name"), name)];
+  const channel = {};
+  if (isWeb) {
+    channel.website_url = input("website_url", inbox.website_url, { type: "url", placeholder: "https://shop.example" });
+    channel.widget_color = input("widget_color", /^#[0-9a-f]{6}$/i.test(inbox.widget_color || "") ? inbox.widget_color : "#1f93ff", { type: "color" });
+    channel.welcome_title = input("welcome_title", inbox.welcome_title);
+    channel.welcome_tagline = input("welcome_tagline", inbox.welcome_tagline);
+    channel.reply_time = el("select", { name: "reply_time" },
+      ...["in_a_few_minutes", "in_a_few_hours", "in_a_day"].map((v) => el("option", { value: v, text: t(v) })));
+    channel.reply_time.value = inbox.reply_time || "in_a_few_minutes";
+    channel.allowed_domains = input("allowed_domains", inbox.allowed_domains, { placeholder: "shop.example, *.shop.example" });
+    parts.push(el("div", { class: "grid2" },
+      field(t("website"), channel.website_url),
+      el("div", { class: "field" }, field(t("colour"), channel.widget_color), colourWarning(channel.widget_color)),
+      field(t("welcomeTitle"), channel.welcome_title), field(t("welcomeTagline"), channel.welcome_tagline),
+      field(t("replyTime"), channel.reply_time), field(t("allowedDomains"), channel.allowed_domains)));
+  }
+  let mail = null;
+  if (inbox.channel_type === "Channel::Email") {
+    mail = mailServerFields(inbox);
+    parts.push(el("p", { class: "meta", text: `${t("emailAddress")}: ${inbox.email || ""}` }), ...mail.nodes);
+    const status = mailboxStatus(inbox);
+    if (status) parts.push(status);
+    if (inbox.raw_email_webhook_url) parts.push(secretLine(t("rawMailUrl"), inbox.raw_email_webhook_url, "raw-mail").node);
+  }
+  if (isApi) {
+    channel.webhook_url = input("webhook_url", inbox.webhook_url, { type: "url", placeholder: "https://example.com/hooks" });
+    parts.push(hinted(t("webhookUrl"), channel.webhook_url, t("webhookUrlHint")));
+    if (inbox.inbox_identifier) parts.push(secretLine(t("inboxIdentifier"), inbox.inbox_identifier, "identifier").node);
+    if (inbox.secret) parts.push(secretLine(t("apiSecret"), inbox.secret, "api-secret").node);
+  }
+
+  const greeting = checkbox(t("greetingEnabled"), "greeting_enabled", inbox.greeting_enabled);
+  const greetingText = textarea("greeting_message", inbox.greeting_message);
+  const syncGreeting = () => { greetingText.disabled = !greeting.input.checked; };
+  greeting.input.addEventListener("change", syncGreeting);
+  syncGreeting();
+  parts.push(el("fieldset", { class: "stack" }, el("legend", { text: t("greeting") }),
+    greeting.node, field(t("greetingMessage"), greetingText)));
+
+  // Conversation options the server acts on; widget features keep flags
+  // this screen doesn't show (emoji_picker, use_inbox_avatar_for_bot).
+  const csat = checkbox(t("csat"), "csat_survey_enabled", inbox.csat_survey_enabled);
+  const afterResolved = checkbox(t("allowAfterResolved"), "allow_messages_after_resolved", inbox.allow_messages_after_resolved !== false);
+  const single = checkbox(t("lockSingle"), "lock_to_single_conversation", inbox.lock_to_single_conversation);
+  const options = el("fieldset", { class: "stack" }, el("legend", { text: t("conversations") }), csat.node, afterResolved.node, single.node);
+  let flags = null, preChat = null, preChatText = null;
+  if (isWeb) {
+    const current = Array.isArray(inbox.selected_feature_flags) ? inbox.selected_feature_flags : ["attachments", "emoji_picker", "end_conversation"];
+    flags = {
+      attachments: checkbox(t("featureAttachments"), "selected_feature_flags", current.includes("attachments")),
+      end_conversation: checkbox(t("featureEnd"), "selected_feature_flags", current.includes("end_conversation")),
+      value() {
+        const keep = current.filter((f) => f !== "attachments" && f !== "end_conversation");
+        return [...keep, ...["attachments", "end_conversation"].filter((f) => this[f].input.checked)];
+      },
+    };
+    const pre = inbox.pre_chat_form_options || {};
+    preChat = checkbox(t("preChat"), "pre_chat_form_enabled", inbox.pre_chat_form_enabled);
+    preChatText = input("pre_chat_message", pre.pre_chat_message || "");
+    const syncPre = () => { preChatText.disabled = !preChat.input.checked; };
+    preChat.input.addEventListener("change", syncPre);
+    syncPre();
+    options.append(flags.attachments.node, flags.end_conversation.node, preChat.node, field(t("preChatMessage"), preChatText));
+  }
+  parts.push(options);
+
+  let hmac = null;
+  if (isWeb || isApi) {
+    hmac = checkbox(t("hmacMandatory"), "hmac_mandatory", inbox.hmac_mandatory);
+    const token = secretLine(t("hmacToken"), inbox.hmac_token || "", "token");
+    const hintId = uid("hint");
+    token.code.setAttribute("aria-describedby", hintId);
+    parts.push(el("fieldset", { class: "stack identity" }, el("legend", { text: t("identity") }),
+      hmac.node, token.node, el("p", { class: "hint", id: hintId, text: t("hmacHint") })));
+  }
+
+  const hoursOn = checkbox(t("hoursEnabled"), "working_hours_enabled", inbox.working_hours_enabled);
+  const tz = input("timezone", inbox.timezone || "UTC", { list: "sb-timezones", autocomplete: "off" });
+  const away = textarea("out_of_office_message", inbox.out_of_office_message, 2);
+  const week = hoursTable(inbox.working_hours);
+  const hoursBody = el("div", { class: "hours-body" }, el("div", { class: "grid2" }, field(t("timezone"), tz), field(t("awayMessage"), away)),
+    el("div", { class: "table-wrap" }, week.node));
+  const syncHours = () => { hoursBody.classList.toggle("off", !hoursOn.input.checked); };
+  hoursOn.input.addEventListener("change", syncHours);
+  syncHours();
+  parts.push(el("fieldset", { class: "stack" }, el("legend", { text: t("workingHours") }), hoursOn.node, hoursBody, tzDatalist()));
+
+  const { form } = formCard(t("inboxSettings"), parts, t("save"), async () => {
+    let hours;
+    try {
+      hours = week.value();
+    } catch (e) {
+      if (e.control) e.control.focus();
+      throw Object.assign(new Error(e.message), { body: { message: e.message } });
+    }
+    const body = {
+      name: name.value.trim(),
+      greeting_enabled: greeting.input.checked,
+      greeting_message: greetingText.value,
+      csat_survey_enabled: csat.input.checked,
+      allow_messages_after_resolved: afterResolved.input.checked,
+      lock_to_single_conversation: single.input.checked,
+      working_hours_enabled: hoursOn.input.checked,
+      working_hours: hours,
+      timezone: tz.value.trim() || "UTC",
+      out_of_office_message: away.value,
+      channel: {},
+    };
+    for (const [k, node] of Object.entries(channel)) body.channel[k] = node.value.trim();
+    if (mail) Object.assign(body.channel, mail.value());
+    if (hmac) body.channel.hmac_mandatory = hmac.input.checked;
+    if (flags) {
+      body.channel.selected_feature_flags = flags.value();
+      body.channel.pre_chat_form_enabled = preChat.input.checked;
+      body.channel.pre_chat_form_options = { ...(inbox.pre_chat_form_options || {}), pre_chat_message: preChatText.value.trim() };
+    }
+    const updated = await api(`${apiBase()}/inboxes/${inbox.id}`, { method: "PATCH", json: body });
+    onSaved(updated);
+    return t("saved");
+  }, { class: "card inbox-settings" });
+
+  const members = membersForm(
+    () => api(`${apiBase()}/inbox_members/${inbox.id}`).then((r) => (r && r.payload) || []),
+    (ids) => api(`${apiBase()}/inbox_members`, { method: "PATCH", json: { inbox_id: inbox.id, user_ids: ids } }),
+  );
+  const side = [members];
+  if (isWeb) {
+    // The preview follows the form as it is edited; the launcher's side is
+    // part of the embed code, which changes with it.
+    const preview = widgetPreview();
+    const position = positionControl();
+    const script = () => embedCode(inbox.web_widget_script || "", position.value());
+    const snippet = snippetBox(script());
+    const paint = () => {
+      preview.update({
+        colour: channel.widget_color.value, title: channel.welcome_title.value.trim() || name.value.trim(),
+        tagline: channel.welcome_tagline.value.trim(), replyTime: channel.reply_time.value,
+        greeting: greeting.input.checked ? greetingText.value.trim() : "", position: position.value(),
+      });
+      snippet.set(script());
+    };
+    form.addEventListener("input", paint);
+    form.addEventListener("change", paint);
+    position.node.addEventListener("change", paint);
+    paint();
+    const code = el("section", { class: "card", "aria-label": t("snippet") }, el("h3", { text: t("snippet") }), position.node);
+    if (inbox.web_widget_script) code.append(snippet);
+    side.unshift(preview.node, code);
+  }
+  return el("div", { class: "panel inbox-panel" }, form, el("div", { class: "side" }, ...side));
+}
+
+export async function inboxesSection(host) {
+  const list = loadingList({ "aria-label": t("inboxes") });
+  let all = [];
+  function row(inbox) {
+    const li = el("li", { "data-inbox": String(inbox.id) });
+    const title = el("strong", { class: "name", text: inbox.name });
+    const where = el("span", { class: "meta desc", text: inbox.website_url || inbox.webhook_url || inbox.email || "" });
+    const dot = el("span", { class: "inbox-dot", "aria-hidden": "true" });
+    const paintDot = () => {
+      if (inbox.widget_color) dot.style.setProperty("--swatch", inbox.widget_color);
+      dot.hidden = !inbox.widget_color;
+    };
+    paintDot();
+    const edit = el("button", { type: "button", class: "edit", text: t("edit"), "aria-label": `${t("edit")} ${inbox.name}` });
+    const alert = alertBox();
+    const del = deleteControl(inbox.name, async () => {
+      await api(`${apiBase()}/inboxes/${inbox.id}`, { method: "DELETE" });
+      all = all.filter((x) => x.id !== inbox.id);
+      li.remove();
+      if (!all.length) list.replaceChildren(emptyRow(t("noInboxes"), t("newInboxButton"), openFlow));
+      host.querySelector("h2").focus();
+    }, alert);
+    li.append(el("div", { class: "row" }, dot, title, el("span", { class: "badge", text: channelWord(inbox) }), where,
+      rowButtons(edit, del)), alert);
+    expander(li, edit, () => inboxEditor(inbox, (updated) => {
+      Object.assign(inbox, updated);
+      title.textContent = updated.name;
+      where.textContent = updated.website_url || updated.webhook_url || "";
+      edit.setAttribute("aria-label", `${t("edit")} ${updated.name}`);
+      del.rename(updated.name);
+      paintDot();
+    }));
+    return li;
+  }
+  async function refresh() {
+    const r = await api(`${apiBase()}/inboxes`);
+    all = (r && r.payload) || [];
+    list.replaceChildren(...all.map(row));
+    if (!all.length) list.replaceChildren(emptyRow(t("noInboxes"), t("newInboxButton"), openFlow));
+  }
+
+  // The list, or the new-inbox steps in its place.
+  const add = el("button", { type: "button", class: "primary", text: t("newInboxButton") });
+  add.addEventListener("click", openFlow);
+  let flow = null;
+  function openFlow() {
+    if (flow) return;
+    flow = newInboxFlow(async (inbox, openSettings) => {
+      flow.node.remove();
+      flow = null;
+      list.hidden = add.hidden = false;
+      if (!inbox) {
+        add.focus();
+        return;
+      }
+      list.replaceChildren(...skeletonRows());
+      await load(list, refresh).catch(() => signIn());
+      const li = list.querySelector(`li[data-inbox="${inbox.id}"]`);
+      const edit = li && li.querySelector("button.edit");
+      if (!edit) return add.focus();
+      if (openSettings) {
+        if (edit.getAttribute("aria-expanded") !== "true") edit.click();
+        li.scrollIntoView({ block: "start" });
+      } else {
+        edit.focus();
+      }
+    });
+    list.hidden = add.hidden = true;
+    list.after(flow.node);
+    flow.start();
+  }
+
+  host.replaceChildren(el("div", { class: "section-head" }, el("h2", { text: t("inboxes"), tabindex: "-1" }), add), list);
+  await load(list, refresh);
+}
