@@ -77,13 +77,17 @@ pub fn new_job<J: BackgroundJob>(job: &J, run_at: i64, max_attempts: i32, deadli
 }
 
 type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+/// A kind's `run`, its payload read from the row.
+type RunFn = fn(Arc<Core>, Job, i64) -> Boxed<Result<(), JobFailure>>;
+/// A kind's `gave_up`, its payload read from the row.
+type GaveUpFn = fn(Arc<Core>, Job, String) -> Boxed<()>;
 
 /// A registered kind, with its payload type erased.
 pub struct Kind {
     pub name: &'static str,
     pub stopped: &'static str,
-    run: fn(Arc<Core>, Job, i64) -> Boxed<Result<(), JobFailure>>,
-    gave_up: fn(Arc<Core>, Job, String) -> Boxed<()>,
+    run: RunFn,
+    gave_up: GaveUpFn,
 }
 
 impl Kind {
