@@ -103,7 +103,7 @@ async fn static_files_are_compressed(app: TestApp) {
     use std::io::Read;
     for path in [
         "/app/app.js",
-        "/app/settings.js",
+        "/app/settings-kit.js",
         "/app/app.css",
         "/widget.js",
         "/packs/js/sdk.js",
