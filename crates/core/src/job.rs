@@ -77,12 +77,14 @@ pub fn new_job<J: BackgroundJob>(job: &J, run_at: i64, max_attempts: i32, deadli
 }
 
 type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+/// Runs a claimed row (the core, the row, the end of its lease).
+type RunFn = fn(Arc<Core>, Job, i64) -> Boxed<Result<(), JobFailure>>;
 
 /// A registered kind, with its payload type erased.
 pub struct Kind {
     pub name: &'static str,
     pub stopped: &'static str,
-    run: fn(Arc<Core>, Job, i64) -> Boxed<Result<(), JobFailure>>,
+    run: RunFn,
     gave_up: fn(Arc<Core>, Job, String) -> Boxed<()>,
 }
 
