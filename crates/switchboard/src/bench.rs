@@ -10,7 +10,7 @@
 //! transactions into the same `messages` table, through the same store.
 //!
 //! `deliveries` (channel sends to a fake Telegram Bot API) and `jobs` (the
-//! job queue's claim -> complete cycle) are in `bench_channels.rs`.
+//! job queue's claim -> complete cycle) are in `bench_channels/`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

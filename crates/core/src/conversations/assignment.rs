@@ -1,0 +1,64 @@
+//! Assigning a conversation to an agent or a team.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::Actor;
+use crate::auth::AccountCtx;
+use crate::params::Params;
+use crate::work::Work;
+use crate::{Core, CoreError, CoreResult, present};
+
+impl Core {
+    /// `POST /assignments`: an agent (`assignee_id`, null unassigns) or a team.
+    pub async fn assign(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, body: &Value) -> CoreResult<Value> {
+        let p = Params::new(body);
+        let mut w = Work::begin(self).await?;
+        let before = self.lock_visible(&mut w, ctx, display_id).await?;
+        let mut after = before.clone();
+        let result;
+        // As Chatwoot's controller: `assignee_id` wins when present; a
+        // `team_id` that names no team of the account (0, a deleted team)
+        // clears the team and answers null (the n8n node always sends 0).
+        if p.has("assignee_id") {
+            if p.str("assignee_type")?.as_deref() == Some("AgentBot") {
+                return Err(CoreError::invalid(
+                    "assignee_type",
+                    "Agent bots are not available on this server yet",
+                ));
+            }
+            match p.i64("assignee_id")? {
+                Some(uid) => {
+                    let users = w.tx().list_account_users(ctx.account_id()).await?;
+                    let (u, au) = users.iter().find(|(u, _)| u.id == uid).ok_or(CoreError::NotFound)?;
+                    if !au.is_admin() && !w.tx().is_inbox_member(before.inbox_id, u.id).await? {
+                        return Err(CoreError::invalid(
+                            "assignee_id",
+                            "Assignee is not a member of this inbox",
+                        ));
+                    }
+                    after.assignee_id = Some(u.id);
+                    result = present::agent(u, Some(au));
+                }
+                None => {
+                    after.assignee_id = None;
+                    result = Value::Null;
+                }
+            }
+        } else if p.has("team_id") {
+            let team = match p.i64("team_id")? {
+                Some(tid) => w.tx().get_team(ctx.account_id(), tid).await?,
+                None => None,
+            };
+            after.team_id = team.as_ref().map(|t| t.id);
+            result = team.as_ref().map_or(Value::Null, |t| present::team(t, false));
+        } else {
+            return Err(CoreError::invalid("assignee_id", "assignee_id or team_id is required"));
+        }
+        self.conversation_changed(&mut w, &before, &after, &Actor::user(&ctx.user), None, true)
+            .await?;
+        w.commit().await?;
+        Ok(result)
+    }
+}

@@ -1,0 +1,228 @@
+//! Opening a conversation from the API, and what every new conversation
+//! records (its event and webhook).
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use switchboard_domain::Event;
+use switchboard_domain::rules;
+use switchboard_domain::time::{self as t};
+use switchboard_domain::{ConversationStatus, EventKind, MessageType};
+use switchboard_store::Conversation;
+
+use super::Actor;
+use crate::auth::AccountCtx;
+use crate::params::Params;
+use crate::work::Work;
+use crate::{Core, CoreError, CoreResult, present, views};
+
+impl Core {
+    pub async fn create_conversation(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
+        let p = Params::new(body);
+        let inbox_id = p
+            .i64("inbox_id")?
+            .ok_or_else(|| CoreError::invalid("inbox_id", "inbox_id can't be blank"))?;
+        let source_id = p.str("source_id")?.filter(|s| !s.is_empty());
+        let contact_id = p.i64("contact_id")?;
+        if source_id.is_none() && contact_id.is_none() {
+            return Err(CoreError::invalid("source_id", "source_id or contact_id is required"));
+        }
+        let requested_status = match p.str("status")? {
+            None => None,
+            Some(s) => Some(
+                ConversationStatus::parse(&s)
+                    .filter(|s| *s != ConversationStatus::Snoozed || p.has("snoozed_until"))
+                    .ok_or_else(|| CoreError::invalid("status", "status is not included in the list"))?,
+            ),
+        };
+        let snoozed_until = match p.raw("snoozed_until") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                Some(t::from_json(v).ok_or_else(|| CoreError::invalid("snoozed_until", "snoozed_until is invalid"))?)
+            }
+        };
+        let additional = p
+            .object("additional_attributes")?
+            .map(Value::Object)
+            .unwrap_or_else(|| json!({}));
+        let custom = p
+            .object("custom_attributes")?
+            .map(Value::Object)
+            .unwrap_or_else(|| json!({}));
+        let message = body.get("message").filter(|m| m.is_object()).cloned();
+
+        let mut w = Work::begin(self).await?;
+        let inbox = w
+            .tx()
+            .get_inbox(ctx.account_id(), inbox_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if !ctx.is_admin() && !w.tx().is_inbox_member(inbox.id, ctx.user.id).await? {
+            return Err(CoreError::NotFound);
+        }
+        let (contact, ci) = if let Some(sid) = &source_id {
+            let ci = w
+                .tx()
+                .find_contact_inbox(inbox.id, sid)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            let contact = w
+                .tx()
+                .get_contact(ctx.account_id(), ci.contact_id)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            (contact, ci)
+        } else {
+            let cid = contact_id.unwrap_or_default();
+            let contact = w
+                .tx()
+                .get_contact(ctx.account_id(), cid)
+                .await?
+                .ok_or(CoreError::NotFound)?;
+            let ci = match w.tx().find_contact_inbox_for(contact.id, inbox.id).await? {
+                Some(ci) => ci,
+                None => {
+                    let sid = crate::contacts::default_source_id(inbox.channel(), &contact);
+                    self.add_contact_inbox(&mut w, &contact, inbox.id, &sid, false).await?
+                }
+            };
+            (contact, ci)
+        };
+        if inbox.setting_bool("lock_to_single_conversation", false)
+            && let Some(existing) = w.tx().latest_conversation(ci.id, &[]).await?
+        {
+            let account = w.tx().get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+            let v = views::conv_view(w.tx(), existing).await?;
+            w.commit().await?;
+            return Ok(v.rest(&account));
+        }
+        let assignee_id = match p.i64("assignee_id")? {
+            Some(a) => {
+                if w.tx().users_in_account(ctx.account_id(), &[a]).await?.is_empty() {
+                    return Err(CoreError::invalid(
+                        "assignee_id",
+                        "Assignee is not an agent of this account",
+                    ));
+                }
+                Some(a)
+            }
+            None => None,
+        };
+        let team_id = match p.i64("team_id")? {
+            Some(tid) => Some(
+                w.tx()
+                    .get_team(ctx.account_id(), tid)
+                    .await?
+                    .ok_or_else(|| CoreError::invalid("team_id", "Team not found"))?
+                    .id,
+            ),
+            None => None,
+        };
+        let status = rules::initial_status(requested_status, contact.blocked, false);
+        let display_id = w.tx().next_display_id(ctx.account_id()).await?;
+        let now = w.now;
+        let conv = w
+            .tx()
+            .insert_conversation(&Conversation {
+                uuid: uuid::Uuid::new_v4().to_string(),
+                assignee_id,
+                team_id,
+                additional_attributes: additional,
+                custom_attributes: custom,
+                snoozed_until: if status == ConversationStatus::Snoozed {
+                    snoozed_until
+                } else {
+                    None
+                },
+                ..Conversation::new(
+                    ctx.account_id(),
+                    inbox.id,
+                    display_id,
+                    contact.id,
+                    ci.id,
+                    status.code(),
+                    now,
+                )
+            })
+            .await?;
+        if let Some(uid) = conv.assignee_id {
+            w.tx()
+                .add_conversation_participants(conv.account_id, conv.id, &[uid], now)
+                .await?;
+        }
+        self.conversation_created(&mut w, &conv, &Actor::user(&ctx.user))
+            .await?;
+        if status == ConversationStatus::Snoozed {
+            self.schedule_snooze(&mut w, &conv).await?;
+        }
+        if let Some(m) = message {
+            let mp = Params::new(&m);
+            let input = crate::messages::MessageInput {
+                content: mp.str("content")?,
+                message_type: MessageType::Outgoing,
+                private: false,
+                content_type: switchboard_domain::ContentType::Text,
+                content_attributes: json!({}),
+                echo_id: None,
+                source_id: None,
+                // A WhatsApp template opens a conversation outside the window.
+                additional_attributes: match mp.raw("template_params").filter(|v| v.is_object()) {
+                    Some(tp) => json!({ "template_params": tp }),
+                    None => json!({}),
+                },
+            };
+            let item = crate::ingest::Item {
+                account_id: conv.account_id,
+                display_id: conv.display_id,
+                member_of: None,
+                input,
+                from: crate::ingest::From::User(ctx.user.clone()),
+                attachments: Vec::new(),
+            };
+            let mut results = crate::ingest::process(self, &mut w, std::slice::from_ref(&item)).await?;
+            results
+                .pop()
+                .unwrap_or_else(|| Err(CoreError::Internal("no result".into())))?;
+        }
+        let conv = w
+            .tx()
+            .get_conversation_by_id(conv.id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let account = w.tx().get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let v = views::conv_view(w.tx(), conv).await?;
+        w.commit().await?;
+        Ok(v.rest(&account))
+    }
+
+    pub(crate) async fn conversation_created(
+        self: &Arc<Self>,
+        w: &mut Work,
+        conv: &Conversation,
+        actor: &Actor,
+    ) -> CoreResult<()> {
+        let view = views::conv_view(w.tx(), conv.clone()).await?;
+        let data = view.push();
+        w.emit(
+            Event::new(EventKind::ConversationCreated, conv.account_id, data)
+                .inbox(Some(conv.inbox_id))
+                .conversation(Some(conv.id))
+                .contact(Some(conv.contact_id))
+                .contact_inbox(Some(conv.contact_inbox_id))
+                .by(actor.performer()),
+        )
+        .await?;
+        let inbox = w.tx().get_inbox(conv.account_id, conv.inbox_id).await?;
+        if w.wants_webhook(conv.account_id, inbox.as_ref(), "conversation_created")
+            .await?
+        {
+            let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
+            if let Some(inbox) = &inbox {
+                let payload = present::conversation_webhook("conversation_created", &view, &account, inbox, None);
+                w.webhook(conv.account_id, Some(inbox), "conversation_created", &payload, None)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,96 @@
+//! Conversations: list, counts, create, status, priority, assignment,
+//! labels, attributes, read marks and the filter endpoint.
+//!
+//! `list` answers the lists and their counts, `filter` the filter
+//! endpoint, `create` opens a conversation, `status` toggles, snoozes and
+//! mutes, `assignment` assigns an agent or a team, `attributes` sets
+//! priority, labels and custom attributes, `presence` marks reads and
+//! typing; every change goes through `changes` (activity lines, events,
+//! webhooks), and `system_messages` writes what the system says in a
+//! conversation.
+
+mod assignment;
+mod attributes;
+mod changes;
+mod create;
+mod filter;
+mod list;
+mod presence;
+mod status;
+mod system_messages;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use switchboard_domain::event::Performer;
+use switchboard_store::{Conversation, User};
+
+use crate::auth::AccountCtx;
+use crate::work::Work;
+use crate::{Core, CoreError, CoreResult, views};
+
+pub(crate) use changes::changed_attributes;
+pub use filter::parse_filter;
+pub use list::ListParams;
+
+/// Who made a change: a user (named in activity lines) or the system.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user: Option<User>,
+}
+
+impl Actor {
+    pub fn user(u: &User) -> Self {
+        Actor { user: Some(u.clone()) }
+    }
+    pub fn system() -> Self {
+        Actor { user: None }
+    }
+    fn name(&self) -> Option<&str> {
+        self.user.as_ref().map(|u| u.available_name())
+    }
+    fn performer(&self) -> Option<Performer> {
+        self.user.as_ref().map(|u| Performer::User(u.id))
+    }
+}
+
+impl Core {
+    /// A conversation the caller may see, without locking.
+    pub async fn visible_conversation(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64) -> CoreResult<Conversation> {
+        let mut tx = self.store.read().await?;
+        let c = tx
+            .get_conversation(ctx.account_id(), display_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if !ctx.is_admin() && !tx.is_inbox_member(c.inbox_id, ctx.user.id).await? {
+            return Err(CoreError::NotFound);
+        }
+        Ok(c)
+    }
+
+    /// Locks a conversation the caller may change, inside `w`.
+    pub(crate) async fn lock_visible(
+        self: &Arc<Self>,
+        w: &mut Work,
+        ctx: &AccountCtx,
+        display_id: i64,
+    ) -> CoreResult<Conversation> {
+        let c = w
+            .tx()
+            .lock_conversation(ctx.account_id(), display_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        if !ctx.is_admin() && !w.tx().is_inbox_member(c.inbox_id, ctx.user.id).await? {
+            return Err(CoreError::NotFound);
+        }
+        Ok(c)
+    }
+
+    pub async fn get_conversation(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64) -> CoreResult<Value> {
+        let c = self.visible_conversation(ctx, display_id).await?;
+        let mut tx = self.store.read().await?;
+        let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let v = views::conv_view(&mut *tx, c).await?;
+        Ok(v.rest(&account))
+    }
+}

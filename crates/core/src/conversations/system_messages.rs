@@ -1,0 +1,137 @@
+//! Messages the system writes into a conversation: activity lines, the
+//! satisfaction survey, templates such as the greeting.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use switchboard_domain::Event;
+use switchboard_domain::rules;
+use switchboard_domain::{EventKind, MessageStatus, MessageType};
+use switchboard_store::{Conversation, Message, NewMessage};
+
+use crate::work::Work;
+use crate::{Core, CoreError, CoreResult, present, views};
+
+impl Core {
+    /// An activity line in the conversation (agents only; no webhook): its
+    /// English text as the content, and what it says in
+    /// `content_attributes.activity` for interfaces in other languages.
+    pub(crate) async fn activity_message(
+        self: &Arc<Self>,
+        w: &mut Work,
+        conv: &Conversation,
+        line: &rules::Activity,
+    ) -> CoreResult<()> {
+        self.write_system_message(
+            w,
+            conv,
+            &line.text,
+            MessageType::Activity,
+            switchboard_domain::ContentType::Text,
+            json!({ "activity": line.describe() }),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// The `input_csat` template the contact answers with a 1-5 rating.
+    pub(super) async fn csat_survey(self: &Arc<Self>, w: &mut Work, conv: &Conversation) -> CoreResult<()> {
+        self.write_system_message(
+            w,
+            conv,
+            "Please rate the conversation",
+            MessageType::Template,
+            switchboard_domain::ContentType::InputCsat,
+            json!({ "display_type": "emoji" }),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// A message the system writes into a conversation: an activity line
+    /// (agents only) or a template the contact sees too (the greeting);
+    /// templates also reach webhooks.
+    pub(crate) async fn system_message(
+        self: &Arc<Self>,
+        w: &mut Work,
+        conv: &Conversation,
+        text: &str,
+        kind: MessageType,
+    ) -> CoreResult<()> {
+        let m = self
+            .write_system_message(w, conv, text, kind, switchboard_domain::ContentType::Text, json!({}))
+            .await?;
+        if kind != MessageType::Activity {
+            let inbox = w.tx().get_inbox(conv.account_id, conv.inbox_id).await?;
+            if let Some(inbox) = &inbox
+                && crate::channels::adapter(inbox.channel()).is_some()
+                && let Some(ci) = w.tx().get_contact_inbox(conv.contact_inbox_id).await?
+            {
+                crate::channels::queue_send(w, inbox, &ci.source_id, &m).await?;
+            }
+            if let Some(inbox) = inbox
+                && w.wants_webhook(conv.account_id, Some(&inbox), "message_created")
+                    .await?
+            {
+                let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
+                let view = views::conv_view(w.tx(), conv.clone()).await?;
+                let payload =
+                    present::message_webhook("message_created", &m, &present::Sender::None, &view, &inbox, &account);
+                w.webhook(conv.account_id, Some(&inbox), "message_created", &payload, None)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a message without a sender and emits `message.created` (private
+    /// for activity lines, which contacts never see).
+    async fn write_system_message(
+        self: &Arc<Self>,
+        w: &mut Work,
+        conv: &Conversation,
+        text: &str,
+        kind: MessageType,
+        content_type: switchboard_domain::ContentType,
+        content_attributes: Value,
+    ) -> CoreResult<Message> {
+        let now = w.now;
+        let m = w
+            .tx()
+            .insert_message(&NewMessage {
+                account_id: conv.account_id,
+                inbox_id: conv.inbox_id,
+                conversation_id: conv.id,
+                message_type: kind,
+                content: Some(text.to_string()),
+                content_type,
+                content_attributes,
+                additional_attributes: json!({}),
+                private: false,
+                status: MessageStatus::Sent,
+                source_id: None,
+                echo_id: None,
+                sender_type: None,
+                sender_id: None,
+                created_at: now,
+            })
+            .await?
+            .ok_or_else(|| CoreError::Internal("system message not written".into()))?;
+        let ci = w
+            .tx()
+            .get_contact_inbox(conv.contact_inbox_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let data = present::message_push(&m, &present::Sender::None, conv, &ci, 0);
+        w.emit(
+            Event::new(EventKind::MessageCreated, conv.account_id, data)
+                .inbox(Some(conv.inbox_id))
+                .conversation(Some(conv.id))
+                .contact(Some(conv.contact_id))
+                .contact_inbox(Some(conv.contact_inbox_id))
+                .private(kind == MessageType::Activity),
+        )
+        .await?;
+        Ok(m)
+    }
+}
