@@ -116,7 +116,7 @@ fn contact_value(field: &ContactFilterField, op: FilterOp, v: &Value) -> CoreRes
                 .ok_or_else(bad)?;
                 FilterValue::Int(t::now_micros() - days * 86_400 * 1_000_000)
             } else {
-                FilterValue::Int(t::from_json(v).ok_or_else(bad)?)
+                FilterValue::Int(t::filter_bound(v, op == IsGreaterThan).ok_or_else(bad)?)
             }
         }
         ContactFilterField::Blocked => match v {

@@ -39,6 +39,26 @@ pub fn parse_iso(s: &str) -> Option<Micros> {
     i64::try_from(dt.unix_timestamp_nanos() / 1_000).ok()
 }
 
+/// The start of a calendar day given as `YYYY-MM-DD`, in UTC.
+pub fn parse_date(s: &str) -> Option<Micros> {
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]");
+    let d = time::Date::parse(s.trim(), FORMAT).ok()?;
+    i64::try_from(d.midnight().assume_utc().unix_timestamp_nanos() / 1_000).ok()
+}
+
+/// The bound a date filter compares a timestamp with: a time (see
+/// [`from_json`]), or a calendar day (`YYYY-MM-DD`, as Chatwoot's
+/// dashboard sends) compared by date as Chatwoot does (`DATE(t) > day`):
+/// "after a day" is after its last microsecond, "before a day" is before
+/// its first.
+pub fn filter_bound(v: &serde_json::Value, after: bool) -> Option<Micros> {
+    if let Some(day) = v.as_str().and_then(parse_date) {
+        return Some(if after { day + 86_400 * 1_000_000 - 1 } else { day });
+    }
+    from_json(v)
+}
+
 /// A time from JSON: unix seconds (integer, float or numeric string) or an ISO string.
 pub fn from_json(v: &serde_json::Value) -> Option<Micros> {
     match v {
@@ -59,6 +79,19 @@ pub fn from_json(v: &serde_json::Value) -> Option<Micros> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calendar_days_bound_date_filters() {
+        let day = parse_date("2026-12-01").unwrap();
+        assert_eq!(iso(day), "2026-12-01T00:00:00.000Z");
+        let v = serde_json::json!("2026-12-01");
+        assert_eq!(filter_bound(&v, false), Some(day));
+        assert_eq!(filter_bound(&v, true), Some(day + 86_400_000_000 - 1));
+        assert_eq!(parse_date("2026-13-01"), None);
+        assert_eq!(parse_date("yesterday"), None);
+        let iso_time = serde_json::json!("2026-12-01T10:00:00Z");
+        assert_eq!(filter_bound(&iso_time, true), parse_iso("2026-12-01T10:00:00Z"));
+    }
 
     #[test]
     fn conversions() {

@@ -127,7 +127,7 @@ fn filter_value(field: &FilterField, op: FilterOp, v: &Value) -> CoreResult<Filt
                 }
                 FilterValue::Int(t::now_micros() - days * 86_400 * 1_000_000)
             } else {
-                FilterValue::Int(t::from_json(&v).ok_or_else(bad)?)
+                FilterValue::Int(t::filter_bound(&v, op == FilterOp::IsGreaterThan).ok_or_else(bad)?)
             }
         }
         FilterField::Labels | FilterField::Additional(_) | FilterField::Custom(_) => match v {

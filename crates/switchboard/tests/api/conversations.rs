@@ -558,6 +558,32 @@ async fn filter_endpoint(app: TestApp) {
         )
         .await;
     assert!(v["payload"].as_array().unwrap().is_empty(), "{v}");
+    // Calendar days, as Chatwoot's dashboard sends them, compare by date:
+    // both were created today (UTC), so after yesterday, not after today,
+    // and not before today.
+    use switchboard_domain::time::{iso, now_micros};
+    let day = |offset_days: i64| iso(now_micros() + offset_days * 86_400_000_000)[..10].to_string();
+    for (op, value, expected) in [
+        ("is_greater_than", day(-1), 2),
+        ("is_greater_than", day(0), 0),
+        ("is_less_than", day(0), 0),
+        ("is_less_than", day(1), 2),
+    ] {
+        let v = app
+            .ok(
+                Method::POST,
+                &app.acc("/conversations/filter"),
+                Some(f(
+                    json!([{ "attribute_key": "created_at", "filter_operator": op, "values": [value] }]),
+                )),
+            )
+            .await;
+        assert_eq!(
+            v["payload"].as_array().unwrap().len(),
+            expected,
+            "created_at {op} {value}: {v}"
+        );
+    }
     let v = app
         .ok(Method::POST, &app.acc("/conversations/filter"), Some(f(json!([{ "attribute_key": "status", "filter_operator": "equal_to", "values": ["pending"], "query_operator": null }]))))
         .await;
