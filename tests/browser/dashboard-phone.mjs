@@ -77,6 +77,13 @@ try {
   await page.locator(".thread li.in", { hasText: "Is my order on its way?" }).waitFor(T);
   check(!(await visible(".list-column")), "a deep link shows the list instead", "");
 
+  step("the top bar keeps to two rows; availability and Sign out are on the profile page");
+  const bar = await page.locator(".shell > header").boundingBox();
+  check(bar && bar.height <= 100, "the top bar is taller than two rows", bar);
+  await page.locator(".shell > header .who").tap();
+  await page.getByRole("radio", { name: "Busy" }).waitFor(T);
+  await page.getByRole("button", { name: "Sign out", exact: true }).waitFor(T);
+
   step("settings fit the phone: the inboxes list and the new-inbox steps");
   await page.goto(`${BASE}/app/#/settings/inboxes`);
   await page.getByRole("button", { name: "New inbox" }).waitFor(T);
@@ -85,6 +92,13 @@ try {
   await page.getByRole("button", { name: "New inbox" }).tap();
   await page.getByText("Step 1 of 4").waitFor(T);
   await fits("the new-inbox steps");
+
+  step("Sign out from the profile page ends the session");
+  await page.goto(`${BASE}/app/#/profile`);
+  await page.getByRole("button", { name: "Sign out", exact: true }).tap();
+  await page.getByRole("button", { name: "Sign in" }).waitFor(T);
+  const after = await page.evaluate(async () => (await fetch("/api/v1/profile", { credentials: "same-origin" })).status);
+  check(after === 401, "the session still works after signing out", after);
   check(errors.length === 0, "the page threw", errors);
   console.log(JSON.stringify({ ok: true }));
 } finally {

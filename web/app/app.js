@@ -472,12 +472,15 @@ async function start() {
   window.addEventListener("storage", onStorage);
   if (channel) channel.onmessage = (e) => { if (e.data && e.data.type === "signout") signIn(); };
 
-  const signOut = el("button", { type: "button", text: t("signOut") });
-  signOut.addEventListener("click", async () => {
+  const signOut = el("button", { type: "button", class: "sign-out", text: t("signOut") });
+  // Ends this session (and this browser's other tabs); the profile page
+  // offers it too, for phones, whose top bar leaves it out.
+  ctx.signOut = async () => {
     await api("/auth/sign_out", { method: "DELETE" }).catch(() => {});
     if (channel) channel.postMessage({ type: "signout" });
     signIn();
-  });
+  };
+  signOut.addEventListener("click", () => ctx.signOut());
 
   // Views by address, so a reload or a shared link keeps the place:
   // #/ (conversations), #/conversations/N, #/contacts, #/contacts/N,

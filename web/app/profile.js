@@ -33,7 +33,7 @@ const TEXT = {
     show: "Show", hide: "Hide", copy: "Copy", copied: "Copied.", reset: "Reset token",
     resetConfirm: "Anything using the current token stops working at once.", resetYes: "Reset now", cancel: "Cancel",
     resetDone: "A new token was issued; the old one no longer works.", hidden: "Hidden",
-    sessions: "Sessions", everywhere: "Sign out everywhere", everywhereYes: "Sign out everywhere now",
+    sessions: "Sessions", signOutHere: "Sign out", everywhere: "Sign out everywhere", everywhereYes: "Sign out everywhere now",
     everywhereHint: "Ends every session on every device, this one too, and replaces your API token. Use it when a device is lost or the token leaked. Your password stays.",
   },
   ru: {
@@ -63,7 +63,7 @@ const TEXT = {
     show: "Показать", hide: "Скрыть", copy: "Копировать", copied: "Скопировано.", reset: "Сбросить токен",
     resetConfirm: "Всё, что использует текущий токен, сразу перестанет работать.", resetYes: "Сбросить", cancel: "Отмена",
     resetDone: "Выдан новый токен; старый больше не действует.", hidden: "Скрыт",
-    sessions: "Сеансы", everywhere: "Выйти на всех устройствах", everywhereYes: "Выйти везде сейчас",
+    sessions: "Сеансы", signOutHere: "Выйти", everywhere: "Выйти на всех устройствах", everywhereYes: "Выйти везде сейчас",
     everywhereHint: "Завершает все сеансы на всех устройствах, включая этот, и заменяет токен API. Пригодится, если устройство потеряно или токен утёк. Пароль не меняется.",
   },
 };
@@ -496,7 +496,10 @@ export async function render(container, ctx) {
       everywhereYes.disabled = false;
     }
   });
-  const sessionsCard = section(t("sessions"), hint(t("everywhereHint")), el("div", {}, everywhere), everywhereBox, everywhereError);
+  const signOutHere = el("button", { type: "button", text: t("signOutHere") });
+  signOutHere.addEventListener("click", () => { if (ctx.signOut) ctx.signOut(); });
+  const sessionsCard = section(t("sessions"), hint(t("everywhereHint")), el("div", { class: "pf-actions" }, signOutHere, everywhere),
+    everywhereBox, everywhereError);
 
   container.replaceChildren(el("div", { class: "page profile-page" },
     el("div", { class: "pf-head" }, el("h1", { text: t("profile") }), flash),
