@@ -136,6 +136,9 @@ try {
   await page.locator(".list.compact").waitFor(T);
   const short = await cards.first().evaluate((b) => b.getBoundingClientRect().height);
   check(short < tall * 0.75 && short <= 64, "compact cards are shorter", { tall, short });
+  const rows = await page.locator(".list").evaluate((l) => l.clientHeight);
+  console.log(`figure: list card ${Math.round(tall)} px comfortable, ${Math.round(short)} px compact; ` +
+    `${(rows / tall).toFixed(1)} and ${(rows / short).toFixed(1)} cards in a ${rows} px list at 1440x900`);
   await until("density saved", async () => (await profileApi()).ui_settings.conversation_list_density === "compact");
   await page.screenshot({ path: `${SHOTS}/dashboard-compact.png` });
   await page.reload();

@@ -654,7 +654,7 @@ async fn the_command_palette_and_list_preferences_in_a_real_browser() {
         )
         .await;
     }
-    run_script(
+    let out = run_script(
         "dashboard-palette.mjs",
         &chromium,
         &[
@@ -669,5 +669,9 @@ async fn the_command_palette_and_list_preferences_in_a_real_browser() {
         Duration::from_secs(150),
     )
     .await;
+    // The list's card heights in both densities (shown with --nocapture).
+    for line in out.lines().filter(|l| l.starts_with("figure:")) {
+        println!("{line}");
+    }
     app.stop().await;
 }
