@@ -1,6 +1,6 @@
 //! SQL backends of the storage traits: SQLite (the embedded default) and
 //! PostgreSQL (several nodes on one database). The queries live once in
-//! `common.rs`, compiled into each backend module with that backend's types;
+//! `common/` (one file per entity), compiled into each backend module with that backend's types;
 //! each backend has its own connection setup and its own migrations.
 
 use std::sync::Arc;

@@ -52,9 +52,9 @@ pub(crate) fn push_json_text(qb: &mut sqlx::QueryBuilder<DB>, col: &str, key: &s
     qb.push(" AS TEXT) END)");
 }
 
-// The shared SQL, compiled here with this backend's types (see common.rs).
+// The shared SQL, compiled here with this backend's types (see common/mod.rs).
 #[allow(clippy::duplicate_mod)]
-#[path = "common.rs"]
+#[path = "common/mod.rs"]
 mod common;
 
 use common::{SqlTx, job_cols, map_err};

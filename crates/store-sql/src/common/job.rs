@@ -1,0 +1,150 @@
+//! The job queue: enqueueing, completing, retrying and statistics.
+
+use super::*;
+
+#[async_trait]
+impl JobTx for SqlTx {
+    async fn insert_jobs(&mut self, jobs: &[NewJob], now: i64) -> StoreResult<u64> {
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        let mut qb = QueryBuilder::<DB>::new(
+            "INSERT INTO jobs (kind, payload, state, run_at, max_attempts, deadline_at, unique_key, queue_key, created_at, updated_at) ",
+        );
+        qb.push_values(jobs, |mut b, j| {
+            b.push_bind(j.kind.clone())
+                .push_bind(Json(j.payload.clone()))
+                .push_bind(0i16)
+                .push_bind(j.run_at)
+                .push_bind(j.max_attempts)
+                .push_bind(j.deadline_at)
+                .push_bind(j.unique_key.clone())
+                .push_bind(j.queue_key.clone())
+                .push_bind(now)
+                .push_bind(now);
+        });
+        qb.push(" ON CONFLICT DO NOTHING");
+        Ok(qb
+            .build()
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected())
+    }
+
+    async fn insert_job(&mut self, j: &NewJob, now: i64) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar(
+            "INSERT INTO jobs (kind, payload, state, run_at, max_attempts, deadline_at, unique_key, queue_key, created_at, updated_at) \
+             VALUES ($1, $2, 0, $3, $4, $5, $6, $8, $7, $7) ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(&j.kind)
+        .bind(Json(&j.payload))
+        .bind(j.run_at)
+        .bind(j.max_attempts)
+        .bind(j.deadline_at)
+        .bind(&j.unique_key)
+        .bind(now)
+        .bind(&j.queue_key)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn complete_jobs(&mut self, ids: &[i64]) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut qb = QueryBuilder::<DB>::new("DELETE FROM jobs WHERE id IN ");
+        push_ids(&mut qb, ids);
+        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn complete_job(&mut self, id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM jobs WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn retry_job(&mut self, id: i64, run_at: i64, error: &str) -> StoreResult<()> {
+        sqlx::query(DROP_IF_TWIN_QUEUED)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query("UPDATE jobs SET state = 0, run_at = $2, locked_until = NULL, last_error = $3, updated_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(run_at)
+            .bind(error)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn defer_job(&mut self, id: i64, run_at: i64, reason: &str) -> StoreResult<()> {
+        sqlx::query(DROP_IF_TWIN_QUEUED)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query(
+            "UPDATE jobs SET state = 0, run_at = $2, locked_until = NULL, last_error = COALESCE(last_error, $3), \
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = $1",
+        )
+        .bind(id)
+        .bind(run_at)
+        .bind(reason)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn release_jobs(&mut self, ids: &[(i64, i64)]) -> StoreResult<()> {
+        // Each only while the claim is still ours (its lease as we set it).
+        for (id, locked_until) in ids {
+            sqlx::query(DROP_IF_TWIN_QUEUED)
+                .bind(*id)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(map_err)?;
+            sqlx::query(
+                "UPDATE jobs SET state = 0, locked_until = NULL, attempts = attempts - 1 \
+                 WHERE id = $1 AND state = 1 AND locked_until = $2",
+            )
+            .bind(*id)
+            .bind(*locked_until)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    async fn kill_job(&mut self, id: i64, error: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE jobs SET state = 3, locked_until = NULL, last_error = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(error)
+            .bind(now)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn job_stats(&mut self) -> StoreResult<JobStats> {
+        let (queued, running, dead): (i64, i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(CASE WHEN state = 0 THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN state = 1 THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN state = 3 THEN 1 ELSE 0 END), 0) FROM jobs",
+        )
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(JobStats { queued, running, dead })
+    }
+}

@@ -1,0 +1,39 @@
+//! The job queue: enqueueing, completing, retrying and statistics.
+
+use async_trait::async_trait;
+
+use crate::*;
+
+#[async_trait]
+pub trait JobTx: Send {
+    /// Inserts several jobs in one statement (a queued `unique_key` skips its row).
+    async fn insert_jobs(&mut self, jobs: &[NewJob], now: i64) -> StoreResult<u64>;
+
+    /// Enqueues a job; with a `unique_key` already queued, nothing is added
+    /// and `None` is returned.
+    async fn insert_job(&mut self, j: &NewJob, now: i64) -> StoreResult<Option<i64>>;
+
+    async fn complete_job(&mut self, id: i64) -> StoreResult<()>;
+
+    /// Deletes finished jobs (one statement for a batch).
+    async fn complete_jobs(&mut self, ids: &[i64]) -> StoreResult<()>;
+
+    async fn retry_job(&mut self, id: i64, run_at: i64, error: &str) -> StoreResult<()>;
+
+    /// Puts a running job back to wait until `run_at` without counting its
+    /// attempt (it never reached its target: the target was busy or its
+    /// circuit open); `reason` becomes its last error only if it has none (a
+    /// real failure's error is what its owner is shown). A job whose unique
+    /// key is queued again meanwhile is deleted instead.
+    async fn defer_job(&mut self, id: i64, run_at: i64, reason: &str) -> StoreResult<()>;
+
+    /// Returns claimed jobs that never started to the queue, as they were
+    /// (the claim's attempt is not counted): `(id, locked_until)` as the
+    /// claim set it, so a job claimed again by another worker is left alone.
+    /// A job whose unique key is queued again meanwhile is deleted instead.
+    async fn release_jobs(&mut self, ids: &[(i64, i64)]) -> StoreResult<()>;
+
+    async fn kill_job(&mut self, id: i64, error: &str, now: i64) -> StoreResult<()>;
+
+    async fn job_stats(&mut self) -> StoreResult<JobStats>;
+}
