@@ -126,10 +126,16 @@ try {
   await page.keyboard.press("Control+k");
   await box.fill("conversations");
   await page.keyboard.press("Enter");
-  await until("back on the list", async () => (await cards.count()) > 0);
+  // The list's cards stay in the document under other pages: wait until
+  // they show again.
+  await cards.first().waitFor({ state: "visible", ...T });
+  await until("back on the list", async () => page.url().endsWith("#/"));
 
   step("compact density from the palette: shorter cards, kept with the profile");
-  const tall = await cards.first().evaluate((b) => b.getBoundingClientRect().height);
+  const tall = await until("a laid-out card", async () => {
+    const h = await cards.first().evaluate((b) => b.getBoundingClientRect().height);
+    return h > 0 ? h : null;
+  });
   await page.keyboard.press("Control+k");
   await box.fill("compact");
   await page.keyboard.press("Enter");
