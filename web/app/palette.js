@@ -25,7 +25,7 @@ const TEXT = {
     attributes: "Custom attributes", canned: "Canned responses", webhooks: "Webhooks",
     mine: "Show Mine", unassigned: "Show Unassigned", all: "Show All",
     compact: "Compact list", comfortable: "Comfortable list", keys: "Keyboard shortcuts",
-    failed: "Couldn't do it: ", done: "Done: {what}",
+    failed: "Couldn't do it: ",
   },
   ru: {
     palette: "Палитра команд", placeholder: "Команда или поиск…", noMatch: "Такой команды нет.",
@@ -42,16 +42,14 @@ const TEXT = {
     attributes: "Свои атрибуты", canned: "Шаблоны ответов", webhooks: "Вебхуки",
     mine: "Показать «Мои»", unassigned: "Показать «Без ответственного»", all: "Показать «Все»",
     compact: "Компактный список", comfortable: "Просторный список", keys: "Клавиши",
-    failed: "Не получилось: ", done: "Готово: {what}",
+    failed: "Не получилось: ",
   },
 };
-const t = (k, vars = {}) => {
-  const s = (TEXT[locale] && TEXT[locale][k]) || TEXT.en[k] || k;
-  return s.replace(/\{(\w+)\}/g, (m, v) => (v in vars ? String(vars[v]) : m));
-};
+const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (m, v) => (v in vars ? String(vars[v]) : m));
+const t = (k, vars = {}) => fill((TEXT[locale] && TEXT[locale][k]) || TEXT.en[k] || k, vars);
 // The English name too, so "resolve" finds «Решить» for someone who learnt
 // the keys in English.
-const both = (k, vars) => (locale === "en" ? "" : ` ${TEXT.en[k].replace(/\{(\w+)\}/g, (m, v) => (v in vars ? String(vars[v]) : m))}`);
+const both = (k, vars) => (locale === "en" ? "" : ` ${fill(TEXT.en[k], vars)}`);
 
 const SETTINGS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks"];
 const PRIORITIES = ["urgent", "high", "medium", "low"];
@@ -107,11 +105,12 @@ export function createPalette(ctx, hooks) {
       }, "status later monday"));
       const assignee = conv.meta && conv.meta.assignee;
       const team = conv.meta && conv.meta.team;
-      const [agents, teams, labels, current] = await Promise.all([
+      // The open conversation's labels as the header shows them (kept live).
+      const current = conv.labels || [];
+      const [agents, teams, labels] = await Promise.all([
         load(`${base}/agents`, (r) => r || []).catch(() => []),
         load(`${base}/teams`, (r) => r || []).catch(() => []),
         load(`${base}/labels`, (r) => (r && r.payload) || []).catch(() => []),
-        api(`${base}/conversations/${conv.id}/labels`).then((r) => (r && r.payload) || []).catch(() => conv.labels || []),
       ]);
       if (!assignee || assignee.id !== profile.id) out.push(command(group, "assignMe", {}, act("/assignments", { assignee_id: profile.id }), "agent"));
       for (const a of agents) {

@@ -301,8 +301,7 @@ export async function render(container, ctx) {
   async function savePreference(key, value, undo) {
     workError.textContent = workStatus.textContent = "";
     try {
-      if (ctx.savePreference) await ctx.savePreference(key, value);
-      else await api("/api/v1/profile", { method: "PUT", json: { ui_settings: Object.assign(ui(), { [key]: value }) } });
+      await ctx.savePreference(key, value);
       workStatus.textContent = t("saved");
     } catch (e) {
       if (failedAuth(e)) return;
