@@ -141,7 +141,7 @@ impl Core {
 
     pub async fn create_contact(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
         let p = Params::new(body);
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let mut c = Contact {
             id: 0,
             account_id: ctx.account_id(),
@@ -239,7 +239,8 @@ impl Core {
     ) -> CoreResult<()> {
         let mut data = present::contact(c);
         data["account_id"] = json!(c.account_id);
-        w.emit(Event::new(kind, c.account_id, data).contact(Some(c.id)).private(true))
+        let ev = w
+            .emit(Event::new(kind, c.account_id, data).contact(Some(c.id)).private(true))
             .await?;
         let Some(name) = kind.webhook_name() else { return Ok(()) };
         if w.wants_webhook(c.account_id, None, name).await? {
@@ -249,14 +250,14 @@ impl Core {
             if let Some(ch) = changed {
                 payload["changed_attributes"] = ch;
             }
-            w.webhook(c.account_id, None, name, &payload, None).await?;
+            w.webhook(ev, c.account_id, None, name, &payload, None).await?;
         }
         Ok(())
     }
 
     pub async fn update_contact(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
         let p = Params::new(body);
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let mut c = w
             .tx()
             .get_contact(ctx.account_id(), id)
@@ -284,7 +285,7 @@ impl Core {
         id: i64,
         body: &Value,
     ) -> CoreResult<Value> {
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let mut c = w
             .tx()
             .get_contact(ctx.account_id(), id)
@@ -334,7 +335,7 @@ impl Core {
     /// Administrators only, as in Chatwoot.
     pub async fn delete_contact(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
         ctx.require_admin()?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let c = w
             .tx()
             .get_contact(ctx.account_id(), id)
@@ -361,7 +362,7 @@ impl Core {
         let inbox_id = p
             .i64("inbox_id")?
             .ok_or_else(|| CoreError::invalid("inbox_id", "inbox_id can't be blank"))?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let contact = w
             .tx()
             .get_contact(ctx.account_id(), contact_id)

@@ -313,7 +313,7 @@ impl Core {
         let base_id = id("base_contact_id")?;
         let mergee_id = id("mergee_contact_id")?;
         let account_id = ctx.account_id();
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let locked = w.tx().lock_contacts(account_id, &[base_id, mergee_id]).await?;
         let mut base = locked
             .iter()

@@ -422,7 +422,7 @@ impl Core {
                 ));
             }
         };
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let now = w.now;
         let inbox = w
             .tx()
@@ -449,16 +449,17 @@ impl Core {
                 e => e.into(),
             })?;
         let data = present::inbox(&inbox, self.public_url(), false);
-        w.emit(
-            Event::new(EventKind::InboxCreated, inbox.account_id, data.clone())
-                .inbox(Some(inbox.id))
-                .private(true),
-        )
-        .await?;
+        let ev = w
+            .emit(
+                Event::new(EventKind::InboxCreated, inbox.account_id, data.clone())
+                    .inbox(Some(inbox.id))
+                    .private(true),
+            )
+            .await?;
         if w.wants_webhook(inbox.account_id, None, "inbox_created").await? {
             let mut payload = data;
             payload["event"] = json!("inbox_created");
-            w.webhook(inbox.account_id, None, "inbox_created", &payload, None)
+            w.webhook(ev, inbox.account_id, None, "inbox_created", &payload, None)
                 .await?;
         }
         w.commit().await?;
@@ -484,7 +485,7 @@ impl Core {
                 }
             }
         }
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let mut inbox = w
             .tx()
             .get_inbox(ctx.account_id(), id)
@@ -541,17 +542,18 @@ impl Core {
         w.tx().update_inbox(&inbox).await?;
         let data = present::inbox(&inbox, self.public_url(), false);
         let changed = changed_keys(&before, &data);
-        w.emit(
-            Event::new(EventKind::InboxUpdated, inbox.account_id, data.clone())
-                .inbox(Some(inbox.id))
-                .private(true),
-        )
-        .await?;
+        let ev = w
+            .emit(
+                Event::new(EventKind::InboxUpdated, inbox.account_id, data.clone())
+                    .inbox(Some(inbox.id))
+                    .private(true),
+            )
+            .await?;
         if w.wants_webhook(inbox.account_id, None, "inbox_updated").await? {
             let mut payload = data;
             payload["event"] = json!("inbox_updated");
             payload["changed_attributes"] = changed;
-            w.webhook(inbox.account_id, None, "inbox_updated", &payload, None)
+            w.webhook(ev, inbox.account_id, None, "inbox_updated", &payload, None)
                 .await?;
         }
         let cursor = if inbox.channel() == ChannelType::Email {
@@ -605,7 +607,7 @@ impl Core {
         mode: MemberChange,
     ) -> CoreResult<Vec<Value>> {
         ctx.require_admin()?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let inbox = w
             .tx()
             .get_inbox(ctx.account_id(), inbox_id)

@@ -460,16 +460,17 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
             From::Contact(c) => switchboard_domain::event::Performer::Contact(c.id),
             From::ConversationContact => switchboard_domain::event::Performer::Contact(view.conv.contact_id),
         };
-        w.emit(
-            Event::new(EventKind::MessageCreated, msg.account_id, data)
-                .inbox(Some(msg.inbox_id))
-                .conversation(Some(msg.conversation_id))
-                .contact(Some(view.conv.contact_id))
-                .contact_inbox(Some(view.conv.contact_inbox_id))
-                .private(msg.private)
-                .by(Some(performer)),
-        )
-        .await?;
+        let ev = w
+            .emit(
+                Event::new(EventKind::MessageCreated, msg.account_id, data)
+                    .inbox(Some(msg.inbox_id))
+                    .conversation(Some(msg.conversation_id))
+                    .contact(Some(view.conv.contact_id))
+                    .contact_inbox(Some(view.conv.contact_inbox_id))
+                    .private(msg.private)
+                    .by(Some(performer)),
+            )
+            .await?;
         crate::channels::queue_send(w, inbox, &view.contact_inbox.source_id, msg).await?;
         if msg.message_type() != MessageType::Activity
             && w.wants_webhook(msg.account_id, Some(inbox), "message_created").await?
@@ -486,8 +487,15 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
             // An API inbox's outgoing reply is delivered through its webhook:
             // if that fails for good, the message is marked failed.
             let delivery_of = (msg.message_type() == MessageType::Outgoing && !msg.private).then_some(msg.id);
-            w.webhook(msg.account_id, Some(inbox), "message_created", &payload, delivery_of)
-                .await?;
+            w.webhook(
+                ev,
+                msg.account_id,
+                Some(inbox),
+                "message_created",
+                &payload,
+                delivery_of,
+            )
+            .await?;
         }
     }
 

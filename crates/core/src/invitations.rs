@@ -165,7 +165,7 @@ impl Core {
         // does not tell either.
         let unknown_password = hash_password_off(&random_token(32)).await?;
         let mailed = self.mailer.configured();
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let now = w.now;
         let user = match w.tx().find_user_by_email(&email).await? {
             Some(u) => {

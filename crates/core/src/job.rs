@@ -131,6 +131,7 @@ fn gave_up_as<J: BackgroundJob>(core: Arc<Core>, job: Job, error: String) -> Box
 /// Every kind of job there is.
 pub static KINDS: &[Kind] = &[
     kind::<crate::jobs::Deliver>(),
+    kind::<crate::listen::Listen>(),
     kind::<crate::jobs::SnoozeWake>(),
     kind::<crate::channels::ChannelSend>(),
     kind::<crate::jobs::ImapPoll>(),

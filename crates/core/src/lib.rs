@@ -20,6 +20,7 @@ pub mod ingest;
 pub mod invitations;
 pub mod job;
 pub mod jobs;
+pub mod listen;
 pub mod mailer;
 pub mod mentions;
 pub mod messages;
@@ -173,6 +174,8 @@ pub struct Core {
     bound_url: std::sync::OnceLock<String>,
     /// The installation's own mail (invitations, password resets).
     pub mailer: mailer::Mailer,
+    /// What reacts to committed events (webhooks first).
+    pub listeners: listen::Listeners,
 }
 
 impl Core {
@@ -222,6 +225,7 @@ impl Core {
             targets,
             send_batches: Default::default(),
             bound_url: std::sync::OnceLock::new(),
+            listeners: Default::default(),
         })
     }
 

@@ -213,7 +213,7 @@ impl Core {
         message_id: i64,
         body: &Value,
     ) -> CoreResult<Value> {
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let conv = self.lock_visible(&mut w, ctx, display_id).await?;
         let inbox = w
             .tx()
@@ -261,7 +261,7 @@ impl Core {
         display_id: i64,
         message_id: i64,
     ) -> CoreResult<Value> {
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let conv = self.lock_visible(&mut w, ctx, display_id).await?;
         let inbox = w
             .tx()
@@ -334,7 +334,7 @@ impl Core {
         display_id: i64,
         message_id: i64,
     ) -> CoreResult<Value> {
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let conv = self.lock_visible(&mut w, ctx, display_id).await?;
         let inbox = w
             .tx()
@@ -390,21 +390,22 @@ impl Core {
         let conv = &view.conv;
         let data = present::message_push(msg, sender, conv, &view.contact_inbox, view.unread_count);
         let private = msg.private || msg.message_type() == MessageType::Activity;
-        w.emit(
-            Event::new(EventKind::MessageUpdated, conv.account_id, data)
-                .inbox(Some(conv.inbox_id))
-                .conversation(Some(conv.id))
-                .contact(Some(conv.contact_id))
-                .contact_inbox(Some(conv.contact_inbox_id))
-                .private(private),
-        )
-        .await?;
+        let ev = w
+            .emit(
+                Event::new(EventKind::MessageUpdated, conv.account_id, data)
+                    .inbox(Some(conv.inbox_id))
+                    .conversation(Some(conv.id))
+                    .contact(Some(conv.contact_id))
+                    .contact_inbox(Some(conv.contact_inbox_id))
+                    .private(private),
+            )
+            .await?;
         if msg.message_type() != MessageType::Activity
             && w.wants_webhook(conv.account_id, Some(inbox), "message_updated").await?
         {
             let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
             let payload = present::message_webhook("message_updated", msg, sender, view, inbox, &account);
-            w.webhook(conv.account_id, Some(inbox), "message_updated", &payload, None)
+            w.webhook(ev, conv.account_id, Some(inbox), "message_updated", &payload, None)
                 .await?;
         }
         Ok(())

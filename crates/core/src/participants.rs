@@ -120,7 +120,7 @@ impl Core {
         change: ParticipantChange,
     ) -> CoreResult<Value> {
         let ids = user_ids(body)?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let c = self.lock_visible(&mut w, ctx, display_id).await?;
         let now = w.now;
         let out = match change {

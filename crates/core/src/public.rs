@@ -289,7 +289,7 @@ impl Core {
 
     pub async fn public_update_contact(self: &Arc<Self>, v: &Visitor, body: &Value) -> CoreResult<Value> {
         let p = Params::new(body);
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by_contact(self, v.contact.id).await?;
         let mut c = w
             .tx()
             .get_contact(v.contact.account_id, v.contact.id)
@@ -446,7 +446,7 @@ impl Core {
         custom: Value,
         additional: Value,
     ) -> CoreResult<Conversation> {
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by_contact(self, v.contact.id).await?;
         w.tx().lock_contact_inbox(v.ci.id).await?;
         if let Some(statuses) = reuse
             && let Some(existing) = w.tx().latest_conversation(v.ci.id, statuses).await?
@@ -511,7 +511,7 @@ impl Core {
     /// The contact resolves its conversation.
     pub async fn public_resolve(self: &Arc<Self>, v: &Visitor, display_id: i64) -> CoreResult<Value> {
         let c = self.visitor_conversation(v, display_id).await?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by_contact(self, v.contact.id).await?;
         let before = w.tx().lock_conversation_by_id(c.id).await?.ok_or(CoreError::NotFound)?;
         let mut after = before.clone();
         after.status = ConversationStatus::Resolved.code();
@@ -538,7 +538,7 @@ impl Core {
 
     pub async fn public_last_seen(self: &Arc<Self>, v: &Visitor, display_id: i64) -> CoreResult<Value> {
         let c = self.visitor_conversation(v, display_id).await?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by_contact(self, v.contact.id).await?;
         let mut conv = w.tx().lock_conversation_by_id(c.id).await?.ok_or(CoreError::NotFound)?;
         conv.contact_last_seen_at = Some(w.now);
         w.tx().save_conversation(&conv).await?;
@@ -694,7 +694,7 @@ impl Core {
                 "submitted_values must be a list or an object of at most 16 KiB",
             ));
         }
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by_contact(self, v.contact.id).await?;
         let conv = w.tx().lock_conversation_by_id(c.id).await?.ok_or(CoreError::NotFound)?;
         let mut m = w
             .tx()

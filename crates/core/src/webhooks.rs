@@ -1,5 +1,6 @@
-//! Account webhooks: CRUD with subscription validation, the delivery log and
-//! re-sending a delivery.
+//! Account webhooks: CRUD with subscription validation, the delivery log,
+//! re-sending a delivery, and the webhook listener that turns events into
+//! deliveries.
 
 use std::sync::Arc;
 
@@ -13,6 +14,55 @@ use crate::auth::{AccountCtx, random_token};
 use crate::params::Params;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult};
+
+/// Outgoing webhooks as an event listener. A change that raises a webhook
+/// stores Chatwoot's payload with its event (`Work::webhook`, taken at the
+/// change, so it shows the conversation as the change left it); this
+/// listener, in order per conversation, queues one delivery per webhook
+/// subscribed to the event (account-wide ones, and those of the event's
+/// inbox) when it handles the event. Each delivery is then its own job,
+/// retried and logged.
+pub struct WebhookListener;
+
+impl crate::listen::Listener for WebhookListener {
+    fn name(&self) -> &'static str {
+        "webhooks"
+    }
+
+    fn wants(&self, event: &switchboard_domain::Event) -> bool {
+        event.webhook.is_some()
+    }
+
+    fn handle<'a>(
+        &'a self,
+        w: &'a mut Work,
+        event: &'a switchboard_store::StoredEvent,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), crate::jobs::JobFailure>> {
+        Box::pin(async move {
+            let (Some(name), Some(body)) = (&event.webhook_name, &event.webhook_payload) else {
+                return Ok(());
+            };
+            let hooks = w.tx().list_webhooks(event.account_id).await?;
+            for hook in hooks
+                .iter()
+                .filter(|h| h.subscribed(name) && h.inbox_id.is_none_or(|id| Some(id) == event.webhook_inbox_id))
+            {
+                w.delivery(NewDelivery {
+                    account_id: event.account_id,
+                    webhook_id: Some(hook.id),
+                    inbox_id: None,
+                    message_id: None,
+                    delivery_uuid: uuid::Uuid::new_v4().to_string(),
+                    event: name.clone(),
+                    url: hook.url.clone(),
+                    payload: body.clone(),
+                })
+                .await?;
+            }
+            Ok(())
+        })
+    }
+}
 
 fn webhook_json(w: &Webhook, inbox: Option<Value>) -> Value {
     json!({
@@ -215,7 +265,7 @@ impl Core {
     /// Queues a delivery again (a new delivery id, the same payload).
     pub async fn redeliver(self: &Arc<Self>, ctx: &AccountCtx, webhook_id: i64, delivery_id: i64) -> CoreResult<Value> {
         ctx.require_admin()?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let hook = w
             .tx()
             .get_webhook(ctx.account_id(), webhook_id)

@@ -267,7 +267,7 @@ impl Core {
             o.remove("identifier_hash");
         }
         self.public_update_contact(v, &update).await?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by_contact(self, v.contact.id).await?;
         let mut c = w
             .tx()
             .get_contact(v.contact.account_id, v.contact.id)
@@ -491,7 +491,19 @@ impl Core {
             }
         };
         let current = self.widget_current(v).await?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by_contact(self, v.contact.id).await?;
+        let ev = w
+            .emit(
+                switchboard_domain::Event::new(
+                    EventKind::WebwidgetTriggered,
+                    v.inbox.account_id,
+                    json!({ "source_id": v.ci.source_id }),
+                )
+                .inbox(Some(v.inbox.id))
+                .contact(Some(v.contact.id))
+                .private(true),
+            )
+            .await?;
         if w.wants_webhook(v.inbox.account_id, Some(&v.inbox), "webwidget_triggered")
             .await?
         {
@@ -515,6 +527,7 @@ impl Core {
                 "event_info": info,
             });
             w.webhook(
+                ev,
                 v.inbox.account_id,
                 Some(&v.inbox),
                 "webwidget_triggered",
@@ -523,17 +536,6 @@ impl Core {
             )
             .await?;
         }
-        w.emit(
-            switchboard_domain::Event::new(
-                EventKind::WebwidgetTriggered,
-                v.inbox.account_id,
-                json!({ "source_id": v.ci.source_id }),
-            )
-            .inbox(Some(v.inbox.id))
-            .contact(Some(v.contact.id))
-            .private(true),
-        )
-        .await?;
         w.commit().await
     }
 }

@@ -66,7 +66,7 @@ impl Core {
     /// `POST /contact/destroy_custom_attributes {custom_attributes: [keys]}`.
     pub async fn widget_destroy_contact_attributes(self: &Arc<Self>, v: &Visitor, body: &Value) -> CoreResult<Value> {
         let keys = keys(body, "custom_attributes")?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by_contact(self, v.contact.id).await?;
         let mut c = w
             .tx()
             .get_contact(v.contact.account_id, v.contact.id)
@@ -84,7 +84,7 @@ impl Core {
         let attrs = Params::new(body)
             .object("custom_attributes")?
             .ok_or_else(|| CoreError::invalid("custom_attributes", "custom_attributes is required"))?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by_contact(self, v.contact.id).await?;
         let before = self.widget_lock_current(&mut w, v).await?;
         let mut after = before.clone();
         switchboard_domain::validate::merge_attributes(&mut after.custom_attributes, attrs, "custom_attributes")
@@ -102,7 +102,7 @@ impl Core {
         body: &Value,
     ) -> CoreResult<Value> {
         let keys = keys(body, "custom_attribute")?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by_contact(self, v.contact.id).await?;
         let before = self.widget_lock_current(&mut w, v).await?;
         let mut after = before.clone();
         if let Some(o) = after.custom_attributes.as_object_mut() {
@@ -122,7 +122,7 @@ impl Core {
     /// nothing.
     pub async fn widget_label(self: &Arc<Self>, v: &Visitor, label: &str, add: bool) -> CoreResult<()> {
         let title = switchboard_domain::validate::label_title(label).map_err(|m| CoreError::invalid("label", m))?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by_contact(self, v.contact.id).await?;
         let Some(current) = w.tx().latest_conversation(v.ci.id, &[]).await? else {
             return Ok(());
         };

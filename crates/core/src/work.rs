@@ -1,20 +1,29 @@
 //! A unit of work: one write transaction plus the events and webhook
 //! deliveries it records. `commit` writes the outbox rows in the same
-//! transaction, commits, then publishes the events and wakes the job runner.
+//! transaction (the events, a listener job for each event a listener wants,
+//! deliveries and other jobs), commits, then publishes the events and wakes
+//! the job runner.
 
 use std::sync::Arc;
 
 use serde_json::Value;
+use switchboard_domain::event::{Cause, WebhookPayload};
 use switchboard_domain::time::now_micros;
 use switchboard_domain::{ChannelType, Event};
 use switchboard_store::{Inbox, NewDelivery, NewJob, Tx, Webhook};
 
 use crate::{Core, CoreResult};
 
+/// An event recorded in a [`Work`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRef(usize);
+
 pub struct Work {
     core: Arc<Core>,
     pub tx: Box<dyn Tx>,
     pub now: i64,
+    /// The cause of events that name none (else their performer's).
+    cause: Option<Cause>,
     events: Vec<Event>,
     webhooks: Option<(i64, Vec<Webhook>)>,
     deliveries: Vec<NewDelivery>,
@@ -28,11 +37,28 @@ impl Work {
             core: core.clone(),
             tx,
             now: now_micros(),
+            cause: None,
             events: Vec::new(),
             webhooks: None,
             deliveries: Vec::new(),
             jobs: Vec::new(),
         })
+    }
+
+    /// A unit of work on behalf of the signed-in user: its events are
+    /// caused by them.
+    pub async fn by(core: &Arc<Core>, ctx: &crate::auth::AccountCtx) -> CoreResult<Work> {
+        let mut w = Work::begin(core).await?;
+        w.cause = Some(Cause::user(ctx.user.id));
+        Ok(w)
+    }
+
+    /// A unit of work on behalf of a contact (a website visitor, a Client
+    /// API caller).
+    pub async fn by_contact(core: &Arc<Core>, contact_id: i64) -> CoreResult<Work> {
+        let mut w = Work::begin(core).await?;
+        w.cause = Some(Cause::contact(contact_id));
+        Ok(w)
     }
 
     pub fn tx(&mut self) -> &mut dyn Tx {
@@ -43,10 +69,18 @@ impl Work {
         &self.core
     }
 
-    /// Records an event in the outbox (written at commit).
-    pub async fn emit(&mut self, event: Event) -> CoreResult<()> {
+    /// What caused this unit's changes, for events that name no cause of
+    /// their own: a listener's work is caused by the event it handles, a
+    /// platform's deliveries by the channel.
+    pub fn set_cause(&mut self, cause: Cause) {
+        self.cause = Some(cause);
+    }
+
+    /// Records an event in the outbox (written at commit); the reference
+    /// attaches its webhook payload ([`Work::webhook`]).
+    pub async fn emit(&mut self, event: Event) -> CoreResult<EventRef> {
         self.events.push(event);
-        Ok(())
+        Ok(EventRef(self.events.len() - 1))
     }
 
     /// Whether anything would receive webhook `event` for this inbox (so the
@@ -69,11 +103,15 @@ impl Work {
         Ok(self.webhooks.as_ref().map(|(_, l)| l.as_slice()).unwrap_or(&[]))
     }
 
-    /// Queues webhook `event` with `payload` to every subscribed account
-    /// webhook and, for API inboxes, to the inbox's webhook_url. `message_id`
-    /// marks an API-inbox delivery whose failure fails that message.
+    /// Raises webhook `event` with `payload` for the event `on`: the
+    /// payload is stored with the event and the webhook listener delivers
+    /// it to every subscribed account webhook (of `inbox`, or account-wide).
+    /// For API inboxes it also goes to the inbox's webhook_url now, that
+    /// being how the inbox's replies reach its platform; `message_id` marks
+    /// such a delivery whose failure fails that message.
     pub async fn webhook(
         &mut self,
+        on: EventRef,
         account_id: i64,
         inbox: Option<&Inbox>,
         event: &str,
@@ -81,25 +119,18 @@ impl Work {
         message_id: Option<i64>,
     ) -> CoreResult<()> {
         let body = payload.to_string();
-        let targets: Vec<(Option<i64>, String)> = self
+        let inbox_id = inbox.map(|i| i.id);
+        let subscribed = self
             .account_webhooks(account_id)
             .await?
             .iter()
-            .filter(|w| w.subscribed(event) && w.inbox_id.is_none_or(|id| Some(id) == inbox.map(|i| i.id)))
-            .map(|w| (Some(w.id), w.url.clone()))
-            .collect();
-        for (webhook_id, url) in targets {
-            self.delivery(NewDelivery {
-                account_id,
-                webhook_id,
-                inbox_id: None,
-                message_id: None,
-                delivery_uuid: uuid::Uuid::new_v4().to_string(),
-                event: event.to_string(),
-                url,
-                payload: body.clone(),
-            })
-            .await?;
+            .any(|w| w.subscribed(event) && w.inbox_id.is_none_or(|id| Some(id) == inbox_id));
+        if subscribed && let Some(e) = self.events.get_mut(on.0) {
+            e.webhook = Some(Box::new(WebhookPayload {
+                name: event.to_string(),
+                inbox_id,
+                body: body.clone(),
+            }));
         }
         if let Some(i) = inbox {
             self.inbox_delivery(account_id, i, event, body, message_id).await?;
@@ -138,7 +169,8 @@ impl Work {
         Ok(true)
     }
 
-    async fn delivery(&mut self, d: NewDelivery) -> CoreResult<()> {
+    /// Queues a webhook delivery (a row and its job, written at commit).
+    pub(crate) async fn delivery(&mut self, d: NewDelivery) -> CoreResult<()> {
         self.deliveries.push(d);
         Ok(())
     }
@@ -156,12 +188,19 @@ impl Work {
             core,
             mut tx,
             now,
-            events,
+            cause,
+            mut events,
             deliveries,
             mut jobs,
             ..
         } = self;
-        tx.insert_events(&events, now).await?;
+        for e in &mut events {
+            if e.cause.is_none() {
+                e.cause = Some(cause.unwrap_or_else(|| Cause::of_performer(e.performer)));
+            }
+        }
+        let ids = tx.insert_events(&events, now).await?;
+        crate::listen::dispatch(&core, &events, &ids, now, &mut jobs);
         if !deliveries.is_empty() {
             let deadline = now + core.config.webhook_retry_window.as_micros() as i64;
             for row in tx.insert_deliveries(&deliveries, now).await? {
@@ -175,6 +214,9 @@ impl Work {
         }
         let queued = tx.insert_jobs(&jobs, now).await? > 0;
         tx.commit().await?;
+        for e in &mut events {
+            e.webhook = None;
+        }
         core.publish(events);
         if queued {
             core.wake_jobs();

@@ -174,6 +174,135 @@ pub struct Event {
     pub performer: Option<Performer>,
     /// The ActionCable push data (`data` of the frame).
     pub data: Value,
+    /// Why it happened; unset, the unit of work that writes it decides (its
+    /// own cause, else the performer's, else the system).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+    /// The outgoing webhook this event raises (its name and Chatwoot's
+    /// payload, taken when the change was made), for the webhook listener.
+    /// Stored with the event; never sent to clients or other nodes.
+    #[serde(skip)]
+    pub webhook: Option<Box<WebhookPayload>>,
+}
+
+/// A webhook event name and its payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookPayload {
+    pub name: String,
+    /// The inbox whose inbox-scoped webhooks may receive it (none: only
+    /// account-wide webhooks).
+    pub inbox_id: Option<i64>,
+    /// The JSON body, serialised once.
+    pub body: String,
+}
+
+/// What caused a change: a person (an agent through the API or the
+/// dashboard, a contact through the widget or the Client API), a platform
+/// delivering a message, an automation rule, a bot, or the system itself
+/// (timers, imports, retention). `depth` counts how many automatic steps
+/// led here: a user's change is 0, a rule reacting to it 1, a rule reacting
+/// to that rule 2; automation stops at a bounded depth so nothing loops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cause {
+    pub kind: CauseKind,
+    /// The user, contact, inbox, rule or bot; none for the system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    #[serde(default)]
+    pub depth: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CauseKind {
+    User,
+    Contact,
+    Channel,
+    Automation,
+    Bot,
+    System,
+}
+
+impl CauseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CauseKind::User => "user",
+            CauseKind::Contact => "contact",
+            CauseKind::Channel => "channel",
+            CauseKind::Automation => "automation",
+            CauseKind::Bot => "bot",
+            CauseKind::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "user" => CauseKind::User,
+            "contact" => CauseKind::Contact,
+            "channel" => CauseKind::Channel,
+            "automation" => CauseKind::Automation,
+            "bot" => CauseKind::Bot,
+            "system" => CauseKind::System,
+            _ => return None,
+        })
+    }
+}
+
+impl Cause {
+    pub const SYSTEM: Cause = Cause {
+        kind: CauseKind::System,
+        id: None,
+        depth: 0,
+    };
+
+    pub fn user(id: i64) -> Self {
+        Cause {
+            kind: CauseKind::User,
+            id: Some(id),
+            depth: 0,
+        }
+    }
+
+    pub fn contact(id: i64) -> Self {
+        Cause {
+            kind: CauseKind::Contact,
+            id: Some(id),
+            depth: 0,
+        }
+    }
+
+    /// A platform (the inbox) delivered it.
+    pub fn channel(inbox_id: i64) -> Self {
+        Cause {
+            kind: CauseKind::Channel,
+            id: Some(inbox_id),
+            depth: 0,
+        }
+    }
+
+    /// A change made in reaction to this one by `kind` (a rule, a bot):
+    /// one step deeper.
+    pub fn then(self, kind: CauseKind, id: Option<i64>) -> Self {
+        Cause {
+            kind,
+            id,
+            depth: self.depth.saturating_add(1),
+        }
+    }
+
+    /// The cause of a change its performer made by hand.
+    pub fn of_performer(p: Option<Performer>) -> Self {
+        match p {
+            Some(Performer::User(id)) => Cause::user(id),
+            Some(Performer::Contact(id)) => Cause::contact(id),
+            Some(Performer::AgentBot(id)) => Cause {
+                kind: CauseKind::Bot,
+                id: Some(id),
+                depth: 0,
+            },
+            None => Cause::SYSTEM,
+        }
+    }
 }
 
 impl Event {
@@ -189,6 +318,8 @@ impl Event {
             private: false,
             performer: None,
             data,
+            cause: None,
+            webhook: None,
         }
     }
     pub fn inbox(mut self, inbox_id: Option<i64>) -> Self {
@@ -213,6 +344,10 @@ impl Event {
     }
     pub fn by(mut self, performer: Option<Performer>) -> Self {
         self.performer = performer;
+        self
+    }
+    pub fn caused_by(mut self, cause: Cause) -> Self {
+        self.cause = Some(cause);
         self
     }
 }

@@ -433,6 +433,67 @@ async fn read_transactions_cannot_write(store: Arc<dyn Store>) {
 }
 conformance!(read_transactions_cannot_write);
 
+async fn events_come_back_with_their_ids_cause_and_webhook(store: Arc<dyn Store>) {
+    use switchboard_domain::event::{Cause, CauseKind, WebhookPayload};
+    let (acc, ..) = seed(&store).await;
+    let mut tx = store.write().await.unwrap();
+    let mut events = Vec::new();
+    for i in 0..5 {
+        let mut e =
+            switchboard_domain::Event::new(switchboard_domain::EventKind::MessageCreated, acc, json!({ "n": i }))
+                .conversation(Some(100 + i));
+        if i == 1 {
+            e = e.caused_by(Cause::user(7).then(CauseKind::Automation, Some(3)));
+            e.webhook = Some(Box::new(WebhookPayload {
+                name: "message_created".into(),
+                inbox_id: Some(9),
+                body: "{\"id\":1}".into(),
+            }));
+        }
+        events.push(e);
+    }
+    let ids = tx.insert_events(&events, 50).await.unwrap();
+    assert_eq!(ids.len(), 5);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ascending: {ids:?}");
+    for (i, id) in ids.iter().enumerate() {
+        let e = tx.get_event(*id).await.unwrap().unwrap();
+        assert_eq!(e.data["n"], i, "ids in the order of the rows");
+        assert_eq!(e.conversation_id, Some(100 + i as i64));
+    }
+    let e = tx.get_event(ids[1]).await.unwrap().unwrap();
+    assert_eq!(
+        e.cause(),
+        Cause {
+            kind: CauseKind::Automation,
+            id: Some(3),
+            depth: 1
+        }
+    );
+    assert_eq!(e.webhook_name.as_deref(), Some("message_created"));
+    assert_eq!(e.webhook_inbox_id, Some(9));
+    assert_eq!(e.webhook_payload.as_deref(), Some("{\"id\":1}"));
+    let plain = tx.get_event(ids[0]).await.unwrap().unwrap();
+    assert_eq!(plain.cause(), Cause::SYSTEM);
+    assert!(plain.webhook_name.is_none());
+    assert!(tx.get_event(ids[4] + 1000).await.unwrap().is_none());
+
+    assert!(tx.mark_listened("a", ids[0], 50).await.unwrap());
+    assert!(
+        !tx.mark_listened("a", ids[0], 51).await.unwrap(),
+        "once per listener and event"
+    );
+    assert!(
+        tx.mark_listened("b", ids[0], 50).await.unwrap(),
+        "another listener has its own"
+    );
+    // Pruned with the events.
+    let n = tx.prune(60, 0, 100).await.unwrap();
+    assert_eq!(n, 5 + 2);
+    assert!(tx.mark_listened("a", ids[0], 70).await.unwrap());
+    tx.commit().await.unwrap();
+}
+conformance!(events_come_back_with_their_ids_cause_and_webhook);
+
 async fn pruning_keeps_what_is_recent(store: Arc<dyn Store>) {
     let (acc, ..) = seed(&store).await;
     let mut tx = store.write().await.unwrap();

@@ -425,6 +425,43 @@ pub struct DeliveryAttempt {
     pub created_at: i64,
 }
 
+/// A stored event, as listeners read it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub account_id: i64,
+    /// The ActionCable name (`message.created`).
+    pub name: String,
+    pub inbox_id: Option<i64>,
+    pub conversation_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub private: bool,
+    #[sqlx(json)]
+    pub data: Value,
+    pub cause_kind: String,
+    pub cause_id: Option<i64>,
+    pub cause_depth: i32,
+    pub webhook_name: Option<String>,
+    pub webhook_inbox_id: Option<i64>,
+    pub webhook_payload: Option<String>,
+    pub created_at: i64,
+}
+
+impl StoredEvent {
+    pub fn kind(&self) -> Option<switchboard_domain::EventKind> {
+        switchboard_domain::EventKind::parse_cable(&self.name)
+    }
+
+    pub fn cause(&self) -> switchboard_domain::event::Cause {
+        use switchboard_domain::event::{Cause, CauseKind};
+        Cause {
+            kind: CauseKind::parse(&self.cause_kind).unwrap_or(CauseKind::System),
+            id: self.cause_id,
+            depth: u8::try_from(self.cause_depth).unwrap_or(u8::MAX),
+        }
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
     pub id: i64,
@@ -451,20 +488,6 @@ pub struct NewJob {
     /// Jobs with the same queue key run one at a time, in the order written
     /// (one chat's replies); other keys are not held up by them.
     pub queue_key: Option<String>,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct StoredEvent {
-    pub id: i64,
-    pub account_id: i64,
-    pub name: String,
-    pub inbox_id: Option<i64>,
-    pub conversation_id: Option<i64>,
-    pub contact_id: Option<i64>,
-    pub private: bool,
-    #[sqlx(json)]
-    pub data: Value,
-    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -212,7 +212,7 @@ impl Core {
                 ),
             ));
         }
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let job = ContactsExport {
             account_id: ctx.account_id(),
             user_id: ctx.user.id,

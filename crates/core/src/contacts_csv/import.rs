@@ -388,7 +388,7 @@ impl Core {
         ctx.require_admin()?;
         let file = check_file(bytes)?;
         let file_name: String = validate::one_line(file_name).chars().take(MAX_KEY_LEN).collect();
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let unfinished = w
             .tx()
             .list_data_imports(ctx.account_id(), IMPORTS_LISTED)

@@ -14,7 +14,7 @@ impl Core {
     /// `POST /assignments`: an agent (`assignee_id`, null unassigns) or a team.
     pub async fn assign(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, body: &Value) -> CoreResult<Value> {
         let p = Params::new(body);
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let mut after = before.clone();
         let result;

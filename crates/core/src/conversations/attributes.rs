@@ -27,7 +27,7 @@ impl Core {
         } else {
             None
         };
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let mut after = before.clone();
         if let Some(priority) = priority {
@@ -66,7 +66,7 @@ impl Core {
         labels: &[String],
     ) -> CoreResult<Value> {
         let labels = crate::contacts::normalise_labels(labels)?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let conv = self.lock_visible(&mut w, ctx, display_id).await?;
         let old: Vec<String> = w
             .tx()
@@ -111,7 +111,7 @@ impl Core {
         let attrs = p
             .object("custom_attributes")?
             .ok_or_else(|| CoreError::invalid("custom_attributes", "custom_attributes is required"))?;
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let mut after = before.clone();
         after.custom_attributes = Value::Object(attrs);

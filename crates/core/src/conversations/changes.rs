@@ -137,16 +137,19 @@ impl Core {
             Some(after.contact_id),
         );
         let performer = actor.performer();
+        let mut status_event = None;
         if status_changed {
-            w.emit(
-                Event::new(EventKind::ConversationStatusChanged, acc, data.clone())
-                    .inbox(inbox_id)
-                    .conversation(cid)
-                    .contact(contact)
-                    .contact_inbox(Some(after.contact_inbox_id))
-                    .by(performer),
-            )
-            .await?;
+            status_event = Some(
+                w.emit(
+                    Event::new(EventKind::ConversationStatusChanged, acc, data.clone())
+                        .inbox(inbox_id)
+                        .conversation(cid)
+                        .contact(contact)
+                        .contact_inbox(Some(after.contact_inbox_id))
+                        .by(performer),
+                )
+                .await?,
+            );
         }
         if assignee_changed {
             w.emit(
@@ -174,30 +177,32 @@ impl Core {
         }
         let mut upd = data.clone();
         upd["changed_attributes"] = changed.clone();
-        w.emit(
-            Event::new(EventKind::ConversationUpdated, acc, upd)
-                .inbox(inbox_id)
-                .conversation(cid)
-                .contact(contact)
-                .contact_inbox(Some(after.contact_inbox_id))
-                .by(performer),
-        )
-        .await?;
+        let update_event = w
+            .emit(
+                Event::new(EventKind::ConversationUpdated, acc, upd)
+                    .inbox(inbox_id)
+                    .conversation(cid)
+                    .contact(contact)
+                    .contact_inbox(Some(after.contact_inbox_id))
+                    .by(performer),
+            )
+            .await?;
 
-        let wants_status = status_changed && w.wants_webhook(acc, Some(inbox), "conversation_status_changed").await?;
+        let wants_status =
+            status_event.is_some() && w.wants_webhook(acc, Some(inbox), "conversation_status_changed").await?;
         let wants_update = w.wants_webhook(acc, Some(inbox), "conversation_updated").await?;
         if wants_status || wants_update {
             let account = w.tx().get_account(acc).await?.ok_or(CoreError::NotFound)?;
-            if wants_status {
+            if wants_status && let Some(ev) = status_event {
                 let payload =
                     present::conversation_webhook("conversation_status_changed", view, &account, inbox, Some(&changed));
-                w.webhook(acc, Some(inbox), "conversation_status_changed", &payload, None)
+                w.webhook(ev, acc, Some(inbox), "conversation_status_changed", &payload, None)
                     .await?;
             }
             if wants_update {
                 let payload =
                     present::conversation_webhook("conversation_updated", view, &account, inbox, Some(&changed));
-                w.webhook(acc, Some(inbox), "conversation_updated", &payload, None)
+                w.webhook(update_event, acc, Some(inbox), "conversation_updated", &payload, None)
                     .await?;
             }
         }

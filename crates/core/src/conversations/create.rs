@@ -51,7 +51,7 @@ impl Core {
             .unwrap_or_else(|| json!({}));
         let message = body.get("message").filter(|m| m.is_object()).cloned();
 
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let inbox = w
             .tx()
             .get_inbox(ctx.account_id(), inbox_id)
@@ -203,15 +203,16 @@ impl Core {
     ) -> CoreResult<()> {
         let view = views::conv_view(w.tx(), conv.clone()).await?;
         let data = view.push();
-        w.emit(
-            Event::new(EventKind::ConversationCreated, conv.account_id, data)
-                .inbox(Some(conv.inbox_id))
-                .conversation(Some(conv.id))
-                .contact(Some(conv.contact_id))
-                .contact_inbox(Some(conv.contact_inbox_id))
-                .by(actor.performer()),
-        )
-        .await?;
+        let ev = w
+            .emit(
+                Event::new(EventKind::ConversationCreated, conv.account_id, data)
+                    .inbox(Some(conv.inbox_id))
+                    .conversation(Some(conv.id))
+                    .contact(Some(conv.contact_id))
+                    .contact_inbox(Some(conv.contact_inbox_id))
+                    .by(actor.performer()),
+            )
+            .await?;
         let inbox = w.tx().get_inbox(conv.account_id, conv.inbox_id).await?;
         if w.wants_webhook(conv.account_id, inbox.as_ref(), "conversation_created")
             .await?
@@ -219,7 +220,7 @@ impl Core {
             let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
             if let Some(inbox) = &inbox {
                 let payload = present::conversation_webhook("conversation_created", &view, &account, inbox, None);
-                w.webhook(conv.account_id, Some(inbox), "conversation_created", &payload, None)
+                w.webhook(ev, conv.account_id, Some(inbox), "conversation_created", &payload, None)
                     .await?;
             }
         }

@@ -16,7 +16,7 @@ use crate::{Core, CoreError, CoreResult, present, views};
 impl Core {
     /// `update_last_seen` (read) or `unread` (mark the last incoming as unread).
     pub async fn mark_seen(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, unread: bool) -> CoreResult<Value> {
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let mut after = before.clone();
         let at = if unread {
@@ -65,7 +65,7 @@ impl Core {
             .await
     }
 
-    /// Publishes a typing event (not stored) and queues its webhooks.
+    /// Publishes a typing event; stored only when a webhook wants it.
     pub async fn typing(
         self: &Arc<Self>,
         conv: Conversation,
@@ -79,21 +79,25 @@ impl Core {
         let view = views::conv_view(w.tx(), conv.clone()).await?;
         let data = json!({ "conversation": view.push(), "user": user, "is_private": private });
         let inbox = w.tx().get_inbox(conv.account_id, conv.inbox_id).await?;
+        let event = Event::new(kind, conv.account_id, data.clone())
+            .inbox(Some(conv.inbox_id))
+            .conversation(Some(conv.id))
+            .contact(Some(conv.contact_id))
+            .contact_inbox(Some(conv.contact_inbox_id))
+            .private(private)
+            .by(Some(performer));
         if !private && w.wants_webhook(conv.account_id, inbox.as_ref(), name).await? {
-            let mut payload = data.clone();
+            // Stored for the webhook listener, published at the commit.
+            let ev = w.emit(event).await?;
+            let mut payload = data;
             payload["event"] = json!(name);
-            w.webhook(conv.account_id, inbox.as_ref(), name, &payload, None).await?;
+            w.webhook(ev, conv.account_id, inbox.as_ref(), name, &payload, None)
+                .await?;
             w.commit().await?;
+        } else {
+            drop(w);
+            self.publish_transient(vec![event]);
         }
-        self.publish_transient(vec![
-            Event::new(kind, conv.account_id, data)
-                .inbox(Some(conv.inbox_id))
-                .conversation(Some(conv.id))
-                .contact(Some(conv.contact_id))
-                .contact_inbox(Some(conv.contact_inbox_id))
-                .private(private)
-                .by(Some(performer)),
-        ]);
         Ok(())
     }
 }

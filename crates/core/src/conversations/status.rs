@@ -42,7 +42,7 @@ impl Core {
                 Some(t::from_json(v).ok_or_else(|| CoreError::invalid("snoozed_until", "snoozed_until is invalid"))?)
             }
         };
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let target = rules::toggle_target(before.status(), requested);
         let mut after = before.clone();
@@ -87,7 +87,7 @@ impl Core {
     /// `POST /mute` and `/unmute`: a muted conversation is resolved, and its
     /// contact's new messages do not reopen it, until it is unmuted.
     pub async fn set_muted(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, muted: bool) -> CoreResult<()> {
-        let mut w = Work::begin(self).await?;
+        let mut w = Work::by(self, ctx).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let mut after = before.clone();
         after.muted = muted;

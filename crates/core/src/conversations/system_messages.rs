@@ -58,7 +58,7 @@ impl Core {
         text: &str,
         kind: MessageType,
     ) -> CoreResult<()> {
-        let m = self
+        let (m, ev) = self
             .write_system_message(w, conv, text, kind, switchboard_domain::ContentType::Text, json!({}))
             .await?;
         if kind != MessageType::Activity {
@@ -77,7 +77,7 @@ impl Core {
                 let view = views::conv_view(w.tx(), conv.clone()).await?;
                 let payload =
                     present::message_webhook("message_created", &m, &present::Sender::None, &view, &inbox, &account);
-                w.webhook(conv.account_id, Some(&inbox), "message_created", &payload, None)
+                w.webhook(ev, conv.account_id, Some(&inbox), "message_created", &payload, None)
                     .await?;
             }
         }
@@ -94,7 +94,7 @@ impl Core {
         kind: MessageType,
         content_type: switchboard_domain::ContentType,
         content_attributes: Value,
-    ) -> CoreResult<Message> {
+    ) -> CoreResult<(Message, crate::work::EventRef)> {
         let now = w.now;
         let m = w
             .tx()
@@ -123,15 +123,16 @@ impl Core {
             .await?
             .ok_or(CoreError::NotFound)?;
         let data = present::message_push(&m, &present::Sender::None, conv, &ci, 0);
-        w.emit(
-            Event::new(EventKind::MessageCreated, conv.account_id, data)
-                .inbox(Some(conv.inbox_id))
-                .conversation(Some(conv.id))
-                .contact(Some(conv.contact_id))
-                .contact_inbox(Some(conv.contact_inbox_id))
-                .private(kind == MessageType::Activity),
-        )
-        .await?;
-        Ok(m)
+        let ev = w
+            .emit(
+                Event::new(EventKind::MessageCreated, conv.account_id, data)
+                    .inbox(Some(conv.inbox_id))
+                    .conversation(Some(conv.id))
+                    .contact(Some(conv.contact_id))
+                    .contact_inbox(Some(conv.contact_inbox_id))
+                    .private(kind == MessageType::Activity),
+            )
+            .await?;
+        Ok((m, ev))
     }
 }

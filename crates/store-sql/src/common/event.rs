@@ -4,14 +4,17 @@ use super::*;
 
 #[async_trait]
 impl EventTx for SqlTx {
-    async fn insert_events(&mut self, events: &[switchboard_domain::Event], now: i64) -> StoreResult<()> {
+    async fn insert_events(&mut self, events: &[switchboard_domain::Event], now: i64) -> StoreResult<Vec<i64>> {
         if events.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let mut qb = QueryBuilder::<DB>::new(
-            "INSERT INTO events (account_id, name, inbox_id, conversation_id, contact_id, private, data, created_at) ",
+            "INSERT INTO events (account_id, name, inbox_id, conversation_id, contact_id, private, data, \
+             cause_kind, cause_id, cause_depth, webhook_name, webhook_inbox_id, webhook_payload, created_at) ",
         );
         qb.push_values(events, |mut b, e| {
+            let cause = e.cause.unwrap_or(switchboard_domain::event::Cause::SYSTEM);
+            let hook = e.webhook.as_deref();
             b.push_bind(e.account_id)
                 .push_bind(e.kind.cable_name())
                 .push_bind(e.inbox_id)
@@ -19,10 +22,49 @@ impl EventTx for SqlTx {
                 .push_bind(e.contact_id)
                 .push_bind(e.private)
                 .push_bind(Json(e.data.clone()))
+                .push_bind(cause.kind.as_str())
+                .push_bind(cause.id)
+                .push_bind(i32::from(cause.depth))
+                .push_bind(hook.map(|h| h.name.clone()))
+                .push_bind(hook.and_then(|h| h.inbox_id))
+                .push_bind(hook.map(|h| h.body.clone()))
                 .push_bind(now);
         });
-        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
-        Ok(())
+        qb.push(" RETURNING id");
+        let mut ids: Vec<i64> = qb
+            .build_query_scalar()
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(map_err)?;
+        // One statement takes its ids in the order of its rows; the order
+        // the rows come back in is not promised.
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    async fn get_event(&mut self, id: i64) -> StoreResult<Option<StoredEvent>> {
+        sqlx::query_as(
+            "SELECT id, account_id, name, inbox_id, conversation_id, contact_id, private, data, cause_kind, \
+             cause_id, cause_depth, webhook_name, webhook_inbox_id, webhook_payload, created_at FROM events WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(map_err)
+    }
+
+    async fn mark_listened(&mut self, listener: &str, event_id: i64, now: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO listened (listener, event_id, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (listener, event_id) DO NOTHING",
+        )
+        .bind(listener)
+        .bind(event_id)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn insert_event(&mut self, e: &switchboard_domain::Event, now: i64) -> StoreResult<i64> {
@@ -47,10 +89,11 @@ impl EventTx for SqlTx {
         let mut n = 0;
         for sql in [
             "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < $1 ORDER BY id LIMIT $2)",
+            "DELETE FROM listened WHERE id IN (SELECT id FROM listened WHERE created_at < $1 ORDER BY id LIMIT $2)",
             "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE created_at < $1 AND state <> 'pending' ORDER BY id LIMIT $2)",
             "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 3 AND updated_at < $1 ORDER BY id LIMIT $2)",
         ] {
-            let cut = if sql.contains("FROM events") {
+            let cut = if sql.contains("FROM events") || sql.contains("FROM listened") {
                 events_before
             } else {
                 deliveries_before

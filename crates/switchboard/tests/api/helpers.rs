@@ -146,6 +146,76 @@ impl TestApp {
         }
     }
 
+    /// Starts a server on the database at `url`, calling `hook` on its core
+    /// before it starts (to register a listener) and running jobs only when
+    /// `run_jobs`. Creates the account when the database has none yet.
+    pub async fn spawn_hooked(
+        url: String,
+        dir: Option<tempdir::Guard>,
+        run_jobs: bool,
+        hook: impl FnOnce(&std::sync::Arc<switchboard_core::Core>),
+    ) -> TestApp {
+        switchboard_outbound::install_crypto_provider();
+        let opts = test_options(&url);
+        let settings = Settings::resolve(opts, Options::default());
+        let store = switchboard::open_store(&settings).await.expect("open store");
+        let core = switchboard::build_core(&settings, store).expect("core");
+        hook(&core);
+        let created = core
+            .create_account_with_admin("Acme", "Alice Admin", "alice@acme.test", "correct horse battery")
+            .await
+            .expect("setup");
+        let server = switchboard::start_with(&settings, core, run_jobs).await.expect("start");
+        TestApp {
+            database_url: url,
+            base: format!("http://{}", server.addr),
+            client: reqwest::Client::new(),
+            account_id: created.account.id,
+            admin_id: created.user.id,
+            token: created.access_token,
+            server: Some(server),
+            _dir: dir,
+        }
+    }
+
+    /// Like `restart`, with a `hook` on the new core and jobs only when `run_jobs`.
+    pub async fn restart_hooked(
+        mut self,
+        run_jobs: bool,
+        hook: impl FnOnce(&std::sync::Arc<switchboard_core::Core>),
+    ) -> TestApp {
+        if let Some(s) = self.server.take() {
+            s.stop().await;
+        }
+        let settings = Settings::resolve(test_options(&self.database_url), Options::default());
+        let store = switchboard::open_store(&settings).await.expect("reopen store");
+        let core = switchboard::build_core(&settings, store).expect("core");
+        hook(&core);
+        let server = switchboard::start_with(&settings, core, run_jobs)
+            .await
+            .expect("restart");
+        self.base = format!("http://{}", server.addr);
+        self.server = Some(server);
+        self
+    }
+
+    /// Rows of `sql` run straight on the app's database, every column read
+    /// as text (cast them in the query).
+    pub async fn sql_rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        use sqlx::Connection;
+        let url = &self.database_url;
+        let query = sqlx::AssertSqlSafe(sql.to_string());
+        if url.starts_with("sqlite:") {
+            let mut c = sqlx::SqliteConnection::connect(url)
+                .await
+                .expect("open the SQLite file");
+            as_text(&sqlx::query(query).fetch_all(&mut c).await.expect("query"))
+        } else {
+            let mut c = sqlx::PgConnection::connect(url).await.expect("connect to PostgreSQL");
+            as_text(&sqlx::query(query).fetch_all(&mut c).await.expect("query"))
+        }
+    }
+
     pub fn core(&self) -> &std::sync::Arc<switchboard_core::Core> {
         &self.server.as_ref().expect("running").core
     }
@@ -327,6 +397,16 @@ impl TestApp {
         self.server = Some(server);
         self
     }
+}
+
+fn as_text<R: sqlx::Row>(rows: &[R]) -> Vec<Vec<Option<String>>>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    rows.iter()
+        .map(|r| (0..r.len()).map(|i| r.get::<Option<String>, _>(i)).collect())
+        .collect()
 }
 
 /// A route pattern (`/contacts/{id}/notes/{note_id}`) with every

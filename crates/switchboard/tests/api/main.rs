@@ -25,6 +25,7 @@ mod fake_telegram;
 #[allow(dead_code)]
 mod fake_whatsapp;
 mod faults;
+mod listeners;
 mod mail_servers;
 mod mentions;
 mod messages;

@@ -1,0 +1,157 @@
+//! Event listeners: what reacts to the durable event stream. Every change
+//! writes its events in its own transaction (`Work`); at that commit each
+//! event a listener wants becomes one [`Listen`] job in the same
+//! transaction, so a listener hears of exactly the events that committed,
+//! and of none that did not. The job runs the listener in a transaction of
+//! its own that first records `(listener, event)` in `listened` (a unique
+//! key): whatever runs the job again (an expired lease, a restart, a
+//! retry), an event is handled once per listener, its changes committed
+//! with that record or not at all.
+//!
+//! Order: a listener's jobs for one conversation share a queue key
+//! (`listen:{listener}:c{id}`; account-wide events `listen:{listener}:a{id}`),
+//! and the runner starts a key's next job only after the earlier one
+//! finished, in id order. Changes to a conversation are serialised (its
+//! row lock, or SQLite's one writer) and their jobs written before their
+//! commit, so the ids follow the commit order: a listener sees one
+//! conversation's events in the order they happened. Different
+//! conversations proceed in parallel.
+//!
+//! The real-time hub is not a listener: it gets events in memory right
+//! after the commit, for speed; a socket that missed some refetches.
+//!
+//! A listener that changes things sets its unit's cause one step deeper
+//! than the event's (`w.set_cause(event.cause().then(kind, id))`), which
+//! automation uses to stop loops.
+
+use std::sync::{Arc, RwLock};
+
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use switchboard_domain::Event;
+use switchboard_store::{NewJob, StoredEvent};
+
+use crate::Core;
+use crate::job::{BackgroundJob, JobContext, new_job};
+use crate::jobs::JobFailure;
+use crate::work::Work;
+
+/// Something that reacts to events after they commit.
+pub trait Listener: Send + Sync + 'static {
+    /// The listener's name, stored in its job rows and in `listened`:
+    /// renaming one strands what was queued before an upgrade.
+    fn name(&self) -> &'static str;
+
+    /// Whether this event concerns the listener: decided at the change's
+    /// commit, in memory (no queries), for every event written.
+    fn wants(&self, event: &Event) -> bool;
+
+    /// Handles one event inside `w`, the listener's own unit of work:
+    /// what it writes (rows, events, jobs such as webhook deliveries)
+    /// commits together with the record that the event was handled.
+    /// `Err` rolls all of it back and the job retries with backoff.
+    fn handle<'a>(&'a self, w: &'a mut Work, event: &'a StoredEvent) -> BoxFuture<'a, Result<(), JobFailure>>;
+}
+
+/// The registered listeners: the built-in ones, and any the binary (or a
+/// test) adds before the server starts.
+pub struct Listeners {
+    all: RwLock<Arc<[Arc<dyn Listener>]>>,
+}
+
+impl Default for Listeners {
+    fn default() -> Self {
+        Listeners {
+            all: RwLock::new(Arc::from(vec![
+                Arc::new(crate::webhooks::WebhookListener) as Arc<dyn Listener>
+            ])),
+        }
+    }
+}
+
+impl Listeners {
+    /// Adds a listener (a name already registered is replaced).
+    pub fn add(&self, listener: Arc<dyn Listener>) {
+        let mut all = self.all.write().unwrap_or_else(|p| p.into_inner());
+        let mut list: Vec<Arc<dyn Listener>> = all.iter().filter(|l| l.name() != listener.name()).cloned().collect();
+        list.push(listener);
+        *all = Arc::from(list);
+    }
+
+    pub fn snapshot(&self) -> Arc<[Arc<dyn Listener>]> {
+        self.all.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn find(&self, name: &str) -> Option<Arc<dyn Listener>> {
+        self.snapshot().iter().find(|l| l.name() == name).cloned()
+    }
+}
+
+/// How many times a listener's job runs before it gives up on an event.
+const LISTEN_ATTEMPTS: i32 = 20;
+
+/// Queues, into `jobs`, one [`Listen`] job per event (with its stored id)
+/// and listener that wants it. Called by `Work::commit` before it commits.
+pub(crate) fn dispatch(core: &Core, events: &[Event], ids: &[i64], now: i64, jobs: &mut Vec<NewJob>) {
+    let listeners = core.listeners.snapshot();
+    for (event, &id) in events.iter().zip(ids) {
+        for l in listeners.iter().filter(|l| l.wants(event)) {
+            let scope = match event.conversation_id {
+                Some(c) => format!("c{c}"),
+                None => format!("a{}", event.account_id),
+            };
+            let job = Listen {
+                listener: l.name().to_string(),
+                event_id: id,
+            };
+            jobs.push(NewJob {
+                queue_key: Some(format!("listen:{}:{scope}", l.name())),
+                ..new_job(&job, now, LISTEN_ATTEMPTS, None)
+            });
+        }
+    }
+}
+
+/// Hands one stored event to one listener.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Listen {
+    pub listener: String,
+    pub event_id: i64,
+}
+
+impl BackgroundJob for Listen {
+    const KIND: &'static str = "listen";
+    const STOPPED: &'static str = "A listener stopped on an internal error; the event was skipped";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("listen:{}:{}", self.listener, self.event_id))
+    }
+
+    async fn run(self, core: Arc<Core>, _ctx: JobContext) -> Result<(), JobFailure> {
+        let Some(listener) = core.listeners.find(&self.listener) else {
+            return Err(JobFailure::Permanent(format!(
+                "no listener is called {}",
+                self.listener
+            )));
+        };
+        let mut w = Work::begin(&core).await?;
+        let now = w.now;
+        if !w.tx().mark_listened(&self.listener, self.event_id, now).await? {
+            // Handled already (this job ran before and committed).
+            return Ok(());
+        }
+        match w.tx().get_event(self.event_id).await? {
+            Some(event) => listener.handle(&mut w, &event).await?,
+            // Pruned after its retention: nothing left to hand over.
+            None => {
+                tracing::warn!(listener = %self.listener, event = self.event_id, "event gone before its listener ran")
+            }
+        }
+        w.commit().await?;
+        Ok(())
+    }
+
+    async fn gave_up(self, _core: Arc<Core>, error: String) {
+        tracing::error!(listener = %self.listener, event = self.event_id, %error, "a listener gave up on an event");
+    }
+}
