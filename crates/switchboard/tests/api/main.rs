@@ -23,6 +23,8 @@ mod fake_http;
 #[allow(dead_code)]
 mod fake_telegram;
 #[allow(dead_code)]
+mod fake_twilio;
+#[allow(dead_code)]
 mod fake_whatsapp;
 mod faults;
 mod listeners;
