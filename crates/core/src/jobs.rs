@@ -4,6 +4,16 @@
 //! them, and delete them on success (in batches, by one completer). Failures are retried with exponential
 //! backoff and jitter until `max_attempts` or the job's deadline, then the
 //! job is kept as dead with its last error, and its owner is told.
+//!
+//! Tuning: due jobs are claimed in `run_at` order (a job with a queue key
+//! only when no earlier job of its key is pending), up to `CLAIM_AHEAD`
+//! rounds of permits ahead of the ones running at once (`job_concurrency`,
+//! 64 by default); a ready job that waited a quarter of its lease, or one
+//! unstarted at shutdown, is released back to the queue. Finished jobs are
+//! deleted in batches by one completer: at least once, as an expired lease
+//! also re-runs a job. A job with a unique key that is queued again while
+//! it runs gives way to that twin when its lease runs out or it is released
+//! or retried (the key is unique among queued jobs).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
