@@ -38,7 +38,7 @@ pub(crate) fn push_json_text(qb: &mut sqlx::QueryBuilder<DB>, col: &str, key: &s
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{SqlTx, job_cols, map_err};
+use common::{SqlTx, job_cols};
 
 pub struct PgStore {
     pool: Pool<Postgres>,
@@ -86,7 +86,8 @@ impl Breaker {
     }
 
     /// Records the outcome of getting a connection.
-    fn record<T>(&self, r: StoreResult<T>) -> StoreResult<T> {
+    fn record<T>(&self, r: Result<T, sqlx::Error>) -> StoreResult<T> {
+        let r = r.map_err(StoreError::from);
         match &r {
             Ok(_) => {
                 if self.open_since.swap(0, Ordering::AcqRel) != 0 {
@@ -121,8 +122,7 @@ impl PgStore {
             // within this instead of queueing up.
             .acquire_timeout(opts.acquire_timeout)
             .connect(url)
-            .await
-            .map_err(map_err)?;
+            .await?;
         MIGRATOR
             .run(&pool)
             .await
@@ -147,22 +147,19 @@ impl Store for PgStore {
     async fn read(&self) -> StoreResult<Box<dyn Tx>> {
         self.breaker.admit()?;
         // One round trip: the transaction starts read-only.
-        let tx = self
-            .breaker
-            .record(self.pool.begin_with("BEGIN READ ONLY").await.map_err(map_err))?;
+        let tx = self.breaker.record(self.pool.begin_with("BEGIN READ ONLY").await)?;
         Ok(SqlTx::boxed(tx))
     }
 
     async fn write(&self) -> StoreResult<Box<dyn Tx>> {
         self.breaker.admit()?;
-        let tx = self.breaker.record(self.pool.begin().await.map_err(map_err))?;
+        let tx = self.breaker.record(self.pool.begin().await)?;
         Ok(SqlTx::boxed(tx))
     }
 
     async fn ping(&self) -> StoreResult<()> {
         self.breaker.admit()?;
-        self.breaker
-            .record(sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err))?;
+        self.breaker.record(sqlx::query("SELECT 1").execute(&self.pool).await)?;
         Ok(())
     }
 
@@ -182,15 +179,13 @@ impl Store for PgStore {
             sqlx::query(common::DROP_EXPIRED_TWINS)
                 .bind(now)
                 .execute(&self.pool)
-                .await
-                .map_err(map_err),
+                .await,
         )?;
         sqlx::query("UPDATE jobs SET state = 0 WHERE state = 1 AND locked_until < $1")
             .bind(now)
             .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        sqlx::query_as(concat!(
+            .await?;
+        Ok(sqlx::query_as(concat!(
             "UPDATE jobs SET state = 1, locked_until = $2, attempts = attempts + 1, updated_at = $1 WHERE id IN (\
              SELECT id FROM jobs j WHERE state = 0 AND run_at <= $1 \
              AND (queue_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs p WHERE p.queue_key = j.queue_key \
@@ -204,7 +199,6 @@ impl Store for PgStore {
         .bind(now.saturating_add(lease_micros))
         .bind(limit)
         .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 }

@@ -21,12 +21,12 @@ impl EventTx for SqlTx {
                 .push_bind(Json(e.data.clone()))
                 .push_bind(now);
         });
-        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        qb.build().execute(&mut *self.tx).await?;
         Ok(())
     }
 
     async fn insert_event(&mut self, e: &switchboard_domain::Event, now: i64) -> StoreResult<i64> {
-        sqlx::query_scalar(
+        Ok(sqlx::query_scalar(
             "INSERT INTO events (account_id, name, inbox_id, conversation_id, contact_id, private, data, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
@@ -39,8 +39,7 @@ impl EventTx for SqlTx {
         .bind(Json(&e.data))
         .bind(now)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn prune(&mut self, events_before: i64, deliveries_before: i64, limit: i64) -> StoreResult<u64> {
@@ -59,8 +58,7 @@ impl EventTx for SqlTx {
                 .bind(cut)
                 .bind(limit)
                 .execute(&mut *self.tx)
-                .await
-                .map_err(map_err)?
+                .await?
                 .rows_affected();
         }
         Ok(n)

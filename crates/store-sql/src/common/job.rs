@@ -24,16 +24,11 @@ impl JobTx for SqlTx {
                 .push_bind(now);
         });
         qb.push(" ON CONFLICT DO NOTHING");
-        Ok(qb
-            .build()
-            .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?
-            .rows_affected())
+        Ok(qb.build().execute(&mut *self.tx).await?.rows_affected())
     }
 
     async fn insert_job(&mut self, j: &NewJob, now: i64) -> StoreResult<Option<i64>> {
-        sqlx::query_scalar(
+        Ok(sqlx::query_scalar(
             "INSERT INTO jobs (kind, payload, state, run_at, max_attempts, deadline_at, unique_key, queue_key, created_at, updated_at) \
              VALUES ($1, $2, 0, $3, $4, $5, $6, $8, $7, $7) ON CONFLICT DO NOTHING RETURNING id",
         )
@@ -46,8 +41,7 @@ impl JobTx for SqlTx {
         .bind(now)
         .bind(&j.queue_key)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn complete_jobs(&mut self, ids: &[i64]) -> StoreResult<()> {
@@ -56,7 +50,7 @@ impl JobTx for SqlTx {
         }
         let mut qb = QueryBuilder::<DB>::new("DELETE FROM jobs WHERE id IN ");
         push_ids(&mut qb, ids);
-        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        qb.build().execute(&mut *self.tx).await?;
         Ok(())
     }
 
@@ -64,33 +58,23 @@ impl JobTx for SqlTx {
         sqlx::query("DELETE FROM jobs WHERE id = $1")
             .bind(id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
     async fn retry_job(&mut self, id: i64, run_at: i64, error: &str) -> StoreResult<()> {
-        sqlx::query(DROP_IF_TWIN_QUEUED)
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(DROP_IF_TWIN_QUEUED).bind(id).execute(&mut *self.tx).await?;
         sqlx::query("UPDATE jobs SET state = 0, run_at = $2, locked_until = NULL, last_error = $3, updated_at = $2 WHERE id = $1")
             .bind(id)
             .bind(run_at)
             .bind(error)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
     async fn defer_job(&mut self, id: i64, run_at: i64, reason: &str) -> StoreResult<()> {
-        sqlx::query(DROP_IF_TWIN_QUEUED)
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(DROP_IF_TWIN_QUEUED).bind(id).execute(&mut *self.tx).await?;
         sqlx::query(
             "UPDATE jobs SET state = 0, run_at = $2, locked_until = NULL, last_error = COALESCE(last_error, $3), \
              attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = $1",
@@ -99,8 +83,7 @@ impl JobTx for SqlTx {
         .bind(run_at)
         .bind(reason)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -110,8 +93,7 @@ impl JobTx for SqlTx {
             sqlx::query(DROP_IF_TWIN_QUEUED)
                 .bind(*id)
                 .execute(&mut *self.tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
             sqlx::query(
                 "UPDATE jobs SET state = 0, locked_until = NULL, attempts = attempts - 1 \
                  WHERE id = $1 AND state = 1 AND locked_until = $2",
@@ -119,8 +101,7 @@ impl JobTx for SqlTx {
             .bind(*id)
             .bind(*locked_until)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         }
         Ok(())
     }
@@ -131,8 +112,7 @@ impl JobTx for SqlTx {
             .bind(error)
             .bind(now)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
@@ -143,8 +123,7 @@ impl JobTx for SqlTx {
              COALESCE(SUM(CASE WHEN state = 3 THEN 1 ELSE 0 END), 0) FROM jobs",
         )
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(JobStats { queued, running, dead })
     }
 }
