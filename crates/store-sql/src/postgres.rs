@@ -38,7 +38,7 @@ pub(crate) fn push_json_text(qb: &mut sqlx::QueryBuilder<DB>, col: &str, key: &s
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{SqlTx, job_cols};
+use common::SqlTx;
 
 pub struct PgStore {
     pool: Pool<Postgres>,
@@ -85,9 +85,9 @@ impl Breaker {
         ))
     }
 
-    /// Records the outcome of getting a connection.
-    fn record<T>(&self, r: Result<T, sqlx::Error>) -> StoreResult<T> {
-        let r = r.map_err(StoreError::from);
+    /// Records the outcome of a call that needed a connection.
+    fn record<T, E: Into<StoreError>>(&self, r: Result<T, E>) -> StoreResult<T> {
+        let r = r.map_err(Into::into);
         match &r {
             Ok(_) => {
                 if self.open_since.swap(0, Ordering::AcqRel) != 0 {
@@ -168,37 +168,8 @@ impl Store for PgStore {
     }
 
     async fn claim_jobs(&self, now: i64, limit: i64, lease_micros: i64) -> StoreResult<Vec<Job>> {
-        // Leases that ran out go back to the queue (a worker died or
-        // overran); then due jobs are taken in the order of the (state, run_at)
-        // index, each only if no earlier job of its queue key is pending.
-        // A job whose unique key is queued again meanwhile is covered by
-        // that twin (and may not return beside it: the key is unique among
-        // queued jobs).
         self.breaker.admit()?;
-        self.breaker.record(
-            sqlx::query(common::DROP_EXPIRED_TWINS)
-                .bind(now)
-                .execute(&self.pool)
-                .await,
-        )?;
-        sqlx::query("UPDATE jobs SET state = 0 WHERE state = 1 AND locked_until < $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(sqlx::query_as(concat!(
-            "UPDATE jobs SET state = 1, locked_until = $2, attempts = attempts + 1, updated_at = $1 WHERE id IN (\
-             SELECT id FROM jobs j WHERE state = 0 AND run_at <= $1 \
-             AND (queue_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs p WHERE p.queue_key = j.queue_key \
-             AND p.id < j.id AND p.state IN (0, 1))) \
-             ORDER BY run_at LIMIT $3",
-            skip_locked!(),
-            ") RETURNING ",
-            job_cols!()
-        ))
-        .bind(now)
-        .bind(now.saturating_add(lease_micros))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        self.breaker
+            .record(common::claim_jobs(&self.pool, now, limit, lease_micros).await)
     }
 }

@@ -1,6 +1,42 @@
-//! The job queue: enqueueing, completing, retrying and statistics.
+//! The job queue: claiming, enqueueing, completing, retrying and statistics.
 
 use super::*;
+
+/// `Store::claim_jobs` of both backends, outside any transaction (each
+/// statement commits by itself): leases that ran out go back to the queue (a
+/// worker died or overran); then due jobs are taken in the order of the
+/// (state, run_at) index, each only if no earlier job of its queue key is
+/// pending. A job whose unique key is queued again meanwhile is covered by
+/// that twin (and may not return beside it: the key is unique among queued
+/// jobs). `skip_locked!` lets several PostgreSQL nodes claim at once, each
+/// job going to one of them; SQLite has one writer, which serialises claims.
+pub(crate) async fn claim_jobs(
+    pool: &sqlx::Pool<DB>,
+    now: i64,
+    limit: i64,
+    lease_micros: i64,
+) -> StoreResult<Vec<Job>> {
+    sqlx::query(DROP_EXPIRED_TWINS).bind(now).execute(pool).await?;
+    sqlx::query("UPDATE jobs SET state = 0 WHERE state = 1 AND locked_until < $1")
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(sqlx::query_as(concat!(
+        "UPDATE jobs SET state = 1, locked_until = $2, attempts = attempts + 1, updated_at = $1 WHERE id IN (\
+         SELECT id FROM jobs j WHERE state = 0 AND run_at <= $1 \
+         AND (queue_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs p WHERE p.queue_key = j.queue_key \
+         AND p.id < j.id AND p.state IN (0, 1))) \
+         ORDER BY run_at LIMIT $3",
+        skip_locked!(),
+        ") RETURNING ",
+        job_cols!()
+    ))
+    .bind(now)
+    .bind(now.saturating_add(lease_micros))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
 
 #[async_trait]
 impl JobTx for SqlTx {

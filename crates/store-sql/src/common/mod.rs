@@ -100,7 +100,6 @@ macro_rules! job_cols {
         "id, kind, payload, run_at, attempts, max_attempts, deadline_at, last_error, created_at"
     };
 }
-pub(crate) use job_cols;
 macro_rules! custom_filter_cols {
     () => {
         "id, account_id, user_id, name, filter_type, query, created_at, updated_at"
@@ -122,7 +121,7 @@ macro_rules! attribute_definition_cols {
 /// Deletes running jobs whose lease ran out (`$1` = now) and whose unique
 /// key has a queued twin: the twin does the work, and the key is unique
 /// among queued jobs, so the old one could not go back to the queue.
-pub(crate) const DROP_EXPIRED_TWINS: &str = "DELETE FROM jobs WHERE state = 1 AND locked_until < $1 \
+const DROP_EXPIRED_TWINS: &str = "DELETE FROM jobs WHERE state = 1 AND locked_until < $1 \
      AND unique_key IS NOT NULL AND EXISTS (SELECT 1 FROM jobs q WHERE q.unique_key = jobs.unique_key \
      AND q.state = 0 AND q.id <> jobs.id)";
 
@@ -186,6 +185,7 @@ mod filters;
 mod inbox;
 mod invitation;
 mod job;
+pub(crate) use job::claim_jobs;
 mod label;
 mod message;
 mod note;
