@@ -11,44 +11,6 @@ pub mod postgres;
 pub mod sqlite;
 mod sqlite_fold;
 
-/// The outage an error stands for, if it is one: the database refused to
-/// grow (SQLite's FULL) or could not be reached or used (I/O, pool timeouts,
-/// lost connections, SQLite's IOERR/BUSY/NOMEM/CANTOPEN, PostgreSQL's
-/// connection and shutdown classes). Anything else is not an outage.
-pub(crate) fn outage(e: &sqlx::Error) -> Option<StoreError> {
-    match e {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => Some(StoreError::Unavailable(e.to_string())),
-        sqlx::Error::Database(d) => {
-            if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-                // The primary result code is the low byte of the extended one.
-                let code = d.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0) & 0xff;
-                return match code {
-                    // SQLITE_FULL
-                    13 => Some(StoreError::Full(e.to_string())),
-                    // BUSY, LOCKED, NOMEM, IOERR, CORRUPT, CANTOPEN
-                    5 | 6 | 7 | 10 | 11 | 14 => Some(StoreError::Unavailable(e.to_string())),
-                    _ => None,
-                };
-            }
-            let state = d.code().unwrap_or_default();
-            // 08: connection exception; 53: insufficient resources (53100
-            // disk full); 57P01-57P03: shut down or starting.
-            if state == "53100" {
-                Some(StoreError::Full(e.to_string()))
-            } else if state.starts_with("08") || state.starts_with("53") || state.starts_with("57P0") {
-                Some(StoreError::Unavailable(e.to_string()))
-            } else {
-                None
-            }
-        }
-        _ => None,
-    }
-}
-
 /// Options that apply to any backend.
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {

@@ -38,7 +38,7 @@ pub(crate) fn push_json_text(qb: &mut sqlx::QueryBuilder<DB>, col: &str, key: &s
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{SqlTx, job_cols, map_err};
+use common::SqlTx;
 
 pub struct PgStore {
     pool: Pool<Postgres>,
@@ -85,8 +85,9 @@ impl Breaker {
         ))
     }
 
-    /// Records the outcome of getting a connection.
-    fn record<T>(&self, r: StoreResult<T>) -> StoreResult<T> {
+    /// Records the outcome of a call that needed a connection.
+    fn record<T, E: Into<StoreError>>(&self, r: Result<T, E>) -> StoreResult<T> {
+        let r = r.map_err(Into::into);
         match &r {
             Ok(_) => {
                 if self.open_since.swap(0, Ordering::AcqRel) != 0 {
@@ -121,8 +122,7 @@ impl PgStore {
             // within this instead of queueing up.
             .acquire_timeout(opts.acquire_timeout)
             .connect(url)
-            .await
-            .map_err(map_err)?;
+            .await?;
         MIGRATOR
             .run(&pool)
             .await
@@ -147,22 +147,19 @@ impl Store for PgStore {
     async fn read(&self) -> StoreResult<Box<dyn Tx>> {
         self.breaker.admit()?;
         // One round trip: the transaction starts read-only.
-        let tx = self
-            .breaker
-            .record(self.pool.begin_with("BEGIN READ ONLY").await.map_err(map_err))?;
+        let tx = self.breaker.record(self.pool.begin_with("BEGIN READ ONLY").await)?;
         Ok(SqlTx::boxed(tx))
     }
 
     async fn write(&self) -> StoreResult<Box<dyn Tx>> {
         self.breaker.admit()?;
-        let tx = self.breaker.record(self.pool.begin().await.map_err(map_err))?;
+        let tx = self.breaker.record(self.pool.begin().await)?;
         Ok(SqlTx::boxed(tx))
     }
 
     async fn ping(&self) -> StoreResult<()> {
         self.breaker.admit()?;
-        self.breaker
-            .record(sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err))?;
+        self.breaker.record(sqlx::query("SELECT 1").execute(&self.pool).await)?;
         Ok(())
     }
 
@@ -171,40 +168,8 @@ impl Store for PgStore {
     }
 
     async fn claim_jobs(&self, now: i64, limit: i64, lease_micros: i64) -> StoreResult<Vec<Job>> {
-        // Leases that ran out go back to the queue (a worker died or
-        // overran); then due jobs are taken in the order of the (state, run_at)
-        // index, each only if no earlier job of its queue key is pending.
-        // A job whose unique key is queued again meanwhile is covered by
-        // that twin (and may not return beside it: the key is unique among
-        // queued jobs).
         self.breaker.admit()?;
-        self.breaker.record(
-            sqlx::query(common::DROP_EXPIRED_TWINS)
-                .bind(now)
-                .execute(&self.pool)
-                .await
-                .map_err(map_err),
-        )?;
-        sqlx::query("UPDATE jobs SET state = 0 WHERE state = 1 AND locked_until < $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        sqlx::query_as(concat!(
-            "UPDATE jobs SET state = 1, locked_until = $2, attempts = attempts + 1, updated_at = $1 WHERE id IN (\
-             SELECT id FROM jobs j WHERE state = 0 AND run_at <= $1 \
-             AND (queue_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs p WHERE p.queue_key = j.queue_key \
-             AND p.id < j.id AND p.state IN (0, 1))) \
-             ORDER BY run_at LIMIT $3",
-            skip_locked!(),
-            ") RETURNING ",
-            job_cols!()
-        ))
-        .bind(now)
-        .bind(now.saturating_add(lease_micros))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_err)
+        self.breaker
+            .record(common::claim_jobs(&self.pool, now, limit, lease_micros).await)
     }
 }

@@ -57,7 +57,7 @@ pub(crate) fn push_json_text(qb: &mut sqlx::QueryBuilder<DB>, col: &str, key: &s
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{SqlTx, job_cols, map_err};
+use common::SqlTx;
 
 pub struct SqliteStore {
     write: Pool<Sqlite>,
@@ -119,8 +119,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 
 impl SqliteStore {
     pub async fn connect(url: &str, opts: &ConnectOptions) -> StoreResult<Self> {
-        let base = SqliteConnectOptions::from_str(url)
-            .map_err(map_err)?
+        let base = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(if opts.sqlite_full_sync {
@@ -147,8 +146,7 @@ impl SqliteStore {
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(base.clone())
-            .await
-            .map_err(map_err)?;
+            .await?;
         MIGRATOR
             .run(&write)
             .await
@@ -158,8 +156,7 @@ impl SqliteStore {
                 .before_acquire(is_clean)
                 .max_connections(1)
                 .connect_with(base.clone())
-                .await
-                .map_err(map_err)?;
+                .await?;
             tokio::spawn(checkpoint_in_background(write.clone(), checkpointer));
         }
         let read = if in_memory {
@@ -173,8 +170,7 @@ impl SqliteStore {
                 .acquire_timeout(Duration::from_secs(30))
                 .after_connect(|conn, _| Box::pin(unicode_lower(conn)))
                 .connect_with(base.read_only(true))
-                .await
-                .map_err(map_err)?
+                .await?
         };
         Ok(SqliteStore {
             write,
@@ -202,10 +198,7 @@ impl SqliteStore {
             tx.rollback().await
         }
         .await;
-        let out = match r {
-            Ok(()) => Ok(()),
-            Err(e) => Err(map_err(e)),
-        };
+        let out = r.map_err(StoreError::from);
         *last = Some((
             Instant::now(),
             match &out {
@@ -245,15 +238,15 @@ impl Store for SqliteStore {
     }
 
     async fn read(&self) -> StoreResult<Box<dyn Tx>> {
-        Ok(SqlTx::boxed(self.read.begin().await.map_err(map_err)?))
+        Ok(SqlTx::boxed(self.read.begin().await?))
     }
 
     async fn write(&self) -> StoreResult<Box<dyn Tx>> {
-        Ok(SqlTx::boxed(self.write.begin().await.map_err(map_err)?))
+        Ok(SqlTx::boxed(self.write.begin().await?))
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map_err(map_err)?;
+        sqlx::query("SELECT 1").execute(&self.read).await?;
         self.probe_write().await
     }
 
@@ -263,7 +256,8 @@ impl Store for SqliteStore {
     }
 
     async fn claim_jobs(&self, now: i64, limit: i64, lease_micros: i64) -> StoreResult<Vec<Job>> {
-        claim_jobs(&self.write, now, limit, lease_micros).await
+        // Through the writer, like every write.
+        common::claim_jobs(&self.write, now, limit, lease_micros).await
     }
 
     async fn limit_pages(&self, max_pages: Option<u64>) -> StoreResult<()> {
@@ -273,42 +267,7 @@ impl Store for SqliteStore {
         let set = if pages == 0 { 4_294_967_294 } else { pages };
         sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA max_page_count = {set}")))
             .execute(&self.write)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
-}
-
-pub(crate) async fn claim_jobs(pool: &Pool<DB>, now: i64, limit: i64, lease_micros: i64) -> StoreResult<Vec<Job>> {
-    // Leases that ran out go back to the queue (a worker died or
-    // overran); then due jobs are taken in the order of the (state, run_at)
-    // index, each only if no earlier job of its queue key is pending.
-    // A job whose unique key is queued again meanwhile is covered by that
-    // twin (and may not return beside it: the key is unique among queued jobs).
-    sqlx::query(common::DROP_EXPIRED_TWINS)
-        .bind(now)
-        .execute(pool)
-        .await
-        .map_err(map_err)?;
-    sqlx::query("UPDATE jobs SET state = 0 WHERE state = 1 AND locked_until < $1")
-        .bind(now)
-        .execute(pool)
-        .await
-        .map_err(map_err)?;
-    sqlx::query_as(concat!(
-        "UPDATE jobs SET state = 1, locked_until = $2, attempts = attempts + 1, updated_at = $1 WHERE id IN (\
-         SELECT id FROM jobs j WHERE state = 0 AND run_at <= $1 \
-         AND (queue_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs p WHERE p.queue_key = j.queue_key \
-         AND p.id < j.id AND p.state IN (0, 1))) \
-         ORDER BY run_at LIMIT $3",
-        skip_locked!(),
-        ") RETURNING ",
-        job_cols!()
-    ))
-    .bind(now)
-    .bind(now.saturating_add(lease_micros))
-    .bind(limit)
-    .fetch_all(pool)
-    .await
-    .map_err(map_err)
 }

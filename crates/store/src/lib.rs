@@ -12,6 +12,7 @@
 
 pub mod query;
 pub mod records;
+mod sqlx_error;
 pub mod tx;
 
 use async_trait::async_trait;

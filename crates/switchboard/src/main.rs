@@ -1,5 +1,8 @@
+mod cli;
+
 use clap::Parser;
-use switchboard::config::{Cli, Command, Settings, load_file};
+use cli::{Cli, Command};
+use switchboard::config::{Settings, load_file};
 
 fn init_logging(s: &Settings) {
     let filter =
@@ -84,6 +87,6 @@ async fn run(command: Command, file: switchboard::config::Options) -> anyhow::Re
             core.store.close().await;
             Ok(())
         }
-        Command::Bench(args) => switchboard::bench::run(args).await,
+        Command::Bench(args) => switchboard_bench::run(args).await,
     }
 }

@@ -5,14 +5,13 @@ use super::*;
 #[async_trait]
 impl AccountTx for SqlTx {
     async fn count_accounts(&mut self) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
             .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)
+            .await?)
     }
 
     async fn insert_account(&mut self, name: &str, locale: &str, now: i64) -> StoreResult<Account> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO accounts (name, locale, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING ",
             account_cols!()
         ))
@@ -20,16 +19,16 @@ impl AccountTx for SqlTx {
         .bind(locale)
         .bind(now)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_account(&mut self, id: i64) -> StoreResult<Option<Account>> {
-        sqlx::query_as(concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)
+        Ok(
+            sqlx::query_as(concat!("SELECT ", account_cols!(), " FROM accounts WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
     }
 
     async fn update_account(&mut self, a: &Account) -> StoreResult<()> {
@@ -47,8 +46,7 @@ impl AccountTx for SqlTx {
         .bind(Json(&a.settings))
         .bind(a.updated_at)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -59,7 +57,7 @@ impl AccountTx for SqlTx {
         role: i16,
         now: i64,
     ) -> StoreResult<AccountUser> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO account_users (account_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (account_id, user_id) DO UPDATE SET role = excluded.role RETURNING ",
             account_user_cols!()
@@ -69,12 +67,11 @@ impl AccountTx for SqlTx {
         .bind(role)
         .bind(now)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_account_user(&mut self, account_id: i64, user_id: i64) -> StoreResult<Option<AccountUser>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             account_user_cols!(),
             " FROM account_users WHERE account_id = $1 AND user_id = $2"
@@ -82,8 +79,7 @@ impl AccountTx for SqlTx {
         .bind(account_id)
         .bind(user_id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn update_account_user(&mut self, au: &AccountUser) -> StoreResult<()> {
@@ -98,8 +94,7 @@ impl AccountTx for SqlTx {
         .bind(au.auto_offline)
         .bind(au.active_at)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -108,8 +103,7 @@ impl AccountTx for SqlTx {
             .bind(account_id)
             .bind(user_id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         if r.rows_affected() > 0 {
             // Memberships of the account's inboxes and teams go with the seat.
             sqlx::query(
@@ -118,22 +112,19 @@ impl AccountTx for SqlTx {
             .bind(account_id)
             .bind(user_id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
             sqlx::query(
                 "DELETE FROM team_members WHERE user_id = $2 AND team_id IN (SELECT id FROM teams WHERE account_id = $1)",
             )
             .bind(account_id)
             .bind(user_id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
             sqlx::query("UPDATE conversations SET assignee_id = NULL WHERE account_id = $1 AND assignee_id = $2")
                 .bind(account_id)
                 .bind(user_id)
                 .execute(&mut *self.tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
         }
         Ok(r.rows_affected() > 0)
     }
@@ -146,8 +137,7 @@ impl AccountTx for SqlTx {
         ))
         .bind(account_id)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         let aus: Vec<AccountUser> = sqlx::query_as(concat!(
             "SELECT ",
             account_user_cols!(),
@@ -155,8 +145,7 @@ impl AccountTx for SqlTx {
         ))
         .bind(account_id)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(users
             .into_iter()
             .filter_map(|u| {
@@ -174,8 +163,7 @@ impl AccountTx for SqlTx {
         ))
         .bind(user_id)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         let mut out = Vec::with_capacity(aus.len());
         for au in aus {
             if let Some(a) = self.get_account(au.account_id).await? {
@@ -198,6 +186,6 @@ impl AccountTx for SqlTx {
         qb.push(") AND id IN ");
         push_ids(&mut qb, ids);
         qb.push(" ORDER BY id");
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 }

@@ -31,7 +31,7 @@ impl AttachmentTx for SqlTx {
                 .push_bind(now);
         });
         qb.push(concat!(" RETURNING ", attachment_cols!()));
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn attachments_for(&mut self, message_ids: &[i64]) -> StoreResult<Vec<Attachment>> {
@@ -45,26 +45,26 @@ impl AttachmentTx for SqlTx {
         ));
         push_ids(&mut qb, message_ids);
         qb.push(" ORDER BY id");
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn get_attachment(&mut self, id: i64) -> StoreResult<Option<Attachment>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             attachment_cols!(),
             " FROM attachments WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn delete_attachments(&mut self, message_id: i64) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar("DELETE FROM attachments WHERE message_id = $1 RETURNING storage_key")
-            .bind(message_id)
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(map_err)
+        Ok(
+            sqlx::query_scalar("DELETE FROM attachments WHERE message_id = $1 RETURNING storage_key")
+                .bind(message_id)
+                .fetch_all(&mut *self.tx)
+                .await?,
+        )
     }
 }

@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl CannedTx for SqlTx {
     async fn insert_canned(&mut self, c: &CannedResponse) -> StoreResult<CannedResponse> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO canned_responses (account_id, short_code, content, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING ",
             canned_cols!()
         ))
@@ -14,12 +14,11 @@ impl CannedTx for SqlTx {
         .bind(&c.content)
         .bind(c.created_at)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_canned(&mut self, account_id: i64, id: i64) -> StoreResult<Option<CannedResponse>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             canned_cols!(),
             " FROM canned_responses WHERE account_id = $1 AND id = $2"
@@ -27,21 +26,19 @@ impl CannedTx for SqlTx {
         .bind(account_id)
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn list_canned(&mut self, account_id: i64, search: Option<&str>) -> StoreResult<Vec<CannedResponse>> {
         match search.filter(|s| !s.is_empty()) {
-            None => sqlx::query_as(concat!(
+            None => Ok(sqlx::query_as(concat!(
                 "SELECT ",
                 canned_cols!(),
                 " FROM canned_responses WHERE account_id = $1 ORDER BY short_code"
             ))
             .bind(account_id)
             .fetch_all(&mut *self.tx)
-            .await
-            .map_err(map_err),
+            .await?),
             Some(s) => {
                 // Short-code prefix matches first, then content matches (Chatwoot's order).
                 let prefix = format!(
@@ -50,7 +47,7 @@ impl CannedTx for SqlTx {
                         .trim_start_matches('%')
                         .trim_end_matches('%')
                 );
-                sqlx::query_as(concat!(
+                Ok(sqlx::query_as(concat!(
                     "SELECT ",
                     canned_cols!(),
                     " FROM canned_responses WHERE account_id = $1 AND (LOWER(short_code) LIKE $2 ESCAPE '\\' OR LOWER(content) LIKE $3 ESCAPE '\\') \
@@ -60,8 +57,7 @@ impl CannedTx for SqlTx {
                 .bind(prefix)
                 .bind(like_pattern(&s.to_lowercase()))
                 .fetch_all(&mut *self.tx)
-                .await
-                .map_err(map_err)
+                .await?)
             }
         }
     }
@@ -76,8 +72,7 @@ impl CannedTx for SqlTx {
         .bind(&c.content)
         .bind(c.updated_at)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -86,8 +81,7 @@ impl CannedTx for SqlTx {
             .bind(account_id)
             .bind(id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(r.rows_affected() > 0)
     }
 }

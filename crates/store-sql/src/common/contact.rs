@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl ContactTx for SqlTx {
     async fn insert_contact(&mut self, c: &Contact) -> StoreResult<Contact> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO contacts (account_id, name, email, phone_number, identifier, avatar_url, blocked, contact_type, \
              additional_attributes, custom_attributes, last_activity_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING ",
@@ -24,12 +24,11 @@ impl ContactTx for SqlTx {
         .bind(c.last_activity_at)
         .bind(c.created_at)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_contact(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Contact>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             contact_cols!(),
             " FROM contacts WHERE account_id = $1 AND id = $2"
@@ -37,8 +36,7 @@ impl ContactTx for SqlTx {
         .bind(account_id)
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_contacts(&mut self, account_id: i64, ids: &[i64]) -> StoreResult<Vec<Contact>> {
@@ -53,7 +51,7 @@ impl ContactTx for SqlTx {
         qb.push_bind(account_id);
         qb.push(" AND id IN ");
         push_ids(&mut qb, ids);
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn find_contact_by(
@@ -81,12 +79,11 @@ impl ContactTx for SqlTx {
                 " FROM contacts WHERE account_id = $1 AND phone_number = $2 ORDER BY id LIMIT 1"
             ),
         };
-        sqlx::query_as(sql)
+        Ok(sqlx::query_as(sql)
             .bind(account_id)
             .bind(value)
             .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)
+            .await?)
     }
 
     async fn update_contact(&mut self, c: &Contact) -> StoreResult<()> {
@@ -109,8 +106,7 @@ impl ContactTx for SqlTx {
         .bind(c.last_activity_at)
         .bind(c.updated_at)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -119,8 +115,7 @@ impl ContactTx for SqlTx {
             .bind(account_id)
             .bind(id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(r.rows_affected() > 0)
     }
 
@@ -158,11 +153,7 @@ impl ContactTx for SqlTx {
         }
         let mut count_qb = QueryBuilder::<DB>::new("SELECT COUNT(*)");
         filters(&mut count_qb, q);
-        let count: i64 = count_qb
-            .build_query_scalar()
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let count: i64 = count_qb.build_query_scalar().fetch_one(&mut *self.tx).await?;
         let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", contact_cols!()));
         filters(&mut qb, q);
         let col = match q.sort {
@@ -188,24 +179,24 @@ impl ContactTx for SqlTx {
         qb.push_bind(q.limit);
         qb.push(" OFFSET ");
         qb.push_bind(q.offset);
-        let rows = qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)?;
+        let rows = qb.build_query_as().fetch_all(&mut *self.tx).await?;
         Ok((rows, count))
     }
 
     async fn contact_labels(&mut self, contact_id: i64) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar("SELECT label FROM contact_labels WHERE contact_id = $1 ORDER BY label")
-            .bind(contact_id)
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(map_err)
+        Ok(
+            sqlx::query_scalar("SELECT label FROM contact_labels WHERE contact_id = $1 ORDER BY label")
+                .bind(contact_id)
+                .fetch_all(&mut *self.tx)
+                .await?,
+        )
     }
 
     async fn set_contact_labels(&mut self, account_id: i64, contact_id: i64, labels: &[String]) -> StoreResult<()> {
         sqlx::query("DELETE FROM contact_labels WHERE contact_id = $1")
             .bind(contact_id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         for l in labels {
             sqlx::query(
                 "INSERT INTO contact_labels (contact_id, account_id, label) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -214,8 +205,7 @@ impl ContactTx for SqlTx {
             .bind(account_id)
             .bind(l)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         }
         Ok(())
     }
@@ -226,7 +216,7 @@ impl ContactTx for SqlTx {
         }
         let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", contact_cols!(), " FROM contacts WHERE id IN "));
         push_ids(&mut qb, ids);
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn touch_contacts(&mut self, ids: &[i64], at: i64) -> StoreResult<()> {
@@ -239,7 +229,7 @@ impl ContactTx for SqlTx {
         qb.push_bind(at);
         qb.push(" WHERE id IN ");
         push_ids(&mut qb, ids);
-        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        qb.build().execute(&mut *self.tx).await?;
         Ok(())
     }
 
@@ -249,18 +239,14 @@ impl ContactTx for SqlTx {
         count_qb.push(" LIMIT ");
         count_qb.push_bind(q.count_cap);
         count_qb.push(") t");
-        let count: i64 = count_qb
-            .build_query_scalar()
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let count: i64 = count_qb.build_query_scalar().fetch_one(&mut *self.tx).await?;
         let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", contact_cols!()));
         contact_filter_where(&mut qb, q);
         qb.push(" ORDER BY (c.last_activity_at IS NULL), c.last_activity_at DESC, c.id DESC LIMIT ");
         qb.push_bind(q.limit);
         qb.push(" OFFSET ");
         qb.push_bind(q.offset);
-        let rows = qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)?;
+        let rows = qb.build_query_as().fetch_all(&mut *self.tx).await?;
         Ok((rows, count))
     }
 
@@ -278,11 +264,7 @@ impl ContactTx for SqlTx {
         count_qb.push_bind(account_id);
         count_qb.push(" AND id IN ");
         push_ids(&mut count_qb, ids);
-        let count: i64 = count_qb
-            .build_query_scalar()
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let count: i64 = count_qb.build_query_scalar().fetch_one(&mut *self.tx).await?;
         let mut qb = QueryBuilder::<DB>::new(concat!(
             "SELECT ",
             contact_cols!(),
@@ -295,7 +277,7 @@ impl ContactTx for SqlTx {
         qb.push_bind(limit);
         qb.push(" OFFSET ");
         qb.push_bind(offset);
-        let rows = qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)?;
+        let rows = qb.build_query_as().fetch_all(&mut *self.tx).await?;
         Ok((rows, count))
     }
 
@@ -312,7 +294,7 @@ impl ContactTx for SqlTx {
         qb.push(" AND id IN ");
         push_ids(&mut qb, ids);
         qb.push(concat!(" ORDER BY id", for_update!()));
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn move_contact_rows(&mut self, account_id: i64, from: i64, to: i64) -> StoreResult<()> {
@@ -336,8 +318,7 @@ impl ContactTx for SqlTx {
                 .bind(from)
                 .bind(to)
                 .execute(&mut *self.tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
         }
         Ok(())
     }

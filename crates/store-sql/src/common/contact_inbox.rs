@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl ContactInboxTx for SqlTx {
     async fn insert_contact_inbox(&mut self, ci: &ContactInbox) -> StoreResult<Option<ContactInbox>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO contact_inboxes (account_id, contact_id, inbox_id, source_id, hmac_verified, pubsub_token, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (inbox_id, source_id) DO NOTHING RETURNING ",
             contact_inbox_cols!()
@@ -18,12 +18,11 @@ impl ContactInboxTx for SqlTx {
         .bind(&ci.pubsub_token)
         .bind(ci.created_at)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn find_contact_inbox(&mut self, inbox_id: i64, source_id: &str) -> StoreResult<Option<ContactInbox>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             contact_inbox_cols!(),
             " FROM contact_inboxes WHERE inbox_id = $1 AND source_id = $2"
@@ -31,32 +30,29 @@ impl ContactInboxTx for SqlTx {
         .bind(inbox_id)
         .bind(source_id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_contact_inbox(&mut self, id: i64) -> StoreResult<Option<ContactInbox>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             contact_inbox_cols!(),
             " FROM contact_inboxes WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn find_contact_inbox_by_pubsub(&mut self, token: &str) -> StoreResult<Option<ContactInbox>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             contact_inbox_cols!(),
             " FROM contact_inboxes WHERE pubsub_token = $1"
         ))
         .bind(token)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn set_contact_inbox_verified(&mut self, id: i64, verified: bool) -> StoreResult<()> {
@@ -64,13 +60,12 @@ impl ContactInboxTx for SqlTx {
             .bind(id)
             .bind(verified)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
     async fn find_contact_inbox_for(&mut self, contact_id: i64, inbox_id: i64) -> StoreResult<Option<ContactInbox>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             contact_inbox_cols!(),
             " FROM contact_inboxes WHERE contact_id = $1 AND inbox_id = $2 ORDER BY id DESC LIMIT 1"
@@ -78,8 +73,7 @@ impl ContactInboxTx for SqlTx {
         .bind(contact_id)
         .bind(inbox_id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn list_contact_inboxes(&mut self, contact_ids: &[i64]) -> StoreResult<Vec<ContactInbox>> {
@@ -93,15 +87,14 @@ impl ContactInboxTx for SqlTx {
         ));
         push_ids(&mut qb, contact_ids);
         qb.push(" ORDER BY id");
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn lock_contact_inbox(&mut self, id: i64) -> StoreResult<()> {
         sqlx::query(concat!("SELECT id FROM contact_inboxes WHERE id = $1", for_update!()))
             .bind(id)
             .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
@@ -112,6 +105,6 @@ impl ContactInboxTx for SqlTx {
         let mut qb =
             QueryBuilder::<DB>::new("SELECT DISTINCT contact_inbox_id FROM conversations WHERE contact_inbox_id IN ");
         push_ids(&mut qb, ids);
-        qb.build_query_scalar().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_scalar().fetch_all(&mut *self.tx).await?)
     }
 }

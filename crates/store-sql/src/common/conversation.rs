@@ -10,13 +10,12 @@ impl ConversationTx for SqlTx {
         )
         .bind(account_id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)?
+        .await?
         .ok_or(StoreError::NotFound)
     }
 
     async fn insert_conversation(&mut self, c: &Conversation) -> StoreResult<Conversation> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO conversations (account_id, inbox_id, display_id, uuid, status, priority, assignee_id, \
              assignee_agent_bot_id, team_id, contact_id, contact_inbox_id, muted, additional_attributes, custom_attributes, \
              snoozed_until, waiting_since, first_reply_created_at, last_activity_at, agent_last_seen_at, assignee_last_seen_at, \
@@ -47,12 +46,11 @@ impl ConversationTx for SqlTx {
         .bind(c.contact_last_seen_at)
         .bind(c.created_at)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_conversation(&mut self, account_id: i64, display_id: i64) -> StoreResult<Option<Conversation>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             conversation_cols!(),
             " FROM conversations WHERE account_id = $1 AND display_id = $2"
@@ -60,20 +58,18 @@ impl ConversationTx for SqlTx {
         .bind(account_id)
         .bind(display_id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_conversation_by_id(&mut self, id: i64) -> StoreResult<Option<Conversation>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             conversation_cols!(),
             " FROM conversations WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_conversations_by_ids(&mut self, ids: &[i64]) -> StoreResult<Vec<Conversation>> {
@@ -87,11 +83,11 @@ impl ConversationTx for SqlTx {
         ));
         push_ids(&mut qb, ids);
         qb.push(" ORDER BY id");
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn lock_conversation(&mut self, account_id: i64, display_id: i64) -> StoreResult<Option<Conversation>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             conversation_cols!(),
             " FROM conversations WHERE account_id = $1 AND display_id = $2",
@@ -100,12 +96,11 @@ impl ConversationTx for SqlTx {
         .bind(account_id)
         .bind(display_id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn lock_conversation_by_id(&mut self, id: i64) -> StoreResult<Option<Conversation>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             conversation_cols!(),
             " FROM conversations WHERE id = $1",
@@ -113,8 +108,7 @@ impl ConversationTx for SqlTx {
         ))
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn save_conversation(&mut self, c: &Conversation) -> StoreResult<()> {
@@ -142,8 +136,7 @@ impl ConversationTx for SqlTx {
         .bind(c.contact_last_seen_at)
         .bind(c.updated_at)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -167,7 +160,7 @@ impl ConversationTx for SqlTx {
             qb.push(")");
         }
         qb.push(" ORDER BY id DESC LIMIT 1");
-        qb.build_query_as().fetch_optional(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_optional(&mut *self.tx).await?)
     }
 
     async fn list_conversations(&mut self, q: &ConversationQuery) -> StoreResult<Vec<Conversation>> {
@@ -209,7 +202,7 @@ impl ConversationTx for SqlTx {
         qb.push_bind(q.limit);
         qb.push(" OFFSET ");
         qb.push_bind(q.offset);
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn conversation_counts(&mut self, q: &ConversationQuery) -> StoreResult<ConversationCounts> {
@@ -225,7 +218,7 @@ impl ConversationTx for SqlTx {
         );
         conversation_filters(&mut qb, q, false);
         let (all, mine, assigned, unassigned): (i64, i64, i64, i64) =
-            qb.build_query_as().fetch_one(&mut *self.tx).await.map_err(map_err)?;
+            qb.build_query_as().fetch_one(&mut *self.tx).await?;
         Ok(ConversationCounts {
             mine_count: mine,
             assigned_count: assigned,
@@ -258,7 +251,7 @@ impl ConversationTx for SqlTx {
         }
         qb.push(" ORDER BY id DESC LIMIT ");
         qb.push_bind(limit);
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn conversation_labels(&mut self, conversation_ids: &[i64]) -> StoreResult<Vec<(i64, String)>> {
@@ -269,7 +262,7 @@ impl ConversationTx for SqlTx {
             QueryBuilder::<DB>::new("SELECT conversation_id, label FROM conversation_labels WHERE conversation_id IN ");
         push_ids(&mut qb, conversation_ids);
         qb.push(" ORDER BY conversation_id, label");
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn set_conversation_labels(
@@ -281,8 +274,7 @@ impl ConversationTx for SqlTx {
         sqlx::query("DELETE FROM conversation_labels WHERE conversation_id = $1")
             .bind(conversation_id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         for l in labels {
             sqlx::query(
                 "INSERT INTO conversation_labels (conversation_id, account_id, label) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -291,8 +283,7 @@ impl ConversationTx for SqlTx {
             .bind(account_id)
             .bind(l)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         }
         Ok(())
     }
@@ -311,19 +302,18 @@ impl ConversationTx for SqlTx {
         qb.push(") r WHERE r.created_at > COALESCE(c.agent_last_seen_at, -1)) FROM conversations c WHERE c.id IN ");
         let ids: Vec<i64> = conversations.iter().map(|(id, _)| *id).collect();
         push_ids(&mut qb, &ids);
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn find_conversation_by_uuid(&mut self, uuid: &str) -> StoreResult<Option<Conversation>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             conversation_cols!(),
             " FROM conversations WHERE uuid = $1"
         ))
         .bind(uuid)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn lock_conversations(&mut self, keys: &[(i64, i64)]) -> StoreResult<Vec<Conversation>> {
@@ -342,7 +332,7 @@ impl ConversationTx for SqlTx {
             qb.push(")");
         }
         qb.push(concat!(" ORDER BY id", for_update!()));
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn touch_conversations(&mut self, convs: &[Conversation]) -> StoreResult<()> {
@@ -363,7 +353,7 @@ impl ConversationTx for SqlTx {
                 .push_bind(c.updated_at);
         });
         qb.push(") AS v WHERE conversations.id = v.column1");
-        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        qb.build().execute(&mut *self.tx).await?;
         Ok(())
     }
 
@@ -376,6 +366,6 @@ impl ConversationTx for SqlTx {
         qb.push(" AND conversation_id IN ");
         push_ids(&mut qb, conversation_ids);
         qb.push(" GROUP BY conversation_id");
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 }

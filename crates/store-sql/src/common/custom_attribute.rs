@@ -10,7 +10,7 @@ impl CustomAttributeTx for SqlTx {
         model: Option<i16>,
         limit: i64,
     ) -> StoreResult<Vec<AttributeDefinition>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             attribute_definition_cols!(),
             " FROM custom_attribute_definitions WHERE account_id = $1 \
@@ -20,12 +20,11 @@ impl CustomAttributeTx for SqlTx {
         .bind(model)
         .bind(limit)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_attribute_definition(&mut self, account_id: i64, id: i64) -> StoreResult<Option<AttributeDefinition>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             attribute_definition_cols!(),
             " FROM custom_attribute_definitions WHERE account_id = $1 AND id = $2"
@@ -33,23 +32,21 @@ impl CustomAttributeTx for SqlTx {
         .bind(account_id)
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn count_attribute_definitions(&mut self, account_id: i64, model: i16) -> StoreResult<i64> {
-        sqlx::query_scalar(
+        Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM custom_attribute_definitions WHERE account_id = $1 AND attribute_model = $2",
         )
         .bind(account_id)
         .bind(model)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn insert_attribute_definition(&mut self, d: &AttributeDefinition) -> StoreResult<AttributeDefinition> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO custom_attribute_definitions (account_id, attribute_model, attribute_key, \
              attribute_display_name, attribute_display_type, attribute_description, attribute_values, \
              regex_pattern, regex_cue, default_value, created_at, updated_at) \
@@ -69,8 +66,7 @@ impl CustomAttributeTx for SqlTx {
         .bind(d.created_at)
         .bind(d.updated_at)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn update_attribute_definition(&mut self, d: &AttributeDefinition) -> StoreResult<()> {
@@ -93,8 +89,7 @@ impl CustomAttributeTx for SqlTx {
         .bind(Json(&d.default_value))
         .bind(d.updated_at)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -103,8 +98,7 @@ impl CustomAttributeTx for SqlTx {
             .bind(account_id)
             .bind(id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(r.rows_affected() == 1)
     }
 }

@@ -11,7 +11,7 @@ impl CustomFilterTx for SqlTx {
         filter_type: i16,
         limit: i64,
     ) -> StoreResult<Vec<CustomFilter>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             custom_filter_cols!(),
             " FROM custom_filters WHERE account_id = $1 AND user_id = $2 AND filter_type = $3 ORDER BY id LIMIT $4"
@@ -21,8 +21,7 @@ impl CustomFilterTx for SqlTx {
         .bind(filter_type)
         .bind(limit)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn count_custom_filters(&mut self, account_id: i64, user_id: i64) -> StoreResult<i64> {
@@ -30,13 +29,12 @@ impl CustomFilterTx for SqlTx {
             .bind(account_id)
             .bind(user_id)
             .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(n)
     }
 
     async fn get_custom_filter(&mut self, account_id: i64, user_id: i64, id: i64) -> StoreResult<Option<CustomFilter>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             custom_filter_cols!(),
             " FROM custom_filters WHERE account_id = $1 AND user_id = $2 AND id = $3"
@@ -45,12 +43,11 @@ impl CustomFilterTx for SqlTx {
         .bind(user_id)
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn insert_custom_filter(&mut self, f: &CustomFilter) -> StoreResult<CustomFilter> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO custom_filters (account_id, user_id, name, filter_type, query, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ",
             custom_filter_cols!()
@@ -62,8 +59,7 @@ impl CustomFilterTx for SqlTx {
         .bind(Json(&f.query))
         .bind(f.created_at)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn update_custom_filter(&mut self, f: &CustomFilter) -> StoreResult<()> {
@@ -79,8 +75,7 @@ impl CustomFilterTx for SqlTx {
         .bind(Json(&f.query))
         .bind(f.updated_at)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -90,8 +85,7 @@ impl CustomFilterTx for SqlTx {
             .bind(user_id)
             .bind(id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(r.rows_affected() == 1)
     }
 }

@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl ImportTx for SqlTx {
     async fn insert_data_import(&mut self, d: &DataImport, file: &[u8]) -> StoreResult<DataImport> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO data_imports (account_id, user_id, data_type, status, file_name, file, total_records, \
              cursor_byte, cursor_line, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
              RETURNING ",
@@ -22,12 +22,11 @@ impl ImportTx for SqlTx {
         .bind(d.cursor_line)
         .bind(d.created_at)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_data_import(&mut self, account_id: i64, id: i64) -> StoreResult<Option<DataImport>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             data_import_cols!(),
             " FROM data_imports WHERE account_id = $1 AND id = $2"
@@ -35,12 +34,11 @@ impl ImportTx for SqlTx {
         .bind(account_id)
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn lock_data_import(&mut self, account_id: i64, id: i64) -> StoreResult<Option<DataImport>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             data_import_cols!(),
             " FROM data_imports WHERE account_id = $1 AND id = $2",
@@ -49,12 +47,11 @@ impl ImportTx for SqlTx {
         .bind(account_id)
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn list_data_imports(&mut self, account_id: i64, limit: i64) -> StoreResult<Vec<DataImport>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             data_import_cols!(),
             " FROM data_imports WHERE account_id = $1 ORDER BY id DESC LIMIT $2"
@@ -62,8 +59,7 @@ impl ImportTx for SqlTx {
         .bind(account_id)
         .bind(limit)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn data_import_file(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Vec<u8>>> {
@@ -72,8 +68,7 @@ impl ImportTx for SqlTx {
                 .bind(account_id)
                 .bind(id)
                 .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
         Ok(row.and_then(|(f,)| f))
     }
 
@@ -99,8 +94,7 @@ impl ImportTx for SqlTx {
         .bind(d.updated_at)
         .bind(d.total_records)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -111,7 +105,7 @@ impl ImportTx for SqlTx {
         after_id: i64,
         limit: i64,
     ) -> StoreResult<Vec<Contact>> {
-        match label {
+        Ok(match label {
             None => sqlx::query_as(concat!(
                 "SELECT ",
                 contact_cols!(),
@@ -132,7 +126,6 @@ impl ImportTx for SqlTx {
             .bind(l),
         }
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 }

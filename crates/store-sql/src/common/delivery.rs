@@ -24,11 +24,11 @@ impl DeliveryTx for SqlTx {
                 .push_bind(now);
         });
         qb.push(concat!(" RETURNING ", delivery_cols!()));
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn insert_delivery(&mut self, d: &NewDelivery, now: i64) -> StoreResult<Delivery> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO deliveries (account_id, webhook_id, inbox_id, message_id, delivery_uuid, event, url, payload, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ",
             delivery_cols!()
@@ -43,16 +43,16 @@ impl DeliveryTx for SqlTx {
         .bind(&d.payload)
         .bind(now)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_delivery(&mut self, id: i64) -> StoreResult<Option<Delivery>> {
-        sqlx::query_as(concat!("SELECT ", delivery_cols!(), " FROM deliveries WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)
+        Ok(
+            sqlx::query_as(concat!("SELECT ", delivery_cols!(), " FROM deliveries WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
     }
 
     async fn update_delivery(&mut self, d: &Delivery) -> StoreResult<()> {
@@ -66,8 +66,7 @@ impl DeliveryTx for SqlTx {
         .bind(&d.last_error)
         .bind(d.updated_at)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -83,8 +82,7 @@ impl DeliveryTx for SqlTx {
         .bind(a.duration_ms)
         .bind(a.created_at)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -95,7 +93,7 @@ impl DeliveryTx for SqlTx {
         before_id: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<Delivery>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             delivery_cols!(),
             " FROM deliveries WHERE account_id = $1 AND webhook_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4"
@@ -105,8 +103,7 @@ impl DeliveryTx for SqlTx {
         .bind(before_id.unwrap_or(i64::MAX))
         .bind(limit)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn list_delivery_attempts(&mut self, delivery_ids: &[i64]) -> StoreResult<Vec<DeliveryAttempt>> {
@@ -118,6 +115,6 @@ impl DeliveryTx for SqlTx {
         );
         push_ids(&mut qb, delivery_ids);
         qb.push(" ORDER BY delivery_id, id");
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 }

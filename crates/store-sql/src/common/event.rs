@@ -31,11 +31,7 @@ impl EventTx for SqlTx {
                 .push_bind(now);
         });
         qb.push(" RETURNING id");
-        let mut ids: Vec<i64> = qb
-            .build_query_scalar()
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        let mut ids: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *self.tx).await?;
         // One statement takes its ids in the order of its rows; the order
         // the rows come back in is not promised.
         ids.sort_unstable();
@@ -43,14 +39,13 @@ impl EventTx for SqlTx {
     }
 
     async fn get_event(&mut self, id: i64) -> StoreResult<Option<StoredEvent>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT id, account_id, name, inbox_id, conversation_id, contact_id, private, data, cause_kind, \
              cause_id, cause_depth, webhook_name, webhook_inbox_id, webhook_payload, created_at FROM events WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn mark_listened(&mut self, listener: &str, event_id: i64, now: i64) -> StoreResult<bool> {
@@ -62,13 +57,12 @@ impl EventTx for SqlTx {
         .bind(event_id)
         .bind(now)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn insert_event(&mut self, e: &switchboard_domain::Event, now: i64) -> StoreResult<i64> {
-        sqlx::query_scalar(
+        Ok(sqlx::query_scalar(
             "INSERT INTO events (account_id, name, inbox_id, conversation_id, contact_id, private, data, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
@@ -81,8 +75,7 @@ impl EventTx for SqlTx {
         .bind(Json(&e.data))
         .bind(now)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn prune(&mut self, events_before: i64, deliveries_before: i64, limit: i64) -> StoreResult<u64> {
@@ -102,8 +95,7 @@ impl EventTx for SqlTx {
                 .bind(cut)
                 .bind(limit)
                 .execute(&mut *self.tx)
-                .await
-                .map_err(map_err)?
+                .await?
                 .rows_affected();
         }
         Ok(n)

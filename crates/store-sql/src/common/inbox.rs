@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl InboxTx for SqlTx {
     async fn insert_inbox(&mut self, i: &Inbox) -> StoreResult<Inbox> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO inboxes (account_id, name, channel_type, channel_key, hmac_token, secret, webhook_url, \
              settings, channel_config, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING ",
             inbox_cols!()
@@ -21,12 +21,11 @@ impl InboxTx for SqlTx {
         .bind(Json(&i.channel_config))
         .bind(i.created_at)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_inbox(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Inbox>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             inbox_cols!(),
             " FROM inboxes WHERE account_id = $1 AND id = $2"
@@ -34,12 +33,11 @@ impl InboxTx for SqlTx {
         .bind(account_id)
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn find_inbox_by_key(&mut self, channel_type: i16, key: &str) -> StoreResult<Option<Inbox>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             inbox_cols!(),
             " FROM inboxes WHERE channel_type = $1 AND channel_key = $2"
@@ -47,18 +45,16 @@ impl InboxTx for SqlTx {
         .bind(channel_type)
         .bind(key)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn list_inboxes(&mut self, account_id: i64, member: Option<i64>) -> StoreResult<Vec<Inbox>> {
         match member {
-            None => sqlx::query_as(concat!("SELECT ", inbox_cols!(), " FROM inboxes WHERE account_id = $1 ORDER BY id"))
+            None => Ok(sqlx::query_as(concat!("SELECT ", inbox_cols!(), " FROM inboxes WHERE account_id = $1 ORDER BY id"))
                 .bind(account_id)
                 .fetch_all(&mut *self.tx)
-                .await
-                .map_err(map_err),
-            Some(user) => sqlx::query_as(concat!(
+                .await?),
+            Some(user) => Ok(sqlx::query_as(concat!(
                 "SELECT ",
                 inbox_cols!(),
                 " FROM inboxes WHERE account_id = $1 AND id IN (SELECT inbox_id FROM inbox_members WHERE user_id = $2) ORDER BY id"
@@ -66,35 +62,32 @@ impl InboxTx for SqlTx {
             .bind(account_id)
             .bind(user)
             .fetch_all(&mut *self.tx)
-            .await
-            .map_err(map_err),
+            .await?),
         }
     }
 
     async fn inboxes_of_type(&mut self, channel_type: i16) -> StoreResult<Vec<Inbox>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             inbox_cols!(),
             " FROM inboxes WHERE channel_type = $1 ORDER BY id"
         ))
         .bind(channel_type)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_mail_cursor(&mut self, inbox_id: i64) -> StoreResult<Option<MailCursor>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT inbox_id, uid_validity, last_uid, polled_at, last_error FROM mail_cursors WHERE inbox_id = $1",
         )
         .bind(inbox_id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn set_mail_cursor(&mut self, c: &MailCursor) -> StoreResult<()> {
-        sqlx::query(
+        Ok(sqlx::query(
             "INSERT INTO mail_cursors (inbox_id, uid_validity, last_uid, polled_at, last_error) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (inbox_id) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, \
              polled_at = excluded.polled_at, last_error = excluded.last_error",
@@ -106,8 +99,7 @@ impl InboxTx for SqlTx {
         .bind(&c.last_error)
         .execute(&mut *self.tx)
         .await
-        .map(|_| ())
-        .map_err(map_err)
+        .map(|_| ())?)
     }
 
     async fn update_inbox(&mut self, i: &Inbox) -> StoreResult<()> {
@@ -125,8 +117,7 @@ impl InboxTx for SqlTx {
         .bind(&i.secret)
         .bind(i.updated_at)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -135,17 +126,17 @@ impl InboxTx for SqlTx {
             .bind(account_id)
             .bind(id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(r.rows_affected() > 0)
     }
 
     async fn list_inbox_members(&mut self, inbox_id: i64) -> StoreResult<Vec<i64>> {
-        sqlx::query_scalar("SELECT user_id FROM inbox_members WHERE inbox_id = $1 ORDER BY user_id")
-            .bind(inbox_id)
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(map_err)
+        Ok(
+            sqlx::query_scalar("SELECT user_id FROM inbox_members WHERE inbox_id = $1 ORDER BY user_id")
+                .bind(inbox_id)
+                .fetch_all(&mut *self.tx)
+                .await?,
+        )
     }
 
     async fn add_inbox_members(&mut self, inbox_id: i64, user_ids: &[i64], now: i64) -> StoreResult<()> {
@@ -157,8 +148,7 @@ impl InboxTx for SqlTx {
             .bind(*uid)
             .bind(now)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         }
         Ok(())
     }
@@ -171,7 +161,7 @@ impl InboxTx for SqlTx {
         qb.push_bind(inbox_id);
         qb.push(" AND user_id IN ");
         push_ids(&mut qb, user_ids);
-        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        qb.build().execute(&mut *self.tx).await?;
         Ok(())
     }
 
@@ -180,21 +170,19 @@ impl InboxTx for SqlTx {
             .bind(inbox_id)
             .bind(user_id)
             .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(n > 0)
     }
 
     async fn user_inbox_ids(&mut self, account_id: i64, user_id: i64) -> StoreResult<Vec<i64>> {
-        sqlx::query_scalar(
+        Ok(sqlx::query_scalar(
             "SELECT m.inbox_id FROM inbox_members m JOIN inboxes i ON i.id = m.inbox_id \
              WHERE i.account_id = $1 AND m.user_id = $2 ORDER BY m.inbox_id",
         )
         .bind(account_id)
         .bind(user_id)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_inboxes(&mut self, ids: &[i64]) -> StoreResult<Vec<Inbox>> {
@@ -203,7 +191,7 @@ impl InboxTx for SqlTx {
         }
         let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", inbox_cols!(), " FROM inboxes WHERE id IN "));
         push_ids(&mut qb, ids);
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn inbox_memberships(&mut self, pairs: &[(i64, i64)]) -> StoreResult<Vec<(i64, i64)>> {
@@ -221,6 +209,6 @@ impl InboxTx for SqlTx {
             qb.push_bind(*user);
             qb.push(")");
         }
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 }

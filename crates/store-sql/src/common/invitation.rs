@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl InvitationTx for SqlTx {
     async fn upsert_invitation(&mut self, i: &Invitation) -> StoreResult<Invitation> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO invitations (account_id, user_id, name, email, role, availability, auto_offline, invited_by, \
              token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT (account_id, user_id) DO UPDATE SET name = excluded.name, email = excluded.email, \
@@ -26,12 +26,11 @@ impl InvitationTx for SqlTx {
         .bind(i.created_at)
         .bind(i.expires_at)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_invitation(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Invitation>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             invitation_cols!(),
             " FROM invitations WHERE account_id = $1 AND id = $2"
@@ -39,24 +38,22 @@ impl InvitationTx for SqlTx {
         .bind(account_id)
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn find_invitation_by_token(&mut self, token_hash: &str) -> StoreResult<Option<Invitation>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             invitation_cols!(),
             " FROM invitations WHERE token_hash = $1"
         ))
         .bind(token_hash)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn list_account_invitations(&mut self, account_id: i64, now: i64) -> StoreResult<Vec<Invitation>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             invitation_cols!(),
             " FROM invitations WHERE account_id = $1 AND expires_at > $2 ORDER BY id"
@@ -64,8 +61,7 @@ impl InvitationTx for SqlTx {
         .bind(account_id)
         .bind(now)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn list_user_invitations(&mut self, user_id: i64, now: i64) -> StoreResult<Vec<(Invitation, String)>> {
@@ -77,15 +73,13 @@ impl InvitationTx for SqlTx {
         .bind(user_id)
         .bind(now)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         let names: Vec<(i64, String)> = sqlx::query_as(
             "SELECT id, name FROM accounts WHERE id IN (SELECT account_id FROM invitations WHERE user_id = $1)",
         )
         .bind(user_id)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         let names: std::collections::HashMap<i64, String> = names.into_iter().collect();
         Ok(invitations
             .into_iter()
@@ -100,8 +94,7 @@ impl InvitationTx for SqlTx {
         let r = sqlx::query("DELETE FROM invitations WHERE id = $1")
             .bind(id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -110,8 +103,7 @@ impl InvitationTx for SqlTx {
             .bind(id)
             .bind(token_hash)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
@@ -120,8 +112,7 @@ impl InvitationTx for SqlTx {
             .bind(id)
             .bind(status)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 }

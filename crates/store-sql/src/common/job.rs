@@ -1,6 +1,42 @@
-//! The job queue: enqueueing, completing, retrying and statistics.
+//! The job queue: claiming, enqueueing, completing, retrying and statistics.
 
 use super::*;
+
+/// `Store::claim_jobs` of both backends, outside any transaction (each
+/// statement commits by itself): leases that ran out go back to the queue (a
+/// worker died or overran); then due jobs are taken in the order of the
+/// (state, run_at) index, each only if no earlier job of its queue key is
+/// pending. A job whose unique key is queued again meanwhile is covered by
+/// that twin (and may not return beside it: the key is unique among queued
+/// jobs). `skip_locked!` lets several PostgreSQL nodes claim at once, each
+/// job going to one of them; SQLite has one writer, which serialises claims.
+pub(crate) async fn claim_jobs(
+    pool: &sqlx::Pool<DB>,
+    now: i64,
+    limit: i64,
+    lease_micros: i64,
+) -> StoreResult<Vec<Job>> {
+    sqlx::query(DROP_EXPIRED_TWINS).bind(now).execute(pool).await?;
+    sqlx::query("UPDATE jobs SET state = 0 WHERE state = 1 AND locked_until < $1")
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(sqlx::query_as(concat!(
+        "UPDATE jobs SET state = 1, locked_until = $2, attempts = attempts + 1, updated_at = $1 WHERE id IN (\
+         SELECT id FROM jobs j WHERE state = 0 AND run_at <= $1 \
+         AND (queue_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs p WHERE p.queue_key = j.queue_key \
+         AND p.id < j.id AND p.state IN (0, 1))) \
+         ORDER BY run_at LIMIT $3",
+        skip_locked!(),
+        ") RETURNING ",
+        job_cols!()
+    ))
+    .bind(now)
+    .bind(now.saturating_add(lease_micros))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
 
 #[async_trait]
 impl JobTx for SqlTx {
@@ -24,16 +60,11 @@ impl JobTx for SqlTx {
                 .push_bind(now);
         });
         qb.push(" ON CONFLICT DO NOTHING");
-        Ok(qb
-            .build()
-            .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?
-            .rows_affected())
+        Ok(qb.build().execute(&mut *self.tx).await?.rows_affected())
     }
 
     async fn insert_job(&mut self, j: &NewJob, now: i64) -> StoreResult<Option<i64>> {
-        sqlx::query_scalar(
+        Ok(sqlx::query_scalar(
             "INSERT INTO jobs (kind, payload, state, run_at, max_attempts, deadline_at, unique_key, queue_key, created_at, updated_at) \
              VALUES ($1, $2, 0, $3, $4, $5, $6, $8, $7, $7) ON CONFLICT DO NOTHING RETURNING id",
         )
@@ -46,8 +77,7 @@ impl JobTx for SqlTx {
         .bind(now)
         .bind(&j.queue_key)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn complete_jobs(&mut self, ids: &[i64]) -> StoreResult<()> {
@@ -56,7 +86,7 @@ impl JobTx for SqlTx {
         }
         let mut qb = QueryBuilder::<DB>::new("DELETE FROM jobs WHERE id IN ");
         push_ids(&mut qb, ids);
-        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        qb.build().execute(&mut *self.tx).await?;
         Ok(())
     }
 
@@ -64,33 +94,23 @@ impl JobTx for SqlTx {
         sqlx::query("DELETE FROM jobs WHERE id = $1")
             .bind(id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
     async fn retry_job(&mut self, id: i64, run_at: i64, error: &str) -> StoreResult<()> {
-        sqlx::query(DROP_IF_TWIN_QUEUED)
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(DROP_IF_TWIN_QUEUED).bind(id).execute(&mut *self.tx).await?;
         sqlx::query("UPDATE jobs SET state = 0, run_at = $2, locked_until = NULL, last_error = $3, updated_at = $2 WHERE id = $1")
             .bind(id)
             .bind(run_at)
             .bind(error)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
     async fn defer_job(&mut self, id: i64, run_at: i64, reason: &str) -> StoreResult<()> {
-        sqlx::query(DROP_IF_TWIN_QUEUED)
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(DROP_IF_TWIN_QUEUED).bind(id).execute(&mut *self.tx).await?;
         sqlx::query(
             "UPDATE jobs SET state = 0, run_at = $2, locked_until = NULL, last_error = COALESCE(last_error, $3), \
              attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = $1",
@@ -99,8 +119,7 @@ impl JobTx for SqlTx {
         .bind(run_at)
         .bind(reason)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -110,8 +129,7 @@ impl JobTx for SqlTx {
             sqlx::query(DROP_IF_TWIN_QUEUED)
                 .bind(*id)
                 .execute(&mut *self.tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
             sqlx::query(
                 "UPDATE jobs SET state = 0, locked_until = NULL, attempts = attempts - 1 \
                  WHERE id = $1 AND state = 1 AND locked_until = $2",
@@ -119,8 +137,7 @@ impl JobTx for SqlTx {
             .bind(*id)
             .bind(*locked_until)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         }
         Ok(())
     }
@@ -131,8 +148,7 @@ impl JobTx for SqlTx {
             .bind(error)
             .bind(now)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
@@ -143,8 +159,7 @@ impl JobTx for SqlTx {
              COALESCE(SUM(CASE WHEN state = 3 THEN 1 ELSE 0 END), 0) FROM jobs",
         )
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(JobStats { queued, running, dead })
     }
 }

@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl LabelTx for SqlTx {
     async fn insert_label(&mut self, l: &Label) -> StoreResult<Label> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO labels (account_id, title, description, color, show_on_sidebar, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
             label_cols!()
         ))
@@ -16,12 +16,11 @@ impl LabelTx for SqlTx {
         .bind(l.show_on_sidebar)
         .bind(l.created_at)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_label(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Label>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             label_cols!(),
             " FROM labels WHERE account_id = $1 AND id = $2"
@@ -29,20 +28,18 @@ impl LabelTx for SqlTx {
         .bind(account_id)
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn list_labels(&mut self, account_id: i64) -> StoreResult<Vec<Label>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             label_cols!(),
             " FROM labels WHERE account_id = $1 ORDER BY title"
         ))
         .bind(account_id)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn update_label(&mut self, l: &Label) -> StoreResult<()> {
@@ -56,8 +53,7 @@ impl LabelTx for SqlTx {
         .bind(&l.color)
         .bind(l.show_on_sidebar)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -66,8 +62,7 @@ impl LabelTx for SqlTx {
             .bind(account_id)
             .bind(id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(r.rows_affected() > 0)
     }
 }

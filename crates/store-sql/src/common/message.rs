@@ -18,33 +18,31 @@ impl MessageTx for SqlTx {
         ));
         push_ids(&mut qb, conversation_ids);
         qb.push(")");
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn last_incoming_at(&mut self, conversation_id: i64) -> StoreResult<Option<i64>> {
-        sqlx::query_scalar(
+        Ok(sqlx::query_scalar(
             "SELECT created_at FROM messages WHERE conversation_id = $1 AND message_type = 0 ORDER BY id DESC LIMIT 1",
         )
         .bind(conversation_id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn last_incoming_message(&mut self, conversation_id: i64) -> StoreResult<Option<Message>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             message_cols!(),
             " FROM messages WHERE conversation_id = $1 AND message_type = 0 ORDER BY id DESC LIMIT 1"
         ))
         .bind(conversation_id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn insert_message(&mut self, m: &NewMessage) -> StoreResult<Option<Message>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO messages (account_id, inbox_id, conversation_id, message_type, content, content_type, \
              content_attributes, additional_attributes, private, status, source_id, echo_id, sender_type, sender_id, \
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) \
@@ -67,12 +65,11 @@ impl MessageTx for SqlTx {
         .bind(m.sender_id)
         .bind(m.created_at)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn find_message_by_source(&mut self, inbox_id: i64, source_id: &str) -> StoreResult<Option<Message>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             message_cols!(),
             " FROM messages WHERE inbox_id = $1 AND source_id = $2"
@@ -80,12 +77,11 @@ impl MessageTx for SqlTx {
         .bind(inbox_id)
         .bind(source_id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn find_message_by_echo(&mut self, conversation_id: i64, echo_id: &str) -> StoreResult<Option<Message>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             message_cols!(),
             " FROM messages WHERE conversation_id = $1 AND echo_id = $2"
@@ -93,12 +89,11 @@ impl MessageTx for SqlTx {
         .bind(conversation_id)
         .bind(echo_id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_message(&mut self, conversation_id: i64, id: i64) -> StoreResult<Option<Message>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             message_cols!(),
             " FROM messages WHERE conversation_id = $1 AND id = $2"
@@ -106,16 +101,16 @@ impl MessageTx for SqlTx {
         .bind(conversation_id)
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_message_by_id(&mut self, id: i64) -> StoreResult<Option<Message>> {
-        sqlx::query_as(concat!("SELECT ", message_cols!(), " FROM messages WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)
+        Ok(
+            sqlx::query_as(concat!("SELECT ", message_cols!(), " FROM messages WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
     }
 
     async fn get_messages_by_ids(&mut self, ids: &[i64]) -> StoreResult<Vec<Message>> {
@@ -125,7 +120,7 @@ impl MessageTx for SqlTx {
         let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", message_cols!(), " FROM messages WHERE id IN "));
         push_ids(&mut qb, ids);
         qb.push(" ORDER BY id");
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn mark_messages_sent(&mut self, sent: &[(i64, String)], now: i64) -> StoreResult<Vec<Message>> {
@@ -142,7 +137,7 @@ impl MessageTx for SqlTx {
             ") AS v WHERE messages.id = v.column1 AND messages.source_id IS NULL RETURNING ",
             message_cols!()
         ));
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn update_message(&mut self, m: &Message) -> StoreResult<()> {
@@ -159,21 +154,19 @@ impl MessageTx for SqlTx {
         .bind(&m.source_id)
         .bind(m.updated_at)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
     async fn count_messages_since(&mut self, conversation_id: i64, since: i64, cap: i64) -> StoreResult<i64> {
-        sqlx::query_scalar(
+        Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE conversation_id = $1 AND created_at > $2 LIMIT $3) recent",
         )
         .bind(conversation_id)
         .bind(since)
         .bind(cap)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn list_messages(&mut self, q: &MessageQuery) -> StoreResult<Vec<Message>> {
@@ -202,7 +195,7 @@ impl MessageTx for SqlTx {
             " ORDER BY id DESC LIMIT "
         });
         qb.push_bind(q.limit);
-        let mut rows: Vec<Message> = qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)?;
+        let mut rows: Vec<Message> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
         if !ascending {
             rows.reverse();
         }
@@ -236,7 +229,7 @@ impl MessageTx for SqlTx {
         qb.push_bind(limit);
         qb.push(" OFFSET ");
         qb.push_bind(offset);
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn insert_messages(&mut self, rows: &[NewMessage]) -> StoreResult<Vec<Message>> {
@@ -267,7 +260,7 @@ impl MessageTx for SqlTx {
                 .push_bind(m.created_at);
         });
         qb.push(concat!(" ON CONFLICT DO NOTHING RETURNING ", message_cols!()));
-        qb.build_query_as().fetch_all(&mut *self.tx).await.map_err(map_err)
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn recent_replies(
@@ -285,8 +278,7 @@ impl MessageTx for SqlTx {
         .bind(outgoing_since)
         .bind(template_since)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok((outgoing > 0, template > 0))
     }
 
@@ -297,8 +289,7 @@ impl MessageTx for SqlTx {
         .bind(conversation_id)
         .bind(content_type)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(n > 0)
     }
 
@@ -318,8 +309,7 @@ impl MessageTx for SqlTx {
         .bind(&c.feedback_message)
         .bind(now)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 }

@@ -4,11 +4,13 @@
 //! `skip_locked!` supply the few dialect differences. Both backends accept
 //! `$N` placeholders, `RETURNING`, `ON CONFLICT`, partial indexes and `->>`.
 //!
-//! This file holds what the entity files share (column lists, error mapping,
-//! LIKE patterns); each child module implements one per-entity trait of
+//! This file holds what the entity files share (column lists, LIKE
+//! patterns); each child module implements one per-entity trait of
 //! `switchboard_store` for [`SqlTx`], and `filters` turns contact and
 //! conversation filters into SQL. Child modules resolve relative to this
-//! directory, so the `#[path]` inclusion carries them along.
+//! directory, so the `#[path]` inclusion carries them along. A driver error
+//! becomes a `StoreError` through the `From` impl in `switchboard_store`, so
+//! every query ends in `?`.
 
 use async_trait::async_trait;
 
@@ -98,7 +100,6 @@ macro_rules! job_cols {
         "id, kind, payload, run_at, attempts, max_attempts, deadline_at, last_error, created_at"
     };
 }
-pub(crate) use job_cols;
 macro_rules! custom_filter_cols {
     () => {
         "id, account_id, user_id, name, filter_type, query, created_at, updated_at"
@@ -120,7 +121,7 @@ macro_rules! attribute_definition_cols {
 /// Deletes running jobs whose lease ran out (`$1` = now) and whose unique
 /// key has a queued twin: the twin does the work, and the key is unique
 /// among queued jobs, so the old one could not go back to the queue.
-pub(crate) const DROP_EXPIRED_TWINS: &str = "DELETE FROM jobs WHERE state = 1 AND locked_until < $1 \
+const DROP_EXPIRED_TWINS: &str = "DELETE FROM jobs WHERE state = 1 AND locked_until < $1 \
      AND unique_key IS NOT NULL AND EXISTS (SELECT 1 FROM jobs q WHERE q.unique_key = jobs.unique_key \
      AND q.state = 0 AND q.id <> jobs.id)";
 
@@ -128,22 +129,6 @@ pub(crate) const DROP_EXPIRED_TWINS: &str = "DELETE FROM jobs WHERE state = 1 AN
 /// job itself would go back to the queue).
 const DROP_IF_TWIN_QUEUED: &str = "DELETE FROM jobs WHERE id = $1 AND unique_key IS NOT NULL \
      AND EXISTS (SELECT 1 FROM jobs q WHERE q.unique_key = jobs.unique_key AND q.state = 0 AND q.id <> jobs.id)";
-
-pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
-    match &e {
-        sqlx::Error::RowNotFound => StoreError::NotFound,
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(
-            d.constraint()
-                .map(str::to_string)
-                .unwrap_or_else(|| d.message().to_string()),
-        ),
-        // Deadlock detected, serialization failure.
-        sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40P01" | "40001")) => {
-            StoreError::Contended(d.message().to_string())
-        }
-        _ => crate::outage(&e).unwrap_or_else(|| StoreError::Database(e.to_string())),
-    }
-}
 
 pub struct SqlTx {
     pub(crate) tx: Transaction<'static, DB>,
@@ -200,6 +185,7 @@ mod filters;
 mod inbox;
 mod invitation;
 mod job;
+pub(crate) use job::claim_jobs;
 mod label;
 mod message;
 mod note;
@@ -213,7 +199,7 @@ use filters::{contact_filter_where, conversation_filters};
 #[async_trait]
 impl Tx for SqlTx {
     async fn commit(self: Box<Self>) -> StoreResult<()> {
-        self.tx.commit().await.map_err(map_err)
+        Ok(self.tx.commit().await?)
     }
 
     async fn instance_secret(&mut self, name: &str, candidate: &str) -> StoreResult<String> {
@@ -221,12 +207,10 @@ impl Tx for SqlTx {
             .bind(name)
             .bind(candidate)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
-        sqlx::query_scalar("SELECT value FROM instance_secrets WHERE name = $1")
+            .await?;
+        Ok(sqlx::query_scalar("SELECT value FROM instance_secrets WHERE name = $1")
             .bind(name)
             .fetch_one(&mut *self.tx)
-            .await
-            .map_err(map_err)
+            .await?)
     }
 }

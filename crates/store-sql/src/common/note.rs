@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl NoteTx for SqlTx {
     async fn insert_contact_note(&mut self, n: &ContactNote) -> StoreResult<ContactNote> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "INSERT INTO contact_notes (account_id, contact_id, user_id, content, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) \
              RETURNING id, account_id, contact_id, user_id, content, created_at, updated_at",
@@ -16,8 +16,7 @@ impl NoteTx for SqlTx {
         .bind(&n.content)
         .bind(n.created_at)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn list_contact_notes(
@@ -27,7 +26,7 @@ impl NoteTx for SqlTx {
         limit: i64,
         offset: i64,
     ) -> StoreResult<Vec<ContactNote>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT id, account_id, contact_id, user_id, content, created_at, updated_at FROM contact_notes \
              WHERE account_id = $1 AND contact_id = $2 ORDER BY id DESC LIMIT $3 OFFSET $4",
         )
@@ -36,8 +35,7 @@ impl NoteTx for SqlTx {
         .bind(limit)
         .bind(offset)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_contact_note(
@@ -46,7 +44,7 @@ impl NoteTx for SqlTx {
         contact_id: i64,
         id: i64,
     ) -> StoreResult<Option<ContactNote>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT id, account_id, contact_id, user_id, content, created_at, updated_at FROM contact_notes \
              WHERE account_id = $1 AND contact_id = $2 AND id = $3",
         )
@@ -54,8 +52,7 @@ impl NoteTx for SqlTx {
         .bind(contact_id)
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn update_contact_note(&mut self, n: &ContactNote) -> StoreResult<()> {
@@ -65,8 +62,7 @@ impl NoteTx for SqlTx {
             .bind(&n.content)
             .bind(n.updated_at)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
@@ -75,8 +71,7 @@ impl NoteTx for SqlTx {
             .bind(account_id)
             .bind(id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(r.rows_affected() == 1)
     }
 }

@@ -9,8 +9,7 @@ impl ParticipantTx for SqlTx {
             sqlx::query_as("SELECT user_id FROM conversation_participants WHERE conversation_id = $1 ORDER BY id")
                 .bind(conversation_id)
                 .fetch_all(&mut *self.tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
@@ -34,7 +33,7 @@ impl ParticipantTx for SqlTx {
                 .push_bind(now);
         });
         qb.push(" ON CONFLICT (conversation_id, user_id) DO NOTHING");
-        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        qb.build().execute(&mut *self.tx).await?;
         Ok(())
     }
 
@@ -46,7 +45,7 @@ impl ParticipantTx for SqlTx {
         qb.push_bind(conversation_id);
         qb.push(" AND user_id IN ");
         push_ids(&mut qb, user_ids);
-        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        qb.build().execute(&mut *self.tx).await?;
         Ok(())
     }
 
@@ -75,17 +74,16 @@ impl ParticipantTx for SqlTx {
             " ON CONFLICT (conversation_id, user_id) DO UPDATE SET \
              message_id = excluded.message_id, mentioned_at = excluded.mentioned_at",
         );
-        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        qb.build().execute(&mut *self.tx).await?;
         Ok(())
     }
 
     async fn conversation_mentions(&mut self, conversation_id: i64) -> StoreResult<Vec<(i64, i64, i64)>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT user_id, message_id, mentioned_at FROM mentions WHERE conversation_id = $1 ORDER BY user_id",
         )
         .bind(conversation_id)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 }

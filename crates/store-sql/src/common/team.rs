@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl TeamTx for SqlTx {
     async fn insert_team(&mut self, t: &Team) -> StoreResult<Team> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO teams (account_id, name, description, allow_auto_assign, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING ",
             team_cols!()
         ))
@@ -15,12 +15,11 @@ impl TeamTx for SqlTx {
         .bind(t.allow_auto_assign)
         .bind(t.created_at)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_team(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Team>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             team_cols!(),
             " FROM teams WHERE account_id = $1 AND id = $2"
@@ -28,20 +27,18 @@ impl TeamTx for SqlTx {
         .bind(account_id)
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn list_teams(&mut self, account_id: i64) -> StoreResult<Vec<Team>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             team_cols!(),
             " FROM teams WHERE account_id = $1 ORDER BY id"
         ))
         .bind(account_id)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn update_team(&mut self, t: &Team) -> StoreResult<()> {
@@ -54,8 +51,7 @@ impl TeamTx for SqlTx {
         .bind(&t.description)
         .bind(t.allow_auto_assign)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -64,17 +60,17 @@ impl TeamTx for SqlTx {
             .bind(account_id)
             .bind(id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(r.rows_affected() > 0)
     }
 
     async fn list_team_members(&mut self, team_id: i64) -> StoreResult<Vec<i64>> {
-        sqlx::query_scalar("SELECT user_id FROM team_members WHERE team_id = $1 ORDER BY user_id")
-            .bind(team_id)
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(map_err)
+        Ok(
+            sqlx::query_scalar("SELECT user_id FROM team_members WHERE team_id = $1 ORDER BY user_id")
+                .bind(team_id)
+                .fetch_all(&mut *self.tx)
+                .await?,
+        )
     }
 
     async fn add_team_members(&mut self, team_id: i64, user_ids: &[i64], now: i64) -> StoreResult<()> {
@@ -86,8 +82,7 @@ impl TeamTx for SqlTx {
             .bind(*uid)
             .bind(now)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         }
         Ok(())
     }
@@ -100,15 +95,16 @@ impl TeamTx for SqlTx {
         qb.push_bind(team_id);
         qb.push(" AND user_id IN ");
         push_ids(&mut qb, user_ids);
-        qb.build().execute(&mut *self.tx).await.map_err(map_err)?;
+        qb.build().execute(&mut *self.tx).await?;
         Ok(())
     }
 
     async fn user_team_ids(&mut self, user_id: i64) -> StoreResult<Vec<i64>> {
-        sqlx::query_scalar("SELECT team_id FROM team_members WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(map_err)
+        Ok(
+            sqlx::query_scalar("SELECT team_id FROM team_members WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_all(&mut *self.tx)
+                .await?,
+        )
     }
 }

@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl UserTx for SqlTx {
     async fn insert_user(&mut self, u: &NewUser, now: i64) -> StoreResult<User> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO users (name, display_name, email, password_hash, pubsub_token, created_at, updated_at, confirmed_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING ",
             user_cols!()
@@ -18,16 +18,16 @@ impl UserTx for SqlTx {
         .bind(now)
         .bind(u.confirmed.then_some(now))
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_user(&mut self, id: i64) -> StoreResult<Option<User>> {
-        sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)
+        Ok(
+            sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
     }
 
     async fn avatar_in_use(&mut self, suffix: &str) -> StoreResult<bool> {
@@ -35,17 +35,17 @@ impl UserTx for SqlTx {
             sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE avatar_url LIKE $1 LIMIT 1) a")
                 .bind(format!("%{suffix}"))
                 .fetch_one(&mut *self.tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
         Ok(n > 0)
     }
 
     async fn find_user_by_email(&mut self, email: &str) -> StoreResult<Option<User>> {
-        sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users WHERE email = $1"))
-            .bind(email)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)
+        Ok(
+            sqlx::query_as(concat!("SELECT ", user_cols!(), " FROM users WHERE email = $1"))
+                .bind(email)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
     }
 
     async fn update_user(&mut self, u: &User) -> StoreResult<()> {
@@ -68,8 +68,7 @@ impl UserTx for SqlTx {
         .bind(u.updated_at)
         .bind(u.confirmed_at)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -83,26 +82,27 @@ impl UserTx for SqlTx {
         .bind(token)
         .bind(now)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
     async fn get_access_token(&mut self, owner_type: &str, owner_id: i64) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT token FROM access_tokens WHERE owner_type = $1 AND owner_id = $2")
-            .bind(owner_type)
-            .bind(owner_id)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)
+        Ok(
+            sqlx::query_scalar("SELECT token FROM access_tokens WHERE owner_type = $1 AND owner_id = $2")
+                .bind(owner_type)
+                .bind(owner_id)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
     }
 
     async fn find_access_token(&mut self, token: &str) -> StoreResult<Option<(String, i64)>> {
-        sqlx::query_as("SELECT owner_type, owner_id FROM access_tokens WHERE token = $1")
-            .bind(token)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(map_err)
+        Ok(
+            sqlx::query_as("SELECT owner_type, owner_id FROM access_tokens WHERE token = $1")
+                .bind(token)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
     }
 
     async fn insert_session(
@@ -113,7 +113,7 @@ impl UserTx for SqlTx {
         expires_at: i64,
         now: i64,
     ) -> StoreResult<Session> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "INSERT INTO sessions (user_id, client_id, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5) \
              RETURNING id, user_id, client_id, token_hash, expires_at, created_at",
         )
@@ -123,28 +123,25 @@ impl UserTx for SqlTx {
         .bind(expires_at)
         .bind(now)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn find_session(&mut self, user_id: i64, client_id: &str) -> StoreResult<Option<Session>> {
-        sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT id, user_id, client_id, token_hash, expires_at, created_at FROM sessions \
              WHERE user_id = $1 AND client_id = $2",
         )
         .bind(user_id)
         .bind(client_id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn delete_session(&mut self, id: i64) -> StoreResult<()> {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
@@ -152,8 +149,7 @@ impl UserTx for SqlTx {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(())
     }
 
@@ -174,8 +170,7 @@ impl UserTx for SqlTx {
         .bind(now)
         .bind(expires_at)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -184,8 +179,7 @@ impl UserTx for SqlTx {
             sqlx::query_as("DELETE FROM password_resets WHERE token_hash = $1 RETURNING user_id, expires_at")
                 .bind(token_hash)
                 .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(map_err)?;
+                .await?;
         Ok(row
             .filter(|(_, expires_at)| *expires_at > now)
             .map(|(user_id, _)| user_id))

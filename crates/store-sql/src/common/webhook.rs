@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl WebhookTx for SqlTx {
     async fn insert_webhook(&mut self, w: &Webhook) -> StoreResult<Webhook> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "INSERT INTO webhooks (account_id, inbox_id, name, url, webhook_type, subscriptions, secret, created_at, updated_at, timeout_secs) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING ",
             webhook_cols!()
@@ -20,12 +20,11 @@ impl WebhookTx for SqlTx {
         .bind(w.created_at)
         .bind(w.timeout_secs)
         .fetch_one(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn get_webhook(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Webhook>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             webhook_cols!(),
             " FROM webhooks WHERE account_id = $1 AND id = $2"
@@ -33,20 +32,18 @@ impl WebhookTx for SqlTx {
         .bind(account_id)
         .bind(id)
         .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn list_webhooks(&mut self, account_id: i64) -> StoreResult<Vec<Webhook>> {
-        sqlx::query_as(concat!(
+        Ok(sqlx::query_as(concat!(
             "SELECT ",
             webhook_cols!(),
             " FROM webhooks WHERE account_id = $1 ORDER BY id"
         ))
         .bind(account_id)
         .fetch_all(&mut *self.tx)
-        .await
-        .map_err(map_err)
+        .await?)
     }
 
     async fn update_webhook(&mut self, w: &Webhook) -> StoreResult<()> {
@@ -64,8 +61,7 @@ impl WebhookTx for SqlTx {
         .bind(w.updated_at)
         .bind(w.timeout_secs)
         .execute(&mut *self.tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         Ok(())
     }
 
@@ -74,8 +70,7 @@ impl WebhookTx for SqlTx {
             .bind(account_id)
             .bind(id)
             .execute(&mut *self.tx)
-            .await
-            .map_err(map_err)?;
+            .await?;
         Ok(r.rows_affected() > 0)
     }
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::config::BenchArgs;
+use crate::BenchArgs;
 
 pub use deliveries::deliveries;
 pub use jobs::jobs;

@@ -10,24 +10,49 @@
 //! transactions into the same `messages` table, through the same store.
 //!
 //! `deliveries` (channel sends to a fake Telegram Bot API) and `jobs` (the
-//! job queue's claim -> complete cycle) are in `bench_channels/`.
+//! job queue's claim -> complete cycle) are in `channels/`, `realtime` (the
+//! binary serving idle sockets and a burst of events) in `realtime.rs`.
+
+mod channels;
+mod realtime;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use clap::Args;
 use serde_json::{Value, json};
+use switchboard_app::config::{Options, Settings};
 use switchboard_domain::{ContentType, MessageStatus, MessageType};
 use switchboard_store::NewMessage;
 
-use crate::config::{BenchArgs, Options, Settings};
+/// `switchboard bench`'s arguments.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// What to measure: `ingest`, `realtime`, `deliveries` (outgoing messages to a fake
+    /// Telegram) or `jobs` (the job queue's claim and complete cycle).
+    pub what: String,
+    /// Messages to send per backend.
+    #[arg(long, default_value_t = 20_000)]
+    pub messages: usize,
+    /// Concurrent HTTP clients.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// Idle WebSocket connections to open (realtime).
+    #[arg(long, default_value_t = 10_000)]
+    pub sockets: usize,
+    /// PostgreSQL to measure beside SQLite (skipped when absent).
+    #[arg(long, env = "SWITCHBOARD_BENCH_POSTGRES_URL")]
+    pub postgres_url: Option<String>,
+}
 
+/// Runs the benchmark `args.what` and prints its figures.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what.as_str() {
         "ingest" => ingest(&args).await,
-        "realtime" => crate::bench_realtime::run(&args).await,
-        "deliveries" => crate::bench_channels::deliveries(&args).await,
-        "jobs" => crate::bench_channels::jobs(&args).await,
+        "realtime" => realtime::run(&args).await,
+        "deliveries" => channels::deliveries(&args).await,
+        "jobs" => channels::jobs(&args).await,
         other => anyhow::bail!("unknown benchmark {other:?} (available: ingest, realtime, deliveries, jobs)"),
     }
 }
@@ -128,13 +153,13 @@ async fn ingest_backend(backend: &'static str, url: &str, args: &BenchArgs) -> a
         ..Options::default()
     };
     let settings = Settings::resolve(opts, Options::default());
-    let store = crate::open_store(&settings).await?;
-    let core = crate::build_core(&settings, store.clone())?;
+    let store = switchboard_app::open_store(&settings).await?;
+    let core = switchboard_app::build_core(&settings, store.clone())?;
     let created = core
         .create_account_with_admin("Bench", "Bench", "bench@bench.test", "bench password 1")
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let server = crate::start_with(&settings, core.clone(), false).await?;
+    let server = switchboard_app::start_with(&settings, core.clone(), false).await?;
     let base = format!("http://{}/api/v1/accounts/{}", server.addr, created.account.id);
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)

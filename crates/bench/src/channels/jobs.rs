@@ -22,7 +22,8 @@ use tokio::task::JoinSet;
 
 use super::sqlcount;
 use super::{Cpu, direct, each_backend, ms};
-use crate::config::{BenchArgs, Options, Settings};
+use crate::BenchArgs;
+use switchboard_app::config::{Options, Settings};
 
 struct JobFigures {
     backend: &'static str,
@@ -90,7 +91,7 @@ async fn runner_on(
 pub async fn jobs(args: &BenchArgs) -> anyhow::Result<()> {
     let counting = sqlcount::install();
     let concurrency = switchboard_core::CoreConfig::default().job_concurrency;
-    println!("machine: {}", crate::bench::machine());
+    println!("machine: {}", crate::machine());
     println!(
         "jobs: {} jobs per backend and pass, {concurrency} at once (the runner's default), nothing executed",
         args.messages
@@ -410,7 +411,7 @@ async fn jobs_backend(
     };
     let settings = Settings::resolve(opts, Options::default());
     let concurrency = settings.job_concurrency;
-    let store = crate::open_store(&settings).await?;
+    let store = switchboard_app::open_store(&settings).await?;
     let forever = Duration::from_secs(3600);
 
     // 1. What one claim costs with a queue behind it. On PostgreSQL first
@@ -493,7 +494,7 @@ async fn jobs_backend(
     // 5. The runner itself: on `noop` jobs (claimed, run, deleted: the
     //    runner's own cost), then on `deliver` jobs whose delivery does not
     //    exist (each also runs a read transaction, one SELECT by key).
-    let core = crate::build_core(&settings, store.clone())?;
+    let core = switchboard_app::build_core(&settings, store.clone())?;
     let deliver = |i: usize, _: usize| NewJob {
         kind: "deliver".into(),
         payload: json!({ "delivery_id": -(i as i64) - 1 }),

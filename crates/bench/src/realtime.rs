@@ -1,5 +1,6 @@
 //! `switchboard bench realtime`: the server runs as a child process (its
-//! memory is its own), the load and the sockets come from this process.
+//! memory is its own: this same executable, the `switchboard` binary, run
+//! as `setup` and `serve`), the load and the sockets come from this process.
 //!
 //! - latency: an incoming message posted through the API until the agent's
 //!   socket gets its `message.created` frame, while background load posts
@@ -20,7 +21,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::config::BenchArgs;
+use crate::BenchArgs;
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -134,7 +135,7 @@ fn pct(v: &mut [Duration], p: f64) -> f64 {
 }
 
 pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
-    println!("machine: {}", crate::bench::machine());
+    println!("machine: {}", crate::machine());
     let dir = std::env::temp_dir().join(format!("switchboard-rt-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
     let mut child = start_server(&dir).await?;

@@ -26,7 +26,8 @@ use tokio::task::JoinSet;
 use super::fake::{BOT_ID, BOT_TOKEN, FIRST_CHAT, Fake, fake_baseline};
 use super::sqlcount;
 use super::{Cpu, direct, each_backend, ms, pct};
-use crate::config::{BenchArgs, Options, Settings};
+use crate::BenchArgs;
+use switchboard_app::config::{Options, Settings};
 
 /// Replies sent at a steady pace for the light-load latency.
 const PACED: usize = 300;
@@ -51,7 +52,7 @@ pub async fn deliveries(args: &BenchArgs) -> anyhow::Result<()> {
     switchboard_outbound::install_crypto_provider();
     let counting = sqlcount::install();
     let runner = switchboard_core::CoreConfig::default().job_concurrency;
-    println!("machine: {}", crate::bench::machine());
+    println!("machine: {}", crate::machine());
     println!(
         "deliveries: {} replies per backend written through the API by {} clients to a Telegram inbox, sent to a fake Bot API on 127.0.0.1 (rate limits off), job runner at {} jobs at once",
         args.messages, args.concurrency, runner
@@ -215,14 +216,14 @@ async fn deliveries_backend(
         ..Options::default()
     };
     let settings = Settings::resolve(opts, Options::default());
-    let store = crate::open_store(&settings).await?;
-    let core = crate::build_core(&settings, store.clone())?;
+    let store = switchboard_app::open_store(&settings).await?;
+    let core = switchboard_app::build_core(&settings, store.clone())?;
     let created = core
         .create_account_with_admin("Bench", "Bench", "bench@bench.test", "bench password 1")
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     // The runner is started and stopped here, to time a backlog on its own too.
-    let server = crate::start_with(&settings, core.clone(), false).await?;
+    let server = switchboard_app::start_with(&settings, core.clone(), false).await?;
     let (stop_runner, rx) = watch::channel(false);
     let runner = tokio::spawn(switchboard_core::jobs::run(core.clone(), rx));
     let root = format!("http://{}", server.addr);

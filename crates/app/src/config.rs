@@ -1,76 +1,14 @@
 //! Configuration: `switchboard.toml`, then `SWITCHBOARD_*` environment
 //! variables, then command-line flags; the later wins. Every option is one
-//! field here, documented once (clap shows the doc in `--help`).
+//! field here, documented once (clap shows the doc in `--help`; the binary's
+//! commands flatten [`Options`] into theirs).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 use serde::Deserialize;
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "switchboard",
-    version,
-    about = "Omnichannel customer-support messenger with Chatwoot-compatible APIs"
-)]
-pub struct Cli {
-    /// Configuration file (TOML). Defaults to ./switchboard.toml when it exists.
-    #[arg(long, global = true, env = "SWITCHBOARD_CONFIG")]
-    pub config: Option<PathBuf>,
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Run the server (migrations run first; an empty database gets a first account).
-    Serve(Options),
-    /// Create an account and its administrator, print their ids and API token.
-    Setup(SetupArgs),
-    /// Run the database migrations and exit.
-    Migrate(Options),
-    /// Measure throughput and latency (see BENCHMARKS.md).
-    Bench(BenchArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct SetupArgs {
-    #[arg(long)]
-    pub account_name: String,
-    /// The administrator's name.
-    #[arg(long)]
-    pub name: String,
-    #[arg(long)]
-    pub email: String,
-    #[arg(long)]
-    pub password: String,
-    /// Print one JSON object {account_id, user_id, access_token}.
-    #[arg(long)]
-    pub json: bool,
-    #[command(flatten)]
-    pub options: Options,
-}
-
-#[derive(Debug, Args)]
-pub struct BenchArgs {
-    /// What to measure: `ingest`, `realtime`, `deliveries` (outgoing messages to a fake
-    /// Telegram) or `jobs` (the job queue's claim and complete cycle).
-    pub what: String,
-    /// Messages to send per backend.
-    #[arg(long, default_value_t = 20_000)]
-    pub messages: usize,
-    /// Concurrent HTTP clients.
-    #[arg(long, default_value_t = 32)]
-    pub concurrency: usize,
-    /// Idle WebSocket connections to open (realtime).
-    #[arg(long, default_value_t = 10_000)]
-    pub sockets: usize,
-    /// PostgreSQL to measure beside SQLite (skipped when absent).
-    #[arg(long, env = "SWITCHBOARD_BENCH_POSTGRES_URL")]
-    pub postgres_url: Option<String>,
-}
 
 /// Every server option. All are optional here; `Settings::resolve` applies
 /// the file and the defaults.
