@@ -35,6 +35,7 @@ mod search;
 mod security_accounts;
 mod security_limits;
 mod security_visitors;
+
 mod telegram;
 mod tenancy;
 mod walkthrough;
