@@ -64,6 +64,11 @@ impl Email {
     }
 }
 
+/// The settings groups; a group's first field, a boolean, switches the
+/// rest on.
+const IMAP: &str = "Incoming mail (IMAP)";
+const SMTP: &str = "Outgoing mail (SMTP)";
+
 const fn group(f: Field, g: &'static str) -> Field {
     Field { group: Some(g), ..f }
 }
@@ -82,77 +87,80 @@ const fn default(f: Field, d: &'static str) -> Field {
 static FIELDS: &[Field] = &[
     Field {
         kind: FieldKind::Email,
-        help: "The address customers write to; replies leave from it.",
+        help: "The address customers write to. Replies are sent from it.",
         required: true,
         create_only: true,
         ..Field::text("email", "E-mail address")
     },
     group(
         default(
-            kind(Field::text("imap_enabled", "Read a mailbox over IMAP"), FieldKind::Bool),
+            kind(
+                Field::text("imap_enabled", "Read this mailbox over IMAP"),
+                FieldKind::Bool,
+            ),
             "false",
         ),
-        "IMAP",
+        IMAP,
     ),
-    group(Field::text("imap_address", "IMAP server"), "IMAP"),
+    group(Field::text("imap_address", "IMAP server"), IMAP),
     group(
         default(kind(Field::text("imap_port", "IMAP port"), FieldKind::Port), "993"),
-        "IMAP",
+        IMAP,
     ),
-    group(Field::text("imap_login", "IMAP login"), "IMAP"),
+    group(Field::text("imap_login", "IMAP login"), IMAP),
     group(
         kind(Field::text("imap_password", "IMAP password"), FieldKind::Secret),
-        "IMAP",
+        IMAP,
     ),
     group(
         default(
-            kind(Field::text("imap_enable_ssl", "IMAP over TLS"), FieldKind::Bool),
+            kind(Field::text("imap_enable_ssl", "IMAP over SSL/TLS"), FieldKind::Bool),
             "true",
         ),
-        "IMAP",
+        IMAP,
     ),
-    group(default(Field::text("imap_folder", "IMAP folder"), "INBOX"), "IMAP"),
+    group(default(Field::text("imap_folder", "IMAP folder"), "INBOX"), IMAP),
     group(
         default(
             kind(Field::text("smtp_enabled", "Send replies over SMTP"), FieldKind::Bool),
             "false",
         ),
-        "SMTP",
+        SMTP,
     ),
-    group(Field::text("smtp_address", "SMTP server"), "SMTP"),
+    group(Field::text("smtp_address", "SMTP server"), SMTP),
     group(
         default(kind(Field::text("smtp_port", "SMTP port"), FieldKind::Port), "587"),
-        "SMTP",
+        SMTP,
     ),
-    group(Field::text("smtp_login", "SMTP login"), "SMTP"),
+    group(Field::text("smtp_login", "SMTP login"), SMTP),
     group(
         kind(Field::text("smtp_password", "SMTP password"), FieldKind::Secret),
-        "SMTP",
+        SMTP,
     ),
-    group(Field::text("smtp_domain", "HELO domain"), "SMTP"),
+    group(Field::text("smtp_domain", "HELO domain"), SMTP),
     group(
         default(
             kind(
-                Field::text("smtp_enable_starttls_auto", "STARTTLS when offered"),
+                Field::text("smtp_enable_starttls_auto", "Use STARTTLS when the server offers it"),
                 FieldKind::Bool,
             ),
             "true",
         ),
-        "SMTP",
+        SMTP,
     ),
     group(
         default(
             kind(
-                Field::text("smtp_enable_ssl_tls", "SMTP over TLS (port 465)"),
+                Field::text("smtp_enable_ssl_tls", "SMTP over SSL/TLS (port 465)"),
                 FieldKind::Bool,
             ),
             "false",
         ),
-        "SMTP",
+        SMTP,
     ),
     group(
         default(Field::text("smtp_authentication", "SMTP authentication"), "login"),
-        "SMTP",
+        SMTP,
     ),
     group(
         Field {
@@ -165,7 +173,7 @@ static FIELDS: &[Field] = &[
                 "peer",
             )
         },
-        "SMTP",
+        SMTP,
     ),
 ];
 
@@ -283,7 +291,7 @@ impl Channel for Email {
     }
 
     fn description(&self) -> &'static str {
-        "A mailbox read over IMAP (or mail forwarded to a webhook), replies sent over SMTP."
+        "A support address: mail to it becomes conversations."
     }
 
     fn fields(&self) -> &[Field] {

@@ -344,7 +344,7 @@ fn chat_value(to: &str) -> Value {
 /// The settings a Telegram inbox is made with.
 static FIELDS: &[Field] = &[Field {
     kind: FieldKind::Secret,
-    help: "The token @BotFather gave for the bot, like 123456789:AAH…",
+    help: "From @BotFather. Switchboard checks it with Telegram and sets the bot's webhook to this server.",
     required: true,
     create_only: true,
     ..Field::text("bot_token", "Bot token")
@@ -368,7 +368,7 @@ impl Channel for Telegram {
     }
 
     fn description(&self) -> &'static str {
-        "A Telegram bot: private chats with the bot become conversations."
+        "A Telegram bot: what people send it arrives here."
     }
 
     fn fields(&self) -> &[Field] {

@@ -361,33 +361,29 @@ pub fn template_body(params: &Value) -> Option<Value> {
 static FIELDS: &[Field] = &[
     Field {
         kind: FieldKind::Phone,
-        help: "The business number, with its country code.",
         required: true,
         create_only: true,
         ..Field::text("phone_number", "Phone number")
     },
     Field {
-        help: "The number's id in Meta's WhatsApp Manager.",
         required: true,
         create_only: true,
         ..Field::text("provider_config.phone_number_id", "Phone number ID")
     },
     Field {
-        help: "The WhatsApp Business Account's id.",
         required: true,
         create_only: true,
-        ..Field::text("provider_config.business_account_id", "Business account ID")
+        ..Field::text("provider_config.business_account_id", "WhatsApp Business Account ID")
     },
     Field {
         kind: FieldKind::Secret,
-        help: "A system user's permanent access token.",
+        help: "A system user's permanent token with whatsapp_business_messaging.",
         required: true,
         create_only: true,
         ..Field::text("provider_config.api_key", "Access token")
     },
     Field {
         kind: FieldKind::Secret,
-        help: "The Meta app's secret; it signs every webhook.",
         required: true,
         create_only: true,
         ..Field::text("provider_config.app_secret", "App secret")
@@ -423,7 +419,7 @@ impl Channel for WhatsApp {
     }
 
     fn description(&self) -> &'static str {
-        "A business number on Meta's WhatsApp Cloud API."
+        "A business number on the WhatsApp Cloud API."
     }
 
     fn fields(&self) -> &[Field] {

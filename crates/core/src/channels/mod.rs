@@ -140,6 +140,27 @@ impl Core {
         reply_allowed(&self.channels, tx, channel, conversation_id).await
     }
 
+    /// `GET /channels`: the platform channels this server runs, each with
+    /// the settings a new inbox of it asks for (administrators: they make
+    /// inboxes). The dashboard renders its forms from these.
+    pub fn channel_descriptors(&self, ctx: &crate::auth::AccountCtx) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let payload: Vec<Value> = self
+            .channels
+            .all()
+            .map(|c| {
+                serde_json::json!({
+                    "name": c.name(),
+                    "channel_type": c.class_name(),
+                    "label": c.label(),
+                    "description": c.description(),
+                    "fields": c.fields().iter().map(Field::to_json).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        Ok(serde_json::json!({ "payload": payload }))
+    }
+
     /// Runs periodic work `kind` for one inbox now (as its job does): how
     /// many items it took in.
     pub async fn run_channel_task(self: &Arc<Self>, kind: &str, inbox_id: i64) -> CoreResult<usize> {

@@ -9,6 +9,7 @@ mod bad_input;
 mod bulk;
 mod cable;
 mod cable_client;
+mod channels;
 mod compat;
 mod contacts;
 mod contacts_csv;
