@@ -1,8 +1,9 @@
-// Settings → Inboxes, channel by channel: the form that creates an inbox of
-// each channel (website, API, Telegram, WhatsApp, e-mail), the mail server
-// fields an e-mail inbox shares with its settings, and what each channel
-// needs once its inbox exists (the embed code, the identifier and webhook,
-// the bot, Meta's callback, the raw-mail address).
+// Settings → Inboxes, channel by channel: the forms that create a website
+// or API inbox, the form of every platform channel built from what the
+// server describes (GET /channels), the mail server fields an e-mail inbox
+// shares with its settings, and what each channel needs once its inbox
+// exists (the embed code, the identifier and webhook, the bot, Meta's
+// callback, the raw-mail address).
 
 import { api, el, field } from "./lib.js";
 import { apiBase, checkbox, formCard, hinted, input, secretLine, t, textarea } from "./settings-kit.js";
@@ -131,77 +132,101 @@ function apiInboxForm(created) {
   return { node: card.form, form: card.form, row: card.row, first: name };
 }
 
-// The bot token from @BotFather; the server checks it with Telegram and
-// points the bot's webhook here.
-function telegramInboxForm(created) {
+// A platform channel's form, built from the settings the server describes
+// for it (GET /channels): a new channel needs nothing here. Settings in a
+// group show once the group's first setting (a checkbox) is on; a dotted
+// name (`provider_config.api_key`) is a key of a nested object.
+const word = (key, fallback, vars) => {
+  const v = t(key, vars);
+  return v === key ? fallback : v;
+};
+
+function settingInput(f) {
+  const name = f.name.split(".").pop();
+  const attrs = { autocomplete: "off", ...(f.required ? { required: "" } : {}) };
+  const initial = f.default == null ? "" : f.default;
+  if (f.type === "boolean") {
+    const box = checkbox(word(`field:${f.name}`, f.label), name, f.default === true);
+    return { node: box.node, value: () => box.input.checked, toggle: box.input };
+  }
+  let node;
+  if (f.type === "select") {
+    node = el("select", { name }, ...f.options.map((o) => el("option", { value: o, text: o })));
+    node.value = String(initial);
+  } else {
+    const type = { secret: "password", port: "number", email: "email", phone: "tel" }[f.type] || "text";
+    node = input(name, initial, { ...attrs, type, ...(f.type === "port" ? { min: "1", max: "65535" } : {}),
+      ...(f.type === "secret" ? { autocomplete: "new-password" } : { spellcheck: "false" }) });
+  }
+  const label = word(`field:${f.name}`, f.label);
+  const help = word(`help:${f.name}`, f.help);
+  const value = () => {
+    const x = node.value.trim();
+    if (f.type === "port") return x ? Number(x) : undefined;
+    return x;
+  };
+  return { node: help ? hinted(label, node, help) : field(label, node), value };
+}
+
+function platformInboxForm(channel, created) {
   const name = el("input", { name: "name", required: "", autocomplete: "off" });
-  const token = el("input", { name: "bot_token", required: "", autocomplete: "off", spellcheck: "false", placeholder: "123456789:AA…" });
-  const card = formCard(t("newTelegramInbox"), [
-    el("h4", { text: t("newTelegramInbox") }), field(t("name"), name), hinted(t("botToken"), token, t("botTokenHint")),
+  const title = word(`new:${channel.name}`, word("newChannelInbox", `New ${channel.label} inbox`, { label: channel.label }));
+  const settings = [];
+  const loose = [];
+  const groups = new Map();
+  for (const f of channel.fields) {
+    const s = { f, ...settingInput(f) };
+    settings.push(s);
+    if (!f.group) {
+      loose.push(s.node);
+      continue;
+    }
+    if (!groups.has(f.group)) groups.set(f.group, []);
+    groups.get(f.group).push(s);
+  }
+  const fieldsets = [...groups.entries()].map(([legend, list]) => {
+    const [head, ...rest] = list;
+    const body = el("div", { class: "grid2" }, ...rest.filter((s) => !s.toggle).map((s) => s.node));
+    const checks = rest.filter((s) => s.toggle).map((s) => s.node);
+    if (head.toggle) {
+      const sync = () => { body.hidden = !head.toggle.checked; checks.forEach((c) => { c.hidden = !head.toggle.checked; }); };
+      head.toggle.addEventListener("change", sync);
+      sync();
+    }
+    return el("fieldset", { class: "stack" }, el("legend", { text: word(`group:${legend}`, legend) }), head.node, body, ...checks);
+  });
+  const card = formCard(title, [
+    el("h4", { text: title }), el("div", { class: "grid2" }, field(t("name"), name), ...loose), ...fieldsets,
   ], t("createInbox"), async () => {
-    created(await api(`${apiBase()}/inboxes`, { method: "POST", json: {
-      name: name.value.trim(), channel: { type: "telegram", bot_token: token.value.trim() },
-    } }));
+    const ch = { type: channel.name };
+    for (const s of settings) {
+      const v = s.value();
+      if (v === undefined) continue;
+      const path = s.f.name.split(".");
+      let into = ch;
+      for (const k of path.slice(0, -1)) into = into[k] = into[k] || {};
+      into[path[path.length - 1]] = v;
+    }
+    created(await api(`${apiBase()}/inboxes`, { method: "POST", json: { name: name.value.trim(), channel: ch } }));
     return "";
   });
   return { node: card.form, form: card.form, row: card.row, first: name };
 }
 
-// WhatsApp (Cloud API): the number and the app's credentials; the server
-// lists the templates with them (which checks them).
-function whatsappInboxForm(created) {
-  const name = el("input", { name: "name", required: "", autocomplete: "off" });
-  const phone = el("input", { name: "phone_number", type: "tel", required: "", placeholder: "+15550783881" });
-  const numberId = el("input", { name: "phone_number_id", required: "", inputmode: "numeric" });
-  const account = el("input", { name: "business_account_id", required: "", inputmode: "numeric" });
-  const key = el("input", { name: "api_key", type: "password", required: "", autocomplete: "off" });
-  const secret = el("input", { name: "app_secret", type: "password", required: "", autocomplete: "off" });
-  const card = formCard(t("newWhatsAppInbox"), [
-    el("h4", { text: t("newWhatsAppInbox") }),
-    el("div", { class: "grid2" }, field(t("name"), name), field(t("phoneNumber"), phone),
-      field(t("phoneNumberId"), numberId), field(t("businessAccountId"), account),
-      hinted(t("accessToken"), key, t("accessTokenHint")), field(t("appSecret"), secret)),
-  ], t("createInbox"), async () => {
-    created(await api(`${apiBase()}/inboxes`, { method: "POST", json: {
-      name: name.value.trim(),
-      channel: {
-        type: "whatsapp", phone_number: phone.value.trim(), provider: "whatsapp_cloud",
-        provider_config: {
-          phone_number_id: numberId.value.trim(), business_account_id: account.value.trim(),
-          api_key: key.value.trim(), app_secret: secret.value.trim(),
-        },
-      },
-    } }));
-    return "";
-  });
-  return { node: card.form, form: card.form, row: card.row, first: name };
-}
-
-// E-mail: the address and, optionally, the servers to read and send with
-// (the server logs in to IMAP before anything is kept).
-function emailInboxForm(created) {
-  const name = el("input", { name: "name", required: "", autocomplete: "off" });
-  const address = el("input", { name: "email", type: "email", required: "", placeholder: "support@shop.example" });
-  const servers = mailServerFields(null);
-  const card = formCard(t("newEmailInbox"), [
-    el("h4", { text: t("newEmailInbox") }), el("div", { class: "grid2" }, field(t("name"), name),
-      hinted(t("emailAddress"), address, t("emailHint"))), ...servers.nodes,
-  ], t("createInbox"), async () => {
-    created(await api(`${apiBase()}/inboxes`, { method: "POST", json: {
-      name: name.value.trim(), channel: { type: "email", email: address.value.trim(), ...servers.value() },
-    } }));
-    return "";
-  });
-  return { node: card.form, form: card.form, row: card.row, first: name };
-}
-
-export const CHANNELS = [
+const BUILT_IN = [
   { kind: "web", name: "channelWeb", hint: "channelWebHint", icon: "web", form: webInboxForm },
   { kind: "api", name: "channelApi", hint: "channelApiHint", icon: "api", form: apiInboxForm },
-  { kind: "telegram", name: "channelTelegram", hint: "channelTelegramHint", icon: "telegram", form: telegramInboxForm },
-  { kind: "whatsapp", name: "channelWhatsApp", hint: "channelWhatsAppHint", icon: "whatsapp", form: whatsappInboxForm },
-  { kind: "email", name: "channelEmail", hint: "channelEmailHint", icon: "email", form: emailInboxForm },
 ];
+
+// The channels a new inbox can have: the built-in ones, then each platform
+// channel the server runs, as it describes them.
+export async function loadChannels() {
+  const described = (await api(`${apiBase()}/channels`)).payload || [];
+  return [...BUILT_IN, ...described.map((c) => ({
+    kind: c.name, label: word(`channel:${c.name}`, c.label), hintText: word(`hint:${c.name}`, c.description),
+    icon: c.name, form: (created) => platformInboxForm(c, created),
+  }))];
+}
 
 // What a new inbox needs next, by channel: the embed code, the identifier
 // and webhook, the bot it answers as, what to enter in Meta's console, or
@@ -228,6 +253,9 @@ export function readyParts(kind, inbox, extra) {
       secretLine(t("verifyToken"), pc.webhook_verify_token || "", "verify").node,
       el("p", { class: "meta", text: `${t("templatesSynced")}: ${(inbox.message_templates || []).length}` })];
   }
-  return [p(t("readyEmail", { address: inbox.email || "" })),
-    secretLine(t("rawMailUrl"), inbox.raw_email_webhook_url || "", "raw-mail").node];
+  if (kind === "email") {
+    return [p(t("readyEmail", { address: inbox.email || "" })),
+      secretLine(t("rawMailUrl"), inbox.raw_email_webhook_url || "", "raw-mail").node];
+  }
+  return [p(t("readyPlatform"))];
 }
