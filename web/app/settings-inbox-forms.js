@@ -9,65 +9,6 @@ import { api, el, field } from "./lib.js";
 import { apiBase, checkbox, formCard, hinted, input, secretLine, t, textarea } from "./settings-kit.js";
 import { colourWarning, embedCode, positionControl, snippetBox, widgetPreview } from "./settings-inbox-widget.js";
 
-export function mailServerFields(inbox) {
-  const c = inbox || {};
-  const kept = (set) => (set ? { placeholder: t("passwordKept") } : {});
-  const imapOn = checkbox(t("imapEnabled"), "imap_enabled", c.imap_enabled);
-  const imap = {
-    imap_address: input("imap_address", c.imap_address, { placeholder: "imap.example.com", autocomplete: "off" }),
-    imap_port: input("imap_port", c.imap_port || 993, { type: "number", min: "1", max: "65535" }),
-    imap_login: input("imap_login", c.imap_login, { autocomplete: "off" }),
-    imap_password: input("imap_password", "", { type: "password", autocomplete: "new-password", ...kept(c.imap_password_set) }),
-  };
-  const imapSsl = checkbox(t("imapSsl"), "imap_enable_ssl", c.imap_enable_ssl !== false);
-  const smtpOn = checkbox(t("smtpEnabled"), "smtp_enabled", c.smtp_enabled);
-  const smtp = {
-    smtp_address: input("smtp_address", c.smtp_address, { placeholder: "smtp.example.com", autocomplete: "off" }),
-    smtp_port: input("smtp_port", c.smtp_port || 587, { type: "number", min: "1", max: "65535" }),
-    smtp_login: input("smtp_login", c.smtp_login, { autocomplete: "off" }),
-    smtp_password: input("smtp_password", "", { type: "password", autocomplete: "new-password", ...kept(c.smtp_password_set) }),
-  };
-  const starttls = checkbox(t("smtpStarttls"), "smtp_enable_starttls_auto", c.smtp_enable_starttls_auto !== false);
-  const smtpSsl = checkbox(t("smtpSsl"), "smtp_enable_ssl_tls", c.smtp_enable_ssl_tls);
-  const imapBody = el("div", { class: "grid2" }, field(t("imapServer"), imap.imap_address), field(t("imapPort"), imap.imap_port),
-    field(t("imapLogin"), imap.imap_login), hinted(t("imapPassword"), imap.imap_password, c.imap_password_set ? t("passwordKept") : ""));
-  const smtpBody = el("div", { class: "grid2" }, field(t("smtpServer"), smtp.smtp_address), field(t("smtpPort"), smtp.smtp_port),
-    field(t("smtpLogin"), smtp.smtp_login), hinted(t("smtpPassword"), smtp.smtp_password, c.smtp_password_set ? t("passwordKept") : ""));
-  const sync = () => {
-    imapBody.hidden = imapSsl.node.hidden = !imapOn.input.checked;
-    smtpBody.hidden = starttls.node.hidden = smtpSsl.node.hidden = !smtpOn.input.checked;
-  };
-  imapOn.input.addEventListener("change", sync);
-  smtpOn.input.addEventListener("change", sync);
-  sync();
-  const nodes = [
-    el("fieldset", { class: "stack" }, el("legend", { text: t("imapLegend") }), imapOn.node, imapBody, imapSsl.node),
-    el("fieldset", { class: "stack" }, el("legend", { text: t("smtpLegend") }), smtpOn.node, smtpBody, starttls.node, smtpSsl.node),
-  ];
-  function value() {
-    const v = { imap_enabled: imapOn.input.checked, smtp_enabled: smtpOn.input.checked };
-    for (const [k, node] of [...Object.entries(imap), ...Object.entries(smtp)]) {
-      const x = node.value.trim();
-      if (k.endsWith("_port")) {
-        if (x) v[k] = Number(x);
-      } else if (k.endsWith("_password")) {
-        if (x || !inbox) v[k] = x;
-      } else {
-        v[k] = x;
-      }
-    }
-    v.imap_enable_ssl = imapSsl.input.checked;
-    v.smtp_enable_starttls_auto = starttls.input.checked;
-    v.smtp_enable_ssl_tls = smtpSsl.input.checked;
-    return v;
-  }
-  function reset() {
-    for (const node of [...Object.values(imap), ...Object.values(smtp)]) node.value = node.defaultValue;
-    sync();
-  }
-  return { nodes, value, reset };
-}
-
 // ---- new inbox: one form per channel ----
 // Each returns { node, form, row, first } and calls `created(inbox, extra)`
 // once the server made the inbox; nothing is sent before its form is submitted.
@@ -141,13 +82,16 @@ const word = (key, fallback, vars) => {
   return v === key ? fallback : v;
 };
 
-function settingInput(f) {
+// One setting's control. `inbox`, when editing, gives its current value (a
+// secret is never shown: left empty, the saved one is kept).
+function settingInput(f, inbox) {
   const name = f.name.split(".").pop();
-  const attrs = { autocomplete: "off", ...(f.required ? { required: "" } : {}) };
-  const initial = f.default == null ? "" : f.default;
+  const attrs = { autocomplete: "off", ...(f.required && !inbox ? { required: "" } : {}) };
+  const current = inbox && f.type !== "secret" ? inbox[name] : undefined;
+  const initial = current != null ? current : f.default == null ? "" : f.default;
   if (f.type === "boolean") {
-    const box = checkbox(word(`field:${f.name}`, f.label), name, f.default === true);
-    return { node: box.node, value: () => box.input.checked, toggle: box.input };
+    const box = checkbox(fieldLabel(f), name, initial === true);
+    return { node: box.node, value: () => box.input.checked, toggle: box.input, reset: () => { box.input.checked = box.input.defaultChecked; } };
   }
   let node;
   if (f.type === "select") {
@@ -155,27 +99,34 @@ function settingInput(f) {
     node.value = String(initial);
   } else {
     const type = { secret: "password", port: "number", email: "email", phone: "tel" }[f.type] || "text";
+    const kept = inbox && f.type === "secret" && inbox[`${name}_set`] ? { placeholder: t("passwordKept") } : {};
     node = input(name, initial, { ...attrs, type, ...(f.type === "port" ? { min: "1", max: "65535" } : {}),
-      ...(f.type === "secret" ? { autocomplete: "new-password" } : { spellcheck: "false" }) });
+      ...(f.type === "secret" ? { autocomplete: "new-password", ...kept } : { spellcheck: "false" }) });
   }
-  const label = word(`field:${f.name}`, f.label);
-  const help = word(`help:${f.name}`, f.help);
+  const label = fieldLabel(f);
+  const help = keptHint(f, inbox) || word(`help:${f.name}`, f.help);
   const value = () => {
     const x = node.value.trim();
     if (f.type === "port") return x ? Number(x) : undefined;
+    if (f.type === "secret" && inbox && !x) return undefined;
     return x;
   };
-  return { node: help ? hinted(label, node, help) : field(label, node), value };
+  const reset = () => { node.value = node.defaultValue; };
+  return { node: help ? hinted(label, node, help) : field(label, node), value, reset };
 }
 
-function platformInboxForm(channel, created) {
-  const name = el("input", { name: "name", required: "", autocomplete: "off" });
-  const title = word(`new:${channel.name}`, word("newChannelInbox", `New ${channel.label} inbox`, { label: channel.label }));
+function keptHint(f, inbox) {
+  return inbox && f.type === "secret" && inbox[`${f.name.split(".").pop()}_set`] ? t("passwordKept") : "";
+}
+
+// The settings `fields` as controls: those outside a group, then a fieldset
+// per group (shown once the group's first setting, a checkbox, is on).
+function settingControls(fields, inbox) {
   const settings = [];
   const loose = [];
   const groups = new Map();
-  for (const f of channel.fields) {
-    const s = { f, ...settingInput(f) };
+  for (const f of fields) {
+    const s = { f, ...settingInput(f, inbox) };
     settings.push(s);
     if (!f.group) {
       loose.push(s.node);
@@ -184,6 +135,7 @@ function platformInboxForm(channel, created) {
     if (!groups.has(f.group)) groups.set(f.group, []);
     groups.get(f.group).push(s);
   }
+  const syncs = [];
   const fieldsets = [...groups.entries()].map(([legend, list]) => {
     const [head, ...rest] = list;
     const body = el("div", { class: "grid2" }, ...rest.filter((s) => !s.toggle).map((s) => s.node));
@@ -191,22 +143,46 @@ function platformInboxForm(channel, created) {
     if (head.toggle) {
       const sync = () => { body.hidden = !head.toggle.checked; checks.forEach((c) => { c.hidden = !head.toggle.checked; }); };
       head.toggle.addEventListener("change", sync);
+      syncs.push(sync);
       sync();
     }
     return el("fieldset", { class: "stack" }, el("legend", { text: word(`group:${legend}`, legend) }), head.node, body, ...checks);
   });
-  const card = formCard(title, [
-    el("h4", { text: title }), el("div", { class: "grid2" }, field(t("name"), name), ...loose), ...fieldsets,
-  ], t("createInbox"), async () => {
-    const ch = { type: channel.name };
+  // The `channel` object of a request: dotted names nest.
+  function value(into = {}) {
     for (const s of settings) {
       const v = s.value();
       if (v === undefined) continue;
       const path = s.f.name.split(".");
-      let into = ch;
-      for (const k of path.slice(0, -1)) into = into[k] = into[k] || {};
-      into[path[path.length - 1]] = v;
+      let at = into;
+      for (const k of path.slice(0, -1)) at = at[k] = at[k] || {};
+      at[path[path.length - 1]] = v;
     }
+    return into;
+  }
+  function reset() {
+    settings.forEach((s) => s.reset());
+    syncs.forEach((sync) => sync());
+  }
+  return { loose, fieldsets, value, reset };
+}
+
+// An existing inbox's platform settings (those that may change), from its
+// channel's description: { nodes, value, reset }.
+export function platformSettings(channel, inbox) {
+  const c = settingControls(channel.fields.filter((f) => !f.create_only), inbox);
+  const nodes = [...(c.loose.length ? [el("div", { class: "grid2" }, ...c.loose)] : []), ...c.fieldsets];
+  return { nodes, value: () => c.value(), reset: c.reset };
+}
+
+function platformInboxForm(channel, created) {
+  const name = el("input", { name: "name", required: "", autocomplete: "off" });
+  const title = word(`new:${channel.name}`, word("newChannelInbox", `New ${channel.label} inbox`, { label: channel.label }));
+  const { loose, fieldsets, value } = settingControls(channel.fields, null);
+  const card = formCard(title, [
+    el("h4", { text: title }), el("div", { class: "grid2" }, field(t("name"), name), ...loose), ...fieldsets,
+  ], t("createInbox"), async () => {
+    const ch = value({ type: channel.name });
     created(await api(`${apiBase()}/inboxes`, { method: "POST", json: { name: name.value.trim(), channel: ch } }));
     return "";
   });
@@ -220,10 +196,32 @@ const BUILT_IN = [
 
 // The channels a new inbox can have: the built-in ones, then each platform
 // channel the server runs, as it describes them.
+let described = null;
+// The platform channels the server runs, as it describes them (asked once).
+export function describedChannels() {
+  if (!described) {
+    described = api(`${apiBase()}/channels`).then((r) => (r && r.payload) || []).catch((e) => {
+      described = null;
+      throw e;
+    });
+  }
+  return described;
+}
+
+// What a setting is called here.
+export function fieldLabel(f) {
+  return word(`field:${f.name}`, f.label);
+}
+
+// What a platform channel is called here.
+export function channelLabel(c) {
+  return word(`channel:${c.name}`, c.label);
+}
+
 export async function loadChannels() {
-  const described = (await api(`${apiBase()}/channels`)).payload || [];
+  const described = await describedChannels();
   return [...BUILT_IN, ...described.map((c) => ({
-    kind: c.name, label: word(`channel:${c.name}`, c.label), hintText: word(`hint:${c.name}`, c.description),
+    kind: c.name, label: channelLabel(c), hintText: word(`hint:${c.name}`, c.description),
     icon: c.name, form: (created) => platformInboxForm(c, created),
   }))];
 }
