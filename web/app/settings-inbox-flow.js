@@ -91,7 +91,7 @@ export function newInboxFlow(done) {
     show(2, [f.node], f.first);
   }
   function members(c, inbox, extra) {
-    made = { kind: c.kind, inbox, extra };
+    made = { channel: c, inbox, extra };
     const holder = el("div", { class: "members-holder", "aria-busy": "true" });
     let picker = null;
     const card = formCard(t("members"), [
@@ -121,9 +121,9 @@ export function newInboxFlow(done) {
     show(3, [card.form]);
   }
   function ready() {
-    const { kind, inbox, extra } = made;
+    const { channel, inbox, extra } = made;
     const go = button(t("goToSettings"), () => leave(true), "primary");
-    show(4, [el("h4", { text: t("ready", { name: inbox.name }) }), ...readyParts(kind, inbox, extra),
+    show(4, [el("h4", { text: t("ready", { name: inbox.name }) }), ...readyParts(channel, inbox, extra),
       el("div", { class: "flow-actions" }, go, button(t("done"), () => leave(false)))]);
   }
   return { node, start: channels };

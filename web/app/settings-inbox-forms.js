@@ -222,38 +222,47 @@ export async function loadChannels() {
   const described = await describedChannels();
   return [...BUILT_IN, ...described.map((c) => ({
     kind: c.name, label: channelLabel(c), hintText: word(`hint:${c.name}`, c.description),
-    icon: c.name, form: (created) => platformInboxForm(c, created),
+    icon: c.name, described: c, form: (created) => platformInboxForm(c, created),
   }))];
 }
 
-// What a new inbox needs next, by channel: the embed code, the identifier
-// and webhook, the bot it answers as, what to enter in Meta's console, or
-// the raw-mail address.
-export function readyParts(kind, inbox, extra) {
+// What a new inbox needs next: the website's embed code, the API's
+// identifier and webhook, or what a platform channel describes (a sentence
+// filled from the inbox, values to copy or count).
+export function readyParts(channel, inbox, extra) {
   const p = (text) => el("p", { text });
-  if (kind === "web") {
+  if (channel.kind === "web") {
     return [p(t("readyWeb")), snippetBox(embedCode(inbox.web_widget_script || "", extra.position))];
   }
-  if (kind === "api") {
+  if (channel.kind === "api") {
     const parts = [p(t("readyApi")), secretLine(t("inboxIdentifier"), inbox.inbox_identifier || "", "identifier").node];
     if (inbox.webhook_url) parts.push(p(t("readyApiHook")), secretLine(t("webhookUrl"), inbox.webhook_url, "webhook").node);
     else parts.push(el("p", { class: "hint", text: t("readyApiNoHook") }));
     return parts;
   }
-  if (kind === "telegram") {
-    const bot = `${inbox.bot_name || ""}${inbox.bot_username ? ` (@${inbox.bot_username})` : ""}`;
-    return [p(t("readyTelegram", { bot }))];
+  const ready = channel.described.ready || { text: "", shown: [] };
+  const own = t(`ready:${channel.kind}`, inbox);
+  const text = own !== `ready:${channel.kind}` ? own
+    : ready.text ? ready.text.replace(/\{([a-z_]+)\}/g, (_, k) => (inbox[k] == null ? "" : String(inbox[k])))
+      : t("readyPlatform");
+  return [p(text), ...shownParts(channel.described, inbox, true)];
+}
+
+const at = (v, pointer) => pointer.split("/").slice(1).reduce((x, k) => (x == null ? x : x[k]), v);
+
+// The values a platform channel shows of an inbox: to copy (a URL, a token)
+// or counted (templates); `counts` leaves the counted ones out when false.
+export function shownParts(channel, inbox, counts) {
+  const ready = channel.ready || { shown: [] };
+  const parts = [];
+  for (const s of ready.shown) {
+    const label = word(`shown:${channel.name}:${s.name}`, s.label);
+    const v = at(inbox, s.pointer);
+    if (s.kind === "count") {
+      if (counts) parts.push(el("p", { class: "meta", text: `${label}: ${(Array.isArray(v) ? v : []).length}` }));
+    } else if (v) {
+      parts.push(secretLine(label, String(v), s.name).node);
+    }
   }
-  if (kind === "whatsapp") {
-    const pc = inbox.provider_config || {};
-    return [p(t("readyWhatsApp")),
-      secretLine(t("callbackUrl"), inbox.callback_webhook_url || "", "callback").node,
-      secretLine(t("verifyToken"), pc.webhook_verify_token || "", "verify").node,
-      el("p", { class: "meta", text: `${t("templatesSynced")}: ${(inbox.message_templates || []).length}` })];
-  }
-  if (kind === "email") {
-    return [p(t("readyEmail", { address: inbox.email || "" })),
-      secretLine(t("rawMailUrl"), inbox.raw_email_webhook_url || "", "raw-mail").node];
-  }
-  return [p(t("readyPlatform"))];
+  return parts;
 }

@@ -10,7 +10,7 @@ import {
   membersForm, rowButtons, secretLine, signIn, skeletonRows, t, textarea, timeNode, uid,
 } from "./settings-kit.js";
 import { colourWarning, embedCode, positionControl, snippetBox, widgetPreview } from "./settings-inbox-widget.js";
-import { channelLabel, describedChannels, fieldLabel, platformSettings } from "./settings-inbox-forms.js";
+import { channelLabel, describedChannels, fieldLabel, platformSettings, shownParts } from "./settings-inbox-forms.js";
 import { newInboxFlow } from "./settings-inbox-flow.js";
 
 // The platform channels the server describes, by Chatwoot's class name.
@@ -134,7 +134,7 @@ function inboxEditor(inbox, onSaved) {
     parts.push(...settings.nodes);
     const status = mailboxStatus(inbox);
     if (status) parts.push(status);
-    if (inbox.raw_email_webhook_url) parts.push(secretLine(t("rawMailUrl"), inbox.raw_email_webhook_url, "raw-mail").node);
+    parts.push(...shownParts(platform, inbox, false));
   }
   if (isApi) {
     channel.webhook_url = input("webhook_url", inbox.webhook_url, { type: "url", placeholder: "https://example.com/hooks" });

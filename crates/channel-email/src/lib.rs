@@ -31,7 +31,7 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value, json};
 use switchboard_channel::{
     Channel, ChannelError, ContactRef, Created, Cursor, Field, FieldKind, Host, Inbound, InboxRef, NewInbox, Outgoing,
-    Params, Periodic, SendError, TaskDone, Updated, read_fields,
+    Params, Periodic, Ready, SendError, Shown, TaskDone, Updated, read_fields,
 };
 
 pub use compose::{MailContext, build_mail, reply_subject};
@@ -300,6 +300,18 @@ impl Channel for Email {
 
     fn max_body(&self) -> usize {
         MAX_MAIL_BYTES
+    }
+
+    fn ready(&self) -> Ready {
+        Ready {
+            text: "Mail to {email} arrives in this inbox. Forwarding services can also post raw mail to this address:",
+            shown: &[Shown {
+                name: "raw-mail",
+                label: "Raw mail address (forwarding services POST RFC 822 here)",
+                pointer: "/raw_email_webhook_url",
+                count: false,
+            }],
+        }
     }
 
     /// The raw-mail endpoint is addressed by the inbox's secret token,

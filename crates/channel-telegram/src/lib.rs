@@ -14,7 +14,7 @@ use futures_util::future::BoxFuture;
 use serde_json::{Map, Value, json};
 use switchboard_channel::{
     Channel, ChannelError, Created, Fetched, Field, FieldKind, Host, Inbound, InboundMessage, InboxRef, Limits,
-    MediaRef, NewInbox, Outgoing, Params, SendError, ct_eq,
+    MediaRef, NewInbox, Outgoing, Params, Ready, SendError, ct_eq,
 };
 
 /// The header Telegram sends the webhook's secret token in.
@@ -373,6 +373,13 @@ impl Channel for Telegram {
 
     fn fields(&self) -> &[Field] {
         FIELDS
+    }
+
+    fn ready(&self) -> Ready {
+        Ready {
+            text: "Connected to {bot_name} (@{bot_username}). Messages sent to the bot now arrive in this inbox.",
+            shown: &[],
+        }
     }
 
     /// Telegram's FAQ: about 30 messages a second per bot, and not more than

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use sha2::Sha256;
 use switchboard_channel::{
     Channel, ChannelError, ContactRef, Created, Fetched, Field, FieldKind, Host, Inbound, InboundMessage, InboxRef,
-    Limits, MediaRef, NewInbox, Outgoing, Params, Periodic, SendError, TaskDone, ct_eq, random_token,
+    Limits, MediaRef, NewInbox, Outgoing, Params, Periodic, Ready, SendError, Shown, TaskDone, ct_eq, random_token,
 };
 use switchboard_domain::MessageStatus;
 
@@ -424,6 +424,32 @@ impl Channel for WhatsApp {
 
     fn fields(&self) -> &[Field] {
         FIELDS
+    }
+
+    fn ready(&self) -> Ready {
+        Ready {
+            text: "In Meta's app settings, subscribe the webhook with this callback URL and verify token.",
+            shown: &[
+                Shown {
+                    name: "callback",
+                    label: "Callback URL",
+                    pointer: "/callback_webhook_url",
+                    count: false,
+                },
+                Shown {
+                    name: "verify",
+                    label: "Verify token",
+                    pointer: "/provider_config/webhook_verify_token",
+                    count: false,
+                },
+                Shown {
+                    name: "templates",
+                    label: "Message templates synced",
+                    pointer: "/message_templates",
+                    count: true,
+                },
+            ],
+        }
     }
 
     /// Meta's default throughput is 80 messages a second per number.

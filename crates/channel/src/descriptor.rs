@@ -140,3 +140,36 @@ pub fn read_fields(fields: &[Field], input: &Value, into: &mut Map<String, Value
     }
     Ok(())
 }
+
+/// What the dashboard shows once an inbox of the channel is made (and in
+/// its settings): a sentence whose `{key}`s are filled from the inbox as
+/// the API shows it, and values to copy or count.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ready {
+    pub text: &'static str,
+    pub shown: &'static [Shown],
+}
+
+/// A value of the inbox the dashboard shows, found by a JSON pointer.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown {
+    /// A name for it (the dashboard's class for the control).
+    pub name: &'static str,
+    pub label: &'static str,
+    /// Where it is in the inbox's JSON (`/callback_webhook_url`).
+    pub pointer: &'static str,
+    /// How: a value to copy, or the length of a list.
+    pub count: bool,
+}
+
+impl Ready {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "text": self.text,
+            "shown": self.shown.iter().map(|s| json!({
+                "name": s.name, "label": s.label, "pointer": s.pointer,
+                "kind": if s.count { "count" } else { "copy" },
+            })).collect::<Vec<_>>(),
+        })
+    }
+}

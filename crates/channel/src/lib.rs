@@ -24,7 +24,7 @@ mod params;
 mod registry;
 mod types;
 
-pub use descriptor::{Field, FieldKind, read_fields};
+pub use descriptor::{Field, FieldKind, Ready, Shown, read_fields};
 pub use host::{Cursor, Delivered, Host};
 pub use html::sanitize_html;
 pub use limiter::{Limiter, Limits};
@@ -57,6 +57,12 @@ pub trait Channel: Send + Sync + 'static {
     /// The settings an administrator gives, in the order they are asked.
     fn fields(&self) -> &[Field] {
         &[]
+    }
+
+    /// What an administrator is shown once an inbox is made (what to do
+    /// next on the platform's side).
+    fn ready(&self) -> Ready {
+        Ready::default()
     }
 
     /// The platform's published sending limits.

@@ -155,6 +155,7 @@ impl Core {
                     "label": c.label(),
                     "description": c.description(),
                     "fields": c.fields().iter().map(Field::to_json).collect::<Vec<_>>(),
+                    "ready": c.ready().to_json(),
                 })
             })
             .collect();

@@ -34,6 +34,10 @@ async fn descriptors_describe_every_channel(app: TestApp) {
     let wa = by("whatsapp");
     assert_eq!(field(wa, "provider_config.api_key")["secret"], true);
     assert_eq!(field(wa, "provider_config.webhook_verify_token")["required"], false);
+    // What to do next on Meta's side, found in the created inbox's JSON.
+    assert_eq!(wa["ready"]["shown"][0]["pointer"], "/callback_webhook_url");
+    assert_eq!(wa["ready"]["shown"][2]["kind"], "count");
+    assert!(tg["ready"]["text"].as_str().unwrap().contains("{bot_username}"));
     let mail = by("email");
     assert_eq!(field(mail, "email")["type"], "email");
     assert_eq!(field(mail, "imap_port")["default"], 993);

@@ -2,7 +2,7 @@
 //! temporary SQLite file, or a fresh PostgreSQL schema), real HTTP, and a
 //! fake webhook receiver on loopback that records what it got.
 
-/// Stand-in channels every test server registers.
+/// Stand-in channels the API test servers register.
 #[path = "stand_ins.rs"]
 pub mod stand_ins;
 
@@ -131,9 +131,10 @@ impl TestApp {
         tweak(&mut opts);
         let settings = Settings::resolve(opts, Options::default());
         let store = switchboard::open_store(&settings).await.expect("open store");
-        let channels = switchboard::channels(&settings)
-            .with(stand_ins::Sms)
-            .with(stand_ins::Line);
+        let mut channels = switchboard::channels(&settings);
+        if crate::STAND_INS {
+            channels = channels.with(stand_ins::Sms).with(stand_ins::Line);
+        }
         let core = switchboard::build_core_with(&settings, store, channels).expect("core");
         let created = core
             .create_account_with_admin("Acme", "Alice Admin", "alice@acme.test", "correct horse battery")
