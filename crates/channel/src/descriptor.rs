@@ -173,3 +173,65 @@ impl Ready {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIELDS: &[Field] = &[
+        Field {
+            kind: FieldKind::Bool,
+            ..Field::text("on", "On")
+        },
+        Field {
+            kind: FieldKind::Port,
+            default: Some("993"),
+            ..Field::text("port", "Port")
+        },
+        Field {
+            kind: FieldKind::Secret,
+            ..Field::text("password", "Password")
+        },
+        Field {
+            kind: FieldKind::Select,
+            options: &["a", "b"],
+            ..Field::text("mode", "Mode")
+        },
+        Field::text("nested.key", "Nested"),
+    ];
+
+    #[test]
+    fn settings_are_read_by_their_kind() {
+        let mut kept = Map::new();
+        kept.insert("password".into(), json!("old"));
+        let input = json!({ "on": "true", "port": "587", "password": "", "mode": "b", "nested.key": "x", "other": 1 });
+        read_fields(FIELDS, &input, &mut kept).unwrap();
+        assert_eq!(
+            Value::Object(kept.clone()),
+            json!({ "on": true, "port": 587, "password": "old", "mode": "b" }),
+            "an empty secret keeps the kept one; nested and unknown keys are not read here"
+        );
+        let bad = |v: Value| read_fields(FIELDS, &v, &mut Map::new()).unwrap_err();
+        assert_eq!(
+            bad(json!({ "port": 70000 })),
+            ChannelError::invalid("port", "port must be a port from 1 to 65535")
+        );
+        assert_eq!(
+            bad(json!({ "mode": "c" })),
+            ChannelError::invalid("mode", "mode is not included in the list")
+        );
+        assert_eq!(
+            bad(json!({ "on": "maybe" })),
+            ChannelError::invalid("on", "on must be a boolean")
+        );
+        read_fields(FIELDS, &json!({ "mode": null }), &mut kept).unwrap();
+        assert!(!kept.contains_key("mode"), "null removes a setting");
+    }
+
+    #[test]
+    fn descriptions_give_defaults_in_their_kind() {
+        assert_eq!(FIELDS[1].to_json()["default"], json!(993));
+        assert_eq!(FIELDS[2].to_json()["secret"], json!(true));
+        assert_eq!(FIELDS[0].to_json()["default"], Value::Null);
+    }
+}
