@@ -4,7 +4,7 @@
 
 import { Unauthorized, api, el, icon } from "./lib.js";
 import { agents, apiBase, formCard, loadFailure, memberPicker, signIn, t, uid } from "./settings-kit.js";
-import { CHANNELS, readyParts } from "./settings-inbox-forms.js";
+import { loadChannels, readyParts } from "./settings-inbox-forms.js";
 
 // "New inbox" in four steps: 1 pick a channel, 2 its form (the inbox is
 // made when it is submitted; refusals show there), 3 the agents who answer
@@ -47,14 +47,30 @@ export function newInboxFlow(done) {
     body.replaceChildren(...parts);
     (focus || heading).focus();
   }
-  function channels() {
+  let CHANNELS = null;
+  // The channels come from the server once; a failure offers Retry.
+  async function channels() {
+    if (!CHANNELS) {
+      body.setAttribute("aria-busy", "true");
+      body.replaceChildren(el("p", { class: "flow-question", text: t("loadingChannels") }));
+      try {
+        CHANNELS = await loadChannels();
+        body.setAttribute("aria-busy", "false");
+      } catch (e) {
+        body.setAttribute("aria-busy", "false");
+        if (e instanceof Unauthorized) return signIn();
+        show(1, [el("p", { class: "load-error", role: "alert" }, el("span", { text: loadFailure(e) }), button(t("retry"), channels)),
+          el("div", { class: "flow-actions" }, button(t("cancel"), () => leave(false)))]);
+        return;
+      }
+    }
     const questionId = uid("q");
     const cards = CHANNELS.map((c) => {
       const nameId = uid("ch");
       const hintId = uid("hint");
       const card = el("button", { type: "button", class: "channel-card", "data-channel": c.kind,
         "aria-labelledby": nameId, "aria-describedby": hintId },
-      icon(c.icon), el("strong", { id: nameId, text: t(c.name) }), el("span", { id: hintId, text: t(c.hint) }));
+      icon(c.icon), el("strong", { id: nameId, text: c.label || t(c.name) }), el("span", { id: hintId, text: c.hintText || t(c.hint) }));
       card.addEventListener("click", () => details(c));
       return el("li", {}, card);
     });
@@ -75,7 +91,7 @@ export function newInboxFlow(done) {
     show(2, [f.node], f.first);
   }
   function members(c, inbox, extra) {
-    made = { kind: c.kind, inbox, extra };
+    made = { channel: c, inbox, extra };
     const holder = el("div", { class: "members-holder", "aria-busy": "true" });
     let picker = null;
     const card = formCard(t("members"), [
@@ -105,9 +121,9 @@ export function newInboxFlow(done) {
     show(3, [card.form]);
   }
   function ready() {
-    const { kind, inbox, extra } = made;
+    const { channel, inbox, extra } = made;
     const go = button(t("goToSettings"), () => leave(true), "primary");
-    show(4, [el("h4", { text: t("ready", { name: inbox.name }) }), ...readyParts(kind, inbox, extra),
+    show(4, [el("h4", { text: t("ready", { name: inbox.name }) }), ...readyParts(channel, inbox, extra),
       el("div", { class: "flow-actions" }, go, button(t("done"), () => leave(false)))]);
   }
   return { node, start: channels };

@@ -1,71 +1,13 @@
-// Settings → Inboxes, channel by channel: the form that creates an inbox of
-// each channel (website, API, Telegram, WhatsApp, e-mail), the mail server
-// fields an e-mail inbox shares with its settings, and what each channel
-// needs once its inbox exists (the embed code, the identifier and webhook,
-// the bot, Meta's callback, the raw-mail address).
+// Settings → Inboxes, channel by channel: the forms that create a website
+// or API inbox, the form of every platform channel built from what the
+// server describes (GET /channels), the mail server fields an e-mail inbox
+// shares with its settings, and what each channel needs once its inbox
+// exists (the embed code, the identifier and webhook, the bot, Meta's
+// callback, the raw-mail address).
 
 import { api, el, field } from "./lib.js";
 import { apiBase, checkbox, formCard, hinted, input, secretLine, t, textarea } from "./settings-kit.js";
 import { colourWarning, embedCode, positionControl, snippetBox, widgetPreview } from "./settings-inbox-widget.js";
-
-export function mailServerFields(inbox) {
-  const c = inbox || {};
-  const kept = (set) => (set ? { placeholder: t("passwordKept") } : {});
-  const imapOn = checkbox(t("imapEnabled"), "imap_enabled", c.imap_enabled);
-  const imap = {
-    imap_address: input("imap_address", c.imap_address, { placeholder: "imap.example.com", autocomplete: "off" }),
-    imap_port: input("imap_port", c.imap_port || 993, { type: "number", min: "1", max: "65535" }),
-    imap_login: input("imap_login", c.imap_login, { autocomplete: "off" }),
-    imap_password: input("imap_password", "", { type: "password", autocomplete: "new-password", ...kept(c.imap_password_set) }),
-  };
-  const imapSsl = checkbox(t("imapSsl"), "imap_enable_ssl", c.imap_enable_ssl !== false);
-  const smtpOn = checkbox(t("smtpEnabled"), "smtp_enabled", c.smtp_enabled);
-  const smtp = {
-    smtp_address: input("smtp_address", c.smtp_address, { placeholder: "smtp.example.com", autocomplete: "off" }),
-    smtp_port: input("smtp_port", c.smtp_port || 587, { type: "number", min: "1", max: "65535" }),
-    smtp_login: input("smtp_login", c.smtp_login, { autocomplete: "off" }),
-    smtp_password: input("smtp_password", "", { type: "password", autocomplete: "new-password", ...kept(c.smtp_password_set) }),
-  };
-  const starttls = checkbox(t("smtpStarttls"), "smtp_enable_starttls_auto", c.smtp_enable_starttls_auto !== false);
-  const smtpSsl = checkbox(t("smtpSsl"), "smtp_enable_ssl_tls", c.smtp_enable_ssl_tls);
-  const imapBody = el("div", { class: "grid2" }, field(t("imapServer"), imap.imap_address), field(t("imapPort"), imap.imap_port),
-    field(t("imapLogin"), imap.imap_login), hinted(t("imapPassword"), imap.imap_password, c.imap_password_set ? t("passwordKept") : ""));
-  const smtpBody = el("div", { class: "grid2" }, field(t("smtpServer"), smtp.smtp_address), field(t("smtpPort"), smtp.smtp_port),
-    field(t("smtpLogin"), smtp.smtp_login), hinted(t("smtpPassword"), smtp.smtp_password, c.smtp_password_set ? t("passwordKept") : ""));
-  const sync = () => {
-    imapBody.hidden = imapSsl.node.hidden = !imapOn.input.checked;
-    smtpBody.hidden = starttls.node.hidden = smtpSsl.node.hidden = !smtpOn.input.checked;
-  };
-  imapOn.input.addEventListener("change", sync);
-  smtpOn.input.addEventListener("change", sync);
-  sync();
-  const nodes = [
-    el("fieldset", { class: "stack" }, el("legend", { text: t("imapLegend") }), imapOn.node, imapBody, imapSsl.node),
-    el("fieldset", { class: "stack" }, el("legend", { text: t("smtpLegend") }), smtpOn.node, smtpBody, starttls.node, smtpSsl.node),
-  ];
-  function value() {
-    const v = { imap_enabled: imapOn.input.checked, smtp_enabled: smtpOn.input.checked };
-    for (const [k, node] of [...Object.entries(imap), ...Object.entries(smtp)]) {
-      const x = node.value.trim();
-      if (k.endsWith("_port")) {
-        if (x) v[k] = Number(x);
-      } else if (k.endsWith("_password")) {
-        if (x || !inbox) v[k] = x;
-      } else {
-        v[k] = x;
-      }
-    }
-    v.imap_enable_ssl = imapSsl.input.checked;
-    v.smtp_enable_starttls_auto = starttls.input.checked;
-    v.smtp_enable_ssl_tls = smtpSsl.input.checked;
-    return v;
-  }
-  function reset() {
-    for (const node of [...Object.values(imap), ...Object.values(smtp)]) node.value = node.defaultValue;
-    sync();
-  }
-  return { nodes, value, reset };
-}
 
 // ---- new inbox: one form per channel ----
 // Each returns { node, form, row, first } and calls `created(inbox, extra)`
@@ -131,103 +73,196 @@ function apiInboxForm(created) {
   return { node: card.form, form: card.form, row: card.row, first: name };
 }
 
-// The bot token from @BotFather; the server checks it with Telegram and
-// points the bot's webhook here.
-function telegramInboxForm(created) {
+// A platform channel's form, built from the settings the server describes
+// for it (GET /channels): a new channel needs nothing here. Settings in a
+// group show once the group's first setting (a checkbox) is on; a dotted
+// name (`provider_config.api_key`) is a key of a nested object.
+const word = (key, fallback, vars) => {
+  const v = t(key, vars);
+  return v === key ? fallback : v;
+};
+
+// One setting's control. `inbox`, when editing, gives its current value (a
+// secret is never shown: left empty, the saved one is kept).
+function settingInput(f, inbox) {
+  const name = f.name.split(".").pop();
+  const attrs = { autocomplete: "off", ...(f.required && !inbox ? { required: "" } : {}) };
+  const current = inbox && f.type !== "secret" ? inbox[name] : undefined;
+  const initial = current != null ? current : f.default == null ? "" : f.default;
+  if (f.type === "boolean") {
+    const box = checkbox(fieldLabel(f), name, initial === true);
+    return { node: box.node, value: () => box.input.checked, toggle: box.input, reset: () => { box.input.checked = box.input.defaultChecked; } };
+  }
+  let node;
+  if (f.type === "select") {
+    node = el("select", { name }, ...f.options.map((o) => el("option", { value: o, text: o })));
+    node.value = String(initial);
+  } else {
+    const type = { secret: "password", port: "number", email: "email", phone: "tel" }[f.type] || "text";
+    const kept = inbox && f.type === "secret" && inbox[`${name}_set`] ? { placeholder: t("passwordKept") } : {};
+    node = input(name, initial, { ...attrs, type, ...(f.type === "port" ? { min: "1", max: "65535" } : {}),
+      ...(f.type === "secret" ? { autocomplete: "new-password", ...kept } : { spellcheck: "false" }) });
+  }
+  const label = fieldLabel(f);
+  const help = keptHint(f, inbox) || word(`help:${f.name}`, f.help);
+  const value = () => {
+    const x = node.value.trim();
+    if (f.type === "port") return x ? Number(x) : undefined;
+    if (f.type === "secret" && inbox && !x) return undefined;
+    return x;
+  };
+  const reset = () => { node.value = node.defaultValue; };
+  return { node: help ? hinted(label, node, help) : field(label, node), value, reset };
+}
+
+function keptHint(f, inbox) {
+  return inbox && f.type === "secret" && inbox[`${f.name.split(".").pop()}_set`] ? t("passwordKept") : "";
+}
+
+// The settings `fields` as controls: those outside a group, then a fieldset
+// per group (shown once the group's first setting, a checkbox, is on).
+function settingControls(fields, inbox) {
+  const settings = [];
+  const loose = [];
+  const groups = new Map();
+  for (const f of fields) {
+    const s = { f, ...settingInput(f, inbox) };
+    settings.push(s);
+    if (!f.group) {
+      loose.push(s.node);
+      continue;
+    }
+    if (!groups.has(f.group)) groups.set(f.group, []);
+    groups.get(f.group).push(s);
+  }
+  const syncs = [];
+  const fieldsets = [...groups.entries()].map(([legend, list]) => {
+    const [head, ...rest] = list;
+    const body = el("div", { class: "grid2" }, ...rest.filter((s) => !s.toggle).map((s) => s.node));
+    const checks = rest.filter((s) => s.toggle).map((s) => s.node);
+    if (head.toggle) {
+      const sync = () => { body.hidden = !head.toggle.checked; checks.forEach((c) => { c.hidden = !head.toggle.checked; }); };
+      head.toggle.addEventListener("change", sync);
+      syncs.push(sync);
+      sync();
+    }
+    return el("fieldset", { class: "stack" }, el("legend", { text: word(`group:${legend}`, legend) }), head.node, body, ...checks);
+  });
+  // The `channel` object of a request: dotted names nest.
+  function value(into = {}) {
+    for (const s of settings) {
+      const v = s.value();
+      if (v === undefined) continue;
+      const path = s.f.name.split(".");
+      let at = into;
+      for (const k of path.slice(0, -1)) at = at[k] = at[k] || {};
+      at[path[path.length - 1]] = v;
+    }
+    return into;
+  }
+  function reset() {
+    settings.forEach((s) => s.reset());
+    syncs.forEach((sync) => sync());
+  }
+  return { loose, fieldsets, value, reset };
+}
+
+// An existing inbox's platform settings (those that may change), from its
+// channel's description: { nodes, value, reset }.
+export function platformSettings(channel, inbox) {
+  const c = settingControls(channel.fields.filter((f) => !f.create_only), inbox);
+  const nodes = [...(c.loose.length ? [el("div", { class: "grid2" }, ...c.loose)] : []), ...c.fieldsets];
+  return { nodes, value: () => c.value(), reset: c.reset };
+}
+
+function platformInboxForm(channel, created) {
   const name = el("input", { name: "name", required: "", autocomplete: "off" });
-  const token = el("input", { name: "bot_token", required: "", autocomplete: "off", spellcheck: "false", placeholder: "123456789:AA…" });
-  const card = formCard(t("newTelegramInbox"), [
-    el("h4", { text: t("newTelegramInbox") }), field(t("name"), name), hinted(t("botToken"), token, t("botTokenHint")),
+  const title = word(`new:${channel.name}`, word("newChannelInbox", `New ${channel.label} inbox`, { label: channel.label }));
+  const { loose, fieldsets, value } = settingControls(channel.fields, null);
+  const card = formCard(title, [
+    el("h4", { text: title }), el("div", { class: "grid2" }, field(t("name"), name), ...loose), ...fieldsets,
   ], t("createInbox"), async () => {
-    created(await api(`${apiBase()}/inboxes`, { method: "POST", json: {
-      name: name.value.trim(), channel: { type: "telegram", bot_token: token.value.trim() },
-    } }));
+    const ch = value({ type: channel.name });
+    created(await api(`${apiBase()}/inboxes`, { method: "POST", json: { name: name.value.trim(), channel: ch } }));
     return "";
   });
   return { node: card.form, form: card.form, row: card.row, first: name };
 }
 
-// WhatsApp (Cloud API): the number and the app's credentials; the server
-// lists the templates with them (which checks them).
-function whatsappInboxForm(created) {
-  const name = el("input", { name: "name", required: "", autocomplete: "off" });
-  const phone = el("input", { name: "phone_number", type: "tel", required: "", placeholder: "+15550783881" });
-  const numberId = el("input", { name: "phone_number_id", required: "", inputmode: "numeric" });
-  const account = el("input", { name: "business_account_id", required: "", inputmode: "numeric" });
-  const key = el("input", { name: "api_key", type: "password", required: "", autocomplete: "off" });
-  const secret = el("input", { name: "app_secret", type: "password", required: "", autocomplete: "off" });
-  const card = formCard(t("newWhatsAppInbox"), [
-    el("h4", { text: t("newWhatsAppInbox") }),
-    el("div", { class: "grid2" }, field(t("name"), name), field(t("phoneNumber"), phone),
-      field(t("phoneNumberId"), numberId), field(t("businessAccountId"), account),
-      hinted(t("accessToken"), key, t("accessTokenHint")), field(t("appSecret"), secret)),
-  ], t("createInbox"), async () => {
-    created(await api(`${apiBase()}/inboxes`, { method: "POST", json: {
-      name: name.value.trim(),
-      channel: {
-        type: "whatsapp", phone_number: phone.value.trim(), provider: "whatsapp_cloud",
-        provider_config: {
-          phone_number_id: numberId.value.trim(), business_account_id: account.value.trim(),
-          api_key: key.value.trim(), app_secret: secret.value.trim(),
-        },
-      },
-    } }));
-    return "";
-  });
-  return { node: card.form, form: card.form, row: card.row, first: name };
-}
-
-// E-mail: the address and, optionally, the servers to read and send with
-// (the server logs in to IMAP before anything is kept).
-function emailInboxForm(created) {
-  const name = el("input", { name: "name", required: "", autocomplete: "off" });
-  const address = el("input", { name: "email", type: "email", required: "", placeholder: "support@shop.example" });
-  const servers = mailServerFields(null);
-  const card = formCard(t("newEmailInbox"), [
-    el("h4", { text: t("newEmailInbox") }), el("div", { class: "grid2" }, field(t("name"), name),
-      hinted(t("emailAddress"), address, t("emailHint"))), ...servers.nodes,
-  ], t("createInbox"), async () => {
-    created(await api(`${apiBase()}/inboxes`, { method: "POST", json: {
-      name: name.value.trim(), channel: { type: "email", email: address.value.trim(), ...servers.value() },
-    } }));
-    return "";
-  });
-  return { node: card.form, form: card.form, row: card.row, first: name };
-}
-
-export const CHANNELS = [
+const BUILT_IN = [
   { kind: "web", name: "channelWeb", hint: "channelWebHint", icon: "web", form: webInboxForm },
   { kind: "api", name: "channelApi", hint: "channelApiHint", icon: "api", form: apiInboxForm },
-  { kind: "telegram", name: "channelTelegram", hint: "channelTelegramHint", icon: "telegram", form: telegramInboxForm },
-  { kind: "whatsapp", name: "channelWhatsApp", hint: "channelWhatsAppHint", icon: "whatsapp", form: whatsappInboxForm },
-  { kind: "email", name: "channelEmail", hint: "channelEmailHint", icon: "email", form: emailInboxForm },
 ];
 
-// What a new inbox needs next, by channel: the embed code, the identifier
-// and webhook, the bot it answers as, what to enter in Meta's console, or
-// the raw-mail address.
-export function readyParts(kind, inbox, extra) {
+// The channels a new inbox can have: the built-in ones, then each platform
+// channel the server runs, as it describes them.
+let described = null;
+// The platform channels the server runs, as it describes them (asked once).
+export function describedChannels() {
+  if (!described) {
+    described = api(`${apiBase()}/channels`).then((r) => (r && r.payload) || []).catch((e) => {
+      described = null;
+      throw e;
+    });
+  }
+  return described;
+}
+
+// What a setting is called here.
+export function fieldLabel(f) {
+  return word(`field:${f.name}`, f.label);
+}
+
+// What a platform channel is called here.
+export function channelLabel(c) {
+  return word(`channel:${c.name}`, c.label);
+}
+
+export async function loadChannels() {
+  const described = await describedChannels();
+  return [...BUILT_IN, ...described.map((c) => ({
+    kind: c.name, label: channelLabel(c), hintText: word(`hint:${c.name}`, c.description),
+    icon: c.name, described: c, form: (created) => platformInboxForm(c, created),
+  }))];
+}
+
+// What a new inbox needs next: the website's embed code, the API's
+// identifier and webhook, or what a platform channel describes (a sentence
+// filled from the inbox, values to copy or count).
+export function readyParts(channel, inbox, extra) {
   const p = (text) => el("p", { text });
-  if (kind === "web") {
+  if (channel.kind === "web") {
     return [p(t("readyWeb")), snippetBox(embedCode(inbox.web_widget_script || "", extra.position))];
   }
-  if (kind === "api") {
+  if (channel.kind === "api") {
     const parts = [p(t("readyApi")), secretLine(t("inboxIdentifier"), inbox.inbox_identifier || "", "identifier").node];
     if (inbox.webhook_url) parts.push(p(t("readyApiHook")), secretLine(t("webhookUrl"), inbox.webhook_url, "webhook").node);
     else parts.push(el("p", { class: "hint", text: t("readyApiNoHook") }));
     return parts;
   }
-  if (kind === "telegram") {
-    const bot = `${inbox.bot_name || ""}${inbox.bot_username ? ` (@${inbox.bot_username})` : ""}`;
-    return [p(t("readyTelegram", { bot }))];
+  const ready = channel.described.ready || { text: "", shown: [] };
+  const own = t(`ready:${channel.kind}`, inbox);
+  const text = own !== `ready:${channel.kind}` ? own
+    : ready.text ? ready.text.replace(/\{([a-z_]+)\}/g, (_, k) => (inbox[k] == null ? "" : String(inbox[k])))
+      : t("readyPlatform");
+  return [p(text), ...shownParts(channel.described, inbox, true)];
+}
+
+const at = (v, pointer) => pointer.split("/").slice(1).reduce((x, k) => (x == null ? x : x[k]), v);
+
+// The values a platform channel shows of an inbox: to copy (a URL, a token)
+// or counted (templates); `counts` leaves the counted ones out when false.
+export function shownParts(channel, inbox, counts) {
+  const ready = channel.ready || { shown: [] };
+  const parts = [];
+  for (const s of ready.shown) {
+    const label = word(`shown:${channel.name}:${s.name}`, s.label);
+    const v = at(inbox, s.pointer);
+    if (s.kind === "count") {
+      if (counts) parts.push(el("p", { class: "meta", text: `${label}: ${(Array.isArray(v) ? v : []).length}` }));
+    } else if (v) {
+      parts.push(secretLine(label, String(v), s.name).node);
+    }
   }
-  if (kind === "whatsapp") {
-    const pc = inbox.provider_config || {};
-    return [p(t("readyWhatsApp")),
-      secretLine(t("callbackUrl"), inbox.callback_webhook_url || "", "callback").node,
-      secretLine(t("verifyToken"), pc.webhook_verify_token || "", "verify").node,
-      el("p", { class: "meta", text: `${t("templatesSynced")}: ${(inbox.message_templates || []).length}` })];
-  }
-  return [p(t("readyEmail", { address: inbox.email || "" })),
-    secretLine(t("rawMailUrl"), inbox.raw_email_webhook_url || "", "raw-mail").node];
+  return parts;
 }

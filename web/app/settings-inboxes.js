@@ -10,15 +10,17 @@ import {
   membersForm, rowButtons, secretLine, signIn, skeletonRows, t, textarea, timeNode, uid,
 } from "./settings-kit.js";
 import { colourWarning, embedCode, positionControl, snippetBox, widgetPreview } from "./settings-inbox-widget.js";
-import { mailServerFields } from "./settings-inbox-forms.js";
+import { channelLabel, describedChannels, fieldLabel, platformSettings, shownParts } from "./settings-inbox-forms.js";
 import { newInboxFlow } from "./settings-inbox-flow.js";
 
+// The platform channels the server describes, by Chatwoot's class name.
+let platforms = new Map();
+
 function channelWord(inbox) {
+  const platform = platforms.get(inbox.channel_type);
   return inbox.channel_type === "Channel::Api" ? t("channelApi")
     : inbox.channel_type === "Channel::WebWidget" ? t("channelWeb")
-    : inbox.channel_type === "Channel::Telegram" ? t("channelTelegram")
-    : inbox.channel_type === "Channel::Whatsapp" ? t("channelWhatsApp")
-    : inbox.channel_type === "Channel::Email" ? t("channelEmail") : inbox.channel_type || "";
+    : platform ? channelLabel(platform) : inbox.channel_type || "";
 }
 
 const DAY_ORDER = [1, 2, 3, 4, 5, 6, 0]; // Monday first; 0 is Sunday as in Chatwoot
@@ -87,8 +89,7 @@ function tzDatalist() {
   return tzList;
 }
 
-// An e-mail inbox's servers: IMAP to read its mailbox, SMTP to send.
-
+// How the inbox's mailbox was last read (a channel that polls shows it).
 function mailboxStatus(inbox) {
   const st = inbox.imap_status;
   if (!inbox.imap_enabled) return null;
@@ -121,13 +122,19 @@ function inboxEditor(inbox, onSaved) {
       field(t("welcomeTitle"), channel.welcome_title), field(t("welcomeTagline"), channel.welcome_tagline),
       field(t("replyTime"), channel.reply_time), field(t("allowedDomains"), channel.allowed_domains)));
   }
-  let mail = null;
-  if (inbox.channel_type === "Channel::Email") {
-    mail = mailServerFields(inbox);
-    parts.push(el("p", { class: "meta", text: `${t("emailAddress")}: ${inbox.email || ""}` }), ...mail.nodes);
+  // A platform inbox: what it was made with (fixed since), then the
+  // settings its channel lets change, as the server describes them.
+  let settings = null;
+  const platform = platforms.get(inbox.channel_type);
+  if (platform) {
+    for (const f of platform.fields.filter((x) => x.create_only && x.type !== "secret" && !x.name.includes("."))) {
+      if (inbox[f.name]) parts.push(el("p", { class: "meta", text: `${fieldLabel(f)}: ${inbox[f.name]}` }));
+    }
+    settings = platformSettings(platform, inbox);
+    parts.push(...settings.nodes);
     const status = mailboxStatus(inbox);
     if (status) parts.push(status);
-    if (inbox.raw_email_webhook_url) parts.push(secretLine(t("rawMailUrl"), inbox.raw_email_webhook_url, "raw-mail").node);
+    parts.push(...shownParts(platform, inbox, false));
   }
   if (isApi) {
     channel.webhook_url = input("webhook_url", inbox.webhook_url, { type: "url", placeholder: "https://example.com/hooks" });
@@ -214,7 +221,7 @@ function inboxEditor(inbox, onSaved) {
       channel: {},
     };
     for (const [k, node] of Object.entries(channel)) body.channel[k] = node.value.trim();
-    if (mail) Object.assign(body.channel, mail.value());
+    if (settings) Object.assign(body.channel, settings.value());
     if (hmac) body.channel.hmac_mandatory = hmac.input.checked;
     if (flags) {
       body.channel.selected_feature_flags = flags.value();
@@ -292,7 +299,8 @@ export async function inboxesSection(host) {
     return li;
   }
   async function refresh() {
-    const r = await api(`${apiBase()}/inboxes`);
+    const [r, described] = await Promise.all([api(`${apiBase()}/inboxes`), describedChannels().catch(() => [])]);
+    platforms = new Map(described.map((c) => [c.channel_type, c]));
     all = (r && r.payload) || [];
     list.replaceChildren(...all.map(row));
     if (!all.length) list.replaceChildren(emptyRow(t("noInboxes"), t("newInboxButton"), openFlow));

@@ -265,12 +265,18 @@ impl Settings {
             max_upload_bytes: pick!(max_upload_mb, 40).max(1) * 1024 * 1024,
             visitor_upload_bytes_per_hour: pick!(visitor_upload_mb_per_hour, 100).saturating_mul(1024 * 1024),
             inbox_upload_bytes_per_hour: pick!(inbox_upload_mb_per_hour, 2048).saturating_mul(1024 * 1024),
-            telegram_api_url: pick!(telegram_api_url, "https://api.telegram.org".to_string())
-                .trim_end_matches('/')
-                .to_string(),
-            whatsapp_api_url: pick!(whatsapp_api_url, "https://graph.facebook.com/v21.0".to_string())
-                .trim_end_matches('/')
-                .to_string(),
+            telegram_api_url: pick!(
+                telegram_api_url,
+                switchboard_channel_telegram::DEFAULT_API_URL.to_string()
+            )
+            .trim_end_matches('/')
+            .to_string(),
+            whatsapp_api_url: pick!(
+                whatsapp_api_url,
+                switchboard_channel_whatsapp::DEFAULT_API_URL.to_string()
+            )
+            .trim_end_matches('/')
+            .to_string(),
             channel_rate_limits: pick!(channel_rate_limits, true),
             mail_inbound_domain: cli
                 .mail_inbound_domain
@@ -288,7 +294,13 @@ impl Settings {
                 .clone()
                 .or(file.mail_from.clone())
                 .filter(|u| !u.trim().is_empty()),
-            imap_poll_interval: Duration::from_secs(pick!(imap_poll_seconds, 60).max(1)),
+            imap_poll_interval: Duration::from_secs(
+                pick!(
+                    imap_poll_seconds,
+                    switchboard_channel_email::DEFAULT_POLL_INTERVAL.as_secs()
+                )
+                .max(1),
+            ),
             s3: match (
                 cli.s3_endpoint.clone().or(file.s3_endpoint.clone()),
                 cli.s3_bucket.clone().or(file.s3_bucket.clone()),

@@ -41,6 +41,15 @@ pub fn redact(url: &str) -> String {
 }
 
 pub fn build_core(s: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Arc<Core>> {
+    build_core_with(s, store, channels(s))
+}
+
+/// Like `build_core`, with the given channels.
+pub fn build_core_with(
+    s: &Settings,
+    store: Arc<dyn Store>,
+    channels: switchboard_core::channels::Channels,
+) -> anyhow::Result<Arc<Core>> {
     let outbound = OutboundClient::new(OutboundConfig {
         allow_private_targets: s.allow_private_targets,
         timeout: s.webhook_timeout,
@@ -64,16 +73,23 @@ pub fn build_core(s: &Settings, store: Arc<dyn Store>) -> anyhow::Result<Arc<Cor
         visitor_upload_bytes_per_hour: s.visitor_upload_bytes_per_hour,
         inbox_upload_bytes_per_hour: s.inbox_upload_bytes_per_hour,
         s3: s.s3.clone(),
-        telegram_api_url: s.telegram_api_url.clone(),
-        whatsapp_api_url: s.whatsapp_api_url.clone(),
         channel_rate_limits: s.channel_rate_limits,
         mail_inbound_domain: s.mail_inbound_domain.clone(),
         smtp_url: s.smtp_url.clone(),
         mail_from: s.mail_from.clone(),
-        imap_poll_interval: s.imap_poll_interval,
         ..CoreConfig::default()
     };
-    Ok(Core::new(store, config, outbound))
+    Ok(Core::new(store, config, outbound, channels))
+}
+
+/// The messaging platforms this server runs, each configured from the
+/// settings (its API base, its poll interval). A new platform is one crate
+/// and one line here.
+pub fn channels(s: &Settings) -> switchboard_core::channels::Channels {
+    switchboard_core::channels::Channels::new()
+        .with(switchboard_channel_email::Email::new(s.imap_poll_interval))
+        .with(switchboard_channel_telegram::Telegram::new(s.telegram_api_url.clone()))
+        .with(switchboard_channel_whatsapp::WhatsApp::new(s.whatsapp_api_url.clone()))
 }
 
 /// A running server.

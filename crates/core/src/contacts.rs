@@ -127,7 +127,7 @@ impl Core {
         let inboxes = tx.list_inboxes(ctx.account_id(), None).await?;
         Ok(json!({
             "meta": { "count": count, "current_page": page },
-            "payload": rows.iter().map(|c| present::contact_with_inboxes(c, &cis, &inboxes)).collect::<Vec<_>>(),
+            "payload": rows.iter().map(|c| present::contact_with_inboxes(&self.channels, c, &cis, &inboxes)).collect::<Vec<_>>(),
         }))
     }
 
@@ -136,7 +136,7 @@ impl Core {
         let c = tx.get_contact(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
         let cis = tx.list_contact_inboxes(&[c.id]).await?;
         let inboxes = tx.list_inboxes(ctx.account_id(), None).await?;
-        Ok(json!({ "payload": present::contact_with_inboxes(&c, &cis, &inboxes) }))
+        Ok(json!({ "payload": present::contact_with_inboxes(&self.channels, &c, &cis, &inboxes) }))
     }
 
     pub async fn create_contact(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
@@ -184,11 +184,11 @@ impl Core {
         if let Some(inbox) = &inbox {
             let source_id = p
                 .str("source_id")?
-                .unwrap_or_else(|| default_source_id(inbox.channel(), &contact));
+                .unwrap_or_else(|| default_source_id(&self.channels, inbox.channel(), &contact));
             let ci = self
                 .add_contact_inbox(&mut w, &contact, inbox.id, &source_id, false)
                 .await?;
-            ci_json = json!({ "source_id": ci.source_id, "inbox": present::inbox_slim(inbox) });
+            ci_json = json!({ "source_id": ci.source_id, "inbox": present::inbox_slim(&self.channels, inbox) });
             cis.push(ci);
         }
         self.contact_events(&mut w, &contact, EventKind::ContactCreated, None)
@@ -196,7 +196,7 @@ impl Core {
         w.commit().await?;
         let inboxes: Vec<_> = inbox.into_iter().collect();
         Ok(json!({ "payload": {
-            "contact": present::contact_with_inboxes(&contact, &cis, &inboxes),
+            "contact": present::contact_with_inboxes(&self.channels, &contact, &cis, &inboxes),
             "contact_inbox": ci_json,
         } }))
     }
@@ -378,13 +378,13 @@ impl Core {
         }
         let source_id = p
             .str("source_id")?
-            .unwrap_or_else(|| default_source_id(inbox.channel(), &contact));
+            .unwrap_or_else(|| default_source_id(&self.channels, inbox.channel(), &contact));
         let verified = p.bool("hmac_verified")?.unwrap_or(false);
         let ci = self
             .add_contact_inbox(&mut w, &contact, inbox.id, &source_id, verified)
             .await?;
         w.commit().await?;
-        Ok(json!({ "source_id": ci.source_id, "inbox": present::inbox_slim(&inbox) }))
+        Ok(json!({ "source_id": ci.source_id, "inbox": present::inbox_slim(&self.channels, &inbox) }))
     }
 
     pub async fn contact_labels(self: &Arc<Self>, ctx: &AccountCtx, contact_id: i64) -> CoreResult<Vec<String>> {
@@ -439,21 +439,13 @@ pub(crate) fn normalise_labels(labels: &[String]) -> CoreResult<Vec<String>> {
     Ok(out)
 }
 
-/// The source id a contact gets in an inbox when none is given.
-pub fn default_source_id(channel: ChannelType, c: &Contact) -> String {
-    match channel {
-        ChannelType::Email => c.email.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-        ChannelType::Sms => c
-            .phone_number
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-        ChannelType::Whatsapp => c
-            .phone_number
-            .as_deref()
-            .map(|p| p.chars().filter(char::is_ascii_digit).collect())
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-        _ => uuid::Uuid::new_v4().to_string(),
-    }
+/// The source id a contact gets in an inbox when none is given: its
+/// address on the inbox's channel (an e-mail, a phone), else a new uuid.
+pub fn default_source_id(channels: &crate::channels::Channels, channel: ChannelType, c: &Contact) -> String {
+    channels
+        .by_code(channel.code())
+        .and_then(|ch| ch.default_source_id(crate::channels::contact_ref(c)))
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
 impl Core {
@@ -472,7 +464,7 @@ impl Core {
             .contact_conversations(ctx.account_id(), contact_id, visible.as_deref(), 20)
             .await?;
         let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
-        let views = crate::views::conv_views(&mut *tx, ctx.account_id(), convs).await?;
+        let views = crate::views::conv_views(&self.channels, &mut *tx, ctx.account_id(), convs).await?;
         self.conv_list_json(&mut *tx, &views, &account).await
     }
 }

@@ -201,7 +201,7 @@ impl Core {
         let inboxes = tx.list_inboxes(ctx.account_id(), None).await?;
         Ok(json!({
             "meta": { "count": count, "current_page": page },
-            "payload": rows.iter().map(|c| present::contact_with_inboxes(c, &cis, &inboxes)).collect::<Vec<_>>(),
+            "payload": rows.iter().map(|c| present::contact_with_inboxes(&self.channels, c, &cis, &inboxes)).collect::<Vec<_>>(),
         }))
     }
 
@@ -228,7 +228,7 @@ impl Core {
         let payload: Vec<Value> = rows
             .iter()
             .map(|c| {
-                let mut v = present::contact_with_inboxes(c, &cis, &inboxes);
+                let mut v = present::contact_with_inboxes(&self.channels, c, &cis, &inboxes);
                 v["availability_status"] = json!("online");
                 v
             })
@@ -254,31 +254,32 @@ impl Core {
         }
         let widget_cis: Vec<i64> = inboxes
             .iter()
-            .filter(|i| i.channel() == ChannelType::WebWidget)
+            .filter(|i| i.channel() == ChannelType::WEB_WIDGET)
             .filter_map(|i| latest.get(&i.id).map(|ci| ci.id))
             .collect();
         let in_use = tx.contact_inboxes_in_use(&widget_cis).await?;
-        let phone = contact.phone_number.as_deref().filter(|p| !p.trim().is_empty());
         let existing = |inbox_id: i64| latest.get(&inbox_id).map(|ci| ci.source_id.clone());
         let mut payload = Vec::new();
         for inbox in &inboxes {
             let source_id = match inbox.channel() {
-                ChannelType::Api => Some(existing(inbox.id).unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
+                ChannelType::API => Some(existing(inbox.id).unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
                 // A visitor's session, only while it has no conversation yet.
-                ChannelType::WebWidget => latest
+                ChannelType::WEB_WIDGET => latest
                     .get(&inbox.id)
                     .filter(|ci| !in_use.contains(&ci.id))
                     .map(|ci| ci.source_id.clone()),
-                ChannelType::Email => contact.email.clone().filter(|e| !e.trim().is_empty()),
-                ChannelType::Whatsapp => phone.map(|p| p.chars().filter(char::is_ascii_digit).collect()),
-                ChannelType::Sms => phone.map(str::to_string),
-                // Platforms where only the person can start the chat.
-                ChannelType::Telegram | ChannelType::Line => existing(inbox.id),
+                // A channel where an agent may start the chat offers the
+                // contact's address there; elsewhere only the person can
+                // start it, so only an existing chat is offered.
+                other => match self.channels.by_code(other.code()) {
+                    Some(c) if c.starts_chats() => c.default_source_id(crate::channels::contact_ref(&contact)),
+                    _ => existing(inbox.id),
+                },
             };
             if let Some(source_id) = source_id {
                 payload.push(json!({
                     "source_id": source_id,
-                    "inbox": present::inbox(inbox, self.public_url(), ctx.is_admin()),
+                    "inbox": self.present_inbox(inbox, ctx.is_admin()),
                 }));
             }
         }

@@ -1,4 +1,6 @@
-//! Inboxes (API and website-widget channels) and their members.
+//! Inboxes and their members. The API and website-widget channels are
+//! built in; every other channel's settings are checked, kept and shown
+//! by its registered channel (`crate::channels`).
 
 use std::sync::Arc;
 
@@ -9,6 +11,7 @@ use switchboard_domain::{ChannelType, EventKind};
 use switchboard_store::{Inbox, User};
 
 use crate::auth::{AccountCtx, random_token};
+use crate::channels::Cursor;
 use crate::params::Params;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, present};
@@ -49,88 +52,12 @@ const WIDGET_FIELDS: &[(&str, Kind)] = &[
     ("selected_feature_flags", Kind::Array),
 ];
 
-/// An e-mail inbox's mail servers (Chatwoot's names). Passwords are kept
-/// when an update leaves them empty and are never shown back.
-const EMAIL_FIELDS: &[(&str, Kind)] = &[
-    ("imap_enabled", Kind::Bool),
-    ("imap_address", Kind::Text),
-    ("imap_port", Kind::Port),
-    ("imap_login", Kind::Text),
-    ("imap_password", Kind::Text),
-    ("imap_enable_ssl", Kind::Bool),
-    ("imap_folder", Kind::Text),
-    ("smtp_enabled", Kind::Bool),
-    ("smtp_address", Kind::Text),
-    ("smtp_port", Kind::Port),
-    ("smtp_login", Kind::Text),
-    ("smtp_password", Kind::Text),
-    ("smtp_domain", Kind::Text),
-    ("smtp_enable_starttls_auto", Kind::Bool),
-    ("smtp_enable_ssl_tls", Kind::Bool),
-    ("smtp_authentication", Kind::Text),
-    ("smtp_openssl_verify_mode", Kind::Text),
-];
-
-/// How a mailbox's reading went, for administrators.
-fn mail_status(c: &switchboard_store::MailCursor) -> Value {
-    json!({
-        "polled_at": c.polled_at / 1_000_000,
-        "last_error": c.last_error,
-        "last_uid": c.last_uid,
-    })
-}
-
-/// The settings that name the mailbox read over IMAP.
-const MAILBOX_KEYS: &[&str] = &["imap_address", "imap_port", "imap_login", "imap_folder"];
-
-/// Copies an e-mail inbox's server settings from `channel` into `config`.
-fn email_fields(channel: &Value, config: &mut Map<String, Value>) -> CoreResult<()> {
-    let mut incoming = channel.as_object().cloned().unwrap_or_default();
-    for key in ["imap_password", "smtp_password"] {
-        if incoming.get(key).and_then(Value::as_str) == Some("") && config.contains_key(key) {
-            incoming.remove(key);
-        }
-    }
-    copy_fields(&Value::Object(incoming), EMAIL_FIELDS, config)?;
-    for key in ["imap_address", "smtp_address"] {
-        if let Some(Value::String(h)) = config.get(key)
-            && (h.len() > 253 || h.contains(['/', ' ', '@', ':']) && !h.starts_with('['))
-        {
-            return Err(CoreError::invalid(key, format!("{key} must be a host name")));
-        }
-    }
-    if let Some(Value::String(m)) = config.get("smtp_openssl_verify_mode")
-        && !["none", "peer", "client_once", "fail_if_no_peer_cert"].contains(&m.as_str())
-    {
-        return Err(CoreError::invalid(
-            "smtp_openssl_verify_mode",
-            "smtp_openssl_verify_mode is not included in the list",
-        ));
-    }
-    let on = |k: &str| config.get(k).and_then(Value::as_bool) == Some(true);
-    if on("imap_enabled") && config.get("imap_address").is_none() {
-        return Err(CoreError::invalid(
-            "imap_address",
-            "imap_address can't be blank when IMAP is enabled",
-        ));
-    }
-    if on("smtp_enabled") && config.get("smtp_address").is_none() {
-        return Err(CoreError::invalid(
-            "smtp_address",
-            "smtp_address can't be blank when SMTP is enabled",
-        ));
-    }
-    Ok(())
-}
-
 #[derive(Clone, Copy)]
 enum Kind {
     Bool,
     Text,
     Object,
     Array,
-    /// A TCP port, 1-65535.
-    Port,
 }
 
 const MAX_SETTING_TEXT: usize = 10_000;
@@ -158,11 +85,6 @@ fn copy_fields(src: &Value, fields: &[(&str, Kind)], into: &mut Map<String, Valu
                 Some(Value::Null) | None => None,
                 Some(a @ Value::Array(_)) => Some(a.clone()),
                 Some(_) => return Err(CoreError::invalid(key, format!("{key} must be a list"))),
-            },
-            Kind::Port => match p.i64(key)? {
-                None => None,
-                Some(n) if (1..=65535).contains(&n) => Some(json!(n)),
-                Some(_) => return Err(CoreError::invalid(key, format!("{key} must be a port from 1 to 65535"))),
             },
         };
         match v {
@@ -221,15 +143,28 @@ fn webhook_url(p: &Params<'_>) -> CoreResult<Option<String>> {
     }
 }
 
+/// A store's poll cursor as channels see it.
+fn channel_cursor(c: &switchboard_store::MailCursor) -> Cursor {
+    Cursor {
+        inbox_id: c.inbox_id,
+        validity: c.uid_validity,
+        position: c.last_uid,
+        polled_at: c.polled_at,
+        last_error: c.last_error.clone(),
+    }
+}
+
 impl Core {
+    /// The inbox shape (`admin` adds what only administrators see).
+    pub fn present_inbox(&self, inbox: &Inbox, admin: bool) -> Value {
+        present::inbox(&self.channels, inbox, self.public_url(), admin)
+    }
+
     pub async fn list_inboxes(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Vec<Value>> {
         let mut tx = self.store.read().await?;
         let member = if ctx.is_admin() { None } else { Some(ctx.user.id) };
         let list = tx.list_inboxes(ctx.account_id(), member).await?;
-        Ok(list
-            .iter()
-            .map(|i| present::inbox(i, self.public_url(), ctx.is_admin()))
-            .collect())
+        Ok(list.iter().map(|i| self.present_inbox(i, ctx.is_admin())).collect())
     }
 
     /// An inbox the caller may see (agents: only inboxes they are a member of).
@@ -244,11 +179,16 @@ impl Core {
 
     pub async fn get_inbox(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
         let inbox = self.visible_inbox(ctx, id).await?;
-        let mut v = present::inbox(&inbox, self.public_url(), ctx.is_admin());
-        // How the mailbox's last read went, for administrators to see.
-        if inbox.channel() == ChannelType::Email && ctx.is_admin() {
+        let mut v = self.present_inbox(&inbox, ctx.is_admin());
+        // How the inbox's last poll went (a mailbox's), for administrators.
+        if ctx.is_admin()
+            && let Some(channel) = self.channel_of(&inbox)
+            && !channel.periodic().is_empty()
+        {
             let cursor = self.store.read().await?.get_mail_cursor(inbox.id).await?;
-            v["imap_status"] = cursor.as_ref().map(mail_status).unwrap_or(Value::Null);
+            if let Some((key, status)) = channel.poll_status(cursor.map(|c| channel_cursor(&c)).as_ref()) {
+                v[key] = status;
+            }
         }
         Ok(v)
     }
@@ -266,160 +206,34 @@ impl Core {
             .ok_or_else(|| CoreError::invalid("channel", "channel can't be blank"))?;
         let cp = Params::new(channel);
         let ctype = cp.req_str("type")?;
-        let channel_type = ChannelType::parse(&ctype)
-            .ok_or_else(|| CoreError::invalid("channel", format!("Invalid channel type: {ctype}")))?;
         let mut settings = Map::new();
         copy_fields(body, COMMON_SETTINGS, &mut settings)?;
         let mut config = Map::new();
         let secret = random_token(32);
-        let (key, hook) = match channel_type {
-            ChannelType::Api => {
+        let (channel_type, key, hook) = match ChannelType::parse_builtin(&ctype) {
+            Some(ChannelType::API) => {
                 copy_fields(channel, API_FIELDS, &mut config)?;
-                (random_token(24), webhook_url(&cp)?)
+                (ChannelType::API, random_token(24), webhook_url(&cp)?)
             }
-            ChannelType::WebWidget => {
+            Some(builtin) => {
                 copy_fields(channel, WIDGET_FIELDS, &mut config)?;
-                (random_token(24), None)
+                (builtin, random_token(24), None)
             }
-            ChannelType::Telegram => {
-                // The token is checked with Telegram before anything is written;
-                // the webhook is set once the inbox exists (below).
-                let token = cp.req_str("bot_token")?.trim().to_string();
-                if !crate::channels::telegram::valid_token(&token) {
-                    return Err(CoreError::invalid("bot_token", "bot_token is not a Telegram bot token"));
-                }
-                let (bot_id, bot_name, username) = crate::channels::telegram::get_me(self, &token).await?;
-                {
-                    let mut tx = self.store.read().await?;
-                    if tx
-                        .find_inbox_by_key(ChannelType::Telegram.code(), &bot_id.to_string())
-                        .await?
-                        .is_some()
-                    {
-                        return Err(CoreError::invalid(
-                            "bot_token",
-                            "This bot is already connected to an inbox",
-                        ));
-                    }
-                }
-                // Telegram is told where to send before anything is written (no
-                // transaction waits on it); if it refuses, nothing is kept.
-                let url = format!("{}/webhooks/telegram/{bot_id}", self.public_url());
-                crate::channels::telegram::set_webhook(self, &token, &url, &secret).await?;
-                config.insert("bot_token".into(), json!(token));
-                config.insert("bot_name".into(), json!(bot_name));
-                config.insert("bot_username".into(), json!(username));
-                (bot_id.to_string(), None)
-            }
-            ChannelType::Whatsapp => {
-                let number = crate::channels::whatsapp::digits(&cp.req_str("phone_number")?);
-                if !(6..=16).contains(&number.len()) {
-                    return Err(CoreError::invalid("phone_number", "phone_number is not a phone number"));
-                }
-                let provider = cp.str("provider")?.unwrap_or_else(|| "whatsapp_cloud".into());
-                if provider != "whatsapp_cloud" {
-                    return Err(CoreError::invalid(
-                        "provider",
-                        "Only the WhatsApp Cloud API (whatsapp_cloud) is available",
-                    ));
-                }
-                let pc = channel
-                    .get("provider_config")
-                    .filter(|p| p.is_object())
-                    .ok_or_else(|| CoreError::invalid("provider_config", "provider_config can't be blank"))?;
-                let pp = Params::new(pc);
-                let api_key = pp.req_str("api_key")?;
-                let phone_number_id = pp.req_str("phone_number_id")?;
-                let business_account_id = pp.req_str("business_account_id")?;
-                let app_secret = pp.req_str("app_secret")?;
-                for (k, v) in [
-                    ("phone_number_id", &phone_number_id),
-                    ("business_account_id", &business_account_id),
-                ] {
-                    if v.is_empty() || v.len() > 64 || !v.bytes().all(|b| b.is_ascii_digit()) {
-                        return Err(CoreError::invalid(k, format!("{k} must be Meta's numeric id")));
-                    }
-                }
-                let verify = pp
-                    .str("webhook_verify_token")?
-                    .filter(|t| !t.is_empty())
-                    .unwrap_or_else(|| random_token(24));
-                {
-                    let mut tx = self.store.read().await?;
-                    if tx
-                        .find_inbox_by_key(ChannelType::Whatsapp.code(), &number)
-                        .await?
-                        .is_some()
-                    {
-                        return Err(CoreError::invalid(
-                            "phone_number",
-                            "This number is already connected to an inbox",
-                        ));
-                    }
-                }
-                // Listing the templates checks the credentials, and keeps them.
-                let templates =
-                    crate::channels::whatsapp::fetch_templates(self, &api_key, &business_account_id).await?;
-                config.insert("phone_number".into(), json!(format!("+{number}")));
-                config.insert("provider".into(), json!("whatsapp_cloud"));
-                config.insert(
-                    "provider_config".into(),
-                    json!({
-                        "api_key": api_key,
-                        "phone_number_id": phone_number_id,
-                        "business_account_id": business_account_id,
-                        "app_secret": app_secret,
-                        "webhook_verify_token": verify,
-                    }),
-                );
-                config.insert("message_templates".into(), json!(templates));
-                config.insert(
-                    "message_templates_last_updated".into(),
-                    json!(switchboard_domain::time::now_micros() / 1_000_000),
-                );
-                (number, None)
-            }
-            ChannelType::Email => {
-                let email = validate::email(&cp.req_str("email")?).map_err(|m| CoreError::invalid("email", m))?;
-                {
-                    let mut tx = self.store.read().await?;
-                    let taken = tx
-                        .inboxes_of_type(ChannelType::Email.code())
-                        .await?
-                        .iter()
-                        .any(|i| crate::channels::email::inbox_address(i) == email);
-                    if taken {
-                        return Err(CoreError::invalid("email", "Email has already been taken"));
-                    }
-                }
-                config.insert("email".into(), json!(email));
-                config.insert("provider".into(), json!("other"));
-                email_fields(channel, &mut config)?;
-                let preview = Inbox {
-                    id: 0,
-                    account_id: ctx.account_id(),
-                    name: name.clone(),
-                    channel_type: channel_type.code(),
-                    channel_key: String::new(),
-                    hmac_token: String::new(),
-                    secret: String::new(),
-                    webhook_url: None,
-                    settings: json!({}),
-                    channel_config: Value::Object(config.clone()),
-                    created_at: 0,
-                    updated_at: 0,
+            None => {
+                let Some(platform) = self.channels.by_name(&ctype) else {
+                    return Err(CoreError::invalid("channel", format!("Invalid channel type: {ctype}")));
                 };
-                // A mailbox that cannot be read is refused before anything is kept.
-                if preview.channel_config.get("imap_enabled").and_then(Value::as_bool) == Some(true) {
-                    self.check_imap(&preview).await?;
-                }
-                (random_token(24), None)
-            }
-            other => {
-                return Err(CoreError::invalid(
-                    "channel",
-                    format!("Channel type {other} is not available on this server yet"),
-                ));
+                // The channel checks its settings with its platform before
+                // anything is written; if that fails, nothing is kept.
+                let new = crate::channels::NewInbox {
+                    account_id: ctx.account_id(),
+                    name: &name,
+                    secret: &secret,
+                };
+                let created = platform.create(self.host(), new, channel).await?;
+                config = created.config;
+                let key = created.key.unwrap_or_else(|| random_token(24));
+                (ChannelType::from_code(platform.code()), key, None)
             }
         };
         let mut w = Work::by(self, ctx).await?;
@@ -442,13 +256,17 @@ impl Core {
             })
             .await
             .map_err(|e| match e {
-                // Another request took the address since the check above.
-                switchboard_store::StoreError::Conflict(c) if c.contains("inboxes_email_address") => {
-                    CoreError::invalid("email", "Email has already been taken")
-                }
+                // Another request took a value the channel keeps unique
+                // (an address) since it checked.
+                switchboard_store::StoreError::Conflict(c) => self
+                    .channels
+                    .by_code(channel_type.code())
+                    .and_then(|ch| ch.conflict(&c))
+                    .map(CoreError::from)
+                    .unwrap_or_else(|| switchboard_store::StoreError::Conflict(c).into()),
                 e => e.into(),
             })?;
-        let data = present::inbox(&inbox, self.public_url(), false);
+        let data = self.present_inbox(&inbox, false);
         let ev = w
             .emit(
                 Event::new(EventKind::InboxCreated, inbox.account_id, data.clone())
@@ -463,26 +281,24 @@ impl Core {
                 .await?;
         }
         w.commit().await?;
-        Ok(present::inbox(&inbox, self.public_url(), true))
+        Ok(self.present_inbox(&inbox, true))
     }
 
     pub async fn update_inbox(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
         ctx.require_admin()?;
         let p = Params::new(body);
-        // New IMAP settings are tried before the transaction (a mailbox that
-        // cannot be read is refused, and no lock waits on the network).
+        // A platform channel tries its new settings before the transaction
+        // (a mailbox that cannot be read is refused, and no lock waits on
+        // the network).
         if let Some(channel) = body.get("channel").filter(|c| c.is_object()) {
             let mut preview = self.visible_inbox(ctx, id).await?;
-            if preview.channel() == ChannelType::Email {
+            if let Some(platform) = self.channel_of(&preview) {
                 let mut config = preview.channel_config.as_object().cloned().unwrap_or_default();
-                email_fields(channel, &mut config)?;
-                let imap_changed = channel
-                    .as_object()
-                    .is_some_and(|o| o.keys().any(|k| k.starts_with("imap_")));
+                platform.apply_update(channel, &mut config)?;
                 preview.channel_config = Value::Object(config);
-                if imap_changed && preview.channel_config.get("imap_enabled").and_then(Value::as_bool) == Some(true) {
-                    self.check_imap(&preview).await?;
-                }
+                platform
+                    .check_update(self.host(), crate::channels::inbox_ref(&preview), channel)
+                    .await?;
             }
         }
         let mut w = Work::by(self, ctx).await?;
@@ -491,7 +307,7 @@ impl Core {
             .get_inbox(ctx.account_id(), id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let before = present::inbox(&inbox, self.public_url(), false);
+        let before = self.present_inbox(&inbox, false);
         if p.has("name") {
             inbox.name = p.req_str("name")?;
             if inbox.name.chars().count() > validate::MAX_NAME_LEN {
@@ -504,43 +320,34 @@ impl Core {
         if let Some(channel) = body.get("channel").filter(|c| c.is_object()) {
             let mut config = inbox.channel_config.as_object().cloned().unwrap_or_default();
             match inbox.channel() {
-                ChannelType::Api => {
+                ChannelType::API => {
                     copy_fields(channel, API_FIELDS, &mut config)?;
                     if Params::new(channel).has("webhook_url") {
                         inbox.webhook_url = webhook_url(&Params::new(channel))?;
                     }
                 }
-                ChannelType::WebWidget => copy_fields(channel, WIDGET_FIELDS, &mut config)?,
-                ChannelType::Email => {
-                    let before: Vec<Option<Value>> = MAILBOX_KEYS.iter().map(|k| config.get(*k).cloned()).collect();
-                    email_fields(channel, &mut config)?;
-                    // Another mailbox: its UIDs mean nothing to the old
-                    // cursor, so it is read again from the start (Message-IDs
-                    // keep what was imported from coming twice).
-                    if MAILBOX_KEYS
-                        .iter()
-                        .zip(&before)
-                        .any(|(k, b)| config.get(*k) != b.as_ref())
-                    {
-                        let now = w.now;
-                        w.tx()
-                            .set_mail_cursor(&switchboard_store::MailCursor {
-                                inbox_id: inbox.id,
-                                uid_validity: 0,
-                                last_uid: 0,
-                                polled_at: now,
-                                last_error: None,
-                            })
-                            .await?;
+                ChannelType::WEB_WIDGET => copy_fields(channel, WIDGET_FIELDS, &mut config)?,
+                other => {
+                    if let Some(platform) = self.channels.by_code(other.code()) {
+                        let updated = platform.apply_update(channel, &mut config)?;
+                        if updated.reset_cursor {
+                            let now = w.now;
+                            w.tx()
+                                .set_mail_cursor(&crate::channels::store_cursor(&Cursor {
+                                    inbox_id: inbox.id,
+                                    polled_at: now,
+                                    ..Cursor::default()
+                                }))
+                                .await?;
+                        }
                     }
                 }
-                _ => {}
             }
             inbox.channel_config = Value::Object(config);
         }
         inbox.updated_at = w.now;
         w.tx().update_inbox(&inbox).await?;
-        let data = present::inbox(&inbox, self.public_url(), false);
+        let data = self.present_inbox(&inbox, false);
         let changed = changed_keys(&before, &data);
         let ev = w
             .emit(
@@ -556,15 +363,17 @@ impl Core {
             w.webhook(ev, inbox.account_id, None, "inbox_updated", &payload, None)
                 .await?;
         }
-        let cursor = if inbox.channel() == ChannelType::Email {
-            w.tx().get_mail_cursor(inbox.id).await?
-        } else {
-            None
+        let polled = self.channel_of(&inbox).filter(|c| !c.periodic().is_empty());
+        let cursor = match polled {
+            Some(_) => w.tx().get_mail_cursor(inbox.id).await?,
+            None => None,
         };
         w.commit().await?;
-        let mut v = present::inbox(&inbox, self.public_url(), true);
-        if let Some(c) = cursor {
-            v["imap_status"] = mail_status(&c);
+        let mut v = self.present_inbox(&inbox, true);
+        if let (Some(channel), Some(c)) = (polled, cursor)
+            && let Some((key, status)) = channel.poll_status(Some(&channel_cursor(&c)))
+        {
+            v[key] = status;
         }
         Ok(v)
     }
@@ -578,10 +387,10 @@ impl Core {
         }
         tx.commit().await?;
         // The platform stops sending to an inbox that is gone.
-        if inbox.channel() == ChannelType::Telegram
-            && let Some(token) = inbox.channel_config.get("bot_token").and_then(Value::as_str)
-        {
-            crate::channels::telegram::delete_webhook(self, token).await;
+        if let Some(channel) = self.channel_of(&inbox) {
+            channel
+                .disconnect(self.host(), crate::channels::inbox_ref(&inbox))
+                .await;
         }
         Ok(())
     }

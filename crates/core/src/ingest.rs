@@ -253,25 +253,22 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
             continue;
         };
         let input = &item.input;
-        if matches!(item.from, From::ConversationContact) && inbox.channel() != ChannelType::Api {
+        if matches!(item.from, From::ConversationContact) && inbox.channel() != ChannelType::API {
             slots.push(Slot::Failed(CoreError::invalid(
                 "message_type",
                 "Incoming messages are only allowed in Api inboxes",
             )));
             continue;
         }
-        // WhatsApp takes free-form replies only within 24 hours of the
-        // customer's last message; after that only a template.
-        if inbox.channel() == ChannelType::Whatsapp
+        // A channel with a reply window (WhatsApp: 24 hours after the
+        // customer's last message) takes only a template outside it.
+        if let Some(channel) = core.channel_of(inbox)
             && input.message_type == MessageType::Outgoing
             && !input.private
             && input.additional_attributes.get("template_params").is_none()
-            && !crate::channels::whatsapp::window_open(w.tx(), conv.id).await?
+            && !core.reply_allowed(w.tx(), inbox.channel(), conv.id).await?
         {
-            slots.push(Slot::Failed(CoreError::invalid(
-                "content",
-                "More than 24 hours have passed since the customer's last message: send an approved template (template_params)",
-            )));
+            slots.push(Slot::Failed(CoreError::invalid("content", channel.window_closed())));
             continue;
         }
         if input.message_type == MessageType::Incoming
@@ -424,7 +421,7 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
             .filter(|c| c.account_id == *account)
             .cloned()
             .collect();
-        for v in views::conv_views(w.tx(), *account, list).await? {
+        for v in views::conv_views(&core.channels, w.tx(), *account, list).await? {
             views.insert(v.conv.id, v);
         }
     }

@@ -128,14 +128,14 @@ fn gave_up_as<J: BackgroundJob>(core: Arc<Core>, job: Job, error: String) -> Box
     })
 }
 
-/// Every kind of job there is.
+/// Every kind of job core has. Channels add theirs (periodic work per
+/// inbox, `switchboard_channel::Periodic`), found by the runner through
+/// the registered channels.
 pub static KINDS: &[Kind] = &[
     kind::<crate::jobs::Deliver>(),
     kind::<crate::listen::Listen>(),
     kind::<crate::jobs::SnoozeWake>(),
     kind::<crate::channels::ChannelSend>(),
-    kind::<crate::jobs::ImapPoll>(),
-    kind::<crate::jobs::TemplateSync>(),
     kind::<crate::invitations::AccountMail>(),
     kind::<crate::contacts_csv::RunImport>(),
     kind::<crate::contacts_csv::ContactsExport>(),

@@ -15,18 +15,18 @@
 //! it runs gives way to that twin when its lease runs out or it is released
 //! or retried (the key is unique among queued jobs).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use switchboard_domain::time::now_micros;
 use switchboard_outbound::{Outcome, backoff_delay, classify_status, sign_webhook};
 use switchboard_store::{DeliveryAttempt, Job};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-use crate::job::{BackgroundJob, JobContext, new_job};
+use crate::job::{BackgroundJob, JobContext};
 use crate::{Core, CoreError};
 
 /// Why a job did not finish.
@@ -166,19 +166,18 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
     let stale_after = core.config.job_lease / 4;
     let hold = concurrency * (1 + CLAIM_AHEAD);
     let mut next_prune = Instant::now() + Duration::from_secs(60);
-    let mut next_mail = Instant::now();
-    let mut next_templates = Instant::now();
+    // When each channel's periodic work is next queued (first: now).
+    let mut next_periodic: HashMap<&'static str, Instant> = HashMap::new();
     loop {
         if *shutdown.borrow() {
             break;
         }
-        if Instant::now() >= next_mail {
-            next_mail = Instant::now() + core.config.imap_poll_interval;
-            queue_mail_polls(&core).await;
-        }
-        if Instant::now() >= next_templates {
-            next_templates = Instant::now() + TEMPLATE_SYNC_INTERVAL;
-            queue_template_syncs(&core).await;
+        for (_, p) in core.channels.periodic() {
+            let due = next_periodic.entry(p.kind).or_insert_with(Instant::now);
+            if Instant::now() >= *due {
+                *due = Instant::now() + p.every;
+                queue_periodic(&core, p.kind).await;
+            }
         }
         if Instant::now() >= next_prune {
             next_prune = Instant::now() + Duration::from_secs(600);
@@ -289,87 +288,59 @@ impl BackgroundJob for Noop {
     }
 }
 
-/// Reads one e-mail inbox's IMAP mailbox.
+/// A channel's periodic work for one inbox (a mailbox poll, a template
+/// sync): its kind is the channel's, its payload `{inbox_id}`, at most one
+/// queued or running per inbox.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct ImapPoll {
+pub struct ChannelTask {
     pub inbox_id: i64,
 }
 
-impl BackgroundJob for ImapPoll {
-    const KIND: &'static str = "imap_poll";
-
-    fn unique_key(&self) -> Option<String> {
-        Some(format!("{}:{}", Self::KIND, self.inbox_id))
-    }
-
-    async fn run(self, core: Arc<Core>, _ctx: JobContext) -> Result<(), JobFailure> {
-        core.poll_mailbox(self.inbox_id).await?;
-        Ok(())
-    }
-}
-
-/// Reads one WhatsApp inbox's message templates again.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct TemplateSync {
-    pub inbox_id: i64,
-}
-
-impl BackgroundJob for TemplateSync {
-    const KIND: &'static str = "whatsapp_templates";
-
-    fn unique_key(&self) -> Option<String> {
-        Some(format!("{}:{}", Self::KIND, self.inbox_id))
-    }
-
-    async fn run(self, core: Arc<Core>, _ctx: JobContext) -> Result<(), JobFailure> {
-        core.refresh_templates_of(self.inbox_id).await?;
-        Ok(())
+impl ChannelTask {
+    /// The row that queues `kind` for `inbox_id` now.
+    pub fn job(kind: &str, inbox_id: i64, now: i64) -> switchboard_store::NewJob {
+        switchboard_store::NewJob {
+            kind: kind.into(),
+            payload: serde_json::json!({ "inbox_id": inbox_id }),
+            run_at: now,
+            max_attempts: 1,
+            deadline_at: None,
+            unique_key: Some(format!("{kind}:{inbox_id}")),
+            queue_key: None,
+        }
     }
 }
 
-/// How often WhatsApp templates are read again (approvals change on Meta's side).
-const TEMPLATE_SYNC_INTERVAL: Duration = Duration::from_secs(6 * 3600);
-
-/// Queues a poll of every mailbox read over IMAP. One poll per inbox is
-/// queued or running at a time (its unique key), whichever server runs it.
-pub async fn queue_mail_polls(core: &Arc<Core>) {
-    queue_per_inbox(
-        core,
-        switchboard_domain::ChannelType::Email,
-        |i| ImapPoll { inbox_id: i },
-        |i| i.channel_config.get("imap_enabled").and_then(Value::as_bool) == Some(true),
-    )
-    .await
+/// Runs a claimed row of a channel's periodic kind, if `job` is one.
+async fn run_channel_task(core: &Arc<Core>, job: &Job) -> Option<Result<(), JobFailure>> {
+    core.channels.by_periodic_kind(&job.kind)?;
+    let result = match serde_json::from_value::<ChannelTask>(job.payload.clone()) {
+        Ok(t) => core
+            .run_channel_task(&job.kind, t.inbox_id)
+            .await
+            .map(|_| ())
+            .map_err(JobFailure::from),
+        Err(e) => Err(JobFailure::Permanent(format!("bad {} payload: {e}", job.kind))),
+    };
+    Some(result)
 }
 
-/// Queues a refresh of every WhatsApp inbox's templates.
-pub async fn queue_template_syncs(core: &Arc<Core>) {
-    queue_per_inbox(
-        core,
-        switchboard_domain::ChannelType::Whatsapp,
-        |i| TemplateSync { inbox_id: i },
-        |_| true,
-    )
-    .await
-}
-
-/// Queues the job `make` gives for every inbox of `channel` that `wanted`
-/// picks, at most one queued or running per inbox (the job's unique key).
-async fn queue_per_inbox<J: BackgroundJob>(
-    core: &Arc<Core>,
-    channel: switchboard_domain::ChannelType,
-    make: fn(i64) -> J,
-    wanted: fn(&switchboard_store::Inbox) -> bool,
-) {
+/// Queues periodic work `kind` (a registered channel's) for every inbox of
+/// its channel that wants it. One per inbox is queued or running at a time
+/// (its unique key), whichever server runs it.
+pub async fn queue_periodic(core: &Arc<Core>, kind: &str) {
+    let Some((channel, periodic)) = core.channels.by_periodic_kind(kind) else {
+        return;
+    };
     let result = async {
         let mut tx = core.store.write().await?;
         let now = now_micros();
         let jobs: Vec<switchboard_store::NewJob> = tx
             .inboxes_of_type(channel.code())
             .await?
-            .into_iter()
-            .filter(&wanted)
-            .map(|i| new_job(&make(i.id), now, 1, None))
+            .iter()
+            .filter(|i| (periodic.wanted)(&crate::channels::inbox_ref(i)))
+            .map(|i| ChannelTask::job(kind, i.id, now))
             .collect();
         if !jobs.is_empty() {
             tx.insert_jobs(&jobs, now).await?;
@@ -381,7 +352,7 @@ async fn queue_per_inbox<J: BackgroundJob>(
     match result {
         Ok(0) => {}
         Ok(_) => core.wake_jobs(),
-        Err(e) => tracing::warn!(error = %e, kind = J::KIND, "queueing per-inbox jobs failed"),
+        Err(e) => tracing::warn!(error = %e, kind, "queueing per-inbox jobs failed"),
     }
 }
 
@@ -411,6 +382,18 @@ async fn execute(core: &Arc<Core>, job: Job, lease_end: i64, done: &tokio::sync:
     // is told (a send's message shows failed with the reason).
     use futures_util::FutureExt;
     let kind = crate::job::find(&job.kind);
+    let task = match kind {
+        Some(_) => None,
+        None => std::panic::AssertUnwindSafe(run_channel_task(core, &job))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                tracing::error!(job = job.id, kind = %job.kind, "a job stopped on an internal error");
+                Some(Err(JobFailure::Permanent(
+                    "The job stopped on an internal error".into(),
+                )))
+            }),
+    };
     let result = match kind {
         Some(kind) => std::panic::AssertUnwindSafe(kind.run(core.clone(), job.clone(), lease_end))
             .catch_unwind()
@@ -419,7 +402,7 @@ async fn execute(core: &Arc<Core>, job: Job, lease_end: i64, done: &tokio::sync:
                 tracing::error!(job = job.id, kind = %job.kind, "a job stopped on an internal error");
                 Err(JobFailure::Permanent(kind.stopped.into()))
             }),
-        None => Err(JobFailure::Permanent(format!("unknown job kind {}", job.kind))),
+        None => task.unwrap_or_else(|| Err(JobFailure::Permanent(format!("unknown job kind {}", job.kind)))),
     };
     if result.is_ok() {
         // Finished jobs are deleted in batches by the completer; if it has

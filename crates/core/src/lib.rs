@@ -88,18 +88,12 @@ pub struct CoreConfig {
     pub inbox_upload_bytes_per_hour: u64,
     /// How long attachment links stay valid.
     pub attachment_url_ttl: Duration,
-    /// Platform API bases (settings, so tests and self-hosted gateways can
-    /// stand in for the real platforms).
-    pub telegram_api_url: String,
-    pub whatsapp_api_url: String,
     /// Pace sends to each platform's published limits (off only for benches).
     pub channel_rate_limits: bool,
     /// The domain whose `reply+{uuid}@` addresses reach this server (through
     /// a mailbox or the raw-mail endpoint); without one, replies go to the
     /// inbox's own address and threading rests on In-Reply-To/References.
     pub mail_inbound_domain: Option<String>,
-    /// How often e-mail inboxes' IMAP mailboxes are read.
-    pub imap_poll_interval: Duration,
     /// The installation's SMTP server for invitations and password resets.
     pub smtp_url: Option<String>,
     /// The sender of those mails.
@@ -128,11 +122,8 @@ impl Default for CoreConfig {
             visitor_upload_bytes_per_hour: 100 * 1024 * 1024,
             inbox_upload_bytes_per_hour: 2048 * 1024 * 1024,
             attachment_url_ttl: Duration::from_secs(7 * 24 * 3600),
-            telegram_api_url: "https://api.telegram.org".into(),
-            whatsapp_api_url: "https://graph.facebook.com/v21.0".into(),
             channel_rate_limits: true,
             mail_inbound_domain: None,
-            imap_poll_interval: Duration::from_secs(60),
             smtp_url: None,
             mail_from: None,
         }
@@ -167,6 +158,11 @@ pub struct Core {
     /// user input, so this client is not behind the webhook SSRF guard).
     pub platform: reqwest::Client,
     pub channel_limiter: channels::Limiter,
+    /// The messaging platforms this server runs (registered by the binary).
+    pub channels: channels::Channels,
+    /// This core itself, for what it hands out by reference (the channels'
+    /// host) and must reach again as an `Arc`.
+    me: std::sync::Weak<Core>,
     /// Per-target concurrency limits and circuit breakers (webhooks and
     /// platform sends).
     pub targets: targets::Targets,
@@ -179,7 +175,12 @@ pub struct Core {
 }
 
 impl Core {
-    pub fn new(store: Arc<dyn Store>, config: CoreConfig, outbound: OutboundClient) -> Arc<Self> {
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: CoreConfig,
+        outbound: OutboundClient,
+        channels: channels::Channels,
+    ) -> Arc<Self> {
         let (events, _) = broadcast::channel(4096);
         let files = match &config.s3 {
             Some(s3) => files::FileStore::S3(files::S3Store {
@@ -202,7 +203,8 @@ impl Core {
             &config.public_url,
         );
         let targets = targets::Targets::new(config.target_concurrency, config.target_cooldown);
-        Arc::new(Core {
+        Arc::new_cyclic(|me| Core {
+            me: me.clone(),
             mailer,
             store,
             config,
@@ -222,6 +224,7 @@ impl Core {
                 .build()
                 .unwrap_or_default(),
             channel_limiter: Default::default(),
+            channels,
             targets,
             send_batches: Default::default(),
             bound_url: std::sync::OnceLock::new(),

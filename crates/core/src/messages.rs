@@ -62,7 +62,7 @@ pub fn parse_input(body: &Value, has_files: bool) -> CoreResult<MessageInput> {
     // E-mail recipients (used by e-mail inboxes, kept on the message).
     for key in ["cc_emails", "bcc_emails", "to_emails"] {
         if let Some(v) = p.raw(key) {
-            let list = crate::channels::email::address_list(v, key)?;
+            let list = address_list(v, key)?;
             if !list.is_empty() {
                 crate::present::set_key(&mut content_attributes, key, json!(list));
             }
@@ -76,7 +76,7 @@ pub fn parse_input(body: &Value, has_files: bool) -> CoreResult<MessageInput> {
                 format!("email_html_content is too long (maximum is {MAX_CONTENT_CHARS} characters)"),
             ));
         }
-        let clean = crate::channels::email::sanitize_html(&html);
+        let clean = switchboard_channel::sanitize_html(&html);
         crate::present::set_key(
             &mut content_attributes,
             "email",
@@ -189,7 +189,7 @@ impl Core {
         let atts = tx
             .attachments_for(&msgs.iter().map(|m| m.id).collect::<Vec<_>>())
             .await?;
-        let view = views::conv_view(&mut *tx, conv.clone()).await?;
+        let view = views::conv_view(&self.channels, &mut *tx, conv.clone()).await?;
         let labels = view.labels.clone();
         Ok(json!({
             "meta": {
@@ -220,7 +220,7 @@ impl Core {
             .get_inbox(ctx.account_id(), conv.inbox_id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        if inbox.channel() != ChannelType::Api {
+        if inbox.channel() != ChannelType::API {
             return Err(CoreError::forbidden());
         }
         let mut msg = w
@@ -288,12 +288,12 @@ impl Core {
         self.message_updated(&mut w, &conv, &inbox, &msg).await?;
         let senders = views::senders(w.tx(), ctx.account_id(), std::slice::from_ref(&msg)).await?;
         let sender = senders.into_iter().next().unwrap_or(Sender::None);
-        let view = views::conv_view(w.tx(), conv.clone()).await?;
+        let view = views::conv_view(&self.channels, w.tx(), conv.clone()).await?;
         let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
         let atts = w.tx().attachments_for(&[msg.id]).await?;
         let mut payload = present::message_webhook("message_created", &msg, &sender, &view, &inbox, &account);
         self.with_attachments(&mut payload, &atts);
-        if crate::channels::adapter(inbox.channel()).is_some() {
+        if self.channel_of(&inbox).is_some() {
             let ci = w
                 .tx()
                 .get_contact_inbox(conv.contact_inbox_id)
@@ -317,7 +317,7 @@ impl Core {
         }
         w.commit().await?;
         // Retried by hand: the target is taken to be back (in this process).
-        if crate::channels::adapter(inbox.channel()).is_some() {
+        if self.channel_of(&inbox).is_some() {
             self.targets.close(&format!("send:inbox:{}", inbox.id));
         } else if let Some(url) = &inbox.webhook_url {
             self.targets.close(&crate::targets::target_key(url));
@@ -373,7 +373,7 @@ impl Core {
     ) -> CoreResult<()> {
         let senders = views::senders(w.tx(), conv.account_id, std::slice::from_ref(msg)).await?;
         let sender = senders.into_iter().next().unwrap_or(Sender::None);
-        let view = views::conv_view(w.tx(), conv.clone()).await?;
+        let view = views::conv_view(&self.channels, w.tx(), conv.clone()).await?;
         self.message_updated_in(w, &view, inbox, msg, &sender).await
     }
 
@@ -452,4 +452,56 @@ pub fn check_files(files: &[switchboard_store::NewAttachment], visitor: bool) ->
         ));
     }
     Ok(())
+}
+
+/// Splits a comma-separated list (or a JSON list) of e-mail addresses, each
+/// checked (a message's `to_emails`, `cc_emails`, `bcc_emails`).
+pub fn address_list(v: &Value, field: &str) -> CoreResult<Vec<String>> {
+    let items: Vec<String> = match v {
+        Value::Null => Vec::new(),
+        Value::String(s) => s.split([',', ';']).map(str::to_string).collect(),
+        Value::Array(a) => a
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| CoreError::invalid(field, format!("{field} must be e-mail addresses")))
+            })
+            .collect::<CoreResult<_>>()?,
+        _ => return Err(CoreError::invalid(field, format!("{field} must be e-mail addresses"))),
+    };
+    let mut out = Vec::new();
+    for i in items {
+        if i.trim().is_empty() {
+            continue;
+        }
+        let e = switchboard_domain::validate::email(&i)
+            .map_err(|_| CoreError::invalid(field, format!("{field} has an address that is not an e-mail: {i}")))?;
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    if out.len() > 50 {
+        return Err(CoreError::invalid(field, format!("{field} has more than 50 addresses")));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod address_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn address_lists_are_checked() {
+        assert_eq!(
+            address_list(&json!("a@x.com, B@Y.com;a@x.com"), "cc_emails").unwrap(),
+            vec!["a@x.com", "b@y.com"]
+        );
+        assert_eq!(address_list(&json!(["a@x.com"]), "cc_emails").unwrap(), vec!["a@x.com"]);
+        assert!(address_list(&json!("not an address"), "cc_emails").is_err());
+        assert!(address_list(&json!(5), "cc_emails").is_err());
+        assert!(address_list(&Value::Null, "cc_emails").unwrap().is_empty());
+    }
 }

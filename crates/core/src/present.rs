@@ -7,6 +7,8 @@ use switchboard_domain::time::{iso, unix_float, unix_secs};
 use switchboard_domain::{Availability, ChannelType, ConversationStatus, MessageType, Role};
 use switchboard_store::{Account, AccountUser, Contact, ContactInbox, Conversation, Inbox, Message, Team, User};
 
+use crate::channels::Channels;
+
 fn secs_or_zero(t: Option<i64>) -> i64 {
     t.map(unix_secs).unwrap_or(0)
 }
@@ -126,14 +128,14 @@ pub fn contact(c: &Contact) -> Value {
     })
 }
 
-pub fn contact_with_inboxes(c: &Contact, cis: &[ContactInbox], inboxes: &[Inbox]) -> Value {
+pub fn contact_with_inboxes(channels: &Channels, c: &Contact, cis: &[ContactInbox], inboxes: &[Inbox]) -> Value {
     let mut v = contact(c);
     let list: Vec<Value> = cis
         .iter()
         .filter(|ci| ci.contact_id == c.id)
         .filter_map(|ci| {
             let inbox = inboxes.iter().find(|i| i.id == ci.inbox_id)?;
-            Some(json!({ "source_id": ci.source_id, "inbox": inbox_slim(inbox) }))
+            Some(json!({ "source_id": ci.source_id, "inbox": inbox_slim(channels, inbox) }))
         })
         .collect();
     v["contact_inboxes"] = Value::Array(list);
@@ -158,13 +160,22 @@ pub fn contact_webhook(c: &Contact, a: &Account) -> Value {
     })
 }
 
-pub fn inbox_slim(i: &Inbox) -> Value {
+/// Chatwoot's class name of a channel (`Channel::Api`, `Channel::Telegram`):
+/// a built-in one's, or what its registered channel says.
+pub fn class_name(channels: &Channels, channel: ChannelType) -> &'static str {
+    channel
+        .builtin_class_name()
+        .or_else(|| channels.by_code(channel.code()).map(|c| c.class_name()))
+        .unwrap_or("Channel::Unknown")
+}
+
+pub fn inbox_slim(channels: &Channels, i: &Inbox) -> Value {
     json!({
         "id": i.id,
         "avatar_url": i.settings.get("avatar_url").cloned().unwrap_or(json!("")),
         "channel_id": i.id,
         "name": i.name,
-        "channel_type": i.channel().class_name(),
+        "channel_type": class_name(channels, i.channel()),
         // The channel's provider where it has one (WhatsApp's `whatsapp_cloud`).
         "provider": i.channel_config.get("provider").cloned().unwrap_or(Value::Null),
     })
@@ -175,7 +186,7 @@ fn get_or(map: &Value, key: &str, default: Value) -> Value {
 }
 
 /// The inbox shape. `admin` adds the secrets only administrators may see.
-pub fn inbox(i: &Inbox, public_url: &str, admin: bool) -> Value {
+pub fn inbox(channels: &Channels, i: &Inbox, public_url: &str, admin: bool) -> Value {
     let s = &i.settings;
     let c = &i.channel_config;
     let mut v = json!({
@@ -184,7 +195,7 @@ pub fn inbox(i: &Inbox, public_url: &str, admin: bool) -> Value {
         "avatar_url": get_or(s, "avatar_url", json!("")),
         "channel_id": i.id,
         "name": i.name,
-        "channel_type": i.channel().class_name(),
+        "channel_type": class_name(channels, i.channel()),
         "greeting_enabled": get_or(s, "greeting_enabled", json!(false)),
         "greeting_message": get_or(s, "greeting_message", Value::Null),
         "working_hours_enabled": get_or(s, "working_hours_enabled", json!(false)),
@@ -204,7 +215,7 @@ pub fn inbox(i: &Inbox, public_url: &str, admin: bool) -> Value {
     });
     let Some(obj) = v.as_object_mut() else { return v };
     match i.channel() {
-        ChannelType::Api => {
+        ChannelType::API => {
             obj.insert("webhook_url".into(), json!(i.webhook_url));
             obj.insert("inbox_identifier".into(), json!(i.channel_key));
             obj.insert("hmac_mandatory".into(), get_or(c, "hmac_mandatory", json!(false)));
@@ -213,7 +224,7 @@ pub fn inbox(i: &Inbox, public_url: &str, admin: bool) -> Value {
                 get_or(c, "additional_attributes", json!({})),
             );
         }
-        ChannelType::WebWidget => {
+        ChannelType::WEB_WIDGET => {
             for (k, d) in [
                 ("website_url", json!("")),
                 ("widget_color", json!("#1f93ff")),
@@ -238,75 +249,15 @@ pub fn inbox(i: &Inbox, public_url: &str, admin: bool) -> Value {
                 json!(widget_script(public_url, &i.channel_key)),
             );
         }
-        ChannelType::Telegram => {
-            obj.insert("bot_name".into(), get_or(c, "bot_name", json!("")));
-            obj.insert("bot_username".into(), get_or(c, "bot_username", json!("")));
-        }
-        ChannelType::Whatsapp => {
-            obj.insert("phone_number".into(), get_or(c, "phone_number", json!("")));
-            obj.insert("provider".into(), get_or(c, "provider", json!("whatsapp_cloud")));
-            obj.insert("message_templates".into(), get_or(c, "message_templates", json!([])));
-            obj.insert(
-                "message_templates_last_updated".into(),
-                get_or(c, "message_templates_last_updated", Value::Null),
-            );
-            if admin {
-                // What the administrator enters in Meta's console; the access
-                // token and the app secret are never shown back.
-                let pc = c.get("provider_config").cloned().unwrap_or(json!({}));
-                obj.insert(
-                    "provider_config".into(),
-                    json!({
-                        "phone_number_id": pc.get("phone_number_id"),
-                        "business_account_id": pc.get("business_account_id"),
-                        "webhook_verify_token": pc.get("webhook_verify_token"),
-                    }),
-                );
-                obj.insert(
-                    "callback_webhook_url".into(),
-                    json!(format!("{public_url}/webhooks/whatsapp/{}", i.channel_key)),
-                );
+        other => {
+            if let Some(c) = channels.by_code(other.code()) {
+                c.present(crate::channels::inbox_ref(i), public_url, admin, obj);
             }
         }
-        ChannelType::Email => {
-            obj.insert("email".into(), get_or(c, "email", json!("")));
-            obj.insert("provider".into(), get_or(c, "provider", json!("other")));
-            if admin {
-                for (k, d) in [
-                    ("imap_enabled", json!(false)),
-                    ("imap_address", json!("")),
-                    ("imap_port", json!(993)),
-                    ("imap_login", json!("")),
-                    ("imap_enable_ssl", json!(true)),
-                    ("imap_folder", json!("INBOX")),
-                    ("smtp_enabled", json!(false)),
-                    ("smtp_address", json!("")),
-                    ("smtp_port", json!(587)),
-                    ("smtp_login", json!("")),
-                    ("smtp_domain", json!("")),
-                    ("smtp_enable_starttls_auto", json!(true)),
-                    ("smtp_enable_ssl_tls", json!(false)),
-                    ("smtp_authentication", json!("login")),
-                    ("smtp_openssl_verify_mode", json!("peer")),
-                ] {
-                    obj.insert(k.into(), get_or(c, k, d));
-                }
-                // Passwords are never shown back; only whether one is set.
-                for k in ["imap_password", "smtp_password"] {
-                    let set = c.get(k).and_then(Value::as_str).is_some_and(|p| !p.is_empty());
-                    obj.insert(format!("{k}_set"), json!(set));
-                }
-                obj.insert(
-                    "raw_email_webhook_url".into(),
-                    json!(format!("{public_url}/webhooks/email/{}", i.channel_key)),
-                );
-            }
-        }
-        _ => {}
     }
     if admin {
         obj.insert("hmac_token".into(), json!(i.hmac_token));
-        if i.channel() == ChannelType::Api {
+        if i.channel() == ChannelType::API {
             obj.insert("secret".into(), json!(i.secret));
         }
     }
@@ -371,7 +322,8 @@ impl Sender {
 #[derive(Debug, Clone)]
 pub struct ConvView {
     pub conv: Conversation,
-    pub inbox_channel: ChannelType,
+    /// The inbox's channel, as Chatwoot names its class.
+    pub inbox_channel: &'static str,
     pub contact: Contact,
     pub contact_inbox: ContactInbox,
     pub assignee: Option<(User, Option<AccountUser>)>,
@@ -387,7 +339,7 @@ impl ConvView {
     fn meta(&self) -> Value {
         let mut meta = json!({
             "sender": contact(&self.contact),
-            "channel": self.inbox_channel.class_name(),
+            "channel": self.inbox_channel,
             "hmac_verified": self.contact_inbox.hmac_verified,
             "team": self.team.as_ref().map(|t| team(t, false)),
         });
@@ -460,7 +412,7 @@ impl ConvView {
     pub fn push(&self) -> Value {
         let c = &self.conv;
         let mut m = self.common();
-        m.insert("channel".into(), json!(self.inbox_channel.class_name()));
+        m.insert("channel".into(), json!(self.inbox_channel));
         m.insert("contact_inbox".into(), contact_inbox_row(&self.contact_inbox));
         m.insert(
             "first_reply_created_at".into(),

@@ -111,7 +111,7 @@ impl Core {
             return Err(CoreError::NotFound);
         }
         let mut tx = self.store.read().await?;
-        tx.find_inbox_by_key(ChannelType::Api.code(), identifier)
+        tx.find_inbox_by_key(ChannelType::API.code(), identifier)
             .await?
             .ok_or(CoreError::NotFound)
     }

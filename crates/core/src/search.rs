@@ -52,7 +52,7 @@ impl Core {
             let mut tx = self.store.read().await?;
             let rows = tx.list_conversations(&cq).await?;
             let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
-            let convs = views::conv_views(&mut *tx, ctx.account_id(), rows).await?;
+            let convs = views::conv_views(&self.channels, &mut *tx, ctx.account_id(), rows).await?;
             payload.insert(
                 "conversations".into(),
                 json!(self.conv_list_json(&mut *tx, &convs, &account).await?),
@@ -104,7 +104,7 @@ impl Core {
                 "contacts".into(),
                 json!(
                     rows.iter()
-                        .map(|c| present::contact_with_inboxes(c, &cis, &inboxes))
+                        .map(|c| present::contact_with_inboxes(&self.channels, c, &cis, &inboxes))
                         .collect::<Vec<_>>()
                 ),
             );

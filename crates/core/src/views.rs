@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 
 use switchboard_domain::ChannelType;
+
+use crate::channels::Channels;
 use switchboard_domain::rules::UNREAD_CAP;
 use switchboard_store::{Conversation, Message, Tx, User};
 
@@ -46,7 +48,12 @@ impl crate::Core {
     }
 }
 
-pub async fn conv_views(tx: &mut dyn Tx, account_id: i64, convs: Vec<Conversation>) -> CoreResult<Vec<ConvView>> {
+pub async fn conv_views(
+    channels: &Channels,
+    tx: &mut dyn Tx,
+    account_id: i64,
+    convs: Vec<Conversation>,
+) -> CoreResult<Vec<ConvView>> {
     if convs.is_empty() {
         return Ok(Vec::new());
     }
@@ -83,7 +90,7 @@ pub async fn conv_views(tx: &mut dyn Tx, account_id: i64, convs: Vec<Conversatio
             .iter()
             .find(|i| i.id == conv.inbox_id)
             .map(|i| i.channel())
-            .unwrap_or(ChannelType::Api);
+            .unwrap_or(ChannelType::API);
         let assignee = conv
             .assignee_id
             .and_then(|a| users.iter().find(|(u, _)| u.id == a))
@@ -97,13 +104,13 @@ pub async fn conv_views(tx: &mut dyn Tx, account_id: i64, convs: Vec<Conversatio
             );
             (m.clone(), sender)
         });
-        // WhatsApp: free-form replies only within 24 h of the last incoming message.
-        let can_reply = channel != ChannelType::Whatsapp || crate::channels::whatsapp::window_open(tx, conv.id).await?;
+        // A channel's reply window (WhatsApp's 24 hours).
+        let can_reply = crate::channels::reply_allowed(channels, tx, channel, conv.id).await?;
         out.push(ConvView {
             can_reply,
             unread_count: unread.get(&conv.id).copied().unwrap_or(0),
             labels: label_map.remove(&conv.id).unwrap_or_default(),
-            inbox_channel: channel,
+            inbox_channel: crate::present::class_name(channels, channel),
             contact,
             contact_inbox: ci,
             assignee,
@@ -124,6 +131,7 @@ pub enum Last {
 /// One conversation's view with targeted queries (3 to 6, fewer when the
 /// caller already has the channel, the contact or the last message).
 pub async fn single(
+    channels: &Channels,
     tx: &mut dyn Tx,
     conv: Conversation,
     channel: Option<ChannelType>,
@@ -137,7 +145,7 @@ pub async fn single(
             .get_inbox(account_id, conv.inbox_id)
             .await?
             .map(|i| i.channel())
-            .unwrap_or(ChannelType::Api),
+            .unwrap_or(ChannelType::API),
     };
     let contact = match contact {
         Some(c) => c,
@@ -189,11 +197,11 @@ pub async fn single(
             None => None,
         },
     };
-    let can_reply = channel != ChannelType::Whatsapp || crate::channels::whatsapp::window_open(tx, conv.id).await?;
+    let can_reply = crate::channels::reply_allowed(channels, tx, channel, conv.id).await?;
     Ok(ConvView {
         can_reply,
         conv,
-        inbox_channel: channel,
+        inbox_channel: crate::present::class_name(channels, channel),
         contact,
         contact_inbox,
         assignee,
@@ -204,8 +212,8 @@ pub async fn single(
     })
 }
 
-pub async fn conv_view(tx: &mut dyn Tx, conv: Conversation) -> CoreResult<ConvView> {
-    single(tx, conv, None, None, Last::Load).await
+pub async fn conv_view(channels: &Channels, tx: &mut dyn Tx, conv: Conversation) -> CoreResult<ConvView> {
+    single(channels, tx, conv, None, None, Last::Load).await
 }
 
 fn sender_from(m: &Message, users: &[User], contact: Option<&switchboard_store::Contact>) -> Sender {

@@ -120,7 +120,7 @@ impl Core {
             return Err(CoreError::NotFound);
         }
         let mut tx = self.store.read().await?;
-        tx.find_inbox_by_key(ChannelType::WebWidget.code(), website_token)
+        tx.find_inbox_by_key(ChannelType::WEB_WIDGET.code(), website_token)
             .await?
             .ok_or(CoreError::NotFound)
     }
@@ -513,7 +513,7 @@ impl Core {
                 .await?
                 .ok_or(CoreError::NotFound)?;
             let current_conversation = match current {
-                Some(c) => views::conv_view(w.tx(), c).await?.push(),
+                Some(c) => views::conv_view(&self.channels, w.tx(), c).await?.push(),
                 None => Value::Null,
             };
             let payload = json!({

@@ -86,7 +86,7 @@ impl Work {
     /// Whether anything would receive webhook `event` for this inbox (so the
     /// caller can skip building a payload nobody reads).
     pub async fn wants_webhook(&mut self, account_id: i64, inbox: Option<&Inbox>, event: &str) -> CoreResult<bool> {
-        if inbox.is_some_and(|i| i.channel() == ChannelType::Api && i.webhook_url.is_some()) {
+        if inbox.is_some_and(|i| i.channel() == ChannelType::API && i.webhook_url.is_some()) {
             return Ok(true);
         }
         let hooks = self.account_webhooks(account_id).await?;
@@ -148,7 +148,7 @@ impl Work {
         body: String,
         message_id: Option<i64>,
     ) -> CoreResult<bool> {
-        let Some(url) = (inbox.channel() == ChannelType::Api)
+        let Some(url) = (inbox.channel() == ChannelType::API)
             .then(|| inbox.webhook_url.clone())
             .flatten()
             .filter(|u| !u.is_empty())

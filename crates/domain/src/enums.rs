@@ -74,30 +74,48 @@ wire_enum!(
     Availability { Online = 0 => "online", Offline = 1 => "offline", Busy = 2 => "busy" }
 );
 wire_enum!(
-    /// Channel kinds. The inbox table holds every kind; adapters arrive per channel.
-    ChannelType {
-        Api = 0 => "api", WebWidget = 1 => "web_widget", Email = 2 => "email", Telegram = 3 => "telegram",
-        Whatsapp = 4 => "whatsapp", Sms = 5 => "sms", Line = 6 => "line",
-    }
-);
-wire_enum!(
     AccountStatus { Active = 0 => "active", Suspended = 1 => "suspended" }
 );
 wire_enum!(
     ContactType { Visitor = 0 => "visitor", Lead = 1 => "lead", Customer = 2 => "customer" }
 );
 
+/// An inbox's channel, by the code the inbox table stores. The API (0)
+/// and the website widget (1) are built in; every other code belongs to a
+/// channel registered with the server (`switchboard-channel`), which
+/// supplies its names (`telegram`, `Channel::Telegram`), so a new channel
+/// adds nothing here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChannelType(i16);
+
 impl ChannelType {
-    /// Chatwoot's Rails class name, as sent in `channel_type` and `meta.channel`.
-    pub fn class_name(self) -> &'static str {
+    pub const API: ChannelType = ChannelType(0);
+    pub const WEB_WIDGET: ChannelType = ChannelType(1);
+
+    pub const fn from_code(code: i16) -> Self {
+        ChannelType(code)
+    }
+
+    pub const fn code(self) -> i16 {
+        self.0
+    }
+
+    /// The built-in channel's name in requests (`api`, `web_widget`).
+    pub fn parse_builtin(name: &str) -> Option<Self> {
+        match name {
+            "api" => Some(ChannelType::API),
+            "web_widget" => Some(ChannelType::WEB_WIDGET),
+            _ => None,
+        }
+    }
+
+    /// Chatwoot's Rails class name of a built-in channel, as sent in
+    /// `channel_type` and `meta.channel`.
+    pub fn builtin_class_name(self) -> Option<&'static str> {
         match self {
-            ChannelType::Api => "Channel::Api",
-            ChannelType::WebWidget => "Channel::WebWidget",
-            ChannelType::Email => "Channel::Email",
-            ChannelType::Telegram => "Channel::Telegram",
-            ChannelType::Whatsapp => "Channel::Whatsapp",
-            ChannelType::Sms => "Channel::Sms",
-            ChannelType::Line => "Channel::Line",
+            ChannelType::API => Some("Channel::Api"),
+            ChannelType::WEB_WIDGET => Some("Channel::WebWidget"),
+            _ => None,
         }
     }
 }

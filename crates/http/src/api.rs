@@ -67,6 +67,7 @@ fn account_routes() -> AccountRoutes {
             get(inboxes_show).patch(inboxes_update).delete(inboxes_delete),
         )
         .route("/inboxes/{id}/sync_templates", post(inboxes_sync_templates))
+        .route("/channels", get(channels_list))
         .route(
             "/inbox_members",
             post(inbox_members_add)
@@ -416,6 +417,10 @@ async fn inboxes_list(State(st): S, Acct(c): Acct) -> ApiResult<Response> {
 
 async fn inboxes_create(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
     Ok(ok(st.core.create_inbox(&c, &b).await?))
+}
+
+async fn channels_list(State(st): S, Acct(c): Acct) -> ApiResult<Response> {
+    Ok(ok(st.core.channel_descriptors(&c)?))
 }
 
 async fn inboxes_sync_templates(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {

@@ -1,20 +1,20 @@
-//! Platform webhooks: `POST /webhooks/telegram/{bot id}`,
-//! `GET|POST /webhooks/whatsapp/{number}` and `POST /webhooks/email/{token}`
-//! (a raw RFC 822 mail, from a forwarding service). Answered 200 after what the
-//! request carried is stored; 401 when the request is not signed for the
-//! inbox, 404 for an unknown inbox.
+//! Platform webhooks: `POST /webhooks/{channel}/{key}` for every registered
+//! channel (`/webhooks/telegram/{bot id}`, `/webhooks/whatsapp/{number}`,
+//! `/webhooks/email/{token}` for a raw RFC 822 mail), and `GET` on the same
+//! URL for a platform's subscription handshake (Meta's `hub.challenge`).
+//! Answered 200 after what the request carried is stored; 401 when the
+//! request is not signed for the inbox, 404 for an unknown channel or inbox.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use switchboard_domain::ChannelType;
 
 use crate::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 
 fn lower_headers(h: &HeaderMap) -> HashMap<String, String> {
     h.iter()
@@ -22,62 +22,38 @@ fn lower_headers(h: &HeaderMap) -> HashMap<String, String> {
         .collect()
 }
 
-pub async fn telegram(
+/// A platform's request: its body read up to the channel's own limit.
+pub async fn webhook(
     State(st): State<Arc<AppState>>,
-    Path(key): Path<String>,
+    Path((channel, key)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<Response> {
+    let limit = st
+        .core
+        .channels
+        .by_name(&channel)
+        .map(|c| c.max_body())
+        .ok_or(ApiError::Core(switchboard_core::CoreError::NotFound))?;
+    let body = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge)?;
     st.core
-        .channel_webhook(ChannelType::Telegram, &key, &lower_headers(&headers), &body)
+        .channel_webhook(&channel, &key, &lower_headers(&headers), &body)
         .await?;
     Ok(axum::Json(serde_json::json!({ "ok": true })).into_response())
 }
 
-pub async fn whatsapp(
+/// The subscription handshake: the channel's answer as plain text.
+pub async fn handshake(
     State(st): State<Arc<AppState>>,
-    Path(number): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Response> {
-    let number = switchboard_core::channels::whatsapp::digits(&number);
-    st.core
-        .channel_webhook(ChannelType::Whatsapp, &number, &lower_headers(&headers), &body)
-        .await?;
-    Ok(axum::Json(serde_json::json!({ "ok": true })).into_response())
-}
-
-/// The subscription handshake: the challenge as plain text.
-pub async fn whatsapp_verify(
-    State(st): State<Arc<AppState>>,
-    Path(number): Path<String>,
+    Path((channel, key)): Path<(String, String)>,
     q: crate::extract::QueryParams,
 ) -> ApiResult<Response> {
-    let challenge = st
-        .core
-        .whatsapp_subscribe(
-            &number,
-            q.get("hub.mode").unwrap_or(""),
-            q.get("hub.verify_token").unwrap_or(""),
-            q.get("hub.challenge").unwrap_or(""),
-        )
-        .await?;
+    let answer = st.core.channel_handshake(&channel, &key, &q.to_map()).await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        challenge,
+        answer,
     )
         .into_response())
-}
-
-/// A raw mail for the e-mail inbox whose secret token is in the path.
-pub async fn email(
-    State(st): State<Arc<AppState>>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Response> {
-    st.core
-        .channel_webhook(ChannelType::Email, &token, &lower_headers(&headers), &body)
-        .await?;
-    Ok(axum::Json(serde_json::json!({ "ok": true })).into_response())
 }

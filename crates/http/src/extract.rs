@@ -215,6 +215,14 @@ pub(crate) fn form_error(e: axum::extract::multipart::MultipartError) -> ApiErro
 pub struct QueryParams(Vec<(String, String)>);
 
 impl QueryParams {
+    /// Each key with its first value.
+    pub fn to_map(&self) -> std::collections::HashMap<String, String> {
+        let mut m = std::collections::HashMap::new();
+        for (k, v) in &self.0 {
+            m.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        m
+    }
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }

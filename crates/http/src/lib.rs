@@ -157,16 +157,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/cable", axum::routing::get(cable::upgrade))
         .route("/attachments/{id}/{name}", axum::routing::get(uploads::download))
         .route("/avatars/{dir}/{file}", axum::routing::get(uploads::avatar))
-        .route("/webhooks/telegram/{key}", axum::routing::post(channels::telegram))
         .route(
-            "/webhooks/whatsapp/{number}",
-            axum::routing::get(channels::whatsapp_verify).post(channels::whatsapp),
-        )
-        .route(
-            "/webhooks/email/{token}",
-            axum::routing::post(channels::email).layer(axum::extract::DefaultBodyLimit::max(
-                switchboard_core::channels::email::MAX_MAIL_BYTES,
-            )),
+            "/webhooks/{channel}/{key}",
+            axum::routing::get(channels::handshake)
+                .post(channels::webhook)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .merge(sdk::routes())
         .route("/app", axum::routing::get(app_page).layer(compressed()))

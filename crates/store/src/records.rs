@@ -138,7 +138,7 @@ pub struct Inbox {
 
 impl Inbox {
     pub fn channel(&self) -> ChannelType {
-        ChannelType::from_code(self.channel_type).unwrap_or(ChannelType::Api)
+        ChannelType::from_code(self.channel_type)
     }
     pub fn setting_bool(&self, key: &str, default: bool) -> bool {
         self.settings.get(key).and_then(Value::as_bool).unwrap_or(default)

@@ -6,6 +6,11 @@
 #[allow(dead_code)]
 mod helpers;
 
+/// Whether the test servers also register the stand-in channels
+/// (`helpers::stand_ins`): the API tests use them; the dashboard shows
+/// only the real ones.
+const STAND_INS: bool = false;
+
 use std::process::Stdio;
 use std::time::Duration;
 

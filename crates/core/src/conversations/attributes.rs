@@ -41,7 +41,7 @@ impl Core {
             .get_conversation_by_id(after.id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let v = views::conv_view(w.tx(), fresh).await?;
+        let v = views::conv_view(&self.channels, w.tx(), fresh).await?;
         w.commit().await?;
         Ok(v.rest(&account))
     }

@@ -108,7 +108,7 @@ impl Core {
         {
             self.csat_survey(w, &after).await?;
         }
-        let view = views::conv_view(w.tx(), after.clone()).await?;
+        let view = views::conv_view(&self.channels, w.tx(), after.clone()).await?;
         self.emit_change(w, before, &after, changed, actor, &view, &inbox).await
     }
 

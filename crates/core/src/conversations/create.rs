@@ -82,7 +82,7 @@ impl Core {
             let ci = match w.tx().find_contact_inbox_for(contact.id, inbox.id).await? {
                 Some(ci) => ci,
                 None => {
-                    let sid = crate::contacts::default_source_id(inbox.channel(), &contact);
+                    let sid = crate::contacts::default_source_id(&self.channels, inbox.channel(), &contact);
                     self.add_contact_inbox(&mut w, &contact, inbox.id, &sid, false).await?
                 }
             };
@@ -92,7 +92,7 @@ impl Core {
             && let Some(existing) = w.tx().latest_conversation(ci.id, &[]).await?
         {
             let account = w.tx().get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
-            let v = views::conv_view(w.tx(), existing).await?;
+            let v = views::conv_view(&self.channels, w.tx(), existing).await?;
             w.commit().await?;
             return Ok(v.rest(&account));
         }
@@ -190,7 +190,7 @@ impl Core {
             .await?
             .ok_or(CoreError::NotFound)?;
         let account = w.tx().get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
-        let v = views::conv_view(w.tx(), conv).await?;
+        let v = views::conv_view(&self.channels, w.tx(), conv).await?;
         w.commit().await?;
         Ok(v.rest(&account))
     }
@@ -201,7 +201,7 @@ impl Core {
         conv: &Conversation,
         actor: &Actor,
     ) -> CoreResult<()> {
-        let view = views::conv_view(w.tx(), conv.clone()).await?;
+        let view = views::conv_view(&self.channels, w.tx(), conv.clone()).await?;
         let data = view.push();
         let ev = w
             .emit(

@@ -29,7 +29,7 @@ impl Core {
         let counts = tx.conversation_counts(&q).await?;
         let rows = tx.list_conversations(&q).await?;
         let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
-        let views = views::conv_views(&mut *tx, ctx.account_id(), rows).await?;
+        let views = views::conv_views(&self.channels, &mut *tx, ctx.account_id(), rows).await?;
         let payload = self.conv_list_json(&mut *tx, &views, &account).await?;
         Ok(json!({
             "meta": { "mine_count": counts.mine_count, "unassigned_count": counts.unassigned_count, "all_count": counts.all_count },

@@ -154,7 +154,7 @@ impl Core {
         let rows = tx.list_conversations(&q).await?;
         let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
         let next_cursor = next_cursor(&q, &rows);
-        let views = views::conv_views(&mut *tx, ctx.account_id(), rows).await?;
+        let views = views::conv_views(&self.channels, &mut *tx, ctx.account_id(), rows).await?;
         let payload = self.conv_list_json(&mut *tx, &views, &account).await?;
         let mut meta = json!(counts);
         if let Some(c) = next_cursor {

@@ -90,7 +90,7 @@ impl Core {
         let c = self.visible_conversation(ctx, display_id).await?;
         let mut tx = self.store.read().await?;
         let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
-        let v = views::conv_view(&mut *tx, c).await?;
+        let v = views::conv_view(&self.channels, &mut *tx, c).await?;
         Ok(v.rest(&account))
     }
 }

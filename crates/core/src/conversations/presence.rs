@@ -30,7 +30,7 @@ impl Core {
         }
         after.updated_at = w.now;
         w.tx().save_conversation(&after).await?;
-        let view = views::conv_view(w.tx(), after.clone()).await?;
+        let view = views::conv_view(&self.channels, w.tx(), after.clone()).await?;
         if !unread {
             let data = view.push();
             w.emit(
@@ -76,7 +76,7 @@ impl Core {
     ) -> CoreResult<()> {
         let name = kind.webhook_name().unwrap_or("conversation_typing_on");
         let mut w = Work::begin(self).await?;
-        let view = views::conv_view(w.tx(), conv.clone()).await?;
+        let view = views::conv_view(&self.channels, w.tx(), conv.clone()).await?;
         let data = json!({ "conversation": view.push(), "user": user, "is_private": private });
         let inbox = w.tx().get_inbox(conv.account_id, conv.inbox_id).await?;
         let event = Event::new(kind, conv.account_id, data.clone())

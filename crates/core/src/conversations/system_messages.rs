@@ -64,7 +64,7 @@ impl Core {
         if kind != MessageType::Activity {
             let inbox = w.tx().get_inbox(conv.account_id, conv.inbox_id).await?;
             if let Some(inbox) = &inbox
-                && crate::channels::adapter(inbox.channel()).is_some()
+                && self.channel_of(inbox).is_some()
                 && let Some(ci) = w.tx().get_contact_inbox(conv.contact_inbox_id).await?
             {
                 crate::channels::queue_send(w, inbox, &ci.source_id, &m).await?;
@@ -74,7 +74,7 @@ impl Core {
                     .await?
             {
                 let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
-                let view = views::conv_view(w.tx(), conv.clone()).await?;
+                let view = views::conv_view(&self.channels, w.tx(), conv.clone()).await?;
                 let payload =
                     present::message_webhook("message_created", &m, &present::Sender::None, &view, &inbox, &account);
                 w.webhook(ev, conv.account_id, Some(&inbox), "message_created", &payload, None)

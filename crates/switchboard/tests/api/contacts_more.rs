@@ -360,7 +360,7 @@ async fn filter_refuses_bad_input_and_keeps_values_as_data(app: TestApp) {
 both!(filter_refuses_bad_input_and_keeps_values_as_data);
 
 /// An inbox of a kind the tests cannot create over HTTP without its platform.
-async fn platform_inbox(app: &TestApp, kind: switchboard_domain::ChannelType, name: &str) -> i64 {
+async fn platform_inbox(app: &TestApp, code: i16, name: &str) -> i64 {
     let now = switchboard_domain::time::now_micros();
     let mut tx = app.core().store.write().await.unwrap();
     let inbox = tx
@@ -368,7 +368,7 @@ async fn platform_inbox(app: &TestApp, kind: switchboard_domain::ChannelType, na
             id: 0,
             account_id: app.account_id,
             name: name.to_string(),
-            channel_type: kind.code(),
+            channel_type: code,
             channel_key: uuid::Uuid::new_v4().to_string(),
             hmac_token: uuid::Uuid::new_v4().to_string(),
             secret: uuid::Uuid::new_v4().to_string(),
@@ -399,7 +399,6 @@ fn by_inbox(v: &Value) -> std::collections::BTreeMap<i64, String> {
 }
 
 async fn contactable_inboxes_follow_each_channel(app: TestApp) {
-    use switchboard_domain::ChannelType;
     let api = app.api_inbox("Api", None).await["id"].as_i64().unwrap();
     let widget = app
         .ok(
@@ -419,10 +418,11 @@ async fn contactable_inboxes_follow_each_channel(app: TestApp) {
         .await["id"]
         .as_i64()
         .unwrap();
-    let whatsapp = platform_inbox(&app, ChannelType::Whatsapp, "WA").await;
-    let sms = platform_inbox(&app, ChannelType::Sms, "SMS").await;
-    let telegram = platform_inbox(&app, ChannelType::Telegram, "TG").await;
-    let line = platform_inbox(&app, ChannelType::Line, "Line").await;
+    let code = |name: &str| app.core().channels.by_name(name).map(|c| c.code()).expect("registered");
+    let whatsapp = platform_inbox(&app, code("whatsapp"), "WA").await;
+    let sms = platform_inbox(&app, code("sms"), "SMS").await;
+    let telegram = platform_inbox(&app, code("telegram"), "TG").await;
+    let line = platform_inbox(&app, code("line"), "Line").await;
 
     let carla = new_contact(
         &app,

@@ -733,7 +733,7 @@ async fn threading(db: Db) {
     assert!(!raw.contains("steal()"), "{raw}");
 
     // Later polls import nothing twice.
-    let polled = app.core().poll_mailbox(inbox_id).await.unwrap();
+    let polled = app.core().run_channel_task("imap_poll", inbox_id).await.unwrap();
     assert_eq!(polled, 0);
     assert_eq!(messages(&app, display).await.len(), 5);
     assert_eq!(conversations(&app).await.len(), 1);
@@ -756,7 +756,7 @@ async fn threading(db: Db) {
         changed["imap_status"]["last_uid"], 0,
         "the cursor starts over: {changed}"
     );
-    let _ = app.core().poll_mailbox(inbox_id).await.unwrap();
+    let _ = app.core().run_channel_task("imap_poll", inbox_id).await.unwrap();
     let shown = app
         .ok(Method::GET, &app.acc(&format!("/inboxes/{inbox_id}")), None)
         .await;

@@ -2,6 +2,10 @@
 //! temporary SQLite file, or a fresh PostgreSQL schema), real HTTP, and a
 //! fake webhook receiver on loopback that records what it got.
 
+/// Stand-in channels the API test servers register.
+#[path = "stand_ins.rs"]
+pub mod stand_ins;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -127,7 +131,11 @@ impl TestApp {
         tweak(&mut opts);
         let settings = Settings::resolve(opts, Options::default());
         let store = switchboard::open_store(&settings).await.expect("open store");
-        let core = switchboard::build_core(&settings, store).expect("core");
+        let mut channels = switchboard::channels(&settings);
+        if crate::STAND_INS {
+            channels = channels.with(stand_ins::Sms).with(stand_ins::Line);
+        }
+        let core = switchboard::build_core_with(&settings, store, channels).expect("core");
         let created = core
             .create_account_with_admin("Acme", "Alice Admin", "alice@acme.test", "correct horse battery")
             .await

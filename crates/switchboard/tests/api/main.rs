@@ -4,11 +4,17 @@
 #[allow(dead_code)]
 mod helpers;
 
+/// Whether the test servers also register the stand-in channels
+/// (`helpers::stand_ins`): the API tests use them; the dashboard shows
+/// only the real ones.
+const STAND_INS: bool = true;
+
 mod attachments;
 mod bad_input;
 mod bulk;
 mod cable;
 mod cable_client;
+mod channels;
 mod compat;
 mod contacts;
 mod contacts_csv;
@@ -38,6 +44,7 @@ mod search;
 mod security_accounts;
 mod security_limits;
 mod security_visitors;
+
 mod telegram;
 mod tenancy;
 mod walkthrough;

@@ -143,7 +143,7 @@ async fn connecting_a_number(db: Db) {
         500,
         json!({ "error": { "message": "try later" } }),
     );
-    switchboard_core::jobs::queue_template_syncs(app.core()).await;
+    switchboard_core::jobs::queue_periodic(app.core(), "whatsapp_templates").await;
     eventually(10, "the scheduled refresh", || async {
         (n.fake.calls_to("/message_templates").len() > asked).then_some(())
     })
@@ -159,7 +159,7 @@ async fn connecting_a_number(db: Db) {
     // Queued again until it runs: the failed one may still hold its
     // inbox's unique key until its completion is written.
     eventually(10, "the templates refreshed", || async {
-        switchboard_core::jobs::queue_template_syncs(app.core()).await;
+        switchboard_core::jobs::queue_periodic(app.core(), "whatsapp_templates").await;
         let v = app
             .ok(Method::GET, &app.acc(&format!("/inboxes/{}", i["id"])), None)
             .await;

@@ -1,13 +1,11 @@
 //! Sending a mail over the inbox's SMTP server.
 
-use switchboard_store::Inbox;
+use switchboard_channel::{Host, InboxRef, SendError};
 
 use super::{HostError, MAIL_TIMEOUT, cfg, cfg_bool, cfg_port, checked_addrs};
-use crate::Core;
-use crate::channels::SendError;
 
 /// Sends over the inbox's SMTP server.
-pub(super) async fn smtp_send(core: &Core, inbox: &Inbox, mail: lettre::Message) -> Result<(), SendError> {
+pub(super) async fn smtp_send(host: &dyn Host, inbox: &InboxRef<'_>, mail: lettre::Message) -> Result<(), SendError> {
     use lettre::AsyncTransport;
     use lettre::transport::smtp::authentication::Credentials;
     use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -17,20 +15,20 @@ pub(super) async fn smtp_send(core: &Core, inbox: &Inbox, mail: lettre::Message)
             "Sending is off for this inbox (no SMTP server)".into(),
         ));
     }
-    let host = cfg(inbox, "smtp_address")
+    let server = cfg(inbox, "smtp_address")
         .ok_or_else(|| SendError::Permanent("The inbox has no SMTP server".into()))?
         .to_string();
     let implicit = cfg_bool(inbox, "smtp_enable_ssl_tls", false);
     let starttls = cfg_bool(inbox, "smtp_enable_starttls_auto", true);
     let port = cfg_port(inbox, "smtp_port", if implicit { 465 } else { 587 });
-    let addr = match checked_addrs(core, &host, port).await {
+    let addr = match checked_addrs(host, &server, port).await {
         Ok(addrs) => addrs[0],
         Err(HostError::Forbidden(reason)) => return Err(SendError::Permanent(reason)),
         Err(HostError::Unresolved(reason)) => return Err(SendError::Retry { reason, after: None }),
     };
     let verify = cfg(inbox, "smtp_openssl_verify_mode") != Some("none");
     let tls_params = || {
-        TlsParameters::builder(host.clone())
+        TlsParameters::builder(server.clone())
             .dangerous_accept_invalid_certs(!verify)
             .build_rustls()
             .map_err(|e| SendError::Permanent(format!("SMTP TLS settings: {e}")))
@@ -55,7 +53,7 @@ pub(super) async fn smtp_send(core: &Core, inbox: &Inbox, mail: lettre::Message)
     let transport = t.build();
     // The whole conversation within half the job's lease (no other worker
     // may take the send meanwhile).
-    let sent = tokio::time::timeout(core.config.job_lease / 2, transport.send(mail)).await;
+    let sent = tokio::time::timeout(host.job_lease() / 2, transport.send(mail)).await;
     let Ok(sent) = sent else {
         return Err(SendError::Retry {
             reason: "The mail server took too long".into(),

@@ -1,16 +1,8 @@
-//! HTML and text: the HTML a mail may keep, the text of an HTML body, and
+//! HTML and text: the HTML a mail may keep (shared with the messages API,
+//! so it lives in `switchboard-channel`), the text of an HTML body, and
 //! an outgoing message's text as a mail's HTML part.
 
-/// HTML a mail may keep: ordinary formatting, links to http(s), mailto and
-/// tel only; no scripts, styles, forms, frames or event handlers.
-pub fn sanitize_html(html: &str) -> String {
-    let schemes: std::collections::HashSet<&str> = ["http", "https", "mailto", "tel"].into_iter().collect();
-    ammonia::Builder::default()
-        .url_schemes(schemes)
-        .link_rel(Some("noopener noreferrer nofollow"))
-        .clean(html)
-        .to_string()
-}
+pub use switchboard_channel::sanitize_html;
 
 /// The text of an HTML body: block ends become line breaks, tags go,
 /// entities are decoded; scripts and styles are dropped with their content.

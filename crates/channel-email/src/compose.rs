@@ -3,55 +3,20 @@
 //! its text, HTML and attachment parts.
 
 use serde_json::Value;
-use switchboard_store::Inbox;
+use switchboard_channel::{Host, InboxRef, Outgoing, SendError, Thread};
 
 use super::html::text_to_html;
 use super::inbox_address;
-use crate::channels::{Outgoing, SendError};
-use crate::{Core, CoreError, CoreResult};
 
 /// Message-ids kept in an outgoing References header.
 const MAX_REFERENCES: usize = 20;
 
 /// The domain of our Message-IDs: the inbound domain, else the inbox's.
-fn id_domain(core: &Core, inbox: &Inbox) -> String {
-    core.config
-        .mail_inbound_domain
-        .clone()
+fn id_domain(host: &dyn Host, inbox: &InboxRef<'_>) -> String {
+    host.inbound_mail_domain()
+        .map(str::to_string)
         .or_else(|| inbox_address(inbox).rsplit_once('@').map(|(_, d)| d.to_string()))
         .unwrap_or_else(|| "localhost".into())
-}
-
-/// Splits a comma-separated list (or a JSON list) of addresses, each checked.
-pub fn address_list(v: &Value, field: &str) -> CoreResult<Vec<String>> {
-    let items: Vec<String> = match v {
-        Value::Null => Vec::new(),
-        Value::String(s) => s.split([',', ';']).map(str::to_string).collect(),
-        Value::Array(a) => a
-            .iter()
-            .map(|x| {
-                x.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| CoreError::invalid(field, format!("{field} must be e-mail addresses")))
-            })
-            .collect::<CoreResult<_>>()?,
-        _ => return Err(CoreError::invalid(field, format!("{field} must be e-mail addresses"))),
-    };
-    let mut out = Vec::new();
-    for i in items {
-        if i.trim().is_empty() {
-            continue;
-        }
-        let e = switchboard_domain::validate::email(&i)
-            .map_err(|_| CoreError::invalid(field, format!("{field} has an address that is not an e-mail: {i}")))?;
-        if !out.contains(&e) {
-            out.push(e);
-        }
-    }
-    if out.len() > 50 {
-        return Err(CoreError::invalid(field, format!("{field} has more than 50 addresses")));
-    }
-    Ok(out)
 }
 
 /// What an e-mail send needs besides the message itself.
@@ -74,6 +39,52 @@ pub struct MailContext {
     pub html: Option<String>,
 }
 
+impl MailContext {
+    /// Read from the conversation around the message: the last incoming
+    /// mail's ids, the subject, the recipients and HTML the agent gave.
+    pub fn of(t: &Thread) -> MailContext {
+        let last_incoming = t.last_incoming_attributes.as_ref().and_then(|l| {
+            let email = l.get("email")?;
+            let id = email.get("message_id").and_then(Value::as_str)?.to_string();
+            let refs = email
+                .get("references")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            Some((id, refs))
+        });
+        let list = |key: &str| -> Vec<String> {
+            t.message_attributes
+                .get(key)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .unwrap_or_default()
+        };
+        MailContext {
+            message_id: t.message_id,
+            account_id: t.account_id,
+            conversation_uuid: t.conversation_uuid.clone(),
+            display_id: t.display_id,
+            subject: t
+                .conversation_attributes
+                .get("mail_subject")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            sender_name: t.sender_name.clone(),
+            last_incoming,
+            to: list("to_emails"),
+            cc: list("cc_emails"),
+            bcc: list("bcc_emails"),
+            html: t
+                .message_attributes
+                .pointer("/email/html_content/full")
+                .and_then(Value::as_str)
+                .filter(|h| !h.trim().is_empty())
+                .map(str::to_string),
+        }
+    }
+}
+
 /// The subject of an outgoing mail.
 pub fn reply_subject(ctx: &MailContext, inbox_name: &str) -> String {
     match ctx.subject.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -85,14 +96,14 @@ pub fn reply_subject(ctx: &MailContext, inbox_name: &str) -> String {
 
 /// Builds the outgoing mail: (the RFC 822 message, its Message-ID without brackets).
 pub fn build_mail(
-    core: &Core,
-    inbox: &Inbox,
+    host: &dyn Host,
+    inbox: &InboxRef<'_>,
     out: &Outgoing,
     ctx: &MailContext,
 ) -> Result<(lettre::Message, String), SendError> {
     use lettre::message::{Attachment, Mailbox, MultiPart, header::ContentType};
     let bad = |what: &str, e: &dyn std::fmt::Display| SendError::Permanent(format!("{what}: {e}"));
-    let domain = id_domain(core, inbox);
+    let domain = id_domain(host, inbox);
     let message_id = format!(
         "conversation/{}/messages/{}@{}",
         ctx.conversation_uuid, ctx.message_id, domain
@@ -105,7 +116,7 @@ pub fn build_mail(
         .get("business_name")
         .and_then(Value::as_str)
         .filter(|s| !s.trim().is_empty())
-        .unwrap_or(&inbox.name);
+        .unwrap_or(inbox.name);
     let professional = inbox.settings.get("sender_name_type").and_then(Value::as_str) == Some("professional");
     // Names are cleaned when stored; rows older than that rule, or names
     // from elsewhere, are made one line here too (a line break in a
@@ -114,7 +125,7 @@ pub fn build_mail(
         (Some(agent), false) => format!("{agent} from {business}"),
         _ => business.to_string(),
     });
-    let reply_to: lettre::Address = match &core.config.mail_inbound_domain {
+    let reply_to: lettre::Address = match host.inbound_mail_domain() {
         Some(d) => format!("reply+{}@{}", ctx.conversation_uuid, d)
             .parse()
             .map_err(|e| bad("the reply address is not valid", &e))?,
@@ -123,7 +134,7 @@ pub fn build_mail(
     let mut b = lettre::Message::builder()
         .from(Mailbox::new(Some(from_name), own))
         .reply_to(Mailbox::new(None, reply_to))
-        .subject(switchboard_domain::validate::one_line(&reply_subject(ctx, &inbox.name)))
+        .subject(switchboard_domain::validate::one_line(&reply_subject(ctx, inbox.name)))
         .message_id(Some(format!("<{message_id}>")));
     let to = if ctx.to.is_empty() {
         vec![out.to.clone()]
@@ -194,7 +205,6 @@ pub fn build_mail(
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
 
     use super::*;
 
@@ -214,17 +224,5 @@ mod tests {
         );
         assert_eq!(reply_subject(&ctx(Some("  ")), "Shop"), "[#7] New message from Shop");
         assert_eq!(reply_subject(&ctx(None), "Shop"), "[#7] New message from Shop");
-    }
-
-    #[test]
-    fn address_lists_are_checked() {
-        assert_eq!(
-            address_list(&json!("a@x.com, B@Y.com;a@x.com"), "cc_emails").unwrap(),
-            vec!["a@x.com", "b@y.com"]
-        );
-        assert_eq!(address_list(&json!(["a@x.com"]), "cc_emails").unwrap(), vec!["a@x.com"]);
-        assert!(address_list(&json!("not an address"), "cc_emails").is_err());
-        assert!(address_list(&json!(5), "cc_emails").is_err());
-        assert!(address_list(&Value::Null, "cc_emails").unwrap().is_empty());
     }
 }

@@ -3,18 +3,19 @@
 //! `/webhooks/telegram/{bot id}` carrying `X-Telegram-Bot-Api-Secret-Token`.
 //! Private chats only. A message's source id is `<chat id>:<message id>`
 //! (Telegram counts message ids per chat, so the pair is what is unique).
+//!
+//! The API base is a setting (`SWITCHBOARD_TELEGRAM_API_URL`), so a local
+//! Bot API server or a test double may stand in.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use serde_json::{Value, json};
-use switchboard_domain::ChannelType;
-use switchboard_store::Inbox;
-
-use super::{Adapter, Inbound, InboundMessage, MediaRef, Outgoing, SendError};
-use crate::{Core, CoreError, CoreResult};
+use serde_json::{Map, Value, json};
+use switchboard_channel::{
+    Channel, ChannelError, Created, Fetched, Field, FieldKind, Host, Inbound, InboundMessage, InboxRef, Limits,
+    MediaRef, NewInbox, Outgoing, Params, Ready, SendError, ct_eq,
+};
 
 /// The header Telegram sends the webhook's secret token in.
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
@@ -24,15 +25,88 @@ const MAX_DOWNLOAD: usize = 20 * 1024 * 1024;
 const MAX_CAPTION: usize = 1024;
 /// Longest text message.
 const MAX_TEXT: usize = 4096;
+/// The public Bot API.
+pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
 
-pub struct Telegram;
-
-fn bot_token(inbox: &Inbox) -> Option<&str> {
-    inbox.channel_config.get("bot_token").and_then(Value::as_str)
+/// The Telegram channel, calling the Bot API at `api_url`.
+pub struct Telegram {
+    api_url: String,
 }
 
-fn method_url(core: &Core, token: &str, method: &str) -> String {
-    format!("{}/bot{}/{}", core.config.telegram_api_url, token, method)
+impl Telegram {
+    pub fn new(api_url: impl Into<String>) -> Self {
+        Telegram {
+            api_url: api_url.into().trim_end_matches('/').to_string(),
+        }
+    }
+
+    fn method_url(&self, token: &str, method: &str) -> String {
+        format!("{}/bot{}/{}", self.api_url, token, method)
+    }
+
+    /// Calls a Bot API method with a JSON body; the `result` on success.
+    async fn call(&self, host: &dyn Host, token: &str, method: &str, body: &Value) -> Result<Value, SendError> {
+        let r = host
+            .http()
+            .post(self.method_url(token, method))
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| SendError::Retry {
+                reason: format!("Telegram unreachable: {}", without_token(&e.to_string(), token)),
+                after: None,
+            })?;
+        answer(r).await
+    }
+
+    /// What `getMe` says of a bot: (id, display name, username).
+    async fn get_me(&self, host: &dyn Host, token: &str) -> Result<(i64, String, String), ChannelError> {
+        let me = self.call(host, token, "getMe", &json!({})).await.map_err(|e| match e {
+            SendError::Permanent(reason) => {
+                ChannelError::invalid("bot_token", format!("Telegram refused the bot token: {reason}"))
+            }
+            SendError::Retry { reason, .. } | SendError::Defer { reason, .. } => {
+                ChannelError::invalid("bot_token", format!("Telegram could not be asked: {reason}"))
+            }
+        })?;
+        let id = me
+            .get("id")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| ChannelError::invalid("bot_token", "Telegram did not name the bot"))?;
+        let name = me
+            .get("first_name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let username = me
+            .get("username")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        Ok((id, name, username))
+    }
+
+    /// Points the bot's updates at us, with the secret Telegram will echo.
+    async fn set_webhook(&self, host: &dyn Host, token: &str, url: &str, secret: &str) -> Result<(), ChannelError> {
+        let body = json!({
+            "url": url,
+            "secret_token": secret,
+            "allowed_updates": ["message", "edited_message", "business_message", "edited_business_message"],
+        });
+        self.call(host, token, "setWebhook", &body)
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                ChannelError::invalid(
+                    "bot_token",
+                    format!("Telegram did not accept the webhook: {}", e.reason()),
+                )
+            })
+    }
+}
+
+fn bot_token<'a>(inbox: &InboxRef<'a>) -> Option<&'a str> {
+    inbox.config.get("bot_token").and_then(Value::as_str)
 }
 
 /// A Bot API answer that is not `ok`, as a send error.
@@ -60,21 +134,6 @@ fn classify(status: u16, body: &Value) -> SendError {
     }
 }
 
-/// Calls a Bot API method with a JSON body; the `result` on success.
-pub async fn call(core: &Core, token: &str, method: &str, body: &Value) -> Result<Value, SendError> {
-    let r = core
-        .platform
-        .post(method_url(core, token, method))
-        .json(body)
-        .send()
-        .await
-        .map_err(|e| SendError::Retry {
-            reason: format!("Telegram unreachable: {}", without_token(&e.to_string(), token)),
-            after: None,
-        })?;
-    answer(r).await
-}
-
 async fn answer(r: reqwest::Response) -> Result<Value, SendError> {
     let status = r.status().as_u16();
     let body: Value = r.json().await.unwrap_or(Value::Null);
@@ -90,55 +149,6 @@ fn without_token(text: &str, token: &str) -> String {
         text.to_string()
     } else {
         text.replace(token, "<token>")
-    }
-}
-
-/// What `getMe` says of a bot: (id, display name, username).
-pub async fn get_me(core: &Core, token: &str) -> CoreResult<(i64, String, String)> {
-    let me = call(core, token, "getMe", &json!({})).await.map_err(|e| match e {
-        SendError::Permanent(reason) => {
-            CoreError::invalid("bot_token", format!("Telegram refused the bot token: {reason}"))
-        }
-        SendError::Retry { reason, .. } | SendError::Defer { reason, .. } => {
-            CoreError::invalid("bot_token", format!("Telegram could not be asked: {reason}"))
-        }
-    })?;
-    let id = me
-        .get("id")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| CoreError::invalid("bot_token", "Telegram did not name the bot"))?;
-    let name = me
-        .get("first_name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let username = me
-        .get("username")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    Ok((id, name, username))
-}
-
-/// Points the bot's updates at us, with the secret Telegram will echo.
-pub async fn set_webhook(core: &Core, token: &str, url: &str, secret: &str) -> CoreResult<()> {
-    let body = json!({
-        "url": url,
-        "secret_token": secret,
-        "allowed_updates": ["message", "edited_message", "business_message", "edited_business_message"],
-    });
-    call(core, token, "setWebhook", &body).await.map(|_| ()).map_err(|e| {
-        let reason = match e {
-            SendError::Permanent(r) | SendError::Retry { reason: r, .. } | SendError::Defer { reason: r, .. } => r,
-        };
-        CoreError::invalid("bot_token", format!("Telegram did not accept the webhook: {reason}"))
-    })
-}
-
-/// Stops the bot's updates (when its inbox is deleted); best effort.
-pub async fn delete_webhook(core: &Core, token: &str) {
-    if let Err(e) = call(core, token, "deleteWebhook", &json!({})).await {
-        tracing::warn!(error = ?e, "removing a Telegram webhook failed");
     }
 }
 
@@ -331,41 +341,135 @@ fn chat_value(to: &str) -> Value {
     to.parse::<i64>().map(Value::from).unwrap_or_else(|_| json!(to))
 }
 
-impl Adapter for Telegram {
-    fn channel(&self) -> ChannelType {
-        ChannelType::Telegram
+/// The settings a Telegram inbox is made with.
+static FIELDS: &[Field] = &[Field {
+    kind: FieldKind::Secret,
+    help: "From @BotFather. Switchboard checks it with Telegram and sets the bot's webhook to this server.",
+    required: true,
+    create_only: true,
+    ..Field::text("bot_token", "Bot token")
+}];
+
+impl Channel for Telegram {
+    fn name(&self) -> &'static str {
+        "telegram"
+    }
+
+    fn code(&self) -> i16 {
+        3
+    }
+
+    fn class_name(&self) -> &'static str {
+        "Channel::Telegram"
+    }
+
+    fn label(&self) -> &'static str {
+        "Telegram"
+    }
+
+    fn description(&self) -> &'static str {
+        "A Telegram bot: what people send it arrives here."
+    }
+
+    fn fields(&self) -> &[Field] {
+        FIELDS
+    }
+
+    fn ready(&self) -> Ready {
+        Ready {
+            text: "Connected to {bot_name} (@{bot_username}). Messages sent to the bot now arrive in this inbox.",
+            shown: &[],
+        }
     }
 
     /// Telegram's FAQ: about 30 messages a second per bot, and not more than
     /// one a second in one chat (short bursts are tolerated).
-    fn limits(&self) -> super::Limits {
-        super::Limits {
+    fn limits(&self) -> Limits {
+        Limits {
             per_inbox: Some((30.0, 30.0)),
             per_destination: Some((1.0, 3.0)),
         }
     }
 
-    fn verify(&self, inbox: &Inbox, headers: &HashMap<String, String>, _body: &[u8]) -> bool {
+    fn verify(&self, inbox: InboxRef<'_>, headers: &HashMap<String, String>, _body: &[u8]) -> bool {
         headers
             .get(SECRET_HEADER)
-            .is_some_and(|s| !inbox.secret.is_empty() && crate::auth::ct_eq(s, &inbox.secret))
+            .is_some_and(|s| !inbox.secret.is_empty() && ct_eq(s, inbox.secret))
     }
 
-    fn parse(&self, _inbox: &Inbox, body: &[u8]) -> CoreResult<(Option<String>, Vec<Inbound>)> {
+    fn parse(&self, _inbox: InboxRef<'_>, body: &[u8]) -> Result<Vec<Inbound>, ChannelError> {
         let v: Value =
-            serde_json::from_slice(body).map_err(|_| CoreError::invalid("update", "The update is not JSON"))?;
-        Ok(parse_update(&v))
+            serde_json::from_slice(body).map_err(|_| ChannelError::invalid("update", "The update is not JSON"))?;
+        Ok(parse_update(&v).1)
+    }
+
+    fn create<'a>(
+        &'a self,
+        host: &'a dyn Host,
+        new: NewInbox<'a>,
+        input: &'a Value,
+    ) -> BoxFuture<'a, Result<Created, ChannelError>> {
+        Box::pin(async move {
+            // The token is checked with Telegram before anything is written.
+            let token = Params::new(input).req_str("bot_token")?.trim().to_string();
+            if !valid_token(&token) {
+                return Err(ChannelError::invalid(
+                    "bot_token",
+                    "bot_token is not a Telegram bot token",
+                ));
+            }
+            let (bot_id, bot_name, username) = self.get_me(host, &token).await?;
+            let key = bot_id.to_string();
+            if host
+                .key_taken(self.code(), &key)
+                .await
+                .map_err(|e| ChannelError::invalid("bot_token", e))?
+            {
+                return Err(ChannelError::invalid(
+                    "bot_token",
+                    "This bot is already connected to an inbox",
+                ));
+            }
+            // Telegram is told where to send before anything is written (no
+            // transaction waits on it); if it refuses, nothing is kept.
+            let url = format!("{}/webhooks/telegram/{bot_id}", host.public_url());
+            self.set_webhook(host, &token, &url, new.secret).await?;
+            let mut config = Map::new();
+            config.insert("bot_token".into(), json!(token));
+            config.insert("bot_name".into(), json!(bot_name));
+            config.insert("bot_username".into(), json!(username));
+            Ok(Created { key: Some(key), config })
+        })
+    }
+
+    /// Stops the bot's updates (its inbox is gone); best effort.
+    fn disconnect<'a>(&'a self, host: &'a dyn Host, inbox: InboxRef<'a>) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if let Some(token) = bot_token(&inbox)
+                && let Err(e) = self.call(host, token, "deleteWebhook", &json!({})).await
+            {
+                tracing::warn!(error = ?e, "removing a Telegram webhook failed");
+            }
+        })
+    }
+
+    /// The bot's names; its token is never shown.
+    fn present(&self, inbox: InboxRef<'_>, _public_url: &str, _admin: bool, out: &mut Map<String, Value>) {
+        for k in ["bot_name", "bot_username"] {
+            out.insert(k.into(), inbox.config.get(k).cloned().unwrap_or(json!("")));
+        }
     }
 
     fn fetch_media<'a>(
         &'a self,
-        core: &'a Arc<Core>,
-        inbox: &'a Inbox,
+        host: &'a dyn Host,
+        inbox: InboxRef<'a>,
         media: &'a MediaRef,
-    ) -> BoxFuture<'a, super::Fetched> {
+    ) -> BoxFuture<'a, Fetched> {
         Box::pin(async move {
-            let token = bot_token(inbox).ok_or("the inbox has no bot token")?;
-            let file = call(core, token, "getFile", &json!({ "file_id": media.file_ref }))
+            let token = bot_token(&inbox).ok_or("the inbox has no bot token")?;
+            let file = self
+                .call(host, token, "getFile", &json!({ "file_id": media.file_ref }))
                 .await
                 .map_err(|e| format!("getFile: {e:?}"))?;
             let path = file
@@ -375,9 +479,9 @@ impl Adapter for Telegram {
             if file.get("file_size").and_then(Value::as_u64).unwrap_or(0) as usize > MAX_DOWNLOAD {
                 return Err("the file is larger than Telegram lets bots download".into());
             }
-            let url = format!("{}/file/bot{}/{}", core.config.telegram_api_url, token, path);
-            let r = core
-                .platform
+            let url = format!("{}/file/bot{}/{}", self.api_url, token, path);
+            let r = host
+                .http()
                 .get(url)
                 .send()
                 .await
@@ -396,12 +500,12 @@ impl Adapter for Telegram {
 
     fn send<'a>(
         &'a self,
-        core: &'a Arc<Core>,
-        inbox: &'a Inbox,
+        host: &'a dyn Host,
+        inbox: InboxRef<'a>,
         out: &'a Outgoing,
     ) -> BoxFuture<'a, Result<String, SendError>> {
         Box::pin(async move {
-            let token = bot_token(inbox).ok_or_else(|| SendError::Permanent("the inbox has no bot token".into()))?;
+            let token = bot_token(&inbox).ok_or_else(|| SendError::Permanent("the inbox has no bot token".into()))?;
             let chat = chat_value(&out.to);
             let reply = out
                 .reply_to
@@ -437,7 +541,7 @@ impl Adapter for Telegram {
                     {
                         body["reply_parameters"] = r.clone();
                     }
-                    let sent = call(core, token, "sendMessage", &body).await?;
+                    let sent = self.call(host, token, "sendMessage", &body).await?;
                     if first_id.is_none() {
                         first_id = sent.get("message_id").and_then(Value::as_i64);
                     }
@@ -468,9 +572,9 @@ impl Adapter for Telegram {
                 {
                     form = form.text("reply_parameters", r.to_string());
                 }
-                let r = core
-                    .platform
-                    .post(method_url(core, token, method))
+                let r = host
+                    .http()
+                    .post(self.method_url(token, method))
                     .multipart(form)
                     .send()
                     .await

@@ -1,14 +1,25 @@
-//! Which conversation an inbound mail belongs to, and taking it in there
-//! (or in a new conversation it opens).
+//! Inbound mail, whichever channel brings it: which conversation a mail
+//! belongs to (its `reply+uuid` recipient at the server's inbound domain,
+//! our Message-IDs in its In-Reply-To or References, or a message it
+//! answers), and taking it in there or in a new conversation it opens.
+//! Threading needs the store, so it lives here rather than in a channel.
 
 use std::sync::Arc;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use switchboard_store::Inbox;
 
-use super::inbox_address;
-use super::parse::InboundMail;
+use super::InboundMail;
 use crate::{Core, CoreError, CoreResult};
+
+/// The inbox's own address (its `email` setting), if it has one.
+fn inbox_address(inbox: &Inbox) -> &str {
+    inbox
+        .channel_config
+        .get("email")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
 
 /// `conversation/{uuid}/messages/{id}@domain` or `account/{id}/conversation/{uuid}@domain`:
 /// the conversation uuid one of our Message-IDs names.

@@ -7,40 +7,95 @@
 //! the contact's is its `wa_id`, its phone `+wa_id`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use hmac::{Hmac, Mac};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use sha2::Sha256;
-use switchboard_domain::{ChannelType, MessageStatus};
-use switchboard_store::Inbox;
-
-use super::{Adapter, Inbound, InboundMessage, MediaRef, Outgoing, SendError};
-use crate::{Core, CoreError, CoreResult};
+use switchboard_channel::{
+    Channel, ChannelError, ContactRef, Created, Fetched, Field, FieldKind, Host, Inbound, InboundMessage, InboxRef,
+    Limits, MediaRef, NewInbox, Outgoing, Params, Periodic, Ready, SendError, Shown, TaskDone, ct_eq, random_token,
+};
+use switchboard_domain::MessageStatus;
 
 pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
 /// Media the Cloud API lets us download (its largest document size).
 const MAX_DOWNLOAD: usize = 100 * 1024 * 1024;
 /// Replies are free-form only this long after the customer's last message.
 pub const SERVICE_WINDOW: Duration = Duration::from_secs(24 * 3600);
+/// How often templates are read again (approvals change on Meta's side).
+const TEMPLATE_SYNC_INTERVAL: Duration = Duration::from_secs(6 * 3600);
+/// The stored job kind of the template refresh.
+pub const TEMPLATE_SYNC: &str = "whatsapp_templates";
+/// The Graph API version this speaks.
+pub const DEFAULT_API_URL: &str = "https://graph.facebook.com/v21.0";
 
-pub struct WhatsApp;
-
-/// Whether the customer wrote within the last 24 hours (free-form replies
-/// allowed).
-pub async fn window_open(tx: &mut dyn switchboard_store::Tx, conversation_id: i64) -> CoreResult<bool> {
-    let window = SERVICE_WINDOW.as_micros() as i64;
-    Ok(tx
-        .last_incoming_at(conversation_id)
-        .await?
-        .is_some_and(|t| switchboard_domain::time::now_micros() - t < window))
+/// The WhatsApp Cloud API channel, calling the Graph API at `api_url`.
+pub struct WhatsApp {
+    api_url: String,
 }
 
-fn cfg<'a>(inbox: &'a Inbox, key: &str) -> Option<&'a str> {
+impl WhatsApp {
+    pub fn new(api_url: impl Into<String>) -> Self {
+        WhatsApp {
+            api_url: api_url.into().trim_end_matches('/').to_string(),
+        }
+    }
+
+    /// The business account's message templates (all statuses), as Meta
+    /// lists them; used to check the token when the inbox is created and to
+    /// keep the inbox's `message_templates` current.
+    async fn fetch_templates(
+        &self,
+        host: &dyn Host,
+        api_key: &str,
+        business_account_id: &str,
+    ) -> Result<Vec<Value>, ChannelError> {
+        let url = format!("{}/{business_account_id}/message_templates?limit=250", self.api_url);
+        let r = host
+            .http()
+            .get(url)
+            .bearer_auth(api_key)
+            .send()
+            .await
+            .map_err(|e| ChannelError::invalid("provider_config", format!("WhatsApp could not be asked: {e}")))?;
+        let body = answer(r).await.map_err(|e| {
+            ChannelError::invalid(
+                "provider_config",
+                format!("WhatsApp refused the credentials: {}", e.reason()),
+            )
+        })?;
+        Ok(body.get("data").and_then(Value::as_array).cloned().unwrap_or_default())
+    }
+
+    /// The inbox's templates read again from its business account, as the
+    /// settings to keep (with when they were read).
+    async fn templates_of(&self, host: &dyn Host, inbox: InboxRef<'_>) -> Result<Map<String, Value>, ChannelError> {
+        let (Some(key), Some(waba)) = (cfg(&inbox, "api_key"), cfg(&inbox, "business_account_id")) else {
+            return Err(ChannelError::invalid(
+                "provider_config",
+                "The inbox has no WhatsApp credentials",
+            ));
+        };
+        let templates = self.fetch_templates(host, key, waba).await?;
+        Ok(templates_config(templates))
+    }
+}
+
+fn templates_config(templates: Vec<Value>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("message_templates".into(), json!(templates));
+    m.insert(
+        "message_templates_last_updated".into(),
+        json!(switchboard_domain::time::now_micros() / 1_000_000),
+    );
+    m
+}
+
+fn cfg<'a>(inbox: &InboxRef<'a>, key: &str) -> Option<&'a str> {
     inbox
-        .channel_config
+        .config
         .get("provider_config")
         .and_then(|p| p.get(key))
         .and_then(Value::as_str)
@@ -93,30 +148,6 @@ fn unreachable(e: reqwest::Error) -> SendError {
         reason: format!("WhatsApp unreachable: {e}"),
         after: None,
     }
-}
-
-/// The business account's message templates (all statuses), as Meta lists
-/// them; used to check the token when the inbox is created and to keep the
-/// inbox's `message_templates` current.
-pub async fn fetch_templates(core: &Core, api_key: &str, business_account_id: &str) -> CoreResult<Vec<Value>> {
-    let url = format!(
-        "{}/{business_account_id}/message_templates?limit=250",
-        core.config.whatsapp_api_url
-    );
-    let r = core
-        .platform
-        .get(url)
-        .bearer_auth(api_key)
-        .send()
-        .await
-        .map_err(|e| CoreError::invalid("provider_config", format!("WhatsApp could not be asked: {e}")))?;
-    let body = answer(r).await.map_err(|e| {
-        let reason = match e {
-            SendError::Permanent(r) | SendError::Retry { reason: r, .. } | SendError::Defer { reason: r, .. } => r,
-        };
-        CoreError::invalid("provider_config", format!("WhatsApp refused the credentials: {reason}"))
-    })?;
-    Ok(body.get("data").and_then(Value::as_array).cloned().unwrap_or_default())
 }
 
 /// Digits only (Meta's `wa_id` form).
@@ -326,43 +357,312 @@ pub fn template_body(params: &Value) -> Option<Value> {
     Some(t)
 }
 
-impl Adapter for WhatsApp {
-    fn channel(&self) -> ChannelType {
-        ChannelType::Whatsapp
+/// The settings a WhatsApp inbox is made with (Chatwoot's names).
+static FIELDS: &[Field] = &[
+    Field {
+        kind: FieldKind::Phone,
+        required: true,
+        create_only: true,
+        ..Field::text("phone_number", "Phone number")
+    },
+    Field {
+        required: true,
+        create_only: true,
+        ..Field::text("provider_config.phone_number_id", "Phone number ID")
+    },
+    Field {
+        required: true,
+        create_only: true,
+        ..Field::text("provider_config.business_account_id", "WhatsApp Business Account ID")
+    },
+    Field {
+        kind: FieldKind::Secret,
+        help: "A system user's permanent token with whatsapp_business_messaging.",
+        required: true,
+        create_only: true,
+        ..Field::text("provider_config.api_key", "Access token")
+    },
+    Field {
+        kind: FieldKind::Secret,
+        required: true,
+        create_only: true,
+        ..Field::text("provider_config.app_secret", "App secret")
+    },
+    Field {
+        help: "What Meta sends to confirm the webhook; made up for you when left empty.",
+        create_only: true,
+        ..Field::text("provider_config.webhook_verify_token", "Webhook verify token")
+    },
+];
+
+static PERIODIC: &[Periodic] = &[Periodic {
+    kind: TEMPLATE_SYNC,
+    every: TEMPLATE_SYNC_INTERVAL,
+    wanted: |_| true,
+}];
+
+impl Channel for WhatsApp {
+    fn name(&self) -> &'static str {
+        "whatsapp"
+    }
+
+    fn code(&self) -> i16 {
+        4
+    }
+
+    fn class_name(&self) -> &'static str {
+        "Channel::Whatsapp"
+    }
+
+    fn label(&self) -> &'static str {
+        "WhatsApp"
+    }
+
+    fn description(&self) -> &'static str {
+        "A business number on the WhatsApp Cloud API."
+    }
+
+    fn fields(&self) -> &[Field] {
+        FIELDS
+    }
+
+    fn ready(&self) -> Ready {
+        Ready {
+            text: "In Meta's app settings, subscribe the webhook with this callback URL and verify token.",
+            shown: &[
+                Shown {
+                    name: "callback",
+                    label: "Callback URL",
+                    pointer: "/callback_webhook_url",
+                    count: false,
+                },
+                Shown {
+                    name: "verify",
+                    label: "Verify token",
+                    pointer: "/provider_config/webhook_verify_token",
+                    count: false,
+                },
+                Shown {
+                    name: "templates",
+                    label: "Message templates synced",
+                    pointer: "/message_templates",
+                    count: true,
+                },
+            ],
+        }
     }
 
     /// Meta's default throughput is 80 messages a second per number.
-    fn limits(&self) -> super::Limits {
-        super::Limits {
+    fn limits(&self) -> Limits {
+        Limits {
             per_inbox: Some((80.0, 80.0)),
             per_destination: None,
         }
     }
 
-    fn verify(&self, inbox: &Inbox, headers: &HashMap<String, String>, body: &[u8]) -> bool {
-        let (Some(secret), Some(got)) = (cfg(inbox, "app_secret"), headers.get(SIGNATURE_HEADER)) else {
-            return false;
-        };
-        crate::auth::ct_eq(&signature(secret, body), got.trim())
+    /// The number in the path, digits only.
+    fn webhook_key(&self, key: &str) -> String {
+        digits(key)
     }
 
-    fn parse(&self, inbox: &Inbox, body: &[u8]) -> CoreResult<(Option<String>, Vec<Inbound>)> {
+    fn verify(&self, inbox: InboxRef<'_>, headers: &HashMap<String, String>, body: &[u8]) -> bool {
+        let (Some(secret), Some(got)) = (cfg(&inbox, "app_secret"), headers.get(SIGNATURE_HEADER)) else {
+            return false;
+        };
+        ct_eq(&signature(secret, body), got.trim())
+    }
+
+    fn parse(&self, inbox: InboxRef<'_>, body: &[u8]) -> Result<Vec<Inbound>, ChannelError> {
         let v: Value =
-            serde_json::from_slice(body).map_err(|_| CoreError::invalid("body", "The webhook is not JSON"))?;
-        Ok((None, parse_webhook(&v, cfg(inbox, "phone_number_id").unwrap_or(""))))
+            serde_json::from_slice(body).map_err(|_| ChannelError::invalid("body", "The webhook is not JSON"))?;
+        Ok(parse_webhook(&v, cfg(&inbox, "phone_number_id").unwrap_or("")))
+    }
+
+    /// Meta's subscription handshake (`hub.mode=subscribe`,
+    /// `hub.verify_token`, `hub.challenge`): the challenge back when the
+    /// token is the inbox's.
+    fn handshake(&self, inbox: InboxRef<'_>, query: &HashMap<String, String>) -> Result<String, ChannelError> {
+        let q = |k: &str| query.get(k).map(String::as_str).unwrap_or("");
+        let (mode, token, challenge) = (q("hub.mode"), q("hub.verify_token"), q("hub.challenge"));
+        let expected = cfg(&inbox, "webhook_verify_token").unwrap_or("");
+        if mode == "subscribe" && !expected.is_empty() && ct_eq(token, expected) && challenge.len() <= 256 {
+            Ok(challenge.to_string())
+        } else {
+            Err(ChannelError::Forbidden)
+        }
+    }
+
+    fn create<'a>(
+        &'a self,
+        host: &'a dyn Host,
+        _new: NewInbox<'a>,
+        input: &'a Value,
+    ) -> BoxFuture<'a, Result<Created, ChannelError>> {
+        Box::pin(async move {
+            let cp = Params::new(input);
+            let number = digits(&cp.req_str("phone_number")?);
+            if !(6..=16).contains(&number.len()) {
+                return Err(ChannelError::invalid(
+                    "phone_number",
+                    "phone_number is not a phone number",
+                ));
+            }
+            let provider = cp.str("provider")?.unwrap_or_else(|| "whatsapp_cloud".into());
+            if provider != "whatsapp_cloud" {
+                return Err(ChannelError::invalid(
+                    "provider",
+                    "Only the WhatsApp Cloud API (whatsapp_cloud) is available",
+                ));
+            }
+            let pc = input
+                .get("provider_config")
+                .filter(|p| p.is_object())
+                .ok_or_else(|| ChannelError::invalid("provider_config", "provider_config can't be blank"))?;
+            let pp = Params::new(pc);
+            let api_key = pp.req_str("api_key")?;
+            let phone_number_id = pp.req_str("phone_number_id")?;
+            let business_account_id = pp.req_str("business_account_id")?;
+            let app_secret = pp.req_str("app_secret")?;
+            for (k, v) in [
+                ("phone_number_id", &phone_number_id),
+                ("business_account_id", &business_account_id),
+            ] {
+                if v.is_empty() || v.len() > 64 || !v.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(ChannelError::invalid(k, format!("{k} must be Meta's numeric id")));
+                }
+            }
+            let verify = pp
+                .str("webhook_verify_token")?
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| random_token(24));
+            if host
+                .key_taken(self.code(), &number)
+                .await
+                .map_err(|e| ChannelError::invalid("phone_number", e))?
+            {
+                return Err(ChannelError::invalid(
+                    "phone_number",
+                    "This number is already connected to an inbox",
+                ));
+            }
+            // Listing the templates checks the credentials, and keeps them.
+            let templates = self.fetch_templates(host, &api_key, &business_account_id).await?;
+            let mut config = Map::new();
+            config.insert("phone_number".into(), json!(format!("+{number}")));
+            config.insert("provider".into(), json!("whatsapp_cloud"));
+            config.insert(
+                "provider_config".into(),
+                json!({
+                    "api_key": api_key,
+                    "phone_number_id": phone_number_id,
+                    "business_account_id": business_account_id,
+                    "app_secret": app_secret,
+                    "webhook_verify_token": verify,
+                }),
+            );
+            config.extend(templates_config(templates));
+            Ok(Created {
+                key: Some(number),
+                config,
+            })
+        })
+    }
+
+    fn present(&self, inbox: InboxRef<'_>, public_url: &str, admin: bool, obj: &mut Map<String, Value>) {
+        let c = inbox.config;
+        let get_or = |k: &str, d: Value| c.get(k).cloned().unwrap_or(d);
+        obj.insert("phone_number".into(), get_or("phone_number", json!("")));
+        obj.insert("provider".into(), get_or("provider", json!("whatsapp_cloud")));
+        obj.insert("message_templates".into(), get_or("message_templates", json!([])));
+        obj.insert(
+            "message_templates_last_updated".into(),
+            get_or("message_templates_last_updated", Value::Null),
+        );
+        if admin {
+            // What the administrator enters in Meta's console; the access
+            // token and the app secret are never shown back.
+            let pc = c.get("provider_config").cloned().unwrap_or(json!({}));
+            obj.insert(
+                "provider_config".into(),
+                json!({
+                    "phone_number_id": pc.get("phone_number_id"),
+                    "business_account_id": pc.get("business_account_id"),
+                    "webhook_verify_token": pc.get("webhook_verify_token"),
+                }),
+            );
+            obj.insert(
+                "callback_webhook_url".into(),
+                json!(format!("{public_url}/webhooks/whatsapp/{}", inbox.key)),
+            );
+        }
+    }
+
+    /// Free-form replies only within 24 hours of the customer's last message.
+    fn can_reply(&self, last_incoming_at: Option<i64>, now: i64) -> bool {
+        let window = SERVICE_WINDOW.as_micros() as i64;
+        last_incoming_at.is_some_and(|t| now - t < window)
+    }
+
+    /// A template may open a chat with anyone who has a phone number.
+    fn starts_chats(&self) -> bool {
+        true
+    }
+
+    fn window_closed(&self) -> &'static str {
+        "More than 24 hours have passed since the customer's last message: send an approved template (template_params)"
+    }
+
+    /// The contact's phone, digits only (Meta's `wa_id`).
+    fn default_source_id(&self, contact: ContactRef<'_>) -> Option<String> {
+        contact.phone.map(digits)
+    }
+
+    fn periodic(&self) -> &[Periodic] {
+        PERIODIC
+    }
+
+    /// The scheduled refresh of one inbox's templates (a failure keeps the
+    /// templates it had; the next refresh tries again).
+    fn run_periodic<'a>(
+        &'a self,
+        _kind: &'a str,
+        host: &'a dyn Host,
+        inbox: InboxRef<'a>,
+    ) -> BoxFuture<'a, Result<TaskDone, String>> {
+        Box::pin(async move {
+            match self.templates_of(host, inbox).await {
+                Ok(config) => Ok(TaskDone {
+                    taken: 0,
+                    config: Some(config),
+                }),
+                Err(e) => {
+                    tracing::warn!(inbox = inbox.id, error = %e, "refreshing WhatsApp templates failed");
+                    Ok(TaskDone::default())
+                }
+            }
+        })
+    }
+
+    /// `POST /inboxes/{id}/sync_templates`: the templates read again.
+    fn sync<'a>(
+        &'a self,
+        host: &'a dyn Host,
+        inbox: InboxRef<'a>,
+    ) -> BoxFuture<'a, Result<Map<String, Value>, ChannelError>> {
+        Box::pin(self.templates_of(host, inbox))
     }
 
     fn fetch_media<'a>(
         &'a self,
-        core: &'a Arc<Core>,
-        inbox: &'a Inbox,
+        host: &'a dyn Host,
+        inbox: InboxRef<'a>,
         media: &'a MediaRef,
-    ) -> BoxFuture<'a, super::Fetched> {
+    ) -> BoxFuture<'a, Fetched> {
         Box::pin(async move {
-            let key = cfg(inbox, "api_key").ok_or("the inbox has no access token")?;
-            let url = format!("{}/{}", core.config.whatsapp_api_url, media.file_ref);
-            let r = core
-                .platform
+            let key = cfg(&inbox, "api_key").ok_or("the inbox has no access token")?;
+            let url = format!("{}/{}", self.api_url, media.file_ref);
+            let r = host
+                .http()
                 .get(url)
                 .bearer_auth(key)
                 .send()
@@ -374,8 +674,8 @@ impl Adapter for WhatsApp {
                 .and_then(Value::as_str)
                 .ok_or("Meta named no media URL")?;
             // The download needs the same token.
-            let r = core
-                .platform
+            let r = host
+                .http()
                 .get(link)
                 .bearer_auth(key)
                 .send()
@@ -394,16 +694,16 @@ impl Adapter for WhatsApp {
 
     fn send<'a>(
         &'a self,
-        core: &'a Arc<Core>,
-        inbox: &'a Inbox,
+        host: &'a dyn Host,
+        inbox: InboxRef<'a>,
         out: &'a Outgoing,
     ) -> BoxFuture<'a, Result<String, SendError>> {
         Box::pin(async move {
             let key =
-                cfg(inbox, "api_key").ok_or_else(|| SendError::Permanent("the inbox has no access token".into()))?;
-            let number = cfg(inbox, "phone_number_id")
+                cfg(&inbox, "api_key").ok_or_else(|| SendError::Permanent("the inbox has no access token".into()))?;
+            let number = cfg(&inbox, "phone_number_id")
                 .ok_or_else(|| SendError::Permanent("the inbox has no phone_number_id".into()))?;
-            let base = &core.config.whatsapp_api_url;
+            let base = &self.api_url;
             let context = out.reply_to.as_ref().map(|id| json!({ "message_id": id }));
             let mut bodies: Vec<Value> = Vec::new();
             if let Some(t) = out.template.as_ref().and_then(template_body) {
@@ -426,8 +726,8 @@ impl Adapter for WhatsApp {
                         .text("messaging_product", "whatsapp")
                         .text("type", f.content_type.clone())
                         .part("file", part);
-                    let r = core
-                        .platform
+                    let r = host
+                        .http()
                         .post(format!("{base}/{number}/media"))
                         .bearer_auth(key)
                         .multipart(form)
@@ -468,8 +768,8 @@ impl Adapter for WhatsApp {
                 {
                     body["context"] = c.clone();
                 }
-                let r = core
-                    .platform
+                let r = host
+                    .http()
                     .post(format!("{base}/{number}/messages"))
                     .bearer_auth(key)
                     .json(&body)
@@ -489,96 +789,6 @@ impl Adapter for WhatsApp {
                 after: None,
             })
         })
-    }
-}
-
-impl Core {
-    /// `POST /inboxes/:id/sync_templates`: the business account's templates,
-    /// read again from Meta (administrators).
-    pub async fn sync_templates(self: &Arc<Self>, ctx: &crate::auth::AccountCtx, inbox_id: i64) -> CoreResult<Value> {
-        ctx.require_admin()?;
-        let inbox = {
-            let mut tx = self.store.read().await?;
-            tx.get_inbox(ctx.account_id(), inbox_id)
-                .await?
-                .ok_or(CoreError::NotFound)?
-        };
-        if inbox.channel() != ChannelType::Whatsapp {
-            return Err(CoreError::invalid(
-                "channel",
-                "Only WhatsApp inboxes have message templates",
-            ));
-        }
-        let fresh = self.refresh_templates(&inbox).await?;
-        Ok(crate::present::inbox(&fresh, self.public_url(), true))
-    }
-
-    /// Reads the inbox's templates from its business account again and
-    /// keeps them, with when they were read (`message_templates_last_updated`).
-    pub(crate) async fn refresh_templates(self: &Arc<Self>, inbox: &Inbox) -> CoreResult<Inbox> {
-        let (Some(key), Some(waba)) = (cfg(inbox, "api_key"), cfg(inbox, "business_account_id")) else {
-            return Err(CoreError::invalid(
-                "provider_config",
-                "The inbox has no WhatsApp credentials",
-            ));
-        };
-        let templates = fetch_templates(self, key, waba).await?;
-        let mut tx = self.store.write().await?;
-        let mut fresh = tx
-            .get_inbox(inbox.account_id, inbox.id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
-        let now = switchboard_domain::time::now_micros();
-        if let Some(c) = fresh.channel_config.as_object_mut() {
-            c.insert("message_templates".into(), json!(templates));
-            c.insert("message_templates_last_updated".into(), json!(now / 1_000_000));
-        }
-        fresh.updated_at = now;
-        tx.update_inbox(&fresh).await?;
-        tx.commit().await?;
-        Ok(fresh)
-    }
-
-    /// The scheduled refresh of one WhatsApp inbox's templates (a failure
-    /// keeps the templates it had; the next refresh tries again).
-    pub async fn refresh_templates_of(self: &Arc<Self>, inbox_id: i64) -> CoreResult<()> {
-        let inbox = {
-            let mut tx = self.store.read().await?;
-            tx.get_inboxes(&[inbox_id]).await?.into_iter().next()
-        };
-        let Some(inbox) = inbox.filter(|i| i.channel() == ChannelType::Whatsapp) else {
-            return Ok(());
-        };
-        if let Err(e) = self.refresh_templates(&inbox).await {
-            tracing::warn!(inbox = inbox.id, error = %e, "refreshing WhatsApp templates failed");
-        }
-        Ok(())
-    }
-
-    /// Meta's subscription handshake (`GET` with `hub.mode=subscribe`,
-    /// `hub.verify_token`, `hub.challenge`): the challenge back when the
-    /// token is the inbox's.
-    pub async fn whatsapp_subscribe(
-        self: &Arc<Self>,
-        number: &str,
-        mode: &str,
-        token: &str,
-        challenge: &str,
-    ) -> CoreResult<String> {
-        let number = digits(number);
-        let inbox = {
-            let mut tx = self.store.read().await?;
-            tx.find_inbox_by_key(ChannelType::Whatsapp.code(), &number)
-                .await?
-                .ok_or(CoreError::NotFound)?
-        };
-        let expected = cfg(&inbox, "webhook_verify_token").unwrap_or("");
-        if mode == "subscribe" && !expected.is_empty() && crate::auth::ct_eq(token, expected) && challenge.len() <= 256
-        {
-            Ok(challenge.to_string())
-        } else {
-            Err(CoreError::forbidden())
-        }
     }
 }
 

@@ -3,38 +3,11 @@
 //! history or signature.
 
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::html::{html_to_text, sanitize_html};
 
-/// One parsed inbound mail.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InboundMail {
-    /// Without angle brackets; made from the content's hash when absent.
-    pub message_id: String,
-    pub from_address: String,
-    pub from_name: String,
-    /// Every address the mail was for (To, Cc, Delivered-To, X-Original-To).
-    pub recipients: Vec<String>,
-    /// In-Reply-To first, then References, newest first, without brackets.
-    pub thread_ids: Vec<String>,
-    pub subject: Option<String>,
-    /// What the conversation shows: the new text without quoted history
-    /// or signature.
-    pub content: Option<String>,
-    /// `content_attributes.email`: headers, full text and sanitised HTML.
-    pub email: Value,
-    pub files: Vec<MailFile>,
-    /// An auto-reply (out of office, bounce): kept in its conversation, but
-    /// it opens none.
-    pub auto_reply: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MailFile {
-    pub name: Option<String>,
-    pub bytes: Vec<u8>,
-}
+pub use switchboard_channel::{InboundMail, MailFile};
 
 fn addresses(a: Option<&Address<'_>>) -> Vec<(String, String)> {
     let Some(a) = a else { return Vec::new() };
