@@ -50,6 +50,9 @@ pub struct Item {
     pub from: From,
     /// Files already in the attachment store.
     pub attachments: Vec<switchboard_store::NewAttachment>,
+    /// What delivered it when not its sender by hand (a platform: the
+    /// channel); unset, the sender is the cause.
+    pub cause: Option<switchboard_domain::event::Cause>,
 }
 
 /// What a request got: its message (new, or the earlier one a replayed
@@ -457,17 +460,15 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
             From::Contact(c) => switchboard_domain::event::Performer::Contact(c.id),
             From::ConversationContact => switchboard_domain::event::Performer::Contact(view.conv.contact_id),
         };
-        let ev = w
-            .emit(
-                Event::new(EventKind::MessageCreated, msg.account_id, data)
-                    .inbox(Some(msg.inbox_id))
-                    .conversation(Some(msg.conversation_id))
-                    .contact(Some(view.conv.contact_id))
-                    .contact_inbox(Some(view.conv.contact_inbox_id))
-                    .private(msg.private)
-                    .by(Some(performer)),
-            )
-            .await?;
+        let mut event = Event::new(EventKind::MessageCreated, msg.account_id, data)
+            .inbox(Some(msg.inbox_id))
+            .conversation(Some(msg.conversation_id))
+            .contact(Some(view.conv.contact_id))
+            .contact_inbox(Some(view.conv.contact_inbox_id))
+            .private(msg.private)
+            .by(Some(performer));
+        event.cause = item.cause;
+        let ev = w.emit(event).await?;
         crate::channels::queue_send(w, inbox, &view.contact_inbox.source_id, msg).await?;
         if msg.message_type() != MessageType::Activity
             && w.wants_webhook(msg.account_id, Some(inbox), "message_created").await?

@@ -141,6 +141,7 @@ impl Core {
             input,
             from,
             attachments: files.clone(),
+            cause: None,
         };
         // A refused message (outside WhatsApp's window, say) keeps no files.
         let o = match self.ingest(item).await {

@@ -667,6 +667,7 @@ impl Core {
                 },
                 from: From::Contact(v.contact.clone()),
                 attachments: files,
+                cause: None,
             })
             .await?;
         let mut out = present::message_public(&o.message, &o.sender, o.display_id);

@@ -168,6 +168,7 @@ impl Core {
             },
             from: crate::ingest::From::Contact(visitor.contact.clone()),
             attachments: files.clone(),
+            cause: Some(switchboard_domain::event::Cause::channel(inbox.id)),
         };
         match self.ingest(item).await {
             Ok(o) => {
@@ -223,6 +224,7 @@ impl Core {
             return Ok(());
         }
         let mut w = crate::work::Work::begin(self).await?;
+        w.set_cause(switchboard_domain::event::Cause::channel(v.inbox.id));
         let Some(mut c) = w.tx().get_contact(v.contact.account_id, v.contact.id).await? else {
             return Ok(());
         };
@@ -247,6 +249,7 @@ impl Core {
         content: Option<String>,
     ) -> CoreResult<()> {
         let mut w = crate::work::Work::begin(self).await?;
+        w.set_cause(switchboard_domain::event::Cause::channel(inbox.id));
         let Some(found) = w.tx().find_message_by_source(inbox.id, external_id).await? else {
             return Ok(());
         };
@@ -281,6 +284,7 @@ impl Core {
     ) -> CoreResult<()> {
         use switchboard_domain::MessageStatus as S;
         let mut w = crate::work::Work::begin(self).await?;
+        w.set_cause(switchboard_domain::event::Cause::channel(inbox.id));
         let Some(found) = w.tx().find_message_by_source(inbox.id, external_id).await? else {
             return Ok(());
         };

@@ -110,6 +110,7 @@ impl Core {
                     input,
                     from,
                     attachments: files.clone(),
+                    cause: Some(switchboard_domain::event::Cause::channel(inbox.id)),
                 })
                 .await
                 .map(|o| o.created)
@@ -182,6 +183,7 @@ impl Core {
         files: Vec<switchboard_store::NewAttachment>,
     ) -> CoreResult<bool> {
         let mut w = crate::work::Work::begin(self).await?;
+        w.set_cause(switchboard_domain::event::Cause::channel(v.inbox.id));
         w.tx().lock_contact_inbox(v.ci.id).await?;
         if w.tx()
             .find_message_by_source(v.inbox.id, &mail.message_id)
@@ -210,6 +212,7 @@ impl Core {
             input,
             from: crate::ingest::From::Contact(contact),
             attachments: files,
+            cause: Some(switchboard_domain::event::Cause::channel(v.inbox.id)),
         };
         let mut results = crate::ingest::process(self, &mut w, std::slice::from_ref(&item)).await?;
         let o = results

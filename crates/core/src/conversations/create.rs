@@ -178,6 +178,7 @@ impl Core {
                 input,
                 from: crate::ingest::From::User(ctx.user.clone()),
                 attachments: Vec::new(),
+                cause: None,
             };
             let mut results = crate::ingest::process(self, &mut w, std::slice::from_ref(&item)).await?;
             results

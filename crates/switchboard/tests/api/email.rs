@@ -489,6 +489,27 @@ async fn raw_mail(db: Db) {
             .contains("Sending is off"),
         "{failed}"
     );
+    // What the mails brought in was caused by the channel; the agent's
+    // reply by the agent.
+    let causes = app
+        .sql_rows(&format!(
+            "SELECT cause_kind, CAST(cause_id AS TEXT) FROM events WHERE name = 'message.created' AND inbox_id = {}",
+            inbox["id"]
+        ))
+        .await;
+    let inbox_id = inbox["id"].to_string();
+    let admin = app.admin_id.to_string();
+    assert!(
+        causes.iter().any(|r| r[0].as_deref() == Some("channel")),
+        "{causes:?}"
+    );
+    for r in &causes {
+        match r[0].as_deref() {
+            Some("channel") => assert_eq!(r[1].as_deref(), Some(inbox_id.as_str())),
+            Some("user") => assert_eq!(r[1].as_deref(), Some(admin.as_str())),
+            other => panic!("a message caused by {other:?}: {causes:?}"),
+        }
+    }
     app.stop().await;
 }
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
