@@ -11,6 +11,7 @@ use switchboard_store::{ContactNote, User};
 
 use crate::auth::AccountCtx;
 use crate::params::Params;
+use crate::require::Require;
 use crate::{Core, CoreError, CoreResult, present};
 
 /// The longest note.
@@ -57,9 +58,7 @@ impl Core {
     /// `GET /contacts/{id}/notes?page=`: newest first.
     pub async fn contact_notes(self: &Arc<Self>, ctx: &AccountCtx, contact_id: i64, page: i64) -> CoreResult<Value> {
         let mut tx = self.store.read().await?;
-        tx.get_contact(ctx.account_id(), contact_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        tx.require_contact(ctx.account_id(), contact_id).await?;
         let offset = (page.max(1) - 1).saturating_mul(NOTES_PER_PAGE);
         let notes = tx
             .list_contact_notes(ctx.account_id(), contact_id, NOTES_PER_PAGE, offset)
@@ -75,10 +74,7 @@ impl Core {
 
     pub async fn contact_note(self: &Arc<Self>, ctx: &AccountCtx, contact_id: i64, id: i64) -> CoreResult<Value> {
         let mut tx = self.store.read().await?;
-        let n = tx
-            .get_contact_note(ctx.account_id(), contact_id, id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let n = tx.require_contact_note(ctx.account_id(), contact_id, id).await?;
         let authors = Self::note_authors(&mut *tx, ctx.account_id(), std::slice::from_ref(&n)).await?;
         Ok(note_json(&n, authors.first()))
     }
@@ -92,9 +88,7 @@ impl Core {
         let p = Params::new(body).nested_or_self("note");
         let content = content(&p)?;
         let mut tx = self.store.write().await?;
-        tx.get_contact(ctx.account_id(), contact_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        tx.require_contact(ctx.account_id(), contact_id).await?;
         let n = tx
             .insert_contact_note(&ContactNote {
                 id: 0,
@@ -124,10 +118,7 @@ impl Core {
             None => None,
         };
         let mut tx = self.store.write().await?;
-        let mut n = tx
-            .get_contact_note(ctx.account_id(), contact_id, id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let mut n = tx.require_contact_note(ctx.account_id(), contact_id, id).await?;
         if n.user_id != Some(ctx.user.id) && !ctx.is_admin() {
             return Err(CoreError::Unauthorized(
                 "Only the note's author or an administrator may change it".into(),
