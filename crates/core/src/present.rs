@@ -2,11 +2,12 @@
 //! REST, ActionCable push data and webhook payloads differ in small ways;
 //! each has its own function here so the differences stay explicit.
 
-use crate::contact_types::{ContactView, ContactWithInboxes};
 use serde_json::{Map, Value, json};
 use switchboard_domain::time::{iso, unix_float, unix_secs};
 use switchboard_domain::{Availability, ChannelType, ConversationStatus, MessageType, Role};
 use switchboard_store::{Account, AccountUser, Contact, ContactInbox, Conversation, Inbox, Message, Team, User};
+
+use crate::contact_types::{ContactView, ContactWithInboxes};
 
 fn secs_or_zero(t: Option<i64>) -> i64 {
     t.map(unix_secs).unwrap_or(0)
