@@ -242,3 +242,82 @@ pub struct CreatedContact {
     pub contact: ContactWithInboxes,
     pub contact_inbox: ContactInboxView,
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::request::parse;
+
+    #[test]
+    fn changes_tell_absent_from_null() {
+        let c: ContactChanges = parse(&json!({
+            "name": null, "email": "", "phone_number": 15550001, "blocked": "0",
+            "custom_attributes": { "plan": "gold" }, "inbox_id": "ignored here",
+        }))
+        .unwrap();
+        assert_eq!(c.name, Patch::Null);
+        assert_eq!(c.email, Patch::Value(String::new()));
+        assert_eq!(c.phone_number, Patch::Value("15550001".into()));
+        assert_eq!(c.identifier, Patch::Absent);
+        assert_eq!(c.blocked, Some(false));
+        assert_eq!(c.custom_attributes, json!({ "plan": "gold" }).as_object().cloned());
+        assert!(c.additional_attributes.is_none());
+        let mut n: NewContact = parse(&json!({ "name": "Ann", "inbox_id": "3", "source_id": 77 })).unwrap();
+        assert_eq!((n.inbox_id, n.source_id.as_deref()), (Some(3), Some("77")));
+        let f = n.fields();
+        assert_eq!(f.name, Patch::Value("Ann".into()));
+        assert_eq!(f.email, Patch::Absent);
+    }
+
+    #[test]
+    fn attribute_keys_are_strings() {
+        let keys = |v: Value| parse::<AttributeKeys>(&v).unwrap().keys();
+        assert_eq!(
+            keys(json!({ "custom_attributes": ["a", "b"] })).unwrap(),
+            vec!["a", "b"]
+        );
+        for bad in [
+            json!({}),
+            json!({ "custom_attributes": null }),
+            json!({ "custom_attributes": [1] }),
+        ] {
+            assert!(keys(bad).is_err());
+        }
+    }
+
+    #[test]
+    fn the_contact_shape() {
+        let c = Contact {
+            id: 5,
+            account_id: 1,
+            name: "Ann".into(),
+            email: Some("ann@example.com".into()),
+            phone_number: None,
+            identifier: None,
+            avatar_url: None,
+            blocked: false,
+            contact_type: 0,
+            additional_attributes: json!({ "city": "Oslo" }),
+            custom_attributes: json!({}),
+            last_activity_at: None,
+            created_at: 1_700_000_000_000_000,
+            updated_at: 1_700_000_000_000_000,
+        };
+        assert_eq!(
+            serde_json::to_value(ContactWithInboxes::new(&c, &[], &[])).unwrap(),
+            json!({
+                "id": 5, "name": "Ann", "email": "ann@example.com", "phone_number": null,
+                "identifier": null, "blocked": false, "thumbnail": "", "availability_status": "offline",
+                "additional_attributes": { "city": "Oslo" }, "custom_attributes": {},
+                "last_activity_at": null, "created_at": 1_700_000_000, "type": "contact",
+                "contact_inboxes": [],
+            })
+        );
+        assert_eq!(
+            serde_json::to_value(ContactInboxView::none()).unwrap(),
+            json!({ "source_id": null, "inbox": null })
+        );
+    }
+}
