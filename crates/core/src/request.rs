@@ -42,6 +42,15 @@ pub fn parse<T: DeserializeOwned>(params: &Value) -> CoreResult<T> {
     })
 }
 
+/// Reads `T` from the object under `key` when there is one (Rails' nested
+/// `{note: {content}}`), else from the parameters themselves.
+pub fn parse_nested<T: DeserializeOwned>(params: &Value, key: &str) -> CoreResult<T> {
+    match params.get(key) {
+        Some(v @ Value::Object(_)) => parse(v),
+        _ => parse(params),
+    }
+}
+
 /// The 422 of a required attribute that is missing or blank.
 pub fn blank(key: &str) -> CoreError {
     CoreError::invalid(key, format!("{key} can't be blank"))

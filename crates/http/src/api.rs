@@ -537,13 +537,15 @@ async fn contact_note(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Respon
 }
 
 async fn contact_note_create(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    Ok(ok(st.core.create_contact_note(&c, ids.get("id")?, &b).await?))
+    let req = switchboard_core::request::parse_nested(&b, "note")?;
+    Ok(ok(st.core.create_contact_note(&c, ids.get("id")?, req).await?))
 }
 
 async fn contact_note_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    let req = switchboard_core::request::parse_nested(&b, "note")?;
     Ok(ok(st
         .core
-        .change_contact_note(&c, ids.get("id")?, ids.get("note_id")?, Some(&b))
+        .change_contact_note(&c, ids.get("id")?, ids.get("note_id")?, Some(req))
         .await?))
 }
 
