@@ -12,7 +12,6 @@ use switchboard_store::{ContactNote, User};
 
 use crate::auth::AccountCtx;
 use crate::request::{blank, lenient};
-use crate::require::Require;
 use crate::{Core, CoreError, CoreResult, present};
 
 /// The longest note.
@@ -88,7 +87,9 @@ impl Core {
         page: i64,
     ) -> CoreResult<Vec<NoteView>> {
         let mut tx = self.store.read().await?;
-        tx.require_contact(ctx.account_id(), contact_id).await?;
+        tx.get_contact(ctx.account_id(), contact_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         let offset = (page.max(1) - 1).saturating_mul(NOTES_PER_PAGE);
         let notes = tx
             .list_contact_notes(ctx.account_id(), contact_id, NOTES_PER_PAGE, offset)
@@ -102,7 +103,10 @@ impl Core {
 
     pub async fn contact_note(self: &Arc<Self>, ctx: &AccountCtx, contact_id: i64, id: i64) -> CoreResult<NoteView> {
         let mut tx = self.store.read().await?;
-        let n = tx.require_contact_note(ctx.account_id(), contact_id, id).await?;
+        let n = tx
+            .get_contact_note(ctx.account_id(), contact_id, id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         let authors = Self::note_authors(&mut *tx, ctx.account_id(), std::slice::from_ref(&n)).await?;
         Ok(NoteView::new(&n, authors.first()))
     }
@@ -115,7 +119,9 @@ impl Core {
     ) -> CoreResult<NoteView> {
         let content = content(req)?;
         let mut tx = self.store.write().await?;
-        tx.require_contact(ctx.account_id(), contact_id).await?;
+        tx.get_contact(ctx.account_id(), contact_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         let n = tx
             .insert_contact_note(&ContactNote {
                 id: 0,
@@ -142,7 +148,10 @@ impl Core {
     ) -> CoreResult<Option<NoteView>> {
         let new_content = change.map(content).transpose()?;
         let mut tx = self.store.write().await?;
-        let mut n = tx.require_contact_note(ctx.account_id(), contact_id, id).await?;
+        let mut n = tx
+            .get_contact_note(ctx.account_id(), contact_id, id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         if n.user_id != Some(ctx.user.id) && !ctx.is_admin() {
             return Err(CoreError::Unauthorized(
                 "Only the note's author or an administrator may change it".into(),

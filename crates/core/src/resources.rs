@@ -13,7 +13,6 @@ use crate::auth::{
 };
 use crate::inboxes::{MemberChange, dedup};
 use crate::params::Params;
-use crate::require::Require;
 use crate::{Core, CoreError, CoreResult, present};
 
 fn taken(attr: &'static str) -> impl Fn(StoreError) -> CoreError {
@@ -130,7 +129,7 @@ impl Core {
                 let current = params.str("current_password")?.unwrap_or_default();
                 let stored = {
                     let mut tx = self.store.read().await?;
-                    tx.require_user(p.user.id).await?.password_hash
+                    tx.get_user(p.user.id).await?.ok_or(CoreError::NotFound)?.password_hash
                 };
                 if !verify_password_off(&current, &stored).await? {
                     return Err(CoreError::invalid("current_password", "Current password is incorrect"));
@@ -147,7 +146,7 @@ impl Core {
             None => None,
         };
         let mut tx = self.store.write().await?;
-        let mut user = tx.require_user(p.user.id).await?;
+        let mut user = tx.get_user(p.user.id).await?.ok_or(CoreError::NotFound)?;
         if params.has("name") {
             user.name = crate::invitations::required_name("name", &params.req_str("name")?)?;
         }
@@ -214,7 +213,10 @@ impl Core {
         let params = Params::new(body).nested_or_self("profile");
         let account_id = params.i64("account_id")?.ok_or(CoreError::NotFound)?;
         let mut tx = self.store.write().await?;
-        let mut au = tx.require_account_user(account_id, p.user.id).await?;
+        let mut au = tx
+            .get_account_user(account_id, p.user.id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         match setting {
             ProfileSetting::Availability => {
                 let av = params.req_str("availability")?;
@@ -277,7 +279,7 @@ impl Core {
         };
         let (user, old) = {
             let mut tx = self.store.write().await?;
-            let mut user = tx.require_user(p.user.id).await?;
+            let mut user = tx.get_user(p.user.id).await?.ok_or(CoreError::NotFound)?;
             let old = std::mem::replace(&mut user.avatar_url, url);
             user.updated_at = now_micros();
             tx.update_user(&user).await?;
@@ -307,7 +309,7 @@ impl Core {
     async fn rotate_tokens(self: &Arc<Self>, p: &Principal, sessions: bool) -> CoreResult<Value> {
         let now = now_micros();
         let mut tx = self.store.write().await?;
-        let mut user = tx.require_user(p.user.id).await?;
+        let mut user = tx.get_user(p.user.id).await?.ok_or(CoreError::NotFound)?;
         tx.set_access_token(OWNER_USER, user.id, &random_token(24), now).await?;
         user.pubsub_token = random_token(24);
         if sessions {
@@ -323,7 +325,7 @@ impl Core {
 
     pub async fn get_account(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Value> {
         let mut tx = self.store.read().await?;
-        let a = tx.require_account(ctx.account_id()).await?;
+        let a = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
         Ok(present::account(&a))
     }
 
@@ -331,7 +333,7 @@ impl Core {
         ctx.require_admin()?;
         let p = Params::new(body);
         let mut tx = self.store.write().await?;
-        let mut a = tx.require_account(ctx.account_id()).await?;
+        let mut a = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
         if p.has("name") {
             a.name = p.req_str("name")?;
         }
@@ -385,8 +387,11 @@ impl Core {
         // Rails wraps a JSON body under `agent`; either form is accepted.
         let p = Params::new(body).nested_or_self("agent");
         let mut tx = self.store.write().await?;
-        let mut au = tx.require_account_user(ctx.account_id(), id).await?;
-        let user = tx.require_user(id).await?;
+        let mut au = tx
+            .get_account_user(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let user = tx.get_user(id).await?.ok_or(CoreError::NotFound)?;
         if let Some(r) = p.str("role")? {
             let role = Role::parse(&r).ok_or_else(|| CoreError::invalid("role", "role is not included in the list"))?;
             // Administrators cannot demote themselves: the account would be
@@ -485,7 +490,7 @@ impl Core {
 
     pub async fn get_team(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
         let mut tx = self.store.read().await?;
-        let t = tx.require_team(ctx.account_id(), id).await?;
+        let t = tx.get_team(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
         let mine = tx.user_team_ids(ctx.user.id).await?;
         Ok(present::team(&t, mine.contains(&t.id)))
     }
@@ -495,7 +500,7 @@ impl Core {
         let p = Params::new(body).nested_or_self("team");
         let mut tx = self.store.write().await?;
         let mut team = match id {
-            Some(id) => tx.require_team(ctx.account_id(), id).await?,
+            Some(id) => tx.get_team(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?,
             None => Team {
                 id: 0,
                 account_id: ctx.account_id(),
@@ -541,7 +546,10 @@ impl Core {
 
     pub async fn team_members(self: &Arc<Self>, ctx: &AccountCtx, team_id: i64) -> CoreResult<Vec<Value>> {
         let mut tx = self.store.read().await?;
-        let t = tx.require_team(ctx.account_id(), team_id).await?;
+        let t = tx
+            .get_team(ctx.account_id(), team_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         let ids = tx.list_team_members(t.id).await?;
         let users = tx.list_account_users(ctx.account_id()).await?;
         Ok(users
@@ -560,7 +568,10 @@ impl Core {
     ) -> CoreResult<Vec<Value>> {
         ctx.require_admin()?;
         let mut tx = self.store.write().await?;
-        let t = tx.require_team(ctx.account_id(), team_id).await?;
+        let t = tx
+            .get_team(ctx.account_id(), team_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
         let valid = tx.users_in_account(ctx.account_id(), user_ids).await?;
         if valid.len() != dedup(user_ids).len() {
             return Err(CoreError::NotFound);
@@ -597,7 +608,7 @@ impl Core {
 
     pub async fn get_label(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
         let mut tx = self.store.read().await?;
-        let l = tx.require_label(ctx.account_id(), id).await?;
+        let l = tx.get_label(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
         Ok(label_json(&l))
     }
 
@@ -606,7 +617,7 @@ impl Core {
         let p = Params::new(body).nested_or_self("label");
         let mut tx = self.store.write().await?;
         let mut l = match id {
-            Some(id) => tx.require_label(ctx.account_id(), id).await?,
+            Some(id) => tx.get_label(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?,
             None => Label {
                 id: 0,
                 account_id: ctx.account_id(),
@@ -663,7 +674,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         let now = now_micros();
         let mut c = match id {
-            Some(id) => tx.require_canned(ctx.account_id(), id).await?,
+            Some(id) => tx.get_canned(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?,
             None => CannedResponse {
                 id: 0,
                 account_id: ctx.account_id(),

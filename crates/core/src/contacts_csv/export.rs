@@ -12,7 +12,6 @@ use switchboard_store::Contact;
 use crate::auth::AccountCtx;
 use crate::jobs::JobFailure;
 use crate::mailer::MailError;
-use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult};
 
@@ -260,7 +259,7 @@ async fn contacts_export(core: &Arc<Core>, job: ContactsExport) -> Result<(), Jo
         let Some(user) = tx.get_user(user_id).await? else {
             return Ok(());
         };
-        let account = tx.require_account(account_id).await?;
+        let account = tx.get_account(account_id).await?.ok_or(CoreError::NotFound)?;
         (user, account)
     };
     let started = Instant::now();

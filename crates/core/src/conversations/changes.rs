@@ -11,9 +11,8 @@ use switchboard_domain::{ConversationStatus, EventKind};
 use switchboard_store::Conversation;
 
 use super::Actor;
-use crate::require::Require;
 use crate::work::Work;
-use crate::{Core, CoreResult, present, views};
+use crate::{Core, CoreError, CoreResult, present, views};
 
 impl Core {
     /// Writes `after`, adds the activity lines for what changed, and records
@@ -188,7 +187,7 @@ impl Core {
         let wants_status = status_changed && w.wants_webhook(acc, Some(inbox), "conversation_status_changed").await?;
         let wants_update = w.wants_webhook(acc, Some(inbox), "conversation_updated").await?;
         if wants_status || wants_update {
-            let account = w.tx().require_account(acc).await?;
+            let account = w.tx().get_account(acc).await?.ok_or(CoreError::NotFound)?;
             if wants_status {
                 let payload =
                     present::conversation_webhook("conversation_status_changed", view, &account, inbox, Some(&changed));
