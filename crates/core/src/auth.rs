@@ -11,6 +11,7 @@ use subtle::ConstantTimeEq;
 use switchboard_domain::time::now_micros;
 use switchboard_store::{AccountUser, User};
 
+use crate::require::Require;
 use crate::{Core, CoreError, CoreResult};
 
 pub const OWNER_USER: &str = "User";
@@ -243,7 +244,7 @@ impl Core {
             .get_account_user(account_id, p.user.id)
             .await?
             .ok_or_else(|| CoreError::Unauthorized("You are not authorized to access this account".into()))?;
-        let account = tx.get_account(account_id).await?.ok_or(CoreError::NotFound)?;
+        let account = tx.require_account(account_id).await?;
         if account.status == switchboard_domain::AccountStatus::Suspended.code() {
             return Err(CoreError::Unauthorized("Account is suspended".into()));
         }

@@ -10,7 +10,13 @@ use switchboard_domain::{ChannelType, EventKind};
 use switchboard_store::{Contact, ContactInbox, ContactKey, ContactQuery, ContactSort, StoreError};
 
 use crate::auth::{AccountCtx, random_token};
-use crate::params::Params;
+use crate::contact_types::{
+    AttributeKeys, ContactChanges, ContactInboxView, ContactLabels, ContactWithInboxes, CreatedContact, NewContact,
+    NewContactInbox,
+};
+use crate::request::blank;
+use crate::require::Require;
+use crate::view::{Page, Payload};
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, present};
 
@@ -43,47 +49,57 @@ fn parse_sort(s: Option<&str>) -> CoreResult<(ContactSort, bool)> {
     Ok((sort, desc))
 }
 
-/// Applies the writable contact fields of `p` onto `c`.
-fn apply_fields(c: &mut Contact, p: &Params<'_>, merge: bool) -> CoreResult<()> {
-    if p.has("name") {
-        c.name = p.str("name")?.unwrap_or_default();
+/// A text change: cleared when null or blank, else checked by `check`.
+fn text_change(
+    change: Option<String>,
+    key: &str,
+    check: impl Fn(&str) -> Result<String, String>,
+) -> CoreResult<Option<String>> {
+    match change {
+        Some(v) if !v.trim().is_empty() => check(&v).map(Some).map_err(|m| CoreError::invalid(key, m)),
+        _ => Ok(None),
+    }
+}
+
+/// Applies `f` onto `c`; attributes are merged into the stored ones when
+/// `merge`, else replace them.
+fn apply_fields(c: &mut Contact, f: ContactChanges, merge: bool) -> CoreResult<()> {
+    if let Some(name) = f.name.into_change() {
+        c.name = name.unwrap_or_default();
         if c.name.chars().count() > validate::MAX_NAME_LEN {
             return Err(CoreError::invalid("name", "Name is too long"));
         }
     }
-    if p.has("email") {
-        c.email = match p.str("email")? {
-            Some(e) if !e.trim().is_empty() => Some(validate::email(&e).map_err(|m| CoreError::invalid("email", m))?),
-            _ => None,
-        };
+    if let Some(email) = f.email.into_change() {
+        c.email = text_change(email, "email", validate::email)?;
     }
-    if p.has("phone_number") {
-        c.phone_number = match p.str("phone_number")? {
-            Some(e) if !e.trim().is_empty() => {
-                Some(validate::phone_number(&e).map_err(|m| CoreError::invalid("phone_number", m))?)
-            }
-            _ => None,
-        };
+    if let Some(phone) = f.phone_number.into_change() {
+        c.phone_number = text_change(phone, "phone_number", validate::phone_number)?;
     }
-    if p.has("identifier") {
-        c.identifier = p.str("identifier")?.filter(|s| !s.is_empty());
+    if let Some(identifier) = f.identifier.into_change() {
+        c.identifier = identifier.filter(|s| !s.is_empty());
     }
-    for key in ["avatar_url", "avatar"] {
-        if p.has(key) {
-            c.avatar_url = match p.str(key)? {
+    for (key, change) in [("avatar_url", f.avatar_url), ("avatar", f.avatar)] {
+        if let Some(url) = change.into_change() {
+            c.avatar_url = match url {
                 Some(u) if !u.is_empty() => Some(validate::http_url(&u).map_err(|m| CoreError::invalid(key, m))?),
                 _ => None,
             };
         }
     }
-    if let Some(b) = p.bool("blocked")? {
+    if let Some(b) = f.blocked {
         c.blocked = b;
     }
-    for (key, target) in [
-        ("additional_attributes", &mut c.additional_attributes),
-        ("custom_attributes", &mut c.custom_attributes),
+    for (key, new, target) in [
+        (
+            "additional_attributes",
+            f.additional_attributes,
+            &mut c.additional_attributes,
+        ),
+        ("custom_attributes", f.custom_attributes, &mut c.custom_attributes),
     ] {
-        if let Some(new) = p.object(key)? {
+        if let Some(new) = new {
+            let new = validate::attributes_object(&Value::Object(new), key).map_err(|m| CoreError::invalid(key, m))?;
             if merge {
                 validate::merge_attributes(target, new, key).map_err(|m| CoreError::invalid(key, m))?;
             } else {
@@ -107,7 +123,11 @@ fn conflict_message(e: &StoreError) -> Option<CoreError> {
 }
 
 impl Core {
-    pub async fn list_contacts(self: &Arc<Self>, ctx: &AccountCtx, lp: ContactListParams) -> CoreResult<Value> {
+    pub async fn list_contacts(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        lp: ContactListParams,
+    ) -> CoreResult<Page<ContactWithInboxes>> {
         let (sort, descending) = parse_sort(lp.sort.as_deref())?;
         let page = lp.page.max(1);
         let q = ContactQuery {
@@ -125,22 +145,26 @@ impl Core {
         let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
         let cis = tx.list_contact_inboxes(&ids).await?;
         let inboxes = tx.list_inboxes(ctx.account_id(), None).await?;
-        Ok(json!({
-            "meta": { "count": count, "current_page": page },
-            "payload": rows.iter().map(|c| present::contact_with_inboxes(&self.channels, c, &cis, &inboxes)).collect::<Vec<_>>(),
-        }))
+        let payload = rows
+            .iter()
+            .map(|c| ContactWithInboxes::new(&self.channels, c, &cis, &inboxes))
+            .collect();
+        Ok(Page::new(payload, count, page))
     }
 
-    pub async fn get_contact(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
+    pub async fn get_contact(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Payload<ContactWithInboxes>> {
         let mut tx = self.store.read().await?;
-        let c = tx.get_contact(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
+        let c = tx.require_contact(ctx.account_id(), id).await?;
         let cis = tx.list_contact_inboxes(&[c.id]).await?;
         let inboxes = tx.list_inboxes(ctx.account_id(), None).await?;
-        Ok(json!({ "payload": present::contact_with_inboxes(&self.channels, &c, &cis, &inboxes) }))
+        Ok(Payload::of(ContactWithInboxes::new(&self.channels, &c, &cis, &inboxes)))
     }
 
-    pub async fn create_contact(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
-        let p = Params::new(body);
+    pub async fn create_contact(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        mut req: NewContact,
+    ) -> CoreResult<Payload<CreatedContact>> {
         let mut w = Work::by(self, ctx).await?;
         let mut c = Contact {
             id: 0,
@@ -158,14 +182,10 @@ impl Core {
             created_at: w.now,
             updated_at: w.now,
         };
-        apply_fields(&mut c, &p, false)?;
-        let inbox = match p.i64("inbox_id")? {
+        apply_fields(&mut c, req.fields(), false)?;
+        let inbox = match req.inbox_id {
             Some(id) => {
-                let inbox = w
-                    .tx()
-                    .get_inbox(ctx.account_id(), id)
-                    .await?
-                    .ok_or(CoreError::NotFound)?;
+                let inbox = w.tx().require_inbox(ctx.account_id(), id).await?;
                 if !ctx.is_admin() && !w.tx().is_inbox_member(inbox.id, ctx.user.id).await? {
                     return Err(CoreError::NotFound);
                 }
@@ -179,26 +199,26 @@ impl Core {
         };
         // Chatwoot answers `contact_inbox` as an object whose keys are null
         // when no inbox was named, and the contact with its contact inboxes.
-        let mut ci_json = json!({ "source_id": null, "inbox": null });
+        let mut contact_inbox = ContactInboxView::none();
         let mut cis = Vec::new();
         if let Some(inbox) = &inbox {
-            let source_id = p
-                .str("source_id")?
+            let source_id = req
+                .source_id
                 .unwrap_or_else(|| default_source_id(&self.channels, inbox.channel(), &contact));
             let ci = self
                 .add_contact_inbox(&mut w, &contact, inbox.id, &source_id, false)
                 .await?;
-            ci_json = json!({ "source_id": ci.source_id, "inbox": present::inbox_slim(&self.channels, inbox) });
+            contact_inbox = ContactInboxView::slim(&self.channels, &ci, inbox);
             cis.push(ci);
         }
         self.contact_events(&mut w, &contact, EventKind::ContactCreated, None)
             .await?;
         w.commit().await?;
         let inboxes: Vec<_> = inbox.into_iter().collect();
-        Ok(json!({ "payload": {
-            "contact": present::contact_with_inboxes(&self.channels, &contact, &cis, &inboxes),
-            "contact_inbox": ci_json,
-        } }))
+        Ok(Payload::of(CreatedContact {
+            contact: ContactWithInboxes::new(&self.channels, &contact, &cis, &inboxes),
+            contact_inbox,
+        }))
     }
 
     pub(crate) async fn add_contact_inbox(
@@ -244,7 +264,7 @@ impl Core {
             .await?;
         let Some(name) = kind.webhook_name() else { return Ok(()) };
         if w.wants_webhook(c.account_id, None, name).await? {
-            let account = w.tx().get_account(c.account_id).await?.ok_or(CoreError::NotFound)?;
+            let account = w.tx().require_account(c.account_id).await?;
             let mut payload = present::contact_webhook(c, &account);
             payload["event"] = json!(name);
             if let Some(ch) = changed {
@@ -255,16 +275,16 @@ impl Core {
         Ok(())
     }
 
-    pub async fn update_contact(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
-        let p = Params::new(body);
+    pub async fn update_contact(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        id: i64,
+        changes: ContactChanges,
+    ) -> CoreResult<Payload<ContactWithInboxes>> {
         let mut w = Work::by(self, ctx).await?;
-        let mut c = w
-            .tx()
-            .get_contact(ctx.account_id(), id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let mut c = w.tx().require_contact(ctx.account_id(), id).await?;
         let before = present::contact(&c);
-        apply_fields(&mut c, &p, true)?;
+        apply_fields(&mut c, changes, true)?;
         c.updated_at = w.now;
         if let Err(e) = w.tx().update_contact(&c).await {
             return Err(conflict_message(&e).unwrap_or(e.into()));
@@ -283,25 +303,11 @@ impl Core {
         self: &Arc<Self>,
         ctx: &AccountCtx,
         id: i64,
-        body: &Value,
-    ) -> CoreResult<Value> {
+        req: AttributeKeys,
+    ) -> CoreResult<Payload<ContactWithInboxes>> {
         let mut w = Work::by(self, ctx).await?;
-        let mut c = w
-            .tx()
-            .get_contact(ctx.account_id(), id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
-        let keys: Vec<String> = match body.get("custom_attributes") {
-            Some(Value::Array(a)) if a.iter().all(Value::is_string) => {
-                a.iter().filter_map(|k| k.as_str().map(str::to_string)).collect()
-            }
-            _ => {
-                return Err(CoreError::invalid(
-                    "custom_attributes",
-                    "custom_attributes must be a list of attribute keys",
-                ));
-            }
-        };
+        let mut c = w.tx().require_contact(ctx.account_id(), id).await?;
+        let keys = req.keys()?;
         self.remove_contact_attributes(&mut w, &mut c, &keys).await?;
         w.commit().await?;
         self.get_contact(ctx, id).await
@@ -336,11 +342,7 @@ impl Core {
     pub async fn delete_contact(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
         ctx.require_admin()?;
         let mut w = Work::by(self, ctx).await?;
-        let c = w
-            .tx()
-            .get_contact(ctx.account_id(), id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let c = w.tx().require_contact(ctx.account_id(), id).await?;
         w.tx().delete_contact(ctx.account_id(), id).await?;
         let data = json!({ "id": c.id, "account_id": c.account_id });
         w.emit(
@@ -356,42 +358,29 @@ impl Core {
         self: &Arc<Self>,
         ctx: &AccountCtx,
         contact_id: i64,
-        body: &Value,
-    ) -> CoreResult<Value> {
-        let p = Params::new(body);
-        let inbox_id = p
-            .i64("inbox_id")?
-            .ok_or_else(|| CoreError::invalid("inbox_id", "inbox_id can't be blank"))?;
+        req: NewContactInbox,
+    ) -> CoreResult<ContactInboxView> {
+        let inbox_id = req.inbox_id.ok_or_else(|| blank("inbox_id"))?;
         let mut w = Work::by(self, ctx).await?;
-        let contact = w
-            .tx()
-            .get_contact(ctx.account_id(), contact_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
-        let inbox = w
-            .tx()
-            .get_inbox(ctx.account_id(), inbox_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let contact = w.tx().require_contact(ctx.account_id(), contact_id).await?;
+        let inbox = w.tx().require_inbox(ctx.account_id(), inbox_id).await?;
         if !ctx.is_admin() && !w.tx().is_inbox_member(inbox.id, ctx.user.id).await? {
             return Err(CoreError::NotFound);
         }
-        let source_id = p
-            .str("source_id")?
+        let source_id = req
+            .source_id
             .unwrap_or_else(|| default_source_id(&self.channels, inbox.channel(), &contact));
-        let verified = p.bool("hmac_verified")?.unwrap_or(false);
+        let verified = req.hmac_verified.unwrap_or(false);
         let ci = self
             .add_contact_inbox(&mut w, &contact, inbox.id, &source_id, verified)
             .await?;
         w.commit().await?;
-        Ok(json!({ "source_id": ci.source_id, "inbox": present::inbox_slim(&self.channels, &inbox) }))
+        Ok(ContactInboxView::slim(&self.channels, &ci, &inbox))
     }
 
     pub async fn contact_labels(self: &Arc<Self>, ctx: &AccountCtx, contact_id: i64) -> CoreResult<Vec<String>> {
         let mut tx = self.store.read().await?;
-        tx.get_contact(ctx.account_id(), contact_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        tx.require_contact(ctx.account_id(), contact_id).await?;
         Ok(tx.contact_labels(contact_id).await?)
     }
 
@@ -399,13 +388,11 @@ impl Core {
         self: &Arc<Self>,
         ctx: &AccountCtx,
         contact_id: i64,
-        labels: &[String],
+        req: ContactLabels,
     ) -> CoreResult<Vec<String>> {
-        let labels = normalise_labels(labels)?;
+        let labels = normalise_labels(&req.labels.unwrap_or_default())?;
         let mut tx = self.store.write().await?;
-        tx.get_contact(ctx.account_id(), contact_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        tx.require_contact(ctx.account_id(), contact_id).await?;
         tx.set_contact_labels(ctx.account_id(), contact_id, &labels).await?;
         let out = tx.contact_labels(contact_id).await?;
         tx.commit().await?;
@@ -452,9 +439,7 @@ impl Core {
     /// The latest 20 conversations of a contact the caller may see.
     pub async fn contact_conversations(self: &Arc<Self>, ctx: &AccountCtx, contact_id: i64) -> CoreResult<Vec<Value>> {
         let mut tx = self.store.read().await?;
-        tx.get_contact(ctx.account_id(), contact_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        tx.require_contact(ctx.account_id(), contact_id).await?;
         let visible = if ctx.is_admin() {
             None
         } else {
@@ -463,7 +448,7 @@ impl Core {
         let convs = tx
             .contact_conversations(ctx.account_id(), contact_id, visible.as_deref(), 20)
             .await?;
-        let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let account = tx.require_account(ctx.account_id()).await?;
         let views = crate::views::conv_views(&self.channels, &mut *tx, ctx.account_id(), convs).await?;
         self.conv_list_json(&mut *tx, &views, &account).await
     }

@@ -14,8 +14,11 @@ use switchboard_store::{
 };
 
 use crate::auth::AccountCtx;
+use crate::contact_types::{ContactInboxView, ContactMerge, ContactView, ContactWithInboxes};
 use crate::filter::{MAX_VALUE_LEN, RawCondition, is_attr_key, operator, operator_name, raw_conditions};
-use crate::params::Params;
+use crate::request::blank;
+use crate::require::Require;
+use crate::view::{Page, Payload};
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, present};
 
@@ -60,7 +63,8 @@ fn contact_field(r: &RawCondition) -> CoreResult<(ContactFilterField, &'static [
     })
 }
 
-/// Parses a contact filter payload into allowlisted, typed conditions.
+/// Parses a contact filter payload into allowlisted, typed conditions (the
+/// request of [`Core::filter_contacts`]).
 pub fn parse_contact_filter(body: &Value) -> CoreResult<Vec<ContactFilterCondition>> {
     let raw = raw_conditions(body)?;
     let mut out = Vec::with_capacity(raw.len());
@@ -179,8 +183,12 @@ fn fill(base: &mut Option<String>, other: &Option<String>) {
 impl Core {
     /// `POST /contacts/filter`: Chatwoot's filter payload over the account's
     /// contacts, most recently active first, with a bounded count.
-    pub async fn filter_contacts(self: &Arc<Self>, ctx: &AccountCtx, body: &Value, page: i64) -> CoreResult<Value> {
-        let conditions = parse_contact_filter(body)?;
+    pub async fn filter_contacts(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        conditions: Vec<ContactFilterCondition>,
+        page: i64,
+    ) -> CoreResult<Page<ContactWithInboxes>> {
         let page = page.max(1);
         let offset = (page - 1).saturating_mul(CONTACTS_PER_PAGE);
         let q = ContactFilterQuery {
@@ -199,10 +207,11 @@ impl Core {
         let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
         let cis = tx.list_contact_inboxes(&ids).await?;
         let inboxes = tx.list_inboxes(ctx.account_id(), None).await?;
-        Ok(json!({
-            "meta": { "count": count, "current_page": page },
-            "payload": rows.iter().map(|c| present::contact_with_inboxes(&self.channels, c, &cis, &inboxes)).collect::<Vec<_>>(),
-        }))
+        let payload = rows
+            .iter()
+            .map(|c| ContactWithInboxes::new(&self.channels, c, &cis, &inboxes))
+            .collect();
+        Ok(Page::new(payload, count, page))
     }
 
     /// `GET /contacts/active`: the account's contacts among `online` (the
@@ -212,7 +221,7 @@ impl Core {
         ctx: &AccountCtx,
         mut online: Vec<i64>,
         page: i64,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<Page<ContactWithInboxes>> {
         online.sort_unstable();
         online.dedup();
         online.truncate(MAX_ACTIVE);
@@ -225,26 +234,27 @@ impl Core {
         let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
         let cis = tx.list_contact_inboxes(&ids).await?;
         let inboxes = tx.list_inboxes(ctx.account_id(), None).await?;
-        let payload: Vec<Value> = rows
+        let payload = rows
             .iter()
             .map(|c| {
-                let mut v = present::contact_with_inboxes(&self.channels, c, &cis, &inboxes);
-                v["availability_status"] = json!("online");
+                let mut v = ContactWithInboxes::new(&self.channels, c, &cis, &inboxes);
+                v.contact.availability_status = "online";
                 v
             })
             .collect();
-        Ok(json!({ "meta": { "count": count, "current_page": page }, "payload": payload }))
+        Ok(Page::new(payload, count, page))
     }
 
     /// `GET /contacts/:id/contactable_inboxes`: the inboxes the caller may
     /// use through which the contact can be reached, each with the source
     /// id a new conversation would use (Chatwoot's ContactableInboxesService).
-    pub async fn contactable_inboxes(self: &Arc<Self>, ctx: &AccountCtx, contact_id: i64) -> CoreResult<Value> {
+    pub async fn contactable_inboxes(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        contact_id: i64,
+    ) -> CoreResult<Payload<Vec<ContactInboxView>>> {
         let mut tx = self.store.read().await?;
-        let contact = tx
-            .get_contact(ctx.account_id(), contact_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let contact = tx.require_contact(ctx.account_id(), contact_id).await?;
         let member = if ctx.is_admin() { None } else { Some(ctx.user.id) };
         let inboxes = tx.list_inboxes(ctx.account_id(), member).await?;
         // The latest contact inbox per inbox (rows come in id order).
@@ -277,13 +287,13 @@ impl Core {
                 },
             };
             if let Some(source_id) = source_id {
-                payload.push(json!({
-                    "source_id": source_id,
-                    "inbox": self.present_inbox(inbox, ctx.is_admin()),
-                }));
+                payload.push(ContactInboxView {
+                    source_id: Some(source_id),
+                    inbox: self.present_inbox(inbox, ctx.is_admin()),
+                });
             }
         }
-        Ok(json!({ "payload": payload }))
+        Ok(Payload::of(payload))
     }
 
     /// `POST /actions/contact_merge {base_contact_id, mergee_contact_id}`:
@@ -291,28 +301,23 @@ impl Core {
     /// notes, messages, ratings and labels move to the base, the base's
     /// blanks are filled from the mergee, and the mergee is deleted.
     /// Administrators only: a merge deletes a contact.
-    pub async fn merge_contacts(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
+    pub async fn merge_contacts(self: &Arc<Self>, ctx: &AccountCtx, req: ContactMerge) -> CoreResult<ContactView> {
         // A merge touches many rows of two contacts; on PostgreSQL it can
         // lose a deadlock to a message arriving for one of them, and is
         // then rolled back whole: run it again (a few times at most).
         let mut attempt = 0;
         loop {
-            match self.merge_contacts_once(ctx, body).await {
+            match self.merge_contacts_once(ctx, &req).await {
                 Err(CoreError::Contended(_)) if attempt < 3 => attempt += 1,
                 r => return r,
             }
         }
     }
 
-    async fn merge_contacts_once(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
+    async fn merge_contacts_once(self: &Arc<Self>, ctx: &AccountCtx, req: &ContactMerge) -> CoreResult<ContactView> {
         ctx.require_admin()?;
-        let p = Params::new(body);
-        let id = |key: &str| -> CoreResult<i64> {
-            p.i64(key)?
-                .ok_or_else(|| CoreError::invalid(key, format!("{key} can't be blank")))
-        };
-        let base_id = id("base_contact_id")?;
-        let mergee_id = id("mergee_contact_id")?;
+        let base_id = req.base_contact_id.ok_or_else(|| blank("base_contact_id"))?;
+        let mergee_id = req.mergee_contact_id.ok_or_else(|| blank("mergee_contact_id"))?;
         let account_id = ctx.account_id();
         let mut w = Work::by(self, ctx).await?;
         let locked = w.tx().lock_contacts(account_id, &[base_id, mergee_id]).await?;
@@ -323,7 +328,7 @@ impl Core {
             .ok_or(CoreError::NotFound)?;
         // Chatwoot answers a merge of a contact with itself with the contact, unchanged.
         if base_id == mergee_id {
-            return Ok(present::contact(&base));
+            return Ok(ContactView::from(&base));
         }
         let mergee: Contact = locked
             .iter()
@@ -370,7 +375,7 @@ impl Core {
                 .await?;
         }
         w.commit().await?;
-        Ok(present::contact(&base))
+        Ok(ContactView::from(&base))
     }
 }
 

@@ -16,6 +16,7 @@ use switchboard_store::{AttributeDefinition, StoreError};
 
 use crate::auth::AccountCtx;
 use crate::params::Params;
+use crate::require::Require;
 use crate::{Core, CoreError, CoreResult};
 
 /// Definitions per account and model.
@@ -144,10 +145,7 @@ impl Core {
 
     pub async fn attribute_definition(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
         let mut tx = self.store.read().await?;
-        let d = tx
-            .get_attribute_definition(ctx.account_id(), id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let d = tx.require_attribute_definition(ctx.account_id(), id).await?;
         Ok(definition_json(&d))
     }
 
@@ -164,10 +162,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         let now = now_micros();
         let mut d = match id {
-            Some(id) => tx
-                .get_attribute_definition(ctx.account_id(), id)
-                .await?
-                .ok_or(CoreError::NotFound)?,
+            Some(id) => tx.require_attribute_definition(ctx.account_id(), id).await?,
             None => AttributeDefinition {
                 id: 0,
                 account_id: ctx.account_id(),

@@ -10,6 +10,7 @@ use switchboard_store::CustomFilter;
 
 use crate::auth::AccountCtx;
 use crate::params::Params;
+use crate::require::Require;
 use crate::{Core, CoreError, CoreResult};
 
 /// Filters one user keeps in one account, all types together (Chatwoot's
@@ -108,10 +109,7 @@ impl Core {
 
     pub async fn custom_filter(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
         let mut tx = self.store.read().await?;
-        let f = tx
-            .get_custom_filter(ctx.account_id(), ctx.user.id, id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let f = tx.require_custom_filter(ctx.account_id(), ctx.user.id, id).await?;
         Ok(filter_json(&f))
     }
 
@@ -154,10 +152,7 @@ impl Core {
     pub async fn update_custom_filter(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
         let f = fields(body)?;
         let mut tx = self.store.write().await?;
-        let mut row = tx
-            .get_custom_filter(ctx.account_id(), ctx.user.id, id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let mut row = tx.require_custom_filter(ctx.account_id(), ctx.user.id, id).await?;
         if let Some(n) = f.name {
             row.name = n;
         }

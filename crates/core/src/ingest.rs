@@ -20,6 +20,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use crate::conversations::{Actor, changed_attributes};
 use crate::messages::MessageInput;
 use crate::present::{self, ConvView, Sender};
+use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, views};
 
@@ -476,7 +477,7 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
             let account = match account_rows.get(&msg.account_id) {
                 Some(a) => a,
                 None => {
-                    let a = w.tx().get_account(msg.account_id).await?.ok_or(CoreError::NotFound)?;
+                    let a = w.tx().require_account(msg.account_id).await?;
                     account_rows.entry(msg.account_id).or_insert(a)
                 }
             };

@@ -20,6 +20,7 @@ use crate::auth::{
 use crate::jobs::JobFailure;
 use crate::mailer::MailError;
 use crate::params::Params;
+use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult};
 
@@ -245,10 +246,7 @@ impl Core {
     pub async fn revoke_invitation(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
         ctx.require_admin()?;
         let mut tx = self.store.write().await?;
-        let inv = tx
-            .get_invitation(ctx.account_id(), id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let inv = tx.require_invitation(ctx.account_id(), id).await?;
         tx.delete_invitation(inv.id).await?;
         tx.commit().await?;
         Ok(())

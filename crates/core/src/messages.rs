@@ -13,6 +13,7 @@ use switchboard_store::{Conversation, Inbox, Message, MessageQuery};
 use crate::auth::AccountCtx;
 use crate::params::Params;
 use crate::present::Sender;
+use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, present, views};
 
@@ -216,19 +217,11 @@ impl Core {
     ) -> CoreResult<Value> {
         let mut w = Work::by(self, ctx).await?;
         let conv = self.lock_visible(&mut w, ctx, display_id).await?;
-        let inbox = w
-            .tx()
-            .get_inbox(ctx.account_id(), conv.inbox_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let inbox = w.tx().require_inbox(ctx.account_id(), conv.inbox_id).await?;
         if inbox.channel() != ChannelType::API {
             return Err(CoreError::forbidden());
         }
-        let mut msg = w
-            .tx()
-            .get_message(conv.id, message_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let mut msg = w.tx().require_message(conv.id, message_id).await?;
         let p = Params::new(body);
         let status = match p.raw("status") {
             None | Some(Value::Null) => return Err(CoreError::invalid("status", "status is required")),
@@ -264,16 +257,8 @@ impl Core {
     ) -> CoreResult<Value> {
         let mut w = Work::by(self, ctx).await?;
         let conv = self.lock_visible(&mut w, ctx, display_id).await?;
-        let inbox = w
-            .tx()
-            .get_inbox(ctx.account_id(), conv.inbox_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
-        let mut msg = w
-            .tx()
-            .get_message(conv.id, message_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let inbox = w.tx().require_inbox(ctx.account_id(), conv.inbox_id).await?;
+        let mut msg = w.tx().require_message(conv.id, message_id).await?;
         if msg.message_type() != MessageType::Outgoing || msg.private || msg.status() != MessageStatus::Failed {
             return Err(CoreError::invalid("status", "Only a failed reply can be retried"));
         }
@@ -290,16 +275,12 @@ impl Core {
         let senders = views::senders(w.tx(), ctx.account_id(), std::slice::from_ref(&msg)).await?;
         let sender = senders.into_iter().next().unwrap_or(Sender::None);
         let view = views::conv_view(&self.channels, w.tx(), conv.clone()).await?;
-        let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
+        let account = w.tx().require_account(conv.account_id).await?;
         let atts = w.tx().attachments_for(&[msg.id]).await?;
         let mut payload = present::message_webhook("message_created", &msg, &sender, &view, &inbox, &account);
         self.with_attachments(&mut payload, &atts);
         if self.channel_of(&inbox).is_some() {
-            let ci = w
-                .tx()
-                .get_contact_inbox(conv.contact_inbox_id)
-                .await?
-                .ok_or(CoreError::NotFound)?;
+            let ci = w.tx().require_contact_inbox(conv.contact_inbox_id).await?;
             crate::channels::queue_send(&mut w, &inbox, &ci.source_id, &msg).await?;
         } else if !w
             .inbox_delivery(
@@ -337,16 +318,8 @@ impl Core {
     ) -> CoreResult<Value> {
         let mut w = Work::by(self, ctx).await?;
         let conv = self.lock_visible(&mut w, ctx, display_id).await?;
-        let inbox = w
-            .tx()
-            .get_inbox(ctx.account_id(), conv.inbox_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
-        let mut msg = w
-            .tx()
-            .get_message(conv.id, message_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let inbox = w.tx().require_inbox(ctx.account_id(), conv.inbox_id).await?;
+        let mut msg = w.tx().require_message(conv.id, message_id).await?;
         if msg.message_type() == MessageType::Activity {
             return Err(CoreError::forbidden());
         }
@@ -404,7 +377,7 @@ impl Core {
         if msg.message_type() != MessageType::Activity
             && w.wants_webhook(conv.account_id, Some(inbox), "message_updated").await?
         {
-            let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
+            let account = w.tx().require_account(conv.account_id).await?;
             let payload = present::message_webhook("message_updated", msg, sender, view, inbox, &account);
             w.webhook(ev, conv.account_id, Some(inbox), "message_updated", &payload, None)
                 .await?;

@@ -5,12 +5,14 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use switchboard_domain::time::{now_micros, unix_secs};
 use switchboard_store::{ContactNote, User};
 
 use crate::auth::AccountCtx;
-use crate::params::Params;
+use crate::request::{blank, lenient};
+use crate::require::Require;
 use crate::{Core, CoreError, CoreResult, present};
 
 /// The longest note.
@@ -18,24 +20,48 @@ pub const MAX_NOTE_CHARS: usize = 20_000;
 /// Notes per page, newest first.
 pub const NOTES_PER_PAGE: i64 = 100;
 
-fn note_json(n: &ContactNote, author: Option<&User>) -> Value {
-    json!({
-        "id": n.id,
-        "content": n.content,
-        "account_id": n.account_id,
-        "contact_id": n.contact_id,
-        "user_id": n.user_id,
-        "user": author.map(present::user_sender),
-        "created_at": unix_secs(n.created_at),
-        "updated_at": unix_secs(n.updated_at),
-    })
+/// A note's text, written or changed (`{content}` or `{note: {content}}`:
+/// read it with `request::parse_nested(params, "note")`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NoteContent {
+    #[serde(deserialize_with = "lenient::string")]
+    pub content: Option<String>,
 }
 
-fn content(p: &Params<'_>) -> CoreResult<String> {
-    let c = p.req_str("content")?;
-    if c.trim().is_empty() {
-        return Err(CoreError::invalid("content", "Content can't be blank"));
+/// A note as Chatwoot shows it, with its author as a message sender.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    pub id: i64,
+    pub content: String,
+    pub account_id: i64,
+    pub contact_id: i64,
+    pub user_id: Option<i64>,
+    pub user: Option<Value>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl NoteView {
+    fn new(n: &ContactNote, author: Option<&User>) -> Self {
+        NoteView {
+            id: n.id,
+            content: n.content.clone(),
+            account_id: n.account_id,
+            contact_id: n.contact_id,
+            user_id: n.user_id,
+            user: author.map(present::user_sender),
+            created_at: unix_secs(n.created_at),
+            updated_at: unix_secs(n.updated_at),
+        }
     }
+}
+
+fn content(req: NoteContent) -> CoreResult<String> {
+    let c = req
+        .content
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| blank("content"))?;
     if c.chars().count() > MAX_NOTE_CHARS {
         return Err(CoreError::invalid("content", "Content is too long"));
     }
@@ -55,46 +81,41 @@ impl Core {
     }
 
     /// `GET /contacts/{id}/notes?page=`: newest first.
-    pub async fn contact_notes(self: &Arc<Self>, ctx: &AccountCtx, contact_id: i64, page: i64) -> CoreResult<Value> {
+    pub async fn contact_notes(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        contact_id: i64,
+        page: i64,
+    ) -> CoreResult<Vec<NoteView>> {
         let mut tx = self.store.read().await?;
-        tx.get_contact(ctx.account_id(), contact_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        tx.require_contact(ctx.account_id(), contact_id).await?;
         let offset = (page.max(1) - 1).saturating_mul(NOTES_PER_PAGE);
         let notes = tx
             .list_contact_notes(ctx.account_id(), contact_id, NOTES_PER_PAGE, offset)
             .await?;
         let authors = Self::note_authors(&mut *tx, ctx.account_id(), &notes).await?;
-        Ok(Value::Array(
-            notes
-                .iter()
-                .map(|n| note_json(n, authors.iter().find(|u| Some(u.id) == n.user_id)))
-                .collect(),
-        ))
+        Ok(notes
+            .iter()
+            .map(|n| NoteView::new(n, authors.iter().find(|u| Some(u.id) == n.user_id)))
+            .collect())
     }
 
-    pub async fn contact_note(self: &Arc<Self>, ctx: &AccountCtx, contact_id: i64, id: i64) -> CoreResult<Value> {
+    pub async fn contact_note(self: &Arc<Self>, ctx: &AccountCtx, contact_id: i64, id: i64) -> CoreResult<NoteView> {
         let mut tx = self.store.read().await?;
-        let n = tx
-            .get_contact_note(ctx.account_id(), contact_id, id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let n = tx.require_contact_note(ctx.account_id(), contact_id, id).await?;
         let authors = Self::note_authors(&mut *tx, ctx.account_id(), std::slice::from_ref(&n)).await?;
-        Ok(note_json(&n, authors.first()))
+        Ok(NoteView::new(&n, authors.first()))
     }
 
     pub async fn create_contact_note(
         self: &Arc<Self>,
         ctx: &AccountCtx,
         contact_id: i64,
-        body: &Value,
-    ) -> CoreResult<Value> {
-        let p = Params::new(body).nested_or_self("note");
-        let content = content(&p)?;
+        req: NoteContent,
+    ) -> CoreResult<NoteView> {
+        let content = content(req)?;
         let mut tx = self.store.write().await?;
-        tx.get_contact(ctx.account_id(), contact_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        tx.require_contact(ctx.account_id(), contact_id).await?;
         let n = tx
             .insert_contact_note(&ContactNote {
                 id: 0,
@@ -107,27 +128,21 @@ impl Core {
             })
             .await?;
         tx.commit().await?;
-        Ok(note_json(&n, Some(&ctx.user)))
+        Ok(NoteView::new(&n, Some(&ctx.user)))
     }
 
-    /// Changes (`Some(body)`) or deletes (`None`) a note: its author or an
-    /// administrator.
+    /// Changes (`Some(text)`, answering the note) or deletes (`None`) a
+    /// note: its author or an administrator.
     pub async fn change_contact_note(
         self: &Arc<Self>,
         ctx: &AccountCtx,
         contact_id: i64,
         id: i64,
-        body: Option<&Value>,
-    ) -> CoreResult<Value> {
-        let new_content = match body {
-            Some(b) => Some(content(&Params::new(b).nested_or_self("note"))?),
-            None => None,
-        };
+        change: Option<NoteContent>,
+    ) -> CoreResult<Option<NoteView>> {
+        let new_content = change.map(content).transpose()?;
         let mut tx = self.store.write().await?;
-        let mut n = tx
-            .get_contact_note(ctx.account_id(), contact_id, id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let mut n = tx.require_contact_note(ctx.account_id(), contact_id, id).await?;
         if n.user_id != Some(ctx.user.id) && !ctx.is_admin() {
             return Err(CoreError::Unauthorized(
                 "Only the note's author or an administrator may change it".into(),
@@ -139,11 +154,11 @@ impl Core {
                 n.updated_at = now_micros();
                 tx.update_contact_note(&n).await?;
                 let authors = Self::note_authors(&mut *tx, ctx.account_id(), std::slice::from_ref(&n)).await?;
-                note_json(&n, authors.first())
+                Some(NoteView::new(&n, authors.first()))
             }
             None => {
                 tx.delete_contact_note(ctx.account_id(), n.id).await?;
-                Value::Null
+                None
             }
         };
         tx.commit().await?;

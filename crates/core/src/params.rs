@@ -4,13 +4,12 @@
 
 use serde_json::{Map, Value};
 
+use crate::request::read;
 use crate::{CoreError, CoreResult};
 
+/// The untyped reader, for use cases not yet moved to request structs
+/// ([`crate::request`]); both accept the same values.
 pub struct Params<'a>(pub &'a Value);
-
-fn wrong(key: &str, what: &str) -> CoreError {
-    CoreError::invalid(key, format!("{key} must be {what}"))
-}
 
 impl<'a> Params<'a> {
     pub fn new(v: &'a Value) -> Self {
@@ -37,41 +36,31 @@ impl<'a> Params<'a> {
         matches!(self.0.get(key), Some(Value::Null))
     }
 
-    pub fn str(&self, key: &str) -> CoreResult<Option<String>> {
+    /// Reads `key` with one of the request layer's readers, naming it in
+    /// the error.
+    fn read<T>(&self, key: &str, f: fn(&Value) -> read::Read<T>) -> CoreResult<Option<T>> {
         match self.0.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(_) => Err(wrong(key, "a string")),
+            None => Ok(None),
+            Some(v) => f(v).map_err(|m| CoreError::invalid(key, format!("{key} {m}"))),
         }
+    }
+
+    pub fn str(&self, key: &str) -> CoreResult<Option<String>> {
+        self.read(key, read::string)
     }
 
     pub fn req_str(&self, key: &str) -> CoreResult<String> {
         self.str(key)?
             .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| CoreError::invalid(key, format!("{key} can't be blank")))
+            .ok_or_else(|| crate::request::blank(key))
     }
 
     pub fn i64(&self, key: &str) -> CoreResult<Option<i64>> {
-        match self.0.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| wrong(key, "an integer")),
-            Some(Value::String(s)) if s.is_empty() => Ok(None),
-            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| wrong(key, "an integer")),
-            Some(_) => Err(wrong(key, "an integer")),
-        }
+        self.read(key, read::int)
     }
 
     pub fn bool(&self, key: &str) -> CoreResult<Option<bool>> {
-        match self.0.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(Value::String(s)) if s == "true" || s == "1" => Ok(Some(true)),
-            Some(Value::String(s)) if s == "false" || s == "0" => Ok(Some(false)),
-            Some(Value::Number(n)) if n.as_i64() == Some(1) => Ok(Some(true)),
-            Some(Value::Number(n)) if n.as_i64() == Some(0) => Ok(Some(false)),
-            Some(_) => Err(wrong(key, "a boolean")),
-        }
+        self.read(key, read::boolean)
     }
 
     pub fn object(&self, key: &str) -> CoreResult<Option<Map<String, Value>>> {
@@ -84,49 +73,16 @@ impl<'a> Params<'a> {
     }
 
     pub fn i64_list(&self, key: &str) -> CoreResult<Option<Vec<i64>>> {
-        match self.0.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(|v| match v {
-                    Value::Number(n) => n.as_i64().ok_or_else(|| wrong(key, "a list of integers")),
-                    Value::String(s) => s.trim().parse().map_err(|_| wrong(key, "a list of integers")),
-                    _ => Err(wrong(key, "a list of integers")),
-                })
-                .collect::<CoreResult<Vec<_>>>()
-                .map(Some),
-            Some(_) => Err(wrong(key, "a list of integers")),
-        }
+        self.read(key, read::ints)
     }
 
     /// A list of strings, or (as acts_as_taggable takes a tag list) one
     /// string of comma-separated entries.
     pub fn str_list_or_csv(&self, key: &str) -> CoreResult<Option<Vec<String>>> {
-        match self.0.get(key) {
-            Some(Value::String(s)) => Ok(Some(
-                s.split(',')
-                    .map(str::trim)
-                    .filter(|e| !e.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-            )),
-            _ => self.str_list(key),
-        }
+        self.read(key, read::tags)
     }
 
     pub fn str_list(&self, key: &str) -> CoreResult<Option<Vec<String>>> {
-        match self.0.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(|v| {
-                    v.as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| wrong(key, "a list of strings"))
-                })
-                .collect::<CoreResult<Vec<_>>>()
-                .map(Some),
-            Some(_) => Err(wrong(key, "a list of strings")),
-        }
+        self.read(key, read::strings)
     }
 }

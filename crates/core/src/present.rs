@@ -8,6 +8,7 @@ use switchboard_domain::{Availability, ChannelType, ConversationStatus, MessageT
 use switchboard_store::{Account, AccountUser, Contact, ContactInbox, Conversation, Inbox, Message, Team, User};
 
 use crate::channels::Channels;
+use crate::contact_types::{ContactView, ContactWithInboxes};
 
 fn secs_or_zero(t: Option<i64>) -> i64 {
     t.map(unix_secs).unwrap_or(0)
@@ -109,37 +110,19 @@ pub fn profile(u: &User, token: &str, accounts: &[(Account, AccountUser)]) -> Va
     })
 }
 
-/// The contact shape of REST and of message senders.
+/// The contact shape of REST and of message senders ([`ContactView`]).
 pub fn contact(c: &Contact) -> Value {
-    json!({
-        "id": c.id,
-        "name": c.name,
-        "email": c.email,
-        "phone_number": c.phone_number,
-        "identifier": c.identifier,
-        "blocked": c.blocked,
-        "thumbnail": c.avatar_url.clone().unwrap_or_default(),
-        "availability_status": "offline",
-        "additional_attributes": c.additional_attributes,
-        "custom_attributes": c.custom_attributes,
-        "last_activity_at": c.last_activity_at.map(unix_secs),
-        "created_at": unix_secs(c.created_at),
-        "type": "contact",
-    })
+    view_json(&ContactView::from(c))
 }
 
 pub fn contact_with_inboxes(channels: &Channels, c: &Contact, cis: &[ContactInbox], inboxes: &[Inbox]) -> Value {
-    let mut v = contact(c);
-    let list: Vec<Value> = cis
-        .iter()
-        .filter(|ci| ci.contact_id == c.id)
-        .filter_map(|ci| {
-            let inbox = inboxes.iter().find(|i| i.id == ci.inbox_id)?;
-            Some(json!({ "source_id": ci.source_id, "inbox": inbox_slim(channels, inbox) }))
-        })
-        .collect();
-    v["contact_inboxes"] = Value::Array(list);
-    v
+    view_json(&ContactWithInboxes::new(channels, c, cis, inboxes))
+}
+
+/// A view struct as JSON (views hold only JSON-shaped data, so this does
+/// not fail).
+fn view_json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or_default()
 }
 
 /// The contact payload of `contact_*` webhooks.

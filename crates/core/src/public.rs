@@ -18,6 +18,7 @@ use crate::ingest::{From, Item};
 use crate::messages::MessageInput;
 use crate::params::Params;
 use crate::present::{self, Sender};
+use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, views};
 
@@ -147,10 +148,7 @@ impl Core {
             .find_contact_inbox(inbox.id, source_id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let contact = tx
-            .get_contact(inbox.account_id, ci.contact_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let contact = tx.require_contact(inbox.account_id, ci.contact_id).await?;
         Ok(Visitor { inbox, ci, contact })
     }
 
@@ -290,11 +288,7 @@ impl Core {
     pub async fn public_update_contact(self: &Arc<Self>, v: &Visitor, body: &Value) -> CoreResult<Value> {
         let p = Params::new(body);
         let mut w = Work::by_contact(self, v.contact.id).await?;
-        let mut c = w
-            .tx()
-            .get_contact(v.contact.account_id, v.contact.id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let mut c = w.tx().require_contact(v.contact.account_id, v.contact.id).await?;
         let before = present::contact(&c);
         if let Some(n) = p.str("name")? {
             if n.chars().count() > validate::MAX_NAME_LEN {
@@ -359,10 +353,7 @@ impl Core {
         display_id: i64,
     ) -> CoreResult<Conversation> {
         let mut tx = self.store.read().await?;
-        let c = tx
-            .get_conversation(v.inbox.account_id, display_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let c = tx.require_conversation(v.inbox.account_id, display_id).await?;
         let mine = c.inbox_id == v.inbox.id
             && (c.contact_inbox_id == v.ci.id || (verified_for(&v.ci, &v.contact) && c.contact_id == v.contact.id));
         if mine { Ok(c) } else { Err(CoreError::NotFound) }
@@ -468,11 +459,7 @@ impl Core {
         custom: Value,
         additional: Value,
     ) -> CoreResult<Conversation> {
-        let contact = w
-            .tx()
-            .get_contact(v.contact.account_id, v.contact.id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let contact = w.tx().require_contact(v.contact.account_id, v.contact.id).await?;
         let status = rules::initial_status(None, contact.blocked, false);
         let display_id = w.tx().next_display_id(v.inbox.account_id).await?;
         let now = w.now;
@@ -512,7 +499,7 @@ impl Core {
     pub async fn public_resolve(self: &Arc<Self>, v: &Visitor, display_id: i64) -> CoreResult<Value> {
         let c = self.visitor_conversation(v, display_id).await?;
         let mut w = Work::by_contact(self, v.contact.id).await?;
-        let before = w.tx().lock_conversation_by_id(c.id).await?.ok_or(CoreError::NotFound)?;
+        let before = w.tx().require_locked_conversation_by_id(c.id).await?;
         let mut after = before.clone();
         after.status = ConversationStatus::Resolved.code();
         after.snoozed_until = None;
@@ -539,7 +526,7 @@ impl Core {
     pub async fn public_last_seen(self: &Arc<Self>, v: &Visitor, display_id: i64) -> CoreResult<Value> {
         let c = self.visitor_conversation(v, display_id).await?;
         let mut w = Work::by_contact(self, v.contact.id).await?;
-        let mut conv = w.tx().lock_conversation_by_id(c.id).await?.ok_or(CoreError::NotFound)?;
+        let mut conv = w.tx().require_locked_conversation_by_id(c.id).await?;
         conv.contact_last_seen_at = Some(w.now);
         w.tx().save_conversation(&conv).await?;
         w.commit().await?;
@@ -696,12 +683,8 @@ impl Core {
             ));
         }
         let mut w = Work::by_contact(self, v.contact.id).await?;
-        let conv = w.tx().lock_conversation_by_id(c.id).await?.ok_or(CoreError::NotFound)?;
-        let mut m = w
-            .tx()
-            .get_message(conv.id, message_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let conv = w.tx().require_locked_conversation_by_id(c.id).await?;
+        let mut m = w.tx().require_message(conv.id, message_id).await?;
         if !present::contact_visible(&m)
             || !matches!(
                 m.content_type(),

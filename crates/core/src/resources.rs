@@ -13,6 +13,7 @@ use crate::auth::{
 };
 use crate::inboxes::{MemberChange, dedup};
 use crate::params::Params;
+use crate::require::Require;
 use crate::{Core, CoreError, CoreResult, present};
 
 fn taken(attr: &'static str) -> impl Fn(StoreError) -> CoreError {
@@ -129,7 +130,7 @@ impl Core {
                 let current = params.str("current_password")?.unwrap_or_default();
                 let stored = {
                     let mut tx = self.store.read().await?;
-                    tx.get_user(p.user.id).await?.ok_or(CoreError::NotFound)?.password_hash
+                    tx.require_user(p.user.id).await?.password_hash
                 };
                 if !verify_password_off(&current, &stored).await? {
                     return Err(CoreError::invalid("current_password", "Current password is incorrect"));
@@ -146,7 +147,7 @@ impl Core {
             None => None,
         };
         let mut tx = self.store.write().await?;
-        let mut user = tx.get_user(p.user.id).await?.ok_or(CoreError::NotFound)?;
+        let mut user = tx.require_user(p.user.id).await?;
         if params.has("name") {
             user.name = crate::invitations::required_name("name", &params.req_str("name")?)?;
         }
@@ -213,10 +214,7 @@ impl Core {
         let params = Params::new(body).nested_or_self("profile");
         let account_id = params.i64("account_id")?.ok_or(CoreError::NotFound)?;
         let mut tx = self.store.write().await?;
-        let mut au = tx
-            .get_account_user(account_id, p.user.id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let mut au = tx.require_account_user(account_id, p.user.id).await?;
         match setting {
             ProfileSetting::Availability => {
                 let av = params.req_str("availability")?;
@@ -279,7 +277,7 @@ impl Core {
         };
         let (user, old) = {
             let mut tx = self.store.write().await?;
-            let mut user = tx.get_user(p.user.id).await?.ok_or(CoreError::NotFound)?;
+            let mut user = tx.require_user(p.user.id).await?;
             let old = std::mem::replace(&mut user.avatar_url, url);
             user.updated_at = now_micros();
             tx.update_user(&user).await?;
@@ -309,7 +307,7 @@ impl Core {
     async fn rotate_tokens(self: &Arc<Self>, p: &Principal, sessions: bool) -> CoreResult<Value> {
         let now = now_micros();
         let mut tx = self.store.write().await?;
-        let mut user = tx.get_user(p.user.id).await?.ok_or(CoreError::NotFound)?;
+        let mut user = tx.require_user(p.user.id).await?;
         tx.set_access_token(OWNER_USER, user.id, &random_token(24), now).await?;
         user.pubsub_token = random_token(24);
         if sessions {
@@ -325,7 +323,7 @@ impl Core {
 
     pub async fn get_account(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Value> {
         let mut tx = self.store.read().await?;
-        let a = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let a = tx.require_account(ctx.account_id()).await?;
         Ok(present::account(&a))
     }
 
@@ -333,7 +331,7 @@ impl Core {
         ctx.require_admin()?;
         let p = Params::new(body);
         let mut tx = self.store.write().await?;
-        let mut a = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let mut a = tx.require_account(ctx.account_id()).await?;
         if p.has("name") {
             a.name = p.req_str("name")?;
         }
@@ -387,11 +385,8 @@ impl Core {
         // Rails wraps a JSON body under `agent`; either form is accepted.
         let p = Params::new(body).nested_or_self("agent");
         let mut tx = self.store.write().await?;
-        let mut au = tx
-            .get_account_user(ctx.account_id(), id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
-        let user = tx.get_user(id).await?.ok_or(CoreError::NotFound)?;
+        let mut au = tx.require_account_user(ctx.account_id(), id).await?;
+        let user = tx.require_user(id).await?;
         if let Some(r) = p.str("role")? {
             let role = Role::parse(&r).ok_or_else(|| CoreError::invalid("role", "role is not included in the list"))?;
             // Administrators cannot demote themselves: the account would be
@@ -490,7 +485,7 @@ impl Core {
 
     pub async fn get_team(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
         let mut tx = self.store.read().await?;
-        let t = tx.get_team(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
+        let t = tx.require_team(ctx.account_id(), id).await?;
         let mine = tx.user_team_ids(ctx.user.id).await?;
         Ok(present::team(&t, mine.contains(&t.id)))
     }
@@ -500,7 +495,7 @@ impl Core {
         let p = Params::new(body).nested_or_self("team");
         let mut tx = self.store.write().await?;
         let mut team = match id {
-            Some(id) => tx.get_team(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?,
+            Some(id) => tx.require_team(ctx.account_id(), id).await?,
             None => Team {
                 id: 0,
                 account_id: ctx.account_id(),
@@ -546,10 +541,7 @@ impl Core {
 
     pub async fn team_members(self: &Arc<Self>, ctx: &AccountCtx, team_id: i64) -> CoreResult<Vec<Value>> {
         let mut tx = self.store.read().await?;
-        let t = tx
-            .get_team(ctx.account_id(), team_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let t = tx.require_team(ctx.account_id(), team_id).await?;
         let ids = tx.list_team_members(t.id).await?;
         let users = tx.list_account_users(ctx.account_id()).await?;
         Ok(users
@@ -568,10 +560,7 @@ impl Core {
     ) -> CoreResult<Vec<Value>> {
         ctx.require_admin()?;
         let mut tx = self.store.write().await?;
-        let t = tx
-            .get_team(ctx.account_id(), team_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let t = tx.require_team(ctx.account_id(), team_id).await?;
         let valid = tx.users_in_account(ctx.account_id(), user_ids).await?;
         if valid.len() != dedup(user_ids).len() {
             return Err(CoreError::NotFound);
@@ -608,7 +597,7 @@ impl Core {
 
     pub async fn get_label(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
         let mut tx = self.store.read().await?;
-        let l = tx.get_label(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
+        let l = tx.require_label(ctx.account_id(), id).await?;
         Ok(label_json(&l))
     }
 
@@ -617,7 +606,7 @@ impl Core {
         let p = Params::new(body).nested_or_self("label");
         let mut tx = self.store.write().await?;
         let mut l = match id {
-            Some(id) => tx.get_label(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?,
+            Some(id) => tx.require_label(ctx.account_id(), id).await?,
             None => Label {
                 id: 0,
                 account_id: ctx.account_id(),
@@ -674,7 +663,7 @@ impl Core {
         let mut tx = self.store.write().await?;
         let now = now_micros();
         let mut c = match id {
-            Some(id) => tx.get_canned(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?,
+            Some(id) => tx.require_canned(ctx.account_id(), id).await?,
             None => CannedResponse {
                 id: 0,
                 account_id: ctx.account_id(),

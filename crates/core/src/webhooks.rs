@@ -12,6 +12,7 @@ use switchboard_store::{Delivery, DeliveryAttempt, NewDelivery, StoreError, Webh
 
 use crate::auth::{AccountCtx, random_token};
 use crate::params::Params;
+use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult};
 
@@ -185,9 +186,7 @@ impl Core {
         Self::parse_webhook(&p, &mut w, true)?;
         let mut tx = self.store.write().await?;
         if let Some(inbox_id) = p.i64("inbox_id")? {
-            tx.get_inbox(ctx.account_id(), inbox_id)
-                .await?
-                .ok_or(CoreError::NotFound)?;
+            tx.require_inbox(ctx.account_id(), inbox_id).await?;
             w.inbox_id = Some(inbox_id);
             w.webhook_type = 1;
         }
@@ -207,16 +206,11 @@ impl Core {
         ctx.require_admin()?;
         let p = Params::new(body).nested_or_self("webhook");
         let mut tx = self.store.write().await?;
-        let mut w = tx.get_webhook(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
+        let mut w = tx.require_webhook(ctx.account_id(), id).await?;
         Self::parse_webhook(&p, &mut w, false)?;
         if p.has("inbox_id") {
             w.inbox_id = match p.i64("inbox_id")? {
-                Some(inbox_id) => Some(
-                    tx.get_inbox(ctx.account_id(), inbox_id)
-                        .await?
-                        .ok_or(CoreError::NotFound)?
-                        .id,
-                ),
+                Some(inbox_id) => Some(tx.require_inbox(ctx.account_id(), inbox_id).await?.id),
                 None => None,
             };
         }
@@ -252,7 +246,7 @@ impl Core {
     ) -> CoreResult<Value> {
         ctx.require_admin()?;
         let mut tx = self.store.read().await?;
-        tx.get_webhook(ctx.account_id(), id).await?.ok_or(CoreError::NotFound)?;
+        tx.require_webhook(ctx.account_id(), id).await?;
         let list = tx.list_deliveries(ctx.account_id(), id, before, 50).await?;
         let ids: Vec<i64> = list.iter().map(|d| d.id).collect();
         let attempts = tx.list_delivery_attempts(&ids).await?;
@@ -266,11 +260,7 @@ impl Core {
     pub async fn redeliver(self: &Arc<Self>, ctx: &AccountCtx, webhook_id: i64, delivery_id: i64) -> CoreResult<Value> {
         ctx.require_admin()?;
         let mut w = Work::by(self, ctx).await?;
-        let hook = w
-            .tx()
-            .get_webhook(ctx.account_id(), webhook_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let hook = w.tx().require_webhook(ctx.account_id(), webhook_id).await?;
         let old = w
             .tx()
             .get_delivery(delivery_id)

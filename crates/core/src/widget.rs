@@ -18,6 +18,7 @@ use crate::auth::random_token;
 use crate::params::Params;
 use crate::present;
 use crate::public::{CLAIMED_EMAIL, CLAIMED_IDENTIFIER, CLAIMED_PHONE, Visitor, claim, identifier_hash_ok};
+use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, views};
 
@@ -268,11 +269,7 @@ impl Core {
         }
         self.public_update_contact(v, &update).await?;
         let mut w = Work::by_contact(self, v.contact.id).await?;
-        let mut c = w
-            .tx()
-            .get_contact(v.contact.account_id, v.contact.id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let mut c = w.tx().require_contact(v.contact.account_id, v.contact.id).await?;
         if c.identifier.is_none() {
             let before = present::contact(&c);
             if verified {
@@ -507,11 +504,7 @@ impl Core {
         if w.wants_webhook(v.inbox.account_id, Some(&v.inbox), "webwidget_triggered")
             .await?
         {
-            let account = w
-                .tx()
-                .get_account(v.inbox.account_id)
-                .await?
-                .ok_or(CoreError::NotFound)?;
+            let account = w.tx().require_account(v.inbox.account_id).await?;
             let current_conversation = match current {
                 Some(c) => views::conv_view(&self.channels, w.tx(), c).await?.push(),
                 None => Value::Null,

@@ -13,6 +13,7 @@ use switchboard_store::Conversation;
 use crate::conversations::Actor;
 use crate::params::Params;
 use crate::public::Visitor;
+use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult};
 
@@ -67,11 +68,7 @@ impl Core {
     pub async fn widget_destroy_contact_attributes(self: &Arc<Self>, v: &Visitor, body: &Value) -> CoreResult<Value> {
         let keys = keys(body, "custom_attributes")?;
         let mut w = Work::by_contact(self, v.contact.id).await?;
-        let mut c = w
-            .tx()
-            .get_contact(v.contact.account_id, v.contact.id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let mut c = w.tx().require_contact(v.contact.account_id, v.contact.id).await?;
         self.remove_contact_attributes(&mut w, &mut c, &keys).await?;
         w.commit().await?;
         let fresh = self.visitor_in(v.inbox.clone(), &v.ci.source_id).await?;
@@ -137,11 +134,7 @@ impl Core {
                 return Ok(());
             }
         }
-        let conv = w
-            .tx()
-            .lock_conversation_by_id(current.id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let conv = w.tx().require_locked_conversation_by_id(current.id).await?;
         let old: Vec<String> = w
             .tx()
             .conversation_labels(&[conv.id])

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
+use switchboard_core::contact_types::{AttributeKeys, ContactChanges, ContactLabels, NewContact, NewContactInbox};
 use switchboard_core::contacts::ContactListParams;
 use switchboard_core::conversations::ListParams;
 use switchboard_core::inboxes::MemberChange;
@@ -19,7 +20,7 @@ use switchboard_core::params::Params;
 use crate::AppState;
 use crate::client_ip::ClientIp;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Acct, Authed, Ids, JsonBody, QueryParams};
+use crate::extract::{Acct, Authed, Ids, JsonBody, Parsed, QueryParams};
 use crate::ratelimit::Decision;
 
 type S = State<Arc<AppState>>;
@@ -199,7 +200,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .nest("/api/v1/accounts/{account_id}", account)
 }
 
-fn ok(v: Value) -> Response {
+fn ok(v: impl serde::Serialize) -> Response {
     Json(v).into_response()
 }
 
@@ -497,25 +498,30 @@ async fn contacts_search(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResu
     Ok(ok(st.core.list_contacts(&c, contact_params(&q, Some(term))?).await?))
 }
 
-async fn contacts_create(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    Ok(ok(st.core.create_contact(&c, &b).await?))
+async fn contacts_create(State(st): S, Acct(c): Acct, Parsed(req): Parsed<NewContact>) -> ApiResult<Response> {
+    Ok(ok(st.core.create_contact(&c, req).await?))
 }
 
 async fn contacts_show(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
     Ok(ok(st.core.get_contact(&c, ids.get("id")?).await?))
 }
 
-async fn contacts_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    Ok(ok(st.core.update_contact(&c, ids.get("id")?, &b).await?))
+async fn contacts_update(
+    State(st): S,
+    Acct(c): Acct,
+    ids: Ids,
+    Parsed(changes): Parsed<ContactChanges>,
+) -> ApiResult<Response> {
+    Ok(ok(st.core.update_contact(&c, ids.get("id")?, changes).await?))
 }
 
 async fn contacts_destroy_attributes(
     State(st): S,
     Acct(c): Acct,
     ids: Ids,
-    JsonBody(b): JsonBody,
+    Parsed(req): Parsed<AttributeKeys>,
 ) -> ApiResult<Response> {
-    Ok(ok(st.core.destroy_contact_attributes(&c, ids.get("id")?, &b).await?))
+    Ok(ok(st.core.destroy_contact_attributes(&c, ids.get("id")?, req).await?))
 }
 
 async fn contacts_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
@@ -536,13 +542,15 @@ async fn contact_note(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Respon
 }
 
 async fn contact_note_create(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    Ok(ok(st.core.create_contact_note(&c, ids.get("id")?, &b).await?))
+    let req = switchboard_core::request::parse_nested(&b, "note")?;
+    Ok(ok(st.core.create_contact_note(&c, ids.get("id")?, req).await?))
 }
 
 async fn contact_note_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    let req = switchboard_core::request::parse_nested(&b, "note")?;
     Ok(ok(st
         .core
-        .change_contact_note(&c, ids.get("id")?, ids.get("note_id")?, Some(&b))
+        .change_contact_note(&c, ids.get("id")?, ids.get("note_id")?, Some(req))
         .await?))
 }
 
@@ -559,8 +567,13 @@ async fn contact_conversations(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResu
     ))
 }
 
-async fn contact_inboxes_create(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    Ok(ok(st.core.create_contact_inbox(&c, ids.get("id")?, &b).await?))
+async fn contact_inboxes_create(
+    State(st): S,
+    Acct(c): Acct,
+    ids: Ids,
+    Parsed(req): Parsed<NewContactInbox>,
+) -> ApiResult<Response> {
+    Ok(ok(st.core.create_contact_inbox(&c, ids.get("id")?, req).await?))
 }
 
 async fn contact_labels(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
@@ -569,10 +582,14 @@ async fn contact_labels(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Resp
     ))
 }
 
-async fn contact_labels_set(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    let labels = Params::new(&b).str_list_or_csv("labels")?.unwrap_or_default();
+async fn contact_labels_set(
+    State(st): S,
+    Acct(c): Acct,
+    ids: Ids,
+    Parsed(req): Parsed<ContactLabels>,
+) -> ApiResult<Response> {
     Ok(ok(
-        json!({ "payload": st.core.set_contact_labels(&c, ids.get("id")?, &labels).await? }),
+        json!({ "payload": st.core.set_contact_labels(&c, ids.get("id")?, req).await? }),
     ))
 }
 

@@ -8,10 +8,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use switchboard_core::contact_types::ContactMerge;
 
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{Acct, Ids, JsonBody, QueryParams};
+use crate::extract::{Acct, Ids, JsonBody, Parsed, QueryParams};
 
 type S = State<Arc<AppState>>;
 
@@ -26,7 +27,8 @@ pub fn account_routes() -> crate::api::AccountRoutes {
 
 async fn filter(State(st): S, Acct(c): Acct, q: QueryParams, JsonBody(b): JsonBody) -> ApiResult<Response> {
     let page = q.i64("page")?.unwrap_or(1);
-    Ok(Json(st.core.filter_contacts(&c, &b, page).await?).into_response())
+    let conditions = switchboard_core::contacts_more::parse_contact_filter(&b)?;
+    Ok(Json(st.core.filter_contacts(&c, conditions, page).await?).into_response())
 }
 
 async fn active(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
@@ -39,6 +41,6 @@ async fn contactable_inboxes(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult
     Ok(Json(st.core.contactable_inboxes(&c, ids.get("id")?).await?).into_response())
 }
 
-async fn merge(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    Ok(Json(st.core.merge_contacts(&c, &b).await?).into_response())
+async fn merge(State(st): S, Acct(c): Acct, Parsed(req): Parsed<ContactMerge>) -> ApiResult<Response> {
+    Ok(Json(st.core.merge_contacts(&c, req).await?).into_response())
 }

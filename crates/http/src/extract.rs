@@ -1,5 +1,6 @@
 //! Extractors: the caller (token or session), the caller inside an account,
-//! path ids, a JSON body and a query string, each failing with ApiError.
+//! path ids, a JSON body (or a request struct read from it) and a query
+//! string, each failing with ApiError.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -157,6 +158,20 @@ impl FromRequest<Arc<AppState>> for JsonBody {
         };
         crate::rails_params::merge_query(&mut params, query);
         Ok(JsonBody(Value::Object(params)))
+    }
+}
+
+/// The request's parameters (as [`JsonBody`] gathers them) read into a
+/// core request struct; a value of the wrong type is Chatwoot's 422 naming
+/// the attribute (`switchboard_core::request::parse`).
+pub struct Parsed<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> FromRequest<Arc<AppState>> for Parsed<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let JsonBody(params) = JsonBody::from_request(req, state).await?;
+        Ok(Parsed(switchboard_core::request::parse(&params)?))
     }
 }
 

@@ -12,6 +12,7 @@ use switchboard_store::Contact;
 use crate::auth::AccountCtx;
 use crate::jobs::JobFailure;
 use crate::mailer::MailError;
+use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult};
 
@@ -259,7 +260,7 @@ async fn contacts_export(core: &Arc<Core>, job: ContactsExport) -> Result<(), Jo
         let Some(user) = tx.get_user(user_id).await? else {
             return Ok(());
         };
-        let account = tx.get_account(account_id).await?.ok_or(CoreError::NotFound)?;
+        let account = tx.require_account(account_id).await?;
         (user, account)
     };
     let started = Instant::now();

@@ -12,6 +12,7 @@ use switchboard_store::{Contact, ContactKey, DataImport, NewJob};
 
 use crate::auth::AccountCtx;
 use crate::jobs::JobFailure;
+use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult};
 
@@ -437,10 +438,7 @@ impl Core {
     pub async fn contact_import(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
         ctx.require_admin()?;
         let mut tx = self.store.read().await?;
-        let d = tx
-            .get_data_import(ctx.account_id(), id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let d = tx.require_data_import(ctx.account_id(), id).await?;
         Ok(import_json(&d))
     }
 

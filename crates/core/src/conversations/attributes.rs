@@ -8,6 +8,7 @@ use switchboard_domain::Priority;
 use super::Actor;
 use crate::auth::AccountCtx;
 use crate::params::Params;
+use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, views};
 
@@ -35,12 +36,8 @@ impl Core {
         }
         self.conversation_changed(&mut w, &before, &after, &Actor::user(&ctx.user), None, true)
             .await?;
-        let account = w.tx().get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
-        let fresh = w
-            .tx()
-            .get_conversation_by_id(after.id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let account = w.tx().require_account(ctx.account_id()).await?;
+        let fresh = w.tx().require_conversation_by_id(after.id).await?;
         let v = views::conv_view(&self.channels, w.tx(), fresh).await?;
         w.commit().await?;
         Ok(v.rest(&account))

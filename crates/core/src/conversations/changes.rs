@@ -11,8 +11,9 @@ use switchboard_domain::{ConversationStatus, EventKind};
 use switchboard_store::Conversation;
 
 use super::Actor;
+use crate::require::Require;
 use crate::work::Work;
-use crate::{Core, CoreError, CoreResult, present, views};
+use crate::{Core, CoreResult, present, views};
 
 impl Core {
     /// Writes `after`, adds the activity lines for what changed, and records
@@ -192,7 +193,7 @@ impl Core {
             status_event.is_some() && w.wants_webhook(acc, Some(inbox), "conversation_status_changed").await?;
         let wants_update = w.wants_webhook(acc, Some(inbox), "conversation_updated").await?;
         if wants_status || wants_update {
-            let account = w.tx().get_account(acc).await?.ok_or(CoreError::NotFound)?;
+            let account = w.tx().require_account(acc).await?;
             if wants_status && let Some(ev) = status_event {
                 let payload =
                     present::conversation_webhook("conversation_status_changed", view, &account, inbox, Some(&changed));

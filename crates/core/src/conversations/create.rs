@@ -13,6 +13,7 @@ use switchboard_store::Conversation;
 use super::Actor;
 use crate::auth::AccountCtx;
 use crate::params::Params;
+use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, present, views};
 
@@ -52,11 +53,7 @@ impl Core {
         let message = body.get("message").filter(|m| m.is_object()).cloned();
 
         let mut w = Work::by(self, ctx).await?;
-        let inbox = w
-            .tx()
-            .get_inbox(ctx.account_id(), inbox_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let inbox = w.tx().require_inbox(ctx.account_id(), inbox_id).await?;
         if !ctx.is_admin() && !w.tx().is_inbox_member(inbox.id, ctx.user.id).await? {
             return Err(CoreError::NotFound);
         }
@@ -66,19 +63,11 @@ impl Core {
                 .find_contact_inbox(inbox.id, sid)
                 .await?
                 .ok_or(CoreError::NotFound)?;
-            let contact = w
-                .tx()
-                .get_contact(ctx.account_id(), ci.contact_id)
-                .await?
-                .ok_or(CoreError::NotFound)?;
+            let contact = w.tx().require_contact(ctx.account_id(), ci.contact_id).await?;
             (contact, ci)
         } else {
             let cid = contact_id.unwrap_or_default();
-            let contact = w
-                .tx()
-                .get_contact(ctx.account_id(), cid)
-                .await?
-                .ok_or(CoreError::NotFound)?;
+            let contact = w.tx().require_contact(ctx.account_id(), cid).await?;
             let ci = match w.tx().find_contact_inbox_for(contact.id, inbox.id).await? {
                 Some(ci) => ci,
                 None => {
@@ -91,7 +80,7 @@ impl Core {
         if inbox.setting_bool("lock_to_single_conversation", false)
             && let Some(existing) = w.tx().latest_conversation(ci.id, &[]).await?
         {
-            let account = w.tx().get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+            let account = w.tx().require_account(ctx.account_id()).await?;
             let v = views::conv_view(&self.channels, w.tx(), existing).await?;
             w.commit().await?;
             return Ok(v.rest(&account));
@@ -185,12 +174,8 @@ impl Core {
                 .pop()
                 .unwrap_or_else(|| Err(CoreError::Internal("no result".into())))?;
         }
-        let conv = w
-            .tx()
-            .get_conversation_by_id(conv.id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
-        let account = w.tx().get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let conv = w.tx().require_conversation_by_id(conv.id).await?;
+        let account = w.tx().require_account(ctx.account_id()).await?;
         let v = views::conv_view(&self.channels, w.tx(), conv).await?;
         w.commit().await?;
         Ok(v.rest(&account))
@@ -218,7 +203,7 @@ impl Core {
         if w.wants_webhook(conv.account_id, inbox.as_ref(), "conversation_created")
             .await?
         {
-            let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
+            let account = w.tx().require_account(conv.account_id).await?;
             if let Some(inbox) = &inbox {
                 let payload = present::conversation_webhook("conversation_created", &view, &account, inbox, None);
                 w.webhook(ev, conv.account_id, Some(inbox), "conversation_created", &payload, None)

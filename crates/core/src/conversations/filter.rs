@@ -10,6 +10,7 @@ use switchboard_domain::{ConversationStatus, Priority};
 use switchboard_store::{FilterCondition, FilterField, FilterOp, FilterValue};
 
 use crate::auth::AccountCtx;
+use crate::require::Require;
 use crate::{Core, CoreError, CoreResult, views};
 
 impl Core {
@@ -28,7 +29,7 @@ impl Core {
         let mut tx = self.store.read().await?;
         let counts = tx.conversation_counts(&q).await?;
         let rows = tx.list_conversations(&q).await?;
-        let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let account = tx.require_account(ctx.account_id()).await?;
         let views = views::conv_views(&self.channels, &mut *tx, ctx.account_id(), rows).await?;
         let payload = self.conv_list_json(&mut *tx, &views, &account).await?;
         Ok(json!({

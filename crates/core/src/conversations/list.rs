@@ -10,6 +10,7 @@ use switchboard_domain::time::{self as t};
 use switchboard_store::{AssigneeFilter, Conversation, ConversationQuery, ConversationSort};
 
 use crate::auth::AccountCtx;
+use crate::require::Require;
 use crate::{Core, CoreError, CoreResult, present, views};
 
 #[derive(Debug, Default, Clone)]
@@ -152,7 +153,7 @@ impl Core {
         let mut tx = self.store.read().await?;
         let counts = tx.conversation_counts(&q).await?;
         let rows = tx.list_conversations(&q).await?;
-        let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let account = tx.require_account(ctx.account_id()).await?;
         let next_cursor = next_cursor(&q, &rows);
         let views = views::conv_views(&self.channels, &mut *tx, ctx.account_id(), rows).await?;
         let payload = self.conv_list_json(&mut *tx, &views, &account).await?;

@@ -26,6 +26,7 @@ use switchboard_domain::event::Performer;
 use switchboard_store::{Conversation, User};
 
 use crate::auth::AccountCtx;
+use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, views};
 
@@ -58,10 +59,7 @@ impl Core {
     /// A conversation the caller may see, without locking.
     pub async fn visible_conversation(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64) -> CoreResult<Conversation> {
         let mut tx = self.store.read().await?;
-        let c = tx
-            .get_conversation(ctx.account_id(), display_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let c = tx.require_conversation(ctx.account_id(), display_id).await?;
         if !ctx.is_admin() && !tx.is_inbox_member(c.inbox_id, ctx.user.id).await? {
             return Err(CoreError::NotFound);
         }
@@ -75,11 +73,7 @@ impl Core {
         ctx: &AccountCtx,
         display_id: i64,
     ) -> CoreResult<Conversation> {
-        let c = w
-            .tx()
-            .lock_conversation(ctx.account_id(), display_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let c = w.tx().require_locked_conversation(ctx.account_id(), display_id).await?;
         if !ctx.is_admin() && !w.tx().is_inbox_member(c.inbox_id, ctx.user.id).await? {
             return Err(CoreError::NotFound);
         }
@@ -89,7 +83,7 @@ impl Core {
     pub async fn get_conversation(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64) -> CoreResult<Value> {
         let c = self.visible_conversation(ctx, display_id).await?;
         let mut tx = self.store.read().await?;
-        let account = tx.get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let account = tx.require_account(ctx.account_id()).await?;
         let v = views::conv_view(&self.channels, &mut *tx, c).await?;
         Ok(v.rest(&account))
     }

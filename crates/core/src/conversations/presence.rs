@@ -10,6 +10,7 @@ use switchboard_store::Conversation;
 
 use crate::auth::AccountCtx;
 use crate::params::Params;
+use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, present, views};
 
@@ -44,7 +45,7 @@ impl Core {
             )
             .await?;
         }
-        let account = w.tx().get_account(ctx.account_id()).await?.ok_or(CoreError::NotFound)?;
+        let account = w.tx().require_account(ctx.account_id()).await?;
         w.commit().await?;
         Ok(view.rest(&account))
     }

@@ -9,6 +9,7 @@ use switchboard_domain::rules;
 use switchboard_domain::{EventKind, MessageStatus, MessageType};
 use switchboard_store::{Conversation, Message, NewMessage};
 
+use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, present, views};
 
@@ -73,7 +74,7 @@ impl Core {
                 && w.wants_webhook(conv.account_id, Some(&inbox), "message_created")
                     .await?
             {
-                let account = w.tx().get_account(conv.account_id).await?.ok_or(CoreError::NotFound)?;
+                let account = w.tx().require_account(conv.account_id).await?;
                 let view = views::conv_view(&self.channels, w.tx(), conv.clone()).await?;
                 let payload =
                     present::message_webhook("message_created", &m, &present::Sender::None, &view, &inbox, &account);
@@ -117,11 +118,7 @@ impl Core {
             })
             .await?
             .ok_or_else(|| CoreError::Internal("system message not written".into()))?;
-        let ci = w
-            .tx()
-            .get_contact_inbox(conv.contact_inbox_id)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let ci = w.tx().require_contact_inbox(conv.contact_inbox_id).await?;
         let data = present::message_push(&m, &present::Sender::None, conv, &ci, 0);
         let ev = w
             .emit(

@@ -499,10 +499,7 @@ async fn raw_mail(db: Db) {
         .await;
     let inbox_id = inbox["id"].to_string();
     let admin = app.admin_id.to_string();
-    assert!(
-        causes.iter().any(|r| r[0].as_deref() == Some("channel")),
-        "{causes:?}"
-    );
+    assert!(causes.iter().any(|r| r[0].as_deref() == Some("channel")), "{causes:?}");
     for r in &causes {
         match r[0].as_deref() {
             Some("channel") => assert_eq!(r[1].as_deref(), Some(inbox_id.as_str())),
