@@ -107,6 +107,9 @@ pub struct Options {
     /// WhatsApp Cloud API base URL [default: https://graph.facebook.com/v21.0].
     #[arg(long, env = "SWITCHBOARD_WHATSAPP_API_URL")]
     pub whatsapp_api_url: Option<String>,
+    /// Twilio REST API base URL [default: https://api.twilio.com].
+    #[arg(long, env = "SWITCHBOARD_TWILIO_API_URL")]
+    pub twilio_api_url: Option<String>,
     /// Pace sends to each platform's published limits (Telegram: 30 a second
     /// per bot, one a second per chat) [default: true].
     #[arg(long, env = "SWITCHBOARD_CHANNEL_RATE_LIMITS")]
@@ -203,6 +206,7 @@ pub struct Settings {
     pub inbox_upload_bytes_per_hour: u64,
     pub telegram_api_url: String,
     pub whatsapp_api_url: String,
+    pub twilio_api_url: String,
     pub channel_rate_limits: bool,
     pub mail_inbound_domain: Option<String>,
     pub smtp_url: Option<String>,
@@ -271,6 +275,7 @@ impl Settings {
             )
             .trim_end_matches('/')
             .to_string(),
+            twilio_api_url: pick!(twilio_api_url, switchboard_channel_twilio::DEFAULT_API_URL.to_string()),
             whatsapp_api_url: pick!(
                 whatsapp_api_url,
                 switchboard_channel_whatsapp::DEFAULT_API_URL.to_string()

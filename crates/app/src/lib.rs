@@ -90,6 +90,7 @@ pub fn channels(s: &Settings) -> switchboard_core::channels::Channels {
         .with(switchboard_channel_email::Email::new(s.imap_poll_interval))
         .with(switchboard_channel_telegram::Telegram::new(s.telegram_api_url.clone()))
         .with(switchboard_channel_whatsapp::WhatsApp::new(s.whatsapp_api_url.clone()))
+        .with(switchboard_channel_twilio::Twilio::new(s.twilio_api_url.clone()))
 }
 
 /// A running server.

@@ -84,6 +84,13 @@ pub trait Channel: Send + Sync + 'static {
     /// inbox (`headers` with lower-case names, `body` as received).
     fn verify(&self, inbox: InboxRef<'_>, headers: &HashMap<String, String>, body: &[u8]) -> bool;
 
+    /// Like [`Channel::verify`], for platforms that sign the URL they
+    /// called as well as the body: `url` is this webhook's public URL
+    /// (`{public URL}/webhooks/{channel}/{key}`), as the platform was given it.
+    fn verify_at(&self, inbox: InboxRef<'_>, _url: &str, headers: &HashMap<String, String>, body: &[u8]) -> bool {
+        self.verify(inbox, headers, body)
+    }
+
     /// The events in a verified request; what the product does not handle
     /// is left out, never an error.
     fn parse(&self, inbox: InboxRef<'_>, body: &[u8]) -> Result<Vec<Inbound>, ChannelError>;

@@ -42,7 +42,8 @@ impl Core {
         if body.len() > channel.max_body() {
             return Err(CoreError::invalid("body", "The request is too large"));
         }
-        if !channel.verify(inbox_ref(&inbox), headers, body) {
+        let url = format!("{}/webhooks/{name}/{key}", self.public_url());
+        if !channel.verify_at(inbox_ref(&inbox), &url, headers, body) {
             return Err(CoreError::Unauthorized(
                 "The request is not signed for this inbox".into(),
             ));

@@ -7,6 +7,8 @@
 //!   `Retry-After`, a 400 with Twilio's error body).
 //! * `GET /2010-04-01/Accounts/{sid}/Messages/{MM}/Media/{ME}` — media put
 //!   with [`FakeTwilio::put_media`].
+//! * `GET /2010-04-01/Accounts/{sid}.json` — the account (how credentials
+//!   are checked).
 //!
 //! Every call needs HTTP basic auth with the account SID (or an API key
 //! SID) and its secret, else 401 with Twilio's error 20003. [`sign`] makes
@@ -159,6 +161,13 @@ async fn handle(s: &State, req: Request) -> Response {
     let path = req.uri().path().to_string();
     let method = req.method().clone();
     if method == axum::http::Method::GET {
+        if let Some(account) = path
+            .strip_prefix("/2010-04-01/Accounts/")
+            .and_then(|r| r.strip_suffix(".json"))
+            .filter(|a| !a.contains('/'))
+        {
+            return axum::Json(json!({ "sid": account, "status": "active", "type": "Full" })).into_response();
+        }
         return match lock(&s.media).get(&path).cloned() {
             Some((mime, bytes)) => {
                 lock(&s.media_fetches).push(path);

@@ -47,6 +47,7 @@ mod security_visitors;
 
 mod telegram;
 mod tenancy;
+mod twilio;
 mod walkthrough;
 mod webhooks;
 mod whatsapp;
