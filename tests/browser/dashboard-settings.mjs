@@ -8,11 +8,13 @@
 // swatch, canned responses (create, search, edit, delete), webhooks (delivery
 // log, re-send, edit subscriptions, delete) and inline errors for wrong input.
 // Also saves the dark-theme screenshot.
+import crypto from "node:crypto";
 import { accountApi, env, launch, signIn, step } from "./launch.mjs";
 
 const BASE = env("BASE"), EMAIL = env("EMAIL"), PASSWORD = env("PASSWORD"), SHOTS = env("SHOTS");
 const TOKEN = env("TOKEN"), ACCOUNT = env("ACCOUNT"), CONVERSATION = env("CONVERSATION"), SINK = env("SINK");
 const OTHER_EMAIL = env("OTHER_EMAIL"), OTHER_PASSWORD = env("OTHER_PASSWORD");
+const TWILIO_SID = env("TWILIO_SID"), TWILIO_TOKEN = env("TWILIO_TOKEN");
 
 // GET (and POST with a body) on the account's API with the admin's token.
 const agentApi = accountApi(BASE, ACCOUNT, TOKEN);
@@ -117,7 +119,7 @@ try {
   step("new inbox, step 1: the channels as cards; Escape goes back to the list");
   const flow = page.getByRole("region", { name: "New inbox" });
   await flow.getByText("Step 1 of 4", { exact: true }).waitFor(T);
-  for (const name of ["Website", "API", "Telegram", "WhatsApp", "E-mail"]) {
+  for (const name of ["Website", "API", "Telegram", "WhatsApp", "E-mail", "SMS (Twilio)"]) {
     check(await flow.getByRole("button", { name, exact: true }).count() === 1, `a card for ${name}`, "");
   }
   check(await inboxList.isHidden(), "the steps take the list's place", "");
@@ -337,6 +339,42 @@ try {
   check(handshake.status === 200 && (await handshake.text()) === "42", "the shown verify token answers Meta's handshake", handshake.status);
   await flow.getByRole("button", { name: "Done" }).click();
   await page.locator("li[data-inbox]", { hasText: "WhatsApp" }).waitFor(T);
+
+  step("an SMS inbox through Twilio, from the form its channel describes: created, shown its webhook URL, receiving and replying");
+  await newInbox.click();
+  await flow.getByRole("button", { name: "SMS (Twilio)", exact: true }).click();
+  const smsForm = flow.getByRole("form", { name: "New SMS (Twilio) inbox" });
+  await smsForm.getByLabel("Name").fill("SMS");
+  await smsForm.getByLabel("Account SID").fill(TWILIO_SID);
+  await smsForm.getByLabel("Auth token").fill("not the token");
+  await smsForm.getByLabel("Phone number").fill("+1 500 555 0006");
+  await smsForm.getByRole("button", { name: "Create inbox" }).click();
+  await smsForm.getByRole("alert").filter({ hasText: "Twilio did not accept these credentials" }).waitFor(T);
+  await smsForm.getByLabel("Auth token").fill(TWILIO_TOKEN);
+  await smsForm.getByRole("button", { name: "Create inbox" }).click();
+  await flow.getByRole("button", { name: "Skip" }).click();
+  const smsHook = await flow.locator("input.secret.webhook").inputValue();
+  check(smsHook.startsWith(`${BASE}/webhooks/twilio/`), "the webhook URL to give Twilio", smsHook);
+  await flow.getByRole("button", { name: "Done" }).click();
+  await page.locator("li[data-inbox]", { hasText: "SMS" }).first().waitFor(T);
+  const sms = { MessageSid: "SMbrowser0001", SmsStatus: "received", AccountSid: TWILIO_SID, From: "+15551230000",
+    To: "+15005550006", Body: "Is my parcel on its way?", NumMedia: "0" };
+  const signed = Object.keys(sms).sort().reduce((acc, k) => acc + k + sms[k], smsHook);
+  const smsPost = await fetch(smsHook, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded",
+      "x-twilio-signature": crypto.createHmac("sha1", TWILIO_TOKEN).update(signed).digest("base64") },
+    body: new URLSearchParams(sms).toString(),
+  });
+  check(smsPost.status === 200, "Twilio's signed post taken", smsPost.status);
+  const smsInbox = (await agentApi("/inboxes")).payload.find((i) => i.channel_type === "Channel::TwilioSms");
+  const smsConvs = (await agentApi(`/conversations?inbox_id=${smsInbox.id}&status=all`)).data.payload;
+  check(smsConvs.length === 1, "one SMS conversation", smsConvs);
+  await page.evaluate((id) => { location.hash = `#/conversations/${id}`; }, smsConvs[0].id);
+  await page.locator(".thread li", { hasText: "Is my parcel on its way?" }).waitFor(T);
+  await page.locator("#composer-input").fill("It left the warehouse today.");
+  await page.keyboard.press("Enter");
+  await page.locator(".thread li:not(.pending)", { hasText: "It left the warehouse today." }).waitFor(T);
 
   step("a WhatsApp conversation outside the 24-hour window: only a template can be sent, from the composer");
   const waInbox = (await agentApi("/inboxes")).payload.find((i) => i.channel_type === "Channel::Whatsapp");

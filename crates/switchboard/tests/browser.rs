@@ -15,6 +15,9 @@ mod fake_http;
 #[path = "api/fake_telegram.rs"]
 #[allow(dead_code)]
 mod fake_telegram;
+#[path = "api/fake_twilio.rs"]
+#[allow(dead_code)]
+mod fake_twilio;
 #[path = "api/fake_whatsapp.rs"]
 #[allow(dead_code)]
 mod fake_whatsapp;

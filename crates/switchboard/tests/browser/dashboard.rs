@@ -201,7 +201,7 @@ async fn the_dashboard_with_ten_thousand_conversations() {
 
 /// Settings, section by section: inboxes (loading, failed and empty lists;
 /// "New inbox" step by step for a website with the live widget preview, API,
-/// Telegram and WhatsApp; editing with the preview and the launcher's side,
+/// Telegram, WhatsApp and SMS through Twilio (receiving and replying); editing with the preview and the launcher's side,
 /// identity verification, working hours, members, the snippet), agents
 /// (create, promote, remove), teams and members, labels with colours, canned
 /// responses, webhooks (delivery log with its loading, failure and dates,
@@ -211,10 +211,12 @@ async fn the_dashboard_settings_in_a_real_browser() {
     let Some(chromium) = tools() else { return };
     let telegram = fake_telegram::FakeTelegram::start().await;
     let whatsapp = fake_whatsapp::FakeWhatsApp::start().await;
-    let (tg_url, wa_url) = (telegram.url.clone(), whatsapp.url.clone());
+    let twilio = fake_twilio::FakeTwilio::start().await;
+    let (tg_url, wa_url, tw_url) = (telegram.url.clone(), whatsapp.url.clone(), twilio.url.clone());
     let Some(app) = TestApp::spawn_with(Db::Sqlite, move |o| {
         o.telegram_api_url = Some(tg_url);
         o.whatsapp_api_url = Some(wa_url);
+        o.twilio_api_url = Some(tw_url);
     })
     .await
     else {
@@ -257,6 +259,8 @@ async fn the_dashboard_settings_in_a_real_browser() {
             ("OTHER_EMAIL", "olga@other.test".into()),
             ("OTHER_PASSWORD", "other password 1".into()),
             ("TG_TOKEN", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1".into()),
+            ("TWILIO_SID", fake_twilio::ACCOUNT_SID.into()),
+            ("TWILIO_TOKEN", fake_twilio::AUTH_TOKEN.into()),
         ],
         Duration::from_secs(120),
     )
@@ -278,6 +282,11 @@ async fn the_dashboard_settings_in_a_real_browser() {
         "1042"
     );
     assert_eq!(template.json["to"], "16315551181");
+    // Twilio received the SMS reply typed in the composer.
+    let sms = twilio.wait_for_sends(1).await;
+    assert_eq!(sms[0].get("To"), Some("+15551230000"));
+    assert_eq!(sms[0].get("From"), Some(fake_twilio::NUMBER));
+    assert_eq!(sms[0].get("Body"), Some("It left the warehouse today."));
     // The receiver got the message and, after the re-send, got it again
     // under a new delivery id.
     let got = sink.wait_for("message_created", 2).await;
