@@ -15,6 +15,7 @@ use switchboard_core::contact_types::{AttributeKeys, ContactChanges, ContactLabe
 use switchboard_core::contacts::ContactListParams;
 use switchboard_core::conversations::ListParams;
 use switchboard_core::inboxes::MemberChange;
+use switchboard_core::message_types::{MessageStatusChange, NewMessage};
 use switchboard_core::params::Params;
 
 use crate::AppState;
@@ -736,8 +737,8 @@ async fn messages_list(State(st): S, Acct(c): Acct, ids: Ids, q: QueryParams) ->
 /// each file checked against the size limit as it arrives).
 async fn messages_create(State(st): S, Acct(c): Acct, ids: Ids, req: axum::extract::Request) -> ApiResult<Response> {
     let id = ids.get("id")?;
-    let (b, files) = crate::uploads::message_body(&st, req).await?;
-    Ok(ok(st.core.create_message(&c, id, &b, files).await?))
+    let (new, files) = crate::uploads::message_request::<NewMessage>(&st, req).await?;
+    Ok(ok(st.core.create_message(&c, id, new, files).await?))
 }
 
 async fn messages_retry(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
@@ -747,10 +748,15 @@ async fn messages_retry(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Resp
         .await?))
 }
 
-async fn messages_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+async fn messages_update(
+    State(st): S,
+    Acct(c): Acct,
+    ids: Ids,
+    Parsed(change): Parsed<MessageStatusChange>,
+) -> ApiResult<Response> {
     Ok(ok(st
         .core
-        .update_message_status(&c, ids.get("id")?, ids.get("message_id")?, &b)
+        .update_message_status(&c, ids.get("id")?, ids.get("message_id")?, change)
         .await?))
 }
 
