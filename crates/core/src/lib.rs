@@ -10,6 +10,7 @@ pub mod contact_types;
 pub mod contacts;
 pub mod contacts_csv;
 pub mod contacts_more;
+pub mod conversation_types;
 pub mod conversations;
 pub mod custom_attributes;
 pub mod custom_filters;

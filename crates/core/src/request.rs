@@ -282,6 +282,11 @@ pub mod lenient {
         }
     }
 
+    /// An integer field of a partial update (an empty string is null).
+    pub fn patch_int<'de, D: Deserializer<'de>>(d: D) -> Result<Patch<i64>, D::Error> {
+        patch_with(d, read::int)
+    }
+
     /// A string field of a partial update.
     pub fn patch_string<'de, D: Deserializer<'de>>(d: D) -> Result<Patch<String>, D::Error> {
         patch_with(d, read::string)
