@@ -106,21 +106,17 @@ impl Core {
         // Each use case checks visibility before it writes, so an id the
         // caller may not see fails the first one (404) with nothing changed.
         for a in &change.assignments {
-            self.assign(ctx, id, a).await?;
+            self.assign(ctx, id, crate::request::parse(a)?).await?;
         }
         if !change.add.is_empty() || !change.remove.is_empty() {
-            let current = self.conversation_labels(ctx, id).await?;
-            let mut labels: Vec<String> = current["payload"]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-                .unwrap_or_default();
+            let mut labels = self.conversation_labels(ctx, id).await?.payload;
             let removing: Vec<String> = change.remove.iter().map(|l| l.trim().to_lowercase()).collect();
             labels.retain(|l| !removing.contains(l));
             labels.extend(change.add.iter().cloned());
             self.set_conversation_labels(ctx, id, &labels).await?;
         }
         if let Some(s) = &change.status {
-            self.toggle_status(ctx, id, s).await?;
+            self.toggle_status(ctx, id, crate::request::parse(s)?).await?;
         }
         Ok(())
     }

@@ -10,6 +10,7 @@ pub mod contact_types;
 pub mod contacts;
 pub mod contacts_csv;
 pub mod contacts_more;
+pub mod conversation_types;
 pub mod conversations;
 pub mod custom_attributes;
 pub mod custom_filters;
@@ -24,6 +25,7 @@ pub mod jobs;
 pub mod listen;
 pub mod mailer;
 pub mod mentions;
+pub mod message_types;
 pub mod messages;
 pub mod notes;
 pub mod params;
@@ -285,23 +287,31 @@ impl Core {
         expires > now && auth::ct_eq(&attachment_signature(self.signing_key(), id, expires), signature)
     }
 
-    /// Chatwoot's attachment shape.
+    /// Chatwoot's attachment shape, its link signed.
+    pub fn attachment_view(&self, a: &switchboard_store::Attachment) -> message_types::AttachmentView {
+        message_types::AttachmentView::new(a, self.attachment_url(a))
+    }
+
     pub fn attachment_json(&self, a: &switchboard_store::Attachment) -> serde_json::Value {
-        let url = self.attachment_url(a);
-        serde_json::json!({
-            "id": a.id,
-            "message_id": a.message_id,
-            "file_type": match a.file_type { 0 => "image", 1 => "audio", 2 => "video", _ => "file" },
-            "account_id": a.account_id,
-            "extension": a.extension,
-            "data_url": url,
-            "thumb_url": if a.file_type == 0 { serde_json::json!(url) } else { serde_json::json!("") },
-            "file_size": a.file_size,
-            "width": a.width,
-            "height": a.height,
-            "file_name": a.file_name,
-            "content_type": a.content_type,
-        })
+        serde_json::to_value(self.attachment_view(a)).unwrap_or_default()
+    }
+
+    /// A message's REST view with its attachments (`atts` may hold other
+    /// messages' too).
+    pub fn message_view(
+        &self,
+        m: &switchboard_store::Message,
+        sender: &present::Sender,
+        display_id: i64,
+        atts: &[switchboard_store::Attachment],
+    ) -> message_types::MessageView {
+        let mut v = message_types::MessageView::new(m, sender, display_id);
+        v.attachments = atts
+            .iter()
+            .filter(|a| a.message_id == m.id)
+            .map(|a| self.attachment_view(a))
+            .collect();
+        v
     }
 
     /// Puts each message's attachments into its JSON (`id` keys the message).

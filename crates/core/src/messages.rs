@@ -1,5 +1,6 @@
 //! Messages: create (with every rule that follows a message), list, status
-//! updates from API channels, soft delete.
+//! updates from API channels, retry, soft delete. What they take and give
+//! is in `message_types.rs`.
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use switchboard_domain::{ChannelType, ContentType, EventKind, MessageStatus, Mes
 use switchboard_store::{Conversation, Inbox, Message, MessageQuery};
 
 use crate::auth::AccountCtx;
-use crate::params::Params;
+use crate::message_types::{MessageList, MessageListMeta, MessageStatusChange, MessageView, NewMessage};
 use crate::present::Sender;
 use crate::require::Require;
 use crate::work::Work;
@@ -30,10 +31,10 @@ pub struct MessageInput {
     pub additional_attributes: Value,
 }
 
-/// Parses and validates a message body from the agent API.
-pub fn parse_input(body: &Value, has_files: bool) -> CoreResult<MessageInput> {
-    let p = Params::new(body);
-    let content = p.str("content")?;
+/// A message from the agent API checked by the rules that follow from
+/// what it is (its type, content type, recipients, files).
+pub fn message_input(req: NewMessage, has_files: bool) -> CoreResult<MessageInput> {
+    let content = req.content;
     if let Some(c) = &content
         && c.chars().count() > MAX_CONTENT_CHARS
     {
@@ -42,35 +43,31 @@ pub fn parse_input(body: &Value, has_files: bool) -> CoreResult<MessageInput> {
             format!("Content is too long (maximum is {MAX_CONTENT_CHARS} characters)"),
         ));
     }
-    let message_type = match p.raw("message_type") {
-        None | Some(Value::Null) => MessageType::Outgoing,
-        Some(v) => MessageType::from_json(v)
-            .ok_or_else(|| CoreError::invalid("message_type", "message_type is not included in the list"))?,
-    };
+    let message_type = req.message_type.unwrap_or(MessageType::Outgoing);
     if message_type == MessageType::Activity {
         return Err(CoreError::invalid(
             "message_type",
             "Activity messages cannot be created through the API",
         ));
     }
-    let content_type = match p.raw("content_type") {
-        None | Some(Value::Null) => ContentType::Text,
-        Some(v) => ContentType::from_json(v)
-            .ok_or_else(|| CoreError::invalid("content_type", "content_type is not included in the list"))?,
-    };
-    let mut content_attributes = validate::content_attributes(p.raw("content_attributes"))
+    let content_type = req.content_type.unwrap_or(ContentType::Text);
+    let mut content_attributes = validate::content_attributes(req.content_attributes.as_ref())
         .map_err(|m| CoreError::invalid("content_attributes", m))?;
     // E-mail recipients (used by e-mail inboxes, kept on the message).
-    for key in ["cc_emails", "bcc_emails", "to_emails"] {
-        if let Some(v) = p.raw(key) {
-            let list = address_list(v, key)?;
+    for (key, sent) in [
+        ("cc_emails", req.cc_emails),
+        ("bcc_emails", req.bcc_emails),
+        ("to_emails", req.to_emails),
+    ] {
+        if let Some(sent) = sent {
+            let list = check_addresses(sent, key)?;
             if !list.is_empty() {
                 crate::present::set_key(&mut content_attributes, key, json!(list));
             }
         }
     }
     // An e-mail reply's own HTML (sanitised; the text goes as the plain part).
-    if let Some(html) = p.str("email_html_content")?.filter(|h| !h.trim().is_empty()) {
+    if let Some(html) = req.email_html_content.filter(|h| !h.trim().is_empty()) {
         if html.chars().count() > MAX_CONTENT_CHARS {
             return Err(CoreError::invalid(
                 "email_html_content",
@@ -89,22 +86,22 @@ pub fn parse_input(body: &Value, has_files: bool) -> CoreResult<MessageInput> {
     if content.as_deref().is_none_or(|c| c.trim().is_empty()) && content_type == ContentType::Text && !has_files {
         return Err(CoreError::invalid("content", "Content can't be blank"));
     }
-    let echo_id = p.str("echo_id")?.filter(|s| !s.is_empty());
+    let echo_id = req.echo_id.filter(|s| !s.is_empty());
     if echo_id.as_ref().is_some_and(|e| e.len() > 255) {
         return Err(CoreError::invalid("echo_id", "echo_id is too long"));
     }
-    let source_id = p.str("source_id")?.filter(|s| !s.is_empty());
+    let source_id = req.source_id.filter(|s| !s.is_empty());
     if source_id.as_ref().is_some_and(|e| e.len() > 255) {
         return Err(CoreError::invalid("source_id", "source_id is too long"));
     }
     let mut additional = json!({});
-    if let Some(tp) = p.raw("template_params").filter(|v| v.is_object()) {
-        additional["template_params"] = tp.clone();
+    if let Some(tp) = req.template_params {
+        additional["template_params"] = Value::Object(tp);
     }
     Ok(MessageInput {
         content,
         message_type,
-        private: p.bool("private")?.unwrap_or(false),
+        private: req.private.unwrap_or(false),
         content_type,
         content_attributes,
         echo_id,
@@ -114,16 +111,16 @@ pub fn parse_input(body: &Value, has_files: bool) -> CoreResult<MessageInput> {
 }
 
 impl Core {
-    /// `POST /conversations/:id/messages` as an agent.
-    /// `POST /conversations/:id/messages` as an agent, with any files already stored.
+    /// `POST /conversations/:id/messages` as an agent, with any files
+    /// already stored (deleted again when no message is made).
     pub async fn create_message(
         self: &Arc<Self>,
         ctx: &AccountCtx,
         display_id: i64,
-        body: &Value,
+        req: NewMessage,
         files: Vec<switchboard_store::NewAttachment>,
-    ) -> CoreResult<Value> {
-        let input = match check_files(&files, false).and_then(|_| parse_input(body, !files.is_empty())) {
+    ) -> CoreResult<MessageView> {
+        let input = match check_files(&files, false).and_then(|_| message_input(req, !files.is_empty())) {
             Ok(i) => i,
             Err(e) => {
                 self.discard(&files).await;
@@ -152,9 +149,7 @@ impl Core {
                 return Err(e);
             }
         };
-        let mut v = present::message_rest(&o.message, &o.sender, o.display_id);
-        self.with_attachments(&mut v, &o.attachments);
-        Ok(v)
+        Ok(self.message_view(&o.message, &o.sender, o.display_id, &o.attachments))
     }
 
     /// Deletes stored files of a request that will not become a message.
@@ -170,7 +165,7 @@ impl Core {
         display_id: i64,
         before: Option<i64>,
         after: Option<i64>,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<MessageList> {
         let conv = self.visible_conversation(ctx, display_id).await?;
         let limit = match (before, after) {
             (Some(_), Some(_)) => 1000,
@@ -192,19 +187,14 @@ impl Core {
             .attachments_for(&msgs.iter().map(|m| m.id).collect::<Vec<_>>())
             .await?;
         let view = views::conv_view(&self.channels, &mut *tx, conv.clone()).await?;
-        let labels = view.labels.clone();
-        Ok(json!({
-            "meta": {
-                "labels": labels,
-                "additional_attributes": conv.additional_attributes,
-                "contact": present::contact(&view.contact),
-                "assignee": view.assignee.as_ref().map(|(u, au)| present::agent(u, au.as_ref())),
-                // Raw datetimes in Chatwoot's view: ISO-8601 or null.
-                "agent_last_seen_at": conv.agent_last_seen_at.map(switchboard_domain::time::iso),
-                "assignee_last_seen_at": conv.assignee_last_seen_at.map(switchboard_domain::time::iso),
-            },
-            "payload": msgs.iter().zip(senders.iter()).map(|(m, s)| { let mut j = present::message_rest(m, s, conv.display_id); self.with_attachments(&mut j, &atts); j }).collect::<Vec<_>>(),
-        }))
+        Ok(MessageList {
+            meta: MessageListMeta::new(&conv, &view),
+            payload: msgs
+                .iter()
+                .zip(senders.iter())
+                .map(|(m, s)| self.message_view(m, s, conv.display_id, &atts))
+                .collect(),
+        })
     }
 
     /// `PATCH /messages/:id {status, external_error}`: API inboxes only.
@@ -213,8 +203,8 @@ impl Core {
         ctx: &AccountCtx,
         display_id: i64,
         message_id: i64,
-        body: &Value,
-    ) -> CoreResult<Value> {
+        change: MessageStatusChange,
+    ) -> CoreResult<MessageView> {
         let mut w = Work::by(self, ctx).await?;
         let conv = self.lock_visible(&mut w, ctx, display_id).await?;
         let inbox = w.tx().require_inbox(ctx.account_id(), conv.inbox_id).await?;
@@ -222,13 +212,11 @@ impl Core {
             return Err(CoreError::forbidden());
         }
         let mut msg = w.tx().require_message(conv.id, message_id).await?;
-        let p = Params::new(body);
-        let status = match p.raw("status") {
-            None | Some(Value::Null) => return Err(CoreError::invalid("status", "status is required")),
-            Some(v) => MessageStatus::from_json(v)
-                .ok_or_else(|| CoreError::invalid("status", "status is not included in the list"))?,
-        };
-        let external_error = p.str("external_error")?;
+        let status = change
+            .status
+            .ok_or_else(|| CoreError::invalid("status", "status is required"))?
+            .known("status")?;
+        let external_error = change.external_error;
         msg.status = status.code();
         if status == MessageStatus::Failed {
             present::set_key(
@@ -243,7 +231,7 @@ impl Core {
         let senders = views::senders(w.tx(), ctx.account_id(), std::slice::from_ref(&msg)).await?;
         w.commit().await?;
         let sender = senders.into_iter().next().unwrap_or(Sender::None);
-        Ok(present::message_rest(&msg, &sender, conv.display_id))
+        Ok(MessageView::new(&msg, &sender, conv.display_id))
     }
 
     /// `POST /messages/:id/retry`: a reply whose delivery failed goes out
@@ -254,7 +242,7 @@ impl Core {
         ctx: &AccountCtx,
         display_id: i64,
         message_id: i64,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<MessageView> {
         let mut w = Work::by(self, ctx).await?;
         let conv = self.lock_visible(&mut w, ctx, display_id).await?;
         let inbox = w.tx().require_inbox(ctx.account_id(), conv.inbox_id).await?;
@@ -304,9 +292,7 @@ impl Core {
         } else if let Some(url) = &inbox.webhook_url {
             self.targets.close(&crate::targets::target_key(url));
         }
-        let mut out = present::message_rest(&msg, &sender, conv.display_id);
-        self.with_attachments(&mut out, &atts);
-        Ok(out)
+        Ok(self.message_view(&msg, &sender, conv.display_id, &atts))
     }
 
     /// Soft delete: the content is replaced, `deleted: true` is recorded.
@@ -315,7 +301,7 @@ impl Core {
         ctx: &AccountCtx,
         display_id: i64,
         message_id: i64,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<MessageView> {
         let mut w = Work::by(self, ctx).await?;
         let conv = self.lock_visible(&mut w, ctx, display_id).await?;
         let inbox = w.tx().require_inbox(ctx.account_id(), conv.inbox_id).await?;
@@ -335,7 +321,7 @@ impl Core {
             self.files.delete(&key).await;
         }
         let sender = senders.into_iter().next().unwrap_or(Sender::None);
-        Ok(present::message_rest(&msg, &sender, conv.display_id))
+        Ok(MessageView::new(&msg, &sender, conv.display_id))
     }
 
     pub(crate) async fn message_updated(
@@ -428,24 +414,12 @@ pub fn check_files(files: &[switchboard_store::NewAttachment], visitor: bool) ->
     Ok(())
 }
 
-/// Splits a comma-separated list (or a JSON list) of e-mail addresses, each
-/// checked (a message's `to_emails`, `cc_emails`, `bcc_emails`).
-pub fn address_list(v: &Value, field: &str) -> CoreResult<Vec<String>> {
-    let items: Vec<String> = match v {
-        Value::Null => Vec::new(),
-        Value::String(s) => s.split([',', ';']).map(str::to_string).collect(),
-        Value::Array(a) => a
-            .iter()
-            .map(|x| {
-                x.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| CoreError::invalid(field, format!("{field} must be e-mail addresses")))
-            })
-            .collect::<CoreResult<_>>()?,
-        _ => return Err(CoreError::invalid(field, format!("{field} must be e-mail addresses"))),
-    };
+/// Checks e-mail addresses as sent (a message's `to_emails`, `cc_emails`,
+/// `bcc_emails`): blank entries are skipped, each other one must be an
+/// address, repeats are dropped, at most 50 remain.
+pub fn check_addresses(sent: Vec<String>, field: &str) -> CoreResult<Vec<String>> {
     let mut out = Vec::new();
-    for i in items {
+    for i in sent {
         if i.trim().is_empty() {
             continue;
         }
@@ -467,15 +441,20 @@ mod address_tests {
 
     use super::*;
 
+    fn addresses(v: Value) -> CoreResult<Vec<String>> {
+        let req: NewMessage = crate::request::parse(&json!({ "cc_emails": v }))?;
+        check_addresses(req.cc_emails.unwrap_or_default(), "cc_emails")
+    }
+
     #[test]
     fn address_lists_are_checked() {
         assert_eq!(
-            address_list(&json!("a@x.com, B@Y.com;a@x.com"), "cc_emails").unwrap(),
+            addresses(json!("a@x.com, B@Y.com;a@x.com")).unwrap(),
             vec!["a@x.com", "b@y.com"]
         );
-        assert_eq!(address_list(&json!(["a@x.com"]), "cc_emails").unwrap(), vec!["a@x.com"]);
-        assert!(address_list(&json!("not an address"), "cc_emails").is_err());
-        assert!(address_list(&json!(5), "cc_emails").is_err());
-        assert!(address_list(&Value::Null, "cc_emails").unwrap().is_empty());
+        assert_eq!(addresses(json!(["a@x.com"])).unwrap(), vec!["a@x.com"]);
+        assert!(addresses(json!("not an address")).is_err());
+        assert!(addresses(json!(5)).is_err());
+        assert!(addresses(Value::Null).unwrap().is_empty());
     }
 }

@@ -9,6 +9,7 @@ use switchboard_store::{Account, AccountUser, Contact, ContactInbox, Conversatio
 
 use crate::channels::Channels;
 use crate::contact_types::{ContactView, ContactWithInboxes};
+use crate::message_types::{MessageView, UserSenderView};
 
 fn secs_or_zero(t: Option<i64>) -> i64 {
     t.map(unix_secs).unwrap_or(0)
@@ -61,15 +62,7 @@ pub fn agent(u: &User, au: Option<&AccountUser>) -> Value {
 
 /// A user as a message sender.
 pub fn user_sender(u: &User) -> Value {
-    json!({
-        "id": u.id,
-        "name": u.name,
-        "available_name": u.available_name(),
-        "avatar_url": u.avatar_url.clone().unwrap_or_default(),
-        "thumbnail": u.avatar_url.clone().unwrap_or_default(),
-        "availability_status": "online",
-        "type": "user",
-    })
+    view_json(&UserSenderView::from(u))
 }
 
 /// The profile (`GET /api/v1/profile`, sign-in body).
@@ -285,13 +278,6 @@ pub enum Sender {
 }
 
 impl Sender {
-    fn rest(&self) -> Value {
-        match self {
-            Sender::User(u) => user_sender(u),
-            Sender::Contact(c) => contact(c),
-            Sender::None => Value::Null,
-        }
-    }
     fn webhook(&self, a: &Account) -> Value {
         match self {
             Sender::User(u) => json!({"id": u.id, "name": u.name, "email": u.email, "type": "user"}),
@@ -411,30 +397,9 @@ impl ConvView {
     }
 }
 
-/// The REST message shape.
+/// The REST message shape ([`MessageView`] as JSON).
 pub fn message_rest(m: &Message, sender: &Sender, display_id: i64) -> Value {
-    let mut v = json!({
-        "id": m.id,
-        "content": m.content,
-        "inbox_id": m.inbox_id,
-        "conversation_id": display_id,
-        "message_type": m.message_type,
-        "content_type": m.content_type().as_str(),
-        "status": m.status().as_str(),
-        "content_attributes": m.content_attributes,
-        "created_at": unix_secs(m.created_at),
-        "updated_at": unix_float(m.updated_at),
-        "private": m.private,
-        "source_id": m.source_id,
-        "sender": sender.rest(),
-        "sender_type": m.sender_type,
-        "sender_id": m.sender_id,
-        "attachments": [],
-    });
-    if let Some(e) = &m.echo_id {
-        v["echo_id"] = json!(e);
-    }
-    v
+    view_json(&MessageView::new(m, sender, display_id))
 }
 
 /// The ActionCable push shape of a message.

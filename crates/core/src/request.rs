@@ -31,9 +31,10 @@ pub fn parse<T: DeserializeOwned>(params: &Value) -> CoreResult<T> {
             .unwrap_or("params")
             .to_string();
         let reason = e.into_inner().to_string();
-        // The readers below say what a value must be; anything else (a
-        // field without a reader, a body that is no object) is named only.
-        let message = if reason.starts_with("must ") {
+        // The readers below say what a value must be (or that it is not
+        // one of a list's); anything else (a field without a reader, a body
+        // that is no object) is named only.
+        let message = if reason.starts_with("must ") || reason.starts_with("is not ") {
             format!("{key} {reason}")
         } else {
             format!("{key} is invalid")
@@ -86,6 +87,27 @@ impl<T> From<Option<T>> for Patch<T> {
     /// A create's field: absent and null both mean "not given".
     fn from(v: Option<T>) -> Self {
         v.map_or(Patch::Absent, Patch::Value)
+    }
+}
+
+/// A value that must be one of a list (a wire enumeration's name or code),
+/// read without judging it: a use case that finds rows first says "is not
+/// included in the list" after them with [`Listed::known`], so an id the
+/// caller may not see answers 404 whatever the body holds (as Rails finds
+/// the record before it validates). Read with `lenient::listed_later`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listed<T> {
+    Known(T),
+    Unknown,
+}
+
+impl<T> Listed<T> {
+    /// The value, or the 422 naming `key`.
+    pub fn known(self, key: &str) -> CoreResult<T> {
+        match self {
+            Listed::Known(v) => Ok(v),
+            Listed::Unknown => Err(CoreError::invalid(key, format!("{key} is not included in the list"))),
+        }
     }
 }
 
@@ -231,6 +253,38 @@ pub mod lenient {
     /// A list of strings or one comma-separated string.
     pub fn tags<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
         with(d, read::tags)
+    }
+
+    /// One of a list of values (a wire enumeration's name or code, read by
+    /// `from_json`); anything else is "is not included in the list", as
+    /// Rails' inclusion validation says.
+    pub fn listed<'de, D: Deserializer<'de>, T>(
+        d: D,
+        from_json: fn(&Value) -> Option<T>,
+    ) -> Result<Option<T>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            v => from_json(&v)
+                .map(Some)
+                .ok_or_else(|| D::Error::custom("is not included in the list")),
+        }
+    }
+
+    /// As [`listed`], a value that is none of the list's kept as
+    /// [`Listed::Unknown`] for the use case to refuse.
+    pub fn listed_later<'de, D: Deserializer<'de>, T>(
+        d: D,
+        from_json: fn(&Value) -> Option<T>,
+    ) -> Result<Option<super::Listed<T>>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            v => Ok(Some(from_json(&v).map_or(super::Listed::Unknown, super::Listed::Known))),
+        }
+    }
+
+    /// An integer field of a partial update (an empty string is null).
+    pub fn patch_int<'de, D: Deserializer<'de>>(d: D) -> Result<Patch<i64>, D::Error> {
+        patch_with(d, read::int)
     }
 
     /// A string field of a partial update.

@@ -13,8 +13,12 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use switchboard_core::contact_types::{AttributeKeys, ContactChanges, ContactLabels, NewContact, NewContactInbox};
 use switchboard_core::contacts::ContactListParams;
+use switchboard_core::conversation_types::{
+    Assignment, ConversationLabels, CustomAttributes, NewConversation, PriorityChange, StatusToggle,
+};
 use switchboard_core::conversations::ListParams;
 use switchboard_core::inboxes::MemberChange;
+use switchboard_core::message_types::{MessageStatusChange, NewMessage};
 use switchboard_core::params::Params;
 
 use crate::AppState;
@@ -642,16 +646,25 @@ async fn conversations_filter(
         .await?))
 }
 
-async fn conversations_create(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    Ok(ok(st.core.create_conversation(&c, &b).await?))
+async fn conversations_create(
+    State(st): S,
+    Acct(c): Acct,
+    Parsed(req): Parsed<NewConversation>,
+) -> ApiResult<Response> {
+    Ok(ok(st.core.create_conversation(&c, req).await?))
 }
 
 async fn conversations_show(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
     Ok(ok(st.core.get_conversation(&c, ids.get("id")?).await?))
 }
 
-async fn conversations_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    Ok(ok(st.core.set_priority(&c, ids.get("id")?, &b).await?))
+async fn conversations_update(
+    State(st): S,
+    Acct(c): Acct,
+    ids: Ids,
+    Parsed(change): Parsed<PriorityChange>,
+) -> ApiResult<Response> {
+    Ok(ok(st.core.set_priority(&c, ids.get("id")?, change).await?))
 }
 
 /// Chatwoot answers these with an empty 200.
@@ -669,18 +682,18 @@ async fn conversations_toggle_status(
     State(st): S,
     Acct(c): Acct,
     ids: Ids,
-    JsonBody(b): JsonBody,
+    Parsed(req): Parsed<StatusToggle>,
 ) -> ApiResult<Response> {
-    Ok(ok(st.core.toggle_status(&c, ids.get("id")?, &b).await?))
+    Ok(ok(st.core.toggle_status(&c, ids.get("id")?, req).await?))
 }
 
 async fn conversations_toggle_priority(
     State(st): S,
     Acct(c): Acct,
     ids: Ids,
-    JsonBody(b): JsonBody,
+    Parsed(change): Parsed<PriorityChange>,
 ) -> ApiResult<Response> {
-    st.core.set_priority(&c, ids.get("id")?, &b).await?;
+    st.core.set_priority(&c, ids.get("id")?, change).await?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -688,16 +701,26 @@ async fn bulk_actions(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> Api
     Ok(ok(st.core.bulk_actions(&c, &b).await?))
 }
 
-async fn conversations_assign(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    Ok(ok(st.core.assign(&c, ids.get("id")?, &b).await?))
+async fn conversations_assign(
+    State(st): S,
+    Acct(c): Acct,
+    ids: Ids,
+    Parsed(req): Parsed<Assignment>,
+) -> ApiResult<Response> {
+    Ok(ok(st.core.assign(&c, ids.get("id")?, req).await?))
 }
 
 async fn conversations_labels(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
     Ok(ok(st.core.conversation_labels(&c, ids.get("id")?).await?))
 }
 
-async fn conversations_labels_set(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    let labels = Params::new(&b).str_list_or_csv("labels")?.unwrap_or_default();
+async fn conversations_labels_set(
+    State(st): S,
+    Acct(c): Acct,
+    ids: Ids,
+    Parsed(req): Parsed<ConversationLabels>,
+) -> ApiResult<Response> {
+    let labels = req.labels.unwrap_or_default();
     Ok(ok(st.core.set_conversation_labels(&c, ids.get("id")?, &labels).await?))
 }
 
@@ -705,9 +728,9 @@ async fn conversations_custom_attributes(
     State(st): S,
     Acct(c): Acct,
     ids: Ids,
-    JsonBody(b): JsonBody,
+    Parsed(req): Parsed<CustomAttributes>,
 ) -> ApiResult<Response> {
-    Ok(ok(st.core.set_custom_attributes(&c, ids.get("id")?, &b).await?))
+    Ok(ok(st.core.set_custom_attributes(&c, ids.get("id")?, req).await?))
 }
 
 async fn conversations_typing(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
@@ -736,8 +759,8 @@ async fn messages_list(State(st): S, Acct(c): Acct, ids: Ids, q: QueryParams) ->
 /// each file checked against the size limit as it arrives).
 async fn messages_create(State(st): S, Acct(c): Acct, ids: Ids, req: axum::extract::Request) -> ApiResult<Response> {
     let id = ids.get("id")?;
-    let (b, files) = crate::uploads::message_body(&st, req).await?;
-    Ok(ok(st.core.create_message(&c, id, &b, files).await?))
+    let (new, files) = crate::uploads::message_request::<NewMessage>(&st, req).await?;
+    Ok(ok(st.core.create_message(&c, id, new, files).await?))
 }
 
 async fn messages_retry(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
@@ -747,10 +770,15 @@ async fn messages_retry(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Resp
         .await?))
 }
 
-async fn messages_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+async fn messages_update(
+    State(st): S,
+    Acct(c): Acct,
+    ids: Ids,
+    Parsed(change): Parsed<MessageStatusChange>,
+) -> ApiResult<Response> {
     Ok(ok(st
         .core
-        .update_message_status(&c, ids.get("id")?, ids.get("message_id")?, &b)
+        .update_message_status(&c, ids.get("id")?, ids.get("message_id")?, change)
         .await?))
 }
 

@@ -19,11 +19,22 @@ use crate::extract::{JsonBody, QueryParams};
 /// How many leading bytes of a file are kept to tell its type and size.
 const HEAD: usize = 256 * 1024;
 
-/// A message body: JSON, or a multipart form whose file fields become
-/// stored attachments (`attachments[]`). Field names like
-/// `message[content]` nest as in Rails.
-pub async fn message_body(st: &Arc<AppState>, req: Request) -> ApiResult<(Value, Vec<NewAttachment>)> {
-    form_body(st, req, st.core.config.max_upload_bytes).await
+/// A message request: JSON, or a multipart form whose file fields become
+/// stored attachments (`attachments[]`; field names like
+/// `message[content]` nest as in Rails), its parameters read into `T` as
+/// `Parsed` reads them. Parameters that do not fit keep no files.
+pub async fn message_request<T: serde::de::DeserializeOwned>(
+    st: &Arc<AppState>,
+    req: Request,
+) -> ApiResult<(T, Vec<NewAttachment>)> {
+    let (body, files) = form_body(st, req, st.core.config.max_upload_bytes).await?;
+    match switchboard_core::request::parse(&body) {
+        Ok(parsed) => Ok((parsed, files)),
+        Err(e) => {
+            st.core.discard(&files).await;
+            Err(e.into())
+        }
+    }
 }
 
 /// Room for a visitor's form beyond its files (fields, part headers, boundaries).

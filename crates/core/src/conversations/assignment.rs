@@ -6,14 +6,14 @@ use serde_json::Value;
 
 use super::Actor;
 use crate::auth::AccountCtx;
-use crate::params::Params;
+use crate::conversation_types::Assignment;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, present};
 
 impl Core {
     /// `POST /assignments`: an agent (`assignee_id`, null unassigns) or a team.
-    pub async fn assign(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, body: &Value) -> CoreResult<Value> {
-        let p = Params::new(body);
+    /// Answers the agent, the team or null (`present`'s shapes).
+    pub async fn assign(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, req: Assignment) -> CoreResult<Value> {
         let mut w = Work::by(self, ctx).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let mut after = before.clone();
@@ -21,14 +21,14 @@ impl Core {
         // As Chatwoot's controller: `assignee_id` wins when present; a
         // `team_id` that names no team of the account (0, a deleted team)
         // clears the team and answers null (the n8n node always sends 0).
-        if p.has("assignee_id") {
-            if p.str("assignee_type")?.as_deref() == Some("AgentBot") {
+        if let Some(assignee) = req.assignee_id.into_change() {
+            if req.assignee_type.as_deref() == Some("AgentBot") {
                 return Err(CoreError::invalid(
                     "assignee_type",
                     "Agent bots are not available on this server yet",
                 ));
             }
-            match p.i64("assignee_id")? {
+            match assignee {
                 Some(uid) => {
                     let users = w.tx().list_account_users(ctx.account_id()).await?;
                     let (u, au) = users.iter().find(|(u, _)| u.id == uid).ok_or(CoreError::NotFound)?;
@@ -46,8 +46,8 @@ impl Core {
                     result = Value::Null;
                 }
             }
-        } else if p.has("team_id") {
-            let team = match p.i64("team_id")? {
+        } else if let Some(team) = req.team_id.into_change() {
+            let team = match team {
                 Some(tid) => w.tx().get_team(ctx.account_id(), tid).await?,
                 None => None,
             };

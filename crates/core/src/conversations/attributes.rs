@@ -2,32 +2,27 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
-use switchboard_domain::Priority;
+use serde_json::Value;
+use switchboard_domain::validate;
 
 use super::Actor;
 use crate::auth::AccountCtx;
-use crate::params::Params;
+use crate::conversation_types::{CustomAttributes, CustomAttributesView, PriorityChange};
 use crate::require::Require;
+use crate::view::Payload;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, views};
 
 impl Core {
-    pub async fn set_priority(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, body: &Value) -> CoreResult<Value> {
-        let p = Params::new(body);
-        // Chatwoot permits an empty update: it changes nothing and answers
-        // the conversation.
-        let priority = if p.has("priority") {
-            Some(match p.str("priority")?.as_deref() {
-                None | Some("none") | Some("") => None,
-                Some(s) => Some(
-                    Priority::parse(s)
-                        .ok_or_else(|| CoreError::invalid("priority", "priority is not included in the list"))?,
-                ),
-            })
-        } else {
-            None
-        };
+    /// `POST /toggle_priority`, `PATCH /conversations/:id`. Chatwoot permits
+    /// an empty update: it changes nothing and answers the conversation.
+    pub async fn set_priority(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        display_id: i64,
+        req: PriorityChange,
+    ) -> CoreResult<Value> {
+        let priority = req.priority.into_change();
         let mut w = Work::by(self, ctx).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let mut after = before.clone();
@@ -43,7 +38,11 @@ impl Core {
         Ok(v.rest(&account))
     }
 
-    pub async fn conversation_labels(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64) -> CoreResult<Value> {
+    pub async fn conversation_labels(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        display_id: i64,
+    ) -> CoreResult<Payload<Vec<String>>> {
         let c = self.visible_conversation(ctx, display_id).await?;
         let mut tx = self.store.read().await?;
         let labels: Vec<String> = tx
@@ -52,7 +51,7 @@ impl Core {
             .into_iter()
             .map(|(_, l)| l)
             .collect();
-        Ok(json!({ "payload": labels }))
+        Ok(Payload::of(labels))
     }
 
     /// `POST /labels` replaces the conversation's labels.
@@ -61,7 +60,7 @@ impl Core {
         ctx: &AccountCtx,
         display_id: i64,
         labels: &[String],
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<Payload<Vec<String>>> {
         let labels = crate::contacts::normalise_labels(labels)?;
         let mut w = Work::by(self, ctx).await?;
         let conv = self.lock_visible(&mut w, ctx, display_id).await?;
@@ -94,7 +93,7 @@ impl Core {
             .await?;
         }
         w.commit().await?;
-        Ok(json!({ "payload": new }))
+        Ok(Payload::of(new))
     }
 
     /// `POST /custom_attributes` replaces them all.
@@ -102,12 +101,13 @@ impl Core {
         self: &Arc<Self>,
         ctx: &AccountCtx,
         display_id: i64,
-        body: &Value,
-    ) -> CoreResult<Value> {
-        let p = Params::new(body);
-        let attrs = p
-            .object("custom_attributes")?
-            .ok_or_else(|| CoreError::invalid("custom_attributes", "custom_attributes is required"))?;
+        req: CustomAttributes,
+    ) -> CoreResult<CustomAttributesView> {
+        const KEY: &str = "custom_attributes";
+        let attrs = req
+            .custom_attributes
+            .ok_or_else(|| CoreError::invalid(KEY, "custom_attributes is required"))?;
+        let attrs = validate::attributes_object(&Value::Object(attrs), KEY).map_err(|m| CoreError::invalid(KEY, m))?;
         let mut w = Work::by(self, ctx).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let mut after = before.clone();
@@ -115,6 +115,8 @@ impl Core {
         self.conversation_changed(&mut w, &before, &after, &Actor::user(&ctx.user), None, false)
             .await?;
         w.commit().await?;
-        Ok(json!({ "custom_attributes": after.custom_attributes }))
+        Ok(CustomAttributesView {
+            custom_attributes: after.custom_attributes,
+        })
     }
 }

@@ -6,51 +6,52 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use switchboard_domain::Event;
 use switchboard_domain::rules;
-use switchboard_domain::time::{self as t};
+use switchboard_domain::validate;
 use switchboard_domain::{ConversationStatus, EventKind, MessageType};
 use switchboard_store::Conversation;
 
 use super::Actor;
 use crate::auth::AccountCtx;
-use crate::params::Params;
+use crate::conversation_types::{FirstMessage, NewConversation};
+use crate::request::blank;
 use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, present, views};
 
 impl Core {
-    pub async fn create_conversation(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
-        let p = Params::new(body);
-        let inbox_id = p
-            .i64("inbox_id")?
-            .ok_or_else(|| CoreError::invalid("inbox_id", "inbox_id can't be blank"))?;
-        let source_id = p.str("source_id")?.filter(|s| !s.is_empty());
-        let contact_id = p.i64("contact_id")?;
+    /// `POST /conversations`: answers the conversation (an open one of the
+    /// contact's instead when the inbox keeps one conversation per contact).
+    pub async fn create_conversation(self: &Arc<Self>, ctx: &AccountCtx, req: NewConversation) -> CoreResult<Value> {
+        let inbox_id = req.inbox_id.ok_or_else(|| blank("inbox_id"))?;
+        let source_id = req.source_id.filter(|s| !s.is_empty());
+        let contact_id = req.contact_id;
         if source_id.is_none() && contact_id.is_none() {
             return Err(CoreError::invalid("source_id", "source_id or contact_id is required"));
         }
-        let requested_status = match p.str("status")? {
-            None => None,
-            Some(s) => Some(
-                ConversationStatus::parse(&s)
-                    .filter(|s| *s != ConversationStatus::Snoozed || p.has("snoozed_until"))
-                    .ok_or_else(|| CoreError::invalid("status", "status is not included in the list"))?,
-            ),
-        };
-        let snoozed_until = match p.raw("snoozed_until") {
-            None | Some(Value::Null) => None,
-            Some(v) => {
-                Some(t::from_json(v).ok_or_else(|| CoreError::invalid("snoozed_until", "snoozed_until is invalid"))?)
+        if req.status == Some(ConversationStatus::Snoozed) && req.snoozed_until.is_absent() {
+            return Err(CoreError::invalid("status", "status is not included in the list"));
+        }
+        let requested_status = req.status;
+        let snoozed_until = req.snoozed_until.into_change().flatten();
+        let mut attributes = [json!({}), json!({})];
+        for (i, (key, sent)) in [
+            ("additional_attributes", req.additional_attributes),
+            ("custom_attributes", req.custom_attributes),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if let Some(sent) = sent {
+                attributes[i] = Value::Object(
+                    validate::attributes_object(&Value::Object(sent), key).map_err(|m| CoreError::invalid(key, m))?,
+                );
             }
+        }
+        let [additional, custom] = attributes;
+        let message = match req.message.filter(Value::is_object) {
+            Some(m) => Some(crate::request::parse::<FirstMessage>(&m)?),
+            None => None,
         };
-        let additional = p
-            .object("additional_attributes")?
-            .map(Value::Object)
-            .unwrap_or_else(|| json!({}));
-        let custom = p
-            .object("custom_attributes")?
-            .map(Value::Object)
-            .unwrap_or_else(|| json!({}));
-        let message = body.get("message").filter(|m| m.is_object()).cloned();
 
         let mut w = Work::by(self, ctx).await?;
         let inbox = w.tx().require_inbox(ctx.account_id(), inbox_id).await?;
@@ -85,7 +86,7 @@ impl Core {
             w.commit().await?;
             return Ok(v.rest(&account));
         }
-        let assignee_id = match p.i64("assignee_id")? {
+        let assignee_id = match req.assignee_id {
             Some(a) => {
                 if w.tx().users_in_account(ctx.account_id(), &[a]).await?.is_empty() {
                     return Err(CoreError::invalid(
@@ -97,7 +98,7 @@ impl Core {
             }
             None => None,
         };
-        let team_id = match p.i64("team_id")? {
+        let team_id = match req.team_id {
             Some(tid) => Some(
                 w.tx()
                     .get_team(ctx.account_id(), tid)
@@ -145,9 +146,8 @@ impl Core {
             self.schedule_snooze(&mut w, &conv).await?;
         }
         if let Some(m) = message {
-            let mp = Params::new(&m);
             let input = crate::messages::MessageInput {
-                content: mp.str("content")?,
+                content: m.content,
                 message_type: MessageType::Outgoing,
                 private: false,
                 content_type: switchboard_domain::ContentType::Text,
@@ -155,7 +155,7 @@ impl Core {
                 echo_id: None,
                 source_id: None,
                 // A WhatsApp template opens a conversation outside the window.
-                additional_attributes: match mp.raw("template_params").filter(|v| v.is_object()) {
+                additional_attributes: match m.template_params.filter(Value::is_object) {
                     Some(tp) => json!({ "template_params": tp }),
                     None => json!({}),
                 },

@@ -2,17 +2,15 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
 use switchboard_domain::ConversationStatus;
 use switchboard_domain::rules;
-use switchboard_domain::time::{self as t};
 use switchboard_store::Conversation;
 
 use super::Actor;
 use crate::auth::AccountCtx;
-use crate::params::Params;
+use crate::conversation_types::{StatusToggle, StatusToggled};
 use crate::work::Work;
-use crate::{Core, CoreError, CoreResult};
+use crate::{Core, CoreResult};
 
 impl Core {
     pub(super) async fn schedule_snooze(self: &Arc<Self>, w: &mut Work, conv: &Conversation) -> CoreResult<()> {
@@ -26,22 +24,14 @@ impl Core {
         Ok(())
     }
 
-    pub async fn toggle_status(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, body: &Value) -> CoreResult<Value> {
-        let p = Params::new(body);
-        let requested = match p.str("status")? {
-            None => None,
-            Some(s) => Some(
-                ConversationStatus::parse(&s)
-                    .ok_or_else(|| CoreError::invalid("status", "status is not included in the list"))?,
-            ),
-        };
-        let snoozed_until = match p.raw("snoozed_until") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.is_empty() => None,
-            Some(v) => {
-                Some(t::from_json(v).ok_or_else(|| CoreError::invalid("snoozed_until", "snoozed_until is invalid"))?)
-            }
-        };
+    /// `POST /conversations/:id/toggle_status`.
+    pub async fn toggle_status(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        display_id: i64,
+        req: StatusToggle,
+    ) -> CoreResult<StatusToggled> {
+        let (requested, snoozed_until) = (req.status, req.snoozed_until);
         let mut w = Work::by(self, ctx).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let target = rules::toggle_target(before.status(), requested);
@@ -72,16 +62,7 @@ impl Core {
             self.schedule_snooze(&mut w, &after).await?;
         }
         w.commit().await?;
-        Ok(json!({
-            "meta": {},
-            "payload": {
-                "success": true,
-                "conversation_id": after.display_id,
-                "current_status": target.as_str(),
-                // A datetime in Chatwoot's view, as on the conversation.
-                "snoozed_until": after.snoozed_until.map(t::iso),
-            }
-        }))
+        Ok(StatusToggled::new(after.display_id, target, after.snoozed_until))
     }
 
     /// `POST /mute` and `/unmute`: a muted conversation is resolved, and its
