@@ -447,13 +447,22 @@ impl Channel for Twilio {
         Ok(Updated::default())
     }
 
+    /// Asks Twilio again only when the credentials change.
     fn check_update<'a>(
         &'a self,
         host: &'a dyn Host,
         inbox: InboxRef<'a>,
-        _input: &'a Value,
+        input: &'a Value,
     ) -> BoxFuture<'a, Result<(), ChannelError>> {
-        Box::pin(async move { self.check_credentials(host, inbox.config).await })
+        Box::pin(async move {
+            let touched = ["account_sid", "auth_token", "api_key_sid", "api_key_secret"]
+                .iter()
+                .any(|k| input.get(k).is_some());
+            if !touched {
+                return Ok(());
+            }
+            self.check_credentials(host, inbox.config).await
+        })
     }
 
     fn present(&self, inbox: InboxRef<'_>, public_url: &str, admin: bool, out: &mut Map<String, Value>) {

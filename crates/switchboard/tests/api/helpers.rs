@@ -126,49 +126,21 @@ impl TestApp {
     /// Starts a server on the database at `url` (empty; `dir` is removed
     /// when the app is dropped).
     pub async fn spawn_at(url: String, dir: Option<tempdir::Guard>, tweak: impl FnOnce(&mut Options)) -> TestApp {
-        switchboard_outbound::install_crypto_provider();
-        let mut opts = test_options(&url);
-        tweak(&mut opts);
-        let settings = Settings::resolve(opts, Options::default());
-        let store = switchboard::open_store(&settings).await.expect("open store");
-        let mut channels = switchboard::channels(&settings);
-        if crate::STAND_INS {
-            channels = channels.with(stand_ins::Sms).with(stand_ins::Line);
-        }
-        let core = switchboard::build_core_with(&settings, store, channels).expect("core");
-        let created = core
-            .create_account_with_admin("Acme", "Alice Admin", "alice@acme.test", "correct horse battery")
-            .await
-            .expect("setup");
-        let server = switchboard::start(&settings, core).await.expect("start");
-        let base = format!("http://{}", server.addr);
-        TestApp {
-            database_url: url,
-            base,
-            client: reqwest::Client::new(),
-            account_id: created.account.id,
-            admin_id: created.user.id,
-            token: created.access_token,
-            server: Some(server),
-            _dir: dir,
-        }
+        Self::spawn_hooked(url, dir, tweak, true, |_| {}).await
     }
 
-    /// Starts a server on the database at `url`, calling `hook` on its core
-    /// before it starts (to register a listener) and running jobs only when
-    /// `run_jobs`. Creates the account when the database has none yet.
+    /// Starts a server on the empty database at `url` with its account:
+    /// `tweak` adjusts the options, `hook` sees the core before it starts
+    /// (to register a listener), and jobs run only when `run_jobs`.
     pub async fn spawn_hooked(
         url: String,
         dir: Option<tempdir::Guard>,
+        tweak: impl FnOnce(&mut Options),
         run_jobs: bool,
         hook: impl FnOnce(&std::sync::Arc<switchboard_core::Core>),
     ) -> TestApp {
         switchboard_outbound::install_crypto_provider();
-        let opts = test_options(&url);
-        let settings = Settings::resolve(opts, Options::default());
-        let store = switchboard::open_store(&settings).await.expect("open store");
-        let core = switchboard::build_core(&settings, store).expect("core");
-        hook(&core);
+        let (settings, core) = test_core(&url, tweak, hook).await;
         let created = core
             .create_account_with_admin("Acme", "Alice Admin", "alice@acme.test", "correct horse battery")
             .await
@@ -186,19 +158,19 @@ impl TestApp {
         }
     }
 
-    /// Like `restart`, with a `hook` on the new core and jobs only when `run_jobs`.
+    /// Stops the server cleanly and starts a new one on the same database
+    /// (same account and token): `tweak` adjusts its options, `hook` sees
+    /// the new core, and jobs run only when `run_jobs`.
     pub async fn restart_hooked(
         mut self,
+        tweak: impl FnOnce(&mut Options),
         run_jobs: bool,
         hook: impl FnOnce(&std::sync::Arc<switchboard_core::Core>),
     ) -> TestApp {
         if let Some(s) = self.server.take() {
             s.stop().await;
         }
-        let settings = Settings::resolve(test_options(&self.database_url), Options::default());
-        let store = switchboard::open_store(&settings).await.expect("reopen store");
-        let core = switchboard::build_core(&settings, store).expect("core");
-        hook(&core);
+        let (settings, core) = test_core(&self.database_url, tweak, hook).await;
         let server = switchboard::start_with(&settings, core, run_jobs)
             .await
             .expect("restart");
@@ -391,20 +363,29 @@ impl TestApp {
 
     /// Stops the server cleanly and starts a new one on the same database
     /// (same account and token); `tweak` adjusts its options.
-    pub async fn restart(mut self, tweak: impl FnOnce(&mut Options)) -> TestApp {
-        if let Some(s) = self.server.take() {
-            s.stop().await;
-        }
-        let mut opts = test_options(&self.database_url);
-        tweak(&mut opts);
-        let settings = Settings::resolve(opts, Options::default());
-        let store = switchboard::open_store(&settings).await.expect("reopen store");
-        let core = switchboard::build_core(&settings, store).expect("core");
-        let server = switchboard::start(&settings, core).await.expect("restart");
-        self.base = format!("http://{}", server.addr);
-        self.server = Some(server);
-        self
+    pub async fn restart(self, tweak: impl FnOnce(&mut Options)) -> TestApp {
+        self.restart_hooked(tweak, true, |_| {}).await
     }
+}
+
+/// The settings and core of a test server on the database at `url`, with
+/// the stand-in channels when the harness registers them.
+async fn test_core(
+    url: &str,
+    tweak: impl FnOnce(&mut Options),
+    hook: impl FnOnce(&std::sync::Arc<switchboard_core::Core>),
+) -> (Settings, std::sync::Arc<switchboard_core::Core>) {
+    let mut opts = test_options(url);
+    tweak(&mut opts);
+    let settings = Settings::resolve(opts, Options::default());
+    let store = switchboard::open_store(&settings).await.expect("open store");
+    let mut channels = switchboard::channels(&settings);
+    if crate::STAND_INS {
+        channels = channels.with(stand_ins::Sms).with(stand_ins::Line);
+    }
+    let core = switchboard::build_core_with(&settings, store, channels).expect("core");
+    hook(&core);
+    (settings, core)
 }
 
 fn as_text<R: sqlx::Row>(rows: &[R]) -> Vec<Vec<Option<String>>>

@@ -57,7 +57,7 @@ async fn each_event_once_in_order_across_a_restart(db: Db) {
     };
     let seen = Arc::new(Mutex::new(Vec::new()));
     // Written with no job runner: every listener job waits in the queue.
-    let app = TestApp::spawn_hooked(url, dir, false, probe(&seen, 0)).await;
+    let app = TestApp::spawn_hooked(url, dir, |_| {}, false, probe(&seen, 0)).await;
     let sink = Sink::start().await;
     app.ok(
         Method::POST,
@@ -104,12 +104,12 @@ async fn each_event_once_in_order_across_a_restart(db: Db) {
     assert!(sink.all().is_empty());
 
     // A runner that takes its time; stopped when about a third is handled.
-    let app = app.restart_hooked(true, probe(&seen, 15)).await;
+    let app = app.restart_hooked(|_| {}, true, probe(&seen, 15)).await;
     eventually(30, "a third of the events handled", || async {
         (seen.lock().unwrap().len() >= total / 3).then_some(())
     })
     .await;
-    let app = app.restart_hooked(true, probe(&seen, 0)).await;
+    let app = app.restart_hooked(|_| {}, true, probe(&seen, 0)).await;
     let handled_before = {
         let n = app
             .sql_rows("SELECT CAST(COUNT(*) AS TEXT) FROM listened WHERE listener = 'probe'")

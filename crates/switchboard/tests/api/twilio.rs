@@ -99,6 +99,26 @@ async fn sms_end_to_end(db: Db) {
     assert!(hook.starts_with(&format!("{}/webhooks/twilio/", app.base)), "{hook}");
     let (s, v) = app.post(&app.acc("/inboxes"), new_inbox(good)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "one inbox per number: {v}");
+    // Changed credentials are tried with Twilio before they are kept.
+    let inbox_path = app.acc(&format!("/inboxes/{}", inbox["id"]));
+    let (s, v) = app
+        .patch(&inbox_path, json!({ "channel": { "auth_token": "wrong" } }))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v.to_string().contains("auth_token"), "{v}");
+    let (s, v) = app
+        .patch(&inbox_path, json!({ "channel": { "phone_number": 15005550006_i64 } }))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a number without + is not international: {v}"
+    );
+    let renamed = app
+        .ok(Method::PATCH, &inbox_path, Some(json!({ "name": "Text us" })))
+        .await;
+    assert_eq!(renamed["name"], "Text us");
+    assert_eq!(renamed["phone_number"], NUMBER, "the settings kept");
 
     // A message with a picture, signed as Twilio signs.
     let picture = b"\x89PNG\r\n\x1a\n0000".to_vec();
@@ -139,6 +159,14 @@ async fn sms_end_to_end(db: Db) {
         .unwrap()
         .status();
     assert_eq!(s, StatusCode::UNAUTHORIZED, "a changed body breaks the signature");
+    let huge = "x".repeat(300 * 1024);
+    let mut oversize = inbound.to_vec();
+    oversize[6] = ("Body", huge.as_str());
+    assert_eq!(
+        post_signed(&hook, &oversize, Some(AUTH_TOKEN)).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "a post larger than any Twilio sends"
+    );
     assert!(conversations(&app).await.is_empty(), "nothing kept from refused posts");
     assert_eq!(post_signed(&hook, &inbound, Some(AUTH_TOKEN)).await, StatusCode::OK);
     assert_eq!(
