@@ -3,7 +3,7 @@
 //! [`CoreError::NotFound`] when there is none, so a row of another account
 //! looks exactly like a missing one.
 //!
-//! ```ignore
+//! ```text
 //! let contact = w.tx().require_contact(ctx.account_id(), id).await?;
 //! ```
 
