@@ -137,6 +137,10 @@ pub struct Options {
     /// Days stored events are kept [default: 7].
     #[arg(long, env = "SWITCHBOARD_EVENT_RETENTION_DAYS")]
     pub event_retention_days: Option<u64>,
+    /// Seconds an agent whose dashboard went away still counts as present
+    /// for routing (agents who go offline automatically) [default: 180].
+    #[arg(long, env = "SWITCHBOARD_PRESENCE_GRACE_SECONDS")]
+    pub presence_grace_seconds: Option<u64>,
     /// Days finished webhook deliveries and dead jobs are kept [default: 30].
     #[arg(long, env = "SWITCHBOARD_DELIVERY_RETENTION_DAYS")]
     pub delivery_retention_days: Option<u64>,
@@ -198,6 +202,7 @@ pub struct Settings {
     pub flood_limit: i64,
     pub event_retention: Duration,
     pub delivery_retention: Duration,
+    pub presence_grace: Duration,
     pub redis_url: Option<String>,
     pub redis_namespace: String,
     pub storage_dir: String,
@@ -321,6 +326,7 @@ impl Settings {
             },
             event_retention: Duration::from_secs(pick!(event_retention_days, 7).max(1) * 86_400),
             delivery_retention: Duration::from_secs(pick!(delivery_retention_days, 30).max(1) * 86_400),
+            presence_grace: Duration::from_secs(pick!(presence_grace_seconds, 180).min(3600)),
             max_connections: pick!(max_connections, 10_000).max(1),
             max_connections_per_ip: pick!(max_connections_per_ip, 256).max(1),
             max_websockets_per_ip: pick!(max_websockets_per_ip, 128),

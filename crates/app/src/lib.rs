@@ -67,6 +67,7 @@ pub fn build_core_with(
         job_lease: s.job_lease,
         job_concurrency: s.job_concurrency,
         event_retention: s.event_retention,
+        presence_grace: s.presence_grace,
         delivery_retention: s.delivery_retention,
         storage_dir: s.storage_dir.clone().into(),
         max_upload_bytes: s.max_upload_bytes,
@@ -143,6 +144,9 @@ pub async fn start_with(s: &Settings, core: Arc<Core>, run_jobs: bool) -> anyhow
     }
     let (shutdown, rx) = watch::channel(false);
     let hub = switchboard_realtime::Hub::new();
+    let _ = core
+        .presence
+        .set(Arc::new(switchboard_http::cable::HubPresence(hub.clone())));
     let backplane = match &s.redis_url {
         Some(url) => {
             let b = switchboard_realtime::backplane::RedisBackplane::connect(url, &s.redis_namespace)

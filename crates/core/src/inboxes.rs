@@ -92,6 +92,10 @@ fn copy_fields(src: &Value, fields: &[(&str, Kind)], into: &mut Map<String, Valu
             None => into.remove(*key),
         };
     }
+    if let Some(config) = into.get("auto_assignment_config") {
+        let config = crate::routing::settings::normalise_config(config)?;
+        into.insert("auto_assignment_config".into(), config);
+    }
     if let Some(Value::String(tz)) = into.get("reply_time")
         && !["in_a_few_minutes", "in_a_few_hours", "in_a_day"].contains(&tz.as_str())
     {
@@ -347,6 +351,9 @@ impl Core {
         }
         inbox.updated_at = w.now;
         w.tx().update_inbox(&inbox).await?;
+        // Auto-assignment or its limits may have changed: route again.
+        let now = w.now;
+        w.job(crate::routing::route_job(inbox.account_id, now)).await?;
         let data = self.present_inbox(&inbox, false);
         let changed = changed_keys(&before, &data);
         let ev = w

@@ -134,6 +134,7 @@ fn gave_up_as<J: BackgroundJob>(core: Arc<Core>, job: Job, error: String) -> Box
 pub static KINDS: &[Kind] = &[
     kind::<crate::jobs::Deliver>(),
     kind::<crate::listen::Listen>(),
+    kind::<crate::routing::Route>(),
     kind::<crate::jobs::SnoozeWake>(),
     kind::<crate::channels::ChannelSend>(),
     kind::<crate::invitations::AccountMail>(),

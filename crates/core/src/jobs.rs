@@ -145,6 +145,9 @@ where
     Err(CoreError::Internal(format!("recording {what}: too many attempts")))
 }
 
+/// How often every account with waiting conversations gets a routing pass.
+const ROUTE_SWEEP_EVERY: Duration = Duration::from_secs(60);
+
 /// Claimed jobs held ready beyond the free permits, per permit: claims are
 /// most of a short job's cost, so each claim takes several rounds' worth.
 const CLAIM_AHEAD: usize = 3;
@@ -166,6 +169,8 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
     let stale_after = core.config.job_lease / 4;
     let hold = concurrency * (1 + CLAIM_AHEAD);
     let mut next_prune = Instant::now() + Duration::from_secs(60);
+    // The routing sweep, a safety net under routing's triggers.
+    let mut next_route_sweep = Instant::now() + ROUTE_SWEEP_EVERY;
     // When each channel's periodic work is next queued (first: now).
     let mut next_periodic: HashMap<&'static str, Instant> = HashMap::new();
     loop {
@@ -178,6 +183,10 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
                 *due = Instant::now() + p.every;
                 queue_periodic(&core, p.kind).await;
             }
+        }
+        if Instant::now() >= next_route_sweep {
+            next_route_sweep = Instant::now() + ROUTE_SWEEP_EVERY;
+            core.route_sweep().await;
         }
         if Instant::now() >= next_prune {
             next_prune = Instant::now() + Duration::from_secs(600);
@@ -363,14 +372,18 @@ pub async fn prune(core: &Arc<Core>) {
     let deliveries_before = now - core.config.delivery_retention.as_micros() as i64;
     let result = async {
         let mut tx = core.store.write().await?;
-        let n = tx.prune(events_before, deliveries_before, 5_000).await?;
+        let mut n = tx.prune(events_before, deliveries_before, 5_000).await?;
+        n += tx.prune_routing_decisions(events_before, 5_000).await?;
         tx.commit().await?;
         Ok::<u64, CoreError>(n)
     }
     .await;
     match result {
         Ok(0) => {}
-        Ok(n) => tracing::info!(rows = n, "pruned old events, deliveries and dead jobs"),
+        Ok(n) => tracing::info!(
+            rows = n,
+            "pruned old events, deliveries, dead jobs and routing decisions"
+        ),
         Err(e) => tracing::warn!(error = %e, "pruning failed"),
     }
 }

@@ -35,6 +35,7 @@ pub mod public;
 pub mod request;
 pub mod require;
 pub mod resources;
+pub mod routing;
 pub mod search;
 pub mod setup;
 pub mod targets;
@@ -104,6 +105,9 @@ pub struct CoreConfig {
     pub smtp_url: Option<String>,
     /// The sender of those mails.
     pub mail_from: Option<String>,
+    /// How long an agent who goes offline automatically still counts as
+    /// present for routing after their last dashboard socket was seen.
+    pub presence_grace: Duration,
 }
 
 impl Default for CoreConfig {
@@ -132,6 +136,7 @@ impl Default for CoreConfig {
             mail_inbound_domain: None,
             smtp_url: None,
             mail_from: None,
+            presence_grace: Duration::from_secs(180),
         }
     }
 }
@@ -178,6 +183,9 @@ pub struct Core {
     pub mailer: mailer::Mailer,
     /// What reacts to committed events (webhooks first).
     pub listeners: listen::Listeners,
+    /// Who is online (the real-time hub, set by the binary); without one,
+    /// only agents who never go offline automatically count as present.
+    pub presence: std::sync::OnceLock<Arc<dyn routing::PresenceSource>>,
 }
 
 impl Core {
@@ -235,6 +243,7 @@ impl Core {
             send_batches: Default::default(),
             bound_url: std::sync::OnceLock::new(),
             listeners: Default::default(),
+            presence: std::sync::OnceLock::new(),
         })
     }
 

@@ -194,10 +194,13 @@ impl Core {
         }
         self.publish_transient(
             presence_in
-                .into_iter()
-                .map(|a| Event::new(EventKind::PresenceUpdate, a, json!({ "account_id": a })))
+                .iter()
+                .map(|&a| Event::new(EventKind::PresenceUpdate, a, json!({ "account_id": a })))
                 .collect(),
         );
+        for a in presence_in {
+            self.route_soon(a).await;
+        }
         self.profile(&Principal { user }).await
     }
 
@@ -240,6 +243,7 @@ impl Core {
             account_id,
             json!({ "account_id": account_id }),
         )]);
+        self.route_soon(account_id).await;
         Ok(Some(self.profile(p).await?))
     }
 
@@ -441,6 +445,10 @@ impl Core {
     /// re-read who may see what and who is online.
     pub(crate) fn membership_changed(&self, account_id: i64) {
         self.auth_cache.clear();
+        // Who may take which conversation may have changed: route again.
+        if let Some(me) = self.me.upgrade() {
+            tokio::spawn(async move { me.route_soon(account_id).await });
+        }
         self.publish_transient(vec![
             Event::new(
                 EventKind::AccountCacheInvalidated,

@@ -185,6 +185,7 @@ fn account_routes() -> AccountRoutes {
         .merge(crate::contacts_more::account_routes())
         .merge(crate::contacts_csv::account_routes())
         .merge(crate::conversation_extras::account_routes())
+        .merge(crate::routing::account_routes())
 }
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -204,7 +205,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .nest("/api/v1/accounts/{account_id}", account)
 }
 
-fn ok(v: impl serde::Serialize) -> Response {
+pub(crate) fn ok(v: impl serde::Serialize) -> Response {
     Json(v).into_response()
 }
 

@@ -79,6 +79,28 @@ impl Authorizer for CoreAuthorizer {
             })
             .collect()
     }
+
+    async fn agent_arrived(&self, account_id: i64, _user_id: i64) {
+        // They may take waiting conversations now.
+        self.0.route_soon(account_id).await;
+    }
+}
+
+/// The hub's presence, as routing asks for it.
+pub struct HubPresence(pub Arc<switchboard_realtime::Hub>);
+
+impl switchboard_core::routing::PresenceSource for HubPresence {
+    fn seen(
+        &self,
+        account_id: i64,
+        within: std::time::Duration,
+    ) -> futures_util::future::BoxFuture<'_, Vec<(i64, std::time::Duration)>> {
+        Box::pin(self.0.users_seen(account_id, within))
+    }
+
+    fn window(&self) -> std::time::Duration {
+        switchboard_realtime::presence::PRESENCE_WINDOW
+    }
 }
 
 /// Opens a socket, unless the client address already holds its share

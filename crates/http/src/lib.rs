@@ -19,6 +19,7 @@ pub mod public;
 pub mod quota;
 pub mod rails_params;
 pub mod ratelimit;
+pub mod routing;
 pub mod sdk;
 pub mod search;
 pub mod server;

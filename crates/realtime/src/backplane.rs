@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_domain::Event;
 use tokio::sync::{Notify, mpsc};
 
-use crate::presence::PRESENCE_WINDOW;
+use crate::presence::{PRESENCE_WINDOW, USER_MEMORY};
 
 /// The longest any command may take before the link counts as broken.
 const COMMAND_TIMEOUT: Duration = Duration::from_millis(500);
@@ -374,7 +374,10 @@ impl RedisBackplane {
         };
         let key = self.key(account_id, what);
         let now = now_ms();
-        let window = PRESENCE_WINDOW.as_millis() as i64;
+        // Agents are remembered for the longest grace period; contacts only
+        // for the window (anyone may be a contact: their sets stay small).
+        let keep = if what == "users" { USER_MEMORY } else { PRESENCE_WINDOW };
+        let window = keep.as_millis() as i64;
         let r = tokio::time::timeout(
             COMMAND_TIMEOUT,
             redis::pipe()
@@ -412,6 +415,34 @@ impl RedisBackplane {
                 g.insert((account_id, what.to_string()), ids.clone());
                 Some(ids)
             }
+            Ok(Err(e)) => {
+                self.broken(generation, &e.to_string());
+                None
+            }
+            Err(_) => {
+                self.broken(generation, "presence timed out");
+                None
+            }
+        }
+    }
+
+    /// Who was seen across nodes within `within`, with how long ago, or
+    /// `None` when Redis did not answer.
+    pub async fn seen(&self, account_id: i64, what: &str, within: Duration) -> Option<Vec<(i64, Duration)>> {
+        let (generation, mut conn) = self.current()?;
+        let now = now_ms();
+        let since = now - within.as_millis() as i64;
+        let r = tokio::time::timeout(
+            COMMAND_TIMEOUT,
+            conn.zrangebyscore_withscores::<_, _, _, Vec<(i64, i64)>>(self.key(account_id, what), since, "+inf"),
+        )
+        .await;
+        match r {
+            Ok(Ok(rows)) => Some(
+                rows.into_iter()
+                    .map(|(id, at)| (id, Duration::from_millis(now.saturating_sub(at).max(0) as u64)))
+                    .collect(),
+            ),
             Ok(Err(e)) => {
                 self.broken(generation, &e.to_string());
                 None

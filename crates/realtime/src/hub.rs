@@ -14,6 +14,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use serde_json::json;
 use switchboard_domain::event::Performer;
@@ -102,17 +103,19 @@ impl Hub {
         Arc::new(Hub::default())
     }
 
-    /// Marks a subscriber online.
-    pub async fn touch(&self, p: &Principal) {
+    /// Marks a subscriber online; true when an agent arrives (was not
+    /// online on this node a moment ago), which may let routing give them work.
+    pub async fn touch(&self, p: &Principal) -> bool {
         let now = std::time::Instant::now();
         match p {
             Principal::Agent {
                 account_id, user_id, ..
             } => {
-                self.presence.touch_user(*account_id, *user_id, now);
+                let arrived = self.presence.touch_user(*account_id, *user_id, now);
                 if let Some(r) = self.shared.get() {
                     r.touch(*account_id, "users", *user_id).await;
                 }
+                arrived
             }
             Principal::Contact {
                 account_id, contact_id, ..
@@ -121,7 +124,32 @@ impl Hub {
                 if let Some(r) = self.shared.get() {
                     r.touch(*account_id, "contacts", *contact_id).await;
                 }
+                false
             }
+        }
+    }
+
+    /// Agents of an account seen within `within` (at most an hour), with how
+    /// long ago: across nodes when shared; while Redis is away, this node's.
+    pub async fn users_seen(&self, account_id: i64, within: Duration) -> Vec<(i64, Duration)> {
+        let here = self.presence.users_seen(account_id, std::time::Instant::now(), within);
+        match self.shared.get() {
+            Some(r) => match r.seen(account_id, "users", within).await {
+                Some(mut seen) => {
+                    // A sighting here that Redis missed (a touch skipped
+                    // while it reconnected) still counts.
+                    for (id, ago) in here {
+                        match seen.iter_mut().find(|(s, _)| *s == id) {
+                            Some(entry) => entry.1 = entry.1.min(ago),
+                            None => seen.push((id, ago)),
+                        }
+                    }
+                    seen.sort_unstable();
+                    seen
+                }
+                None => here,
+            },
+            None => here,
         }
     }
 

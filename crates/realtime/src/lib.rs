@@ -64,6 +64,10 @@ pub trait Authorizer: Send + Sync + 'static {
     async fn contact(&self, pubsub_token: &str) -> Option<Principal>;
     /// Availability of the account's agents (for `presence.update`).
     async fn availability(&self, account_id: i64) -> Vec<AgentAvailability>;
+    /// An agent came online (a first socket, or back after a gap).
+    async fn agent_arrived(&self, account_id: i64, user_id: i64) {
+        let _ = (account_id, user_id);
+    }
 }
 
 /// Limits of one socket.

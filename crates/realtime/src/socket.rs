@@ -149,7 +149,13 @@ async fn handle(
             let Some(principal) = principal else {
                 return vec![cable::reject(&identifier)];
             };
-            hub.touch(&principal).await;
+            if hub.touch(&principal).await
+                && let Principal::Agent {
+                    account_id, user_id, ..
+                } = &principal
+            {
+                auth.agent_arrived(*account_id, *user_id).await;
+            }
             let literal = serde_json::to_string(&identifier).unwrap_or_default();
             hub.add(Arc::new(Sub {
                 socket,
@@ -174,7 +180,13 @@ async fn handle(
             };
             match data.get("action").and_then(Value::as_str) {
                 Some("update_presence") => {
-                    hub.touch(principal).await;
+                    if hub.touch(principal).await
+                        && let Principal::Agent {
+                            account_id, user_id, ..
+                        } = principal
+                    {
+                        auth.agent_arrived(*account_id, *user_id).await;
+                    }
                     let body = presence_body(hub, auth, principal).await;
                     let literal = serde_json::to_string(&identifier).unwrap_or_default();
                     vec![cable::message_frame(&literal, &body)]

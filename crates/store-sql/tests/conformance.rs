@@ -928,3 +928,110 @@ async fn mentions_upsert_and_filter(store: Arc<dyn Store>) {
     tx.commit().await.unwrap();
 }
 conformance!(mentions_upsert_and_filter);
+
+async fn routing_queue_loads_and_decisions(store: Arc<dyn Store>) {
+    let (acc, inbox, _, conv) = seed(&store).await;
+    let mut tx = store.write().await.unwrap();
+    let user = |email: &str, token: &str| NewUser {
+        name: "U".into(),
+        display_name: None,
+        email: email.into(),
+        password_hash: "h".into(),
+        pubsub_token: token.into(),
+        confirmed: true,
+    };
+    let u1 = tx.insert_user(&user("r1@x.io", "rt1"), 1).await.unwrap().id;
+    let u2 = tx.insert_user(&user("r2@x.io", "rt2"), 1).await.unwrap().id;
+    tx.upsert_account_user(acc, u1, 0, 1).await.unwrap();
+    tx.upsert_account_user(acc, u2, 0, 1).await.unwrap();
+    // Three more: urgent, waiting longest, and one held by u1.
+    let make = |priority: Option<i16>, waiting: Option<i64>, assignee: Option<i64>| {
+        let mut c = conv.clone();
+        c.priority = priority;
+        c.waiting_since = waiting;
+        c.assignee_id = assignee;
+        c.uuid = uuid::Uuid::new_v4().to_string();
+        c
+    };
+    let mut ids = vec![conv.id];
+    for c in [
+        make(Some(3), Some(50), None),
+        make(None, Some(0), None),
+        make(None, None, Some(u1)),
+    ] {
+        let mut c = c;
+        c.display_id = tx.next_display_id(acc).await.unwrap();
+        ids.push(tx.insert_conversation(&c).await.unwrap().id);
+    }
+    let queue: Vec<i64> = tx
+        .routing_queue(acc, &[inbox.id], 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(
+        queue,
+        vec![ids[1], ids[2], ids[0]],
+        "urgent first, then longest waiting"
+    );
+    assert_eq!(tx.routing_queue(acc, &[inbox.id], 1).await.unwrap().len(), 1);
+    assert!(tx.routing_queue(acc, &[inbox.id + 999], 10).await.unwrap().is_empty());
+    assert!(
+        tx.routing_queue(acc + 1, &[inbox.id], 10).await.unwrap().is_empty(),
+        "scoped by account"
+    );
+    assert!(tx.accounts_with_waiting_conversations().await.unwrap().contains(&acc));
+    assert_eq!(tx.open_loads(acc).await.unwrap(), vec![(u1, inbox.id, 1)]);
+    assert_eq!(tx.agent_open_count(acc, u1, inbox.id).await.unwrap(), (1, 1));
+    assert_eq!(tx.agent_open_count(acc, u1, inbox.id + 1).await.unwrap(), (1, 0));
+    assert_eq!(tx.agent_open_count(acc, u2, inbox.id).await.unwrap(), (0, 0));
+
+    // Routing rows: created on first lock, capacity and last routed kept.
+    let a = tx.lock_routing_agent(acc, u1).await.unwrap();
+    assert_eq!((a.last_routed_at, a.capacity), (0, None));
+    tx.set_agent_capacity(acc, u1, Some(4)).await.unwrap();
+    tx.set_routed_at(acc, u1, 77).await.unwrap();
+    let a = tx.lock_routing_agent(acc, u1).await.unwrap();
+    assert_eq!((a.last_routed_at, a.capacity), (77, Some(4)));
+    tx.set_agent_capacity(acc, u2, None).await.unwrap();
+    assert_eq!(tx.routing_agents(acc).await.unwrap().len(), 2);
+    assert!(tx.routing_agents(acc + 1).await.unwrap().is_empty());
+
+    // Decisions: newest first, the latest digest per conversation, counts
+    // of assignments in a window, pruning.
+    let d = |conv: i64, outcome: &str, assignee: Option<i64>, digest: &str| switchboard_store::NewRoutingDecision {
+        account_id: acc,
+        conversation_id: conv,
+        outcome: outcome.into(),
+        assignee_id: assignee,
+        detail: json!({"mode": "round_robin", "skipped": [{"agent_id": u2, "reason": "busy"}]}),
+        digest: digest.into(),
+    };
+    tx.insert_routing_decision(&d(ids[0], "waiting", None, "w1"), 10)
+        .await
+        .unwrap();
+    tx.insert_routing_decision(&d(ids[0], "assigned", Some(u1), "a1"), 20)
+        .await
+        .unwrap();
+    tx.insert_routing_decision(&d(ids[1], "waiting", None, "w2"), 30)
+        .await
+        .unwrap();
+    let log = tx.routing_decisions(ids[0], 10).await.unwrap();
+    assert_eq!(
+        log.iter().map(|d| d.outcome.as_str()).collect::<Vec<_>>(),
+        vec!["assigned", "waiting"]
+    );
+    assert_eq!(log[0].detail["skipped"][0]["reason"], "busy");
+    let mut digests = tx.last_routing_digests(&[ids[0], ids[1], ids[2]]).await.unwrap();
+    digests.sort();
+    assert_eq!(digests, vec![(ids[0], "a1".to_string()), (ids[1], "w2".to_string())]);
+    assert!(tx.last_routing_digests(&[]).await.unwrap().is_empty());
+    assert_eq!(tx.routed_since(acc, 15).await.unwrap(), vec![(u1, 1)]);
+    assert!(tx.routed_since(acc, 25).await.unwrap().is_empty());
+    assert_eq!(tx.prune_routing_decisions(25, 100).await.unwrap(), 2);
+    assert_eq!(tx.routing_decisions(ids[0], 10).await.unwrap().len(), 0);
+    assert_eq!(tx.routing_decisions(ids[1], 10).await.unwrap().len(), 1);
+    tx.commit().await.unwrap();
+}
+conformance!(routing_queue_loads_and_decisions);

@@ -608,3 +608,42 @@ pub struct AttributeDefinition {
     pub created_at: i64,
     pub updated_at: i64,
 }
+
+/// An agent's routing state in an account.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct RoutingAgent {
+    pub account_id: i64,
+    pub user_id: i64,
+    /// When routing last gave them a conversation (0: never).
+    pub last_routed_at: i64,
+    /// How many open conversations they may hold in all (`None`: no limit
+    /// of their own).
+    pub capacity: Option<i32>,
+}
+
+/// A routing decision as it is written.
+#[derive(Debug, Clone)]
+pub struct NewRoutingDecision {
+    pub account_id: i64,
+    pub conversation_id: i64,
+    /// `assigned`, `waiting`, `kept` or `requeued`.
+    pub outcome: String,
+    pub assignee_id: Option<i64>,
+    /// The mode, the candidates skipped and why, a note.
+    pub detail: Value,
+    /// What identifies the decision's content, so a repeat is not logged.
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RoutingDecision {
+    pub id: i64,
+    pub account_id: i64,
+    pub conversation_id: i64,
+    pub outcome: String,
+    pub assignee_id: Option<i64>,
+    #[sqlx(json)]
+    pub detail: Value,
+    pub digest: String,
+    pub created_at: i64,
+}

@@ -29,6 +29,9 @@ impl Core {
         activity: bool,
     ) -> CoreResult<()> {
         let mut after = after.clone();
+        if before.team_id != after.team_id && before.assignee_id == after.assignee_id {
+            crate::routing::leave_team_if_outside(w, &mut after).await?;
+        }
         let changed = changed_attributes(before, &after, labels.as_ref());
         if changed.is_empty()
             && before.last_activity_at == after.last_activity_at

@@ -34,21 +34,36 @@ pub(crate) use changes::changed_attributes;
 pub use filter::parse_filter;
 pub use list::ListParams;
 
-/// Who made a change: a user (named in activity lines) or the system.
+/// Who made a change: a user (named in activity lines) or the system,
+/// which may name itself (`routing`).
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
     pub user: Option<User>,
+    pub label: Option<&'static str>,
 }
 
 impl Actor {
     pub fn user(u: &User) -> Self {
-        Actor { user: Some(u.clone()) }
+        Actor {
+            user: Some(u.clone()),
+            label: None,
+        }
     }
     pub fn system() -> Self {
-        Actor { user: None }
+        Actor {
+            user: None,
+            label: None,
+        }
+    }
+    /// Routing: activity lines say "... by routing".
+    pub fn routing() -> Self {
+        Actor {
+            user: None,
+            label: Some("routing"),
+        }
     }
     fn name(&self) -> Option<&str> {
-        self.user.as_ref().map(|u| u.available_name())
+        self.user.as_ref().map(|u| u.available_name()).or(self.label)
     }
     fn performer(&self) -> Option<Performer> {
         self.user.as_ref().map(|u| Performer::User(u.id))

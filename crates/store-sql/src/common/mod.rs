@@ -190,6 +190,7 @@ mod label;
 mod message;
 mod note;
 mod participant;
+mod routing;
 mod team;
 mod user;
 mod webhook;

@@ -75,6 +75,15 @@ both!(frame_sequence_and_limits);
 
 async fn events_reach_exactly_their_recipients(app: TestApp) {
     let (inbox1, contact_x, conv) = app.setup_conversation(None).await;
+    // Bob's sockets make him present: routing would give him the
+    // conversation (and its events) before the steps below. Assignment is
+    // the test's own step here.
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/inboxes/{inbox1}")),
+        Some(json!({ "enable_auto_assignment": false })),
+    )
+    .await;
     let inbox2 = app.api_inbox("Other", None).await["id"].as_i64().unwrap();
     let (bob, bob_token) = app.agent("Bob", "bob@acme.test", "agent").await;
     let (carl, carl_token) = app.agent("Carl", "carl@acme.test", "agent").await;

@@ -40,6 +40,7 @@ mod messages;
 mod nodes;
 mod public;
 mod resources;
+mod routing;
 mod search;
 mod security_accounts;
 mod security_limits;

@@ -429,7 +429,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
             "labels" => label,
             "canned_responses" => canned,
             "webhooks" => hook,
-            "agents" => bob,
+            "agents" | "routing" => bob,
             "invitations" => invitation,
             "custom_filters" => filter,
             "custom_attribute_definitions" => attr,

@@ -1,0 +1,480 @@
+//! Routing: conversations given to present, available agents below
+//! capacity (round robin or by least load), teams, sticky reopen, the
+//! decision log and the queue view.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::helpers::{TestApp, eventually};
+
+/// An agent who is a member of `inbox` and does not go offline
+/// automatically (present without a dashboard): (id, token).
+async fn ready_agent(app: &TestApp, name: &str, inbox: i64) -> (i64, String) {
+    let email = format!("{}@routing.test", name.to_lowercase());
+    let (id, token) = app.agent(name, &email, "agent").await;
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox, "user_ids": [id] })),
+    )
+    .await;
+    profile(app, &token, "auto_offline", json!(false)).await;
+    (id, token)
+}
+
+async fn profile(app: &TestApp, token: &str, setting: &str, value: Value) {
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/profile/{setting}"),
+            token,
+            Some(json!({ "profile": { "account_id": app.account_id, setting: value } })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{setting}: {v}");
+}
+
+async fn set_inbox_config(app: &TestApp, inbox: i64, config: Value) {
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/inboxes/{inbox}")),
+        Some(json!({ "auto_assignment_config": config })),
+    )
+    .await;
+}
+
+async fn assignee(app: &TestApp, conv: i64) -> Option<i64> {
+    app.ok(Method::GET, &app.acc(&format!("/conversations/{conv}")), None)
+        .await["meta"]["assignee"]["id"]
+        .as_i64()
+}
+
+async fn new_conversation(app: &TestApp, inbox: i64, name: &str) -> i64 {
+    let (contact, _) = app.contact(inbox, name).await;
+    app.conversation(inbox, contact).await
+}
+
+async fn decisions(app: &TestApp, conv: i64) -> Vec<Value> {
+    app.ok(Method::GET, &app.acc(&format!("/conversations/{conv}/routing")), None)
+        .await["payload"]
+        .as_array()
+        .expect("a list")
+        .clone()
+}
+
+/// Waits until every conversation of `convs` has settled (assigned, or a
+/// "waiting" decision logged) and returns their assignees.
+async fn settled(app: &TestApp, convs: &[i64]) -> Vec<Option<i64>> {
+    let mut out = Vec::new();
+    for &c in convs {
+        let a = eventually(10, "routing to decide", || async move {
+            if let Some(a) = assignee(app, c).await {
+                return Some(Some(a));
+            }
+            let d = decisions(app, c).await;
+            d.first().filter(|d| d["outcome"] == "waiting").map(|_| None)
+        })
+        .await;
+        out.push(a);
+    }
+    out
+}
+
+async fn reopen(app: &TestApp, conv: i64) {
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/toggle_status")),
+        Some(json!({ "status": "open" })),
+    )
+    .await;
+}
+
+async fn resolve(app: &TestApp, conv: i64) {
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/toggle_status")),
+        Some(json!({ "status": "resolved" })),
+    )
+    .await;
+}
+
+/// Round robin within each agent's capacity; the rest waits, with every
+/// agent's reason in the log, and is assigned as soon as capacity frees.
+async fn round_robin_within_capacity(app: TestApp) {
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    set_inbox_config(&app, inbox, json!({ "max_assignment_limit": "2" })).await;
+    let mut agents = Vec::new();
+    for name in ["Ann", "Ben", "Cat"] {
+        agents.push(ready_agent(&app, name, inbox).await.0);
+    }
+    let mut convs = Vec::new();
+    for i in 0..7 {
+        convs.push(new_conversation(&app, inbox, &format!("Customer {i}")).await);
+    }
+    let got = settled(&app, &convs).await;
+    for a in &agents {
+        assert_eq!(got.iter().filter(|g| **g == Some(*a)).count(), 2, "two each: {got:?}");
+    }
+    let waiting: Vec<i64> = convs
+        .iter()
+        .zip(&got)
+        .filter(|(_, g)| g.is_none())
+        .map(|(c, _)| *c)
+        .collect();
+    assert_eq!(waiting.len(), 1, "{got:?}");
+    // The first three went one to each agent (round robin), in arrival order.
+    let first: std::collections::HashSet<i64> = got[..3].iter().map(|g| g.unwrap()).collect();
+    assert_eq!(first.len(), 3, "one each first: {got:?}");
+    assert!(got[6].is_none(), "the last to arrive waits: {got:?}");
+
+    let log = decisions(&app, waiting[0]).await;
+    assert_eq!(log[0]["outcome"], "waiting");
+    let mut reasons: Vec<(i64, String)> = log[0]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["agent_id"].as_i64().unwrap(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    reasons.retain(|(id, _)| agents.contains(id));
+    reasons.sort();
+    assert_eq!(
+        reasons,
+        agents
+            .iter()
+            .map(|a| (*a, "at_capacity".to_string()))
+            .collect::<Vec<_>>()
+    );
+    // An assignment's entry: who, by which mode, and its activity line.
+    let log = decisions(&app, convs[0]).await;
+    let entry = log.iter().find(|d| d["outcome"] == "assigned").expect("assigned entry");
+    assert_eq!(entry["assignee"]["id"].as_i64(), got[0]);
+    assert_eq!(entry["mode"], "round_robin");
+    assert_eq!(entry["load"], 1);
+    let msgs = crate::helpers::messages(&app, convs[0]).await;
+    assert!(
+        msgs.iter().any(|m| m["content"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("Assigned to") && c.ends_with("by routing"))),
+        "activity line: {msgs:?}"
+    );
+
+    // Capacity frees: the waiting conversation goes to that agent.
+    let freed = got[0].unwrap();
+    resolve(&app, convs[0]).await;
+    let now = eventually(10, "the waiting conversation to be assigned", || async {
+        assignee(&app, waiting[0]).await
+    })
+    .await;
+    assert_eq!(now, freed);
+    app.stop().await;
+}
+both!(round_robin_within_capacity);
+
+/// Busy, offline and absent agents get nothing; balanced mode picks the
+/// least loaded; an agent's own capacity counts across inboxes.
+async fn availability_and_balanced_mode(app: TestApp) {
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    set_inbox_config(&app, inbox, json!({ "assignment_order": "balanced" })).await;
+    let (ann, _) = ready_agent(&app, "Ann", inbox).await;
+    let (ben, ben_token) = ready_agent(&app, "Ben", inbox).await;
+    let (cat, cat_token) = ready_agent(&app, "Cat", inbox).await;
+    let (dan, dan_token) = ready_agent(&app, "Dan", inbox).await;
+    profile(&app, &ben_token, "availability", json!("busy")).await;
+    profile(&app, &cat_token, "availability", json!("offline")).await;
+    // Dan goes offline with his dashboard, and has none open.
+    profile(&app, &dan_token, "auto_offline", json!(true)).await;
+    let c1 = new_conversation(&app, inbox, "One").await;
+    assert_eq!(settled(&app, &[c1]).await, vec![Some(ann)]);
+    let log = decisions(&app, c1).await;
+    let skipped: Vec<(i64, String)> = log[0]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["agent_id"].as_i64().unwrap(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .filter(|(id, _)| [ben, cat, dan].contains(id))
+        .collect();
+    let mut skipped = skipped;
+    skipped.sort();
+    assert_eq!(
+        skipped,
+        vec![(ben, "busy".into()), (cat, "offline".into()), (dan, "away".into())]
+    );
+    // Ben back online, with an own capacity of 1 and a conversation
+    // already given to him by hand: balanced mode sends new work to Ann
+    // until she holds as many, and Ben's capacity stops him at one.
+    profile(&app, &ben_token, "availability", json!("online")).await;
+    let manual = new_conversation(&app, inbox, "Manual").await;
+    // (Routing may have given it to Ben already; hand it to him either way.)
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{manual}/assignments")),
+        Some(json!({ "assignee_id": ben })),
+    )
+    .await;
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/routing/agents/{ben}")),
+        Some(json!({ "capacity": 1 })),
+    )
+    .await;
+    let mut convs = Vec::new();
+    for i in 0..3 {
+        convs.push(new_conversation(&app, inbox, &format!("Later {i}")).await);
+    }
+    let got = settled(&app, &convs).await;
+    assert!(got.iter().all(|g| *g == Some(ann)), "Ben is at capacity: {got:?}");
+    let queue = app.ok(Method::GET, &app.acc("/routing/queue"), None).await;
+    let ben_row = queue["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == ben)
+        .unwrap()
+        .clone();
+    assert_eq!(ben_row["load"], 1, "{queue}");
+    assert_eq!(ben_row["capacity"], 1, "{queue}");
+    let dan_row = queue["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == dan)
+        .unwrap()
+        .clone();
+    assert_eq!(dan_row["presence"], "away", "{queue}");
+    app.stop().await;
+}
+both!(availability_and_balanced_mode);
+
+/// A reopened conversation stays with its agent while they are available,
+/// and goes back to the queue (then to someone present) when they are not.
+async fn sticky_reopen(app: TestApp) {
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let (ann, ann_token) = ready_agent(&app, "Ann", inbox).await;
+    let conv = new_conversation(&app, inbox, "Returning").await;
+    assert_eq!(settled(&app, &[conv]).await, vec![Some(ann)]);
+    let (ben, _) = ready_agent(&app, "Ben", inbox).await;
+    resolve(&app, conv).await;
+    reopen(&app, conv).await;
+    eventually(10, "a kept decision", || async {
+        decisions(&app, conv)
+            .await
+            .iter()
+            .any(|d| d["outcome"] == "kept")
+            .then_some(())
+    })
+    .await;
+    assert_eq!(assignee(&app, conv).await, Some(ann), "sticky while Ann is available");
+
+    resolve(&app, conv).await;
+    profile(&app, &ann_token, "availability", json!("offline")).await;
+    reopen(&app, conv).await;
+    let now = eventually(10, "the reopened conversation to move", || async {
+        assignee(&app, conv).await.filter(|a| *a != ann)
+    })
+    .await;
+    assert_eq!(now, ben);
+    let log = decisions(&app, conv).await;
+    let requeued = log.iter().find(|d| d["outcome"] == "requeued").expect("requeued entry");
+    assert_eq!(requeued["skipped"][0]["agent_id"], ann);
+    assert_eq!(requeued["skipped"][0]["reason"], "offline");
+    app.stop().await;
+}
+both!(sticky_reopen);
+
+/// A team that auto-assigns routes to its members only; moving a
+/// conversation to it takes it from an agent outside the team.
+async fn team_routing(app: TestApp) {
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let (ann, _) = ready_agent(&app, "Ann", inbox).await;
+    let (ben, _) = ready_agent(&app, "Ben", inbox).await;
+    let team = app
+        .ok(
+            Method::POST,
+            &app.acc("/teams"),
+            Some(json!({ "name": "Billing", "allow_auto_assign": true })),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/teams/{team}/team_members")),
+        Some(json!({ "user_ids": [ben] })),
+    )
+    .await;
+    // Ann takes the first (round robin order by id), then the team moves it.
+    let conv = new_conversation(&app, inbox, "Invoice").await;
+    let first = settled(&app, &[conv]).await[0].expect("assigned");
+    if first == ben {
+        // Make Ann the holder for the move below.
+        app.ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/assignments")),
+            Some(json!({ "assignee_id": ann })),
+        )
+        .await;
+    }
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/assignments")),
+        Some(json!({ "team_id": team })),
+    )
+    .await;
+    let now = eventually(10, "the team's member to take it", || async {
+        assignee(&app, conv).await.filter(|a| *a == ben)
+    })
+    .await;
+    assert_eq!(now, ben);
+    let log = decisions(&app, conv).await;
+    assert!(
+        log.iter().any(|d| d["outcome"] == "requeued"
+            && d["note"] == "team_changed"
+            && d["skipped"][0]["reason"] == "not_in_team"),
+        "{log:?}"
+    );
+    // A team that does not auto-assign keeps its conversations waiting.
+    let manual = app
+        .ok(
+            Method::POST,
+            &app.acc("/teams"),
+            Some(json!({ "name": "Legal", "allow_auto_assign": false })),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let (contact, _) = app.contact(inbox, "Lawyer").await;
+    let conv2 = app
+        .ok(
+            Method::POST,
+            &app.acc("/conversations"),
+            Some(json!({ "inbox_id": inbox, "contact_id": contact, "team_id": manual })),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(settled(&app, &[conv2]).await, vec![None]);
+    assert_eq!(decisions(&app, conv2).await[0]["note"], "team_does_not_auto_assign");
+    app.stop().await;
+}
+both!(team_routing);
+
+/// Inboxes with auto-assignment off are left alone; bad settings are
+/// refused; the queue and capacities are administrators' business, and
+/// another account's conversations and agents are not found.
+async fn settings_and_access(app: TestApp) {
+    let inbox = app.api_inbox("Manual", None).await["id"].as_i64().unwrap();
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/inboxes/{inbox}")),
+        Some(json!({ "enable_auto_assignment": false })),
+    )
+    .await;
+    let (ann, ann_token) = ready_agent(&app, "Ann", inbox).await;
+    let conv = new_conversation(&app, inbox, "Left alone").await;
+    // A routing pass runs for the new conversation and leaves it.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(assignee(&app, conv).await, None);
+    assert!(decisions(&app, conv).await.is_empty());
+
+    for bad in [
+        json!({ "max_assignment_limit": 0 }),
+        json!({ "max_assignment_limit": "lots" }),
+        json!({ "assignment_order": "random" }),
+        json!([1, 2]),
+    ] {
+        let (s, v) = app
+            .patch(
+                &app.acc(&format!("/inboxes/{inbox}")),
+                json!({ "auto_assignment_config": bad }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+    }
+    let shown = app.ok(Method::GET, &app.acc(&format!("/inboxes/{inbox}")), None).await;
+    assert_eq!(shown["enable_auto_assignment"], false);
+
+    // Capacity: administrators only; bad values refused.
+    let (s, _) = app
+        .call(Method::GET, &app.acc("/routing/queue"), &ann_token, None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app
+        .call(
+            Method::PATCH,
+            &app.acc(&format!("/routing/agents/{ann}")),
+            &ann_token,
+            Some(json!({ "capacity": 5 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    for bad in [
+        json!({ "capacity": 0 }),
+        json!({ "capacity": "x" }),
+        json!({}),
+        json!({ "capacity": 10_001 }),
+    ] {
+        let (s, v) = app
+            .patch(&app.acc(&format!("/routing/agents/{ann}")), bad.clone())
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+    }
+    let v = app
+        .ok(
+            Method::PATCH,
+            &app.acc(&format!("/routing/agents/{ann}")),
+            Some(json!({ "capacity": "3" })),
+        )
+        .await;
+    assert_eq!(v["capacity"], 3);
+    let v = app
+        .ok(
+            Method::PATCH,
+            &app.acc(&format!("/routing/agents/{ann}")),
+            Some(json!({ "capacity": null })),
+        )
+        .await;
+    assert_eq!(v["capacity"], Value::Null);
+
+    // Another account.
+    let (other, other_token) = app.other_account().await;
+    let (s, _) = app
+        .call(
+            Method::GET,
+            &app.acc(&format!("/conversations/{conv}/routing")),
+            &other_token,
+            None,
+        )
+        .await;
+    assert!(s == StatusCode::NOT_FOUND || s == StatusCode::UNAUTHORIZED, "{s}");
+    let (s, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{other}/conversations/{conv}/routing"),
+            &other_token,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/accounts/{other}/routing/agents/{ann}"),
+            &other_token,
+            Some(json!({ "capacity": 2 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+both!(settings_and_access);
