@@ -24,6 +24,14 @@ async fn the_dashboard_in_a_real_browser() {
         Some(json!({ "inbox_id": inbox_id, "user_ids": [app.admin_id, bob] })),
     )
     .await;
+    // The agents' open dashboards would make them present, and routing
+    // would assign the waiting conversations; this test assigns by hand.
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/inboxes/{inbox_id}")),
+        Some(json!({ "enable_auto_assignment": false })),
+    )
+    .await;
     for (code, content) in [
         ("thanks", "Thank you for waiting!"),
         ("hello", "Hello, how can we help?"),
@@ -608,6 +616,14 @@ async fn the_command_palette_and_list_preferences_in_a_real_browser() {
         Method::POST,
         &app.acc("/inbox_members"),
         Some(json!({ "inbox_id": inbox_id, "user_ids": [app.admin_id, bob] })),
+    )
+    .await;
+    // The agents' open dashboards would make them present, and routing
+    // would assign the waiting conversations; this test assigns by hand.
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/inboxes/{inbox_id}")),
+        Some(json!({ "enable_auto_assignment": false })),
     )
     .await;
     for title in ["vip", "billing", "unused"] {
