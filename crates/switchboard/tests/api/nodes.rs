@@ -10,7 +10,7 @@ use switchboard::config::Options;
 use crate::cable::{Cable, agent_identifier};
 use crate::helpers::{Db, Sink, TestApp, test_options};
 
-fn redis_url() -> Option<String> {
+pub(crate) fn redis_url() -> Option<String> {
     match std::env::var("SWITCHBOARD_TEST_REDIS_URL") {
         Ok(u) if !u.is_empty() => Some(u),
         _ => {

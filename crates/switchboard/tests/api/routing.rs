@@ -478,3 +478,185 @@ async fn settings_and_access(app: TestApp) {
     app.stop().await;
 }
 both!(settings_and_access);
+
+/// Capacities, availability flips, arrivals and resolutions all at once:
+/// at every sampled moment no agent holds more open conversations than
+/// their capacity, no conversation is routed twice, and once the churn
+/// stops, nothing waits while an agent has room. With `node_b`, a second
+/// server on the same database and Redis takes half of the traffic and
+/// runs its own job runner.
+async fn churn(app: TestApp, node_b: Option<TestApp>, conversations: usize, agents: usize) {
+    use rand::{Rng, SeedableRng};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let inbox = app.api_inbox("Busy", None).await["id"].as_i64().unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut team = Vec::new();
+    for i in 0..agents {
+        let (id, token) = ready_agent(&app, &format!("Agent{i}"), inbox).await;
+        let capacity: i64 = rng.random_range(1..=10);
+        app.ok(
+            Method::PATCH,
+            &app.acc(&format!("/routing/agents/{id}")),
+            Some(json!({ "capacity": capacity })),
+        )
+        .await;
+        team.push((id, token, capacity));
+    }
+    let capacity: std::collections::HashMap<i64, i64> = team.iter().map(|(id, _, c)| (*id, *c)).collect();
+    let nodes: Vec<TestApp> = std::iter::once(app.via(app.base.clone())).chain(node_b).collect();
+    let stop = Arc::new(AtomicBool::new(false));
+
+    // Sampling: every few milliseconds, everyone's load against capacity.
+    let sampler = {
+        let (core, stop, capacity, account) = (app.core().clone(), stop.clone(), capacity.clone(), app.account_id);
+        tokio::spawn(async move {
+            let mut samples = 0;
+            let mut over = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let loads = {
+                    let mut tx = core.store.read().await.unwrap();
+                    tx.open_loads(account).await.unwrap()
+                };
+                let mut per: std::collections::HashMap<i64, i64> = Default::default();
+                for (user, _, n) in loads {
+                    *per.entry(user).or_default() += n;
+                }
+                for (user, n) in per {
+                    if capacity.get(&user).is_some_and(|c| n > *c) {
+                        over.push((user, n));
+                    }
+                }
+                samples += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            (samples, over)
+        })
+    };
+    // Availability flips at random (online twice as often as the others).
+    let flipper = {
+        let (stop, team) = (stop.clone(), team.clone());
+        let nodes: Vec<TestApp> = nodes.iter().map(|n| n.via(n.base.clone())).collect();
+        tokio::spawn(async move {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+            let mut flips = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let (_, token, _) = &team[rng.random_range(0..team.len())];
+                let status = ["online", "online", "busy", "offline"][rng.random_range(0..4)];
+                let node = &nodes[rng.random_range(0..nodes.len())];
+                profile(node, token, "availability", json!(status)).await;
+                flips += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            flips
+        })
+    };
+    // Arrivals, with resolutions of assigned conversations mixed in.
+    let mut created = Vec::new();
+    let mut resolved = 0;
+    for i in 0..conversations {
+        let node = &nodes[i % nodes.len()];
+        created.push(new_conversation(node, inbox, &format!("Customer {i}")).await);
+        if i % 3 == 2 {
+            let held = node
+                .ok(
+                    Method::GET,
+                    &node.acc("/conversations?assignee_type=assigned&status=open"),
+                    None,
+                )
+                .await;
+            if let Some(c) = held["data"]["payload"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| !c["meta"]["assignee"].is_null())
+            {
+                resolve(node, c["id"].as_i64().unwrap()).await;
+                resolved += 1;
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let flips = flipper.await.unwrap();
+    // Everyone online again: what waits goes to whoever has room.
+    for (_, token, _) in &team {
+        profile(&app, token, "availability", json!("online")).await;
+    }
+    let total_capacity: i64 = capacity.values().sum();
+    eventually(30, "the queue to drain into every agent's room", || async {
+        let mut tx = app.core().store.read().await.unwrap();
+        let held: i64 = tx
+            .open_loads(app.account_id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|(_, _, n)| n)
+            .sum();
+        let waiting = tx.routing_queue(app.account_id, &[inbox], 10_000).await.unwrap().len() as i64;
+        (waiting == 0 || held == total_capacity).then_some(())
+    })
+    .await;
+    let (samples, over) = sampler.await.unwrap();
+    assert!(
+        over.is_empty(),
+        "agents above capacity in {} samples, first: {:?}",
+        over.len(),
+        &over[..over.len().min(10)]
+    );
+    assert!(samples > 20, "the sampler ran ({samples} samples)");
+    assert!(flips > 20, "availability changed ({flips} times)");
+    assert!(
+        resolved > conversations as i64 / 10,
+        "conversations were resolved ({resolved})"
+    );
+    let twice = app
+        .sql_rows(
+            "SELECT CAST(conversation_id AS TEXT) FROM routing_decisions WHERE outcome = 'assigned' \
+             GROUP BY conversation_id HAVING COUNT(*) > 1",
+        )
+        .await;
+    assert!(twice.is_empty(), "conversations routed twice: {twice:?}");
+    let routed = app
+        .sql_rows("SELECT CAST(COUNT(*) AS TEXT) FROM routing_decisions WHERE outcome = 'assigned'")
+        .await;
+    let routed: i64 = routed[0][0].as_deref().unwrap().parse().unwrap();
+    assert!(
+        routed >= total_capacity.min(conversations as i64 / 2),
+        "routing assigned {routed}"
+    );
+    drop(nodes);
+    app.stop().await;
+}
+
+async fn routing_under_churn(app: TestApp) {
+    churn(app, None, 1000, 20).await;
+}
+both!(routing_under_churn);
+
+/// Two nodes on one PostgreSQL and Redis route the same account without
+/// pushing anyone past capacity or assigning anything twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_route_without_double_assignment() {
+    let Some(redis) = crate::nodes::redis_url() else { return };
+    let namespace = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let (r1, n1) = (redis.clone(), namespace.clone());
+    let Some(a) = TestApp::spawn_with(crate::helpers::Db::Postgres, move |o| {
+        o.redis_url = Some(r1);
+        o.redis_namespace = Some(n1);
+    })
+    .await
+    else {
+        return;
+    };
+    let mut opts = crate::helpers::test_options(&a.database_url);
+    opts.redis_url = Some(redis);
+    opts.redis_namespace = Some(namespace);
+    let settings = switchboard::Settings::resolve(opts, switchboard::config::Options::default());
+    let store = switchboard::open_store(&settings).await.unwrap();
+    let core = switchboard::build_core(&settings, store).unwrap();
+    let node_b = switchboard::start(&settings, core).await.unwrap();
+    let b = a.via(format!("http://{}", node_b.addr));
+    churn(a, Some(b), 400, 10).await;
+    node_b.stop().await;
+}
