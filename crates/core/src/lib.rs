@@ -28,6 +28,7 @@ pub mod mentions;
 pub mod message_types;
 pub mod messages;
 pub mod notes;
+pub mod notifications;
 pub mod params;
 pub mod participants;
 pub mod present;
@@ -104,6 +105,9 @@ pub struct CoreConfig {
     pub smtp_url: Option<String>,
     /// The sender of those mails.
     pub mail_from: Option<String>,
+    /// At most one notification mail per user and conversation in this
+    /// long; later notifications fold into the next mail.
+    pub notification_mail_window: Duration,
 }
 
 impl Default for CoreConfig {
@@ -132,6 +136,7 @@ impl Default for CoreConfig {
             mail_inbound_domain: None,
             smtp_url: None,
             mail_from: None,
+            notification_mail_window: Duration::from_secs(300),
         }
     }
 }

@@ -63,7 +63,8 @@ impl Default for Listeners {
     fn default() -> Self {
         Listeners {
             all: RwLock::new(Arc::from(vec![
-                Arc::new(crate::webhooks::WebhookListener) as Arc<dyn Listener>
+                Arc::new(crate::webhooks::WebhookListener) as Arc<dyn Listener>,
+                Arc::new(crate::notifications::NotificationListener) as Arc<dyn Listener>,
             ])),
         }
     }

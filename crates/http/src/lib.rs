@@ -14,6 +14,7 @@ pub mod custom_attributes;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod notifications;
 pub mod ops;
 pub mod public;
 pub mod quota;

@@ -114,6 +114,7 @@ pub trait Tx:
     + NoteTx
     + ConversationTx
     + ParticipantTx
+    + NotificationTx
     + MessageTx
     + AttachmentTx
     + TeamTx
