@@ -487,7 +487,13 @@ async fn a_rerun_writes_nothing_twice(app: TestApp) {
         secondary_actor_id: None,
         source_event: 424242,
     };
-    assert_eq!(tx.insert_notifications(&[row.clone()], 1).await.unwrap().len(), 1);
+    assert_eq!(
+        tx.insert_notifications(std::slice::from_ref(&row), 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     assert!(tx.insert_notifications(&[row], 2).await.unwrap().is_empty());
     tx.commit().await.unwrap();
     let (_, v) = app.get(&app.acc("/notifications")).await;
