@@ -11,8 +11,9 @@
 //! - a message arrives (incoming, or by someone else): the assignee
 //!   (`assigned_conversation_new_message`), and the participants
 //!   (`participating_conversation_new_message`) not notified of it already;
-//! - a private note mentions users (`mentions.rs` recorded who):
-//!   `conversation_mention`, and ActionCable's `conversation.mentioned`.
+//! - a private note by an agent mentions users who may see the conversation
+//!   (`[@Name](mention://user/ID/Name)`): `conversation_mention`, and
+//!   ActionCable's `conversation.mentioned`.
 //!
 //! Each new row is pushed to its user alone as `notification.created`, with
 //! the counts. Where the user's settings ask for it, a [`NotificationMail`]
@@ -356,11 +357,14 @@ async fn notify(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
             };
             let skip = |u: i64| Some(u) == author || Some(u) == actor;
             let mut notified: HashSet<i64> = HashSet::new();
-            // Mentions: recorded by the note's own transaction, already
-            // limited to those who may see the conversation.
+            // Mentions: the note's own markup, those named who may see the
+            // conversation (as `mentions::record` judged them when the note
+            // was written).
             if event.private && author.is_some() {
-                for (user, msg, _) in w.tx().conversation_mentions(conv.id).await? {
-                    if msg == message_id && !skip(user) && notified.insert(user) {
+                let content = event.data["content"].as_str().unwrap_or("");
+                let named = crate::mentions::mentioned_user_ids(content);
+                for user in may_see(w.tx(), conv.account_id, conv.inbox_id, &named).await? {
+                    if !skip(user) && notified.insert(user) {
                         rows.push(row(user, CONVERSATION_MENTION, Some(message_id)));
                         mentioned.push(user);
                     }
