@@ -1,7 +1,8 @@
 // Mentions and the bell: in a private note "@" offers the inbox's agents and
 // the teams, and choosing one inserts Chatwoot's mention markup; the
 // mentioned agent, signed in elsewhere, sees the bell count go up live,
-// opens the panel, and the click opens the conversation and reads it.
+// opens the panel, and the click opens the conversation and reads it;
+// "Mark all read" reads the rest.
 import { accountApi, env, launch, signIn, step } from "./launch.mjs";
 
 const BASE = env("BASE"), SHOTS = env("SHOTS");
@@ -78,7 +79,7 @@ try {
   const title = await item.textContent();
   check(title.includes(`#${CONVERSATION}`) && title.includes(`@${AGENT_NAME}`), "the notification does not say what happened", title);
   check(await item.evaluate((n) => n.classList.contains("unread")), "the item is not marked unread", "");
-  const fits = await item.evaluate((n) => n.scrollWidth <= n.closest(".bell-panel").clientWidth);
+  const fits = await agent.locator(".bell-panel").evaluate((p) => p.scrollWidth <= p.clientWidth);
   check(fits, "the notification's text runs out of the panel", "");
   await agent.screenshot({ path: `${SHOTS}/bell-panel.png` });
   await item.click();
@@ -88,9 +89,18 @@ try {
   await until("the count cleared", async () => await bell.locator(".bell-count").isHidden());
 
   step("mark all read");
+  const adminApi = accountApi(BASE, ACCOUNT, TOKEN);
+  await adminApi(`/conversations/${CONVERSATION}/messages`, { content: `Again, [@${AGENT_NAME}](mention://user/${AGENT_ID}/x)`, private: true });
+  await until("the second notification", async () => (await bell.locator(".bell-count").textContent()) === "1" && await bell.locator(".bell-count").isVisible());
   await bell.click();
-  await agent.getByRole("button", { name: "Mark all read" }).waitFor(T);
-  check(await agent.getByRole("button", { name: "Mark all read" }).isDisabled(), "mark all read is offered with nothing unread", "");
+  const markAll = agent.getByRole("button", { name: "Mark all read" });
+  await markAll.waitFor(T);
+  await until("mark all read enabled", async () => !(await markAll.isDisabled()));
+  await markAll.click();
+  await until("the count cleared again", async () => await bell.locator(".bell-count").isHidden());
+  await until("all read on the server", async () => (await agentApi("/notifications/unread_count")) === 0);
+  check(await agent.locator(".bell-item.unread").count() === 0, "items still shown unread", "");
+  check(await markAll.isDisabled(), "mark all read is offered with nothing unread", "");
 
   check(errors.length === 0, "page errors", errors);
   console.log(JSON.stringify({ ok: true }));
