@@ -140,7 +140,6 @@ fn row_json(n: &Notification) -> Value {
         "last_activity_at": iso(n.last_activity_at),
         "meta": n.meta,
         "created_at": iso(n.created_at),
-        "updated_at": iso(n.last_activity_at.max(n.read_at.unwrap_or(0))),
     })
 }
 
