@@ -10,6 +10,7 @@ import { createConversation } from "./thread.js";
 import { createPanel } from "./panel.js";
 import { createSearch } from "./search.js";
 import { createPalette } from "./palette.js";
+import { createBell } from "./bell.js";
 import { render as contactsPage } from "./contacts.js";
 import { render as profilePage } from "./profile.js";
 import { render as settingsPage } from "./settings.js";
@@ -89,6 +90,8 @@ const TEXT = {
     contacts: "Contacts", profile: "Profile", availability: "Availability", online: "Online", busy: "Busy", offline: "Offline",
     isTyping: "is typing…", areTyping: "are typing…", notifications: "Desktop notifications", sound: "Sound",
     newMessage: "New message", newConversation: "New conversation", caughtUp: "Back online; caught up.",
+    inAppNotifications: "Notifications", noNotifications: "Nothing new for you.", markAllRead: "Mark all read",
+    showMore: "Show more", notification: "Notification", loadFailedShort: "Couldn't load.", agent: "Agent",
     // Composer and toolbar
     emoji: "Emoji", emojiSearch: "Search emoji", emojiNone: "No emoji by that name.",
     emoji_smileys: "Smileys", emoji_people: "Gestures and people", emoji_symbols: "Hearts and symbols",
@@ -170,6 +173,8 @@ const TEXT = {
     contacts: "Контакты", profile: "Профиль", availability: "Статус", online: "На связи", busy: "Занят", offline: "Не в сети",
     isTyping: "печатает…", areTyping: "печатают…", notifications: "Уведомления на рабочем столе", sound: "Звук",
     newMessage: "Новое сообщение", newConversation: "Новый разговор", caughtUp: "Связь восстановлена.",
+    inAppNotifications: "Уведомления", noNotifications: "Для вас ничего нового.", markAllRead: "Отметить всё прочитанным",
+    showMore: "Показать ещё", notification: "Уведомление", loadFailedShort: "Не удалось загрузить.", agent: "Агент",
     // Composer and toolbar
     emoji: "Эмодзи", emojiSearch: "Найти эмодзи", emojiNone: "Таких эмодзи нет.",
     emoji_smileys: "Смайлики", emoji_people: "Жесты и люди", emoji_symbols: "Сердца и символы",
@@ -282,7 +287,7 @@ function createAlerts() {
     });
     return b;
   }
-  const notifyButton = toggle("sb:notify", t("notifications"), "bell", async () =>
+  const notifyButton = toggle("sb:notify", t("notifications"), "desktop", async () =>
     "Notification" in window && (Notification.permission === "granted" || (await Notification.requestPermission()) === "granted"));
   const soundButton = toggle("sb:sound", t("sound"), "sound");
   function paintTitle() {
@@ -398,6 +403,7 @@ async function start() {
 
   const banner = el("p", { class: "banner", role: "status", hidden: "" });
   const alerts = createAlerts();
+  const bell = createBell(ctx, { t });
   const cable = connectCable(profile, accountId, {
     rejected() {
       // A new pubsub token: reconnect with it, the page stays as it is.
@@ -423,6 +429,7 @@ async function start() {
       // Back after a drop: fetch what was missed.
       if (connected && wasConnected) {
         list.reload().catch(() => {});
+        bell.reload();
         if (conversation.openId !== null) conversation.open(conversation.openId, false).catch(() => {});
       }
     },
@@ -452,6 +459,7 @@ async function start() {
         list.contactDeleted(data);
         if (open && open.meta && open.meta.sender && open.meta.sender.id === data.id) location.hash = "#/conversations";
       }
+      else if (name.startsWith("notification.")) bell.event(name, data);
       else if (name === "presence.update" && data.users) {
         for (const a of ctx.presence.keys()) if (!(a in data.users) && !(String(a) in data.users)) ctx.presence.set(a, "offline");
         for (const [id, status] of Object.entries(data.users)) ctx.presence.set(Number(id), status);
@@ -650,6 +658,7 @@ async function start() {
       el("nav", { class: "views", "aria-label": t("views") }, nav.conversations, nav.contacts, nav.settings),
       search.node,
       banner,
+      bell.node,
       ...alerts.buttons,
       el("a", { class: "who", href: "#/profile", title: t("profile") },
         avatar(profile.available_name || profile.name, profile.avatar_url, "sm"),

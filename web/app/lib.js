@@ -121,6 +121,7 @@ const ICONS = {
   flag: "M5 21V4h12l-2 4 2 4H5",
   search: "M11 4a7 7 0 1 0 0 14a7 7 0 1 0 0-14M20 20l-4-4",
   bell: "M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zM10 20a2 2 0 0 0 4 0",
+  desktop: "M3 5h18v11H3zM8 20h8M12 16v4",
   reply: "M10 8l-6 5 6 5M4 13h11a5 5 0 0 1 5 5",
   close: "M6 6l12 12M18 6L6 18",
   back: "M15 5l-7 7 7 7",

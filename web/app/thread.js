@@ -962,8 +962,11 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
   });
 
   // Canned responses: "/" and part of a short code at the start of a word
-  // opens a list; arrows move, Enter or Tab inserts, Escape closes.
-  let cannedShown = [], cannedIndex = 0, cannedToken = null;
+  // opens a list; in a private note "@" and part of a name lists the inbox's
+  // agents and the teams, and inserts Chatwoot's mention markup
+  // ([@Name](mention://user/ID/Name), mention://team/ID/Name for a team).
+  // Arrows move, Enter or Tab inserts, Escape closes.
+  let cannedShown = [], cannedIndex = 0, cannedToken = null, suggestSeq = 0;
   function closeCanned() {
     cannedList.hidden = true;
     cannedShown = [];
@@ -972,35 +975,72 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
   }
   function paintCanned() {
     cannedList.replaceChildren(...cannedShown.map((c, i) => {
-      const option = el("li", { role: "option", id: `canned-${c.id}`, "aria-selected": String(i === cannedIndex) },
-        el("span", { class: "code", text: `/${c.short_code}` }), el("span", { class: "content", text: c.content }));
+      const option = el("li", { role: "option", id: `canned-${c.key}`, "aria-selected": String(i === cannedIndex) },
+        el("span", { class: "code", text: c.code }), el("span", { class: "content", text: c.content }));
       option.addEventListener("mousedown", (e) => { e.preventDefault(); insertCanned(c); });
       return option;
     }));
     cannedList.hidden = cannedShown.length === 0;
     input.setAttribute("aria-expanded", String(!cannedList.hidden));
-    if (cannedShown[cannedIndex]) input.setAttribute("aria-activedescendant", `canned-${cannedShown[cannedIndex].id}`);
+    if (cannedShown[cannedIndex]) input.setAttribute("aria-activedescendant", `canned-${cannedShown[cannedIndex].key}`);
   }
   function insertCanned(c) {
     const before = input.value.slice(0, cannedToken.start);
     const after = input.value.slice(cannedToken.end);
-    const text = fillVariables(c.content);
+    const text = c.text();
     input.value = `${before}${text}${after}`;
     const caret = before.length + text.length;
     input.setSelectionRange(caret, caret);
     closeCanned();
     input.dispatchEvent(new Event("input"));
   }
+  // Who may be mentioned in the open conversation: its inbox's members and
+  // the account's teams.
+  async function mentionable() {
+    const inboxId = current && current.inbox_id;
+    const [members, teams] = await Promise.all([
+      inboxId ? load(`${base}/inbox_members/${inboxId}`, (r) => (r && r.payload) || []).catch(() => []) : [],
+      load(`${base}/teams`, (r) => r || []).catch(() => []),
+    ]);
+    return [
+      ...members.map((a) => ({ kind: "user", id: a.id, name: a.available_name || a.name || a.email || "" })),
+      ...teams.map((x) => ({ kind: "team", id: x.id, name: x.name || "" })),
+    ];
+  }
   input.addEventListener("input", async () => {
+    // Only the latest keystroke's answer is shown.
+    const seq = ++suggestSeq;
     const upto = input.value.slice(0, input.selectionStart);
+    const mention = mode === "note" ? /(^|\s)@([^\s@]*)$/.exec(upto) : null;
+    if (mention) {
+      const token = { start: upto.length - mention[2].length - 1, end: upto.length };
+      const q = mention[2].toLowerCase();
+      const all = await mentionable();
+      if (seq !== suggestSeq) return;
+      cannedToken = token;
+      cannedShown = all
+        .filter((m) => m.name.toLowerCase().includes(q))
+        .slice(0, 8)
+        .map((m) => ({
+          key: `${m.kind}-${m.id}`,
+          code: `@${m.name}`,
+          content: m.kind === "team" ? t("team") : t("agent"),
+          text: () => `[@${m.name.replace(/[[\]]/g, "")}](mention://${m.kind}/${m.id}/${encodeURIComponent(m.name).replace(/[()]/g, (c) => (c === "(" ? "%28" : "%29"))}) `,
+        }));
+      cannedIndex = 0;
+      return paintCanned();
+    }
     const m = /(^|\s)\/([^\s/]*)$/.exec(upto);
     if (!m) return closeCanned();
-    cannedToken = { start: upto.length - m[2].length - 1, end: upto.length };
+    const token = { start: upto.length - m[2].length - 1, end: upto.length };
     const all = await load(`${base}/canned_responses`).catch(() => []);
+    if (seq !== suggestSeq) return;
+    cannedToken = token;
     const q = m[2].toLowerCase();
     cannedShown = (all || [])
       .filter((c) => c.short_code.toLowerCase().includes(q) || (q.length > 2 && c.content.toLowerCase().includes(q)))
-      .slice(0, 8);
+      .slice(0, 8)
+      .map((c) => ({ key: c.id, code: `/${c.short_code}`, content: c.content, text: () => fillVariables(c.content) }));
     cannedIndex = 0;
     paintCanned();
   });

@@ -131,6 +131,10 @@ pub struct Options {
     /// [default: Switchboard <noreply@host of the public URL>].
     #[arg(long, env = "SWITCHBOARD_MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// Seconds in which a user gets at most one notification mail per
+    /// conversation; later notifications fold into the next mail [default: 300].
+    #[arg(long, env = "SWITCHBOARD_NOTIFICATION_MAIL_WINDOW_SECONDS")]
+    pub notification_mail_window_seconds: Option<u64>,
     /// Seconds between reads of e-mail inboxes' IMAP mailboxes [default: 60].
     #[arg(long, env = "SWITCHBOARD_IMAP_POLL_SECONDS")]
     pub imap_poll_seconds: Option<u64>,
@@ -216,6 +220,7 @@ pub struct Settings {
     pub mail_inbound_domain: Option<String>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
+    pub notification_mail_window: Duration,
     pub imap_poll_interval: Duration,
     pub s3: Option<switchboard_core::S3Config>,
     pub max_connections: usize,
@@ -304,6 +309,7 @@ impl Settings {
                 .clone()
                 .or(file.mail_from.clone())
                 .filter(|u| !u.trim().is_empty()),
+            notification_mail_window: Duration::from_secs(pick!(notification_mail_window_seconds, 300)),
             imap_poll_interval: Duration::from_secs(
                 pick!(
                     imap_poll_seconds,

@@ -78,6 +78,7 @@ pub fn build_core_with(
         mail_inbound_domain: s.mail_inbound_domain.clone(),
         smtp_url: s.smtp_url.clone(),
         mail_from: s.mail_from.clone(),
+        notification_mail_window: s.notification_mail_window,
         ..CoreConfig::default()
     };
     Ok(Core::new(store, config, outbound, channels))

@@ -141,6 +141,7 @@ pub static KINDS: &[Kind] = &[
     kind::<crate::contacts_csv::RunImport>(),
     kind::<crate::contacts_csv::ContactsExport>(),
     kind::<crate::transcript::Transcript>(),
+    kind::<crate::notifications::NotificationMail>(),
     kind::<crate::jobs::Noop>(),
 ];
 

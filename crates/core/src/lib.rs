@@ -28,6 +28,7 @@ pub mod mentions;
 pub mod message_types;
 pub mod messages;
 pub mod notes;
+pub mod notifications;
 pub mod params;
 pub mod participants;
 pub mod present;
@@ -108,6 +109,9 @@ pub struct CoreConfig {
     /// How long an agent who goes offline automatically still counts as
     /// present for routing after their last dashboard socket was seen.
     pub presence_grace: Duration,
+    /// At most one notification mail per user and conversation in this
+    /// long; later notifications fold into the next mail.
+    pub notification_mail_window: Duration,
 }
 
 impl Default for CoreConfig {
@@ -137,6 +141,7 @@ impl Default for CoreConfig {
             smtp_url: None,
             mail_from: None,
             presence_grace: Duration::from_secs(180),
+            notification_mail_window: Duration::from_secs(300),
         }
     }
 }

@@ -65,6 +65,7 @@ impl Default for Listeners {
             all: RwLock::new(Arc::from(vec![
                 Arc::new(crate::webhooks::WebhookListener) as Arc<dyn Listener>,
                 Arc::new(crate::routing::RoutingListener) as Arc<dyn Listener>,
+                Arc::new(crate::notifications::NotificationListener) as Arc<dyn Listener>,
             ])),
         }
     }

@@ -34,6 +34,12 @@ pub enum EventKind {
     PresenceUpdate,
     /// Two contacts became one (the base contact's push data).
     ContactMerged,
+    /// A notification for one user (`recipient`): created, changed, deleted.
+    NotificationCreated,
+    NotificationUpdated,
+    NotificationDeleted,
+    /// The recipient was mentioned in a private note (the conversation).
+    ConversationMentioned,
 }
 
 impl EventKind {
@@ -59,6 +65,10 @@ impl EventKind {
         EventKind::SessionsRevoked,
         EventKind::PresenceUpdate,
         EventKind::ContactMerged,
+        EventKind::NotificationCreated,
+        EventKind::NotificationUpdated,
+        EventKind::NotificationDeleted,
+        EventKind::ConversationMentioned,
     ];
 
     /// The ActionCable event name (`message.created`).
@@ -85,6 +95,10 @@ impl EventKind {
             EventKind::SessionsRevoked => "sessions.revoked",
             EventKind::PresenceUpdate => "presence.update",
             EventKind::ContactMerged => "contact.merged",
+            EventKind::NotificationCreated => "notification.created",
+            EventKind::NotificationUpdated => "notification.updated",
+            EventKind::NotificationDeleted => "notification.deleted",
+            EventKind::ConversationMentioned => "conversation.mentioned",
         }
     }
 
@@ -172,6 +186,10 @@ pub struct Event {
     pub private: bool,
     /// The user (or contact) that caused it; typing events skip the typer.
     pub performer: Option<Performer>,
+    /// The one user an event is for (notifications, mentions): only their
+    /// sockets in the account receive it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<i64>,
     /// The ActionCable push data (`data` of the frame).
     pub data: Value,
     /// Why it happened; unset, the unit of work that writes it decides (its
@@ -317,6 +335,7 @@ impl Event {
             contact_inbox_id: None,
             private: false,
             performer: None,
+            recipient: None,
             data,
             cause: None,
             webhook: None,
@@ -344,6 +363,11 @@ impl Event {
     }
     pub fn by(mut self, performer: Option<Performer>) -> Self {
         self.performer = performer;
+        self
+    }
+    /// For one user only.
+    pub fn to_user(mut self, user_id: i64) -> Self {
+        self.recipient = Some(user_id);
         self
     }
     pub fn caused_by(mut self, cause: Cause) -> Self {

@@ -14,6 +14,7 @@ pub mod custom_attributes;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod notifications;
 pub mod ops;
 pub mod public;
 pub mod quota;
@@ -217,6 +218,7 @@ const APP_FILES: &[(&str, &str, &str)] = &[
     ("picker.js", JS, include_str!("../../../web/app/picker.js")),
     ("search.js", JS, include_str!("../../../web/app/search.js")),
     ("palette.js", JS, include_str!("../../../web/app/palette.js")),
+    ("bell.js", JS, include_str!("../../../web/app/bell.js")),
     ("settings.js", JS, include_str!("../../../web/app/settings.js")),
     ("settings-kit.js", JS, include_str!("../../../web/app/settings-kit.js")),
     (

@@ -7,7 +7,7 @@
 //! of the contact's sessions that verified its identity; assignment, team,
 //! read and first-reply events to agents only;
 //! contact and inbox events to the account's agents; typing to everyone
-//! but the typer. Each event is serialised once; each recipient gets it
+//! but the typer; notifications and mentions to their one recipient. Each event is serialised once; each recipient gets it
 //! through its socket's bounded queue, and a socket that cannot keep up is
 //! closed instead of buffering without end.
 
@@ -72,6 +72,8 @@ enum Audience {
     AccountAgents,
     InboxAgents,
     InboxAgentsAndContact,
+    /// The event's recipient alone.
+    User,
 }
 
 fn audience(kind: EventKind) -> Audience {
@@ -95,6 +97,10 @@ fn audience(kind: EventKind) -> Audience {
         | EventKind::ConversationTypingOff => Audience::InboxAgentsAndContact,
         EventKind::AccountCacheInvalidated | EventKind::PresenceUpdate => Audience::AccountAgents,
         EventKind::WebwidgetTriggered | EventKind::SessionsRevoked => Audience::None,
+        EventKind::NotificationCreated
+        | EventKind::NotificationUpdated
+        | EventKind::NotificationDeleted
+        | EventKind::ConversationMentioned => Audience::User,
     }
 }
 
@@ -300,6 +306,7 @@ impl Hub {
                 };
                 let sees = match audience {
                     Audience::AccountAgents => true,
+                    Audience::User => event.recipient == Some(*user_id),
                     _ => *admin || event.inbox_id.is_some_and(|i| inboxes.contains(&i)),
                 };
                 if sees && event.performer_is_not(Performer::User(*user_id)) {

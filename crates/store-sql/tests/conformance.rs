@@ -1035,3 +1035,133 @@ async fn routing_queue_loads_and_decisions(store: Arc<dyn Store>) {
     tx.commit().await.unwrap();
 }
 conformance!(routing_queue_loads_and_decisions);
+
+/// Notifications: written once per event and user; listed newest first a
+/// page at a time, snoozed ones left out until their time; counts capped;
+/// every change reaches the owner's rows only; settings upserted.
+async fn notifications_per_user(store: Arc<dyn Store>) {
+    use switchboard_store::{NewNotification, NotificationScope};
+    let (acc, _, _, conv) = seed(&store).await;
+    let mut tx = store.write().await.unwrap();
+    let user = |email: &str, token: &str| NewUser {
+        name: "U".into(),
+        display_name: None,
+        email: email.into(),
+        password_hash: "h".into(),
+        pubsub_token: token.into(),
+        confirmed: true,
+    };
+    let u1 = tx.insert_user(&user("n1@x.io", "nt1"), 1).await.unwrap().id;
+    let u2 = tx.insert_user(&user("n2@x.io", "nt2"), 1).await.unwrap().id;
+    let row = |user_id: i64, event: i64, t: i64| NewNotification {
+        account_id: acc,
+        user_id,
+        notification_type: t,
+        primary_actor_id: conv.id,
+        secondary_actor_id: None,
+        source_event: event,
+    };
+    let first = tx
+        .insert_notifications(&[row(u1, 1, 1), row(u2, 1, 1)], 10)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 2);
+    // The same event again: nothing new, whatever else it carries.
+    assert!(tx.insert_notifications(&[row(u1, 1, 2)], 11).await.unwrap().is_empty());
+    for e in 2..=5 {
+        tx.insert_notifications(&[row(u1, e, 3)], 10 + e).await.unwrap();
+    }
+    let scope = NotificationScope {
+        account_id: acc,
+        user_id: u1,
+        now: 100,
+        snoozed: false,
+    };
+    let page = tx.list_notifications(scope, 2, 0).await.unwrap();
+    assert_eq!(
+        page.iter().map(|n| n.last_activity_at).collect::<Vec<_>>(),
+        vec![15, 14]
+    );
+    let next = tx.list_notifications(scope, 2, 2).await.unwrap();
+    assert_eq!(
+        next.iter().map(|n| n.last_activity_at).collect::<Vec<_>>(),
+        vec![13, 12]
+    );
+    assert_eq!(tx.count_notifications(scope, 1000).await.unwrap(), (5, 5));
+    assert_eq!(tx.count_notifications(scope, 3).await.unwrap(), (3, 3), "capped");
+    // Read, unread; another user's id is nobody's business.
+    let mine = page[0].id;
+    let theirs = first[1].id;
+    assert!(
+        tx.set_notification_read(acc, u1, theirs, Some(50))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        tx.set_notification_read(acc + 1, u1, mine, Some(50))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let read = tx
+        .set_notification_read(acc, u1, mine, Some(50))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.read_at, Some(50));
+    assert_eq!(tx.count_notifications(scope, 1000).await.unwrap(), (5, 4));
+    // Snoozed until 200: out of the list at 100, in it with `snoozed`, back at 200.
+    let meta = json!({ "last_snoozed_at": null });
+    let s = tx
+        .snooze_notification(acc, u1, mine, Some(200), &meta)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((s.snoozed_until, s.meta.clone()), (Some(200), meta.clone()));
+    assert!(
+        tx.snooze_notification(acc, u2, mine, Some(200), &meta)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(tx.count_notifications(scope, 1000).await.unwrap().0, 4);
+    let all = NotificationScope { snoozed: true, ..scope };
+    assert_eq!(tx.count_notifications(all, 1000).await.unwrap().0, 5);
+    let later = NotificationScope { now: 200, ..scope };
+    assert_eq!(tx.count_notifications(later, 1000).await.unwrap().0, 5);
+    // Read all of one conversation; then the read ones go.
+    assert_eq!(
+        tx.read_all_notifications(acc, u1, Some(conv.id + 1000), 60)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(tx.read_all_notifications(acc, u1, Some(conv.id), 60).await.unwrap(), 4);
+    assert_eq!(tx.count_notifications(all, 1000).await.unwrap(), (5, 0));
+    assert_eq!(
+        tx.count_notifications(NotificationScope { user_id: u2, ..all }, 1000)
+            .await
+            .unwrap(),
+        (1, 1)
+    );
+    // Mail bookkeeping.
+    assert_eq!(tx.last_mailed_at(u2, conv.id).await.unwrap(), None);
+    assert_eq!(tx.unmailed_notifications(acc, u2, conv.id).await.unwrap().len(), 1);
+    tx.mark_notifications_mailed(&[theirs], 70).await.unwrap();
+    assert_eq!(tx.last_mailed_at(u2, conv.id).await.unwrap(), Some(70));
+    assert!(tx.unmailed_notifications(acc, u2, conv.id).await.unwrap().is_empty());
+    assert!(tx.delete_notification(acc, u2, mine).await.unwrap().is_none());
+    assert_eq!(tx.delete_notification(acc, u1, mine).await.unwrap().unwrap().id, mine);
+    assert_eq!(tx.delete_notifications(acc, u1, true).await.unwrap(), 4);
+    assert_eq!(tx.count_notifications(all, 1000).await.unwrap(), (0, 0));
+    assert_eq!(tx.delete_notifications(acc, u2, false).await.unwrap(), 1);
+    // Settings: none until written; the second write updates the row.
+    assert!(tx.notification_setting(acc, u1).await.unwrap().is_none());
+    let a = tx.upsert_notification_setting(acc, u1, 2, 2, 1).await.unwrap();
+    let b = tx.upsert_notification_setting(acc, u1, 9, 0, 2).await.unwrap();
+    assert_eq!((a.id, b.email_flags, b.push_flags, b.updated_at), (b.id, 9, 0, 2));
+    assert!(tx.notification_setting(acc + 1, u1).await.unwrap().is_none());
+    tx.commit().await.unwrap();
+}
+conformance!(notifications_per_user);

@@ -115,6 +115,7 @@ pub trait Tx:
     + ConversationTx
     + ParticipantTx
     + RoutingTx
+    + NotificationTx
     + MessageTx
     + AttachmentTx
     + TeamTx

@@ -647,3 +647,49 @@ pub struct RoutingDecision {
     pub digest: String,
     pub created_at: i64,
 }
+
+/// A user's notification in an account (Chatwoot's notification).
+/// `notification_type`: Chatwoot's code (conversation_creation=1 ...);
+/// `primary_actor_id` the conversation, `secondary_actor_id` the message
+/// that caused it, if any.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Notification {
+    pub id: i64,
+    pub account_id: i64,
+    pub user_id: i64,
+    pub notification_type: i64,
+    pub primary_actor_id: i64,
+    pub secondary_actor_id: Option<i64>,
+    pub read_at: Option<i64>,
+    pub snoozed_until: Option<i64>,
+    pub last_activity_at: i64,
+    pub mailed_at: Option<i64>,
+    #[sqlx(json)]
+    pub meta: Value,
+    pub created_at: i64,
+}
+
+/// A notification to write: `source_event` is the event it comes from, so
+/// the same event never notifies the same user twice.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub account_id: i64,
+    pub user_id: i64,
+    pub notification_type: i64,
+    pub primary_actor_id: i64,
+    pub secondary_actor_id: Option<i64>,
+    pub source_event: i64,
+}
+
+/// Which notification types a member gets by e-mail and by push
+/// (Chatwoot's bit flags: bit n-1 for type n).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NotificationSetting {
+    pub id: i64,
+    pub account_id: i64,
+    pub user_id: i64,
+    pub email_flags: i64,
+    pub push_flags: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}

@@ -189,6 +189,7 @@ pub(crate) use job::claim_jobs;
 mod label;
 mod message;
 mod note;
+mod notification;
 mod participant;
 mod routing;
 mod team;

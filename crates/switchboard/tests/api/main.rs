@@ -38,6 +38,7 @@ mod mail_servers;
 mod mentions;
 mod messages;
 mod nodes;
+mod notifications;
 mod public;
 mod resources;
 mod routing;

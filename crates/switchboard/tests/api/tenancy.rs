@@ -365,6 +365,28 @@ async fn every_account_route_is_scoped(app: TestApp) {
         .unwrap();
     // Bob is an agent of the account, in no inbox.
     let (bob, bob_token) = app.agent("Bob", "bob@acme.test", "agent").await;
+    // A notification of the administrator's (notifications are each user's own).
+    let notification = {
+        let mut tx = app.core().store.write().await.unwrap();
+        let c = tx.get_conversation(app.account_id, conv).await.unwrap().unwrap();
+        let admin = tx.find_user_by_email("alice@acme.test").await.unwrap().unwrap();
+        let rows = tx
+            .insert_notifications(
+                &[switchboard_store::NewNotification {
+                    account_id: app.account_id,
+                    user_id: admin.id,
+                    notification_type: 1,
+                    primary_actor_id: c.id,
+                    secondary_actor_id: None,
+                    source_event: 0,
+                }],
+                1,
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        rows[0].id
+    };
     let invitation = app
         .ok(
             Method::POST,
@@ -432,6 +454,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
             "agents" | "routing" => bob,
             "invitations" => invitation,
             "custom_filters" => filter,
+            "notifications" => notification,
             "custom_attribute_definitions" => attr,
             _ if !path.contains("{id}") => 0,
             other => panic!("the test does not know which id {other}/{{id}} takes: add it here"),
@@ -500,6 +523,15 @@ async fn every_account_route_is_scoped(app: TestApp) {
         ("DELETE", "/custom_filters/{id}"),
         ("GET", "/custom_attribute_definitions"),
         ("GET", "/custom_attribute_definitions/{id}"),
+        // Notifications and their settings are each user's own (another's
+        // notification answers 404).
+        ("GET", "/notifications"),
+        ("GET", "/notifications/unread_count"),
+        ("POST", "/notifications/read_all"),
+        ("POST", "/notifications/destroy_all"),
+        ("GET", "/notification_settings"),
+        ("PATCH", "/notification_settings"),
+        ("PUT", "/notification_settings"),
     ];
     let mut routed = 0;
     let mut failures = Vec::new();

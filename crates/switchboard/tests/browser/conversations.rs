@@ -342,3 +342,67 @@ async fn the_conversation_composer_and_toolbar_in_a_real_browser() {
     assert!(screenshots_dir().join("thread-desktop.png").exists());
     app.stop().await;
 }
+
+/// Mentions and the bell: "@" in a private note offers the inbox's agents
+/// and the teams and inserts the mention markup; the mentioned agent's bell
+/// counts the notification live, and opening it reads it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mention_autocomplete_and_the_bell_in_a_real_browser() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let inbox = app.api_inbox("Orders desk", None).await["id"].as_i64().unwrap();
+    // Amy's open dashboard makes her present: routing would assign her the
+    // conversation (and notify her of it) before the mention this test makes.
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/inboxes/{inbox}")),
+        Some(json!({ "enable_auto_assignment": false })),
+    )
+    .await;
+    let (contact, _) = app.contact(inbox, "Carla Customer").await;
+    let conv = app.conversation(inbox, contact).await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/messages")),
+        Some(json!({ "content": "Where is my parcel?", "message_type": "incoming" })),
+    )
+    .await;
+    // The agent joins the inbox after the conversation opened: their bell
+    // starts empty.
+    let (amy, amy_token) = app.agent("Amy Agent", "amy@acme.test", "agent").await;
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox, "user_ids": [amy] })),
+    )
+    .await;
+    app.ok(
+        Method::POST,
+        &app.acc("/teams"),
+        Some(json!({ "name": "Support Team" })),
+    )
+    .await;
+    run_script(
+        "dashboard-mentions.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("AGENT_EMAIL", "amy@acme.test".into()),
+            ("AGENT_PASSWORD", "agent password 1".into()),
+            ("AGENT_TOKEN", amy_token),
+            ("AGENT_ID", amy.to_string()),
+            ("AGENT_NAME", "Amy Agent".into()),
+            ("TEAM_NAME", "Support Team".into()),
+            ("CONVERSATION", conv.to_string()),
+        ],
+        Duration::from_secs(120),
+    )
+    .await;
+    app.stop().await;
+}

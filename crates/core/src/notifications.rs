@@ -1,0 +1,921 @@
+//! Notifications (Chatwoot's `/notifications` and `/notification_settings`):
+//! what tells an agent that something concerns them. The [`NotificationListener`]
+//! turns committed events into rows, each event once per user (a re-run
+//! inserts nothing twice: `(source_event, user_id)` is unique), and never
+//! for the person who caused the event or for someone who may not see the
+//! conversation (administrators and members of its inbox may):
+//!
+//! - a conversation is created: the members of its inbox;
+//! - a conversation is assigned: the new assignee, unless they assigned
+//!   themselves;
+//! - a message arrives (incoming, or by someone else): the assignee
+//!   (`assigned_conversation_new_message`), and the participants
+//!   (`participating_conversation_new_message`) not notified of it already;
+//! - a private note by an agent mentions users who may see the conversation
+//!   (`[@Name](mention://user/ID/Name)`): `conversation_mention`, and
+//!   ActionCable's `conversation.mentioned`.
+//!
+//! Each new row is pushed to its user alone as `notification.created`, with
+//! the counts. Where the user's settings ask for it, a [`NotificationMail`]
+//! job mails it; mails are batched per user and conversation: at most one
+//! per `notification_mail_window` (5 minutes), later notifications folding
+//! into the next one.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use switchboard_domain::event::CauseKind;
+use switchboard_domain::time::{iso, unix_secs};
+use switchboard_domain::{Event, EventKind};
+use switchboard_store::{
+    Conversation, NewNotification, Notification, NotificationScope, NotificationSetting, StoredEvent, Tx, User,
+};
+
+use crate::auth::AccountCtx;
+use crate::jobs::JobFailure;
+use crate::mailer::MailError;
+use crate::params::Params;
+use crate::work::Work;
+use crate::{Core, CoreError, CoreResult, present, views};
+
+/// Chatwoot's notification types and their codes.
+pub const TYPES: [(i64, &str); 8] = [
+    (1, "conversation_creation"),
+    (2, "conversation_assignment"),
+    (3, "assigned_conversation_new_message"),
+    (4, "conversation_mention"),
+    (5, "participating_conversation_new_message"),
+    (6, "sla_missed_first_response"),
+    (7, "sla_missed_next_response"),
+    (8, "sla_missed_resolution"),
+];
+
+pub const CONVERSATION_CREATION: i64 = 1;
+pub const CONVERSATION_ASSIGNMENT: i64 = 2;
+pub const ASSIGNED_NEW_MESSAGE: i64 = 3;
+pub const CONVERSATION_MENTION: i64 = 4;
+pub const PARTICIPATING_NEW_MESSAGE: i64 = 5;
+
+/// Chatwoot's defaults for a member without settings: the assignment, by
+/// e-mail and by push.
+pub const DEFAULT_EMAIL_FLAGS: i64 = 1 << (CONVERSATION_ASSIGNMENT - 1);
+pub const DEFAULT_PUSH_FLAGS: i64 = 1 << (CONVERSATION_ASSIGNMENT - 1);
+
+/// A page of the list (Chatwoot's `RESULTS_PER_PAGE`).
+pub const PER_PAGE: i64 = 15;
+/// The counts stop at this (the bell shows "99+" long before).
+pub const COUNT_CAP: i64 = 10_000;
+/// The deepest page a list may ask for (offset paging stays bounded).
+pub const MAX_PAGE: i64 = 500;
+
+fn type_name(code: i64) -> &'static str {
+    TYPES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n).unwrap_or("")
+}
+
+fn flag_names(prefix: &str, flags: i64) -> Vec<String> {
+    TYPES
+        .iter()
+        .filter(|(c, _)| flags & (1 << (c - 1)) != 0)
+        .map(|(_, n)| format!("{prefix}_{n}"))
+        .collect()
+}
+
+fn wants(flags: i64, code: i64) -> bool {
+    (1..=TYPES.len() as i64).contains(&code) && flags & (1 << (code - 1)) != 0
+}
+
+/// `email_conversation_assignment`-style names to flags; a name that is not
+/// one is a 422 naming the attribute.
+fn parse_flags(attr: &str, prefix: &str, v: &Value) -> CoreResult<i64> {
+    let list = match v {
+        Value::Array(a) => a,
+        // Rails reads an empty form array as missing: nothing selected.
+        Value::Null => return Ok(0),
+        _ => return Err(CoreError::invalid(attr, format!("{attr} must be an array"))),
+    };
+    let mut flags = 0;
+    for item in list {
+        let Some(name) = item.as_str() else {
+            return Err(CoreError::invalid(attr, format!("{attr} must be an array of strings")));
+        };
+        let code = TYPES
+            .iter()
+            .find(|(_, n)| name.strip_prefix(prefix).and_then(|r| r.strip_prefix('_')) == Some(*n))
+            .map(|(c, _)| *c)
+            .ok_or_else(|| CoreError::invalid(attr, format!("{name} is not a notification flag")))?;
+        flags |= 1 << (code - 1);
+    }
+    Ok(flags)
+}
+
+fn settings_json(s: &NotificationSetting) -> Value {
+    json!({
+        "id": s.id,
+        "user_id": s.user_id,
+        "account_id": s.account_id,
+        "all_email_flags": TYPES.iter().map(|(_, n)| format!("email_{n}")).collect::<Vec<_>>(),
+        "selected_email_flags": flag_names("email", s.email_flags),
+        "all_push_flags": TYPES.iter().map(|(_, n)| format!("push_{n}")).collect::<Vec<_>>(),
+        "selected_push_flags": flag_names("push", s.push_flags),
+    })
+}
+
+/// A notification as a row (Chatwoot's `render json: @notification`).
+fn row_json(n: &Notification) -> Value {
+    json!({
+        "id": n.id,
+        "account_id": n.account_id,
+        "user_id": n.user_id,
+        "notification_type": type_name(n.notification_type),
+        "primary_actor_type": "Conversation",
+        "primary_actor_id": n.primary_actor_id,
+        "secondary_actor_type": n.secondary_actor_id.map(|_| "Message"),
+        "secondary_actor_id": n.secondary_actor_id,
+        "read_at": n.read_at.map(iso),
+        "snoozed_until": n.snoozed_until.map(iso),
+        "last_activity_at": iso(n.last_activity_at),
+        "meta": n.meta,
+        "created_at": iso(n.created_at),
+    })
+}
+
+/// Mentions as `@Name`, and at most ten words (Chatwoot's `content`).
+fn short_content(content: &str) -> String {
+    let mut text = String::with_capacity(content.len());
+    let mut rest = content;
+    // `[@Name](mention://...)` -> `@Name`
+    while let Some(start) = rest.find("[@") {
+        let Some(close) = rest[start..].find("](mention://") else {
+            break;
+        };
+        let Some(end) = rest[start + close..].find(')') else {
+            break;
+        };
+        text.push_str(&rest[..start]);
+        text.push_str(&rest[start + 1..start + close]);
+        rest = &rest[start + close + end + 1..];
+    }
+    text.push_str(rest);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() > 10 {
+        format!("{}...", words[..10].join(" "))
+    } else {
+        words.join(" ")
+    }
+}
+
+fn title(code: i64, display_id: i64, inbox_name: &str, content: &str) -> String {
+    match code {
+        CONVERSATION_CREATION => format!("A conversation (#{display_id}) has been created in {inbox_name}"),
+        CONVERSATION_ASSIGNMENT => format!("A conversation (#{display_id}) has been assigned to you"),
+        CONVERSATION_MENTION => format!("[#{display_id}] {content}"),
+        _ => format!("A new message is created in conversation (#{display_id}): {content}"),
+    }
+}
+
+/// What a notification is shown with: its conversation and message.
+struct Actors {
+    /// The conversation's push data, its display id and its inbox's name.
+    conversation: Option<(Value, i64, String)>,
+    message: Option<Value>,
+}
+
+/// Chatwoot's `push_event_data` of a notification (the list's items too).
+fn notification_json(n: &Notification, actors: &Actors, user: &Value) -> Value {
+    let content = actors
+        .message
+        .as_ref()
+        .and_then(|m| m["content"].as_str())
+        .map(short_content)
+        .unwrap_or_default();
+    let mut o = Map::new();
+    o.insert("id".into(), json!(n.id));
+    o.insert("notification_type".into(), json!(type_name(n.notification_type)));
+    o.insert("primary_actor_type".into(), json!("Conversation"));
+    o.insert("primary_actor_id".into(), json!(n.primary_actor_id));
+    o.insert("read_at".into(), json!(n.read_at.map(iso)));
+    o.insert("secondary_actor".into(), actors.message.clone().unwrap_or(Value::Null));
+    o.insert("user".into(), user.clone());
+    o.insert("created_at".into(), json!(unix_secs(n.created_at)));
+    o.insert("last_activity_at".into(), json!(unix_secs(n.last_activity_at)));
+    o.insert("snoozed_until".into(), json!(n.snoozed_until.map(iso)));
+    o.insert("meta".into(), n.meta.clone());
+    o.insert("account_id".into(), json!(n.account_id));
+    if let Some((conv, display_id, inbox_name)) = &actors.conversation {
+        o.insert("primary_actor".into(), conv.clone());
+        o.insert(
+            "push_message_title".into(),
+            json!(title(n.notification_type, *display_id, inbox_name, &content)),
+        );
+        o.insert("push_message_body".into(), json!(content));
+    }
+    Value::Object(o)
+}
+
+fn user_json(u: &User) -> Value {
+    present::user_sender(u)
+}
+
+/// The users among `ids` who may see a conversation of `inbox_id`: the
+/// account's administrators and the inbox's members.
+async fn may_see(tx: &mut dyn Tx, account_id: i64, inbox_id: i64, ids: &[i64]) -> CoreResult<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut admins = HashSet::new();
+    let mut agents = Vec::new();
+    for id in ids {
+        match tx.get_account_user(account_id, *id).await? {
+            Some(au) if au.is_admin() => {
+                admins.insert(*id);
+            }
+            Some(_) => agents.push((inbox_id, *id)),
+            None => {}
+        }
+    }
+    let members: HashSet<i64> = tx
+        .inbox_memberships(&agents)
+        .await?
+        .into_iter()
+        .map(|(_, u)| u)
+        .collect();
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|id| admins.contains(id) || members.contains(id))
+        .collect())
+}
+
+async fn setting_of(tx: &mut dyn Tx, account_id: i64, user_id: i64) -> CoreResult<(i64, i64)> {
+    Ok(match tx.notification_setting(account_id, user_id).await? {
+        Some(s) => (s.email_flags, s.push_flags),
+        None => (DEFAULT_EMAIL_FLAGS, DEFAULT_PUSH_FLAGS),
+    })
+}
+
+/// Pushes `notification.{created,updated,deleted}` with the user's counts.
+async fn push(w: &mut Work, kind: EventKind, n: &Notification, notification: Value) -> CoreResult<()> {
+    let scope = NotificationScope {
+        account_id: n.account_id,
+        user_id: n.user_id,
+        now: w.now,
+        snoozed: false,
+    };
+    let (count, unread) = w.tx().count_notifications(scope, COUNT_CAP).await?;
+    w.emit(
+        Event::new(
+            kind,
+            n.account_id,
+            json!({ "notification": notification, "unread_count": unread, "count": count }),
+        )
+        .to_user(n.user_id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Turns committed events into notifications.
+pub struct NotificationListener;
+
+impl crate::listen::Listener for NotificationListener {
+    fn name(&self) -> &'static str {
+        "notifications"
+    }
+
+    fn wants(&self, event: &Event) -> bool {
+        match event.kind {
+            EventKind::ConversationCreated | EventKind::AssigneeChanged => event.conversation_id.is_some(),
+            // Activity lines (2) and templates (3) notify nobody.
+            EventKind::MessageCreated => {
+                event.conversation_id.is_some() && matches!(event.data["message_type"].as_i64(), Some(0 | 1))
+            }
+            _ => false,
+        }
+    }
+
+    fn handle<'a>(&'a self, w: &'a mut Work, event: &'a StoredEvent) -> BoxFuture<'a, Result<(), JobFailure>> {
+        Box::pin(async move {
+            notify(w, event).await?;
+            Ok(())
+        })
+    }
+}
+
+async fn notify(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
+    let Some(conversation_id) = event.conversation_id else {
+        return Ok(());
+    };
+    let Some(conv) = w.tx().get_conversation_by_id(conversation_id).await? else {
+        return Ok(());
+    };
+    if conv.account_id != event.account_id {
+        return Ok(());
+    }
+    let cause = event.cause();
+    let actor = (cause.kind == CauseKind::User).then_some(cause.id).flatten();
+    let mut rows: Vec<NewNotification> = Vec::new();
+    let row = |user_id: i64, code: i64, message: Option<i64>| NewNotification {
+        account_id: conv.account_id,
+        user_id,
+        notification_type: code,
+        primary_actor_id: conv.id,
+        secondary_actor_id: message,
+        source_event: event.id,
+    };
+    let mut message_push: Option<Value> = None;
+    let mut mentioned: Vec<i64> = Vec::new();
+    match event.kind() {
+        Some(EventKind::ConversationCreated) => {
+            let members = w.tx().list_inbox_members(conv.inbox_id).await?;
+            for u in members.into_iter().filter(|u| Some(*u) != actor) {
+                rows.push(row(u, CONVERSATION_CREATION, None));
+            }
+        }
+        Some(EventKind::AssigneeChanged) => {
+            // The assignee the change made (the event's data), not a later one.
+            let assignee = event.data["meta"]["assignee"]["id"].as_i64();
+            if let Some(a) = assignee.filter(|a| Some(*a) != actor) {
+                let ok = may_see(w.tx(), conv.account_id, conv.inbox_id, &[a]).await?;
+                if !ok.is_empty() {
+                    rows.push(row(a, CONVERSATION_ASSIGNMENT, None));
+                }
+            }
+        }
+        Some(EventKind::MessageCreated) => {
+            let Some(message_id) = event.data["id"].as_i64() else {
+                return Ok(());
+            };
+            message_push = Some(event.data.clone());
+            let author = match event.data["sender_type"].as_str() {
+                Some("User") => event.data["sender_id"].as_i64(),
+                _ => None,
+            };
+            let skip = |u: i64| Some(u) == author || Some(u) == actor;
+            let mut notified: HashSet<i64> = HashSet::new();
+            // Mentions: the note's own markup, those named who may see the
+            // conversation (as `mentions::record` judged them when the note
+            // was written).
+            if event.private && author.is_some() {
+                let content = event.data["content"].as_str().unwrap_or("");
+                let named = crate::mentions::mentioned_user_ids(content);
+                for user in may_see(w.tx(), conv.account_id, conv.inbox_id, &named).await? {
+                    if !skip(user) && notified.insert(user) {
+                        rows.push(row(user, CONVERSATION_MENTION, Some(message_id)));
+                        mentioned.push(user);
+                    }
+                }
+            }
+            let mut candidates: Vec<(i64, i64)> = Vec::new();
+            // The assignee when the message came (its push data), else now.
+            let assignee = match event.data["conversation"].get("assignee_id") {
+                Some(v) => v.as_i64(),
+                None => conv.assignee_id,
+            };
+            if let Some(a) = assignee.filter(|a| !skip(*a) && !notified.contains(a)) {
+                candidates.push((a, ASSIGNED_NEW_MESSAGE));
+            }
+            for p in w.tx().conversation_participants(conv.id).await? {
+                if !skip(p) && !notified.contains(&p) && Some(p) != assignee {
+                    candidates.push((p, PARTICIPATING_NEW_MESSAGE));
+                }
+            }
+            let ids: Vec<i64> = candidates.iter().map(|(u, _)| *u).collect();
+            let visible = may_see(w.tx(), conv.account_id, conv.inbox_id, &ids).await?;
+            for (u, code) in candidates {
+                if visible.contains(&u) && notified.insert(u) {
+                    rows.push(row(u, code, Some(message_id)));
+                }
+            }
+        }
+        _ => return Ok(()),
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let now = w.now;
+    // Dated when it happened, so the list keeps the events' order whatever
+    // order the listener's jobs ran in.
+    let created = w.tx().insert_notifications(&rows, event.created_at).await?;
+    if created.is_empty() {
+        return Ok(());
+    }
+    let core = w.core().clone();
+    let view = views::conv_view(&core.channels, w.tx(), conv.clone()).await?;
+    let inbox_name = w
+        .tx()
+        .get_inbox(conv.account_id, conv.inbox_id)
+        .await?
+        .map(|i| i.name)
+        .unwrap_or_default();
+    let conv_push = view.push();
+    let actors = Actors {
+        conversation: Some((conv_push.clone(), conv.display_id, inbox_name)),
+        message: message_push,
+    };
+    let user_ids: Vec<i64> = created.iter().map(|n| n.user_id).collect();
+    let users = w.tx().users_in_account(conv.account_id, &user_ids).await?;
+    for user in &mentioned {
+        w.emit(
+            Event::new(EventKind::ConversationMentioned, conv.account_id, conv_push.clone())
+                .inbox(Some(conv.inbox_id))
+                .conversation(Some(conv.id))
+                .private(true)
+                .to_user(*user),
+        )
+        .await?;
+    }
+    let window = w.core().config.notification_mail_window.as_micros() as i64;
+    let mailer_ready = w.core().mailer.configured();
+    for n in &created {
+        let user = users
+            .iter()
+            .find(|u| u.id == n.user_id)
+            .map(user_json)
+            .unwrap_or(Value::Null);
+        let body = notification_json(n, &actors, &user);
+        push(w, EventKind::NotificationCreated, n, body).await?;
+        let (email_flags, _push) = setting_of(w.tx(), n.account_id, n.user_id).await?;
+        if mailer_ready && wants(email_flags, n.notification_type) {
+            let last = w.tx().last_mailed_at(n.user_id, conv.id).await?;
+            let run_at = last.map(|t| (t + window).max(now)).unwrap_or(now);
+            let job = NotificationMail {
+                account_id: n.account_id,
+                user_id: n.user_id,
+                conversation_id: conv.id,
+            };
+            w.job(crate::job::new_job(
+                &job,
+                run_at,
+                8,
+                Some(run_at + MAIL_DEADLINE_MICROS),
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A notification mail is given up a day after it was due.
+const MAIL_DEADLINE_MICROS: i64 = 24 * 3600 * 1_000_000;
+
+/// Mails a user what they have not been mailed yet about one conversation
+/// (the types their settings select): one mail for all of it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct NotificationMail {
+    pub account_id: i64,
+    pub user_id: i64,
+    pub conversation_id: i64,
+}
+
+impl crate::job::BackgroundJob for NotificationMail {
+    const KIND: &'static str = "notification_mail";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("notification_mail:{}:{}", self.user_id, self.conversation_id))
+    }
+
+    async fn run(self, core: Arc<Core>, _ctx: crate::job::JobContext) -> Result<(), JobFailure> {
+        let (to, subject, text, ids) = {
+            let mut tx = core.store.read().await?;
+            let Some(user) = tx.get_user(self.user_id).await? else {
+                return Ok(());
+            };
+            if tx.get_account_user(self.account_id, self.user_id).await?.is_none() {
+                return Ok(());
+            }
+            let (email_flags, _) = setting_of(&mut *tx, self.account_id, self.user_id).await?;
+            let rows: Vec<Notification> = tx
+                .unmailed_notifications(self.account_id, self.user_id, self.conversation_id)
+                .await?
+                .into_iter()
+                .filter(|n| wants(email_flags, n.notification_type))
+                .collect();
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let Some(conv) = tx.get_conversation_by_id(self.conversation_id).await? else {
+                return Ok(());
+            };
+            let inbox_name = tx
+                .get_inbox(conv.account_id, conv.inbox_id)
+                .await?
+                .map(|i| i.name)
+                .unwrap_or_default();
+            let msg_ids: Vec<i64> = rows.iter().filter_map(|n| n.secondary_actor_id).collect();
+            let msgs = tx.get_messages_by_ids(&msg_ids).await?;
+            let (subject, text) = mail_text(&core, &conv, &inbox_name, &rows, &msgs);
+            (user.email, subject, text, rows.iter().map(|n| n.id).collect::<Vec<_>>())
+        };
+        match core.mailer.send(&to, &subject, text, Duration::from_secs(20)).await {
+            Ok(()) => {}
+            Err(MailError::Permanent(e)) => return Err(JobFailure::Permanent(e)),
+            Err(MailError::Retry(e)) => return Err(JobFailure::Retry { error: e, after: None }),
+        }
+        let mut w = Work::begin(&core).await?;
+        let now = w.now;
+        w.tx().mark_notifications_mailed(&ids, now).await?;
+        w.commit().await?;
+        Ok(())
+    }
+}
+
+fn mail_text(
+    core: &Core,
+    conv: &Conversation,
+    inbox_name: &str,
+    rows: &[Notification],
+    msgs: &[switchboard_store::Message],
+) -> (String, String) {
+    let subject = if rows.len() == 1 {
+        let content = rows[0]
+            .secondary_actor_id
+            .and_then(|id| msgs.iter().find(|m| m.id == id))
+            .and_then(|m| m.content.as_deref())
+            .map(short_content)
+            .unwrap_or_default();
+        title(rows[0].notification_type, conv.display_id, inbox_name, &content)
+    } else {
+        format!(
+            "{} updates in conversation (#{}) in {inbox_name}",
+            rows.len(),
+            conv.display_id
+        )
+    };
+    let mut text = String::new();
+    for n in rows {
+        let content = n
+            .secondary_actor_id
+            .and_then(|id| msgs.iter().find(|m| m.id == id))
+            .and_then(|m| m.content.as_deref())
+            .map(short_content)
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "- {}\n",
+            title(n.notification_type, conv.display_id, inbox_name, &content)
+        ));
+    }
+    text.push_str(&format!(
+        "\nOpen the conversation: {}/app/accounts/{}/conversations/{}\n",
+        core.config.public_url.trim_end_matches('/'),
+        conv.account_id,
+        conv.display_id
+    ));
+    (subject, text)
+}
+
+impl Core {
+    fn scope(ctx: &AccountCtx, now: i64, snoozed: bool) -> NotificationScope {
+        NotificationScope {
+            account_id: ctx.account_id(),
+            user_id: ctx.user.id,
+            now,
+            snoozed,
+        }
+    }
+
+    /// Notification views for `rows`, their conversations and messages
+    /// loaded in a few queries.
+    async fn notification_views(
+        self: &Arc<Self>,
+        tx: &mut dyn Tx,
+        ctx: &AccountCtx,
+        rows: &[Notification],
+    ) -> CoreResult<Vec<Value>> {
+        let mut conv_ids: Vec<i64> = rows.iter().map(|n| n.primary_actor_id).collect();
+        conv_ids.sort_unstable();
+        conv_ids.dedup();
+        let convs: Vec<Conversation> = tx
+            .get_conversations_by_ids(&conv_ids)
+            .await?
+            .into_iter()
+            .filter(|c| c.account_id == ctx.account_id())
+            .collect();
+        let inboxes = tx.list_inboxes(ctx.account_id(), None).await?;
+        let conv_views = views::conv_views(&self.channels, tx, ctx.account_id(), convs).await?;
+        let msg_ids: Vec<i64> = rows.iter().filter_map(|n| n.secondary_actor_id).collect();
+        let msgs = tx.get_messages_by_ids(&msg_ids).await?;
+        let senders = views::senders(tx, ctx.account_id(), &msgs).await?;
+        let user = user_json(&ctx.user);
+        Ok(rows
+            .iter()
+            .map(|n| {
+                let view = conv_views.iter().find(|v| v.conv.id == n.primary_actor_id);
+                let message = n.secondary_actor_id.and_then(|id| {
+                    let i = msgs.iter().position(|m| m.id == id)?;
+                    let v = view?;
+                    Some(present::message_push(
+                        &msgs[i],
+                        &senders[i],
+                        &v.conv,
+                        &v.contact_inbox,
+                        v.unread_count,
+                    ))
+                });
+                let actors = Actors {
+                    conversation: view.map(|v| {
+                        let inbox = inboxes
+                            .iter()
+                            .find(|i| i.id == v.conv.inbox_id)
+                            .map(|i| i.name.clone())
+                            .unwrap_or_default();
+                        (v.push(), v.conv.display_id, inbox)
+                    }),
+                    message,
+                };
+                notification_json(n, &actors, &user)
+            })
+            .collect())
+    }
+
+    /// `GET /notifications?page=&includes[]=snoozed`: the caller's own, most
+    /// recent activity first, 15 a page.
+    pub async fn notifications(self: &Arc<Self>, ctx: &AccountCtx, query: &Value) -> CoreResult<Value> {
+        let p = Params::new(query);
+        let page = p.i64("page")?.unwrap_or(1);
+        if !(1..=MAX_PAGE).contains(&page) {
+            return Err(CoreError::invalid(
+                "page",
+                format!("page must be between 1 and {MAX_PAGE}"),
+            ));
+        }
+        let snoozed = p
+            .str_list_or_csv("includes")?
+            .is_some_and(|l| l.iter().any(|i| i == "snoozed"));
+        let now = switchboard_domain::time::now_micros();
+        let scope = Self::scope(ctx, now, snoozed);
+        let mut tx = self.store.read().await?;
+        let (count, unread) = tx.count_notifications(scope, COUNT_CAP).await?;
+        let rows = tx.list_notifications(scope, PER_PAGE, (page - 1) * PER_PAGE).await?;
+        let payload = self.notification_views(&mut *tx, ctx, &rows).await?;
+        Ok(json!({
+            "data": {
+                "meta": { "unread_count": unread, "count": count, "current_page": page },
+                "payload": payload,
+            }
+        }))
+    }
+
+    /// `GET /notifications/unread_count`: a bare number.
+    pub async fn notifications_unread_count(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Value> {
+        let now = switchboard_domain::time::now_micros();
+        let mut tx = self.store.read().await?;
+        let (_, unread) = tx.count_notifications(Self::scope(ctx, now, false), COUNT_CAP).await?;
+        Ok(json!(unread))
+    }
+
+    /// `POST /notifications/read_all` (of one conversation with
+    /// `primary_actor_type=Conversation&primary_actor_id=<conversation id>`).
+    pub async fn read_all_notifications(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<()> {
+        let p = Params::new(body);
+        let actor_type = p.str("primary_actor_type")?;
+        let actor_id = p.i64("primary_actor_id")?;
+        let mut w = Work::by(self, ctx).await?;
+        let conversation = match (actor_type.as_deref(), actor_id) {
+            (Some("Conversation"), Some(id)) => {
+                // Chatwoot names the conversation by its id; an id the
+                // caller cannot see is a 404.
+                let c = w
+                    .tx()
+                    .get_conversation_by_id(id)
+                    .await?
+                    .filter(|c| c.account_id == ctx.account_id())
+                    .ok_or(CoreError::NotFound)?;
+                Some(c.id)
+            }
+            _ => None,
+        };
+        let now = w.now;
+        let changed = w
+            .tx()
+            .read_all_notifications(ctx.account_id(), ctx.user.id, conversation, now)
+            .await?;
+        if changed > 0 {
+            // One update with the counts: the client re-reads its list.
+            let scope = Self::scope(ctx, now, false);
+            let (count, unread) = w.tx().count_notifications(scope, COUNT_CAP).await?;
+            w.emit(
+                Event::new(
+                    EventKind::NotificationUpdated,
+                    ctx.account_id(),
+                    json!({ "notification": Value::Null, "unread_count": unread, "count": count, "read_all": true }),
+                )
+                .to_user(ctx.user.id),
+            )
+            .await?;
+        }
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// `PATCH /notifications/{id}` (read) and `POST /notifications/{id}/unread`.
+    pub async fn set_notification_read(self: &Arc<Self>, ctx: &AccountCtx, id: i64, read: bool) -> CoreResult<Value> {
+        let mut w = Work::by(self, ctx).await?;
+        let now = w.now;
+        let n = w
+            .tx()
+            .set_notification_read(ctx.account_id(), ctx.user.id, id, read.then_some(now))
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        self.changed(&mut w, ctx, EventKind::NotificationUpdated, &n).await?;
+        w.commit().await?;
+        Ok(row_json(&n))
+    }
+
+    async fn changed(
+        self: &Arc<Self>,
+        w: &mut Work,
+        ctx: &AccountCtx,
+        kind: EventKind,
+        n: &Notification,
+    ) -> CoreResult<()> {
+        let views = self.notification_views(w.tx(), ctx, std::slice::from_ref(n)).await?;
+        let view = views.into_iter().next().unwrap_or(Value::Null);
+        push(w, kind, n, view).await
+    }
+
+    /// `DELETE /notifications/{id}`.
+    pub async fn delete_notification(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
+        let mut w = Work::by(self, ctx).await?;
+        let n = w
+            .tx()
+            .delete_notification(ctx.account_id(), ctx.user.id, id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        push(
+            &mut w,
+            EventKind::NotificationDeleted,
+            &n,
+            json!({ "id": n.id, "account_id": n.account_id }),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// `POST /notifications/destroy_all {type: all|read}` (all by default).
+    pub async fn delete_notifications(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<()> {
+        let only_read = match Params::new(body).str("type")?.as_deref() {
+            None | Some("all") => false,
+            Some("read") => true,
+            Some(_) => return Err(CoreError::invalid("type", "type must be all or read")),
+        };
+        let mut w = Work::by(self, ctx).await?;
+        let gone = w
+            .tx()
+            .delete_notifications(ctx.account_id(), ctx.user.id, only_read)
+            .await?;
+        if gone > 0 {
+            let now = w.now;
+            let (count, unread) = w
+                .tx()
+                .count_notifications(Self::scope(ctx, now, false), COUNT_CAP)
+                .await?;
+            w.emit(
+                Event::new(
+                    EventKind::NotificationDeleted,
+                    ctx.account_id(),
+                    json!({ "notification": Value::Null, "unread_count": unread, "count": count, "destroy_all": true }),
+                )
+                .to_user(ctx.user.id),
+            )
+            .await?;
+        }
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// `POST /notifications/{id}/snooze {snoozed_until}` (Unix seconds): the
+    /// notification leaves the list until then.
+    pub async fn snooze_notification(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
+        let until = match Params::new(body).raw("snoozed_until") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => Some(n.as_f64().ok_or_else(bad_until)?),
+            Some(Value::String(s)) => Some(s.trim().parse::<f64>().map_err(|_| bad_until())?),
+            Some(_) => return Err(bad_until()),
+        };
+        let until = match until {
+            None => None,
+            Some(secs) if secs.is_finite() && secs > 0.0 && secs < 1e11 => Some((secs * 1e6) as i64),
+            Some(_) => return Err(bad_until()),
+        };
+        let mut w = Work::by(self, ctx).await?;
+        let current = w
+            .tx()
+            .get_notification(ctx.account_id(), ctx.user.id, id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let mut meta = match current.meta {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        meta.insert("last_snoozed_at".into(), Value::Null);
+        let n = w
+            .tx()
+            .snooze_notification(ctx.account_id(), ctx.user.id, id, until, &Value::Object(meta))
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        self.changed(&mut w, ctx, EventKind::NotificationUpdated, &n).await?;
+        w.commit().await?;
+        Ok(row_json(&n))
+    }
+
+    /// `GET /notification_settings`: the caller's own in this account.
+    pub async fn notification_settings(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Value> {
+        let mut tx = self.store.read().await?;
+        if let Some(s) = tx.notification_setting(ctx.account_id(), ctx.user.id).await? {
+            return Ok(settings_json(&s));
+        }
+        drop(tx);
+        // The first read writes Chatwoot's defaults, so the row has its id.
+        let mut w = Work::by(self, ctx).await?;
+        let now = w.now;
+        let s = match w.tx().notification_setting(ctx.account_id(), ctx.user.id).await? {
+            Some(s) => s,
+            None => {
+                w.tx()
+                    .upsert_notification_setting(
+                        ctx.account_id(),
+                        ctx.user.id,
+                        DEFAULT_EMAIL_FLAGS,
+                        DEFAULT_PUSH_FLAGS,
+                        now,
+                    )
+                    .await?
+            }
+        };
+        w.commit().await?;
+        Ok(settings_json(&s))
+    }
+
+    /// `PATCH /notification_settings {notification_settings: {selected_email_flags,
+    /// selected_push_flags}}`: a list left out keeps its value.
+    pub async fn update_notification_settings(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
+        let p = Params::new(body).nested_or_self("notification_settings");
+        let email = p
+            .raw("selected_email_flags")
+            .map(|v| parse_flags("selected_email_flags", "email", v))
+            .transpose()?;
+        let push = p
+            .raw("selected_push_flags")
+            .map(|v| parse_flags("selected_push_flags", "push", v))
+            .transpose()?;
+        let mut w = Work::by(self, ctx).await?;
+        let now = w.now;
+        let (cur_email, cur_push) = setting_of(w.tx(), ctx.account_id(), ctx.user.id).await?;
+        let s = w
+            .tx()
+            .upsert_notification_setting(
+                ctx.account_id(),
+                ctx.user.id,
+                email.unwrap_or(cur_email),
+                push.unwrap_or(cur_push),
+                now,
+            )
+            .await?;
+        w.commit().await?;
+        Ok(settings_json(&s))
+    }
+}
+
+fn bad_until() -> CoreError {
+    CoreError::invalid("snoozed_until", "snoozed_until must be a time in Unix seconds")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_round_trip() {
+        let f = parse_flags(
+            "x",
+            "email",
+            &json!(["email_conversation_creation", "email_conversation_mention"]),
+        )
+        .unwrap();
+        assert_eq!(f, 1 | 8);
+        assert_eq!(
+            flag_names("email", f),
+            vec!["email_conversation_creation", "email_conversation_mention"]
+        );
+        assert!(parse_flags("x", "email", &json!(["push_conversation_creation"])).is_err());
+        assert!(parse_flags("x", "email", &json!("email_conversation_creation")).is_err());
+        assert!(parse_flags("x", "email", &json!([1])).is_err());
+        assert!(wants(DEFAULT_EMAIL_FLAGS, CONVERSATION_ASSIGNMENT));
+        assert!(!wants(DEFAULT_EMAIL_FLAGS, CONVERSATION_CREATION));
+        assert!(!wants(-1, 0) && !wants(-1, 64));
+    }
+
+    #[test]
+    fn short_content_reads_mentions() {
+        assert_eq!(
+            short_content("Hi [@Ann B](mention://user/4/Ann%20B), look"),
+            "Hi @Ann B, look"
+        );
+        assert_eq!(short_content("a b c d e f g h i j k l"), "a b c d e f g h i j...");
+    }
+}
