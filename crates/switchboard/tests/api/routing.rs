@@ -660,3 +660,136 @@ async fn two_nodes_route_without_double_assignment() {
     churn(a, Some(b), 400, 10).await;
     node_b.stop().await;
 }
+
+/// Presence as routing sees it, set by the test: (user, how long ago seen).
+struct FakePresence(std::sync::Mutex<Vec<(i64, std::time::Duration)>>);
+
+impl switchboard_core::routing::PresenceSource for FakePresence {
+    fn seen(
+        &self,
+        _account_id: i64,
+        within: std::time::Duration,
+    ) -> futures_util::future::BoxFuture<'_, Vec<(i64, std::time::Duration)>> {
+        let seen: Vec<(i64, std::time::Duration)> = self
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, ago)| *ago < within)
+            .cloned()
+            .collect();
+        Box::pin(async move { seen })
+    }
+
+    fn window(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(20)
+    }
+}
+
+/// Agents who go offline with their dashboard: online while it is open,
+/// still present during the grace period after it went away, away after.
+async fn grace_period(db: crate::helpers::Db) {
+    use std::sync::Arc;
+    use std::time::Duration;
+    let Some((url, dir)) = crate::helpers::fresh_database(db).await else {
+        return;
+    };
+    let presence = Arc::new(FakePresence(Default::default()));
+    let fake = presence.clone();
+    let app = TestApp::spawn_hooked(
+        url,
+        dir,
+        |o| o.presence_grace_seconds = Some(120),
+        true,
+        move |core| {
+            let _ = core.presence.set(fake);
+        },
+    )
+    .await;
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let mut ids = Vec::new();
+    for name in ["Ann", "Ben", "Cat"] {
+        let (id, token) = ready_agent(&app, name, inbox).await;
+        profile(&app, &token, "auto_offline", json!(true)).await;
+        ids.push(id);
+    }
+    let (ann, ben, cat) = (ids[0], ids[1], ids[2]);
+    // Ann's dashboard closed 100 s ago (20 s window + 120 s grace: still
+    // present); Ben's 150 s ago (away); Cat has never opened one.
+    *presence.0.lock().unwrap() = vec![(ann, Duration::from_secs(100)), (ben, Duration::from_secs(150))];
+    let conv = new_conversation(&app, inbox, "Waiting").await;
+    assert_eq!(settled(&app, &[conv]).await, vec![Some(ann)]);
+    let log = decisions(&app, conv).await;
+    let mut skipped: Vec<(i64, String)> = log[0]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["agent_id"].as_i64().unwrap(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .filter(|(id, _)| [ben, cat].contains(id))
+        .collect();
+    skipped.sort();
+    assert_eq!(skipped, vec![(ben, "away".into()), (cat, "away".into())]);
+    let queue = app.ok(Method::GET, &app.acc("/routing/queue"), None).await;
+    let row = |id: i64| {
+        queue["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row(ann)["presence"], "grace", "{queue}");
+    assert_eq!(row(ann)["seen_seconds_ago"], 100);
+    assert_eq!(row(ben)["presence"], "away");
+    assert_eq!(row(cat)["presence"], "away");
+    // A reopened conversation leaves Ann once her grace ran out, for Cat,
+    // who just opened a dashboard.
+    resolve(&app, conv).await;
+    *presence.0.lock().unwrap() = vec![(ann, Duration::from_secs(141)), (cat, Duration::from_secs(1))];
+    reopen(&app, conv).await;
+    let now = eventually(10, "the reopened conversation to move to Cat", || async {
+        assignee(&app, conv).await.filter(|a| *a == cat)
+    })
+    .await;
+    assert_eq!(now, cat);
+    let log = decisions(&app, conv).await;
+    let requeued = log.iter().find(|d| d["outcome"] == "requeued").expect("requeued");
+    assert_eq!(requeued["skipped"][0]["reason"], "away");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grace_period_sqlite() {
+    grace_period(crate::helpers::Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grace_period_postgres() {
+    grace_period(crate::helpers::Db::Postgres).await;
+}
+
+/// An agent who opens the dashboard (a /cable subscription) is present at
+/// once: what waits for them is routed without waiting for the sweep.
+async fn arrival_on_the_socket_routes(app: TestApp) {
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let (ann, ann_token) = ready_agent(&app, "Ann", inbox).await;
+    profile(&app, &ann_token, "auto_offline", json!(true)).await;
+    let conv = new_conversation(&app, inbox, "Early bird").await;
+    assert_eq!(settled(&app, &[conv]).await, vec![None], "nobody is present yet");
+    let mut socket = crate::cable_client::Cable::connect(&app).await;
+    let id = crate::cable_client::agent_identifier(&app, &ann_token).await;
+    assert_eq!(socket.subscribe(&id).await, "confirm");
+    let got = eventually(10, "the conversation to reach Ann", || async {
+        assignee(&app, conv).await
+    })
+    .await;
+    assert_eq!(got, ann);
+    app.stop().await;
+}
+both!(arrival_on_the_socket_routes);
