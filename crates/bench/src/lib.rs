@@ -11,10 +11,12 @@
 //!
 //! `deliveries` (channel sends to a fake Telegram Bot API) and `jobs` (the
 //! job queue's claim -> complete cycle) are in `channels/`, `realtime` (the
-//! binary serving idle sockets and a burst of events) in `realtime.rs`.
+//! binary serving idle sockets and a burst of events) in `realtime.rs`,
+//! `routing` (assignments per second, opened -> assigned) in `routing.rs`.
 
 mod channels;
 mod realtime;
+mod routing;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,7 +32,8 @@ use switchboard_store::NewMessage;
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// What to measure: `ingest`, `realtime`, `deliveries` (outgoing messages to a fake
-    /// Telegram) or `jobs` (the job queue's claim and complete cycle).
+    /// Telegram), `jobs` (the job queue's claim and complete cycle) or `routing`
+    /// (assignments per second, and how long a new conversation waits for an agent).
     pub what: String,
     /// Messages to send per backend.
     #[arg(long, default_value_t = 20_000)]
@@ -41,6 +44,9 @@ pub struct BenchArgs {
     /// Idle WebSocket connections to open (realtime).
     #[arg(long, default_value_t = 10_000)]
     pub sockets: usize,
+    /// Agents to route to (routing).
+    #[arg(long, default_value_t = 100)]
+    pub agents: usize,
     /// PostgreSQL to measure beside SQLite (skipped when absent).
     #[arg(long, env = "SWITCHBOARD_BENCH_POSTGRES_URL")]
     pub postgres_url: Option<String>,
@@ -53,7 +59,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         "realtime" => realtime::run(&args).await,
         "deliveries" => channels::deliveries(&args).await,
         "jobs" => channels::jobs(&args).await,
-        other => anyhow::bail!("unknown benchmark {other:?} (available: ingest, realtime, deliveries, jobs)"),
+        "routing" => routing::run(&args).await,
+        other => anyhow::bail!("unknown benchmark {other:?} (available: ingest, realtime, deliveries, jobs, routing)"),
     }
 }
 
@@ -131,7 +138,7 @@ async fn ingest(args: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn fresh_pg_schema(base: &str) -> anyhow::Result<String> {
+pub(crate) async fn fresh_pg_schema(base: &str) -> anyhow::Result<String> {
     let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(base)
         .await
