@@ -85,6 +85,10 @@ pub struct Assignment {
     pub assignee_type: Option<String>,
     #[serde(deserialize_with = "lenient::patch_int")]
     pub team_id: Patch<i64>,
+    /// A transfer's private note to whoever takes over, written in the same
+    /// transaction as the assignment (Switchboard's addition).
+    #[serde(deserialize_with = "lenient::string")]
+    pub handoff_note: Option<String>,
 }
 
 /// `POST /conversations/:id/labels`: the whole new list.

@@ -12,9 +12,38 @@ use crate::{Core, CoreError, CoreResult, present};
 
 impl Core {
     /// `POST /assignments`: an agent (`assignee_id`, null unassigns) or a team.
-    /// Answers the agent, the team or null (`present`'s shapes).
+    /// Answers the agent, the team or null (`present`'s shapes). With a
+    /// `handoff_note` (a transfer), the note is written as the caller's
+    /// private note in the same transaction: both happen, or neither.
     pub async fn assign(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, req: Assignment) -> CoreResult<Value> {
         let mut w = Work::by(self, ctx).await?;
+        if let Some(note) = req.handoff_note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            // Only a change the caller may make carries a note: check first.
+            self.lock_visible(&mut w, ctx, display_id).await?;
+            let input = crate::messages::message_input(
+                crate::message_types::NewMessage {
+                    content: Some(note.to_string()),
+                    private: Some(true),
+                    message_type: Some(switchboard_domain::MessageType::Outgoing),
+                    ..Default::default()
+                },
+                false,
+            )?;
+            let item = crate::ingest::Item {
+                account_id: ctx.account_id(),
+                display_id,
+                member_of: if ctx.is_admin() { None } else { Some(ctx.user.id) },
+                input,
+                from: crate::ingest::From::User(ctx.user.clone()),
+                attachments: Vec::new(),
+                cause: None,
+            };
+            let written = crate::ingest::process(self, &mut w, std::slice::from_ref(&item)).await?;
+            written
+                .into_iter()
+                .next()
+                .ok_or_else(|| CoreError::Internal("the handoff note was not written".into()))??;
+        }
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let mut after = before.clone();
         let result;

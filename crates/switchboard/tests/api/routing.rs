@@ -793,3 +793,68 @@ async fn arrival_on_the_socket_routes(app: TestApp) {
     app.stop().await;
 }
 both!(arrival_on_the_socket_routes);
+
+/// A transfer: assignment and a private handoff note in one transaction.
+async fn transfer_with_a_handoff_note(app: TestApp) {
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    set_manual(&app, inbox).await;
+    let (ann, _) = ready_agent(&app, "Ann", inbox).await;
+    let (outsider, _) = app.agent("Olaf", "olaf@routing.test", "agent").await;
+    let conv = new_conversation(&app, inbox, "Handed over").await;
+    let path = app.acc(&format!("/conversations/{conv}/assignments"));
+    let v = app
+        .ok(
+            Method::POST,
+            &path,
+            Some(json!({ "assignee_id": ann, "handoff_note": "  Refund approved, needs the label  " })),
+        )
+        .await;
+    assert_eq!(v["id"], ann);
+    let notes: Vec<Value> = crate::helpers::messages(&app, conv)
+        .await
+        .into_iter()
+        .filter(|m| m["private"] == true)
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["content"], "Refund approved, needs the label");
+    assert_eq!(notes[0]["sender"]["id"], app.admin_id);
+    // Refused (an agent outside the inbox): neither happens.
+    let (s, _) = app
+        .post(&path, json!({ "assignee_id": outsider, "handoff_note": "for Olaf" }))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = app.post(&path, json!({ "handoff_note": "nobody named" })).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let texts: Vec<Value> = crate::helpers::messages(&app, conv)
+        .await
+        .into_iter()
+        .map(|m| m["content"].clone())
+        .collect();
+    assert!(
+        !texts.contains(&json!("for Olaf")) && !texts.contains(&json!("nobody named")),
+        "{texts:?}"
+    );
+    assert_eq!(assignee(&app, conv).await, Some(ann));
+    // Another account's conversation: 404, no note.
+    let (other, other_token) = app.other_account().await;
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{other}/conversations/{conv}/assignments"),
+            &other_token,
+            Some(json!({ "assignee_id": ann, "handoff_note": "sneaky" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+both!(transfer_with_a_handoff_note);
+
+async fn set_manual(app: &TestApp, inbox: i64) {
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/inboxes/{inbox}")),
+        Some(json!({ "enable_auto_assignment": false })),
+    )
+    .await;
+}
