@@ -957,7 +957,7 @@ async fn routing_queue_loads_and_decisions(store: Arc<dyn Store>) {
     for c in [
         make(Some(3), Some(50), None),
         make(None, Some(0), None),
-        make(None, None, Some(u1)),
+        make(None, Some(5), Some(u1)),
     ] {
         let mut c = c;
         c.display_id = tx.next_display_id(acc).await.unwrap();
@@ -983,6 +983,31 @@ async fn routing_queue_loads_and_decisions(store: Arc<dyn Store>) {
     );
     assert!(tx.accounts_with_waiting_conversations().await.unwrap().contains(&acc));
     assert_eq!(tx.open_loads(acc).await.unwrap(), vec![(u1, inbox.id, 1)]);
+    let unanswered: Vec<i64> = tx
+        .unanswered_assigned(acc, &[inbox.id], 10, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(unanswered, vec![ids[3]]);
+    assert!(
+        tx.unanswered_assigned(acc, &[inbox.id], 5, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        tx.unanswered_assigned(acc + 1, &[inbox.id], 10, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!tx.accounts_with_requeue().await.unwrap().contains(&acc));
+    let mut requeuing = inbox.clone();
+    requeuing.settings = json!({"auto_assignment_config": {"requeue_after_minutes": 5}});
+    tx.update_inbox(&requeuing).await.unwrap();
+    assert!(tx.accounts_with_requeue().await.unwrap().contains(&acc));
     assert_eq!(tx.agent_open_count(acc, u1, inbox.id).await.unwrap(), (1, 1));
     assert_eq!(tx.agent_open_count(acc, u1, inbox.id + 1).await.unwrap(), (1, 0));
     assert_eq!(tx.agent_open_count(acc, u2, inbox.id).await.unwrap(), (0, 0));

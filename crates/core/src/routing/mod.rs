@@ -120,7 +120,11 @@ impl Core {
     pub async fn route_sweep(self: &Arc<Self>) {
         let accounts = async {
             let mut tx = self.store.read().await?;
-            Ok::<_, crate::CoreError>(tx.accounts_with_waiting_conversations().await?)
+            let mut ids = tx.accounts_with_waiting_conversations().await?;
+            ids.extend(tx.accounts_with_requeue().await?);
+            ids.sort_unstable();
+            ids.dedup();
+            Ok::<_, crate::CoreError>(ids)
         }
         .await;
         match accounts {

@@ -29,6 +29,9 @@ pub(crate) enum Skip {
     NotInTeam,
     AtCapacity,
     FairShare,
+    /// Left the customer without a reply past the inbox's limit (this
+    /// conversation only).
+    NoResponse,
 }
 
 impl Skip {
@@ -40,6 +43,7 @@ impl Skip {
             Skip::NotInTeam => "not_in_team",
             Skip::AtCapacity => "at_capacity",
             Skip::FairShare => "fair_share",
+            Skip::NoResponse => "no_response",
         }
     }
 }
@@ -80,6 +84,7 @@ pub(crate) async fn run(core: &Arc<Core>, account_id: i64) -> CoreResult<bool> {
     if routable.is_empty() {
         return Ok(false);
     }
+    requeue_unanswered(core, &cx, account_id).await?;
     let mut queue = {
         let mut tx = core.store.read().await?;
         tx.routing_queue(account_id, &routable, PASS_LIMIT).await?
@@ -116,7 +121,18 @@ pub(crate) async fn run(core: &Arc<Core>, account_id: i64) -> CoreResult<bool> {
             }
             continue;
         }
-        let (mut order, skipped) = candidates(&cx, &conv, &routing);
+        let (mut order, mut skipped) = candidates(&cx, &conv, &routing);
+        // Just taken back from an agent who left it unanswered: someone else.
+        if let Some(agent) = digests
+            .get(&conv.id)
+            .and_then(|d| d.strip_prefix(NO_RESPONSE_DIGEST))
+            .and_then(|rest| rest.split('=').next())
+            .and_then(|id| id.parse::<i64>().ok())
+            && order.contains(&agent)
+        {
+            order.retain(|a| *a != agent);
+            skipped.push((agent, Skip::NoResponse));
+        }
         let mut lost_races = Vec::new();
         let mut done = false;
         while let Some(user_id) = order.first().copied() {
@@ -169,6 +185,55 @@ pub(crate) async fn run(core: &Arc<Core>, account_id: i64) -> CoreResult<bool> {
         w.commit().await?;
     }
     Ok(full && assigned > 0)
+}
+
+/// How a "taken back for no response" decision's digest begins (the
+/// agent's id follows).
+const NO_RESPONSE_DIGEST: &str = "requeued:0:no_response:";
+
+/// Takes back assigned conversations whose customer has waited longer than
+/// their inbox allows without a reply; they join the queue.
+async fn requeue_unanswered(core: &Arc<Core>, cx: &Context, account_id: i64) -> CoreResult<()> {
+    let now = switchboard_domain::time::now_micros();
+    for (inbox_id, (_, routing)) in cx.inboxes.iter().filter(|(_, (_, r))| r.enabled) {
+        let Some(after) = routing.requeue_after else { continue };
+        let before = now - after.as_micros() as i64;
+        let stale = {
+            let mut tx = core.store.read().await?;
+            tx.unanswered_assigned(account_id, &[*inbox_id], before, PASS_LIMIT)
+                .await?
+        };
+        for conv in stale {
+            let mut w = Work::begin(core).await?;
+            w.set_cause(Cause::SYSTEM);
+            let Some(current) = w.tx().lock_conversation_by_id(conv.id).await? else {
+                continue;
+            };
+            let still = current.status() == ConversationStatus::Open
+                && current.assignee_id.is_some()
+                && current.assignee_id == conv.assignee_id
+                && current.waiting_since.is_some_and(|t| t < before);
+            let Some(agent) = current.assignee_id.filter(|_| still) else {
+                continue;
+            };
+            let mut released = current.clone();
+            released.assignee_id = None;
+            core.conversation_changed(&mut w, &current, &released, &Actor::routing(), None, true)
+                .await?;
+            let d = decision_for(
+                &current,
+                "requeued",
+                None,
+                routing,
+                &[(agent, Skip::NoResponse)],
+                Some("no_response"),
+            );
+            let at = w.now;
+            w.tx().insert_routing_decision(&d, at).await?;
+            w.commit().await?;
+        }
+    }
+    Ok(())
 }
 
 enum Assigned {

@@ -5,7 +5,9 @@
 //! assignment policies: `assignment_order` (`round_robin` or `balanced`),
 //! `conversation_priority` (`longest_waiting` or `earliest_created`),
 //! `fair_distribution_limit` and `fair_distribution_window` (at most that
-//! many conversations routed to one agent per window of seconds).
+//! many conversations routed to one agent per window of seconds); and
+//! Switchboard's `requeue_after_minutes` (an assigned conversation whose
+//! customer waits that long without a reply goes back to the queue).
 
 use std::time::Duration;
 
@@ -49,6 +51,9 @@ pub struct InboxRouting {
     /// At most this many conversations routed to one agent per window.
     pub fair_limit: Option<i64>,
     pub fair_window: Duration,
+    /// An assigned conversation whose customer waits this long without a
+    /// reply goes back to the queue (none: it stays).
+    pub requeue_after: Option<Duration>,
 }
 
 impl InboxRouting {
@@ -66,6 +71,7 @@ impl InboxRouting {
             max_per_agent: positive("max_assignment_limit"),
             fair_limit: positive("fair_distribution_limit"),
             fair_window: Duration::from_secs(positive("fair_distribution_window").unwrap_or(3600) as u64),
+            requeue_after: positive("requeue_after_minutes").map(|m| Duration::from_secs(m as u64 * 60)),
         }
     }
 }
@@ -80,7 +86,10 @@ pub fn normalise_config(v: &Value) -> CoreResult<Value> {
     let mut out = Map::new();
     for (k, val) in obj {
         let norm = match k.as_str() {
-            "max_assignment_limit" | "fair_distribution_limit" | "fair_distribution_window" => match val {
+            "max_assignment_limit"
+            | "fair_distribution_limit"
+            | "fair_distribution_window"
+            | "requeue_after_minutes" => match val {
                 Value::Null => Value::Null,
                 Value::String(s) if s.trim().is_empty() => Value::Null,
                 _ => {

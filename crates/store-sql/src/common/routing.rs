@@ -53,6 +53,42 @@ impl RoutingTx for SqlTx {
         )
     }
 
+    async fn accounts_with_requeue(&mut self) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT account_id FROM inboxes WHERE CAST(settings AS TEXT) LIKE '%requeue_after_minutes%'",
+        )
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
+    async fn unanswered_assigned(
+        &mut self,
+        account_id: i64,
+        inbox_ids: &[i64],
+        waiting_before: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Conversation>> {
+        if inbox_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(concat!(
+            "SELECT ",
+            conversation_cols!(),
+            " FROM conversations WHERE account_id = "
+        ));
+        qb.push_bind(account_id);
+        qb.push(" AND status = 0 AND assignee_id IS NOT NULL AND waiting_since < ");
+        qb.push_bind(waiting_before);
+        qb.push(" AND inbox_id IN (");
+        let mut sep = qb.separated(", ");
+        for id in inbox_ids {
+            sep.push_bind(*id);
+        }
+        qb.push(") ORDER BY waiting_since, id LIMIT ");
+        qb.push_bind(limit);
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
+    }
+
     async fn open_loads(&mut self, account_id: i64) -> StoreResult<Vec<(i64, i64, i64)>> {
         Ok(sqlx::query_as(
             "SELECT assignee_id, inbox_id, COUNT(*) FROM conversations \

@@ -15,6 +15,20 @@ pub trait RoutingTx: Send {
     /// Accounts with open conversations nobody holds.
     async fn accounts_with_waiting_conversations(&mut self) -> StoreResult<Vec<i64>>;
 
+    /// Accounts with an inbox that sends unanswered conversations back to
+    /// the queue (`requeue_after_minutes` in its routing settings).
+    async fn accounts_with_requeue(&mut self) -> StoreResult<Vec<i64>>;
+
+    /// Open, assigned conversations of `inbox_ids` whose customer has
+    /// waited since before `waiting_before`, oldest first, at most `limit`.
+    async fn unanswered_assigned(
+        &mut self,
+        account_id: i64,
+        inbox_ids: &[i64],
+        waiting_before: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Conversation>>;
+
     /// Open conversations per (assignee, inbox): each agent's load.
     async fn open_loads(&mut self, account_id: i64) -> StoreResult<Vec<(i64, i64, i64)>>;
 

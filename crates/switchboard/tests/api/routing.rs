@@ -858,3 +858,52 @@ async fn set_manual(app: &TestApp, inbox: i64) {
     )
     .await;
 }
+
+/// An inbox may send a conversation back to the queue when its agent leaves
+/// the customer waiting too long; someone else gets it.
+async fn unanswered_conversations_go_back(app: TestApp) {
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    set_inbox_config(&app, inbox, json!({ "requeue_after_minutes": 5 })).await;
+    let (ann, _) = ready_agent(&app, "Ann", inbox).await;
+    let conv = new_conversation(&app, inbox, "Still waiting").await;
+    assert_eq!(settled(&app, &[conv]).await, vec![Some(ann)]);
+    let (ben, _) = ready_agent(&app, "Ben", inbox).await;
+    // Six minutes without a reply.
+    app.sql_rows(&format!(
+        "UPDATE conversations SET waiting_since = created_at - 360000000 WHERE account_id = {} AND display_id = {conv}",
+        app.account_id
+    ))
+    .await;
+    // Any pass (here: the settings saved again) takes it back.
+    set_inbox_config(&app, inbox, json!({ "requeue_after_minutes": "5" })).await;
+    let now = eventually(10, "the conversation to move to Ben", || async {
+        assignee(&app, conv).await.filter(|a| *a == ben)
+    })
+    .await;
+    assert_eq!(now, ben);
+    let log = decisions(&app, conv).await;
+    let back = log.iter().find(|d| d["outcome"] == "requeued").expect("requeued");
+    assert_eq!(back["note"], "no_response");
+    assert_eq!(back["skipped"][0]["agent_id"], ann);
+    let to_ben = log
+        .iter()
+        .find(|d| d["outcome"] == "assigned" && d["assignee"]["id"] == ben)
+        .expect("assigned to Ben");
+    assert!(
+        to_ben["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["agent_id"] == ann && s["reason"] == "no_response"),
+        "{to_ben}"
+    );
+    let (s, _) = app
+        .patch(
+            &app.acc(&format!("/inboxes/{inbox}")),
+            json!({ "auto_assignment_config": { "requeue_after_minutes": -1 } }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    app.stop().await;
+}
+both!(unanswered_conversations_go_back);
