@@ -186,6 +186,7 @@ fn account_routes() -> AccountRoutes {
         .merge(crate::contacts_csv::account_routes())
         .merge(crate::conversation_extras::account_routes())
         .merge(crate::routing::account_routes())
+        .merge(crate::routing_policies::account_routes())
         .merge(crate::notifications::account_routes())
 }
 

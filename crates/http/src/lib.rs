@@ -21,6 +21,7 @@ pub mod quota;
 pub mod rails_params;
 pub mod ratelimit;
 pub mod routing;
+pub mod routing_policies;
 pub mod sdk;
 pub mod search;
 pub mod server;

@@ -154,6 +154,7 @@ async fn seed(store: &Arc<dyn Store>) -> (i64, Inbox, Contact, Conversation) {
             contact_last_seen_at: None,
             created_at: 1,
             updated_at: 1,
+            assigned_at: None,
         })
         .await
         .unwrap();
@@ -997,6 +998,18 @@ async fn routing_queue_loads_and_decisions(store: Arc<dyn Store>) {
             .unwrap()
             .is_empty()
     );
+    // Assigned at 8: its agent's time counts from then.
+    let mut held = tx.lock_conversation_by_id(ids[3]).await.unwrap().unwrap();
+    held.assigned_at = Some(8);
+    tx.save_conversation(&held).await.unwrap();
+    assert!(
+        tx.unanswered_assigned(acc, &[inbox.id], 8, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "held since 8"
+    );
+    assert_eq!(tx.unanswered_assigned(acc, &[inbox.id], 9, 10).await.unwrap().len(), 1);
     assert!(
         tx.unanswered_assigned(acc + 1, &[inbox.id], 10, 10)
             .await

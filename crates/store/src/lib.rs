@@ -115,6 +115,7 @@ pub trait Tx:
     + ConversationTx
     + ParticipantTx
     + RoutingTx
+    + RoutingPolicyTx
     + NotificationTx
     + MessageTx
     + AttachmentTx

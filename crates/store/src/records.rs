@@ -206,6 +206,9 @@ pub struct Conversation {
     pub contact_last_seen_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the current assignee got the conversation (routing's clock for
+    /// "left without a reply" starts here, not when the customer wrote).
+    pub assigned_at: Option<i64>,
 }
 
 impl Conversation {
@@ -245,6 +248,7 @@ impl Conversation {
             contact_last_seen_at: None,
             created_at: now,
             updated_at: now,
+            assigned_at: None,
         }
     }
 
@@ -619,6 +623,62 @@ pub struct RoutingAgent {
     /// How many open conversations they may hold in all (`None`: no limit
     /// of their own).
     pub capacity: Option<i32>,
+    /// Their agent capacity policy (per-inbox limits), if any.
+    pub agent_capacity_policy_id: Option<i64>,
+}
+
+/// Chatwoot's v4 assignment policy: how the inboxes attached to it route.
+/// `assignment_order` 0 round robin, 1 balanced; `conversation_priority`
+/// 0 earliest created, 1 longest waiting.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AssignmentPolicy {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub assignment_order: i32,
+    pub conversation_priority: i32,
+    pub fair_distribution_limit: i32,
+    pub fair_distribution_window: i32,
+    pub enabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An inbox's link to its assignment policy (at most one per inbox).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct InboxAssignmentPolicy {
+    pub id: i64,
+    pub account_id: i64,
+    pub inbox_id: i64,
+    pub assignment_policy_id: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Chatwoot's agent capacity policy: agents on it hold at most
+/// `conversation_limit` open conversations in each inbox it limits.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AgentCapacityPolicy {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    #[sqlx(json)]
+    pub exclusion_rules: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct InboxCapacityLimit {
+    pub id: i64,
+    pub account_id: i64,
+    pub agent_capacity_policy_id: i64,
+    pub inbox_id: i64,
+    pub conversation_limit: i32,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 /// A routing decision as it is written.

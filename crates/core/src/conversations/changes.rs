@@ -40,6 +40,9 @@ impl Core {
             return Ok(());
         }
         after.updated_at = w.now;
+        if before.assignee_id != after.assignee_id {
+            after.assigned_at = after.assignee_id.map(|_| w.now);
+        }
         w.tx().save_conversation(&after).await?;
 
         let status_changed = before.status != after.status;

@@ -116,6 +116,7 @@ impl Core {
             .insert_conversation(&Conversation {
                 uuid: uuid::Uuid::new_v4().to_string(),
                 assignee_id,
+                assigned_at: assignee_id.map(|_| now),
                 team_id,
                 additional_attributes: additional,
                 custom_attributes: custom,

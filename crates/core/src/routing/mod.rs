@@ -22,6 +22,7 @@
 //! conversation twice. Manual assignment bypasses capacity but counts.
 
 mod pass;
+pub mod policies;
 pub mod settings;
 mod sticky;
 

@@ -54,6 +54,8 @@ struct Agent {
     availability: Availability,
     presence: Presence,
     capacity: Option<i64>,
+    /// Their capacity policy's limit per inbox.
+    inbox_limits: HashMap<i64, i64>,
     last_routed_at: i64,
     /// Open conversations, in all and per inbox.
     load: i64,
@@ -137,7 +139,11 @@ pub(crate) async fn run(core: &Arc<Core>, account_id: i64) -> CoreResult<bool> {
         let mut done = false;
         while let Some(user_id) = order.first().copied() {
             order.remove(0);
-            match assign(core, &conv, user_id, &routing, &skipped).await? {
+            let policy_limit = cx
+                .agents
+                .get(&user_id)
+                .and_then(|a| a.inbox_limits.get(&conv.inbox_id).copied());
+            match assign(core, &conv, user_id, &routing, policy_limit, &skipped).await? {
                 Assigned::Yes => {
                     let now = switchboard_domain::time::now_micros();
                     if let Some(a) = cx.agents.get_mut(&user_id) {
@@ -249,6 +255,7 @@ async fn assign(
     conv: &Conversation,
     user_id: i64,
     routing: &InboxRouting,
+    policy_limit: Option<i64>,
     skipped: &[(i64, Skip)],
 ) -> CoreResult<Assigned> {
     let mut w = Work::begin(core).await?;
@@ -264,8 +271,8 @@ async fn assign(
         .tx()
         .agent_open_count(before.account_id, user_id, before.inbox_id)
         .await?;
-    let full =
-        agent.capacity.is_some_and(|c| load >= c as i64) || routing.max_per_agent.is_some_and(|m| load_here >= m);
+    let full = agent.capacity.is_some_and(|c| load >= c as i64)
+        || limit_in(routing, policy_limit).is_some_and(|m| load_here >= m);
     if full {
         return Ok(Assigned::Full { load });
     }
@@ -280,6 +287,15 @@ async fn assign(
     w.tx().insert_routing_decision(&d, now).await?;
     w.commit().await?;
     Ok(Assigned::Yes)
+}
+
+/// An agent's limit in an inbox: the inbox's own and their capacity
+/// policy's, the smaller.
+fn limit_in(routing: &InboxRouting, policy_limit: Option<i64>) -> Option<i64> {
+    match (routing.max_per_agent, policy_limit) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// The agents who may take `conv`, best first, and those passed over with why.
@@ -300,8 +316,7 @@ fn candidates(cx: &Context, conv: &Conversation, routing: &InboxRouting) -> (Vec
         } else if a.availability == Availability::Busy {
             Some(Skip::Busy)
         } else if a.capacity.is_some_and(|c| a.load >= c)
-            || routing
-                .max_per_agent
+            || limit_in(routing, a.inbox_limits.get(&conv.inbox_id).copied())
                 .is_some_and(|m| a.load_in.get(&conv.inbox_id).copied().unwrap_or(0) >= m)
         {
             Some(Skip::AtCapacity)
@@ -375,8 +390,30 @@ async fn load(core: &Arc<Core>, account_id: i64) -> CoreResult<Context> {
     let mut inboxes = HashMap::new();
     let mut members = HashMap::new();
     let mut windows: HashSet<u64> = HashSet::new();
+    let policies: HashMap<i64, switchboard_store::AssignmentPolicy> = tx
+        .list_assignment_policies(account_id)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let inbox_policy: HashMap<i64, i64> = tx
+        .inbox_assignment_policies(account_id)
+        .await?
+        .into_iter()
+        .map(|l| (l.inbox_id, l.assignment_policy_id))
+        .collect();
+    let mut policy_limits: HashMap<i64, HashMap<i64, i64>> = HashMap::new();
+    for l in tx.inbox_capacity_limits(account_id).await? {
+        policy_limits
+            .entry(l.agent_capacity_policy_id)
+            .or_default()
+            .insert(l.inbox_id, i64::from(l.conversation_limit));
+    }
     for inbox in tx.list_inboxes(account_id, None).await? {
-        let r = InboxRouting::of(&inbox);
+        let mut r = InboxRouting::of(&inbox);
+        if let Some(p) = inbox_policy.get(&inbox.id).and_then(|p| policies.get(p)) {
+            r = r.with_policy(p);
+        }
         if r.enabled {
             members.insert(inbox.id, tx.list_inbox_members(inbox.id).await?);
             if r.fair_limit.is_some() {
@@ -427,6 +464,10 @@ async fn load(core: &Arc<Core>, account_id: i64) -> CoreResult<Context> {
                 availability: Availability::from_code(au.availability).unwrap_or(Availability::Offline),
                 presence,
                 capacity: r.and_then(|r| r.capacity).map(i64::from),
+                inbox_limits: r
+                    .and_then(|r| r.agent_capacity_policy_id)
+                    .and_then(|p| policy_limits.get(&p).cloned())
+                    .unwrap_or_default(),
                 last_routed_at: r.map_or(0, |r| r.last_routed_at),
                 load,
                 load_in,

@@ -76,6 +76,26 @@ impl InboxRouting {
     }
 }
 
+impl InboxRouting {
+    /// The inbox's routing under an enabled assignment policy: the
+    /// policy's order, queue priority and fair distribution; the inbox
+    /// keeps its on/off switch, its own capacity and re-queue settings.
+    pub fn with_policy(mut self, p: &switchboard_store::AssignmentPolicy) -> Self {
+        if !p.enabled {
+            return self;
+        }
+        self.order = if p.assignment_order == 1 {
+            AssignmentOrder::Balanced
+        } else {
+            AssignmentOrder::RoundRobin
+        };
+        self.earliest_created = p.conversation_priority == 0;
+        self.fair_limit = Some(i64::from(p.fair_distribution_limit)).filter(|n| *n > 0);
+        self.fair_window = Duration::from_secs(u64::try_from(p.fair_distribution_window).unwrap_or(3600).max(1));
+        self
+    }
+}
+
 /// Checks and normalises an `auto_assignment_config` given to an inbox:
 /// known keys of the right types (numbers may come as strings, as Rails
 /// reads them); unknown keys are kept as they are, as Chatwoot keeps them.

@@ -57,7 +57,7 @@ macro_rules! contact_inbox_cols {
 }
 macro_rules! conversation_cols {
     () => {
-        "id, account_id, inbox_id, display_id, uuid, status, priority, assignee_id, assignee_agent_bot_id, team_id, contact_id, contact_inbox_id, muted, additional_attributes, custom_attributes, snoozed_until, waiting_since, first_reply_created_at, last_activity_at, agent_last_seen_at, assignee_last_seen_at, contact_last_seen_at, created_at, updated_at"
+        "id, account_id, inbox_id, display_id, uuid, status, priority, assignee_id, assignee_agent_bot_id, team_id, contact_id, contact_inbox_id, muted, additional_attributes, custom_attributes, snoozed_until, waiting_since, first_reply_created_at, last_activity_at, agent_last_seen_at, assignee_last_seen_at, contact_last_seen_at, created_at, updated_at, assigned_at"
     };
 }
 macro_rules! message_cols {
@@ -192,6 +192,7 @@ mod note;
 mod notification;
 mod participant;
 mod routing;
+mod routing_policy;
 mod team;
 mod user;
 mod webhook;

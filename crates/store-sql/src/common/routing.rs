@@ -5,7 +5,7 @@ use super::*;
 
 macro_rules! routing_agent_cols {
     () => {
-        "account_id, user_id, last_routed_at, capacity"
+        "account_id, user_id, last_routed_at, capacity, agent_capacity_policy_id"
     };
 }
 macro_rules! decision_cols {
@@ -79,6 +79,10 @@ impl RoutingTx for SqlTx {
         qb.push_bind(account_id);
         qb.push(" AND status = 0 AND assignee_id IS NOT NULL AND waiting_since < ");
         qb.push_bind(waiting_before);
+        // The assignee's own time counts from when they got it.
+        qb.push(" AND (assigned_at IS NULL OR assigned_at < ");
+        qb.push_bind(waiting_before);
+        qb.push(")");
         qb.push(" AND inbox_id IN (");
         let mut sep = qb.separated(", ");
         for id in inbox_ids {

@@ -20,7 +20,8 @@ pub trait RoutingTx: Send {
     async fn accounts_with_requeue(&mut self) -> StoreResult<Vec<i64>>;
 
     /// Open, assigned conversations of `inbox_ids` whose customer has
-    /// waited since before `waiting_before`, oldest first, at most `limit`.
+    /// waited since before `waiting_before` and whose assignee has held them
+    /// since before then too, oldest first, at most `limit`.
     async fn unanswered_assigned(
         &mut self,
         account_id: i64,

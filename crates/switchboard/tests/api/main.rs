@@ -42,6 +42,7 @@ mod notifications;
 mod public;
 mod resources;
 mod routing;
+mod routing_policies;
 mod search;
 mod security_accounts;
 mod security_limits;

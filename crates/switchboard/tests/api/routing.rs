@@ -10,7 +10,7 @@ use crate::helpers::{TestApp, eventually};
 
 /// An agent who is a member of `inbox` and does not go offline
 /// automatically (present without a dashboard): (id, token).
-async fn ready_agent(app: &TestApp, name: &str, inbox: i64) -> (i64, String) {
+pub(crate) async fn ready_agent(app: &TestApp, name: &str, inbox: i64) -> (i64, String) {
     let email = format!("{}@routing.test", name.to_lowercase());
     let (id, token) = app.agent(name, &email, "agent").await;
     app.ok(
@@ -44,18 +44,18 @@ async fn set_inbox_config(app: &TestApp, inbox: i64, config: Value) {
     .await;
 }
 
-async fn assignee(app: &TestApp, conv: i64) -> Option<i64> {
+pub(crate) async fn assignee(app: &TestApp, conv: i64) -> Option<i64> {
     app.ok(Method::GET, &app.acc(&format!("/conversations/{conv}")), None)
         .await["meta"]["assignee"]["id"]
         .as_i64()
 }
 
-async fn new_conversation(app: &TestApp, inbox: i64, name: &str) -> i64 {
+pub(crate) async fn new_conversation(app: &TestApp, inbox: i64, name: &str) -> i64 {
     let (contact, _) = app.contact(inbox, name).await;
     app.conversation(inbox, contact).await
 }
 
-async fn decisions(app: &TestApp, conv: i64) -> Vec<Value> {
+pub(crate) async fn decisions(app: &TestApp, conv: i64) -> Vec<Value> {
     app.ok(Method::GET, &app.acc(&format!("/conversations/{conv}/routing")), None)
         .await["payload"]
         .as_array()
@@ -65,7 +65,7 @@ async fn decisions(app: &TestApp, conv: i64) -> Vec<Value> {
 
 /// Waits until every conversation of `convs` has settled (assigned, or a
 /// "waiting" decision logged) and returns their assignees.
-async fn settled(app: &TestApp, convs: &[i64]) -> Vec<Option<i64>> {
+pub(crate) async fn settled(app: &TestApp, convs: &[i64]) -> Vec<Option<i64>> {
     let mut out = Vec::new();
     for &c in convs {
         let a = eventually(10, "routing to decide", || async move {
@@ -79,6 +79,19 @@ async fn settled(app: &TestApp, convs: &[i64]) -> Vec<Option<i64>> {
         out.push(a);
     }
     out
+}
+
+/// Waits until no routing work is due or running (the events dispatcher
+/// has had a moment to turn the last change into jobs).
+pub(crate) async fn routing_idle(app: &TestApp) {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    eventually(10, "routing to go idle", || async {
+        let rows = app
+            .sql_rows("SELECT CAST(COUNT(*) AS TEXT) FROM jobs WHERE kind IN ('route', 'listen') AND state IN (0, 1)")
+            .await;
+        (rows[0][0].as_deref() == Some("0")).then_some(())
+    })
+    .await;
 }
 
 async fn reopen(app: &TestApp, conv: i64) {
@@ -868,9 +881,19 @@ async fn unanswered_conversations_go_back(app: TestApp) {
     let conv = new_conversation(&app, inbox, "Still waiting").await;
     assert_eq!(settled(&app, &[conv]).await, vec![Some(ann)]);
     let (ben, _) = ready_agent(&app, "Ben", inbox).await;
-    // Six minutes without a reply.
+    // The customer has waited six minutes, but Ann got it only now: her
+    // time counts from then, so it stays.
     app.sql_rows(&format!(
         "UPDATE conversations SET waiting_since = created_at - 360000000 WHERE account_id = {} AND display_id = {conv}",
+        app.account_id
+    ))
+    .await;
+    set_inbox_config(&app, inbox, json!({ "requeue_after_minutes": 5 })).await;
+    routing_idle(&app).await;
+    assert_eq!(assignee(&app, conv).await, Some(ann));
+    // Six minutes with Ann without a reply.
+    app.sql_rows(&format!(
+        "UPDATE conversations SET assigned_at = created_at - 360000000 WHERE account_id = {} AND display_id = {conv}",
         app.account_id
     ))
     .await;
@@ -897,6 +920,18 @@ async fn unanswered_conversations_go_back(app: TestApp) {
             .any(|s| s["agent_id"] == ann && s["reason"] == "no_response"),
         "{to_ben}"
     );
+    // Ben's own time starts when he got it: more passes leave it with him.
+    for _ in 0..3 {
+        set_inbox_config(&app, inbox, json!({ "requeue_after_minutes": 5 })).await;
+        routing_idle(&app).await;
+    }
+    assert_eq!(assignee(&app, conv).await, Some(ben));
+    let requeues = decisions(&app, conv)
+        .await
+        .iter()
+        .filter(|d| d["outcome"] == "requeued")
+        .count();
+    assert_eq!(requeues, 1);
     let (s, _) = app
         .patch(
             &app.acc(&format!("/inboxes/{inbox}")),

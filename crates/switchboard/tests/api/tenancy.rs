@@ -396,6 +396,46 @@ async fn every_account_route_is_scoped(app: TestApp) {
         .await["id"]
         .as_i64()
         .unwrap();
+    // Routing policies: one attached to the inbox, one limiting Bob there.
+    let apol = app
+        .ok(
+            Method::POST,
+            &app.acc("/assignment_policies"),
+            Some(json!({ "assignment_policy": { "name": "Fair" } })),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/assignment_policies/{apol}/inboxes")),
+        Some(json!({ "inbox_id": inbox })),
+    )
+    .await;
+    let cpol = app
+        .ok(
+            Method::POST,
+            &app.acc("/agent_capacity_policies"),
+            Some(json!({ "agent_capacity_policy": { "name": "Juniors" } })),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let limit = app
+        .ok(
+            Method::POST,
+            &app.acc(&format!("/agent_capacity_policies/{cpol}/inbox_limits")),
+            Some(json!({ "inbox_id": inbox, "conversation_limit": 3 })),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/agent_capacity_policies/{cpol}/users")),
+        Some(json!({ "user_id": bob })),
+    )
+    .await;
     let (other, olga) = app.other_account().await;
 
     // What must not change, read by the account's administrator.
@@ -418,6 +458,11 @@ async fn every_account_route_is_scoped(app: TestApp) {
             // (Canned responses are every agent's to keep: not a witness.)
             "/webhooks".to_string(),
             "/custom_attribute_definitions".to_string(),
+            "/assignment_policies".to_string(),
+            format!("/assignment_policies/{apol}/inboxes"),
+            format!("/inboxes/{inbox}/assignment_policy"),
+            "/agent_capacity_policies".to_string(),
+            format!("/agent_capacity_policies/{cpol}/users"),
         ] {
             let mut v = app.ok(Method::GET, &app.acc(&p), None).await;
             // Read marks and presence move with reads, not with changes.
@@ -456,6 +501,8 @@ async fn every_account_route_is_scoped(app: TestApp) {
             "custom_filters" => filter,
             "notifications" => notification,
             "custom_attribute_definitions" => attr,
+            "assignment_policies" => apol,
+            "agent_capacity_policies" => cpol,
             _ if !path.contains("{id}") => 0,
             other => panic!("the test does not know which id {other}/{{id}} takes: add it here"),
         };
@@ -464,6 +511,9 @@ async fn every_account_route_is_scoped(app: TestApp) {
             .replace("{delivery_id}", &delivery.to_string())
             .replace("{note_id}", &note.to_string())
             .replace("{import_id}", &import.to_string())
+            .replace("{inbox_id}", &inbox.to_string())
+            .replace("{user_id}", &bob.to_string())
+            .replace("{limit_id}", &limit.to_string())
     };
     let fill = |path: &str| fill_with(path, contact);
     let body = json!({

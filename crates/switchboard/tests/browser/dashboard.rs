@@ -167,6 +167,7 @@ async fn the_dashboard_with_ten_thousand_conversations() {
             contact_last_seen_at: None,
             created_at: now - i * 1_000_000,
             updated_at: now,
+            assigned_at: None,
         })
         .await
         .unwrap();
