@@ -169,13 +169,14 @@ impl Listener for RoutingListener {
     }
 
     fn wants(&self, event: &Event) -> bool {
-        matches!(
-            event.kind,
-            EventKind::ConversationCreated
-                | EventKind::ConversationStatusChanged
-                | EventKind::AssigneeChanged
-                | EventKind::TeamChanged
-        )
+        match event.kind {
+            EventKind::ConversationCreated | EventKind::ConversationStatusChanged | EventKind::TeamChanged => true,
+            // Routing's own assignments (no performer, an assignee now)
+            // free nobody's capacity and leave nothing waiting: a pass
+            // after each would only double the passes under load.
+            EventKind::AssigneeChanged => event.performer.is_some() || event.data["meta"]["assignee"].is_null(),
+            _ => false,
+        }
     }
 
     fn handle<'a>(&'a self, w: &'a mut Work, event: &'a StoredEvent) -> BoxFuture<'a, Result<(), JobFailure>> {
