@@ -1,4 +1,7 @@
-//! The Application API (`/api/v1/...`) and sign-in. Handlers only translate
+//! The Application API (`/api/v1/...`) and sign-in: the account scope's
+//! router, which merges each area's routes (conversations.rs, contacts.rs,
+//! routing.rs, ...), and the routes of the account itself, agents, inboxes,
+//! teams, labels, canned responses and webhooks. Handlers only translate
 //! HTTP to use cases; every rule lives in `switchboard-core`.
 
 use std::sync::Arc;
@@ -11,20 +14,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
-use switchboard_core::contact_types::{AttributeKeys, ContactChanges, ContactLabels, NewContact, NewContactInbox};
-use switchboard_core::contacts::ContactListParams;
-use switchboard_core::conversation_types::{
-    Assignment, ConversationLabels, CustomAttributes, NewConversation, PriorityChange, StatusToggle,
-};
-use switchboard_core::conversations::ListParams;
 use switchboard_core::inboxes::MemberChange;
-use switchboard_core::message_types::{MessageStatusChange, NewMessage};
 use switchboard_core::params::Params;
 
 use crate::AppState;
 use crate::client_ip::ClientIp;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Acct, Authed, Ids, JsonBody, Parsed, QueryParams};
+use crate::extract::{Acct, Authed, Ids, JsonBody, QueryParams};
 use crate::ratelimit::Decision;
 
 type S = State<Arc<AppState>>;
@@ -80,69 +76,6 @@ fn account_routes() -> AccountRoutes {
                 .delete(inbox_members_remove),
         )
         .route("/inbox_members/{id}", get(inbox_members_list))
-        .route("/contacts", get(contacts_list).post(contacts_create))
-        .route("/contacts/search", get(contacts_search))
-        .route(
-            "/contacts/{id}",
-            get(contacts_show)
-                .put(contacts_update)
-                .patch(contacts_update)
-                .delete(contacts_delete),
-        )
-        .route("/contacts/{id}/conversations", get(contact_conversations))
-        .route("/contacts/{id}/notes", get(contact_notes).post(contact_note_create))
-        .route(
-            "/contacts/{id}/notes/{note_id}",
-            get(contact_note)
-                .patch(contact_note_update)
-                .put(contact_note_update)
-                .delete(contact_note_delete),
-        )
-        .route("/contacts/{id}/contact_inboxes", post(contact_inboxes_create))
-        .route("/contacts/{id}/labels", get(contact_labels).post(contact_labels_set))
-        .route(
-            "/contacts/{id}/destroy_custom_attributes",
-            post(contacts_destroy_attributes),
-        )
-        .route("/conversations", get(conversations_list).post(conversations_create))
-        .route("/conversations/meta", get(conversations_meta))
-        .route("/conversations/search", get(conversations_search))
-        .route("/conversations/filter", post(conversations_filter))
-        .route("/bulk_actions", post(bulk_actions))
-        .route(
-            "/conversations/{id}",
-            get(conversations_show).patch(conversations_update),
-        )
-        .route("/conversations/{id}/toggle_status", post(conversations_toggle_status))
-        .route(
-            "/conversations/{id}/toggle_priority",
-            post(conversations_toggle_priority),
-        )
-        .route("/conversations/{id}/assignments", post(conversations_assign))
-        .route(
-            "/conversations/{id}/labels",
-            get(conversations_labels).post(conversations_labels_set),
-        )
-        .route(
-            "/conversations/{id}/custom_attributes",
-            post(conversations_custom_attributes),
-        )
-        .route("/conversations/{id}/update_last_seen", post(conversations_seen))
-        .route("/conversations/{id}/toggle_typing_status", post(conversations_typing))
-        .route("/conversations/{id}/unread", post(conversations_unread))
-        .route("/conversations/{id}/mute", post(conversations_mute))
-        .route("/conversations/{id}/unmute", post(conversations_unmute))
-        .route(
-            "/conversations/{id}/messages",
-            get(messages_list)
-                .post(messages_create)
-                .layer(axum::extract::DefaultBodyLimit::disable()),
-        )
-        .route(
-            "/conversations/{id}/messages/{message_id}",
-            axum::routing::patch(messages_update).delete(messages_delete),
-        )
-        .route("/conversations/{id}/messages/{message_id}/retry", post(messages_retry))
         .route("/teams", get(teams_list).post(teams_create))
         .route("/teams/{id}", get(teams_show).patch(teams_update).delete(teams_delete))
         .route(
@@ -180,6 +113,8 @@ fn account_routes() -> AccountRoutes {
             "/webhooks/{id}/deliveries/{delivery_id}/redeliver",
             post(webhook_redeliver),
         )
+        .merge(crate::contacts::account_routes())
+        .merge(crate::conversations::account_routes())
         .merge(crate::accounts::account_routes())
         .merge(crate::custom_attributes::account_routes())
         .merge(crate::contacts_more::account_routes())
@@ -480,316 +415,6 @@ async fn inbox_members_set(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -
 
 async fn inbox_members_remove(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
     inbox_members_change(st, c, b, MemberChange::Remove).await
-}
-
-// ---- contacts ----
-
-fn contact_params(q: &QueryParams, search: Option<String>) -> ApiResult<ContactListParams> {
-    Ok(ContactListParams {
-        page: q.i64("page")?.unwrap_or(1),
-        sort: q.get("sort").map(str::to_string),
-        search,
-        labels: q.all("labels"),
-    })
-}
-
-async fn contacts_list(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
-    Ok(ok(st.core.list_contacts(&c, contact_params(&q, None)?).await?))
-}
-
-async fn contacts_search(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
-    let term = q.get("q").unwrap_or("").to_string();
-    if term.trim().is_empty() {
-        return Err(switchboard_core::CoreError::invalid("q", "Specify search string with parameter q").into());
-    }
-    Ok(ok(st.core.list_contacts(&c, contact_params(&q, Some(term))?).await?))
-}
-
-async fn contacts_create(State(st): S, Acct(c): Acct, Parsed(req): Parsed<NewContact>) -> ApiResult<Response> {
-    Ok(ok(st.core.create_contact(&c, req).await?))
-}
-
-async fn contacts_show(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
-    Ok(ok(st.core.get_contact(&c, ids.get("id")?).await?))
-}
-
-async fn contacts_update(
-    State(st): S,
-    Acct(c): Acct,
-    ids: Ids,
-    Parsed(changes): Parsed<ContactChanges>,
-) -> ApiResult<Response> {
-    Ok(ok(st.core.update_contact(&c, ids.get("id")?, changes).await?))
-}
-
-async fn contacts_destroy_attributes(
-    State(st): S,
-    Acct(c): Acct,
-    ids: Ids,
-    Parsed(req): Parsed<AttributeKeys>,
-) -> ApiResult<Response> {
-    Ok(ok(st.core.destroy_contact_attributes(&c, ids.get("id")?, req).await?))
-}
-
-async fn contacts_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
-    st.core.delete_contact(&c, ids.get("id")?).await?;
-    Ok(StatusCode::OK.into_response())
-}
-
-async fn contact_notes(State(st): S, Acct(c): Acct, ids: Ids, q: QueryParams) -> ApiResult<Response> {
-    let page = q.i64("page")?.unwrap_or(1);
-    Ok(ok(st.core.contact_notes(&c, ids.get("id")?, page).await?))
-}
-
-async fn contact_note(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
-    Ok(ok(st
-        .core
-        .contact_note(&c, ids.get("id")?, ids.get("note_id")?)
-        .await?))
-}
-
-async fn contact_note_create(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    let req = switchboard_core::request::parse_nested(&b, "note")?;
-    Ok(ok(st.core.create_contact_note(&c, ids.get("id")?, req).await?))
-}
-
-async fn contact_note_update(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    let req = switchboard_core::request::parse_nested(&b, "note")?;
-    Ok(ok(st
-        .core
-        .change_contact_note(&c, ids.get("id")?, ids.get("note_id")?, Some(req))
-        .await?))
-}
-
-async fn contact_note_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
-    st.core
-        .change_contact_note(&c, ids.get("id")?, ids.get("note_id")?, None)
-        .await?;
-    Ok(StatusCode::OK.into_response())
-}
-
-async fn contact_conversations(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
-    Ok(ok(
-        json!({ "payload": st.core.contact_conversations(&c, ids.get("id")?).await? }),
-    ))
-}
-
-async fn contact_inboxes_create(
-    State(st): S,
-    Acct(c): Acct,
-    ids: Ids,
-    Parsed(req): Parsed<NewContactInbox>,
-) -> ApiResult<Response> {
-    Ok(ok(st.core.create_contact_inbox(&c, ids.get("id")?, req).await?))
-}
-
-async fn contact_labels(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
-    Ok(ok(
-        json!({ "payload": st.core.contact_labels(&c, ids.get("id")?).await? }),
-    ))
-}
-
-async fn contact_labels_set(
-    State(st): S,
-    Acct(c): Acct,
-    ids: Ids,
-    Parsed(req): Parsed<ContactLabels>,
-) -> ApiResult<Response> {
-    Ok(ok(
-        json!({ "payload": st.core.set_contact_labels(&c, ids.get("id")?, req).await? }),
-    ))
-}
-
-// ---- conversations ----
-
-fn list_params(q: &QueryParams) -> ApiResult<ListParams> {
-    Ok(ListParams {
-        status: q.get("status").map(str::to_string),
-        assignee_type: q.get("assignee_type").map(str::to_string),
-        inbox_id: q.i64("inbox_id")?,
-        team_id: q.i64("team_id")?,
-        labels: q.all("labels"),
-        q: q.get("q").map(str::to_string),
-        sort_by: q.get("sort_by").or_else(|| q.get("sort_order")).map(str::to_string),
-        page: q.i64("page")?,
-        source_id: q.get("source_id").map(str::to_string),
-        updated_within: q.i64("updated_within")?,
-        cursor: q.get("cursor").map(str::to_string),
-        conversation_type: q.get("conversation_type").map(str::to_string),
-    })
-}
-
-async fn conversations_list(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
-    Ok(ok(st.core.list_conversations(&c, &list_params(&q)?).await?))
-}
-
-async fn conversations_meta(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
-    Ok(ok(st.core.conversation_meta(&c, &list_params(&q)?).await?))
-}
-
-async fn conversations_search(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
-    let mut lp = list_params(&q)?;
-    if lp.q.as_deref().is_none_or(|s| s.trim().is_empty()) {
-        return Err(switchboard_core::CoreError::invalid("q", "Specify search string with parameter q").into());
-    }
-    lp.status = Some("all".into());
-    let v = st.core.list_conversations(&c, &lp).await?;
-    Ok(ok(v.get("data").cloned().unwrap_or(v)))
-}
-
-async fn conversations_filter(
-    State(st): S,
-    Acct(c): Acct,
-    q: QueryParams,
-    JsonBody(b): JsonBody,
-) -> ApiResult<Response> {
-    Ok(ok(st
-        .core
-        .filter_conversations(&c, &b, q.i64("page")?.unwrap_or(1))
-        .await?))
-}
-
-async fn conversations_create(
-    State(st): S,
-    Acct(c): Acct,
-    Parsed(req): Parsed<NewConversation>,
-) -> ApiResult<Response> {
-    Ok(ok(st.core.create_conversation(&c, req).await?))
-}
-
-async fn conversations_show(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
-    Ok(ok(st.core.get_conversation(&c, ids.get("id")?).await?))
-}
-
-async fn conversations_update(
-    State(st): S,
-    Acct(c): Acct,
-    ids: Ids,
-    Parsed(change): Parsed<PriorityChange>,
-) -> ApiResult<Response> {
-    Ok(ok(st.core.set_priority(&c, ids.get("id")?, change).await?))
-}
-
-/// Chatwoot answers these with an empty 200.
-async fn conversations_mute(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
-    st.core.set_muted(&c, ids.get("id")?, true).await?;
-    Ok(StatusCode::OK.into_response())
-}
-
-async fn conversations_unmute(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
-    st.core.set_muted(&c, ids.get("id")?, false).await?;
-    Ok(StatusCode::OK.into_response())
-}
-
-async fn conversations_toggle_status(
-    State(st): S,
-    Acct(c): Acct,
-    ids: Ids,
-    Parsed(req): Parsed<StatusToggle>,
-) -> ApiResult<Response> {
-    Ok(ok(st.core.toggle_status(&c, ids.get("id")?, req).await?))
-}
-
-async fn conversations_toggle_priority(
-    State(st): S,
-    Acct(c): Acct,
-    ids: Ids,
-    Parsed(change): Parsed<PriorityChange>,
-) -> ApiResult<Response> {
-    st.core.set_priority(&c, ids.get("id")?, change).await?;
-    Ok(StatusCode::OK.into_response())
-}
-
-async fn bulk_actions(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    Ok(ok(st.core.bulk_actions(&c, &b).await?))
-}
-
-async fn conversations_assign(
-    State(st): S,
-    Acct(c): Acct,
-    ids: Ids,
-    Parsed(req): Parsed<Assignment>,
-) -> ApiResult<Response> {
-    Ok(ok(st.core.assign(&c, ids.get("id")?, req).await?))
-}
-
-async fn conversations_labels(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
-    Ok(ok(st.core.conversation_labels(&c, ids.get("id")?).await?))
-}
-
-async fn conversations_labels_set(
-    State(st): S,
-    Acct(c): Acct,
-    ids: Ids,
-    Parsed(req): Parsed<ConversationLabels>,
-) -> ApiResult<Response> {
-    let labels = req.labels.unwrap_or_default();
-    Ok(ok(st.core.set_conversation_labels(&c, ids.get("id")?, &labels).await?))
-}
-
-async fn conversations_custom_attributes(
-    State(st): S,
-    Acct(c): Acct,
-    ids: Ids,
-    Parsed(req): Parsed<CustomAttributes>,
-) -> ApiResult<Response> {
-    Ok(ok(st.core.set_custom_attributes(&c, ids.get("id")?, req).await?))
-}
-
-async fn conversations_typing(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    st.core.toggle_typing(&c, ids.get("id")?, &b).await?;
-    Ok(StatusCode::OK.into_response())
-}
-
-async fn conversations_seen(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
-    Ok(ok(st.core.mark_seen(&c, ids.get("id")?, false).await?))
-}
-
-async fn conversations_unread(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
-    Ok(ok(st.core.mark_seen(&c, ids.get("id")?, true).await?))
-}
-
-// ---- messages ----
-
-async fn messages_list(State(st): S, Acct(c): Acct, ids: Ids, q: QueryParams) -> ApiResult<Response> {
-    Ok(ok(st
-        .core
-        .list_messages(&c, ids.get("id")?, q.i64("before")?, q.i64("after")?)
-        .await?))
-}
-
-/// JSON, or a multipart form with `attachments[]` (streamed to the store,
-/// each file checked against the size limit as it arrives).
-async fn messages_create(State(st): S, Acct(c): Acct, ids: Ids, req: axum::extract::Request) -> ApiResult<Response> {
-    let id = ids.get("id")?;
-    let (new, files) = crate::uploads::message_request::<NewMessage>(&st, req).await?;
-    Ok(ok(st.core.create_message(&c, id, new, files).await?))
-}
-
-async fn messages_retry(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
-    Ok(ok(st
-        .core
-        .retry_message(&c, ids.get("id")?, ids.get("message_id")?)
-        .await?))
-}
-
-async fn messages_update(
-    State(st): S,
-    Acct(c): Acct,
-    ids: Ids,
-    Parsed(change): Parsed<MessageStatusChange>,
-) -> ApiResult<Response> {
-    Ok(ok(st
-        .core
-        .update_message_status(&c, ids.get("id")?, ids.get("message_id")?, change)
-        .await?))
-}
-
-async fn messages_delete(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
-    Ok(ok(st
-        .core
-        .delete_message(&c, ids.get("id")?, ids.get("message_id")?)
-        .await?))
 }
 
 // ---- teams ----
