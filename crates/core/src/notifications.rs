@@ -13,7 +13,11 @@
 //!   (`participating_conversation_new_message`) not notified of it already;
 //! - a private note by an agent mentions users who may see the conversation
 //!   (`[@Name](mention://user/ID/Name)`): `conversation_mention`, and
-//!   ActionCable's `conversation.mentioned`.
+//!   ActionCable's `conversation.mentioned`;
+//! - routing takes a conversation back from an agent who left its customer
+//!   without a reply (`requeue_after_minutes`): that agent and the
+//!   account's administrators (`conversation_requeued`, Switchboard's own
+//!   type, code 9).
 //!
 //! Each new row is pushed to its user alone as `notification.created`, with
 //! the counts. Where the user's settings ask for it, a [`NotificationMail`]
@@ -43,7 +47,9 @@ use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, present, views};
 
 /// Chatwoot's notification types and their codes.
-pub const TYPES: [(i64, &str); 8] = [
+/// Switchboard adds `conversation_requeued` (9): routing took a
+/// conversation back from an agent who left the customer without a reply.
+pub const TYPES: [(i64, &str); 9] = [
     (1, "conversation_creation"),
     (2, "conversation_assignment"),
     (3, "assigned_conversation_new_message"),
@@ -52,6 +58,7 @@ pub const TYPES: [(i64, &str); 8] = [
     (6, "sla_missed_first_response"),
     (7, "sla_missed_next_response"),
     (8, "sla_missed_resolution"),
+    (9, "conversation_requeued"),
 ];
 
 pub const CONVERSATION_CREATION: i64 = 1;
@@ -59,6 +66,7 @@ pub const CONVERSATION_ASSIGNMENT: i64 = 2;
 pub const ASSIGNED_NEW_MESSAGE: i64 = 3;
 pub const CONVERSATION_MENTION: i64 = 4;
 pub const PARTICIPATING_NEW_MESSAGE: i64 = 5;
+pub const CONVERSATION_REQUEUED: i64 = 9;
 
 /// Chatwoot's defaults for a member without settings: the assignment, by
 /// e-mail and by push.
@@ -173,6 +181,9 @@ fn title(code: i64, display_id: i64, inbox_name: &str, content: &str) -> String 
         CONVERSATION_CREATION => format!("A conversation (#{display_id}) has been created in {inbox_name}"),
         CONVERSATION_ASSIGNMENT => format!("A conversation (#{display_id}) has been assigned to you"),
         CONVERSATION_MENTION => format!("[#{display_id}] {content}"),
+        CONVERSATION_REQUEUED => {
+            format!("A conversation (#{display_id}) went back to the queue: its customer waited too long for a reply")
+        }
         _ => format!("A new message is created in conversation (#{display_id}): {content}"),
     }
 }
@@ -248,6 +259,32 @@ async fn may_see(tx: &mut dyn Tx, account_id: i64, inbox_id: i64, ids: &[i64]) -
         .copied()
         .filter(|id| admins.contains(id) || members.contains(id))
         .collect())
+}
+
+/// Who hears that routing took `conv` back for no reply at `at` (the
+/// decision is written in the same transaction as the change): the agent
+/// it was taken from, when they may still see it, and the account's
+/// administrators. Nobody when the change was something else.
+async fn requeued_from(tx: &mut dyn Tx, conv: &Conversation, at: i64) -> CoreResult<Vec<i64>> {
+    // Newest first; later decisions (its next assignment) may precede it.
+    let Some(d) = tx
+        .routing_decisions(conv.id, 50)
+        .await?
+        .into_iter()
+        .find(|d| d.outcome == "requeued" && d.created_at == at)
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<i64> = Vec::new();
+    if let Some(agent) = d.detail["skipped"][0]["agent_id"].as_i64() {
+        out.extend(may_see(tx, conv.account_id, conv.inbox_id, &[agent]).await?);
+    }
+    for (user, au) in tx.list_account_users(conv.account_id).await? {
+        if au.is_admin() && !out.contains(&user.id) {
+            out.push(user.id);
+        }
+    }
+    Ok(out)
 }
 
 async fn setting_of(tx: &mut dyn Tx, account_id: i64, user_id: i64) -> CoreResult<(i64, i64)> {
@@ -338,6 +375,13 @@ async fn notify(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
         Some(EventKind::AssigneeChanged) => {
             // The assignee the change made (the event's data), not a later one.
             let assignee = event.data["meta"]["assignee"]["id"].as_i64();
+            if assignee.is_none() && actor.is_none() {
+                // Taken back by routing for no reply: its agent and the
+                // administrators hear of it.
+                for u in requeued_from(w.tx(), &conv, event.created_at).await? {
+                    rows.push(row(u, CONVERSATION_REQUEUED, None));
+                }
+            }
             if let Some(a) = assignee.filter(|a| Some(*a) != actor) {
                 let ok = may_see(w.tx(), conv.account_id, conv.inbox_id, &[a]).await?;
                 if !ok.is_empty() {

@@ -877,7 +877,7 @@ async fn set_manual(app: &TestApp, inbox: i64) {
 async fn unanswered_conversations_go_back(app: TestApp) {
     let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
     set_inbox_config(&app, inbox, json!({ "requeue_after_minutes": 5 })).await;
-    let (ann, _) = ready_agent(&app, "Ann", inbox).await;
+    let (ann, ann_token) = ready_agent(&app, "Ann", inbox).await;
     let conv = new_conversation(&app, inbox, "Still waiting").await;
     assert_eq!(settled(&app, &[conv]).await, vec![Some(ann)]);
     let (ben, _) = ready_agent(&app, "Ben", inbox).await;
@@ -920,6 +920,29 @@ async fn unanswered_conversations_go_back(app: TestApp) {
             .any(|s| s["agent_id"] == ann && s["reason"] == "no_response"),
         "{to_ben}"
     );
+    // Ann and the administrator hear of it.
+    let requeued = |token: String| {
+        let app = &app;
+        async move {
+            let (_, v) = app.call(Method::GET, &app.acc("/notifications"), &token, None).await;
+            v["data"]["payload"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .find(|n| n["notification_type"] == "conversation_requeued")
+        }
+    };
+    let to_ann = eventually(10, "Ann's notification", || requeued(ann_token.clone())).await;
+    assert_eq!(to_ann["primary_actor"]["id"], conv);
+    assert!(
+        to_ann["push_message_title"]
+            .as_str()
+            .unwrap()
+            .contains("went back to the queue"),
+        "{to_ann}"
+    );
+    eventually(10, "the administrator's notification", || requeued(app.token.clone())).await;
     // Ben's own time starts when he got it: more passes leave it with him.
     for _ in 0..3 {
         set_inbox_config(&app, inbox, json!({ "requeue_after_minutes": 5 })).await;
