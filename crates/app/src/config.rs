@@ -148,6 +148,9 @@ pub struct Options {
     /// Days finished webhook deliveries and dead jobs are kept [default: 30].
     #[arg(long, env = "SWITCHBOARD_DELIVERY_RETENTION_DAYS")]
     pub delivery_retention_days: Option<u64>,
+    /// Days a notification is kept after its last activity [default: 30].
+    #[arg(long, env = "SWITCHBOARD_NOTIFICATION_RETENTION_DAYS")]
+    pub notification_retention_days: Option<u64>,
     /// Open connections in all, WebSockets included; held below the open-file
     /// limit with room for the database, files and outgoing calls [default: 10000].
     #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS")]
@@ -206,6 +209,7 @@ pub struct Settings {
     pub flood_limit: i64,
     pub event_retention: Duration,
     pub delivery_retention: Duration,
+    pub notification_retention: Duration,
     pub presence_grace: Duration,
     pub redis_url: Option<String>,
     pub redis_namespace: String,
@@ -332,6 +336,7 @@ impl Settings {
             },
             event_retention: Duration::from_secs(pick!(event_retention_days, 7).max(1) * 86_400),
             delivery_retention: Duration::from_secs(pick!(delivery_retention_days, 30).max(1) * 86_400),
+            notification_retention: Duration::from_secs(pick!(notification_retention_days, 30).max(1) * 86_400),
             presence_grace: Duration::from_secs(pick!(presence_grace_seconds, 180).min(3600)),
             max_connections: pick!(max_connections, 10_000).max(1),
             max_connections_per_ip: pick!(max_connections_per_ip, 256).max(1),

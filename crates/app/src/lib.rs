@@ -69,6 +69,7 @@ pub fn build_core_with(
         event_retention: s.event_retention,
         presence_grace: s.presence_grace,
         delivery_retention: s.delivery_retention,
+        notification_retention: s.notification_retention,
         storage_dir: s.storage_dir.clone().into(),
         max_upload_bytes: s.max_upload_bytes,
         visitor_upload_bytes_per_hour: s.visitor_upload_bytes_per_hour,

@@ -370,10 +370,12 @@ pub async fn prune(core: &Arc<Core>) {
     let now = now_micros();
     let events_before = now - core.config.event_retention.as_micros() as i64;
     let deliveries_before = now - core.config.delivery_retention.as_micros() as i64;
+    let notifications_before = now - core.config.notification_retention.as_micros() as i64;
     let result = async {
         let mut tx = core.store.write().await?;
         let mut n = tx.prune(events_before, deliveries_before, 5_000).await?;
         n += tx.prune_routing_decisions(events_before, 5_000).await?;
+        n += tx.prune_notifications(notifications_before, 5_000).await?;
         tx.commit().await?;
         Ok::<u64, CoreError>(n)
     }
@@ -382,7 +384,7 @@ pub async fn prune(core: &Arc<Core>) {
         Ok(0) => {}
         Ok(n) => tracing::info!(
             rows = n,
-            "pruned old events, deliveries, dead jobs and routing decisions"
+            "pruned old events, deliveries, dead jobs, routing decisions and notifications"
         ),
         Err(e) => tracing::warn!(error = %e, "pruning failed"),
     }

@@ -85,6 +85,8 @@ pub struct CoreConfig {
     pub event_retention: Duration,
     /// Finished webhook deliveries and dead jobs are kept this long.
     pub delivery_retention: Duration,
+    /// How long a notification is kept after its last activity.
+    pub notification_retention: Duration,
     /// Where attachment files are kept (and, with S3, where uploads wait).
     pub storage_dir: std::path::PathBuf,
     /// An S3-compatible bucket for attachments instead of the disk.
@@ -130,6 +132,7 @@ impl Default for CoreConfig {
             job_poll_interval: Duration::from_millis(500),
             event_retention: Duration::from_secs(7 * 24 * 3600),
             delivery_retention: Duration::from_secs(30 * 24 * 3600),
+            notification_retention: Duration::from_secs(30 * 24 * 3600),
             storage_dir: std::path::PathBuf::from("storage"),
             s3: None,
             max_upload_bytes: 40 * 1024 * 1024,

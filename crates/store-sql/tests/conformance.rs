@@ -1200,6 +1200,16 @@ async fn notifications_per_user(store: Arc<dyn Store>) {
     let b = tx.upsert_notification_setting(acc, u1, 9, 0, 2).await.unwrap();
     assert_eq!((a.id, b.email_flags, b.push_flags, b.updated_at), (b.id, 9, 0, 2));
     assert!(tx.notification_setting(acc + 1, u1).await.unwrap().is_none());
+    // Pruning: only rows whose last activity is older than the cut, at
+    // most `limit` at a time.
+    tx.insert_notifications(&[row(u1, 100, 1), row(u1, 101, 1), row(u2, 102, 1)], 100)
+        .await
+        .unwrap();
+    tx.insert_notifications(&[row(u1, 103, 1)], 500).await.unwrap();
+    assert_eq!(tx.prune_notifications(200, 2).await.unwrap(), 2);
+    assert_eq!(tx.prune_notifications(200, 10).await.unwrap(), 1);
+    assert_eq!(tx.prune_notifications(200, 10).await.unwrap(), 0);
+    assert_eq!(tx.count_notifications(all, 1000).await.unwrap().0, 1);
     tx.commit().await.unwrap();
 }
 conformance!(notifications_per_user);

@@ -250,6 +250,19 @@ impl NotificationTx for SqlTx {
         .await?)
     }
 
+    async fn prune_notifications(&mut self, before: i64, limit: i64) -> StoreResult<u64> {
+        // Served by `notifications_activity`: only the old rows are read.
+        Ok(sqlx::query(
+            "DELETE FROM notifications WHERE id IN \
+             (SELECT id FROM notifications WHERE last_activity_at < $1 ORDER BY last_activity_at LIMIT $2)",
+        )
+        .bind(before)
+        .bind(limit)
+        .execute(&mut *self.tx)
+        .await?
+        .rows_affected())
+    }
+
     async fn upsert_notification_setting(
         &mut self,
         account_id: i64,

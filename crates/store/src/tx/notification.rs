@@ -93,6 +93,10 @@ pub trait NotificationTx: Send {
     async fn notification_setting(&mut self, account_id: i64, user_id: i64)
     -> StoreResult<Option<NotificationSetting>>;
 
+    /// Deletes notifications whose last activity was before `before`, at
+    /// most `limit`, oldest first.
+    async fn prune_notifications(&mut self, before: i64, limit: i64) -> StoreResult<u64>;
+
     /// Writes a member's flags (creating the row the first time).
     async fn upsert_notification_setting(
         &mut self,
