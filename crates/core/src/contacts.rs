@@ -437,7 +437,11 @@ pub fn default_source_id(channels: &crate::channels::Channels, channel: ChannelT
 
 impl Core {
     /// The latest 20 conversations of a contact the caller may see.
-    pub async fn contact_conversations(self: &Arc<Self>, ctx: &AccountCtx, contact_id: i64) -> CoreResult<Vec<Value>> {
+    pub async fn contact_conversations(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        contact_id: i64,
+    ) -> CoreResult<Vec<crate::conversation_view::ConversationView>> {
         let mut tx = self.store.read().await?;
         tx.require_contact(ctx.account_id(), contact_id).await?;
         let visible = if ctx.is_admin() {
@@ -448,8 +452,7 @@ impl Core {
         let convs = tx
             .contact_conversations(ctx.account_id(), contact_id, visible.as_deref(), 20)
             .await?;
-        let account = tx.require_account(ctx.account_id()).await?;
         let views = crate::views::conv_views(&self.channels, &mut *tx, ctx.account_id(), convs).await?;
-        self.conv_list_json(&mut *tx, &views, &account).await
+        self.conversation_views(&mut *tx, &views).await
     }
 }

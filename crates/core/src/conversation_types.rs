@@ -1,7 +1,8 @@
-//! What the conversation use cases moved to request structs take and give
-//! (status, priority, assignments, labels, custom attributes; the others
-//! still read `Params`). The conversation, agent and team shapes are still
-//! `present`'s functions.
+//! What the conversation use cases take (status, priority, assignments,
+//! labels, custom attributes, new conversations; typing still reads
+//! `Params`) and the small views they give. The conversation itself is
+//! [`ConversationView`](crate::conversation_view::ConversationView); the
+//! agent and team shapes inside it are still `present`'s functions.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};

@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod contacts_csv;
 pub mod contacts_more;
 pub mod conversation_types;
+pub mod conversation_view;
 pub mod conversations;
 pub mod custom_attributes;
 pub mod custom_filters;

@@ -9,6 +9,7 @@ use switchboard_store::{Account, AccountUser, Contact, ContactInbox, Conversatio
 
 use crate::channels::Channels;
 use crate::contact_types::{ContactView, ContactWithInboxes};
+use crate::conversation_view::{ConversationMetaView, ConversationView};
 use crate::message_types::{MessageView, UserSenderView};
 
 fn secs_or_zero(t: Option<i64>) -> i64 {
@@ -305,20 +306,19 @@ pub struct ConvView {
 }
 
 impl ConvView {
-    fn meta(&self) -> Value {
-        let mut meta = json!({
-            "sender": contact(&self.contact),
-            "channel": self.inbox_channel,
-            "hmac_verified": self.contact_inbox.hmac_verified,
-            "team": self.team.as_ref().map(|t| team(t, false)),
-        });
-        if let Some((u, au)) = &self.assignee {
-            meta["assignee"] = agent(u, au.as_ref());
-            meta["assignee_type"] = json!("User");
-        } else {
-            meta["assignee"] = Value::Null;
+    fn meta_view(&self) -> ConversationMetaView {
+        ConversationMetaView {
+            sender: ContactView::from(&self.contact),
+            channel: self.inbox_channel,
+            hmac_verified: self.contact_inbox.hmac_verified,
+            team: self.team.as_ref().map(|t| team(t, false)),
+            assignee: self.assignee.as_ref().map(|(u, au)| agent(u, au.as_ref())),
+            assignee_type: self.assignee.as_ref().map(|_| "User"),
         }
-        meta
+    }
+
+    fn meta(&self) -> Value {
+        view_json(&self.meta_view())
     }
 
     fn common(&self) -> Map<String, Value> {
@@ -352,29 +352,43 @@ impl ConvView {
         m
     }
 
-    /// The REST shape (`GET /conversations/:id`, list payload).
-    pub fn rest(&self, account: &Account) -> Value {
+    /// The REST shape (`GET /conversations/:id`, list payload), without
+    /// the last message's attachments (`Core::conversation_views` adds
+    /// them).
+    pub fn rest(&self) -> ConversationView {
         let c = &self.conv;
-        let mut m = self.common();
-        m.insert("account_id".into(), json!(c.account_id));
-        m.insert("uuid".into(), json!(c.uuid));
-        m.insert("muted".into(), json!(c.muted));
-        m.insert(
-            "assignee_last_seen_at".into(),
-            json!(secs_or_zero(c.assignee_last_seen_at)),
-        );
-        m.insert(
-            "first_reply_created_at".into(),
-            json!(secs_or_zero(c.first_reply_created_at)),
-        );
         let last = self
             .last_message
             .as_ref()
             .map(|(msg, s)| message_push(msg, s, c, &self.contact_inbox, self.unread_count));
-        m.insert("messages".into(), json!(last.iter().collect::<Vec<_>>()));
-        m.insert("last_non_activity_message".into(), last.unwrap_or(Value::Null));
-        let _ = account;
-        Value::Object(m)
+        ConversationView {
+            id: c.display_id,
+            account_id: c.account_id,
+            uuid: c.uuid.clone(),
+            meta: self.meta_view(),
+            inbox_id: c.inbox_id,
+            status: c.status().as_str(),
+            priority: c.priority().map(|p| p.as_str()),
+            labels: self.labels.clone(),
+            can_reply: self.can_reply,
+            muted: c.muted,
+            additional_attributes: c.additional_attributes.clone(),
+            custom_attributes: c.custom_attributes.clone(),
+            agent_last_seen_at: secs_or_zero(c.agent_last_seen_at),
+            contact_last_seen_at: secs_or_zero(c.contact_last_seen_at),
+            assignee_last_seen_at: secs_or_zero(c.assignee_last_seen_at),
+            first_reply_created_at: secs_or_zero(c.first_reply_created_at),
+            created_at: unix_secs(c.created_at),
+            updated_at: unix_float(c.updated_at),
+            timestamp: unix_secs(c.last_activity_at),
+            last_activity_at: unix_secs(c.last_activity_at),
+            waiting_since: secs_or_zero(c.waiting_since),
+            snoozed_until: c.snoozed_until.map(iso),
+            unread_count: self.unread_count,
+            sla_policy_id: None,
+            messages: last.iter().cloned().collect(),
+            last_non_activity_message: last,
+        }
     }
 
     /// The push / webhook shape (ActionCable data, `conversation_*` webhooks).

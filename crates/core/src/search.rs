@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 use switchboard_store::{ContactQuery, ContactSort, ConversationSort};
 
 use crate::auth::AccountCtx;
-use crate::require::Require;
 use crate::{Core, CoreError, CoreResult, present, views};
 
 /// Results per kind and page.
@@ -52,11 +51,10 @@ impl Core {
             cq.offset = offset;
             let mut tx = self.store.read().await?;
             let rows = tx.list_conversations(&cq).await?;
-            let account = tx.require_account(ctx.account_id()).await?;
             let convs = views::conv_views(&self.channels, &mut *tx, ctx.account_id(), rows).await?;
             payload.insert(
                 "conversations".into(),
-                json!(self.conv_list_json(&mut *tx, &convs, &account).await?),
+                json!(self.conversation_views(&mut *tx, &convs).await?),
             );
         }
         if wants(SearchKind::Messages) {

@@ -9,18 +9,18 @@ use switchboard_domain::rules::UNREAD_CAP;
 use switchboard_store::{Conversation, Message, Tx, User};
 
 use crate::CoreResult;
+use crate::conversation_view::ConversationView;
 use crate::present::{ConvView, Sender};
 
 impl crate::Core {
-    /// A page of conversations in the REST shape, each last message with
-    /// its attachments (so a list shows "a picture" rather than nothing):
-    /// one more query for the page.
-    pub(crate) async fn conv_list_json(
+    /// Conversations in the REST shape, each last message with its
+    /// attachments (so a list shows "a picture" rather than nothing): one
+    /// more query for the page.
+    pub(crate) async fn conversation_views(
         &self,
         tx: &mut dyn Tx,
         views: &[ConvView],
-        account: &switchboard_store::Account,
-    ) -> CoreResult<Vec<serde_json::Value>> {
+    ) -> CoreResult<Vec<ConversationView>> {
         let last_ids: Vec<i64> = views
             .iter()
             .filter_map(|v| v.last_message.as_ref().map(|(m, _)| m.id))
@@ -33,16 +33,17 @@ impl crate::Core {
         Ok(views
             .iter()
             .map(|v| {
-                let mut j = v.rest(account);
+                let mut view = v.rest();
                 if !atts.is_empty() {
-                    if let Some(first) = j.get_mut("messages").and_then(|m| m.get_mut(0)) {
-                        self.with_attachments(first, &atts);
-                    }
-                    if let Some(last) = j.get_mut("last_non_activity_message").filter(|m| m.is_object()) {
-                        self.with_attachments(last, &atts);
+                    for m in view
+                        .messages
+                        .iter_mut()
+                        .chain(view.last_non_activity_message.iter_mut())
+                    {
+                        self.with_attachments(m, &atts);
                     }
                 }
-                j
+                view
             })
             .collect())
     }

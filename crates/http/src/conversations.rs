@@ -99,7 +99,7 @@ async fn conversations_search(State(st): S, Acct(c): Acct, q: QueryParams) -> Ap
     }
     lp.status = Some("all".into());
     let v = st.core.list_conversations(&c, &lp).await?;
-    Ok(ok(v.get("data").cloned().unwrap_or(v)))
+    Ok(ok(v.data))
 }
 
 async fn conversations_filter(

@@ -8,6 +8,7 @@ use switchboard_domain::validate;
 use super::Actor;
 use crate::auth::AccountCtx;
 use crate::conversation_types::{CustomAttributes, CustomAttributesView, PriorityChange};
+use crate::conversation_view::ConversationView;
 use crate::require::Require;
 use crate::view::Payload;
 use crate::work::Work;
@@ -21,7 +22,7 @@ impl Core {
         ctx: &AccountCtx,
         display_id: i64,
         req: PriorityChange,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<ConversationView> {
         let priority = req.priority.into_change();
         let mut w = Work::by(self, ctx).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
@@ -31,11 +32,10 @@ impl Core {
         }
         self.conversation_changed(&mut w, &before, &after, &Actor::user(&ctx.user), None, true)
             .await?;
-        let account = w.tx().require_account(ctx.account_id()).await?;
         let fresh = w.tx().require_conversation_by_id(after.id).await?;
         let v = views::conv_view(&self.channels, w.tx(), fresh).await?;
         w.commit().await?;
-        Ok(v.rest(&account))
+        Ok(v.rest())
     }
 
     pub async fn conversation_labels(

@@ -13,6 +13,7 @@ use switchboard_store::Conversation;
 use super::Actor;
 use crate::auth::AccountCtx;
 use crate::conversation_types::{FirstMessage, NewConversation};
+use crate::conversation_view::ConversationView;
 use crate::request::blank;
 use crate::require::Require;
 use crate::work::Work;
@@ -21,7 +22,11 @@ use crate::{Core, CoreError, CoreResult, present, views};
 impl Core {
     /// `POST /conversations`: answers the conversation (an open one of the
     /// contact's instead when the inbox keeps one conversation per contact).
-    pub async fn create_conversation(self: &Arc<Self>, ctx: &AccountCtx, req: NewConversation) -> CoreResult<Value> {
+    pub async fn create_conversation(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        req: NewConversation,
+    ) -> CoreResult<ConversationView> {
         let inbox_id = req.inbox_id.ok_or_else(|| blank("inbox_id"))?;
         let source_id = req.source_id.filter(|s| !s.is_empty());
         let contact_id = req.contact_id;
@@ -81,10 +86,9 @@ impl Core {
         if inbox.setting_bool("lock_to_single_conversation", false)
             && let Some(existing) = w.tx().latest_conversation(ci.id, &[]).await?
         {
-            let account = w.tx().require_account(ctx.account_id()).await?;
             let v = views::conv_view(&self.channels, w.tx(), existing).await?;
             w.commit().await?;
-            return Ok(v.rest(&account));
+            return Ok(v.rest());
         }
         let assignee_id = match req.assignee_id {
             Some(a) => {
@@ -176,10 +180,9 @@ impl Core {
                 .unwrap_or_else(|| Err(CoreError::Internal("no result".into())))?;
         }
         let conv = w.tx().require_conversation_by_id(conv.id).await?;
-        let account = w.tx().require_account(ctx.account_id()).await?;
         let v = views::conv_view(&self.channels, w.tx(), conv).await?;
         w.commit().await?;
-        Ok(v.rest(&account))
+        Ok(v.rest())
     }
 
     pub(crate) async fn conversation_created(

@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchboard_domain::rules::CONVERSATIONS_PER_PAGE;
 use switchboard_domain::time::{self as t};
 use switchboard_domain::{ConversationStatus, Priority};
 use switchboard_store::{FilterCondition, FilterField, FilterOp, FilterValue};
 
 use crate::auth::AccountCtx;
-use crate::require::Require;
+use crate::conversation_view::{FilterCounts, FilteredConversations};
 use crate::{Core, CoreError, CoreResult, views};
 
 impl Core {
@@ -20,7 +20,7 @@ impl Core {
         ctx: &AccountCtx,
         body: &Value,
         page: i64,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<FilteredConversations> {
         let conds = parse_filter(body)?;
         let mut q = self.base_query(ctx).await?;
         q.filter = conds;
@@ -29,13 +29,16 @@ impl Core {
         let mut tx = self.store.read().await?;
         let counts = tx.conversation_counts(&q).await?;
         let rows = tx.list_conversations(&q).await?;
-        let account = tx.require_account(ctx.account_id()).await?;
         let views = views::conv_views(&self.channels, &mut *tx, ctx.account_id(), rows).await?;
-        let payload = self.conv_list_json(&mut *tx, &views, &account).await?;
-        Ok(json!({
-            "meta": { "mine_count": counts.mine_count, "unassigned_count": counts.unassigned_count, "all_count": counts.all_count },
-            "payload": payload,
-        }))
+        let payload = self.conversation_views(&mut *tx, &views).await?;
+        Ok(FilteredConversations {
+            meta: FilterCounts {
+                mine_count: counts.mine_count,
+                unassigned_count: counts.unassigned_count,
+                all_count: counts.all_count,
+            },
+            payload,
+        })
     }
 }
 

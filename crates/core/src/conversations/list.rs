@@ -3,15 +3,14 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
 use switchboard_domain::ConversationStatus;
 use switchboard_domain::rules::CONVERSATIONS_PER_PAGE;
 use switchboard_domain::time::{self as t};
 use switchboard_store::{AssigneeFilter, Conversation, ConversationQuery, ConversationSort};
 
 use crate::auth::AccountCtx;
-use crate::require::Require;
-use crate::{Core, CoreError, CoreResult, present, views};
+use crate::conversation_view::{ConversationList, ConversationListMeta, ConversationMeta, ConversationPage};
+use crate::{Core, CoreError, CoreResult, views};
 
 #[derive(Debug, Default, Clone)]
 pub struct ListParams {
@@ -148,32 +147,35 @@ impl Core {
         Ok(q)
     }
 
-    pub async fn list_conversations(self: &Arc<Self>, ctx: &AccountCtx, lp: &ListParams) -> CoreResult<Value> {
+    pub async fn list_conversations(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        lp: &ListParams,
+    ) -> CoreResult<ConversationList> {
         let q = self.list_query(ctx, lp).await?;
         let mut tx = self.store.read().await?;
         let counts = tx.conversation_counts(&q).await?;
         let rows = tx.list_conversations(&q).await?;
-        let account = tx.require_account(ctx.account_id()).await?;
         let next_cursor = next_cursor(&q, &rows);
         let views = views::conv_views(&self.channels, &mut *tx, ctx.account_id(), rows).await?;
-        let payload = self.conv_list_json(&mut *tx, &views, &account).await?;
-        let mut meta = json!(counts);
-        if let Some(c) = next_cursor {
-            present::set_key(&mut meta, "next_cursor", json!(c));
-        }
-        Ok(json!({
-            "data": {
-                "meta": meta,
-                "payload": payload,
-            }
-        }))
+        let payload = self.conversation_views(&mut *tx, &views).await?;
+        Ok(ConversationList {
+            data: ConversationPage {
+                meta: ConversationListMeta { counts, next_cursor },
+                payload,
+            },
+        })
     }
 
-    pub async fn conversation_meta(self: &Arc<Self>, ctx: &AccountCtx, lp: &ListParams) -> CoreResult<Value> {
+    pub async fn conversation_meta(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        lp: &ListParams,
+    ) -> CoreResult<ConversationMeta> {
         let q = self.list_query(ctx, lp).await?;
         let mut tx = self.store.read().await?;
-        let counts = tx.conversation_counts(&q).await?;
-        Ok(json!({ "meta": counts }))
+        let meta = tx.conversation_counts(&q).await?;
+        Ok(ConversationMeta { meta })
     }
 }
 

@@ -21,11 +21,11 @@ mod system_messages;
 
 use std::sync::Arc;
 
-use serde_json::Value;
 use switchboard_domain::event::Performer;
 use switchboard_store::{Conversation, User};
 
 use crate::auth::AccountCtx;
+use crate::conversation_view::ConversationView;
 use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, views};
@@ -95,11 +95,10 @@ impl Core {
         Ok(c)
     }
 
-    pub async fn get_conversation(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64) -> CoreResult<Value> {
+    pub async fn get_conversation(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64) -> CoreResult<ConversationView> {
         let c = self.visible_conversation(ctx, display_id).await?;
         let mut tx = self.store.read().await?;
-        let account = tx.require_account(ctx.account_id()).await?;
         let v = views::conv_view(&self.channels, &mut *tx, c).await?;
-        Ok(v.rest(&account))
+        Ok(v.rest())
     }
 }

@@ -9,14 +9,19 @@ use switchboard_domain::{Event, EventKind};
 use switchboard_store::Conversation;
 
 use crate::auth::AccountCtx;
+use crate::conversation_view::ConversationView;
 use crate::params::Params;
-use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, present, views};
 
 impl Core {
     /// `update_last_seen` (read) or `unread` (mark the last incoming as unread).
-    pub async fn mark_seen(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, unread: bool) -> CoreResult<Value> {
+    pub async fn mark_seen(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        display_id: i64,
+        unread: bool,
+    ) -> CoreResult<ConversationView> {
         let mut w = Work::by(self, ctx).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let mut after = before.clone();
@@ -45,9 +50,8 @@ impl Core {
             )
             .await?;
         }
-        let account = w.tx().require_account(ctx.account_id()).await?;
         w.commit().await?;
-        Ok(view.rest(&account))
+        Ok(view.rest())
     }
 
     /// `POST /toggle_typing_status {typing_status: on|off, is_private}`:
