@@ -266,6 +266,12 @@ const APP_FILES: &[(&str, &str, &str)] = &[
         JS,
         include_str!("../../../web/app/settings-webhooks.js"),
     ),
+    (
+        "settings-routing.js",
+        JS,
+        include_str!("../../../web/app/settings-routing.js"),
+    ),
+    ("routing-text.js", JS, include_str!("../../../web/app/routing-text.js")),
     ("profile.js", JS, include_str!("../../../web/app/profile.js")),
     ("contacts.js", JS, include_str!("../../../web/app/contacts.js")),
     ("attributes.js", JS, include_str!("../../../web/app/attributes.js")),

@@ -30,6 +30,8 @@ async fn dashboard_files(app: TestApp) {
         ("/app/settings-canned.js", "text/javascript"),
         ("/app/settings-webhooks.js", "text/javascript"),
         ("/app/settings-attributes.js", "text/javascript"),
+        ("/app/settings-routing.js", "text/javascript"),
+        ("/app/routing-text.js", "text/javascript"),
         ("/app/profile.js", "text/javascript"),
         ("/app/contacts.js", "text/javascript"),
         ("/app/app.css", "text/css"),
