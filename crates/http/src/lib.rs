@@ -272,6 +272,7 @@ const APP_FILES: &[(&str, &str, &str)] = &[
         include_str!("../../../web/app/settings-routing.js"),
     ),
     ("routing-text.js", JS, include_str!("../../../web/app/routing-text.js")),
+    ("queue.js", JS, include_str!("../../../web/app/queue.js")),
     ("profile.js", JS, include_str!("../../../web/app/profile.js")),
     ("contacts.js", JS, include_str!("../../../web/app/contacts.js")),
     ("attributes.js", JS, include_str!("../../../web/app/attributes.js")),
