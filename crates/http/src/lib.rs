@@ -273,6 +273,7 @@ const APP_FILES: &[(&str, &str, &str)] = &[
     ),
     ("routing-text.js", JS, include_str!("../../../web/app/routing-text.js")),
     ("queue.js", JS, include_str!("../../../web/app/queue.js")),
+    ("routing-log.js", JS, include_str!("../../../web/app/routing-log.js")),
     ("profile.js", JS, include_str!("../../../web/app/profile.js")),
     ("contacts.js", JS, include_str!("../../../web/app/contacts.js")),
     ("attributes.js", JS, include_str!("../../../web/app/attributes.js")),

@@ -33,6 +33,7 @@ async fn dashboard_files(app: TestApp) {
         ("/app/settings-routing.js", "text/javascript"),
         ("/app/routing-text.js", "text/javascript"),
         ("/app/queue.js", "text/javascript"),
+        ("/app/routing-log.js", "text/javascript"),
         ("/app/profile.js", "text/javascript"),
         ("/app/contacts.js", "text/javascript"),
         ("/app/app.css", "text/css"),
