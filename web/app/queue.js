@@ -6,7 +6,7 @@
 // fetched again (debounced) on the /cable events that change it and every
 // 30 s as a backstop while the view is shown.
 
-import { Unauthorized, api, el, icon, load, when } from "./lib.js";
+import { Unauthorized, api, el, forget, icon, load, when } from "./lib.js";
 import { duration, rt } from "./routing-text.js";
 
 const POLL_MS = 30000;
@@ -105,7 +105,12 @@ export async function render(container, ctx) {
   async function refresh() {
     const q = await api(`${base}/routing/queue`);
     if (current !== view) return;
-    if (!inboxes.size || (q.waiting || []).some((c) => !inboxes.has(c.inbox_id) || (c.team_id && !teams.has(c.team_id)))) await names();
+    // An inbox or team made since the names were loaded: load them afresh.
+    if ((q.waiting || []).some((c) => !inboxes.has(c.inbox_id) || (c.team_id && !teams.has(c.team_id)))) {
+      forget(`${base}/inboxes`);
+      forget(`${base}/teams`);
+      await names();
+    }
     clocks.length = 0;
     const waiting = q.waiting || [];
     waitingList.replaceChildren(...(waiting.length ? waiting.map(waitingRow) : [el("li", { class: "empty", text: rt("noneWaiting") })]));
