@@ -14,6 +14,8 @@ import { createBell } from "./bell.js";
 import { render as contactsPage } from "./contacts.js";
 import { render as profilePage } from "./profile.js";
 import { render as settingsPage } from "./settings.js";
+import { leaveQueue, queueEvent, render as queuePage } from "./queue.js";
+import { rt } from "./routing-text.js";
 import { forgotPage, invitationPage, invitationsNotice, noAccountPage, resetPage } from "./access.js";
 
 const TEXT = {
@@ -434,6 +436,7 @@ async function start() {
       }
     },
     event(name, data) {
+      queueEvent(name);
       if (["conversation.created", "conversation.status_changed", "conversation.updated", "assignee.changed", "team.changed", "conversation.contact_changed"].includes(name)) {
         list.conversationEvent(data);
         conversation.conversationEvent(data);
@@ -492,23 +495,30 @@ async function start() {
 
   // Views by address, so a reload or a shared link keeps the place:
   // #/ (conversations), #/conversations/N, #/contacts, #/contacts/N,
-  // #/profile and, for administrators, #/settings and #/settings/<section>.
+  // #/profile and, for administrators, #/queue, #/settings and #/settings/<section>.
   const pageView = el("main", { class: "page-view", hidden: "" });
   const nav = {
     conversations: el("a", { href: "#/", text: t("conversations") }),
     contacts: el("a", { href: "#/contacts", text: t("contacts") }),
+    queue: isAdmin ? el("a", { href: "#/queue", text: rt("queue") }) : null,
     settings: isAdmin ? el("a", { href: "#/settings", text: t("settings") }) : null,
   };
+  // Administrators also find the Queue among the folders.
+  if (isAdmin) {
+    list.sidebar.querySelector(".side-groups").before(el("a", { class: "side-item side-queue", href: "#/queue" }, icon("clock"), el("span", { text: rt("queue") })));
+  }
   Object.assign(ctx, { t });
   function route() {
     const [, view = "", param = ""] = location.hash.match(/^#\/([a-z]*)\/?([a-z0-9_-]*)/) || [];
     const page = view === "contacts" ? "contacts" : view === "profile" ? "profile"
-      : view === "settings" && isAdmin ? "settings" : "conversations";
+      : view === "settings" && isAdmin ? "settings" : view === "queue" && isAdmin ? "queue" : "conversations";
     panes.hidden = page !== "conversations";
     pageView.hidden = page === "conversations";
     for (const [key, a] of Object.entries(nav)) if (a) a.setAttribute("aria-current", String(key === page));
     const failed = (e) => { if (e instanceof Unauthorized) signIn(); };
-    if (page === "settings") settingsPage(pageView, ctx, param || null).catch(failed);
+    if (page !== "queue") leaveQueue();
+    if (page === "queue") queuePage(pageView, ctx).catch(failed);
+    else if (page === "settings") settingsPage(pageView, ctx, param || null).catch(failed);
     else if (page === "contacts") contactsPage(pageView, ctx, /^\d+$/.test(param) ? Number(param) : null).catch(failed);
     else if (page === "profile") profilePage(pageView, ctx).catch(failed);
     else if (view === "conversations" && /^\d+$/.test(param) && Number(param) !== conversation.openId) show(Number(param), true);
@@ -649,13 +659,14 @@ async function start() {
     if (channel) channel.close();
     document.removeEventListener("keydown", shortcuts);
     window.onhashchange = null;
+    leaveQueue();
   };
 
   root.replaceChildren(el("div", { class: "shell" },
     el("header", {},
       el("span", { class: "brand", text: "Switchboard" }),
       accountSwitcher(accounts, account),
-      el("nav", { class: "views", "aria-label": t("views") }, nav.conversations, nav.contacts, nav.settings),
+      el("nav", { class: "views", "aria-label": t("views") }, nav.conversations, nav.contacts, nav.queue, nav.settings),
       search.node,
       banner,
       bell.node,

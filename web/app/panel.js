@@ -1,11 +1,13 @@
 // The contact panel beside the open conversation: the contact's fields and
 // custom attributes, editable in place; the inbox it came through; the
-// conversation's labels and details; the contact's other conversations.
+// conversation's labels and details; how routing decided about it
+// (routing-log.js, collapsed); the contact's other conversations.
 
 import { Unauthorized, api, avatar, channelIcon, el, errorMessage, icon, load, relative, when } from "./lib.js";
 import { labelChip } from "./list.js";
 import { picker } from "./picker.js";
 import { MODELS, attributeList, attributeText, paintWithDefinitions, saveConversationAttribute } from "./attributes.js";
+import { createRoutingLog } from "./routing-log.js";
 
 export function createPanel(ctx, { t, close }) {
   const { base } = ctx;
@@ -17,6 +19,7 @@ export function createPanel(ctx, { t, close }) {
   const labels = el("div", { class: "labels" });
   const details = el("dl", { class: "details" });
   const previous = el("ul", { class: "previous" });
+  const routingLog = createRoutingLog(ctx);
   const section = (title, ...children) => el("section", { "aria-label": title }, el("h3", { text: title }), ...children);
   const labelPicker = picker({
     label: t("addLabel"), placeholder: t("findLabel"), empty: `+ ${t("addLabel")}`,
@@ -79,6 +82,7 @@ export function createPanel(ctx, { t, close }) {
     section(t("labels"), labels, labelPicker.node, labelError),
     section(attributeText("conversationAttributes"), convAttrs.node),
     section(t("details"), details),
+    routingLog.node,
     section(t("previousConversations"), previous));
 
   async function setLabels(list) {
@@ -280,6 +284,7 @@ export function createPanel(ctx, { t, close }) {
       paintLabels();
       paintDetails();
       paintAttrs(convAttrs, MODELS.conversation, conv.custom_attributes, `conversation ${conv.id}`);
+      routingLog.show(conv);
       if (sameContact) return;
       contact = (c.meta && c.meta.sender) || { id: 0 };
       adding.clear();
@@ -296,6 +301,7 @@ export function createPanel(ctx, { t, close }) {
       conv = Object.assign(conv, c);
       paintLabels();
       paintDetails();
+      routingLog.event(conv);
       if (c.custom_attributes) convAttrs.update(conv.custom_attributes, null, `conversation ${conv.id}`);
     },
     contactEvent(c) {

@@ -1,4 +1,4 @@
-// Settings → Agents: the account's agents (role, presence, removal), the
+// Settings → Agents: the account's agents (role, presence, capacity, removal), the
 // invitations still waiting for an answer (how the mail went, withdraw) and
 // the form that invites someone. Names and passwords are each agent's own.
 
@@ -7,6 +7,8 @@ import {
   agents, alertBox, apiBase, deleteControl, failure, flash, forgetAgents, formCard, load, profile, rowButtons,
   secretLine, signIn, skeletonTableRows, statusBox, t, timeNode,
 } from "./settings-kit.js";
+import { capacities, capacityCell } from "./settings-routing.js";
+import { rt } from "./routing-text.js";
 
 function presence(status) {
   const s = ["online", "busy", "offline"].includes(status) ? status : "offline";
@@ -22,10 +24,13 @@ function roleSelect(value, label) {
 
 export async function agentsSection(host) {
   const me = profile() && profile().id;
-  const body = el("tbody", { "aria-busy": "true" }, ...skeletonTableRows(5));
+  const body = el("tbody", { "aria-busy": "true" }, ...skeletonTableRows(6));
+  const capacityHead = el("th", { scope: "col", text: rt("capacity"), title: rt("capacityHint") });
   const table = el("table", { class: "settings-table agents" },
-    el("thead", {}, el("tr", {}, ...["name", "email", "role", "availability", "actions"].map((k) => el("th", { scope: "col", text: t(k) })))),
+    el("thead", {}, el("tr", {}, ...["name", "email", "role", "availability"].map((k) => el("th", { scope: "col", text: t(k) })),
+      capacityHead, el("th", { scope: "col", text: t("actions") }))),
     body);
+  let routing = new Map();
   function row(a) {
     const name = a.available_name || a.name;
     const self = a.id === me;
@@ -66,11 +71,12 @@ export async function agentsSection(host) {
       }, alert, { ask: "remove", confirm: "confirmRemove" }));
     }
     tr.append(el("td", {}, nameCell), el("td", { class: "email", text: a.email || "" }), roleCell,
-      el("td", {}, presence(a.availability_status)), el("td", {}, actions, alert));
+      el("td", {}, presence(a.availability_status)), capacityCell(a, name, routing.get(a.id)), el("td", {}, actions, alert));
     return tr;
   }
   async function refresh() {
-    const all = await agents(true);
+    const [all, caps] = await Promise.all([agents(true), capacities().catch(() => new Map())]);
+    routing = caps;
     body.replaceChildren(...all.map(row));
   }
 
@@ -130,8 +136,9 @@ export async function agentsSection(host) {
     return url ? "" : t("invitationSent").replace("{email}", inv.email);
   });
   const wrap = el("div", { class: "table-wrap" }, table);
-  host.replaceChildren(el("h2", { text: t("agents"), tabindex: "-1" }), el("p", { class: "meta", text: t("personNote") }), wrap,
+  host.replaceChildren(el("h2", { text: t("agents"), tabindex: "-1" }), el("p", { class: "meta", text: t("personNote") }),
+    el("p", { class: "meta", text: rt("capacityHint") }), wrap,
     el("h3", { class: "table-title", text: t("pendingInvitations") }), el("div", { class: "table-wrap" }, pending), create.form);
   load(pendingBody, refreshPending, { columns: 6 }).catch(() => signIn());
-  await load(body, refresh, { columns: 5 });
+  await load(body, refresh, { columns: 6 });
 }

@@ -1,6 +1,6 @@
 // Settings → Inboxes: the account's inboxes and, below each, its settings
 // (channel details, greeting, conversation options, identity verification,
-// working hours), its members and, for a website inbox, the embed snippet and
+// working hours), its assignment rules (settings-routing.js), its members and, for a website inbox, the embed snippet and
 // a live preview of the widget. "New inbox" replaces the list with the steps
 // of settings-inbox-flow.js.
 
@@ -12,6 +12,7 @@ import {
 import { colourWarning, embedCode, positionControl, snippetBox, widgetPreview } from "./settings-inbox-widget.js";
 import { channelLabel, describedChannels, fieldLabel, platformSettings, shownParts } from "./settings-inbox-forms.js";
 import { newInboxFlow } from "./settings-inbox-flow.js";
+import { assignmentCard } from "./settings-routing.js";
 
 // The platform channels the server describes, by Chatwoot's class name.
 let platforms = new Map();
@@ -237,7 +238,8 @@ function inboxEditor(inbox, onSaved) {
     () => api(`${apiBase()}/inbox_members/${inbox.id}`).then((r) => (r && r.payload) || []),
     (ids) => api(`${apiBase()}/inbox_members`, { method: "PATCH", json: { inbox_id: inbox.id, user_ids: ids } }),
   );
-  const side = [members];
+  // Who gets the inbox's conversations: beside the members who may.
+  const side = [assignmentCard(inbox, onSaved), members];
   if (isWeb) {
     // The preview follows the form as it is edited; the launcher's side is
     // part of the embed code, which changes with it.

@@ -3,8 +3,8 @@
 //! script against a server started here on port 0 and seeded through the
 //! API. Screenshots land in target/screenshots.
 //!
-//! The tests are in `browser/`: the widget, the dashboard, and working on
-//! conversations in it.
+//! The tests are in `browser/`: the widget, the dashboard, working on
+//! conversations in it, and its routing screens.
 
 #[path = "api/cable_client.rs"]
 #[allow(dead_code)]
@@ -37,6 +37,8 @@ mod mail_servers;
 mod conversations;
 #[path = "browser/dashboard.rs"]
 mod dashboard;
+#[path = "browser/routing.rs"]
+mod routing;
 #[path = "browser/widget.rs"]
 mod widget;
 
