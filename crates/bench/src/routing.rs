@@ -11,7 +11,10 @@
 //! (`POST .../assignments`, one at a time, as routing makes them). Then
 //! the latency: conversations opened one at a time, 20 a second; from the
 //! request that opens one to its `assignee.changed` event (routing
-//! listener job, then a routing pass), p50 and p99.
+//! listener job, then a routing pass), p50 and p99. Last, capacity
+//! freeing: every agent full and 100 conversations waiting, then one
+//! agent's conversation resolved at a time; from the resolve request to a
+//! waiting conversation's `assignee.changed`, p50 and p99.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -31,6 +34,18 @@ struct Figures {
     p50: Duration,
     p99: Duration,
     samples: usize,
+    /// Capacity freed (a resolve) -> the waiting conversation assigned.
+    freed_p50: Duration,
+    freed_p99: Duration,
+    freed_samples: usize,
+}
+
+/// The `p` quantile of sorted `waits`.
+fn quantile(waits: &[Duration], p: f64) -> Duration {
+    waits
+        .get(((waits.len() as f64 * p) as usize).min(waits.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or_default()
 }
 
 pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
@@ -52,12 +67,12 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
     println!();
     println!(
-        "| backend | agents | backlog assigned | assignments/s by routing | manual assignments/s via API (baseline) | routing / baseline | opened -> assigned p50 / p99 (n) |"
+        "| backend | agents | backlog assigned | assignments/s by routing | manual assignments/s via API (baseline) | routing / baseline | opened -> assigned p50 / p99 (n) | capacity freed -> assigned p50 / p99 (n) |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for f in &results {
         println!(
-            "| {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.1} ms / {:.1} ms ({}) |",
+            "| {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.1} ms / {:.1} ms ({}) | {:.1} ms / {:.1} ms ({}) |",
             f.backend,
             args.agents,
             f.assigned,
@@ -66,7 +81,10 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<()> {
             f.rate / f.baseline,
             f.p50.as_secs_f64() * 1e3,
             f.p99.as_secs_f64() * 1e3,
-            f.samples
+            f.samples,
+            f.freed_p50.as_secs_f64() * 1e3,
+            f.freed_p99.as_secs_f64() * 1e3,
+            f.freed_samples
         );
     }
     Ok(())
@@ -275,18 +293,73 @@ async fn backend(name: &'static str, url: &str, args: &BenchArgs) -> anyhow::Res
         }
     }
     waits.sort();
-    let pct = |p: f64| {
-        waits
-            .get(((waits.len() as f64 * p) as usize).min(waits.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
+    let pct = |p: f64| quantile(&waits, p);
     println!(
         "{name}: opened -> assigned p50 {:.1} ms, p99 {:.1} ms over {} conversations ({} never assigned)",
         pct(0.5).as_secs_f64() * 1e3,
         pct(0.99).as_secs_f64() * 1e3,
         waits.len(),
         opened.len()
+    );
+
+    // Capacity freed: every agent full (capacity = what they hold), 100
+    // conversations waiting; then, one at a time, an agent's conversation
+    // resolved, and the time until a waiting one is assigned (to them).
+    let freed_samples = 100.min(conv_ids.len());
+    {
+        let loads = store.read().await?.open_loads(account).await?;
+        let mut per: HashMap<i64, i64> = HashMap::new();
+        for (user, _, n) in loads {
+            *per.entry(user).or_default() += n;
+        }
+        let mut tx = store.write().await?;
+        for a in &agents {
+            let held = per.get(a).copied().unwrap_or(0).max(1);
+            tx.set_agent_capacity(account, *a, Some(held as i32)).await?;
+        }
+        tx.commit().await?;
+    }
+    wait_idle(&store).await?;
+    let mut waiting: std::collections::HashSet<i64> = Default::default();
+    for i in 0..freed_samples {
+        let display = open(args.messages + samples + i).await?;
+        let mut tx = store.read().await?;
+        if let Some(c) = tx.get_conversation(account, display).await? {
+            waiting.insert(c.id);
+        }
+    }
+    wait_idle(&store).await?;
+    let mut freed = Vec::with_capacity(freed_samples);
+    let mut events = core.subscribe();
+    for display in conv_ids.values().take(freed_samples) {
+        let t = Instant::now();
+        call(
+            reqwest::Method::POST,
+            format!("{base}/conversations/{display}/toggle_status"),
+            json!({ "status": "resolved" }),
+        )
+        .await?;
+        let until = t + Duration::from_secs(10);
+        while Instant::now() < until {
+            match tokio::time::timeout(until.saturating_duration_since(Instant::now()), events.recv()).await {
+                Ok(Ok(e))
+                    if e.kind == EventKind::AssigneeChanged
+                        && e.conversation_id.is_some_and(|c| waiting.remove(&c)) =>
+                {
+                    freed.push(t.elapsed());
+                    break;
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }
+    freed.sort();
+    println!(
+        "{name}: capacity freed -> assigned p50 {:.1} ms, p99 {:.1} ms over {} resolves",
+        quantile(&freed, 0.5).as_secs_f64() * 1e3,
+        quantile(&freed, 0.99).as_secs_f64() * 1e3,
+        freed.len()
     );
     server.stop().await;
     Ok(Figures {
@@ -297,6 +370,9 @@ async fn backend(name: &'static str, url: &str, args: &BenchArgs) -> anyhow::Res
         p50: pct(0.5),
         p99: pct(0.99),
         samples: waits.len(),
+        freed_p50: quantile(&freed, 0.5),
+        freed_p99: quantile(&freed, 0.99),
+        freed_samples: freed.len(),
     })
 }
 
