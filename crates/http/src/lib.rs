@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod ops;
 pub mod public;
+pub mod push;
 pub mod quota;
 pub mod rails_params;
 pub mod ratelimit;
@@ -151,6 +152,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(
             api::routes()
                 .merge(accounts::routes())
+                .merge(push::routes())
                 .method_not_allowed_fallback(unrouted),
         )
         .merge(ops::routes())
