@@ -142,6 +142,7 @@ pub static KINDS: &[Kind] = &[
     kind::<crate::contacts_csv::ContactsExport>(),
     kind::<crate::transcript::Transcript>(),
     kind::<crate::notifications::NotificationMail>(),
+    kind::<crate::push_send::WebPush>(),
     kind::<crate::jobs::Noop>(),
 ];
 

@@ -34,6 +34,7 @@ pub mod participants;
 pub mod present;
 pub mod public;
 pub mod push;
+pub mod push_send;
 pub mod request;
 pub mod require;
 pub mod resources;

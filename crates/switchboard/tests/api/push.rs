@@ -3,9 +3,6 @@
 //! browser's push service and the browser do: checks the VAPID JWT against
 //! the key the server hands out, decrypts the body per RFC 8291 with the
 //! subscription's private key and auth secret, and keeps the plaintext.
-// The stand-in push service is whole here; the delivery tests that use the
-// rest of it come with delivery.
-#![allow(dead_code, unused_imports)]
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -216,6 +213,227 @@ async fn subscriptions(app: &TestApp, token: &str) -> Vec<Value> {
     assert_eq!(s, StatusCode::OK, "{v}");
     v["payload"].as_array().unwrap().clone()
 }
+
+/// An inbox without automatic assignment, Amy (a member) and Bob (another
+/// member), and a conversation: (amy, amy's token, bob, bob's token, display id).
+async fn setup(app: &TestApp) -> (i64, String, i64, String, i64) {
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/inboxes/{inbox}")),
+        Some(json!({ "enable_auto_assignment": false })),
+    )
+    .await;
+    let (amy, amy_token) = app.agent("Amy", "amy@acme.test", "agent").await;
+    let (bob, bob_token) = app.agent("Bob", "bob@acme.test", "agent").await;
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox, "user_ids": [amy, bob] })),
+    )
+    .await;
+    let (contact, _) = app.contact(inbox, "Carla Customer").await;
+    let conv = app.conversation(inbox, contact).await;
+    (amy, amy_token, bob, bob_token, conv)
+}
+
+async fn assign(app: &TestApp, conv: i64, user: i64) {
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/assignments")),
+        Some(json!({ "assignee_id": user })),
+    )
+    .await;
+}
+
+/// Waits until no listener or push job is queued or running.
+async fn idle(app: &TestApp) {
+    eventually(15, "the listener and push jobs", || async {
+        let rows = app
+            .sql_rows(
+                "SELECT CAST(COUNT(*) AS TEXT) FROM jobs WHERE kind IN ('listen', 'web_push') AND state IN (0, 1)",
+            )
+            .await;
+        (rows[0][0].as_deref() == Some("0")).then_some(())
+    })
+    .await;
+}
+
+async fn pushes_reach_the_browser(app: TestApp) {
+    let (amy, amy_token, bob, bob_token, conv) = setup(&app).await;
+    let service = PushService::start().await;
+    let vapid = vapid_key(&app, &amy_token).await;
+    // Every node and every user sees the same key.
+    assert_eq!(vapid_key(&app, &app.token).await, vapid);
+
+    let (s, v) = app
+        .call(Method::POST, PATH, &amy_token, Some(service.subscription()))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["subscription_type"], "browser_push");
+    assert_eq!(v["user_id"], amy);
+    assert_eq!(v["subscription_attributes"]["endpoint"], service.endpoint.as_str());
+    let id = v["id"].as_i64().unwrap();
+    // Subscribing again (unwrapped, keys as PushSubscription.toJSON() has
+    // them) renews the same row.
+    let again = json!({
+        "subscription_type": "browser_push",
+        "subscription_attributes": {
+            "endpoint": service.endpoint,
+            "keys": { "p256dh": B64.encode(service.public()), "auth": B64.encode(service.auth) },
+        }
+    });
+    let (s, v) = app.call(Method::POST, PATH, &amy_token, Some(again)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["id"], id);
+    assert_eq!(subscriptions(&app, &amy_token).await.len(), 1);
+    assert!(subscriptions(&app, &bob_token).await.is_empty(), "each person's own");
+
+    // An assignment (pushed by default): it arrives, signed and decrypted.
+    assign(&app, conv, amy).await;
+    let got = service.wait_for(1).await;
+    service.check_headers(&got[0], &vapid);
+    assert_eq!(got[0].header("urgency"), Some("high"));
+    let m = service.decrypt(&got[0].body);
+    assert_eq!(m["title"], format!("A conversation (#{conv}) has been assigned to you"));
+    assert!(
+        m["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/app#/conversations/{conv}")),
+        "{m}"
+    );
+    assert_eq!(m["tag"], format!("conversation_assignment_{conv}"));
+    assert_eq!(m["notification_type"], "conversation_assignment");
+    assert!(m["notification_id"].as_i64().is_some());
+
+    // Bob cannot unsubscribe Amy's browser: it is not his.
+    let (s, v) = app
+        .call(
+            Method::DELETE,
+            PATH,
+            &bob_token,
+            Some(json!({ "push_token": service.endpoint })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(subscriptions(&app, &amy_token).await.len(), 1);
+
+    // A 500 is tried again.
+    service.answer_next(&[500]);
+    assign(&app, conv, bob).await;
+    assign(&app, conv, amy).await;
+    let got = service.wait_for(3).await;
+    let first = service.decrypt(&got[1].body);
+    let second = service.decrypt(&got[2].body);
+    assert_eq!(first["notification_id"], second["notification_id"]);
+    assert_ne!(first["notification_id"], m["notification_id"]);
+    idle(&app).await;
+    assert_eq!(service.count(), 3, "delivered once after the retry");
+
+    // Another refusal ends the job failed, the answer kept as its error.
+    service.answer_next(&[400]);
+    assign(&app, conv, bob).await;
+    assign(&app, conv, amy).await;
+    service.wait_for(4).await;
+    eventually(15, "the failed push job", || async {
+        let rows = app
+            .sql_rows("SELECT last_error FROM jobs WHERE kind = 'web_push' AND state = 3")
+            .await;
+        rows.first()
+            .and_then(|r| r[0].clone())
+            .filter(|e| e.contains("HTTP 400"))
+    })
+    .await;
+    assert_eq!(
+        subscriptions(&app, &amy_token).await.len(),
+        1,
+        "a 400 keeps the subscription"
+    );
+
+    // 410: the browser is gone, and so is the subscription.
+    service.answer_next(&[410]);
+    assign(&app, conv, bob).await;
+    assign(&app, conv, amy).await;
+    service.wait_for(5).await;
+    eventually(15, "the subscription deleted", || async {
+        subscriptions(&app, &amy_token).await.is_empty().then_some(())
+    })
+    .await;
+    assign(&app, conv, bob).await;
+    assign(&app, conv, amy).await;
+    idle(&app).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(service.count(), 5, "nothing goes to a deleted subscription");
+
+    // Amy unsubscribes her other browser herself.
+    let other = PushService::start().await;
+    app.call(Method::POST, PATH, &amy_token, Some(other.subscription()))
+        .await;
+    assert_eq!(subscriptions(&app, &amy_token).await.len(), 1);
+    let (s, _) = app
+        .call(
+            Method::DELETE,
+            &format!("{PATH}?push_token={}", other.endpoint),
+            &amy_token,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(subscriptions(&app, &amy_token).await.is_empty());
+    app.stop().await;
+}
+both!(pushes_reach_the_browser);
+
+async fn push_follows_the_settings(app: TestApp) {
+    let (amy, amy_token, bob, _, conv) = setup(&app).await;
+    let service = PushService::start().await;
+    let (s, v) = app
+        .call(Method::POST, PATH, &amy_token, Some(service.subscription()))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app
+        .call(
+            Method::PATCH,
+            &app.acc("/notification_settings"),
+            &amy_token,
+            Some(json!({ "notification_settings": {
+                "selected_email_flags": [], "selected_push_flags": []
+            } })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assign(&app, conv, amy).await;
+    idle(&app).await;
+    // The notification was made (in-app), and nothing was pushed.
+    let (_, v) = app
+        .call(Method::GET, &app.acc("/notifications"), &amy_token, None)
+        .await;
+    assert!(
+        v["data"]["payload"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["notification_type"] == "conversation_assignment"),
+        "{v}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(service.count(), 0);
+    // Push for mentions only: an assignment still sends nothing.
+    app.call(
+        Method::PATCH,
+        &app.acc("/notification_settings"),
+        &amy_token,
+        Some(json!({ "notification_settings": { "selected_push_flags": ["push_conversation_mention"] } })),
+    )
+    .await;
+    assign(&app, conv, bob).await;
+    assign(&app, conv, amy).await;
+    idle(&app).await;
+    assert_eq!(service.count(), 0);
+    app.stop().await;
+}
+both!(push_follows_the_settings);
 
 async fn bad_subscriptions_are_refused(app: TestApp) {
     let service = PushService::start().await;
