@@ -269,6 +269,9 @@ const APP_FILES: &[(&str, &str, &str)] = &[
         include_str!("../../../web/app/settings-webhooks.js"),
     ),
     ("profile.js", JS, include_str!("../../../web/app/profile.js")),
+    ("push.js", JS, include_str!("../../../web/app/push.js")),
+    // The service worker; its scope may cover /app (Service-Worker-Allowed).
+    ("sw.js", JS, include_str!("../../../web/app/sw.js")),
     ("contacts.js", JS, include_str!("../../../web/app/contacts.js")),
     ("attributes.js", JS, include_str!("../../../web/app/attributes.js")),
     (
@@ -318,7 +321,7 @@ fn app_asset(name: &str, headers: &axum::http::HeaderMap) -> Response {
     } else {
         axum::http::StatusCode::OK
     };
-    (
+    let mut response = (
         status,
         [
             (header::ETAG, etag.as_str()),
@@ -335,7 +338,15 @@ fn app_asset(name: &str, headers: &axum::http::HeaderMap) -> Response {
         ],
         if fresh { String::new() } else { body.into_owned() },
     )
-        .into_response()
+        .into_response();
+    if name == "sw.js" {
+        // Registered with the scope /app, which covers /app itself (the
+        // default scope of /app/sw.js, /app/, would not).
+        response
+            .headers_mut()
+            .insert("service-worker-allowed", axum::http::HeaderValue::from_static("/app"));
+    }
+    response
 }
 
 async fn app_page(headers: axum::http::HeaderMap) -> Response {

@@ -565,3 +565,18 @@ async fn bad_subscriptions_are_refused(app: TestApp) {
     app.stop().await;
 }
 both!(bad_subscriptions_are_refused);
+/// The dashboard's service worker: JavaScript, allowed to control the app.
+#[tokio::test]
+async fn the_service_worker_is_served() {
+    let Some(app) = TestApp::spawn(crate::helpers::Db::Sqlite).await else {
+        return;
+    };
+    let r = app.client.get(format!("{}/app/sw.js", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(ct.starts_with("text/javascript"), "{ct}");
+    assert_eq!(r.headers()["service-worker-allowed"], "/app");
+    let text = r.text().await.unwrap();
+    assert!(text.contains("\"push\"") && text.contains("\"notificationclick\""));
+    app.stop().await;
+}
