@@ -77,7 +77,9 @@ impl Core {
     }
 
     /// Who runs this server, for push services (`sub`): the configured
-    /// subject, else the installation's mail sender, else the public URL.
+    /// subject, else the installation's mail sender, else the public URL
+    /// when it is https, else `mailto:noreply@` its host (the mail sender's
+    /// default; some push services refuse a plain http subject).
     pub fn vapid_subject(&self) -> String {
         if let Some(s) = &self.config.vapid_subject {
             return s.clone();
@@ -91,7 +93,15 @@ impl Core {
                 return format!("mailto:{}", addr.trim());
             }
         }
-        self.public_url().to_string()
+        let public = self.public_url();
+        if public.starts_with("https://") {
+            return public.to_string();
+        }
+        let host = url::Url::parse(public)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "localhost".into());
+        format!("mailto:noreply@{host}")
     }
 
     /// `GET /api/v1/notification_subscriptions`: the key to subscribe with

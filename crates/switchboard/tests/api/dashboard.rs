@@ -31,6 +31,7 @@ async fn dashboard_files(app: TestApp) {
         ("/app/settings-webhooks.js", "text/javascript"),
         ("/app/settings-attributes.js", "text/javascript"),
         ("/app/profile.js", "text/javascript"),
+        ("/app/push.js", "text/javascript"),
         ("/app/contacts.js", "text/javascript"),
         ("/app/app.css", "text/css"),
         ("/app/settings.css", "text/css"),
