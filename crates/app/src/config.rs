@@ -144,7 +144,8 @@ pub struct Options {
     #[arg(long, env = "SWITCHBOARD_VAPID_PRIVATE_KEY", hide_env_values = true)]
     pub vapid_private_key: Option<String>,
     /// Who runs this server, for push services: a mailto: or https URL
-    /// [default: mailto: the mail sender's address, else the public URL].
+    /// [default: mailto: the mail sender's address, else the public URL if
+    /// https, else mailto:noreply@ its host].
     #[arg(long, env = "SWITCHBOARD_VAPID_SUBJECT")]
     pub vapid_subject: Option<String>,
     /// Seconds between reads of e-mail inboxes' IMAP mailboxes [default: 60].
