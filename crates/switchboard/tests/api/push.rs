@@ -580,3 +580,31 @@ async fn the_service_worker_is_served() {
     assert!(text.contains("\"push\"") && text.contains("\"notificationclick\""));
     app.stop().await;
 }
+
+/// The VAPID key is made once and kept: a restart serves the same one (the
+/// browsers' subscriptions were made with it). A key pair the operator gives
+/// is served instead, and the stored one comes back without it.
+async fn the_vapid_key_is_kept(app: TestApp) {
+    let before = vapid_key(&app, &app.token).await;
+    let app = app.restart(|_| {}).await;
+    assert_eq!(vapid_key(&app, &app.token).await, before, "the key was made again");
+    let given = switchboard_outbound::webpush::VapidKey::generate();
+    let (public, private) = (given.public_b64(), given.private_b64());
+    let app = app
+        .restart(|o| {
+            o.vapid_public_key = Some(public.clone());
+            o.vapid_private_key = Some(private.clone());
+            o.vapid_subject = Some("mailto:ops@acme.test".into());
+        })
+        .await;
+    assert_eq!(vapid_key(&app, &app.token).await, public);
+    assert_eq!(app.core().vapid_subject(), "mailto:ops@acme.test");
+    let app = app.restart(|_| {}).await;
+    assert_eq!(
+        vapid_key(&app, &app.token).await,
+        before,
+        "the stored key is still there"
+    );
+    app.stop().await;
+}
+both!(the_vapid_key_is_kept);
