@@ -87,6 +87,12 @@ try {
   await page.getByRole("heading", { name: "Profile", level: 1 }).waitFor({ timeout: 10000 });
   check(page.url().endsWith("#/profile"), `profile address: ${page.url()}`);
 
+  step("the profile offers browser notifications (the push itself needs a real browser's push service)");
+  await page.getByRole("heading", { name: "Browser notifications" }).waitFor({ timeout: 5000 });
+  const pushSwitch = page.getByLabel("Show notifications from this browser");
+  check(await pushSwitch.count() === 1, "no browser notifications switch");
+  check(await pushSwitch.getAttribute("type") === "checkbox", "the switch is not a checkbox");
+
   step("edit the name; the header shows it");
   await page.getByLabel("Full name").fill("Alice Cooper");
   await page.getByLabel("Message signature").fill("Alice, Acme support");

@@ -1,9 +1,10 @@
 // The signed-in agent's profile: name, display name, signature and picture;
 // availability; theme and interface language (kept in this browser); password
 // change (other sessions end, this tab signs itself back in); the API access
-// token, shown on request, copied, and reset.
+// token, shown on request, copied, and reset; browser notifications (push.js).
 
 import { Unauthorized, api, avatar, cookie, el, errorMessage, field, locale, setLocale, setTheme, theme } from "./lib.js";
+import { pushCard } from "./push.js";
 
 const TEXT = {
   en: {
@@ -502,5 +503,6 @@ export async function render(container, ctx) {
 
   container.replaceChildren(el("div", { class: "page profile-page" },
     el("div", { class: "pf-head" }, el("h1", { text: t("profile") }), flash),
-    pictureCard, detailsCard, availabilityCard, workCard, appearanceCard, passwordCard, tokenCard, sessionsCard));
+    pictureCard, detailsCard, availabilityCard, workCard, pushCard(section), appearanceCard, passwordCard, tokenCard,
+    sessionsCard));
 }

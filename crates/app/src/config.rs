@@ -135,6 +135,19 @@ pub struct Options {
     /// conversation; later notifications fold into the next mail [default: 300].
     #[arg(long, env = "SWITCHBOARD_NOTIFICATION_MAIL_WINDOW_SECONDS")]
     pub notification_mail_window_seconds: Option<u64>,
+    /// The VAPID public key browser pushes are signed with (base64url, 65
+    /// octets uncompressed); give it with the private key [default: a key
+    /// pair generated at first start and kept in the database].
+    #[arg(long, env = "SWITCHBOARD_VAPID_PUBLIC_KEY")]
+    pub vapid_public_key: Option<String>,
+    /// The VAPID private key (base64url, the 32-octet P-256 scalar).
+    #[arg(long, env = "SWITCHBOARD_VAPID_PRIVATE_KEY", hide_env_values = true)]
+    pub vapid_private_key: Option<String>,
+    /// Who runs this server, for push services: a mailto: or https URL
+    /// [default: mailto: the mail sender's address, else the public URL if
+    /// https, else mailto:noreply@ its host].
+    #[arg(long, env = "SWITCHBOARD_VAPID_SUBJECT")]
+    pub vapid_subject: Option<String>,
     /// Seconds between reads of e-mail inboxes' IMAP mailboxes [default: 60].
     #[arg(long, env = "SWITCHBOARD_IMAP_POLL_SECONDS")]
     pub imap_poll_seconds: Option<u64>,
@@ -225,6 +238,9 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub notification_mail_window: Duration,
+    pub vapid_public_key: Option<String>,
+    pub vapid_private_key: Option<String>,
+    pub vapid_subject: Option<String>,
     pub imap_poll_interval: Duration,
     pub s3: Option<switchboard_core::S3Config>,
     pub max_connections: usize,
@@ -314,6 +330,21 @@ impl Settings {
                 .or(file.mail_from.clone())
                 .filter(|u| !u.trim().is_empty()),
             notification_mail_window: Duration::from_secs(pick!(notification_mail_window_seconds, 300)),
+            vapid_public_key: cli
+                .vapid_public_key
+                .clone()
+                .or(file.vapid_public_key.clone())
+                .filter(|k| !k.trim().is_empty()),
+            vapid_private_key: cli
+                .vapid_private_key
+                .clone()
+                .or(file.vapid_private_key.clone())
+                .filter(|k| !k.trim().is_empty()),
+            vapid_subject: cli
+                .vapid_subject
+                .clone()
+                .or(file.vapid_subject.clone())
+                .filter(|k| !k.trim().is_empty()),
             imap_poll_interval: Duration::from_secs(
                 pick!(
                     imap_poll_seconds,

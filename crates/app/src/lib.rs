@@ -80,6 +80,9 @@ pub fn build_core_with(
         smtp_url: s.smtp_url.clone(),
         mail_from: s.mail_from.clone(),
         notification_mail_window: s.notification_mail_window,
+        vapid_public_key: s.vapid_public_key.clone(),
+        vapid_private_key: s.vapid_private_key.clone(),
+        vapid_subject: s.vapid_subject.clone(),
         ..CoreConfig::default()
     };
     Ok(Core::new(store, config, outbound, channels))

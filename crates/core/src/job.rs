@@ -142,6 +142,7 @@ pub static KINDS: &[Kind] = &[
     kind::<crate::contacts_csv::ContactsExport>(),
     kind::<crate::transcript::Transcript>(),
     kind::<crate::notifications::NotificationMail>(),
+    kind::<crate::push_send::WebPush>(),
     kind::<crate::jobs::Noop>(),
 ];
 
@@ -193,6 +194,14 @@ mod tests {
             serde_json::from_value(serde_json::json!({ "account_id": 1, "user_id": 2, "column_names": ["name"] }))
                 .unwrap();
         assert_eq!(export.unique_key().as_deref(), Some("contacts_export:1:2"));
+        let push: crate::push_send::WebPush = serde_json::from_value(serde_json::json!({
+            "subscription_id": 4, "urgent": true,
+            "message": { "title": "t", "body": "b", "tag": "conversation_assignment_3",
+                         "url": "https://x.test/app#/conversations/3", "notification_id": 9,
+                         "notification_type": "conversation_assignment" }
+        }))
+        .unwrap();
+        assert_eq!(push.unique_key().as_deref(), Some("web_push:9:4"));
         assert_eq!(
             serde_json::to_value(&export).unwrap(),
             serde_json::json!({ "account_id": 1, "user_id": 2, "column_names": ["name"] })

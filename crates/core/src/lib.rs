@@ -34,6 +34,8 @@ pub mod params;
 pub mod participants;
 pub mod present;
 pub mod public;
+pub mod push;
+pub mod push_send;
 pub mod request;
 pub mod require;
 pub mod resources;
@@ -115,6 +117,12 @@ pub struct CoreConfig {
     /// At most one notification mail per user and conversation in this
     /// long; later notifications fold into the next mail.
     pub notification_mail_window: Duration,
+    /// The VAPID key pair browser push is signed with (base64url); without
+    /// it, one is generated at first start and kept in the database.
+    pub vapid_public_key: Option<String>,
+    pub vapid_private_key: Option<String>,
+    /// The contact push services see (`sub`): a mailto: or https URL.
+    pub vapid_subject: Option<String>,
 }
 
 impl Default for CoreConfig {
@@ -146,6 +154,9 @@ impl Default for CoreConfig {
             mail_from: None,
             presence_grace: Duration::from_secs(180),
             notification_mail_window: Duration::from_secs(300),
+            vapid_public_key: None,
+            vapid_private_key: None,
+            vapid_subject: None,
         }
     }
 }
@@ -195,6 +206,8 @@ pub struct Core {
     /// Who is online (the real-time hub, set by the binary); without one,
     /// only agents who never go offline automatically count as present.
     pub presence: std::sync::OnceLock<Arc<dyn routing::PresenceSource>>,
+    /// The key browser pushes are signed with (loaded by `init`).
+    vapid: std::sync::OnceLock<switchboard_outbound::webpush::VapidKey>,
 }
 
 impl Core {
@@ -253,6 +266,7 @@ impl Core {
             bound_url: std::sync::OnceLock::new(),
             listeners: Default::default(),
             presence: std::sync::OnceLock::new(),
+            vapid: std::sync::OnceLock::new(),
         })
     }
 
@@ -260,6 +274,7 @@ impl Core {
     pub async fn init(self: &Arc<Self>) -> CoreResult<()> {
         self.mailer.check().map_err(CoreError::Internal)?;
         self.widget_key_init().await?;
+        self.vapid_init().await?;
         tokio::fs::create_dir_all(self.files.temp_dir())
             .await
             .map_err(|e| CoreError::Internal(format!("creating {}: {e}", self.files.temp_dir().display())))?;

@@ -23,7 +23,8 @@
 //! the counts. Where the user's settings ask for it, a [`NotificationMail`]
 //! job mails it; mails are batched per user and conversation: at most one
 //! per `notification_mail_window` (5 minutes), later notifications folding
-//! into the next one.
+//! into the next one. Where they ask for push, each of the user's browsers
+//! gets it (`crate::push`).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -482,7 +483,29 @@ async fn notify(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
             .unwrap_or(Value::Null);
         let body = notification_json(n, &actors, &user);
         push(w, EventKind::NotificationCreated, n, body).await?;
-        let (email_flags, _push) = setting_of(w.tx(), n.account_id, n.user_id).await?;
+        let (email_flags, push_flags) = setting_of(w.tx(), n.account_id, n.user_id).await?;
+        if wants(push_flags, n.notification_type) {
+            let content = actors
+                .message
+                .as_ref()
+                .and_then(|m| m["content"].as_str())
+                .map(short_content)
+                .unwrap_or_default();
+            let (_, display_id, inbox_name) = actors
+                .conversation
+                .as_ref()
+                .map_or((&Value::Null, 0, ""), |c| (&c.0, c.1, c.2.as_str()));
+            let message = crate::push_send::PushMessage::new(
+                &core,
+                n,
+                type_name(n.notification_type),
+                &title(n.notification_type, display_id, inbox_name, &content),
+                &content,
+                display_id,
+            );
+            let urgent = matches!(n.notification_type, CONVERSATION_ASSIGNMENT | CONVERSATION_MENTION);
+            crate::push_send::queue(w, n.user_id, &message, urgent).await?;
+        }
         if mailer_ready && wants(email_flags, n.notification_type) {
             let last = w.tx().last_mailed_at(n.user_id, conv.id).await?;
             let run_at = last.map(|t| (t + window).max(now)).unwrap_or(now);

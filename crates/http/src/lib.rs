@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod ops;
 pub mod public;
+pub mod push;
 pub mod quota;
 pub mod rails_params;
 pub mod ratelimit;
@@ -154,6 +155,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(
             api::routes()
                 .merge(accounts::routes())
+                .merge(push::routes())
                 .method_not_allowed_fallback(unrouted),
         )
         .merge(ops::routes())
@@ -278,6 +280,9 @@ const APP_FILES: &[(&str, &str, &str)] = &[
     ("queue.js", JS, include_str!("../../../web/app/queue.js")),
     ("routing-log.js", JS, include_str!("../../../web/app/routing-log.js")),
     ("profile.js", JS, include_str!("../../../web/app/profile.js")),
+    ("push.js", JS, include_str!("../../../web/app/push.js")),
+    // The service worker; its scope may cover /app (Service-Worker-Allowed).
+    ("sw.js", JS, include_str!("../../../web/app/sw.js")),
     ("contacts.js", JS, include_str!("../../../web/app/contacts.js")),
     ("attributes.js", JS, include_str!("../../../web/app/attributes.js")),
     (
@@ -327,7 +332,7 @@ fn app_asset(name: &str, headers: &axum::http::HeaderMap) -> Response {
     } else {
         axum::http::StatusCode::OK
     };
-    (
+    let mut response = (
         status,
         [
             (header::ETAG, etag.as_str()),
@@ -344,7 +349,15 @@ fn app_asset(name: &str, headers: &axum::http::HeaderMap) -> Response {
         ],
         if fresh { String::new() } else { body.into_owned() },
     )
-        .into_response()
+        .into_response();
+    if name == "sw.js" {
+        // Registered with the scope /app, which covers /app itself (the
+        // default scope of /app/sw.js, /app/, would not).
+        response
+            .headers_mut()
+            .insert("service-worker-allowed", axum::http::HeaderValue::from_static("/app"));
+    }
+    response
 }
 
 async fn app_page(headers: axum::http::HeaderMap) -> Response {

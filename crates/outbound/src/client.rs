@@ -202,40 +202,49 @@ impl OutboundClient {
     /// Parses and vets a URL: scheme, length, host and (for IP literals)
     /// the address.
     fn check_url(&self, raw: &str) -> Result<Url, OutboundError> {
-        if raw.len() > MAX_URL_LEN {
-            return Err(OutboundError::InvalidUrl(format!(
-                "URL longer than {MAX_URL_LEN} bytes"
-            )));
-        }
-        let url = Url::parse(raw).map_err(|e| OutboundError::InvalidUrl(e.to_string()))?;
-        if url.as_str().len() > MAX_URL_LEN {
-            return Err(OutboundError::InvalidUrl(format!(
-                "URL longer than {MAX_URL_LEN} bytes"
-            )));
-        }
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(OutboundError::InvalidUrl(format!(
-                "unsupported scheme {:?}",
-                url.scheme()
-            )));
-        }
-        let ip = match url.host() {
-            None => return Err(OutboundError::InvalidUrl("URL has no host".into())),
-            Some(Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
-            Some(Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
-            // The URL parser already turns every IPv4 spelling into
-            // `Host::Ipv4`; this is belt and braces in case a domain would
-            // still be taken for an IP literal further down.
-            Some(Host::Domain(domain)) => domain.parse::<IpAddr>().ok(),
-        };
-        if let Some(ip) = ip
-            && !self.config.allow_private_targets
-            && is_forbidden_ip(ip)
-        {
-            return Err(OutboundError::Forbidden(ip.to_string()));
-        }
-        Ok(url)
+        check_target_url(raw, self.config.allow_private_targets)
     }
+}
+
+/// The check every request's URL passes before anything is resolved:
+/// http or https, at most [`MAX_URL_LEN`] bytes, a host, and an IP-literal
+/// host not forbidden (unless `allow_private_targets`). Host names are
+/// judged after resolution, when connecting. Use it to refuse a URL when it
+/// is given rather than when it is first called.
+pub fn check_target_url(raw: &str, allow_private_targets: bool) -> Result<Url, OutboundError> {
+    if raw.len() > MAX_URL_LEN {
+        return Err(OutboundError::InvalidUrl(format!(
+            "URL longer than {MAX_URL_LEN} bytes"
+        )));
+    }
+    let url = Url::parse(raw).map_err(|e| OutboundError::InvalidUrl(e.to_string()))?;
+    if url.as_str().len() > MAX_URL_LEN {
+        return Err(OutboundError::InvalidUrl(format!(
+            "URL longer than {MAX_URL_LEN} bytes"
+        )));
+    }
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(OutboundError::InvalidUrl(format!(
+            "unsupported scheme {:?}",
+            url.scheme()
+        )));
+    }
+    let ip = match url.host() {
+        None => return Err(OutboundError::InvalidUrl("URL has no host".into())),
+        Some(Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+        Some(Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+        // The URL parser already turns every IPv4 spelling into
+        // `Host::Ipv4`; this is belt and braces in case a domain would
+        // still be taken for an IP literal further down.
+        Some(Host::Domain(domain)) => domain.parse::<IpAddr>().ok(),
+    };
+    if let Some(ip) = ip
+        && !allow_private_targets
+        && is_forbidden_ip(ip)
+    {
+        return Err(OutboundError::Forbidden(ip.to_string()));
+    }
+    Ok(url)
 }
 
 fn build_headers(extra: &[(String, String)], content_type: &str) -> Result<HeaderMap, OutboundError> {

@@ -8,16 +8,19 @@
 //! * [`sign_webhook`] / [`verify_webhook_signature`] implement the Chatwoot
 //!   (v4.11+) webhook signature scheme.
 //! * [`backoff_delay`] and [`classify_status`] support retry scheduling.
+//! * [`webpush`]: RFC 8291 message encryption and RFC 8292 VAPID headers.
 
 mod backoff;
 mod client;
 mod error;
 mod ip;
 mod signing;
+pub mod webpush;
 
 pub use backoff::backoff_delay;
 pub use client::{
-    MAX_RESPONSE_BODY_BYTES, MAX_URL_LEN, OutboundClient, OutboundConfig, OutboundResponse, Outcome, classify_status,
+    MAX_RESPONSE_BODY_BYTES, MAX_URL_LEN, OutboundClient, OutboundConfig, OutboundResponse, Outcome, check_target_url,
+    classify_status,
 };
 pub use error::OutboundError;
 pub use ip::is_forbidden_ip;

@@ -753,3 +753,16 @@ pub struct NotificationSetting {
     pub created_at: i64,
     pub updated_at: i64,
 }
+
+/// A browser that takes a person's push notifications: the push service's
+/// endpoint and the browser's keys (base64url), as it subscribed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PushSubscription {
+    pub id: i64,
+    pub user_id: i64,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}

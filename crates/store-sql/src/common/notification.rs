@@ -10,6 +10,12 @@ macro_rules! notification_cols {
     };
 }
 
+macro_rules! push_cols {
+    () => {
+        "id, user_id, endpoint, p256dh, auth, created_at, updated_at"
+    };
+}
+
 macro_rules! setting_cols {
     () => {
         "id, account_id, user_id, email_flags, push_flags, created_at, updated_at"
@@ -285,5 +291,80 @@ impl NotificationTx for SqlTx {
         .bind(now)
         .fetch_one(&mut *self.tx)
         .await?)
+    }
+
+    async fn upsert_push_subscription(
+        &mut self,
+        user_id: i64,
+        endpoint: &str,
+        p256dh: &str,
+        auth: &str,
+        keep: i64,
+        now: i64,
+    ) -> StoreResult<PushSubscription> {
+        let row: PushSubscription = sqlx::query_as(concat!(
+            "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) \
+             ON CONFLICT (user_id, endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, \
+             updated_at = excluded.updated_at RETURNING ",
+            push_cols!()
+        ))
+        .bind(user_id)
+        .bind(endpoint)
+        .bind(p256dh)
+        .bind(auth)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM push_subscriptions WHERE user_id = $1 AND id NOT IN \
+             (SELECT id FROM push_subscriptions WHERE user_id = $1 ORDER BY updated_at DESC, id DESC LIMIT $2)",
+        )
+        .bind(user_id)
+        .bind(keep)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(row)
+    }
+
+    async fn push_subscriptions(&mut self, user_id: i64) -> StoreResult<Vec<PushSubscription>> {
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            push_cols!(),
+            " FROM push_subscriptions WHERE user_id = $1 ORDER BY id"
+        ))
+        .bind(user_id)
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
+    async fn get_push_subscription(&mut self, id: i64) -> StoreResult<Option<PushSubscription>> {
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            push_cols!(),
+            " FROM push_subscriptions WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?)
+    }
+
+    async fn delete_push_subscription(&mut self, user_id: i64, endpoint: &str) -> StoreResult<u64> {
+        Ok(
+            sqlx::query("DELETE FROM push_subscriptions WHERE user_id = $1 AND endpoint = $2")
+                .bind(user_id)
+                .bind(endpoint)
+                .execute(&mut *self.tx)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    async fn delete_push_subscription_by_id(&mut self, id: i64) -> StoreResult<u64> {
+        Ok(sqlx::query("DELETE FROM push_subscriptions WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected())
     }
 }

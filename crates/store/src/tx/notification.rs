@@ -106,4 +106,28 @@ pub trait NotificationTx: Send {
         push_flags: i64,
         now: i64,
     ) -> StoreResult<NotificationSetting>;
+
+    /// Records a browser's subscription, or renews the keys of the one the
+    /// user has for that endpoint; then keeps only the user's `keep` most
+    /// recently renewed subscriptions. The row written.
+    async fn upsert_push_subscription(
+        &mut self,
+        user_id: i64,
+        endpoint: &str,
+        p256dh: &str,
+        auth: &str,
+        keep: i64,
+        now: i64,
+    ) -> StoreResult<PushSubscription>;
+
+    /// A user's subscriptions, oldest first.
+    async fn push_subscriptions(&mut self, user_id: i64) -> StoreResult<Vec<PushSubscription>>;
+
+    async fn get_push_subscription(&mut self, id: i64) -> StoreResult<Option<PushSubscription>>;
+
+    /// Deletes the user's subscription of that endpoint; how many went.
+    async fn delete_push_subscription(&mut self, user_id: i64, endpoint: &str) -> StoreResult<u64>;
+
+    /// Deletes a subscription the push service says is gone.
+    async fn delete_push_subscription_by_id(&mut self, id: i64) -> StoreResult<u64>;
 }

@@ -35,6 +35,7 @@ async fn dashboard_files(app: TestApp) {
         ("/app/queue.js", "text/javascript"),
         ("/app/routing-log.js", "text/javascript"),
         ("/app/profile.js", "text/javascript"),
+        ("/app/push.js", "text/javascript"),
         ("/app/contacts.js", "text/javascript"),
         ("/app/app.css", "text/css"),
         ("/app/settings.css", "text/css"),

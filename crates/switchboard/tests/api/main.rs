@@ -40,6 +40,7 @@ mod messages;
 mod nodes;
 mod notifications;
 mod public;
+mod push;
 mod resources;
 mod routing;
 mod routing_policies;

@@ -663,3 +663,61 @@ async fn every_account_route_is_scoped(app: TestApp) {
     app.stop().await;
 }
 both!(every_account_route_is_scoped);
+
+/// Browser push subscriptions (`/api/v1/notification_subscriptions`) are
+/// each person's own, outside any account: an agent keeps theirs; neither
+/// their account's administrator nor another account's sees or removes it.
+async fn push_subscriptions_are_each_persons_own(app: TestApp) {
+    const PATH: &str = "/api/v1/notification_subscriptions";
+    let (bob, bob_token) = app.agent("Bob", "bob@acme.test", "agent").await;
+    let (_, olga) = app.other_account().await;
+    let endpoint = "http://127.0.0.1:9/wpush/bob";
+    // RFC 8291's example keys: a valid P-256 point and a 16-octet secret.
+    let body = json!({ "notification_subscription": {
+        "subscription_type": "browser_push",
+        "subscription_attributes": {
+            "endpoint": endpoint,
+            "p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+            "auth": "BTBZMqHH6r4Tts7J_aSIgg",
+        }
+    }});
+    // An agent may subscribe, list and unsubscribe their own browsers.
+    let (s, v) = app.call(Method::POST, PATH, &bob_token, Some(body.clone())).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["user_id"], bob);
+    let count = |token: String| {
+        let app = &app;
+        async move {
+            let (s, v) = app.call(Method::GET, PATH, &token, None).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            v["payload"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(count(bob_token.clone()).await, 1);
+    for other in [app.token.clone(), olga.clone()] {
+        assert_eq!(count(other.clone()).await, 0, "another person's subscription listed");
+        let (s, _) = app
+            .call(Method::DELETE, PATH, &other, Some(json!({ "push_token": endpoint })))
+            .await;
+        assert_eq!(s, StatusCode::OK, "an unknown endpoint is no error");
+        assert_eq!(count(bob_token.clone()).await, 1, "another person removed it");
+    }
+    // The same endpoint subscribed by someone else is their own row.
+    let (s, v) = app.call(Method::POST, PATH, &olga, Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_ne!(v["user_id"], bob);
+    assert_eq!(count(bob_token.clone()).await, 1);
+    let (s, _) = app
+        .call(
+            Method::DELETE,
+            PATH,
+            &bob_token,
+            Some(json!({ "push_token": endpoint })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(count(bob_token).await, 0);
+    assert_eq!(count(olga).await, 1);
+    app.stop().await;
+}
+both!(push_subscriptions_are_each_persons_own);
