@@ -56,6 +56,11 @@ struct Agent {
     capacity: Option<i64>,
     /// Their capacity policy's limit per inbox.
     inbox_limits: HashMap<i64, i64>,
+    /// Their capacity policy's exclusion rules, if it has any.
+    exclusions: Option<Exclusions>,
+    /// Per limited inbox, the open conversations that count toward the
+    /// policy's limit (all of them, unless the policy excludes some).
+    policy_load_in: HashMap<i64, i64>,
     last_routed_at: i64,
     /// Open conversations, in all and per inbox.
     load: i64,
@@ -63,6 +68,38 @@ struct Agent {
     /// Conversations routed to them within each inbox's fairness window
     /// (counted once per window length).
     routed_recently: HashMap<u64, i64>,
+}
+
+/// A capacity policy's exclusion rules: conversations older than so many
+/// hours, or carrying one of these labels, do not count toward its limits.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Exclusions {
+    older_than_hours: Option<i64>,
+    labels: Vec<String>,
+}
+
+impl Exclusions {
+    fn of(rules: &Value) -> Option<Self> {
+        let e = Exclusions {
+            older_than_hours: rules["exclude_older_than_hours"].as_i64().filter(|h| *h > 0),
+            labels: rules["excluded_labels"]
+                .as_array()
+                .map(|l| l.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default(),
+        };
+        (e != Exclusions::default()).then_some(e)
+    }
+
+    fn created_since(&self, now: i64) -> Option<i64> {
+        self.older_than_hours.map(|h| now - h.saturating_mul(3_600_000_000))
+    }
+}
+
+/// What counts against an agent's capacity policy in one inbox: its limit
+/// and its exclusion rules.
+struct PolicyLimit {
+    limit: i64,
+    exclusions: Option<Exclusions>,
 }
 
 /// Everything a pass decides from, read once.
@@ -139,16 +176,19 @@ pub(crate) async fn run(core: &Arc<Core>, account_id: i64) -> CoreResult<bool> {
         let mut done = false;
         while let Some(user_id) = order.first().copied() {
             order.remove(0);
-            let policy_limit = cx
-                .agents
-                .get(&user_id)
-                .and_then(|a| a.inbox_limits.get(&conv.inbox_id).copied());
-            match assign(core, &conv, user_id, &routing, policy_limit, &skipped).await? {
+            let policy = cx.agents.get(&user_id).and_then(|a| {
+                a.inbox_limits.get(&conv.inbox_id).map(|l| PolicyLimit {
+                    limit: *l,
+                    exclusions: a.exclusions.clone(),
+                })
+            });
+            match assign(core, &conv, user_id, &routing, policy, &skipped).await? {
                 Assigned::Yes => {
                     let now = switchboard_domain::time::now_micros();
                     if let Some(a) = cx.agents.get_mut(&user_id) {
                         a.load += 1;
                         *a.load_in.entry(conv.inbox_id).or_default() += 1;
+                        *a.policy_load_in.entry(conv.inbox_id).or_default() += 1;
                         a.last_routed_at = now;
                         for n in a.routed_recently.values_mut() {
                             *n += 1;
@@ -255,7 +295,7 @@ async fn assign(
     conv: &Conversation,
     user_id: i64,
     routing: &InboxRouting,
-    policy_limit: Option<i64>,
+    policy: Option<PolicyLimit>,
     skipped: &[(i64, Skip)],
 ) -> CoreResult<Assigned> {
     let mut w = Work::begin(core).await?;
@@ -271,8 +311,20 @@ async fn assign(
         .tx()
         .agent_open_count(before.account_id, user_id, before.inbox_id)
         .await?;
-    let full = agent.capacity.is_some_and(|c| load >= c as i64)
-        || limit_in(routing, policy_limit).is_some_and(|m| load_here >= m);
+    let mut full =
+        agent.capacity.is_some_and(|c| load >= c as i64) || routing.max_per_agent.is_some_and(|m| load_here >= m);
+    if let Some(p) = policy.filter(|_| !full) {
+        let counted = match &p.exclusions {
+            None => load_here,
+            Some(e) => {
+                let since = e.created_since(w.now);
+                w.tx()
+                    .agent_policy_load(before.account_id, user_id, before.inbox_id, since, &e.labels)
+                    .await?
+            }
+        };
+        full = counted >= p.limit;
+    }
     if full {
         return Ok(Assigned::Full { load });
     }
@@ -287,15 +339,6 @@ async fn assign(
     w.tx().insert_routing_decision(&d, now).await?;
     w.commit().await?;
     Ok(Assigned::Yes)
-}
-
-/// An agent's limit in an inbox: the inbox's own and their capacity
-/// policy's, the smaller.
-fn limit_in(routing: &InboxRouting, policy_limit: Option<i64>) -> Option<i64> {
-    match (routing.max_per_agent, policy_limit) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
 }
 
 /// The agents who may take `conv`, best first, and those passed over with why.
@@ -316,8 +359,12 @@ fn candidates(cx: &Context, conv: &Conversation, routing: &InboxRouting) -> (Vec
         } else if a.availability == Availability::Busy {
             Some(Skip::Busy)
         } else if a.capacity.is_some_and(|c| a.load >= c)
-            || limit_in(routing, a.inbox_limits.get(&conv.inbox_id).copied())
+            || routing
+                .max_per_agent
                 .is_some_and(|m| a.load_in.get(&conv.inbox_id).copied().unwrap_or(0) >= m)
+            || a.inbox_limits
+                .get(&conv.inbox_id)
+                .is_some_and(|m| a.policy_load_in.get(&conv.inbox_id).copied().unwrap_or(0) >= *m)
         {
             Some(Skip::AtCapacity)
         } else if routing
@@ -402,6 +449,12 @@ async fn load(core: &Arc<Core>, account_id: i64) -> CoreResult<Context> {
         .into_iter()
         .map(|l| (l.inbox_id, l.assignment_policy_id))
         .collect();
+    let exclusions: HashMap<i64, Exclusions> = tx
+        .list_capacity_policies(account_id)
+        .await?
+        .iter()
+        .filter_map(|p| Exclusions::of(&p.exclusion_rules).map(|e| (p.id, e)))
+        .collect();
     let mut policy_limits: HashMap<i64, HashMap<i64, i64>> = HashMap::new();
     for l in tx.inbox_capacity_limits(account_id).await? {
         policy_limits
@@ -458,16 +511,31 @@ async fn load(core: &Arc<Core>, account_id: i64) -> CoreResult<Context> {
             .iter()
             .map(|(w, m)| (*w, m.get(&user.id).copied().unwrap_or(0)))
             .collect();
+        let policy_id = r.and_then(|r| r.agent_capacity_policy_id);
+        let inbox_limits = policy_id
+            .and_then(|p| policy_limits.get(&p).cloned())
+            .unwrap_or_default();
+        let agent_exclusions = policy_id.and_then(|p| exclusions.get(&p).cloned());
+        let mut policy_load_in = HashMap::new();
+        for inbox in inbox_limits.keys() {
+            let n = match &agent_exclusions {
+                None => load_in.get(inbox).copied().unwrap_or(0),
+                Some(e) => {
+                    tx.agent_policy_load(account_id, user.id, *inbox, e.created_since(now), &e.labels)
+                        .await?
+                }
+            };
+            policy_load_in.insert(*inbox, n);
+        }
         agents.insert(
             user.id,
             Agent {
                 availability: Availability::from_code(au.availability).unwrap_or(Availability::Offline),
                 presence,
                 capacity: r.and_then(|r| r.capacity).map(i64::from),
-                inbox_limits: r
-                    .and_then(|r| r.agent_capacity_policy_id)
-                    .and_then(|p| policy_limits.get(&p).cloned())
-                    .unwrap_or_default(),
+                inbox_limits,
+                exclusions: agent_exclusions,
+                policy_load_in,
                 last_routed_at: r.map_or(0, |r| r.last_routed_at),
                 load,
                 load_in,

@@ -7,9 +7,11 @@
 //! overall capacity: the smallest wins). Administrators only; every id is
 //! the caller's account's or answers 404.
 //!
-//! Exclusion rules of capacity policies (`excluded_labels`,
-//! `exclude_older_than_hours`) are kept and shown as Chatwoot does, and
-//! not applied: every open conversation counts toward load.
+//! A capacity policy's exclusion rules, as in Chatwoot: open conversations
+//! carrying one of `excluded_labels`, or created more than
+//! `exclude_older_than_hours` ago, do not count toward its per-inbox
+//! limits (they still count toward the inbox's own limit and the agent's
+//! overall capacity).
 
 use std::sync::Arc;
 
@@ -608,6 +610,9 @@ impl Core {
         let saved = tx.save_capacity_policy(&policy).await?;
         let view = self.capacity_view(&mut tx, &saved).await?;
         tx.commit().await?;
+        if id.is_some() {
+            self.route_soon(account_id).await;
+        }
         Ok(view)
     }
 

@@ -302,6 +302,40 @@ impl RoutingPolicyTx for SqlTx {
         Ok(())
     }
 
+    async fn agent_policy_load(
+        &mut self,
+        account_id: i64,
+        user_id: i64,
+        inbox_id: i64,
+        created_since: Option<i64>,
+        excluded_labels: &[String],
+    ) -> StoreResult<i64> {
+        // Reads only the agent's open conversations in the inbox (index
+        // `conversations_assignee_open`).
+        let mut qb = QueryBuilder::<DB>::new("SELECT COUNT(*) FROM conversations c WHERE c.account_id = ");
+        qb.push_bind(account_id);
+        qb.push(" AND c.assignee_id = ");
+        qb.push_bind(user_id);
+        qb.push(" AND c.status = 0 AND c.inbox_id = ");
+        qb.push_bind(inbox_id);
+        if let Some(since) = created_since {
+            qb.push(" AND c.created_at >= ");
+            qb.push_bind(since);
+        }
+        if !excluded_labels.is_empty() {
+            qb.push(
+                " AND NOT EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = c.id AND l.label IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for l in excluded_labels {
+                sep.push_bind(l.clone());
+            }
+            qb.push("))");
+        }
+        let n: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await?;
+        Ok(n)
+    }
+
     async fn capacity_policy_users(&mut self, account_id: i64, policy_id: i64) -> StoreResult<Vec<User>> {
         Ok(sqlx::query_as(concat!(
             "SELECT ",

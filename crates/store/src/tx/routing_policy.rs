@@ -49,6 +49,18 @@ pub trait RoutingPolicyTx {
         user_id: i64,
         policy_id: Option<i64>,
     ) -> StoreResult<()>;
+    /// One agent's open conversations in an inbox that count toward a
+    /// capacity policy's limit: created at or after `created_since` (when
+    /// given) and carrying none of `excluded_labels`.
+    async fn agent_policy_load(
+        &mut self,
+        account_id: i64,
+        user_id: i64,
+        inbox_id: i64,
+        created_since: Option<i64>,
+        excluded_labels: &[String],
+    ) -> StoreResult<i64>;
+
     /// The agents on a policy.
     async fn capacity_policy_users(&mut self, account_id: i64, policy_id: i64) -> StoreResult<Vec<User>>;
 }

@@ -421,3 +421,73 @@ async fn policies_steer_routing(app: TestApp) {
     app.stop().await;
 }
 both!(policies_steer_routing);
+
+/// A capacity policy's exclusion rules: a labelled or old conversation
+/// does not count toward its limit.
+async fn capacity_exclusions(app: TestApp) {
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let (ann, _) = ready_agent(&app, "Ann", inbox).await;
+    let cpol = app
+        .ok(
+            Method::POST,
+            &app.acc("/agent_capacity_policies"),
+            Some(json!({ "name": "VIPs apart", "exclusion_rules": {
+                "excluded_labels": ["vip"], "exclude_older_than_hours": 1
+            }})),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/agent_capacity_policies/{cpol}/inbox_limits")),
+        Some(json!({ "inbox_id": inbox, "conversation_limit": 1 })),
+    )
+    .await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/agent_capacity_policies/{cpol}/users")),
+        Some(json!({ "user_id": ann })),
+    )
+    .await;
+    let first = new_conversation(&app, inbox, "First").await;
+    assert_eq!(settled(&app, &[first]).await, vec![Some(ann)]);
+    // Labelled vip, the first no longer counts: Ann gets the second.
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{first}/labels")),
+        Some(json!({ "labels": ["vip"] })),
+    )
+    .await;
+    let second = new_conversation(&app, inbox, "Second").await;
+    assert_eq!(settled(&app, &[second]).await, vec![Some(ann)]);
+    // The second counts: the third waits, Ann at capacity.
+    let third = new_conversation(&app, inbox, "Third").await;
+    assert_eq!(settled(&app, &[third]).await, vec![None]);
+    let d = decisions(&app, third).await;
+    assert!(
+        d[0]["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["agent_id"] == ann && s["reason"] == "at_capacity"),
+        "{d:?}"
+    );
+    // Two hours old, the second stops counting too.
+    app.sql_rows(&format!(
+        "UPDATE conversations SET created_at = created_at - 7200000000 WHERE account_id = {} AND display_id = {second}",
+        app.account_id
+    ))
+    .await;
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/agent_capacity_policies/{cpol}")),
+        Some(json!({ "description": "Old ones apart too" })),
+    )
+    .await;
+    let now = crate::helpers::eventually(10, "the third to reach Ann", || async { assignee(&app, third).await }).await;
+    assert_eq!(now, ann);
+    routing_idle(&app).await;
+    app.stop().await;
+}
+both!(capacity_exclusions);
