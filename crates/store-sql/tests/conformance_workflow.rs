@@ -1,0 +1,295 @@
+//! The storage conformance suite, continued: routing and notifications,
+//! the same assertions on SQLite and on PostgreSQL.
+
+#[macro_use]
+mod support;
+
+use std::sync::Arc;
+
+use serde_json::json;
+use support::*;
+use switchboard_store::{NewUser, Store};
+
+async fn routing_queue_loads_and_decisions(store: Arc<dyn Store>) {
+    let (acc, inbox, _, conv) = seed(&store).await;
+    let mut tx = store.write().await.unwrap();
+    let user = |email: &str, token: &str| NewUser {
+        name: "U".into(),
+        display_name: None,
+        email: email.into(),
+        password_hash: "h".into(),
+        pubsub_token: token.into(),
+        confirmed: true,
+    };
+    let u1 = tx.insert_user(&user("r1@x.io", "rt1"), 1).await.unwrap().id;
+    let u2 = tx.insert_user(&user("r2@x.io", "rt2"), 1).await.unwrap().id;
+    tx.upsert_account_user(acc, u1, 0, 1).await.unwrap();
+    tx.upsert_account_user(acc, u2, 0, 1).await.unwrap();
+    // Three more: urgent, waiting longest, and one held by u1.
+    let make = |priority: Option<i16>, waiting: Option<i64>, assignee: Option<i64>| {
+        let mut c = conv.clone();
+        c.priority = priority;
+        c.waiting_since = waiting;
+        c.assignee_id = assignee;
+        c.uuid = uuid::Uuid::new_v4().to_string();
+        c
+    };
+    let mut ids = vec![conv.id];
+    for c in [
+        make(Some(3), Some(50), None),
+        make(None, Some(0), None),
+        make(None, Some(5), Some(u1)),
+    ] {
+        let mut c = c;
+        c.display_id = tx.next_display_id(acc).await.unwrap();
+        ids.push(tx.insert_conversation(&c).await.unwrap().id);
+    }
+    let queue: Vec<i64> = tx
+        .routing_queue(acc, &[inbox.id], 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(
+        queue,
+        vec![ids[1], ids[2], ids[0]],
+        "urgent first, then longest waiting"
+    );
+    assert_eq!(tx.routing_queue(acc, &[inbox.id], 1).await.unwrap().len(), 1);
+    assert!(tx.routing_queue(acc, &[inbox.id + 999], 10).await.unwrap().is_empty());
+    assert!(
+        tx.routing_queue(acc + 1, &[inbox.id], 10).await.unwrap().is_empty(),
+        "scoped by account"
+    );
+    assert!(tx.accounts_with_waiting_conversations().await.unwrap().contains(&acc));
+    assert_eq!(tx.open_loads(acc).await.unwrap(), vec![(u1, inbox.id, 1)]);
+    let unanswered: Vec<i64> = tx
+        .unanswered_assigned(acc, &[inbox.id], 10, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(unanswered, vec![ids[3]]);
+    assert!(
+        tx.unanswered_assigned(acc, &[inbox.id], 5, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Assigned at 8: its agent's time counts from then.
+    let mut held = tx.lock_conversation_by_id(ids[3]).await.unwrap().unwrap();
+    held.assigned_at = Some(8);
+    tx.save_conversation(&held).await.unwrap();
+    assert!(
+        tx.unanswered_assigned(acc, &[inbox.id], 8, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "held since 8"
+    );
+    assert_eq!(tx.unanswered_assigned(acc, &[inbox.id], 9, 10).await.unwrap().len(), 1);
+    assert!(
+        tx.unanswered_assigned(acc + 1, &[inbox.id], 10, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!tx.accounts_with_requeue().await.unwrap().contains(&acc));
+    let mut requeuing = inbox.clone();
+    requeuing.settings = json!({"auto_assignment_config": {"requeue_after_minutes": 5}});
+    tx.update_inbox(&requeuing).await.unwrap();
+    assert!(tx.accounts_with_requeue().await.unwrap().contains(&acc));
+    assert_eq!(tx.agent_open_count(acc, u1, inbox.id).await.unwrap(), (1, 1));
+    assert_eq!(tx.agent_open_count(acc, u1, inbox.id + 1).await.unwrap(), (1, 0));
+    assert_eq!(tx.agent_open_count(acc, u2, inbox.id).await.unwrap(), (0, 0));
+
+    // Routing rows: created on first lock, capacity and last routed kept.
+    let a = tx.lock_routing_agent(acc, u1).await.unwrap();
+    assert_eq!((a.last_routed_at, a.capacity), (0, None));
+    tx.set_agent_capacity(acc, u1, Some(4)).await.unwrap();
+    tx.set_routed_at(acc, u1, 77).await.unwrap();
+    let a = tx.lock_routing_agent(acc, u1).await.unwrap();
+    assert_eq!((a.last_routed_at, a.capacity), (77, Some(4)));
+    tx.set_agent_capacity(acc, u2, None).await.unwrap();
+    assert_eq!(tx.routing_agents(acc).await.unwrap().len(), 2);
+    assert!(tx.routing_agents(acc + 1).await.unwrap().is_empty());
+
+    // Decisions: newest first, the latest digest per conversation, counts
+    // of assignments in a window, pruning.
+    let d = |conv: i64, outcome: &str, assignee: Option<i64>, digest: &str| switchboard_store::NewRoutingDecision {
+        account_id: acc,
+        conversation_id: conv,
+        outcome: outcome.into(),
+        assignee_id: assignee,
+        detail: json!({"mode": "round_robin", "skipped": [{"agent_id": u2, "reason": "busy"}]}),
+        digest: digest.into(),
+    };
+    tx.insert_routing_decision(&d(ids[0], "waiting", None, "w1"), 10)
+        .await
+        .unwrap();
+    tx.insert_routing_decision(&d(ids[0], "assigned", Some(u1), "a1"), 20)
+        .await
+        .unwrap();
+    tx.insert_routing_decision(&d(ids[1], "waiting", None, "w2"), 30)
+        .await
+        .unwrap();
+    let log = tx.routing_decisions(ids[0], 10).await.unwrap();
+    assert_eq!(
+        log.iter().map(|d| d.outcome.as_str()).collect::<Vec<_>>(),
+        vec!["assigned", "waiting"]
+    );
+    assert_eq!(log[0].detail["skipped"][0]["reason"], "busy");
+    let mut digests = tx.last_routing_digests(&[ids[0], ids[1], ids[2]]).await.unwrap();
+    digests.sort();
+    assert_eq!(digests, vec![(ids[0], "a1".to_string()), (ids[1], "w2".to_string())]);
+    assert!(tx.last_routing_digests(&[]).await.unwrap().is_empty());
+    assert_eq!(tx.routed_since(acc, 15).await.unwrap(), vec![(u1, 1)]);
+    assert!(tx.routed_since(acc, 25).await.unwrap().is_empty());
+    assert_eq!(tx.prune_routing_decisions(25, 100).await.unwrap(), 2);
+    assert_eq!(tx.routing_decisions(ids[0], 10).await.unwrap().len(), 0);
+    assert_eq!(tx.routing_decisions(ids[1], 10).await.unwrap().len(), 1);
+    tx.commit().await.unwrap();
+}
+conformance!(routing_queue_loads_and_decisions);
+
+/// Notifications: written once per event and user; listed newest first a
+/// page at a time, snoozed ones left out until their time; counts capped;
+/// every change reaches the owner's rows only; settings upserted.
+async fn notifications_per_user(store: Arc<dyn Store>) {
+    use switchboard_store::{NewNotification, NotificationScope};
+    let (acc, _, _, conv) = seed(&store).await;
+    let mut tx = store.write().await.unwrap();
+    let user = |email: &str, token: &str| NewUser {
+        name: "U".into(),
+        display_name: None,
+        email: email.into(),
+        password_hash: "h".into(),
+        pubsub_token: token.into(),
+        confirmed: true,
+    };
+    let u1 = tx.insert_user(&user("n1@x.io", "nt1"), 1).await.unwrap().id;
+    let u2 = tx.insert_user(&user("n2@x.io", "nt2"), 1).await.unwrap().id;
+    let row = |user_id: i64, event: i64, t: i64| NewNotification {
+        account_id: acc,
+        user_id,
+        notification_type: t,
+        primary_actor_id: conv.id,
+        secondary_actor_id: None,
+        source_event: event,
+    };
+    let first = tx
+        .insert_notifications(&[row(u1, 1, 1), row(u2, 1, 1)], 10)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 2);
+    // The same event again: nothing new, whatever else it carries.
+    assert!(tx.insert_notifications(&[row(u1, 1, 2)], 11).await.unwrap().is_empty());
+    for e in 2..=5 {
+        tx.insert_notifications(&[row(u1, e, 3)], 10 + e).await.unwrap();
+    }
+    let scope = NotificationScope {
+        account_id: acc,
+        user_id: u1,
+        now: 100,
+        snoozed: false,
+    };
+    let page = tx.list_notifications(scope, 2, 0).await.unwrap();
+    assert_eq!(
+        page.iter().map(|n| n.last_activity_at).collect::<Vec<_>>(),
+        vec![15, 14]
+    );
+    let next = tx.list_notifications(scope, 2, 2).await.unwrap();
+    assert_eq!(
+        next.iter().map(|n| n.last_activity_at).collect::<Vec<_>>(),
+        vec![13, 12]
+    );
+    assert_eq!(tx.count_notifications(scope, 1000).await.unwrap(), (5, 5));
+    assert_eq!(tx.count_notifications(scope, 3).await.unwrap(), (3, 3), "capped");
+    // Read, unread; another user's id is nobody's business.
+    let mine = page[0].id;
+    let theirs = first[1].id;
+    assert!(
+        tx.set_notification_read(acc, u1, theirs, Some(50))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        tx.set_notification_read(acc + 1, u1, mine, Some(50))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let read = tx
+        .set_notification_read(acc, u1, mine, Some(50))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.read_at, Some(50));
+    assert_eq!(tx.count_notifications(scope, 1000).await.unwrap(), (5, 4));
+    // Snoozed until 200: out of the list at 100, in it with `snoozed`, back at 200.
+    let meta = json!({ "last_snoozed_at": null });
+    let s = tx
+        .snooze_notification(acc, u1, mine, Some(200), &meta)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((s.snoozed_until, s.meta.clone()), (Some(200), meta.clone()));
+    assert!(
+        tx.snooze_notification(acc, u2, mine, Some(200), &meta)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(tx.count_notifications(scope, 1000).await.unwrap().0, 4);
+    let all = NotificationScope { snoozed: true, ..scope };
+    assert_eq!(tx.count_notifications(all, 1000).await.unwrap().0, 5);
+    let later = NotificationScope { now: 200, ..scope };
+    assert_eq!(tx.count_notifications(later, 1000).await.unwrap().0, 5);
+    // Read all of one conversation; then the read ones go.
+    assert_eq!(
+        tx.read_all_notifications(acc, u1, Some(conv.id + 1000), 60)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(tx.read_all_notifications(acc, u1, Some(conv.id), 60).await.unwrap(), 4);
+    assert_eq!(tx.count_notifications(all, 1000).await.unwrap(), (5, 0));
+    assert_eq!(
+        tx.count_notifications(NotificationScope { user_id: u2, ..all }, 1000)
+            .await
+            .unwrap(),
+        (1, 1)
+    );
+    // Mail bookkeeping.
+    assert_eq!(tx.last_mailed_at(u2, conv.id).await.unwrap(), None);
+    assert_eq!(tx.unmailed_notifications(acc, u2, conv.id).await.unwrap().len(), 1);
+    tx.mark_notifications_mailed(&[theirs], 70).await.unwrap();
+    assert_eq!(tx.last_mailed_at(u2, conv.id).await.unwrap(), Some(70));
+    assert!(tx.unmailed_notifications(acc, u2, conv.id).await.unwrap().is_empty());
+    assert!(tx.delete_notification(acc, u2, mine).await.unwrap().is_none());
+    assert_eq!(tx.delete_notification(acc, u1, mine).await.unwrap().unwrap().id, mine);
+    assert_eq!(tx.delete_notifications(acc, u1, true).await.unwrap(), 4);
+    assert_eq!(tx.count_notifications(all, 1000).await.unwrap(), (0, 0));
+    assert_eq!(tx.delete_notifications(acc, u2, false).await.unwrap(), 1);
+    // Settings: none until written; the second write updates the row.
+    assert!(tx.notification_setting(acc, u1).await.unwrap().is_none());
+    let a = tx.upsert_notification_setting(acc, u1, 2, 2, 1).await.unwrap();
+    let b = tx.upsert_notification_setting(acc, u1, 9, 0, 2).await.unwrap();
+    assert_eq!((a.id, b.email_flags, b.push_flags, b.updated_at), (b.id, 9, 0, 2));
+    assert!(tx.notification_setting(acc + 1, u1).await.unwrap().is_none());
+    // Pruning: only rows whose last activity is older than the cut, at
+    // most `limit` at a time.
+    tx.insert_notifications(&[row(u1, 100, 1), row(u1, 101, 1), row(u2, 102, 1)], 100)
+        .await
+        .unwrap();
+    tx.insert_notifications(&[row(u1, 103, 1)], 500).await.unwrap();
+    assert_eq!(tx.prune_notifications(200, 2).await.unwrap(), 2);
+    assert_eq!(tx.prune_notifications(200, 10).await.unwrap(), 1);
+    assert_eq!(tx.prune_notifications(200, 10).await.unwrap(), 0);
+    assert_eq!(tx.count_notifications(all, 1000).await.unwrap().0, 1);
+    tx.commit().await.unwrap();
+}
+conformance!(notifications_per_user);
