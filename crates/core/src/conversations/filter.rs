@@ -146,6 +146,7 @@ fn filter_value(field: &FilterField, op: FilterOp, v: &Value) -> CoreResult<Filt
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn filter_allowlist() {
