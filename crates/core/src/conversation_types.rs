@@ -271,3 +271,14 @@ mod tests {
         );
     }
 }
+
+/// `POST /conversations/{id}/toggle_typing_status`: `typing_status` on or
+/// off, `is_private` when the agent types a private note.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TypingToggle {
+    #[serde(deserialize_with = "lenient::string")]
+    pub typing_status: Option<String>,
+    #[serde(deserialize_with = "lenient::boolean")]
+    pub is_private: Option<bool>,
+}

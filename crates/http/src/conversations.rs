@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use switchboard_core::conversation_types::{
-    Assignment, ConversationLabels, CustomAttributes, NewConversation, PriorityChange, StatusToggle,
+    Assignment, ConversationLabels, CustomAttributes, NewConversation, PriorityChange, StatusToggle, TypingToggle,
 };
 use switchboard_core::conversations::ListParams;
 use switchboard_core::message_types::{MessageStatusChange, NewMessage};
@@ -201,8 +201,13 @@ async fn conversations_custom_attributes(
     Ok(ok(st.core.set_custom_attributes(&c, ids.get("id")?, req).await?))
 }
 
-async fn conversations_typing(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    st.core.toggle_typing(&c, ids.get("id")?, &b).await?;
+async fn conversations_typing(
+    State(st): S,
+    Acct(c): Acct,
+    ids: Ids,
+    Parsed(req): Parsed<TypingToggle>,
+) -> ApiResult<Response> {
+    st.core.toggle_typing(&c, ids.get("id")?, req).await?;
     Ok(StatusCode::OK.into_response())
 }
 

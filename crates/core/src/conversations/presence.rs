@@ -9,8 +9,8 @@ use switchboard_domain::{Event, EventKind};
 use switchboard_store::Conversation;
 
 use crate::auth::AccountCtx;
+use crate::conversation_types::TypingToggle;
 use crate::conversation_view::ConversationView;
-use crate::params::Params;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, present, views};
 
@@ -56,14 +56,19 @@ impl Core {
 
     /// `POST /toggle_typing_status {typing_status: on|off, is_private}`:
     /// tells the other side (and subscribed webhooks) that an agent types.
-    pub async fn toggle_typing(self: &Arc<Self>, ctx: &AccountCtx, display_id: i64, body: &Value) -> CoreResult<()> {
-        let p = Params::new(body);
-        let kind = match p.req_str("typing_status")?.as_str() {
-            "on" => EventKind::ConversationTypingOn,
-            "off" => EventKind::ConversationTypingOff,
-            _ => return Err(CoreError::invalid("typing_status", "typing_status must be on or off")),
+    pub async fn toggle_typing(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        display_id: i64,
+        req: TypingToggle,
+    ) -> CoreResult<()> {
+        let kind = match req.typing_status.as_deref().map(str::trim) {
+            None | Some("") => return Err(crate::request::blank("typing_status")),
+            Some("on") => EventKind::ConversationTypingOn,
+            Some("off") => EventKind::ConversationTypingOff,
+            Some(_) => return Err(CoreError::invalid("typing_status", "typing_status must be on or off")),
         };
-        let private = p.bool("is_private")?.unwrap_or(false);
+        let private = req.is_private.unwrap_or(false);
         let conv = self.visible_conversation(ctx, display_id).await?;
         let user = present::user_sender(&ctx.user);
         self.typing(conv, kind, user, private, Performer::User(ctx.user.id))
