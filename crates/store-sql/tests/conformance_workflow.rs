@@ -248,6 +248,15 @@ async fn notifications_per_user(store: Arc<dyn Store>) {
     assert_eq!(tx.count_notifications(all, 1000).await.unwrap().0, 5);
     let later = NotificationScope { now: 200, ..scope };
     assert_eq!(tx.count_notifications(later, 1000).await.unwrap().0, 5);
+    // Several users' counts at once (what a fan-out reads).
+    let many = tx.count_notifications_of(acc, &[u1, u2, u2 + 99], 100).await.unwrap();
+    let one = tx.count_notifications(scope, 1000).await.unwrap();
+    assert_eq!(
+        many.iter().find(|(u, _, _)| *u == u1).map(|(_, c, r)| (*c, *r)),
+        Some(one)
+    );
+    assert!(many.iter().all(|(u, _, _)| *u != u2 + 99));
+    assert!(tx.count_notifications_of(acc + 1, &[u1], 100).await.unwrap().is_empty());
     // Read all of one conversation; then the read ones go.
     assert_eq!(
         tx.read_all_notifications(acc, u1, Some(conv.id + 1000), 60)
@@ -280,6 +289,13 @@ async fn notifications_per_user(store: Arc<dyn Store>) {
     let b = tx.upsert_notification_setting(acc, u1, 9, 0, 2).await.unwrap();
     assert_eq!((a.id, b.email_flags, b.push_flags, b.updated_at), (b.id, 9, 0, 2));
     assert!(tx.notification_setting(acc + 1, u1).await.unwrap().is_none());
+    // Several users' settings at once.
+    let settings = tx.notification_settings_of(acc, &[u1, u2]).await.unwrap();
+    assert_eq!(
+        settings.iter().map(|s| (s.user_id, s.email_flags)).collect::<Vec<_>>(),
+        vec![(u1, 9)]
+    );
+    assert!(tx.notification_settings_of(acc + 1, &[u1]).await.unwrap().is_empty());
     // Pruning: only rows whose last activity is older than the cut, at
     // most `limit` at a time.
     tx.insert_notifications(&[row(u1, 100, 1), row(u1, 101, 1), row(u2, 102, 1)], 100)

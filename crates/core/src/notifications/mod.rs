@@ -26,7 +26,7 @@
 //! into the next one. Where they ask for push, each of the user's browsers
 //! gets it (`crate::push`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -305,7 +305,18 @@ async fn push(w: &mut Work, kind: EventKind, n: &Notification, notification: Val
         now: w.now,
         snoozed: false,
     };
-    let (count, unread) = w.tx().count_notifications(scope, COUNT_CAP).await?;
+    let counts = w.tx().count_notifications(scope, COUNT_CAP).await?;
+    push_counted(w, kind, n, notification, counts).await
+}
+
+/// Pushes `notification.*` with the user's counts already read.
+async fn push_counted(
+    w: &mut Work,
+    kind: EventKind,
+    n: &Notification,
+    notification: Value,
+    (count, unread): (i64, i64),
+) -> CoreResult<()> {
     w.emit(
         Event::new(
             kind,
@@ -477,6 +488,22 @@ async fn notify(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
     }
     let window = w.core().config.notification_mail_window.as_micros() as i64;
     let mailer_ready = w.core().mailer.configured();
+    // Every recipient's counts and settings in two statements, however
+    // many members an inbox has.
+    let counts: HashMap<i64, (i64, i64)> = w
+        .tx()
+        .count_notifications_of(conv.account_id, &user_ids, now)
+        .await?
+        .into_iter()
+        .map(|(u, c, r)| (u, (c.min(COUNT_CAP), r.min(COUNT_CAP))))
+        .collect();
+    let settings: HashMap<i64, (i64, i64)> = w
+        .tx()
+        .notification_settings_of(conv.account_id, &user_ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.user_id, (s.email_flags, s.push_flags)))
+        .collect();
     for n in &created {
         let user = users
             .iter()
@@ -484,8 +511,12 @@ async fn notify(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
             .map(user_json)
             .unwrap_or(Value::Null);
         let body = notification_json(n, &actors, &user);
-        push(w, EventKind::NotificationCreated, n, body).await?;
-        let (email_flags, push_flags) = setting_of(w.tx(), n.account_id, n.user_id).await?;
+        let counted = counts.get(&n.user_id).copied().unwrap_or((0, 0));
+        push_counted(w, EventKind::NotificationCreated, n, body, counted).await?;
+        let (email_flags, push_flags) = settings
+            .get(&n.user_id)
+            .copied()
+            .unwrap_or((DEFAULT_EMAIL_FLAGS, DEFAULT_PUSH_FLAGS));
         if wants(push_flags, n.notification_type) {
             let content = actors
                 .message

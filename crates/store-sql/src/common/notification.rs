@@ -94,6 +94,31 @@ impl NotificationTx for SqlTx {
         Ok((count, unread))
     }
 
+    async fn count_notifications_of(
+        &mut self,
+        account_id: i64,
+        user_ids: &[i64],
+        now: i64,
+    ) -> StoreResult<Vec<(i64, i64, i64)>> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(
+            "SELECT user_id, COUNT(*), COALESCE(SUM(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END), 0) \
+             FROM notifications WHERE account_id = ",
+        );
+        qb.push_bind(account_id);
+        qb.push(" AND (snoozed_until IS NULL OR snoozed_until <= ");
+        qb.push_bind(now);
+        qb.push(") AND user_id IN (");
+        let mut sep = qb.separated(", ");
+        for id in user_ids {
+            sep.push_bind(*id);
+        }
+        qb.push(") GROUP BY user_id");
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
+    }
+
     async fn get_notification(&mut self, account_id: i64, user_id: i64, id: i64) -> StoreResult<Option<Notification>> {
         Ok(sqlx::query_as(concat!(
             "SELECT ",
@@ -238,6 +263,29 @@ impl NotificationTx for SqlTx {
         push_ids(&mut qb, ids);
         qb.build().execute(&mut *self.tx).await?;
         Ok(())
+    }
+
+    async fn notification_settings_of(
+        &mut self,
+        account_id: i64,
+        user_ids: &[i64],
+    ) -> StoreResult<Vec<NotificationSetting>> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(concat!(
+            "SELECT ",
+            setting_cols!(),
+            " FROM notification_settings WHERE account_id = "
+        ));
+        qb.push_bind(account_id);
+        qb.push(" AND user_id IN (");
+        let mut sep = qb.separated(", ");
+        for id in user_ids {
+            sep.push_bind(*id);
+        }
+        qb.push(")");
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
     async fn notification_setting(

@@ -32,6 +32,15 @@ pub trait NotificationTx: Send {
     /// `(count, unread)`, each at most `cap`.
     async fn count_notifications(&mut self, scope: NotificationScope, cap: i64) -> StoreResult<(i64, i64)>;
 
+    /// `(user_id, count, unread)` of several users at once (not snoozed at
+    /// `now`), in one statement; users with none are left out.
+    async fn count_notifications_of(
+        &mut self,
+        account_id: i64,
+        user_ids: &[i64],
+        now: i64,
+    ) -> StoreResult<Vec<(i64, i64, i64)>>;
+
     async fn get_notification(&mut self, account_id: i64, user_id: i64, id: i64) -> StoreResult<Option<Notification>>;
 
     /// Sets (or with `None` clears) `read_at`; the row after, if it exists.
@@ -89,6 +98,13 @@ pub trait NotificationTx: Send {
 
     /// Records that a mail carried these notifications.
     async fn mark_notifications_mailed(&mut self, ids: &[i64], now: i64) -> StoreResult<()>;
+
+    /// The settings rows of several users (those who have one).
+    async fn notification_settings_of(
+        &mut self,
+        account_id: i64,
+        user_ids: &[i64],
+    ) -> StoreResult<Vec<NotificationSetting>>;
 
     async fn notification_setting(&mut self, account_id: i64, user_id: i64)
     -> StoreResult<Option<NotificationSetting>>;
