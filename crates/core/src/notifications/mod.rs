@@ -492,7 +492,7 @@ async fn notify(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
     // many members an inbox has.
     let counts: HashMap<i64, (i64, i64)> = w
         .tx()
-        .count_notifications_of(conv.account_id, &user_ids, now, false)
+        .count_notifications_of(conv.account_id, &user_ids, now)
         .await?
         .into_iter()
         .map(|(u, c, r)| (u, (c.min(COUNT_CAP), r.min(COUNT_CAP))))

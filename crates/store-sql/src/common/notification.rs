@@ -46,10 +46,6 @@ impl NotificationTx for SqlTx {
             "INSERT INTO notifications (account_id, user_id, notification_type, primary_actor_id, \
              secondary_actor_id, source_event, last_activity_at, created_at) ",
         );
-        // In user order: the kept counts (a trigger per row) are locked in
-        // one order by every fan-out, so two never wait on each other.
-        let mut rows: Vec<&NewNotification> = rows.iter().collect();
-        rows.sort_by_key(|n| (n.account_id, n.user_id));
         qb.push_values(rows, |mut b, n| {
             b.push_bind(n.account_id)
                 .push_bind(n.user_id)
@@ -85,11 +81,17 @@ impl NotificationTx for SqlTx {
     }
 
     async fn count_notifications(&mut self, scope: NotificationScope, cap: i64) -> StoreResult<(i64, i64)> {
-        let counted = self
-            .count_notifications_of(scope.account_id, &[scope.user_id], scope.now, scope.snoozed)
-            .await?;
-        let (count, unread) = counted.first().map_or((0, 0), |(_, c, u)| (*c, *u));
-        Ok((count.min(cap), unread.min(cap)))
+        let mut qb = QueryBuilder::<DB>::new("SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM notifications");
+        scope_where(&mut qb, scope);
+        qb.push(" LIMIT ");
+        qb.push_bind(cap);
+        qb.push(") a), (SELECT COUNT(*) FROM (SELECT 1 FROM notifications");
+        scope_where(&mut qb, scope);
+        qb.push(" AND read_at IS NULL LIMIT ");
+        qb.push_bind(cap);
+        qb.push(") u)");
+        let (count, unread): (i64, i64) = qb.build_query_as().fetch_one(&mut *self.tx).await?;
+        Ok((count, unread))
     }
 
     async fn count_notifications_of(
@@ -97,37 +99,23 @@ impl NotificationTx for SqlTx {
         account_id: i64,
         user_ids: &[i64],
         now: i64,
-        with_snoozed: bool,
     ) -> StoreResult<Vec<(i64, i64, i64)>> {
         if user_ids.is_empty() {
             return Ok(Vec::new());
         }
-        // The kept totals (migration 0024's triggers), less what is snoozed
-        // past `now` unless asked for: a short index range per person.
-        let mut qb = QueryBuilder::<DB>::new("SELECT k.user_id, k.total");
-        if with_snoozed {
-            qb.push(", k.unread");
-        } else {
-            qb.push(
-                " - (SELECT COUNT(*) FROM notifications n WHERE n.account_id = k.account_id AND n.user_id = k.user_id \
-                 AND n.snoozed_until > ",
-            );
-            qb.push_bind(now);
-            qb.push(
-                "), k.unread - (SELECT COUNT(*) FROM notifications n WHERE n.account_id = k.account_id \
-                 AND n.user_id = k.user_id AND n.read_at IS NULL AND n.snoozed_until > ",
-            );
-            qb.push_bind(now);
-            qb.push(")");
-        }
-        qb.push(" FROM notification_counts k WHERE k.account_id = ");
+        let mut qb = QueryBuilder::<DB>::new(
+            "SELECT user_id, COUNT(*), COALESCE(SUM(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END), 0) \
+             FROM notifications WHERE account_id = ",
+        );
         qb.push_bind(account_id);
-        qb.push(" AND k.total > 0 AND k.user_id IN (");
+        qb.push(" AND (snoozed_until IS NULL OR snoozed_until <= ");
+        qb.push_bind(now);
+        qb.push(") AND user_id IN (");
         let mut sep = qb.separated(", ");
         for id in user_ids {
             sep.push_bind(*id);
         }
-        qb.push(")");
+        qb.push(") GROUP BY user_id");
         Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 

@@ -32,15 +32,13 @@ pub trait NotificationTx: Send {
     /// `(count, unread)`, each at most `cap`.
     async fn count_notifications(&mut self, scope: NotificationScope, cap: i64) -> StoreResult<(i64, i64)>;
 
-    /// `(user_id, count, unread)` of several users at once (those snoozed
-    /// past `now` left out unless `with_snoozed`), in one statement, from
-    /// kept counters; users with none are left out.
+    /// `(user_id, count, unread)` of several users at once (not snoozed at
+    /// `now`), in one statement; users with none are left out.
     async fn count_notifications_of(
         &mut self,
         account_id: i64,
         user_ids: &[i64],
         now: i64,
-        with_snoozed: bool,
     ) -> StoreResult<Vec<(i64, i64, i64)>>;
 
     async fn get_notification(&mut self, account_id: i64, user_id: i64, id: i64) -> StoreResult<Option<Notification>>;
