@@ -598,16 +598,8 @@ async fn sqlite_writes_after_disk_full_really_commit() {
 async fn participants_and_custom_filters(store: Arc<dyn Store>) {
     let (acc, _, _, conv) = seed(&store).await;
     let mut tx = store.write().await.unwrap();
-    let user = |email: &str, token: &str| NewUser {
-        name: "U".into(),
-        display_name: None,
-        email: email.into(),
-        password_hash: "h".into(),
-        pubsub_token: token.into(),
-        confirmed: true,
-    };
-    let u1 = tx.insert_user(&user("p1@x.io", "pt1"), 1).await.unwrap().id;
-    let u2 = tx.insert_user(&user("p2@x.io", "pt2"), 1).await.unwrap().id;
+    let u1 = tx.insert_user(&new_user("p1@x.io", "pt1"), 1).await.unwrap().id;
+    let u2 = tx.insert_user(&new_user("p2@x.io", "pt2"), 1).await.unwrap().id;
     tx.add_conversation_participants(acc, conv.id, &[u1, u2], 2)
         .await
         .unwrap();
@@ -720,16 +712,8 @@ async fn postgres_deadlocks_are_contended() {
 async fn mentions_upsert_and_filter(store: Arc<dyn Store>) {
     let (acc, _, _, conv) = seed(&store).await;
     let mut tx = store.write().await.unwrap();
-    let user = |email: &str, token: &str| NewUser {
-        name: "U".into(),
-        display_name: None,
-        email: email.into(),
-        password_hash: "h".into(),
-        pubsub_token: token.into(),
-        confirmed: true,
-    };
-    let u1 = tx.insert_user(&user("m1@x.io", "mt1"), 1).await.unwrap().id;
-    let u2 = tx.insert_user(&user("m2@x.io", "mt2"), 1).await.unwrap().id;
+    let u1 = tx.insert_user(&new_user("m1@x.io", "mt1"), 1).await.unwrap().id;
+    let u2 = tx.insert_user(&new_user("m2@x.io", "mt2"), 1).await.unwrap().id;
     tx.upsert_mentions(acc, conv.id, 11, &[u1, u2], 2).await.unwrap();
     tx.upsert_mentions(acc, conv.id, 12, &[u2], 3).await.unwrap();
     tx.upsert_mentions(acc, conv.id, 13, &[], 4).await.unwrap();

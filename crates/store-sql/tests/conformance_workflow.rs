@@ -8,21 +8,13 @@ use std::sync::Arc;
 
 use serde_json::json;
 use support::*;
-use switchboard_store::{NewUser, Store};
+use switchboard_store::Store;
 
 async fn routing_queue_loads_and_decisions(store: Arc<dyn Store>) {
     let (acc, inbox, _, conv) = seed(&store).await;
     let mut tx = store.write().await.unwrap();
-    let user = |email: &str, token: &str| NewUser {
-        name: "U".into(),
-        display_name: None,
-        email: email.into(),
-        password_hash: "h".into(),
-        pubsub_token: token.into(),
-        confirmed: true,
-    };
-    let u1 = tx.insert_user(&user("r1@x.io", "rt1"), 1).await.unwrap().id;
-    let u2 = tx.insert_user(&user("r2@x.io", "rt2"), 1).await.unwrap().id;
+    let u1 = tx.insert_user(&new_user("r1@x.io", "rt1"), 1).await.unwrap().id;
+    let u2 = tx.insert_user(&new_user("r2@x.io", "rt2"), 1).await.unwrap().id;
     tx.upsert_account_user(acc, u1, 0, 1).await.unwrap();
     tx.upsert_account_user(acc, u2, 0, 1).await.unwrap();
     // Three more: urgent, waiting longest, and one held by u1.
@@ -161,16 +153,8 @@ async fn notifications_per_user(store: Arc<dyn Store>) {
     use switchboard_store::{NewNotification, NotificationScope};
     let (acc, _, _, conv) = seed(&store).await;
     let mut tx = store.write().await.unwrap();
-    let user = |email: &str, token: &str| NewUser {
-        name: "U".into(),
-        display_name: None,
-        email: email.into(),
-        password_hash: "h".into(),
-        pubsub_token: token.into(),
-        confirmed: true,
-    };
-    let u1 = tx.insert_user(&user("n1@x.io", "nt1"), 1).await.unwrap().id;
-    let u2 = tx.insert_user(&user("n2@x.io", "nt2"), 1).await.unwrap().id;
+    let u1 = tx.insert_user(&new_user("n1@x.io", "nt1"), 1).await.unwrap().id;
+    let u2 = tx.insert_user(&new_user("n2@x.io", "nt2"), 1).await.unwrap().id;
     let row = |user_id: i64, event: i64, t: i64| NewNotification {
         account_id: acc,
         user_id,

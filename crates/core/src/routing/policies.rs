@@ -517,42 +517,71 @@ impl Core {
 
     // ---- agent capacity policies ----
 
+    /// The views of `policies` (of one account), with two reads for all
+    /// of them: the account's limits and its agents on policies.
+    async fn capacity_views(
+        &self,
+        tx: &mut Box<dyn switchboard_store::Tx>,
+        account_id: i64,
+        policies: &[AgentCapacityPolicy],
+    ) -> CoreResult<Vec<CapacityPolicyView>> {
+        if policies.is_empty() {
+            return Ok(Vec::new());
+        }
+        let limits = tx.inbox_capacity_limits(account_id).await?;
+        let members: std::collections::HashSet<i64> = tx
+            .list_account_users(account_id)
+            .await?
+            .iter()
+            .map(|(u, _)| u.id)
+            .collect();
+        let on_policy: Vec<(i64, i64)> = tx
+            .routing_agents(account_id)
+            .await?
+            .iter()
+            .filter(|a| members.contains(&a.user_id))
+            .filter_map(|a| a.agent_capacity_policy_id.map(|p| (p, a.user_id)))
+            .collect();
+        Ok(policies
+            .iter()
+            .map(|p| CapacityPolicyView {
+                id: p.id,
+                name: p.name.clone(),
+                description: p.description.clone(),
+                exclusion_rules: p.exclusion_rules.clone(),
+                created_at: unix_secs(p.created_at),
+                updated_at: unix_secs(p.updated_at),
+                account_id: p.account_id,
+                assigned_agent_count: on_policy.iter().filter(|(policy, _)| *policy == p.id).count(),
+                inbox_capacity_limits: limits
+                    .iter()
+                    .filter(|l| l.agent_capacity_policy_id == p.id)
+                    .map(|l| InboxLimitRef {
+                        id: l.id,
+                        inbox_id: l.inbox_id,
+                        conversation_limit: l.conversation_limit,
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+
     async fn capacity_view(
         &self,
         tx: &mut Box<dyn switchboard_store::Tx>,
         p: &AgentCapacityPolicy,
     ) -> CoreResult<CapacityPolicyView> {
-        let limits = tx.inbox_capacity_limits(p.account_id).await?;
-        let agents = tx.capacity_policy_users(p.account_id, p.id).await?.len();
-        Ok(CapacityPolicyView {
-            id: p.id,
-            name: p.name.clone(),
-            description: p.description.clone(),
-            exclusion_rules: p.exclusion_rules.clone(),
-            created_at: unix_secs(p.created_at),
-            updated_at: unix_secs(p.updated_at),
-            account_id: p.account_id,
-            assigned_agent_count: agents,
-            inbox_capacity_limits: limits
-                .iter()
-                .filter(|l| l.agent_capacity_policy_id == p.id)
-                .map(|l| InboxLimitRef {
-                    id: l.id,
-                    inbox_id: l.inbox_id,
-                    conversation_limit: l.conversation_limit,
-                })
-                .collect(),
-        })
+        self.capacity_views(tx, p.account_id, std::slice::from_ref(p))
+            .await?
+            .pop()
+            .ok_or(CoreError::NotFound)
     }
 
     pub async fn list_capacity_policies(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Vec<CapacityPolicyView>> {
         ctx.require_admin()?;
         let mut tx = self.store.read().await?;
-        let mut out = Vec::new();
-        for p in tx.list_capacity_policies(ctx.account_id()).await? {
-            out.push(self.capacity_view(&mut tx, &p).await?);
-        }
-        Ok(out)
+        let policies = tx.list_capacity_policies(ctx.account_id()).await?;
+        self.capacity_views(&mut tx, ctx.account_id(), &policies).await
     }
 
     pub async fn capacity_policy(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<CapacityPolicyView> {

@@ -110,12 +110,9 @@ impl NotificationTx for SqlTx {
         qb.push_bind(account_id);
         qb.push(" AND (snoozed_until IS NULL OR snoozed_until <= ");
         qb.push_bind(now);
-        qb.push(") AND user_id IN (");
-        let mut sep = qb.separated(", ");
-        for id in user_ids {
-            sep.push_bind(*id);
-        }
-        qb.push(") GROUP BY user_id");
+        qb.push(") AND user_id IN ");
+        push_ids(&mut qb, user_ids);
+        qb.push(" GROUP BY user_id");
         Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
@@ -279,12 +276,8 @@ impl NotificationTx for SqlTx {
             " FROM notification_settings WHERE account_id = "
         ));
         qb.push_bind(account_id);
-        qb.push(" AND user_id IN (");
-        let mut sep = qb.separated(", ");
-        for id in user_ids {
-            sep.push_bind(*id);
-        }
-        qb.push(")");
+        qb.push(" AND user_id IN ");
+        push_ids(&mut qb, user_ids);
         Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 

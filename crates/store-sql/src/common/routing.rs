@@ -33,12 +33,9 @@ impl RoutingTx for SqlTx {
             " FROM conversations WHERE account_id = "
         ));
         qb.push_bind(account_id);
-        qb.push(" AND status = 0 AND assignee_id IS NULL AND inbox_id IN (");
-        let mut sep = qb.separated(", ");
-        for id in inbox_ids {
-            sep.push_bind(*id);
-        }
-        qb.push(") ORDER BY COALESCE(priority, -1) DESC, COALESCE(waiting_since, created_at), id LIMIT ");
+        qb.push(" AND status = 0 AND assignee_id IS NULL AND inbox_id IN ");
+        push_ids(&mut qb, inbox_ids);
+        qb.push(" ORDER BY COALESCE(priority, -1) DESC, COALESCE(waiting_since, created_at), id LIMIT ");
         qb.push_bind(limit);
         Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
@@ -83,12 +80,9 @@ impl RoutingTx for SqlTx {
         qb.push(" AND (assigned_at IS NULL OR assigned_at < ");
         qb.push_bind(waiting_before);
         qb.push(")");
-        qb.push(" AND inbox_id IN (");
-        let mut sep = qb.separated(", ");
-        for id in inbox_ids {
-            sep.push_bind(*id);
-        }
-        qb.push(") ORDER BY waiting_since, id LIMIT ");
+        qb.push(" AND inbox_id IN ");
+        push_ids(&mut qb, inbox_ids);
+        qb.push(" ORDER BY waiting_since, id LIMIT ");
         qb.push_bind(limit);
         Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
@@ -215,13 +209,10 @@ impl RoutingTx for SqlTx {
         }
         let mut qb = QueryBuilder::<DB>::new(
             "SELECT conversation_id, digest FROM routing_decisions WHERE id IN \
-             (SELECT MAX(id) FROM routing_decisions WHERE conversation_id IN (",
+             (SELECT MAX(id) FROM routing_decisions WHERE conversation_id IN ",
         );
-        let mut sep = qb.separated(", ");
-        for id in conversation_ids {
-            sep.push_bind(*id);
-        }
-        qb.push(") GROUP BY conversation_id)");
+        push_ids(&mut qb, conversation_ids);
+        qb.push(" GROUP BY conversation_id)");
         Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 

@@ -51,24 +51,13 @@ impl RoutingPolicyTx for SqlTx {
     }
 
     async fn save_assignment_policy(&mut self, p: &AssignmentPolicy) -> StoreResult<AssignmentPolicy> {
-        // Both statements take the same parameters: $1 the account (and $9
-        // the id when updating), the fields, then the times.
-        let sql = if p.id == 0 {
-            concat!(
+        if p.id == 0 {
+            return Ok(sqlx::query_as(concat!(
                 "INSERT INTO assignment_policies (account_id, name, description, assignment_order, conversation_priority, \
                  fair_distribution_limit, fair_distribution_window, enabled, created_at, updated_at) \
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $10, $11 WHERE $9 = 0 RETURNING ",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ",
                 assignment_policy_cols!()
-            )
-        } else {
-            concat!(
-                "UPDATE assignment_policies SET name = $2, description = $3, assignment_order = $4, \
-                 conversation_priority = $5, fair_distribution_limit = $6, fair_distribution_window = $7, enabled = $8, \
-                 updated_at = $11 WHERE account_id = $1 AND id = $9 AND created_at = $10 RETURNING ",
-                assignment_policy_cols!()
-            )
-        };
-        sqlx::query_as(sql)
+            ))
             .bind(p.account_id)
             .bind(&p.name)
             .bind(&p.description)
@@ -77,12 +66,29 @@ impl RoutingPolicyTx for SqlTx {
             .bind(p.fair_distribution_limit)
             .bind(p.fair_distribution_window)
             .bind(p.enabled)
-            .bind(p.id)
-            .bind(p.created_at)
             .bind(p.updated_at)
-            .fetch_optional(&mut *self.tx)
-            .await?
-            .ok_or(StoreError::NotFound)
+            .fetch_one(&mut *self.tx)
+            .await?);
+        }
+        sqlx::query_as(concat!(
+            "UPDATE assignment_policies SET name = $3, description = $4, assignment_order = $5, \
+             conversation_priority = $6, fair_distribution_limit = $7, fair_distribution_window = $8, enabled = $9, \
+             updated_at = $10 WHERE account_id = $1 AND id = $2 RETURNING ",
+            assignment_policy_cols!()
+        ))
+        .bind(p.account_id)
+        .bind(p.id)
+        .bind(&p.name)
+        .bind(&p.description)
+        .bind(p.assignment_order)
+        .bind(p.conversation_priority)
+        .bind(p.fair_distribution_limit)
+        .bind(p.fair_distribution_window)
+        .bind(p.enabled)
+        .bind(p.updated_at)
+        .fetch_optional(&mut *self.tx)
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     async fn delete_assignment_policy(&mut self, account_id: i64, id: i64) -> StoreResult<bool> {
@@ -165,30 +171,34 @@ impl RoutingPolicyTx for SqlTx {
     }
 
     async fn save_capacity_policy(&mut self, p: &AgentCapacityPolicy) -> StoreResult<AgentCapacityPolicy> {
-        let sql = if p.id == 0 {
-            concat!(
+        if p.id == 0 {
+            return Ok(sqlx::query_as(concat!(
                 "INSERT INTO agent_capacity_policies (account_id, name, description, exclusion_rules, created_at, updated_at) \
-                 SELECT $1, $2, $3, $4, $6, $7 WHERE $5 = 0 RETURNING ",
+                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING ",
                 capacity_policy_cols!()
-            )
-        } else {
-            concat!(
-                "UPDATE agent_capacity_policies SET name = $2, description = $3, exclusion_rules = $4, updated_at = $7 \
-                 WHERE account_id = $1 AND id = $5 AND created_at = $6 RETURNING ",
-                capacity_policy_cols!()
-            )
-        };
-        sqlx::query_as(sql)
+            ))
             .bind(p.account_id)
             .bind(&p.name)
             .bind(&p.description)
             .bind(Json(&p.exclusion_rules))
-            .bind(p.id)
-            .bind(p.created_at)
             .bind(p.updated_at)
-            .fetch_optional(&mut *self.tx)
-            .await?
-            .ok_or(StoreError::NotFound)
+            .fetch_one(&mut *self.tx)
+            .await?);
+        }
+        sqlx::query_as(concat!(
+            "UPDATE agent_capacity_policies SET name = $3, description = $4, exclusion_rules = $5, updated_at = $6 \
+             WHERE account_id = $1 AND id = $2 RETURNING ",
+            capacity_policy_cols!()
+        ))
+        .bind(p.account_id)
+        .bind(p.id)
+        .bind(&p.name)
+        .bind(&p.description)
+        .bind(Json(&p.exclusion_rules))
+        .bind(p.updated_at)
+        .fetch_optional(&mut *self.tx)
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     async fn delete_capacity_policy(&mut self, account_id: i64, id: i64) -> StoreResult<bool> {

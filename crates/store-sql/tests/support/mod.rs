@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use switchboard_domain::{ContentType, MessageStatus, MessageType};
-use switchboard_store::{Contact, ContactInbox, Conversation, Inbox, NewMessage, Store};
+use switchboard_store::{Contact, ContactInbox, Conversation, Inbox, NewMessage, NewUser, Store};
 use switchboard_store_sql::{ConnectOptions, connect};
 
 pub struct Fixture {
@@ -180,5 +180,17 @@ pub fn message(conv: &Conversation, source: Option<&str>) -> NewMessage {
         sender_type: None,
         sender_id: None,
         created_at: 5,
+    }
+}
+
+/// A confirmed user with this e-mail and pubsub token.
+pub fn new_user(email: &str, token: &str) -> NewUser {
+    NewUser {
+        name: "U".into(),
+        display_name: None,
+        email: email.into(),
+        password_hash: "h".into(),
+        pubsub_token: token.into(),
+        confirmed: true,
     }
 }
