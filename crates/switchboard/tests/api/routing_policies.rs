@@ -62,6 +62,7 @@ async fn assignment_policies_api(app: TestApp) {
         (json!({ "name": "x", "enabled": "perhaps" }), "enabled"),
         (json!({ "name": ["x"] }), "name"),
         (json!({ "name": "y".repeat(256) }), "name"),
+        (json!({ "name": "x", "description": "d".repeat(2001) }), "description"),
     ] {
         let (s, v) = app.post(&app.acc("/assignment_policies"), body.clone()).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
@@ -208,6 +209,9 @@ async fn capacity_policies_api(app: TestApp) {
         json!({ "name": "x", "exclusion_rules": { "exclude_older_than_hours": -1 } }),
         json!({ "name": "x", "exclusion_rules": { "something": 1 } }),
         json!({ "name": "x", "exclusion_rules": "none" }),
+        json!({ "name": "z".repeat(256) }),
+        json!({ "name": "x", "exclusion_rules": { "excluded_labels": vec!["l"; 101] } }),
+        json!({ "name": "x", "exclusion_rules": { "excluded_labels": [1] } }),
     ] {
         let (s, v) = app.post(&app.acc("/agent_capacity_policies"), body.clone()).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
