@@ -233,14 +233,25 @@ async fn notifications_per_user(store: Arc<dyn Store>) {
     let later = NotificationScope { now: 200, ..scope };
     assert_eq!(tx.count_notifications(later, 1000).await.unwrap().0, 5);
     // Several users' counts at once (what a fan-out reads).
-    let many = tx.count_notifications_of(acc, &[u1, u2, u2 + 99], 100).await.unwrap();
+    let many = tx
+        .count_notifications_of(acc, &[u1, u2, u2 + 99], 100, 1000)
+        .await
+        .unwrap();
     let one = tx.count_notifications(scope, 1000).await.unwrap();
     assert_eq!(
         many.iter().find(|(u, _, _)| *u == u1).map(|(_, c, r)| (*c, *r)),
         Some(one)
     );
     assert!(many.iter().all(|(u, _, _)| *u != u2 + 99));
-    assert!(tx.count_notifications_of(acc + 1, &[u1], 100).await.unwrap().is_empty());
+    // Each count stops at the cap.
+    let capped = tx.count_notifications_of(acc, &[u1], 100, 2).await.unwrap();
+    assert_eq!(capped, vec![(u1, one.0.min(2), one.1.min(2))]);
+    assert!(one.0 > 2, "the cap must cut something here");
+    // Another account's: none.
+    assert_eq!(
+        tx.count_notifications_of(acc + 1, &[u1], 100, 1000).await.unwrap(),
+        vec![(u1, 0, 0)]
+    );
     // Read all of one conversation; then the read ones go.
     assert_eq!(
         tx.read_all_notifications(acc, u1, Some(conv.id + 1000), 60)

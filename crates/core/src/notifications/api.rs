@@ -132,7 +132,7 @@ impl Core {
         if changed > 0 {
             // One update with the counts: the client re-reads its list.
             let scope = Self::scope(ctx, now, false);
-            let (count, unread) = w.tx().count_notifications(scope, COUNT_CAP).await?;
+            let (count, unread) = w.tx().count_notifications(scope, PUSH_COUNT_CAP).await?;
             w.emit(
                 Event::new(
                     EventKind::NotificationUpdated,
@@ -208,7 +208,7 @@ impl Core {
             let now = w.now;
             let (count, unread) = w
                 .tx()
-                .count_notifications(Self::scope(ctx, now, false), COUNT_CAP)
+                .count_notifications(Self::scope(ctx, now, false), PUSH_COUNT_CAP)
                 .await?;
             w.emit(
                 Event::new(

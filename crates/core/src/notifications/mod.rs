@@ -78,8 +78,13 @@ pub const DEFAULT_PUSH_FLAGS: i64 = 1 << (CONVERSATION_ASSIGNMENT - 1);
 
 /// A page of the list (Chatwoot's `RESULTS_PER_PAGE`).
 pub const PER_PAGE: i64 = 15;
-/// The counts stop at this (the bell shows "99+" long before).
+/// The list's counts stop at this (the bell shows "99+" long before).
 pub const COUNT_CAP: i64 = 10_000;
+/// The counts a `notification.*` push carries stop at this: exact below
+/// it, and the bell shows "99+" from it on. A new conversation pushes to
+/// every member of its inbox, and counting each member's whole history for
+/// that would make every fan-out slower as the team's history grows.
+pub const PUSH_COUNT_CAP: i64 = 100;
 /// The deepest page a list may ask for (offset paging stays bounded).
 pub const MAX_PAGE: i64 = 500;
 
@@ -305,7 +310,7 @@ async fn push(w: &mut Work, kind: EventKind, n: &Notification, notification: Val
         now: w.now,
         snoozed: false,
     };
-    let counts = w.tx().count_notifications(scope, COUNT_CAP).await?;
+    let counts = w.tx().count_notifications(scope, PUSH_COUNT_CAP).await?;
     push_counted(w, kind, n, notification, counts).await
 }
 
@@ -489,13 +494,14 @@ async fn notify(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
     let window = w.core().config.notification_mail_window.as_micros() as i64;
     let mailer_ready = w.core().mailer.configured();
     // Every recipient's counts and settings in two statements, however
-    // many members an inbox has.
+    // many members an inbox has; each count reads at most PUSH_COUNT_CAP
+    // rows, however many notifications a member holds.
     let counts: HashMap<i64, (i64, i64)> = w
         .tx()
-        .count_notifications_of(conv.account_id, &user_ids, now)
+        .count_notifications_of(conv.account_id, &user_ids, now, PUSH_COUNT_CAP)
         .await?
         .into_iter()
-        .map(|(u, c, r)| (u, (c.min(COUNT_CAP), r.min(COUNT_CAP))))
+        .map(|(u, c, r)| (u, (c, r)))
         .collect();
     let settings: HashMap<i64, (i64, i64)> = w
         .tx()

@@ -99,20 +99,30 @@ impl NotificationTx for SqlTx {
         account_id: i64,
         user_ids: &[i64],
         now: i64,
+        cap: i64,
     ) -> StoreResult<Vec<(i64, i64, i64)>> {
         if user_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut qb = QueryBuilder::<DB>::new(
-            "SELECT user_id, COUNT(*), COALESCE(SUM(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END), 0) \
-             FROM notifications WHERE account_id = ",
-        );
-        qb.push_bind(account_id);
-        qb.push(" AND (snoozed_until IS NULL OR snoozed_until <= ");
-        qb.push_bind(now);
-        qb.push(") AND user_id IN ");
+        // Each user's two counts stop at `cap` rows (a LIMIT inside each
+        // correlated count), so a fan-out to many people reads a bounded
+        // number of index entries however long their history.
+        let mut qb = QueryBuilder::<DB>::new("SELECT u.id");
+        for unread in [false, true] {
+            qb.push(", (SELECT COUNT(*) FROM (SELECT 1 FROM notifications n WHERE n.account_id = ");
+            qb.push_bind(account_id);
+            qb.push(" AND n.user_id = u.id AND (n.snoozed_until IS NULL OR n.snoozed_until <= ");
+            qb.push_bind(now);
+            qb.push(")");
+            if unread {
+                qb.push(" AND n.read_at IS NULL");
+            }
+            qb.push(" LIMIT ");
+            qb.push_bind(cap);
+            qb.push(") c)");
+        }
+        qb.push(" FROM users u WHERE u.id IN ");
         push_ids(&mut qb, user_ids);
-        qb.push(" GROUP BY user_id");
         Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 

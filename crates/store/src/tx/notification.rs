@@ -33,12 +33,15 @@ pub trait NotificationTx: Send {
     async fn count_notifications(&mut self, scope: NotificationScope, cap: i64) -> StoreResult<(i64, i64)>;
 
     /// `(user_id, count, unread)` of several users at once (not snoozed at
-    /// `now`), in one statement; users with none are left out.
+    /// `now`), each at most `cap`, in one statement: at most `2 * cap` index
+    /// entries per user, however many notifications they hold. Ids that
+    /// are no user are left out.
     async fn count_notifications_of(
         &mut self,
         account_id: i64,
         user_ids: &[i64],
         now: i64,
+        cap: i64,
     ) -> StoreResult<Vec<(i64, i64, i64)>>;
 
     async fn get_notification(&mut self, account_id: i64, user_id: i64, id: i64) -> StoreResult<Option<Notification>>;

@@ -209,18 +209,7 @@ async fn each_type_once_to_the_right_people(app: TestApp) {
 both!(each_type_once_to_the_right_people);
 
 async fn read_unread_all_delete_snooze(app: TestApp) {
-    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
-    // Sockets make agents present; routing would assign (and notify) on its
-    // own. Assignments here are the test's steps.
-    manual_assignment(&app, inbox).await;
-    let (contact, _) = app.contact(inbox, "Carla Customer").await;
-    let (amy, amy_token) = app.agent("Amy", "amy@acme.test", "agent").await;
-    app.ok(
-        Method::POST,
-        &app.acc("/inbox_members"),
-        Some(json!({ "inbox_id": inbox, "user_ids": [amy] })),
-    )
-    .await;
+    let (inbox, contact, _amy, amy_token) = amy_in_support(&app).await;
     let mut cable = Cable::connect(&app).await;
     assert_eq!(
         cable.subscribe(&agent_identifier(&app, &amy_token).await).await,
@@ -478,6 +467,65 @@ async fn settings_round_trip(app: TestApp) {
 }
 both!(settings_round_trip);
 
+/// A push's counts stop at 100 (the bell shows "99+"): a new conversation
+/// pushes to every member of its inbox, and each member's count must not
+/// cost more as their history grows. The list still counts them all.
+async fn push_counts_stop_at_the_cap(app: TestApp) {
+    let (inbox, contact, _amy, amy_token) = amy_in_support(&app).await;
+    for _ in 0..101 {
+        app.conversation(inbox, contact).await;
+    }
+    eventually(30, "101 notifications", || async {
+        let (_, n) = app
+            .call(Method::GET, &app.acc("/notifications/unread_count"), &amy_token, None)
+            .await;
+        (n == json!(101)).then_some(())
+    })
+    .await;
+    let mut cable = Cable::connect(&app).await;
+    assert_eq!(
+        cable.subscribe(&agent_identifier(&app, &amy_token).await).await,
+        "confirm"
+    );
+    app.conversation(inbox, contact).await;
+    let created = cable.expect("notification.created").await;
+    assert_eq!(created["unread_count"], 100, "{created}");
+    assert_eq!(created["count"], 100, "{created}");
+    let (s, list) = app
+        .call(Method::GET, &app.acc("/notifications"), &amy_token, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(list["data"]["meta"]["unread_count"], 102, "{list}");
+    assert_eq!(list["data"]["meta"]["count"], 102, "{list}");
+    // Below the cap the push is exact: read all, then one unread again.
+    let newest = list["data"]["payload"][0]["id"].as_i64().unwrap();
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &app.acc("/notifications/read_all"),
+            &amy_token,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let updated = cable.expect("notification.updated").await;
+    assert_eq!(updated["unread_count"], 0, "{updated}");
+    assert_eq!(updated["count"], 100, "{updated}");
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/notifications/{newest}/unread")),
+            &amy_token,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let updated = cable.expect("notification.updated").await;
+    assert_eq!(updated["unread_count"], 1, "{updated}");
+    app.stop().await;
+}
+both!(push_counts_stop_at_the_cap);
+
 /// The store writes a notification once per event and user, whoever runs
 /// the listener again.
 async fn a_rerun_writes_nothing_twice(app: TestApp) {
@@ -604,6 +652,24 @@ mod mails_are_batched {
     async fn postgres() {
         super::mails_are_batched(crate::helpers::Db::Postgres).await;
     }
+}
+
+/// An API inbox "Support" assigned by hand, a contact in it, and the agent
+/// Amy, its member: `(inbox, contact, amy, amy's token)`.
+async fn amy_in_support(app: &TestApp) -> (i64, i64, i64, String) {
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    // Sockets make agents present; routing would assign (and notify) on its
+    // own. Assignments here are the test's steps.
+    manual_assignment(app, inbox).await;
+    let (contact, _) = app.contact(inbox, "Carla Customer").await;
+    let (amy, amy_token) = app.agent("Amy", "amy@acme.test", "agent").await;
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox, "user_ids": [amy] })),
+    )
+    .await;
+    (inbox, contact, amy, amy_token)
 }
 
 async fn manual_assignment(app: &TestApp, inbox: i64) {
