@@ -57,6 +57,8 @@ pub struct JobContext {
     /// When the lease on the row ends (microseconds): results recorded after
     /// it may race with another worker that took the job over.
     pub lease_end: i64,
+    /// Which attempt this is (1 the first time).
+    pub attempts: i32,
 }
 
 /// The row that queues `job` to run at `run_at`, at most `max_attempts`
@@ -115,7 +117,16 @@ fn run_as<J: BackgroundJob>(core: Arc<Core>, job: Job, lease_end: i64) -> Boxed<
     Box::pin(async move {
         let payload: J = serde_json::from_value(job.payload)
             .map_err(|e| JobFailure::Permanent(format!("bad {} payload: {e}", J::KIND)))?;
-        payload.run(core, JobContext { id: job.id, lease_end }).await
+        payload
+            .run(
+                core,
+                JobContext {
+                    id: job.id,
+                    lease_end,
+                    attempts: job.attempts,
+                },
+            )
+            .await
     })
 }
 

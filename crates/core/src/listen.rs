@@ -17,6 +17,14 @@
 //! conversation's events in the order they happened. Different
 //! conversations proceed in parallel.
 //!
+//! Batches: when a key's jobs queue up (a busy conversation while the
+//! runner is saturated), the job at the head also takes the ones queued
+//! behind it (up to [`BATCH`]) and handles their events, in order, in its
+//! own transaction, deleting their jobs there: a burst costs one claim,
+//! one transaction and one completion instead of one each per event. A
+//! retry handles its own event alone, so an event that keeps failing holds
+//! up only itself.
+//!
 //! The real-time hub is not a listener: it gets events in memory right
 //! after the commit, for speed; a socket that missed some refetches.
 //!
@@ -98,21 +106,29 @@ pub(crate) fn dispatch(core: &Core, events: &[Event], ids: &[i64], now: i64, job
     let listeners = core.listeners.snapshot();
     for (event, &id) in events.iter().zip(ids) {
         for l in listeners.iter().filter(|l| l.wants(event)) {
-            let scope = match event.conversation_id {
-                Some(c) => format!("c{c}"),
-                None => format!("a{}", event.account_id),
-            };
             let job = Listen {
                 listener: l.name().to_string(),
                 event_id: id,
             };
             jobs.push(NewJob {
-                queue_key: Some(format!("listen:{}:{scope}", l.name())),
+                queue_key: Some(queue_key(l.name(), event.conversation_id, event.account_id)),
                 ..new_job(&job, now, LISTEN_ATTEMPTS, None)
             });
         }
     }
 }
+
+/// One listener's jobs for one conversation (or for an account's events
+/// that name no conversation) share this key.
+fn queue_key(listener: &str, conversation_id: Option<i64>, account_id: i64) -> String {
+    match conversation_id {
+        Some(c) => format!("listen:{listener}:c{c}"),
+        None => format!("listen:{listener}:a{account_id}"),
+    }
+}
+
+/// The most events one job hands over (its own and those queued behind it).
+const BATCH: i64 = 32;
 
 /// Hands one stored event to one listener.
 #[derive(Debug, Serialize, Deserialize)]
@@ -129,7 +145,7 @@ impl BackgroundJob for Listen {
         Some(format!("listen:{}:{}", self.listener, self.event_id))
     }
 
-    async fn run(self, core: Arc<Core>, _ctx: JobContext) -> Result<(), JobFailure> {
+    async fn run(self, core: Arc<Core>, ctx: JobContext) -> Result<(), JobFailure> {
         let Some(listener) = core.listeners.find(&self.listener) else {
             return Err(JobFailure::Permanent(format!(
                 "no listener is called {}",
@@ -138,16 +154,27 @@ impl BackgroundJob for Listen {
         };
         let mut w = Work::begin(&core).await?;
         let now = w.now;
-        if !w.tx().mark_listened(&self.listener, self.event_id, now).await? {
-            // Handled already (this job ran before and committed).
+        let Some(event) = hand_over(&mut w, &*listener, self.event_id).await? else {
+            w.commit().await?;
             return Ok(());
-        }
-        match w.tx().get_event(self.event_id).await? {
-            Some(event) => listener.handle(&mut w, &event).await?,
-            // Pruned after its retention: nothing left to hand over.
-            None => {
-                tracing::warn!(listener = %self.listener, event = self.event_id, "event gone before its listener ran")
+        };
+        if ctx.attempts <= 1 {
+            let key = queue_key(&self.listener, event.conversation_id, event.account_id);
+            let behind = w.tx().queued_behind(&key, ctx.id, now, BATCH - 1).await?;
+            let mut taken = Vec::with_capacity(behind.len());
+            for job in behind {
+                // Only this listener's events are queued under its key; a
+                // row that is not one stays for its own job.
+                let Ok(next) = serde_json::from_value::<Listen>(job.payload) else {
+                    break;
+                };
+                if job.kind != Self::KIND || next.listener != self.listener {
+                    break;
+                }
+                hand_over(&mut w, &*listener, next.event_id).await?;
+                taken.push(job.id);
             }
+            w.tx().complete_jobs(&taken).await?;
         }
         w.commit().await?;
         Ok(())
@@ -155,5 +182,32 @@ impl BackgroundJob for Listen {
 
     async fn gave_up(self, _core: Arc<Core>, error: String) {
         tracing::error!(listener = %self.listener, event = self.event_id, %error, "a listener gave up on an event");
+    }
+}
+
+/// Hands event `event_id` to `listener` inside `w`, unless it was handled
+/// already; the event when it still exists. What the listener caused is
+/// sealed with its own cause before the next event of a batch.
+async fn hand_over(w: &mut Work, listener: &dyn Listener, event_id: i64) -> Result<Option<StoredEvent>, JobFailure> {
+    let now = w.now;
+    if !w.tx().mark_listened(listener.name(), event_id, now).await? {
+        // Handled already (a job that ran before and committed).
+        return Ok(None);
+    }
+    match w.tx().get_event(event_id).await? {
+        Some(event) => {
+            listener.handle(w, &event).await?;
+            w.seal_cause();
+            Ok(Some(event))
+        }
+        // Pruned after its retention: nothing left to hand over.
+        None => {
+            tracing::warn!(
+                listener = listener.name(),
+                event = event_id,
+                "event gone before its listener ran"
+            );
+            Ok(None)
+        }
     }
 }

@@ -76,6 +76,18 @@ impl Work {
         self.cause = Some(cause);
     }
 
+    /// Gives the events emitted so far that name no cause this unit's (as
+    /// the commit would), then forgets it: one job handing several events
+    /// to a listener gives each one's consequences their own cause.
+    pub fn seal_cause(&mut self) {
+        let cause = self.cause.take();
+        for e in &mut self.events {
+            if e.cause.is_none() {
+                e.cause = Some(cause.unwrap_or_else(|| Cause::of_performer(e.performer)));
+            }
+        }
+    }
+
     /// Records an event in the outbox (written at commit); the reference
     /// attaches its webhook payload ([`Work::webhook`]).
     pub async fn emit(&mut self, event: Event) -> CoreResult<EventRef> {

@@ -258,6 +258,62 @@ async fn queue_keys_keep_order_per_destination(store: Arc<dyn Store>) {
 }
 conformance!(queue_keys_keep_order_per_destination);
 
+/// The jobs queued behind a running head of a key: that key's only, after
+/// the head, due, in id order, at most the limit; taken and deleted in the
+/// head's transaction, they never run on their own.
+async fn jobs_queued_behind_a_head(store: Arc<dyn Store>) {
+    let job = |key: &str, i: i64, run_at: i64| NewJob {
+        kind: "send".into(),
+        payload: json!({ "i": i }),
+        run_at,
+        max_attempts: 5,
+        deadline_at: None,
+        unique_key: None,
+        queue_key: Some(key.to_string()),
+    };
+    let mut tx = store.write().await.unwrap();
+    for (i, (key, run_at)) in [
+        ("c:1", 10),
+        ("c:1", 10),
+        ("c:2", 10),
+        ("c:1", 10),
+        ("c:1", 900),
+        ("c:1", 10),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        tx.insert_job(&job(key, i as i64, run_at), 10).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let heads = store.claim_jobs(20, 10, 1_000).await.unwrap();
+    let head = heads.iter().find(|j| j.payload["i"] == 0).unwrap().id;
+    let mut tx = store.write().await.unwrap();
+    let i_of = |jobs: &[switchboard_store::Job]| {
+        jobs.iter()
+            .map(|j| j.payload["i"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    // Not c:2's, not the one due later; in order; the limit holds.
+    let behind = tx.queued_behind("c:1", head, 20, 10).await.unwrap();
+    assert_eq!(i_of(&behind), vec![1, 3, 5]);
+    assert_eq!(i_of(&tx.queued_behind("c:1", head, 20, 2).await.unwrap()), vec![1, 3]);
+    assert!(tx.queued_behind("c:9", head, 20, 10).await.unwrap().is_empty());
+    let ids: Vec<i64> = behind.iter().map(|j| j.id).collect();
+    tx.complete_jobs(&ids).await.unwrap();
+    tx.complete_job(head).await.unwrap();
+    tx.commit().await.unwrap();
+    // c:2's head ran already; what is left of c:1 is the later one.
+    let mut tx = store.write().await.unwrap();
+    for j in heads.iter().filter(|j| j.id != head) {
+        tx.complete_job(j.id).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert!(store.claim_jobs(30, 10, 1_000).await.unwrap().is_empty());
+    assert_eq!(i_of(&store.claim_jobs(1_000, 10, 1_000).await.unwrap()), vec![4]);
+}
+conformance!(jobs_queued_behind_a_head);
+
 async fn read_transactions_cannot_write(store: Arc<dyn Store>) {
     let mut tx = store.read().await.unwrap();
     assert!(tx.insert_account("nope", "en", 1).await.is_err());

@@ -90,6 +90,20 @@ impl JobTx for SqlTx {
         Ok(())
     }
 
+    async fn queued_behind(&mut self, queue_key: &str, after_id: i64, now: i64, limit: i64) -> StoreResult<Vec<Job>> {
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            job_cols!(),
+            " FROM jobs WHERE queue_key = $1 AND id > $2 AND state = 0 AND run_at <= $3 ORDER BY id LIMIT $4"
+        ))
+        .bind(queue_key)
+        .bind(after_id)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
     async fn complete_job(&mut self, id: i64) -> StoreResult<()> {
         sqlx::query("DELETE FROM jobs WHERE id = $1")
             .bind(id)

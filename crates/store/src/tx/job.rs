@@ -18,6 +18,13 @@ pub trait JobTx: Send {
     /// Deletes finished jobs (one statement for a batch).
     async fn complete_jobs(&mut self, ids: &[i64]) -> StoreResult<()>;
 
+    /// Up to `limit` jobs of `queue_key` queued behind the running job
+    /// `after_id` and due at `now`, in id order. None of them can be claimed
+    /// while `after_id` runs (a key's jobs run one at a time), so the
+    /// running job may do their work in its own transaction and delete them
+    /// there (`complete_jobs`): a burst of one key becomes one job.
+    async fn queued_behind(&mut self, queue_key: &str, after_id: i64, now: i64, limit: i64) -> StoreResult<Vec<Job>>;
+
     async fn retry_job(&mut self, id: i64, run_at: i64, error: &str) -> StoreResult<()>;
 
     /// Puts a running job back to wait until `run_at` without counting its

@@ -17,10 +17,15 @@ use switchboard_store::StoredEvent;
 
 use crate::helpers::{Db, Sink, TestApp, eventually, fresh_database};
 
+/// (event id, conversation id, the unit of work's time) in handing order.
+type Seen = Arc<Mutex<Vec<(i64, i64, i64)>>>;
+
 /// Records each `message.created` event it is handed, in the order handed,
-/// taking `pause` over each (so a restart can fall in the middle).
+/// with its conversation and the time of the unit of work it was handed in
+/// (one job's events share it), taking `pause` over each (so a restart can
+/// fall in the middle).
 struct Probe {
-    seen: Arc<Mutex<Vec<(i64, i64)>>>,
+    seen: Seen,
     pause: Duration,
 }
 
@@ -33,17 +38,17 @@ impl Listener for Probe {
         event.kind == EventKind::MessageCreated && event.conversation_id.is_some()
     }
 
-    fn handle<'a>(&'a self, _w: &'a mut Work, event: &'a StoredEvent) -> BoxFuture<'a, Result<(), JobFailure>> {
+    fn handle<'a>(&'a self, w: &'a mut Work, event: &'a StoredEvent) -> BoxFuture<'a, Result<(), JobFailure>> {
         Box::pin(async move {
             tokio::time::sleep(self.pause).await;
             let conv = event.conversation_id.unwrap_or_default();
-            self.seen.lock().unwrap().push((event.id, conv));
+            self.seen.lock().unwrap().push((event.id, conv, w.now));
             Ok(())
         })
     }
 }
 
-fn probe(seen: &Arc<Mutex<Vec<(i64, i64)>>>, pause_ms: u64) -> impl FnOnce(&Arc<switchboard_core::Core>) {
+fn probe(seen: &Seen, pause_ms: u64) -> impl FnOnce(&Arc<switchboard_core::Core>) {
     let probe = Arc::new(Probe {
         seen: seen.clone(),
         pause: Duration::from_millis(pause_ms),
@@ -72,7 +77,9 @@ async fn each_event_once_in_order_across_a_restart(db: Db) {
         let (contact, _) = app.contact(inbox_id, name).await;
         convs.push(app.conversation(inbox_id, contact).await);
     }
-    const ROUNDS: usize = 20;
+    // Enough that one conversation's queued events fill several batches
+    // (a job hands over at most 32), so the restart falls between them.
+    const ROUNDS: usize = 80;
     let mut posted = HashSet::new();
     for round in 0..ROUNDS {
         for conv in &convs {
@@ -128,16 +135,24 @@ async fn each_event_once_in_order_across_a_restart(db: Db) {
 
     // Once each.
     let seen = seen.lock().unwrap().clone();
-    let mut ids: Vec<i64> = seen.iter().map(|(e, _)| *e).collect();
+    let mut ids: Vec<i64> = seen.iter().map(|(e, _, _)| *e).collect();
     ids.sort_unstable();
     let mut expected: Vec<i64> = events.iter().map(|(e, _)| *e).collect();
     expected.sort_unstable();
     assert_eq!(ids, expected, "each event handed over exactly once");
     // In order within each conversation.
     let mut per_conv: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for (e, c) in &seen {
+    for (e, c, _) in &seen {
         per_conv.entry(*c).or_default().push(*e);
     }
+    // Queued events of one conversation went over in batches: far fewer
+    // units of work than events (one per event would be `total`).
+    let units: HashSet<i64> = seen.iter().map(|(_, _, unit)| *unit).collect();
+    assert!(
+        units.len() * 8 <= total,
+        "{} units of work for {total} events",
+        units.len()
+    );
     assert_eq!(per_conv.len(), 3);
     for (c, list) in &per_conv {
         let mut sorted = list.clone();
