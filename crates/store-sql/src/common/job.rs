@@ -94,7 +94,10 @@ impl JobTx for SqlTx {
         Ok(sqlx::query_as(concat!(
             "SELECT ",
             job_cols!(),
-            " FROM jobs WHERE queue_key = $1 AND id > $2 AND state = 0 AND run_at <= $3 ORDER BY id LIMIT $4"
+            // `state IN (0, 1)` repeats the partial index's condition so
+            // SQLite uses it (it cannot tell that `state = 0` implies it).
+            " FROM jobs WHERE queue_key = $1 AND id > $2 AND state IN (0, 1) AND state = 0 AND run_at <= $3 \
+             ORDER BY id LIMIT $4"
         ))
         .bind(queue_key)
         .bind(after_id)
