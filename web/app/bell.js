@@ -31,7 +31,7 @@ export function createBell(ctx, { t }) {
   function paintCount() {
     badge.hidden = unread === 0;
     badge.textContent = unread > 99 ? "99+" : String(unread);
-    const label = unread ? `${t("inAppNotifications")}: ${t("unreadN").replace("{n}", unread)}` : t("inAppNotifications");
+    const label = unread ? `${t("inAppNotifications")}: ${t("unreadN").replace("{n}", badge.textContent)}` : t("inAppNotifications");
     button.setAttribute("aria-label", label);
     button.title = label;
   }

@@ -25,6 +25,10 @@
 //! retry handles its own event alone, so an event that keeps failing holds
 //! up only itself.
 //!
+//! Quiet events: before taking a writer, the job asks the listener, on a
+//! read transaction, whether the event concerns anyone ([`Listener::quiet`]);
+//! when it does not, the job ends there.
+//!
 //! The real-time hub is not a listener: it gets events in memory right
 //! after the commit, for speed; a socket that missed some refetches.
 //!
@@ -37,7 +41,7 @@ use std::sync::{Arc, RwLock};
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::Event;
-use switchboard_store::{NewJob, StoredEvent};
+use switchboard_store::{NewJob, StoredEvent, Tx};
 
 use crate::Core;
 use crate::job::{BackgroundJob, JobContext, new_job};
@@ -59,6 +63,18 @@ pub trait Listener: Send + Sync + 'static {
     /// commits together with the record that the event was handled.
     /// `Err` rolls all of it back and the job retries with backoff.
     fn handle<'a>(&'a self, w: &'a mut Work, event: &'a StoredEvent) -> BoxFuture<'a, Result<(), JobFailure>>;
+
+    /// Whether handling `event` now would change nothing, judged on a read
+    /// transaction before any writer is taken (`true` only when sure). Such
+    /// an event's job ends there, with no write transaction and no
+    /// `listened` row: running it again judges again, from what is true
+    /// then. Worth it for events that mostly concern nobody (a reply in a
+    /// conversation with no one else to tell): on SQLite the writer is not
+    /// held while reading. By default `false`.
+    fn quiet<'a>(&'a self, tx: &'a mut dyn Tx, event: &'a StoredEvent) -> BoxFuture<'a, Result<bool, JobFailure>> {
+        let _ = (tx, event);
+        Box::pin(async { Ok(false) })
+    }
 }
 
 /// The registered listeners: the built-in ones, and any the binary (or a
@@ -152,6 +168,14 @@ impl BackgroundJob for Listen {
                 self.listener
             )));
         };
+        {
+            let mut tx = core.store.read().await?;
+            if let Some(event) = tx.get_event(self.event_id).await?
+                && listener.quiet(&mut *tx, &event).await?
+            {
+                return Ok(());
+            }
+        }
         let mut w = Work::begin(&core).await?;
         let now = w.now;
         let Some(event) = hand_over(&mut w, &*listener, self.event_id).await? else {

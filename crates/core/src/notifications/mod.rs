@@ -359,6 +359,48 @@ impl crate::listen::Listener for NotificationListener {
             Ok(())
         })
     }
+
+    fn quiet<'a>(&'a self, tx: &'a mut dyn Tx, event: &'a StoredEvent) -> BoxFuture<'a, Result<bool, JobFailure>> {
+        Box::pin(async move { Ok(quiet_message(tx, event).await?) })
+    }
+}
+
+/// Whether a new message would notify nobody: no mention markup in a
+/// note, no assignee but its author, no participant but its author. Most
+/// replies of a conversation's own agent are such; they cost two reads and
+/// no writer. Errs towards `false` (`notify` then decides exactly).
+async fn quiet_message(tx: &mut dyn Tx, event: &StoredEvent) -> CoreResult<bool> {
+    if event.kind() != Some(EventKind::MessageCreated) {
+        return Ok(false);
+    }
+    let Some(conversation_id) = event.conversation_id else {
+        return Ok(true);
+    };
+    let cause = event.cause();
+    let actor = (cause.kind == CauseKind::User).then_some(cause.id).flatten();
+    let author = match event.data["sender_type"].as_str() {
+        Some("User") => event.data["sender_id"].as_i64(),
+        _ => None,
+    };
+    let skip = |u: i64| Some(u) == author || Some(u) == actor;
+    if event.private && author.is_some() {
+        let content = event.data["content"].as_str().unwrap_or("");
+        if !crate::mentions::mentioned_user_ids(content).is_empty() {
+            return Ok(false);
+        }
+    }
+    let assignee = match event.data["conversation"].get("assignee_id") {
+        Some(v) => v.as_i64(),
+        None => match tx.get_conversation_by_id(conversation_id).await? {
+            Some(c) => c.assignee_id,
+            None => return Ok(true),
+        },
+    };
+    if assignee.is_some_and(|a| !skip(a)) {
+        return Ok(false);
+    }
+    let participants = tx.conversation_participants(conversation_id).await?;
+    Ok(participants.into_iter().all(skip))
 }
 
 async fn notify(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {

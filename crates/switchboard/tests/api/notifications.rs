@@ -526,6 +526,68 @@ async fn push_counts_stop_at_the_cap(app: TestApp) {
 }
 both!(push_counts_stop_at_the_cap);
 
+/// A reply that concerns nobody else (its author is the assignee and the
+/// only participant) is judged on a read transaction and leaves no trace;
+/// once someone else takes part, the same kind of reply notifies them.
+async fn replies_that_concern_nobody_are_quiet(app: TestApp) {
+    let (inbox, contact, amy, amy_token) = amy_in_support(&app).await;
+    let (bob, bob_token) = app.agent("Bob", "bob@acme.test", "agent").await;
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox, "user_ids": [amy, bob] })),
+    )
+    .await;
+    let conv = app.conversation(inbox, contact).await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/assignments")),
+        Some(json!({ "assignee_id": amy })),
+    )
+    .await;
+    idle(&app).await;
+    let handled = || async {
+        app.sql_rows("SELECT CAST(COUNT(*) AS TEXT) FROM listened WHERE listener = 'notifications'")
+            .await[0][0]
+            .clone()
+    };
+    let before = handled().await;
+    let bob_before = kinds(&app, &bob_token).await.len();
+    post_as(
+        &app,
+        &amy_token,
+        &format!("/conversations/{conv}/messages"),
+        json!({ "content": "On it" }),
+    )
+    .await;
+    idle(&app).await;
+    assert_eq!(handled().await, before, "a quiet reply records nothing");
+    assert_eq!(kinds(&app, &bob_token).await.len(), bob_before);
+    // Bob takes part: Amy's next reply is his business.
+    post_as(
+        &app,
+        &amy_token,
+        &format!("/conversations/{conv}/participants"),
+        json!({ "user_ids": [bob] }),
+    )
+    .await;
+    post_as(
+        &app,
+        &amy_token,
+        &format!("/conversations/{conv}/messages"),
+        json!({ "content": "Bob, see this" }),
+    )
+    .await;
+    let got = settle(&app, &bob_token, bob_before + 1).await;
+    assert_eq!(got.len(), bob_before + 1, "{got:?}");
+    assert_eq!(
+        got.last().map(|(t, _)| t.as_str()),
+        Some("participating_conversation_new_message")
+    );
+    app.stop().await;
+}
+both!(replies_that_concern_nobody_are_quiet);
+
 /// The store writes a notification once per event and user, whoever runs
 /// the listener again.
 async fn a_rerun_writes_nothing_twice(app: TestApp) {
