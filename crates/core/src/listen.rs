@@ -27,7 +27,8 @@
 //!
 //! Quiet events: before taking a writer, the job asks the listener, on a
 //! read transaction, whether the event concerns anyone ([`Listener::quiet`]);
-//! when it does not, the job ends there.
+//! when it does not, the job ends there, together with the quiet events
+//! queued behind it (their jobs deleted in one short write).
 //!
 //! The real-time hub is not a listener: it gets events in memory right
 //! after the commit, for speed; a socket that missed some refetches.
@@ -41,6 +42,7 @@ use std::sync::{Arc, RwLock};
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::Event;
+use switchboard_domain::time::now_micros;
 use switchboard_store::{NewJob, StoredEvent, Tx};
 
 use crate::Core;
@@ -66,9 +68,8 @@ pub trait Listener: Send + Sync + 'static {
 
     /// Whether handling `event` now would change nothing, judged on a read
     /// transaction before any writer is taken (`true` only when sure). Such
-    /// an event's job ends there, with no write transaction and no
-    /// `listened` row: running it again judges again, from what is true
-    /// then. Worth it for events that mostly concern nobody (a reply in a
+    /// an event's job ends there, with no `listened` row: running it again
+    /// judges again, from what is true then. Worth it for events that mostly concern nobody (a reply in a
     /// conversation with no one else to tell): on SQLite the writer is not
     /// held while reading. By default `false`.
     fn quiet<'a>(&'a self, tx: &'a mut dyn Tx, event: &'a StoredEvent) -> BoxFuture<'a, Result<bool, JobFailure>> {
@@ -168,13 +169,37 @@ impl BackgroundJob for Listen {
                 self.listener
             )));
         };
-        {
+        // A retry handles its own event alone.
+        let batch = ctx.attempts <= 1;
+        // Judged on a read transaction first: a quiet event ends here, and
+        // so do the quiet ones queued behind it (their jobs deleted in one
+        // short write).
+        let quiet_behind = {
             let mut tx = core.store.read().await?;
-            if let Some(event) = tx.get_event(self.event_id).await?
-                && listener.quiet(&mut *tx, &event).await?
-            {
-                return Ok(());
+            match tx.get_event(self.event_id).await? {
+                Some(event) if listener.quiet(&mut *tx, &event).await? => {
+                    let mut quiet = Vec::new();
+                    if batch {
+                        let key = queue_key(&self.listener, event.conversation_id, event.account_id);
+                        for (job_id, next) in self.behind(&mut *tx, &key, ctx.id, now_micros()).await? {
+                            match tx.get_event(next.event_id).await? {
+                                Some(e) if listener.quiet(&mut *tx, &e).await? => quiet.push(job_id),
+                                _ => break,
+                            }
+                        }
+                    }
+                    Some(quiet)
+                }
+                _ => None,
             }
+        };
+        if let Some(ids) = quiet_behind {
+            if !ids.is_empty() {
+                let mut tx = core.store.write().await?;
+                tx.complete_jobs(&ids).await?;
+                tx.commit().await?;
+            }
+            return Ok(());
         }
         let mut w = Work::begin(&core).await?;
         let now = w.now;
@@ -182,21 +207,13 @@ impl BackgroundJob for Listen {
             w.commit().await?;
             return Ok(());
         };
-        if ctx.attempts <= 1 {
+        if batch {
             let key = queue_key(&self.listener, event.conversation_id, event.account_id);
-            let behind = w.tx().queued_behind(&key, ctx.id, now, BATCH - 1).await?;
+            let behind = self.behind(w.tx(), &key, ctx.id, now).await?;
             let mut taken = Vec::with_capacity(behind.len());
-            for job in behind {
-                // Only this listener's events are queued under its key; a
-                // row that is not one stays for its own job.
-                let Ok(next) = serde_json::from_value::<Listen>(job.payload) else {
-                    break;
-                };
-                if job.kind != Self::KIND || next.listener != self.listener {
-                    break;
-                }
+            for (job_id, next) in behind {
                 hand_over(&mut w, &*listener, next.event_id).await?;
-                taken.push(job.id);
+                taken.push(job_id);
             }
             w.tx().complete_jobs(&taken).await?;
         }
@@ -206,6 +223,25 @@ impl BackgroundJob for Listen {
 
     async fn gave_up(self, _core: Arc<Core>, error: String) {
         tracing::error!(listener = %self.listener, event = self.event_id, %error, "a listener gave up on an event");
+    }
+}
+
+impl Listen {
+    /// This listener's jobs queued behind job `after` under `key`, in order,
+    /// as `(job id, payload)`: up to the first row that is not one (it
+    /// stays for its own job).
+    async fn behind(&self, tx: &mut dyn Tx, key: &str, after: i64, now: i64) -> Result<Vec<(i64, Listen)>, JobFailure> {
+        let mut out = Vec::new();
+        for job in tx.queued_behind(key, after, now, BATCH - 1).await? {
+            let Ok(next) = serde_json::from_value::<Listen>(job.payload) else {
+                break;
+            };
+            if job.kind != Self::KIND || next.listener != self.listener {
+                break;
+            }
+            out.push((job.id, next));
+        }
+        Ok(out)
     }
 }
 

@@ -263,3 +263,139 @@ async fn events_record_their_cause(app: TestApp) {
     );
 }
 crate::both!(events_record_their_cause);
+
+/// Judges messages whose content starts with "quiet" as concerning nobody;
+/// records what it is asked and what it is handed.
+struct Hush {
+    asked: Arc<Mutex<Vec<i64>>>,
+    handed: Arc<Mutex<Vec<i64>>>,
+}
+
+impl Listener for Hush {
+    fn name(&self) -> &'static str {
+        "hush"
+    }
+
+    fn wants(&self, event: &Event) -> bool {
+        event.kind == EventKind::MessageCreated && event.conversation_id.is_some()
+    }
+
+    fn handle<'a>(&'a self, _w: &'a mut Work, event: &'a StoredEvent) -> BoxFuture<'a, Result<(), JobFailure>> {
+        Box::pin(async move {
+            self.handed.lock().unwrap().push(event.id);
+            Ok(())
+        })
+    }
+
+    fn quiet<'a>(
+        &'a self,
+        _tx: &'a mut dyn switchboard_store::Tx,
+        event: &'a StoredEvent,
+    ) -> BoxFuture<'a, Result<bool, JobFailure>> {
+        Box::pin(async move {
+            self.asked.lock().unwrap().push(event.id);
+            Ok(event.data["content"].as_str().is_some_and(|c| c.starts_with("quiet")))
+        })
+    }
+}
+
+/// Quiet events queued in a stream (a listener's `quiet` says so) are
+/// judged and dropped without being handed over or recorded; the others
+/// are handed over once each, in order; nothing is left queued.
+async fn quiet_events_are_judged_and_dropped(db: Db) {
+    let Some((url, dir)) = fresh_database(db).await else {
+        return;
+    };
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let handed = Arc::new(Mutex::new(Vec::new()));
+    let hush = |asked: &Arc<Mutex<Vec<i64>>>, handed: &Arc<Mutex<Vec<i64>>>| {
+        let l = Arc::new(Hush {
+            asked: asked.clone(),
+            handed: handed.clone(),
+        });
+        move |core: &Arc<switchboard_core::Core>| core.listeners.add(l)
+    };
+    // Written with no runner: the stream queues up behind its head.
+    let app = TestApp::spawn_hooked(url, dir, |_| {}, false, hush(&asked, &handed)).await;
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let (contact, _) = app.contact(inbox, "Ann").await;
+    let conv = app.conversation(inbox, contact).await;
+    let mut loud = Vec::new();
+    for i in 0..60 {
+        let content = if i == 40 || i == 59 {
+            format!("loud {i}")
+        } else {
+            format!("quiet {i}")
+        };
+        let m = app
+            .ok(
+                Method::POST,
+                &app.acc(&format!("/conversations/{conv}/messages")),
+                Some(json!({ "content": content })),
+            )
+            .await;
+        if content.starts_with("loud") {
+            loud.push(m["id"].as_i64().unwrap());
+        }
+    }
+    let app = app.restart_hooked(|_| {}, true, hush(&asked, &handed)).await;
+    eventually(30, "the stream drained", || async {
+        let n = app
+            .sql_rows(
+                "SELECT CAST(COUNT(*) AS TEXT) FROM jobs WHERE kind = 'listen' AND CAST(payload AS TEXT) LIKE '%hush%'",
+            )
+            .await;
+        (n[0][0].as_deref() == Some("0")).then_some(())
+    })
+    .await;
+    let mut events: Vec<(i64, i64)> = app
+        .sql_rows("SELECT CAST(id AS TEXT), CAST(data AS TEXT) FROM events WHERE name = 'message.created'")
+        .await
+        .iter()
+        .map(|r| {
+            let data: serde_json::Value = serde_json::from_str(r[1].as_deref().unwrap()).unwrap();
+            (r[0].as_deref().unwrap().parse().unwrap(), data["id"].as_i64().unwrap())
+        })
+        .collect();
+    events.sort_unstable();
+    assert_eq!(events.len(), 60);
+    let loud_events: Vec<i64> = events
+        .iter()
+        .filter(|(_, m)| loud.contains(m))
+        .map(|(e, _)| *e)
+        .collect();
+    let handed = handed.lock().unwrap().clone();
+    // Every loud event handed over once, in order; a quiet one only when
+    // it rode in a loud head's batch (handling it is then a no-op).
+    let handed_loud: Vec<i64> = handed.iter().copied().filter(|e| loud_events.contains(e)).collect();
+    assert_eq!(handed_loud, loud_events);
+    let mut sorted = handed.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted, handed, "in order, none twice");
+    // The first 40 are quiet and came before any loud one: judged, never
+    // handed over, never recorded.
+    let first_loud = loud_events[0];
+    assert!(handed.iter().all(|e| *e >= first_loud), "{handed:?}");
+    let asked = asked.lock().unwrap().clone();
+    for (e, _) in events.iter().take(40) {
+        assert!(asked.contains(e), "event {e} judged: {asked:?}");
+    }
+    let recorded = app
+        .sql_rows(&format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM listened WHERE listener = 'hush' AND event_id < {first_loud}"
+        ))
+        .await;
+    assert_eq!(recorded[0][0].as_deref(), Some("0"));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiet_events_are_judged_and_dropped_sqlite() {
+    quiet_events_are_judged_and_dropped(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiet_events_are_judged_and_dropped_postgres() {
+    quiet_events_are_judged_and_dropped(Db::Postgres).await;
+}
