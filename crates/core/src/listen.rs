@@ -25,10 +25,9 @@
 //! retry handles its own event alone, so an event that keeps failing holds
 //! up only itself.
 //!
-//! Quiet events: before taking a writer, the job asks the listener, on a
-//! read transaction, whether the event concerns anyone ([`Listener::quiet`]);
-//! when it does not, the job ends there, together with the quiet events
-//! queued behind it (their jobs deleted in one short write).
+//! Quiet events: at the commit, a listener that wants an event may still
+//! find, with a read inside the change's transaction, that it concerns
+//! nobody ([`Listener::quiet`]); such an event gets no job at all.
 //!
 //! The real-time hub is not a listener: it gets events in memory right
 //! after the commit, for speed; a socket that missed some refetches.
@@ -42,13 +41,12 @@ use std::sync::{Arc, RwLock};
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::Event;
-use switchboard_domain::time::now_micros;
 use switchboard_store::{NewJob, StoredEvent, Tx};
 
-use crate::Core;
 use crate::job::{BackgroundJob, JobContext, new_job};
 use crate::jobs::JobFailure;
 use crate::work::Work;
+use crate::{Core, CoreResult};
 
 /// Something that reacts to events after they commit.
 pub trait Listener: Send + Sync + 'static {
@@ -66,13 +64,14 @@ pub trait Listener: Send + Sync + 'static {
     /// `Err` rolls all of it back and the job retries with backoff.
     fn handle<'a>(&'a self, w: &'a mut Work, event: &'a StoredEvent) -> BoxFuture<'a, Result<(), JobFailure>>;
 
-    /// Whether handling `event` now would change nothing, judged on a read
-    /// transaction before any writer is taken (`true` only when sure). Such
-    /// an event's job ends there, with no `listened` row: running it again
-    /// judges again, from what is true then. Worth it for events that mostly concern nobody (a reply in a
-    /// conversation with no one else to tell): on SQLite the writer is not
-    /// held while reading. By default `false`.
-    fn quiet<'a>(&'a self, tx: &'a mut dyn Tx, event: &'a StoredEvent) -> BoxFuture<'a, Result<bool, JobFailure>> {
+    /// Whether `event`, which this listener [`wants`](Self::wants), would
+    /// change nothing if handed over: judged inside the change's own
+    /// transaction just before it commits (so against the state the event
+    /// describes), for what memory cannot tell (who takes part in a
+    /// conversation, say). A quiet event gets no job. `true` only when
+    /// sure; by default `false`. Keep it to a read or two: it runs inside
+    /// every change that raises such an event.
+    fn quiet<'a>(&'a self, tx: &'a mut dyn Tx, event: &'a Event) -> BoxFuture<'a, CoreResult<bool>> {
         let _ = (tx, event);
         Box::pin(async { Ok(false) })
     }
@@ -118,11 +117,22 @@ impl Listeners {
 const LISTEN_ATTEMPTS: i32 = 20;
 
 /// Queues, into `jobs`, one [`Listen`] job per event (with its stored id)
-/// and listener that wants it. Called by `Work::commit` before it commits.
-pub(crate) fn dispatch(core: &Core, events: &[Event], ids: &[i64], now: i64, jobs: &mut Vec<NewJob>) {
+/// and listener that wants it and for which it is not quiet. Called by
+/// `Work::commit` inside the change's transaction, before it commits.
+pub(crate) async fn dispatch(
+    core: &Core,
+    tx: &mut dyn Tx,
+    events: &[Event],
+    ids: &[i64],
+    now: i64,
+    jobs: &mut Vec<NewJob>,
+) -> CoreResult<()> {
     let listeners = core.listeners.snapshot();
     for (event, &id) in events.iter().zip(ids) {
         for l in listeners.iter().filter(|l| l.wants(event)) {
+            if l.quiet(tx, event).await? {
+                continue;
+            }
             let job = Listen {
                 listener: l.name().to_string(),
                 event_id: id,
@@ -133,6 +143,7 @@ pub(crate) fn dispatch(core: &Core, events: &[Event], ids: &[i64], now: i64, job
             });
         }
     }
+    Ok(())
 }
 
 /// One listener's jobs for one conversation (or for an account's events
@@ -171,36 +182,6 @@ impl BackgroundJob for Listen {
         };
         // A retry handles its own event alone.
         let batch = ctx.attempts <= 1;
-        // Judged on a read transaction first: a quiet event ends here, and
-        // so do the quiet ones queued behind it (their jobs deleted in one
-        // short write).
-        let quiet_behind = {
-            let mut tx = core.store.read().await?;
-            match tx.get_event(self.event_id).await? {
-                Some(event) if listener.quiet(&mut *tx, &event).await? => {
-                    let mut quiet = Vec::new();
-                    if batch {
-                        let key = queue_key(&self.listener, event.conversation_id, event.account_id);
-                        for (job_id, next) in self.behind(&mut *tx, &key, ctx.id, now_micros()).await? {
-                            match tx.get_event(next.event_id).await? {
-                                Some(e) if listener.quiet(&mut *tx, &e).await? => quiet.push(job_id),
-                                _ => break,
-                            }
-                        }
-                    }
-                    Some(quiet)
-                }
-                _ => None,
-            }
-        };
-        if let Some(ids) = quiet_behind {
-            if !ids.is_empty() {
-                let mut tx = core.store.write().await?;
-                tx.complete_jobs(&ids).await?;
-                tx.commit().await?;
-            }
-            return Ok(());
-        }
         let mut w = Work::begin(&core).await?;
         let now = w.now;
         let Some(event) = hand_over(&mut w, &*listener, self.event_id).await? else {

@@ -212,7 +212,7 @@ impl Work {
             }
         }
         let ids = tx.insert_events(&events, now).await?;
-        crate::listen::dispatch(&core, &events, &ids, now, &mut jobs);
+        crate::listen::dispatch(&core, &mut *tx, &events, &ids, now, &mut jobs).await?;
         if !deliveries.is_empty() {
             let deadline = now + core.config.webhook_retry_window.as_micros() as i64;
             for row in tx.insert_deliveries(&deliveries, now).await? {

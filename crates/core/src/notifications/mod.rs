@@ -360,24 +360,24 @@ impl crate::listen::Listener for NotificationListener {
         })
     }
 
-    fn quiet<'a>(&'a self, tx: &'a mut dyn Tx, event: &'a StoredEvent) -> BoxFuture<'a, Result<bool, JobFailure>> {
-        Box::pin(async move { Ok(quiet_message(tx, event).await?) })
+    fn quiet<'a>(&'a self, tx: &'a mut dyn Tx, event: &'a Event) -> BoxFuture<'a, CoreResult<bool>> {
+        Box::pin(quiet_message(tx, event))
     }
 }
 
 /// Whether a new message would notify nobody: no mention markup in a
-/// note, no assignee but its author, no participant but its author. Most
-/// replies of a conversation's own agent are such; they cost two reads and
-/// no writer. Errs towards `false` (`notify` then decides exactly).
-async fn quiet_message(tx: &mut dyn Tx, event: &StoredEvent) -> CoreResult<bool> {
-    if event.kind() != Some(EventKind::MessageCreated) {
+/// note, no assignee but its author, no participant but its author (one
+/// read, in the message's own transaction). Most messages are such: an
+/// incoming one nobody is assigned to yet, the assignee's own replies.
+/// Errs towards `false` (`notify` then decides exactly).
+async fn quiet_message(tx: &mut dyn Tx, event: &Event) -> CoreResult<bool> {
+    if event.kind != EventKind::MessageCreated {
         return Ok(false);
     }
     let Some(conversation_id) = event.conversation_id else {
         return Ok(true);
     };
-    let cause = event.cause();
-    let actor = (cause.kind == CauseKind::User).then_some(cause.id).flatten();
+    let actor = event.cause.filter(|c| c.kind == CauseKind::User).and_then(|c| c.id);
     let author = match event.data["sender_type"].as_str() {
         Some("User") => event.data["sender_id"].as_i64(),
         _ => None,
