@@ -64,16 +64,17 @@ pub trait Listener: Send + Sync + 'static {
     /// `Err` rolls all of it back and the job retries with backoff.
     fn handle<'a>(&'a self, w: &'a mut Work, event: &'a StoredEvent) -> BoxFuture<'a, Result<(), JobFailure>>;
 
-    /// Whether `event`, which this listener [`wants`](Self::wants), would
-    /// change nothing if handed over: judged inside the change's own
-    /// transaction just before it commits (so against the state the event
-    /// describes), for what memory cannot tell (who takes part in a
-    /// conversation, say). A quiet event gets no job. `true` only when
-    /// sure; by default `false`. Keep it to a read or two: it runs inside
-    /// every change that raises such an event.
-    fn quiet<'a>(&'a self, tx: &'a mut dyn Tx, event: &'a Event) -> BoxFuture<'a, CoreResult<bool>> {
-        let _ = (tx, event);
-        Box::pin(async { Ok(false) })
+    /// Which of `events` (those of one commit this listener
+    /// [`wants`](Self::wants), in order) would change nothing if handed
+    /// over: judged inside the change's own transaction just before it
+    /// commits (so against the state the events describe), for what memory
+    /// cannot tell (who takes part in a conversation, say). A quiet event
+    /// gets no job. One flag per event, `true` only when sure; by default
+    /// none is quiet. Keep it to a read or two for the whole slice: it runs
+    /// inside every change that raises such events.
+    fn quiet<'a>(&'a self, tx: &'a mut dyn Tx, events: &'a [&'a Event]) -> BoxFuture<'a, CoreResult<Vec<bool>>> {
+        let _ = tx;
+        Box::pin(async move { Ok(vec![false; events.len()]) })
     }
 }
 
@@ -128,9 +129,19 @@ pub(crate) async fn dispatch(
     jobs: &mut Vec<NewJob>,
 ) -> CoreResult<()> {
     let listeners = core.listeners.snapshot();
-    for (event, &id) in events.iter().zip(ids) {
-        for l in listeners.iter().filter(|l| l.wants(event)) {
-            if l.quiet(tx, event).await? {
+    for l in listeners.iter() {
+        let (wanted, wanted_ids): (Vec<&Event>, Vec<i64>) = events
+            .iter()
+            .zip(ids)
+            .filter(|(e, _)| l.wants(e))
+            .map(|(e, id)| (e, *id))
+            .unzip();
+        if wanted.is_empty() {
+            continue;
+        }
+        let quiet = l.quiet(tx, &wanted).await?;
+        for (i, (event, id)) in wanted.iter().zip(wanted_ids).enumerate() {
+            if quiet.get(i).copied().unwrap_or(false) {
                 continue;
             }
             let job = Listen {

@@ -661,6 +661,12 @@ async fn participants_and_custom_filters(store: Arc<dyn Store>) {
         .unwrap();
     tx.add_conversation_participants(acc, conv.id, &[u1], 3).await.unwrap();
     assert_eq!(tx.conversation_participants(conv.id).await.unwrap(), vec![u1, u2]);
+    let mut of = tx.participants_of(&[conv.id, conv.id + 1000]).await.unwrap();
+    of.sort_unstable();
+    let mut want = vec![(conv.id, u1), (conv.id, u2)];
+    want.sort_unstable();
+    assert_eq!(of, want);
+    assert!(tx.participants_of(&[]).await.unwrap().is_empty());
     let mut q = switchboard_store::ConversationQuery::new(acc, u1);
     q.participant = Some(u1);
     assert_eq!(tx.list_conversations(&q).await.unwrap().len(), 1);

@@ -360,47 +360,72 @@ impl crate::listen::Listener for NotificationListener {
         })
     }
 
-    fn quiet<'a>(&'a self, tx: &'a mut dyn Tx, event: &'a Event) -> BoxFuture<'a, CoreResult<bool>> {
-        Box::pin(quiet_message(tx, event))
+    fn quiet<'a>(&'a self, tx: &'a mut dyn Tx, events: &'a [&'a Event]) -> BoxFuture<'a, CoreResult<Vec<bool>>> {
+        Box::pin(quiet_messages(tx, events))
     }
 }
 
-/// Whether a new message would notify nobody: no mention markup in a
-/// note, no assignee but its author, no participant but its author (one
-/// read, in the message's own transaction). Most messages are such: an
-/// incoming one nobody is assigned to yet, the assignee's own replies.
-/// Errs towards `false` (`notify` then decides exactly).
-async fn quiet_message(tx: &mut dyn Tx, event: &Event) -> CoreResult<bool> {
-    if event.kind != EventKind::MessageCreated {
-        return Ok(false);
+/// Which new messages would notify nobody: no mention markup in a note,
+/// no assignee but the author, no participant but the author (one read for
+/// all of a commit's messages, in their own transaction). Most messages are
+/// such: an incoming one nobody is assigned to yet, the assignee's own
+/// replies. Errs towards `false` (`notify` then decides exactly).
+async fn quiet_messages(tx: &mut dyn Tx, events: &[&Event]) -> CoreResult<Vec<bool>> {
+    // Per event: None when it is surely not quiet, else the users other
+    // than whom nobody may be told (author and actor).
+    let mut pending: Vec<Option<(i64, [Option<i64>; 2])>> = Vec::with_capacity(events.len());
+    for event in events {
+        pending.push(quiet_in_memory(event));
     }
-    let Some(conversation_id) = event.conversation_id else {
-        return Ok(true);
-    };
+    let convs: Vec<i64> = pending
+        .iter()
+        .flatten()
+        .map(|(c, _)| *c)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut participants: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (c, u) in tx.participants_of(&convs).await? {
+        participants.entry(c).or_default().push(u);
+    }
+    Ok(pending
+        .into_iter()
+        .map(|p| {
+            p.is_some_and(|(c, skip)| {
+                participants
+                    .get(&c)
+                    .is_none_or(|list| list.iter().all(|u| skip.contains(&Some(*u))))
+            })
+        })
+        .collect())
+}
+
+/// What memory tells of a message event: `None` when someone other than
+/// its author or actor is to be told for sure (a mention, another
+/// assignee) or it is no message; else its conversation and those two.
+fn quiet_in_memory(event: &Event) -> Option<(i64, [Option<i64>; 2])> {
+    if event.kind != EventKind::MessageCreated {
+        return None;
+    }
+    let conversation_id = event.conversation_id?;
     let actor = event.cause.filter(|c| c.kind == CauseKind::User).and_then(|c| c.id);
     let author = match event.data["sender_type"].as_str() {
         Some("User") => event.data["sender_id"].as_i64(),
         _ => None,
     };
-    let skip = |u: i64| Some(u) == author || Some(u) == actor;
     if event.private && author.is_some() {
         let content = event.data["content"].as_str().unwrap_or("");
         if !crate::mentions::mentioned_user_ids(content).is_empty() {
-            return Ok(false);
+            return None;
         }
     }
-    let assignee = match event.data["conversation"].get("assignee_id") {
-        Some(v) => v.as_i64(),
-        None => match tx.get_conversation_by_id(conversation_id).await? {
-            Some(c) => c.assignee_id,
-            None => return Ok(true),
-        },
-    };
-    if assignee.is_some_and(|a| !skip(a)) {
-        return Ok(false);
+    // The message's push data names the assignee it came to; without it
+    // the event is not judged.
+    let assignee = event.data["conversation"].get("assignee_id")?.as_i64();
+    if assignee.is_some_and(|a| Some(a) != author && Some(a) != actor) {
+        return None;
     }
-    let participants = tx.conversation_participants(conversation_id).await?;
-    Ok(participants.into_iter().all(skip))
+    Some((conversation_id, [author, actor]))
 }
 
 async fn notify(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {

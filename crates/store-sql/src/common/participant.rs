@@ -13,6 +13,17 @@ impl ParticipantTx for SqlTx {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
+    async fn participants_of(&mut self, conversation_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+        if conversation_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(
+            "SELECT conversation_id, user_id FROM conversation_participants WHERE conversation_id IN ",
+        );
+        push_ids(&mut qb, conversation_ids);
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
+    }
+
     async fn add_conversation_participants(
         &mut self,
         account_id: i64,

@@ -10,6 +10,10 @@ pub trait ParticipantTx: Send {
     /// conversation's account), in the order they were added.
     async fn conversation_participants(&mut self, conversation_id: i64) -> StoreResult<Vec<i64>>;
 
+    /// `(conversation_id, user_id)` of several conversations' participants
+    /// in one statement.
+    async fn participants_of(&mut self, conversation_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>>;
+
     /// Adds users to a conversation's participants; those already in stay.
     async fn add_conversation_participants(
         &mut self,

@@ -290,14 +290,17 @@ impl Listener for Hush {
     fn quiet<'a>(
         &'a self,
         _tx: &'a mut dyn switchboard_store::Tx,
-        event: &'a Event,
-    ) -> BoxFuture<'a, switchboard_core::CoreResult<bool>> {
+        events: &'a [&'a Event],
+    ) -> BoxFuture<'a, switchboard_core::CoreResult<Vec<bool>>> {
         Box::pin(async move {
-            self.asked
-                .lock()
-                .unwrap()
-                .push(event.data["id"].as_i64().unwrap_or_default());
-            Ok(event.data["content"].as_str().is_some_and(|c| c.starts_with("quiet")))
+            let mut asked = self.asked.lock().unwrap();
+            Ok(events
+                .iter()
+                .map(|e| {
+                    asked.push(e.data["id"].as_i64().unwrap_or_default());
+                    e.data["content"].as_str().is_some_and(|c| c.starts_with("quiet"))
+                })
+                .collect())
         })
     }
 }
