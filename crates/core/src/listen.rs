@@ -55,7 +55,8 @@ pub trait Listener: Send + Sync + 'static {
     fn name(&self) -> &'static str;
 
     /// Whether this event concerns the listener: decided at the change's
-    /// commit, in memory (no queries), for every event written.
+    /// commit, in memory (no queries), for every event written; what
+    /// needs a read is [`quiet`](Self::quiet)'s.
     fn wants(&self, event: &Event) -> bool;
 
     /// Handles one event inside `w`, the listener's own unit of work:
