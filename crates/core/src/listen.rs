@@ -18,12 +18,13 @@
 //! conversations proceed in parallel.
 //!
 //! Batches: when a key's jobs queue up (a busy conversation while the
-//! runner is saturated), the job at the head also takes the ones queued
-//! behind it (up to [`BATCH`]) and handles their events, in order, in its
-//! own transaction, deleting their jobs there: a burst costs one claim,
-//! one transaction and one completion instead of one each per event. A
-//! retry handles its own event alone, so an event that keeps failing holds
-//! up only itself.
+//! runner is saturated), the job at the head, once its own event is
+//! handled and committed, also takes the ones queued right behind it (up
+//! to [`BATCH`]) and handles their events, in order, in one more
+//! transaction, deleting their jobs there: a burst costs one claim and two
+//! transactions instead of one each per event. Should any of the batch
+//! fail or panic, none of it commits and each runs later as its own job,
+//! so an event that keeps failing holds up only itself.
 //!
 //! Quiet events: at the commit, a listener that wants an event may still
 //! find, with a read inside the change's transaction, that it concerns
@@ -192,25 +193,29 @@ impl BackgroundJob for Listen {
                 self.listener
             )));
         };
-        // A retry handles its own event alone.
-        let batch = ctx.attempts <= 1;
         let mut w = Work::begin(&core).await?;
-        let now = w.now;
         let Some(event) = hand_over(&mut w, &*listener, self.event_id).await? else {
             w.commit().await?;
             return Ok(());
         };
-        if batch {
-            let key = queue_key(&self.listener, event.conversation_id, event.account_id);
-            let behind = self.behind(w.tx(), &key, ctx.id, now).await?;
-            let mut taken = Vec::with_capacity(behind.len());
-            for (job_id, next) in behind {
-                hand_over(&mut w, &*listener, next.event_id).await?;
-                taken.push(job_id);
-            }
-            w.tx().complete_jobs(&taken).await?;
-        }
         w.commit().await?;
+        // The events queued behind, in a transaction of their own: should
+        // one of them fail (or panic), none of it commits, this job still
+        // succeeded, and each of them runs later as its own job, so only
+        // the failing one waits. A retry takes no batch.
+        if ctx.attempts <= 1 {
+            let key = queue_key(&self.listener, event.conversation_id, event.account_id);
+            let batch = std::panic::AssertUnwindSafe(self.hand_over_behind(&core, &*listener, &key, ctx.id));
+            match futures_util::FutureExt::catch_unwind(batch).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(listener = %self.listener, error = ?e, "a batch of queued events failed; each runs alone")
+                }
+                Err(_) => {
+                    tracing::error!(listener = %self.listener, "a batch of queued events panicked; each runs alone")
+                }
+            }
+        }
         Ok(())
     }
 
@@ -220,6 +225,32 @@ impl BackgroundJob for Listen {
 }
 
 impl Listen {
+    /// Hands over the events of this listener's jobs queued right behind
+    /// job `after` under `key`, in order, and deletes those jobs, all in one
+    /// transaction.
+    async fn hand_over_behind(
+        &self,
+        core: &Arc<Core>,
+        listener: &dyn Listener,
+        key: &str,
+        after: i64,
+    ) -> Result<(), JobFailure> {
+        let mut w = Work::begin(core).await?;
+        let now = w.now;
+        let behind = self.behind(w.tx(), key, after, now).await?;
+        if behind.is_empty() {
+            return Ok(());
+        }
+        let mut taken = Vec::with_capacity(behind.len());
+        for (job_id, next) in behind {
+            hand_over(&mut w, listener, next.event_id).await?;
+            taken.push(job_id);
+        }
+        w.tx().complete_jobs(&taken).await?;
+        w.commit().await?;
+        Ok(())
+    }
+
     /// This listener's jobs queued behind job `after` under `key`, in order,
     /// as `(job id, payload)`: up to the first row that is not one (it
     /// stays for its own job).

@@ -294,23 +294,35 @@ async fn jobs_queued_behind_a_head(store: Arc<dyn Store>) {
             .map(|j| j.payload["i"].as_i64().unwrap())
             .collect::<Vec<_>>()
     };
-    // Not c:2's, not the one due later; in order; the limit holds.
+    // Not c:2's; in order; the one due later ends the run (5 waits behind
+    // it); the limit holds.
     let behind = tx.queued_behind("c:1", head, 20, 10).await.unwrap();
-    assert_eq!(i_of(&behind), vec![1, 3, 5]);
-    assert_eq!(i_of(&tx.queued_behind("c:1", head, 20, 2).await.unwrap()), vec![1, 3]);
+    assert_eq!(i_of(&behind), vec![1, 3]);
+    assert_eq!(i_of(&tx.queued_behind("c:1", head, 20, 1).await.unwrap()), vec![1]);
+    // Once it is due, the run goes on past it.
+    assert_eq!(
+        i_of(&tx.queued_behind("c:1", head, 1_000, 10).await.unwrap()),
+        vec![1, 3, 4, 5]
+    );
     assert!(tx.queued_behind("c:9", head, 20, 10).await.unwrap().is_empty());
     let ids: Vec<i64> = behind.iter().map(|j| j.id).collect();
     tx.complete_jobs(&ids).await.unwrap();
     tx.complete_job(head).await.unwrap();
     tx.commit().await.unwrap();
-    // c:2's head ran already; what is left of c:1 is the later one.
+    // c:2's head ran already; what is left of c:1 is the later one and
+    // the one behind it.
     let mut tx = store.write().await.unwrap();
     for j in heads.iter().filter(|j| j.id != head) {
         tx.complete_job(j.id).await.unwrap();
     }
     tx.commit().await.unwrap();
     assert!(store.claim_jobs(30, 10, 1_000).await.unwrap().is_empty());
-    assert_eq!(i_of(&store.claim_jobs(1_000, 10, 1_000).await.unwrap()), vec![4]);
+    let later = store.claim_jobs(1_000, 10, 1_000).await.unwrap();
+    assert_eq!(i_of(&later), vec![4]);
+    // A running job of the key ends the run behind an earlier head too.
+    let mut tx = store.write().await.unwrap();
+    assert!(tx.queued_behind("c:1", head, 1_000, 10).await.unwrap().is_empty());
+    tx.commit().await.unwrap();
 }
 conformance!(jobs_queued_behind_a_head);
 

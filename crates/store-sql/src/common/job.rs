@@ -91,12 +91,16 @@ impl JobTx for SqlTx {
     }
 
     async fn queued_behind(&mut self, queue_key: &str, after_id: i64, now: i64, limit: i64) -> StoreResult<Vec<Job>> {
+        // Only the unbroken run right behind `after_id`: a row of the key
+        // that is running or not yet due ends it (what comes after must
+        // wait for it). `state IN (0, 1)` is the partial index's own
+        // condition, repeated so SQLite uses it.
         Ok(sqlx::query_as(concat!(
             "SELECT ",
             job_cols!(),
-            // `state IN (0, 1)` repeats the partial index's condition so
-            // SQLite uses it (it cannot tell that `state = 0` implies it).
-            " FROM jobs WHERE queue_key = $1 AND id > $2 AND state IN (0, 1) AND state = 0 AND run_at <= $3 \
+            " FROM jobs WHERE queue_key = $1 AND id > $2 AND state IN (0, 1) AND state = 0 \
+             AND id < COALESCE((SELECT MIN(b.id) FROM jobs b WHERE b.queue_key = $1 AND b.id > $2 \
+             AND b.state IN (0, 1) AND (b.state = 1 OR b.run_at > $3)), 9223372036854775807) \
              ORDER BY id LIMIT $4"
         ))
         .bind(queue_key)

@@ -18,8 +18,9 @@ pub trait JobTx: Send {
     /// Deletes finished jobs (one statement for a batch).
     async fn complete_jobs(&mut self, ids: &[i64]) -> StoreResult<()>;
 
-    /// Up to `limit` jobs of `queue_key` queued behind the running job
-    /// `after_id` and due at `now`, in id order. None of them can be claimed
+    /// Up to `limit` jobs of `queue_key` queued right behind the running
+    /// job `after_id`, due at `now`, in id order, stopping at the first of
+    /// the key that is running or not yet due. None of them can be claimed
     /// while `after_id` runs (a key's jobs run one at a time), so the
     /// running job may do their work in its own transaction and delete them
     /// there (`complete_jobs`): a burst of one key becomes one job.

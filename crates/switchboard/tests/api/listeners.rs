@@ -399,3 +399,84 @@ async fn quiet_events_are_judged_and_dropped_sqlite() {
 async fn quiet_events_are_judged_and_dropped_postgres() {
     quiet_events_are_judged_and_dropped(Db::Postgres).await;
 }
+
+/// Panics the first time it is handed the message "poison".
+struct Fragile {
+    tripped: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Listener for Fragile {
+    fn name(&self) -> &'static str {
+        "fragile"
+    }
+
+    fn wants(&self, event: &Event) -> bool {
+        event.kind == EventKind::MessageCreated && event.conversation_id.is_some()
+    }
+
+    fn handle<'a>(&'a self, _w: &'a mut Work, event: &'a StoredEvent) -> BoxFuture<'a, Result<(), JobFailure>> {
+        Box::pin(async move {
+            if event.data["content"] == "poison" && !self.tripped.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                panic!("the poison message");
+            }
+            Ok(())
+        })
+    }
+}
+
+/// An event that fails inside a batch of queued events costs nobody else
+/// theirs: the head's own event stays handled, the batch's run one by one,
+/// and every event is handled once.
+async fn a_failing_event_in_a_batch_holds_up_only_itself(db: Db) {
+    let Some((url, dir)) = fresh_database(db).await else {
+        return;
+    };
+    let tripped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let fragile = |t: &Arc<std::sync::atomic::AtomicBool>| {
+        let l = Arc::new(Fragile { tripped: t.clone() });
+        move |core: &Arc<switchboard_core::Core>| core.listeners.add(l)
+    };
+    let app = TestApp::spawn_hooked(url, dir, |_| {}, false, fragile(&tripped)).await;
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let (contact, _) = app.contact(inbox, "Ann").await;
+    let conv = app.conversation(inbox, contact).await;
+    for i in 0..10 {
+        let content = if i == 5 {
+            "poison".to_string()
+        } else {
+            format!("message {i}")
+        };
+        app.ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/messages")),
+            Some(json!({ "content": content })),
+        )
+        .await;
+    }
+    let app = app.restart_hooked(|_| {}, true, fragile(&tripped)).await;
+    eventually(30, "every event handled", || async {
+        let n = app
+            .sql_rows("SELECT CAST(COUNT(*) AS TEXT) FROM listened WHERE listener = 'fragile'")
+            .await;
+        (n[0][0].as_deref() == Some("10")).then_some(())
+    })
+    .await;
+    assert!(tripped.load(std::sync::atomic::Ordering::SeqCst), "the poison was met");
+    let left = app
+        .sql_rows(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM jobs WHERE kind = 'listen' AND CAST(payload AS TEXT) LIKE '%fragile%'",
+        )
+        .await;
+    assert_eq!(left[0][0].as_deref(), Some("0"), "no job left, none dead");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_event_in_a_batch_holds_up_only_itself_sqlite() {
+    a_failing_event_in_a_batch_holds_up_only_itself(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_event_in_a_batch_holds_up_only_itself_postgres() {
+    a_failing_event_in_a_batch_holds_up_only_itself(Db::Postgres).await;
+}
