@@ -332,8 +332,18 @@ async function start() {
   } catch (e) {
     return signIn(e instanceof Unauthorized ? "" : t("failed"));
   }
-  // The account worked in: the one chosen last in this browser, else the first.
+  // The account worked in: the one a link names (`?account=`, as browser
+  // push links do; the parameter is then dropped from the address), else
+  // the one chosen last in this browser, else the first.
   const accounts = profile.accounts || [];
+  const query = new URLSearchParams(location.search);
+  const named = Number(query.get("account"));
+  if (query.has("account")) {
+    query.delete("account");
+    const rest = query.toString();
+    history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
+  }
+  if (named && accounts.some((a) => a.id === named)) localStorage.setItem("sb:account", String(named));
   const chosen = Number(localStorage.getItem("sb:account"));
   const account = accounts.find((a) => a.id === chosen) || accounts[0];
   if (!account) {

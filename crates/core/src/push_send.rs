@@ -56,7 +56,12 @@ impl PushMessage {
             title: cut(title),
             body: cut(body),
             tag: format!("{type_name}_{display_id}"),
-            url: format!("{}/app#/conversations/{display_id}", core.public_url()),
+            // The account too: a person in several opens the right one.
+            url: format!(
+                "{}/app?account={}#/conversations/{display_id}",
+                core.public_url(),
+                notification.account_id
+            ),
             notification_id: notification.id,
             notification_type: type_name.to_string(),
         }

@@ -300,7 +300,7 @@ async fn pushes_reach_the_browser(app: TestApp) {
         m["url"]
             .as_str()
             .unwrap()
-            .ends_with(&format!("/app#/conversations/{conv}")),
+            .ends_with(&format!("/app?account={}#/conversations/{conv}", app.account_id)),
         "{m}"
     );
     assert_eq!(m["tag"], format!("conversation_assignment_{conv}"));

@@ -701,3 +701,50 @@ async fn the_command_palette_and_list_preferences_in_a_real_browser() {
     }
     app.stop().await;
 }
+
+/// A person in two accounts: a link naming an account (`?account=`, as
+/// browser push links do) opens that one and drops the parameter; a link
+/// naming an account they are not in changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_opens_the_account_it_names() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let (other, _) = app.other_account().await;
+    let (stranger, _) = {
+        let core = app.core();
+        let c = core
+            .create_account_with_admin(
+                "Stranger Ltd",
+                "Sid Stranger",
+                "sid@stranger.test",
+                "stranger password 1",
+            )
+            .await
+            .expect("a third account");
+        (c.account.id, c.access_token)
+    };
+    {
+        let core = app.core();
+        let mut tx = core.store.write().await.unwrap();
+        // Alice, the first account's administrator, is an agent there too.
+        tx.upsert_account_user(other, app.admin_id, 0, 1).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    run_script(
+        "dashboard-accounts.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("OTHER", other.to_string()),
+            ("STRANGER", stranger.to_string()),
+        ],
+        Duration::from_secs(60),
+    )
+    .await;
+    app.stop().await;
+}
