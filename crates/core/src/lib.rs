@@ -4,6 +4,7 @@
 //! in-process listeners through a broadcast channel and the job runner is woken.
 
 pub mod auth;
+pub mod automation;
 pub mod bulk;
 pub mod channels;
 pub mod contact_types;

@@ -93,6 +93,7 @@ impl Default for Listeners {
                 Arc::new(crate::webhooks::WebhookListener) as Arc<dyn Listener>,
                 Arc::new(crate::routing::RoutingListener) as Arc<dyn Listener>,
                 Arc::new(crate::notifications::NotificationListener) as Arc<dyn Listener>,
+                Arc::new(crate::automation::AutomationListener) as Arc<dyn Listener>,
             ])),
         }
     }

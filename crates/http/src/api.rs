@@ -122,6 +122,7 @@ fn account_routes() -> AccountRoutes {
         .merge(crate::conversation_extras::account_routes())
         .merge(crate::routing::account_routes())
         .merge(crate::routing_policies::account_routes())
+        .merge(crate::automation::account_routes())
         .merge(crate::notifications::account_routes())
 }
 

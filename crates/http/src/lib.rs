@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod automation;
 pub mod cable;
 pub mod channels;
 pub mod client_ip;

@@ -304,3 +304,73 @@ async fn notifications_per_user(store: Arc<dyn Store>) {
     tx.commit().await.unwrap();
 }
 conformance!(notifications_per_user);
+
+/// Automation rules: kept per account, JSON round-tripped, the active ones
+/// of an event listed in id order, another account's never seen.
+async fn automation_rules_per_account(store: Arc<dyn Store>) {
+    use switchboard_store::AutomationRule;
+    let (acc, _, _, _) = seed(&store).await;
+    let rule = |name: &str, event: &str, active: bool| AutomationRule {
+        id: 0,
+        account_id: acc,
+        name: name.into(),
+        description: Some("d".into()),
+        event_name: event.into(),
+        conditions: json!([{ "attribute_key": "content", "filter_operator": "contains", "values": ["é ü"] }]),
+        actions: json!([{ "action_name": "add_label", "action_params": ["x"] }]),
+        active,
+        created_at: 5,
+        updated_at: 5,
+    };
+    let mut tx = store.write().await.unwrap();
+    let a = tx
+        .insert_automation_rule(&rule("a", "message_created", true))
+        .await
+        .unwrap();
+    let b = tx
+        .insert_automation_rule(&rule("b", "message_created", false))
+        .await
+        .unwrap();
+    let c = tx
+        .insert_automation_rule(&rule("c", "conversation_created", true))
+        .await
+        .unwrap();
+    let d = tx
+        .insert_automation_rule(&rule("d", "message_created", true))
+        .await
+        .unwrap();
+    assert_eq!(a.conditions[0]["values"], json!(["é ü"]));
+    assert_eq!(a.created_at, 5);
+    assert_eq!(tx.count_automation_rules(acc).await.unwrap(), 4);
+    assert_eq!(tx.list_automation_rules(acc, 2).await.unwrap().len(), 2);
+    let active: Vec<i64> = tx
+        .active_automation_rules(acc, "message_created")
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(active, vec![a.id, d.id]);
+    let mut changed = b.clone();
+    changed.active = true;
+    changed.name = "b2".into();
+    changed.actions = json!([]);
+    changed.updated_at = 9;
+    tx.update_automation_rule(&changed).await.unwrap();
+    let got = tx.get_automation_rule(acc, b.id).await.unwrap().unwrap();
+    assert_eq!((got.name.as_str(), got.active, got.updated_at), ("b2", true, 9));
+    assert_eq!(got.actions, json!([]));
+    // Another account's: not found, not deleted, not listed.
+    assert!(tx.get_automation_rule(acc + 1, a.id).await.unwrap().is_none());
+    assert!(!tx.delete_automation_rule(acc + 1, a.id).await.unwrap());
+    assert!(
+        tx.active_automation_rules(acc + 1, "message_created")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(tx.delete_automation_rule(acc, c.id).await.unwrap());
+    assert_eq!(tx.count_automation_rules(acc).await.unwrap(), 3);
+    tx.commit().await.unwrap();
+}
+conformance!(automation_rules_per_account);

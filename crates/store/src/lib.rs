@@ -127,6 +127,7 @@ pub trait Tx:
     + EventTx
     + JobTx
     + CustomFilterTx
+    + AutomationTx
     + ImportTx
     + CustomAttributeTx
     + Send

@@ -563,6 +563,24 @@ pub struct CustomFilter {
     pub updated_at: i64,
 }
 
+/// An automation rule (Chatwoot's): on `event_name`, when `conditions`
+/// hold, `actions` run. Both lists are stored as validated JSON.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AutomationRule {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub event_name: String,
+    #[sqlx(json)]
+    pub conditions: Value,
+    #[sqlx(json)]
+    pub actions: Value,
+    pub active: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// A contacts import from a CSV file (its file is read apart, by the job).
 /// `status`: pending=0, processing=1, completed=2, failed=3 (Chatwoot's).
 /// `failed_rows` is a JSON array of `{line, reason}`, bounded.

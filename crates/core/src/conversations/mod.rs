@@ -55,6 +55,13 @@ impl Actor {
             label: None,
         }
     }
+    /// An automation rule: activity lines say "... by Automation System".
+    pub fn automation() -> Self {
+        Actor {
+            user: None,
+            label: Some("Automation System"),
+        }
+    }
     /// Routing: activity lines say "... by routing".
     pub fn routing() -> Self {
         Actor {

@@ -13,6 +13,24 @@ use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, present, views};
 
+/// What a system message is besides its text and type.
+struct Shape {
+    content_type: switchboard_domain::ContentType,
+    content_attributes: Value,
+    private: bool,
+}
+
+impl Shape {
+    /// Text seen by whoever sees the conversation.
+    fn text(content_attributes: Value) -> Self {
+        Shape {
+            content_type: switchboard_domain::ContentType::Text,
+            content_attributes,
+            private: false,
+        }
+    }
+}
+
 impl Core {
     /// An activity line in the conversation (agents only; no webhook): its
     /// English text as the content, and what it says in
@@ -28,8 +46,7 @@ impl Core {
             conv,
             &line.text,
             MessageType::Activity,
-            switchboard_domain::ContentType::Text,
-            json!({ "activity": line.describe() }),
+            Shape::text(json!({ "activity": line.describe() })),
         )
         .await
         .map(|_| ())
@@ -42,8 +59,11 @@ impl Core {
             conv,
             "Please rate the conversation",
             MessageType::Template,
-            switchboard_domain::ContentType::InputCsat,
-            json!({ "display_type": "emoji" }),
+            Shape {
+                content_type: switchboard_domain::ContentType::InputCsat,
+                content_attributes: json!({ "display_type": "emoji" }),
+                private: false,
+            },
         )
         .await
         .map(|_| ())
@@ -60,15 +80,57 @@ impl Core {
         kind: MessageType,
     ) -> CoreResult<()> {
         let (m, ev) = self
-            .write_system_message(w, conv, text, kind, switchboard_domain::ContentType::Text, json!({}))
+            .write_system_message(w, conv, text, kind, Shape::text(json!({})))
             .await?;
+        self.deliver_system_message(w, conv, &m, ev).await
+    }
+
+    /// What an automation rule writes: an outgoing message without a sender
+    /// (`content_attributes.automation_rule_id`, as Chatwoot marks it), sent
+    /// to the contact's platform, or a private note.
+    pub(crate) async fn automation_message(
+        self: &Arc<Self>,
+        w: &mut Work,
+        conv: &Conversation,
+        text: &str,
+        private: bool,
+        rule_id: i64,
+    ) -> CoreResult<()> {
+        let (m, ev) = self
+            .write_system_message(
+                w,
+                conv,
+                text,
+                MessageType::Outgoing,
+                Shape {
+                    private,
+                    ..Shape::text(json!({ "automation_rule_id": rule_id }))
+                },
+            )
+            .await?;
+        if private {
+            return Ok(());
+        }
+        self.deliver_system_message(w, conv, &m, ev).await
+    }
+
+    /// Queues a system message's send to the contact's platform and its
+    /// `message_created` webhook (activity lines go nowhere).
+    async fn deliver_system_message(
+        self: &Arc<Self>,
+        w: &mut Work,
+        conv: &Conversation,
+        m: &Message,
+        ev: crate::work::EventRef,
+    ) -> CoreResult<()> {
+        let kind = m.message_type();
         if kind != MessageType::Activity {
             let inbox = w.tx().get_inbox(conv.account_id, conv.inbox_id).await?;
             if let Some(inbox) = &inbox
                 && self.channel_of(inbox).is_some()
                 && let Some(ci) = w.tx().get_contact_inbox(conv.contact_inbox_id).await?
             {
-                crate::channels::queue_send(w, inbox, &ci.source_id, &m).await?;
+                crate::channels::queue_send(w, inbox, &ci.source_id, m).await?;
             }
             if let Some(inbox) = inbox
                 && w.wants_webhook(conv.account_id, Some(&inbox), "message_created")
@@ -77,7 +139,7 @@ impl Core {
                 let account = w.tx().require_account(conv.account_id).await?;
                 let view = views::conv_view(&self.channels, w.tx(), conv.clone()).await?;
                 let payload =
-                    present::message_webhook("message_created", &m, &present::Sender::None, &view, &inbox, &account);
+                    present::message_webhook("message_created", m, &present::Sender::None, &view, &inbox, &account);
                 w.webhook(ev, conv.account_id, Some(&inbox), "message_created", &payload, None)
                     .await?;
             }
@@ -93,9 +155,13 @@ impl Core {
         conv: &Conversation,
         text: &str,
         kind: MessageType,
-        content_type: switchboard_domain::ContentType,
-        content_attributes: Value,
+        shape: Shape,
     ) -> CoreResult<(Message, crate::work::EventRef)> {
+        let Shape {
+            content_type,
+            content_attributes,
+            private,
+        } = shape;
         let now = w.now;
         let m = w
             .tx()
@@ -108,7 +174,7 @@ impl Core {
                 content_type,
                 content_attributes,
                 additional_attributes: json!({}),
-                private: false,
+                private,
                 status: MessageStatus::Sent,
                 source_id: None,
                 echo_id: None,
@@ -127,7 +193,7 @@ impl Core {
                     .conversation(Some(conv.id))
                     .contact(Some(conv.contact_id))
                     .contact_inbox(Some(conv.contact_inbox_id))
-                    .private(kind == MessageType::Activity),
+                    .private(private || kind == MessageType::Activity),
             )
             .await?;
         Ok((m, ev))

@@ -100,6 +100,11 @@ macro_rules! job_cols {
         "id, kind, payload, run_at, attempts, max_attempts, deadline_at, last_error, created_at"
     };
 }
+macro_rules! automation_rule_cols {
+    () => {
+        "id, account_id, name, description, event_name, conditions, actions, active, created_at, updated_at"
+    };
+}
 macro_rules! custom_filter_cols {
     () => {
         "id, account_id, user_id, name, filter_type, query, created_at, updated_at"
@@ -172,6 +177,7 @@ fn like_prefix(s: &str) -> String {
 
 mod account;
 mod attachment;
+mod automation;
 mod canned;
 mod contact;
 mod contact_inbox;

@@ -3,6 +3,7 @@
 
 mod account;
 mod attachment;
+mod automation;
 mod canned;
 mod contact;
 mod contact_inbox;
@@ -28,6 +29,7 @@ mod webhook;
 
 pub use account::AccountTx;
 pub use attachment::AttachmentTx;
+pub use automation::AutomationTx;
 pub use canned::CannedTx;
 pub use contact::ContactTx;
 pub use contact_inbox::ContactInboxTx;

@@ -10,6 +10,7 @@ mod helpers;
 const STAND_INS: bool = true;
 
 mod attachments;
+mod automation;
 mod bad_input;
 mod bulk;
 mod cable;

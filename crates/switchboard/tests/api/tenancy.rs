@@ -436,6 +436,19 @@ async fn every_account_route_is_scoped(app: TestApp) {
         Some(json!({ "user_id": bob })),
     )
     .await;
+    let rule = app
+        .ok(
+            Method::POST,
+            &app.acc("/automation_rules"),
+            Some(json!({
+                "name": "Tag refunds", "event_name": "message_created",
+                "conditions": [{ "attribute_key": "content", "filter_operator": "contains", "values": ["refund"] }],
+                "actions": [{ "action_name": "add_label", "action_params": ["refund"] }],
+            })),
+        )
+        .await["payload"]["id"]
+        .as_i64()
+        .unwrap();
     let (other, olga) = app.other_account().await;
 
     // What must not change, read by the account's administrator.
@@ -463,6 +476,8 @@ async fn every_account_route_is_scoped(app: TestApp) {
             format!("/inboxes/{inbox}/assignment_policy"),
             "/agent_capacity_policies".to_string(),
             format!("/agent_capacity_policies/{cpol}/users"),
+            "/automation_rules".to_string(),
+            format!("/automation_rules/{rule}"),
         ] {
             let mut v = app.ok(Method::GET, &app.acc(&p), None).await;
             // Read marks and presence move with reads, not with changes.
@@ -503,6 +518,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
             "custom_attribute_definitions" => attr,
             "assignment_policies" => apol,
             "agent_capacity_policies" => cpol,
+            "automation_rules" => rule,
             _ if !path.contains("{id}") => 0,
             other => panic!("the test does not know which id {other}/{{id}} takes: add it here"),
         };

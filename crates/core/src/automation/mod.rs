@@ -1,0 +1,497 @@
+//! Automation rules (Chatwoot's `automation_rules`): on one event, when the
+//! conditions hold, the actions run, as the "Automation System" (activity
+//! lines say so; events carry the rule as their cause, one step deeper).
+//!
+//! This module keeps the rules (the API: list, show, create, update,
+//! delete, clone, with every condition and action checked on the way in, so
+//! nothing is stored that could not run); [`run`] is the listener that
+//! applies them. Conditions read as written: `and` binds before `or`
+//! (`a and b or c` is `(a and b) or c`). Rules never react to what
+//! automation did (an event caused by a rule is skipped), so no rule can
+//! trigger itself or another in a loop.
+
+pub mod run;
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+use switchboard_domain::time::unix_secs;
+use switchboard_domain::{ConversationStatus, Priority};
+use switchboard_store::{AutomationRule, Tx};
+
+use crate::auth::AccountCtx;
+use crate::params::Params;
+use crate::work::Work;
+use crate::{Core, CoreError, CoreResult};
+
+pub use run::AutomationListener;
+
+/// The events a rule may react to.
+pub const EVENTS: &[&str] = &[
+    "conversation_created",
+    "conversation_updated",
+    "conversation_opened",
+    "conversation_resolved",
+    "message_created",
+];
+
+/// Condition operators.
+pub const OPERATORS: &[&str] = &[
+    "equal_to",
+    "not_equal_to",
+    "contains",
+    "does_not_contain",
+    "starts_with",
+    "is_present",
+    "is_not_present",
+];
+
+/// The attributes a condition may name besides custom attributes (a name
+/// not listed here is read from the conversation's custom attributes, then
+/// the contact's).
+pub const ATTRIBUTES: &[&str] = &[
+    "status",
+    "priority",
+    "inbox_id",
+    "team_id",
+    "assignee_id",
+    "labels",
+    "browser_language",
+    "referer",
+    "mail_subject",
+    "country_code",
+    "email",
+    "phone_number",
+    "name",
+    "message_type",
+    "content",
+];
+
+/// The actions that run.
+pub const ACTIONS: &[&str] = &[
+    "add_label",
+    "remove_label",
+    "assign_agent",
+    "assign_team",
+    "change_status",
+    "resolve_conversation",
+    "open_conversation",
+    "change_priority",
+    "mute_conversation",
+    "send_message",
+    "add_private_note",
+];
+
+/// Chatwoot's actions this version does not run yet: refused on the way in
+/// rather than stored and silently skipped.
+const NOT_YET: &[&str] = &[
+    "send_webhook_event",
+    "send_email_to_team",
+    "send_email_transcript",
+    "send_attachment",
+    "snooze_conversation",
+    "add_sla",
+];
+
+/// The most rules an account keeps.
+pub const MAX_RULES: i64 = 500;
+/// The most conditions, and actions, in one rule.
+pub const MAX_ITEMS: usize = 20;
+/// The most values one condition or action carries.
+const MAX_VALUES: usize = 50;
+/// A value's longest text (a message an action sends has its own limit).
+const MAX_VALUE_CHARS: usize = 1_000;
+
+/// A rule as Chatwoot shows it.
+pub fn rule_json(r: &AutomationRule) -> Value {
+    json!({
+        "id": r.id,
+        "account_id": r.account_id,
+        "name": r.name,
+        "description": r.description,
+        "event_name": r.event_name,
+        "conditions": r.conditions,
+        "actions": r.actions,
+        "created_on": unix_secs(r.created_at),
+        "active": r.active,
+    })
+}
+
+/// A rule's fields as a request gives them; `base` fills what it leaves
+/// out (an update).
+async fn read_rule(
+    tx: &mut dyn Tx,
+    account_id: i64,
+    body: &Value,
+    base: Option<&AutomationRule>,
+) -> CoreResult<AutomationRule> {
+    let p = Params::new(body).nested_or_self("automation_rule");
+    let name = match (p.str("name")?, base) {
+        (Some(n), _) => n.trim().to_string(),
+        (None, Some(b)) => b.name.clone(),
+        (None, None) => String::new(),
+    };
+    if name.is_empty() {
+        return Err(CoreError::invalid("name", "Name can't be blank"));
+    }
+    if name.chars().count() > 255 {
+        return Err(CoreError::invalid(
+            "name",
+            "Name is too long (maximum is 255 characters)",
+        ));
+    }
+    let description = match p.raw("description") {
+        Some(Value::Null) => None,
+        Some(_) => p.str("description")?,
+        None => base.and_then(|b| b.description.clone()),
+    };
+    if description.as_ref().is_some_and(|d| d.chars().count() > 2_000) {
+        return Err(CoreError::invalid(
+            "description",
+            "Description is too long (maximum is 2000 characters)",
+        ));
+    }
+    let event_name = match (p.str("event_name")?, base) {
+        (Some(e), _) => e,
+        (None, Some(b)) => b.event_name.clone(),
+        (None, None) => return Err(CoreError::invalid("event_name", "Event name can't be blank")),
+    };
+    if !EVENTS.contains(&event_name.as_str()) {
+        return Err(CoreError::invalid(
+            "event_name",
+            format!("Event name must be one of {}", EVENTS.join(", ")),
+        ));
+    }
+    let active = p.bool("active")?.or(base.map(|b| b.active)).unwrap_or(true);
+    let conditions = match (p.raw("conditions"), base) {
+        (Some(v), _) => conditions(v)?,
+        (None, Some(b)) => b.conditions.clone(),
+        (None, None) => json!([]),
+    };
+    let actions = match (p.raw("actions"), base) {
+        (Some(v), _) => actions(tx, account_id, v).await?,
+        (None, Some(b)) => b.actions.clone(),
+        (None, None) => return Err(CoreError::invalid("actions", "Actions can't be blank")),
+    };
+    Ok(AutomationRule {
+        id: base.map_or(0, |b| b.id),
+        account_id,
+        name,
+        description,
+        event_name,
+        conditions,
+        actions,
+        active,
+        created_at: base.map_or(0, |b| b.created_at),
+        updated_at: 0,
+    })
+}
+
+/// One value of a list: text (numbers and booleans as Rails would read
+/// them), bounded.
+fn value_text(attr: &str, v: &Value) -> CoreResult<String> {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return Err(CoreError::invalid(attr, format!("{attr} must hold text or numbers"))),
+    };
+    if s.chars().count() > MAX_VALUE_CHARS {
+        return Err(CoreError::invalid(
+            attr,
+            format!("A value in {attr} is too long (maximum is {MAX_VALUE_CHARS} characters)"),
+        ));
+    }
+    Ok(s)
+}
+
+fn list<'a>(attr: &str, v: &'a Value) -> CoreResult<&'a Vec<Value>> {
+    v.as_array()
+        .ok_or_else(|| CoreError::invalid(attr, format!("{attr} must be an array")))
+}
+
+/// Checks conditions and returns them in their stored form.
+fn conditions(v: &Value) -> CoreResult<Value> {
+    let items = list("conditions", v)?;
+    if items.len() > MAX_ITEMS {
+        return Err(CoreError::invalid(
+            "conditions",
+            format!("At most {MAX_ITEMS} conditions"),
+        ));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for c in items {
+        let p = Params::new(c);
+        if !c.is_object() {
+            return Err(CoreError::invalid("conditions", "Each condition must be an object"));
+        }
+        let key = p.req_str("attribute_key")?;
+        let custom = !ATTRIBUTES.contains(&key.as_str());
+        if custom
+            && (key.is_empty() || key.len() > 100 || !key.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_'))
+        {
+            return Err(CoreError::invalid(
+                "attribute_key",
+                format!("{key} is not an attribute"),
+            ));
+        }
+        let op = p.req_str("filter_operator")?;
+        if op == "attribute_changed" {
+            return Err(CoreError::invalid(
+                "filter_operator",
+                "attribute_changed is not available yet",
+            ));
+        }
+        if !OPERATORS.contains(&op.as_str()) {
+            return Err(CoreError::invalid(
+                "filter_operator",
+                format!("{op} is not an operator"),
+            ));
+        }
+        let values: Vec<String> = match p.raw("values") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => {
+                if a.len() > MAX_VALUES {
+                    return Err(CoreError::invalid("values", format!("At most {MAX_VALUES} values")));
+                }
+                a.iter().map(|x| value_text("values", x)).collect::<CoreResult<_>>()?
+            }
+            Some(x) => vec![value_text("values", x)?],
+        };
+        if values.is_empty() && !matches!(op.as_str(), "is_present" | "is_not_present") {
+            return Err(CoreError::invalid("values", format!("{op} needs values")));
+        }
+        let query_operator = match p.str("query_operator")? {
+            None => None,
+            Some(q) if q.eq_ignore_ascii_case("and") => Some("and"),
+            Some(q) if q.eq_ignore_ascii_case("or") => Some("or"),
+            Some(q) => return Err(CoreError::invalid("query_operator", format!("{q} is not and / or"))),
+        };
+        let mut m = Map::new();
+        m.insert("attribute_key".into(), json!(key));
+        m.insert("filter_operator".into(), json!(op));
+        m.insert("values".into(), json!(values));
+        m.insert("query_operator".into(), json!(query_operator));
+        if let Some(t) = p.str("custom_attribute_type")? {
+            m.insert("custom_attribute_type".into(), json!(t));
+        }
+        out.push(Value::Object(m));
+    }
+    Ok(Value::Array(out))
+}
+
+/// Checks actions (their teams, agents and labels belong to the account)
+/// and returns them in their stored form.
+async fn actions(tx: &mut dyn Tx, account_id: i64, v: &Value) -> CoreResult<Value> {
+    let items = list("actions", v)?;
+    if items.is_empty() {
+        return Err(CoreError::invalid("actions", "Actions can't be blank"));
+    }
+    if items.len() > MAX_ITEMS {
+        return Err(CoreError::invalid("actions", format!("At most {MAX_ITEMS} actions")));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for a in items {
+        if !a.is_object() {
+            return Err(CoreError::invalid("actions", "Each action must be an object"));
+        }
+        let p = Params::new(a);
+        let name = p.req_str("action_name")?;
+        if NOT_YET.contains(&name.as_str()) {
+            return Err(CoreError::invalid(
+                "action_name",
+                format!("{name} is not available yet"),
+            ));
+        }
+        if !ACTIONS.contains(&name.as_str()) {
+            return Err(CoreError::invalid("action_name", format!("{name} is not an action")));
+        }
+        let raw: Vec<Value> = match p.raw("action_params") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(x)) => x.clone(),
+            Some(x) => vec![x.clone()],
+        };
+        if raw.len() > MAX_VALUES {
+            return Err(CoreError::invalid(
+                "action_params",
+                format!("At most {MAX_VALUES} values"),
+            ));
+        }
+        let params: Value = match name.as_str() {
+            "add_label" | "remove_label" => {
+                let texts: Vec<String> = raw
+                    .iter()
+                    .map(|x| value_text("action_params", x))
+                    .collect::<CoreResult<_>>()?;
+                let labels = crate::contacts::normalise_labels(&texts)?;
+                if labels.is_empty() {
+                    return Err(CoreError::invalid("action_params", format!("{name} needs labels")));
+                }
+                json!(labels)
+            }
+            "assign_agent" => {
+                let id = one_id(&raw, &name)?;
+                if tx.get_account_user(account_id, id).await?.is_none() {
+                    return Err(CoreError::invalid("action_params", "The agent is not in this account"));
+                }
+                json!([id])
+            }
+            "assign_team" => {
+                let id = one_id(&raw, &name)?;
+                if tx.get_team(account_id, id).await?.is_none() {
+                    return Err(CoreError::invalid("action_params", "The team is not in this account"));
+                }
+                json!([id])
+            }
+            "change_status" => {
+                let s = one_text(&raw, &name)?;
+                match ConversationStatus::parse(&s) {
+                    Some(ConversationStatus::Open | ConversationStatus::Resolved | ConversationStatus::Pending) => {
+                        json!([s])
+                    }
+                    _ => {
+                        return Err(CoreError::invalid(
+                            "action_params",
+                            "change_status takes open, resolved or pending",
+                        ));
+                    }
+                }
+            }
+            "change_priority" => {
+                let s = one_text(&raw, &name)?;
+                if s != "nil" && Priority::parse(&s).is_none() {
+                    return Err(CoreError::invalid(
+                        "action_params",
+                        "change_priority takes low, medium, high, urgent or nil",
+                    ));
+                }
+                json!([s])
+            }
+            "send_message" | "add_private_note" => {
+                let s = match raw.first() {
+                    Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+                    _ => return Err(CoreError::invalid("action_params", format!("{name} needs a message"))),
+                };
+                if s.chars().count() > switchboard_domain::rules::MAX_CONTENT_CHARS {
+                    return Err(CoreError::invalid("action_params", "The message is too long"));
+                }
+                json!([s])
+            }
+            // resolve_conversation, open_conversation, mute_conversation.
+            _ => json!([]),
+        };
+        out.push(json!({ "action_name": name, "action_params": params }));
+    }
+    Ok(Value::Array(out))
+}
+
+async fn room_for_a_rule(tx: &mut dyn Tx, account_id: i64) -> CoreResult<()> {
+    if tx.count_automation_rules(account_id).await? >= MAX_RULES {
+        return Err(CoreError::invalid(
+            "base",
+            format!("At most {MAX_RULES} automation rules"),
+        ));
+    }
+    Ok(())
+}
+
+fn one_text(raw: &[Value], name: &str) -> CoreResult<String> {
+    match raw {
+        [v] => value_text("action_params", v),
+        _ => Err(CoreError::invalid("action_params", format!("{name} takes one value"))),
+    }
+}
+
+fn one_id(raw: &[Value], name: &str) -> CoreResult<i64> {
+    one_text(raw, name)?
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| CoreError::invalid("action_params", format!("{name} takes one id")))
+}
+
+impl Core {
+    /// `GET /automation_rules`.
+    pub async fn list_automation_rules(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut tx = self.store.read().await?;
+        let rules = tx.list_automation_rules(ctx.account_id(), MAX_RULES).await?;
+        Ok(json!({ "payload": rules.iter().map(rule_json).collect::<Vec<_>>() }))
+    }
+
+    /// `GET /automation_rules/{id}`.
+    pub async fn get_automation_rule(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut tx = self.store.read().await?;
+        let r = tx
+            .get_automation_rule(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        Ok(json!({ "payload": rule_json(&r) }))
+    }
+
+    /// `POST /automation_rules`.
+    pub async fn create_automation_rule(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut w = Work::by(self, ctx).await?;
+        let mut r = read_rule(w.tx(), ctx.account_id(), body, None).await?;
+        room_for_a_rule(w.tx(), ctx.account_id()).await?;
+        r.created_at = w.now;
+        let saved = w.tx().insert_automation_rule(&r).await?;
+        w.commit().await?;
+        Ok(json!({ "payload": rule_json(&saved) }))
+    }
+
+    /// `PATCH /automation_rules/{id}`: what the body names changes.
+    pub async fn update_automation_rule(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        id: i64,
+        body: &Value,
+    ) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut w = Work::by(self, ctx).await?;
+        let base = w
+            .tx()
+            .get_automation_rule(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let mut r = read_rule(w.tx(), ctx.account_id(), body, Some(&base)).await?;
+        r.updated_at = w.now;
+        w.tx().update_automation_rule(&r).await?;
+        w.commit().await?;
+        r.updated_at = r.updated_at.max(base.updated_at);
+        Ok(json!({ "payload": rule_json(&r) }))
+    }
+
+    /// `DELETE /automation_rules/{id}`.
+    pub async fn delete_automation_rule(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
+        ctx.require_admin()?;
+        let mut w = Work::by(self, ctx).await?;
+        if !w.tx().delete_automation_rule(ctx.account_id(), id).await? {
+            return Err(CoreError::NotFound);
+        }
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// `POST /automation_rules/{id}/clone`: a copy named "<name> (copy)".
+    pub async fn clone_automation_rule(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut w = Work::by(self, ctx).await?;
+        let base = w
+            .tx()
+            .get_automation_rule(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        room_for_a_rule(w.tx(), ctx.account_id()).await?;
+        let name: String = format!("{} (copy)", base.name).chars().take(255).collect();
+        let copy = AutomationRule {
+            name,
+            created_at: w.now,
+            ..base
+        };
+        let saved = w.tx().insert_automation_rule(&copy).await?;
+        w.commit().await?;
+        Ok(json!({ "payload": rule_json(&saved) }))
+    }
+}

@@ -1,0 +1,392 @@
+//! The automation listener: each event a rule may react to, against the
+//! account's active rules for it; the matching rules' actions run in the
+//! listener's unit of work, each rule's changes caused by that rule.
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+use switchboard_domain::event::CauseKind;
+use switchboard_domain::{ConversationStatus, Event, EventKind, MessageType, Priority};
+use switchboard_store::{AutomationRule, Contact, Conversation, StoredEvent};
+
+use crate::conversations::Actor;
+use crate::jobs::JobFailure;
+use crate::work::Work;
+use crate::{Core, CoreResult};
+
+/// Runs the account's rules on the events they name.
+pub struct AutomationListener;
+
+/// The rule event an event is, if any.
+fn rule_event(kind: EventKind, data: &Value) -> Option<&'static str> {
+    match kind {
+        EventKind::ConversationCreated => Some("conversation_created"),
+        EventKind::ConversationUpdated => Some("conversation_updated"),
+        EventKind::ConversationStatusChanged => match data["status"].as_str() {
+            Some("open") => Some("conversation_opened"),
+            Some("resolved") => Some("conversation_resolved"),
+            _ => None,
+        },
+        // Activity lines and templates are the system's own words.
+        EventKind::MessageCreated => matches!(data["message_type"].as_i64(), Some(0 | 1)).then_some("message_created"),
+        _ => None,
+    }
+}
+
+impl crate::listen::Listener for AutomationListener {
+    fn name(&self) -> &'static str {
+        "automation"
+    }
+
+    fn wants(&self, event: &Event) -> bool {
+        // What automation did never sets off automation.
+        let by_automation = event
+            .cause
+            .is_some_and(|c| c.kind == CauseKind::Automation || c.depth > 0);
+        event.conversation_id.is_some() && !by_automation && rule_event(event.kind, &event.data).is_some()
+    }
+
+    fn quiet<'a>(
+        &'a self,
+        tx: &'a mut dyn switchboard_store::Tx,
+        events: &'a [&'a Event],
+    ) -> BoxFuture<'a, CoreResult<Vec<bool>>> {
+        // An account without rules for an event has nothing to run.
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(events.len());
+            let mut seen: Vec<(i64, &'static str, bool)> = Vec::new();
+            for e in events {
+                let Some(name) = rule_event(e.kind, &e.data) else {
+                    out.push(true);
+                    continue;
+                };
+                let none = match seen.iter().find(|(a, n, _)| *a == e.account_id && *n == name) {
+                    Some((_, _, none)) => *none,
+                    None => {
+                        let none = tx.active_automation_rules(e.account_id, name).await?.is_empty();
+                        seen.push((e.account_id, name, none));
+                        none
+                    }
+                };
+                out.push(none);
+            }
+            Ok(out)
+        })
+    }
+
+    fn handle<'a>(&'a self, w: &'a mut Work, event: &'a StoredEvent) -> BoxFuture<'a, Result<(), JobFailure>> {
+        Box::pin(async move {
+            apply(w, event).await?;
+            Ok(())
+        })
+    }
+}
+
+async fn apply(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
+    let Some(kind) = event.kind() else {
+        return Ok(());
+    };
+    let Some(name) = rule_event(kind, &event.data) else {
+        return Ok(());
+    };
+    let Some(conversation_id) = event.conversation_id else {
+        return Ok(());
+    };
+    let rules = w.tx().active_automation_rules(event.account_id, name).await?;
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let message = (kind == EventKind::MessageCreated).then_some(&event.data);
+    for rule in rules {
+        let Some(conv) = w.tx().get_conversation_by_id(conversation_id).await? else {
+            return Ok(());
+        };
+        if conv.account_id != event.account_id {
+            return Ok(());
+        }
+        if !matches(w, &rule, &conv, message).await? {
+            continue;
+        }
+        w.set_cause(event.cause().then(CauseKind::Automation, Some(rule.id)));
+        run_actions(w, &rule, conversation_id).await?;
+        w.seal_cause();
+    }
+    Ok(())
+}
+
+async fn labels_of(w: &mut Work, conversation_id: i64) -> CoreResult<Vec<String>> {
+    Ok(w.tx()
+        .conversation_labels(&[conversation_id])
+        .await?
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect())
+}
+
+/// What a condition reads: the values of one attribute (a list for labels).
+/// What one rule's conditions read besides the conversation, each read at
+/// most once however many conditions name it.
+#[derive(Default)]
+struct Facts {
+    labels: Option<Vec<String>>,
+    contact: Option<Option<Contact>>,
+}
+
+impl Facts {
+    async fn labels(&mut self, w: &mut Work, conv: &Conversation) -> CoreResult<Vec<String>> {
+        if self.labels.is_none() {
+            self.labels = Some(labels_of(w, conv.id).await?);
+        }
+        Ok(self.labels.clone().unwrap_or_default())
+    }
+
+    async fn contact(&mut self, w: &mut Work, conv: &Conversation) -> CoreResult<Option<Contact>> {
+        if self.contact.is_none() {
+            self.contact = Some(w.tx().get_contact(conv.account_id, conv.contact_id).await?);
+        }
+        Ok(self.contact.clone().flatten())
+    }
+}
+
+async fn attribute(
+    w: &mut Work,
+    facts: &mut Facts,
+    key: &str,
+    conv: &Conversation,
+    message: Option<&Value>,
+) -> CoreResult<Vec<String>> {
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        other => Some(other.to_string()),
+    };
+    let one = |v: Option<String>| v.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
+    Ok(match key {
+        "status" => one(Some(conv.status().as_str().to_string())),
+        "priority" => one(conv.priority().map(|p| p.as_str().to_string())),
+        "inbox_id" => one(Some(conv.inbox_id.to_string())),
+        "team_id" => one(conv.team_id.map(|t| t.to_string())),
+        "assignee_id" => one(conv.assignee_id.map(|a| a.to_string())),
+        "labels" => facts.labels(w, conv).await?,
+        "browser_language" | "referer" | "mail_subject" | "country_code" => one(text(&conv.additional_attributes[key])),
+        "message_type" => one(message.and_then(|m| m["message_type"].as_i64()).and_then(|c| {
+            MessageType::ALL
+                .iter()
+                .find(|t| i64::from(t.code()) == c)
+                .map(|t| t.as_str().to_string())
+        })),
+        "content" => one(message.and_then(|m| m["content"].as_str().map(str::to_string))),
+        "email" | "phone_number" | "name" => {
+            let contact = facts.contact(w, conv).await?;
+            one(contact.and_then(|c| match key {
+                "email" => c.email,
+                "phone_number" => c.phone_number,
+                _ => Some(c.name),
+            }))
+        }
+        custom => {
+            let v = &conv.custom_attributes[custom];
+            if !v.is_null() {
+                one(text(v))
+            } else {
+                let contact = facts.contact(w, conv).await?;
+                one(contact.and_then(|c| text(&c.custom_attributes[custom])))
+            }
+        }
+    })
+}
+
+/// One condition against the attribute's values (case does not matter).
+fn holds(op: &str, have: &[String], want: &[String]) -> bool {
+    let have: Vec<String> = have.iter().map(|s| s.to_lowercase()).collect();
+    let want: Vec<String> = want.iter().map(|s| s.to_lowercase()).collect();
+    let eq = || want.iter().any(|v| have.iter().any(|h| h == v));
+    let contains = || want.iter().any(|v| have.iter().any(|h| h.contains(v.as_str())));
+    match op {
+        "equal_to" => eq(),
+        "not_equal_to" => !eq(),
+        "contains" => contains(),
+        "does_not_contain" => !contains(),
+        "starts_with" => want.iter().any(|v| have.iter().any(|h| h.starts_with(v.as_str()))),
+        "is_present" => !have.is_empty(),
+        "is_not_present" => have.is_empty(),
+        _ => false,
+    }
+}
+
+/// Whether a rule's conditions hold: `and` binds before `or`; no
+/// conditions always hold.
+async fn matches(
+    w: &mut Work,
+    rule: &AutomationRule,
+    conv: &Conversation,
+    message: Option<&Value>,
+) -> CoreResult<bool> {
+    let Some(conditions) = rule.conditions.as_array() else {
+        return Ok(false);
+    };
+    if conditions.is_empty() {
+        return Ok(true);
+    }
+    // Any group of and-joined conditions that all hold.
+    let mut facts = Facts::default();
+    let mut group = true;
+    for (i, c) in conditions.iter().enumerate() {
+        let key = c["attribute_key"].as_str().unwrap_or("");
+        let op = c["filter_operator"].as_str().unwrap_or("");
+        let want: Vec<String> = c["values"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        if group {
+            let have = attribute(w, &mut facts, key, conv, message).await?;
+            group = holds(op, &have, &want);
+        }
+        let last = i + 1 == conditions.len();
+        let or_next = c["query_operator"].as_str() == Some("or");
+        if last || or_next {
+            if group {
+                return Ok(true);
+            }
+            group = true;
+        }
+    }
+    Ok(false)
+}
+
+async fn run_actions(w: &mut Work, rule: &AutomationRule, conversation_id: i64) -> CoreResult<()> {
+    let core: Arc<Core> = w.core().clone();
+    let actor = Actor::automation();
+    let Some(actions) = rule.actions.as_array() else {
+        return Ok(());
+    };
+    for a in actions {
+        let Some(before) = w.tx().get_conversation_by_id(conversation_id).await? else {
+            return Ok(());
+        };
+        let params: Vec<String> = a["action_params"]
+            .as_array()
+            .map(|p| {
+                p.iter()
+                    .map(|v| match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let first = params.first().cloned().unwrap_or_default();
+        let mut after = before.clone();
+        match a["action_name"].as_str().unwrap_or("") {
+            name @ ("add_label" | "remove_label") => {
+                let old = labels_of(w, before.id).await?;
+                let mut new = old.clone();
+                if name == "add_label" {
+                    for l in &params {
+                        if !new.contains(l) {
+                            new.push(l.clone());
+                        }
+                    }
+                } else {
+                    new.retain(|l| !params.contains(l));
+                }
+                if new != old {
+                    w.tx()
+                        .set_conversation_labels(before.account_id, before.id, &new)
+                        .await?;
+                    let new = labels_of(w, before.id).await?;
+                    core.conversation_changed(w, &before, &before, &actor, Some((old, new)), true)
+                        .await?;
+                }
+                continue;
+            }
+            "assign_agent" => {
+                // Only someone who may see the inbox (checked now: the rule
+                // was saved earlier).
+                let Ok(id) = first.parse::<i64>() else { continue };
+                let Some(au) = w.tx().get_account_user(before.account_id, id).await? else {
+                    continue;
+                };
+                if !au.is_admin() && w.tx().inbox_memberships(&[(before.inbox_id, id)]).await?.is_empty() {
+                    continue;
+                }
+                after.assignee_id = Some(id);
+            }
+            "assign_team" => {
+                let Ok(id) = first.parse::<i64>() else { continue };
+                if w.tx().get_team(before.account_id, id).await?.is_none() {
+                    continue;
+                }
+                after.team_id = Some(id);
+            }
+            "change_status" => match ConversationStatus::parse(&first) {
+                Some(s @ (ConversationStatus::Open | ConversationStatus::Resolved | ConversationStatus::Pending)) => {
+                    after.status = s.code();
+                    after.snoozed_until = None;
+                    if s == ConversationStatus::Resolved {
+                        after.waiting_since = None;
+                    }
+                }
+                _ => continue,
+            },
+            "resolve_conversation" => {
+                after.status = ConversationStatus::Resolved.code();
+                after.snoozed_until = None;
+                after.waiting_since = None;
+            }
+            "open_conversation" => {
+                after.status = ConversationStatus::Open.code();
+                after.snoozed_until = None;
+            }
+            "change_priority" => after.priority = Priority::parse(&first).map(|p| p.code()),
+            // As muting by hand: muted and resolved.
+            "mute_conversation" => {
+                after.muted = true;
+                after.status = ConversationStatus::Resolved.code();
+                after.snoozed_until = None;
+                after.waiting_since = None;
+            }
+            "send_message" => {
+                core.automation_message(w, &before, &first, false, rule.id).await?;
+                continue;
+            }
+            "add_private_note" => {
+                core.automation_message(w, &before, &first, true, rule.id).await?;
+                continue;
+            }
+            _ => continue,
+        }
+        core.conversation_changed(w, &before, &after, &actor, None, true)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holds;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn operators_compare_without_case_and_any_value_matches() {
+        assert!(holds("equal_to", &v(&["Open"]), &v(&["resolved", "open"])));
+        assert!(!holds("equal_to", &v(&["open"]), &v(&["resolved"])));
+        assert!(holds("not_equal_to", &v(&["open"]), &v(&["resolved"])));
+        assert!(holds("contains", &v(&["I want a REFUND"]), &v(&["refund"])));
+        assert!(!holds("does_not_contain", &v(&["I want a refund"]), &v(&["Refund"])));
+        assert!(holds("starts_with", &v(&["+7 999"]), &v(&["+7"])));
+        assert!(!holds("starts_with", &v(&["8 999"]), &v(&["+7"])));
+        // Labels: any of the conversation's.
+        assert!(holds("equal_to", &v(&["vip", "billing"]), &v(&["billing"])));
+        assert!(holds("is_present", &v(&["x"]), &[]));
+        assert!(holds("is_not_present", &[], &[]));
+        assert!(!holds("is_present", &[], &[]));
+        assert!(!holds("no_such_operator", &v(&["x"]), &v(&["x"])));
+    }
+}

@@ -1,0 +1,97 @@
+//! An account's automation rules.
+
+use super::*;
+
+#[async_trait]
+impl AutomationTx for SqlTx {
+    async fn list_automation_rules(&mut self, account_id: i64, limit: i64) -> StoreResult<Vec<AutomationRule>> {
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            automation_rule_cols!(),
+            " FROM automation_rules WHERE account_id = $1 ORDER BY id LIMIT $2"
+        ))
+        .bind(account_id)
+        .bind(limit)
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
+    async fn count_automation_rules(&mut self, account_id: i64) -> StoreResult<i64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM automation_rules WHERE account_id = $1")
+            .bind(account_id)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(n)
+    }
+
+    async fn active_automation_rules(&mut self, account_id: i64, event_name: &str) -> StoreResult<Vec<AutomationRule>> {
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            automation_rule_cols!(),
+            " FROM automation_rules WHERE account_id = $1 AND event_name = $2 AND active ORDER BY id"
+        ))
+        .bind(account_id)
+        .bind(event_name)
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
+    async fn get_automation_rule(&mut self, account_id: i64, id: i64) -> StoreResult<Option<AutomationRule>> {
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            automation_rule_cols!(),
+            " FROM automation_rules WHERE account_id = $1 AND id = $2"
+        ))
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?)
+    }
+
+    async fn insert_automation_rule(&mut self, r: &AutomationRule) -> StoreResult<AutomationRule> {
+        Ok(sqlx::query_as(concat!(
+            "INSERT INTO automation_rules \
+             (account_id, name, description, event_name, conditions, actions, active, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING ",
+            automation_rule_cols!()
+        ))
+        .bind(r.account_id)
+        .bind(&r.name)
+        .bind(&r.description)
+        .bind(&r.event_name)
+        .bind(Json(&r.conditions))
+        .bind(Json(&r.actions))
+        .bind(r.active)
+        .bind(r.created_at)
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    async fn update_automation_rule(&mut self, r: &AutomationRule) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE automation_rules SET name = $3, description = $4, event_name = $5, conditions = $6, \
+             actions = $7, active = $8, updated_at = $9 WHERE account_id = $1 AND id = $2",
+        )
+        .bind(r.account_id)
+        .bind(r.id)
+        .bind(&r.name)
+        .bind(&r.description)
+        .bind(&r.event_name)
+        .bind(Json(&r.conditions))
+        .bind(Json(&r.actions))
+        .bind(r.active)
+        .bind(r.updated_at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn delete_automation_rule(&mut self, account_id: i64, id: i64) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM automation_rules WHERE account_id = $1 AND id = $2")
+            .bind(account_id)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+}

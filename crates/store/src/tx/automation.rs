@@ -1,0 +1,24 @@
+//! An account's automation rules.
+
+use async_trait::async_trait;
+
+use crate::*;
+
+#[async_trait]
+pub trait AutomationTx: Send {
+    /// The account's rules, oldest first (at most `limit`).
+    async fn list_automation_rules(&mut self, account_id: i64, limit: i64) -> StoreResult<Vec<AutomationRule>>;
+
+    async fn count_automation_rules(&mut self, account_id: i64) -> StoreResult<i64>;
+
+    /// The account's active rules for one event, oldest first.
+    async fn active_automation_rules(&mut self, account_id: i64, event_name: &str) -> StoreResult<Vec<AutomationRule>>;
+
+    async fn get_automation_rule(&mut self, account_id: i64, id: i64) -> StoreResult<Option<AutomationRule>>;
+
+    async fn insert_automation_rule(&mut self, r: &AutomationRule) -> StoreResult<AutomationRule>;
+
+    async fn update_automation_rule(&mut self, r: &AutomationRule) -> StoreResult<()>;
+
+    async fn delete_automation_rule(&mut self, account_id: i64, id: i64) -> StoreResult<bool>;
+}
