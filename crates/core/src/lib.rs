@@ -183,6 +183,8 @@ pub struct Core {
     next_due: std::sync::atomic::AtomicI64,
     pub job_counters: jobs::JobCounters,
     pub auth_cache: auth::AuthCache,
+    /// Which events each account has automation rules for (a cache).
+    pub rule_events: automation::RuleEvents,
     ingest: ingest::Ingest,
     secret_key_base: tokio::sync::OnceCell<String>,
     pub files: files::FileStore,
@@ -251,6 +253,7 @@ impl Core {
             next_due: std::sync::atomic::AtomicI64::new(i64::MAX),
             job_counters: Default::default(),
             auth_cache: Default::default(),
+            rule_events: Default::default(),
             ingest: Default::default(),
             secret_key_base: tokio::sync::OnceCell::new(),
             files,

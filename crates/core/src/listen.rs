@@ -74,8 +74,13 @@ pub trait Listener: Send + Sync + 'static {
     /// gets no job. One flag per event, `true` only when sure; by default
     /// none is quiet. Keep it to a read or two for the whole slice: it runs
     /// inside every change that raises such events.
-    fn quiet<'a>(&'a self, tx: &'a mut dyn Tx, events: &'a [&'a Event]) -> BoxFuture<'a, CoreResult<Vec<bool>>> {
-        let _ = tx;
+    fn quiet<'a>(
+        &'a self,
+        core: &'a Core,
+        tx: &'a mut dyn Tx,
+        events: &'a [&'a Event],
+    ) -> BoxFuture<'a, CoreResult<Vec<bool>>> {
+        let _ = (core, tx);
         Box::pin(async move { Ok(vec![false; events.len()]) })
     }
 }
@@ -142,7 +147,7 @@ pub(crate) async fn dispatch(
         if wanted.is_empty() {
             continue;
         }
-        let quiet = l.quiet(tx, &wanted).await?;
+        let quiet = l.quiet(core, tx, &wanted).await?;
         for (i, (event, id)) in wanted.iter().zip(wanted_ids).enumerate() {
             if quiet.get(i).copied().unwrap_or(false) {
                 continue;

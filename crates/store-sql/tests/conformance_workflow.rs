@@ -351,6 +351,10 @@ async fn automation_rules_per_account(store: Arc<dyn Store>) {
         .map(|r| r.id)
         .collect();
     assert_eq!(active, vec![a.id, d.id]);
+    let mut events = tx.active_rule_events(acc).await.unwrap();
+    events.sort();
+    assert_eq!(events, ["conversation_created", "message_created"]);
+    assert!(tx.active_rule_events(acc + 1).await.unwrap().is_empty());
     let mut changed = b.clone();
     changed.active = true;
     changed.name = "b2".into();

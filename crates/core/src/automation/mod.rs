@@ -102,6 +102,43 @@ const MAX_VALUES: usize = 50;
 /// A value's longest text (a message an action sends has its own limit).
 const MAX_VALUE_CHARS: usize = 1_000;
 
+/// How long this process trusts what it read of an account's rule events.
+const RULE_EVENTS_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+/// Accounts remembered at most (then all are forgotten at once).
+const RULE_EVENTS_MAX: usize = 10_000;
+
+/// Which events each account has active rules for, as this process last
+/// read them: every change that raises such events asks (to queue the
+/// automation listener only where a rule could run), and reading it each
+/// time would add a statement to every message. Trusted for
+/// [`RULE_EVENTS_TTL`]; this process's own rule changes forget the account
+/// at once, another node's are seen within the TTL (a new rule starts on
+/// the other nodes at most that much later). Stale in the other direction
+/// (a rule gone) only queues a job that finds nothing to run.
+#[derive(Default)]
+pub struct RuleEvents(std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Vec<String>)>>);
+
+impl RuleEvents {
+    pub fn get(&self, account_id: i64) -> Option<Vec<String>> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&account_id)
+            .filter(|(at, _)| at.elapsed() < RULE_EVENTS_TTL)
+            .map(|(_, e)| e.clone())
+    }
+
+    pub fn put(&self, account_id: i64, events: Vec<String>) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= RULE_EVENTS_MAX {
+            map.clear();
+        }
+        map.insert(account_id, (std::time::Instant::now(), events));
+    }
+
+    pub fn forget(&self, account_id: i64) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&account_id);
+    }
+}
+
 /// A rule as Chatwoot shows it.
 pub fn rule_json(r: &AutomationRule) -> Value {
     json!({
@@ -438,6 +475,7 @@ impl Core {
         r.created_at = w.now;
         let saved = w.tx().insert_automation_rule(&r).await?;
         w.commit().await?;
+        self.rule_events.forget(ctx.account_id());
         Ok(json!({ "payload": rule_json(&saved) }))
     }
 
@@ -459,6 +497,7 @@ impl Core {
         r.updated_at = w.now;
         w.tx().update_automation_rule(&r).await?;
         w.commit().await?;
+        self.rule_events.forget(ctx.account_id());
         r.updated_at = r.updated_at.max(base.updated_at);
         Ok(json!({ "payload": rule_json(&r) }))
     }
@@ -471,6 +510,7 @@ impl Core {
             return Err(CoreError::NotFound);
         }
         w.commit().await?;
+        self.rule_events.forget(ctx.account_id());
         Ok(())
     }
 
@@ -492,6 +532,7 @@ impl Core {
         };
         let saved = w.tx().insert_automation_rule(&copy).await?;
         w.commit().await?;
+        self.rule_events.forget(ctx.account_id());
         Ok(json!({ "payload": rule_json(&saved) }))
     }
 }

@@ -49,27 +49,28 @@ impl crate::listen::Listener for AutomationListener {
 
     fn quiet<'a>(
         &'a self,
+        core: &'a Core,
         tx: &'a mut dyn switchboard_store::Tx,
         events: &'a [&'a Event],
     ) -> BoxFuture<'a, CoreResult<Vec<bool>>> {
-        // An account without rules for an event has nothing to run.
+        // An account without active rules for an event has nothing to run
+        // (which events have rules: cached, see `RuleEvents`).
         Box::pin(async move {
             let mut out = Vec::with_capacity(events.len());
-            let mut seen: Vec<(i64, &'static str, bool)> = Vec::new();
             for e in events {
                 let Some(name) = rule_event(e.kind, &e.data) else {
                     out.push(true);
                     continue;
                 };
-                let none = match seen.iter().find(|(a, n, _)| *a == e.account_id && *n == name) {
-                    Some((_, _, none)) => *none,
+                let names = match core.rule_events.get(e.account_id) {
+                    Some(n) => n,
                     None => {
-                        let none = tx.active_automation_rules(e.account_id, name).await?.is_empty();
-                        seen.push((e.account_id, name, none));
-                        none
+                        let n = tx.active_rule_events(e.account_id).await?;
+                        core.rule_events.put(e.account_id, n.clone());
+                        n
                     }
                 };
-                out.push(none);
+                out.push(!names.iter().any(|n| n == name));
             }
             Ok(out)
         })

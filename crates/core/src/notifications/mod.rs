@@ -360,7 +360,12 @@ impl crate::listen::Listener for NotificationListener {
         })
     }
 
-    fn quiet<'a>(&'a self, tx: &'a mut dyn Tx, events: &'a [&'a Event]) -> BoxFuture<'a, CoreResult<Vec<bool>>> {
+    fn quiet<'a>(
+        &'a self,
+        _core: &'a Core,
+        tx: &'a mut dyn Tx,
+        events: &'a [&'a Event],
+    ) -> BoxFuture<'a, CoreResult<Vec<bool>>> {
         Box::pin(quiet_messages(tx, events))
     }
 }

@@ -36,6 +36,15 @@ impl AutomationTx for SqlTx {
         .await?)
     }
 
+    async fn active_rule_events(&mut self, account_id: i64) -> StoreResult<Vec<String>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT event_name FROM automation_rules WHERE account_id = $1 AND active")
+                .bind(account_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+        Ok(rows.into_iter().map(|(e,)| e).collect())
+    }
+
     async fn get_automation_rule(&mut self, account_id: i64, id: i64) -> StoreResult<Option<AutomationRule>> {
         Ok(sqlx::query_as(concat!(
             "SELECT ",

@@ -14,6 +14,9 @@ pub trait AutomationTx: Send {
     /// The account's active rules for one event, oldest first.
     async fn active_automation_rules(&mut self, account_id: i64, event_name: &str) -> StoreResult<Vec<AutomationRule>>;
 
+    /// The events the account has active rules for.
+    async fn active_rule_events(&mut self, account_id: i64) -> StoreResult<Vec<String>>;
+
     async fn get_automation_rule(&mut self, account_id: i64, id: i64) -> StoreResult<Option<AutomationRule>>;
 
     async fn insert_automation_rule(&mut self, r: &AutomationRule) -> StoreResult<AutomationRule>;

@@ -289,6 +289,7 @@ impl Listener for Hush {
 
     fn quiet<'a>(
         &'a self,
+        _core: &'a switchboard_core::Core,
         _tx: &'a mut dyn switchboard_store::Tx,
         events: &'a [&'a Event],
     ) -> BoxFuture<'a, switchboard_core::CoreResult<Vec<bool>>> {
