@@ -1,5 +1,6 @@
 //! Chatwoot's `/automation_rules`: list, show, create, update, delete and
-//! clone an account's rules (administrators). The rules and the listener
+//! clone an account's rules (administrators), and Switchboard's dry run
+//! (`/automation_rules/{id}/test`). The rules and the listener
 //! that runs them live in `switchboard_core::automation`.
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ pub fn account_routes() -> AccountRoutes {
             get(show).patch(update).put(update).delete(destroy),
         )
         .route("/automation_rules/{id}/clone", post(clone))
+        .route("/automation_rules/{id}/test", post(test))
 }
 
 async fn list(State(st): S, Acct(c): Acct) -> ApiResult<Response> {
@@ -50,4 +52,8 @@ async fn destroy(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
 
 async fn clone(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
     Ok(ok(st.core.clone_automation_rule(&c, ids.get("id")?).await?))
+}
+
+async fn test(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    Ok(ok(st.core.test_automation_rule(&c, ids.get("id")?, &b).await?))
 }

@@ -514,6 +514,61 @@ impl Core {
         Ok(())
     }
 
+    /// `POST /automation_rules/{id}/test {conversation_id}` (the display
+    /// id): a dry run on that conversation as it is now (for message rules,
+    /// its latest message): each condition with the values it read and
+    /// whether it held, whether the rule would run and which actions it
+    /// would take. Nothing changes.
+    pub async fn test_automation_rule(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let display_id = Params::new(body)
+            .i64("conversation_id")?
+            .ok_or_else(|| CoreError::invalid("conversation_id", "conversation_id can't be blank"))?;
+        let mut tx = self.store.read().await?;
+        let rule = tx
+            .get_automation_rule(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let conv = tx
+            .get_conversation(ctx.account_id(), display_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let message = if rule.event_name == "message_created" {
+            tx.last_messages(&[conv.id])
+                .await?
+                .into_iter()
+                .find(|m| matches!(m.message_type, 0 | 1))
+                .map(|m| json!({ "id": m.id, "content": m.content, "message_type": m.message_type }))
+        } else {
+            None
+        };
+        let verdict = run::judge(&mut *tx, &rule, &conv, message.as_ref()).await?;
+        let conditions: Vec<Value> = rule
+            .conditions
+            .as_array()
+            .map(|cs| {
+                cs.iter()
+                    .zip(&verdict.conditions)
+                    .map(|(c, (held, read))| {
+                        let mut c = c.clone();
+                        c["held"] = json!(held);
+                        c["found"] = json!(read);
+                        c
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(json!({
+            "payload": {
+                "matched": verdict.matched,
+                "conversation_id": conv.display_id,
+                "message_id": message.as_ref().map(|m| m["id"].clone()),
+                "conditions": conditions,
+                "actions": if verdict.matched { rule.actions.clone() } else { json!([]) },
+            }
+        }))
+    }
+
     /// `POST /automation_rules/{id}/clone`: a copy named "<name> (copy)".
     pub async fn clone_automation_rule(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
         ctx.require_admin()?;

@@ -8,7 +8,7 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 use switchboard_domain::event::CauseKind;
 use switchboard_domain::{ConversationStatus, Event, EventKind, MessageType, Priority};
-use switchboard_store::{AutomationRule, Contact, Conversation, StoredEvent};
+use switchboard_store::{AutomationRule, Contact, Conversation, StoredEvent, Tx};
 
 use crate::conversations::Actor;
 use crate::jobs::JobFailure;
@@ -106,7 +106,7 @@ async fn apply(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
         if conv.account_id != event.account_id {
             return Ok(());
         }
-        if !matches(w, &rule, &conv, message).await? {
+        if !judge(w.tx(), &rule, &conv, message).await?.matched {
             continue;
         }
         w.set_cause(event.cause().then(CauseKind::Automation, Some(rule.id)));
@@ -116,8 +116,8 @@ async fn apply(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
     Ok(())
 }
 
-async fn labels_of(w: &mut Work, conversation_id: i64) -> CoreResult<Vec<String>> {
-    Ok(w.tx()
+async fn labels_of(tx: &mut dyn Tx, conversation_id: i64) -> CoreResult<Vec<String>> {
+    Ok(tx
         .conversation_labels(&[conversation_id])
         .await?
         .into_iter()
@@ -135,23 +135,23 @@ struct Facts {
 }
 
 impl Facts {
-    async fn labels(&mut self, w: &mut Work, conv: &Conversation) -> CoreResult<Vec<String>> {
+    async fn labels(&mut self, tx: &mut dyn Tx, conv: &Conversation) -> CoreResult<Vec<String>> {
         if self.labels.is_none() {
-            self.labels = Some(labels_of(w, conv.id).await?);
+            self.labels = Some(labels_of(tx, conv.id).await?);
         }
         Ok(self.labels.clone().unwrap_or_default())
     }
 
-    async fn contact(&mut self, w: &mut Work, conv: &Conversation) -> CoreResult<Option<Contact>> {
+    async fn contact(&mut self, tx: &mut dyn Tx, conv: &Conversation) -> CoreResult<Option<Contact>> {
         if self.contact.is_none() {
-            self.contact = Some(w.tx().get_contact(conv.account_id, conv.contact_id).await?);
+            self.contact = Some(tx.get_contact(conv.account_id, conv.contact_id).await?);
         }
         Ok(self.contact.clone().flatten())
     }
 }
 
 async fn attribute(
-    w: &mut Work,
+    tx: &mut dyn Tx,
     facts: &mut Facts,
     key: &str,
     conv: &Conversation,
@@ -171,7 +171,7 @@ async fn attribute(
         "inbox_id" => one(Some(conv.inbox_id.to_string())),
         "team_id" => one(conv.team_id.map(|t| t.to_string())),
         "assignee_id" => one(conv.assignee_id.map(|a| a.to_string())),
-        "labels" => facts.labels(w, conv).await?,
+        "labels" => facts.labels(tx, conv).await?,
         "browser_language" | "referer" | "mail_subject" | "country_code" => one(text(&conv.additional_attributes[key])),
         "message_type" => one(message.and_then(|m| m["message_type"].as_i64()).and_then(|c| {
             MessageType::ALL
@@ -181,7 +181,7 @@ async fn attribute(
         })),
         "content" => one(message.and_then(|m| m["content"].as_str().map(str::to_string))),
         "email" | "phone_number" | "name" => {
-            let contact = facts.contact(w, conv).await?;
+            let contact = facts.contact(tx, conv).await?;
             one(contact.and_then(|c| match key {
                 "email" => c.email,
                 "phone_number" => c.phone_number,
@@ -193,7 +193,7 @@ async fn attribute(
             if !v.is_null() {
                 one(text(v))
             } else {
-                let contact = facts.contact(w, conv).await?;
+                let contact = facts.contact(tx, conv).await?;
                 one(contact.and_then(|c| text(&c.custom_attributes[custom])))
             }
         }
@@ -218,44 +218,47 @@ fn holds(op: &str, have: &[String], want: &[String]) -> bool {
     }
 }
 
-/// Whether a rule's conditions hold: `and` binds before `or`; no
-/// conditions always hold.
-async fn matches(
-    w: &mut Work,
+/// A rule's conditions against a conversation: each condition's verdict
+/// with the values it read, and the whole (`and` binds before `or`; no
+/// conditions always hold).
+pub(crate) struct Judgement {
+    pub matched: bool,
+    pub conditions: Vec<(bool, Vec<String>)>,
+}
+
+pub(crate) async fn judge(
+    tx: &mut dyn Tx,
     rule: &AutomationRule,
     conv: &Conversation,
     message: Option<&Value>,
-) -> CoreResult<bool> {
-    let Some(conditions) = rule.conditions.as_array() else {
-        return Ok(false);
-    };
-    if conditions.is_empty() {
-        return Ok(true);
-    }
-    // Any group of and-joined conditions that all hold.
+) -> CoreResult<Judgement> {
+    let conditions = rule.conditions.as_array().cloned().unwrap_or_default();
     let mut facts = Facts::default();
-    let mut group = true;
-    for (i, c) in conditions.iter().enumerate() {
+    let mut verdicts = Vec::with_capacity(conditions.len());
+    for c in &conditions {
         let key = c["attribute_key"].as_str().unwrap_or("");
         let op = c["filter_operator"].as_str().unwrap_or("");
         let want: Vec<String> = c["values"]
             .as_array()
             .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
             .unwrap_or_default();
-        if group {
-            let have = attribute(w, &mut facts, key, conv, message).await?;
-            group = holds(op, &have, &want);
-        }
-        let last = i + 1 == conditions.len();
-        let or_next = c["query_operator"].as_str() == Some("or");
-        if last || or_next {
-            if group {
-                return Ok(true);
-            }
+        let have = attribute(tx, &mut facts, key, conv, message).await?;
+        verdicts.push((holds(op, &have, &want), have));
+    }
+    // Any group of and-joined conditions that all hold.
+    let mut matched = conditions.is_empty();
+    let mut group = true;
+    for (i, c) in conditions.iter().enumerate() {
+        group &= verdicts[i].0;
+        if i + 1 == conditions.len() || c["query_operator"].as_str() == Some("or") {
+            matched |= group;
             group = true;
         }
     }
-    Ok(false)
+    Ok(Judgement {
+        matched,
+        conditions: verdicts,
+    })
 }
 
 async fn run_actions(w: &mut Work, rule: &AutomationRule, conversation_id: i64) -> CoreResult<()> {
@@ -283,7 +286,7 @@ async fn run_actions(w: &mut Work, rule: &AutomationRule, conversation_id: i64) 
         let mut after = before.clone();
         match a["action_name"].as_str().unwrap_or("") {
             name @ ("add_label" | "remove_label") => {
-                let old = labels_of(w, before.id).await?;
+                let old = labels_of(w.tx(), before.id).await?;
                 let mut new = old.clone();
                 if name == "add_label" {
                     for l in &params {
@@ -298,7 +301,7 @@ async fn run_actions(w: &mut Work, rule: &AutomationRule, conversation_id: i64) 
                     w.tx()
                         .set_conversation_labels(before.account_id, before.id, &new)
                         .await?;
-                    let new = labels_of(w, before.id).await?;
+                    let new = labels_of(w.tx(), before.id).await?;
                     core.conversation_changed(w, &before, &before, &actor, Some((old, new)), true)
                         .await?;
                 }

@@ -418,6 +418,61 @@ async fn rules_run_as_written_and_never_loop(app: TestApp) {
     let mut labels: Vec<String> = serde_json::from_value(c["labels"].clone()).unwrap();
     labels.sort();
     assert_eq!(labels, ["closed", "refund"], "{c}");
+
+    // The dry run: condition by condition on a conversation's latest
+    // message, and what would be done; nothing changes.
+    let (contact3, _) = app.contact(inbox, "Eve").await;
+    let conv3 = app.conversation(inbox, contact3).await;
+    incoming(&app, conv3, "Refund?").await;
+    idle(&app).await;
+    let before = conversation(&app, conv3).await;
+    let test = |conv: i64| {
+        let app = &app;
+        async move {
+            app.ok(
+                Method::POST,
+                &app.acc(&format!("/automation_rules/{refunds}/test")),
+                Some(json!({ "conversation_id": conv })),
+            )
+            .await["payload"]
+                .clone()
+        }
+    };
+    let t = test(conv3).await;
+    assert_eq!(t["matched"], true, "{t}");
+    let held: Vec<bool> = t["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["held"].as_bool().unwrap())
+        .collect();
+    assert_eq!(held, [true, true, false], "{t}");
+    assert_eq!(t["conditions"][1]["found"], json!(["Refund?"]), "{t}");
+    assert_eq!(t["actions"].as_array().unwrap().len(), 4, "{t}");
+    assert_eq!(
+        conversation(&app, conv3).await["labels"],
+        before["labels"],
+        "nothing changed"
+    );
+    // conv2's latest message is the automation's thank-you: outgoing.
+    let t = test(conv2).await;
+    assert_eq!(t["matched"], false, "{t}");
+    assert_eq!(t["actions"], json!([]), "{t}");
+    for (body, want) in [
+        (json!({}), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({ "conversation_id": "x" }), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({ "conversation_id": 999_999 }), StatusCode::NOT_FOUND),
+    ] {
+        let (s, v) = app
+            .call(
+                Method::POST,
+                &app.acc(&format!("/automation_rules/{refunds}/test")),
+                &app.token,
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(s, want, "{body}: {v}");
+    }
     app.stop().await;
 }
 both!(rules_run_as_written_and_never_loop);
