@@ -195,22 +195,17 @@ impl Work {
 
     /// Writes the outbox (events, deliveries and their jobs, other jobs) in
     /// a few multi-row statements, commits, then publishes the events.
-    pub async fn commit(self) -> CoreResult<()> {
+    pub async fn commit(mut self) -> CoreResult<()> {
+        self.seal_cause();
         let Work {
             core,
             mut tx,
             now,
-            cause,
             mut events,
             deliveries,
             mut jobs,
             ..
         } = self;
-        for e in &mut events {
-            if e.cause.is_none() {
-                e.cause = Some(cause.unwrap_or_else(|| Cause::of_performer(e.performer)));
-            }
-        }
         let ids = tx.insert_events(&events, now).await?;
         crate::listen::dispatch(&core, &mut *tx, &events, &ids, now, &mut jobs).await?;
         if !deliveries.is_empty() {

@@ -498,7 +498,6 @@ impl Core {
         w.tx().update_automation_rule(&r).await?;
         w.commit().await?;
         self.rule_events.forget(ctx.account_id());
-        r.updated_at = r.updated_at.max(base.updated_at);
         Ok(json!({ "payload": rule_json(&r) }))
     }
 

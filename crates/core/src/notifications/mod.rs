@@ -405,6 +405,14 @@ async fn quiet_messages(tx: &mut dyn Tx, events: &[&Event]) -> CoreResult<Vec<bo
         .collect())
 }
 
+/// The agent who wrote a message (its push data), if an agent did.
+fn user_author(message: &Value) -> Option<i64> {
+    match message["sender_type"].as_str() {
+        Some("User") => message["sender_id"].as_i64(),
+        _ => None,
+    }
+}
+
 /// What memory tells of a message event: `None` when someone other than
 /// its author or actor is to be told for sure (a mention, another
 /// assignee) or it is no message; else its conversation and those two.
@@ -414,10 +422,7 @@ fn quiet_in_memory(event: &Event) -> Option<(i64, [Option<i64>; 2])> {
     }
     let conversation_id = event.conversation_id?;
     let actor = event.cause.filter(|c| c.kind == CauseKind::User).and_then(|c| c.id);
-    let author = match event.data["sender_type"].as_str() {
-        Some("User") => event.data["sender_id"].as_i64(),
-        _ => None,
-    };
+    let author = user_author(&event.data);
     if event.private && author.is_some() {
         let content = event.data["content"].as_str().unwrap_or("");
         if !crate::mentions::mentioned_user_ids(content).is_empty() {
@@ -485,10 +490,7 @@ async fn notify(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
                 return Ok(());
             };
             message_push = Some(event.data.clone());
-            let author = match event.data["sender_type"].as_str() {
-                Some("User") => event.data["sender_id"].as_i64(),
-                _ => None,
-            };
+            let author = user_author(&event.data);
             let skip = |u: i64| Some(u) == author || Some(u) == actor;
             let mut notified: HashSet<i64> = HashSet::new();
             // Mentions: the note's own markup, those named who may see the
