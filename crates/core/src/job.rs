@@ -144,6 +144,8 @@ fn gave_up_as<J: BackgroundJob>(core: Arc<Core>, job: Job, error: String) -> Box
 /// the registered channels.
 pub static KINDS: &[Kind] = &[
     kind::<crate::jobs::Deliver>(),
+    kind::<crate::automation::effects::TeamMail>(),
+    kind::<crate::automation::effects::RuleTranscript>(),
     kind::<crate::listen::Listen>(),
     kind::<crate::routing::Route>(),
     kind::<crate::jobs::SnoozeWake>(),

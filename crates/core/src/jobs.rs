@@ -560,6 +560,18 @@ async fn delivery_gave_up(core: &Arc<Core>, id: i64, error: &str) {
         d.last_error = Some(error.to_string());
         d.updated_at = now_micros();
         tx.update_delivery(&d).await?;
+        // A rule's webhook given up is a failed run of the rule.
+        if let Some(rule) = d.automation_rule_id {
+            crate::automation::run::rule_failed(
+                core,
+                &mut *tx,
+                d.account_id,
+                rule,
+                &format!("send_webhook_event: {error}"),
+                d.updated_at,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(d.message_id)
     }
@@ -589,13 +601,18 @@ async fn deliver(core: &Arc<Core>, id: i64, lease_end: i64) -> Result<(), JobFai
         if d.state != "pending" {
             return Ok(());
         }
-        let found = match (d.webhook_id, d.inbox_id) {
-            (Some(w), _) => tx
+        let found = match (d.automation_rule_id, d.webhook_id, d.inbox_id) {
+            (Some(r), _, _) => tx
+                .get_automation_rule(d.account_id, r)
+                .await
+                .map_err(CoreError::from)?
+                .map(|r| (r.secret, None)),
+            (None, Some(w), _) => tx
                 .get_webhook(d.account_id, w)
                 .await
                 .map_err(CoreError::from)?
                 .map(|w| (w.secret, w.timeout_secs)),
-            (None, Some(i)) => tx
+            (None, None, Some(i)) => tx
                 .get_inbox(d.account_id, i)
                 .await
                 .map_err(CoreError::from)?
@@ -603,7 +620,7 @@ async fn deliver(core: &Arc<Core>, id: i64, lease_end: i64) -> Result<(), JobFai
             _ => None,
         };
         let Some((secret, timeout_secs)) = found else {
-            return Err(JobFailure::Permanent("the webhook or inbox was deleted".into()));
+            return Err(JobFailure::Permanent("the webhook, inbox or rule was deleted".into()));
         };
         (d, secret, timeout_secs)
     };

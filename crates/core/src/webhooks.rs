@@ -53,6 +53,7 @@ impl crate::listen::Listener for WebhookListener {
                     webhook_id: Some(hook.id),
                     inbox_id: None,
                     message_id: None,
+                    automation_rule_id: None,
                     delivery_uuid: uuid::Uuid::new_v4().to_string(),
                     event: name.clone(),
                     url: hook.url.clone(),
@@ -79,11 +80,27 @@ fn webhook_json(w: &Webhook, inbox: Option<Value>) -> Value {
     })
 }
 
+/// Deliveries a log page lists.
+pub(crate) const DELIVERY_PAGE: i64 = 50;
+
+/// A page of a delivery log (`DELIVERY_PAGE` newest first), each with its
+/// attempts; `meta.next_before` pages on.
+pub(crate) async fn deliveries_page(tx: &mut dyn switchboard_store::Tx, list: Vec<Delivery>) -> CoreResult<Value> {
+    let ids: Vec<i64> = list.iter().map(|d| d.id).collect();
+    let attempts = tx.list_delivery_attempts(&ids).await?;
+    let full = list.len() as i64 == DELIVERY_PAGE;
+    Ok(json!({
+        "meta": { "next_before": if full { list.last().map(|d| d.id) } else { None } },
+        "payload": list.iter().map(|d| delivery_json(d, &attempts)).collect::<Vec<_>>(),
+    }))
+}
+
 fn delivery_json(d: &Delivery, attempts: &[DeliveryAttempt]) -> Value {
     json!({
         "id": d.id,
         "delivery_id": d.delivery_uuid,
         "webhook_id": d.webhook_id,
+        "automation_rule_id": d.automation_rule_id,
         "event": d.event,
         "url": d.url,
         "state": d.state,
@@ -247,13 +264,8 @@ impl Core {
         ctx.require_admin()?;
         let mut tx = self.store.read().await?;
         tx.require_webhook(ctx.account_id(), id).await?;
-        let list = tx.list_deliveries(ctx.account_id(), id, before, 50).await?;
-        let ids: Vec<i64> = list.iter().map(|d| d.id).collect();
-        let attempts = tx.list_delivery_attempts(&ids).await?;
-        Ok(json!({
-            "meta": { "next_before": if list.len() == 50 { list.last().map(|d| d.id) } else { None } },
-            "payload": list.iter().map(|d| delivery_json(d, &attempts)).collect::<Vec<_>>(),
-        }))
+        let list = tx.list_deliveries(ctx.account_id(), id, before, DELIVERY_PAGE).await?;
+        deliveries_page(&mut *tx, list).await
     }
 
     /// Queues a delivery again (a new delivery id, the same payload).
@@ -272,6 +284,7 @@ impl Core {
             webhook_id: Some(hook.id),
             inbox_id: None,
             message_id: None,
+            automation_rule_id: None,
             delivery_uuid: uuid::Uuid::new_v4().to_string(),
             event: old.event.clone(),
             url: hook.url.clone(),

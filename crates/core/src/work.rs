@@ -172,6 +172,7 @@ impl Work {
             webhook_id: None,
             inbox_id: Some(inbox.id),
             message_id,
+            automation_rule_id: None,
             delivery_uuid: uuid::Uuid::new_v4().to_string(),
             event: event.to_string(),
             url,

@@ -1,6 +1,7 @@
 //! Chatwoot's `/automation_rules`: list, show, create, update, delete and
 //! clone an account's rules (administrators), and Switchboard's dry run
-//! (`/automation_rules/{id}/test`). The rules and the listener
+//! (`/automation_rules/{id}/test`) and delivery log
+//! (`/automation_rules/{id}/deliveries`). The rules and the listener
 //! that runs them live in `switchboard_core::automation`.
 
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use axum::routing::{get, post};
 use crate::AppState;
 use crate::api::{AccountRoutes, ok};
 use crate::error::ApiResult;
-use crate::extract::{Acct, Ids, JsonBody};
+use crate::extract::{Acct, Ids, JsonBody, QueryParams};
 
 type S = State<Arc<AppState>>;
 
@@ -27,6 +28,14 @@ pub fn account_routes() -> AccountRoutes {
         )
         .route("/automation_rules/{id}/clone", post(clone))
         .route("/automation_rules/{id}/test", post(test))
+        .route("/automation_rules/{id}/deliveries", get(deliveries))
+}
+
+async fn deliveries(State(st): S, Acct(c): Acct, ids: Ids, q: QueryParams) -> ApiResult<Response> {
+    Ok(ok(st
+        .core
+        .automation_rule_deliveries(&c, ids.get("id")?, q.i64("before")?)
+        .await?))
 }
 
 async fn list(State(st): S, Acct(c): Acct) -> ApiResult<Response> {

@@ -405,6 +405,7 @@ async fn pruning_keeps_what_is_recent(store: Arc<dyn Store>) {
         webhook_id: None,
         inbox_id: None,
         message_id: None,
+        automation_rule_id: None,
         delivery_uuid: "u1".into(),
         event: "x".into(),
         url: "https://example.com".into(),

@@ -321,6 +321,11 @@ async fn automation_rules_per_account(store: Arc<dyn Store>) {
         active,
         created_at: 5,
         updated_at: 5,
+        secret: format!("secret-{name}"),
+        react_to_automation: name == "d",
+        failures: 0,
+        last_failure: None,
+        disabled_reason: None,
     };
     let mut tx = store.write().await.unwrap();
     let a = tx
@@ -351,9 +356,17 @@ async fn automation_rules_per_account(store: Arc<dyn Store>) {
         .map(|r| r.id)
         .collect();
     assert_eq!(active, vec![a.id, d.id]);
+    assert_eq!((a.secret.as_str(), a.react_to_automation), ("secret-a", false));
     let mut events = tx.active_rule_events(acc).await.unwrap();
     events.sort();
-    assert_eq!(events, ["conversation_created", "message_created"]);
+    assert_eq!(
+        events,
+        [
+            ("conversation_created".to_string(), false),
+            ("message_created".to_string(), false),
+            ("message_created".to_string(), true),
+        ]
+    );
     assert!(tx.active_rule_events(acc + 1).await.unwrap().is_empty());
     let mut changed = b.clone();
     changed.active = true;
@@ -375,6 +388,71 @@ async fn automation_rules_per_account(store: Arc<dyn Store>) {
     );
     assert!(tx.delete_automation_rule(acc, c.id).await.unwrap());
     assert_eq!(tx.count_automation_rules(acc).await.unwrap(), 3);
+
+    // Failed runs: counted; at the limit the rule is off with the reason,
+    // once; a clean run starts the count again; another account's rule is
+    // never touched.
+    assert!(!tx.rule_failed(acc + 1, a.id, "x", 2, "off", 10).await.unwrap());
+    assert!(!tx.rule_failed(acc, a.id, "first", 2, "off: first", 10).await.unwrap());
+    let got = tx.get_automation_rule(acc, a.id).await.unwrap().unwrap();
+    assert_eq!(
+        (got.failures, got.last_failure.as_deref(), got.active),
+        (1, Some("first"), true)
+    );
+    tx.rule_succeeded(acc, a.id).await.unwrap();
+    let got = tx.get_automation_rule(acc, a.id).await.unwrap().unwrap();
+    assert_eq!((got.failures, got.last_failure), (0, None));
+    assert!(!tx.rule_failed(acc, a.id, "one", 2, "off: one", 11).await.unwrap());
+    assert!(tx.rule_failed(acc, a.id, "two", 2, "off: two", 12).await.unwrap());
+    assert!(!tx.rule_failed(acc, a.id, "three", 2, "off: three", 13).await.unwrap());
+    let got = tx.get_automation_rule(acc, a.id).await.unwrap().unwrap();
+    assert_eq!(
+        (got.active, got.failures, got.disabled_reason.as_deref()),
+        (false, 2, Some("off: two")),
+        "an inactive rule records nothing more"
+    );
+
+    // A rule's deliveries: its own, newest first, in its account only.
+    let delivery = |rule: Option<i64>, uuid: &str| switchboard_store::NewDelivery {
+        account_id: acc,
+        webhook_id: None,
+        inbox_id: None,
+        message_id: None,
+        automation_rule_id: rule,
+        delivery_uuid: uuid.into(),
+        event: "automation_event.message_created".into(),
+        url: "https://example.com/hook".into(),
+        payload: "{}".into(),
+    };
+    let rows = tx
+        .insert_deliveries(
+            &[
+                delivery(Some(a.id), "r1"),
+                delivery(Some(d.id), "r2"),
+                delivery(Some(a.id), "r3"),
+                delivery(None, "r4"),
+            ],
+            20,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows[0].automation_rule_id, Some(a.id));
+    let mine: Vec<String> = tx
+        .list_rule_deliveries(acc, a.id, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.delivery_uuid)
+        .collect();
+    assert_eq!(mine, ["r3", "r1"]);
+    let older = tx.list_rule_deliveries(acc, a.id, Some(rows[2].id), 10).await.unwrap();
+    assert_eq!(older.len(), 1);
+    assert!(
+        tx.list_rule_deliveries(acc + 1, a.id, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     tx.commit().await.unwrap();
 }
 conformance!(automation_rules_per_account);

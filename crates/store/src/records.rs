@@ -393,6 +393,8 @@ pub struct Delivery {
     pub inbox_id: Option<i64>,
     /// The message whose delivery this is (API inboxes): failing marks it failed.
     pub message_id: Option<i64>,
+    /// The automation rule whose `send_webhook_event` this is.
+    pub automation_rule_id: Option<i64>,
     pub delivery_uuid: String,
     pub event: String,
     pub url: String,
@@ -412,6 +414,7 @@ pub struct NewDelivery {
     pub webhook_id: Option<i64>,
     pub inbox_id: Option<i64>,
     pub message_id: Option<i64>,
+    pub automation_rule_id: Option<i64>,
     pub delivery_uuid: String,
     pub event: String,
     pub url: String,
@@ -579,6 +582,15 @@ pub struct AutomationRule {
     pub active: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Signs the rule's `send_webhook_event` deliveries.
+    pub secret: String,
+    /// Runs on what automation did too (other rules never do).
+    pub react_to_automation: bool,
+    /// Runs in a row in which an action could not be done.
+    pub failures: i32,
+    pub last_failure: Option<String>,
+    /// Why the rule was switched off, when it was for failing.
+    pub disabled_reason: Option<String>,
 }
 
 /// A contacts import from a CSV file (its file is read apart, by the job).

@@ -6,20 +6,25 @@
 //! delete, clone, with every condition and action checked on the way in, so
 //! nothing is stored that could not run); [`run`] is the listener that
 //! applies them. Conditions read as written: `and` binds before `or`
-//! (`a and b or c` is `(a and b) or c`). Rules never react to what
-//! automation did (an event caused by a rule is skipped), so no rule can
-//! trigger itself or another in a loop.
+//! (`a and b or c` is `(a and b) or c`). Rules do not react to what
+//! automation did unless they opt in (`react_to_automation`), and then only
+//! to a depth of [`run::MAX_DEPTH`] and never to their own changes, so no
+//! chain of rules runs without end. A rule whose actions cannot be done
+//! [`run::FAILURE_LIMIT`] runs in a row is switched off with the reason.
+//! [`effects`] queues what rules send out (webhooks, mail).
 
+pub mod effects;
 pub mod run;
 
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 use switchboard_domain::time::unix_secs;
+use switchboard_domain::validate;
 use switchboard_domain::{ConversationStatus, Priority};
 use switchboard_store::{AutomationRule, Tx};
 
-use crate::auth::AccountCtx;
+use crate::auth::{AccountCtx, random_token};
 use crate::params::Params;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult};
@@ -80,18 +85,15 @@ pub const ACTIONS: &[&str] = &[
     "mute_conversation",
     "send_message",
     "add_private_note",
+    "snooze_conversation",
+    "send_webhook_event",
+    "send_email_to_team",
+    "send_email_transcript",
 ];
 
 /// Chatwoot's actions this version does not run yet: refused on the way in
 /// rather than stored and silently skipped.
-const NOT_YET: &[&str] = &[
-    "send_webhook_event",
-    "send_email_to_team",
-    "send_email_transcript",
-    "send_attachment",
-    "snooze_conversation",
-    "add_sla",
-];
+const NOT_YET: &[&str] = &["send_attachment", "add_sla"];
 
 /// The most rules an account keeps.
 pub const MAX_RULES: i64 = 500;
@@ -107,7 +109,8 @@ const RULE_EVENTS_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 /// Accounts remembered at most (then all are forgotten at once).
 const RULE_EVENTS_MAX: usize = 10_000;
 
-/// Which events each account has active rules for, as this process last
+/// Which events each account has active rules for (each with whether one
+/// of them reacts to automation), as this process last
 /// read them: every change that raises such events asks (to queue the
 /// automation listener only where a rule could run), and reading it each
 /// time would add a statement to every message. Trusted for
@@ -116,17 +119,21 @@ const RULE_EVENTS_MAX: usize = 10_000;
 /// the other nodes at most that much later). Stale in the other direction
 /// (a rule gone) only queues a job that finds nothing to run.
 #[derive(Default)]
-pub struct RuleEvents(std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Vec<String>)>>);
+pub struct RuleEvents(std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, EventNames)>>);
+
+/// An account's rule events, each with whether a rule for it reacts to
+/// automation.
+pub type EventNames = Vec<(String, bool)>;
 
 impl RuleEvents {
-    pub fn get(&self, account_id: i64) -> Option<Vec<String>> {
+    pub fn get(&self, account_id: i64) -> Option<EventNames> {
         let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         map.get(&account_id)
             .filter(|(at, _)| at.elapsed() < RULE_EVENTS_TTL)
             .map(|(_, e)| e.clone())
     }
 
-    pub fn put(&self, account_id: i64, events: Vec<String>) {
+    pub fn put(&self, account_id: i64, events: EventNames) {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= RULE_EVENTS_MAX {
             map.clear();
@@ -151,6 +158,11 @@ pub fn rule_json(r: &AutomationRule) -> Value {
         "actions": r.actions,
         "created_on": unix_secs(r.created_at),
         "active": r.active,
+        "react_to_automation": r.react_to_automation,
+        "secret": r.secret,
+        "failures": r.failures,
+        "last_failure": r.last_failure,
+        "disabled_reason": r.disabled_reason,
     })
 }
 
@@ -200,9 +212,16 @@ async fn read_rule(
         ));
     }
     let active = p.bool("active")?.or(base.map(|b| b.active)).unwrap_or(true);
+    let react_to_automation = p
+        .bool("react_to_automation")?
+        .or(base.map(|b| b.react_to_automation))
+        .unwrap_or(false);
+    // Switching a rule on gives it a clean slate.
+    let fresh = base.is_none_or(|b| active && !b.active);
     let conditions = match (p.raw("conditions"), base) {
-        (Some(v), _) => conditions(v)?,
-        (None, Some(b)) => b.conditions.clone(),
+        (Some(v), _) => conditions(v, &event_name)?,
+        // A rule moved to another event keeps conditions that still fit it.
+        (None, Some(b)) => conditions(&b.conditions, &event_name)?,
         (None, None) => json!([]),
     };
     let actions = match (p.raw("actions"), base) {
@@ -221,6 +240,19 @@ async fn read_rule(
         active,
         created_at: base.map_or(0, |b| b.created_at),
         updated_at: 0,
+        secret: base.map_or_else(|| random_token(24), |b| b.secret.clone()),
+        react_to_automation,
+        failures: if fresh { 0 } else { base.map_or(0, |b| b.failures) },
+        last_failure: if fresh {
+            None
+        } else {
+            base.and_then(|b| b.last_failure.clone())
+        },
+        disabled_reason: if fresh {
+            None
+        } else {
+            base.and_then(|b| b.disabled_reason.clone())
+        },
     })
 }
 
@@ -247,8 +279,60 @@ fn list<'a>(attr: &str, v: &'a Value) -> CoreResult<&'a Vec<Value>> {
         .ok_or_else(|| CoreError::invalid(attr, format!("{attr} must be an array")))
 }
 
+/// `attribute_changed` (on conversation_updated only): `values` is
+/// `{from: [...], to: [...]}` (either may be left out: any value).
+fn changed_condition(p: &Params, key: &str, event_name: &str) -> CoreResult<Value> {
+    if event_name != "conversation_updated" {
+        return Err(CoreError::invalid(
+            "filter_operator",
+            "attribute_changed works on conversation_updated only",
+        ));
+    }
+    if !matches!(key, "status" | "priority" | "assignee_id" | "team_id") && ATTRIBUTES.contains(&key) {
+        return Err(CoreError::invalid(
+            "attribute_key",
+            format!("attribute_changed does not follow {key}"),
+        ));
+    }
+    let mut values = Map::new();
+    let raw = p.raw("values").cloned().unwrap_or(Value::Null);
+    if !(raw.is_object() || raw.is_null()) {
+        return Err(CoreError::invalid(
+            "values",
+            "attribute_changed takes values {from: [...], to: [...]}",
+        ));
+    }
+    for side in ["from", "to"] {
+        let list: Vec<String> = match &raw[side] {
+            Value::Null => Vec::new(),
+            Value::Array(a) if a.len() <= MAX_VALUES => {
+                a.iter().map(|x| value_text("values", x)).collect::<CoreResult<_>>()?
+            }
+            Value::Array(_) => return Err(CoreError::invalid("values", format!("At most {MAX_VALUES} values"))),
+            x => vec![value_text("values", x)?],
+        };
+        values.insert(side.into(), json!(list));
+    }
+    let query_operator = query_operator(p)?;
+    Ok(json!({
+        "attribute_key": key,
+        "filter_operator": "attribute_changed",
+        "values": values,
+        "query_operator": query_operator,
+    }))
+}
+
+fn query_operator(p: &Params) -> CoreResult<Option<&'static str>> {
+    Ok(match p.str("query_operator")? {
+        None => None,
+        Some(q) if q.eq_ignore_ascii_case("and") => Some("and"),
+        Some(q) if q.eq_ignore_ascii_case("or") => Some("or"),
+        Some(q) => return Err(CoreError::invalid("query_operator", format!("{q} is not and / or"))),
+    })
+}
+
 /// Checks conditions and returns them in their stored form.
-fn conditions(v: &Value) -> CoreResult<Value> {
+fn conditions(v: &Value, event_name: &str) -> CoreResult<Value> {
     let items = list("conditions", v)?;
     if items.len() > MAX_ITEMS {
         return Err(CoreError::invalid(
@@ -274,10 +358,8 @@ fn conditions(v: &Value) -> CoreResult<Value> {
         }
         let op = p.req_str("filter_operator")?;
         if op == "attribute_changed" {
-            return Err(CoreError::invalid(
-                "filter_operator",
-                "attribute_changed is not available yet",
-            ));
+            out.push(changed_condition(&p, &key, event_name)?);
+            continue;
         }
         if !OPERATORS.contains(&op.as_str()) {
             return Err(CoreError::invalid(
@@ -298,12 +380,7 @@ fn conditions(v: &Value) -> CoreResult<Value> {
         if values.is_empty() && !matches!(op.as_str(), "is_present" | "is_not_present") {
             return Err(CoreError::invalid("values", format!("{op} needs values")));
         }
-        let query_operator = match p.str("query_operator")? {
-            None => None,
-            Some(q) if q.eq_ignore_ascii_case("and") => Some("and"),
-            Some(q) if q.eq_ignore_ascii_case("or") => Some("or"),
-            Some(q) => return Err(CoreError::invalid("query_operator", format!("{q} is not and / or"))),
-        };
+        let query_operator = query_operator(&p)?;
         let mut m = Map::new();
         m.insert("attribute_key".into(), json!(key));
         m.insert("filter_operator".into(), json!(op));
@@ -383,13 +460,16 @@ async fn actions(tx: &mut dyn Tx, account_id: i64, v: &Value) -> CoreResult<Valu
             "change_status" => {
                 let s = one_text(&raw, &name)?;
                 match ConversationStatus::parse(&s) {
-                    Some(ConversationStatus::Open | ConversationStatus::Resolved | ConversationStatus::Pending) => {
-                        json!([s])
-                    }
+                    Some(
+                        ConversationStatus::Open
+                        | ConversationStatus::Resolved
+                        | ConversationStatus::Pending
+                        | ConversationStatus::Snoozed,
+                    ) => json!([s]),
                     _ => {
                         return Err(CoreError::invalid(
                             "action_params",
-                            "change_status takes open, resolved or pending",
+                            "change_status takes open, resolved, pending or snoozed",
                         ));
                     }
                 }
@@ -414,7 +494,35 @@ async fn actions(tx: &mut dyn Tx, account_id: i64, v: &Value) -> CoreResult<Valu
                 }
                 json!([s])
             }
-            // resolve_conversation, open_conversation, mute_conversation.
+            "send_webhook_event" => {
+                let url = one_text(&raw, &name)?;
+                let url = validate::http_url(url.trim()).map_err(|m| CoreError::invalid("action_params", m))?;
+                json!([url])
+            }
+            "send_email_to_team" => effects::check_team_email(tx, account_id, &raw).await?,
+            "send_email_transcript" => {
+                let texts: Vec<String> = raw
+                    .iter()
+                    .map(|x| value_text("action_params", x))
+                    .collect::<CoreResult<_>>()?;
+                let addresses = effects::split_addresses(&texts);
+                if addresses.is_empty() || addresses.len() > effects::MAX_TRANSCRIPT_ADDRESSES {
+                    return Err(CoreError::invalid(
+                        "action_params",
+                        format!(
+                            "send_email_transcript takes 1 to {} addresses",
+                            effects::MAX_TRANSCRIPT_ADDRESSES
+                        ),
+                    ));
+                }
+                let mut checked = Vec::with_capacity(addresses.len());
+                for a in &addresses {
+                    checked.push(validate::email(a).map_err(|m| CoreError::invalid("action_params", m))?);
+                }
+                json!(checked)
+            }
+            // resolve_conversation, open_conversation, mute_conversation,
+            // snooze_conversation.
             _ => json!([]),
         };
         out.push(json!({ "action_name": name, "action_params": params }));
@@ -476,7 +584,31 @@ impl Core {
         let saved = w.tx().insert_automation_rule(&r).await?;
         w.commit().await?;
         self.rule_events.forget(ctx.account_id());
-        Ok(json!({ "payload": rule_json(&saved) }))
+        // Chatwoot answers a create with the rule itself (no `payload`, unlike
+        // its other rule answers, and its API document); both readings work.
+        let mut out = rule_json(&saved);
+        out["payload"] = rule_json(&saved);
+        Ok(out)
+    }
+
+    /// `GET /automation_rules/{id}/deliveries?before=`: the webhooks the
+    /// rule's `send_webhook_event` sent, newest first, 50 a page, with
+    /// their attempts.
+    pub async fn automation_rule_deliveries(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        id: i64,
+        before: Option<i64>,
+    ) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut tx = self.store.read().await?;
+        tx.get_automation_rule(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let list = tx
+            .list_rule_deliveries(ctx.account_id(), id, before, crate::webhooks::DELIVERY_PAGE)
+            .await?;
+        crate::webhooks::deliveries_page(&mut *tx, list).await
     }
 
     /// `PATCH /automation_rules/{id}`: what the body names changes.
@@ -541,7 +673,7 @@ impl Core {
         } else {
             None
         };
-        let verdict = run::judge(&mut *tx, &rule, &conv, message.as_ref()).await?;
+        let verdict = run::judge(&mut *tx, &rule, &conv, message.as_ref(), None).await?;
         let conditions: Vec<Value> = rule
             .conditions
             .as_array()
@@ -582,6 +714,10 @@ impl Core {
         let copy = AutomationRule {
             name,
             created_at: w.now,
+            secret: random_token(24),
+            failures: 0,
+            last_failure: None,
+            disabled_reason: None,
             ..base
         };
         let saved = w.tx().insert_automation_rule(&copy).await?;

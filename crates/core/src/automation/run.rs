@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use serde_json::Value;
-use switchboard_domain::event::CauseKind;
+use switchboard_domain::event::{Cause, CauseKind};
 use switchboard_domain::{ConversationStatus, Event, EventKind, MessageType, Priority};
 use switchboard_store::{AutomationRule, Contact, Conversation, StoredEvent, Tx};
 
@@ -17,6 +17,21 @@ use crate::{Core, CoreResult};
 
 /// Runs the account's rules on the events they name.
 pub struct AutomationListener;
+
+/// How deep a chain of rules reacting to rules may go: an event this many
+/// steps from what a person, contact or channel did sets nothing off.
+pub const MAX_DEPTH: u8 = 3;
+
+/// Runs in a row with an action that could not be done before a rule is
+/// switched off.
+pub const FAILURE_LIMIT: i32 = 5;
+
+/// Whether automation (or another step the system took on its own) made
+/// the change: events one step or more from what a person, contact or
+/// channel did.
+fn by_automation(c: Cause) -> bool {
+    c.kind == CauseKind::Automation || c.depth > 0
+}
 
 /// The rule event an event is, if any.
 fn rule_event(kind: EventKind, data: &Value) -> Option<&'static str> {
@@ -40,11 +55,11 @@ impl crate::listen::Listener for AutomationListener {
     }
 
     fn wants(&self, event: &Event) -> bool {
-        // What automation did never sets off automation.
-        let by_automation = event
-            .cause
-            .is_some_and(|c| c.kind == CauseKind::Automation || c.depth > 0);
-        event.conversation_id.is_some() && !by_automation && rule_event(event.kind, &event.data).is_some()
+        // What automation did sets off only rules that opt in, and not
+        // beyond MAX_DEPTH.
+        event.conversation_id.is_some()
+            && rule_event(event.kind, &event.data).is_some()
+            && event.cause.is_none_or(|c| !by_automation(c) || c.depth < MAX_DEPTH)
     }
 
     fn quiet<'a>(
@@ -53,7 +68,8 @@ impl crate::listen::Listener for AutomationListener {
         tx: &'a mut dyn switchboard_store::Tx,
         events: &'a [&'a Event],
     ) -> BoxFuture<'a, CoreResult<Vec<bool>>> {
-        // An account without active rules for an event has nothing to run
+        // An account without active rules for an event (rules that react
+        // to automation, for what automation did) has nothing to run
         // (which events have rules: cached, see `RuleEvents`).
         Box::pin(async move {
             let mut out = Vec::with_capacity(events.len());
@@ -70,7 +86,8 @@ impl crate::listen::Listener for AutomationListener {
                         n
                     }
                 };
-                out.push(!names.iter().any(|n| n == name));
+                let automated = e.cause.is_some_and(by_automation);
+                out.push(!names.iter().any(|(n, reacts)| n == name && (*reacts || !automated)));
             }
             Ok(out)
         })
@@ -94,24 +111,71 @@ async fn apply(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
     let Some(conversation_id) = event.conversation_id else {
         return Ok(());
     };
-    let rules = w.tx().active_automation_rules(event.account_id, name).await?;
-    if rules.is_empty() {
+    let cause = event.cause();
+    let automated = by_automation(cause);
+    if automated && cause.depth >= MAX_DEPTH {
         return Ok(());
     }
+    let rules = w.tx().active_automation_rules(event.account_id, name).await?;
     let message = (kind == EventKind::MessageCreated).then_some(&event.data);
     for rule in rules {
+        // What automation did: only rules that opt in, and never the rule
+        // that did it (a rule does not answer itself).
+        if automated
+            && (!rule.react_to_automation || (cause.kind == CauseKind::Automation && cause.id == Some(rule.id)))
+        {
+            continue;
+        }
         let Some(conv) = w.tx().get_conversation_by_id(conversation_id).await? else {
             return Ok(());
         };
         if conv.account_id != event.account_id {
             return Ok(());
         }
-        if !judge(w.tx(), &rule, &conv, message).await?.matched {
+        if !judge(w.tx(), &rule, &conv, message, Some(&event.data)).await?.matched {
             continue;
         }
-        w.set_cause(event.cause().then(CauseKind::Automation, Some(rule.id)));
-        run_actions(w, &rule, conversation_id).await?;
+        w.set_cause(cause.then(CauseKind::Automation, Some(rule.id)));
+        let failures = run_actions(w, &rule, conversation_id, event).await?;
         w.seal_cause();
+        settle(w, &rule, &failures).await?;
+    }
+    Ok(())
+}
+
+/// Records how a rule's run went: a run with an action that could not be
+/// done counts towards switching the rule off; a clean run starts the count
+/// again.
+async fn settle(w: &mut Work, rule: &AutomationRule, failures: &[String]) -> CoreResult<()> {
+    match failures.last() {
+        None if rule.failures > 0 => w.tx().rule_succeeded(rule.account_id, rule.id).await?,
+        None => {}
+        Some(last) => {
+            let (core, now) = (w.core().clone(), w.now);
+            rule_failed(&core, w.tx(), rule.account_id, rule.id, last, now).await?
+        }
+    }
+    Ok(())
+}
+
+/// One more failed run of a rule (an action it could not do here, or later:
+/// a webhook or e-mail it queued that was given up).
+pub(crate) async fn rule_failed(
+    core: &Core,
+    tx: &mut dyn Tx,
+    account_id: i64,
+    rule_id: i64,
+    failure: &str,
+    now: i64,
+) -> CoreResult<()> {
+    let failure: String = failure.chars().take(500).collect();
+    let reason = format!("Switched off after {FAILURE_LIMIT} runs in a row that failed; the last: {failure}");
+    if tx
+        .rule_failed(account_id, rule_id, &failure, FAILURE_LIMIT, &reason, now)
+        .await?
+    {
+        tracing::warn!(account = account_id, rule = rule_id, %failure, "automation rule switched off");
+        core.rule_events.forget(account_id);
     }
     Ok(())
 }
@@ -231,6 +295,7 @@ pub(crate) async fn judge(
     rule: &AutomationRule,
     conv: &Conversation,
     message: Option<&Value>,
+    event: Option<&Value>,
 ) -> CoreResult<Judgement> {
     let conditions = rule.conditions.as_array().cloned().unwrap_or_default();
     let mut facts = Facts::default();
@@ -238,6 +303,10 @@ pub(crate) async fn judge(
     for c in &conditions {
         let key = c["attribute_key"].as_str().unwrap_or("");
         let op = c["filter_operator"].as_str().unwrap_or("");
+        if op == "attribute_changed" {
+            verdicts.push(changed(event, key, &c["values"]));
+            continue;
+        }
         let want: Vec<String> = c["values"]
             .as_array()
             .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
@@ -261,34 +330,78 @@ pub(crate) async fn judge(
     })
 }
 
-async fn run_actions(w: &mut Work, rule: &AutomationRule, conversation_id: i64) -> CoreResult<()> {
+/// `attribute_changed`: the update event moved `key` (a conversation
+/// attribute, or one of its custom attributes) from one of `values.from`
+/// to one of `values.to` (an empty list takes any value). What it read:
+/// the previous and the current value.
+fn changed(event: Option<&Value>, key: &str, values: &Value) -> (bool, Vec<String>) {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let Some(list) = event.and_then(|e| e["changed_attributes"].as_array()) else {
+        return (false, Vec::new());
+    };
+    let mut moved = None;
+    for entry in list {
+        if let Some(ch) = entry.get(key) {
+            moved = Some((text(&ch["previous_value"]), text(&ch["current_value"])));
+        } else if let Some(ch) = entry.get("custom_attributes") {
+            let (p, c) = (&ch["previous_value"][key], &ch["current_value"][key]);
+            if p != c {
+                moved = Some((text(p), text(c)));
+            }
+        }
+    }
+    let Some((from, to)) = moved else {
+        return (false, Vec::new());
+    };
+    let fits = |side: &str, v: &str| {
+        let want: Vec<String> = values[side]
+            .as_array()
+            .map(|a| a.iter().map(text).collect())
+            .unwrap_or_default();
+        want.is_empty() || want.iter().any(|w| w.eq_ignore_ascii_case(v))
+    };
+    let held = from != to && fits("from", &from) && fits("to", &to);
+    (held, vec![from, to])
+}
+
+/// Runs a rule's actions in order; returns what could not be done (each a
+/// short reason), the rest going ahead.
+async fn run_actions(
+    w: &mut Work,
+    rule: &AutomationRule,
+    conversation_id: i64,
+    event: &StoredEvent,
+) -> CoreResult<Vec<String>> {
     let core: Arc<Core> = w.core().clone();
-    let actor = Actor::automation();
+    let actor = Actor::automation(&rule.name);
+    let mut failures = Vec::new();
     let Some(actions) = rule.actions.as_array() else {
-        return Ok(());
+        return Ok(failures);
     };
     for a in actions {
         let Some(before) = w.tx().get_conversation_by_id(conversation_id).await? else {
-            return Ok(());
+            return Ok(failures);
         };
-        let params: Vec<String> = a["action_params"]
-            .as_array()
-            .map(|p| {
-                p.iter()
-                    .map(|v| match v {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect()
+        let raw = a["action_params"].as_array().cloned().unwrap_or_default();
+        let params: Vec<String> = raw
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
             })
-            .unwrap_or_default();
+            .collect();
         let first = params.first().cloned().unwrap_or_default();
+        let action = a["action_name"].as_str().unwrap_or("");
         let mut after = before.clone();
-        match a["action_name"].as_str().unwrap_or("") {
-            name @ ("add_label" | "remove_label") => {
+        match action {
+            "add_label" | "remove_label" => {
                 let old = labels_of(w.tx(), before.id).await?;
                 let mut new = old.clone();
-                if name == "add_label" {
+                if action == "add_label" {
                     for l in &params {
                         if !new.contains(l) {
                             new.push(l.clone());
@@ -312,9 +425,11 @@ async fn run_actions(w: &mut Work, rule: &AutomationRule, conversation_id: i64) 
                 // was saved earlier).
                 let Ok(id) = first.parse::<i64>() else { continue };
                 let Some(au) = w.tx().get_account_user(before.account_id, id).await? else {
+                    failures.push(format!("assign_agent: agent {id} is no longer in the account"));
                     continue;
                 };
                 if !au.is_admin() && w.tx().inbox_memberships(&[(before.inbox_id, id)]).await?.is_empty() {
+                    failures.push(format!("assign_agent: agent {id} is not a member of the inbox"));
                     continue;
                 }
                 after.assignee_id = Some(id);
@@ -322,12 +437,18 @@ async fn run_actions(w: &mut Work, rule: &AutomationRule, conversation_id: i64) 
             "assign_team" => {
                 let Ok(id) = first.parse::<i64>() else { continue };
                 if w.tx().get_team(before.account_id, id).await?.is_none() {
+                    failures.push(format!("assign_team: team {id} no longer exists"));
                     continue;
                 }
                 after.team_id = Some(id);
             }
             "change_status" => match ConversationStatus::parse(&first) {
-                Some(s @ (ConversationStatus::Open | ConversationStatus::Resolved | ConversationStatus::Pending)) => {
+                Some(
+                    s @ (ConversationStatus::Open
+                    | ConversationStatus::Resolved
+                    | ConversationStatus::Pending
+                    | ConversationStatus::Snoozed),
+                ) => {
                     after.status = s.code();
                     after.snoozed_until = None;
                     if s == ConversationStatus::Resolved {
@@ -343,6 +464,11 @@ async fn run_actions(w: &mut Work, rule: &AutomationRule, conversation_id: i64) 
             }
             "open_conversation" => {
                 after.status = ConversationStatus::Open.code();
+                after.snoozed_until = None;
+            }
+            // Until the next reply, as Chatwoot's.
+            "snooze_conversation" => {
+                after.status = ConversationStatus::Snoozed.code();
                 after.snoozed_until = None;
             }
             "change_priority" => after.priority = Priority::parse(&first).map(|p| p.code()),
@@ -361,17 +487,56 @@ async fn run_actions(w: &mut Work, rule: &AutomationRule, conversation_id: i64) 
                 core.automation_message(w, &before, &first, true, rule.id).await?;
                 continue;
             }
+            "send_webhook_event" => {
+                super::effects::webhook(w, rule, &first, event, &before).await?;
+                continue;
+            }
+            "send_email_to_team" => {
+                if let Some(f) = super::effects::team_email(w, rule, raw.first(), &before).await? {
+                    failures.push(f);
+                }
+                continue;
+            }
+            "send_email_transcript" => {
+                if let Some(f) = super::effects::transcripts(w, rule, &params, &before).await? {
+                    failures.push(f);
+                }
+                continue;
+            }
             _ => continue,
         }
         core.conversation_changed(w, &before, &after, &actor, None, true)
             .await?;
     }
-    Ok(())
+    Ok(failures)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::holds;
+    use super::{changed, holds};
+    use serde_json::json;
+
+    #[test]
+    fn attribute_changed_reads_the_update() {
+        let update = json!({ "changed_attributes": [
+            { "status": { "previous_value": "open", "current_value": "pending" } },
+            { "custom_attributes": { "previous_value": { "plan": "free" }, "current_value": { "plan": "pro", "seats": 3 } } },
+        ]});
+        let e = Some(&update);
+        let (held, read) = changed(e, "status", &json!({ "from": ["OPEN"], "to": ["pending"] }));
+        assert!(held);
+        assert_eq!(read, ["open", "pending"]);
+        assert!(
+            changed(e, "status", &json!({ "to": ["pending"] })).0,
+            "from left out: any"
+        );
+        assert!(!changed(e, "status", &json!({ "from": ["resolved"] })).0);
+        assert!(changed(e, "plan", &json!({ "from": ["free"], "to": ["pro"] })).0);
+        // Appeared: from nothing.
+        assert!(changed(e, "seats", &json!({ "to": ["3"] })).0);
+        assert!(!changed(e, "priority", &json!({})).0, "not changed");
+        assert!(!changed(None, "status", &json!({})).0, "no update: nothing changed");
+    }
 
     fn v(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()

@@ -39,7 +39,7 @@ pub use list::ListParams;
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
     pub user: Option<User>,
-    pub label: Option<&'static str>,
+    pub label: Option<std::borrow::Cow<'static, str>>,
 }
 
 impl Actor {
@@ -55,22 +55,23 @@ impl Actor {
             label: None,
         }
     }
-    /// An automation rule: activity lines say "... by Automation System".
-    pub fn automation() -> Self {
+    /// An automation rule: activity lines say "... by Automation System
+    /// (<the rule's name>)".
+    pub fn automation(rule: &str) -> Self {
         Actor {
             user: None,
-            label: Some("Automation System"),
+            label: Some(format!("Automation System ({rule})").into()),
         }
     }
     /// Routing: activity lines say "... by routing".
     pub fn routing() -> Self {
         Actor {
             user: None,
-            label: Some("routing"),
+            label: Some("routing".into()),
         }
     }
     fn name(&self) -> Option<&str> {
-        self.user.as_ref().map(|u| u.available_name()).or(self.label)
+        self.user.as_ref().map(|u| u.available_name()).or(self.label.as_deref())
     }
     fn performer(&self) -> Option<Performer> {
         self.user.as_ref().map(|u| Performer::User(u.id))

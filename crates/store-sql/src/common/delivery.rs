@@ -9,13 +9,14 @@ impl DeliveryTx for SqlTx {
             return Ok(Vec::new());
         }
         let mut qb = QueryBuilder::<DB>::new(
-            "INSERT INTO deliveries (account_id, webhook_id, inbox_id, message_id, delivery_uuid, event, url, payload, created_at, updated_at) ",
+            "INSERT INTO deliveries (account_id, webhook_id, inbox_id, message_id, automation_rule_id, delivery_uuid, event, url, payload, created_at, updated_at) ",
         );
         qb.push_values(ds, |mut b, d| {
             b.push_bind(d.account_id)
                 .push_bind(d.webhook_id)
                 .push_bind(d.inbox_id)
                 .push_bind(d.message_id)
+                .push_bind(d.automation_rule_id)
                 .push_bind(d.delivery_uuid.clone())
                 .push_bind(d.event.clone())
                 .push_bind(d.url.clone())
@@ -29,14 +30,15 @@ impl DeliveryTx for SqlTx {
 
     async fn insert_delivery(&mut self, d: &NewDelivery, now: i64) -> StoreResult<Delivery> {
         Ok(sqlx::query_as(concat!(
-            "INSERT INTO deliveries (account_id, webhook_id, inbox_id, message_id, delivery_uuid, event, url, payload, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ",
+            "INSERT INTO deliveries (account_id, webhook_id, inbox_id, message_id, automation_rule_id, delivery_uuid, event, url, payload, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING ",
             delivery_cols!()
         ))
         .bind(d.account_id)
         .bind(d.webhook_id)
         .bind(d.inbox_id)
         .bind(d.message_id)
+        .bind(d.automation_rule_id)
         .bind(&d.delivery_uuid)
         .bind(&d.event)
         .bind(&d.url)

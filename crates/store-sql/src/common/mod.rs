@@ -87,7 +87,7 @@ macro_rules! webhook_cols {
 }
 macro_rules! delivery_cols {
     () => {
-        "id, account_id, webhook_id, inbox_id, message_id, delivery_uuid, event, url, payload, state, attempts, last_status, last_error, created_at, updated_at"
+        "id, account_id, webhook_id, inbox_id, message_id, automation_rule_id, delivery_uuid, event, url, payload, state, attempts, last_status, last_error, created_at, updated_at"
     };
 }
 macro_rules! attachment_cols {
@@ -102,7 +102,7 @@ macro_rules! job_cols {
 }
 macro_rules! automation_rule_cols {
     () => {
-        "id, account_id, name, description, event_name, conditions, actions, active, created_at, updated_at"
+        "id, account_id, name, description, event_name, conditions, actions, active, created_at, updated_at, secret, react_to_automation, failures, last_failure, disabled_reason"
     };
 }
 macro_rules! custom_filter_cols {

@@ -14,8 +14,9 @@ pub trait AutomationTx: Send {
     /// The account's active rules for one event, oldest first.
     async fn active_automation_rules(&mut self, account_id: i64, event_name: &str) -> StoreResult<Vec<AutomationRule>>;
 
-    /// The events the account has active rules for.
-    async fn active_rule_events(&mut self, account_id: i64) -> StoreResult<Vec<String>>;
+    /// The events the account has active rules for, each with whether one
+    /// of those rules reacts to automation.
+    async fn active_rule_events(&mut self, account_id: i64) -> StoreResult<Vec<(String, bool)>>;
 
     async fn get_automation_rule(&mut self, account_id: i64, id: i64) -> StoreResult<Option<AutomationRule>>;
 
@@ -24,4 +25,30 @@ pub trait AutomationTx: Send {
     async fn update_automation_rule(&mut self, r: &AutomationRule) -> StoreResult<()>;
 
     async fn delete_automation_rule(&mut self, account_id: i64, id: i64) -> StoreResult<bool>;
+
+    /// Records a run in which an action could not be done: one more
+    /// failure in a row; at `limit` the rule is switched off with
+    /// `reason`. Returns whether it was switched off by this call.
+    async fn rule_failed(
+        &mut self,
+        account_id: i64,
+        id: i64,
+        failure: &str,
+        limit: i32,
+        reason: &str,
+        now: i64,
+    ) -> StoreResult<bool>;
+
+    /// Records a run in which every action was done (the count of failures
+    /// in a row starts again).
+    async fn rule_succeeded(&mut self, account_id: i64, id: i64) -> StoreResult<()>;
+
+    /// The deliveries a rule's `send_webhook_event` made, newest first.
+    async fn list_rule_deliveries(
+        &mut self,
+        account_id: i64,
+        rule_id: i64,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Delivery>>;
 }

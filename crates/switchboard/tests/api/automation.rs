@@ -7,7 +7,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::both;
-use crate::helpers::{TestApp, eventually};
+use crate::helpers::{Db, Sink, TestApp, eventually};
+use crate::walkthrough::signature_ok;
 
 async fn rule(app: &TestApp, body: Value) -> i64 {
     let v = app.ok(Method::POST, &app.acc("/automation_rules"), Some(body)).await;
@@ -206,9 +207,7 @@ async fn bad_rules_are_refused(app: TestApp) {
             "action_name",
         ),
         (
-            with(
-                json!({ "actions": [{ "action_name": "send_webhook_event", "action_params": ["https://example.com"] }] }),
-            ),
+            with(json!({ "actions": [{ "action_name": "send_attachment", "action_params": [1] }] })),
             "action_name",
         ),
         (
@@ -220,7 +219,7 @@ async fn bad_rules_are_refused(app: TestApp) {
             "action_params",
         ),
         (
-            with(json!({ "actions": [{ "action_name": "change_status", "action_params": ["snoozed"] }] })),
+            with(json!({ "actions": [{ "action_name": "change_status", "action_params": ["closed"] }] })),
             "action_params",
         ),
         (
@@ -476,3 +475,467 @@ async fn rules_run_as_written_and_never_loop(app: TestApp) {
     app.stop().await;
 }
 both!(rules_run_as_written_and_never_loop);
+
+/// Labels of a conversation, sorted.
+async fn labels(app: &TestApp, conv: i64) -> Vec<String> {
+    let c = conversation(app, conv).await;
+    let mut l: Vec<String> = serde_json::from_value(c["labels"].clone()).unwrap_or_default();
+    l.sort();
+    l
+}
+
+/// What leaves the conversation: a signed webhook of the event (logged
+/// under the rule), snoozing, `attribute_changed` on updates, and the
+/// rule's view of what went wrong.
+async fn rules_send_webhooks_and_follow_changes(app: TestApp) {
+    let sink = Sink::start().await;
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/inboxes/{inbox}")),
+        Some(json!({ "enable_auto_assignment": false })),
+    )
+    .await;
+    let created = app
+        .ok(
+            Method::POST,
+            &app.acc("/automation_rules"),
+            Some(json!({
+                "name": "Tell the CRM", "event_name": "conversation_updated",
+                "conditions": [{
+                    "attribute_key": "status", "filter_operator": "attribute_changed",
+                    "values": { "from": ["open"], "to": ["pending"] },
+                }],
+                "actions": [
+                    { "action_name": "send_webhook_event", "action_params": [sink.url] },
+                    { "action_name": "add_label", "action_params": ["parked"] },
+                ],
+            })),
+        )
+        .await;
+    // Chatwoot answers a create with the rule at the top; the API document
+    // with `payload`: both are there.
+    assert_eq!(created["id"], created["payload"]["id"], "{created}");
+    let hook_rule = created["payload"]["id"].as_i64().unwrap();
+    let secret = created["payload"]["secret"].as_str().unwrap().to_string();
+    assert_eq!(secret.len(), 24, "{created}");
+    assert_eq!(
+        created["payload"]["conditions"][0]["values"],
+        json!({ "from": ["open"], "to": ["pending"] })
+    );
+    // Snoozed on a keyword, until the next reply.
+    rule(
+        &app,
+        json!({
+            "name": "Park", "event_name": "message_created",
+            "conditions": [{ "attribute_key": "content", "filter_operator": "contains", "values": ["later"] }],
+            "actions": [{ "action_name": "snooze_conversation" }],
+        }),
+    )
+    .await;
+
+    let (contact, _) = app.contact(inbox, "Carla").await;
+    let conv = app.conversation(inbox, contact).await;
+    // open -> resolved: not the change the rule follows.
+    for status in ["resolved", "open", "pending"] {
+        app.ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/toggle_status")),
+            Some(json!({ "status": status })),
+        )
+        .await;
+        idle(&app).await;
+    }
+    let got = sink.wait_for("automation_event.conversation_updated", 1).await;
+    assert_eq!(got.len(), 1, "only open -> pending");
+    let body = got[0].json();
+    assert_eq!(body["id"], conv, "the conversation, as Chatwoot sends it: {body}");
+    assert_eq!(body["status"], "pending", "{body}");
+    assert_eq!(
+        body["changed_attributes"][0]["status"]["current_value"], "pending",
+        "{body}"
+    );
+    assert!(signature_ok(&secret, &got[0]), "signed with the rule's secret");
+    assert_eq!(labels(&app, conv).await, ["parked"]);
+    let log = eventually(10, "the rule's delivery log", || async {
+        let log = app
+            .ok(
+                Method::GET,
+                &app.acc(&format!("/automation_rules/{hook_rule}/deliveries")),
+                None,
+            )
+            .await;
+        (log["payload"][0]["state"] == "delivered").then_some(log)
+    })
+    .await;
+    assert_eq!(log["payload"][0]["automation_rule_id"], hook_rule, "{log}");
+    assert_eq!(log["payload"][0]["event"], "automation_event.conversation_updated");
+
+    // A webhook the target refuses for good is a failed run of its rule.
+    let refusing = Sink::start().await;
+    refusing.fail_next(&[410]);
+    let gone = rule(
+        &app,
+        json!({
+            "name": "Old CRM", "event_name": "conversation_resolved",
+            "actions": [{ "action_name": "send_webhook_event", "action_params": [refusing.url] }],
+        }),
+    )
+    .await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/toggle_status")),
+        Some(json!({ "status": "resolved" })),
+    )
+    .await;
+    let r = eventually(15, "the failed run recorded", || async {
+        let r = app
+            .ok(Method::GET, &app.acc(&format!("/automation_rules/{gone}")), None)
+            .await["payload"]
+            .clone();
+        (r["failures"] == 1).then_some(r)
+    })
+    .await;
+    assert!(
+        r["last_failure"]
+            .as_str()
+            .unwrap()
+            .contains("send_webhook_event: HTTP 410"),
+        "{r}"
+    );
+    assert_eq!(r["active"], true, "one failure does not switch it off");
+
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/toggle_status")),
+        Some(json!({ "status": "open" })),
+    )
+    .await;
+    incoming(&app, conv, "I'll write back later").await;
+    idle(&app).await;
+    let c = conversation(&app, conv).await;
+    assert_eq!(c["status"], "snoozed", "{c}");
+    assert!(c["snoozed_until"].is_null(), "until the next reply: {c}");
+    let lines: Vec<String> = messages(&app, conv)
+        .await
+        .iter()
+        .filter(|m| m["message_type"] == 2)
+        .filter_map(|m| m["content"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains("Automation System (Park)")),
+        "activity lines name the rule: {lines:?}"
+    );
+
+    // Bad values for what this slice added.
+    for (body, field) in [
+        (
+            json!({ "name": "x", "event_name": "message_created",
+                    "conditions": [{ "attribute_key": "status", "filter_operator": "attribute_changed", "values": { "to": ["open"] } }],
+                    "actions": [{ "action_name": "resolve_conversation" }] }),
+            "filter_operator",
+        ),
+        (
+            json!({ "name": "x", "event_name": "conversation_updated",
+                    "conditions": [{ "attribute_key": "status", "filter_operator": "attribute_changed", "values": ["open"] }],
+                    "actions": [{ "action_name": "resolve_conversation" }] }),
+            "values",
+        ),
+        (
+            json!({ "name": "x", "event_name": "conversation_updated",
+                    "conditions": [{ "attribute_key": "labels", "filter_operator": "attribute_changed", "values": {} }],
+                    "actions": [{ "action_name": "resolve_conversation" }] }),
+            "attribute_key",
+        ),
+        (
+            json!({ "name": "x", "event_name": "message_created",
+                    "actions": [{ "action_name": "send_webhook_event", "action_params": ["ftp://example.com/x"] }] }),
+            "action_params",
+        ),
+        (
+            json!({ "name": "x", "event_name": "message_created",
+                    "actions": [{ "action_name": "send_webhook_event", "action_params": [] }] }),
+            "action_params",
+        ),
+        (
+            json!({ "name": "x", "event_name": "message_created",
+                    "actions": [{ "action_name": "send_email_transcript", "action_params": ["not-an-address"] }] }),
+            "action_params",
+        ),
+        (
+            json!({ "name": "x", "event_name": "message_created",
+                    "actions": [{ "action_name": "send_email_transcript",
+                                  "action_params": ["a@x.test,b@x.test,c@x.test,d@x.test,e@x.test,f@x.test,g@x.test,h@x.test,i@x.test,j@x.test,k@x.test"] }] }),
+            "action_params",
+        ),
+        (
+            json!({ "name": "x", "event_name": "message_created",
+                    "actions": [{ "action_name": "send_email_to_team", "action_params": [{ "message": "hi", "team_ids": [999999] }] }] }),
+            "action_params",
+        ),
+        (
+            json!({ "name": "x", "event_name": "message_created",
+                    "actions": [{ "action_name": "send_email_to_team", "action_params": [{ "team_ids": [] }] }] }),
+            "action_params",
+        ),
+        (
+            json!({ "name": "x", "event_name": "message_created", "react_to_automation": "often",
+                    "actions": [{ "action_name": "resolve_conversation" }] }),
+            "react_to_automation",
+        ),
+    ] {
+        let (s, v) = app
+            .call(
+                Method::POST,
+                &app.acc("/automation_rules"),
+                &app.token,
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
+        assert!(v.to_string().contains(field), "{field} named: {v}");
+    }
+    app.stop().await;
+}
+both!(rules_send_webhooks_and_follow_changes);
+
+/// The loop corpus: rules that would answer each other end within the
+/// depth bound, a rule never answers itself, and a rule that keeps
+/// failing is switched off with its reason.
+async fn chains_are_bounded_and_failing_rules_stop(app: TestApp) {
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/inboxes/{inbox}")),
+        Some(json!({ "enable_auto_assignment": false })),
+    )
+    .await;
+    // Ping-pong on labels: A turns "ping" into "pong", B "pong" into "ping".
+    let ping_pong = |name: &str, from: &str, to: &str| {
+        json!({
+            "name": name, "event_name": "conversation_updated", "react_to_automation": true,
+            "conditions": [{ "attribute_key": "labels", "filter_operator": "equal_to", "values": [from] }],
+            "actions": [
+                { "action_name": "remove_label", "action_params": [from] },
+                { "action_name": "add_label", "action_params": [to] },
+            ],
+        })
+    };
+    let a = rule(&app, ping_pong("A", "ping", "pong")).await;
+    let b = rule(&app, ping_pong("B", "pong", "ping")).await;
+    let (contact, _) = app.contact(inbox, "Carla").await;
+    let conv = app.conversation(inbox, contact).await;
+    idle(&app).await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/labels")),
+        Some(json!({ "labels": ["ping"] })),
+    )
+    .await;
+    idle(&app).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    idle(&app).await;
+    // The person's change (depth 0) sets A off, and then B, which reads
+    // the conversation as A left it (their changes: depth 1); B's changes
+    // set A off (2), A's set B off (3); nothing reacts at 3, and neither
+    // rule ever reacts to its own changes.
+    assert_eq!(labels(&app, conv).await, ["ping"]);
+    let runs = app
+        .sql_rows(&format!(
+            "SELECT CAST(cause_id AS TEXT), CAST(cause_depth AS TEXT) FROM events \
+             WHERE cause_kind = 'automation' AND conversation_id = \
+             (SELECT id FROM conversations WHERE display_id = {conv} AND account_id = {}) \
+             AND name = 'conversation.updated'",
+            app.account_id
+        ))
+        .await;
+    let mut seen: Vec<(i64, i64)> = runs
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_deref().unwrap().parse().unwrap(),
+                r[1].as_deref().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    seen.sort_by_key(|&(rule, depth)| (depth, rule));
+    seen.dedup();
+    assert_eq!(seen, [(a, 1), (b, 1), (a, 2), (b, 3)], "{runs:?}");
+    for id in [a, b] {
+        app.ok(Method::DELETE, &app.acc(&format!("/automation_rules/{id}")), None)
+            .await;
+    }
+
+    // A rule that reacts to automation and whose message matches its own
+    // condition still sends once.
+    let echo = rule(
+        &app,
+        json!({
+            "name": "Echo", "event_name": "message_created", "react_to_automation": true,
+            "conditions": [{ "attribute_key": "content", "filter_operator": "contains", "values": ["hello"] }],
+            "actions": [{ "action_name": "send_message", "action_params": ["hello again"] }],
+        }),
+    )
+    .await;
+    incoming(&app, conv, "hello").await;
+    idle(&app).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    idle(&app).await;
+    let echoes = messages(&app, conv)
+        .await
+        .into_iter()
+        .filter(|m| m["content_attributes"]["automation_rule_id"] == echo)
+        .count();
+    assert_eq!(echoes, 1);
+    app.ok(Method::DELETE, &app.acc(&format!("/automation_rules/{echo}")), None)
+        .await;
+
+    // Assigning to an agent who has left: each run fails; the fifth
+    // switches the rule off and says why.
+    let (bob, _) = app.agent("Bob", "bob@acme.test", "agent").await;
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox, "user_ids": [bob] })),
+    )
+    .await;
+    let to_bob = rule(
+        &app,
+        json!({
+            "name": "To Bob", "event_name": "message_created",
+            "conditions": [{ "attribute_key": "content", "filter_operator": "contains", "values": ["bob"] }],
+            "actions": [
+                { "action_name": "assign_agent", "action_params": [bob] },
+                { "action_name": "add_label", "action_params": ["for-bob"] },
+            ],
+        }),
+    )
+    .await;
+    let path = app.acc(&format!("/automation_rules/{to_bob}"));
+    app.ok(Method::DELETE, &app.acc(&format!("/agents/{bob}")), None).await;
+    for i in 1..=5 {
+        incoming(&app, conv, &format!("for bob, try {i}")).await;
+        idle(&app).await;
+        let r = app.ok(Method::GET, &path, None).await["payload"].clone();
+        assert_eq!(r["failures"], i, "{r}");
+        assert!(
+            r["last_failure"].as_str().unwrap().contains("no longer in the account"),
+            "{r}"
+        );
+        assert_eq!(r["active"], i < 5, "{r}");
+    }
+    let r = app.ok(Method::GET, &path, None).await["payload"].clone();
+    assert!(
+        r["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("Switched off after 5 runs"),
+        "{r}"
+    );
+    // The other action of each run still happened.
+    assert!(labels(&app, conv).await.contains(&"for-bob".to_string()));
+    // Off: the next message does not run it.
+    incoming(&app, conv, "bob again").await;
+    idle(&app).await;
+    assert_eq!(app.ok(Method::GET, &path, None).await["payload"]["failures"], 5);
+    // Switched on again: a clean slate.
+    let r = app.ok(Method::PATCH, &path, Some(json!({ "active": true }))).await["payload"].clone();
+    assert_eq!(r["failures"], 0, "{r}");
+    assert!(r["disabled_reason"].is_null(), "{r}");
+    app.stop().await;
+}
+both!(chains_are_bounded_and_failing_rules_stop);
+
+/// Mail from rules, through the installation's mail server: the team's
+/// members each get the rule's message with a link, and the transcript goes
+/// to each address of the action.
+async fn rules_send_mail(db: Db) {
+    let Some(servers) = crate::mail_servers::mail_servers() else {
+        return;
+    };
+    let Some(app) = TestApp::spawn(db).await else {
+        return;
+    };
+    let domain = format!("rules-{}.test", uuid::Uuid::new_v4().simple());
+    let (amy_email, ben_email, boss) = (
+        format!("amy@{domain}"),
+        format!("ben@{domain}"),
+        format!("boss@{domain}"),
+    );
+    let (amy, _) = app.agent("Amy", &amy_email, "agent").await;
+    let (ben, _) = app.agent("Ben", &ben_email, "agent").await;
+    let team = app
+        .ok(Method::POST, &app.acc("/teams"), Some(json!({ "name": "Escalations" })))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/teams/{team}/team_members")),
+        Some(json!({ "user_ids": [amy, ben] })),
+    )
+    .await;
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    // Mail from now on (the invitations above were shown, not mailed).
+    let app = app
+        .restart(|o| {
+            o.smtp_url = Some(format!("smtp://127.0.0.1:{}", servers.smtp_port));
+            o.mail_from = Some("Acme Help <help@acme.test>".into());
+        })
+        .await;
+    rule(
+        &app,
+        json!({
+            "name": "Escalate", "event_name": "message_created",
+            "conditions": [{ "attribute_key": "content", "filter_operator": "contains", "values": ["lawyer"] }],
+            "actions": [
+                { "action_name": "send_email_to_team", "action_params": [{ "message": "A customer mentions a lawyer.", "team_ids": [team] }] },
+                { "action_name": "send_email_transcript", "action_params": [format!("{boss}, {amy_email}")] },
+            ],
+        }),
+    )
+    .await;
+    let (contact, _) = app.contact(inbox, "Carla").await;
+    let conv = app.conversation(inbox, contact).await;
+    incoming(&app, conv, "My lawyer will call you").await;
+    for who in [&amy_email, &ben_email] {
+        let mails = eventually(20, "the team mail", || async {
+            let m = crate::mail_servers::mailbox(servers, who).await;
+            m.iter()
+                .any(|raw| String::from_utf8_lossy(raw).contains("A customer mentions a lawyer."))
+                .then_some(m)
+        })
+        .await;
+        let text = mails
+            .iter()
+            .map(|raw| String::from_utf8_lossy(raw).replace("=\r\n", ""))
+            .find(|t| t.contains("A customer mentions a lawyer."))
+            .unwrap();
+        assert!(
+            text.contains(&format!("/conversations/{conv}")),
+            "a link to the conversation: {text}"
+        );
+    }
+    for who in [&boss, &amy_email] {
+        eventually(20, "the transcript", || async {
+            crate::mail_servers::mailbox(servers, who)
+                .await
+                .iter()
+                .any(|raw| String::from_utf8_lossy(raw).contains("My lawyer will call you"))
+                .then_some(())
+        })
+        .await;
+    }
+    app.stop().await;
+}
+
+mod rules_send_mail {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::rules_send_mail(crate::helpers::Db::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::rules_send_mail(crate::helpers::Db::Postgres).await;
+    }
+}

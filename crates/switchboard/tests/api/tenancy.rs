@@ -478,6 +478,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
             format!("/agent_capacity_policies/{cpol}/users"),
             "/automation_rules".to_string(),
             format!("/automation_rules/{rule}"),
+            format!("/automation_rules/{rule}/deliveries"),
         ] {
             let mut v = app.ok(Method::GET, &app.acc(&p), None).await;
             // Read marks and presence move with reads, not with changes.
