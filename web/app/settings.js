@@ -3,8 +3,8 @@
 // embed code or what to set up on the platform; each inbox's settings,
 // identity verification, working hours, members, the embed snippet, and a
 // live preview of the website widget), agents, teams, labels, custom
-// attributes, canned responses and webhooks (subscriptions, delivery log,
-// re-send).
+// attributes, canned responses, webhooks (subscriptions, delivery log,
+// re-send) and automation rules (the rule builder, dry run, webhook log).
 //
 // This module is the page shell and the routing between sections; each
 // section is a module of its own (settings-<section>.js, the inboxes spread
@@ -20,12 +20,14 @@ import { labelsSection } from "./settings-labels.js";
 import { attributesSection } from "./settings-attributes.js";
 import { cannedSection } from "./settings-canned.js";
 import { webhooksSection } from "./settings-webhooks.js";
+import { automationSection } from "./settings-automation.js";
 
-const SECTIONS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks"];
+const SECTIONS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks", "automation"];
 
 const RENDER = {
   inboxes: inboxesSection, agents: agentsSection, teams: teamsSection,
   labels: labelsSection, attributes: attributesSection, canned: cannedSection, webhooks: webhooksSection,
+  automation: automationSection,
 };
 
 // Renders the settings screen into `container`; ctx carries the account's

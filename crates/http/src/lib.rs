@@ -273,6 +273,11 @@ const APP_FILES: &[(&str, &str, &str)] = &[
         include_str!("../../../web/app/settings-webhooks.js"),
     ),
     (
+        "settings-automation.js",
+        JS,
+        include_str!("../../../web/app/settings-automation.js"),
+    ),
+    (
         "settings-routing.js",
         JS,
         include_str!("../../../web/app/settings-routing.js"),

@@ -33,6 +33,8 @@ const STAND_INS: bool = false;
 #[allow(dead_code)]
 mod mail_servers;
 
+#[path = "browser/automation.rs"]
+mod automation;
 #[path = "browser/conversations.rs"]
 mod conversations;
 #[path = "browser/dashboard.rs"]
