@@ -25,6 +25,7 @@ pub mod invitations;
 pub mod job;
 pub mod jobs;
 pub mod listen;
+pub mod macros;
 pub mod mailer;
 pub mod mentions;
 pub mod message_types;

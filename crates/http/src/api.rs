@@ -123,6 +123,7 @@ fn account_routes() -> AccountRoutes {
         .merge(crate::routing::account_routes())
         .merge(crate::routing_policies::account_routes())
         .merge(crate::automation::account_routes())
+        .merge(crate::macros::account_routes())
         .merge(crate::notifications::account_routes())
 }
 

@@ -16,6 +16,7 @@ mod conversations;
 pub mod custom_attributes;
 pub mod error;
 pub mod extract;
+pub mod macros;
 pub mod metrics;
 pub mod notifications;
 pub mod ops;

@@ -456,3 +456,57 @@ async fn automation_rules_per_account(store: Arc<dyn Store>) {
     tx.commit().await.unwrap();
 }
 conformance!(automation_rules_per_account);
+
+/// Macros: the account's global ones and each person's own listed in id
+/// order, counted apart, JSON round-tripped; another account's never seen.
+async fn macros_per_account_and_person(store: Arc<dyn Store>) {
+    use switchboard_store::Macro;
+    let (acc, _, _, _) = seed(&store).await;
+    let m = |name: &str, visibility: &str, by: i64| Macro {
+        id: 0,
+        account_id: acc,
+        name: name.into(),
+        visibility: visibility.into(),
+        created_by_id: Some(by),
+        updated_by_id: Some(by),
+        actions: json!([{ "action_name": "add_label", "action_params": ["ü"] }]),
+        created_at: 5,
+        updated_at: 5,
+    };
+    let mut tx = store.write().await.unwrap();
+    let g = tx.insert_macro(&m("g", "global", 1)).await.unwrap();
+    let p1 = tx.insert_macro(&m("p1", "personal", 1)).await.unwrap();
+    let p2 = tx.insert_macro(&m("p2", "personal", 2)).await.unwrap();
+    let g2 = tx.insert_macro(&m("g2", "global", 2)).await.unwrap();
+    assert_eq!(g.actions[0]["action_params"], json!(["ü"]));
+    let ids = |v: Vec<Macro>| v.into_iter().map(|m| m.id).collect::<Vec<_>>();
+    assert_eq!(ids(tx.list_macros(acc, 1, 10).await.unwrap()), [g.id, p1.id, g2.id]);
+    assert_eq!(ids(tx.list_macros(acc, 2, 10).await.unwrap()), [g.id, p2.id, g2.id]);
+    assert_eq!(ids(tx.list_macros(acc, 3, 2).await.unwrap()), [g.id, g2.id]);
+    assert!(tx.list_macros(acc + 1, 1, 10).await.unwrap().is_empty());
+    assert_eq!(tx.count_macros(acc, 1).await.unwrap(), (1, 2));
+    let mut changed = p1.clone();
+    changed.name = "p1b".into();
+    changed.visibility = "global".into();
+    changed.updated_by_id = Some(9);
+    changed.actions = json!([]);
+    changed.updated_at = 7;
+    tx.update_macro(&changed).await.unwrap();
+    let got = tx.get_macro(acc, p1.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            got.name.as_str(),
+            got.visibility.as_str(),
+            got.updated_by_id,
+            got.created_by_id,
+            got.updated_at
+        ),
+        ("p1b", "global", Some(9), Some(1), 7)
+    );
+    assert!(tx.get_macro(acc + 1, g.id).await.unwrap().is_none());
+    assert!(!tx.delete_macro(acc + 1, g.id).await.unwrap());
+    assert!(tx.delete_macro(acc, g.id).await.unwrap());
+    assert!(tx.get_macro(acc, g.id).await.unwrap().is_none());
+    tx.commit().await.unwrap();
+}
+conformance!(macros_per_account_and_person);

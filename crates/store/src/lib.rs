@@ -128,6 +128,7 @@ pub trait Tx:
     + JobTx
     + CustomFilterTx
     + AutomationTx
+    + MacroTx
     + ImportTx
     + CustomAttributeTx
     + Send

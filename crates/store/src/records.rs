@@ -796,3 +796,19 @@ pub struct PushSubscription {
     pub created_at: i64,
     pub updated_at: i64,
 }
+
+/// A macro: actions a person runs on conversations.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Macro {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    /// personal, global
+    pub visibility: String,
+    pub created_by_id: Option<i64>,
+    pub updated_by_id: Option<i64>,
+    #[sqlx(json)]
+    pub actions: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}

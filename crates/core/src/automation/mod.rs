@@ -175,20 +175,7 @@ async fn read_rule(
     base: Option<&AutomationRule>,
 ) -> CoreResult<AutomationRule> {
     let p = Params::new(body).nested_or_self("automation_rule");
-    let name = match (p.str("name")?, base) {
-        (Some(n), _) => n.trim().to_string(),
-        (None, Some(b)) => b.name.clone(),
-        (None, None) => String::new(),
-    };
-    if name.is_empty() {
-        return Err(CoreError::invalid("name", "Name can't be blank"));
-    }
-    if name.chars().count() > 255 {
-        return Err(CoreError::invalid(
-            "name",
-            "Name is too long (maximum is 255 characters)",
-        ));
-    }
+    let name = read_name(&p, base.map(|b| b.name.as_str()))?;
     let description = match p.raw("description") {
         Some(Value::Null) => None,
         Some(_) => p.str("description")?,
@@ -254,6 +241,26 @@ async fn read_rule(
             base.and_then(|b| b.disabled_reason.clone())
         },
     })
+}
+
+/// A rule's or macro's `name`: given (trimmed), or the one it had; never
+/// blank, at most 255 characters.
+pub(crate) fn read_name(p: &Params, had: Option<&str>) -> CoreResult<String> {
+    let name = match (p.str("name")?, had) {
+        (Some(n), _) => n.trim().to_string(),
+        (None, Some(b)) => b.to_string(),
+        (None, None) => String::new(),
+    };
+    if name.is_empty() {
+        return Err(CoreError::invalid("name", "Name can't be blank"));
+    }
+    if name.chars().count() > 255 {
+        return Err(CoreError::invalid(
+            "name",
+            "Name is too long (maximum is 255 characters)",
+        ));
+    }
+    Ok(name)
 }
 
 /// One value of a list: text (numbers and booleans as Rails would read
@@ -394,9 +401,36 @@ fn conditions(v: &Value, event_name: &str) -> CoreResult<Value> {
     Ok(Value::Array(out))
 }
 
+/// Whose actions are checked: a rule's, or a macro's (which may name the
+/// person running it, `self`, and unassign with `nil`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ActionSet {
+    Rule,
+    Macro,
+}
+
+impl ActionSet {
+    fn allowed(self) -> &'static [&'static str] {
+        match self {
+            ActionSet::Rule => ACTIONS,
+            ActionSet::Macro => crate::macros::ACTIONS,
+        }
+    }
+    fn not_yet(self) -> &'static [&'static str] {
+        match self {
+            ActionSet::Rule => NOT_YET,
+            ActionSet::Macro => crate::macros::NOT_YET,
+        }
+    }
+}
+
+async fn actions(tx: &mut dyn Tx, account_id: i64, v: &Value) -> CoreResult<Value> {
+    check_actions(tx, account_id, v, ActionSet::Rule).await
+}
+
 /// Checks actions (their teams, agents and labels belong to the account)
 /// and returns them in their stored form.
-async fn actions(tx: &mut dyn Tx, account_id: i64, v: &Value) -> CoreResult<Value> {
+pub(crate) async fn check_actions(tx: &mut dyn Tx, account_id: i64, v: &Value, set: ActionSet) -> CoreResult<Value> {
     let items = list("actions", v)?;
     if items.is_empty() {
         return Err(CoreError::invalid("actions", "Actions can't be blank"));
@@ -411,13 +445,13 @@ async fn actions(tx: &mut dyn Tx, account_id: i64, v: &Value) -> CoreResult<Valu
         }
         let p = Params::new(a);
         let name = p.req_str("action_name")?;
-        if NOT_YET.contains(&name.as_str()) {
+        if set.not_yet().contains(&name.as_str()) {
             return Err(CoreError::invalid(
                 "action_name",
                 format!("{name} is not available yet"),
             ));
         }
-        if !ACTIONS.contains(&name.as_str()) {
+        if !set.allowed().contains(&name.as_str()) {
             return Err(CoreError::invalid("action_name", format!("{name} is not an action")));
         }
         let raw: Vec<Value> = match p.raw("action_params") {
@@ -442,6 +476,12 @@ async fn actions(tx: &mut dyn Tx, account_id: i64, v: &Value) -> CoreResult<Valu
                     return Err(CoreError::invalid("action_params", format!("{name} needs labels")));
                 }
                 json!(labels)
+            }
+            "assign_agent" | "assign_team"
+                if set == ActionSet::Macro
+                    && matches!(raw.as_slice(), [Value::String(s)] if s == "nil" || (s == "self" && name == "assign_agent")) =>
+            {
+                json!(raw)
             }
             "assign_agent" => {
                 let id = one_id(&raw, &name)?;
@@ -522,7 +562,7 @@ async fn actions(tx: &mut dyn Tx, account_id: i64, v: &Value) -> CoreResult<Valu
                 json!(checked)
             }
             // resolve_conversation, open_conversation, mute_conversation,
-            // snooze_conversation.
+            // snooze_conversation, remove_assigned_agent / _team.
             _ => json!([]),
         };
         out.push(json!({ "action_name": name, "action_params": params }));

@@ -100,6 +100,11 @@ macro_rules! job_cols {
         "id, kind, payload, run_at, attempts, max_attempts, deadline_at, last_error, created_at"
     };
 }
+macro_rules! macro_cols {
+    () => {
+        "id, account_id, name, visibility, created_by_id, updated_by_id, actions, created_at, updated_at"
+    };
+}
 macro_rules! automation_rule_cols {
     () => {
         "id, account_id, name, description, event_name, conditions, actions, active, created_at, updated_at, secret, react_to_automation, failures, last_failure, disabled_reason"
@@ -191,6 +196,7 @@ mod filters;
 mod inbox;
 mod invitation;
 mod job;
+mod macros;
 pub(crate) use job::claim_jobs;
 mod label;
 mod message;

@@ -35,6 +35,7 @@ mod fake_twilio;
 mod fake_whatsapp;
 mod faults;
 mod listeners;
+mod macros;
 mod mail_servers;
 mod mentions;
 mod messages;

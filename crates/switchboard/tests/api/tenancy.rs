@@ -449,6 +449,18 @@ async fn every_account_route_is_scoped(app: TestApp) {
         .await["payload"]["id"]
         .as_i64()
         .unwrap();
+    let macro_id = app
+        .ok(
+            Method::POST,
+            &app.acc("/macros"),
+            Some(json!({
+                "name": "Close as billing", "visibility": "global",
+                "actions": [{ "action_name": "add_label", "action_params": ["billing"] }, { "action_name": "resolve_conversation" }],
+            })),
+        )
+        .await["payload"]["id"]
+        .as_i64()
+        .unwrap();
     let (other, olga) = app.other_account().await;
 
     // What must not change, read by the account's administrator.
@@ -479,6 +491,8 @@ async fn every_account_route_is_scoped(app: TestApp) {
             "/automation_rules".to_string(),
             format!("/automation_rules/{rule}"),
             format!("/automation_rules/{rule}/deliveries"),
+            "/macros".to_string(),
+            format!("/macros/{macro_id}"),
         ] {
             let mut v = app.ok(Method::GET, &app.acc(&p), None).await;
             // Read marks and presence move with reads, not with changes.
@@ -520,6 +534,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
             "assignment_policies" => apol,
             "agent_capacity_policies" => cpol,
             "automation_rules" => rule,
+            "macros" => macro_id,
             _ if !path.contains("{id}") => 0,
             other => panic!("the test does not know which id {other}/{{id}} takes: add it here"),
         };
@@ -599,6 +614,9 @@ async fn every_account_route_is_scoped(app: TestApp) {
         ("GET", "/notification_settings"),
         ("PATCH", "/notification_settings"),
         ("PUT", "/notification_settings"),
+        // Global macros are every member's to see (and run where they may).
+        ("GET", "/macros"),
+        ("GET", "/macros/{id}"),
     ];
     let mut routed = 0;
     let mut failures = Vec::new();
