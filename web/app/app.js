@@ -13,6 +13,7 @@ import { createPalette } from "./palette.js";
 import { createBell } from "./bell.js";
 import { render as contactsPage } from "./contacts.js";
 import { render as profilePage } from "./profile.js";
+import { render as macrosPage } from "./macros.js";
 import { render as settingsPage } from "./settings.js";
 import { leaveQueue, queueEvent, render as queuePage } from "./queue.js";
 import { rt } from "./routing-text.js";
@@ -34,7 +35,7 @@ const TEXT = {
     replyPlaceholder: "Reply… (Enter sends, Shift+Enter for a new line)", notePlaceholder: "Only your team sees this note",
     today: "Today", yesterday: "Yesterday", backToList: "Back to the list",
     select: "Select", selectPage: "Select all on this page", nSelected: "{n} selected", bulkBar: "Change the selected conversations",
-    bulkAssign: "Assign to", bulkTeam: "Team", bulkLabel: "Add label", bulkStatus: "Change status", bulkSnooze: "Snooze until tomorrow", bulkClear: "Clear selection",
+    bulkAssign: "Assign to", bulkTeam: "Team", bulkLabel: "Add label", bulkStatus: "Change status", bulkSnooze: "Snooze until tomorrow", bulkClear: "Clear selection", bulkMacro: "Run macro",
     // Activity lines by what they say (content_attributes.activity).
     act_resolved: "Conversation was resolved", act_resolved_by: "Conversation was resolved by {actor}",
     act_reopened: "Conversation was reopened", act_reopened_by: "Conversation was reopened by {actor}",
@@ -101,6 +102,7 @@ const TEXT = {
     cannedSearch: "Find a canned response", cannedNone: "No canned response matches.",
     cannedEmpty: "No canned responses yet: administrators add them in Settings.",
     unfilled: "Not filled in: {vars}. Edit the reply, or press Send again to send it as written.",
+    macros: "Macros", manageMacros: "Manage macros…", macroDone: "Macro “{name}” done.",
     moreActions: "More actions", statusMenu: "Snooze or mark as pending", markPending: "Mark as pending",
     loadFailed: "Couldn't load the messages.",
   },
@@ -119,7 +121,7 @@ const TEXT = {
     replyPlaceholder: "Ответ… (Enter отправляет, Shift+Enter — новая строка)", notePlaceholder: "Эту заметку видит только команда",
     today: "Сегодня", yesterday: "Вчера", backToList: "К списку",
     select: "Выбрать", selectPage: "Выбрать все на странице", nSelected: "Выбрано: {n}", bulkBar: "Изменить выбранные разговоры",
-    bulkAssign: "Назначить", bulkTeam: "Команда", bulkLabel: "Добавить метку", bulkStatus: "Изменить статус", bulkSnooze: "Отложить до завтра", bulkClear: "Снять выбор",
+    bulkAssign: "Назначить", bulkTeam: "Команда", bulkLabel: "Добавить метку", bulkStatus: "Изменить статус", bulkSnooze: "Отложить до завтра", bulkClear: "Снять выбор", bulkMacro: "Выполнить макрос",
     act_resolved: "Разговор решён", act_resolved_by: "Разговор решён: {actor}",
     act_reopened: "Разговор снова открыт", act_reopened_by: "Разговор снова открыт: {actor}",
     act_pending: "Разговор ожидает", act_pending_by: "Разговор переведён в ожидание: {actor}",
@@ -184,6 +186,7 @@ const TEXT = {
     cannedSearch: "Найти шаблон ответа", cannedNone: "Подходящих шаблонов нет.",
     cannedEmpty: "Шаблонов ответов пока нет: их добавляют администраторы в настройках.",
     unfilled: "Не заполнено: {vars}. Исправьте ответ или нажмите «Отправить» ещё раз, чтобы отправить как есть.",
+    macros: "Макросы", manageMacros: "Управлять макросами…", macroDone: "Макрос «{name}» выполнен.",
     moreActions: "Ещё действия", statusMenu: "Отложить или перевести в ожидание", markPending: "Перевести в ожидание",
     loadFailed: "Не удалось загрузить сообщения.",
   },
@@ -505,7 +508,7 @@ async function start() {
 
   // Views by address, so a reload or a shared link keeps the place:
   // #/ (conversations), #/conversations/N, #/contacts, #/contacts/N,
-  // #/profile and, for administrators, #/queue, #/settings and #/settings/<section>.
+  // #/profile, #/macros and, for administrators, #/queue, #/settings and #/settings/<section>.
   const pageView = el("main", { class: "page-view", hidden: "" });
   const nav = {
     conversations: el("a", { href: "#/", text: t("conversations") }),
@@ -520,7 +523,7 @@ async function start() {
   Object.assign(ctx, { t });
   function route() {
     const [, view = "", param = ""] = location.hash.match(/^#\/([a-z]*)\/?([a-z0-9_-]*)/) || [];
-    const page = view === "contacts" ? "contacts" : view === "profile" ? "profile"
+    const page = view === "contacts" ? "contacts" : view === "profile" ? "profile" : view === "macros" ? "macros"
       : view === "settings" && isAdmin ? "settings" : view === "queue" && isAdmin ? "queue" : "conversations";
     panes.hidden = page !== "conversations";
     pageView.hidden = page === "conversations";
@@ -531,6 +534,7 @@ async function start() {
     else if (page === "settings") settingsPage(pageView, ctx, param || null).catch(failed);
     else if (page === "contacts") contactsPage(pageView, ctx, /^\d+$/.test(param) ? Number(param) : null).catch(failed);
     else if (page === "profile") profilePage(pageView, ctx).catch(failed);
+    else if (page === "macros") macrosPage(pageView, ctx).catch(failed);
     else if (view === "conversations" && /^\d+$/.test(param) && Number(param) !== conversation.openId) show(Number(param), true);
   }
   window.onhashchange = route;
@@ -584,6 +588,7 @@ async function start() {
     clearTimeout(toastTimer);
     toastTimer = setTimeout(() => { toast.hidden = true; }, 6000);
   };
+  ctx.say = say;
   const palette = createPalette(ctx, {
     conversation: () => (panes.hidden || conversation.openId === null ? null : conversation.current),
     refresh: () => conversation.refreshHeader(),

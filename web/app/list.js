@@ -6,6 +6,7 @@
 
 import { Unauthorized, api, avatar, channelIcon, el, forget, icon, load, relative } from "./lib.js";
 import { filterBuilder } from "./filters.js";
+import { macros, runMacro } from "./macros.js";
 
 const PAGE = 25;
 const STATUSES = ["open", "pending", "snoozed", "resolved", "all"];
@@ -214,10 +215,11 @@ export function createList(ctx, { t, open }) {
     el("option", { value: "", text: `${t("bulkStatus")}…` }),
     ...["open", "pending", "resolved"].map((v) => el("option", { value: v, text: t(`one_${v}`) })),
     el("option", { value: "snooze", text: t("bulkSnooze") }));
+  const bulkMacro = el("select", { "aria-label": t("bulkMacro") });
   const bulkClear = el("button", { type: "button", text: t("bulkClear") });
   const bulkError = el("span", { class: "error", role: "alert" });
   const bulkBar = el("div", { class: "bulk-bar", role: "toolbar", "aria-label": t("bulkBar"), hidden: "" },
-    allBox, bulkCount, bulkAssign, bulkTeam, bulkLabel, bulkStatus, bulkClear, bulkError);
+    allBox, bulkCount, bulkAssign, bulkTeam, bulkLabel, bulkStatus, bulkMacro, bulkClear, bulkError);
   function paintSelection() {
     for (const [id, entry] of cards) entry.box.checked = selected.has(id);
     bulkBar.hidden = selected.size === 0;
@@ -246,11 +248,15 @@ export function createList(ctx, { t, open }) {
   });
   bulkClear.addEventListener("click", () => { selected.clear(); paintSelection(); });
   async function fillBulkChoices() {
-    const [agents, teams, labels] = await Promise.all([
+    const [agents, teams, labels, saved] = await Promise.all([
       load(`${base}/agents`, (r) => r || []).catch(() => []),
       load(`${base}/teams`, (r) => r || []).catch(() => []),
       load(`${base}/labels`, (r) => (r && r.payload) || []).catch(() => []),
+      macros(base).catch(() => []),
     ]);
+    bulkMacro.replaceChildren(el("option", { value: "", text: `${t("bulkMacro")}…` }),
+      ...saved.map((m) => el("option", { value: String(m.id), text: m.name })));
+    bulkMacro.hidden = !saved.length;
     bulkAssign.replaceChildren(el("option", { value: "", text: `${t("bulkAssign")}…` }),
       ...agents.map((a) => el("option", { value: String(a.id), text: a.available_name || a.name })));
     bulkTeam.replaceChildren(el("option", { value: "", text: `${t("bulkTeam")}…` }),
@@ -277,6 +283,27 @@ export function createList(ctx, { t, open }) {
   bulkAssign.addEventListener("change", () => bulkAssign.value && bulk({ fields: { assignee_id: Number(bulkAssign.value) } }, bulkAssign));
   bulkTeam.addEventListener("change", () => bulkTeam.value && bulk({ fields: { team_id: Number(bulkTeam.value) } }, bulkTeam));
   bulkLabel.addEventListener("change", () => bulkLabel.value && bulk({ labels: { add: [bulkLabel.value] } }, bulkLabel));
+  // A macro on every selected conversation, as the person; what it could
+  // not do stays on the bar.
+  bulkMacro.addEventListener("change", async () => {
+    if (!bulkMacro.value) return;
+    bulkError.textContent = "";
+    bulkMacro.disabled = true;
+    try {
+      const r = await runMacro(base, Number(bulkMacro.value), [...selected]);
+      selected.clear();
+      paintSelection();
+      reloadOrSay();
+      const failed = (r.errors || [])[0];
+      if (failed) bulkError.textContent = `#${failed.conversation_id}: ${failed.error}`;
+    } catch (e) {
+      if (e instanceof Unauthorized) return ctx.signIn();
+      bulkError.textContent = (e && e.body && (e.body.message || e.body.error)) || t("failed");
+    } finally {
+      bulkMacro.value = "";
+      bulkMacro.disabled = false;
+    }
+  });
   bulkStatus.addEventListener("change", () => {
     const v = bulkStatus.value;
     if (!v) return;

@@ -8,6 +8,7 @@
 // listbox, in a modal dialog.
 
 import { Unauthorized, api, el, load, locale } from "./lib.js";
+import { macros, runMacro } from "./macros.js";
 
 const TEXT = {
   en: {
@@ -22,7 +23,8 @@ const TEXT = {
     contactPage: "Open the contact's page", panel: "Show or hide the contact details",
     conversations: "Conversations", contacts: "Contacts", profile: "Profile",
     settings: "Settings: {name}", inboxes: "Inboxes", agents: "Agents", teams: "Teams", labels: "Labels",
-    attributes: "Custom attributes", canned: "Canned responses", webhooks: "Webhooks",
+    attributes: "Custom attributes", canned: "Canned responses", webhooks: "Webhooks", automation: "Automation",
+    runMacro: "Run macro: {name}", macros: "Macros", macroDone: "Macro “{name}” done.", macroPartly: "Macro “{name}”: {error}",
     mine: "Show Mine", unassigned: "Show Unassigned", all: "Show All",
     compact: "Compact list", comfortable: "Comfortable list", keys: "Keyboard shortcuts",
     failed: "Couldn't do it: ",
@@ -39,7 +41,8 @@ const TEXT = {
     contactPage: "Открыть страницу контакта", panel: "Показать или скрыть панель контакта",
     conversations: "Разговоры", contacts: "Контакты", profile: "Профиль",
     settings: "Настройки: {name}", inboxes: "Каналы", agents: "Сотрудники", teams: "Команды", labels: "Метки",
-    attributes: "Свои атрибуты", canned: "Шаблоны ответов", webhooks: "Вебхуки",
+    attributes: "Свои атрибуты", canned: "Шаблоны ответов", webhooks: "Вебхуки", automation: "Автоматизация",
+    runMacro: "Выполнить макрос: {name}", macros: "Макросы", macroDone: "Макрос «{name}» выполнен.", macroPartly: "Макрос «{name}»: {error}",
     mine: "Показать «Мои»", unassigned: "Показать «Без ответственного»", all: "Показать «Все»",
     compact: "Компактный список", comfortable: "Просторный список", keys: "Клавиши",
     failed: "Не получилось: ",
@@ -51,7 +54,7 @@ const t = (k, vars = {}) => fill((TEXT[locale] && TEXT[locale][k]) || TEXT.en[k]
 // the keys in English.
 const both = (k, vars) => (locale === "en" ? "" : ` ${fill(TEXT.en[k], vars)}`);
 
-const SETTINGS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks"];
+const SETTINGS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks", "automation"];
 const PRIORITIES = ["urgent", "high", "medium", "low"];
 const MAX_SHOWN = 60;
 
@@ -107,11 +110,21 @@ export function createPalette(ctx, hooks) {
       const team = conv.meta && conv.meta.team;
       // The open conversation's labels as the header shows them (kept live).
       const current = conv.labels || [];
-      const [agents, teams, labels] = await Promise.all([
+      const [agents, teams, labels, saved] = await Promise.all([
         load(`${base}/agents`, (r) => r || []).catch(() => []),
         load(`${base}/teams`, (r) => r || []).catch(() => []),
         load(`${base}/labels`, (r) => (r && r.payload) || []).catch(() => []),
+        macros(base).catch(() => []),
       ]);
+      // Macros first: they are what a person saved to do often.
+      for (const m of saved) {
+        out.push(command(group, "runMacro", { name: m.name }, async () => {
+          const r = await runMacro(base, m.id, [conv.id]);
+          await hooks.refresh();
+          const failed = (r.errors || [])[0];
+          hooks.say(failed ? t("macroPartly", { name: m.name, error: failed.error }) : t("macroDone", { name: m.name }));
+        }, "macro"));
+      }
       if (!assignee || assignee.id !== profile.id) out.push(command(group, "assignMe", {}, act("/assignments", { assignee_id: profile.id }), "agent"));
       for (const a of agents) {
         if (a.id === profile.id || (assignee && assignee.id === a.id)) continue;
@@ -143,6 +156,7 @@ export function createPalette(ctx, hooks) {
     out.push(command(goTo, "conversations", {}, () => { location.hash = "#/"; }, "inbox"));
     out.push(command(goTo, "contacts", {}, () => { location.hash = "#/contacts"; }, "customers people"));
     out.push(command(goTo, "profile", {}, () => { location.hash = "#/profile"; }, "me password token theme"));
+    out.push(command(goTo, "macros", {}, () => { location.hash = "#/macros"; }, "macro saved actions"));
     if (isAdmin) {
       for (const s of SETTINGS) out.push(command(goTo, "settings", { name: t(s) }, () => { location.hash = `#/settings/${s}`; }, "settings admin"));
     }

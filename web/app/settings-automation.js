@@ -29,6 +29,7 @@ const TEXT = {
     ruleSaved: "Rule saved", message: "Message", teams: "Team", emails: "Addresses", url: "Address",
     status_open: "Open", status_resolved: "Resolved", status_pending: "Pending", status_snoozed: "Snoozed",
     from: "From (any if empty)", to: "To (any if empty)",
+    self: "Whoever runs it", nobody: "Nobody", noTeam: "No team",
   },
   ru: {
     automation: "Автоматизация", newRule: "Новое правило", ruleName: "Название правила", description: "Описание",
@@ -47,6 +48,7 @@ const TEXT = {
     ruleSaved: "Правило сохранено", message: "Сообщение", teams: "Команда", emails: "Адреса", url: "Адрес",
     status_open: "Открыт", status_resolved: "Решён", status_pending: "Ожидает", status_snoozed: "Отложен",
     from: "Было (любое, если пусто)", to: "Стало (любое, если пусто)",
+    self: "Тот, кто запускает", nobody: "Никто", noTeam: "Без команды",
   },
 };
 const tt = withText(TEXT);
@@ -109,9 +111,11 @@ function conditionRow(c, onRemove) {
   };
 }
 
-// One action row: the action and the value it takes.
-function actionRow(a, ctx, onRemove) {
-  const name = select("action_name", ACTIONS.map((x) => [x, x.replaceAll("_", " ")]), a.action_name || "add_label");
+// One action row: the action and the value it takes. `names` lists the
+// actions offered; `ctx.forPerson` (macros) adds "whoever runs it" and
+// "nobody" to the agent and team choices.
+export function actionRow(a, ctx, onRemove, names = ACTIONS) {
+  const name = select("action_name", names.map((x) => [x, x.replaceAll("_", " ")]), a.action_name || "add_label");
   name.setAttribute("aria-label", tt("action"));
   const slot = el("span", { class: "rule-param" });
   const remove = el("button", { type: "button", class: "quiet", text: tt("removeRow") });
@@ -125,11 +129,13 @@ function actionRow(a, ctx, onRemove) {
       control = input("labels", p.join(", "), { "aria-label": tt("value"), placeholder: tt("valuesHint") });
       read = () => words(control.value);
     } else if (n === "assign_agent") {
-      control = select("agent", ctx.agents.map((x) => [x.id, x.available_name || x.name]), p[0]);
-      read = () => [Number(control.value)];
+      const extra = ctx.forPerson ? [["self", tt("self")], ["nil", tt("nobody")]] : [];
+      control = select("agent", [...extra, ...ctx.agents.map((x) => [x.id, x.available_name || x.name])], p[0]);
+      read = () => [/^\d+$/.test(control.value) ? Number(control.value) : control.value];
     } else if (n === "assign_team") {
-      control = select("team", ctx.teams.map((x) => [x.id, x.name]), p[0]);
-      read = () => [Number(control.value)];
+      const extra = ctx.forPerson ? [["nil", tt("noTeam")]] : [];
+      control = select("team", [...extra, ...ctx.teams.map((x) => [x.id, x.name])], p[0]);
+      read = () => [/^\d+$/.test(control.value) ? Number(control.value) : control.value];
     } else if (n === "change_status") {
       control = select("status", ["open", "resolved", "pending", "snoozed"].map((s) => [s, tt(`status_${s}`)]), p[0]);
       read = () => [control.value];

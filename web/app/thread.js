@@ -11,6 +11,7 @@ import { Unauthorized, api, avatar, cookie, el, errorMessage, forget, icon, load
 import { markdown } from "./markdown.js";
 import { menuButton, picker } from "./picker.js";
 import { PRIORITIES, labelChip } from "./list.js";
+import { macros, runMacro } from "./macros.js";
 
 function echoId() {
   return `d${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
@@ -165,6 +166,27 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     items: () => [pendingItem(), { group: t("snooze"), items: snoozeItems() }] });
   const panelButton = el("button", { type: "button", class: "icon-button panel-toggle", "aria-label": t("contactPanel"), "data-tip": t("contactPanel"), "aria-pressed": "true" }, icon("panel"));
   panelButton.addEventListener("click", () => panelButton.setAttribute("aria-pressed", String(togglePanel())));
+  // The person's macros, run on this conversation from More.
+  let savedMacros = [];
+  const loadMacros = () => macros(base).then((l) => { savedMacros = l; }).catch(() => {});
+  async function runSaved(m) {
+    const id = openId;
+    try {
+      const r = await runMacro(base, m.id, [id]);
+      const failed = (r.errors || [])[0];
+      ctx.say?.(failed ? `${m.name}: ${failed.error}` : t("macroDone").replace("{name}", m.name));
+    } catch (e) {
+      if (e instanceof Unauthorized) return ctx.signIn();
+      ctx.say?.(`${m.name}: ${errorMessage(e)}`);
+    } finally {
+      if (openId === id) refreshHeader(id).catch(() => {});
+    }
+  }
+  const macroItems = () => [
+    savedMacros.length ? { group: t("macros"), items: savedMacros.map((m) => ({ label: m.name, run: () => runSaved(m) })) } : null,
+    { label: t("manageMacros"), run: () => { location.hash = "#/macros"; } },
+  ];
+  loadMacros();
   const moreMenu = menuButton({ label: t("moreActions"), className: "icon-button", content: [glyph("more")], items: () => [
     mine() ? null : { label: t("assignMe"), run: assignMe },
     { label: `${t("assignTo")}…`, run: () => assigneePicker.open(moreMenu.button) },
@@ -173,6 +195,7 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     { group: t("snooze"), items: snoozeItems() },
     pendingItem(),
     { label: t("contactPanel"), kind: "check", checked: panelButton.getAttribute("aria-pressed") === "true", run: () => panelButton.click() },
+    ...macroItems(),
   ] });
   moreMenu.node.classList.add("more-menu");
   // A date of one's own for the snooze, in a small popover under the toolbar.
@@ -254,6 +277,7 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     }
   }
   async function refreshHeader(id) {
+    loadMacros();
     paintHeader(await api(`${base}/conversations/${id}`));
   }
   resolveButton.addEventListener("click", () => {

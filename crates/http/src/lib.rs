@@ -273,6 +273,7 @@ const APP_FILES: &[(&str, &str, &str)] = &[
         JS,
         include_str!("../../../web/app/settings-webhooks.js"),
     ),
+    ("macros.js", JS, include_str!("../../../web/app/macros.js")),
     (
         "settings-automation.js",
         JS,

@@ -39,6 +39,8 @@ mod automation;
 mod conversations;
 #[path = "browser/dashboard.rs"]
 mod dashboard;
+#[path = "browser/macros.rs"]
+mod macros;
 #[path = "browser/routing.rs"]
 mod routing;
 #[path = "browser/widget.rs"]

@@ -30,6 +30,7 @@ async fn dashboard_files(app: TestApp) {
         ("/app/settings-canned.js", "text/javascript"),
         ("/app/settings-webhooks.js", "text/javascript"),
         ("/app/settings-automation.js", "text/javascript"),
+        ("/app/macros.js", "text/javascript"),
         ("/app/settings-attributes.js", "text/javascript"),
         ("/app/settings-routing.js", "text/javascript"),
         ("/app/routing-text.js", "text/javascript"),
