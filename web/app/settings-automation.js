@@ -296,6 +296,7 @@ export async function automationSection(host) {
     const title = el("strong", { text: r.name });
     const when = el("span", { class: "badge", text: tt(r.event_name) });
     const toggle = checkbox(tt("active"), "active", r.active);
+    toggle.input.setAttribute("aria-label", `${tt("active")}: ${r.name}`);
     const note = el("p", { class: "meta rule-problem", text: problem(r) });
     note.hidden = !note.textContent;
     const status = statusBox();

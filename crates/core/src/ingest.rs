@@ -33,6 +33,8 @@ const GATHER_MICROS: u64 = 1_000;
 #[derive(Debug, Clone)]
 pub enum From {
     User(User),
+    /// An agent bot answering through its access token.
+    Bot(switchboard_store::AgentBot),
     Contact(Contact),
     /// The conversation's own contact (incoming messages posted by an agent
     /// or a bot on an API inbox).
@@ -305,6 +307,7 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
         *count += 1;
         let (sender_type, sender_id) = match &item.from {
             From::User(u) => (SenderType::User, u.id),
+            From::Bot(b) => (SenderType::AgentBot, b.id),
             From::Contact(c) => (SenderType::Contact, c.id),
             From::ConversationContact => (SenderType::Contact, conv.contact_id),
         };
@@ -382,7 +385,9 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
         }
         if msg.message_type() == MessageType::Incoming {
             let blocked = contacts.get(&c.contact_id).is_some_and(|ct| ct.blocked);
-            if let Some(s) = rules::status_on_incoming(c.status(), c.muted || blocked, false) {
+            // A resolved conversation goes back to the inbox's bot, if any.
+            let bot = c.status() == ConversationStatus::Resolved && core.inbox_bot(w.tx(), c.inbox_id).await?.is_some();
+            if let Some(s) = rules::status_on_incoming(c.status(), c.muted || blocked, bot) {
                 c.status = s.code();
                 c.snoozed_until = None;
             }
@@ -458,6 +463,7 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
         core.with_attachments(&mut data, &attachments);
         let performer = match &item.from {
             From::User(u) => switchboard_domain::event::Performer::User(u.id),
+            From::Bot(b) => switchboard_domain::event::Performer::AgentBot(b.id),
             From::Contact(c) => switchboard_domain::event::Performer::Contact(c.id),
             From::ConversationContact => switchboard_domain::event::Performer::Contact(view.conv.contact_id),
         };
@@ -563,6 +569,7 @@ fn same_row(m: &Message, r: &NewMessage) -> bool {
 fn sender_of(from: &From, view: &ConvView) -> Sender {
     match from {
         From::User(u) => Sender::User(u.clone()),
+        From::Bot(b) => Sender::Bot(b.clone()),
         From::Contact(c) => Sender::Contact(c.clone()),
         From::ConversationContact => Sender::Contact(view.contact.clone()),
     }
@@ -577,6 +584,7 @@ fn outcome(
 ) -> Outcome {
     let sender = match (&item.from, views.get(&message.conversation_id)) {
         (From::User(u), _) => Sender::User(u.clone()),
+        (From::Bot(b), _) => Sender::Bot(b.clone()),
         (From::Contact(c), _) => Sender::Contact(c.clone()),
         (From::ConversationContact, Some(v)) => Sender::Contact(v.contact.clone()),
         (From::ConversationContact, None) => message

@@ -551,6 +551,7 @@ impl BackgroundJob for Deliver {
 }
 
 async fn delivery_gave_up(core: &Arc<Core>, id: i64, error: &str) {
+    let mut bot_silent = None;
     let result = async {
         let mut tx = core.store.write().await?;
         let Some(mut d) = tx.get_delivery(id).await? else {
@@ -560,6 +561,11 @@ async fn delivery_gave_up(core: &Arc<Core>, id: i64, error: &str) {
         d.last_error = Some(error.to_string());
         d.updated_at = now_micros();
         tx.update_delivery(&d).await?;
+        // A bot that does not answer: a conversation waiting on it goes
+        // to people.
+        if d.agent_bot_id.is_some() {
+            bot_silent = Some((d.account_id, d.payload.clone()));
+        }
         // A rule's webhook given up is a failed run of the rule.
         if let Some(rule) = d.automation_rule_id {
             crate::automation::run::rule_failed(
@@ -588,6 +594,11 @@ async fn delivery_gave_up(core: &Arc<Core>, id: i64, error: &str) {
         Ok(None) => {}
         Err(e) => tracing::error!(delivery = id, error = %e, "marking a delivery failed"),
     }
+    if let Some((account_id, payload)) = bot_silent
+        && let Err(e) = core.bot_did_not_answer(account_id, &payload).await
+    {
+        tracing::error!(delivery = id, error = %e, "handing a conversation over from a silent bot");
+    }
 }
 
 /// Delivers one webhook: signed as Chatwoot v4.11+ signs them, the delivery
@@ -601,18 +612,23 @@ async fn deliver(core: &Arc<Core>, id: i64, lease_end: i64) -> Result<(), JobFai
         if d.state != "pending" {
             return Ok(());
         }
-        let found = match (d.automation_rule_id, d.webhook_id, d.inbox_id) {
-            (Some(r), _, _) => tx
+        let found = match (d.agent_bot_id, d.automation_rule_id, d.webhook_id, d.inbox_id) {
+            (Some(b), _, _, _) => tx
+                .get_agent_bot(d.account_id, b)
+                .await
+                .map_err(CoreError::from)?
+                .map(|b| (b.secret, None)),
+            (None, Some(r), _, _) => tx
                 .get_automation_rule(d.account_id, r)
                 .await
                 .map_err(CoreError::from)?
                 .map(|r| (r.secret, None)),
-            (None, Some(w), _) => tx
+            (None, None, Some(w), _) => tx
                 .get_webhook(d.account_id, w)
                 .await
                 .map_err(CoreError::from)?
                 .map(|w| (w.secret, w.timeout_secs)),
-            (None, None, Some(i)) => tx
+            (None, None, None, Some(i)) => tx
                 .get_inbox(d.account_id, i)
                 .await
                 .map_err(CoreError::from)?

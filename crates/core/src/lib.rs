@@ -3,6 +3,7 @@
 //! that must follow (the transactional outbox). After commit, events go to
 //! in-process listeners through a broadcast channel and the job runner is woken.
 
+pub mod agent_bots;
 pub mod auth;
 pub mod automation;
 pub mod bulk;
@@ -186,6 +187,8 @@ pub struct Core {
     pub auth_cache: auth::AuthCache,
     /// Which events each account has automation rules for (a cache).
     pub rule_events: automation::RuleEvents,
+    pub inbox_bots: agent_bots::InboxBots,
+    pub automation_mail: automation::effects::MailBudget,
     ingest: ingest::Ingest,
     secret_key_base: tokio::sync::OnceCell<String>,
     pub files: files::FileStore,
@@ -255,6 +258,8 @@ impl Core {
             job_counters: Default::default(),
             auth_cache: Default::default(),
             rule_events: Default::default(),
+            inbox_bots: Default::default(),
+            automation_mail: Default::default(),
             ingest: Default::default(),
             secret_key_base: tokio::sync::OnceCell::new(),
             files,

@@ -99,6 +99,7 @@ impl Default for Listeners {
                 Arc::new(crate::routing::RoutingListener) as Arc<dyn Listener>,
                 Arc::new(crate::notifications::NotificationListener) as Arc<dyn Listener>,
                 Arc::new(crate::automation::AutomationListener) as Arc<dyn Listener>,
+                Arc::new(crate::agent_bots::AgentBotListener) as Arc<dyn Listener>,
             ])),
         }
     }

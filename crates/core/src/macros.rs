@@ -208,7 +208,8 @@ impl Core {
             .i64_list("conversation_ids")?
             .filter(|ids| !ids.is_empty())
             .ok_or_else(|| CoreError::invalid("conversation_ids", "conversation_ids can't be blank"))?;
-        ids.dedup();
+        let mut seen = std::collections::HashSet::new();
+        ids.retain(|id| seen.insert(*id));
         if ids.len() > MAX_EXECUTE {
             return Err(CoreError::invalid(
                 "conversation_ids",
@@ -227,6 +228,14 @@ impl Core {
                 let params = a["action_params"].as_array().cloned().unwrap_or_default();
                 match self.macro_action(ctx, display_id, name, &params).await {
                     Ok(()) => {}
+                    // What the person may not do here is reported; a
+                    // failure of the server is the request's.
+                    Err(
+                        e @ (CoreError::Internal(_)
+                        | CoreError::StorageFull(_)
+                        | CoreError::Unavailable(_)
+                        | CoreError::Contended(_)),
+                    ) => return Err(e),
                     Err(e) => errors.push(json!({
                         "conversation_id": display_id,
                         "action_name": name,
@@ -237,6 +246,33 @@ impl Core {
             executed.push(display_id);
         }
         Ok(json!({ "payload": { "executed": executed, "skipped": skipped, "errors": errors } }))
+    }
+
+    /// How many transcripts a run would mail (addresses of its
+    /// `send_email_transcript` actions times conversations), so the caller
+    /// can hold it to the same limit as `/transcript`.
+    pub async fn macro_mail_count(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<usize> {
+        let m = self.visible_macro(ctx, id).await?;
+        let conversations = Params::new(body)
+            .i64_list("conversation_ids")?
+            .map_or(0, |ids| ids.len().min(MAX_EXECUTE));
+        let addresses: usize = m
+            .actions
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|x| x["action_name"] == "send_email_transcript")
+                    .map(|x| {
+                        let texts: Vec<String> = x["action_params"]
+                            .as_array()
+                            .map(|p| p.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                            .unwrap_or_default();
+                        crate::automation::effects::split_addresses(&texts).len()
+                    })
+                    .sum()
+            })
+            .unwrap_or(0);
+        Ok(addresses * conversations)
     }
 
     /// One macro action on one conversation, through the use case a person
@@ -353,8 +389,9 @@ async fn read_macro(
         None => base.map_or_else(|| "personal".to_string(), |b| b.visibility.clone()),
     };
     // Agents keep personal macros only (as Chatwoot, which turns their
-    // `global` into `personal`).
-    let visibility = if ctx.is_admin() {
+    // `global` into `personal`); an update that does not ask keeps what the
+    // macro was (an author no longer an administrator renaming a global one).
+    let visibility = if ctx.is_admin() || (asked.is_none() && base.is_some()) {
         visibility
     } else {
         "personal".to_string()

@@ -131,6 +131,19 @@ impl From<&User> for UserSenderView {
 pub enum SenderView {
     User(UserSenderView),
     Contact(ContactView),
+    Bot(BotSenderView),
+}
+
+/// An agent bot as the sender of a message.
+#[derive(Debug, Clone, Serialize)]
+pub struct BotSenderView {
+    pub id: i64,
+    pub name: String,
+    pub available_name: String,
+    pub avatar_url: String,
+    pub thumbnail: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
 }
 
 impl SenderView {
@@ -138,6 +151,14 @@ impl SenderView {
         match s {
             Sender::User(u) => Some(SenderView::User(UserSenderView::from(u))),
             Sender::Contact(c) => Some(SenderView::Contact(ContactView::from(c))),
+            Sender::Bot(b) => Some(SenderView::Bot(BotSenderView {
+                id: b.id,
+                name: b.name.clone(),
+                available_name: b.name.clone(),
+                avatar_url: b.avatar_url.clone().unwrap_or_default(),
+                thumbnail: b.avatar_url.clone().unwrap_or_default(),
+                kind: "agent_bot",
+            })),
             Sender::None => None,
         }
     }

@@ -5,7 +5,9 @@
 use serde_json::{Map, Value, json};
 use switchboard_domain::time::{iso, unix_float, unix_secs};
 use switchboard_domain::{Availability, ChannelType, ConversationStatus, MessageType, Role};
-use switchboard_store::{Account, AccountUser, Contact, ContactInbox, Conversation, Inbox, Message, Team, User};
+use switchboard_store::{
+    Account, AccountUser, AgentBot, Contact, ContactInbox, Conversation, Inbox, Message, Team, User,
+};
 
 use crate::channels::Channels;
 use crate::contact_types::{ContactView, ContactWithInboxes};
@@ -275,6 +277,7 @@ pub fn contact_inbox_row(ci: &ContactInbox) -> Value {
 pub enum Sender {
     User(User),
     Contact(Contact),
+    Bot(AgentBot),
     None,
 }
 
@@ -283,6 +286,7 @@ impl Sender {
         match self {
             Sender::User(u) => json!({"id": u.id, "name": u.name, "email": u.email, "type": "user"}),
             Sender::Contact(c) => contact_webhook(c, a),
+            Sender::Bot(b) => json!({"id": b.id, "name": b.name, "avatar_url": b.avatar_url, "type": "agent_bot"}),
             Sender::None => Value::Null,
         }
     }
@@ -529,6 +533,7 @@ pub fn message_public(m: &Message, sender: &Sender, display_id: i64) -> Value {
         "sender": match sender {
             Sender::User(u) => json!({ "id": u.id, "name": u.available_name(), "available_name": u.available_name(), "avatar_url": u.avatar_url.clone().unwrap_or_default(), "thumbnail": u.avatar_url.clone().unwrap_or_default(), "type": "user" }),
             Sender::Contact(c) => json!({ "id": c.id, "name": c.name, "email": c.email, "phone_number": c.phone_number, "thumbnail": c.avatar_url.clone().unwrap_or_default(), "type": "contact" }),
+            Sender::Bot(b) => json!({ "id": b.id, "name": b.name, "available_name": b.name, "avatar_url": b.avatar_url.clone().unwrap_or_default(), "thumbnail": b.avatar_url.clone().unwrap_or_default(), "type": "agent_bot" }),
             Sender::None => Value::Null,
         },
     });

@@ -460,7 +460,8 @@ impl Core {
         additional: Value,
     ) -> CoreResult<Conversation> {
         let contact = w.tx().require_contact(v.contact.account_id, v.contact.id).await?;
-        let status = rules::initial_status(None, contact.blocked, false);
+        let bot = self.inbox_bot(w.tx(), v.inbox.id).await?.is_some();
+        let status = rules::initial_status(None, contact.blocked, bot);
         let display_id = w.tx().next_display_id(v.inbox.account_id).await?;
         let now = w.now;
         let conv = w

@@ -90,6 +90,7 @@ fn sender_name(s: &Sender) -> String {
     let raw = match s {
         Sender::User(u) => u.available_name().to_string(),
         Sender::Contact(c) => c.name.clone(),
+        Sender::Bot(b) => b.name.clone(),
         Sender::None => String::new(),
     };
     let name = validate::person_name(&raw).unwrap_or_default();

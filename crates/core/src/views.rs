@@ -252,6 +252,18 @@ pub async fn senders(tx: &mut dyn Tx, account_id: i64, msgs: &[Message]) -> Core
     contact_ids.dedup();
     let users = tx.users_in_account(account_id, &user_ids).await?;
     let contacts = tx.get_contacts(account_id, &contact_ids).await?;
+    let mut bots: Vec<switchboard_store::AgentBot> = Vec::new();
+    for id in msgs
+        .iter()
+        .filter(|m| m.sender_type.as_deref() == Some("AgentBot"))
+        .filter_map(|m| m.sender_id)
+    {
+        if !bots.iter().any(|b| b.id == id)
+            && let Some(b) = tx.get_agent_bot(account_id, id).await?
+        {
+            bots.push(b);
+        }
+    }
     Ok(msgs
         .iter()
         .map(|m| match (m.sender_type.as_deref(), m.sender_id) {
@@ -266,6 +278,12 @@ pub async fn senders(tx: &mut dyn Tx, account_id: i64, msgs: &[Message]) -> Core
                 .find(|c| c.id == id)
                 .cloned()
                 .map(Sender::Contact)
+                .unwrap_or(Sender::None),
+            (Some("AgentBot"), Some(id)) => bots
+                .iter()
+                .find(|b| b.id == id)
+                .cloned()
+                .map(Sender::Bot)
                 .unwrap_or(Sender::None),
             _ => Sender::None,
         })

@@ -54,6 +54,7 @@ impl crate::listen::Listener for WebhookListener {
                     inbox_id: None,
                     message_id: None,
                     automation_rule_id: None,
+                    agent_bot_id: None,
                     delivery_uuid: uuid::Uuid::new_v4().to_string(),
                     event: name.clone(),
                     url: hook.url.clone(),
@@ -264,7 +265,14 @@ impl Core {
         ctx.require_admin()?;
         let mut tx = self.store.read().await?;
         tx.require_webhook(ctx.account_id(), id).await?;
-        let list = tx.list_deliveries(ctx.account_id(), id, before, DELIVERY_PAGE).await?;
+        let list = tx
+            .list_deliveries(
+                ctx.account_id(),
+                switchboard_store::DeliveryOwner::Webhook(id),
+                before,
+                DELIVERY_PAGE,
+            )
+            .await?;
         deliveries_page(&mut *tx, list).await
     }
 
@@ -285,6 +293,7 @@ impl Core {
             inbox_id: None,
             message_id: None,
             automation_rule_id: None,
+            agent_bot_id: None,
             delivery_uuid: uuid::Uuid::new_v4().to_string(),
             event: old.event.clone(),
             url: hook.url.clone(),

@@ -173,6 +173,7 @@ impl Work {
             inbox_id: Some(inbox.id),
             message_id,
             automation_rule_id: None,
+            agent_bot_id: None,
             delivery_uuid: uuid::Uuid::new_v4().to_string(),
             event: event.to_string(),
             url,

@@ -273,6 +273,15 @@ impl Cause {
         depth: 0,
     };
 
+    /// What the system does on its own schedule (routing's passes): a step
+    /// removed from any person, so automation rules treat it as automation
+    /// (only rules that opt in react, and chains stay bounded).
+    pub const ON_ITS_OWN: Cause = Cause {
+        kind: CauseKind::System,
+        id: None,
+        depth: 1,
+    };
+
     pub fn user(id: i64) -> Self {
         Cause {
             kind: CauseKind::User,

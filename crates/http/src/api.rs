@@ -124,6 +124,7 @@ fn account_routes() -> AccountRoutes {
         .merge(crate::routing_policies::account_routes())
         .merge(crate::automation::account_routes())
         .merge(crate::macros::account_routes())
+        .merge(crate::agent_bots::account_routes())
         .merge(crate::notifications::account_routes())
 }
 

@@ -19,7 +19,7 @@ use switchboard_core::message_types::{MessageStatusChange, NewMessage};
 use crate::AppState;
 use crate::api::{AccountRoutes, ok};
 use crate::error::ApiResult;
-use crate::extract::{Acct, Ids, JsonBody, Parsed, QueryParams};
+use crate::extract::{Acct, Caller, Ids, JsonBody, Parsed, QueryParams};
 
 type S = State<Arc<AppState>>;
 
@@ -148,11 +148,14 @@ async fn conversations_unmute(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResul
 
 async fn conversations_toggle_status(
     State(st): S,
-    Acct(c): Acct,
+    caller: Caller,
     ids: Ids,
     Parsed(req): Parsed<StatusToggle>,
 ) -> ApiResult<Response> {
-    Ok(ok(st.core.toggle_status(&c, ids.get("id")?, req).await?))
+    match caller {
+        Caller::Person(c) => Ok(ok(st.core.toggle_status(&c, ids.get("id")?, req).await?)),
+        Caller::Bot(b) => Ok(ok(st.core.bot_toggle_status(&b, ids.get("id")?, req).await?)),
+    }
 }
 
 async fn conversations_toggle_priority(
@@ -230,10 +233,20 @@ async fn messages_list(State(st): S, Acct(c): Acct, ids: Ids, q: QueryParams) ->
 
 /// JSON, or a multipart form with `attachments[]` (streamed to the store,
 /// each file checked against the size limit as it arrives).
-async fn messages_create(State(st): S, Acct(c): Acct, ids: Ids, req: axum::extract::Request) -> ApiResult<Response> {
+async fn messages_create(State(st): S, caller: Caller, ids: Ids, req: axum::extract::Request) -> ApiResult<Response> {
     let id = ids.get("id")?;
     let (new, files) = crate::uploads::message_request::<NewMessage>(&st, req).await?;
-    Ok(ok(st.core.create_message(&c, id, new, files).await?))
+    match caller {
+        Caller::Person(c) => Ok(ok(st.core.create_message(&c, id, new, files).await?)),
+        Caller::Bot(b) => {
+            // Bots send text and interactive content; files are people's.
+            if !files.is_empty() {
+                st.core.discard(&files).await;
+                return Err(switchboard_core::CoreError::invalid("attachments", "A bot sends no files").into());
+            }
+            Ok(ok(st.core.create_bot_message(&b, id, new).await?))
+        }
+    }
 }
 
 async fn messages_retry(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {

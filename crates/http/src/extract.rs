@@ -84,6 +84,34 @@ impl FromRequestParts<Arc<AppState>> for Acct {
     }
 }
 
+/// The caller of a route agent bots may use too: a person in the account,
+/// or a bot of the account with its own access token.
+pub enum Caller {
+    Person(AccountCtx),
+    Bot(switchboard_core::agent_bots::BotCtx),
+}
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let token = header(parts, "api_access_token")
+            .or_else(|| header(parts, "api-access-token"))
+            .map(str::to_string);
+        match Acct::from_request_parts(parts, state).await {
+            Ok(Acct(c)) => Ok(Caller::Person(c)),
+            Err(person) => {
+                let Some(token) = token else { return Err(person) };
+                let ids = Ids::from_request_parts(parts, state).await?;
+                match state.core.authenticate_bot(&token, ids.get("account_id")?).await {
+                    Ok(b) => Ok(Caller::Bot(b)),
+                    Err(_) => Err(person),
+                }
+            }
+        }
+    }
+}
+
 /// Numeric path parameters; a non-numeric id answers 404 like a missing one.
 pub struct Ids(HashMap<String, i64>);
 

@@ -3,6 +3,7 @@
 //! Chatwoot's shapes in one place (`error.rs`).
 
 pub mod accounts;
+pub mod agent_bots;
 pub mod api;
 pub mod automation;
 pub mod cable;

@@ -11,8 +11,10 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 use crate::api::{AccountRoutes, ok};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{Acct, Ids, JsonBody};
+use crate::ratelimit::Decision;
+use std::time::Instant;
 
 type S = State<Arc<AppState>>;
 
@@ -45,6 +47,20 @@ async fn destroy(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
     Ok(StatusCode::OK.into_response())
 }
 
+/// Runs a macro; each transcript it would mail counts against the
+/// account's transcript limit first (as `/conversations/{id}/transcript`):
+/// a run that would pass it is refused with 429 before anything is done.
 async fn execute(State(st): S, Acct(c): Acct, ids: Ids, JsonBody(b): JsonBody) -> ApiResult<Response> {
-    Ok(ok(st.core.execute_macro(&c, ids.get("id")?, &b).await?))
+    let id = ids.get("id")?;
+    let mails = st.core.macro_mail_count(&c, id, &b).await?;
+    if mails > 0 {
+        let key = c.account_id().to_string();
+        let now = Instant::now();
+        for _ in 0..mails {
+            if let Decision::Limited { retry_after } = st.transcripts.check_and_record(&key, now) {
+                return Err(ApiError::RateLimited(retry_after.as_secs() + 1));
+            }
+        }
+    }
+    Ok(ok(st.core.execute_macro(&c, id, &b).await?))
 }

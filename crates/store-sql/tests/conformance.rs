@@ -406,6 +406,7 @@ async fn pruning_keeps_what_is_recent(store: Arc<dyn Store>) {
         inbox_id: None,
         message_id: None,
         automation_rule_id: None,
+        agent_bot_id: None,
         delivery_uuid: "u1".into(),
         event: "x".into(),
         url: "https://example.com".into(),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use support::*;
-use switchboard_store::Store;
+use switchboard_store::{DeliveryOwner, Store};
 
 async fn routing_queue_loads_and_decisions(store: Arc<dyn Store>) {
     let (acc, inbox, _, conv) = seed(&store).await;
@@ -419,6 +419,7 @@ async fn automation_rules_per_account(store: Arc<dyn Store>) {
         inbox_id: None,
         message_id: None,
         automation_rule_id: rule,
+        agent_bot_id: None,
         delivery_uuid: uuid.into(),
         event: "automation_event.message_created".into(),
         url: "https://example.com/hook".into(),
@@ -438,17 +439,20 @@ async fn automation_rules_per_account(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(rows[0].automation_rule_id, Some(a.id));
     let mine: Vec<String> = tx
-        .list_rule_deliveries(acc, a.id, None, 10)
+        .list_deliveries(acc, DeliveryOwner::AutomationRule(a.id), None, 10)
         .await
         .unwrap()
         .into_iter()
         .map(|d| d.delivery_uuid)
         .collect();
     assert_eq!(mine, ["r3", "r1"]);
-    let older = tx.list_rule_deliveries(acc, a.id, Some(rows[2].id), 10).await.unwrap();
+    let older = tx
+        .list_deliveries(acc, DeliveryOwner::AutomationRule(a.id), Some(rows[2].id), 10)
+        .await
+        .unwrap();
     assert_eq!(older.len(), 1);
     assert!(
-        tx.list_rule_deliveries(acc + 1, a.id, None, 10)
+        tx.list_deliveries(acc + 1, DeliveryOwner::AutomationRule(a.id), None, 10)
             .await
             .unwrap()
             .is_empty()
@@ -510,3 +514,86 @@ async fn macros_per_account_and_person(store: Arc<dyn Store>) {
     tx.commit().await.unwrap();
 }
 conformance!(macros_per_account_and_person);
+
+/// Agent bots: kept per account, one bot an inbox (replaced, removed), the
+/// inboxes a bot answers, its deliveries, and its token removed with it.
+async fn agent_bots_per_account(store: Arc<dyn Store>) {
+    use switchboard_store::AgentBot;
+    let (acc, inbox, _, _) = seed(&store).await;
+    let bot = |name: &str| AgentBot {
+        id: 0,
+        account_id: acc,
+        name: name.into(),
+        description: None,
+        outgoing_url: Some("https://bot.example/hook".into()),
+        bot_type: "webhook".into(),
+        bot_config: json!({ "greeting": "héllo" }),
+        avatar_url: None,
+        secret: format!("s-{name}"),
+        created_at: 3,
+        updated_at: 3,
+    };
+    let mut tx = store.write().await.unwrap();
+    let a = tx.insert_agent_bot(&bot("a")).await.unwrap();
+    let b = tx.insert_agent_bot(&bot("b")).await.unwrap();
+    assert_eq!(a.bot_config["greeting"], "héllo");
+    assert_eq!(tx.count_agent_bots(acc).await.unwrap(), 2);
+    assert_eq!(tx.list_agent_bots(acc, 1).await.unwrap().len(), 1);
+    assert!(tx.get_agent_bot(acc + 1, a.id).await.unwrap().is_none());
+    assert!(tx.inbox_agent_bot(inbox.id).await.unwrap().is_none());
+    tx.set_inbox_agent_bot(acc, inbox.id, Some(a.id), 5).await.unwrap();
+    assert_eq!(tx.inbox_agent_bot(inbox.id).await.unwrap().map(|x| x.id), Some(a.id));
+    tx.set_inbox_agent_bot(acc, inbox.id, Some(b.id), 6).await.unwrap();
+    assert_eq!(tx.inbox_agent_bot(inbox.id).await.unwrap().map(|x| x.id), Some(b.id));
+    assert_eq!(tx.agent_bot_inboxes(b.id).await.unwrap(), [inbox.id]);
+    assert!(tx.agent_bot_inboxes(a.id).await.unwrap().is_empty());
+    let mut changed = b.clone();
+    changed.name = "b2".into();
+    changed.outgoing_url = None;
+    changed.updated_at = 9;
+    tx.update_agent_bot(&changed).await.unwrap();
+    let got = tx.get_agent_bot(acc, b.id).await.unwrap().unwrap();
+    assert_eq!((got.name.as_str(), got.outgoing_url, got.updated_at), ("b2", None, 9));
+    tx.set_access_token("AgentBot", b.id, "bot-token", 1).await.unwrap();
+    let d = switchboard_store::NewDelivery {
+        account_id: acc,
+        webhook_id: None,
+        inbox_id: None,
+        message_id: None,
+        automation_rule_id: None,
+        agent_bot_id: Some(b.id),
+        delivery_uuid: "b1".into(),
+        event: "message_created".into(),
+        url: "https://bot.example/hook".into(),
+        payload: "{}".into(),
+    };
+    tx.insert_deliveries(&[d], 10).await.unwrap();
+    assert_eq!(
+        tx.list_deliveries(acc, DeliveryOwner::AgentBot(b.id), None, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        tx.list_deliveries(acc + 1, DeliveryOwner::AgentBot(b.id), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Deleted: its inbox link, deliveries and token go too.
+    assert!(!tx.delete_agent_bot(acc + 1, b.id).await.unwrap());
+    assert!(tx.delete_agent_bot(acc, b.id).await.unwrap());
+    tx.delete_access_token("AgentBot", b.id).await.unwrap();
+    assert!(tx.inbox_agent_bot(inbox.id).await.unwrap().is_none());
+    assert!(
+        tx.list_deliveries(acc, DeliveryOwner::AgentBot(b.id), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(tx.find_access_token("bot-token").await.unwrap().is_none());
+    tx.set_inbox_agent_bot(acc, inbox.id, None, 11).await.unwrap();
+    tx.commit().await.unwrap();
+}
+conformance!(agent_bots_per_account);

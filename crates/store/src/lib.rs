@@ -129,6 +129,7 @@ pub trait Tx:
     + CustomFilterTx
     + AutomationTx
     + MacroTx
+    + AgentBotTx
     + ImportTx
     + CustomAttributeTx
     + Send

@@ -395,6 +395,8 @@ pub struct Delivery {
     pub message_id: Option<i64>,
     /// The automation rule whose `send_webhook_event` this is.
     pub automation_rule_id: Option<i64>,
+    /// The agent bot this goes to.
+    pub agent_bot_id: Option<i64>,
     pub delivery_uuid: String,
     pub event: String,
     pub url: String,
@@ -408,6 +410,14 @@ pub struct Delivery {
     pub updated_at: i64,
 }
 
+/// Whose deliveries a log lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOwner {
+    Webhook(i64),
+    AutomationRule(i64),
+    AgentBot(i64),
+}
+
 #[derive(Debug, Clone)]
 pub struct NewDelivery {
     pub account_id: i64,
@@ -415,6 +425,7 @@ pub struct NewDelivery {
     pub inbox_id: Option<i64>,
     pub message_id: Option<i64>,
     pub automation_rule_id: Option<i64>,
+    pub agent_bot_id: Option<i64>,
     pub delivery_uuid: String,
     pub event: String,
     pub url: String,
@@ -809,6 +820,24 @@ pub struct Macro {
     pub updated_by_id: Option<i64>,
     #[sqlx(json)]
     pub actions: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An account's agent bot.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AgentBot {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub outgoing_url: Option<String>,
+    pub bot_type: String,
+    #[sqlx(json)]
+    pub bot_config: Value,
+    pub avatar_url: Option<String>,
+    /// Signs what is sent to `outgoing_url`.
+    pub secret: String,
     pub created_at: i64,
     pub updated_at: i64,
 }

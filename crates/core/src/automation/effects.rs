@@ -22,6 +22,39 @@ pub const MAX_TEAM_RECIPIENTS: usize = 100;
 pub const MAX_TRANSCRIPT_ADDRESSES: usize = 10;
 /// Mails are given up a day after the rule ran.
 const MAIL_WINDOW_MICROS: i64 = 24 * 3600 * 1_000_000;
+/// The most mails an account's rules send in an hour (anonymous messages
+/// set rules off: their mail must stay bounded).
+pub const MAIL_BUDGET_PER_HOUR: u32 = 200;
+
+/// What each account's rules have mailed this hour (per process).
+#[derive(Default)]
+pub struct MailBudget(std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, u32)>>);
+
+impl MailBudget {
+    /// Takes `n` mails from the account's hour, or refuses all of them.
+    fn take(&self, account_id: i64, n: u32) -> bool {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            map.clear();
+        }
+        let now = std::time::Instant::now();
+        let slot = map.entry(account_id).or_insert((now, 0));
+        if now.duration_since(slot.0) >= std::time::Duration::from_secs(3600) {
+            *slot = (now, 0);
+        }
+        if slot.1 + n > MAIL_BUDGET_PER_HOUR {
+            return false;
+        }
+        slot.1 += n;
+        true
+    }
+}
+
+fn over_budget(what: &str) -> Option<String> {
+    Some(format!(
+        "{what}: the account's rules sent {MAIL_BUDGET_PER_HOUR} mails this hour; this one was not sent"
+    ))
+}
 
 /// Queues the conversation, in Chatwoot's webhook shape with `event`
 /// `automation_event.<rule event>` (the conversation also for message
@@ -53,6 +86,7 @@ pub(super) async fn webhook(
         inbox_id: None,
         message_id: None,
         automation_rule_id: Some(rule.id),
+        agent_bot_id: None,
         delivery_uuid: uuid::Uuid::new_v4().to_string(),
         event: name,
         url: url.to_string(),
@@ -69,6 +103,10 @@ pub struct TeamMail {
     pub rule_id: i64,
     pub user_id: i64,
     pub message: String,
+    /// Whether giving up on this mail counts against the rule (one mail of
+    /// each run does, so one run cannot count as several).
+    #[serde(default)]
+    pub blame: bool,
 }
 
 impl crate::job::BackgroundJob for TeamMail {
@@ -108,6 +146,9 @@ impl crate::job::BackgroundJob for TeamMail {
     }
 
     async fn gave_up(self, core: Arc<Core>, error: String) {
+        if !self.blame {
+            return;
+        }
         rule_gave_up(
             &core,
             self.account_id,
@@ -123,6 +164,8 @@ impl crate::job::BackgroundJob for TeamMail {
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct RuleTranscript {
     pub rule_id: i64,
+    #[serde(default)]
+    pub blame: bool,
     #[serde(flatten)]
     pub transcript: crate::transcript::Transcript,
 }
@@ -135,6 +178,9 @@ impl crate::job::BackgroundJob for RuleTranscript {
     }
 
     async fn gave_up(self, core: Arc<Core>, error: String) {
+        if !self.blame {
+            return;
+        }
         rule_gave_up(
             &core,
             self.transcript.account_id,
@@ -194,9 +240,13 @@ pub(super) async fn team_email(
             }
         }
     }
+    if !w.core().automation_mail.take(conv.account_id, people.len() as u32) {
+        return Ok(over_budget("send_email_to_team"));
+    }
     let now = w.now;
-    for user_id in people {
+    for (i, user_id) in people.into_iter().enumerate() {
         let job = TeamMail {
+            blame: i == 0,
             account_id: conv.account_id,
             conversation_id: conv.id,
             rule_id: rule.id,
@@ -220,11 +270,18 @@ pub(super) async fn transcripts(
     if !w.core().mailer.configured() {
         return Ok(Some("send_email_transcript: no mail server is configured".into()));
     }
+    let emails: Vec<String> = split_addresses(addresses)
+        .iter()
+        .filter_map(|a| validate::email(a).ok())
+        .collect();
+    if !w.core().automation_mail.take(conv.account_id, emails.len() as u32) {
+        return Ok(over_budget("send_email_transcript"));
+    }
     let now = w.now;
-    for a in split_addresses(addresses) {
-        let Ok(email) = validate::email(&a) else { continue };
+    for (i, email) in emails.into_iter().enumerate() {
         let job = RuleTranscript {
             rule_id: rule.id,
+            blame: i == 0,
             transcript: crate::transcript::Transcript {
                 account_id: conv.account_id,
                 conversation_id: conv.id,

@@ -646,7 +646,12 @@ impl Core {
             .await?
             .ok_or(CoreError::NotFound)?;
         let list = tx
-            .list_rule_deliveries(ctx.account_id(), id, before, crate::webhooks::DELIVERY_PAGE)
+            .list_deliveries(
+                ctx.account_id(),
+                switchboard_store::DeliveryOwner::AutomationRule(id),
+                before,
+                crate::webhooks::DELIVERY_PAGE,
+            )
             .await?;
         crate::webhooks::deliveries_page(&mut *tx, list).await
     }

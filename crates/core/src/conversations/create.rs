@@ -112,7 +112,8 @@ impl Core {
             ),
             None => None,
         };
-        let status = rules::initial_status(requested_status, contact.blocked, false);
+        let bot = self.inbox_bot(w.tx(), inbox.id).await?.is_some();
+        let status = rules::initial_status(requested_status, contact.blocked, bot);
         let display_id = w.tx().next_display_id(ctx.account_id()).await?;
         let now = w.now;
         let conv = w

@@ -40,6 +40,8 @@ pub use list::ListParams;
 pub struct Actor {
     pub user: Option<User>,
     pub label: Option<std::borrow::Cow<'static, str>>,
+    /// An agent bot (named by `label`).
+    pub bot: Option<i64>,
 }
 
 impl Actor {
@@ -47,12 +49,14 @@ impl Actor {
         Actor {
             user: Some(u.clone()),
             label: None,
+            bot: None,
         }
     }
     pub fn system() -> Self {
         Actor {
             user: None,
             label: None,
+            bot: None,
         }
     }
     /// An automation rule: activity lines say "... by Automation System
@@ -61,6 +65,7 @@ impl Actor {
         Actor {
             user: None,
             label: Some(format!("Automation System ({rule})").into()),
+            bot: None,
         }
     }
     /// Routing: activity lines say "... by routing".
@@ -68,13 +73,25 @@ impl Actor {
         Actor {
             user: None,
             label: Some("routing".into()),
+            bot: None,
+        }
+    }
+    /// An agent bot: activity lines name it.
+    pub fn bot(b: &switchboard_store::AgentBot) -> Self {
+        Actor {
+            user: None,
+            label: Some(b.name.clone().into()),
+            bot: Some(b.id),
         }
     }
     fn name(&self) -> Option<&str> {
         self.user.as_ref().map(|u| u.available_name()).or(self.label.as_deref())
     }
     fn performer(&self) -> Option<Performer> {
-        self.user.as_ref().map(|u| Performer::User(u.id))
+        self.user
+            .as_ref()
+            .map(|u| Performer::User(u.id))
+            .or(self.bot.map(Performer::AgentBot))
     }
 }
 

@@ -251,7 +251,7 @@ async fn requeue_unanswered(core: &Arc<Core>, cx: &Context, account_id: i64) -> 
         };
         for conv in stale {
             let mut w = Work::begin(core).await?;
-            w.set_cause(Cause::SYSTEM);
+            w.set_cause(Cause::ON_ITS_OWN);
             let Some(current) = w.tx().lock_conversation_by_id(conv.id).await? else {
                 continue;
             };
@@ -299,7 +299,7 @@ async fn assign(
     skipped: &[(i64, Skip)],
 ) -> CoreResult<Assigned> {
     let mut w = Work::begin(core).await?;
-    w.set_cause(Cause::SYSTEM);
+    w.set_cause(Cause::ON_ITS_OWN);
     let Some(before) = w.tx().lock_conversation_by_id(conv.id).await? else {
         return Ok(Assigned::Gone);
     };

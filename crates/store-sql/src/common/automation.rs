@@ -109,6 +109,15 @@ impl AutomationTx for SqlTx {
             .bind(id)
             .execute(&mut *self.tx)
             .await?;
+        // Its deliveries go with it: an id used again (SQLite) must not
+        // inherit them, and their jobs then find nothing to send.
+        if r.rows_affected() > 0 {
+            sqlx::query("DELETE FROM deliveries WHERE account_id = $1 AND automation_rule_id = $2")
+                .bind(account_id)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
         Ok(r.rows_affected() > 0)
     }
 
@@ -150,25 +159,5 @@ impl AutomationTx for SqlTx {
         .execute(&mut *self.tx)
         .await?;
         Ok(())
-    }
-
-    async fn list_rule_deliveries(
-        &mut self,
-        account_id: i64,
-        rule_id: i64,
-        before_id: Option<i64>,
-        limit: i64,
-    ) -> StoreResult<Vec<Delivery>> {
-        Ok(sqlx::query_as(concat!(
-            "SELECT ",
-            delivery_cols!(),
-            " FROM deliveries WHERE automation_rule_id = $2 AND account_id = $1 AND id < $3 ORDER BY id DESC LIMIT $4"
-        ))
-        .bind(account_id)
-        .bind(rule_id)
-        .bind(before_id.unwrap_or(i64::MAX))
-        .bind(limit)
-        .fetch_all(&mut *self.tx)
-        .await?)
     }
 }

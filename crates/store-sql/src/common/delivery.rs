@@ -9,7 +9,7 @@ impl DeliveryTx for SqlTx {
             return Ok(Vec::new());
         }
         let mut qb = QueryBuilder::<DB>::new(
-            "INSERT INTO deliveries (account_id, webhook_id, inbox_id, message_id, automation_rule_id, delivery_uuid, event, url, payload, created_at, updated_at) ",
+            "INSERT INTO deliveries (account_id, webhook_id, inbox_id, message_id, automation_rule_id, agent_bot_id, delivery_uuid, event, url, payload, created_at, updated_at) ",
         );
         qb.push_values(ds, |mut b, d| {
             b.push_bind(d.account_id)
@@ -17,6 +17,7 @@ impl DeliveryTx for SqlTx {
                 .push_bind(d.inbox_id)
                 .push_bind(d.message_id)
                 .push_bind(d.automation_rule_id)
+                .push_bind(d.agent_bot_id)
                 .push_bind(d.delivery_uuid.clone())
                 .push_bind(d.event.clone())
                 .push_bind(d.url.clone())
@@ -30,8 +31,8 @@ impl DeliveryTx for SqlTx {
 
     async fn insert_delivery(&mut self, d: &NewDelivery, now: i64) -> StoreResult<Delivery> {
         Ok(sqlx::query_as(concat!(
-            "INSERT INTO deliveries (account_id, webhook_id, inbox_id, message_id, automation_rule_id, delivery_uuid, event, url, payload, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING ",
+            "INSERT INTO deliveries (account_id, webhook_id, inbox_id, message_id, automation_rule_id, agent_bot_id, delivery_uuid, event, url, payload, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING ",
             delivery_cols!()
         ))
         .bind(d.account_id)
@@ -39,6 +40,7 @@ impl DeliveryTx for SqlTx {
         .bind(d.inbox_id)
         .bind(d.message_id)
         .bind(d.automation_rule_id)
+        .bind(d.agent_bot_id)
         .bind(&d.delivery_uuid)
         .bind(&d.event)
         .bind(&d.url)
@@ -91,21 +93,43 @@ impl DeliveryTx for SqlTx {
     async fn list_deliveries(
         &mut self,
         account_id: i64,
-        webhook_id: i64,
+        owner: DeliveryOwner,
         before_id: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<Delivery>> {
-        Ok(sqlx::query_as(concat!(
-            "SELECT ",
-            delivery_cols!(),
-            " FROM deliveries WHERE account_id = $1 AND webhook_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4"
-        ))
-        .bind(account_id)
-        .bind(webhook_id)
-        .bind(before_id.unwrap_or(i64::MAX))
-        .bind(limit)
-        .fetch_all(&mut *self.tx)
-        .await?)
+        let (sql, id) = match owner {
+            DeliveryOwner::Webhook(id) => (
+                concat!(
+                    "SELECT ",
+                    delivery_cols!(),
+                    " FROM deliveries WHERE account_id = $1 AND webhook_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4"
+                ),
+                id,
+            ),
+            DeliveryOwner::AutomationRule(id) => (
+                concat!(
+                    "SELECT ",
+                    delivery_cols!(),
+                    " FROM deliveries WHERE automation_rule_id = $2 AND account_id = $1 AND id < $3 ORDER BY id DESC LIMIT $4"
+                ),
+                id,
+            ),
+            DeliveryOwner::AgentBot(id) => (
+                concat!(
+                    "SELECT ",
+                    delivery_cols!(),
+                    " FROM deliveries WHERE agent_bot_id = $2 AND account_id = $1 AND id < $3 ORDER BY id DESC LIMIT $4"
+                ),
+                id,
+            ),
+        };
+        Ok(sqlx::query_as(sql)
+            .bind(account_id)
+            .bind(id)
+            .bind(before_id.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(&mut *self.tx)
+            .await?)
     }
 
     async fn list_delivery_attempts(&mut self, delivery_ids: &[i64]) -> StoreResult<Vec<DeliveryAttempt>> {

@@ -87,7 +87,7 @@ macro_rules! webhook_cols {
 }
 macro_rules! delivery_cols {
     () => {
-        "id, account_id, webhook_id, inbox_id, message_id, automation_rule_id, delivery_uuid, event, url, payload, state, attempts, last_status, last_error, created_at, updated_at"
+        "id, account_id, webhook_id, inbox_id, message_id, automation_rule_id, agent_bot_id, delivery_uuid, event, url, payload, state, attempts, last_status, last_error, created_at, updated_at"
     };
 }
 macro_rules! attachment_cols {
@@ -98,6 +98,11 @@ macro_rules! attachment_cols {
 macro_rules! job_cols {
     () => {
         "id, kind, payload, run_at, attempts, max_attempts, deadline_at, last_error, created_at"
+    };
+}
+macro_rules! agent_bot_cols {
+    () => {
+        "id, account_id, name, description, outgoing_url, bot_type, bot_config, avatar_url, secret, created_at, updated_at"
     };
 }
 macro_rules! macro_cols {
@@ -181,6 +186,7 @@ fn like_prefix(s: &str) -> String {
 }
 
 mod account;
+mod agent_bots;
 mod attachment;
 mod automation;
 mod canned;

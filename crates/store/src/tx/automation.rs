@@ -42,13 +42,4 @@ pub trait AutomationTx: Send {
     /// Records a run in which every action was done (the count of failures
     /// in a row starts again).
     async fn rule_succeeded(&mut self, account_id: i64, id: i64) -> StoreResult<()>;
-
-    /// The deliveries a rule's `send_webhook_event` made, newest first.
-    async fn list_rule_deliveries(
-        &mut self,
-        account_id: i64,
-        rule_id: i64,
-        before_id: Option<i64>,
-        limit: i64,
-    ) -> StoreResult<Vec<Delivery>>;
 }

@@ -14,10 +14,12 @@ pub trait DeliveryTx: Send {
 
     async fn insert_delivery_attempt(&mut self, a: &DeliveryAttempt) -> StoreResult<()>;
 
+    /// The deliveries made for one owner (a webhook, a rule, a bot),
+    /// newest first, before `before_id`.
     async fn list_deliveries(
         &mut self,
         account_id: i64,
-        webhook_id: i64,
+        owner: DeliveryOwner,
         before_id: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<Delivery>>;

@@ -2,6 +2,7 @@
 //! methods of one entity (or a few that always go together).
 
 mod account;
+mod agent_bot;
 mod attachment;
 mod automation;
 mod canned;
@@ -29,6 +30,7 @@ mod user;
 mod webhook;
 
 pub use account::AccountTx;
+pub use agent_bot::AgentBotTx;
 pub use attachment::AttachmentTx;
 pub use automation::AutomationTx;
 pub use canned::CannedTx;

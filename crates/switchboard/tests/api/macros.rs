@@ -215,6 +215,27 @@ async fn bad_macros_are_refused(app: TestApp) {
         let (s, v) = app.call(Method::POST, &run, &app.token, Some(body.clone())).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
     }
+    // Transcripts a run would mail count against the account's transcript
+    // limit (30 an hour) before anything runs.
+    let ten: Vec<String> = (0..10).map(|i| format!("p{i}@example.com")).collect();
+    let mailer = app
+        .ok(
+            Method::POST,
+            &app.acc("/macros"),
+            Some(json!({ "name": "Mail it", "actions": [{ "action_name": "send_email_transcript", "action_params": [ten.join(",")] }] })),
+        )
+        .await["payload"]["id"]
+        .as_i64()
+        .unwrap();
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/macros/{mailer}/execute")),
+            &app.token,
+            Some(json!({ "conversation_ids": [1, 2, 3, 4] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
     // Another account's administrator: not theirs.
     let (s, _) = app
         .call(
@@ -281,7 +302,8 @@ async fn a_run_acts_as_the_person(app: TestApp) {
             Method::POST,
             &app.acc(&format!("/macros/{id}/execute")),
             &amy_token,
-            Some(json!({ "conversation_ids": convs })),
+            // A conversation named twice runs once.
+            Some(json!({ "conversation_ids": [convs[0], convs[1], convs[0], convs[2]] })),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");

@@ -9,6 +9,7 @@ mod helpers;
 /// only the real ones.
 const STAND_INS: bool = true;
 
+mod agent_bots;
 mod attachments;
 mod automation;
 mod bad_input;

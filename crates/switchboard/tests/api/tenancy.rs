@@ -461,6 +461,21 @@ async fn every_account_route_is_scoped(app: TestApp) {
         .await["payload"]["id"]
         .as_i64()
         .unwrap();
+    let bot = app
+        .ok(
+            Method::POST,
+            &app.acc("/agent_bots"),
+            Some(json!({ "name": "Greeter", "outgoing_url": "https://bot.example/hook" })),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/inboxes/{inbox}/set_agent_bot")),
+        Some(json!({ "agent_bot": bot })),
+    )
+    .await;
     let (other, olga) = app.other_account().await;
 
     // What must not change, read by the account's administrator.
@@ -493,6 +508,10 @@ async fn every_account_route_is_scoped(app: TestApp) {
             format!("/automation_rules/{rule}/deliveries"),
             "/macros".to_string(),
             format!("/macros/{macro_id}"),
+            "/agent_bots".to_string(),
+            format!("/agent_bots/{bot}"),
+            format!("/agent_bots/{bot}/deliveries"),
+            format!("/inboxes/{inbox}/agent_bot"),
         ] {
             let mut v = app.ok(Method::GET, &app.acc(&p), None).await;
             // Read marks and presence move with reads, not with changes.
@@ -535,6 +554,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
             "agent_capacity_policies" => cpol,
             "automation_rules" => rule,
             "macros" => macro_id,
+            "agent_bots" => bot,
             _ if !path.contains("{id}") => 0,
             other => panic!("the test does not know which id {other}/{{id}} takes: add it here"),
         };

@@ -1,0 +1,583 @@
+//! Agent bots (Chatwoot's `agent_bots`): a program at the bot's
+//! `outgoing_url` that answers an inbox's conversations first. An inbox
+//! with an active bot starts new conversations `pending` (the bot's), and a
+//! resolved one that hears from the contact goes back to `pending`. The bot
+//! hears the conversation's events (signed with its secret, retried, logged
+//! as deliveries) and answers through the API with its own access token:
+//! it sends messages and changes the status; `open` hands the conversation
+//! to people (routing takes it from there), after which the bot hears
+//! nothing more of its messages unless the conversation comes back to it.
+//! A bot never hears its own messages.
+//!
+//! The API (administrators): list, show, create, update, delete,
+//! `reset_access_token`, an inbox's bot (`set_agent_bot`, `agent_bot`) and
+//! the bot's delivery log.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::future::BoxFuture;
+use serde_json::{Value, json};
+use switchboard_domain::event::Performer;
+use switchboard_domain::time::unix_secs;
+use switchboard_domain::{ConversationStatus, Event, EventKind, MessageType, validate};
+use switchboard_store::{AgentBot, Conversation, NewDelivery, StoredEvent, Tx};
+
+use crate::auth::{AccountCtx, random_token};
+use crate::conversations::Actor;
+use crate::jobs::JobFailure;
+use crate::params::Params;
+use crate::require::Require;
+use crate::work::Work;
+use crate::{Core, CoreError, CoreResult, present, views};
+
+/// Access tokens of bots are kept under this owner type.
+pub const OWNER_BOT: &str = "AgentBot";
+/// The most bots an account keeps.
+pub const MAX_BOTS: i64 = 100;
+/// How long this process trusts what it read of an inbox's bot.
+const INBOX_BOTS_TTL: Duration = Duration::from_secs(2);
+const INBOX_BOTS_MAX: usize = 50_000;
+
+/// Which bot answers each inbox, as this process last read it: every
+/// conversation created and every contact message asks (to start it
+/// `pending`, to queue the bot listener), and a read each time would add a
+/// statement to each. Trusted for [`INBOX_BOTS_TTL`]; this process's own
+/// changes forget the inbox at once.
+#[derive(Default)]
+pub struct InboxBots(std::sync::Mutex<std::collections::HashMap<i64, (Instant, Option<i64>)>>);
+
+impl InboxBots {
+    fn get(&self, inbox_id: i64) -> Option<Option<i64>> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&inbox_id)
+            .filter(|(at, _)| at.elapsed() < INBOX_BOTS_TTL)
+            .map(|(_, b)| *b)
+    }
+
+    fn put(&self, inbox_id: i64, bot: Option<i64>) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= INBOX_BOTS_MAX {
+            map.clear();
+        }
+        map.insert(inbox_id, (Instant::now(), bot));
+    }
+
+    fn forget_all(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    fn forget(&self, inbox_id: i64) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&inbox_id);
+    }
+}
+
+impl Core {
+    /// The id of the bot answering `inbox_id`, if any (cached).
+    pub(crate) async fn inbox_bot(&self, tx: &mut dyn Tx, inbox_id: i64) -> CoreResult<Option<i64>> {
+        if let Some(b) = self.inbox_bots.get(inbox_id) {
+            return Ok(b);
+        }
+        let b = tx.inbox_agent_bot(inbox_id).await?.map(|b| b.id);
+        self.inbox_bots.put(inbox_id, b);
+        Ok(b)
+    }
+}
+
+/// A bot as Chatwoot shows it; the access token only to administrators
+/// asking for one bot.
+fn bot_json(b: &AgentBot, token: Option<&str>) -> Value {
+    let mut v = json!({
+        "id": b.id,
+        "name": b.name,
+        "description": b.description,
+        "thumbnail": b.avatar_url.clone().unwrap_or_default(),
+        "outgoing_url": b.outgoing_url,
+        "bot_type": b.bot_type,
+        "bot_config": b.bot_config,
+        "account_id": b.account_id,
+        "system_bot": false,
+        "secret": b.secret,
+        "created_at": unix_secs(b.created_at),
+    });
+    if let Some(t) = token {
+        v["access_token"] = json!(t);
+    }
+    v
+}
+
+/// A bot as the caller of the API (its access token).
+#[derive(Debug, Clone)]
+pub struct BotCtx {
+    pub bot: AgentBot,
+}
+
+fn read_bot(body: &Value, base: Option<&AgentBot>) -> CoreResult<AgentBot> {
+    let p = Params::new(body).nested_or_self("agent_bot");
+    let name = crate::automation::read_name(&p, base.map(|b| b.name.as_str()))?;
+    let description = match p.raw("description") {
+        Some(Value::Null) => None,
+        Some(_) => p.str("description")?,
+        None => base.and_then(|b| b.description.clone()),
+    };
+    if description.as_ref().is_some_and(|d| d.chars().count() > 2_000) {
+        return Err(CoreError::invalid(
+            "description",
+            "Description is too long (maximum is 2000 characters)",
+        ));
+    }
+    let outgoing_url = match p.raw("outgoing_url") {
+        Some(Value::Null) => None,
+        Some(_) => match p.str("outgoing_url")?.filter(|u| !u.trim().is_empty()) {
+            Some(u) => Some(validate::http_url(u.trim()).map_err(|m| CoreError::invalid("outgoing_url", m))?),
+            None => None,
+        },
+        None => base.and_then(|b| b.outgoing_url.clone()),
+    };
+    let bot_type = match p.str("bot_type")? {
+        Some(t) if t == "webhook" => t,
+        Some(t) => {
+            return Err(CoreError::invalid(
+                "bot_type",
+                format!("{t} is not a bot type (webhook)"),
+            ));
+        }
+        None => base.map_or_else(|| "webhook".to_string(), |b| b.bot_type.clone()),
+    };
+    let bot_config = match p.raw("bot_config") {
+        Some(v @ Value::Object(_)) if v.to_string().len() <= 10_000 => v.clone(),
+        Some(Value::Object(_)) => return Err(CoreError::invalid("bot_config", "bot_config is too large")),
+        Some(Value::Null) => json!({}),
+        Some(_) => return Err(CoreError::invalid("bot_config", "bot_config must be an object")),
+        None => base.map_or_else(|| json!({}), |b| b.bot_config.clone()),
+    };
+    let avatar_url = match p.raw("avatar_url") {
+        Some(Value::Null) => None,
+        Some(_) => match p.str("avatar_url")?.filter(|u| !u.trim().is_empty()) {
+            Some(u) => Some(validate::http_url(u.trim()).map_err(|m| CoreError::invalid("avatar_url", m))?),
+            None => None,
+        },
+        None => base.and_then(|b| b.avatar_url.clone()),
+    };
+    Ok(AgentBot {
+        id: base.map_or(0, |b| b.id),
+        account_id: 0,
+        name,
+        description,
+        outgoing_url,
+        bot_type,
+        bot_config,
+        avatar_url,
+        secret: base.map_or_else(|| random_token(24), |b| b.secret.clone()),
+        created_at: base.map_or(0, |b| b.created_at),
+        updated_at: 0,
+    })
+}
+
+impl Core {
+    /// `GET /agent_bots`.
+    pub async fn list_agent_bots(self: &Arc<Self>, ctx: &AccountCtx) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut tx = self.store.read().await?;
+        let bots = tx.list_agent_bots(ctx.account_id(), MAX_BOTS).await?;
+        Ok(json!(bots.iter().map(|b| bot_json(b, None)).collect::<Vec<_>>()))
+    }
+
+    /// `GET /agent_bots/{id}` (with its access token).
+    pub async fn get_agent_bot(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut tx = self.store.read().await?;
+        let b = tx
+            .get_agent_bot(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let token = tx.get_access_token(OWNER_BOT, b.id).await?;
+        Ok(bot_json(&b, token.as_deref()))
+    }
+
+    /// `POST /agent_bots {name, description, outgoing_url, bot_type, bot_config}`.
+    pub async fn create_agent_bot(self: &Arc<Self>, ctx: &AccountCtx, body: &Value) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut w = Work::by(self, ctx).await?;
+        let mut b = read_bot(body, None)?;
+        if w.tx().count_agent_bots(ctx.account_id()).await? >= MAX_BOTS {
+            return Err(CoreError::invalid("base", format!("At most {MAX_BOTS} agent bots")));
+        }
+        b.account_id = ctx.account_id();
+        b.created_at = w.now;
+        let saved = w.tx().insert_agent_bot(&b).await?;
+        let token = random_token(24);
+        let now = w.now;
+        w.tx().set_access_token(OWNER_BOT, saved.id, &token, now).await?;
+        w.commit().await?;
+        Ok(bot_json(&saved, Some(&token)))
+    }
+
+    /// `PATCH /agent_bots/{id}`.
+    pub async fn update_agent_bot(self: &Arc<Self>, ctx: &AccountCtx, id: i64, body: &Value) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut w = Work::by(self, ctx).await?;
+        let base = w
+            .tx()
+            .get_agent_bot(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let mut b = read_bot(body, Some(&base))?;
+        b.account_id = ctx.account_id();
+        b.updated_at = w.now;
+        w.tx().update_agent_bot(&b).await?;
+        let token = w.tx().get_access_token(OWNER_BOT, b.id).await?;
+        w.commit().await?;
+        Ok(bot_json(&b, token.as_deref()))
+    }
+
+    /// `DELETE /agent_bots/{id}`: the bot, its token and its inboxes' links.
+    pub async fn delete_agent_bot(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
+        ctx.require_admin()?;
+        let mut w = Work::by(self, ctx).await?;
+        if !w.tx().delete_agent_bot(ctx.account_id(), id).await? {
+            return Err(CoreError::NotFound);
+        }
+        w.tx().delete_access_token(OWNER_BOT, id).await?;
+        w.commit().await?;
+        self.auth_cache.clear();
+        self.inbox_bots.forget_all();
+        Ok(())
+    }
+
+    /// `POST /agent_bots/{id}/reset_access_token`: a new token; the old one
+    /// stops working at once.
+    pub async fn reset_agent_bot_token(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut w = Work::by(self, ctx).await?;
+        let b = w
+            .tx()
+            .get_agent_bot(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let token = random_token(24);
+        let now = w.now;
+        w.tx().set_access_token(OWNER_BOT, b.id, &token, now).await?;
+        w.commit().await?;
+        self.auth_cache.clear();
+        Ok(bot_json(&b, Some(&token)))
+    }
+
+    /// `GET /agent_bots/{id}/deliveries?before=`: what was sent to the bot,
+    /// newest first, with each attempt.
+    pub async fn agent_bot_deliveries(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        id: i64,
+        before: Option<i64>,
+    ) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut tx = self.store.read().await?;
+        tx.get_agent_bot(ctx.account_id(), id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let list = tx
+            .list_deliveries(
+                ctx.account_id(),
+                switchboard_store::DeliveryOwner::AgentBot(id),
+                before,
+                crate::webhooks::DELIVERY_PAGE,
+            )
+            .await?;
+        crate::webhooks::deliveries_page(&mut *tx, list).await
+    }
+
+    /// `POST /inboxes/{id}/set_agent_bot {agent_bot: id | null}`.
+    pub async fn set_inbox_agent_bot(
+        self: &Arc<Self>,
+        ctx: &AccountCtx,
+        inbox_id: i64,
+        body: &Value,
+    ) -> CoreResult<()> {
+        ctx.require_admin()?;
+        let bot = Params::new(body).i64("agent_bot")?;
+        let mut w = Work::by(self, ctx).await?;
+        w.tx().require_inbox(ctx.account_id(), inbox_id).await?;
+        if let Some(b) = bot
+            && w.tx().get_agent_bot(ctx.account_id(), b).await?.is_none()
+        {
+            return Err(CoreError::invalid("agent_bot", "The agent bot is not in this account"));
+        }
+        let now = w.now;
+        w.tx().set_inbox_agent_bot(ctx.account_id(), inbox_id, bot, now).await?;
+        w.commit().await?;
+        self.inbox_bots.forget(inbox_id);
+        Ok(())
+    }
+
+    /// `GET /inboxes/{id}/agent_bot`: `{agent_bot: {...} | null}`.
+    pub async fn inbox_agent_bot(self: &Arc<Self>, ctx: &AccountCtx, inbox_id: i64) -> CoreResult<Value> {
+        ctx.require_admin()?;
+        let mut tx = self.store.read().await?;
+        tx.require_inbox(ctx.account_id(), inbox_id).await?;
+        let bot = tx.inbox_agent_bot(inbox_id).await?;
+        // Chatwoot answers `{}` when the inbox has none.
+        Ok(match bot {
+            Some(b) => json!({ "agent_bot": bot_json(&b, None) }),
+            None => json!({}),
+        })
+    }
+
+    /// The bot owning an `api_access_token` in `account_id`.
+    pub async fn authenticate_bot(self: &Arc<Self>, token: &str, account_id: i64) -> CoreResult<BotCtx> {
+        let invalid = || CoreError::Unauthorized("Invalid Access Token".into());
+        if token.is_empty() || token.len() > 256 {
+            return Err(invalid());
+        }
+        let mut tx = self.store.read().await?;
+        let (owner_type, owner_id) = tx.find_access_token(token).await?.ok_or_else(invalid)?;
+        if owner_type != OWNER_BOT {
+            return Err(invalid());
+        }
+        let bot = tx
+            .get_agent_bot(account_id, owner_id)
+            .await?
+            .ok_or_else(|| CoreError::Unauthorized("You are not authorized to access this account".into()))?;
+        Ok(BotCtx { bot })
+    }
+
+    /// A conversation the bot answers (its inbox's bot, or assigned to it),
+    /// locked in `w`.
+    async fn bot_conversation(&self, w: &mut Work, b: &BotCtx, display_id: i64) -> CoreResult<Conversation> {
+        let conv = w.tx().require_locked_conversation(b.bot.account_id, display_id).await?;
+        let answers = conv.assignee_agent_bot_id == Some(b.bot.id)
+            || w.tx().agent_bot_inboxes(b.bot.id).await?.contains(&conv.inbox_id);
+        if !answers {
+            return Err(CoreError::NotFound);
+        }
+        Ok(conv)
+    }
+
+    /// `POST /conversations/{id}/messages` with a bot's token: an outgoing
+    /// message (or a private note) from the bot.
+    pub async fn create_bot_message(
+        self: &Arc<Self>,
+        b: &BotCtx,
+        display_id: i64,
+        req: crate::message_types::NewMessage,
+    ) -> CoreResult<crate::message_types::MessageView> {
+        {
+            let mut w = Work::begin(self).await?;
+            self.bot_conversation(&mut w, b, display_id).await?;
+        }
+        let input = crate::messages::message_input(req, false)?;
+        if input.message_type == MessageType::Incoming {
+            return Err(CoreError::invalid("message_type", "A bot sends outgoing messages"));
+        }
+        let item = crate::ingest::Item {
+            account_id: b.bot.account_id,
+            display_id,
+            member_of: None,
+            input,
+            from: crate::ingest::From::Bot(b.bot.clone()),
+            attachments: Vec::new(),
+            cause: None,
+        };
+        let o = self.ingest(item).await?;
+        Ok(self.message_view(&o.message, &o.sender, o.display_id, &o.attachments))
+    }
+
+    /// `POST /conversations/{id}/toggle_status` with a bot's token: `open`
+    /// hands the conversation to people, `resolved` closes it, `pending`
+    /// keeps it the bot's.
+    pub async fn bot_toggle_status(
+        self: &Arc<Self>,
+        b: &BotCtx,
+        display_id: i64,
+        req: crate::conversation_types::StatusToggle,
+    ) -> CoreResult<Value> {
+        let mut w = Work::begin(self).await?;
+        let before = self.bot_conversation(&mut w, b, display_id).await?;
+        let target = switchboard_domain::rules::toggle_target(before.status(), req.status);
+        let mut after = before.clone();
+        after.status = target.code();
+        after.snoozed_until = if target == ConversationStatus::Snoozed {
+            req.snoozed_until
+        } else {
+            None
+        };
+        if target == ConversationStatus::Resolved {
+            after.waiting_since = None;
+        }
+        // Handed over: the bot lets go of what was assigned to it.
+        if target == ConversationStatus::Open {
+            after.assignee_agent_bot_id = None;
+        }
+        let actor = Actor::bot(&b.bot);
+        self.conversation_changed(&mut w, &before, &after, &actor, None, true)
+            .await?;
+        w.commit().await?;
+        Ok(json!({
+            "meta": {},
+            "payload": {
+                "success": true,
+                "conversation_id": display_id,
+                "current_status": target.as_str(),
+                "snoozed_until": after.snoozed_until.map(unix_secs),
+            }
+        }))
+    }
+}
+
+impl Core {
+    /// A delivery to a bot was given up: the conversation it was about, if
+    /// still waiting on the bot (pending), goes to people (open, so routing
+    /// takes it), with an activity line saying why. `payload` is what was
+    /// sent.
+    pub(crate) async fn bot_did_not_answer(self: &Arc<Self>, account_id: i64, payload: &str) -> CoreResult<()> {
+        let v: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
+        // Messages name their conversation; a conversation's own events
+        // (opened, resolved) leave nothing waiting on the bot.
+        let Some(display_id) = v["conversation"]["id"].as_i64() else {
+            return Ok(());
+        };
+        let mut w = Work::begin(self).await?;
+        let Some(before) = w.tx().lock_conversation(account_id, display_id).await? else {
+            return Ok(());
+        };
+        if before.status() != ConversationStatus::Pending {
+            return Ok(());
+        }
+        let mut after = before.clone();
+        after.status = ConversationStatus::Open.code();
+        after.assignee_agent_bot_id = None;
+        let actor = Actor {
+            label: Some("the system, as the bot did not answer".into()),
+            ..Actor::system()
+        };
+        self.conversation_changed(&mut w, &before, &after, &actor, None, true)
+            .await?;
+        w.commit().await
+    }
+}
+
+/// What an inbox's bot hears: the conversation's messages while it is the
+/// bot's (pending, or assigned to the bot), except the bot's own and private
+/// notes; and the conversation being opened (handed over) or resolved.
+pub struct AgentBotListener;
+
+fn bot_event(kind: EventKind, data: &Value) -> Option<&'static str> {
+    match kind {
+        EventKind::MessageCreated => Some("message_created"),
+        EventKind::MessageUpdated => Some("message_updated"),
+        EventKind::ConversationStatusChanged => match data["status"].as_str() {
+            Some("open") => Some("conversation_opened"),
+            Some("resolved") => Some("conversation_resolved"),
+            _ => None,
+        },
+        EventKind::WebwidgetTriggered => Some("webwidget_triggered"),
+        _ => None,
+    }
+}
+
+impl crate::listen::Listener for AgentBotListener {
+    fn name(&self) -> &'static str {
+        "agent_bot"
+    }
+
+    fn wants(&self, event: &Event) -> bool {
+        event.inbox_id.is_some()
+            && bot_event(event.kind, &event.data).is_some()
+            && !(event.kind == EventKind::MessageCreated && event.private)
+    }
+
+    fn quiet<'a>(
+        &'a self,
+        core: &'a Core,
+        tx: &'a mut dyn Tx,
+        events: &'a [&'a Event],
+    ) -> BoxFuture<'a, CoreResult<Vec<bool>>> {
+        // Only inboxes with a bot have anyone to tell (cached).
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(events.len());
+            for e in events {
+                let bot = match e.inbox_id {
+                    Some(i) => core.inbox_bot(tx, i).await?,
+                    None => None,
+                };
+                // Its own messages are not told back to it.
+                let own = matches!((bot, e.performer), (Some(b), Some(Performer::AgentBot(p))) if b == p)
+                    && matches!(e.kind, EventKind::MessageCreated | EventKind::MessageUpdated);
+                out.push(bot.is_none() || own);
+            }
+            Ok(out)
+        })
+    }
+
+    fn handle<'a>(&'a self, w: &'a mut Work, event: &'a StoredEvent) -> BoxFuture<'a, Result<(), JobFailure>> {
+        Box::pin(async move {
+            tell_bot(w, event).await?;
+            Ok(())
+        })
+    }
+}
+
+async fn tell_bot(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
+    let (Some(kind), Some(inbox_id), Some(conversation_id)) = (event.kind(), event.inbox_id, event.conversation_id)
+    else {
+        return Ok(());
+    };
+    let Some(name) = bot_event(kind, &event.data) else {
+        return Ok(());
+    };
+    let Some(bot) = w.tx().inbox_agent_bot(inbox_id).await? else {
+        return Ok(());
+    };
+    let Some(url) = bot.outgoing_url.clone() else {
+        return Ok(());
+    };
+    let Some(conv) = w.tx().get_conversation_by_id(conversation_id).await? else {
+        return Ok(());
+    };
+    if conv.account_id != event.account_id || bot.account_id != event.account_id {
+        return Ok(());
+    }
+    let core = w.core().clone();
+    let tx = w.tx();
+    let Some(inbox) = tx.get_inbox(conv.account_id, inbox_id).await? else {
+        return Ok(());
+    };
+    let Some(account) = tx.get_account(conv.account_id).await? else {
+        return Ok(());
+    };
+    let view = views::conv_view(&core.channels, tx, conv.clone()).await?;
+    let payload = if matches!(kind, EventKind::MessageCreated | EventKind::MessageUpdated) {
+        // Messages while the conversation is the bot's, never its own.
+        let bots_turn = conv.status() == ConversationStatus::Pending || conv.assignee_agent_bot_id == Some(bot.id);
+        let Some(id) = event.data["id"].as_i64() else {
+            return Ok(());
+        };
+        let Some(m) = tx.get_message(conv.id, id).await? else {
+            return Ok(());
+        };
+        let own = m.sender_type.as_deref() == Some("AgentBot") && m.sender_id == Some(bot.id);
+        if !bots_turn || own || m.private || m.message_type() == MessageType::Activity {
+            return Ok(());
+        }
+        let sender = views::senders(tx, conv.account_id, std::slice::from_ref(&m))
+            .await?
+            .pop()
+            .unwrap_or(present::Sender::None);
+        present::message_webhook(name, &m, &sender, &view, &inbox, &account)
+    } else {
+        present::conversation_webhook(name, &view, &account, &inbox, None)
+    };
+    w.delivery(NewDelivery {
+        account_id: conv.account_id,
+        webhook_id: None,
+        inbox_id: None,
+        message_id: None,
+        automation_rule_id: None,
+        agent_bot_id: Some(bot.id),
+        delivery_uuid: uuid::Uuid::new_v4().to_string(),
+        event: name.to_string(),
+        url,
+        payload: payload.to_string(),
+    })
+    .await
+}

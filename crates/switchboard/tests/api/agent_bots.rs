@@ -1,0 +1,364 @@
+//! Agent bots: Chatwoot's API and shapes, a fake bot on loopback driving a
+//! conversation with its own token (pending start, what it hears and what
+//! it does not, handoff to people), a silent bot handing over, and bad
+//! input.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::helpers::{Sink, TestApp, eventually};
+use crate::walkthrough::signature_ok;
+
+async fn conversation(app: &TestApp, conv: i64) -> Value {
+    app.ok(Method::GET, &app.acc(&format!("/conversations/{conv}")), None)
+        .await
+}
+
+async fn incoming(app: &TestApp, conv: i64, text: &str) {
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/messages")),
+        Some(json!({ "content": text, "message_type": "incoming" })),
+    )
+    .await;
+}
+
+async fn the_api_keeps_chatwoots_shapes(app: TestApp) {
+    let bot = app
+        .ok(
+            Method::POST,
+            &app.acc("/agent_bots"),
+            Some(json!({ "name": "Greeter", "description": "Says hello", "outgoing_url": "https://bot.example/hook" })),
+        )
+        .await;
+    let id = bot["id"].as_i64().unwrap();
+    assert_eq!(bot["name"], "Greeter");
+    assert_eq!(bot["bot_type"], "webhook");
+    assert_eq!(bot["account_id"], app.account_id);
+    assert_eq!(bot["system_bot"], false);
+    let token = bot["access_token"].as_str().unwrap().to_string();
+    assert_eq!(token.len(), 24);
+    let list = app.ok(Method::GET, &app.acc("/agent_bots"), None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert!(
+        list[0].get("access_token").is_none(),
+        "tokens only one bot at a time: {list}"
+    );
+    let shown = app.ok(Method::GET, &app.acc(&format!("/agent_bots/{id}")), None).await;
+    assert_eq!(shown["access_token"], token.as_str());
+    let updated = app
+        .ok(
+            Method::PATCH,
+            &app.acc(&format!("/agent_bots/{id}")),
+            Some(json!({ "name": "Greeter 2" })),
+        )
+        .await;
+    assert_eq!(updated["name"], "Greeter 2");
+    assert_eq!(updated["outgoing_url"], "https://bot.example/hook");
+    let reset = app
+        .ok(
+            Method::POST,
+            &app.acc(&format!("/agent_bots/{id}/reset_access_token")),
+            None,
+        )
+        .await;
+    assert_ne!(reset["access_token"], token.as_str());
+
+    // An inbox's bot.
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let path = app.acc(&format!("/inboxes/{inbox}/agent_bot"));
+    assert_eq!(app.ok(Method::GET, &path, None).await, json!({}));
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/inboxes/{inbox}/set_agent_bot")),
+            &app.token,
+            Some(json!({ "agent_bot": id })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(app.ok(Method::GET, &path, None).await["agent_bot"]["id"], id);
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/inboxes/{inbox}/set_agent_bot")),
+        Some(json!({ "agent_bot": null })),
+    )
+    .await;
+    assert_eq!(app.ok(Method::GET, &path, None).await, json!({}));
+
+    // Agents do not keep bots.
+    let (_, agent) = app.agent("Amy", "amy@acme.test", "agent").await;
+    let (s, _) = app.call(Method::GET, &app.acc("/agent_bots"), &agent, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // Bad input, and another account's bot.
+    let (other, olga) = app.other_account().await;
+    let theirs = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{other}/agent_bots"),
+            &olga,
+            Some(json!({ "name": "Theirs" })),
+        )
+        .await
+        .1["id"]
+        .as_i64()
+        .unwrap();
+    for (body, field) in [
+        (json!({}), "name"),
+        (json!({ "name": " " }), "name"),
+        (
+            json!({ "name": "x", "outgoing_url": "ftp://bot.example" }),
+            "outgoing_url",
+        ),
+        (json!({ "name": "x", "outgoing_url": 5 }), "outgoing_url"),
+        (json!({ "name": "x", "bot_type": "csml" }), "bot_type"),
+        (json!({ "name": "x", "bot_config": "on" }), "bot_config"),
+    ] {
+        let (s, v) = app
+            .call(Method::POST, &app.acc("/agent_bots"), &app.token, Some(body.clone()))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
+        assert!(v.to_string().contains(field), "{field}: {v}");
+    }
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/inboxes/{inbox}/set_agent_bot")),
+            &app.token,
+            Some(json!({ "agent_bot": theirs })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    for m in [Method::GET, Method::PATCH, Method::DELETE] {
+        let (s, _) = app
+            .call(
+                m.clone(),
+                &app.acc(&format!("/agent_bots/{theirs}")),
+                &app.token,
+                Some(json!({ "name": "x" })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{m}");
+    }
+    let (s, _) = app
+        .call(Method::DELETE, &app.acc(&format!("/agent_bots/{id}")), &app.token, None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app
+        .call(Method::GET, &app.acc(&format!("/agent_bots/{id}")), &app.token, None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+both!(the_api_keeps_chatwoots_shapes);
+
+/// A fake bot on loopback drives a conversation: it starts pending, the bot
+/// hears the customer (signed with its secret) and answers with its own
+/// token, never hears itself, hands over to people with `open` and then
+/// hears no more of the conversation's messages; resolved and written to
+/// again, the conversation is the bot's once more.
+async fn a_bot_drives_a_conversation(app: TestApp) {
+    let sink = Sink::start().await;
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let other_inbox = app.api_inbox("Sales", None).await["id"].as_i64().unwrap();
+    let bot = app
+        .ok(
+            Method::POST,
+            &app.acc("/agent_bots"),
+            Some(json!({ "name": "Greeter", "outgoing_url": sink.url })),
+        )
+        .await;
+    let (bot_id, token, secret) = (
+        bot["id"].as_i64().unwrap(),
+        bot["access_token"].as_str().unwrap().to_string(),
+        bot["secret"].as_str().unwrap().to_string(),
+    );
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/inboxes/{inbox}/set_agent_bot")),
+        Some(json!({ "agent_bot": bot_id })),
+    )
+    .await;
+    let (contact, _) = app.contact(inbox, "Carla").await;
+    let conv = app.conversation(inbox, contact).await;
+    assert_eq!(conversation(&app, conv).await["status"], "pending", "the bot's first");
+
+    incoming(&app, conv, "Hi, where is my order?").await;
+    let heard = sink.wait_for("message_created", 1).await;
+    let m = heard[0].json();
+    assert_eq!(m["content"], "Hi, where is my order?", "{m}");
+    assert_eq!(m["message_type"], "incoming");
+    assert_eq!(m["conversation"]["id"], conv);
+    assert!(signature_ok(&secret, &heard[0]), "signed with the bot's secret");
+
+    // The bot answers with its token.
+    let path = app.acc(&format!("/conversations/{conv}/messages"));
+    let (s, reply) = app
+        .call(
+            Method::POST,
+            &path,
+            &token,
+            Some(json!({ "content": "Let me check that for you." })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{reply}");
+    assert_eq!(reply["sender"]["type"], "agent_bot", "{reply}");
+    assert_eq!(reply["sender"]["id"], bot_id);
+    let listed = app.ok(Method::GET, &path, None).await;
+    let mine = listed["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["content"] == "Let me check that for you.")
+        .cloned()
+        .unwrap();
+    assert_eq!(mine["sender"]["name"], "Greeter", "{mine}");
+    // An agent's private note is not the bot's to hear either.
+    app.ok(
+        Method::POST,
+        &path,
+        Some(json!({ "content": "internal", "message_type": "outgoing", "private": true })),
+    )
+    .await;
+    incoming(&app, conv, "Order 1234").await;
+    let heard = sink.wait_for("message_created", 2).await;
+    let contents: Vec<Value> = sink
+        .events("message_created")
+        .iter()
+        .map(|r| r.json()["content"].clone())
+        .collect();
+    assert_eq!(
+        contents,
+        [json!("Hi, where is my order?"), json!("Order 1234")],
+        "not its own message, not the note"
+    );
+    drop(heard);
+
+    // What a bot's token may not do: another inbox's conversation, other
+    // routes.
+    let (c2, _) = app.contact(other_inbox, "Dan").await;
+    let elsewhere = app.conversation(other_inbox, c2).await;
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/conversations/{elsewhere}/messages")),
+            &token,
+            Some(json!({ "content": "hi" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    for (m, p) in [
+        (Method::GET, app.acc("/conversations")),
+        (Method::GET, app.acc("/agent_bots")),
+        (Method::POST, app.acc(&format!("/conversations/{conv}/assignments"))),
+    ] {
+        let (s, _) = app.call(m.clone(), &p, &token, Some(json!({ "assignee_id": 1 }))).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{m} {p}");
+    }
+    let (other, _) = app.other_account().await;
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{other}/conversations/{conv}/messages"),
+            &token,
+            Some(json!({ "content": "hi" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "another account");
+
+    // Handoff: open, for people.
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/toggle_status")),
+            &token,
+            Some(json!({ "status": "open" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["payload"]["current_status"], "open");
+    let c = conversation(&app, conv).await;
+    assert_eq!(c["status"], "open");
+    sink.wait_for("conversation_opened", 1).await;
+    incoming(&app, conv, "Are you a person?").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(sink.events("message_created").len(), 2, "nothing after the handoff");
+    let lines: Vec<String> = app.ok(Method::GET, &path, None).await["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["message_type"] == 2)
+        .filter_map(|m| m["content"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains("Greeter")),
+        "the handoff names the bot: {lines:?}"
+    );
+
+    // Resolved, then the customer writes: the bot's again.
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/toggle_status")),
+        Some(json!({ "status": "resolved" })),
+    )
+    .await;
+    incoming(&app, conv, "One more thing").await;
+    assert_eq!(conversation(&app, conv).await["status"], "pending");
+    let heard = sink.wait_for("message_created", 3).await;
+    assert_eq!(heard.last().unwrap().json()["content"], "One more thing");
+
+    // The log of what was sent to the bot.
+    let log = app
+        .ok(Method::GET, &app.acc(&format!("/agent_bots/{bot_id}/deliveries")), None)
+        .await;
+    assert!(log["payload"].as_array().unwrap().len() >= 4, "{log}");
+    app.stop().await;
+}
+both!(a_bot_drives_a_conversation);
+
+/// A bot that does not answer (its address refuses for good): the
+/// conversation waiting on it goes to people, saying why.
+async fn a_silent_bot_hands_over(app: TestApp) {
+    let sink = Sink::start().await;
+    sink.fail_next(&[410]);
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let bot = app
+        .ok(
+            Method::POST,
+            &app.acc("/agent_bots"),
+            Some(json!({ "name": "Broken", "outgoing_url": sink.url })),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/inboxes/{inbox}/set_agent_bot")),
+        Some(json!({ "agent_bot": bot })),
+    )
+    .await;
+    let (contact, _) = app.contact(inbox, "Carla").await;
+    let conv = app.conversation(inbox, contact).await;
+    incoming(&app, conv, "Hello?").await;
+    let c = eventually(15, "the handover", || async {
+        let c = conversation(&app, conv).await;
+        (c["status"] == "open").then_some(c)
+    })
+    .await;
+    assert_eq!(c["status"], "open");
+    let msgs = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{conv}/messages")), None)
+        .await;
+    assert!(
+        msgs["payload"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["message_type"] == 2 && m["content"].as_str().unwrap_or("").contains("bot did not answer")),
+        "{msgs}"
+    );
+    app.stop().await;
+}
+both!(a_silent_bot_hands_over);
