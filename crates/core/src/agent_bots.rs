@@ -457,8 +457,10 @@ impl Core {
 }
 
 /// What an inbox's bot hears: the conversation's messages while it is the
-/// bot's (pending, or assigned to the bot), except the bot's own and private
-/// notes; and the conversation being opened (handed over) or resolved.
+/// bot's (pending, or assigned to the bot), except the bot's own new ones
+/// and private notes (a change to its own, such as the customer's choice on
+/// its buttons, it hears); and the conversation being opened (handed over)
+/// or resolved.
 pub struct AgentBotListener;
 
 fn bot_event(kind: EventKind, data: &Value) -> Option<&'static str> {
@@ -500,9 +502,10 @@ impl crate::listen::Listener for AgentBotListener {
                     Some(i) => core.inbox_bot(tx, i).await?,
                     None => None,
                 };
-                // Its own messages are not told back to it.
+                // Its own messages are not told back to it (a change to one,
+                // a customer's choice on its buttons, is).
                 let own = matches!((bot, e.performer), (Some(b), Some(Performer::AgentBot(p))) if b == p)
-                    && matches!(e.kind, EventKind::MessageCreated | EventKind::MessageUpdated);
+                    && e.kind == EventKind::MessageCreated;
                 out.push(bot.is_none() || own);
             }
             Ok(out)
@@ -555,7 +558,9 @@ async fn tell_bot(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
         let Some(m) = tx.get_message(conv.id, id).await? else {
             return Ok(());
         };
-        let own = m.sender_type.as_deref() == Some("AgentBot") && m.sender_id == Some(bot.id);
+        let own = kind == EventKind::MessageCreated
+            && m.sender_type.as_deref() == Some("AgentBot")
+            && m.sender_id == Some(bot.id);
         if !bots_turn || own || m.private || m.message_type() == MessageType::Activity {
             return Ok(());
         }

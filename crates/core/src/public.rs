@@ -700,6 +700,21 @@ impl Core {
         {
             return Err(CoreError::invalid("message", "This message takes no answers"));
         }
+        // A choice is one of the options offered (a bot trusts what comes
+        // back to be its own).
+        if m.content_type() == ContentType::InputSelect {
+            let offered: Vec<&Value> = m.content_attributes["items"]
+                .as_array()
+                .map(|a| a.iter().map(|i| &i["value"]).collect())
+                .unwrap_or_default();
+            let picked = submitted.as_array().filter(|a| !a.is_empty());
+            if !picked.is_some_and(|a| a.iter().all(|x| offered.contains(&&x["value"]))) {
+                return Err(CoreError::invalid(
+                    "submitted_values",
+                    "submitted_values must name options the message offers",
+                ));
+            }
+        }
         if m.content_type() == ContentType::InputCsat {
             let r = submitted.get("csat_survey_response").cloned().unwrap_or(Value::Null);
             let rating = r.get("rating").and_then(Value::as_i64).filter(|n| (1..=5).contains(n));

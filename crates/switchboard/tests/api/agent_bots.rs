@@ -362,3 +362,101 @@ async fn a_silent_bot_hands_over(app: TestApp) {
     app.stop().await;
 }
 both!(a_silent_bot_hands_over);
+
+/// The bot asks with buttons (`input_select`); the customer's choice,
+/// through the Client API, reaches the bot as `message_updated` with
+/// `submitted_values`; a choice outside the offered items is refused.
+async fn the_customers_choice_reaches_the_bot(app: TestApp) {
+    let sink = Sink::start().await;
+    let inbox = app.api_inbox("App chat", None).await;
+    let (inbox_id, ident) = (
+        inbox["id"].as_i64().unwrap(),
+        inbox["inbox_identifier"].as_str().unwrap().to_string(),
+    );
+    let bot = app
+        .ok(
+            Method::POST,
+            &app.acc("/agent_bots"),
+            Some(json!({ "name": "Menu", "outgoing_url": sink.url })),
+        )
+        .await;
+    let token = bot["access_token"].as_str().unwrap().to_string();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/inboxes/{inbox_id}/set_agent_bot")),
+        Some(json!({ "agent_bot": bot["id"] })),
+    )
+    .await;
+    let public = |path: String, method: Method, body: Option<Value>| {
+        let app = &app;
+        async move {
+            let mut req = app
+                .client
+                .request(method, format!("{}/public/api/v1/inboxes/{path}", app.base));
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let r = req.send().await.unwrap();
+            (r.status(), r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (_, me) = public(
+        format!("{ident}/contacts"),
+        Method::POST,
+        Some(json!({ "name": "Pia" })),
+    )
+    .await;
+    let base = format!("{ident}/contacts/{}", me["source_id"].as_str().unwrap());
+    let (_, conv) = public(format!("{base}/conversations"), Method::POST, Some(json!({}))).await;
+    let c = conv["id"].as_i64().unwrap();
+    assert_eq!(conv["status"], "pending", "{conv}");
+    public(
+        format!("{base}/conversations/{c}/messages"),
+        Method::POST,
+        Some(json!({ "content": "I need help" })),
+    )
+    .await;
+    sink.wait_for("message_created", 1).await;
+    let (s, ask) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/conversations/{c}/messages")),
+            &token,
+            Some(json!({
+                "content": "What is it about?", "content_type": "input_select",
+                "content_attributes": { "items": [{ "title": "Billing", "value": "billing" }, { "title": "Shipping", "value": "shipping" }] },
+            })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{ask}");
+    for bad in [
+        json!([{ "title": "Refund", "value": "refund" }]),
+        json!([]),
+        json!({ "value": "shipping" }),
+    ] {
+        let (s, v) = public(
+            format!("{base}/conversations/{c}/messages/{}", ask["id"]),
+            Method::PATCH,
+            Some(json!({ "submitted_values": bad })),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+    }
+    let (s, answered) = public(
+        format!("{base}/conversations/{c}/messages/{}", ask["id"]),
+        Method::PATCH,
+        Some(json!({ "submitted_values": [{ "title": "Shipping", "value": "shipping" }] })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{answered}");
+    let heard = sink.wait_for("message_updated", 1).await;
+    let m = heard[0].json();
+    assert_eq!(m["id"], ask["id"], "{m}");
+    assert_eq!(
+        m["content_attributes"]["submitted_values"][0]["value"], "shipping",
+        "{m}"
+    );
+    assert_eq!(sink.events("message_created").len(), 1, "not its own question");
+    app.stop().await;
+}
+both!(the_customers_choice_reaches_the_bot);
