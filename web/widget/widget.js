@@ -64,7 +64,7 @@
       online: "We are online", away: "We will reply as soon as we can", newMessages: "new messages",
       in_a_few_minutes: "Typically replies in a few minutes", in_a_few_hours: "Typically replies in a few hours",
       in_a_day: "Typically replies in a day", end: "End conversation", file: "File",
-      rate: "Rate the conversation", thanks: "Thank you for your rating!",
+      rate: "Rate the conversation", thanks: "Thank you for your rating!", choices: "Choose one", cards: "Options",
       fullName: "Full name", emailAddress: "E-mail", phoneNumber: "Phone number", message: "Message",
       start: "Start conversation", required: "Please fill in the required fields.",
       invalid: "Please correct the marked fields.", fieldRequired: "This field is required",
@@ -81,7 +81,7 @@
       online: "Мы на связи", away: "Ответим, как только сможем", newMessages: "новых сообщений",
       in_a_few_minutes: "Обычно отвечаем за несколько минут", in_a_few_hours: "Обычно отвечаем за несколько часов",
       in_a_day: "Обычно отвечаем в течение дня", end: "Завершить разговор", file: "Файл",
-      rate: "Оцените разговор", thanks: "Спасибо за оценку!",
+      rate: "Оцените разговор", thanks: "Спасибо за оценку!", choices: "Выберите вариант", cards: "Варианты",
       fullName: "Имя", emailAddress: "Эл. почта", phoneNumber: "Телефон", message: "Сообщение",
       start: "Начать разговор", required: "Заполните обязательные поля.",
       invalid: "Исправьте отмеченные поля.", fieldRequired: "Обязательное поле",
@@ -196,6 +196,15 @@
   .bubble img { max-width: 100%; border-radius: 8px; display: block; margin-top: 4px; }
   .rating { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
   .rating .thanks { flex-basis: 100%; font-size: 13px; }
+  .choices { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
+  .choices button { border: 1px solid var(--sb-color); background: #fff; color: #16191d; border-radius: 16px; padding: 6px 12px; font: inherit; cursor: pointer; }
+  .choices button[aria-pressed="true"] { background: var(--sb-color); color: var(--sb-text); }
+  .choices button:disabled:not([aria-pressed="true"]) { opacity: 0.5; cursor: default; }
+  .cards { display: grid; gap: 8px; margin-top: 8px; }
+  .card { border: 1px solid #cfd7e1; border-radius: 8px; padding: 8px; background: #fff; color: #16191d; }
+  .card img { max-width: 100%; border-radius: 6px; }
+  .card .title { font-weight: 600; display: block; }
+  .card a { display: inline-block; margin-top: 6px; margin-right: 8px; }
   .rating button { border: 1px solid #cfd7e1; background: #fff; color: #16191d; border-radius: 8px; padding: 4px 8px; font-size: 18px; cursor: pointer; }
   .rating button[aria-pressed="true"] { background: var(--sb-color); border-color: var(--sb-color); color: var(--sb-text); }
   .typing { padding: 0 16px 6px; font-size: 12px; line-height: 16px; color: #5e6570; }
@@ -539,6 +548,8 @@
     // the renderer shared with the dashboard); the visitor's own text too.
     if (m.content) bubble.append(...markdownNodes(m.content, document));
     if (m.content_type === "input_csat" && m.id) bubble.append(ratingFor(m));
+    if (m.content_type === "input_select" && m.id) bubble.append(choicesFor(m));
+    if ((m.content_type === "cards" || m.content_type === "article") && m.id) bubble.append(cardsFor(m));
     for (const a of m.attachments || []) {
       if (a.file_type === "image") {
         bubble.append(el("img", { src: a.data_url, alt: a.file_name || "" }));
@@ -553,6 +564,57 @@
     relayout();
     list.scrollTop = list.scrollHeight;
     return li;
+  }
+
+  // A bot's buttons (input_select): one tap answers; the chosen one stays
+  // marked and the others close.
+  function choicesFor(m) {
+    const attrs = m.content_attributes || {};
+    const items = Array.isArray(attrs.items) ? attrs.items : [];
+    const chosen = Array.isArray(attrs.submitted_values) ? attrs.submitted_values.map((v) => v && v.value) : [];
+    const box = el("div", { class: "choices", role: "group", "aria-label": t("choices") });
+    for (const item of items) {
+      const picked = chosen.includes(item.value);
+      box.append(el("button", {
+        type: "button", text: String(item.title || item.value || ""),
+        "aria-pressed": String(picked),
+        ...(chosen.length ? { disabled: "" } : {}),
+        onclick: async () => {
+          for (const b of box.querySelectorAll("button")) b.disabled = true;
+          try {
+            const r = await api(`/messages/${m.id}`, { method: "PATCH", json: { message: { submitted_values: [{ title: item.title, value: item.value }] } } });
+            render(r);
+          } catch (_) {
+            for (const b of box.querySelectorAll("button")) b.disabled = false;
+          }
+        },
+      }));
+    }
+    return box;
+  }
+
+  // Cards and articles: a title, a picture, words and links (only http(s)
+  // links are shown).
+  function cardsFor(m) {
+    const attrs = m.content_attributes || {};
+    const items = Array.isArray(attrs.items) ? attrs.items : [];
+    const safe = (u) => (typeof u === "string" && /^https?:\/\//i.test(u) ? u : null);
+    const box = el("div", { class: "cards", role: "list", "aria-label": t("cards") });
+    for (const item of items.slice(0, 10)) {
+      const card = el("div", { class: "card", role: "listitem" });
+      const img = safe(item.media_url);
+      if (img) card.append(el("img", { src: img, alt: "" }));
+      if (item.title) card.append(el("span", { class: "title", text: String(item.title) }));
+      if (item.description) card.append(el("span", { text: String(item.description) }));
+      const link = safe(item.link);
+      if (link) card.append(el("a", { href: link, rel: "noopener noreferrer", target: "_blank", text: String(item.title || link) }));
+      for (const a of Array.isArray(item.actions) ? item.actions : []) {
+        const href = a && a.type === "link" ? safe(a.uri) : null;
+        if (href) card.append(el("a", { href, rel: "noopener noreferrer", target: "_blank", text: String(a.text || href) }));
+      }
+      box.append(card);
+    }
+    return box;
   }
 
   // Five choices; the answer goes back as the message's submitted values.

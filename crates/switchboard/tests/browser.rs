@@ -35,6 +35,8 @@ mod mail_servers;
 
 #[path = "browser/automation.rs"]
 mod automation;
+#[path = "browser/bots.rs"]
+mod bots;
 #[path = "browser/conversations.rs"]
 mod conversations;
 #[path = "browser/dashboard.rs"]
