@@ -91,7 +91,7 @@ impl Telegram {
         let body = json!({
             "url": url,
             "secret_token": secret,
-            "allowed_updates": ["message", "edited_message", "business_message", "edited_business_message"],
+            "allowed_updates": ["message", "edited_message", "business_message", "edited_business_message", "callback_query"],
         });
         self.call(host, token, "setWebhook", &body)
             .await
@@ -306,10 +306,36 @@ fn message_of(m: &Value, business: bool) -> Option<InboundMessage> {
     })
 }
 
+/// What a choice button carries back (`sb:<option>`).
+const CHOICE_PREFIX: &str = "sb:";
+
+/// A tap on one of our inline buttons: the option picked on which message.
+fn choice_of(q: &Value) -> Option<Inbound> {
+    let m = q.get("message")?;
+    let chat = id_str(m.get("chat").and_then(|c| c.get("id")))?;
+    let id = id_str(m.get("message_id"))?;
+    let from = id_str(q.get("from").and_then(|f| f.get("id")))?;
+    let index = q
+        .get("data")
+        .and_then(Value::as_str)
+        .and_then(|d| d.strip_prefix(CHOICE_PREFIX))
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n < 100)?;
+    Some(Inbound::Choice {
+        external_id: format!("{chat}:{id}"),
+        sender_id: from,
+        index,
+        ack: q.get("id").and_then(Value::as_str).map(str::to_string),
+    })
+}
+
 /// The events of one Update: its update_id and what it carried.
 pub fn parse_update(v: &Value) -> (Option<String>, Vec<Inbound>) {
     let update_id = id_str(v.get("update_id"));
     let mut out = Vec::new();
+    if let Some(c) = v.get("callback_query").and_then(choice_of) {
+        out.push(c);
+    }
     for (key, business) in [("message", false), ("business_message", true)] {
         if let Some(m) = v.get(key).and_then(|m| message_of(m, business)) {
             out.push(Inbound::Message(m));
@@ -498,6 +524,23 @@ impl Channel for Telegram {
         })
     }
 
+    fn max_choices(&self) -> usize {
+        10
+    }
+
+    fn acknowledge<'a>(&'a self, host: &'a dyn Host, inbox: InboxRef<'a>, ack: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let Some(token) = bot_token(&inbox) else { return };
+            // Only stops the button's spinner: a failure changes nothing.
+            if let Err(e) = self
+                .call(host, token, "answerCallbackQuery", &json!({ "callback_query_id": ack }))
+                .await
+            {
+                tracing::debug!(error = ?e, "answering a callback query");
+            }
+        })
+    }
+
     fn send<'a>(
         &'a self,
         host: &'a dyn Host,
@@ -533,6 +576,18 @@ impl Channel for Telegram {
                 }
                 for (i, piece) in chunks.iter().enumerate() {
                     let mut body = json!({ "chat_id": chat, "text": piece });
+                    // A bot's options: an inline keyboard under the first
+                    // part, one button a row; a tap comes back as a
+                    // callback query naming the option.
+                    if i == 0 && !out.choices.is_empty() {
+                        let rows: Vec<Value> = out
+                            .choices
+                            .iter()
+                            .enumerate()
+                            .map(|(n, c)| json!([{ "text": c.title, "callback_data": format!("{CHOICE_PREFIX}{n}") }]))
+                            .collect();
+                        body["reply_markup"] = json!({ "inline_keyboard": rows });
+                    }
                     if let Some(b) = &business {
                         body["business_connection_id"] = json!(b);
                     }

@@ -125,6 +125,18 @@ pub trait Channel: Send + Sync + 'static {
         false
     }
 
+    /// How many options of a message the platform shows as buttons (0: none;
+    /// more than this and they are numbered in the text).
+    fn max_choices(&self) -> usize {
+        0
+    }
+
+    /// Tells the platform a pick (`Inbound::Choice`) was taken (Telegram
+    /// stops the button's spinner).
+    fn acknowledge<'a>(&'a self, _host: &'a dyn Host, _inbox: InboxRef<'a>, _ack: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+
     /// A new inbox: checks `input` (the request's `channel` object), asks the
     /// platform what it must (a token's owner, the webhook set up) and says
     /// what to keep. Nothing is stored when this fails.

@@ -168,6 +168,17 @@ pub struct Outgoing {
     /// The conversation around the message, for channels that thread
     /// (`Channel::wants_thread`).
     pub thread: Option<Thread>,
+    /// Options the message offers (a bot's buttons), for channels that show
+    /// them (`Channel::max_choices`); elsewhere they are numbered in the
+    /// text.
+    pub choices: Vec<Choice>,
+}
+
+/// One option a message offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub title: String,
+    pub value: String,
 }
 
 /// The conversation around an outgoing message.
@@ -254,6 +265,17 @@ pub enum Inbound {
     },
     /// A whole mail (threading decides its conversation).
     Mail(Box<InboundMail>),
+    /// The contact picked an option of one of our messages (a button).
+    Choice {
+        /// The platform's id of the message with the options.
+        external_id: String,
+        /// Who picked (the contact's address).
+        sender_id: String,
+        /// Which option, from 0.
+        index: usize,
+        /// What to acknowledge on the platform (`Channel::acknowledge`).
+        ack: Option<String>,
+    },
     /// A receipt for one of our messages.
     Status {
         external_id: String,

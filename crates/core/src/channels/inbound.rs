@@ -78,6 +78,19 @@ impl Core {
                 self.channel_edit(inbox, &external_id, content).await?;
                 Ok(false)
             }
+            Inbound::Choice {
+                external_id,
+                sender_id,
+                index,
+                ack,
+            } => {
+                let r = self.channel_choice(inbox, &external_id, &sender_id, index).await;
+                if let (Some(a), Some(channel)) = (ack, self.channel_of(inbox)) {
+                    channel.acknowledge(self.host(), inbox_ref(inbox), &a).await;
+                }
+                r?;
+                Ok(false)
+            }
             Inbound::Status {
                 external_id,
                 status,
@@ -243,6 +256,50 @@ impl Core {
     }
 
     /// The contact edited a message: the text changes, the earlier text is kept.
+    /// The contact picked option `index` of one of our messages (a button
+    /// on the platform): its `submitted_values`, as an answer in the widget
+    /// sets them, and `message_updated`. Only the conversation's own contact
+    /// answers, once.
+    async fn channel_choice(
+        self: &Arc<Self>,
+        inbox: &Inbox,
+        external_id: &str,
+        sender_id: &str,
+        index: usize,
+    ) -> CoreResult<()> {
+        let mut w = crate::work::Work::begin(self).await?;
+        w.set_cause(switchboard_domain::event::Cause::channel(inbox.id));
+        let Some(found) = w.tx().find_message_by_source(inbox.id, external_id).await? else {
+            return Ok(());
+        };
+        let Some(conv) = w.tx().lock_conversation_by_id(found.conversation_id).await? else {
+            return Ok(());
+        };
+        let Some(ci) = w.tx().get_contact_inbox(conv.contact_inbox_id).await? else {
+            return Ok(());
+        };
+        if ci.source_id != sender_id {
+            return Ok(());
+        }
+        let Some(mut msg) = w.tx().get_message(conv.id, found.id).await? else {
+            return Ok(());
+        };
+        if msg.content_type() != switchboard_domain::ContentType::InputSelect
+            || !msg.content_attributes["submitted_values"].is_null()
+        {
+            return Ok(());
+        }
+        let Some(item) = msg.content_attributes["items"].get(index).cloned() else {
+            return Ok(());
+        };
+        let answer = json!([{ "title": item["title"], "value": item["value"] }]);
+        crate::present::set_key(&mut msg.content_attributes, "submitted_values", answer);
+        msg.updated_at = w.now;
+        w.tx().update_message(&msg).await?;
+        self.message_updated(&mut w, &conv, inbox, &msg).await?;
+        w.commit().await
+    }
+
     async fn channel_edit(
         self: &Arc<Self>,
         inbox: &Inbox,

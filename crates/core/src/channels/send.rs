@@ -257,12 +257,16 @@ impl Core {
             } else {
                 None
             };
+            // A bot's options: buttons where the platform has them, else
+            // numbered in the text.
+            let (choices, content) = choices_of(m, self.channel_of(inbox).map_or(0, |c| c.max_choices()));
             out.push(Some((
                 m.id,
                 inbox.clone(),
                 Outgoing {
                     to: ci.source_id.clone(),
-                    content: m.content.clone().filter(|c| !c.is_empty()),
+                    content,
+                    choices,
                     files: Vec::new(),
                     reply_to,
                     template: m
@@ -417,5 +421,93 @@ impl Core {
             self.message_updated_in(&mut w, view, inbox, m, sender).await?;
         }
         w.commit().await
+    }
+}
+
+/// The options an `input_select` message offers (at most 10), and its text:
+/// with the options numbered under it when the platform shows fewer buttons
+/// than there are options.
+fn choices_of(
+    m: &switchboard_store::Message,
+    max_buttons: usize,
+) -> (Vec<switchboard_channel::Choice>, Option<String>) {
+    let content = m.content.clone().filter(|c| !c.is_empty());
+    if m.content_type() != switchboard_domain::ContentType::InputSelect {
+        return (Vec::new(), content);
+    }
+    let choices: Vec<switchboard_channel::Choice> = m.content_attributes["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .take(10)
+                .filter_map(|i| {
+                    let text = |v: &Value| match v {
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    };
+                    let value = text(&i["value"])?;
+                    let title = text(&i["title"]).unwrap_or_else(|| value.clone());
+                    Some(switchboard_channel::Choice { title, value })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if choices.is_empty() || choices.len() <= max_buttons {
+        return (choices, content);
+    }
+    let mut text = content.unwrap_or_default();
+    for (i, c) in choices.iter().enumerate() {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&format!("{}. {}", i + 1, c.title));
+    }
+    (Vec::new(), Some(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::choices_of;
+    use serde_json::json;
+    use switchboard_domain::ContentType;
+
+    fn message(content_type: ContentType, attrs: serde_json::Value) -> switchboard_store::Message {
+        switchboard_store::Message {
+            id: 1,
+            account_id: 1,
+            inbox_id: 1,
+            conversation_id: 1,
+            message_type: 1,
+            content: Some("What is it about?".into()),
+            content_type: content_type.code(),
+            content_attributes: attrs,
+            additional_attributes: json!({}),
+            private: false,
+            status: 0,
+            source_id: None,
+            echo_id: None,
+            sender_type: None,
+            sender_id: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn options_are_buttons_where_they_fit_and_numbered_elsewhere() {
+        let items =
+            json!({ "items": [{ "title": "Billing", "value": "billing" }, { "value": 7 }, { "title": "no value" }] });
+        let m = message(ContentType::InputSelect, items);
+        let (buttons, text) = choices_of(&m, 10);
+        assert_eq!(buttons.len(), 2, "items without a value are left out");
+        assert_eq!(buttons[1].title, "7", "a value without a title shows as its value");
+        assert_eq!(text.as_deref(), Some("What is it about?"));
+        let (buttons, text) = choices_of(&m, 0);
+        assert!(buttons.is_empty());
+        assert_eq!(text.as_deref(), Some("What is it about?\n1. Billing\n2. 7"));
+        let plain = message(ContentType::Text, json!({ "items": [{ "value": "x" }] }));
+        assert_eq!(choices_of(&plain, 0), (Vec::new(), Some("What is it about?".into())));
     }
 }

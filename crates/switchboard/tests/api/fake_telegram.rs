@@ -345,6 +345,7 @@ fn default_answer(state: &State, call: &TgCall) -> Response {
             200,
             json!({"ok": true, "result": true, "description": "Webhook was set"}),
         ),
+        "answercallbackquery" => reply(200, json!({"ok": true, "result": true})),
         "deletewebhook" => reply(
             200,
             json!({"ok": true, "result": true, "description": "Webhook was deleted"}),

@@ -568,6 +568,104 @@ async fn business_chats_postgres() {
     business_chats(Db::Postgres).await;
 }
 
+/// A message with options (a bot's `input_select`) goes out with an inline
+/// keyboard; the customer's tap (a callback query) answers it: the spinner
+/// is acknowledged, the message gets `submitted_values` once, and a tap
+/// from anyone else changes nothing.
+async fn buttons(db: Db) {
+    let Some(b) = bot(db).await else { return };
+    let app = &b.app;
+    assert_eq!(
+        post_update(&b, &fixture("updates/text.json"), Some(&b.secret)).await,
+        StatusCode::OK
+    );
+    let conv = conversations(app).await[0]["id"].as_i64().unwrap();
+    let asked = reply(
+        app,
+        conv,
+        json!({
+            "content": "What is it about?", "content_type": "input_select",
+            "content_attributes": { "items": [{ "title": "Billing", "value": "billing" }, { "title": "Shipping", "value": "shipping" }] },
+        }),
+    )
+    .await;
+    let call = b.fake.wait_for("sendMessage", 1).await[0].clone();
+    assert_eq!(
+        call.json["reply_markup"]["inline_keyboard"],
+        json!([
+            [{ "text": "Billing", "callback_data": "sb:0" }],
+            [{ "text": "Shipping", "callback_data": "sb:1" }],
+        ]),
+        "{}",
+        call.json
+    );
+    let sent = message_where(app, conv, &asked["id"], "the source id", |m| m["source_id"].is_string()).await;
+    let source = sent["source_id"].as_str().unwrap().to_string();
+    let (chat, mid) = source.split_once(':').unwrap();
+    let tap = |from: i64, data: &str, id: &str| {
+        json!({
+            "update_id": 482913900 + from % 1000,
+            "callback_query": {
+                "id": id,
+                "from": { "id": from, "is_bot": false, "first_name": "Someone" },
+                "message": { "message_id": mid.parse::<i64>().unwrap(), "chat": { "id": chat.parse::<i64>().unwrap(), "type": "private" } },
+                "chat_instance": "1", "data": data,
+            },
+        })
+    };
+    // Someone else's tap, and a tap on no option: nothing changes.
+    for (from, data, id) in [
+        (555, "sb:0", "q1"),
+        (777000111, "sb:9", "q2"),
+        (777000111, "other", "q3"),
+    ] {
+        assert_eq!(
+            post_update(&b, &tap(from, data, id), Some(&b.secret)).await,
+            StatusCode::OK
+        );
+    }
+    let m = message_where(app, conv, &asked["id"], "the message", |_| true).await;
+    assert!(m["content_attributes"]["submitted_values"].is_null(), "{m}");
+    assert_eq!(
+        post_update(&b, &tap(777000111, "sb:1", "q4"), Some(&b.secret)).await,
+        StatusCode::OK
+    );
+    let m = message_where(app, conv, &asked["id"], "the answer", |m| {
+        m["content_attributes"]["submitted_values"].is_array()
+    })
+    .await;
+    assert_eq!(
+        m["content_attributes"]["submitted_values"],
+        json!([{ "title": "Shipping", "value": "shipping" }])
+    );
+    let acks: Vec<Value> = b
+        .fake
+        .wait_for("answerCallbackQuery", 3)
+        .await
+        .iter()
+        .map(|c| c.json["callback_query_id"].clone())
+        .collect();
+    assert!(acks.contains(&json!("q4")) && acks.contains(&json!("q1")), "{acks:?}");
+    // A second tap does not change the answer.
+    assert_eq!(
+        post_update(&b, &tap(777000111, "sb:0", "q5"), Some(&b.secret)).await,
+        StatusCode::OK
+    );
+    let m = message_where(app, conv, &asked["id"], "the message", |_| true).await;
+    assert_eq!(m["content_attributes"]["submitted_values"][0]["value"], "shipping");
+    b.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buttons_sqlite() {
+    buttons(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buttons_postgres() {
+    buttons(Db::Postgres).await;
+}
+
 /// One bot whose API hangs does not delay another bot's sends: the bot
 /// that is down holds at most half of the runner's 64 slots (its other sends
 /// wait in the queue, not in a slot), the other bot's replies go out within
