@@ -14,8 +14,9 @@ use hmac::{Hmac, Mac};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 use switchboard_channel::{
-    Channel, ChannelError, ContactRef, Created, Fetched, Field, FieldKind, Host, Inbound, InboundMessage, InboxRef,
-    Limits, MediaRef, NewInbox, Outgoing, Params, Periodic, Ready, SendError, Shown, TaskDone, ct_eq, random_token,
+    Channel, ChannelError, Choice, ContactRef, Created, Fetched, Field, FieldKind, Host, Inbound, InboundMessage,
+    InboxRef, Limits, MediaRef, NewInbox, Outgoing, Params, Periodic, Ready, SendError, Shown, TaskDone, ct_eq,
+    random_token,
 };
 use switchboard_domain::MessageStatus;
 
@@ -164,6 +165,69 @@ fn media_of(m: &Value, kind: &str) -> Option<MediaRef> {
     })
 }
 
+/// What our option buttons and list rows carry back (`sb:<option>`).
+const CHOICE_PREFIX: &str = "sb:";
+/// WhatsApp's limits: reply buttons, their titles, list rows, row titles,
+/// an interactive message's text.
+const MAX_BUTTONS: usize = 3;
+const MAX_BUTTON_TITLE: usize = 20;
+const MAX_ROWS: usize = 10;
+const MAX_ROW_TITLE: usize = 24;
+const MAX_INTERACTIVE_TEXT: usize = 1024;
+
+/// A reply to one of our interactive messages: the option picked on which
+/// message.
+fn choice_of(m: &Value) -> Option<Inbound> {
+    let i = m.get("interactive")?;
+    let id = i
+        .pointer("/button_reply/id")
+        .or_else(|| i.pointer("/list_reply/id"))
+        .and_then(Value::as_str)?;
+    let index = id
+        .strip_prefix(CHOICE_PREFIX)?
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n < 100)?;
+    Some(Inbound::Choice {
+        external_id: m.pointer("/context/id")?.as_str()?.to_string(),
+        sender_id: m.get("from")?.as_str()?.to_string(),
+        index,
+        ack: None,
+    })
+}
+
+/// A message with options: reply buttons (up to 3) or a list (up to 10),
+/// within WhatsApp's lengths; `None` when the text is too long for one.
+fn interactive_body(text: &str, choices: &[Choice]) -> Option<Value> {
+    if text.is_empty() || text.chars().count() > MAX_INTERACTIVE_TEXT || choices.len() > MAX_ROWS {
+        return None;
+    }
+    let cut = |s: &str, n: usize| s.chars().take(n).collect::<String>();
+    let interactive = if choices.len() <= MAX_BUTTONS {
+        json!({
+            "type": "button",
+            "body": { "text": text },
+            "action": { "buttons": choices.iter().enumerate().map(|(n, c)| json!({
+                "type": "reply",
+                "reply": { "id": format!("{CHOICE_PREFIX}{n}"), "title": cut(&c.title, MAX_BUTTON_TITLE) },
+            })).collect::<Vec<_>>() },
+        })
+    } else {
+        json!({
+            "type": "list",
+            "body": { "text": text },
+            "action": {
+                "button": "Choose",
+                "sections": [{ "rows": choices.iter().enumerate().map(|(n, c)| json!({
+                    "id": format!("{CHOICE_PREFIX}{n}"),
+                    "title": cut(&c.title, MAX_ROW_TITLE),
+                })).collect::<Vec<_>>() }],
+            },
+        })
+    };
+    Some(json!({ "type": "interactive", "interactive": interactive }))
+}
+
 fn message_of(m: &Value, names: &HashMap<String, String>) -> Option<InboundMessage> {
     let from = m.get("from")?.as_str()?.to_string();
     let id = m.get("id")?.as_str()?.to_string();
@@ -290,6 +354,11 @@ pub fn parse_webhook(v: &Value, phone_number_id: &str) -> Vec<Inbound> {
             for m in value.get("messages").and_then(Value::as_array).into_iter().flatten() {
                 if let Some(msg) = message_of(m, &names) {
                     out.push(Inbound::Message(msg));
+                }
+                // A tap on one of our options: the reply shows in the chat
+                // (the message above) and answers the message it names.
+                if let Some(c) = choice_of(m) {
+                    out.push(c);
                 }
             }
             for s in value.get("statuses").and_then(Value::as_array).into_iter().flatten() {
@@ -692,6 +761,10 @@ impl Channel for WhatsApp {
         })
     }
 
+    fn max_choices(&self) -> usize {
+        MAX_ROWS
+    }
+
     fn send<'a>(
         &'a self,
         host: &'a dyn Host,
@@ -714,7 +787,20 @@ impl Channel for WhatsApp {
                     if text.is_empty() {
                         return Err(SendError::Permanent("nothing to send".into()));
                     }
-                    bodies.push(json!({ "type": "text", "text": { "body": text, "preview_url": false } }));
+                    match (out.choices.is_empty(), interactive_body(&text, &out.choices)) {
+                        (false, Some(body)) => bodies.push(body),
+                        (false, None) => {
+                            // Too long for buttons: the options numbered.
+                            let mut t = text.clone();
+                            for (n, c) in out.choices.iter().enumerate() {
+                                t.push_str(&format!("\n{}. {}", n + 1, c.title));
+                            }
+                            bodies.push(json!({ "type": "text", "text": { "body": t, "preview_url": false } }));
+                        }
+                        (true, _) => {
+                            bodies.push(json!({ "type": "text", "text": { "body": text, "preview_url": false } }))
+                        }
+                    }
                 }
                 for (i, f) in out.files.iter().enumerate() {
                     // Media goes up first; the message names it by id.
@@ -795,6 +881,42 @@ impl Channel for WhatsApp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_fit_whatsapps_shapes_or_fall_back() {
+        let c = |n: usize| -> Vec<Choice> {
+            (0..n)
+                .map(|i| Choice {
+                    title: format!("t{i}"),
+                    value: format!("v{i}"),
+                })
+                .collect()
+        };
+        assert_eq!(
+            interactive_body("Pick", &c(3)).unwrap()["interactive"]["type"],
+            "button"
+        );
+        assert_eq!(interactive_body("Pick", &c(4)).unwrap()["interactive"]["type"], "list");
+        assert!(interactive_body("Pick", &c(11)).is_none(), "more than a list holds");
+        assert!(interactive_body("", &c(2)).is_none(), "a text is required");
+        assert!(
+            interactive_body(&"x".repeat(1025), &c(2)).is_none(),
+            "too long for the body"
+        );
+        let tap =
+            json!({ "from": "1", "context": { "id": "wamid.A" }, "interactive": { "list_reply": { "id": "sb:3" } } });
+        assert_eq!(
+            choice_of(&tap),
+            Some(Inbound::Choice {
+                external_id: "wamid.A".into(),
+                sender_id: "1".into(),
+                index: 3,
+                ack: None
+            })
+        );
+        let theirs = json!({ "from": "1", "context": { "id": "wamid.A" }, "interactive": { "button_reply": { "id": "track_order" } } });
+        assert_eq!(choice_of(&theirs), None, "a button of someone else's template");
+    }
 
     #[test]
     fn signatures_match_hmac_sha256() {

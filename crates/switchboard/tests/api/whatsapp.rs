@@ -488,3 +488,98 @@ async fn replies_statuses_and_the_window_sqlite() {
 async fn replies_statuses_and_the_window_postgres() {
     replies_statuses_and_the_window(Db::Postgres).await;
 }
+
+/// A message with options: up to 3 as reply buttons, up to 10 as a list;
+/// the customer's reply shows in the thread and answers the message
+/// (`submitted_values`), only from the conversation's contact.
+async fn buttons_and_lists(db: Db) {
+    let Some(n) = number(db).await else { return };
+    let app = &n.app;
+    deliver(&n, &fixture("webhooks/text.json")).await;
+    let conv = conversations(app).await[0]["id"].as_i64().unwrap();
+    let options = |n: usize| -> Vec<Value> {
+        (0..n)
+            .map(|i| json!({ "title": format!("Option number {i} with a long title"), "value": format!("v{i}") }))
+            .collect()
+    };
+    let (s, two) = reply(
+        app,
+        conv,
+        json!({ "content": "Pick one", "content_type": "input_select", "content_attributes": { "items": options(2) } }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{two}");
+    let call = n.fake.wait_for("/messages", 1).await[0].clone();
+    assert_eq!(call.json["type"], "interactive", "{}", call.json);
+    assert_eq!(call.json["interactive"]["type"], "button");
+    assert_eq!(call.json["interactive"]["body"]["text"], "Pick one");
+    let buttons = call.json["interactive"]["action"]["buttons"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(buttons.len(), 2);
+    assert_eq!(buttons[1]["reply"]["id"], "sb:1");
+    assert_eq!(
+        buttons[0]["reply"]["title"].as_str().unwrap().chars().count(),
+        20,
+        "cut to WhatsApp's limit"
+    );
+    let (_, five) = reply(
+        app,
+        conv,
+        json!({ "content": "Pick one of five", "content_type": "input_select", "content_attributes": { "items": options(5) } }),
+    )
+    .await;
+    let call = n.fake.wait_for("/messages", 2).await[1].clone();
+    assert_eq!(call.json["interactive"]["type"], "list", "{}", call.json);
+    let rows = call.json["interactive"]["action"]["sections"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[4]["id"], "sb:4");
+
+    // The customer taps the second button of the first message.
+    let sent = message_where(app, conv, &two["id"], "the wamid", |x| x["source_id"].is_string()).await;
+    let wamid = sent["source_id"].as_str().unwrap().to_string();
+    let tap = |from: &str, id: &str, wamid_in: &str| {
+        let mut v = fixture("webhooks/interactive_button_reply.json");
+        let m = &mut v["entry"][0]["changes"][0]["value"]["messages"][0];
+        m["context"]["id"] = json!(wamid);
+        m["from"] = json!(from);
+        m["id"] = json!(wamid_in);
+        m["interactive"]["button_reply"] = json!({ "id": id, "title": "Option number 1 with" });
+        v
+    };
+    // From another number: not this conversation's answer.
+    deliver(&n, &tap("19998887777", "sb:0", "wamid.OTHER")).await;
+    deliver(&n, &tap("16315551181", "sb:1", "wamid.TAP")).await;
+    let m = message_where(app, conv, &two["id"], "the answer", |x| {
+        x["content_attributes"]["submitted_values"].is_array()
+    })
+    .await;
+    assert_eq!(
+        m["content_attributes"]["submitted_values"][0],
+        json!({ "title": "Option number 1 with a long title", "value": "v1" })
+    );
+    // The reply itself shows in the thread.
+    let all = messages(app, conv).await;
+    assert!(
+        all.iter()
+            .any(|x| x["message_type"] == 0 && x["content"] == "Option number 1 with"),
+        "{all:?}"
+    );
+    let untouched = message_where(app, conv, &five["id"], "the list", |_| true).await;
+    assert!(untouched["content_attributes"]["submitted_values"].is_null());
+    n.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buttons_and_lists_sqlite() {
+    buttons_and_lists(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buttons_and_lists_postgres() {
+    buttons_and_lists(Db::Postgres).await;
+}
