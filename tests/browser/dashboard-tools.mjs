@@ -304,7 +304,7 @@ try {
   for (const [hash, heading] of [["#/contacts", "Contacts"], [`#/contacts/${CONTACT_B}`, "Boris Buyer"], ["#/profile", "Profile"],
     ["#/settings/inboxes", "Settings"], ["#/settings/agents", "Settings"], ["#/settings/teams", "Settings"],
     ["#/settings/labels", "Settings"], ["#/settings/canned", "Settings"], ["#/settings/webhooks", "Settings"],
-    ["#/settings/automation", "Settings"]]) {
+    ["#/settings/automation", "Settings"], ["#/settings/bots", "Settings"]]) {
     await page.evaluate((h) => { location.hash = h; }, hash);
     await page.getByRole("heading", { name: heading, level: 1 }).first().waitFor({ timeout: 10000 });
     await page.waitForTimeout(300);

@@ -23,7 +23,7 @@ const TEXT = {
     contactPage: "Open the contact's page", panel: "Show or hide the contact details",
     conversations: "Conversations", contacts: "Contacts", profile: "Profile",
     settings: "Settings: {name}", inboxes: "Inboxes", agents: "Agents", teams: "Teams", labels: "Labels",
-    attributes: "Custom attributes", canned: "Canned responses", webhooks: "Webhooks", automation: "Automation",
+    attributes: "Custom attributes", canned: "Canned responses", webhooks: "Webhooks", automation: "Automation", bots: "Bots",
     runMacro: "Run macro: {name}", macros: "Macros", macroDone: "Macro “{name}” done.", macroPartly: "Macro “{name}”: {error}",
     mine: "Show Mine", unassigned: "Show Unassigned", all: "Show All",
     compact: "Compact list", comfortable: "Comfortable list", keys: "Keyboard shortcuts",
@@ -41,7 +41,7 @@ const TEXT = {
     contactPage: "Открыть страницу контакта", panel: "Показать или скрыть панель контакта",
     conversations: "Разговоры", contacts: "Контакты", profile: "Профиль",
     settings: "Настройки: {name}", inboxes: "Каналы", agents: "Сотрудники", teams: "Команды", labels: "Метки",
-    attributes: "Свои атрибуты", canned: "Шаблоны ответов", webhooks: "Вебхуки", automation: "Автоматизация",
+    attributes: "Свои атрибуты", canned: "Шаблоны ответов", webhooks: "Вебхуки", automation: "Автоматизация", bots: "Боты",
     runMacro: "Выполнить макрос: {name}", macros: "Макросы", macroDone: "Макрос «{name}» выполнен.", macroPartly: "Макрос «{name}»: {error}",
     mine: "Показать «Мои»", unassigned: "Показать «Без ответственного»", all: "Показать «Все»",
     compact: "Компактный список", comfortable: "Просторный список", keys: "Клавиши",
@@ -54,7 +54,7 @@ const t = (k, vars = {}) => fill((TEXT[locale] && TEXT[locale][k]) || TEXT.en[k]
 // the keys in English.
 const both = (k, vars) => (locale === "en" ? "" : ` ${fill(TEXT.en[k], vars)}`);
 
-const SETTINGS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks", "automation"];
+const SETTINGS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks", "automation", "bots"];
 const PRIORITIES = ["urgent", "high", "medium", "low"];
 const MAX_SHOWN = 60;
 

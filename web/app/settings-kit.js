@@ -20,7 +20,7 @@ import { Unauthorized, api, avatar, el, errorMessage, field, locale, relative, w
 const TEXT = {
   en: {
     settings: "Settings", sections: "Settings sections", inboxes: "Inboxes", agents: "Agents", teams: "Teams",
-    labels: "Labels", canned: "Canned responses", webhooks: "Webhooks", automation: "Automation",
+    labels: "Labels", canned: "Canned responses", webhooks: "Webhooks", automation: "Automation", bots: "Bots",
     attributes: "Custom attributes",
     name: "Name", create: "Create", save: "Save", saved: "Saved", cancel: "Cancel", edit: "Edit",
     delete: "Delete", confirmDelete: "Confirm delete", copy: "Copy", copied: "Copied",
@@ -113,7 +113,7 @@ const TEXT = {
   },
   ru: {
     settings: "Настройки", sections: "Разделы настроек", inboxes: "Каналы", agents: "Агенты", teams: "Команды",
-    labels: "Метки", canned: "Шаблоны ответов", webhooks: "Вебхуки", automation: "Автоматизация",
+    labels: "Метки", canned: "Шаблоны ответов", webhooks: "Вебхуки", automation: "Автоматизация", bots: "Боты",
     attributes: "Дополнительные атрибуты",
     name: "Название", create: "Создать", save: "Сохранить", saved: "Сохранено", cancel: "Отмена", edit: "Изменить",
     delete: "Удалить", confirmDelete: "Точно удалить", copy: "Копировать",

@@ -4,7 +4,8 @@
 // identity verification, working hours, members, the embed snippet, and a
 // live preview of the website widget), agents, teams, labels, custom
 // attributes, canned responses, webhooks (subscriptions, delivery log,
-// re-send) and automation rules (the rule builder, dry run, webhook log).
+// re-send), automation rules (the rule builder, dry run, webhook log) and
+// agent bots (their inboxes, token, delivery log).
 //
 // This module is the page shell and the routing between sections; each
 // section is a module of its own (settings-<section>.js, the inboxes spread
@@ -21,13 +22,14 @@ import { attributesSection } from "./settings-attributes.js";
 import { cannedSection } from "./settings-canned.js";
 import { webhooksSection } from "./settings-webhooks.js";
 import { automationSection } from "./settings-automation.js";
+import { botsSection } from "./settings-bots.js";
 
-const SECTIONS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks", "automation"];
+const SECTIONS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks", "automation", "bots"];
 
 const RENDER = {
   inboxes: inboxesSection, agents: agentsSection, teams: teamsSection,
   labels: labelsSection, attributes: attributesSection, canned: cannedSection, webhooks: webhooksSection,
-  automation: automationSection,
+  automation: automationSection, bots: botsSection,
 };
 
 // Renders the settings screen into `container`; ctx carries the account's

@@ -276,6 +276,11 @@ const APP_FILES: &[(&str, &str, &str)] = &[
     ),
     ("macros.js", JS, include_str!("../../../web/app/macros.js")),
     (
+        "settings-bots.js",
+        JS,
+        include_str!("../../../web/app/settings-bots.js"),
+    ),
+    (
         "settings-automation.js",
         JS,
         include_str!("../../../web/app/settings-automation.js"),

@@ -74,3 +74,36 @@ async fn a_bots_buttons_in_the_widget() {
     assert!(screenshots_dir().join(shot).exists());
     app.stop().await;
 }
+
+/// Settings → Bots: a bot added, attached to an inbox, its token shown,
+/// and what was sent to it listed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bots_screen_in_a_real_browser() {
+    let Some(chromium) = tools() else { return };
+    let Some(app) = TestApp::spawn(Db::Sqlite).await else {
+        return;
+    };
+    let sink = helpers::Sink::start().await;
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let shot = "dashboard-bots.png";
+    let _ = std::fs::remove_file(screenshots_dir().join(shot));
+    let out = run_script(
+        "dashboard-bots.mjs",
+        &chromium,
+        &[
+            ("BASE", app.base.clone()),
+            ("EMAIL", "alice@acme.test".into()),
+            ("PASSWORD", "correct horse battery".into()),
+            ("TOKEN", app.token.clone()),
+            ("ACCOUNT", app.account_id.to_string()),
+            ("INBOX", inbox.to_string()),
+            ("SINK", sink.url.clone()),
+        ],
+        Duration::from_secs(120),
+    )
+    .await;
+    print!("{out}");
+    assert_eq!(sink.events("message_created").len(), 1);
+    assert!(screenshots_dir().join(shot).exists());
+    app.stop().await;
+}
