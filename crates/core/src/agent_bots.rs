@@ -106,6 +106,18 @@ fn bot_json(b: &AgentBot, token: Option<&str>) -> Value {
     v
 }
 
+/// A bot as a conversation's assignee (`meta.assignee` with
+/// `assignee_type: "AgentBot"`).
+pub fn bot_assignee_json(b: &AgentBot) -> Value {
+    json!({
+        "id": b.id,
+        "name": b.name,
+        "available_name": b.name,
+        "thumbnail": b.avatar_url.clone().unwrap_or_default(),
+        "type": "agent_bot",
+    })
+}
+
 /// A bot as the caller of the API (its access token).
 #[derive(Debug, Clone)]
 pub struct BotCtx {
@@ -502,6 +514,17 @@ impl crate::listen::Listener for AgentBotListener {
                     Some(i) => core.inbox_bot(tx, i).await?,
                     None => None,
                 };
+                // A conversation with its own bot (named in the event).
+                let assigned = e
+                    .data
+                    .pointer("/conversation/assignee_agent_bot_id")
+                    .and_then(Value::as_i64)
+                    .or_else(|| {
+                        (e.data.pointer("/meta/assignee_type").and_then(Value::as_str) == Some("AgentBot"))
+                            .then(|| e.data.pointer("/meta/assignee/id").and_then(Value::as_i64))
+                            .flatten()
+                    });
+                let bot = assigned.or(bot);
                 // Its own messages are not told back to it (a change to one,
                 // a customer's choice on its buttons, is).
                 let own = matches!((bot, e.performer), (Some(b), Some(Performer::AgentBot(p))) if b == p)
@@ -528,13 +551,18 @@ async fn tell_bot(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
     let Some(name) = bot_event(kind, &event.data) else {
         return Ok(());
     };
-    let Some(bot) = w.tx().inbox_agent_bot(inbox_id).await? else {
+    let Some(conv) = w.tx().get_conversation_by_id(conversation_id).await? else {
+        return Ok(());
+    };
+    // The conversation's own bot, else the inbox's.
+    let bot = match conv.assignee_agent_bot_id {
+        Some(id) => w.tx().get_agent_bot(conv.account_id, id).await?,
+        None => w.tx().inbox_agent_bot(inbox_id).await?,
+    };
+    let Some(bot) = bot else {
         return Ok(());
     };
     let Some(url) = bot.outgoing_url.clone() else {
-        return Ok(());
-    };
-    let Some(conv) = w.tx().get_conversation_by_id(conversation_id).await? else {
         return Ok(());
     };
     if conv.account_id != event.account_id || bot.account_id != event.account_id {

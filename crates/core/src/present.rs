@@ -301,6 +301,8 @@ pub struct ConvView {
     pub contact: Contact,
     pub contact_inbox: ContactInbox,
     pub assignee: Option<(User, Option<AccountUser>)>,
+    /// The conversation's own agent bot, when one is assigned.
+    pub bot: Option<AgentBot>,
     pub team: Option<Team>,
     pub labels: Vec<String>,
     pub last_message: Option<(Message, Sender)>,
@@ -316,8 +318,16 @@ impl ConvView {
             channel: self.inbox_channel,
             hmac_verified: self.contact_inbox.hmac_verified,
             team: self.team.as_ref().map(|t| team(t, false)),
-            assignee: self.assignee.as_ref().map(|(u, au)| agent(u, au.as_ref())),
-            assignee_type: self.assignee.as_ref().map(|_| "User"),
+            assignee: match (&self.assignee, &self.bot) {
+                (Some((u, au)), _) => Some(agent(u, au.as_ref())),
+                (None, Some(b)) => Some(crate::agent_bots::bot_assignee_json(b)),
+                (None, None) => None,
+            },
+            assignee_type: match (&self.assignee, &self.bot) {
+                (Some(_), _) => Some("User"),
+                (None, Some(_)) => Some("AgentBot"),
+                (None, None) => None,
+            },
         }
     }
 
@@ -434,6 +444,7 @@ pub fn message_push(m: &Message, sender: &Sender, conv: &Conversation, ci: &Cont
             "conversation".into(),
             json!({
                 "assignee_id": conv.assignee_id,
+                "assignee_agent_bot_id": conv.assignee_agent_bot_id,
                 "unread_count": unread,
                 "last_activity_at": unix_secs(conv.last_activity_at),
                 "contact_inbox": { "source_id": ci.source_id },

@@ -72,6 +72,14 @@ pub async fn conv_views(
         Vec::new()
     };
     let labels = tx.conversation_labels(&ids).await?;
+    let mut bots: Vec<switchboard_store::AgentBot> = Vec::new();
+    for id in convs.iter().filter_map(|c| c.assignee_agent_bot_id) {
+        if !bots.iter().any(|b| b.id == id)
+            && let Some(b) = tx.get_agent_bot(account_id, id).await?
+        {
+            bots.push(b);
+        }
+    }
     let lasts = tx.last_messages(&ids).await?;
     let seen: Vec<(i64, Option<i64>)> = convs.iter().map(|c| (c.id, c.agent_last_seen_at)).collect();
     let unread: HashMap<i64, i64> = tx.unread_counts(&seen, UNREAD_CAP).await?.into_iter().collect();
@@ -107,7 +115,12 @@ pub async fn conv_views(
         });
         // A channel's reply window (WhatsApp's 24 hours).
         let can_reply = crate::channels::reply_allowed(channels, tx, channel, conv.id).await?;
+        let bot = conv
+            .assignee_agent_bot_id
+            .and_then(|id| bots.iter().find(|b| b.id == id))
+            .cloned();
         out.push(ConvView {
+            bot,
             can_reply,
             unread_count: unread.get(&conv.id).copied().unwrap_or(0),
             labels: label_map.remove(&conv.id).unwrap_or_default(),
@@ -159,6 +172,10 @@ pub async fn single(
         .get_contact_inbox(conv.contact_inbox_id)
         .await?
         .ok_or(crate::CoreError::NotFound)?;
+    let bot = match conv.assignee_agent_bot_id {
+        Some(id) => tx.get_agent_bot(account_id, id).await?,
+        None => None,
+    };
     let assignee = match conv.assignee_id {
         Some(id) => match tx.get_user(id).await? {
             Some(u) => {
@@ -206,6 +223,7 @@ pub async fn single(
         contact,
         contact_inbox,
         assignee,
+        bot,
         team,
         labels,
         last_message,

@@ -52,11 +52,25 @@ impl Core {
         // clears the team and answers null (the n8n node always sends 0).
         if let Some(assignee) = req.assignee_id.into_change() {
             if req.assignee_type.as_deref() == Some("AgentBot") {
-                return Err(CoreError::invalid(
-                    "assignee_type",
-                    "Agent bots are not available on this server yet",
-                ));
+                // The conversation's own bot: it hears the conversation and
+                // answers it with its token until a person takes it.
+                let Some(bot_id) = assignee else {
+                    return Err(CoreError::invalid("assignee_id", "Name the agent bot"));
+                };
+                let bot = w
+                    .tx()
+                    .get_agent_bot(ctx.account_id(), bot_id)
+                    .await?
+                    .ok_or_else(|| CoreError::invalid("assignee_id", "The agent bot is not in this account"))?;
+                after.assignee_agent_bot_id = Some(bot.id);
+                after.assignee_id = None;
+                self.conversation_changed(&mut w, &before, &after, &Actor::user(&ctx.user), None, true)
+                    .await?;
+                w.commit().await?;
+                return Ok(crate::agent_bots::bot_assignee_json(&bot));
             }
+            // A person takes it from the conversation's bot.
+            after.assignee_agent_bot_id = None;
             match assignee {
                 Some(uid) => {
                     let users = w.tx().list_account_users(ctx.account_id()).await?;

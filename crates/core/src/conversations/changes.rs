@@ -236,6 +236,11 @@ pub(crate) fn changed_attributes(
         json!(present::status_str(after.status)),
     );
     push("assignee_id", json!(before.assignee_id), json!(after.assignee_id));
+    push(
+        "assignee_agent_bot_id",
+        json!(before.assignee_agent_bot_id),
+        json!(after.assignee_agent_bot_id),
+    );
     push("muted", json!(before.muted), json!(after.muted));
     push("team_id", json!(before.team_id), json!(after.team_id));
     push(

@@ -460,3 +460,90 @@ async fn the_customers_choice_reaches_the_bot(app: TestApp) {
     app.stop().await;
 }
 both!(the_customers_choice_reaches_the_bot);
+
+/// A bot given one conversation (`assignee_type: AgentBot`) in an inbox
+/// without a bot: it shows as the assignee, hears that conversation and
+/// answers it; once a person is assigned it hears no more.
+async fn a_conversation_of_its_own(app: TestApp) {
+    let sink = Sink::start().await;
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let bot = app
+        .ok(
+            Method::POST,
+            &app.acc("/agent_bots"),
+            Some(json!({ "name": "Returns bot", "outgoing_url": sink.url })),
+        )
+        .await;
+    let (bot_id, token) = (
+        bot["id"].as_i64().unwrap(),
+        bot["access_token"].as_str().unwrap().to_string(),
+    );
+    let (contact, _) = app.contact(inbox, "Carla").await;
+    let conv = app.conversation(inbox, contact).await;
+    let path = app.acc(&format!("/conversations/{conv}/assignments"));
+    // Before: not the bot's, its token is refused there.
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/messages")),
+            &token,
+            Some(json!({ "content": "hi" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &path,
+            &app.token,
+            Some(json!({ "assignee_id": bot_id, "assignee_type": "AgentBot" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["name"], "Returns bot");
+    let c = conversation(&app, conv).await;
+    assert_eq!(c["meta"]["assignee_type"], "AgentBot", "{c}");
+    assert_eq!(c["meta"]["assignee"]["id"], bot_id);
+    incoming(&app, conv, "I want to return shoes").await;
+    let heard = sink.wait_for("message_created", 1).await;
+    assert_eq!(heard[0].json()["content"], "I want to return shoes");
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/messages")),
+            &token,
+            Some(json!({ "content": "Which order?" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // A person takes it: the bot lets go and hears no more.
+    app.ok(Method::POST, &path, Some(json!({ "assignee_id": app.admin_id })))
+        .await;
+    let c = conversation(&app, conv).await;
+    assert_eq!(c["meta"]["assignee_type"], "User", "{c}");
+    incoming(&app, conv, "Order 77").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(sink.events("message_created").len(), 1);
+    // Bad: another account's bot, no bot named.
+    let (other, olga) = app.other_account().await;
+    let theirs = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{other}/agent_bots"),
+            &olga,
+            Some(json!({ "name": "Theirs" })),
+        )
+        .await
+        .1["id"]
+        .as_i64()
+        .unwrap();
+    for body in [
+        json!({ "assignee_id": theirs, "assignee_type": "AgentBot" }),
+        json!({ "assignee_id": null, "assignee_type": "AgentBot" }),
+    ] {
+        let (s, v) = app.call(Method::POST, &path, &app.token, Some(body.clone())).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
+    }
+    app.stop().await;
+}
+both!(a_conversation_of_its_own);
