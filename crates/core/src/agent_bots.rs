@@ -468,6 +468,75 @@ impl Core {
     }
 }
 
+impl Core {
+    /// `POST /conversations/{id}/toggle_priority` with a bot's token.
+    pub async fn bot_set_priority(
+        self: &Arc<Self>,
+        b: &BotCtx,
+        display_id: i64,
+        req: crate::conversation_types::PriorityChange,
+    ) -> CoreResult<()> {
+        let mut w = Work::begin(self).await?;
+        let before = self.bot_conversation(&mut w, b, display_id).await?;
+        let mut after = before.clone();
+        if let Some(p) = req.priority.into_change() {
+            after.priority = p.map(|p| p.code());
+        }
+        self.conversation_changed(&mut w, &before, &after, &Actor::bot(&b.bot), None, true)
+            .await?;
+        w.commit().await
+    }
+
+    /// `POST /conversations/{id}/assignments` with a bot's token: a handoff
+    /// to an agent who may see the inbox (`assignee_id`) or to a team
+    /// (`team_id`, which routing then assigns); the bot lets go of it.
+    pub async fn bot_assign(
+        self: &Arc<Self>,
+        b: &BotCtx,
+        display_id: i64,
+        req: crate::conversation_types::Assignment,
+    ) -> CoreResult<Value> {
+        let mut w = Work::begin(self).await?;
+        let before = self.bot_conversation(&mut w, b, display_id).await?;
+        let mut after = before.clone();
+        after.assignee_agent_bot_id = None;
+        let account = b.bot.account_id;
+        let result = if let Some(Some(uid)) = req.assignee_id.into_change() {
+            let users = w.tx().list_account_users(account).await?;
+            let (u, au) = users
+                .iter()
+                .find(|(u, _)| u.id == uid)
+                .ok_or_else(|| CoreError::invalid("assignee_id", "Assignee is not an agent of this account"))?;
+            if !au.is_admin() && !w.tx().is_inbox_member(before.inbox_id, u.id).await? {
+                return Err(CoreError::invalid(
+                    "assignee_id",
+                    "Assignee is not a member of this inbox",
+                ));
+            }
+            after.assignee_id = Some(u.id);
+            present::agent(u, Some(au))
+        } else if let Some(Some(tid)) = req.team_id.into_change() {
+            let team = w
+                .tx()
+                .get_team(account, tid)
+                .await?
+                .ok_or_else(|| CoreError::invalid("team_id", "Team not found"))?;
+            after.team_id = Some(team.id);
+            present::team(&team, false)
+        } else {
+            return Err(CoreError::invalid("assignee_id", "assignee_id or team_id is required"));
+        };
+        // Handed over: people's now.
+        if after.status() == ConversationStatus::Pending {
+            after.status = ConversationStatus::Open.code();
+        }
+        self.conversation_changed(&mut w, &before, &after, &Actor::bot(&b.bot), None, true)
+            .await?;
+        w.commit().await?;
+        Ok(result)
+    }
+}
+
 /// What an inbox's bot hears: the conversation's messages while it is the
 /// bot's (pending, or assigned to the bot), except the bot's own new ones
 /// and private notes (a change to its own, such as the customer's choice on

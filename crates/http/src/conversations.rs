@@ -160,11 +160,16 @@ async fn conversations_toggle_status(
 
 async fn conversations_toggle_priority(
     State(st): S,
-    Acct(c): Acct,
+    caller: Caller,
     ids: Ids,
     Parsed(change): Parsed<PriorityChange>,
 ) -> ApiResult<Response> {
-    st.core.set_priority(&c, ids.get("id")?, change).await?;
+    match caller {
+        Caller::Person(c) => {
+            st.core.set_priority(&c, ids.get("id")?, change).await?;
+        }
+        Caller::Bot(b) => st.core.bot_set_priority(&b, ids.get("id")?, change).await?,
+    }
     Ok(StatusCode::OK.into_response())
 }
 
@@ -174,11 +179,14 @@ async fn bulk_actions(State(st): S, Acct(c): Acct, JsonBody(b): JsonBody) -> Api
 
 async fn conversations_assign(
     State(st): S,
-    Acct(c): Acct,
+    caller: Caller,
     ids: Ids,
     Parsed(req): Parsed<Assignment>,
 ) -> ApiResult<Response> {
-    Ok(ok(st.core.assign(&c, ids.get("id")?, req).await?))
+    match caller {
+        Caller::Person(c) => Ok(ok(st.core.assign(&c, ids.get("id")?, req).await?)),
+        Caller::Bot(b) => Ok(ok(st.core.bot_assign(&b, ids.get("id")?, req).await?)),
+    }
 }
 
 async fn conversations_labels(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {

@@ -252,7 +252,7 @@ async fn a_bot_drives_a_conversation(app: TestApp) {
     for (m, p) in [
         (Method::GET, app.acc("/conversations")),
         (Method::GET, app.acc("/agent_bots")),
-        (Method::POST, app.acc(&format!("/conversations/{conv}/assignments"))),
+        (Method::POST, app.acc(&format!("/conversations/{conv}/labels"))),
     ] {
         let (s, _) = app.call(m.clone(), &p, &token, Some(json!({ "assignee_id": 1 }))).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{m} {p}");
@@ -547,3 +547,68 @@ async fn a_conversation_of_its_own(app: TestApp) {
     app.stop().await;
 }
 both!(a_conversation_of_its_own);
+
+/// A bot hands over by assigning: to an agent of the inbox (who then has
+/// it, open), not to someone outside the inbox; and sets the priority.
+async fn a_bot_hands_over_by_assigning(app: TestApp) {
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let bot = app
+        .ok(Method::POST, &app.acc("/agent_bots"), Some(json!({ "name": "Triage" })))
+        .await;
+    let token = bot["access_token"].as_str().unwrap().to_string();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/inboxes/{inbox}/set_agent_bot")),
+        Some(json!({ "agent_bot": bot["id"] })),
+    )
+    .await;
+    let (amy, _) = app.agent("Amy", "amy@acme.test", "agent").await;
+    let (ben, _) = app.agent("Ben", "ben@acme.test", "agent").await;
+    app.ok(
+        Method::POST,
+        &app.acc("/inbox_members"),
+        Some(json!({ "inbox_id": inbox, "user_ids": [amy] })),
+    )
+    .await;
+    let (contact, _) = app.contact(inbox, "Carla").await;
+    let conv = app.conversation(inbox, contact).await;
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/toggle_priority")),
+            &token,
+            Some(json!({ "priority": "urgent" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let path = app.acc(&format!("/conversations/{conv}/assignments"));
+    for body in [
+        json!({ "assignee_id": ben }),
+        json!({ "assignee_id": 999999 }),
+        json!({}),
+    ] {
+        let (s, v) = app.call(Method::POST, &path, &token, Some(body.clone())).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
+    }
+    let (s, v) = app
+        .call(Method::POST, &path, &token, Some(json!({ "assignee_id": amy })))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let c = conversation(&app, conv).await;
+    assert_eq!(c["status"], "open", "handed over: {c}");
+    assert_eq!(c["meta"]["assignee"]["id"], amy);
+    assert_eq!(c["priority"], "urgent");
+    let msgs = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{conv}/messages")), None)
+        .await;
+    assert!(
+        msgs["payload"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["message_type"] == 2 && m["content"].as_str().unwrap_or("").contains("Triage")),
+        "{msgs}"
+    );
+    app.stop().await;
+}
+both!(a_bot_hands_over_by_assigning);
