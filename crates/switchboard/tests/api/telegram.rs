@@ -666,6 +666,112 @@ async fn buttons_postgres() {
     buttons(Db::Postgres).await;
 }
 
+/// A whole conversation on Telegram driven by an agent bot (a fake on
+/// loopback): the customer writes, the conversation starts with the bot,
+/// the bot asks with buttons (an inline keyboard), the customer taps one,
+/// the bot hears the choice and hands over; routing gives the conversation
+/// to the agent on duty.
+async fn a_bot_on_telegram(db: Db) {
+    let Some(b) = bot(db).await else { return };
+    let app = &b.app;
+    let sink = crate::helpers::Sink::start().await;
+    let agent_bot = app
+        .ok(
+            Method::POST,
+            &app.acc("/agent_bots"),
+            Some(json!({ "name": "Shop bot", "outgoing_url": sink.url })),
+        )
+        .await;
+    let token = agent_bot["access_token"].as_str().unwrap().to_string();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/inboxes/{}/set_agent_bot", b.inbox)),
+        Some(json!({ "agent_bot": agent_bot["id"] })),
+    )
+    .await;
+    let (amy, _) = crate::routing::ready_agent(app, "Amy", b.inbox).await;
+
+    assert_eq!(
+        post_update(&b, &fixture("updates/text.json"), Some(&b.secret)).await,
+        StatusCode::OK
+    );
+    let heard = sink.wait_for("message_created", 1).await;
+    let conv = heard[0].json()["conversation"]["id"].as_i64().unwrap();
+    let c = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{conv}")), None)
+        .await;
+    assert_eq!(c["status"], "pending", "the bot's first, not routed: {c}");
+    assert!(c["meta"]["assignee"].is_null(), "{c}");
+
+    // The bot asks with buttons.
+    let (s, asked) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/messages")),
+            &token,
+            Some(json!({
+                "content": "Is it about an order?", "content_type": "input_select",
+                "content_attributes": { "items": [{ "title": "Yes", "value": "order" }, { "title": "No", "value": "other" }] },
+            })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{asked}");
+    let call = b.fake.wait_for("sendMessage", 1).await[0].clone();
+    assert_eq!(call.json["reply_markup"]["inline_keyboard"][0][0]["text"], "Yes");
+    let sent = message_where(app, conv, &asked["id"], "the source id", |m| m["source_id"].is_string()).await;
+    let source = sent["source_id"].as_str().unwrap().to_string();
+    let (chat, mid) = source.split_once(':').unwrap();
+    let tap = json!({
+        "update_id": 482913777,
+        "callback_query": {
+            "id": "tap-1", "from": { "id": 777000111, "is_bot": false, "first_name": "Ivan" },
+            "message": { "message_id": mid.parse::<i64>().unwrap(), "chat": { "id": chat.parse::<i64>().unwrap(), "type": "private" } },
+            "chat_instance": "1", "data": "sb:0",
+        },
+    });
+    assert_eq!(post_update(&b, &tap, Some(&b.secret)).await, StatusCode::OK);
+    // (It also hears its question being delivered: updates of its own
+    // messages reach it.)
+    let choice = crate::helpers::eventually(15, "the choice reaching the bot", || async {
+        sink.events("message_updated")
+            .into_iter()
+            .map(|r| r.json())
+            .find(|m| m["content_attributes"]["submitted_values"].is_array())
+    })
+    .await;
+    assert_eq!(choice["content_attributes"]["submitted_values"][0]["value"], "order");
+
+    // Handoff: routing assigns the agent on duty.
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/toggle_status")),
+            &token,
+            Some(json!({ "status": "open" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let c = crate::helpers::eventually(15, "routing after the handoff", || async {
+        let c = app
+            .ok(Method::GET, &app.acc(&format!("/conversations/{conv}")), None)
+            .await;
+        (c["meta"]["assignee"]["id"] == amy).then_some(c)
+    })
+    .await;
+    assert_eq!(c["status"], "open");
+    b.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_on_telegram_sqlite() {
+    a_bot_on_telegram(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_on_telegram_postgres() {
+    a_bot_on_telegram(Db::Postgres).await;
+}
+
 /// One bot whose API hangs does not delay another bot's sends: the bot
 /// that is down holds at most half of the runner's 64 slots (its other sends
 /// wait in the queue, not in a slot), the other bot's replies go out within
