@@ -564,7 +564,15 @@ impl crate::listen::Listener for AgentBotListener {
     }
 
     fn wants(&self, event: &Event) -> bool {
+        // Bots hear what people (customers, agents) and channels did, not
+        // what automation did: a rule's message never reaches a bot, so a
+        // bot and a rule cannot answer each other without end (rules hear
+        // bots only when they opt in to automation).
+        let by_rules = event
+            .cause
+            .is_some_and(|c| c.kind == switchboard_domain::event::CauseKind::Automation || c.depth > 0);
         event.inbox_id.is_some()
+            && !by_rules
             && bot_event(event.kind, &event.data).is_some()
             && !(event.kind == EventKind::MessageCreated && event.private)
     }

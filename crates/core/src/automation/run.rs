@@ -26,11 +26,11 @@ pub const MAX_DEPTH: u8 = 3;
 /// switched off.
 pub const FAILURE_LIMIT: i32 = 5;
 
-/// Whether automation (or another step the system took on its own) made
-/// the change: events one step or more from what a person, contact or
-/// channel did.
-fn by_automation(c: Cause) -> bool {
-    c.kind == CauseKind::Automation || c.depth > 0
+/// Whether automation made the change: a rule, an agent bot, or another
+/// step the system took on its own (events one step or more from what a
+/// person, contact or channel did).
+pub(crate) fn by_automation(c: Cause) -> bool {
+    matches!(c.kind, CauseKind::Automation | CauseKind::Bot) || c.depth > 0
 }
 
 /// The rule event an event is, if any.

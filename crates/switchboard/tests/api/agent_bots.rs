@@ -612,3 +612,85 @@ async fn a_bot_hands_over_by_assigning(app: TestApp) {
     app.stop().await;
 }
 both!(a_bot_hands_over_by_assigning);
+
+/// A bot and rules that would answer each other: a rule that does not opt
+/// in never reacts to the bot; one that does reacts once, and the bot never
+/// hears what a rule did, so the exchange ends there.
+async fn a_bot_and_a_rule_do_not_answer_each_other(app: TestApp) {
+    let sink = Sink::start().await;
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let bot = app
+        .ok(
+            Method::POST,
+            &app.acc("/agent_bots"),
+            Some(json!({ "name": "Echo", "outgoing_url": sink.url })),
+        )
+        .await;
+    let token = bot["access_token"].as_str().unwrap().to_string();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/inboxes/{inbox}/set_agent_bot")),
+        Some(json!({ "agent_bot": bot["id"] })),
+    )
+    .await;
+    let rule = |name: &str, opt_in: bool, answer: &str| {
+        json!({
+            "name": name, "event_name": "message_created", "react_to_automation": opt_in,
+            "conditions": [{ "attribute_key": "content", "filter_operator": "contains", "values": ["ping"] }],
+            "actions": [{ "action_name": "send_message", "action_params": [answer] }],
+        })
+    };
+    app.ok(
+        Method::POST,
+        &app.acc("/automation_rules"),
+        Some(rule("Shy", false, "shy pong")),
+    )
+    .await;
+    app.ok(
+        Method::POST,
+        &app.acc("/automation_rules"),
+        Some(rule("Eager", true, "eager pong")),
+    )
+    .await;
+    let (contact, _) = app.contact(inbox, "Carla").await;
+    let conv = app.conversation(inbox, contact).await;
+    // The bot says ping (as a bot that echoes everything would).
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/messages")),
+            &token,
+            Some(json!({ "content": "ping" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let contents = || async {
+        app.ok(Method::GET, &app.acc(&format!("/conversations/{conv}/messages")), None)
+            .await["payload"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["message_type"] == 1)
+            .filter_map(|m| m["content"].as_str().map(str::to_string))
+            .collect::<Vec<_>>()
+    };
+    let got = eventually(15, "the eager rule's answer", || async {
+        let c = contents().await;
+        c.contains(&"eager pong".to_string()).then_some(c)
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let got_later = contents().await;
+    assert_eq!(got, got_later, "nothing more happened");
+    assert_eq!(
+        got_later,
+        ["ping", "eager pong"],
+        "the shy rule ignored the bot; the eager one answered once"
+    );
+    assert!(
+        sink.events("message_created").is_empty(),
+        "the bot heard neither its own ping nor the rule's pong"
+    );
+    app.stop().await;
+}
+both!(a_bot_and_a_rule_do_not_answer_each_other);
