@@ -184,10 +184,21 @@ impl Core {
             attachments: files.clone(),
             cause: Some(switchboard_domain::event::Cause::channel(inbox.id)),
         };
+        let number = m
+            .content
+            .as_deref()
+            .map(str::trim)
+            .and_then(|t| t.strip_suffix('.').unwrap_or(t).parse::<usize>().ok())
+            .filter(|n| (1..=10).contains(n));
         match self.ingest(item).await {
             Ok(o) => {
                 if !o.created {
                     self.discard(&files).await;
+                }
+                // A number answering our numbered options.
+                if let (true, Some(n)) = (o.created, number) {
+                    self.numbered_choice(channel, inbox, o.message.conversation_id, o.message.id, &m.sender_id, n)
+                        .await?;
                 }
                 Ok(o.created)
             }
@@ -256,6 +267,51 @@ impl Core {
     }
 
     /// The contact edited a message: the text changes, the earlier text is kept.
+    /// The contact answered with a number: when our latest message before
+    /// it (within the last 20) offered options the platform showed numbered
+    /// (more than it has buttons for), the number picks one.
+    async fn numbered_choice(
+        self: &Arc<Self>,
+        channel: &dyn Channel,
+        inbox: &Inbox,
+        conversation_id: i64,
+        reply_id: i64,
+        sender_id: &str,
+        n: usize,
+    ) -> CoreResult<()> {
+        let ours = {
+            let mut tx = self.store.read().await?;
+            let before = tx
+                .list_messages(&switchboard_store::MessageQuery {
+                    conversation_id,
+                    before: Some(reply_id),
+                    after: None,
+                    limit: 20,
+                    public_only: true,
+                })
+                .await?;
+            // Our latest message (the customer may have written meanwhile).
+            before.into_iter().rev().find(|m| {
+                matches!(
+                    m.message_type(),
+                    switchboard_domain::MessageType::Outgoing | switchboard_domain::MessageType::Template
+                )
+            })
+        };
+        let Some(ours) = ours else {
+            return Ok(());
+        };
+        let offered = ours.content_attributes["items"].as_array().map_or(0, Vec::len);
+        if ours.content_type() != switchboard_domain::ContentType::InputSelect
+            || offered <= channel.max_choices()
+            || n > offered
+        {
+            return Ok(());
+        }
+        self.answer_choice(inbox, conversation_id, ours.id, sender_id, n - 1)
+            .await
+    }
+
     /// The contact picked option `index` of one of our messages (a button
     /// on the platform): its `submitted_values`, as an answer in the widget
     /// sets them, and `message_updated`. Only the conversation's own contact
@@ -267,12 +323,30 @@ impl Core {
         sender_id: &str,
         index: usize,
     ) -> CoreResult<()> {
+        let found = {
+            let mut tx = self.store.read().await?;
+            tx.find_message_by_source(inbox.id, external_id).await?
+        };
+        match found {
+            Some(f) => {
+                self.answer_choice(inbox, f.conversation_id, f.id, sender_id, index)
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+
+    async fn answer_choice(
+        self: &Arc<Self>,
+        inbox: &Inbox,
+        conversation_id: i64,
+        message_id: i64,
+        sender_id: &str,
+        index: usize,
+    ) -> CoreResult<()> {
         let mut w = crate::work::Work::begin(self).await?;
         w.set_cause(switchboard_domain::event::Cause::channel(inbox.id));
-        let Some(found) = w.tx().find_message_by_source(inbox.id, external_id).await? else {
-            return Ok(());
-        };
-        let Some(conv) = w.tx().lock_conversation_by_id(found.conversation_id).await? else {
+        let Some(conv) = w.tx().lock_conversation_by_id(conversation_id).await? else {
             return Ok(());
         };
         let Some(ci) = w.tx().get_contact_inbox(conv.contact_inbox_id).await? else {
@@ -281,7 +355,7 @@ impl Core {
         if ci.source_id != sender_id {
             return Ok(());
         }
-        let Some(mut msg) = w.tx().get_message(conv.id, found.id).await? else {
+        let Some(mut msg) = w.tx().get_message(conv.id, message_id).await? else {
             return Ok(());
         };
         if msg.content_type() != switchboard_domain::ContentType::InputSelect

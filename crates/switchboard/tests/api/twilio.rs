@@ -301,3 +301,105 @@ async fn sms_end_to_end_sqlite() {
 async fn sms_end_to_end_postgres() {
     sms_end_to_end(Db::Postgres).await;
 }
+
+/// Options on SMS: numbered under the text; a reply with one of the
+/// numbers answers the message (and stays in the thread); another number,
+/// or a number after something else of ours, answers nothing.
+async fn numbered_options(db: Db) {
+    let fake = FakeTwilio::start().await;
+    let api = fake.url.clone();
+    let Some(app) = TestApp::spawn_with(db, move |o| o.twilio_api_url = Some(api)).await else {
+        return;
+    };
+    let inbox = app
+        .ok(
+            Method::POST,
+            &app.acc("/inboxes"),
+            Some(json!({ "name": "SMS", "channel": { "type": "twilio", "account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "phone_number": NUMBER } })),
+        )
+        .await;
+    let hook = inbox["webhook_url"].as_str().unwrap().to_string();
+    let text = |sid: &'static str, body: &'static str| {
+        [
+            ("MessageSid", sid),
+            ("SmsMessageSid", sid),
+            ("SmsStatus", "received"),
+            ("AccountSid", ACCOUNT_SID),
+            ("From", CUSTOMER),
+            ("To", NUMBER),
+            ("Body", body),
+            ("NumMedia", "0"),
+        ]
+    };
+    assert_eq!(
+        post_signed(&hook, &text("MM1", "Hi"), Some(AUTH_TOKEN)).await,
+        StatusCode::OK
+    );
+    let conv = conversations(&app).await[0]["id"].as_i64().unwrap();
+    let asked = app
+        .ok(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/messages")),
+            Some(json!({
+                "content": "What is it about?", "content_type": "input_select",
+                "content_attributes": { "items": [
+                    { "title": "Billing", "value": "billing" }, { "title": "Shipping", "value": "shipping" }, { "title": "Other", "value": "other" },
+                ] },
+            })),
+        )
+        .await;
+    let sent = fake.wait_for_sends(1).await;
+    assert_eq!(
+        sent[0].get("Body"),
+        Some("What is it about?\n1. Billing\n2. Shipping\n3. Other")
+    );
+    // A number out of range answers nothing; "2." picks Shipping.
+    assert_eq!(
+        post_signed(&hook, &text("MM2", "7"), Some(AUTH_TOKEN)).await,
+        StatusCode::OK
+    );
+    let m = message_where(&app, conv, &asked["id"], "the question", |_| true).await;
+    assert!(m["content_attributes"]["submitted_values"].is_null(), "{m}");
+    assert_eq!(
+        post_signed(&hook, &text("MM3", " 2. "), Some(AUTH_TOKEN)).await,
+        StatusCode::OK
+    );
+    let m = message_where(&app, conv, &asked["id"], "the answer", |m| {
+        m["content_attributes"]["submitted_values"].is_array()
+    })
+    .await;
+    assert_eq!(
+        m["content_attributes"]["submitted_values"],
+        json!([{ "title": "Shipping", "value": "shipping" }])
+    );
+    assert!(
+        messages(&app, conv)
+            .await
+            .iter()
+            .any(|x| x["content"] == " 2. " || x["content"] == "2.")
+    );
+    // Once we have said something else, a number is just a number.
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/messages")),
+        Some(json!({ "content": "Thanks!" })),
+    )
+    .await;
+    assert_eq!(
+        post_signed(&hook, &text("MM4", "1"), Some(AUTH_TOKEN)).await,
+        StatusCode::OK
+    );
+    let m = message_where(&app, conv, &asked["id"], "the answer", |_| true).await;
+    assert_eq!(m["content_attributes"]["submitted_values"][0]["value"], "shipping");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbered_options_sqlite() {
+    numbered_options(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbered_options_postgres() {
+    numbered_options(Db::Postgres).await;
+}
