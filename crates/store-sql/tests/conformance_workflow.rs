@@ -377,8 +377,13 @@ async fn automation_rules_per_account(store: Arc<dyn Store>) {
     let got = tx.get_automation_rule(acc, b.id).await.unwrap().unwrap();
     assert_eq!((got.name.as_str(), got.active, got.updated_at), ("b2", true, 9));
     assert_eq!(got.actions, json!([]));
-    // Another account's: not found, not deleted, not listed.
+    // Another account's: not found, not locked, not deleted, not listed.
     assert!(tx.get_automation_rule(acc + 1, a.id).await.unwrap().is_none());
+    assert!(tx.lock_automation_rule(acc + 1, a.id).await.unwrap().is_none());
+    assert_eq!(
+        tx.lock_automation_rule(acc, b.id).await.unwrap().map(|r| r.name),
+        Some("b2".into())
+    );
     assert!(!tx.delete_automation_rule(acc + 1, a.id).await.unwrap());
     assert!(
         tx.active_automation_rules(acc + 1, "message_created")

@@ -667,7 +667,7 @@ impl Core {
         let mut w = Work::by(self, ctx).await?;
         let base = w
             .tx()
-            .get_automation_rule(ctx.account_id(), id)
+            .lock_automation_rule(ctx.account_id(), id)
             .await?
             .ok_or(CoreError::NotFound)?;
         let mut r = read_rule(w.tx(), ctx.account_id(), body, Some(&base)).await?;

@@ -57,6 +57,19 @@ impl AutomationTx for SqlTx {
         .await?)
     }
 
+    async fn lock_automation_rule(&mut self, account_id: i64, id: i64) -> StoreResult<Option<AutomationRule>> {
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            automation_rule_cols!(),
+            " FROM automation_rules WHERE account_id = $1 AND id = $2",
+            for_update!()
+        ))
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?)
+    }
+
     async fn insert_automation_rule(&mut self, r: &AutomationRule) -> StoreResult<AutomationRule> {
         Ok(sqlx::query_as(concat!(
             "INSERT INTO automation_rules \

@@ -20,6 +20,10 @@ pub trait AutomationTx: Send {
 
     async fn get_automation_rule(&mut self, account_id: i64, id: i64) -> StoreResult<Option<AutomationRule>>;
 
+    /// The rule, locked until the transaction ends (an edit must not write
+    /// back what a concurrent switch-off changed).
+    async fn lock_automation_rule(&mut self, account_id: i64, id: i64) -> StoreResult<Option<AutomationRule>>;
+
     async fn insert_automation_rule(&mut self, r: &AutomationRule) -> StoreResult<AutomationRule>;
 
     async fn update_automation_rule(&mut self, r: &AutomationRule) -> StoreResult<()>;
