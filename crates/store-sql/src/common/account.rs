@@ -125,6 +125,12 @@ impl AccountTx for SqlTx {
                 .bind(user_id)
                 .execute(&mut *self.tx)
                 .await?;
+            // Personal macros no one else may see go with their author.
+            sqlx::query("DELETE FROM macros WHERE account_id = $1 AND visibility = 'personal' AND created_by_id = $2")
+                .bind(account_id)
+                .bind(user_id)
+                .execute(&mut *self.tx)
+                .await?;
         }
         Ok(r.rows_affected() > 0)
     }

@@ -126,7 +126,23 @@ async fn who_sees_and_changes_which(app: TestApp) {
     assert_eq!(s, StatusCode::OK);
     let (s, _) = app.call(Method::GET, &mine, &amy_token, None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let _ = amy;
+    // Someone who leaves the account takes their personal macros along.
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &app.acc("/macros"),
+            &amy_token,
+            Some(json!({ "name": "Amy's", "actions": [{ "action_name": "resolve_conversation" }] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    app.ok(Method::DELETE, &app.acc(&format!("/agents/{amy}")), None).await;
+    let left = app
+        .sql_rows(&format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM macros WHERE created_by_id = {amy}"
+        ))
+        .await;
+    assert_eq!(left[0][0].as_deref(), Some("0"));
     app.stop().await;
 }
 both!(who_sees_and_changes_which);
