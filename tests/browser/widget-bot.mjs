@@ -71,6 +71,22 @@ try {
   await cards.getByText("Parcel 42").waitFor(T);
   check(await cards.getByRole("link", { name: "Track" }).getAttribute("href") === "https://track.example/42", "the card's link", "");
   check(await cards.getByRole("link", { name: "Evil" }).count() === 0, "no javascript: links", "");
+
+  step("a form: filled and sent once");
+  await call(BOT_TOKEN, `/conversations/${conv.id}/messages`, {
+    content: "A few details", content_type: "form",
+    content_attributes: { items: [
+      { name: "email", label: "Your e-mail", type: "email", required: true },
+      { name: "order", label: "Order number", type: "text" },
+    ] },
+  });
+  const email = page.getByLabel("Your e-mail");
+  await email.waitFor(T);
+  await email.fill("pia@example.com");
+  await page.getByLabel("Order number").fill("42");
+  await page.getByRole("button", { name: "Submit" }).click();
+  await page.locator("form.bot-form button[disabled]").waitFor(T);
+  check(await page.getByLabel("Your e-mail").isDisabled(), "answered: the fields close", "");
   await page.screenshot({ path: `${SHOTS}/widget-bot-buttons.png` });
 
   check(!errors.length, "page errors", errors);

@@ -64,7 +64,7 @@
       online: "We are online", away: "We will reply as soon as we can", newMessages: "new messages",
       in_a_few_minutes: "Typically replies in a few minutes", in_a_few_hours: "Typically replies in a few hours",
       in_a_day: "Typically replies in a day", end: "End conversation", file: "File",
-      rate: "Rate the conversation", thanks: "Thank you for your rating!", choices: "Choose one", cards: "Options",
+      rate: "Rate the conversation", thanks: "Thank you for your rating!", choices: "Choose one", cards: "Options", submit: "Submit",
       fullName: "Full name", emailAddress: "E-mail", phoneNumber: "Phone number", message: "Message",
       start: "Start conversation", required: "Please fill in the required fields.",
       invalid: "Please correct the marked fields.", fieldRequired: "This field is required",
@@ -81,7 +81,7 @@
       online: "Мы на связи", away: "Ответим, как только сможем", newMessages: "новых сообщений",
       in_a_few_minutes: "Обычно отвечаем за несколько минут", in_a_few_hours: "Обычно отвечаем за несколько часов",
       in_a_day: "Обычно отвечаем в течение дня", end: "Завершить разговор", file: "Файл",
-      rate: "Оцените разговор", thanks: "Спасибо за оценку!", choices: "Выберите вариант", cards: "Варианты",
+      rate: "Оцените разговор", thanks: "Спасибо за оценку!", choices: "Выберите вариант", cards: "Варианты", submit: "Отправить",
       fullName: "Имя", emailAddress: "Эл. почта", phoneNumber: "Телефон", message: "Сообщение",
       start: "Начать разговор", required: "Заполните обязательные поля.",
       invalid: "Исправьте отмеченные поля.", fieldRequired: "Обязательное поле",
@@ -200,6 +200,11 @@
   .choices button { border: 1px solid var(--sb-color); background: #fff; color: #16191d; border-radius: 16px; padding: 6px 12px; font: inherit; cursor: pointer; }
   .choices button[aria-pressed="true"] { background: var(--sb-color); color: var(--sb-text); }
   .choices button:disabled:not([aria-pressed="true"]) { opacity: 0.5; cursor: default; }
+  .bot-form { display: grid; gap: 6px; margin-top: 8px; }
+  .bot-form label { display: grid; gap: 2px; font-size: 13px; }
+  .bot-form input, .bot-form textarea, .bot-form select { font: inherit; padding: 6px 8px; border: 1px solid #cfd7e1; border-radius: 6px; }
+  .bot-form button { justify-self: start; border: 0; border-radius: 8px; padding: 6px 12px; background: var(--sb-color); color: var(--sb-text); font: inherit; cursor: pointer; }
+  .bot-form button:disabled { opacity: 0.5; cursor: default; }
   .cards { display: grid; gap: 8px; margin-top: 8px; }
   .card { border: 1px solid #cfd7e1; border-radius: 8px; padding: 8px; background: #fff; color: #16191d; }
   .card img { max-width: 100%; border-radius: 6px; }
@@ -550,6 +555,7 @@
     if (m.content_type === "input_csat" && m.id) bubble.append(ratingFor(m));
     if (m.content_type === "input_select" && m.id) bubble.append(choicesFor(m));
     if ((m.content_type === "cards" || m.content_type === "article") && m.id) bubble.append(cardsFor(m));
+    if (m.content_type === "form" && m.id) bubble.append(formFor(m));
     for (const a of m.attachments || []) {
       if (a.file_type === "image") {
         bubble.append(el("img", { src: a.data_url, alt: a.file_name || "" }));
@@ -591,6 +597,47 @@
       }));
     }
     return box;
+  }
+
+  // A bot's form: its fields (text, e-mail, long text, a choice), sent once
+  // as [{name, value}]; answered, it shows what was sent.
+  function formFor(m) {
+    const attrs = m.content_attributes || {};
+    const items = (Array.isArray(attrs.items) ? attrs.items : []).filter((i) => i && typeof i.name === "string").slice(0, 20);
+    const sent = Array.isArray(attrs.submitted_values) ? attrs.submitted_values : null;
+    const form = el("form", { class: "bot-form", novalidate: "" });
+    const controls = items.map((item) => {
+      const label = String(item.label || item.name);
+      let control;
+      if (item.type === "textarea") control = el("textarea", { rows: "3" });
+      else if (item.type === "select" && Array.isArray(item.options)) {
+        control = el("select", {}, ...item.options.map((o) => el("option", { value: String(o.value ?? o), text: String(o.label ?? o.value ?? o) })));
+      } else control = el("input", { type: item.type === "email" ? "email" : "text" });
+      control.name = item.name;
+      if (item.placeholder) control.placeholder = String(item.placeholder);
+      if (item.required) control.required = true;
+      const answer = sent && sent.find((a) => a && a.name === item.name);
+      if (answer) control.value = String(answer.value ?? "");
+      if (sent) control.disabled = true;
+      form.append(el("label", {}, el("span", { text: label }), control));
+      return control;
+    });
+    const go = el("button", { type: "submit", text: t("submit") });
+    if (sent) go.disabled = true;
+    form.append(go);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (!form.checkValidity()) return form.reportValidity();
+      go.disabled = true;
+      try {
+        const values = controls.map((c) => ({ name: c.name, value: c.value }));
+        const r = await api(`/messages/${m.id}`, { method: "PATCH", json: { message: { submitted_values: values } } });
+        render(r);
+      } catch (_) {
+        go.disabled = false;
+      }
+    });
+    return form;
   }
 
   // Cards and articles: a title, a picture, words and links (only http(s)

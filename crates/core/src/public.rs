@@ -715,6 +715,31 @@ impl Core {
                 ));
             }
         }
+        // A form's answers: `[{name, value}]` for fields it has, text, and
+        // every required field filled.
+        if m.content_type() == ContentType::Form {
+            let fields: Vec<&Value> = m.content_attributes["items"]
+                .as_array()
+                .map(|a| a.iter().collect())
+                .unwrap_or_default();
+            let answers = submitted.as_array().cloned().unwrap_or_default();
+            let fits = !answers.is_empty()
+                && answers.iter().all(|a| {
+                    a["value"].as_str().is_some_and(|v| v.chars().count() <= 2_000)
+                        && fields.iter().any(|f| f["name"] == a["name"] && a["name"].is_string())
+                })
+                && fields.iter().filter(|f| f["required"] == true).all(|f| {
+                    answers
+                        .iter()
+                        .any(|a| a["name"] == f["name"] && a["value"].as_str().is_some_and(|v| !v.trim().is_empty()))
+                });
+            if !fits {
+                return Err(CoreError::invalid(
+                    "submitted_values",
+                    "submitted_values must answer the form's fields ([{name, value}], required ones filled)",
+                ));
+            }
+        }
         if m.content_type() == ContentType::InputCsat {
             let r = submitted.get("csat_survey_response").cloned().unwrap_or(Value::Null);
             let rating = r.get("rating").and_then(Value::as_i64).filter(|n| (1..=5).contains(n));

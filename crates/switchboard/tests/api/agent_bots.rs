@@ -457,6 +457,44 @@ async fn the_customers_choice_reaches_the_bot(app: TestApp) {
         "{m}"
     );
     assert_eq!(sink.events("message_created").len(), 1, "not its own question");
+
+    // A form: its own fields only, required ones filled, text values.
+    let (_, form) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/conversations/{c}/messages")),
+            &token,
+            Some(json!({
+                "content": "A few details", "content_type": "form",
+                "content_attributes": { "items": [
+                    { "name": "email", "label": "Your e-mail", "type": "email", "required": true },
+                    { "name": "order", "label": "Order number", "type": "text" },
+                ] },
+            })),
+        )
+        .await;
+    let answer = format!("{base}/conversations/{c}/messages/{}", form["id"]);
+    for bad in [
+        json!([{ "name": "order", "value": "42" }]),
+        json!([{ "name": "email", "value": "a@b.c" }, { "name": "password", "value": "x" }]),
+        json!([{ "name": "email", "value": 5 }]),
+        json!([{ "name": "email", "value": "   " }]),
+    ] {
+        let (s, v) = public(answer.clone(), Method::PATCH, Some(json!({ "submitted_values": bad }))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+    }
+    let (s, v) = public(
+        answer,
+        Method::PATCH,
+        Some(json!({ "submitted_values": [{ "name": "email", "value": "pia@example.com" }, { "name": "order", "value": "42" }] })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let heard = sink.wait_for("message_updated", 2).await;
+    assert_eq!(
+        heard[1].json()["content_attributes"]["submitted_values"][1]["value"],
+        "42"
+    );
     app.stop().await;
 }
 both!(the_customers_choice_reaches_the_bot);
