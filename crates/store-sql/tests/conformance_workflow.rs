@@ -524,7 +524,7 @@ conformance!(macros_per_account_and_person);
 /// inboxes a bot answers, its deliveries, and its token removed with it.
 async fn agent_bots_per_account(store: Arc<dyn Store>) {
     use switchboard_store::AgentBot;
-    let (acc, inbox, _, _) = seed(&store).await;
+    let (acc, inbox, _, conv) = seed(&store).await;
     let bot = |name: &str| AgentBot {
         id: 0,
         account_id: acc,
@@ -586,7 +586,11 @@ async fn agent_bots_per_account(store: Arc<dyn Store>) {
             .unwrap()
             .is_empty()
     );
-    // Deleted: its inbox link, deliveries and token go too.
+    let mut given = conv.clone();
+    given.assignee_agent_bot_id = Some(b.id);
+    tx.save_conversation(&given).await.unwrap();
+    // Deleted: its inbox link, deliveries and token go too, and the
+    // conversation given to it is no one's.
     assert!(!tx.delete_agent_bot(acc + 1, b.id).await.unwrap());
     assert!(tx.delete_agent_bot(acc, b.id).await.unwrap());
     tx.delete_access_token("AgentBot", b.id).await.unwrap();
@@ -598,6 +602,8 @@ async fn agent_bots_per_account(store: Arc<dyn Store>) {
             .is_empty()
     );
     assert!(tx.find_access_token("bot-token").await.unwrap().is_none());
+    let after = tx.get_conversation_by_id(conv.id).await.unwrap().unwrap();
+    assert_eq!(after.assignee_agent_bot_id, None);
     tx.set_inbox_agent_bot(acc, inbox.id, None, 11).await.unwrap();
     tx.commit().await.unwrap();
 }

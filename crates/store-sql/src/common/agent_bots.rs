@@ -81,13 +81,22 @@ impl AgentBotTx for SqlTx {
             .bind(id)
             .execute(&mut *self.tx)
             .await?;
-        // Its deliveries go with it (an id used again must not inherit them).
+        // Its deliveries go with it (an id used again must not inherit
+        // them), and the conversations given to it are no one's again (a
+        // rare administrator's step: it reads the account's conversations).
         if r.rows_affected() > 0 {
             sqlx::query("DELETE FROM deliveries WHERE account_id = $1 AND agent_bot_id = $2")
                 .bind(account_id)
                 .bind(id)
                 .execute(&mut *self.tx)
                 .await?;
+            sqlx::query(
+                "UPDATE conversations SET assignee_agent_bot_id = NULL WHERE account_id = $1 AND assignee_agent_bot_id = $2",
+            )
+            .bind(account_id)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
         }
         Ok(r.rows_affected() > 0)
     }
