@@ -611,7 +611,7 @@
       let control;
       if (item.type === "textarea") control = el("textarea", { rows: "3" });
       else if (item.type === "select" && Array.isArray(item.options)) {
-        control = el("select", {}, ...item.options.map((o) => el("option", { value: String(o.value ?? o), text: String(o.label ?? o.value ?? o) })));
+        control = el("select", {}, ...item.options.filter((o) => o !== null && o !== undefined).map((o) => el("option", { value: String(o.value ?? o), text: String(o.label ?? o.value ?? o) })));
       } else control = el("input", { type: item.type === "email" ? "email" : "text" });
       control.name = item.name;
       if (item.placeholder) control.placeholder = String(item.placeholder);

@@ -350,6 +350,10 @@ impl Core {
             .get_agent_bot(account_id, owner_id)
             .await?
             .ok_or_else(|| CoreError::Unauthorized("You are not authorized to access this account".into()))?;
+        let account = tx.require_account(account_id).await?;
+        if account.status == switchboard_domain::AccountStatus::Suspended.code() {
+            return Err(CoreError::Unauthorized("Account is suspended".into()));
+        }
         Ok(BotCtx { bot })
     }
 
@@ -663,9 +667,11 @@ async fn tell_bot(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
         let Some(m) = tx.get_message(conv.id, id).await? else {
             return Ok(());
         };
-        let own = kind == EventKind::MessageCreated
-            && m.sender_type.as_deref() == Some("AgentBot")
-            && m.sender_id == Some(bot.id);
+        // Its own messages: not when created, and changed only when the
+        // customer answered them (not each delivery receipt).
+        let own = m.sender_type.as_deref() == Some("AgentBot")
+            && m.sender_id == Some(bot.id)
+            && (kind == EventKind::MessageCreated || m.content_attributes["submitted_values"].is_null());
         if !bots_turn || own || m.private || m.message_type() == MessageType::Activity {
             return Ok(());
         }

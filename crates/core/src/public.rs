@@ -700,20 +700,37 @@ impl Core {
         {
             return Err(CoreError::invalid("message", "This message takes no answers"));
         }
+        // Options and forms are answered once.
+        if matches!(m.content_type(), ContentType::InputSelect | ContentType::Form)
+            && !m.content_attributes["submitted_values"].is_null()
+        {
+            return Err(CoreError::invalid(
+                "submitted_values",
+                "This message was answered already",
+            ));
+        }
         // A choice is one of the options offered (a bot trusts what comes
-        // back to be its own).
+        // back to be its own), kept with the option's own title.
+        let mut submitted = submitted;
         if m.content_type() == ContentType::InputSelect {
-            let offered: Vec<&Value> = m.content_attributes["items"]
-                .as_array()
-                .map(|a| a.iter().map(|i| &i["value"]).collect())
-                .unwrap_or_default();
-            let picked = submitted.as_array().filter(|a| !a.is_empty());
-            if !picked.is_some_and(|a| a.iter().all(|x| offered.contains(&&x["value"]))) {
+            let offered = crate::channels::send::offered_options(&m.content_attributes);
+            let picked: Option<Vec<Value>> = submitted.as_array().filter(|a| !a.is_empty()).and_then(|a| {
+                a.iter()
+                    .map(|x| {
+                        offered
+                            .iter()
+                            .find(|(_, v)| *v == x["value"])
+                            .map(|(t, v)| json!({ "title": t, "value": v }))
+                    })
+                    .collect()
+            });
+            let Some(picked) = picked else {
                 return Err(CoreError::invalid(
                     "submitted_values",
                     "submitted_values must name options the message offers",
                 ));
-            }
+            };
+            submitted = Value::Array(picked);
         }
         // A form's answers: `[{name, value}]` for fields it has, text, and
         // every required field filled.
@@ -723,10 +740,22 @@ impl Core {
                 .map(|a| a.iter().collect())
                 .unwrap_or_default();
             let answers = submitted.as_array().cloned().unwrap_or_default();
+            // A select's answer is one of its options.
+            let allowed = |f: &Value, v: &str| match f["options"].as_array() {
+                Some(opts) if f["type"] == "select" => opts.iter().any(|o| {
+                    let ov = if o.is_object() { &o["value"] } else { o };
+                    ov.as_str() == Some(v) || ov.as_i64().map(|n| n.to_string()).as_deref() == Some(v)
+                }),
+                _ => true,
+            };
             let fits = !answers.is_empty()
                 && answers.iter().all(|a| {
-                    a["value"].as_str().is_some_and(|v| v.chars().count() <= 2_000)
-                        && fields.iter().any(|f| f["name"] == a["name"] && a["name"].is_string())
+                    a["value"].as_str().is_some_and(|v| {
+                        v.chars().count() <= 2_000
+                            && fields
+                                .iter()
+                                .any(|f| f["name"] == a["name"] && a["name"].is_string() && allowed(f, v))
+                    })
                 })
                 && fields.iter().filter(|f| f["required"] == true).all(|f| {
                     answers

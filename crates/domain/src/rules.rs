@@ -117,7 +117,9 @@ pub fn waiting_since_after_message(
 ) -> Option<Micros> {
     match message_type {
         MessageType::Incoming => current.or(Some(created_at)),
-        MessageType::Outgoing if !private && matches!(sender, Some(SenderType::User | SenderType::AgentBot)) => None,
+        // A person's reply ends the wait (a bot's does not: after its
+        // handoff the customer still waits for someone).
+        MessageType::Outgoing if !private && sender == Some(SenderType::User) => None,
         _ => current,
     }
 }
@@ -359,6 +361,11 @@ mod tests {
         assert_eq!(
             waiting_since_after_message(Some(1), MessageType::Activity, false, None, t),
             Some(1)
+        );
+        assert_eq!(
+            waiting_since_after_message(Some(1), MessageType::Outgoing, false, Some(SenderType::AgentBot), t),
+            Some(1),
+            "a bot's reply does not end the wait for a person"
         );
     }
 

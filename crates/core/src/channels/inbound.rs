@@ -301,11 +301,10 @@ impl Core {
         let Some(ours) = ours else {
             return Ok(());
         };
-        let offered = ours.content_attributes["items"].as_array().map_or(0, Vec::len);
-        if ours.content_type() != switchboard_domain::ContentType::InputSelect
-            || offered <= channel.max_choices()
-            || n > offered
-        {
+        // (Typed rather than tapped where there are buttons: taken too.)
+        let _ = channel;
+        let offered = super::send::offered_options(&ours.content_attributes).len();
+        if ours.content_type() != switchboard_domain::ContentType::InputSelect || n > offered {
             return Ok(());
         }
         self.answer_choice(inbox, conversation_id, ours.id, sender_id, n - 1)
@@ -363,10 +362,13 @@ impl Core {
         {
             return Ok(());
         }
-        let Some(item) = msg.content_attributes["items"].get(index).cloned() else {
+        let Some((title, value)) = super::send::offered_options(&msg.content_attributes)
+            .into_iter()
+            .nth(index)
+        else {
             return Ok(());
         };
-        let answer = json!([{ "title": item["title"], "value": item["value"] }]);
+        let answer = json!([{ "title": title, "value": value }]);
         crate::present::set_key(&mut msg.content_attributes, "submitted_values", answer);
         msg.updated_at = w.now;
         w.tx().update_message(&msg).await?;

@@ -10,7 +10,7 @@
 
 mod inbound;
 pub mod mail;
-mod send;
+pub(crate) mod send;
 
 use std::sync::Arc;
 use std::time::Duration;

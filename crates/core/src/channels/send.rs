@@ -424,6 +424,34 @@ impl Core {
     }
 }
 
+/// The options an `input_select` message offers, as the customer sees them
+/// and in order: items with a text or number `value` (the title, or the
+/// value, shown), at most 10. A pick names its option by this order.
+pub(crate) fn offered_options(attrs: &Value) -> Vec<(String, Value)> {
+    attrs["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter(|i| i["value"].is_string() || i["value"].is_number())
+                .take(10)
+                .map(|i| {
+                    let value = i["value"].clone();
+                    let title = match &i["title"] {
+                        Value::String(s) => s.clone(),
+                        Value::Number(n) => n.to_string(),
+                        _ => match &value {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        },
+                    };
+                    (title, value)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The options an `input_select` message offers (at most 10), and its text:
 /// with the options numbered under it when the platform shows fewer buttons
 /// than there are options.
@@ -435,25 +463,18 @@ fn choices_of(
     if m.content_type() != switchboard_domain::ContentType::InputSelect {
         return (Vec::new(), content);
     }
-    let choices: Vec<switchboard_channel::Choice> = m.content_attributes["items"]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .take(10)
-                .filter_map(|i| {
-                    let text = |v: &Value| match v {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Number(n) => Some(n.to_string()),
-                        _ => None,
-                    };
-                    let value = text(&i["value"])?;
-                    let title = text(&i["title"]).unwrap_or_else(|| value.clone());
-                    Some(switchboard_channel::Choice { title, value })
-                })
-                .collect()
+    let choices: Vec<switchboard_channel::Choice> = offered_options(&m.content_attributes)
+        .into_iter()
+        .map(|(title, value)| switchboard_channel::Choice {
+            title,
+            value: match value {
+                Value::String(s) => s,
+                other => other.to_string(),
+            },
         })
-        .unwrap_or_default();
+        .collect();
+    // Platforms need words above buttons.
+    let content = content.or_else(|| (!choices.is_empty()).then(|| "Please choose:".to_string()));
     if choices.is_empty() || choices.len() <= max_buttons {
         return (choices, content);
     }

@@ -29,6 +29,11 @@ impl Core {
         activity: bool,
     ) -> CoreResult<()> {
         let mut after = after.clone();
+        // A person assigned (by hand, a rule or routing) takes the
+        // conversation from its bot.
+        if after.assignee_id.is_some() && before.assignee_id != after.assignee_id {
+            after.assignee_agent_bot_id = None;
+        }
         if before.team_id != after.team_id && before.assignee_id == after.assignee_id {
             crate::routing::leave_team_if_outside(w, &mut after).await?;
         }

@@ -303,7 +303,12 @@ async fn assign(
     let Some(before) = w.tx().lock_conversation_by_id(conv.id).await? else {
         return Ok(Assigned::Gone);
     };
-    if before.status() != ConversationStatus::Open || before.assignee_id.is_some() || before.team_id != conv.team_id {
+    // A conversation a bot holds is the bot's until it hands over.
+    if before.status() != ConversationStatus::Open
+        || before.assignee_id.is_some()
+        || before.assignee_agent_bot_id.is_some()
+        || before.team_id != conv.team_id
+    {
         return Ok(Assigned::Gone);
     }
     let agent = w.tx().lock_routing_agent(before.account_id, user_id).await?;

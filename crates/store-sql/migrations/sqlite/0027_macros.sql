@@ -3,7 +3,8 @@
 -- ones every member of the account sees. The author is kept as a user id
 -- (a user removed from the account leaves the macro without one).
 CREATE TABLE macros (
-    id INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: an id is never used again (messages and deliveries name it).
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
     visibility TEXT NOT NULL,

@@ -3,7 +3,8 @@
 -- the API with its own access token (access_tokens, owner_type AgentBot).
 -- `secret` signs what is sent to it.
 CREATE TABLE agent_bots (
-    id INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: an id is never used again (messages and deliveries name it).
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
     description TEXT,

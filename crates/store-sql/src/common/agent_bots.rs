@@ -108,23 +108,27 @@ impl AgentBotTx for SqlTx {
         bot: Option<i64>,
         now: i64,
     ) -> StoreResult<()> {
-        sqlx::query("DELETE FROM agent_bot_inboxes WHERE account_id = $1 AND inbox_id = $2")
-            .bind(account_id)
-            .bind(inbox_id)
-            .execute(&mut *self.tx)
-            .await?;
-        if let Some(bot) = bot {
-            sqlx::query(
-                "INSERT INTO agent_bot_inboxes (inbox_id, account_id, agent_bot_id, status, created_at) \
-                 VALUES ($1, $2, $3, 0, $4)",
-            )
-            .bind(inbox_id)
-            .bind(account_id)
-            .bind(bot)
-            .bind(now)
-            .execute(&mut *self.tx)
-            .await?;
-        }
+        let Some(bot) = bot else {
+            sqlx::query("DELETE FROM agent_bot_inboxes WHERE account_id = $1 AND inbox_id = $2")
+                .bind(account_id)
+                .bind(inbox_id)
+                .execute(&mut *self.tx)
+                .await?;
+            return Ok(());
+        };
+        // One statement: two administrators at once cannot collide.
+        sqlx::query(
+            "INSERT INTO agent_bot_inboxes (inbox_id, account_id, agent_bot_id, status, created_at) \
+             VALUES ($1, $2, $3, 0, $4) \
+             ON CONFLICT (inbox_id) DO UPDATE SET agent_bot_id = EXCLUDED.agent_bot_id, status = 0, \
+             created_at = EXCLUDED.created_at",
+        )
+        .bind(inbox_id)
+        .bind(account_id)
+        .bind(bot)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 

@@ -445,10 +445,23 @@ async fn the_customers_choice_reaches_the_bot(app: TestApp) {
     let (s, answered) = public(
         format!("{base}/conversations/{c}/messages/{}", ask["id"]),
         Method::PATCH,
-        Some(json!({ "submitted_values": [{ "title": "Shipping", "value": "shipping" }] })),
+        Some(json!({ "submitted_values": [{ "title": "Anything I like", "value": "shipping" }] })),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{answered}");
+    assert_eq!(
+        answered["content_attributes"]["submitted_values"],
+        json!([{ "title": "Shipping", "value": "shipping" }]),
+        "kept with the option's own title"
+    );
+    // Answered once.
+    let (s, _) = public(
+        format!("{base}/conversations/{c}/messages/{}", ask["id"]),
+        Method::PATCH,
+        Some(json!({ "submitted_values": [{ "title": "Billing", "value": "billing" }] })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let heard = sink.wait_for("message_updated", 1).await;
     let m = heard[0].json();
     assert_eq!(m["id"], ask["id"], "{m}");
@@ -505,6 +518,8 @@ both!(the_customers_choice_reaches_the_bot);
 async fn a_conversation_of_its_own(app: TestApp) {
     let sink = Sink::start().await;
     let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    // An agent on duty: routing would take an unassigned conversation.
+    crate::routing::ready_agent(&app, "Amy", inbox).await;
     let bot = app
         .ok(
             Method::POST,
@@ -539,8 +554,12 @@ async fn a_conversation_of_its_own(app: TestApp) {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["name"], "Returns bot");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let c = conversation(&app, conv).await;
-    assert_eq!(c["meta"]["assignee_type"], "AgentBot", "{c}");
+    assert_eq!(
+        c["meta"]["assignee_type"], "AgentBot",
+        "routing leaves it to the bot: {c}"
+    );
     assert_eq!(c["meta"]["assignee"]["id"], bot_id);
     incoming(&app, conv, "I want to return shoes").await;
     let heard = sink.wait_for("message_created", 1).await;
