@@ -247,9 +247,11 @@ impl Core {
     pub async fn delete_agent_bot(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<()> {
         ctx.require_admin()?;
         let mut w = Work::by(self, ctx).await?;
+        let inboxes = w.tx().agent_bot_inboxes(id).await?;
         if !w.tx().delete_agent_bot(ctx.account_id(), id).await? {
             return Err(CoreError::NotFound);
         }
+        self.open_after_bot(&mut w, ctx.account_id(), &inboxes).await?;
         w.tx().delete_access_token(OWNER_BOT, id).await?;
         w.commit().await?;
         self.auth_cache.clear();
@@ -316,7 +318,11 @@ impl Core {
             return Err(CoreError::invalid("agent_bot", "The agent bot is not in this account"));
         }
         let now = w.now;
+        let had = w.tx().inbox_agent_bot(inbox_id).await?.is_some();
         w.tx().set_inbox_agent_bot(ctx.account_id(), inbox_id, bot, now).await?;
+        if had && bot.is_none() {
+            self.open_after_bot(&mut w, ctx.account_id(), &[inbox_id]).await?;
+        }
         w.commit().await?;
         self.inbox_bots.forget(inbox_id);
         Ok(())
@@ -538,6 +544,82 @@ impl Core {
             .await?;
         w.commit().await?;
         Ok(result)
+    }
+}
+
+/// An inbox lost its bot: the conversations left waiting on it (pending,
+/// not given to a bot of their own) open for people, a hundred at a time,
+/// each with an activity line. Stops if the inbox has a bot again.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct OpenAfterBot {
+    pub account_id: i64,
+    pub inbox_id: i64,
+}
+
+/// Conversations opened per run of [`OpenAfterBot`].
+const OPEN_BATCH: i64 = 100;
+
+impl crate::job::BackgroundJob for OpenAfterBot {
+    const KIND: &'static str = "open_after_bot";
+
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("open_after_bot:{}", self.inbox_id))
+    }
+
+    async fn run(self, core: Arc<Core>, _ctx: crate::job::JobContext) -> Result<(), JobFailure> {
+        let waiting = {
+            let mut tx = core.store.read().await?;
+            if tx.inbox_agent_bot(self.inbox_id).await?.is_some() {
+                return Ok(());
+            }
+            let mut q = switchboard_store::ConversationQuery::new(self.account_id, 0);
+            q.inbox_id = Some(self.inbox_id);
+            q.statuses = Some(vec![ConversationStatus::Pending.code()]);
+            q.limit = OPEN_BATCH;
+            tx.list_conversations(&q).await?
+        };
+        let full = waiting.len() as i64 == OPEN_BATCH;
+        let actor = Actor {
+            label: Some("the system, as the inbox's bot was removed".into()),
+            ..Actor::system()
+        };
+        for c in waiting {
+            let mut w = Work::begin(&core).await?;
+            let Some(before) = w.tx().lock_conversation_by_id(c.id).await? else {
+                continue;
+            };
+            if before.account_id != self.account_id
+                || before.status() != ConversationStatus::Pending
+                || before.assignee_agent_bot_id.is_some()
+            {
+                continue;
+            }
+            let mut after = before.clone();
+            after.status = ConversationStatus::Open.code();
+            core.conversation_changed(&mut w, &before, &after, &actor, None, true)
+                .await?;
+            w.commit().await?;
+        }
+        if full {
+            // More wait: the next hundred in a moment.
+            return Err(JobFailure::Defer {
+                reason: "more conversations to open".into(),
+                after: Duration::from_millis(10),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Core {
+    /// Queues [`OpenAfterBot`] for inboxes that lost their bot.
+    async fn open_after_bot(&self, w: &mut Work, account_id: i64, inboxes: &[i64]) -> CoreResult<()> {
+        let now = w.now;
+        for &inbox_id in inboxes {
+            let job = OpenAfterBot { account_id, inbox_id };
+            w.job(crate::job::new_job(&job, now, 5, None)).await?;
+        }
+        Ok(())
     }
 }
 

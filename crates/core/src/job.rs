@@ -145,6 +145,7 @@ fn gave_up_as<J: BackgroundJob>(core: Arc<Core>, job: Job, error: String) -> Box
 pub static KINDS: &[Kind] = &[
     kind::<crate::jobs::Deliver>(),
     kind::<crate::automation::effects::TeamMail>(),
+    kind::<crate::agent_bots::OpenAfterBot>(),
     kind::<crate::automation::effects::RuleTranscript>(),
     kind::<crate::listen::Listen>(),
     kind::<crate::routing::Route>(),

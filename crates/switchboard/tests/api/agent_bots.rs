@@ -751,3 +751,61 @@ async fn a_bot_and_a_rule_do_not_answer_each_other(app: TestApp) {
     app.stop().await;
 }
 both!(a_bot_and_a_rule_do_not_answer_each_other);
+
+/// An inbox that loses its bot (taken off, or the bot deleted): the
+/// conversations that were waiting on it open for people, saying why.
+async fn conversations_do_not_wait_on_a_removed_bot(app: TestApp) {
+    let mut convs = Vec::new();
+    let mut bots = Vec::new();
+    for name in ["Support", "Sales"] {
+        let inbox = app.api_inbox(name, None).await["id"].as_i64().unwrap();
+        let bot = app
+            .ok(
+                Method::POST,
+                &app.acc("/agent_bots"),
+                Some(json!({ "name": format!("{name} bot") })),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        app.ok(
+            Method::POST,
+            &app.acc(&format!("/inboxes/{inbox}/set_agent_bot")),
+            Some(json!({ "agent_bot": bot })),
+        )
+        .await;
+        let (contact, _) = app.contact(inbox, "Carla").await;
+        let conv = app.conversation(inbox, contact).await;
+        assert_eq!(conversation(&app, conv).await["status"], "pending");
+        convs.push(conv);
+        bots.push((inbox, bot));
+    }
+    // Taken off the first inbox; the second bot deleted.
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/inboxes/{}/set_agent_bot", bots[0].0)),
+        Some(json!({ "agent_bot": null })),
+    )
+    .await;
+    app.ok(Method::DELETE, &app.acc(&format!("/agent_bots/{}", bots[1].1)), None)
+        .await;
+    for conv in &convs {
+        eventually(15, "the conversation to open", || async {
+            (conversation(&app, *conv).await["status"] == "open").then_some(())
+        })
+        .await;
+        let msgs = app
+            .ok(Method::GET, &app.acc(&format!("/conversations/{conv}/messages")), None)
+            .await;
+        assert!(
+            msgs["payload"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["message_type"] == 2 && m["content"].as_str().unwrap_or("").contains("bot was removed")),
+            "{msgs}"
+        );
+    }
+    app.stop().await;
+}
+both!(conversations_do_not_wait_on_a_removed_bot);
