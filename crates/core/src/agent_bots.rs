@@ -290,15 +290,13 @@ impl Core {
         tx.get_agent_bot(ctx.account_id(), id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let list = tx
-            .list_deliveries(
-                ctx.account_id(),
-                switchboard_store::DeliveryOwner::AgentBot(id),
-                before,
-                crate::webhooks::DELIVERY_PAGE,
-            )
-            .await?;
-        crate::webhooks::deliveries_page(&mut *tx, list).await
+        crate::webhooks::deliveries_page(
+            &mut *tx,
+            ctx.account_id(),
+            switchboard_store::DeliveryOwner::AgentBot(id),
+            before,
+        )
+        .await
     }
 
     /// `POST /inboxes/{id}/set_agent_bot {agent_bot: id | null}`.

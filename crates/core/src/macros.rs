@@ -92,18 +92,15 @@ fn may_change(ctx: &AccountCtx, m: &Macro) -> bool {
 }
 
 impl Core {
+    /// The account's people among `ids` (one read of the account's team).
     async fn people(&self, account_id: i64, ids: &[Option<i64>]) -> CoreResult<Vec<(User, AccountUser)>> {
         let mut tx = self.store.read().await?;
-        let mut out = Vec::new();
-        for id in ids.iter().flatten() {
-            if out.iter().any(|(u, _): &(User, AccountUser)| u.id == *id) {
-                continue;
-            }
-            if let (Some(u), Some(au)) = (tx.get_user(*id).await?, tx.get_account_user(account_id, *id).await?) {
-                out.push((u, au));
-            }
-        }
-        Ok(out)
+        Ok(tx
+            .list_account_users(account_id)
+            .await?
+            .into_iter()
+            .filter(|(u, _)| ids.contains(&Some(u.id)))
+            .collect())
     }
 
     async fn visible_macro(&self, ctx: &AccountCtx, id: i64) -> CoreResult<Macro> {

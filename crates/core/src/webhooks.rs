@@ -84,9 +84,16 @@ fn webhook_json(w: &Webhook, inbox: Option<Value>) -> Value {
 /// Deliveries a log page lists.
 pub(crate) const DELIVERY_PAGE: i64 = 50;
 
-/// A page of a delivery log (`DELIVERY_PAGE` newest first), each with its
-/// attempts; `meta.next_before` pages on.
-pub(crate) async fn deliveries_page(tx: &mut dyn switchboard_store::Tx, list: Vec<Delivery>) -> CoreResult<Value> {
+/// A page of one owner's delivery log (a webhook, a rule, a bot):
+/// `DELIVERY_PAGE` newest first before `before`, each with its attempts;
+/// `meta.next_before` pages on.
+pub(crate) async fn deliveries_page(
+    tx: &mut dyn switchboard_store::Tx,
+    account_id: i64,
+    owner: switchboard_store::DeliveryOwner,
+    before: Option<i64>,
+) -> CoreResult<Value> {
+    let list = tx.list_deliveries(account_id, owner, before, DELIVERY_PAGE).await?;
     let ids: Vec<i64> = list.iter().map(|d| d.id).collect();
     let attempts = tx.list_delivery_attempts(&ids).await?;
     let full = list.len() as i64 == DELIVERY_PAGE;
@@ -265,15 +272,13 @@ impl Core {
         ctx.require_admin()?;
         let mut tx = self.store.read().await?;
         tx.require_webhook(ctx.account_id(), id).await?;
-        let list = tx
-            .list_deliveries(
-                ctx.account_id(),
-                switchboard_store::DeliveryOwner::Webhook(id),
-                before,
-                DELIVERY_PAGE,
-            )
-            .await?;
-        deliveries_page(&mut *tx, list).await
+        deliveries_page(
+            &mut *tx,
+            ctx.account_id(),
+            switchboard_store::DeliveryOwner::Webhook(id),
+            before,
+        )
+        .await
     }
 
     /// Queues a delivery again (a new delivery id, the same payload).

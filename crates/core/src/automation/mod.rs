@@ -645,15 +645,13 @@ impl Core {
         tx.get_automation_rule(ctx.account_id(), id)
             .await?
             .ok_or(CoreError::NotFound)?;
-        let list = tx
-            .list_deliveries(
-                ctx.account_id(),
-                switchboard_store::DeliveryOwner::AutomationRule(id),
-                before,
-                crate::webhooks::DELIVERY_PAGE,
-            )
-            .await?;
-        crate::webhooks::deliveries_page(&mut *tx, list).await
+        crate::webhooks::deliveries_page(
+            &mut *tx,
+            ctx.account_id(),
+            switchboard_store::DeliveryOwner::AutomationRule(id),
+            before,
+        )
+        .await
     }
 
     /// `PATCH /automation_rules/{id}`: what the body names changes.

@@ -197,7 +197,7 @@ impl Core {
                 }
                 // A number answering our numbered options.
                 if let (true, Some(n)) = (o.created, number) {
-                    self.numbered_choice(channel, inbox, o.message.conversation_id, o.message.id, &m.sender_id, n)
+                    self.numbered_choice(inbox, o.message.conversation_id, o.message.id, &m.sender_id, n)
                         .await?;
                 }
                 Ok(o.created)
@@ -268,11 +268,9 @@ impl Core {
 
     /// The contact edited a message: the text changes, the earlier text is kept.
     /// The contact answered with a number: when our latest message before
-    /// it (within the last 20) offered options the platform showed numbered
-    /// (more than it has buttons for), the number picks one.
+    /// it (within the last 20) offered options, the number picks one.
     async fn numbered_choice(
         self: &Arc<Self>,
-        channel: &dyn Channel,
         inbox: &Inbox,
         conversation_id: i64,
         reply_id: i64,
@@ -302,7 +300,6 @@ impl Core {
             return Ok(());
         };
         // (Typed rather than tapped where there are buttons: taken too.)
-        let _ = channel;
         let offered = super::send::offered_options(&ours.content_attributes).len();
         if ours.content_type() != switchboard_domain::ContentType::InputSelect || n > offered {
             return Ok(());
