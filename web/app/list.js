@@ -7,6 +7,7 @@
 import { Unauthorized, api, avatar, channelIcon, el, forget, icon, load, relative } from "./lib.js";
 import { filterBuilder } from "./filters.js";
 import { macros, runMacro } from "./macros.js";
+import { slaBadge } from "./sla.js";
 
 const PAGE = 25;
 const STATUSES = ["open", "pending", "snoozed", "resolved", "all"];
@@ -525,6 +526,7 @@ export function createList(ctx, { t, open }) {
         hasDraft ? el("span", { class: "draft", text: `${t("draft")}: ` }) : null,
         el("span", { text: last.content || (last.attachments && last.attachments.length ? t("attachment") : "") })),
       el("span", { class: "badges" },
+        slaBadge(conv),
         unread ? el("span", { class: "unread-badge", text: unread > 9 ? "9+" : String(unread), "aria-label": t("unreadN").replace("{n}", unread) }) : null,
         assignee ? assigneeFace(assignee) : null),
       (conv.labels || []).length ? el("span", { class: "chips" }, ...conv.labels.slice(0, 3).map((l) => labelChip(l, colours))) : null,

@@ -60,7 +60,7 @@ const OPERATORS = ["equal_to", "not_equal_to", "contains", "does_not_contain", "
   "attribute_changed"];
 const ACTIONS = ["add_label", "remove_label", "assign_agent", "assign_team", "change_status", "resolve_conversation",
   "open_conversation", "snooze_conversation", "change_priority", "mute_conversation", "send_message", "add_private_note",
-  "send_webhook_event", "send_email_to_team", "send_email_transcript"];
+  "send_webhook_event", "send_email_to_team", "send_email_transcript", "add_sla"];
 const words = (s) => s.split(",").map((x) => x.trim()).filter(Boolean);
 const select = (name, options, value) => {
   const s = el("select", { name }, ...options.map(([v, label]) => el("option", { value: v, text: label })));
@@ -136,6 +136,9 @@ export function actionRow(a, ctx, onRemove, names = ACTIONS) {
       const extra = ctx.forPerson ? [["nil", tt("noTeam")]] : [];
       control = select("team", [...extra, ...ctx.teams.map((x) => [x.id, x.name])], p[0]);
       read = () => [/^\d+$/.test(control.value) ? Number(control.value) : control.value];
+    } else if (n === "add_sla") {
+      control = select("sla_policy", (ctx.slas || []).map((x) => [x.id, x.name]), p[0]);
+      read = () => [Number(control.value)];
     } else if (n === "change_status") {
       control = select("status", ["open", "resolved", "pending", "snoozed"].map((s) => [s, tt(`status_${s}`)]), p[0]);
       read = () => [control.value];
@@ -353,9 +356,11 @@ export async function automationSection(host) {
     list.replaceChildren(...all.map(row));
     if (!all.length) list.replaceChildren(emptyRow(tt("noRules"), tt("newRule"), () => focusForm(create.form)));
   }
-  const [people, teams] = await Promise.all([agents().catch(() => []), api(`${apiBase()}/teams`).catch(() => [])]);
+  const [people, teams, slas] = await Promise.all([agents().catch(() => []), api(`${apiBase()}/teams`).catch(() => []),
+    api(`${apiBase()}/sla_policies`).catch(() => null)]);
   ctx.agents = people || [];
   ctx.teams = Array.isArray(teams) ? teams : [];
+  ctx.slas = (slas && slas.payload) || [];
   let create = null;
   const fresh = () => builder({}, ctx, tt("newRule"), tt("create"), async (body) => {
     await api(`${apiBase()}/automation_rules`, { method: "POST", json: body });

@@ -38,48 +38,119 @@ function timezones() {
   }
 }
 
-// The week as rows of controls; `value()` returns Chatwoot's working_hours
-// or throws an Error naming the day whose times are backwards.
-function hoursTable(hours) {
-  const byDay = new Map((hours || []).map((h) => [h.day_of_week, h]));
+// The business-hours calendar: each day open or closed, around the clock
+// or in one or more intervals (a lunch break is two), and holidays.
+// `value()` returns the inbox's `business_hours` ({intervals, holidays})
+// or throws an Error naming the day whose times are backwards or overlap.
+function hoursTable(hours, calendar) {
+  const cal = calendar || { intervals: [], holidays: [] };
+  const byDay = new Map();
+  for (const iv of cal.intervals || []) {
+    if (!byDay.has(iv.day_of_week)) byDay.set(iv.day_of_week, []);
+    byDay.get(iv.day_of_week).push(iv);
+  }
+  // An inbox that never had a calendar starts from Chatwoot's week.
+  if (!(cal.intervals || []).length) {
+    for (const h of hours || []) {
+      if (h.closed_all_day) continue;
+      const open = h.open_all_day ? "00:00" : `${pad(h.open_hour ?? 9)}:${pad(h.open_minutes ?? 0)}`;
+      const close = h.open_all_day ? "24:00" : `${pad(h.close_hour ?? 17)}:${pad(h.close_minutes ?? 0)}`;
+      byDay.set(h.day_of_week, [{ open, close }]);
+    }
+  }
   const rows = DAY_ORDER.map((d) => {
-    const h = byDay.get(d) || { day_of_week: d, closed_all_day: d === 0 || d === 6, open_hour: 9, open_minutes: 0, close_hour: 17, close_minutes: 0 };
+    const mine = byDay.get(d) || [];
+    const fresh = !(hours || []).length && !(cal.intervals || []).length;
     const name = dayName(d);
     const open = el("input", { type: "checkbox", "aria-label": `${name}: ${t("open")}` });
-    open.checked = !h.closed_all_day;
+    open.checked = mine.length > 0 || (fresh && d !== 0 && d !== 6);
     const allDay = el("input", { type: "checkbox", "aria-label": `${name}: ${t("allDay")}` });
-    allDay.checked = Boolean(h.open_all_day);
-    const from = el("input", { type: "time", "aria-label": `${name}: ${t("from")}` });
-    from.value = `${pad(h.open_hour ?? 9)}:${pad(h.open_minutes ?? 0)}`;
-    const to = el("input", { type: "time", "aria-label": `${name}: ${t("to")}` });
-    const close = h.close_hour ?? 17;
-    to.value = close >= 24 ? "23:59" : `${pad(close)}:${pad(h.close_minutes ?? 0)}`;
+    allDay.checked = mine.length === 1 && mine[0].open === "00:00" && mine[0].close === "24:00";
+    const spans = el("div", { class: "spans" });
+    const add = el("button", { type: "button", class: "link", text: t("addHours"), "aria-label": `${name}: ${t("addHours")}` });
+    function span(from, to) {
+      const n = spans.children.length;
+      const suffix = n ? ` (${n + 1})` : "";
+      const a = el("input", { type: "time", "aria-label": `${name}: ${t("from")}${suffix}` });
+      a.value = from;
+      const b = el("input", { type: "time", "aria-label": `${name}: ${t("to")}${suffix}` });
+      b.value = to === "24:00" ? "23:59" : to;
+      const row = el("div", { class: "span" }, a, el("span", { "aria-hidden": "true", text: "–" }), b);
+      if (n) {
+        const drop = el("button", { type: "button", class: "link", text: "×", "aria-label": `${name}: ${t("removeHours")}${suffix}` });
+        drop.addEventListener("click", () => row.remove());
+        row.append(drop);
+      }
+      spans.append(row);
+      return row;
+    }
+    const initial = mine.length && !allDay.checked ? mine : [{ open: "09:00", close: "17:00" }];
+    for (const iv of initial) span(iv.open, iv.close);
+    add.addEventListener("click", () => {
+      const last = spans.lastElementChild ? spans.lastElementChild.querySelectorAll("input")[1].value : "12:00";
+      span(last || "13:00", "17:00").querySelector("input").focus();
+    });
     const sync = () => {
       allDay.disabled = !open.checked;
-      from.disabled = to.disabled = !open.checked || allDay.checked;
+      const off = !open.checked || allDay.checked;
+      for (const i of spans.querySelectorAll("input")) i.disabled = off;
+      add.disabled = off;
     };
     open.addEventListener("change", sync);
     allDay.addEventListener("change", sync);
     sync();
     const tr = el("tr", { "data-day": String(d) }, el("th", { scope: "row", text: name }),
-      el("td", {}, open), el("td", {}, allDay), el("td", {}, from), el("td", {}, to));
+      el("td", {}, open), el("td", {}, allDay), el("td", { colspan: "2" }, spans, add));
     return { tr, read() {
-      const [oh, om] = from.value.split(":").map(Number);
-      const [ch, cm] = to.value.split(":").map(Number);
-      if (open.checked && !allDay.checked && (Number.isNaN(oh) || Number.isNaN(ch) || oh * 60 + om >= ch * 60 + cm)) {
-        throw Object.assign(new Error(`${name}: ${t("badHours")}`), { control: from });
+      if (!open.checked) return [];
+      if (allDay.checked) return [{ day_of_week: d, open: "00:00", close: "24:00" }];
+      const out = [];
+      for (const row of spans.querySelectorAll(".span")) {
+        const [a, b] = row.querySelectorAll("input");
+        const close = b.value === "23:59" ? "24:00" : b.value;
+        if (!a.value || !b.value || a.value >= close) {
+          throw Object.assign(new Error(`${name}: ${t("badHours")}`), { control: a });
+        }
+        out.push({ day_of_week: d, open: a.value, close });
       }
-      return {
-        day_of_week: d, closed_all_day: !open.checked, open_all_day: open.checked && allDay.checked,
-        open_hour: Number.isNaN(oh) ? 9 : oh, open_minutes: om || 0,
-        close_hour: Number.isNaN(ch) ? 17 : ch, close_minutes: cm || 0,
-      };
+      out.sort((x, y) => (x.open < y.open ? -1 : 1));
+      for (let i = 1; i < out.length; i++) {
+        if (out[i].open < out[i - 1].close) {
+          throw Object.assign(new Error(`${name}: ${t("overlapHours")}`), { control: spans.querySelector("input") });
+        }
+      }
+      return out;
     } };
   });
   const node = el("table", { class: "hours" },
-    el("thead", {}, el("tr", {}, ...["day", "open", "allDay", "from", "to"].map((k) => el("th", { scope: "col", text: t(k) })))),
+    el("thead", {}, el("tr", {}, ...["day", "open", "allDay", "from"].map((k) => el("th", { scope: "col", text: t(k === "from" ? "hoursCol" : k), colspan: k === "from" ? "2" : "1" })))),
     el("tbody", {}, ...rows.map((r) => r.tr)));
-  return { node, value: () => rows.map((r) => r.read()).sort((a, b) => a.day_of_week - b.day_of_week) };
+  // Holidays: closed all day.
+  const holidayList = el("ul", { class: "holidays", "aria-label": t("holidays") });
+  function holiday(h) {
+    const date = el("input", { type: "date", "aria-label": t("holidayDate") });
+    date.value = h.date || "";
+    const label = el("input", { type: "text", "aria-label": t("holidayName"), placeholder: t("holidayName"), maxlength: "100" });
+    label.value = h.name || "";
+    const drop = el("button", { type: "button", class: "link", text: t("removeHoliday") });
+    const li = el("li", { class: "row" }, date, label, drop);
+    drop.addEventListener("click", () => li.remove());
+    holidayList.append(li);
+    return li;
+  }
+  for (const h of cal.holidays || []) holiday(h);
+  const addHoliday = el("button", { type: "button", text: t("addHoliday") });
+  addHoliday.addEventListener("click", () => holiday({}).querySelector("input").focus());
+  const box = el("div", { class: "calendar" }, el("div", { class: "table-wrap" }, node),
+    el("h4", { text: t("holidays") }), holidayList, addHoliday);
+  return { node: box, value: () => {
+    const intervals = rows.flatMap((r) => r.read()).sort((a, b) => a.day_of_week - b.day_of_week);
+    const holidays = [...holidayList.querySelectorAll("li")]
+      .map((li) => li.querySelectorAll("input"))
+      .filter(([date]) => date.value)
+      .map(([date, label]) => ({ date: date.value, name: label.value.trim() }));
+    return { intervals, holidays };
+  } };
 }
 
 let tzList = null;
@@ -192,9 +263,9 @@ function inboxEditor(inbox, onSaved) {
   const hoursOn = checkbox(t("hoursEnabled"), "working_hours_enabled", inbox.working_hours_enabled);
   const tz = input("timezone", inbox.timezone || "UTC", { list: "sb-timezones", autocomplete: "off" });
   const away = textarea("out_of_office_message", inbox.out_of_office_message, 2);
-  const week = hoursTable(inbox.working_hours);
+  const week = hoursTable(inbox.working_hours, inbox.business_hours);
   const hoursBody = el("div", { class: "hours-body" }, el("div", { class: "grid2" }, field(t("timezone"), tz), field(t("awayMessage"), away)),
-    el("div", { class: "table-wrap" }, week.node));
+    week.node);
   const syncHours = () => { hoursBody.classList.toggle("off", !hoursOn.input.checked); };
   hoursOn.input.addEventListener("change", syncHours);
   syncHours();
@@ -216,7 +287,7 @@ function inboxEditor(inbox, onSaved) {
       allow_messages_after_resolved: afterResolved.input.checked,
       lock_to_single_conversation: single.input.checked,
       working_hours_enabled: hoursOn.input.checked,
-      working_hours: hours,
+      business_hours: hours,
       timezone: tz.value.trim() || "UTC",
       out_of_office_message: away.value,
       channel: {},

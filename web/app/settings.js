@@ -4,8 +4,9 @@
 // identity verification, working hours, members, the embed snippet, and a
 // live preview of the website widget), agents, teams, labels, custom
 // attributes, canned responses, webhooks (subscriptions, delivery log,
-// re-send), automation rules (the rule builder, dry run, webhook log) and
-// agent bots (their inboxes, token, delivery log).
+// re-send), automation rules (the rule builder, dry run, webhook log),
+// agent bots (their inboxes, token, delivery log) and SLA policies (with
+// the breaches).
 //
 // This module is the page shell and the routing between sections; each
 // section is a module of its own (settings-<section>.js, the inboxes spread
@@ -23,13 +24,14 @@ import { cannedSection } from "./settings-canned.js";
 import { webhooksSection } from "./settings-webhooks.js";
 import { automationSection } from "./settings-automation.js";
 import { botsSection } from "./settings-bots.js";
+import { slaSection } from "./settings-sla.js";
 
-const SECTIONS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks", "automation", "bots"];
+const SECTIONS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks", "automation", "bots", "sla"];
 
 const RENDER = {
   inboxes: inboxesSection, agents: agentsSection, teams: teamsSection,
   labels: labelsSection, attributes: attributesSection, canned: cannedSection, webhooks: webhooksSection,
-  automation: automationSection, bots: botsSection,
+  automation: automationSection, bots: botsSection, sla: slaSection,
 };
 
 // Renders the settings screen into `container`; ctx carries the account's

@@ -12,6 +12,7 @@ import { markdown } from "./markdown.js";
 import { menuButton, picker } from "./picker.js";
 import { PRIORITIES, labelChip } from "./list.js";
 import { macros, runMacro } from "./macros.js";
+import { slaBadge } from "./sla.js";
 
 function echoId() {
   return `d${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
@@ -130,7 +131,8 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
   const assigneeWord = el("span", { class: "assignee" });
   const teamWord = el("span", { class: "team-word", hidden: "" });
   const chips = el("span", { class: "chips" });
-  const who = el("div", { class: "who" }, title, el("div", { class: "facts" }, statusWord, priorityWord, assigneeWord, teamWord, chips));
+  const slaSlot = el("span", { class: "sla-slot" });
+  const who = el("div", { class: "who" }, title, el("div", { class: "facts" }, statusWord, slaSlot, priorityWord, assigneeWord, teamWord, chips));
   const mine = () => Boolean(current && current.meta && current.meta.assignee && current.meta.assignee.id === profile.id);
   const visible = (node) => node.getClientRects().length > 0;
   const assignButton = el("button", { type: "button", class: "icon-button assign-me", "aria-label": t("assignMe"), "data-tip": t("assignMe") }, glyph("userPlus"));
@@ -235,6 +237,7 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     statusWord.textContent = conv.status === "snoozed" && conv.snoozed_until
       ? `${t("one_snoozed")} · ${when(Date.parse(conv.snoozed_until) / 1000)}` : t(`one_${conv.status}`);
     statusWord.dataset.status = conv.status;
+    slaSlot.replaceChildren(...[slaBadge(conv)].filter(Boolean));
     priorityWord.hidden = !conv.priority;
     priorityWord.className = `priority ${conv.priority || ""}`.trim();
     priorityWord.replaceChildren(...(conv.priority ? [icon("flag"), el("span", { text: t(conv.priority) })] : []));

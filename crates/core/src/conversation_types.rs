@@ -72,6 +72,9 @@ pub struct StatusToggle {
 pub struct PriorityChange {
     #[serde(deserialize_with = "priority_name")]
     pub priority: Patch<Priority>,
+    /// The SLA policy the conversation is held to (null takes it off).
+    #[serde(deserialize_with = "lenient::patch_int")]
+    pub sla_policy_id: Patch<i64>,
 }
 
 /// `POST /conversations/:id/assignments`: an agent (`assignee_id`; null

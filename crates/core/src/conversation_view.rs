@@ -58,6 +58,10 @@ pub struct ConversationView {
     pub snoozed_until: Option<String>,
     pub unread_count: i64,
     pub sla_policy_id: Option<i64>,
+    /// The SLA held against it (Chatwoot's `applied_sla`), or null.
+    pub applied_sla: Option<Value>,
+    /// Its misses (Chatwoot's `sla_events`).
+    pub sla_events: Vec<Value>,
     /// The last message (none or one), in the push shape with its
     /// attachments, as Chatwoot's list shows it.
     pub messages: Vec<Value>,

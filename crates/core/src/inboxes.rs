@@ -27,6 +27,7 @@ const COMMON_SETTINGS: &[(&str, Kind)] = &[
     ("auto_assignment_config", Kind::Object),
     ("working_hours_enabled", Kind::Bool),
     ("working_hours", Kind::Array),
+    ("business_hours", Kind::Object),
     ("out_of_office_message", Kind::Text),
     ("timezone", Kind::Text),
     ("allow_messages_after_resolved", Kind::Bool),
@@ -92,6 +93,7 @@ fn copy_fields(src: &Value, fields: &[(&str, Kind)], into: &mut Map<String, Valu
             None => into.remove(*key),
         };
     }
+    crate::business_hours::reconcile(into, p.has("business_hours"), p.has("working_hours"))?;
     if let Some(config) = into.get("auto_assignment_config") {
         let config = crate::routing::settings::normalise_config(config)?;
         into.insert("auto_assignment_config".into(), config);

@@ -414,6 +414,12 @@ pub(crate) async fn process(core: &Arc<Core>, w: &mut Work, items: &[Item]) -> C
     }
     let changed_convs: Vec<Conversation> = after.values().cloned().collect();
     w.tx().touch_conversations(&changed_convs).await?;
+    // SLA clocks the messages start or stop (a wait, a reopen).
+    for c in changed_convs.iter().filter(|c| c.sla_policy_id.is_some()) {
+        if let Some(before) = convs.values().find(|b| b.id == c.id) {
+            crate::sla::track(w, before, c).await?;
+        }
+    }
     touched_contacts.sort_unstable();
     touched_contacts.dedup();
     w.tx().touch_contacts(&touched_contacts, now).await?;
@@ -661,24 +667,13 @@ pub(crate) fn out_of_office(inbox: &Inbox, now: i64) -> Option<(String, i64)> {
         .get("out_of_office_message")
         .and_then(serde_json::Value::as_str)
         .filter(|t| !t.trim().is_empty())?;
-    let zone = inbox
-        .settings
-        .get("timezone")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("UTC");
-    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let local = jiff::Timestamp::from_microsecond(now).ok()?.to_zoned(tz);
-    let week: Vec<rules::WorkingDay> = match inbox.settings.get("working_hours") {
-        Some(v @ serde_json::Value::Array(a)) if !a.is_empty() => {
-            serde_json::from_value(v.clone()).unwrap_or_else(|_| rules::default_working_week())
-        }
-        _ => rules::default_working_week(),
-    };
-    let weekday = local.weekday().to_sunday_zero_offset() as u8;
-    let minute = local.hour() as u32 * 60 + local.minute() as u32;
-    if rules::within_working_hours(&week, weekday, minute) {
+    let calendar = crate::business_hours::calendar(inbox);
+    if calendar.is_open(now) {
         return None;
     }
+    let local = jiff::Timestamp::from_microsecond(now)
+        .ok()?
+        .to_zoned(calendar.time_zone().clone());
     let day_start = local.start_of_day().ok()?.timestamp().as_microsecond();
     Some((text.to_string(), day_start))
 }

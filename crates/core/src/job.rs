@@ -150,6 +150,7 @@ pub static KINDS: &[Kind] = &[
     kind::<crate::listen::Listen>(),
     kind::<crate::routing::Route>(),
     kind::<crate::jobs::SnoozeWake>(),
+    kind::<crate::sla::SlaCheck>(),
     kind::<crate::channels::ChannelSend>(),
     kind::<crate::invitations::AccountMail>(),
     kind::<crate::contacts_csv::RunImport>(),

@@ -179,6 +179,7 @@ pub fn inbox(channels: &Channels, i: &Inbox, public_url: &str, admin: bool) -> V
         "greeting_message": get_or(s, "greeting_message", Value::Null),
         "working_hours_enabled": get_or(s, "working_hours_enabled", json!(false)),
         "working_hours": get_or(s, "working_hours", json!([])),
+        "business_hours": crate::business_hours::shown(s),
         "timezone": get_or(s, "timezone", json!("UTC")),
         "out_of_office_message": get_or(s, "out_of_office_message", Value::Null),
         "enable_email_collect": get_or(s, "enable_email_collect", json!(true)),
@@ -309,6 +310,8 @@ pub struct ConvView {
     pub unread_count: i64,
     /// Whether a free-form reply can go out now (the platform's window).
     pub can_reply: bool,
+    /// The SLA the conversation is held to, with its misses.
+    pub sla: Option<crate::sla::SlaView>,
 }
 
 impl ConvView {
@@ -362,7 +365,15 @@ impl ConvView {
             c.snoozed_until.map(|t| json!(iso(t))).unwrap_or(Value::Null),
         );
         m.insert("unread_count".into(), json!(self.unread_count));
-        m.insert("sla_policy_id".into(), Value::Null);
+        m.insert("sla_policy_id".into(), json!(c.sla_policy_id));
+        m.insert(
+            "applied_sla".into(),
+            self.sla.as_ref().map(|s| s.applied_json()).unwrap_or(Value::Null),
+        );
+        m.insert(
+            "sla_events".into(),
+            json!(self.sla.as_ref().map(|s| s.events_json()).unwrap_or_default()),
+        );
         m
     }
 
@@ -399,7 +410,9 @@ impl ConvView {
             waiting_since: secs_or_zero(c.waiting_since),
             snoozed_until: c.snoozed_until.map(iso),
             unread_count: self.unread_count,
-            sla_policy_id: None,
+            sla_policy_id: c.sla_policy_id,
+            applied_sla: self.sla.as_ref().map(|s| s.applied_json()),
+            sla_events: self.sla.as_ref().map(|s| s.events_json()).unwrap_or_default(),
             messages: last.iter().cloned().collect(),
             last_non_activity_message: last,
         }

@@ -80,6 +80,7 @@ pub async fn conv_views(
             bots.push(b);
         }
     }
+    let mut slas = crate::sla::views_of(tx, account_id, &convs).await?;
     let lasts = tx.last_messages(&ids).await?;
     let seen: Vec<(i64, Option<i64>)> = convs.iter().map(|c| (c.id, c.agent_last_seen_at)).collect();
     let unread: HashMap<i64, i64> = tx.unread_counts(&seen, UNREAD_CAP).await?.into_iter().collect();
@@ -120,6 +121,7 @@ pub async fn conv_views(
             .and_then(|id| bots.iter().find(|b| b.id == id))
             .cloned();
         out.push(ConvView {
+            sla: slas.remove(&conv.id),
             bot,
             can_reply,
             unread_count: unread.get(&conv.id).copied().unwrap_or(0),
@@ -216,7 +218,11 @@ pub async fn single(
         },
     };
     let can_reply = crate::channels::reply_allowed(channels, tx, channel, conv.id).await?;
+    let sla = crate::sla::views_of(tx, account_id, std::slice::from_ref(&conv))
+        .await?
+        .remove(&conv.id);
     Ok(ConvView {
+        sla,
         can_reply,
         conv,
         inbox_channel: crate::present::class_name(channels, channel),

@@ -40,6 +40,10 @@ pub enum EventKind {
     NotificationDeleted,
     /// The recipient was mentioned in a private note (the conversation).
     ConversationMentioned,
+    /// An SLA clock of the conversation ran out (`sla_event` in the data).
+    SlaMissed,
+    /// An SLA clock of the conversation reached its warning (80 %).
+    SlaWarning,
 }
 
 impl EventKind {
@@ -69,6 +73,8 @@ impl EventKind {
         EventKind::NotificationUpdated,
         EventKind::NotificationDeleted,
         EventKind::ConversationMentioned,
+        EventKind::SlaMissed,
+        EventKind::SlaWarning,
     ];
 
     /// The ActionCable event name (`message.created`).
@@ -99,6 +105,8 @@ impl EventKind {
             EventKind::NotificationUpdated => "notification.updated",
             EventKind::NotificationDeleted => "notification.deleted",
             EventKind::ConversationMentioned => "conversation.mentioned",
+            EventKind::SlaMissed => "sla.missed",
+            EventKind::SlaWarning => "sla.warning",
         }
     }
 

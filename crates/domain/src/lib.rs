@@ -4,6 +4,7 @@
 //! conversation or a message lives here so it can be unit-tested without a
 //! database; the `core` crate applies these decisions inside one transaction.
 
+pub mod calendar;
 pub mod custom_attributes;
 pub mod enums;
 pub mod event;

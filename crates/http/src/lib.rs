@@ -32,6 +32,7 @@ pub mod sdk;
 pub mod search;
 pub mod server;
 pub mod session;
+pub mod sla;
 pub mod uploads;
 pub mod widget;
 pub mod widget_attributes;
@@ -280,6 +281,8 @@ const APP_FILES: &[(&str, &str, &str)] = &[
         JS,
         include_str!("../../../web/app/settings-bots.js"),
     ),
+    ("settings-sla.js", JS, include_str!("../../../web/app/settings-sla.js")),
+    ("sla.js", JS, include_str!("../../../web/app/sla.js")),
     (
         "settings-automation.js",
         JS,

@@ -87,7 +87,9 @@ fn audience(kind: EventKind) -> Audience {
         EventKind::AssigneeChanged
         | EventKind::TeamChanged
         | EventKind::ConversationRead
-        | EventKind::FirstReplyCreated => Audience::InboxAgents,
+        | EventKind::FirstReplyCreated
+        | EventKind::SlaMissed
+        | EventKind::SlaWarning => Audience::InboxAgents,
         EventKind::MessageCreated
         | EventKind::MessageUpdated
         | EventKind::ConversationCreated

@@ -130,6 +130,7 @@ pub trait Tx:
     + AutomationTx
     + MacroTx
     + AgentBotTx
+    + SlaTx
     + ImportTx
     + CustomAttributeTx
     + Send

@@ -209,6 +209,8 @@ pub struct Conversation {
     /// When the current assignee got the conversation (routing's clock for
     /// "left without a reply" starts here, not when the customer wrote).
     pub assigned_at: Option<i64>,
+    /// The SLA policy the conversation is held to.
+    pub sla_policy_id: Option<i64>,
 }
 
 impl Conversation {
@@ -249,6 +251,7 @@ impl Conversation {
             created_at: now,
             updated_at: now,
             assigned_at: None,
+            sla_policy_id: None,
         }
     }
 
@@ -840,4 +843,71 @@ pub struct AgentBot {
     pub secret: String,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// An SLA policy: thresholds in seconds (none: that clock is not kept).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SlaPolicy {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub first_response_time_threshold: Option<i64>,
+    pub next_response_time_threshold: Option<i64>,
+    pub resolution_time_threshold: Option<i64>,
+    pub only_during_business_hours: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A policy held against one conversation, with its armed clocks.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AppliedSla {
+    pub id: i64,
+    pub account_id: i64,
+    pub conversation_id: i64,
+    pub sla_policy_id: i64,
+    pub inbox_id: i64,
+    /// 0 active, 1 hit, 2 missed, 3 active_with_misses
+    pub sla_status: i16,
+    /// The creation or the last reopen: where the resolution clock starts.
+    pub cycle_started_at: i64,
+    pub frt_due_at: Option<i64>,
+    pub nrt_due_at: Option<i64>,
+    pub rt_due_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A missed threshold.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SlaEvent {
+    pub id: i64,
+    pub account_id: i64,
+    pub applied_sla_id: i64,
+    pub conversation_id: i64,
+    pub inbox_id: i64,
+    pub sla_policy_id: i64,
+    /// 0 frt, 1 nrt, 2 rt
+    pub event_type: i16,
+    pub due_at: i64,
+    #[sqlx(json)]
+    pub meta: Value,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Which applied SLAs a list takes (`GET /applied_slas`).
+#[derive(Debug, Clone, Default)]
+pub struct AppliedSlaFilter {
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub inbox_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub sla_policy_id: Option<i64>,
+    pub assigned_agent_id: Option<i64>,
+    pub label: Option<String>,
+    /// Only these statuses (empty: any).
+    pub statuses: Vec<i16>,
 }

@@ -45,6 +45,8 @@ mod dashboard;
 mod macros;
 #[path = "browser/routing.rs"]
 mod routing;
+#[path = "browser/sla.rs"]
+mod sla;
 #[path = "browser/widget.rs"]
 mod widget;
 

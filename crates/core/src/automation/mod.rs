@@ -89,11 +89,12 @@ pub const ACTIONS: &[&str] = &[
     "send_webhook_event",
     "send_email_to_team",
     "send_email_transcript",
+    "add_sla",
 ];
 
 /// Chatwoot's actions this version does not run yet: refused on the way in
 /// rather than stored and silently skipped.
-const NOT_YET: &[&str] = &["send_attachment", "add_sla"];
+const NOT_YET: &[&str] = &["send_attachment"];
 
 /// The most rules an account keeps.
 pub const MAX_RULES: i64 = 500;
@@ -495,6 +496,11 @@ pub(crate) async fn check_actions(tx: &mut dyn Tx, account_id: i64, v: &Value, s
                 if tx.get_team(account_id, id).await?.is_none() {
                     return Err(CoreError::invalid("action_params", "The team is not in this account"));
                 }
+                json!([id])
+            }
+            "add_sla" => {
+                let id = one_id(&raw, &name)?;
+                crate::Core::require_sla_policy(tx, account_id, id, "action_params").await?;
                 json!([id])
             }
             "change_status" => {

@@ -434,6 +434,19 @@ async fn run_actions(
                 }
                 after.assignee_id = Some(id);
             }
+            // As Chatwoot's: a conversation already held to a policy keeps
+            // it (a rule firing again does not restart its clocks).
+            "add_sla" => {
+                let Ok(id) = first.parse::<i64>() else { continue };
+                if before.sla_policy_id.is_some() {
+                    continue;
+                }
+                if w.tx().get_sla_policy(before.account_id, id).await?.is_none() {
+                    failures.push(format!("add_sla: SLA policy {id} no longer exists"));
+                    continue;
+                }
+                after.sla_policy_id = Some(id);
+            }
             "assign_team" => {
                 let Ok(id) = first.parse::<i64>() else { continue };
                 if w.tx().get_team(before.account_id, id).await?.is_none() {

@@ -24,11 +24,18 @@ impl Core {
         req: PriorityChange,
     ) -> CoreResult<ConversationView> {
         let priority = req.priority.into_change();
+        let sla = req.sla_policy_id.into_change();
         let mut w = Work::by(self, ctx).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let mut after = before.clone();
         if let Some(priority) = priority {
             after.priority = priority.map(|p| p.code());
+        }
+        if let Some(sla) = sla {
+            if let Some(id) = sla {
+                Core::require_sla_policy(w.tx(), ctx.account_id(), id, "sla_policy_id").await?;
+            }
+            after.sla_policy_id = sla;
         }
         self.conversation_changed(&mut w, &before, &after, &Actor::user(&ctx.user), None, true)
             .await?;

@@ -49,6 +49,7 @@ impl Core {
             after.assigned_at = after.assignee_id.map(|_| w.now);
         }
         w.tx().save_conversation(&after).await?;
+        crate::sla::track(w, before, &after).await?;
 
         let status_changed = before.status != after.status;
         let assignee_changed = before.assignee_id != after.assignee_id;
@@ -273,6 +274,7 @@ pub(crate) fn changed_attributes(
         json!(before.first_reply_created_at.map(t::unix_secs)),
         json!(after.first_reply_created_at.map(t::unix_secs)),
     );
+    push("sla_policy_id", json!(before.sla_policy_id), json!(after.sla_policy_id));
     if let Some((old, new)) = labels {
         push("label_list", json!(old), json!(new));
     }

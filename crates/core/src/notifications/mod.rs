@@ -17,7 +17,12 @@
 //! - routing takes a conversation back from an agent who left its customer
 //!   without a reply (`requeue_after_minutes`): that agent and the
 //!   account's administrators (`conversation_requeued`, Switchboard's own
-//!   type, code 9).
+//!   type, code 9);
+//! - an SLA clock runs out (`sla.missed`): the participants, the assignee
+//!   and the administrators (`sla_missed_first_response`,
+//!   `sla_missed_next_response`, `sla_missed_resolution`); it reaches 80 %
+//!   of its threshold (`sla.warning`): the assignee and the participants
+//!   (`sla_warning`, Switchboard's own type, code 10).
 //!
 //! Each new row is pushed to its user alone as `notification.created`, with
 //! the counts. Where the user's settings ask for it, a [`NotificationMail`]
@@ -51,8 +56,9 @@ mod api;
 
 /// Chatwoot's notification types and their codes.
 /// Switchboard adds `conversation_requeued` (9): routing took a
-/// conversation back from an agent who left the customer without a reply.
-pub const TYPES: [(i64, &str); 9] = [
+/// conversation back from an agent who left the customer without a reply;
+/// and `sla_warning` (10): an SLA clock is at 80 % of its threshold.
+pub const TYPES: [(i64, &str); 10] = [
     (1, "conversation_creation"),
     (2, "conversation_assignment"),
     (3, "assigned_conversation_new_message"),
@@ -62,6 +68,7 @@ pub const TYPES: [(i64, &str); 9] = [
     (7, "sla_missed_next_response"),
     (8, "sla_missed_resolution"),
     (9, "conversation_requeued"),
+    (10, "sla_warning"),
 ];
 
 pub const CONVERSATION_CREATION: i64 = 1;
@@ -69,7 +76,11 @@ pub const CONVERSATION_ASSIGNMENT: i64 = 2;
 pub const ASSIGNED_NEW_MESSAGE: i64 = 3;
 pub const CONVERSATION_MENTION: i64 = 4;
 pub const PARTICIPATING_NEW_MESSAGE: i64 = 5;
+pub const SLA_MISSED_FIRST_RESPONSE: i64 = 6;
+pub const SLA_MISSED_NEXT_RESPONSE: i64 = 7;
+pub const SLA_MISSED_RESOLUTION: i64 = 8;
 pub const CONVERSATION_REQUEUED: i64 = 9;
+pub const SLA_WARNING: i64 = 10;
 
 /// Chatwoot's defaults for a member without settings: the assignment, by
 /// e-mail and by push.
@@ -192,6 +203,10 @@ fn title(code: i64, display_id: i64, inbox_name: &str, content: &str) -> String 
         CONVERSATION_REQUEUED => {
             format!("A conversation (#{display_id}) went back to the queue: its customer waited too long for a reply")
         }
+        SLA_MISSED_FIRST_RESPONSE => format!("SLA missed: the first reply in conversation #{display_id} is late"),
+        SLA_MISSED_NEXT_RESPONSE => format!("SLA missed: a reply in conversation #{display_id} is late"),
+        SLA_MISSED_RESOLUTION => format!("SLA missed: conversation #{display_id} is not resolved in time"),
+        SLA_WARNING => format!("SLA warning: conversation #{display_id} is close to its due time"),
         _ => format!("A new message is created in conversation (#{display_id}): {content}"),
     }
 }
@@ -344,7 +359,10 @@ impl crate::listen::Listener for NotificationListener {
 
     fn wants(&self, event: &Event) -> bool {
         match event.kind {
-            EventKind::ConversationCreated | EventKind::AssigneeChanged => event.conversation_id.is_some(),
+            EventKind::ConversationCreated
+            | EventKind::AssigneeChanged
+            | EventKind::SlaMissed
+            | EventKind::SlaWarning => event.conversation_id.is_some(),
             // Activity lines (2) and templates (3) notify nobody.
             EventKind::MessageCreated => {
                 event.conversation_id.is_some() && matches!(event.data["message_type"].as_i64(), Some(0 | 1))
@@ -483,6 +501,28 @@ async fn notify(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
                 if !ok.is_empty() {
                     rows.push(row(a, CONVERSATION_ASSIGNMENT, None));
                 }
+            }
+        }
+        Some(kind @ (EventKind::SlaMissed | EventKind::SlaWarning)) => {
+            let code = match (kind, event.data["event_type"].as_str()) {
+                (EventKind::SlaWarning, _) => SLA_WARNING,
+                (_, Some("nrt")) => SLA_MISSED_NEXT_RESPONSE,
+                (_, Some("rt")) => SLA_MISSED_RESOLUTION,
+                _ => SLA_MISSED_FIRST_RESPONSE,
+            };
+            let mut ids: Vec<i64> = w.tx().conversation_participants(conv.id).await?;
+            ids.extend(conv.assignee_id);
+            if kind == EventKind::SlaMissed {
+                for (user, au) in w.tx().list_account_users(conv.account_id).await? {
+                    if au.is_admin() {
+                        ids.push(user.id);
+                    }
+                }
+            }
+            let mut seen = HashSet::new();
+            ids.retain(|u| seen.insert(*u));
+            for u in may_see(w.tx(), conv.account_id, conv.inbox_id, &ids).await? {
+                rows.push(row(u, code, None));
             }
         }
         Some(EventKind::MessageCreated) => {

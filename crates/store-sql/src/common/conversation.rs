@@ -19,8 +19,8 @@ impl ConversationTx for SqlTx {
             "INSERT INTO conversations (account_id, inbox_id, display_id, uuid, status, priority, assignee_id, \
              assignee_agent_bot_id, team_id, contact_id, contact_inbox_id, muted, additional_attributes, custom_attributes, \
              snoozed_until, waiting_since, first_reply_created_at, last_activity_at, agent_last_seen_at, assignee_last_seen_at, \
-             contact_last_seen_at, created_at, updated_at, assigned_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-             $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23) RETURNING ",
+             contact_last_seen_at, created_at, updated_at, assigned_at, sla_policy_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+             $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23, $24) RETURNING ",
             conversation_cols!()
         ))
         .bind(c.account_id)
@@ -46,6 +46,7 @@ impl ConversationTx for SqlTx {
         .bind(c.contact_last_seen_at)
         .bind(c.created_at)
         .bind(c.assigned_at)
+        .bind(c.sla_policy_id)
         .fetch_one(&mut *self.tx)
         .await?)
     }
@@ -117,7 +118,7 @@ impl ConversationTx for SqlTx {
             "UPDATE conversations SET status = $2, priority = $3, assignee_id = $4, assignee_agent_bot_id = $5, team_id = $6, \
              muted = $7, additional_attributes = $8, custom_attributes = $9, snoozed_until = $10, waiting_since = $11, \
              first_reply_created_at = $12, last_activity_at = $13, agent_last_seen_at = $14, assignee_last_seen_at = $15, \
-             contact_last_seen_at = $16, updated_at = $17, assigned_at = $18 WHERE id = $1",
+             contact_last_seen_at = $16, updated_at = $17, assigned_at = $18, sla_policy_id = $19 WHERE id = $1",
         )
         .bind(c.id)
         .bind(c.status)
@@ -137,6 +138,7 @@ impl ConversationTx for SqlTx {
         .bind(c.contact_last_seen_at)
         .bind(c.updated_at)
         .bind(c.assigned_at)
+        .bind(c.sla_policy_id)
         .execute(&mut *self.tx)
         .await?;
         Ok(())

@@ -57,7 +57,7 @@ macro_rules! contact_inbox_cols {
 }
 macro_rules! conversation_cols {
     () => {
-        "id, account_id, inbox_id, display_id, uuid, status, priority, assignee_id, assignee_agent_bot_id, team_id, contact_id, contact_inbox_id, muted, additional_attributes, custom_attributes, snoozed_until, waiting_since, first_reply_created_at, last_activity_at, agent_last_seen_at, assignee_last_seen_at, contact_last_seen_at, created_at, updated_at, assigned_at"
+        "id, account_id, inbox_id, display_id, uuid, status, priority, assignee_id, assignee_agent_bot_id, team_id, contact_id, contact_inbox_id, muted, additional_attributes, custom_attributes, snoozed_until, waiting_since, first_reply_created_at, last_activity_at, agent_last_seen_at, assignee_last_seen_at, contact_last_seen_at, created_at, updated_at, assigned_at, sla_policy_id"
     };
 }
 macro_rules! message_cols {
@@ -203,6 +203,7 @@ mod inbox;
 mod invitation;
 mod job;
 mod macros;
+mod sla;
 pub(crate) use job::claim_jobs;
 mod label;
 mod message;

@@ -156,6 +156,7 @@ pub async fn seed(store: &Arc<dyn Store>) -> (i64, Inbox, Contact, Conversation)
             created_at: 1,
             updated_at: 1,
             assigned_at: None,
+            sla_policy_id: None,
         })
         .await
         .unwrap();

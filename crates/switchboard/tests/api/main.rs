@@ -51,6 +51,7 @@ mod search;
 mod security_accounts;
 mod security_limits;
 mod security_visitors;
+mod sla;
 
 mod telegram;
 mod tenancy;

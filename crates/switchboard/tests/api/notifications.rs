@@ -397,7 +397,7 @@ async fn settings_round_trip(app: TestApp) {
     );
     assert_eq!(v["selected_push_flags"], json!(["push_conversation_assignment"]), "{v}");
     assert!(v["id"].is_i64(), "{v}");
-    assert_eq!(v["all_email_flags"].as_array().unwrap().len(), 9, "{v}");
+    assert_eq!(v["all_email_flags"].as_array().unwrap().len(), 10, "{v}");
 
     let (s, v) = app
         .call(

@@ -476,6 +476,21 @@ async fn every_account_route_is_scoped(app: TestApp) {
         Some(json!({ "agent_bot": bot })),
     )
     .await;
+    let sla = app
+        .ok(
+            Method::POST,
+            &app.acc("/sla_policies"),
+            Some(json!({ "name": "Gold", "first_response_time_threshold": 3600, "resolution_time_threshold": 86400 })),
+        )
+        .await["payload"]["id"]
+        .as_i64()
+        .unwrap();
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/conversations/{conv}")),
+        Some(json!({ "sla_policy_id": sla })),
+    )
+    .await;
     let (other, olga) = app.other_account().await;
 
     // What must not change, read by the account's administrator.
@@ -512,6 +527,9 @@ async fn every_account_route_is_scoped(app: TestApp) {
             format!("/agent_bots/{bot}"),
             format!("/agent_bots/{bot}/deliveries"),
             format!("/inboxes/{inbox}/agent_bot"),
+            "/sla_policies".to_string(),
+            format!("/sla_policies/{sla}"),
+            "/applied_slas/metrics".to_string(),
         ] {
             let mut v = app.ok(Method::GET, &app.acc(&p), None).await;
             // Read marks and presence move with reads, not with changes.
@@ -555,6 +573,7 @@ async fn every_account_route_is_scoped(app: TestApp) {
             "automation_rules" => rule,
             "macros" => macro_id,
             "agent_bots" => bot,
+            "sla_policies" => sla,
             _ if !path.contains("{id}") => 0,
             other => panic!("the test does not know which id {other}/{{id}} takes: add it here"),
         };
@@ -637,6 +656,9 @@ async fn every_account_route_is_scoped(app: TestApp) {
         // Global macros are every member's to see (and run where they may).
         ("GET", "/macros"),
         ("GET", "/macros/{id}"),
+        // Agents see which policies there are (a conversation names one).
+        ("GET", "/sla_policies"),
+        ("GET", "/sla_policies/{id}"),
     ];
     let mut routed = 0;
     let mut failures = Vec::new();

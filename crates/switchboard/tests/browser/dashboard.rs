@@ -168,6 +168,7 @@ async fn the_dashboard_with_ten_thousand_conversations() {
             created_at: now - i * 1_000_000,
             updated_at: now,
             assigned_at: None,
+            sla_policy_id: None,
         })
         .await
         .unwrap();
