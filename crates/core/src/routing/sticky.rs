@@ -30,6 +30,11 @@ pub(super) async fn check(w: &mut Work, event: &StoredEvent, conversation_id: i6
     let Some(assignee) = before.assignee_id else {
         return Ok(());
     };
+    // An agent assigned by the change that opened it (a bot's handoff to
+    // them), or since, was chosen now: not a reopen's old assignee.
+    if before.assigned_at.is_some_and(|t| t >= event.created_at) {
+        return Ok(());
+    }
     if before.status() != ConversationStatus::Open {
         return Ok(());
     }
