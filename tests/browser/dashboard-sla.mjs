@@ -2,8 +2,8 @@
 // reply clock on the card and in the thread's header and turns red once
 // missed; an administrator adds a policy in Settings → SLA (thresholds and
 // business hours only), sees the breach listed with the figures, and sets
-// an inbox's business hours with a break and a holiday. Each effect is
-// checked through the API.
+// an inbox's business hours with a break and a holiday, and turns on the
+// account's auto-resolve. Each effect is checked through the API.
 import { accountApi, env, launch, signIn, step } from "./launch.mjs";
 
 const BASE = env("BASE"), EMAIL = env("EMAIL"), PASSWORD = env("PASSWORD"), SHOTS = env("SHOTS");
@@ -113,6 +113,23 @@ try {
   await settings.getByLabel("Monday: From (2)").fill("11:00");
   await settings.getByRole("button", { name: "Save" }).click();
   await settings.getByRole("alert").filter({ hasText: "overlap" }).waitFor(T);
+
+  step("Settings → Account: auto-resolve after two days, with a message and a label");
+  await page.getByRole("navigation", { name: "Settings sections" }).getByRole("link", { name: "Account" }).click();
+  const auto = page.getByRole("form", { name: "Auto-resolve" });
+  await auto.waitFor(T);
+  await auto.getByLabel(/Resolve conversations nobody touched/).check();
+  await auto.getByLabel("Idle for", { exact: true }).fill("2");
+  await auto.getByLabel("Idle for: unit").selectOption({ label: "days" });
+  await auto.getByLabel(/Message to the customer/).fill("We closed this for now.");
+  await auto.getByLabel(/Label to add/).fill("auto-closed");
+  await auto.getByLabel(/Never while the customer waits/).check();
+  await auto.getByRole("button", { name: "Save" }).click();
+  await auto.getByRole("status").filter({ hasText: "Saved" }).waitFor(T);
+  const acct = await adminApi("");
+  check(acct.settings.auto_resolve_after === 2880 && acct.settings.auto_resolve_label === "auto-closed"
+    && acct.settings.auto_resolve_ignore_waiting === true && acct.settings.auto_resolve_message === "We closed this for now.",
+  "the account's auto-resolve", acct.settings);
 
   await page.screenshot({ path: `${SHOTS}/dashboard-sla.png` });
   check(errors.length === 0, "no page errors", errors);

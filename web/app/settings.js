@@ -5,8 +5,8 @@
 // live preview of the website widget), agents, teams, labels, custom
 // attributes, canned responses, webhooks (subscriptions, delivery log,
 // re-send), automation rules (the rule builder, dry run, webhook log),
-// agent bots (their inboxes, token, delivery log) and SLA policies (with
-// the breaches).
+// agent bots (their inboxes, token, delivery log), SLA policies (with
+// the breaches) and the account's auto-resolve.
 //
 // This module is the page shell and the routing between sections; each
 // section is a module of its own (settings-<section>.js, the inboxes spread
@@ -25,13 +25,14 @@ import { webhooksSection } from "./settings-webhooks.js";
 import { automationSection } from "./settings-automation.js";
 import { botsSection } from "./settings-bots.js";
 import { slaSection } from "./settings-sla.js";
+import { accountSection } from "./settings-account.js";
 
-const SECTIONS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks", "automation", "bots", "sla"];
+const SECTIONS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks", "automation", "bots", "sla", "account"];
 
 const RENDER = {
   inboxes: inboxesSection, agents: agentsSection, teams: teamsSection,
   labels: labelsSection, attributes: attributesSection, canned: cannedSection, webhooks: webhooksSection,
-  automation: automationSection, bots: botsSection, sla: slaSection,
+  automation: automationSection, bots: botsSection, sla: slaSection, account: accountSection,
 };
 
 // Renders the settings screen into `container`; ctx carries the account's

@@ -17,6 +17,7 @@
 mod channels;
 mod realtime;
 mod routing;
+mod sla;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,8 +33,9 @@ use switchboard_store::NewMessage;
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// What to measure: `ingest`, `realtime`, `deliveries` (outgoing messages to a fake
-    /// Telegram), `jobs` (the job queue's claim and complete cycle) or `routing`
-    /// (assignments per second, and how long a new conversation waits for an agent).
+    /// Telegram), `jobs` (the job queue's claim and complete cycle), `routing`
+    /// (assignments per second, and how long a new conversation waits for an agent)
+    /// or `sla` (how late SLA misses are recorded when many clocks run out together).
     pub what: String,
     /// Messages to send per backend.
     #[arg(long, default_value_t = 20_000)]
@@ -47,6 +49,9 @@ pub struct BenchArgs {
     /// Agents to route to (routing).
     #[arg(long, default_value_t = 100)]
     pub agents: usize,
+    /// The first-reply threshold the conversations are held to (sla), seconds.
+    #[arg(long, default_value_t = 20)]
+    pub sla_seconds: i64,
     /// PostgreSQL to measure beside SQLite (skipped when absent).
     #[arg(long, env = "SWITCHBOARD_BENCH_POSTGRES_URL")]
     pub postgres_url: Option<String>,
@@ -60,7 +65,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         "deliveries" => channels::deliveries(&args).await,
         "jobs" => channels::jobs(&args).await,
         "routing" => routing::run(&args).await,
-        other => anyhow::bail!("unknown benchmark {other:?} (available: ingest, realtime, deliveries, jobs, routing)"),
+        "sla" => sla::run(&args).await,
+        other => {
+            anyhow::bail!("unknown benchmark {other:?} (available: ingest, realtime, deliveries, jobs, routing, sla)")
+        }
     }
 }
 

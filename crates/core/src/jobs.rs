@@ -171,6 +171,9 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
     let mut next_prune = Instant::now() + Duration::from_secs(60);
     // The routing sweep, a safety net under routing's triggers.
     let mut next_route_sweep = Instant::now() + ROUTE_SWEEP_EVERY;
+    // Auto-resolve's sweep, in a task of its own (one at a time).
+    let mut next_auto_resolve = Instant::now() + crate::auto_resolve::SWEEP_EVERY;
+    let sweeping = Arc::new(std::sync::atomic::AtomicBool::new(false));
     // When each channel's periodic work is next queued (first: now).
     let mut next_periodic: HashMap<&'static str, Instant> = HashMap::new();
     loop {
@@ -187,6 +190,16 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
         if Instant::now() >= next_route_sweep {
             next_route_sweep = Instant::now() + ROUTE_SWEEP_EVERY;
             core.route_sweep().await;
+        }
+        if Instant::now() >= next_auto_resolve {
+            next_auto_resolve = Instant::now() + crate::auto_resolve::SWEEP_EVERY;
+            if !sweeping.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                let (core, sweeping) = (core.clone(), sweeping.clone());
+                tokio::spawn(async move {
+                    core.auto_resolve_sweep().await;
+                    sweeping.store(false, std::sync::atomic::Ordering::Release);
+                });
+            }
         }
         if Instant::now() >= next_prune {
             next_prune = Instant::now() + Duration::from_secs(600);

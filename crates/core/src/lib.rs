@@ -5,6 +5,7 @@
 
 pub mod agent_bots;
 pub mod auth;
+pub mod auto_resolve;
 pub mod automation;
 pub mod bulk;
 pub mod business_hours;

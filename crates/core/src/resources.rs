@@ -365,6 +365,9 @@ impl Core {
             validate::merge_attributes(&mut a.custom_attributes, custom, "custom_attributes")
                 .map_err(|m| CoreError::invalid("custom_attributes", m))?;
         }
+        let mut settings = a.settings.as_object().cloned().unwrap_or_default();
+        crate::auto_resolve::read_settings(body, &mut settings)?;
+        a.settings = Value::Object(settings);
         a.updated_at = now_micros();
         tx.update_account(&a).await?;
         tx.commit().await?;

@@ -284,6 +284,11 @@ const APP_FILES: &[(&str, &str, &str)] = &[
     ("settings-sla.js", JS, include_str!("../../../web/app/settings-sla.js")),
     ("sla.js", JS, include_str!("../../../web/app/sla.js")),
     (
+        "settings-account.js",
+        JS,
+        include_str!("../../../web/app/settings-account.js"),
+    ),
+    (
         "settings-automation.js",
         JS,
         include_str!("../../../web/app/settings-automation.js"),

@@ -4,6 +4,18 @@ use super::*;
 
 #[async_trait]
 impl AccountTx for SqlTx {
+    async fn accounts_with_setting(&mut self, key: &str) -> StoreResult<Vec<Account>> {
+        let pattern = like_pattern(key);
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            account_cols!(),
+            " FROM accounts WHERE status = 0 AND CAST(settings AS TEXT) LIKE $1 ESCAPE '\\'"
+        ))
+        .bind(pattern)
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
     async fn count_accounts(&mut self) -> StoreResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
             .fetch_one(&mut *self.tx)

@@ -372,4 +372,27 @@ impl ConversationTx for SqlTx {
         qb.push(" GROUP BY conversation_id");
         Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
+
+    async fn stale_open_conversations(
+        &mut self,
+        account_id: i64,
+        before: i64,
+        not_waiting: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<Conversation>> {
+        let mut qb = QueryBuilder::<DB>::new(concat!(
+            "SELECT ",
+            conversation_cols!(),
+            " FROM conversations WHERE account_id = "
+        ));
+        qb.push_bind(account_id);
+        qb.push(" AND status = 0 AND last_activity_at <= ");
+        qb.push_bind(before);
+        if not_waiting {
+            qb.push(" AND waiting_since IS NULL");
+        }
+        qb.push(" ORDER BY last_activity_at LIMIT ");
+        qb.push_bind(limit);
+        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
+    }
 }

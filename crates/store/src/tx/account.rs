@@ -34,4 +34,8 @@ pub trait AccountTx: Send {
 
     /// Users of the account among `ids` (for validating assignees and members).
     async fn users_in_account(&mut self, account_id: i64, ids: &[i64]) -> StoreResult<Vec<User>>;
+
+    /// Active accounts whose settings name `key` (a cheap pre-filter; the
+    /// caller reads the value).
+    async fn accounts_with_setting(&mut self, key: &str) -> StoreResult<Vec<Account>>;
 }

@@ -71,4 +71,15 @@ pub trait ConversationTx: Send {
 
     /// A conversation by its uuid (callers check it belongs where they look).
     async fn find_conversation_by_uuid(&mut self, uuid: &str) -> StoreResult<Option<Conversation>>;
+
+    /// Up to `limit` open conversations of the account whose last activity
+    /// is at or before `before`, the oldest first (with `not_waiting`, only
+    /// those whose customer is not waiting for a reply).
+    async fn stale_open_conversations(
+        &mut self,
+        account_id: i64,
+        before: i64,
+        not_waiting: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<Conversation>>;
 }

@@ -34,6 +34,7 @@ async fn dashboard_files(app: TestApp) {
         ("/app/settings-bots.js", "text/javascript"),
         ("/app/settings-sla.js", "text/javascript"),
         ("/app/sla.js", "text/javascript"),
+        ("/app/settings-account.js", "text/javascript"),
         ("/app/settings-attributes.js", "text/javascript"),
         ("/app/settings-routing.js", "text/javascript"),
         ("/app/routing-text.js", "text/javascript"),

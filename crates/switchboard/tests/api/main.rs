@@ -11,6 +11,7 @@ const STAND_INS: bool = true;
 
 mod agent_bots;
 mod attachments;
+mod auto_resolve;
 mod automation;
 mod bad_input;
 mod bulk;
