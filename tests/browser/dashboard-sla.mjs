@@ -8,7 +8,7 @@ import { accountApi, env, launch, signIn, step } from "./launch.mjs";
 
 const BASE = env("BASE"), EMAIL = env("EMAIL"), PASSWORD = env("PASSWORD"), SHOTS = env("SHOTS");
 const TOKEN = env("TOKEN"), ACCOUNT = env("ACCOUNT"), INBOX = Number(env("INBOX"));
-const CONVERSATION = Number(env("CONVERSATION"));
+const CONVERSATION = Number(env("CONVERSATION")), RATED = Number(env("RATED")), SURVEY = env("SURVEY");
 
 const adminApi = accountApi(BASE, ACCOUNT, TOKEN);
 
@@ -130,6 +130,33 @@ try {
   check(acct.settings.auto_resolve_after === 2880 && acct.settings.auto_resolve_label === "auto-closed"
     && acct.settings.auto_resolve_ignore_waiting === true && acct.settings.auto_resolve_message === "We closed this for now.",
   "the account's auto-resolve", acct.settings);
+
+  step("a customer answers the survey page on a phone");
+  const phone = await browser.newContext({ viewport: { width: 390, height: 800 }, locale: "en-US" });
+  const survey = await phone.newPage();
+  survey.on("pageerror", (e) => errors.push(e.message));
+  await survey.goto(`${BASE}/survey/responses/${SURVEY}`);
+  const group = survey.getByRole("group", { name: "Please rate the conversation" });
+  await group.waitFor(T);
+  // People tap the face; the radio behind it takes the choice.
+  await group.locator("label", { hasText: /^🙂Happy$/ }).click();
+  check(await group.locator('input[type="radio"][value="4"]').isChecked(), "the radio is chosen", "");
+  check(await group.getByRole("radio").count() === 5, "five ratings", "");
+  await survey.getByLabel(/Anything to add/).fill("Quick and kind");
+  await survey.getByRole("button", { name: "Send" }).click();
+  await survey.getByRole("status").filter({ hasText: "Thank you" }).waitFor(T);
+  await survey.screenshot({ path: `${SHOTS}/survey-page.png` });
+  await phone.close();
+  const rated = await adminApi("/csat_survey_responses");
+  check(rated.length === 1 && rated[0].rating === 4 && rated[0].feedback_message === "Quick and kind"
+    && rated[0].conversation_id === RATED, "the rating kept", rated);
+
+  step("Settings → Satisfaction shows it");
+  await page.getByRole("navigation", { name: "Settings sections" }).getByRole("link", { name: "Satisfaction" }).click();
+  const latest = page.getByRole("list", { name: "Latest ratings" });
+  await latest.locator('li[data-rating="4"]').waitFor(T);
+  check((await latest.textContent()).includes("Quick and kind"), "the words", await latest.textContent());
+  check((await page.getByRole("group", { name: "Satisfaction" }).textContent()).includes("100%"), "all satisfied", "");
 
   await page.screenshot({ path: `${SHOTS}/dashboard-sla.png` });
   check(errors.length === 0, "no page errors", errors);

@@ -56,7 +56,7 @@ const TEXT = {
     keyPalette: "Command palette: every action by name",
     // One conversation's status (the plurals above name lists of them).
     one_open: "Open", one_pending: "Pending", one_snoozed: "Snoozed", one_resolved: "Resolved",
-    retry: "Retry", notSent: "Not sent.", notDelivered: "Not delivered.", deleted: "This message was deleted", reconnecting: "Reconnecting…",
+    retry: "Retry", notSent: "Not sent.", notDelivered: "Not delivered.", deleted: "This message was deleted", csatRated: "Rated {n} of 5", reconnecting: "Reconnecting…",
     mine: "Mine", unassigned: "Unassigned", all: "All", statusFilter: "Status", sortLabel: "Sort",
     sort_last_activity_at_desc: "Last activity", sort_created_at_desc: "Newest", sort_priority_desc: "Priority",
     sort_waiting_since_asc: "Waiting longest",
@@ -140,7 +140,7 @@ const TEXT = {
     keyNextAnywhere: "Следующий разговор, даже при наборе", keyPrevAnywhere: "Предыдущий разговор, даже при наборе",
     keyPalette: "Палитра команд: любое действие по названию",
     one_open: "Открыт", one_pending: "Ожидает", one_snoozed: "Отложен", one_resolved: "Решён",
-    retry: "Повторить", notSent: "Не отправлено.", notDelivered: "Не доставлено.", deleted: "Сообщение удалено", reconnecting: "Переподключение…",
+    retry: "Повторить", notSent: "Не отправлено.", notDelivered: "Не доставлено.", deleted: "Сообщение удалено", csatRated: "Оценка {n} из 5", reconnecting: "Переподключение…",
     mine: "Мои", unassigned: "Без ответственного", all: "Все", statusFilter: "Статус", sortLabel: "Порядок",
     sort_last_activity_at_desc: "По активности", sort_created_at_desc: "Сначала новые", sort_priority_desc: "По приоритету",
     sort_waiting_since_asc: "Дольше всех ждут",

@@ -6,7 +6,7 @@
 // attributes, canned responses, webhooks (subscriptions, delivery log,
 // re-send), automation rules (the rule builder, dry run, webhook log),
 // agent bots (their inboxes, token, delivery log), SLA policies (with
-// the breaches) and the account's auto-resolve.
+// the breaches), satisfaction ratings and the account's auto-resolve.
 //
 // This module is the page shell and the routing between sections; each
 // section is a module of its own (settings-<section>.js, the inboxes spread
@@ -26,13 +26,14 @@ import { automationSection } from "./settings-automation.js";
 import { botsSection } from "./settings-bots.js";
 import { slaSection } from "./settings-sla.js";
 import { accountSection } from "./settings-account.js";
+import { csatSection } from "./settings-csat.js";
 
-const SECTIONS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks", "automation", "bots", "sla", "account"];
+const SECTIONS = ["inboxes", "agents", "teams", "labels", "attributes", "canned", "webhooks", "automation", "bots", "sla", "csat", "account"];
 
 const RENDER = {
   inboxes: inboxesSection, agents: agentsSection, teams: teamsSection,
   labels: labelsSection, attributes: attributesSection, canned: cannedSection, webhooks: webhooksSection,
-  automation: automationSection, bots: botsSection, sla: slaSection, account: accountSection,
+  automation: automationSection, bots: botsSection, sla: slaSection, csat: csatSection, account: accountSection,
 };
 
 // Renders the settings screen into `container`; ctx carries the account's

@@ -492,6 +492,14 @@ export function createConversation(ctx, { t, onChange, togglePanel }) {
     const body = el("div", { class: "body" });
     if (deleted) body.append(el("em", { text: t("deleted") }));
     else if (m.content) body.append(...markdown(m.content));
+    // A satisfaction survey shows its answer.
+    const csat = m.content_type === "input_csat" && m.content_attributes && m.content_attributes.submitted_values
+      && m.content_attributes.submitted_values.csat_survey_response;
+    if (!deleted && csat && csat.rating) {
+      body.append(el("p", { class: "csat-answer", "data-rating": String(csat.rating) },
+        el("strong", { text: t("csatRated").replace("{n}", csat.rating) }),
+        csat.feedback_message ? el("span", { text: ` “${csat.feedback_message}”` }) : null));
+    }
     const meta = el("span", { class: "msg-meta" },
       kind === "note" ? icon("lock") : null,
       el("span", { class: "sender", text: name }),

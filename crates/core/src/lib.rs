@@ -17,6 +17,7 @@ pub mod contacts_more;
 pub mod conversation_types;
 pub mod conversation_view;
 pub mod conversations;
+pub mod csat;
 pub mod custom_attributes;
 pub mod custom_filters;
 pub mod error;

@@ -126,6 +126,7 @@ fn account_routes() -> AccountRoutes {
         .merge(crate::macros::account_routes())
         .merge(crate::agent_bots::account_routes())
         .merge(crate::sla::account_routes())
+        .merge(crate::csat::account_routes())
         .merge(crate::notifications::account_routes())
 }
 

@@ -14,6 +14,7 @@ pub mod contacts_csv;
 pub mod contacts_more;
 pub mod conversation_extras;
 mod conversations;
+pub mod csat;
 pub mod custom_attributes;
 pub mod error;
 pub mod extract;
@@ -165,6 +166,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(ops::routes())
         .merge(public::routes(&state))
         .merge(widget::routes(state.clone()))
+        .merge(csat::routes())
         .route("/cable", axum::routing::get(cable::upgrade))
         .route("/attachments/{id}/{name}", axum::routing::get(uploads::download))
         .route("/avatars/{dir}/{file}", axum::routing::get(uploads::avatar))
@@ -283,6 +285,11 @@ const APP_FILES: &[(&str, &str, &str)] = &[
     ),
     ("settings-sla.js", JS, include_str!("../../../web/app/settings-sla.js")),
     ("sla.js", JS, include_str!("../../../web/app/sla.js")),
+    (
+        "settings-csat.js",
+        JS,
+        include_str!("../../../web/app/settings-csat.js"),
+    ),
     (
         "settings-account.js",
         JS,

@@ -131,6 +131,7 @@ pub trait Tx:
     + MacroTx
     + AgentBotTx
     + SlaTx
+    + CsatTx
     + ImportTx
     + CustomAttributeTx
     + Send

@@ -911,3 +911,30 @@ pub struct AppliedSlaFilter {
     /// Only these statuses (empty: any).
     pub statuses: Vec<i16>,
 }
+
+/// A satisfaction rating answered from a survey.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CsatResponse {
+    pub id: i64,
+    pub account_id: i64,
+    pub conversation_id: i64,
+    pub message_id: i64,
+    pub contact_id: i64,
+    pub assigned_agent_id: Option<i64>,
+    pub rating: i16,
+    pub feedback_message: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Which ratings a list takes (`GET /csat_survey_responses`).
+#[derive(Debug, Clone, Default)]
+pub struct CsatFilter {
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub inbox_id: Option<i64>,
+    pub team_id: Option<i64>,
+    /// Rated while assigned to one of these (empty: anyone).
+    pub user_ids: Vec<i64>,
+    pub rating: Option<i16>,
+}

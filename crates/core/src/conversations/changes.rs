@@ -114,12 +114,8 @@ impl Core {
         if status_changed
             && after.status() == ConversationStatus::Resolved
             && inbox.setting_bool("csat_survey_enabled", false)
-            && !w
-                .tx()
-                .has_content_type(after.id, switchboard_domain::ContentType::InputCsat.code())
-                .await?
         {
-            self.csat_survey(w, &after).await?;
+            self.send_csat_survey(w, &after, &inbox).await?;
         }
         let view = views::conv_view(&self.channels, w.tx(), after.clone()).await?;
         self.emit_change(w, before, &after, changed, actor, &view, &inbox).await

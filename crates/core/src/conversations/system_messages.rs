@@ -52,21 +52,33 @@ impl Core {
         .map(|_| ())
     }
 
-    /// The `input_csat` template the contact answers with a 1-5 rating.
-    pub(super) async fn csat_survey(self: &Arc<Self>, w: &mut Work, conv: &Conversation) -> CoreResult<()> {
-        self.write_system_message(
-            w,
-            conv,
-            "Please rate the conversation",
-            MessageType::Template,
-            Shape {
-                content_type: switchboard_domain::ContentType::InputCsat,
-                content_attributes: json!({ "display_type": "emoji" }),
-                private: false,
-            },
-        )
-        .await
-        .map(|_| ())
+    /// The satisfaction survey (`input_csat`): shown in the widget, or sent
+    /// through the contact's channel (`deliver`) with its link.
+    pub(crate) async fn csat_message(
+        self: &Arc<Self>,
+        w: &mut Work,
+        conv: &Conversation,
+        text: &str,
+        display_type: &str,
+        deliver: bool,
+    ) -> CoreResult<()> {
+        let (m, ev) = self
+            .write_system_message(
+                w,
+                conv,
+                text,
+                MessageType::Template,
+                Shape {
+                    content_type: switchboard_domain::ContentType::InputCsat,
+                    content_attributes: json!({ "display_type": display_type }),
+                    private: false,
+                },
+            )
+            .await?;
+        if deliver {
+            self.deliver_system_message(w, conv, &m, ev).await?;
+        }
+        Ok(())
     }
 
     /// A message the system writes into a conversation: an activity line

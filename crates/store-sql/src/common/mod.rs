@@ -193,6 +193,7 @@ mod canned;
 mod contact;
 mod contact_inbox;
 mod conversation;
+mod csat;
 mod custom_attribute;
 mod custom_filter;
 mod data_import;

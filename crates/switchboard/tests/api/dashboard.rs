@@ -35,6 +35,7 @@ async fn dashboard_files(app: TestApp) {
         ("/app/settings-sla.js", "text/javascript"),
         ("/app/sla.js", "text/javascript"),
         ("/app/settings-account.js", "text/javascript"),
+        ("/app/settings-csat.js", "text/javascript"),
         ("/app/settings-attributes.js", "text/javascript"),
         ("/app/settings-routing.js", "text/javascript"),
         ("/app/routing-text.js", "text/javascript"),

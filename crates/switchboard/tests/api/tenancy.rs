@@ -530,6 +530,8 @@ async fn every_account_route_is_scoped(app: TestApp) {
             "/sla_policies".to_string(),
             format!("/sla_policies/{sla}"),
             "/applied_slas/metrics".to_string(),
+            "/csat_survey_responses".to_string(),
+            "/csat_survey_responses/metrics".to_string(),
         ] {
             let mut v = app.ok(Method::GET, &app.acc(&p), None).await;
             // Read marks and presence move with reads, not with changes.

@@ -1,6 +1,8 @@
 //! SLA in the dashboard: the badge on a conversation counting its clock
 //! down and turning red when missed, Settings → SLA (a policy, the
-//! breaches), and an inbox's business-hours calendar.
+//! breaches), an inbox's business-hours calendar, the account's
+//! auto-resolve, and a customer's answer on the public survey page shown
+//! in Settings → Satisfaction.
 
 use super::*;
 
@@ -34,6 +36,27 @@ async fn sla_in_a_real_browser() {
         Some(json!({ "sla_policy_id": quick })),
     )
     .await;
+    // A conversation resolved in an inbox that surveys: its survey page.
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/inboxes/{inbox}")),
+        Some(json!({ "csat_survey_enabled": true })),
+    )
+    .await;
+    let (dan, _) = app.contact(inbox, "Dan").await;
+    let rated = app.conversation(inbox, dan).await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{rated}/toggle_status")),
+        Some(json!({ "status": "resolved" })),
+    )
+    .await;
+    let uuid = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{rated}")), None)
+        .await["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let shot = "dashboard-sla.png";
     let _ = std::fs::remove_file(screenshots_dir().join(shot));
     let out = run_script(
@@ -47,6 +70,8 @@ async fn sla_in_a_real_browser() {
             ("ACCOUNT", app.account_id.to_string()),
             ("INBOX", inbox.to_string()),
             ("CONVERSATION", conv.to_string()),
+            ("RATED", rated.to_string()),
+            ("SURVEY", uuid),
         ],
         Duration::from_secs(120),
     )
