@@ -33,7 +33,7 @@ const tt = withText(TEXT);
 // What a macro may do, in Chatwoot's words.
 export const MACRO_ACTIONS = ["assign_agent", "assign_team", "remove_assigned_agent", "remove_assigned_team", "add_label",
   "remove_label", "change_priority", "change_status", "resolve_conversation", "snooze_conversation", "mute_conversation",
-  "send_message", "add_private_note", "send_email_transcript"];
+  "send_message", "add_private_note", "send_email_transcript", "send_attachment"];
 
 // The macros the signed-in person may run (cached until one changes).
 export function macros(base) {

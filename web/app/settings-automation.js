@@ -29,7 +29,7 @@ const TEXT = {
     ruleSaved: "Rule saved", message: "Message", teams: "Team", emails: "Addresses", url: "Address",
     status_open: "Open", status_resolved: "Resolved", status_pending: "Pending", status_snoozed: "Snoozed",
     from: "From (any if empty)", to: "To (any if empty)",
-    self: "Whoever runs it", nobody: "Nobody", noTeam: "No team",
+    self: "Whoever runs it", nobody: "Nobody", noTeam: "No team", file: "File", fileKept: "File",
   },
   ru: {
     automation: "Автоматизация", newRule: "Новое правило", ruleName: "Название правила", description: "Описание",
@@ -48,7 +48,7 @@ const TEXT = {
     ruleSaved: "Правило сохранено", message: "Сообщение", teams: "Команда", emails: "Адреса", url: "Адрес",
     status_open: "Открыт", status_resolved: "Решён", status_pending: "Ожидает", status_snoozed: "Отложен",
     from: "Было (любое, если пусто)", to: "Стало (любое, если пусто)",
-    self: "Тот, кто запускает", nobody: "Никто", noTeam: "Без команды",
+    self: "Тот, кто запускает", nobody: "Никто", noTeam: "Без команды", file: "Файл", fileKept: "Файл",
   },
 };
 const tt = withText(TEXT);
@@ -60,7 +60,7 @@ const OPERATORS = ["equal_to", "not_equal_to", "contains", "does_not_contain", "
   "attribute_changed"];
 const ACTIONS = ["add_label", "remove_label", "assign_agent", "assign_team", "change_status", "resolve_conversation",
   "open_conversation", "snooze_conversation", "change_priority", "mute_conversation", "send_message", "add_private_note",
-  "send_webhook_event", "send_email_to_team", "send_email_transcript", "add_sla"];
+  "send_webhook_event", "send_email_to_team", "send_email_transcript", "add_sla", "send_attachment"];
 const words = (s) => s.split(",").map((x) => x.trim()).filter(Boolean);
 const select = (name, options, value) => {
   const s = el("select", { name }, ...options.map(([v, label]) => el("option", { value: v, text: label })));
@@ -136,6 +136,27 @@ export function actionRow(a, ctx, onRemove, names = ACTIONS) {
       const extra = ctx.forPerson ? [["nil", tt("noTeam")]] : [];
       control = select("team", [...extra, ...ctx.teams.map((x) => [x.id, x.name])], p[0]);
       read = () => [/^\d+$/.test(control.value) ? Number(control.value) : control.value];
+    } else if (n === "send_attachment") {
+      // The file is uploaded when chosen; the action keeps its id.
+      let ids = p.filter((x) => Number.isInteger(Number(x))).map(Number);
+      const file = el("input", { type: "file", "aria-label": tt("file") });
+      const note = el("span", { class: "meta", text: ids.length ? `${tt("fileKept")} #${ids.join(", #")}` : "" });
+      file.addEventListener("change", async () => {
+        if (!file.files || !file.files[0]) return;
+        const form = new FormData();
+        form.append("attachment", file.files[0]);
+        note.textContent = "…";
+        try {
+          const r = await api(`${apiBase()}/upload`, { method: "POST", form });
+          ids = [r.blob_id];
+          note.textContent = `${tt("fileKept")}: ${r.file_name}`;
+        } catch (e) {
+          note.textContent = errorMessage(e);
+        }
+      });
+      slot.replaceChildren(file, note);
+      read = () => ids;
+      return;
     } else if (n === "add_sla") {
       control = select("sla_policy", (ctx.slas || []).map((x) => [x.id, x.name]), p[0]);
       read = () => [Number(control.value)];

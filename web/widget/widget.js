@@ -64,7 +64,7 @@
       online: "We are online", away: "We will reply as soon as we can", newMessages: "new messages",
       in_a_few_minutes: "Typically replies in a few minutes", in_a_few_hours: "Typically replies in a few hours",
       in_a_day: "Typically replies in a day", end: "End conversation", file: "File",
-      rate: "Rate the conversation", thanks: "Thank you for your rating!", choices: "Choose one", cards: "Options", submit: "Submit",
+      rate: "Rate the conversation", thanks: "Thank you for your rating!", choices: "Choose one", cards: "Options", submit: "Submit", emailLabel: "Your e-mail",
       fullName: "Full name", emailAddress: "E-mail", phoneNumber: "Phone number", message: "Message",
       start: "Start conversation", required: "Please fill in the required fields.",
       invalid: "Please correct the marked fields.", fieldRequired: "This field is required",
@@ -81,7 +81,7 @@
       online: "Мы на связи", away: "Ответим, как только сможем", newMessages: "новых сообщений",
       in_a_few_minutes: "Обычно отвечаем за несколько минут", in_a_few_hours: "Обычно отвечаем за несколько часов",
       in_a_day: "Обычно отвечаем в течение дня", end: "Завершить разговор", file: "Файл",
-      rate: "Оцените разговор", thanks: "Спасибо за оценку!", choices: "Выберите вариант", cards: "Варианты", submit: "Отправить",
+      rate: "Оцените разговор", thanks: "Спасибо за оценку!", choices: "Выберите вариант", cards: "Варианты", submit: "Отправить", emailLabel: "Ваш e-mail",
       fullName: "Имя", emailAddress: "Эл. почта", phoneNumber: "Телефон", message: "Сообщение",
       start: "Начать разговор", required: "Заполните обязательные поля.",
       invalid: "Исправьте отмеченные поля.", fieldRequired: "Обязательное поле",
@@ -556,6 +556,7 @@
     if (m.content_type === "input_select" && m.id) bubble.append(choicesFor(m));
     if ((m.content_type === "cards" || m.content_type === "article") && m.id) bubble.append(cardsFor(m));
     if (m.content_type === "form" && m.id) bubble.append(formFor(m));
+    if (m.content_type === "input_email" && m.id) bubble.append(emailFor(m));
     for (const a of m.attachments || []) {
       if (a.file_type === "image") {
         bubble.append(el("img", { src: a.data_url, alt: a.file_name || "" }));
@@ -632,6 +633,30 @@
       try {
         const values = controls.map((c) => ({ name: c.name, value: c.value }));
         const r = await api(`/messages/${m.id}`, { method: "PATCH", json: { message: { submitted_values: values } } });
+        render(r);
+      } catch (_) {
+        go.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  // A bot asking for an e-mail address: one field, sent once; answered, it
+  // shows the address given.
+  function emailFor(m) {
+    const sent = (m.content_attributes || {}).submitted_email;
+    const form = el("form", { class: "bot-form", novalidate: "" });
+    const input = el("input", { type: "email", name: "email", required: "", autocomplete: "email", placeholder: "name@example.com" });
+    if (sent) { input.value = String(sent); input.disabled = true; }
+    const go = el("button", { type: "submit", text: t("submit") });
+    if (sent) go.disabled = true;
+    form.append(el("label", {}, el("span", { text: t("emailLabel") }), input), go);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (!form.checkValidity()) return form.reportValidity();
+      go.disabled = true;
+      try {
+        const r = await api(`/messages/${m.id}`, { method: "PATCH", json: { message: { submitted_email: input.value.trim() } } });
         render(r);
       } catch (_) {
         go.disabled = false;

@@ -495,6 +495,55 @@ impl Core {
         w.commit().await
     }
 
+    /// `PATCH /conversations/{id}` with a bot's token: its priority (an
+    /// SLA policy is the account's people's to set); answers the conversation.
+    pub async fn bot_update_conversation(
+        self: &Arc<Self>,
+        b: &BotCtx,
+        display_id: i64,
+        req: crate::conversation_types::PriorityChange,
+    ) -> CoreResult<crate::conversation_view::ConversationView> {
+        let mut w = Work::begin(self).await?;
+        let before = self.bot_conversation(&mut w, b, display_id).await?;
+        let mut after = before.clone();
+        if let Some(p) = req.priority.into_change() {
+            after.priority = p.map(|p| p.code());
+        }
+        self.conversation_changed(&mut w, &before, &after, &Actor::bot(&b.bot), None, true)
+            .await?;
+        let fresh = w.tx().require_conversation_by_id(after.id).await?;
+        let v = views::conv_view(&self.channels, w.tx(), fresh).await?;
+        w.commit().await?;
+        Ok(v.rest())
+    }
+
+    /// `POST /conversations/{id}/custom_attributes` with a bot's token: what
+    /// the bot learnt (an order number, a plan), replacing the
+    /// conversation's attributes as a person's call does.
+    pub async fn bot_set_custom_attributes(
+        self: &Arc<Self>,
+        b: &BotCtx,
+        display_id: i64,
+        req: crate::conversation_types::CustomAttributes,
+    ) -> CoreResult<crate::conversation_types::CustomAttributesView> {
+        const KEY: &str = "custom_attributes";
+        let attrs = req
+            .custom_attributes
+            .ok_or_else(|| CoreError::invalid(KEY, "custom_attributes is required"))?;
+        let attrs = switchboard_domain::validate::attributes_object(&Value::Object(attrs), KEY)
+            .map_err(|m| CoreError::invalid(KEY, m))?;
+        let mut w = Work::begin(self).await?;
+        let before = self.bot_conversation(&mut w, b, display_id).await?;
+        let mut after = before.clone();
+        after.custom_attributes = Value::Object(attrs);
+        self.conversation_changed(&mut w, &before, &after, &Actor::bot(&b.bot), None, false)
+            .await?;
+        w.commit().await?;
+        Ok(crate::conversation_types::CustomAttributesView {
+            custom_attributes: after.custom_attributes,
+        })
+    }
+
     /// `POST /conversations/{id}/assignments` with a bot's token: a handoff
     /// to an agent who may see the inbox (`assignee_id`) or to a team
     /// (`team_id`, which routing then assigns); the bot lets go of it.
@@ -625,7 +674,8 @@ impl Core {
 /// bot's (pending, or assigned to the bot), except the bot's own new ones
 /// and private notes (a change to its own, such as the customer's choice on
 /// its buttons, it hears); and the conversation being opened (handed over)
-/// or resolved.
+/// or resolved; and a visitor opening the website widget
+/// (`webwidget_triggered`), before any conversation.
 pub struct AgentBotListener;
 
 fn bot_event(kind: EventKind, data: &Value) -> Option<&'static str> {
@@ -704,7 +754,67 @@ impl crate::listen::Listener for AgentBotListener {
     }
 }
 
+/// `webwidget_triggered` (a visitor opened the widget, before any
+/// conversation): the inbox's bot hears it in the webhook's shape, so it
+/// can greet first.
+async fn tell_bot_widget(w: &mut Work, event: &StoredEvent, inbox_id: i64) -> CoreResult<()> {
+    let Some(bot) = w.tx().inbox_agent_bot(inbox_id).await? else {
+        return Ok(());
+    };
+    let Some(url) = bot.outgoing_url.clone() else {
+        return Ok(());
+    };
+    let (Some(contact_id), Some(ci_id)) = (event.contact_id, event.data["contact_inbox_id"].as_i64()) else {
+        return Ok(());
+    };
+    if bot.account_id != event.account_id {
+        return Ok(());
+    }
+    let core = w.core().clone();
+    let tx = w.tx();
+    let (Some(inbox), Some(account), Some(contact)) = (
+        tx.get_inbox(event.account_id, inbox_id).await?,
+        tx.get_account(event.account_id).await?,
+        tx.get_contact(event.account_id, contact_id).await?,
+    ) else {
+        return Ok(());
+    };
+    let current = match event.data["current_conversation_id"].as_i64() {
+        Some(id) => match tx.get_conversation_by_id(id).await? {
+            Some(c) if c.account_id == event.account_id => views::conv_view(&core.channels, tx, c).await?.push(),
+            _ => Value::Null,
+        },
+        None => Value::Null,
+    };
+    let payload = serde_json::json!({
+        "event": "webwidget_triggered",
+        "id": ci_id,
+        "contact": present::contact_webhook(&contact, &account),
+        "inbox": { "id": inbox.id, "name": inbox.name },
+        "account": { "id": account.id, "name": account.name },
+        "current_conversation": current,
+        "source_id": event.data["source_id"],
+        "event_info": event.data["event_info"],
+    });
+    w.delivery(NewDelivery {
+        account_id: event.account_id,
+        webhook_id: None,
+        inbox_id: None,
+        message_id: None,
+        automation_rule_id: None,
+        agent_bot_id: Some(bot.id),
+        delivery_uuid: uuid::Uuid::new_v4().to_string(),
+        event: "webwidget_triggered".to_string(),
+        url,
+        payload: payload.to_string(),
+    })
+    .await
+}
+
 async fn tell_bot(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
+    if let (Some(EventKind::WebwidgetTriggered), Some(inbox_id)) = (event.kind(), event.inbox_id) {
+        return tell_bot_widget(w, event, inbox_id).await;
+    }
     let (Some(kind), Some(inbox_id), Some(conversation_id)) = (event.kind(), event.inbox_id, event.conversation_id)
     else {
         return Ok(());

@@ -51,6 +51,7 @@ pub mod setup;
 pub mod sla;
 pub mod targets;
 pub mod transcript;
+pub mod uploads;
 pub mod view;
 pub mod views;
 pub mod webhooks;

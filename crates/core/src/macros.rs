@@ -38,11 +38,12 @@ pub const ACTIONS: &[&str] = &[
     "mute_conversation",
     "change_priority",
     "send_email_transcript",
+    "send_attachment",
 ];
 
 /// Chatwoot's macro actions this version does not run yet: refused on the
 /// way in.
-pub const NOT_YET: &[&str] = &["send_attachment", "send_webhook_event"];
+pub const NOT_YET: &[&str] = &["send_webhook_event"];
 
 /// The most personal macros one person keeps, and global ones an account.
 pub const MAX_PERSONAL: i64 = 200;
@@ -301,6 +302,25 @@ impl Core {
                     "private": name == "add_private_note",
                 }))?;
                 self.create_message(ctx, display_id, req, Vec::new()).await?;
+            }
+            "send_attachment" => {
+                let mut w = Work::by(self, ctx).await?;
+                let conv = self.lock_visible(&mut w, ctx, display_id).await?;
+                let mut uploads = Vec::new();
+                for id in texts.iter().filter_map(|t| t.parse::<i64>().ok()) {
+                    match w.tx().get_upload(ctx.account_id(), id).await? {
+                        Some(u) => uploads.push(u),
+                        None => {
+                            return Err(CoreError::invalid(
+                                "action_params",
+                                format!("file {id} no longer exists"),
+                            ));
+                        }
+                    }
+                }
+                self.attachment_message(&mut w, &conv, &uploads, Some(&ctx.user), json!({}))
+                    .await?;
+                w.commit().await?;
             }
             "add_label" | "remove_label" => {
                 let mut labels = self.conversation_labels(ctx, display_id).await?.payload;

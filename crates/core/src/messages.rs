@@ -311,7 +311,11 @@ impl Core {
         }
         msg.content = Some("This message was deleted".into());
         msg.content_attributes = json!({ "deleted": true });
-        let removed = w.tx().delete_attachments(msg.id).await?;
+        let mut removed = w.tx().delete_attachments(msg.id).await?;
+        // A file a rule or macro sends is shared with its upload and the
+        // other messages that sent it: kept while anything names it.
+        let in_use = w.tx().storage_keys_in_use(&removed).await?;
+        removed.retain(|k| !in_use.contains(k));
         msg.updated_at = w.now;
         w.tx().update_message(&msg).await?;
         self.message_updated(&mut w, &conv, &inbox, &msg).await?;

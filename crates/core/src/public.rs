@@ -673,6 +673,22 @@ impl Core {
     ) -> CoreResult<Value> {
         let c = self.visitor_conversation(v, display_id).await?;
         let p = Params::new(body).nested_or_self("message");
+        // An e-mail asked for (input_email): `submitted_email`, or the
+        // first of `submitted_values`.
+        let email = match p.str("submitted_email")? {
+            Some(e) => Some(e),
+            None => p
+                .raw("submitted_values")
+                .and_then(|s| s.get(0).and_then(|a| a.get("value")).or_else(|| s.get("email")))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        };
+        let mut w = Work::by_contact(self, v.contact.id).await?;
+        let conv = w.tx().require_locked_conversation_by_id(c.id).await?;
+        let mut m = w.tx().require_message(conv.id, message_id).await?;
+        if m.content_type() == ContentType::InputEmail && present::contact_visible(&m) {
+            return self.answer_input_email(w, v, &conv, m, email).await;
+        }
         let submitted = p
             .raw("submitted_values")
             .cloned()
@@ -683,9 +699,6 @@ impl Core {
                 "submitted_values must be a list or an object of at most 16 KiB",
             ));
         }
-        let mut w = Work::by_contact(self, v.contact.id).await?;
-        let conv = w.tx().require_locked_conversation_by_id(c.id).await?;
-        let mut m = w.tx().require_message(conv.id, message_id).await?;
         if !present::contact_visible(&m)
             || !matches!(
                 m.content_type(),
@@ -806,6 +819,70 @@ impl Core {
         m.updated_at = w.now;
         w.tx().update_message(&m).await?;
         self.message_updated(&mut w, &conv, &v.inbox, &m).await?;
+        w.commit().await?;
+        let sender = views::senders(
+            &mut *self.store.read().await?,
+            conv.account_id,
+            std::slice::from_ref(&m),
+        )
+        .await?
+        .pop()
+        .unwrap_or(Sender::None);
+        Ok(present::message_public(&m, &sender, conv.display_id))
+    }
+}
+
+impl Core {
+    /// A bot's `input_email` answered: kept on the message once
+    /// (`submitted_email`, and `submitted_values: [{name: "email", value}]`
+    /// as forms are), and given to the contact when it has no address and
+    /// no other contact of the account has this one (an address alone
+    /// never joins or reveals another contact).
+    async fn answer_input_email(
+        self: &Arc<Self>,
+        mut w: Work,
+        v: &Visitor,
+        conv: &switchboard_store::Conversation,
+        mut m: switchboard_store::Message,
+        email: Option<String>,
+    ) -> CoreResult<Value> {
+        if !m.content_attributes["submitted_email"].is_null() {
+            return Err(CoreError::invalid(
+                "submitted_email",
+                "This message was answered already",
+            ));
+        }
+        let email = email
+            .ok_or_else(|| CoreError::invalid("submitted_email", "submitted_email is required"))
+            .and_then(|e| validate::email(e.trim()).map_err(|msg| CoreError::invalid("submitted_email", msg)))?;
+        present::set_key(&mut m.content_attributes, "submitted_email", json!(email));
+        present::set_key(
+            &mut m.content_attributes,
+            "submitted_values",
+            json!([{ "name": "email", "value": email }]),
+        );
+        m.updated_at = w.now;
+        w.tx().update_message(&m).await?;
+        let mut contact = w
+            .tx()
+            .get_contact(conv.account_id, conv.contact_id)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let free = w
+            .tx()
+            .find_contact_by(conv.account_id, ContactKey::Email, &email)
+            .await?
+            .is_none();
+        if contact.email.is_none() && free {
+            let before = present::contact(&contact);
+            contact.email = Some(email.clone());
+            contact.updated_at = w.now;
+            w.tx().update_contact(&contact).await?;
+            let changed = crate::inboxes::changed_keys(&before, &present::contact(&contact));
+            self.contact_events(&mut w, &contact, EventKind::ContactUpdated, Some(changed))
+                .await?;
+        }
+        self.message_updated(&mut w, conv, &v.inbox, &m).await?;
         w.commit().await?;
         let sender = views::senders(
             &mut *self.store.read().await?,

@@ -494,7 +494,14 @@ impl Core {
                 switchboard_domain::Event::new(
                     EventKind::WebwidgetTriggered,
                     v.inbox.account_id,
-                    json!({ "source_id": v.ci.source_id }),
+                    // Never sent to clients (its audience is nobody): what
+                    // the inbox's bot hears of it.
+                    json!({
+                        "source_id": v.ci.source_id,
+                        "contact_inbox_id": v.ci.id,
+                        "event_info": info,
+                        "current_conversation_id": current.as_ref().map(|c| c.id),
+                    }),
                 )
                 .inbox(Some(v.inbox.id))
                 .contact(Some(v.contact.id))

@@ -127,6 +127,7 @@ fn account_routes() -> AccountRoutes {
         .merge(crate::agent_bots::account_routes())
         .merge(crate::sla::account_routes())
         .merge(crate::csat::account_routes())
+        .merge(crate::uploads::account_routes())
         .merge(crate::notifications::account_routes())
 }
 

@@ -128,11 +128,14 @@ async fn conversations_show(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<
 
 async fn conversations_update(
     State(st): S,
-    Acct(c): Acct,
+    caller: Caller,
     ids: Ids,
     Parsed(change): Parsed<PriorityChange>,
 ) -> ApiResult<Response> {
-    Ok(ok(st.core.set_priority(&c, ids.get("id")?, change).await?))
+    match caller {
+        Caller::Person(c) => Ok(ok(st.core.set_priority(&c, ids.get("id")?, change).await?)),
+        Caller::Bot(b) => Ok(ok(st.core.bot_update_conversation(&b, ids.get("id")?, change).await?)),
+    }
 }
 
 /// Chatwoot answers these with an empty 200.
@@ -205,11 +208,14 @@ async fn conversations_labels_set(
 
 async fn conversations_custom_attributes(
     State(st): S,
-    Acct(c): Acct,
+    caller: Caller,
     ids: Ids,
     Parsed(req): Parsed<CustomAttributes>,
 ) -> ApiResult<Response> {
-    Ok(ok(st.core.set_custom_attributes(&c, ids.get("id")?, req).await?))
+    match caller {
+        Caller::Person(c) => Ok(ok(st.core.set_custom_attributes(&c, ids.get("id")?, req).await?)),
+        Caller::Bot(b) => Ok(ok(st.core.bot_set_custom_attributes(&b, ids.get("id")?, req).await?)),
+    }
 }
 
 async fn conversations_typing(

@@ -337,3 +337,22 @@ pub async fn avatar(
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     Ok(resp)
 }
+
+/// Files for rules and macros: Chatwoot's `POST /upload` (a multipart
+/// `attachment`), and the older `attach_file` of rules and macros.
+pub fn account_routes() -> crate::api::AccountRoutes {
+    let route = || axum::routing::post(keep_upload).layer(axum::extract::DefaultBodyLimit::disable());
+    crate::api::AccountRoutes::default()
+        .route("/upload", route())
+        .route("/automation_rules/attach_file", route())
+        .route("/macros/attach_file", route())
+}
+
+async fn keep_upload(
+    State(st): State<Arc<AppState>>,
+    crate::extract::Acct(c): crate::extract::Acct,
+    req: Request,
+) -> ApiResult<Response> {
+    let (_, files) = form_body(&st, req, st.core.config.max_upload_bytes).await?;
+    Ok(crate::api::ok(st.core.keep_upload(&c, files).await?))
+}

@@ -938,3 +938,36 @@ pub struct CsatFilter {
     pub user_ids: Vec<i64>,
     pub rating: Option<i16>,
 }
+
+/// A file uploaded for rules and macros to send.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Upload {
+    pub id: i64,
+    pub account_id: i64,
+    pub file_type: i16,
+    pub content_type: String,
+    pub extension: Option<String>,
+    pub file_name: String,
+    pub file_size: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub storage_key: String,
+    pub created_by_id: Option<i64>,
+    pub created_at: i64,
+}
+
+impl Upload {
+    /// The attachment a message sending it gets (the same stored file).
+    pub fn as_attachment(&self) -> NewAttachment {
+        NewAttachment {
+            file_type: self.file_type,
+            content_type: self.content_type.clone(),
+            extension: self.extension.clone(),
+            file_name: self.file_name.clone(),
+            file_size: self.file_size,
+            width: self.width,
+            height: self.height,
+            storage_key: self.storage_key.clone(),
+        }
+    }
+}

@@ -90,11 +90,12 @@ pub const ACTIONS: &[&str] = &[
     "send_email_to_team",
     "send_email_transcript",
     "add_sla",
+    "send_attachment",
 ];
 
 /// Chatwoot's actions this version does not run yet: refused on the way in
 /// rather than stored and silently skipped.
-const NOT_YET: &[&str] = &["send_attachment"];
+const NOT_YET: &[&str] = &[];
 
 /// The most rules an account keeps.
 pub const MAX_RULES: i64 = 500;
@@ -497,6 +498,29 @@ pub(crate) async fn check_actions(tx: &mut dyn Tx, account_id: i64, v: &Value, s
                     return Err(CoreError::invalid("action_params", "The team is not in this account"));
                 }
                 json!([id])
+            }
+            "send_attachment" => {
+                let ids: Vec<i64> = raw
+                    .iter()
+                    .map(|v| match v {
+                        Value::Number(n) => n.as_i64(),
+                        Value::String(s) => s.trim().parse().ok(),
+                        _ => None,
+                    })
+                    .collect::<Option<_>>()
+                    .filter(|ids: &Vec<i64>| !ids.is_empty() && ids.len() <= switchboard_domain::rules::MAX_ATTACHMENTS)
+                    .ok_or_else(|| {
+                        CoreError::invalid("action_params", "send_attachment takes 1 to 15 ids of uploaded files")
+                    })?;
+                for id in &ids {
+                    if tx.get_upload(account_id, *id).await?.is_none() {
+                        return Err(CoreError::invalid(
+                            "action_params",
+                            "The file is not uploaded to this account",
+                        ));
+                    }
+                }
+                json!(ids)
             }
             "add_sla" => {
                 let id = one_id(&raw, &name)?;

@@ -504,6 +504,26 @@ async fn run_actions(
                 super::effects::webhook(w, rule, &first, event, &before).await?;
                 continue;
             }
+            "send_attachment" => {
+                let mut uploads = Vec::new();
+                for id in params.iter().filter_map(|p| p.parse::<i64>().ok()) {
+                    match w.tx().get_upload(before.account_id, id).await? {
+                        Some(u) => uploads.push(u),
+                        None => failures.push(format!("send_attachment: file {id} no longer exists")),
+                    }
+                }
+                if !uploads.is_empty() {
+                    core.attachment_message(
+                        w,
+                        &before,
+                        &uploads,
+                        None,
+                        serde_json::json!({ "automation_rule_id": rule.id }),
+                    )
+                    .await?;
+                }
+                continue;
+            }
             "send_email_to_team" => {
                 if let Some(f) = super::effects::team_email(w, rule, raw.first(), &before).await? {
                     failures.push(f);

@@ -126,6 +126,60 @@ impl Core {
         self.deliver_system_message(w, conv, &m, ev).await
     }
 
+    /// Files uploaded for rules and macros sent as one outgoing message (by
+    /// `sender`, a person running a macro, or by no one for a rule), the
+    /// stored files shared with their uploads.
+    pub(crate) async fn attachment_message(
+        self: &Arc<Self>,
+        w: &mut Work,
+        conv: &Conversation,
+        uploads: &[switchboard_store::Upload],
+        sender: Option<&switchboard_store::User>,
+        content_attributes: Value,
+    ) -> CoreResult<()> {
+        let now = w.now;
+        let m = w
+            .tx()
+            .insert_message(&NewMessage {
+                account_id: conv.account_id,
+                inbox_id: conv.inbox_id,
+                conversation_id: conv.id,
+                message_type: MessageType::Outgoing,
+                content: None,
+                content_type: switchboard_domain::ContentType::Text,
+                content_attributes,
+                additional_attributes: json!({}),
+                private: false,
+                status: MessageStatus::Sent,
+                source_id: None,
+                echo_id: None,
+                sender_type: sender.map(|_| "User".to_string()),
+                sender_id: sender.map(|u| u.id),
+                created_at: now,
+            })
+            .await?
+            .ok_or_else(|| CoreError::Internal("attachment message not written".into()))?;
+        let files: Vec<switchboard_store::NewAttachment> = uploads.iter().map(|u| u.as_attachment()).collect();
+        let atts = w.tx().insert_attachments(conv.account_id, m.id, &files, now).await?;
+        let ci = w.tx().require_contact_inbox(conv.contact_inbox_id).await?;
+        let who = match sender {
+            Some(u) => present::Sender::User(u.clone()),
+            None => present::Sender::None,
+        };
+        let mut data = present::message_push(&m, &who, conv, &ci, 0);
+        self.with_attachments(&mut data, &atts);
+        let ev = w
+            .emit(
+                Event::new(EventKind::MessageCreated, conv.account_id, data)
+                    .inbox(Some(conv.inbox_id))
+                    .conversation(Some(conv.id))
+                    .contact(Some(conv.contact_id))
+                    .contact_inbox(Some(conv.contact_inbox_id)),
+            )
+            .await?;
+        self.deliver_system_message(w, conv, &m, ev).await
+    }
+
     /// Queues a system message's send to the contact's platform and its
     /// `message_created` webhook (activity lines go nowhere).
     async fn deliver_system_message(

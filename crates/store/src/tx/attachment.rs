@@ -20,4 +20,20 @@ pub trait AttachmentTx: Send {
 
     /// Deletes a message's attachments and returns their storage keys.
     async fn delete_attachments(&mut self, message_id: i64) -> StoreResult<Vec<String>>;
+
+    /// Keeps a file uploaded for rules and macros.
+    async fn insert_upload(
+        &mut self,
+        account_id: i64,
+        file: &NewAttachment,
+        created_by_id: Option<i64>,
+        now: i64,
+    ) -> StoreResult<Upload>;
+
+    async fn get_upload(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Upload>>;
+
+    async fn count_uploads(&mut self, account_id: i64) -> StoreResult<i64>;
+
+    /// Which of `keys` an upload or an attachment still names.
+    async fn storage_keys_in_use(&mut self, keys: &[String]) -> StoreResult<Vec<String>>;
 }

@@ -508,6 +508,48 @@ async fn the_customers_choice_reaches_the_bot(app: TestApp) {
         heard[1].json()["content_attributes"]["submitted_values"][1]["value"],
         "42"
     );
+
+    // An e-mail asked for: a valid address, once; the contact without one
+    // gets it.
+    let (_, ask_email) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/conversations/{c}/messages")),
+            &token,
+            Some(json!({ "content": "Your e-mail, so we can write back?", "content_type": "input_email" })),
+        )
+        .await;
+    let answer = format!("{base}/conversations/{c}/messages/{}", ask_email["id"]);
+    for bad in [
+        json!({ "submitted_email": "not an address" }),
+        json!({ "submitted_email": 5 }),
+        json!({}),
+    ] {
+        let (s, v) = public(answer.clone(), Method::PATCH, Some(bad.clone())).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+    }
+    let (s, v) = public(
+        answer.clone(),
+        Method::PATCH,
+        Some(json!({ "message": { "submitted_email": "pia@example.com" } })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["content_attributes"]["submitted_email"], "pia@example.com", "{v}");
+    let (s, _) = public(
+        answer,
+        Method::PATCH,
+        Some(json!({ "submitted_email": "other@example.com" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "answered once");
+    let heard = sink.wait_for("message_updated", 3).await;
+    assert_eq!(
+        heard[2].json()["content_attributes"]["submitted_email"],
+        "pia@example.com"
+    );
+    let conv = conversation(&app, c).await;
+    assert_eq!(conv["meta"]["sender"]["email"], "pia@example.com", "{conv}");
     app.stop().await;
 }
 both!(the_customers_choice_reaches_the_bot);
@@ -809,3 +851,85 @@ async fn conversations_do_not_wait_on_a_removed_bot(app: TestApp) {
     app.stop().await;
 }
 both!(conversations_do_not_wait_on_a_removed_bot);
+
+/// What a bot learnt goes on the conversation with its token: its priority
+/// (answered with the conversation) and its custom attributes; not on
+/// another inbox's conversations.
+async fn a_bot_updates_what_it_learnt(app: TestApp) {
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let other = app.api_inbox("Other", None).await["id"].as_i64().unwrap();
+    let bot = app
+        .ok(
+            Method::POST,
+            &app.acc("/agent_bots"),
+            Some(json!({ "name": "Triage", "outgoing_url": "https://bot.example/hook" })),
+        )
+        .await;
+    let token = bot["access_token"].as_str().unwrap().to_string();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/inboxes/{inbox}/set_agent_bot")),
+        Some(json!({ "agent_bot": bot["id"] })),
+    )
+    .await;
+    let (contact, _) = app.contact(inbox, "Carla").await;
+    let conv = app.conversation(inbox, contact).await;
+    let (s, v) = app
+        .call(
+            Method::PATCH,
+            &app.acc(&format!("/conversations/{conv}")),
+            &token,
+            Some(json!({ "priority": "high" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["priority"], "high");
+    assert_eq!(v["id"], conv);
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &app.acc(&format!("/conversations/{conv}/custom_attributes")),
+            &token,
+            Some(json!({ "custom_attributes": { "order": "1234", "plan": "pro" } })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let c = conversation(&app, conv).await;
+    assert_eq!(c["custom_attributes"], json!({ "order": "1234", "plan": "pro" }));
+    let msgs = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{conv}/messages")), None)
+        .await;
+    assert!(
+        msgs.to_string().contains("Triage set the priority to high"),
+        "the activity line names the bot: {msgs}"
+    );
+    for bad in [json!({ "custom_attributes": "x" }), json!({})] {
+        let (s, _) = app
+            .call(
+                Method::POST,
+                &app.acc(&format!("/conversations/{conv}/custom_attributes")),
+                &token,
+                Some(bad.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let (c2, _) = app.contact(other, "Dan").await;
+    let elsewhere = app.conversation(other, c2).await;
+    for (m, p) in [
+        (Method::PATCH, format!("/conversations/{elsewhere}")),
+        (Method::POST, format!("/conversations/{elsewhere}/custom_attributes")),
+    ] {
+        let (s, _) = app
+            .call(
+                m.clone(),
+                &app.acc(&p),
+                &token,
+                Some(json!({ "priority": "low", "custom_attributes": { "a": 1 } })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{m} {p}");
+    }
+    app.stop().await;
+}
+both!(a_bot_updates_what_it_learnt);

@@ -402,3 +402,113 @@ async fn files_in_an_s3_bucket_sqlite() {
 async fn files_in_an_s3_bucket_postgres() {
     files_in_an_s3_bucket(Db::Postgres).await;
 }
+
+/// Files uploaded for rules and macros (`/upload`): a rule and a macro send
+/// them; the messages share the stored file, and deleting one message
+/// keeps the file for the others; ids of other accounts are refused.
+async fn rules_and_macros_send_uploaded_files(app: TestApp) {
+    let (inbox, contact, conv) = app.setup_conversation(None).await;
+    let form = Form::new().part("attachment", Part::bytes(png()).file_name("price list.png"));
+    let (s, up) = send_form(&app, &app.acc("/upload"), form).await;
+    assert_eq!(s, StatusCode::OK, "{up}");
+    let blob = up["blob_id"].as_i64().unwrap();
+    assert_eq!(up["file_name"], "price list.png");
+    assert_eq!(up["content_type"], "image/png");
+    // The older attach_file names answer the same.
+    let form = Form::new().part("attachment", Part::bytes(png()).file_name("b.png"));
+    let (s, _) = send_form(&app, &app.acc("/automation_rules/attach_file"), form).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = app.post(&app.acc("/upload"), json!({ "attachment": "x" })).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let two = Form::new()
+        .part("attachment", Part::bytes(png()).file_name("a.png"))
+        .part("attachment2", Part::bytes(png()).file_name("b.png"));
+    let (s, _) = send_form(&app, &app.acc("/upload"), two).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "one file at a time");
+
+    // Ids that are not this account's uploads are refused.
+    let (other, olga) = app.other_account().await;
+    let r = app
+        .client
+        .post(format!("{}/api/v1/accounts/{other}/upload", app.base))
+        .header("api_access_token", &olga)
+        .multipart(Form::new().part("attachment", Part::bytes(png()).file_name("theirs.png")))
+        .send()
+        .await
+        .unwrap();
+    let theirs = r.json::<Value>().await.unwrap()["blob_id"].as_i64().unwrap();
+    for bad in [json!([theirs]), json!([999_999]), json!(["price"]), json!([])] {
+        let (s, v) = app
+            .post(
+                &app.acc("/automation_rules"),
+                json!({
+                    "name": "Price list", "event_name": "conversation_created", "conditions": [],
+                    "actions": [{ "action_name": "send_attachment", "action_params": bad }],
+                }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+    }
+
+    // A rule sends it to every new conversation.
+    app.ok(
+        Method::POST,
+        &app.acc("/automation_rules"),
+        Some(json!({
+            "name": "Price list", "event_name": "conversation_created", "conditions": [],
+            "actions": [{ "action_name": "send_attachment", "action_params": [blob] }],
+        })),
+    )
+    .await;
+    let fresh = app.conversation(inbox, contact).await;
+    let sent = crate::helpers::eventually(10, "the rule's attachment", || async {
+        crate::helpers::messages(&app, fresh)
+            .await
+            .into_iter()
+            .find(|m| m["attachments"].as_array().is_some_and(|a| !a.is_empty()))
+    })
+    .await;
+    assert_eq!(sent["message_type"], 1, "{sent}");
+    assert_eq!(sent["attachments"][0]["file_type"], "image");
+    assert!(sent["content_attributes"]["automation_rule_id"].is_i64(), "{sent}");
+
+    // A macro sends it as the person running it.
+    let m = app
+        .ok(
+            Method::POST,
+            &app.acc("/macros"),
+            Some(json!({ "name": "Send prices", "visibility": "global",
+                "actions": [{ "action_name": "send_attachment", "action_params": [blob] }] })),
+        )
+        .await["payload"]["id"]
+        .as_i64()
+        .unwrap();
+    let v = app
+        .ok(
+            Method::POST,
+            &app.acc(&format!("/macros/{m}/execute")),
+            Some(json!({ "conversation_ids": [conv] })),
+        )
+        .await;
+    assert_eq!(v["payload"]["errors"], json!([]), "{v}");
+    let by_macro = crate::helpers::messages(&app, conv)
+        .await
+        .into_iter()
+        .find(|m| m["attachments"].as_array().is_some_and(|a| !a.is_empty()))
+        .expect("the macro's attachment");
+    assert_eq!(by_macro["sender"]["id"], app.admin_id, "{by_macro}");
+
+    // Deleting the rule's message keeps the file for the macro's.
+    app.ok(
+        Method::DELETE,
+        &app.acc(&format!("/conversations/{fresh}/messages/{}", sent["id"])),
+        None,
+    )
+    .await;
+    let url = by_macro["attachments"][0]["data_url"].as_str().unwrap();
+    let r = reqwest::get(url).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{url}");
+    assert!(r.bytes().await.unwrap().starts_with(b"\x89PNG"));
+    app.stop().await;
+}
+both!(rules_and_macros_send_uploaded_files);

@@ -208,7 +208,7 @@ async fn bad_rules_are_refused(app: TestApp) {
         ),
         (
             with(json!({ "actions": [{ "action_name": "send_attachment", "action_params": [1] }] })),
-            "action_name",
+            "action_params",
         ),
         (
             with(json!({ "actions": [{ "action_name": "assign_team", "action_params": [foreign_team] }] })),

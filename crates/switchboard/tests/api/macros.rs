@@ -182,7 +182,7 @@ async fn bad_macros_are_refused(app: TestApp) {
         ),
         (
             with(json!({ "actions": [{ "action_name": "send_attachment", "action_params": [1] }] })),
-            "action_name",
+            "action_params",
         ),
         (
             with(json!({ "actions": [{ "action_name": "add_sla", "action_params": [1] }] })),

@@ -597,3 +597,61 @@ async fn widget_events_reach_webhooks(app: TestApp) {
     app.stop().await;
 }
 both!(widget_events_reach_webhooks);
+
+/// A visitor opening the widget reaches the inbox's bot too, before any
+/// conversation, so it can greet first.
+async fn widget_events_reach_the_inbox_bot(app: TestApp) {
+    let sink = Sink::start().await;
+    let inbox = website_inbox(&app, json!({})).await;
+    let bot = app
+        .ok(
+            Method::POST,
+            &app.acc("/agent_bots"),
+            Some(json!({ "name": "Greeter", "outgoing_url": sink.url })),
+        )
+        .await;
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/inboxes/{}/set_agent_bot", inbox["id"])),
+        Some(json!({ "agent_bot": bot["id"] })),
+    )
+    .await;
+    let mut w = W {
+        app: &app,
+        website_token: inbox["website_token"].as_str().unwrap().to_string(),
+        token: None,
+        origin: None,
+    };
+    let (_, cfg) = w.call(Method::POST, "/config", None).await;
+    w.token = Some(
+        cfg["website_channel_config"]["auth_token"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    let (s, _) = w
+        .call(
+            Method::POST,
+            "/events",
+            Some(json!({ "name": "webwidget.triggered", "event_info": { "referer": "https://shop.example/pricing" } })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let got = sink.wait_for("webwidget_triggered", 1).await;
+    let b = got[0].json();
+    assert_eq!(b["event"], "webwidget_triggered");
+    assert_eq!(b["event_info"]["referer"], "https://shop.example/pricing");
+    assert_eq!(b["inbox"]["id"], inbox["id"]);
+    assert_eq!(b["contact"]["id"], cfg["contact"]["id"]);
+    assert!(b["current_conversation"].is_null(), "{b}");
+    let log = app
+        .ok(
+            Method::GET,
+            &app.acc(&format!("/agent_bots/{}/deliveries", bot["id"])),
+            None,
+        )
+        .await;
+    assert!(log.to_string().contains("webwidget_triggered"), "{log}");
+    app.stop().await;
+}
+both!(widget_events_reach_the_inbox_bot);
