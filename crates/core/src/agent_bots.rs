@@ -73,12 +73,18 @@ impl InboxBots {
 }
 
 impl Core {
-    /// The id of the bot answering `inbox_id`, if any (cached).
+    /// The id of the bot answering `inbox_id`, if any (cached): one that
+    /// can hear conversations (it has an `outgoing_url`; a bot without one
+    /// would leave them pending with nobody told).
     pub(crate) async fn inbox_bot(&self, tx: &mut dyn Tx, inbox_id: i64) -> CoreResult<Option<i64>> {
         if let Some(b) = self.inbox_bots.get(inbox_id) {
             return Ok(b);
         }
-        let b = tx.inbox_agent_bot(inbox_id).await?.map(|b| b.id);
+        let b = tx
+            .inbox_agent_bot(inbox_id)
+            .await?
+            .filter(|b| b.outgoing_url.is_some())
+            .map(|b| b.id);
         self.inbox_bots.put(inbox_id, b);
         Ok(b)
     }
@@ -238,8 +244,15 @@ impl Core {
         b.account_id = ctx.account_id();
         b.updated_at = w.now;
         w.tx().update_agent_bot(&b).await?;
+        // A bot that can no longer hear leaves its inboxes' waiting
+        // conversations to people.
+        if base.outgoing_url.is_some() && b.outgoing_url.is_none() {
+            let inboxes = w.tx().agent_bot_inboxes(b.id).await?;
+            self.open_after_bot(&mut w, ctx.account_id(), &inboxes).await?;
+        }
         let token = w.tx().get_access_token(OWNER_BOT, b.id).await?;
         w.commit().await?;
+        self.inbox_bots.forget_all();
         Ok(bot_json(&b, token.as_deref()))
     }
 
@@ -616,7 +629,11 @@ impl crate::job::BackgroundJob for OpenAfterBot {
     async fn run(self, core: Arc<Core>, _ctx: crate::job::JobContext) -> Result<(), JobFailure> {
         let waiting = {
             let mut tx = core.store.read().await?;
-            if tx.inbox_agent_bot(self.inbox_id).await?.is_some() {
+            if tx
+                .inbox_agent_bot(self.inbox_id)
+                .await?
+                .is_some_and(|b| b.outgoing_url.is_some())
+            {
                 return Ok(());
             }
             let mut q = switchboard_store::ConversationQuery::new(self.account_id, 0);

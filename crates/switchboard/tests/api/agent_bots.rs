@@ -805,7 +805,7 @@ async fn conversations_do_not_wait_on_a_removed_bot(app: TestApp) {
             .ok(
                 Method::POST,
                 &app.acc("/agent_bots"),
-                Some(json!({ "name": format!("{name} bot") })),
+                Some(json!({ "name": format!("{name} bot"), "outgoing_url": "https://bot.example/hook" })),
             )
             .await["id"]
             .as_i64()
@@ -933,3 +933,45 @@ async fn a_bot_updates_what_it_learnt(app: TestApp) {
     app.stop().await;
 }
 both!(a_bot_updates_what_it_learnt);
+
+/// A bot that cannot hear (no `outgoing_url`) never leaves conversations
+/// pending: they start open, and taking a bot's address away opens those
+/// that waited on it.
+async fn a_bot_without_an_address_holds_nothing(app: TestApp) {
+    let inbox = app.api_inbox("Support", None).await["id"].as_i64().unwrap();
+    let bot = app
+        .ok(
+            Method::POST,
+            &app.acc("/agent_bots"),
+            Some(json!({ "name": "Deaf", "outgoing_url": "https://bot.example/hook" })),
+        )
+        .await;
+    let id = bot["id"].as_i64().unwrap();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/inboxes/{inbox}/set_agent_bot")),
+        Some(json!({ "agent_bot": id })),
+    )
+    .await;
+    let (contact, _) = app.contact(inbox, "Carla").await;
+    let waiting = app.conversation(inbox, contact).await;
+    assert_eq!(conversation(&app, waiting).await["status"], "pending");
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/agent_bots/{id}")),
+        Some(json!({ "outgoing_url": null })),
+    )
+    .await;
+    eventually(10, "the waiting conversation opened", || async {
+        (conversation(&app, waiting).await["status"] == "open").then_some(())
+    })
+    .await;
+    let fresh = app.conversation(inbox, contact).await;
+    assert_eq!(
+        conversation(&app, fresh).await["status"],
+        "open",
+        "nobody to answer first"
+    );
+    app.stop().await;
+}
+both!(a_bot_without_an_address_holds_nothing);

@@ -467,17 +467,19 @@ async fn rules_add_slas_and_warn(app: TestApp) {
     .await;
     assert_eq!(n["primary_actor"]["id"], conv, "{n}");
     missed(&app, conv, "frt").await;
-    let (_, v) = app
-        .call(Method::GET, &app.acc("/notifications"), &amy_token, None)
-        .await;
-    assert!(
+    // The notification follows the miss (the listener's job).
+    eventually(20, "the miss notified to the assignee", || async {
+        let (_, v) = app
+            .call(Method::GET, &app.acc("/notifications"), &amy_token, None)
+            .await;
         v["data"]["payload"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|n| n["notification_type"] == "sla_missed_first_response"),
-        "{v}"
-    );
+            .any(|n| n["notification_type"] == "sla_missed_first_response")
+            .then_some(())
+    })
+    .await;
 
     // Held by hand first: the rule leaves it alone.
     app.ok(

@@ -876,3 +876,51 @@ async fn one_bot_down_does_not_delay_another_sqlite() {
 async fn one_bot_down_does_not_delay_another_postgres() {
     one_bot_down_does_not_delay_another(Db::Postgres).await;
 }
+
+/// The satisfaction survey on Telegram: the question with the link to the
+/// survey page, sent to the chat when the conversation is resolved.
+async fn survey_link_on_telegram(db: Db) {
+    let Some(b) = bot(db).await else { return };
+    let app = &b.app;
+    app.ok(
+        Method::PATCH,
+        &app.acc(&format!("/inboxes/{}", b.inbox)),
+        Some(json!({ "csat_survey_enabled": true })),
+    )
+    .await;
+    assert_eq!(
+        post_update(&b, &fixture("updates/text.json"), Some(&b.secret)).await,
+        StatusCode::OK
+    );
+    let conv = conversations(app).await[0]["id"].as_i64().unwrap();
+    app.ok(
+        Method::POST,
+        &app.acc(&format!("/conversations/{conv}/toggle_status")),
+        Some(json!({ "status": "resolved" })),
+    )
+    .await;
+    let uuid = app
+        .ok(Method::GET, &app.acc(&format!("/conversations/{conv}")), None)
+        .await["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let call = b.fake.wait_for("sendMessage", 1).await[0].clone();
+    let text = call.json["text"].as_str().unwrap_or("").to_string();
+    assert!(
+        text.starts_with("Please rate the conversation") && text.contains(&format!("/survey/responses/{uuid}")),
+        "{}",
+        call.json
+    );
+    b.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn survey_link_on_telegram_sqlite() {
+    survey_link_on_telegram(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn survey_link_on_telegram_postgres() {
+    survey_link_on_telegram(Db::Postgres).await;
+}
