@@ -151,7 +151,14 @@ impl SqliteStore {
             .run(&write)
             .await
             .map_err(|e| StoreError::Database(e.to_string()))?;
+        // The planner's statistics, fresh from the start: without them it
+        // picks indexes by guesswork (an `id IN (...)` read walked every
+        // contact of the account instead of the primary key).
+        if let Err(e) = optimize(&write).await {
+            tracing::warn!(error = %e, "PRAGMA optimize at start");
+        }
         if !in_memory {
+            tokio::spawn(optimize_in_background(write.clone()));
             let checkpointer = SqlitePoolOptions::new()
                 .before_acquire(is_clean)
                 .max_connections(1)
@@ -211,6 +218,32 @@ impl SqliteStore {
             Err(e @ StoreError::Unavailable(_)) => Err(e),
             Err(e) => Err(StoreError::Unavailable(e.to_string())),
             Ok(()) => Ok(()),
+        }
+    }
+}
+
+/// How often the planner's statistics are refreshed (SQLite advises every
+/// few hours for long-lived connections).
+const OPTIMIZE_EVERY: Duration = Duration::from_secs(3600);
+
+/// `PRAGMA optimize` on the writer, analysing every table whose statistics
+/// are missing or stale, each within `analysis_limit` rows (so a large
+/// table costs milliseconds, not a full scan).
+async fn optimize(write: &Pool<Sqlite>) -> Result<(), sqlx::Error> {
+    let mut conn = write.acquire().await?;
+    sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *conn).await?;
+    sqlx::query("PRAGMA optimize = 0x10002").execute(&mut *conn).await?;
+    Ok(())
+}
+
+async fn optimize_in_background(write: Pool<Sqlite>) {
+    loop {
+        tokio::time::sleep(OPTIMIZE_EVERY).await;
+        if write.is_closed() {
+            return;
+        }
+        if let Err(e) = optimize(&write).await {
+            tracing::debug!(error = %e, "PRAGMA optimize");
         }
     }
 }
