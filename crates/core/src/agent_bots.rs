@@ -497,15 +497,7 @@ impl Core {
         display_id: i64,
         req: crate::conversation_types::PriorityChange,
     ) -> CoreResult<()> {
-        let mut w = Work::begin(self).await?;
-        let before = self.bot_conversation(&mut w, b, display_id).await?;
-        let mut after = before.clone();
-        if let Some(p) = req.priority.into_change() {
-            after.priority = p.map(|p| p.code());
-        }
-        self.conversation_changed(&mut w, &before, &after, &Actor::bot(&b.bot), None, true)
-            .await?;
-        w.commit().await
+        self.bot_update_conversation(b, display_id, req).await.map(|_| ())
     }
 
     /// `PATCH /conversations/{id}` with a bot's token: its priority (an
@@ -539,12 +531,7 @@ impl Core {
         display_id: i64,
         req: crate::conversation_types::CustomAttributes,
     ) -> CoreResult<crate::conversation_types::CustomAttributesView> {
-        const KEY: &str = "custom_attributes";
-        let attrs = req
-            .custom_attributes
-            .ok_or_else(|| CoreError::invalid(KEY, "custom_attributes is required"))?;
-        let attrs = switchboard_domain::validate::attributes_object(&Value::Object(attrs), KEY)
-            .map_err(|m| CoreError::invalid(KEY, m))?;
+        let attrs = crate::conversations::custom_attributes_of(req)?;
         let mut w = Work::begin(self).await?;
         let before = self.bot_conversation(&mut w, b, display_id).await?;
         let mut after = before.clone();
@@ -813,15 +800,28 @@ async fn tell_bot_widget(w: &mut Work, event: &StoredEvent, inbox_id: i64) -> Co
         "source_id": event.data["source_id"],
         "event_info": event.data["event_info"],
     });
+    to_bot(w, event.account_id, bot.id, url, "webwidget_triggered", &payload).await
+}
+
+/// Queues a delivery to a bot's `outgoing_url` (signed with its secret,
+/// listed in its log).
+async fn to_bot(
+    w: &mut Work,
+    account_id: i64,
+    bot_id: i64,
+    url: String,
+    event: &str,
+    payload: &Value,
+) -> CoreResult<()> {
     w.delivery(NewDelivery {
-        account_id: event.account_id,
+        account_id,
         webhook_id: None,
         inbox_id: None,
         message_id: None,
         automation_rule_id: None,
-        agent_bot_id: Some(bot.id),
+        agent_bot_id: Some(bot_id),
         delivery_uuid: uuid::Uuid::new_v4().to_string(),
-        event: "webwidget_triggered".to_string(),
+        event: event.to_string(),
         url,
         payload: payload.to_string(),
     })
@@ -890,17 +890,5 @@ async fn tell_bot(w: &mut Work, event: &StoredEvent) -> CoreResult<()> {
     } else {
         present::conversation_webhook(name, &view, &account, &inbox, None)
     };
-    w.delivery(NewDelivery {
-        account_id: conv.account_id,
-        webhook_id: None,
-        inbox_id: None,
-        message_id: None,
-        automation_rule_id: None,
-        agent_bot_id: Some(bot.id),
-        delivery_uuid: uuid::Uuid::new_v4().to_string(),
-        event: name.to_string(),
-        url,
-        payload: payload.to_string(),
-    })
-    .await
+    to_bot(w, conv.account_id, bot.id, url, name, &payload).await
 }

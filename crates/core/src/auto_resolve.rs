@@ -229,11 +229,8 @@ impl Core {
             self.system_message(&mut w, &current, text, MessageType::Template)
                 .await?;
         }
-        let before = w
-            .tx()
-            .get_conversation_by_id(conversation_id)
-            .await?
-            .unwrap_or_else(|| current.clone());
+        // A system message leaves the conversation's row as it was.
+        let before = current;
         let mut labels = None;
         if let Some(label) = &rule.label {
             let old: Vec<String> = w

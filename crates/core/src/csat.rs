@@ -111,12 +111,12 @@ fn read_answer(body: &Value) -> CoreResult<(i16, Option<String>)> {
     Ok((rating as i16, feedback))
 }
 
-/// Records an answer to survey `m` of `conv` (locked 14 days after it was
-/// sent): the rating row and the message's `submitted_values`.
-pub(crate) async fn record(
+/// Keeps a rating of survey `m` of `conv` (one per survey, changed until
+/// it locks 14 days after it was sent), with the agent assigned now.
+pub(crate) async fn keep_rating(
     w: &mut Work,
     conv: &Conversation,
-    m: &mut Message,
+    m: &Message,
     rating: i16,
     feedback: Option<String>,
 ) -> CoreResult<()> {
@@ -133,17 +133,30 @@ pub(crate) async fn record(
                 contact_id: conv.contact_id,
                 assigned_agent_id: conv.assignee_id,
                 rating,
-                feedback_message: feedback.clone(),
+                feedback_message: feedback,
             },
             now,
         )
         .await?;
+    Ok(())
+}
+
+/// Records an answer to survey `m` of `conv`: the rating row and the
+/// message's `submitted_values`.
+pub(crate) async fn record(
+    w: &mut Work,
+    conv: &Conversation,
+    m: &mut Message,
+    rating: i16,
+    feedback: Option<String>,
+) -> CoreResult<()> {
+    keep_rating(w, conv, m, rating, feedback.clone()).await?;
     present::set_key(
         &mut m.content_attributes,
         "submitted_values",
         json!({ "csat_survey_response": { "rating": rating, "feedback_message": feedback } }),
     );
-    m.updated_at = now;
+    m.updated_at = w.now;
     w.tx().update_message(m).await?;
     Ok(())
 }
@@ -315,9 +328,9 @@ impl Core {
                 "{},{},{},{},{},{}\n",
                 v["conversation_id"],
                 v["rating"],
-                cell(v["feedback_message"].as_str().unwrap_or("")),
-                cell(v["contact"]["name"].as_str().unwrap_or("")),
-                cell(v["assigned_agent"]["name"].as_str().unwrap_or("")),
+                crate::contacts_csv::quoted(v["feedback_message"].as_str().unwrap_or("")),
+                crate::contacts_csv::quoted(v["contact"]["name"].as_str().unwrap_or("")),
+                crate::contacts_csv::quoted(v["assigned_agent"]["name"].as_str().unwrap_or("")),
                 iso(v["created_at"].as_i64().unwrap_or(0) * 1_000_000),
             ));
         }
@@ -405,16 +418,6 @@ fn read_filter(q: &Value) -> CoreResult<CsatFilter> {
         user_ids,
         rating: rating.map(|r| r as i16),
     })
-}
-
-/// A CSV cell: quoted, and a leading formula character defused.
-fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
 }
 
 #[cfg(test)]

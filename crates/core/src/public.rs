@@ -795,25 +795,7 @@ impl Core {
                 .get("feedback_message")
                 .and_then(Value::as_str)
                 .map(|f| f.chars().take(2000).collect::<String>());
-            // Ratings lock 14 days after the survey was sent.
-            if w.now - m.created_at > 14 * 24 * 3600 * 1_000_000 {
-                return Err(CoreError::invalid("submitted_values", "This survey is closed"));
-            }
-            let now = w.now;
-            w.tx()
-                .upsert_csat(
-                    &switchboard_store::NewCsat {
-                        account_id: conv.account_id,
-                        conversation_id: conv.id,
-                        message_id: m.id,
-                        contact_id: v.contact.id,
-                        assigned_agent_id: conv.assignee_id,
-                        rating: rating as i16,
-                        feedback_message: feedback,
-                    },
-                    now,
-                )
-                .await?;
+            crate::csat::keep_rating(&mut w, &conv, &m, rating as i16, feedback).await?;
         }
         present::set_key(&mut m.content_attributes, "submitted_values", submitted);
         m.updated_at = w.now;

@@ -843,7 +843,7 @@ impl Core {
             out.push_str(&format!(
                 "{},{},{},{},{},{},{}\n",
                 c.display_id,
-                csv_cell(&p.name),
+                crate::contacts_csv::quoted(&p.name),
                 status_name(a.sla_status),
                 missed.join(" "),
                 c.assignee_id.map(|x| x.to_string()).unwrap_or_default(),
@@ -853,14 +853,4 @@ impl Core {
         }
         Ok(out)
     }
-}
-
-/// A CSV cell: quoted, and a leading formula character defused.
-fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
 }

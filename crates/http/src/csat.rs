@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::AppState;
 use crate::api::{AccountRoutes, ok};
@@ -42,16 +42,14 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/survey/{file}", get(asset).layer(crate::compressed()))
 }
 
+/// The query, `user_ids` repeated (`user_ids[]=1&user_ids[]=2`) joined.
 fn query(q: &QueryParams) -> Value {
-    let mut m = Map::new();
-    for (k, v) in q.to_map() {
-        m.insert(k, Value::String(v));
-    }
+    let mut v = q.to_value();
     let ids = q.all("user_ids");
     if ids.len() > 1 {
-        m.insert("user_ids".into(), Value::String(ids.join(",")));
+        v["user_ids"] = Value::String(ids.join(","));
     }
-    Value::Object(m)
+    v
 }
 
 async fn list(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {

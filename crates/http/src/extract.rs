@@ -269,6 +269,16 @@ impl QueryParams {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
+    /// Each key with its first value, as a JSON object of strings (the
+    /// core's readers take numbers as numeric strings).
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::Object(
+            self.to_map()
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .collect(),
+        )
+    }
     pub fn all(&self, key: &str) -> Vec<String> {
         let bracket = format!("{key}[]");
         self.0

@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::api::{AccountRoutes, ok};
@@ -52,26 +51,16 @@ async fn destroy(State(st): S, Acct(c): Acct, ids: Ids) -> ApiResult<Response> {
     Ok(StatusCode::OK.into_response())
 }
 
-/// The query as an object of strings (numbers stay lenient in the core).
-fn query(q: &QueryParams) -> Value {
-    Value::Object(
-        q.to_map()
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect::<Map<String, Value>>(),
-    )
-}
-
 async fn applied(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
-    Ok(ok(st.core.list_applied_slas(&c, &query(&q)).await?))
+    Ok(ok(st.core.list_applied_slas(&c, &q.to_value()).await?))
 }
 
 async fn metrics(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
-    Ok(ok(st.core.applied_sla_metrics(&c, &query(&q)).await?))
+    Ok(ok(st.core.applied_sla_metrics(&c, &q.to_value()).await?))
 }
 
 async fn download(State(st): S, Acct(c): Acct, q: QueryParams) -> ApiResult<Response> {
-    let csv = st.core.applied_slas_csv(&c, &query(&q)).await?;
+    let csv = st.core.applied_slas_csv(&c, &q.to_value()).await?;
     let mut resp = csv.into_response();
     let h = resp.headers_mut();
     h.insert(

@@ -120,6 +120,11 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A cell always quoted, and neutralised (the SLA and CSAT downloads).
+pub fn quoted(cell: &str) -> String {
+    format!("\"{}\"", neutralise(cell).replace('"', "\"\""))
+}
+
 fn attr(v: &Value, key: &str) -> String {
     match v.get(key) {
         Some(Value::String(s)) => s.clone(),

@@ -19,7 +19,7 @@
 mod export;
 mod import;
 
-pub use export::{ContactsExport, EXPORT_PAGE, ExportSpec, MAX_EXPORT_ATTACHMENT, neutralise};
+pub use export::{ContactsExport, EXPORT_PAGE, ExportSpec, MAX_EXPORT_ATTACHMENT, neutralise, quoted};
 pub use import::{
     CheckedFile, IMPORT_BATCH_ROWS, IMPORTS_LISTED, MAX_FAILED_ROWS_KEPT, MAX_IMPORT_BYTES, MAX_IMPORT_COLUMNS,
     MAX_IMPORT_ROWS, MAX_UNFINISHED_IMPORTS, RunImport, check_file, import_json,

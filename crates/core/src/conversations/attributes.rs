@@ -110,11 +110,7 @@ impl Core {
         display_id: i64,
         req: CustomAttributes,
     ) -> CoreResult<CustomAttributesView> {
-        const KEY: &str = "custom_attributes";
-        let attrs = req
-            .custom_attributes
-            .ok_or_else(|| CoreError::invalid(KEY, "custom_attributes is required"))?;
-        let attrs = validate::attributes_object(&Value::Object(attrs), KEY).map_err(|m| CoreError::invalid(KEY, m))?;
+        let attrs = super::custom_attributes_of(req)?;
         let mut w = Work::by(self, ctx).await?;
         let before = self.lock_visible(&mut w, ctx, display_id).await?;
         let mut after = before.clone();
@@ -126,4 +122,14 @@ impl Core {
             custom_attributes: after.custom_attributes,
         })
     }
+}
+
+/// The attributes a `custom_attributes` call gives, checked (required, an
+/// object within the attribute limits).
+pub(crate) fn custom_attributes_of(req: CustomAttributes) -> CoreResult<serde_json::Map<String, Value>> {
+    const KEY: &str = "custom_attributes";
+    let attrs = req
+        .custom_attributes
+        .ok_or_else(|| CoreError::invalid(KEY, "custom_attributes is required"))?;
+    validate::attributes_object(&Value::Object(attrs), KEY).map_err(|m| CoreError::invalid(KEY, m))
 }

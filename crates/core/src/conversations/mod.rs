@@ -30,6 +30,7 @@ use crate::require::Require;
 use crate::work::Work;
 use crate::{Core, CoreError, CoreResult, views};
 
+pub(crate) use attributes::custom_attributes_of;
 pub(crate) use changes::changed_attributes;
 pub use filter::parse_filter;
 pub use list::ListParams;
