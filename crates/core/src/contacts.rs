@@ -25,6 +25,19 @@ pub struct ContactListParams {
     pub sort: Option<String>,
     pub search: Option<String>,
     pub labels: Vec<String>,
+    /// Keyset cursor from a previous page's `meta.next_cursor`.
+    pub cursor: Option<String>,
+}
+
+/// A contacts-list cursor: `<sort value>.<id>`, the value `null` for a
+/// contact without one.
+fn parse_cursor(cursor: &str) -> Option<(Option<i64>, i64)> {
+    let (v, id) = cursor.split_once('.')?;
+    let v = match v {
+        "null" => None,
+        v => Some(v.parse().ok()?),
+    };
+    Some((v, id.parse().ok()?))
 }
 
 fn parse_sort(s: Option<&str>) -> CoreResult<(ContactSort, bool)> {
@@ -130,6 +143,17 @@ impl Core {
     ) -> CoreResult<Page<ContactWithInboxes>> {
         let (sort, descending) = parse_sort(lp.sort.as_deref())?;
         let page = lp.page.max(1);
+        let keyed = matches!(sort, ContactSort::LastActivityAt | ContactSort::CreatedAt);
+        let after = match lp.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(_) if !keyed => {
+                return Err(CoreError::invalid(
+                    "cursor",
+                    "cursor works with sort last_activity_at or created_at",
+                ));
+            }
+            Some(c) => Some(parse_cursor(c).ok_or_else(|| CoreError::invalid("cursor", "cursor is invalid"))?),
+        };
         let q = ContactQuery {
             account_id: ctx.account_id(),
             search: lp.search.filter(|s| !s.trim().is_empty()),
@@ -138,10 +162,29 @@ impl Core {
             descending,
             only_resolved: true,
             limit: CONTACTS_PER_PAGE,
-            offset: (page - 1).saturating_mul(CONTACTS_PER_PAGE),
+            offset: if after.is_some() {
+                0
+            } else {
+                (page - 1).saturating_mul(CONTACTS_PER_PAGE)
+            },
+            after,
         };
         let mut tx = self.store.read().await?;
         let (rows, count) = tx.list_contacts(&q).await?;
+        let next_cursor = match rows.last() {
+            Some(last) if keyed && rows.len() as i64 == CONTACTS_PER_PAGE => {
+                let value = match sort {
+                    ContactSort::CreatedAt => Some(last.created_at),
+                    _ => last.last_activity_at,
+                };
+                Some(format!(
+                    "{}.{}",
+                    value.map_or_else(|| "null".to_string(), |v| v.to_string()),
+                    last.id
+                ))
+            }
+            _ => None,
+        };
         let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
         let cis = tx.list_contact_inboxes(&ids).await?;
         let inboxes = tx.list_inboxes(ctx.account_id(), None).await?;
@@ -149,7 +192,9 @@ impl Core {
             .iter()
             .map(|c| ContactWithInboxes::new(&self.channels, c, &cis, &inboxes))
             .collect();
-        Ok(Page::new(payload, count, page))
+        let mut page = Page::new(payload, count, page);
+        page.meta.next_cursor = next_cursor;
+        Ok(page)
     }
 
     pub async fn get_contact(self: &Arc<Self>, ctx: &AccountCtx, id: i64) -> CoreResult<Payload<ContactWithInboxes>> {

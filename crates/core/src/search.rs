@@ -91,6 +91,7 @@ impl Core {
                 sort: ContactSort::LastActivityAt,
                 descending: true,
                 only_resolved: false,
+                after: None,
                 limit: SEARCH_PER_PAGE,
                 offset,
             };

@@ -23,16 +23,23 @@ pub struct Page<T> {
     pub payload: Vec<T>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PageMeta {
     pub count: i64,
     pub current_page: i64,
+    /// The keyset cursor of the next page, where the list has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 impl<T> Page<T> {
     pub fn new(payload: Vec<T>, count: i64, current_page: i64) -> Self {
         Page {
-            meta: PageMeta { count, current_page },
+            meta: PageMeta {
+                count,
+                current_page,
+                next_cursor: None,
+            },
             payload,
         }
     }

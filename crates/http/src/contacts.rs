@@ -54,6 +54,7 @@ fn contact_params(q: &QueryParams, search: Option<String>) -> ApiResult<ContactL
         sort: q.get("sort").map(str::to_string),
         search,
         labels: q.all("labels"),
+        cursor: q.get("cursor").map(str::to_string),
     })
 }
 

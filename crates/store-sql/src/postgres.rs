@@ -33,6 +33,26 @@ pub(crate) fn push_json_text(qb: &mut sqlx::QueryBuilder<DB>, col: &str, key: &s
     qb.push_bind(key.to_string());
 }
 
+/// Folds one account's rows of a counter ledger into one row per key, in
+/// one statement: the DELETE's RETURNING feeds the INSERT, so exactly the
+/// rows summed are removed, whatever other transactions append meanwhile.
+pub(crate) async fn fold_ledger(
+    tx: &mut sqlx::Transaction<'static, DB>,
+    table: &str,
+    keys: &str,
+    account_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "WITH d AS (DELETE FROM {table} WHERE account_id = $1 RETURNING {keys}, n) \
+         INSERT INTO {table} (account_id, {keys}, n, folded) \
+         SELECT $1, {keys}, SUM(n), 1 FROM d GROUP BY {keys} HAVING SUM(n) <> 0"
+    )))
+    .bind(account_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 // The shared SQL, compiled here with this backend's types (see common/mod.rs).
 #[allow(clippy::duplicate_mod)]
 #[path = "common/mod.rs"]

@@ -52,6 +52,43 @@ pub(crate) fn push_json_text(qb: &mut sqlx::QueryBuilder<DB>, col: &str, key: &s
     qb.push(" AS TEXT) END)");
 }
 
+/// Folds one account's rows of a counter ledger into one row per key. The
+/// writer is the only connection that writes, so the rows up to the
+/// highest id are exactly the rows summed (new rows get higher ids).
+pub(crate) async fn fold_ledger(
+    tx: &mut sqlx::Transaction<'static, DB>,
+    table: &str,
+    keys: &str,
+    account_id: i64,
+) -> Result<(), sqlx::Error> {
+    let Some(last): Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT MAX(id) FROM {table} WHERE account_id = $1"
+    )))
+    .bind(account_id)
+    .fetch_one(&mut **tx)
+    .await?
+    else {
+        return Ok(());
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO {table} (account_id, {keys}, n, folded) \
+         SELECT account_id, {keys}, SUM(n), 1 FROM {table} WHERE account_id = $1 AND id <= $2 \
+         GROUP BY account_id, {keys} HAVING SUM(n) <> 0"
+    )))
+    .bind(account_id)
+    .bind(last)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM {table} WHERE account_id = $1 AND id <= $2"
+    )))
+    .bind(account_id)
+    .bind(last)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 // The shared SQL, compiled here with this backend's types (see common/mod.rs).
 #[allow(clippy::duplicate_mod)]
 #[path = "common/mod.rs"]

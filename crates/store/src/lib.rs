@@ -134,6 +134,7 @@ pub trait Tx:
     + CsatTx
     + ImportTx
     + CustomAttributeTx
+    + CountTx
     + Send
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;

@@ -32,6 +32,10 @@ pub struct ContactQuery {
     pub only_resolved: bool,
     pub limit: i64,
     pub offset: i64,
+    /// Keyset position `(sort value, id)`: rows after it in sort order
+    /// (a `None` value: among those without one, which come last). Only
+    /// for the last-activity and creation sorts; `offset` is then 0.
+    pub after: Option<(Option<i64>, i64)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -151,35 +151,87 @@ impl ContactTx for SqlTx {
                 qb.push("))");
             }
         }
-        let mut count_qb = QueryBuilder::<DB>::new("SELECT COUNT(*)");
-        filters(&mut count_qb, q);
-        let count: i64 = count_qb.build_query_scalar().fetch_one(&mut *self.tx).await?;
+        let count = if q.search.is_none() && q.labels.is_empty() {
+            count::counted_contacts(self, q.account_id, q.only_resolved).await?
+        } else {
+            let mut count_qb = QueryBuilder::<DB>::new("SELECT COUNT(*)");
+            filters(&mut count_qb, q);
+            count_qb.build_query_scalar().fetch_one(&mut *self.tx).await?
+        };
+        let (lt, lte, dir) = if q.descending {
+            (" < ", " <= ", " DESC")
+        } else {
+            (" > ", " >= ", " ASC")
+        };
+        let keyed = match q.sort {
+            ContactSort::LastActivityAt => Some("last_activity_at"),
+            ContactSort::CreatedAt => Some("created_at"),
+            _ => None,
+        };
+        let Some(col) = keyed else {
+            let col = match q.sort {
+                ContactSort::Name => "LOWER(name)",
+                ContactSort::Email => "email",
+                ContactSort::Phone => "phone_number",
+                ContactSort::Company => "additional_attributes->>'company_name'",
+                ContactSort::City => "additional_attributes->>'city'",
+                _ => "additional_attributes->>'country'",
+            };
+            let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", contact_cols!()));
+            filters(&mut qb, q);
+            // Missing values last in either direction, the same on both backends.
+            qb.push(" ORDER BY (");
+            qb.push(col);
+            qb.push(" IS NULL), ");
+            qb.push(col);
+            qb.push(dir);
+            qb.push(", id");
+            qb.push(dir);
+            qb.push(" LIMIT ");
+            qb.push_bind(q.limit);
+            qb.push(" OFFSET ");
+            qb.push_bind(q.offset);
+            let rows = qb.build_query_as().fetch_all(&mut *self.tx).await?;
+            return Ok((rows, count));
+        };
+        // The two sorts an index follows (migration 0033: the list's
+        // contacts by account, then the sort column, then id): missing
+        // values last, written as `NULLS LAST` so the index gives the order.
         let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", contact_cols!()));
         filters(&mut qb, q);
-        let col = match q.sort {
-            ContactSort::Name => "LOWER(name)",
-            ContactSort::Email => "email",
-            ContactSort::Phone => "phone_number",
-            ContactSort::LastActivityAt => "last_activity_at",
-            ContactSort::CreatedAt => "created_at",
-            ContactSort::Company => "additional_attributes->>'company_name'",
-            ContactSort::City => "additional_attributes->>'city'",
-            ContactSort::Country => "additional_attributes->>'country'",
-        };
-        let dir = if q.descending { " DESC" } else { " ASC" };
-        // Missing values last in either direction, the same on both backends.
-        qb.push(" ORDER BY (");
-        qb.push(col);
-        qb.push(" IS NULL), ");
-        qb.push(col);
-        qb.push(dir);
-        qb.push(", id");
-        qb.push(dir);
-        qb.push(" LIMIT ");
+        match q.after {
+            None => {}
+            Some((Some(v), id)) => {
+                // After a row with a value: the rest of those (a range the
+                // index seeks to), then those without one.
+                qb.push(format_args!(" AND {col}{lte}"));
+                qb.push_bind(v);
+                qb.push(format_args!(" AND ({col}{lt}"));
+                qb.push_bind(v);
+                qb.push(format_args!(" OR id{lt}"));
+                qb.push_bind(id);
+                qb.push(")");
+            }
+            Some((None, id)) => {
+                qb.push(format_args!(" AND {col} IS NULL AND id{lt}"));
+                qb.push_bind(id);
+            }
+        }
+        qb.push(format_args!(" ORDER BY {col}{dir} NULLS LAST, id{dir} LIMIT "));
         qb.push_bind(q.limit);
-        qb.push(" OFFSET ");
-        qb.push_bind(q.offset);
-        let rows = qb.build_query_as().fetch_all(&mut *self.tx).await?;
+        if q.after.is_none() {
+            qb.push(" OFFSET ");
+            qb.push_bind(q.offset);
+        }
+        let mut rows: Vec<Contact> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
+        let short = q.limit - rows.len() as i64;
+        if short > 0 && matches!(q.after, Some((Some(_), _))) && col == "last_activity_at" {
+            let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", contact_cols!()));
+            filters(&mut qb, q);
+            qb.push(format_args!(" AND {col} IS NULL ORDER BY id{dir} LIMIT "));
+            qb.push_bind(short);
+            rows.extend(qb.build_query_as::<Contact>().fetch_all(&mut *self.tx).await?);
+        }
         Ok((rows, count))
     }
 

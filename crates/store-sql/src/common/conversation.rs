@@ -210,6 +210,13 @@ impl ConversationTx for SqlTx {
     }
 
     async fn conversation_counts(&mut self, q: &ConversationQuery) -> StoreResult<ConversationCounts> {
+        if count::counters_answer(q) {
+            return count::counted_conversations(self, q).await;
+        }
+        self.recount_conversations(q).await
+    }
+
+    async fn recount_conversations(&mut self, q: &ConversationQuery) -> StoreResult<ConversationCounts> {
         let mut qb = QueryBuilder::<DB>::new(
             "SELECT COUNT(*), \
              COALESCE(SUM(CASE WHEN c.assignee_id = ",
@@ -275,10 +282,19 @@ impl ConversationTx for SqlTx {
         conversation_id: i64,
         labels: &[String],
     ) -> StoreResult<()> {
-        sqlx::query("DELETE FROM conversation_labels WHERE conversation_id = $1")
-            .bind(conversation_id)
-            .execute(&mut *self.tx)
-            .await?;
+        // Only what changes is written: each row written moves the label
+        // counters (migration 0032).
+        let mut qb = QueryBuilder::<DB>::new("DELETE FROM conversation_labels WHERE conversation_id = ");
+        qb.push_bind(conversation_id);
+        if !labels.is_empty() {
+            qb.push(" AND label NOT IN (");
+            let mut sep = qb.separated(", ");
+            for l in labels {
+                sep.push_bind(l.clone());
+            }
+            qb.push(")");
+        }
+        qb.build().execute(&mut *self.tx).await?;
         for l in labels {
             sqlx::query(
                 "INSERT INTO conversation_labels (conversation_id, account_id, label) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",

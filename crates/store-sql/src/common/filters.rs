@@ -158,19 +158,19 @@ fn push_contact_condition(qb: &mut QueryBuilder<DB>, c: &ContactFilterCondition)
 
 /// The WHERE clause of a conversation list. `with_assignee` is false for the
 /// counts, which Chatwoot takes before the assignee filter.
-pub(super) fn conversation_filters(qb: &mut QueryBuilder<DB>, q: &ConversationQuery, with_assignee: bool) {
-    qb.push(" WHERE c.account_id = ");
-    qb.push_bind(q.account_id);
+/// The conditions the counters key too (the inboxes the caller may see,
+/// status, inbox, team), on columns named with `prefix`.
+pub(super) fn push_folder_filters(qb: &mut QueryBuilder<DB>, q: &ConversationQuery, prefix: &str) {
     if let Some(ids) = &q.visible_inboxes {
         if ids.is_empty() {
             qb.push(" AND 1 = 0");
         } else {
-            qb.push(" AND c.inbox_id IN ");
+            qb.push(format_args!(" AND {prefix}inbox_id IN "));
             push_ids(qb, ids);
         }
     }
     if let Some(statuses) = &q.statuses {
-        qb.push(" AND c.status IN (");
+        qb.push(format_args!(" AND {prefix}status IN ("));
         let mut sep = qb.separated(", ");
         for s in statuses {
             sep.push_bind(*s);
@@ -178,13 +178,19 @@ pub(super) fn conversation_filters(qb: &mut QueryBuilder<DB>, q: &ConversationQu
         qb.push(")");
     }
     if let Some(id) = q.inbox_id {
-        qb.push(" AND c.inbox_id = ");
+        qb.push(format_args!(" AND {prefix}inbox_id = "));
         qb.push_bind(id);
     }
     if let Some(id) = q.team_id {
-        qb.push(" AND c.team_id = ");
+        qb.push(format_args!(" AND {prefix}team_id = "));
         qb.push_bind(id);
     }
+}
+
+pub(super) fn conversation_filters(qb: &mut QueryBuilder<DB>, q: &ConversationQuery, with_assignee: bool) {
+    qb.push(" WHERE c.account_id = ");
+    qb.push_bind(q.account_id);
+    push_folder_filters(qb, q, "c.");
     if let Some(id) = q.contact_id {
         qb.push(" AND c.contact_id = ");
         qb.push_bind(id);

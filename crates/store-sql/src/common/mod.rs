@@ -18,7 +18,7 @@ use sqlx::types::Json;
 use sqlx::{QueryBuilder, Transaction};
 use switchboard_store::*;
 
-use super::{DB, push_json_text};
+use super::{DB, fold_ledger, push_json_text};
 
 macro_rules! account_cols {
     () => {
@@ -193,6 +193,7 @@ mod canned;
 mod contact;
 mod contact_inbox;
 mod conversation;
+mod count;
 mod csat;
 mod custom_attribute;
 mod custom_filter;

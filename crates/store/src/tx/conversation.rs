@@ -47,7 +47,13 @@ pub trait ConversationTx: Send {
 
     async fn list_conversations(&mut self, q: &ConversationQuery) -> StoreResult<Vec<Conversation>>;
 
+    /// The folder counts of a list: from the counters when the query is
+    /// one they key (status, inbox, team, at most one label, the inboxes
+    /// a caller may see), else by counting the matching rows.
     async fn conversation_counts(&mut self, q: &ConversationQuery) -> StoreResult<ConversationCounts>;
+
+    /// The folder counts by counting the matching rows, whatever the query.
+    async fn recount_conversations(&mut self, q: &ConversationQuery) -> StoreResult<ConversationCounts>;
 
     async fn contact_conversations(
         &mut self,

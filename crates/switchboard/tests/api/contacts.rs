@@ -51,6 +51,103 @@ async fn list_search_and_sort(app: TestApp) {
 }
 both!(list_search_and_sort);
 
+/// Deep pages by keyset cursor: the same contacts in the same order as the
+/// numbered pages (ties on the activity time broken by id, the never-active
+/// last), nothing skipped or repeated while new contacts arrive, and a
+/// cursor refused where the sort cannot follow one.
+async fn contacts_page_by_cursor(app: TestApp) {
+    for i in 0..40 {
+        app.ok(
+            Method::POST,
+            &app.acc("/contacts"),
+            Some(json!({ "name": format!("Person {i:02}"), "email": format!("p{i}@example.com") })),
+        )
+        .await;
+    }
+    // Activity times with ties; every fourth contact never active.
+    app.sql_rows(&format!(
+        "UPDATE contacts SET last_activity_at = CASE WHEN id % 4 = 0 THEN NULL ELSE 1000 + (id % 7) END \
+         WHERE account_id = {}",
+        app.account_id
+    ))
+    .await;
+    for sort in ["-last_activity_at", "last_activity_at", "-created_at", "created_at"] {
+        let mut by_number = Vec::new();
+        for page in 1..=3 {
+            let v = app
+                .ok(
+                    Method::GET,
+                    &app.acc(&format!("/contacts?sort={sort}&page={page}")),
+                    None,
+                )
+                .await;
+            for c in v["payload"].as_array().unwrap() {
+                by_number.push(c["id"].as_i64().unwrap());
+            }
+        }
+        assert_eq!(by_number.len(), 40, "{sort}");
+        let mut by_cursor = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..4 {
+            let path = match &cursor {
+                Some(c) => format!("/contacts?sort={sort}&cursor={c}"),
+                None => format!("/contacts?sort={sort}"),
+            };
+            let v = app.ok(Method::GET, &app.acc(&path), None).await;
+            if cursor.is_none() {
+                assert_eq!(v["meta"]["count"], 40, "{sort}");
+            }
+            for c in v["payload"].as_array().unwrap() {
+                by_cursor.push(c["id"].as_i64().unwrap());
+            }
+            if cursor.is_none() {
+                // New contacts arriving between pages do not shift the next.
+                app.ok(
+                    Method::POST,
+                    &app.acc("/contacts"),
+                    Some(json!({ "name": "Late", "email": "late@example.com" })),
+                )
+                .await;
+            }
+            match v["meta"]["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => break,
+            }
+        }
+        // Contacts created since the first page sort before it when
+        // newest first, after the rest when oldest first.
+        let late: Vec<i64> = by_cursor.iter().copied().filter(|id| !by_number.contains(id)).collect();
+        let kept: Vec<i64> = by_cursor.iter().copied().filter(|id| by_number.contains(id)).collect();
+        assert_eq!(kept, by_number, "{sort}: the same contacts in the same order");
+        assert!(late.len() <= 1, "{sort}: {late:?}");
+        // The total moved with the contacts created.
+        app.sql_rows(&format!(
+            "UPDATE contacts SET last_activity_at = CASE WHEN id % 4 = 0 THEN NULL ELSE 1000 + (id % 7) END \
+             WHERE account_id = {}",
+            app.account_id
+        ))
+        .await;
+        app.sql_rows(&format!(
+            "DELETE FROM contacts WHERE account_id = {} AND name = 'Late'",
+            app.account_id
+        ))
+        .await;
+    }
+    for bad in [
+        "sort=name&cursor=5.1",
+        "cursor=abc",
+        "cursor=1.",
+        "cursor=.5",
+        "cursor=null",
+    ] {
+        let (s, v) = app.get(&app.acc(&format!("/contacts?{bad}"))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+        assert_eq!(v["attributes"], json!(["cursor"]), "{bad}: {v}");
+    }
+    app.stop().await;
+}
+both!(contacts_page_by_cursor);
+
 async fn create_update_delete(app: TestApp) {
     let inbox = app.api_inbox("Support", None).await;
     let v = app

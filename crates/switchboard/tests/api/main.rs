@@ -24,6 +24,7 @@ mod contacts_csv;
 mod contacts_more;
 mod conversations;
 mod conversations_more;
+mod counts;
 mod csat;
 mod custom_attributes;
 mod dashboard;
