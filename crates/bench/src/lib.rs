@@ -12,11 +12,14 @@
 //! `deliveries` (channel sends to a fake Telegram Bot API) and `jobs` (the
 //! job queue's claim -> complete cycle) are in `channels/`, `realtime` (the
 //! binary serving idle sockets and a burst of events) in `realtime.rs`,
-//! `routing` (assignments per second, opened -> assigned) in `routing.rs`.
+//! `routing` (assignments per second, opened -> assigned) in `routing.rs`,
+//! `sla` in `sla.rs`, `scale` (lists, counts, contacts and search over a
+//! seeded history of a given size) in `scale.rs`.
 
 mod channels;
 mod realtime;
 mod routing;
+mod scale;
 mod sla;
 
 use std::sync::Arc;
@@ -35,7 +38,8 @@ pub struct BenchArgs {
     /// What to measure: `ingest`, `realtime`, `deliveries` (outgoing messages to a fake
     /// Telegram), `jobs` (the job queue's claim and complete cycle), `routing`
     /// (assignments per second, and how long a new conversation waits for an agent)
-    /// or `sla` (how late SLA misses are recorded when many clocks run out together).
+    /// `sla` (how late SLA misses are recorded when many clocks run out together)
+    /// or `scale` (the daily screens and searches over a seeded history).
     pub what: String,
     /// Messages to send per backend.
     #[arg(long, default_value_t = 20_000)]
@@ -52,6 +56,15 @@ pub struct BenchArgs {
     /// The first-reply threshold the conversations are held to (sla), seconds.
     #[arg(long, default_value_t = 20)]
     pub sla_seconds: i64,
+    /// History sizes to seed, in conversations, comma-separated (scale).
+    #[arg(long, default_value = "10000,100000")]
+    pub sizes: String,
+    /// Messages per seeded conversation (scale).
+    #[arg(long, default_value_t = 5)]
+    pub per_conversation: usize,
+    /// Sequential requests per endpoint (scale).
+    #[arg(long, default_value_t = 100)]
+    pub requests: usize,
     /// PostgreSQL to measure beside SQLite (skipped when absent).
     #[arg(long, env = "SWITCHBOARD_BENCH_POSTGRES_URL")]
     pub postgres_url: Option<String>,
@@ -66,8 +79,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         "jobs" => channels::jobs(&args).await,
         "routing" => routing::run(&args).await,
         "sla" => sla::run(&args).await,
+        "scale" => scale::run(&args).await,
         other => {
-            anyhow::bail!("unknown benchmark {other:?} (available: ingest, realtime, deliveries, jobs, routing, sla)")
+            anyhow::bail!(
+                "unknown benchmark {other:?} (available: ingest, realtime, deliveries, jobs, routing, sla, scale)"
+            )
         }
     }
 }
@@ -348,4 +364,70 @@ async fn run_clients(
         all.extend(t.await??);
     }
     Ok(all)
+}
+
+/// A server on a fresh database with one account, its administrator's
+/// token and a client: what every benchmark that drives the API starts
+/// from.
+pub(crate) struct Harness {
+    pub core: Arc<switchboard_core::Core>,
+    pub server: switchboard_app::Server,
+    /// The account's API base: `http://addr/api/v1/accounts/{id}`.
+    pub base: String,
+    pub account: i64,
+    pub token: String,
+    pub client: reqwest::Client,
+}
+
+impl Harness {
+    /// Starts the binary's server on `url` with `tweak` applied to the
+    /// options (jobs run).
+    pub async fn start(url: &str, tweak: impl FnOnce(&mut Options)) -> anyhow::Result<Harness> {
+        let mut opts = Options {
+            listen: Some("127.0.0.1:0".into()),
+            database_url: Some(url.to_string()),
+            log: Some("warn".into()),
+            database_connections: Some(16),
+            ..Options::default()
+        };
+        tweak(&mut opts);
+        let settings = Settings::resolve(opts, Options::default());
+        let store = switchboard_app::open_store(&settings).await?;
+        let core = switchboard_app::build_core(&settings, store)?;
+        let created = core
+            .create_account_with_admin("Bench", "Bench", "bench@bench.test", "bench password 1")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let server = switchboard_app::start_with(&settings, core.clone(), true).await?;
+        let account = created.account.id;
+        Ok(Harness {
+            core,
+            base: format!("http://{}/api/v1/accounts/{account}", server.addr),
+            server,
+            account,
+            token: created.access_token.clone(),
+            client: reqwest::Client::new(),
+        })
+    }
+
+    /// A request to `path` under the account's base as the administrator;
+    /// an error unless it succeeds.
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+        let mut r = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("api_access_token", &self.token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await?;
+        anyhow::ensure!(r.status().is_success(), "{path}: {}", r.status());
+        Ok(r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// The `p` quantile (0..1) of sorted durations.
+pub(crate) fn quantile_of(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1));
+    sorted.get(i).copied().unwrap_or_default()
 }

@@ -269,9 +269,17 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
         if claimed > 0 && (claimed == limit || sem.available_permits() > 0) {
             continue;
         }
-        // Sleep until woken, the next poll, or the soonest retry this
-        // process scheduled (so retries keep their backoff, not the poll's).
-        let due = core.next_due.load(std::sync::atomic::Ordering::Relaxed);
+        // Sleep until woken, the next poll, the soonest retry this process
+        // scheduled (so retries keep their backoff, not the poll's), or the
+        // soonest queued job's time (an SLA check, a snooze's end: on time,
+        // not up to a poll late).
+        let mut due = core.next_due.load(std::sync::atomic::Ordering::Relaxed);
+        if claimed == 0
+            && ready.is_empty()
+            && let Some(at) = next_run_at(&core).await
+        {
+            due = due.min(at);
+        }
         let until_due = Duration::from_micros(due.saturating_sub(now_micros()).max(0) as u64 + 1_000);
         tokio::select! {
             _ = core.jobs_ready.notified() => {}
@@ -285,6 +293,19 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
     while running.join_next().await.is_some() {}
     drop(done_tx);
     let _ = finishing.await;
+}
+
+/// When the soonest queued job becomes due (an indexed read).
+async fn next_run_at(core: &Arc<Core>) -> Option<i64> {
+    let result = async {
+        let mut tx = core.store.read().await?;
+        Ok::<_, CoreError>(tx.next_run_at(now_micros()).await?)
+    }
+    .await;
+    result.unwrap_or_else(|e| {
+        tracing::debug!(error = %e, "reading the next job's time");
+        None
+    })
 }
 
 /// Returns claimed jobs that did not start to the queue.

@@ -40,6 +40,15 @@ pub(crate) async fn claim_jobs(
 
 #[async_trait]
 impl JobTx for SqlTx {
+    async fn next_run_at(&mut self, now: i64) -> StoreResult<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE state = 0 AND run_at > $1")
+                .bind(now)
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
+    }
+
     async fn insert_jobs(&mut self, jobs: &[NewJob], now: i64) -> StoreResult<u64> {
         if jobs.is_empty() {
             return Ok(0);

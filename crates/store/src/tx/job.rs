@@ -9,6 +9,9 @@ pub trait JobTx: Send {
     /// Inserts several jobs in one statement (a queued `unique_key` skips its row).
     async fn insert_jobs(&mut self, jobs: &[NewJob], now: i64) -> StoreResult<u64>;
 
+    /// When the soonest queued job that is not due at `now` becomes due.
+    async fn next_run_at(&mut self, now: i64) -> StoreResult<Option<i64>>;
+
     /// Enqueues a job; with a `unique_key` already queued, nothing is added
     /// and `None` is returned.
     async fn insert_job(&mut self, j: &NewJob, now: i64) -> StoreResult<Option<i64>>;
