@@ -172,6 +172,10 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
     // Folding the counters' ledgers (migration 0032), so reading a count
     // sums a few rows per key, not every change since the last fold.
     let mut next_fold = Instant::now() + FOLD_EVERY;
+    // Indexing for search the messages written before search existed, a
+    // batch at a time between other work, until none are left.
+    let mut backfilling = true;
+    let mut next_backfill = Instant::now();
     // The routing sweep, a safety net under routing's triggers.
     let mut next_route_sweep = Instant::now() + ROUTE_SWEEP_EVERY;
     // Auto-resolve's sweep, in a task of its own (one at a time).
@@ -203,6 +207,10 @@ pub async fn run(core: Arc<Core>, mut shutdown: watch::Receiver<bool>) {
                     sweeping.store(false, std::sync::atomic::Ordering::Release);
                 });
             }
+        }
+        if backfilling && Instant::now() >= next_backfill {
+            next_backfill = Instant::now() + BACKFILL_EVERY;
+            backfilling = search_backfill(&core).await;
         }
         if Instant::now() >= next_fold {
             next_fold = Instant::now() + FOLD_EVERY;
@@ -403,6 +411,32 @@ pub async fn queue_periodic(core: &Arc<Core>, kind: &str) {
         Ok(0) => {}
         Ok(_) => core.wake_jobs(),
         Err(e) => tracing::warn!(error = %e, kind, "queueing per-inbox jobs failed"),
+    }
+}
+
+/// The pause between two batches of the search backfill, and its batch.
+const BACKFILL_EVERY: Duration = Duration::from_millis(200);
+const BACKFILL_BATCH: i64 = 500;
+
+/// One batch of the search backfill; whether more may be left.
+pub async fn search_backfill(core: &Arc<Core>) -> bool {
+    let result = async {
+        let mut tx = core.store.write().await?;
+        let n = tx.backfill_search(BACKFILL_BATCH).await?;
+        tx.commit().await?;
+        Ok::<u64, CoreError>(n)
+    }
+    .await;
+    match result {
+        Ok(0) => false,
+        Ok(n) => {
+            tracing::debug!(messages = n, "indexed for search");
+            true
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "indexing old messages for search failed");
+            true
+        }
     }
 }
 

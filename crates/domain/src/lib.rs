@@ -10,6 +10,7 @@ pub mod enums;
 pub mod event;
 pub mod markdown;
 pub mod rules;
+pub mod search;
 pub mod time;
 pub mod validate;
 

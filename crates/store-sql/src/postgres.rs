@@ -14,6 +14,9 @@ use crate::ConnectOptions;
 
 pub(crate) type DB = Postgres;
 
+/// Search is tsvector and pg_trgm here (common/search.rs reads this).
+pub(crate) const FTS5: bool = false;
+
 macro_rules! for_update {
     () => {
         " FOR UPDATE"

@@ -26,6 +26,9 @@ use crate::ConnectOptions;
 
 pub(crate) type DB = Sqlite;
 
+/// Search is FTS5 here (common/search.rs reads this).
+pub(crate) const FTS5: bool = true;
+
 macro_rules! for_update {
     () => {
         ""

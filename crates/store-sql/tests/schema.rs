@@ -20,6 +20,9 @@ struct Table {
 
 type Schema = BTreeMap<String, Table>;
 
+/// Tables whose names start with these are search storage (see below).
+const SEARCH_STORAGE: [&str; 3] = ["message_words", "message_grams", "message_search"];
+
 fn index_key(unique: bool, partial: bool, columns: &[String]) -> String {
     format!(
         "{}{}({})",
@@ -175,6 +178,13 @@ async fn both_backends_migrate_to_the_same_schema() {
     let mut differences = Vec::new();
     let tables: BTreeSet<&String> = lite.keys().chain(pg.keys()).collect();
     for t in tables {
+        // Search indexes are each backend's own kind of storage (FTS5
+        // tables and their shadow tables; a table under GIN indexes),
+        // holding the same terms: search's conformance tests compare them
+        // by their answers instead.
+        if SEARCH_STORAGE.iter().any(|p| t.starts_with(p)) {
+            continue;
+        }
         match (lite.get(t), pg.get(t)) {
             (Some(_), None) => differences.push(format!("{t}: only on SQLite")),
             (None, Some(_)) => differences.push(format!("{t}: only on PostgreSQL")),

@@ -42,7 +42,7 @@ impl MessageTx for SqlTx {
     }
 
     async fn insert_message(&mut self, m: &NewMessage) -> StoreResult<Option<Message>> {
-        Ok(sqlx::query_as(concat!(
+        let inserted: Option<Message> = sqlx::query_as(concat!(
             "INSERT INTO messages (account_id, inbox_id, conversation_id, message_type, content, content_type, \
              content_attributes, additional_attributes, private, status, source_id, echo_id, sender_type, sender_id, \
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) \
@@ -65,7 +65,11 @@ impl MessageTx for SqlTx {
         .bind(m.sender_id)
         .bind(m.created_at)
         .fetch_optional(&mut *self.tx)
-        .await?)
+        .await?;
+        if let Some(row) = &inserted {
+            search::index_messages(self, &[row], false).await?;
+        }
+        Ok(inserted)
     }
 
     async fn find_message_by_source(&mut self, inbox_id: i64, source_id: &str) -> StoreResult<Option<Message>> {
@@ -141,6 +145,15 @@ impl MessageTx for SqlTx {
     }
 
     async fn update_message(&mut self, m: &Message) -> StoreResult<()> {
+        // The index entries change only with the text (a status or a
+        // source id does not touch them).
+        let before: Option<Option<String>> = sqlx::query_scalar("SELECT content FROM messages WHERE id = $1")
+            .bind(m.id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        if before.as_ref().is_some_and(|b| *b != m.content) {
+            search::index_messages(self, &[m], true).await?;
+        }
         sqlx::query(
             "UPDATE messages SET content = $2, content_type = $3, content_attributes = $4, additional_attributes = $5, \
              status = $6, source_id = $7, updated_at = $8 WHERE id = $1",
@@ -210,25 +223,17 @@ impl MessageTx for SqlTx {
         limit: i64,
         offset: i64,
     ) -> StoreResult<Vec<Message>> {
-        let mut qb = QueryBuilder::<DB>::new(concat!(
-            "SELECT ",
-            message_cols!(),
-            " FROM messages WHERE account_id = "
-        ));
-        qb.push_bind(account_id);
-        if let Some(ids) = inboxes {
-            if ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            qb.push(" AND inbox_id IN ");
-            push_ids(&mut qb, ids);
+        if inboxes.is_some_and(|ids| ids.is_empty()) {
+            return Ok(Vec::new());
         }
-        qb.push(" AND message_type IN (0, 1) AND LOWER(content) LIKE ");
-        qb.push_bind(like_pattern(&needle.to_lowercase()));
-        qb.push(" ESCAPE '\\' ORDER BY id DESC LIMIT ");
-        qb.push_bind(limit);
-        qb.push(" OFFSET ");
-        qb.push_bind(offset);
+        let ids = search::search_message_ids(self, account_id, inboxes, needle, offset.saturating_add(limit)).await?;
+        let page: Vec<i64> = ids.into_iter().skip(offset.max(0) as usize).collect();
+        if page.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<DB>::new(concat!("SELECT ", message_cols!(), " FROM messages WHERE id IN "));
+        push_ids(&mut qb, &page);
+        qb.push(" ORDER BY id DESC");
         Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
@@ -260,7 +265,14 @@ impl MessageTx for SqlTx {
                 .push_bind(m.created_at);
         });
         qb.push(concat!(" ON CONFLICT DO NOTHING RETURNING ", message_cols!()));
-        Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
+        let inserted: Vec<Message> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
+        let refs: Vec<&Message> = inserted.iter().collect();
+        search::index_messages(self, &refs, false).await?;
+        Ok(inserted)
+    }
+
+    async fn backfill_search(&mut self, batch: i64) -> StoreResult<u64> {
+        search::backfill(self, batch).await
     }
 
     async fn recent_replies(

@@ -18,7 +18,7 @@ use sqlx::types::Json;
 use sqlx::{QueryBuilder, Transaction};
 use switchboard_store::*;
 
-use super::{DB, fold_ledger, push_json_text};
+use super::{DB, FTS5, fold_ledger, push_json_text};
 
 macro_rules! account_cols {
     () => {
@@ -214,6 +214,7 @@ mod notification;
 mod participant;
 mod routing;
 mod routing_policy;
+mod search;
 mod team;
 mod user;
 mod webhook;

@@ -45,9 +45,12 @@ pub trait MessageTx: Send {
 
     async fn list_messages(&mut self, q: &MessageQuery) -> StoreResult<Vec<Message>>;
 
-    /// Incoming and outgoing messages (notes included) of the account whose
-    /// content holds `needle` (case-insensitive), newest first; only in
-    /// `inboxes` when given.
+    /// Incoming and outgoing messages (notes included) of the account that
+    /// `needle` finds, newest first; only in `inboxes` when given. A
+    /// message is found when it has every word of `needle` in some form
+    /// (the stems of `switchboard_domain::search::terms`: "заказы" finds
+    /// "заказ") or holds `needle` itself, folded, when it has three
+    /// characters or more (case and diacritics aside).
     async fn search_messages(
         &mut self,
         account_id: i64,
@@ -56,6 +59,10 @@ pub trait MessageTx: Send {
         limit: i64,
         offset: i64,
     ) -> StoreResult<Vec<Message>>;
+
+    /// Indexes up to `batch` of the messages written before search
+    /// existed, newest first; how many it indexed (0: none are left).
+    async fn backfill_search(&mut self, batch: i64) -> StoreResult<u64>;
 
     /// Whether the conversation had a public outgoing message after
     /// `outgoing_since`, and a template message after `template_since`.

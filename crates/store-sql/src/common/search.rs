@@ -1,0 +1,187 @@
+//! Message search: writing the index entries (in the message's own
+//! transaction) and reading them. SQLite keeps the stems in an FTS5 table
+//! (`message_words`) and the folded text in a trigram FTS5 table
+//! (`message_grams`), rowid = message id; PostgreSQL keeps both in
+//! `message_search` (a tsvector under GIN, the folded text under a pg_trgm
+//! GIN). The terms come from `switchboard_domain::search`, so both answer
+//! the same.
+
+use switchboard_domain::search;
+
+use super::*;
+
+/// Messages search indexes: incoming and outgoing (notes included).
+pub(super) fn indexed(m: &Message) -> bool {
+    matches!(m.message_type, 0 | 1) && m.content.as_deref().is_some_and(|c| !c.trim().is_empty())
+}
+
+/// Writes the index entries of `rows` (those [`indexed`]); with `replace`,
+/// first removes what they had (an edit).
+pub(super) async fn index_messages(tx: &mut SqlTx, rows: &[&Message], replace: bool) -> StoreResult<()> {
+    if replace && FTS5 && !rows.is_empty() {
+        for table in ["message_words", "message_grams"] {
+            let mut qb = QueryBuilder::<DB>::new(format!("DELETE FROM {table} WHERE rowid IN "));
+            push_ids(&mut qb, &rows.iter().map(|m| m.id).collect::<Vec<_>>());
+            qb.build().execute(&mut *tx.tx).await?;
+        }
+    }
+    if replace && !FTS5 {
+        let gone: Vec<i64> = rows.iter().filter(|m| !indexed(m)).map(|m| m.id).collect();
+        if !gone.is_empty() {
+            let mut qb = QueryBuilder::<DB>::new("DELETE FROM message_search WHERE message_id IN ");
+            push_ids(&mut qb, &gone);
+            qb.build().execute(&mut *tx.tx).await?;
+        }
+    }
+    let entries: Vec<(i64, i64, String, String)> = rows
+        .iter()
+        .filter(|m| indexed(m))
+        .map(|m| {
+            let folded = search::fold(m.content.as_deref().unwrap_or(""));
+            (m.id, m.account_id, search::words(&folded).join(" "), folded)
+        })
+        .collect();
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if FTS5 {
+        let mut qb = QueryBuilder::<DB>::new("INSERT INTO message_words (rowid, terms) ");
+        qb.push_values(&entries, |mut b, e| {
+            b.push_bind(e.0).push_bind(e.2.clone());
+        });
+        qb.build().execute(&mut *tx.tx).await?;
+        let mut qb = QueryBuilder::<DB>::new("INSERT INTO message_grams (rowid, folded) ");
+        qb.push_values(&entries, |mut b, e| {
+            b.push_bind(e.0).push_bind(e.3.clone());
+        });
+        qb.build().execute(&mut *tx.tx).await?;
+    } else {
+        let mut qb = QueryBuilder::<DB>::new("INSERT INTO message_search (message_id, account_id, words, folded) ");
+        qb.push_values(&entries, |mut b, e| {
+            b.push_bind(e.0)
+                .push_bind(e.1)
+                .push_unseparated(", to_tsvector('simple', ")
+                .push_bind_unseparated(e.2.clone())
+                .push_unseparated(")")
+                .push_bind(e.3.clone());
+        });
+        qb.push(" ON CONFLICT (message_id) DO UPDATE SET words = excluded.words, folded = excluded.folded");
+        qb.build().execute(&mut *tx.tx).await?;
+    }
+    Ok(())
+}
+
+/// An FTS5 string: quoted, inner quotes doubled (a phrase of its tokens).
+fn fts_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The ids of the first `limit` messages (newest first) `needle` finds.
+pub(super) async fn search_message_ids(
+    tx: &mut SqlTx,
+    account_id: i64,
+    inboxes: Option<&[i64]>,
+    needle: &str,
+    limit: i64,
+) -> StoreResult<Vec<i64>> {
+    let folded = search::fold(needle);
+    let words = search::words(&folded);
+    let substring = folded.chars().count() >= 3;
+    if words.is_empty() && !substring {
+        return Ok(Vec::new());
+    }
+    let scope = |qb: &mut QueryBuilder<DB>| {
+        qb.push(" AND m.account_id = ");
+        qb.push_bind(account_id);
+        if let Some(ids) = inboxes {
+            qb.push(" AND m.inbox_id IN ");
+            push_ids(qb, ids);
+        }
+        qb.push(" AND m.message_type IN (0, 1)");
+    };
+    if FTS5 {
+        // Each index walked newest first and stopped at `limit` hits of the
+        // account: a frequent word costs a page, not every message with it.
+        let mut ids: Vec<i64> = Vec::new();
+        let queries = [
+            (
+                "message_words",
+                (!words.is_empty()).then(|| words.iter().map(|w| fts_string(w)).collect::<Vec<_>>().join(" ")),
+            ),
+            ("message_grams", substring.then(|| fts_string(&folded))),
+        ];
+        for (table, query) in queries {
+            let Some(query) = query else { continue };
+            let mut qb = QueryBuilder::<DB>::new(format!(
+                "SELECT f.rowid FROM {table} f JOIN messages m ON m.id = f.rowid WHERE {table} MATCH "
+            ));
+            qb.push_bind(query);
+            scope(&mut qb);
+            qb.push(" ORDER BY f.rowid DESC LIMIT ");
+            qb.push_bind(limit);
+            ids.extend(qb.build_query_scalar::<i64>().fetch_all(&mut *tx.tx).await?);
+        }
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        ids.dedup();
+        ids.truncate(limit.max(0) as usize);
+        Ok(ids)
+    } else {
+        let mut qb = QueryBuilder::<DB>::new(
+            "SELECT s.message_id FROM message_search s JOIN messages m ON m.id = s.message_id WHERE s.account_id = ",
+        );
+        qb.push_bind(account_id);
+        qb.push(" AND (");
+        if !words.is_empty() {
+            qb.push("s.words @@ plainto_tsquery('simple', ");
+            qb.push_bind(words.join(" "));
+            qb.push(")");
+        }
+        if substring {
+            if !words.is_empty() {
+                qb.push(" OR ");
+            }
+            qb.push("s.folded LIKE ");
+            qb.push_bind(like_pattern(&folded));
+            qb.push(" ESCAPE '\\'");
+        }
+        qb.push(")");
+        scope(&mut qb);
+        qb.push(" ORDER BY s.message_id DESC LIMIT ");
+        qb.push_bind(limit);
+        Ok(qb.build_query_scalar::<i64>().fetch_all(&mut *tx.tx).await?)
+    }
+}
+
+/// Indexes up to `batch` messages written before search existed.
+pub(super) async fn backfill(tx: &mut SqlTx, batch: i64) -> StoreResult<u64> {
+    let Some(next): Option<i64> = sqlx::query_scalar("SELECT next_id FROM search_backfill WHERE name = 'messages'")
+        .fetch_optional(&mut *tx.tx)
+        .await?
+    else {
+        return Ok(0);
+    };
+    if next <= 0 {
+        return Ok(0);
+    }
+    let rows: Vec<Message> = sqlx::query_as(concat!(
+        "SELECT ",
+        message_cols!(),
+        " FROM messages WHERE id <= $1 ORDER BY id DESC LIMIT $2"
+    ))
+    .bind(next)
+    .bind(batch.max(1))
+    .fetch_all(&mut *tx.tx)
+    .await?;
+    let refs: Vec<&Message> = rows.iter().collect();
+    index_messages(tx, &refs, true).await?;
+    let rest = if (rows.len() as i64) < batch.max(1) {
+        0
+    } else {
+        rows.last().map_or(0, |m| m.id - 1)
+    };
+    sqlx::query("UPDATE search_backfill SET next_id = $1 WHERE name = 'messages'")
+        .bind(rest)
+        .execute(&mut *tx.tx)
+        .await?;
+    Ok(rows.len().max(1) as u64)
+}
