@@ -193,21 +193,31 @@ async fn seed(h: &Harness, url: &str, size: usize, per_conversation: usize, inbo
                  FROM conversations c, {from} WHERE c.account_id = {acc} AND c.id > {base}"
             )
         },
-        if pg {
-            "ANALYZE".to_string()
-        } else {
-            "PRAGMA optimize = 0x10002".to_string()
-        },
+        // Indexed for search by the backfill, as rows from before an
+        // upgrade are.
+        "UPDATE search_backfill SET next_id = (SELECT MAX(id) FROM messages) WHERE name = 'messages'".to_string(),
+        "UPDATE search_backfill SET next_id = (SELECT MAX(id) FROM contacts) WHERE name = 'contacts'".to_string(),
     ];
     for sql in statements {
         let t = Instant::now();
         raw_exec(url, &sql).await?;
         tracing::debug!(elapsed = ?t.elapsed(), "seeded");
     }
-    // The counters' ledgers folded, as the job runner would.
-    let mut tx = h.core.store.write().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    tx.fold_counts(1).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    tx.commit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let err = |e: switchboard_store::StoreError| anyhow::anyhow!("{e}");
+    loop {
+        let mut tx = h.core.store.write().await.map_err(err)?;
+        let n = tx.backfill_search(20_000).await.map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        if n == 0 {
+            break;
+        }
+    }
+    // The counters' ledgers folded, as the job runner would, and the
+    // planner's statistics brought up to date.
+    let mut tx = h.core.store.write().await.map_err(err)?;
+    tx.fold_counts(1).await.map_err(err)?;
+    tx.commit().await.map_err(err)?;
+    raw_exec(url, if pg { "ANALYZE" } else { "PRAGMA optimize = 0x10002" }).await?;
     Ok(())
 }
 

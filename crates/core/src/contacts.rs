@@ -388,6 +388,11 @@ impl Core {
         ctx.require_admin()?;
         let mut w = Work::by(self, ctx).await?;
         let c = w.tx().require_contact(ctx.account_id(), id).await?;
+        // The contact's conversations go with it: lock them first, in id
+        // order, as every conversation change does before it touches the
+        // contact (a message moves its last activity), so the two cannot
+        // deadlock on PostgreSQL.
+        w.tx().lock_contact_conversations(ctx.account_id(), id).await?;
         w.tx().delete_contact(ctx.account_id(), id).await?;
         let data = json!({ "id": c.id, "account_id": c.account_id });
         w.emit(

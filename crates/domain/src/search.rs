@@ -58,6 +58,19 @@ pub fn fold(text: &str) -> String {
     out
 }
 
+/// What contact search compares: the folded name, e-mail, phone number
+/// and company, each apart (a unit separator between them, so no match
+/// spans two fields).
+pub fn contact_text(fields: &[Option<&str>]) -> String {
+    fields
+        .iter()
+        .flatten()
+        .map(|f| fold(f))
+        .filter(|f| !f.is_empty())
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
+}
+
 /// The stems of the words of `text` (see the module's documentation).
 pub fn terms(text: &str) -> String {
     words(&fold(text)).join(" ")
@@ -111,6 +124,13 @@ mod tests {
         assert_eq!(terms("refunding"), "refund");
         assert_eq!(terms("order #4521, please!"), "order 4521 pleas");
         assert_eq!(terms("café"), terms("cafe"));
+    }
+
+    #[test]
+    fn contact_fields_stay_apart() {
+        let t = contact_text(&[Some("María López"), Some("MARIA@shop.test"), None, Some("")]);
+        assert_eq!(t, "maria lopez\u{1f}maria@shop.test");
+        assert!(!t.contains("lopezmaria"));
     }
 
     #[test]

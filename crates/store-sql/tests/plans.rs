@@ -4,7 +4,8 @@
 //! sort it whole. Covers the conversation list and its counts, an agent's
 //! view, a label folder, the contacts list and its next page by cursor, a
 //! conversation's messages, the unread counts of a page and message search
-//! (a frequent word, a substring).
+//! (a frequent word, a substring), contact search and conversations found by
+//! their contact or their messages.
 
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -101,6 +102,7 @@ async fn seed(url: &str) {
          FROM conversations c, n",
         // Indexed for search by the backfill, as rows from before search are.
         "UPDATE search_backfill SET next_id = (SELECT MAX(id) FROM messages) WHERE name = 'messages'",
+        "UPDATE search_backfill SET next_id = (SELECT MAX(id) FROM contacts) WHERE name = 'contacts'",
     ] {
         sqlx::query(sql).execute(&mut conn).await.unwrap();
     }
@@ -171,6 +173,16 @@ async fn hot_reads_use_indexes() {
     let hits = tx.search_messages(1, None, "hello", 15, 0).await.unwrap();
     assert_eq!(hits.len(), 15, "a frequent word: a page, newest first");
     tx.search_messages(1, Some(&[1]), "ello 12", 15, 0).await.unwrap();
+    let by_contact = ConversationQuery {
+        matching: Some("contact 1234".into()),
+        ..q.clone()
+    };
+    assert!(!tx.list_conversations(&by_contact).await.unwrap().is_empty());
+    let by_text = ConversationQuery {
+        q: Some("hello".into()),
+        ..q.clone()
+    };
+    tx.list_conversations(&by_text).await.unwrap();
     let mut contacts = ContactQuery {
         account_id: 1,
         search: None,
@@ -191,6 +203,9 @@ async fn hot_reads_use_indexes() {
     contacts.sort = ContactSort::CreatedAt;
     contacts.after = None;
     tx.list_contacts(&contacts).await.unwrap();
+    contacts.search = Some("c1234@".into());
+    let (found, _) = tx.list_contacts(&contacts).await.unwrap();
+    assert_eq!(found.len(), 1, "searched through the index");
     drop(tx);
 
     let statements: Vec<String> = std::mem::take(&mut *captured().lock().unwrap());
@@ -215,8 +230,11 @@ async fn hot_reads_use_indexes() {
             let walks = LARGE
                 .iter()
                 .any(|t| step == &format!("SCAN {t}") || step.starts_with(&format!("SCAN {t} USING INDEX")));
+            // Sorting is fine over search hits (a full-text index drives
+            // the read), not over a large table's rows.
             let sorts_all = step.starts_with("USE TEMP B-TREE FOR ORDER BY")
-                && LARGE.iter().any(|t| sql.contains(&format!("FROM {t} ")));
+                && LARGE.iter().any(|t| sql.contains(&format!("FROM {t} ")))
+                && !plan.iter().any(|s| s.contains("VIRTUAL TABLE"));
             if walks || sorts_all {
                 bad.push(format!("{sql}\n  -> {}", plan.join(" | ")));
                 break;

@@ -21,7 +21,13 @@ struct Table {
 type Schema = BTreeMap<String, Table>;
 
 /// Tables whose names start with these are search storage (see below).
-const SEARCH_STORAGE: [&str; 3] = ["message_words", "message_grams", "message_search"];
+const SEARCH_STORAGE: [&str; 5] = [
+    "message_words",
+    "message_grams",
+    "message_search",
+    "contact_grams",
+    "contact_search",
+];
 
 fn index_key(unique: bool, partial: bool, columns: &[String]) -> String {
     format!(

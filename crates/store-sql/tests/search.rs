@@ -131,3 +131,119 @@ async fn words_stems_and_substrings(store: Arc<dyn Store>) {
     assert!(found(&store, acc, None, "4521", &ids).await.is_empty());
 }
 conformance!(words_stems_and_substrings);
+
+/// Contacts by any part of their name, e-mail, phone or company (three
+/// characters or more through the trigram index; shorter by scanning),
+/// accents and case aside, or by their identifier exactly; conversations
+/// by their contact the same way.
+async fn contacts_by_any_part(store: Arc<dyn Store>) {
+    use serde_json::json;
+    use switchboard_store::{Contact, ContactQuery, ContactSort, ConversationQuery};
+    let (acc, _inbox, carla, conv) = seed(&store).await;
+    let mut tx = store.write().await.unwrap();
+    let mut people = Vec::new();
+    for (name, email, phone, company, identifier) in [
+        ("María López", Some("maria@shop.test"), Some("+34600111222"), Some("Acme Iberia"), None),
+        ("Борис Петров", None, Some("+79161234567"), None, Some("crm-77")),
+        ("Jo", Some("jo@x.io"), None, Some("Zeta Labs"), None),
+    ] {
+        let c = tx
+            .insert_contact(&Contact {
+                id: 0,
+                account_id: acc,
+                name: name.into(),
+                email: email.map(str::to_string),
+                phone_number: phone.map(str::to_string),
+                identifier: identifier.map(str::to_string),
+                avatar_url: None,
+                blocked: false,
+                contact_type: 0,
+                additional_attributes: company.map_or(json!({}), |c| json!({ "company_name": c })),
+                custom_attributes: json!({}),
+                last_activity_at: None,
+                created_at: 2,
+                updated_at: 2,
+            })
+            .await
+            .unwrap();
+        people.push(c.id);
+    }
+    tx.commit().await.unwrap();
+    let find = |q: &str| {
+        let store = store.clone();
+        let q = q.to_string();
+        async move {
+            let mut tx = store.read().await.unwrap();
+            let (rows, count) = tx
+                .list_contacts(&ContactQuery {
+                    account_id: acc,
+                    search: Some(q.clone()),
+                    labels: Vec::new(),
+                    sort: ContactSort::Name,
+                    descending: false,
+                    only_resolved: false,
+                    limit: 50,
+                    offset: 0,
+                    after: None,
+                })
+                .await
+                .unwrap();
+            assert_eq!(count as usize, rows.len(), "{q}");
+            let mut ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+            ids.sort_unstable();
+            ids
+        }
+    };
+    let [maria, boris, jo] = [people[0], people[1], people[2]];
+    assert_eq!(find("lopez").await, vec![maria], "accents fold");
+    assert_eq!(find("MARÍA").await, vec![maria]);
+    assert_eq!(find("maria@shop").await, vec![maria], "e-mail");
+    assert_eq!(find("600111").await, vec![maria], "phone");
+    assert_eq!(find("iberia").await, vec![maria], "company");
+    assert_eq!(find("борис").await, vec![boris], "Cyrillic case");
+    assert_eq!(find("crm-77").await, vec![boris], "identifier, exactly");
+    assert_eq!(find("crm-7").await, Vec::<i64>::new(), "not part of an identifier");
+    assert_eq!(find("jo").await, vec![jo], "two characters scan");
+    assert_eq!(find("lopezmaria").await, Vec::<i64>::new(), "no match across fields");
+    assert_eq!(find("shop.test").await, vec![maria]);
+    assert!(!find("c@x.io").await.contains(&maria));
+    assert_eq!(find("c@x.io").await, vec![carla.id]);
+    // Another account's search finds none of them.
+    let mut tx = store.read().await.unwrap();
+    let (rows, _) = tx
+        .list_contacts(&ContactQuery {
+            account_id: acc + 1,
+            search: Some("lopez".into()),
+            labels: Vec::new(),
+            sort: ContactSort::Name,
+            descending: false,
+            only_resolved: false,
+            limit: 50,
+            offset: 0,
+            after: None,
+        })
+        .await
+        .unwrap();
+    assert!(rows.is_empty());
+    // A conversation by its contact's details.
+    let mut q = ConversationQuery::new(acc, 1);
+    q.matching = Some("x.io".into());
+    assert_eq!(
+        tx.list_conversations(&q).await.unwrap().iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![conv.id]
+    );
+    q.matching = Some("lopez".into());
+    assert!(tx.list_conversations(&q).await.unwrap().is_empty());
+    drop(tx);
+    // A rename re-indexes; a deleted contact is no longer found.
+    let mut tx = store.write().await.unwrap();
+    let mut m = tx.get_contact(acc, maria).await.unwrap().unwrap();
+    m.name = "María Fernández".into();
+    tx.update_contact(&m).await.unwrap();
+    assert!(tx.delete_contact(acc, boris).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(find("lopez").await, Vec::<i64>::new());
+    assert_eq!(find("fernandez").await, vec![maria]);
+    assert_eq!(find("петров").await, Vec::<i64>::new());
+}
+conformance!(contacts_by_any_part);

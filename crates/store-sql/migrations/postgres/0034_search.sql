@@ -26,6 +26,15 @@ BEGIN
     );
     CREATE INDEX message_search_words ON message_search USING gin (words);
     EXECUTE format('CREATE INDEX message_search_folded ON message_search USING gin (folded %I.gin_trgm_ops)', ext_schema);
+
+    -- Contact search: the folded name, e-mail, phone and company
+    -- (search::contact_text) under a trigram index.
+    CREATE TABLE contact_search (
+        contact_id BIGINT PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
+        account_id BIGINT NOT NULL,
+        folded TEXT NOT NULL
+    );
+    EXECUTE format('CREATE INDEX contact_search_folded ON contact_search USING gin (folded %I.gin_trgm_ops)', ext_schema);
 END $$;
 
 -- Messages written before this migration are indexed in the background,
@@ -35,3 +44,4 @@ CREATE TABLE search_backfill (
     next_id BIGINT NOT NULL
 );
 INSERT INTO search_backfill (name, next_id) SELECT 'messages', COALESCE(MAX(id), 0) FROM messages;
+INSERT INTO search_backfill (name, next_id) SELECT 'contacts', COALESCE(MAX(id), 0) FROM contacts;

@@ -20,3 +20,14 @@ CREATE TABLE search_backfill (
     next_id INTEGER NOT NULL
 );
 INSERT INTO search_backfill (name, next_id) SELECT 'messages', COALESCE(MAX(id), 0) FROM messages;
+
+-- Contact search: the folded name, e-mail, phone and company
+-- (search::contact_text) in a trigram index, for parts of three
+-- characters or more.
+CREATE VIRTUAL TABLE contact_grams USING fts5(folded, content='', contentless_delete=1, tokenize='trigram');
+
+CREATE TRIGGER contact_search_delete AFTER DELETE ON contacts BEGIN
+    DELETE FROM contact_grams WHERE rowid = OLD.id;
+END;
+
+INSERT INTO search_backfill (name, next_id) SELECT 'contacts', COALESCE(MAX(id), 0) FROM contacts;

@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl ContactTx for SqlTx {
     async fn insert_contact(&mut self, c: &Contact) -> StoreResult<Contact> {
-        Ok(sqlx::query_as(concat!(
+        let row: Contact = sqlx::query_as(concat!(
             "INSERT INTO contacts (account_id, name, email, phone_number, identifier, avatar_url, blocked, contact_type, \
              additional_attributes, custom_attributes, last_activity_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING ",
@@ -24,7 +24,9 @@ impl ContactTx for SqlTx {
         .bind(c.last_activity_at)
         .bind(c.created_at)
         .fetch_one(&mut *self.tx)
-        .await?)
+        .await?;
+        search::index_contacts(self, &[&row]).await?;
+        Ok(row)
     }
 
     async fn get_contact(&mut self, account_id: i64, id: i64) -> StoreResult<Option<Contact>> {
@@ -107,6 +109,7 @@ impl ContactTx for SqlTx {
         .bind(c.updated_at)
         .execute(&mut *self.tx)
         .await?;
+        search::index_contacts(self, &[c]).await?;
         Ok(())
     }
 
@@ -126,7 +129,20 @@ impl ContactTx for SqlTx {
             if q.only_resolved {
                 qb.push(" AND (email IS NOT NULL OR phone_number IS NOT NULL OR identifier IS NOT NULL)");
             }
-            if let Some(s) = q.search.as_deref() {
+            if let Some(s) = q.search.as_deref()
+                && switchboard_domain::search::fold(s).chars().count() >= 3
+            {
+                // Through the trigram index, or the exact identifier (a
+                // union, so both go by index).
+                qb.push(" AND id IN (");
+                search::push_contact_hits(qb, q.account_id, &switchboard_domain::search::fold(s));
+                qb.push(" UNION SELECT id FROM contacts WHERE account_id = ");
+                qb.push_bind(q.account_id);
+                qb.push(" AND identifier = ");
+                qb.push_bind(s.to_string());
+                qb.push(")");
+            } else if let Some(s) = q.search.as_deref() {
+                // One or two characters: the trigram index cannot help.
                 let pat = like_pattern(&s.to_lowercase());
                 qb.push(" AND (LOWER(name) LIKE ");
                 qb.push_bind(pat.clone());

@@ -355,6 +355,18 @@ impl ConversationTx for SqlTx {
         Ok(qb.build_query_as().fetch_all(&mut *self.tx).await?)
     }
 
+    async fn lock_contact_conversations(&mut self, account_id: i64, contact_id: i64) -> StoreResult<()> {
+        sqlx::query(concat!(
+            "SELECT id FROM conversations WHERE account_id = $1 AND contact_id = $2 ORDER BY id",
+            for_update!()
+        ))
+        .bind(account_id)
+        .bind(contact_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
     async fn touch_conversations(&mut self, convs: &[Conversation]) -> StoreResult<()> {
         if convs.is_empty() {
             return Ok(());

@@ -232,11 +232,14 @@ pub(super) fn conversation_filters(qb: &mut QueryBuilder<DB>, q: &ConversationQu
         qb.push(")");
     }
     if let Some(text) = &q.q {
+        // Messages the search index finds (as /search/messages does).
         qb.push(" AND c.id IN (SELECT conversation_id FROM messages WHERE account_id = ");
         qb.push_bind(q.account_id);
-        qb.push(" AND message_type IN (0, 1) AND LOWER(content) LIKE ");
-        qb.push_bind(like_pattern(&text.to_lowercase()));
-        qb.push(" ESCAPE '\\')");
+        qb.push(" AND message_type IN (0, 1) AND id IN (");
+        if !search::push_message_hits(qb, q.account_id, text) {
+            qb.push("SELECT 0 WHERE 1 = 0");
+        }
+        qb.push("))");
     }
     if let Some(text) = q.matching.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         qb.push(" AND (");
@@ -247,16 +250,30 @@ pub(super) fn conversation_filters(qb: &mut QueryBuilder<DB>, q: &ConversationQu
         }
         qb.push("c.contact_id IN (SELECT id FROM contacts WHERE account_id = ");
         qb.push_bind(q.account_id);
-        let pattern = like_pattern(&text.to_lowercase());
-        qb.push(" AND (LOWER(name) LIKE ");
-        qb.push_bind(pattern.clone());
-        qb.push(" ESCAPE '\\' OR LOWER(email) LIKE ");
-        qb.push_bind(pattern.clone());
-        qb.push(" ESCAPE '\\' OR phone_number LIKE ");
-        qb.push_bind(pattern);
-        qb.push(" ESCAPE '\\' OR identifier = ");
-        qb.push_bind(text.to_string());
-        qb.push(")))");
+        let folded = switchboard_domain::search::fold(text);
+        if folded.chars().count() >= 3 {
+            // Through the trigram index, or the exact identifier (a union,
+            // so both go by index).
+            qb.push(" AND id IN (");
+            search::push_contact_hits(qb, q.account_id, &folded);
+            qb.push(" UNION SELECT id FROM contacts WHERE account_id = ");
+            qb.push_bind(q.account_id);
+            qb.push(" AND identifier = ");
+            qb.push_bind(text.to_string());
+            qb.push(")))");
+        } else {
+            // One or two characters: the trigram index cannot help.
+            let pattern = like_pattern(&text.to_lowercase());
+            qb.push(" AND (LOWER(name) LIKE ");
+            qb.push_bind(pattern.clone());
+            qb.push(" ESCAPE '\\' OR LOWER(email) LIKE ");
+            qb.push_bind(pattern.clone());
+            qb.push(" ESCAPE '\\' OR phone_number LIKE ");
+            qb.push_bind(pattern);
+            qb.push(" ESCAPE '\\' OR identifier = ");
+            qb.push_bind(text.to_string());
+            qb.push(")))");
+        }
     }
     if with_assignee {
         match q.assignee {

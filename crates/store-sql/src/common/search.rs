@@ -71,6 +71,113 @@ pub(super) async fn index_messages(tx: &mut SqlTx, rows: &[&Message], replace: b
     Ok(())
 }
 
+/// What contact search compares for `c` (see `search::contact_text`).
+fn contact_text(c: &Contact) -> String {
+    let company = c.additional_attributes.get("company_name").and_then(|v| v.as_str());
+    search::contact_text(&[
+        Some(c.name.as_str()),
+        c.email.as_deref(),
+        c.phone_number.as_deref(),
+        company,
+    ])
+}
+
+/// Writes (or rewrites) the contact search entries of `rows`.
+pub(super) async fn index_contacts(tx: &mut SqlTx, rows: &[&Contact]) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+    let entries: Vec<(i64, i64, String)> = rows
+        .iter()
+        .map(|c| (c.id, c.account_id, contact_text(c)))
+        .filter(|e| !e.2.is_empty())
+        .collect();
+    let mut qb = QueryBuilder::<DB>::new(if FTS5 {
+        "DELETE FROM contact_grams WHERE rowid IN "
+    } else {
+        "DELETE FROM contact_search WHERE contact_id IN "
+    });
+    push_ids(&mut qb, &ids);
+    qb.build().execute(&mut *tx.tx).await?;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if FTS5 {
+        let mut qb = QueryBuilder::<DB>::new("INSERT INTO contact_grams (rowid, folded) ");
+        qb.push_values(&entries, |mut b, e| {
+            b.push_bind(e.0).push_bind(e.2.clone());
+        });
+        qb.build().execute(&mut *tx.tx).await?;
+    } else {
+        let mut qb = QueryBuilder::<DB>::new("INSERT INTO contact_search (contact_id, account_id, folded) ");
+        qb.push_values(&entries, |mut b, e| {
+            b.push_bind(e.0).push_bind(e.1).push_bind(e.2.clone());
+        });
+        qb.build().execute(&mut *tx.tx).await?;
+    }
+    Ok(())
+}
+
+/// A subquery of the ids of contacts whose name, e-mail, phone or company
+/// holds `folded` (three characters or more; the caller checks) — of any
+/// account on SQLite: the caller scopes the outer query.
+pub(super) fn push_contact_hits(qb: &mut QueryBuilder<DB>, account_id: i64, folded: &str) {
+    if FTS5 {
+        qb.push("SELECT rowid FROM contact_grams WHERE contact_grams MATCH ");
+        qb.push_bind(fts_string(folded));
+    } else {
+        qb.push("SELECT contact_id FROM contact_search WHERE account_id = ");
+        qb.push_bind(account_id);
+        qb.push(" AND folded LIKE ");
+        qb.push_bind(like_pattern(folded));
+        qb.push(" ESCAPE '\\'");
+    }
+}
+
+/// A subquery of the ids of messages `needle` finds (words or substring,
+/// as [`search_message_ids`], unordered); `None` when nothing can match.
+pub(super) fn push_message_hits(qb: &mut QueryBuilder<DB>, account_id: i64, needle: &str) -> bool {
+    let folded = search::fold(needle);
+    let words = search::words(&folded);
+    let substring = folded.chars().count() >= 3;
+    if words.is_empty() && !substring {
+        return false;
+    }
+    if FTS5 {
+        if !words.is_empty() {
+            qb.push("SELECT rowid FROM message_words WHERE message_words MATCH ");
+            qb.push_bind(words.iter().map(|w| fts_string(w)).collect::<Vec<_>>().join(" "));
+        }
+        if substring {
+            if !words.is_empty() {
+                qb.push(" UNION ");
+            }
+            qb.push("SELECT rowid FROM message_grams WHERE message_grams MATCH ");
+            qb.push_bind(fts_string(&folded));
+        }
+    } else {
+        qb.push("SELECT message_id FROM message_search WHERE account_id = ");
+        qb.push_bind(account_id);
+        qb.push(" AND (");
+        if !words.is_empty() {
+            qb.push("words @@ plainto_tsquery('simple', ");
+            qb.push_bind(words.join(" "));
+            qb.push(")");
+        }
+        if substring {
+            if !words.is_empty() {
+                qb.push(" OR ");
+            }
+            qb.push("folded LIKE ");
+            qb.push_bind(like_pattern(&folded));
+            qb.push(" ESCAPE '\\'");
+        }
+        qb.push(")");
+    }
+    true
+}
+
 /// An FTS5 string: quoted, inner quotes doubled (a phrase of its tokens).
 fn fts_string(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
@@ -152,36 +259,53 @@ pub(super) async fn search_message_ids(
     }
 }
 
-/// Indexes up to `batch` messages written before search existed.
+/// Indexes up to `batch` messages (then contacts) written before search
+/// existed; how many (0: none are left).
 pub(super) async fn backfill(tx: &mut SqlTx, batch: i64) -> StoreResult<u64> {
-    let Some(next): Option<i64> = sqlx::query_scalar("SELECT next_id FROM search_backfill WHERE name = 'messages'")
-        .fetch_optional(&mut *tx.tx)
-        .await?
-    else {
-        return Ok(0);
-    };
-    if next <= 0 {
-        return Ok(0);
+    let batch = batch.max(1);
+    for name in ["messages", "contacts"] {
+        let next: Option<i64> = sqlx::query_scalar("SELECT next_id FROM search_backfill WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+        let Some(next) = next.filter(|n| *n > 0) else {
+            continue;
+        };
+        let (done, lowest) = if name == "messages" {
+            let rows: Vec<Message> = sqlx::query_as(concat!(
+                "SELECT ",
+                message_cols!(),
+                " FROM messages WHERE id <= $1 ORDER BY id DESC LIMIT $2"
+            ))
+            .bind(next)
+            .bind(batch)
+            .fetch_all(&mut *tx.tx)
+            .await?;
+            index_messages(tx, &rows.iter().collect::<Vec<_>>(), true).await?;
+            (rows.len(), rows.last().map(|m| m.id))
+        } else {
+            let rows: Vec<Contact> = sqlx::query_as(concat!(
+                "SELECT ",
+                contact_cols!(),
+                " FROM contacts WHERE id <= $1 ORDER BY id DESC LIMIT $2"
+            ))
+            .bind(next)
+            .bind(batch)
+            .fetch_all(&mut *tx.tx)
+            .await?;
+            index_contacts(tx, &rows.iter().collect::<Vec<_>>()).await?;
+            (rows.len(), rows.last().map(|c| c.id))
+        };
+        let rest = match lowest {
+            Some(id) if done as i64 == batch => id - 1,
+            _ => 0,
+        };
+        sqlx::query("UPDATE search_backfill SET next_id = $1 WHERE name = $2")
+            .bind(rest)
+            .bind(name)
+            .execute(&mut *tx.tx)
+            .await?;
+        return Ok(done.max(1) as u64);
     }
-    let rows: Vec<Message> = sqlx::query_as(concat!(
-        "SELECT ",
-        message_cols!(),
-        " FROM messages WHERE id <= $1 ORDER BY id DESC LIMIT $2"
-    ))
-    .bind(next)
-    .bind(batch.max(1))
-    .fetch_all(&mut *tx.tx)
-    .await?;
-    let refs: Vec<&Message> = rows.iter().collect();
-    index_messages(tx, &refs, true).await?;
-    let rest = if (rows.len() as i64) < batch.max(1) {
-        0
-    } else {
-        rows.last().map_or(0, |m| m.id - 1)
-    };
-    sqlx::query("UPDATE search_backfill SET next_id = $1 WHERE name = 'messages'")
-        .bind(rest)
-        .execute(&mut *tx.tx)
-        .await?;
-    Ok(rows.len().max(1) as u64)
+    Ok(0)
 }

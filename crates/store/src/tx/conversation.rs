@@ -31,6 +31,10 @@ pub trait ConversationTx: Send {
     /// (so concurrent batches cannot deadlock).
     async fn lock_conversations(&mut self, keys: &[(i64, i64)]) -> StoreResult<Vec<Conversation>>;
 
+    /// Locks every conversation of a contact, in id order (before the
+    /// contact goes, taking them along).
+    async fn lock_contact_conversations(&mut self, account_id: i64, contact_id: i64) -> StoreResult<()>;
+
     /// Writes what a message changes on each conversation: status,
     /// snoozed_until, waiting_since, first_reply_created_at,
     /// last_activity_at, updated_at; one statement for all.
