@@ -253,12 +253,14 @@ async function listPage(container, ctx, live) {
     table, emptyBox, more, sentinel));
 
   // Paging: the next page when the end of the list nears the bottom.
-  let query = 0, page = 0, loaded = 0, total = 0, loading = false;
+  // The list follows the server's keyset cursor where it gives one (the
+  // activity and creation sorts), so a deep page costs what the first does
+  // and contacts arriving meanwhile neither repeat nor skip rows.
+  let query = 0, page = 0, loaded = 0, total = 0, loading = false, cursor = null;
   const url = (n) => {
     const sortParam = listState.sort ? `&sort=${encodeURIComponent(listState.sort)}` : "";
-    return listState.q.trim()
-      ? `${base}/contacts/search?q=${encodeURIComponent(listState.q.trim())}&page=${n}${sortParam}`
-      : `${base}/contacts?page=${n}${sortParam}`;
+    if (listState.q.trim()) return `${base}/contacts/search?q=${encodeURIComponent(listState.q.trim())}&page=${n}${sortParam}`;
+    return cursor ? `${base}/contacts?cursor=${encodeURIComponent(cursor)}${sortParam}` : `${base}/contacts?page=${n}${sortParam}`;
   };
   function row(c) {
     const link = el("a", { href: `#/contacts/${c.id}`, class: "ct-name" }, contactAvatar(c, "md"), el("span", { text: c.name || c.email || c.phone_number || `#${c.id}` }));
@@ -278,7 +280,7 @@ async function listPage(container, ctx, live) {
   async function load(first) {
     if (loading && !first) return;
     const mine = first ? ++query : query;
-    if (first) { page = 0; loaded = 0; total = 0; }
+    if (first) { page = 0; loaded = 0; total = 0; cursor = null; }
     loading = true;
     more.hidden = first;
     if (first) {
@@ -292,6 +294,7 @@ async function listPage(container, ctx, live) {
       if (first) body.replaceChildren();
       page += 1;
       loaded += rows.length;
+      cursor = (r && r.meta && r.meta.next_cursor) || null;
       total = (r && r.meta && r.meta.count) || 0;
       for (const c of rows) if (!body.querySelector(`tr[data-contact="${c.id}"]`)) body.append(row(c));
       count.textContent = countText(total);

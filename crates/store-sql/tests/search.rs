@@ -143,7 +143,13 @@ async fn contacts_by_any_part(store: Arc<dyn Store>) {
     let mut tx = store.write().await.unwrap();
     let mut people = Vec::new();
     for (name, email, phone, company, identifier) in [
-        ("María López", Some("maria@shop.test"), Some("+34600111222"), Some("Acme Iberia"), None),
+        (
+            "María López",
+            Some("maria@shop.test"),
+            Some("+34600111222"),
+            Some("Acme Iberia"),
+            None,
+        ),
         ("Борис Петров", None, Some("+79161234567"), None, Some("crm-77")),
         ("Jo", Some("jo@x.io"), None, Some("Zeta Labs"), None),
     ] {
@@ -229,7 +235,12 @@ async fn contacts_by_any_part(store: Arc<dyn Store>) {
     let mut q = ConversationQuery::new(acc, 1);
     q.matching = Some("x.io".into());
     assert_eq!(
-        tx.list_conversations(&q).await.unwrap().iter().map(|c| c.id).collect::<Vec<_>>(),
+        tx.list_conversations(&q)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
         vec![conv.id]
     );
     q.matching = Some("lopez".into());

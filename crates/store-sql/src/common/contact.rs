@@ -25,7 +25,7 @@ impl ContactTx for SqlTx {
         .bind(c.created_at)
         .fetch_one(&mut *self.tx)
         .await?;
-        search::index_contacts(self, &[&row]).await?;
+        search::index_contacts(self, &[&row], false).await?;
         Ok(row)
     }
 
@@ -109,7 +109,7 @@ impl ContactTx for SqlTx {
         .bind(c.updated_at)
         .execute(&mut *self.tx)
         .await?;
-        search::index_contacts(self, &[c]).await?;
+        search::index_contacts(self, &[c], true).await?;
         Ok(())
     }
 

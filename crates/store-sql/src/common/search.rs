@@ -18,11 +18,16 @@ pub(super) fn indexed(m: &Message) -> bool {
 /// Writes the index entries of `rows` (those [`indexed`]); with `replace`,
 /// first removes what they had (an edit).
 pub(super) async fn index_messages(tx: &mut SqlTx, rows: &[&Message], replace: bool) -> StoreResult<()> {
-    if replace && FTS5 && !rows.is_empty() {
-        for table in ["message_words", "message_grams"] {
-            let mut qb = QueryBuilder::<DB>::new(format!("DELETE FROM {table} WHERE rowid IN "));
-            push_ids(&mut qb, &rows.iter().map(|m| m.id).collect::<Vec<_>>());
-            qb.build().execute(&mut *tx.tx).await?;
+    if replace && FTS5 {
+        // One rowid per statement: FTS5 looks a `rowid =` up, but reads a
+        // `rowid IN (...)` list by walking the whole table.
+        for m in rows {
+            for table in [
+                "DELETE FROM message_words WHERE rowid = $1",
+                "DELETE FROM message_grams WHERE rowid = $1",
+            ] {
+                sqlx::query(table).bind(m.id).execute(&mut *tx.tx).await?;
+            }
         }
     }
     if replace && !FTS5 {
@@ -82,8 +87,9 @@ fn contact_text(c: &Contact) -> String {
     ])
 }
 
-/// Writes (or rewrites) the contact search entries of `rows`.
-pub(super) async fn index_contacts(tx: &mut SqlTx, rows: &[&Contact]) -> StoreResult<()> {
+/// Writes the contact search entries of `rows`; with `replace`, first
+/// removes what they had (an update).
+pub(super) async fn index_contacts(tx: &mut SqlTx, rows: &[&Contact], replace: bool) -> StoreResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -93,13 +99,19 @@ pub(super) async fn index_contacts(tx: &mut SqlTx, rows: &[&Contact]) -> StoreRe
         .map(|c| (c.id, c.account_id, contact_text(c)))
         .filter(|e| !e.2.is_empty())
         .collect();
-    let mut qb = QueryBuilder::<DB>::new(if FTS5 {
-        "DELETE FROM contact_grams WHERE rowid IN "
-    } else {
-        "DELETE FROM contact_search WHERE contact_id IN "
-    });
-    push_ids(&mut qb, &ids);
-    qb.build().execute(&mut *tx.tx).await?;
+    if replace && FTS5 {
+        // One rowid per statement (see index_messages).
+        for id in &ids {
+            sqlx::query("DELETE FROM contact_grams WHERE rowid = $1")
+                .bind(id)
+                .execute(&mut *tx.tx)
+                .await?;
+        }
+    } else if replace {
+        let mut qb = QueryBuilder::<DB>::new("DELETE FROM contact_search WHERE contact_id IN ");
+        push_ids(&mut qb, &ids);
+        qb.build().execute(&mut *tx.tx).await?;
+    }
     if entries.is_empty() {
         return Ok(());
     }
@@ -114,6 +126,7 @@ pub(super) async fn index_contacts(tx: &mut SqlTx, rows: &[&Contact]) -> StoreRe
         qb.push_values(&entries, |mut b, e| {
             b.push_bind(e.0).push_bind(e.1).push_bind(e.2.clone());
         });
+        qb.push(" ON CONFLICT (contact_id) DO UPDATE SET folded = excluded.folded");
         qb.build().execute(&mut *tx.tx).await?;
     }
     Ok(())
@@ -262,7 +275,8 @@ pub(super) async fn search_message_ids(
 /// Indexes up to `batch` messages (then contacts) written before search
 /// existed; how many (0: none are left).
 pub(super) async fn backfill(tx: &mut SqlTx, batch: i64) -> StoreResult<u64> {
-    let batch = batch.max(1);
+    // Within both backends' limits on bound parameters per statement.
+    let batch = batch.clamp(1, 5_000);
     for name in ["messages", "contacts"] {
         let next: Option<i64> = sqlx::query_scalar("SELECT next_id FROM search_backfill WHERE name = $1")
             .bind(name)
@@ -281,7 +295,9 @@ pub(super) async fn backfill(tx: &mut SqlTx, batch: i64) -> StoreResult<u64> {
             .bind(batch)
             .fetch_all(&mut *tx.tx)
             .await?;
-            index_messages(tx, &rows.iter().collect::<Vec<_>>(), true).await?;
+            // Not indexed yet (new messages are indexed as they are
+            // written, above the mark), so nothing to remove first.
+            index_messages(tx, &rows.iter().collect::<Vec<_>>(), false).await?;
             (rows.len(), rows.last().map(|m| m.id))
         } else {
             let rows: Vec<Contact> = sqlx::query_as(concat!(
@@ -293,7 +309,7 @@ pub(super) async fn backfill(tx: &mut SqlTx, batch: i64) -> StoreResult<u64> {
             .bind(batch)
             .fetch_all(&mut *tx.tx)
             .await?;
-            index_contacts(tx, &rows.iter().collect::<Vec<_>>()).await?;
+            index_contacts(tx, &rows.iter().collect::<Vec<_>>(), false).await?;
             (rows.len(), rows.last().map(|c| c.id))
         };
         let rest = match lowest {
