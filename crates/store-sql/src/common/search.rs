@@ -1,7 +1,8 @@
 //! Message search: writing the index entries (in the message's own
 //! transaction) and reading them. SQLite keeps the stems in an FTS5 table
 //! (`message_words`) and the folded text in a trigram FTS5 table
-//! (`message_grams`), rowid = message id; PostgreSQL keeps both in
+//! (`message_grams`), rowid = message id, each with its own copy of what it
+//! indexes (so an entry is deleted by rowid); PostgreSQL keeps both in
 //! `message_search` (a tsvector under GIN, the folded text under a pg_trgm
 //! GIN). The terms come from `switchboard_domain::search`, so both answer
 //! the same.
@@ -19,8 +20,8 @@ pub(super) fn indexed(m: &Message) -> bool {
 /// first removes what they had (an edit).
 pub(super) async fn index_messages(tx: &mut SqlTx, rows: &[&Message], replace: bool) -> StoreResult<()> {
     if replace && FTS5 {
-        // One rowid per statement: FTS5 looks a `rowid =` up, but reads a
-        // `rowid IN (...)` list by walking the whole table.
+        // One rowid per statement: FTS5 looks a `rowid =` up in its
+        // content table, but may read a `rowid IN (...)` list by walking.
         for m in rows {
             for table in [
                 "DELETE FROM message_words WHERE rowid = $1",
@@ -50,12 +51,12 @@ pub(super) async fn index_messages(tx: &mut SqlTx, rows: &[&Message], replace: b
         return Ok(());
     }
     if FTS5 {
-        let mut qb = QueryBuilder::<DB>::new("INSERT INTO message_words (rowid, terms) ");
+        let mut qb = QueryBuilder::<DB>::new("INSERT OR REPLACE INTO message_words (rowid, terms) ");
         qb.push_values(&entries, |mut b, e| {
             b.push_bind(e.0).push_bind(e.2.clone());
         });
         qb.build().execute(&mut *tx.tx).await?;
-        let mut qb = QueryBuilder::<DB>::new("INSERT INTO message_grams (rowid, folded) ");
+        let mut qb = QueryBuilder::<DB>::new("INSERT OR REPLACE INTO message_grams (rowid, folded) ");
         qb.push_values(&entries, |mut b, e| {
             b.push_bind(e.0).push_bind(e.3.clone());
         });
@@ -116,7 +117,7 @@ pub(super) async fn index_contacts(tx: &mut SqlTx, rows: &[&Contact], replace: b
         return Ok(());
     }
     if FTS5 {
-        let mut qb = QueryBuilder::<DB>::new("INSERT INTO contact_grams (rowid, folded) ");
+        let mut qb = QueryBuilder::<DB>::new("INSERT OR REPLACE INTO contact_grams (rowid, folded) ");
         qb.push_values(&entries, |mut b, e| {
             b.push_bind(e.0).push_bind(e.2.clone());
         });
@@ -295,8 +296,8 @@ pub(super) async fn backfill(tx: &mut SqlTx, batch: i64) -> StoreResult<u64> {
             .bind(batch)
             .fetch_all(&mut *tx.tx)
             .await?;
-            // Not indexed yet (new messages are indexed as they are
-            // written, above the mark), so nothing to remove first.
+            // A message edited since the upgrade has entries already:
+            // the writes replace them (OR REPLACE; an upsert).
             index_messages(tx, &rows.iter().collect::<Vec<_>>(), false).await?;
             (rows.len(), rows.last().map(|m| m.id))
         } else {
