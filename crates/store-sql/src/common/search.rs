@@ -20,8 +20,7 @@ pub(super) fn indexed(m: &Message) -> bool {
 /// first removes what they had (an edit).
 pub(super) async fn index_messages(tx: &mut SqlTx, rows: &[&Message], replace: bool) -> StoreResult<()> {
     if replace && FTS5 {
-        // One rowid per statement: FTS5 looks a `rowid =` up in its
-        // content table, but may read a `rowid IN (...)` list by walking.
+        // One rowid per statement (an edit: one or a few rows).
         for m in rows {
             for table in [
                 "DELETE FROM message_words WHERE rowid = $1",
@@ -51,12 +50,12 @@ pub(super) async fn index_messages(tx: &mut SqlTx, rows: &[&Message], replace: b
         return Ok(());
     }
     if FTS5 {
-        let mut qb = QueryBuilder::<DB>::new("INSERT OR REPLACE INTO message_words (rowid, terms) ");
+        let mut qb = QueryBuilder::<DB>::new("INSERT INTO message_words (rowid, terms) ");
         qb.push_values(&entries, |mut b, e| {
             b.push_bind(e.0).push_bind(e.2.clone());
         });
         qb.build().execute(&mut *tx.tx).await?;
-        let mut qb = QueryBuilder::<DB>::new("INSERT OR REPLACE INTO message_grams (rowid, folded) ");
+        let mut qb = QueryBuilder::<DB>::new("INSERT INTO message_grams (rowid, folded) ");
         qb.push_values(&entries, |mut b, e| {
             b.push_bind(e.0).push_bind(e.3.clone());
         });
@@ -117,7 +116,7 @@ pub(super) async fn index_contacts(tx: &mut SqlTx, rows: &[&Contact], replace: b
         return Ok(());
     }
     if FTS5 {
-        let mut qb = QueryBuilder::<DB>::new("INSERT OR REPLACE INTO contact_grams (rowid, folded) ");
+        let mut qb = QueryBuilder::<DB>::new("INSERT INTO contact_grams (rowid, folded) ");
         qb.push_values(&entries, |mut b, e| {
             b.push_bind(e.0).push_bind(e.2.clone());
         });
@@ -273,6 +272,22 @@ pub(super) async fn search_message_ids(
     }
 }
 
+/// Which of `ids` have no entry yet. On SQLite this asks the FTS5 table's
+/// own content table (a primary-key lookup): writing an FTS5 row with OR
+/// REPLACE flushes and merges the index first, row by row. PostgreSQL
+/// upserts, so every id counts as new there.
+async fn not_indexed(tx: &mut SqlTx, content_table: &str, ids: &[i64]) -> StoreResult<std::collections::HashSet<i64>> {
+    let mut out: std::collections::HashSet<i64> = ids.iter().copied().collect();
+    if FTS5 && !ids.is_empty() {
+        let mut qb = QueryBuilder::<DB>::new(format!("SELECT id FROM {content_table} WHERE id IN "));
+        push_ids(&mut qb, ids);
+        for id in qb.build_query_scalar::<i64>().fetch_all(&mut *tx.tx).await? {
+            out.remove(&id);
+        }
+    }
+    Ok(out)
+}
+
 /// Indexes up to `batch` messages (then contacts) written before search
 /// existed; how many (0: none are left).
 pub(super) async fn backfill(tx: &mut SqlTx, batch: i64) -> StoreResult<u64> {
@@ -296,9 +311,15 @@ pub(super) async fn backfill(tx: &mut SqlTx, batch: i64) -> StoreResult<u64> {
             .bind(batch)
             .fetch_all(&mut *tx.tx)
             .await?;
-            // A message edited since the upgrade has entries already:
-            // the writes replace them (OR REPLACE; an upsert).
-            index_messages(tx, &rows.iter().collect::<Vec<_>>(), false).await?;
+            // A message edited since the upgrade has its entries already.
+            let fresh = not_indexed(
+                tx,
+                "message_words_content",
+                &rows.iter().map(|m| m.id).collect::<Vec<_>>(),
+            )
+            .await?;
+            let todo: Vec<&Message> = rows.iter().filter(|m| fresh.contains(&m.id)).collect();
+            index_messages(tx, &todo, false).await?;
             (rows.len(), rows.last().map(|m| m.id))
         } else {
             let rows: Vec<Contact> = sqlx::query_as(concat!(
@@ -310,7 +331,14 @@ pub(super) async fn backfill(tx: &mut SqlTx, batch: i64) -> StoreResult<u64> {
             .bind(batch)
             .fetch_all(&mut *tx.tx)
             .await?;
-            index_contacts(tx, &rows.iter().collect::<Vec<_>>(), false).await?;
+            let fresh = not_indexed(
+                tx,
+                "contact_grams_content",
+                &rows.iter().map(|c| c.id).collect::<Vec<_>>(),
+            )
+            .await?;
+            let todo: Vec<&Contact> = rows.iter().filter(|c| fresh.contains(&c.id)).collect();
+            index_contacts(tx, &todo, false).await?;
             (rows.len(), rows.last().map(|c| c.id))
         };
         let rest = match lowest {
