@@ -38,7 +38,7 @@ pub(super) async fn index_messages(tx: &mut SqlTx, rows: &[&Message], replace: b
             qb.build().execute(&mut *tx.tx).await?;
         }
     }
-    let entries: Vec<(i64, i64, String, String)> = rows
+    let mut entries: Vec<(i64, i64, String, String)> = rows
         .iter()
         .filter(|m| indexed(m))
         .map(|m| {
@@ -46,6 +46,9 @@ pub(super) async fn index_messages(tx: &mut SqlTx, rows: &[&Message], replace: b
             (m.id, m.account_id, search::words(&folded).join(" "), folded)
         })
         .collect();
+    // Ascending rowids: FTS5 flushes (and merges) its pending index before
+    // any rowid lower than the last one written in the transaction.
+    entries.sort_unstable_by_key(|e| e.0);
     if entries.is_empty() {
         return Ok(());
     }
@@ -94,11 +97,13 @@ pub(super) async fn index_contacts(tx: &mut SqlTx, rows: &[&Contact], replace: b
         return Ok(());
     }
     let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
-    let entries: Vec<(i64, i64, String)> = rows
+    let mut entries: Vec<(i64, i64, String)> = rows
         .iter()
         .map(|c| (c.id, c.account_id, contact_text(c)))
         .filter(|e| !e.2.is_empty())
         .collect();
+    // Ascending rowids (see index_messages).
+    entries.sort_unstable_by_key(|e| e.0);
     if replace && FTS5 {
         // One rowid per statement (see index_messages).
         for id in &ids {
