@@ -224,57 +224,69 @@ pub(super) async fn search_message_ids(
         }
         qb.push(" AND m.message_type IN (0, 1)");
     };
-    if FTS5 {
-        // Each index walked newest first and stopped at `limit` hits of the
-        // account: a frequent word costs a page, not every message with it.
-        let mut ids: Vec<i64> = Vec::new();
-        let queries = [
-            (
-                "message_words",
-                (!words.is_empty()).then(|| words.iter().map(|w| fts_string(w)).collect::<Vec<_>>().join(" ")),
-            ),
-            ("message_grams", substring.then(|| fts_string(&folded))),
-        ];
-        for (table, query) in queries {
-            let Some(query) = query else { continue };
-            let mut qb = QueryBuilder::<DB>::new(format!(
-                "SELECT f.rowid FROM {table} f JOIN messages m ON m.id = f.rowid WHERE {table} MATCH "
-            ));
-            qb.push_bind(query);
-            scope(&mut qb);
-            qb.push(" ORDER BY f.rowid DESC LIMIT ");
-            qb.push_bind(limit);
-            ids.extend(qb.build_query_scalar::<i64>().fetch_all(&mut *tx.tx).await?);
-        }
-        ids.sort_unstable_by(|a, b| b.cmp(a));
-        ids.dedup();
-        ids.truncate(limit.max(0) as usize);
-        Ok(ids)
-    } else {
-        let mut qb = QueryBuilder::<DB>::new(
-            "SELECT s.message_id FROM message_search s JOIN messages m ON m.id = s.message_id WHERE s.account_id = ",
-        );
-        qb.push_bind(account_id);
-        qb.push(" AND (");
-        if !words.is_empty() {
-            qb.push("s.words @@ plainto_tsquery('simple', ");
-            qb.push_bind(words.join(" "));
-            qb.push(")");
-        }
-        if substring {
-            if !words.is_empty() {
-                qb.push(" OR ");
+    // One read per index (words, substring), each newest first and stopped
+    // at `limit` hits of the account, merged here: a frequent word costs a
+    // page, not every message with it, and neither index's estimate
+    // decides how the other is read (PostgreSQL walked every entry
+    // backwards for a rare word when the two were ORed).
+    let mut ids: Vec<i64> = Vec::new();
+    for part in [Part::Words, Part::Substring] {
+        let mut qb = match part {
+            Part::Words if words.is_empty() => continue,
+            Part::Substring if !substring => continue,
+            Part::Words if FTS5 => {
+                let mut qb = QueryBuilder::<DB>::new(
+                    "SELECT f.rowid FROM message_words f JOIN messages m ON m.id = f.rowid WHERE message_words MATCH ",
+                );
+                qb.push_bind(words.iter().map(|w| fts_string(w)).collect::<Vec<_>>().join(" "));
+                qb
             }
-            qb.push("s.folded LIKE ");
-            qb.push_bind(like_pattern(&folded));
-            qb.push(" ESCAPE '\\'");
-        }
-        qb.push(")");
+            Part::Substring if FTS5 => {
+                let mut qb = QueryBuilder::<DB>::new(
+                    "SELECT f.rowid FROM message_grams f JOIN messages m ON m.id = f.rowid WHERE message_grams MATCH ",
+                );
+                qb.push_bind(fts_string(&folded));
+                qb
+            }
+            Part::Words => {
+                let mut qb = QueryBuilder::<DB>::new(
+                    "SELECT s.message_id FROM message_search s JOIN messages m ON m.id = s.message_id \
+                     WHERE s.words @@ plainto_tsquery('simple', ",
+                );
+                qb.push_bind(words.join(" "));
+                qb.push(") AND s.account_id = ");
+                qb.push_bind(account_id);
+                qb
+            }
+            Part::Substring => {
+                let mut qb = QueryBuilder::<DB>::new(
+                    "SELECT s.message_id FROM message_search s JOIN messages m ON m.id = s.message_id WHERE s.folded LIKE ",
+                );
+                qb.push_bind(like_pattern(&folded));
+                qb.push(" ESCAPE '\\' AND s.account_id = ");
+                qb.push_bind(account_id);
+                qb
+            }
+        };
         scope(&mut qb);
-        qb.push(" ORDER BY s.message_id DESC LIMIT ");
+        qb.push(if FTS5 {
+            " ORDER BY f.rowid DESC LIMIT "
+        } else {
+            " ORDER BY s.message_id DESC LIMIT "
+        });
         qb.push_bind(limit);
-        Ok(qb.build_query_scalar::<i64>().fetch_all(&mut *tx.tx).await?)
+        ids.extend(qb.build_query_scalar::<i64>().fetch_all(&mut *tx.tx).await?);
     }
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids.dedup();
+    ids.truncate(limit.max(0) as usize);
+    Ok(ids)
+}
+
+#[derive(Clone, Copy)]
+enum Part {
+    Words,
+    Substring,
 }
 
 /// Which of `ids` have no entry yet. On SQLite this asks the FTS5 table's
