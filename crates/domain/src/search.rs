@@ -15,7 +15,7 @@ use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 /// How much of a text is indexed (characters): a pasted log does not make
 /// a message's index entry unbounded.
-pub const MAX_INDEXED_CHARS: usize = 20_000;
+pub const MAX_INDEXED_CHARS: usize = 4_000;
 
 /// Words longer than this are indexed whole, unstemmed (a token, a hash).
 const MAX_WORD_CHARS: usize = 64;

@@ -227,8 +227,9 @@ impl SqliteStore {
         })
     }
 
-    /// Whether the writer can grow the database: a transaction inserting a
-    /// few pages' worth, rolled back. Reused for a second, so `/ready`
+    /// Whether the writer can grow the database: a transaction inserting
+    /// 64 KiB (more than a message with its search entries needs), rolled
+    /// back. Reused for a second, so `/ready`
     /// polled often does not keep the writer busy.
     async fn probe_write(&self) -> StoreResult<()> {
         let mut last = self.probe.lock().await;
@@ -239,7 +240,7 @@ impl SqliteStore {
         }
         let r = async {
             let mut tx = self.write.begin().await?;
-            sqlx::query("INSERT INTO instance_secrets (name, value) VALUES ('_write_probe', randomblob(16384))")
+            sqlx::query("INSERT INTO instance_secrets (name, value) VALUES ('_write_probe', randomblob(65536))")
                 .execute(&mut *tx)
                 .await?;
             tx.rollback().await
