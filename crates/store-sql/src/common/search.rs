@@ -20,15 +20,9 @@ pub(super) fn indexed(m: &Message) -> bool {
 /// first removes what they had (an edit).
 pub(super) async fn index_messages(tx: &mut SqlTx, rows: &[&Message], replace: bool) -> StoreResult<()> {
     if replace && FTS5 {
-        // One rowid per statement (an edit: one or a few rows).
-        for m in rows {
-            for table in [
-                "DELETE FROM message_words WHERE rowid = $1",
-                "DELETE FROM message_grams WHERE rowid = $1",
-            ] {
-                sqlx::query(table).bind(m.id).execute(&mut *tx.tx).await?;
-            }
-        }
+        let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+        fts_delete(tx, "message_words", &ids).await?;
+        fts_delete(tx, "message_grams", &ids).await?;
     }
     if replace && !FTS5 {
         let gone: Vec<i64> = rows.iter().filter(|m| !indexed(m)).map(|m| m.id).collect();
@@ -53,16 +47,8 @@ pub(super) async fn index_messages(tx: &mut SqlTx, rows: &[&Message], replace: b
         return Ok(());
     }
     if FTS5 {
-        let mut qb = QueryBuilder::<DB>::new("INSERT INTO message_words (rowid, terms) ");
-        qb.push_values(&entries, |mut b, e| {
-            b.push_bind(e.0).push_bind(e.2.clone());
-        });
-        qb.build().execute(&mut *tx.tx).await?;
-        let mut qb = QueryBuilder::<DB>::new("INSERT INTO message_grams (rowid, folded) ");
-        qb.push_values(&entries, |mut b, e| {
-            b.push_bind(e.0).push_bind(e.3.clone());
-        });
-        qb.build().execute(&mut *tx.tx).await?;
+        fts_insert(tx, "message_words", "terms", entries.iter().map(|e| (e.0, &e.2))).await?;
+        fts_insert(tx, "message_grams", "folded", entries.iter().map(|e| (e.0, &e.3))).await?;
     } else {
         let mut qb = QueryBuilder::<DB>::new("INSERT INTO message_search (message_id, account_id, words, folded) ");
         qb.push_values(&entries, |mut b, e| {
@@ -105,13 +91,7 @@ pub(super) async fn index_contacts(tx: &mut SqlTx, rows: &[&Contact], replace: b
     // Ascending rowids (see index_messages).
     entries.sort_unstable_by_key(|e| e.0);
     if replace && FTS5 {
-        // One rowid per statement (see index_messages).
-        for id in &ids {
-            sqlx::query("DELETE FROM contact_grams WHERE rowid = $1")
-                .bind(id)
-                .execute(&mut *tx.tx)
-                .await?;
-        }
+        fts_delete(tx, "contact_grams", &ids).await?;
     } else if replace {
         let mut qb = QueryBuilder::<DB>::new("DELETE FROM contact_search WHERE contact_id IN ");
         push_ids(&mut qb, &ids);
@@ -121,11 +101,7 @@ pub(super) async fn index_contacts(tx: &mut SqlTx, rows: &[&Contact], replace: b
         return Ok(());
     }
     if FTS5 {
-        let mut qb = QueryBuilder::<DB>::new("INSERT INTO contact_grams (rowid, folded) ");
-        qb.push_values(&entries, |mut b, e| {
-            b.push_bind(e.0).push_bind(e.2.clone());
-        });
-        qb.build().execute(&mut *tx.tx).await?;
+        fts_insert(tx, "contact_grams", "folded", entries.iter().map(|e| (e.0, &e.2))).await?;
     } else {
         let mut qb = QueryBuilder::<DB>::new("INSERT INTO contact_search (contact_id, account_id, folded) ");
         qb.push_values(&entries, |mut b, e| {
@@ -194,6 +170,35 @@ pub(super) fn push_message_hits(qb: &mut QueryBuilder<DB>, account_id: i64, need
         qb.push(")");
     }
     true
+}
+
+/// Writes `(rowid, text)` rows (ascending rowids) into an FTS5 table.
+async fn fts_insert<'a>(
+    tx: &mut SqlTx,
+    table: &str,
+    column: &str,
+    rows: impl Iterator<Item = (i64, &'a String)>,
+) -> StoreResult<()> {
+    let mut qb = QueryBuilder::<DB>::new(format!("INSERT INTO {table} (rowid, {column}) "));
+    qb.push_values(rows, |mut b, (id, text)| {
+        b.push_bind(id).push_bind(text.clone());
+    });
+    qb.build().execute(&mut *tx.tx).await?;
+    Ok(())
+}
+
+/// Removes the entries of `ids` from an FTS5 table, one rowid per
+/// statement (an edit: one or a few rows; a rowid list may be read by
+/// walking the table).
+async fn fts_delete(tx: &mut SqlTx, table: &str, ids: &[i64]) -> StoreResult<()> {
+    let sql = format!("DELETE FROM {table} WHERE rowid = $1");
+    for id in ids {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(id)
+            .execute(&mut *tx.tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// An FTS5 string: quoted, inner quotes doubled (a phrase of its tokens).
